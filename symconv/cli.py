@@ -1,0 +1,168 @@
+"""The ``symconv`` command: parses options, calls the library, prints.
+
+Errors the user can fix are one line on stderr and exit status 2; nothing is printed on stdout then.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import click
+
+from . import __version__
+from .errors import SymconvError
+
+
+class ShapeType(click.ParamType):
+    """``5x5`` (2-D) or ``7`` (1-D)."""
+
+    name = "shape"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        if not re.fullmatch(r"\d{1,6}(x\d{1,6})?", value.strip()):
+            self.fail(f"{value!r} is not a shape; write e.g. 5x5 (2-D) or 7 (1-D)", param, ctx)
+        numbers = tuple(int(n) for n in value.strip().split("x"))
+        if min(numbers) < 1:
+            self.fail(f"{value!r} has a zero size; write e.g. 5x5", param, ctx)
+        return numbers
+
+
+class NumbersType(click.ParamType):
+    """``2`` or ``2,1``: one number, or one per axis."""
+
+    name = "numbers"
+
+    def __init__(self, example: str):
+        self.example = example
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        if not re.fullmatch(r"\s*-?\d{1,6}(\s*,\s*-?\d{1,6})*\s*", value):
+            self.fail(f"{value!r} is not a list of whole numbers; write e.g. {self.example}", param, ctx)
+        return tuple(int(n) for n in value.split(","))
+
+
+def per_axis(values: tuple[int, ...]):
+    return values[0] if len(values) == 1 else values
+
+
+def load(problem_path, quick: dict):
+    """The problem from a file, or from the quick flags (--input/--kernel/...)."""
+    from .problem import quick_problem
+    from .problem_file import load_problem
+
+    if problem_path is not None:
+        given = [f"--{k}" for k, v in quick.items() if v is not None]
+        if given:
+            raise SymconvError(f"{', '.join(given)} only go with a quick question; the problem file"
+                               f" already sets them")
+        return load_problem(problem_path)
+    if quick["input"] is None or quick["kernel"] is None:
+        raise SymconvError("give a problem file, or --input and --kernel, e.g."
+                           " symconv grad --input 4x4 --kernel 2x2 --wrt X")
+    return quick_problem(quick["input"], quick["kernel"], stride=per_axis(quick["stride"] or (1,)),
+                         padding=per_axis(quick["padding"] or (0,)),
+                         dilation=per_axis(quick["dilation"] or (1,)))
+
+
+def quick_options(command):
+    for option in reversed([
+        click.option("--input", "input_shape", type=ShapeType(), help="Input size, e.g. 4x4 (or 7 for 1-D)."),
+        click.option("--kernel", type=ShapeType(), help="Kernel size, e.g. 2x2 (or 3 for 1-D)."),
+        click.option("--stride", type=NumbersType("2 or 2,1"), help="Stride, one value or one per axis."),
+        click.option("--padding", type=NumbersType("1 or 1,0"), help="Zero padding, likewise."),
+        click.option("--dilation", type=NumbersType("2 or 2,1"), help="Dilation, likewise."),
+    ]):
+        command = option(command)
+    return command
+
+
+max_terms_option = click.option(
+    "--max-terms", type=click.IntRange(min=1), default=None,
+    help="Refuse problems with more chain-rule terms than this (default 5,000,000).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="symconv")
+def cli():
+    """Chain-rule derivations of convolution-layer gradients.
+
+    \b
+    Examples:
+      symconv grad examples/cs7643_4x4_stride1.toml --wrt X
+      symconv grad --input 4x4 --kernel 2x2 --wrt X --entry 0,1
+      symconv check examples/homework_5x5.toml
+    """
+
+
+@cli.command()
+@click.argument("problem", required=False, type=click.Path(dir_okay=False))
+@click.option("--wrt", required=True, help="The tensor to differentiate by: input, weight or bias name.")
+@click.option("--entry", type=NumbersType("0,1"), help="Only this entry, in the tensor's index base.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@quick_options
+@max_terms_option
+def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, padding, dilation, max_terms):
+    """Every entry of ∂L/∂NAME, as its chain rule and its value."""
+    from .derivation import DEFAULT_MAX_TERMS, derive
+    from .render import gradient_json, render_text
+    from .tensors import flat_from_display
+
+    problem = load(problem, {"input": input_shape, "kernel": kernel, "stride": stride,
+                             "padding": padding, "dilation": dilation})
+    derivation = derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS)
+    gradient = derivation.gradient(problem.tensor(wrt).name)
+    if entry is not None:
+        entries = [gradient.entry(flat_from_display(gradient.wrt, entry))]
+    else:
+        entries = list(gradient.entries())
+    notes = [n for n in derivation.notes if n.tensor is gradient.wrt]
+    if output_format == "json":
+        click.echo(json.dumps(gradient_json(gradient, entries, notes), indent=1))
+        return
+    click.echo("\n".join(render_text(e, problem.loss) for e in entries))
+    for note in notes:
+        click.echo(render_text(note, problem.loss), err=True)
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random values.")
+@max_terms_option
+def check(problem, seed, max_terms):
+    """Compare the chain rule, the closed form and NumPy (with finite differences)."""
+    from .checks import check as run_check
+    from .derivation import DEFAULT_MAX_TERMS, derive
+    from .problem_file import load_problem
+    from .render import render_text
+
+    loaded = load_problem(problem)
+    report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
+    click.echo(render_text(report, loaded.loss))
+    sys.exit(0 if report.ok else 1)
+
+
+def main(argv=None) -> int:
+    """Run the CLI; user errors become one line on stderr and exit status 2."""
+    try:
+        result = cli.main(args=argv, prog_name="symconv", standalone_mode=False)
+    except SymconvError as error:
+        click.echo(f"symconv: error: {error}", err=True)
+        return 2
+    except click.ClickException as error:
+        click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
+        return 2
+    except click.Abort:
+        click.echo("symconv: aborted", err=True)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The chain-rule derivation: every entry of every gradient, as data.
+
+For an entry x read by a layer with output y::
+
+    ∂L/∂x = Σ_k ∂L/∂y_k · ∂y_k/∂x      over exactly the outputs y_k that read x
+
+The terms come from the layer's connectivity (index arithmetic, never differentiation against
+every output), so the cost grows with the number of terms. They are stored compactly, grouped by
+target entry like a CSR matrix: ``offsets`` into per-term arrays of output positions and local
+derivatives. Polynomials (:mod:`symconv.poly`) and sympy objects are built only on request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+from .errors import ProblemError, SizeLimitError
+from .layers.base import Constant, EntryOf, LocalDerivative
+from .poly import Number, Poly, Symbol, poly_sum, product_of
+from .tensors import Tensor
+
+DEFAULT_MAX_TERMS = 5_000_000
+
+
+class Term(NamedTuple):
+    """One chain-rule term ∂L/∂y · ∂y/∂x: the output entry y, the upstream factor ∂L/∂y (a symbol
+    or a number) and the local derivative ∂y/∂x (a symbol or a number)."""
+
+    output: Symbol  # an entry of the layer's output tensor
+    upstream: Number | Symbol
+    local: Number | Symbol
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The chain-rule terms of ∂L/∂wrt through one layer, grouped by entry of ``wrt``."""
+
+    wrt: Tensor
+    output: Tensor  # the layer's output y
+    upstream: Tensor  # ∂L/∂y: symbols, numbers or the derivative notation
+    offsets: np.ndarray  # terms of entry i are [offsets[i], offsets[i + 1])
+    outputs: np.ndarray  # flat output position of each term
+    local: LocalDerivative
+
+    @classmethod
+    def from_connections(cls, wrt: Tensor, output: Tensor, upstream: Tensor, connections):
+        order = np.argsort(connections.target, kind="stable")
+        counts = np.bincount(connections.target, minlength=wrt.size)
+        offsets = np.zeros(wrt.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return cls(wrt, output, upstream, offsets, connections.output[order],
+                   connections.local.take(order))
+
+    @property
+    def count(self) -> int:
+        return len(self.outputs)
+
+    def of_entry(self, flat: int) -> list[Term]:
+        start, stop = int(self.offsets[flat]), int(self.offsets[flat + 1])
+        outputs = self.outputs[start:stop].tolist()
+        upstream = [self.upstream.entry(o) for o in outputs]
+        if isinstance(self.local, Constant):
+            local = [self.local.value] * len(outputs)
+        else:
+            local = [self.local.tensor.entry(i) for i in self.local.index[start:stop].tolist()]
+        return [Term(Symbol(self.output, o), u, l) for o, u, l in zip(outputs, upstream, local)]
+
+    def evaluate(self, upstream_values: np.ndarray, values_of) -> np.ndarray:
+        """All entries at once, numerically: ``values_of(tensor)`` gives a tensor's array."""
+        products = upstream_values.reshape(-1)[self.outputs]
+        if isinstance(self.local, EntryOf):
+            products = products * values_of(self.local.tensor).reshape(-1)[self.local.index]
+        else:
+            products = products * self.local.value
+        sums = np.concatenate([np.zeros(1, dtype=products.dtype), np.cumsum(products)])
+        return (sums[self.offsets[1:]] - sums[self.offsets[:-1]]).reshape(self.wrt.shape)
+
+
+class GradientEntry(NamedTuple):
+    """One entry of a gradient: where it is, its chain-rule terms and their simplified sum."""
+
+    wrt: Symbol  # the entry being differentiated
+    flat: int
+    index: tuple[int, ...]  # 0-based, in the declared shape
+    terms: list[Term]
+    value: Poly  # the simplified sum
+
+
+@dataclass
+class Gradient:
+    """∂L/∂wrt: the terms of every entry (one block per layer that reads ``wrt``)."""
+
+    wrt: Tensor
+    blocks: list[Terms]
+    derivation: "Derivation" = field(repr=False)
+    _expanded: list[Poly] | None = field(default=None, repr=False)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.wrt.shape
+
+    @property
+    def term_count(self) -> int:
+        return sum(block.count for block in self.blocks)
+
+    def entry(self, index: tuple[int, ...] | int) -> GradientEntry:
+        flat = index if isinstance(index, int) else self.wrt.flat_of(index)
+        terms = [term for block in self.blocks for term in block.of_entry(flat)]
+        value = poly_sum(product_of((t.upstream, t.local)) for t in terms)
+        return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms, value)
+
+    def entries(self) -> Iterator[GradientEntry]:
+        return (self.entry(flat) for flat in range(self.wrt.size))
+
+    def polys(self) -> list[Poly]:
+        """The simplified value of every entry, in row-major order."""
+        return [entry.value for entry in self.entries()]
+
+    def expanded(self) -> list[Poly]:
+        """Every entry with upstream factors that are themselves gradients substituted."""
+        if self._expanded is not None:
+            return self._expanded
+        results = []
+        for flat in range(self.wrt.size):
+            parts = []
+            for block in self.blocks:
+                upstream = self.derivation.upstream_value
+                for term in block.of_entry(flat):
+                    parts.append(upstream(block.upstream, term.output.flat) * Poly.lift(term.local))
+            results.append(poly_sum(parts))
+        self._expanded = results
+        return results
+
+    def evaluate(self, values_of) -> np.ndarray:
+        """Numeric value of every entry; ``values_of(tensor)`` gives a leaf tensor's array."""
+        total = np.zeros(self.shape)
+        for block in self.blocks:
+            total = total + block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of),
+                                           values_of)
+        return total
+
+    def to_sympy(self):
+        """The gradient as a sympy ``Matrix`` (≤ 2 axes) or ``Array``, in plain-identifier symbols."""
+        from .sympy_bridge import polys_to_sympy
+
+        return polys_to_sympy(self.polys(), self.shape)
+
+
+@dataclass(frozen=True)
+class UnusedInputs:
+    """Input positions along one axis that no output reads; their gradient is 0."""
+
+    tensor: Tensor
+    axis: str  # "H", "W" or "L"
+    positions: tuple[int, ...]  # 0-based
+
+
+class Derivation:
+    """All gradients of a problem, derived lazily from its layers' connectivity."""
+
+    def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS):
+        self.problem = problem
+        count = problem.term_count()
+        if count > max_terms:
+            raise SizeLimitError(
+                f"this problem has {count:,} chain-rule terms, over the limit of {max_terms:,};"
+                " use smaller sizes, or raise the limit with --max-terms")
+        self._gradients: dict[str, Gradient] = {}
+        # ∂L/∂(output of layer i) is the upstream gradient of the last layer, and otherwise the
+        # tensor of derivatives read by the next layer.
+        self._upstream_of = {id(layer.output): problem.upstream_of(layer) for layer in problem.layers}
+
+    @property
+    def notes(self) -> list[UnusedInputs]:
+        return self.problem.unused_inputs()
+
+    def names(self) -> list[str]:
+        return [tensor.name for tensor in self.problem.differentiable()]
+
+    def gradient(self, name: str) -> Gradient:
+        if name not in self._gradients:
+            tensor = self.problem.tensor(name)
+            blocks = [Terms.from_connections(tensor, layer.output, self._upstream_of[id(layer.output)],
+                                             layer.connections(tensor))
+                      for layer in self.problem.layers if tensor in (layer.input, *layer.parameters)]
+            if not blocks:
+                raise ProblemError(f"nothing in the problem reads {name}, so ∂L/∂{name} is not defined")
+            self._gradients[name] = Gradient(tensor, blocks, self)
+        return self._gradients[name]
+
+    def upstream_value(self, upstream: Tensor, flat: int) -> Poly:
+        """An upstream factor as a polynomial, expanded through later layers when it is a
+        derivative of an intermediate output."""
+        of = self.problem.output_named(upstream.name) if upstream.derivative_of else None
+        if of is not None and of is not self.problem.layers[-1].output:
+            return self.gradient(of.name).expanded()[flat]
+        return Poly.lift(upstream.entry(flat))
+
+    def upstream_numeric(self, upstream: Tensor, values_of) -> np.ndarray:
+        of = self.problem.output_named(upstream.name) if upstream.derivative_of else None
+        if of is not None and of is not self.problem.layers[-1].output:
+            return self.gradient(of.name).evaluate(values_of)
+        return values_of(upstream)
+
+
+def derive(problem, *, max_terms: int = DEFAULT_MAX_TERMS) -> Derivation:
+    """Derive every gradient of ``problem`` (lazily; nothing is built until asked for)."""
+    return Derivation(problem, max_terms=max_terms)

@@ -1,0 +1,23 @@
+"""The one error family of symconv.
+
+Every problem a user can cause (a bad problem file, an impossible layer, an answer that cannot be
+read) is a :class:`SymconvError` whose message is a single line meant for a person: what is wrong,
+where, and an example of the right form. The CLI prints it and exits with status 2.
+"""
+
+
+class SymconvError(Exception):
+    """A user-facing error: ``str(error)`` is one line that says what is wrong and where."""
+
+    def __init__(self, message: str, *, where: str | None = None):
+        self.where = where
+        text = f"{where}: {message}" if where else message
+        super().__init__(" ".join(text.split("\n")))
+
+
+class ProblemError(SymconvError):
+    """A problem file or layer description that cannot be used."""
+
+
+class SizeLimitError(SymconvError):
+    """A request whose size (terms, entries) would explode; says the number and the limit."""

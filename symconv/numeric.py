@@ -1,0 +1,83 @@
+"""The NumPy reference: forward and backward passes of a convolution, vectorised.
+
+Independent of both the chain-rule terms and the closed form: the forward pass and ∂L/∂W are
+``einsum`` over sliding windows, ∂L/∂X scatters each kernel offset's contribution into the padded
+input (a loop over kernel offsets, never over pixels). Works on float and integer arrays, in
+canonical layout. :func:`finite_differences` is the third opinion: central differences of the
+forward pass.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .closed_form import pad
+
+if TYPE_CHECKING:
+    from .layers.conv import ConvGeometry
+
+_LETTERS = "hwl"
+
+
+def _windows(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """(N, groups, C/groups, *out, *kernel): the input entries each output reads."""
+    xp = pad(x, g.padding, g.padding)
+    span = tuple(d * (k - 1) + 1 for d, k in zip(g.dilation, g.kernel))
+    view = sliding_window_view(xp, span, axis=tuple(range(2, 2 + g.dims)))
+    view = view[(slice(None), slice(None),
+                 *[slice(None, s * (o - 1) + 1, s) for s, o in zip(g.stride, g.output_size)],
+                 *[slice(None, None, d) for d in g.dilation])]
+    return view.reshape(g.batch, g.groups, g.group_channels, *view.shape[2:])
+
+
+def _subscripts(g: ConvGeometry) -> tuple[str, str]:
+    out = _LETTERS[:g.dims]
+    kernel = "xyz"[:g.dims]
+    return out, kernel
+
+
+def forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: ConvGeometry) -> np.ndarray:
+    out, kernel = _subscripts(g)
+    weights = w.reshape(g.groups, g.group_filters, g.group_channels, *g.kernel)
+    y = np.einsum(f"ngc{out}{kernel},gfc{kernel}->ngf{out}", _windows(x, g), weights)
+    y = y.reshape(g.output_shape)
+    if b is not None:
+        y = y + b.reshape((1, -1) + (1,) * g.dims)
+    return y
+
+
+def backward(x: np.ndarray, w: np.ndarray, dy: np.ndarray, g: ConvGeometry):
+    """(∂L/∂X, ∂L/∂W, ∂L/∂b) for upstream ``dy``."""
+    out, kernel = _subscripts(g)
+    grads = dy.reshape(g.batch, g.groups, g.group_filters, *g.output_size)
+    weights = w.reshape(g.groups, g.group_filters, g.group_channels, *g.kernel)
+    dw = np.einsum(f"ngc{out}{kernel},ngf{out}->gfc{kernel}", _windows(x, g), grads)
+
+    padded = tuple(h + 2 * p for h, p in zip(g.input_size, g.padding))
+    dxp = np.zeros((g.batch, g.groups, g.group_channels, *padded), dtype=np.result_type(dy, w))
+    for k in np.ndindex(*g.kernel):
+        contribution = np.einsum(f"ngf{out},gfc->ngc{out}", grads, weights[(Ellipsis, *k)])
+        target = tuple(slice(d * i, d * i + s * (o - 1) + 1, s)
+                       for d, i, s, o in zip(g.dilation, k, g.stride, g.output_size))
+        dxp[(Ellipsis, *target)] += contribution
+    dx = dxp[(Ellipsis, *[slice(p, p + h) for p, h in zip(g.padding, g.input_size)])]
+    db = dy.sum(axis=(0, *range(2, 2 + g.dims)))
+    return dx.reshape(g.input_shape), dw.reshape(g.weight_shape), db
+
+
+def finite_differences(loss: Callable[[dict], float], values: dict[str, np.ndarray], name: str,
+                       entries: np.ndarray, step: float = 1e-3) -> np.ndarray:
+    """Central differences ``(L(v + h) − L(v − h)) / 2h`` of ``loss`` for the chosen flat entries."""
+    results = np.empty(len(entries))
+    for i, flat in enumerate(entries):
+        shifted = {key: array.astype(float, copy=True) for key, array in values.items()}
+        original = shifted[name].flat[flat]
+        shifted[name].flat[flat] = original + step
+        up = loss(shifted)
+        shifted[name].flat[flat] = original - step
+        down = loss(shifted)
+        results[i] = (up - down) / (2 * step)
+    return results

@@ -1,0 +1,353 @@
+"""A problem: an input, a chain of layers, an upstream gradient and a loss name.
+
+:func:`build_problem` turns a plain specification (the parsed TOML of a problem file, or what the
+quick CLI flags describe) into tensors and layers, checking everything a student can get wrong.
+Errors carry the key path of the offending entry (``layers[0].weight.values[1][2]``) so the file
+reader can point at the line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from .errors import ProblemError
+from .layers.conv import ConvGeometry, ConvLayer, declared_output_shape
+from .poly import Number, normalize
+from .tensors import NAMINGS, Tensor
+
+TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
+TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base")
+LAYER_KEYS = {"conv": ("type", "output", "stride", "padding", "dilation", "groups", "weight", "bias")}
+UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
+
+
+class SpecError(ProblemError):
+    """A :class:`ProblemError` that knows the key path it is about."""
+
+    def __init__(self, path: tuple, message: str):
+        self.path = path
+        super().__init__(message, where=format_path(path) if path else None)
+
+
+def format_path(path: tuple) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+@dataclass
+class Problem:
+    loss: str
+    dims: int
+    input: Tensor
+    layers: list
+    upstream: Tensor
+    title: str | None = None
+    _derivative_tensors: dict = field(default_factory=dict, repr=False)
+
+    def tensors(self) -> list[Tensor]:
+        found = [self.input]
+        for layer in self.layers:
+            found += [*layer.parameters, layer.output]
+        return found
+
+    def differentiable(self) -> list[Tensor]:
+        """Tensors with a gradient: the input, every parameter, every output but the last."""
+        return [t for t in self.tensors() if t is not self.layers[-1].output]
+
+    def tensor(self, name: str) -> Tensor:
+        for tensor in self.differentiable():
+            if tensor.name == name:
+                return tensor
+        names = [t.name for t in self.differentiable()]
+        hint = difflib.get_close_matches(name, names, n=1)
+        raise ProblemError(f"no tensor named {name!r} to differentiate; valid names: {', '.join(names)}"
+                           + (f" (did you mean {hint[0]}?)" if hint else ""))
+
+    def output_named(self, name: str) -> Tensor | None:
+        return next((layer.output for layer in self.layers if layer.output.name == name), None)
+
+    def upstream_of(self, layer) -> Tensor:
+        """∂L/∂(layer output): the given upstream for the last layer, else derivative symbols."""
+        if layer is self.layers[-1]:
+            return self.upstream
+        key = id(layer.output)
+        if key not in self._derivative_tensors:
+            out = layer.output
+            self._derivative_tensors[key] = Tensor(out.name, out.shape, "upstream", "indexed",
+                                                   out.index_base, derivative_of=self.loss, rank=out.rank)
+        return self._derivative_tensors[key]
+
+    def term_count(self) -> int:
+        return sum(layer.geometry.term_count(layer.bias is not None) for layer in self.layers)
+
+    def unused_inputs(self):
+        from .derivation import UnusedInputs
+
+        notes = []
+        for layer in self.layers:
+            axes = "HW" if layer.geometry.dims == 2 else "L"
+            for axis, positions in zip(axes, layer.geometry.unused_positions()):
+                if positions:
+                    notes.append(UnusedInputs(layer.input, axis, positions))
+        return notes
+
+
+# -- reading values ---------------------------------------------------------------------------------
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
+
+
+def parse_number(value: Any, path: tuple) -> Number:
+    """An exact number from TOML: an int, a float (taken as written) or a string like "1/4"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise SpecError(path, f"{value!r} is not a number (write e.g. 3, -0.5 or \"1/4\")")
+    if isinstance(value, int):
+        return value
+    text = repr(value) if isinstance(value, float) else value.strip().replace("\u2212", "-")
+    if not _NUMBER.fullmatch(text) or len(text) > 40:
+        raise SpecError(path, f"{value!r} is not a number (write e.g. 3, -0.5 or \"1/4\")")
+    numerator, _, denominator = text.partition("/")
+    if denominator and int(denominator) == 0:
+        raise SpecError(path, f"{value!r} divides by zero")
+    return normalize(Fraction(numerator) / (Fraction(denominator) if denominator else 1))
+
+
+def parse_values(values: Any, shape: tuple[int, ...], path: tuple, what: str) -> np.ndarray:
+    """Nested lists (or a bare number for a one-entry tensor) as an object array of numbers."""
+    if not isinstance(values, list) and prod(shape) == 1:
+        values = np.reshape(np.array([values], dtype=object), shape).tolist()
+    flat: list[Number] = []
+
+    def walk(node, depth, where):
+        if depth == len(shape):
+            flat.append(parse_number(node, where))
+            return
+        if not isinstance(node, list):
+            raise SpecError(where, f"values of {what}: expected a list of {shape[depth]} here"
+                                   f" (shape {list(shape)}), got {node!r}")
+        if len(node) != shape[depth]:
+            raise SpecError(where, f"values of {what}: expected {shape[depth]} entries here"
+                                   f" (shape {list(shape)}), got {len(node)}")
+        for i, child in enumerate(node):
+            walk(child, depth + 1, where + (i,))
+
+    walk(values, 0, path)
+    array = np.empty(len(flat), dtype=object)
+    array[:] = flat
+    return array.reshape(shape)
+
+
+# -- reading tables ---------------------------------------------------------------------------------
+def check_keys(table: Any, allowed, path: tuple, what: str) -> dict:
+    if not isinstance(table, dict):
+        raise SpecError(path, f"{what} must be a table, e.g. [{format_path(path)}]")
+    for key in table:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            suggestion = f"did you mean {hint[0]!r}?" if hint else f"valid keys: {', '.join(allowed)}"
+            raise SpecError(path + (key,), f"unknown key {key!r} in {what}; {suggestion}")
+    return table
+
+
+def get_int(table: dict, key: str, default: int, path: tuple) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(path + (key,), f"{key} must be a whole number, e.g. {key} = {default}")
+    return value
+
+
+def get_per_axis(table: dict, key: str, default: int, dims: int, path: tuple) -> tuple[int, ...]:
+    """An int, or a list with one int per spatial axis."""
+    value = table.get(key, default)
+    values = value if isinstance(value, list) else [value] * dims
+    if len(values) != dims or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+        example = f"{key} = 2" + (" or [2, 1]" if dims == 2 else "")
+        raise SpecError(path + (key,), f"{key} must be a whole number or one per spatial axis"
+                                       f" ({dims}), e.g. {example}; got {value!r}")
+    return tuple(values)
+
+
+def get_shape(table: dict, path: tuple, what: str, ndims: tuple[int, ...], example: str):
+    if "shape" not in table:
+        raise SpecError(path, f"{what} needs a shape, e.g. shape = {example}")
+    shape = table["shape"]
+    if (not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
+                                           for s in shape)):
+        raise SpecError(path + ("shape",), f"shape of {what} must be a list of positive whole"
+                                           f" numbers, e.g. shape = {example}; got {shape!r}")
+    if len(shape) not in ndims:
+        allowed = " or ".join(str(n) for n in ndims)
+        raise SpecError(path + ("shape",), f"shape of {what} must have {allowed} axes, e.g."
+                                           f" shape = {example}; got {shape}")
+    return tuple(shape)
+
+
+def get_naming(table: dict, path: tuple, default_naming="indexed") -> tuple[str, int]:
+    naming = table.get("naming", default_naming)
+    if naming not in NAMINGS:
+        raise SpecError(path + ("naming",), f"naming must be one of {', '.join(map(repr, NAMINGS))};"
+                                            f" got {naming!r}")
+    base = table.get("index_base", 0)
+    if base not in (0, 1) or isinstance(base, bool):
+        raise SpecError(path + ("index_base",), f"index_base must be 0 or 1; got {base!r}")
+    return naming, base
+
+
+def get_name(table: dict, path: tuple, default: str) -> str:
+    name = table.get("name", default)
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,15}", name):
+        raise SpecError(path + ("name",), f"a name is a letter followed by letters or digits"
+                                          f" (e.g. \"X\" or \"dY\"); got {name!r}")
+    return name
+
+
+def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: int) -> Tensor:
+    naming, base = get_naming(table, path)
+    values = None
+    if "values" in table:
+        values = parse_values(table["values"], shape, path + ("values",), name)
+    return Tensor(name, shape, role, naming, base, values, rank=rank)
+
+
+# -- the builder ------------------------------------------------------------------------------------
+def build_problem(spec: dict) -> Problem:
+    """Check a problem specification and build its tensors and layers."""
+    check_keys(spec, TOP_KEYS, (), "the problem file")
+    loss = spec.get("loss", "L")
+    if not isinstance(loss, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,15}", loss):
+        raise SpecError(("loss",), f"loss is a name such as \"L\" or \"E\"; got {loss!r}")
+    dims = spec.get("dims", 2)
+    if dims not in (1, 2) or isinstance(dims, bool):
+        raise SpecError(("dims",), f"dims must be 1 or 2; got {dims!r}")
+    title = spec.get("title")
+
+    input_table = check_keys(spec.get("input"), TENSOR_KEYS, ("input",), "[input]") \
+        if "input" in spec else None
+    if input_table is None:
+        raise SpecError((), "the problem has no [input] table; add one, e.g. [input] shape = [4, 4]")
+    example = "[5, 5]" if dims == 2 else "[5]"
+    input_shape = get_shape(input_table, ("input",), "the input", (dims, dims + 1, dims + 2), example)
+    rank = 1  # 0 is the upstream gradient's: its factor comes first in every product
+    current = make_tensor(input_table, ("input",), name=get_name(input_table, ("input",), "X"),
+                          shape=input_shape, role="input", rank=rank)
+    problem_input = current
+
+    layer_tables = spec.get("layers")
+    if not isinstance(layer_tables, list) or not layer_tables:
+        raise SpecError(("layers",), "the problem has no layers; add one, e.g. [[layers]] type = \"conv\"")
+    layers = []
+    for i, table in enumerate(layer_tables):
+        path = ("layers", i)
+        kind = table.get("type") if isinstance(table, dict) else None
+        if kind not in LAYER_KEYS:
+            raise SpecError(path + ("type",), f"unknown layer type {kind!r}; valid types:"
+                                              f" {', '.join(map(repr, LAYER_KEYS))}")
+        check_keys(table, LAYER_KEYS[kind], path, f"a {kind} layer")
+        default_output = "Y" if len(layer_tables) == 1 else f"Y{i + 1}"
+        layer = build_conv(table, path, current, dims, rank, default_output)
+        layers.append(layer)
+        rank = layer.output.rank
+        current = layer.output
+
+    upstream = build_upstream(spec.get("upstream", {}), loss, current, rank + 1)
+    names = [t.name for t in [problem_input, *[x for l in layers for x in (*l.parameters, l.output)]]]
+    if not upstream.derivative_of:
+        names.append(upstream.name)
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise SpecError((), f"two tensors are named {duplicate!r}; give each its own name")
+    return Problem(loss, dims, problem_input, layers, upstream, title)
+
+
+def build_conv(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: int,
+               default_output: str) -> ConvLayer:
+    weight_table = check_keys(table.get("weight"), TENSOR_KEYS, path + ("weight",), "[layers.weight]")
+    weight_shape = get_shape(weight_table, path + ("weight",), "the weight", (dims, dims + 2),
+                             "[3, 3]" if dims == 2 else "[3]")
+    stride = get_per_axis(table, "stride", 1, dims, path)
+    padding = get_per_axis(table, "padding", 0, dims, path)
+    dilation = get_per_axis(table, "dilation", 1, dims, path)
+    groups = get_int(table, "groups", 1, path)
+
+    shape = layer_input.shape
+    batch = shape[0] if len(shape) == dims + 2 else 1
+    channels = shape[-dims - 1] if len(shape) > dims else 1
+    has_filters = len(weight_shape) == dims + 2
+    filters = weight_shape[0] if has_filters else 1
+    kernel_channels = weight_shape[1] if has_filters else 1
+    if groups >= 1 and channels % groups == 0 and kernel_channels != channels // groups:
+        if has_filters:
+            message = (f"the weight has {kernel_channels} channels per filter but the input has"
+                       f" {channels} channels and groups = {groups}, so it needs {channels // groups}"
+                       f" (shape [F, C/groups, K...])")
+        else:
+            message = (f"the weight shape {list(weight_shape)} has no channel axis but the input has"
+                       f" {channels} channels; write it as [F, {channels // groups},"
+                       f" {', '.join(map(str, weight_shape))}]")
+        raise SpecError(path + ("weight", "shape"), message)
+    try:
+        geometry = ConvGeometry(batch, channels, filters, groups, tuple(shape[-dims:]),
+                                tuple(weight_shape[-dims:]), stride, padding, dilation)
+    except ProblemError as error:
+        raise SpecError(path, str(error)) from None
+
+    weight = make_tensor(weight_table, path + ("weight",), name=get_name(weight_table, path + ("weight",), "W"),
+                         shape=weight_shape, role="weight", rank=rank + 1)
+    bias = None
+    if "bias" in table:
+        bias_table = check_keys(table["bias"], TENSOR_KEYS, path + ("bias",), "[layers.bias]")
+        if "shape" in bias_table and bias_table["shape"] != [filters]:
+            raise SpecError(path + ("bias", "shape"), f"the bias has one entry per filter: shape ="
+                                                      f" [{filters}]; got {bias_table['shape']!r}")
+        bias = make_tensor(bias_table, path + ("bias",), name=get_name(bias_table, path + ("bias",), "b"),
+                           shape=(filters,), role="bias", rank=rank + 2)
+        if filters == 1:
+            bias.naming = "bare"
+    output_name = table.get("output", default_output)
+    get_name({"name": output_name}, path + ("output",), default_output)
+    output = Tensor(output_name, declared_output_shape(len(shape), dims, geometry, has_filters),
+                    "output", "indexed", layer_input.index_base, rank=rank + 3)
+    return ConvLayer(geometry, layer_input, weight, bias, output)
+
+
+def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
+    path = ("upstream",)
+    check_keys(table, UPSTREAM_KEYS, path, "[upstream]")
+    naming, base = get_naming(table, path)
+    if "name" in table:
+        tensor = Tensor(get_name(table, path, "d"), output.shape, "upstream", naming, base, rank=0)
+    else:
+        tensor = Tensor(output.name, output.shape, "upstream", "indexed", output.index_base,
+                        derivative_of=loss, rank=0)
+    values = table.get("values")
+    if values == "ones":
+        tensor.values = parse_values([1] * output.size, (output.size,), path + ("values",),
+                                     "the upstream gradient").reshape(output.shape)
+    elif values is not None:
+        tensor.values = parse_values(values, output.shape, path + ("values",),
+                                     f"the upstream gradient ∂{loss}/∂{output.name}")
+    return tensor
+
+
+def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *,
+                  stride=1, padding=0, dilation=1, bias: bool = False) -> Problem:
+    """The problem behind ``symconv grad --input 4x4 --kernel 2x2 ...``: X, W and Y indexed from 0,
+    upstream flat ``d1, d2, …``; a single number per shape means 1-D."""
+    dims = len(kernel_shape) if len(kernel_shape) in (1, 2) else 2
+    layer = {"type": "conv", "weight": {"name": "W", "shape": list(kernel_shape)},
+             "stride": list(stride) if isinstance(stride, tuple) else stride,
+             "padding": list(padding) if isinstance(padding, tuple) else padding,
+             "dilation": list(dilation) if isinstance(dilation, tuple) else dilation}
+    if bias:
+        layer["bias"] = {"name": "b"}
+    return build_problem({"dims": dims, "input": {"name": "X", "shape": list(input_shape)},
+                          "layers": [layer],
+                          "upstream": {"name": "d", "naming": "flat", "index_base": 1}})

@@ -1,0 +1,101 @@
+"""Reading problem files (TOML, with the standard library's ``tomllib``).
+
+Errors point at the file and line: ``problem.toml:7: input.values[1][2]: 'a' is not a number``.
+tomllib does not keep line numbers, so :func:`key_lines` scans the text for table headers and keys.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from pathlib import Path
+
+from .errors import ProblemError
+from .problem import Problem, SpecError, build_problem
+
+MAX_PROBLEM_BYTES = 1_000_000
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\s-]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def read_text(path: str | os.PathLike, *, limit: int = MAX_PROBLEM_BYTES, what: str = "file") -> str:
+    """A regular file's text, refusing devices, FIFOs, huge files and invalid UTF-8."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise ProblemError(f"cannot read {what} {str(path)!r}: {error.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ProblemError(f"{str(path)!r} is not a regular file; give the path of a .toml file")
+    if info.st_size > limit:
+        raise ProblemError(f"{str(path)!r} is {info.st_size:,} bytes, over the limit of {limit:,}")
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ProblemError(f"{str(path)!r} is over the limit of {limit:,} bytes")
+    if b"\0" in data:
+        offset = data.index(b"\0")
+        raise ProblemError(f"{path}: NUL byte at byte offset {offset}; is this a text file?")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProblemError(f"{path}: invalid UTF-8 at byte offset {error.start}; save the file as UTF-8") from None
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    """Line numbers (1-based) of tables and keys: ``("layers", 0, "weight", "values") -> 12``."""
+    lines: dict[tuple, int] = {}
+    table: tuple = ()
+    counts: dict[tuple, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            parts: tuple = ()
+            for name in header.group(2).split("."):
+                parts += (name.strip(),)
+                if parts in counts and parts + (counts[parts],) in lines:
+                    parts += (counts[parts],)  # inside the latest [[array]] entry
+            if header.group(1) == "[[":
+                counts[parts] = counts.get(parts, -1) + 1
+                parts += (counts[parts],)
+            table = parts
+            lines.setdefault(table, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault(table + (key.group(1),), number)
+    return lines
+
+
+def line_of(path: tuple, lines: dict[tuple, int]) -> int | None:
+    for end in range(len(path), 0, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
+
+
+def parse_problem(text: str, source: str = "<problem>") -> Problem:
+    """Parse and check the text of a problem file; errors name ``source`` and the line."""
+    try:
+        spec = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        where = f"{source}:{found.group(1)}" if found else source
+        detail = re.sub(r"\s*\(at line.*\)", "", message)
+        column = f" (column {found.group(2)})" if found else ""
+        raise ProblemError(f"malformed TOML{column}: {detail}", where=where) from None
+    try:
+        return build_problem(spec)
+    except SpecError as error:
+        line = line_of(error.path, key_lines(text))
+        raise ProblemError(str(error), where=f"{source}:{line}" if line else source) from None
+    except ProblemError as error:
+        raise ProblemError(str(error), where=source) from None
+
+
+def load_problem(path: str | os.PathLike) -> Problem:
+    """Read a problem file (see ``examples/`` and the README for its keys)."""
+    return parse_problem(read_text(path, what="problem file"), str(path))

@@ -1,0 +1,35 @@
+"""JSON of a gradient (the schema in the README): names in LaTeX, expressions in plain identifiers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..derivation import Gradient, GradientEntry
+from .latex_names import latex_entry_name
+from .printer import plain
+from .text import render_text
+
+
+def json_number(value):
+    if isinstance(value, Fraction):
+        return float(value)
+    return value
+
+
+def entry_json(entry: GradientEntry) -> dict:
+    value = entry.value
+    return {
+        "index": list(entry.index),
+        "name": latex_entry_name(entry.wrt, with_derivative=False),
+        "expr": plain(value),
+        "value": json_number(value.number) if value.is_number else None,
+        "terms": [{"output": latex_entry_name(t.output, with_derivative=False),
+                   "upstream": plain(t.upstream), "local": plain(t.local)} for t in entry.terms],
+    }
+
+
+def gradient_json(gradient: Gradient, entries: list[GradientEntry], notes: list) -> dict:
+    loss = gradient.derivation.problem.loss
+    return {"loss": loss, "wrt": gradient.wrt.name, "shape": list(gradient.shape),
+            "entries": [entry_json(e) for e in entries],
+            "notes": [render_text(note, loss).removeprefix("note: ") for note in notes]}

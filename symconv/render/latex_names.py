@@ -1,0 +1,20 @@
+"""LaTeX names of entries: ``A_{11}``, ``A_{1,2,10}``, ``w_{1}``, ``\\frac{\\partial L}{\\partial Y_{11}}``."""
+
+from __future__ import annotations
+
+from ..poly import Symbol
+
+
+def latex_subscript(subscript: tuple[int, ...]) -> str:
+    """Indices joined without commas when there are at most two and all are single digits."""
+    if len(subscript) <= 2 and all(0 <= i <= 9 for i in subscript):
+        return "".join(map(str, subscript))
+    return ",".join(map(str, subscript))
+
+
+def latex_entry_name(symbol: Symbol, *, with_derivative: bool = True) -> str:
+    base, subscript, loss = symbol.tensor.entry_name(symbol.flat)
+    name = f"{base}_{{{latex_subscript(subscript)}}}" if subscript else base
+    if loss and with_derivative:
+        return rf"\frac{{\partial {loss}}}{{\partial {name}}}"
+    return name

@@ -1,0 +1,74 @@
+"""The printer base: dispatch on the type of the derivation's data, like sympy's printers.
+
+``printer.doprint(obj)`` calls ``_print_<Class>`` for the first class in ``type(obj).__mro__``
+that has one. A format is one subclass in its own module; every sub-part is printed through the
+same printer, so a symbol looks the same in a term, a sum or a matrix.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..poly import Poly, Symbol
+
+
+class Printer:
+    """Base printer: subclasses define ``_print_<Class>`` methods and the pieces below."""
+
+    times = "*"
+    power = "**"
+    minus = "-"
+
+    def doprint(self, obj) -> str:
+        for cls in type(obj).__mro__:
+            method = getattr(self, f"_print_{cls.__name__}", None)
+            if method is not None:
+                return method(obj)
+        raise TypeError(f"{type(self).__name__} cannot print {type(obj).__name__}")
+
+    # -- numbers and polynomials, shared by every format --------------------------------------
+    def _print_int(self, number: int) -> str:
+        return str(number)
+
+    def _print_Fraction(self, number: Fraction) -> str:
+        return f"{number.numerator}/{number.denominator}"
+
+    def coefficient(self, number, has_symbols: bool) -> str:
+        """``number`` as the leading factor of a monomial (nothing for 1 when symbols follow)."""
+        if has_symbols and number == 1:
+            return ""
+        return self.doprint(number) + (self.times if has_symbols else "")
+
+    def monomial(self, symbols: tuple[Symbol, ...]) -> str:
+        parts, i = [], 0
+        while i < len(symbols):
+            j = i
+            while j < len(symbols) and symbols[j] == symbols[i]:
+                j += 1
+            name = self.doprint(symbols[i])
+            parts.append(name if j - i == 1 else f"{name}{self.power}{j - i}")
+            i = j
+        return self.times.join(parts)
+
+    def _print_Poly(self, poly: Poly) -> str:
+        text = ""
+        for monomial, coefficient in poly.sorted_terms():
+            negative = coefficient < 0
+            body = self.coefficient(abs(coefficient), bool(monomial)) + self.monomial(monomial)
+            if not text:
+                text = (self.minus if negative else "") + body
+            else:
+                text += f" {self.minus} " if negative else " + "
+                text += body
+        return text or "0"
+
+
+class PlainPrinter(Printer):
+    """Plain identifiers with ``* + - / **``: ``d1*w2 + d2*w1`` (JSON ``expr``, sympy names)."""
+
+    def _print_Symbol(self, symbol: Symbol) -> str:
+        return symbol.tensor.plain_name(symbol.flat)
+
+
+def plain(obj) -> str:
+    return PlainPrinter().doprint(obj)

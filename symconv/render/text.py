@@ -1,0 +1,71 @@
+"""Plain Unicode text for terminals: ``∂L/∂X_01 = ∂L/∂Y_00·∂Y_00/∂X_01 + … = d1·w2 + d2·w1``."""
+
+from __future__ import annotations
+
+from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
+from ..derivation import GradientEntry, UnusedInputs
+from ..poly import Symbol
+from .printer import Printer
+
+AXIS_WORDS = {"H": "rows", "W": "columns", "L": "positions"}
+
+
+def subscript_text(subscript: tuple[int, ...]) -> str:
+    """``01`` for at most two single digits, else ``{1,2,10}`` (as the LaTeX form)."""
+    if len(subscript) <= 2 and all(0 <= i <= 9 for i in subscript):
+        return "".join(map(str, subscript))
+    return "{" + ",".join(map(str, subscript)) + "}"
+
+
+class TextPrinter(Printer):
+    times = "·"
+    power = "^"
+
+    def _print_Symbol(self, symbol: Symbol) -> str:
+        base, subscript, loss = symbol.tensor.entry_name(symbol.flat)
+        if symbol.tensor.naming == "flat":
+            name = f"{base}{subscript[0]}"
+        else:
+            name = f"{base}_{subscript_text(subscript)}" if subscript else base
+        return f"∂{loss}/∂{name}" if loss else name
+
+    def name_only(self, symbol: Symbol) -> str:
+        """The entry's own name, without the ∂L/∂ of a derivative-notation tensor."""
+        text = self.doprint(symbol)
+        return text.split("/∂", 1)[1] if symbol.tensor.derivative_of else text
+
+    def _print_GradientEntry(self, entry: GradientEntry) -> str:
+        loss = self.loss
+        target = self.name_only(entry.wrt)
+        left = f"∂{loss}/∂{target}"
+        if not entry.terms:
+            return f"{left} = 0  (no output reads {target})"
+        chain = " + ".join(
+            f"∂{loss}/∂{self.name_only(t.output)}·∂{self.name_only(t.output)}/∂{target}"
+            for t in entry.terms)
+        return f"{left} = {chain} = {self.doprint(entry.value)}"
+
+    def _print_UnusedInputs(self, note: UnusedInputs) -> str:
+        shown = ", ".join(str(p + note.tensor.index_base) for p in note.positions)
+        word = AXIS_WORDS[note.axis]
+        return (f"note: {word} {shown} of {note.tensor.name} are never read by any output (the"
+                f" floor in the output size, or the stride, skips them); their gradient is 0")
+
+    def _print_CheckReport(self, report: CheckReport) -> str:
+        lines = ["max |route − NumPy reference| per gradient"
+                 f" (random values, seed {report.seed}; given values kept):",
+                 f"{'gradient':<12}{'chain rule':>12}{'closed form':>13}{'finite diff.':>14}  verdict"]
+        for row in report.rows:
+            fd = "n/a" if row.finite_differences is None else f"{row.finite_differences:.1e}"
+            lines.append(f"{'∂' + self.loss + '/∂' + row.tensor:<12}{row.chain_rule:>12.1e}"
+                         f"{row.closed_form:>13.1e}{fd:>14}  {'ok' if row.ok else 'DIFFERENT'}")
+        lines.append(("all three routes agree" if report.ok else "the routes DISAGREE")
+                     + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")
+        return "\n".join(lines)
+
+    def __init__(self, loss: str = "L"):
+        self.loss = loss
+
+
+def render_text(obj, loss: str = "L") -> str:
+    return TextPrinter(loss).doprint(obj)

@@ -1,0 +1,130 @@
+"""Tensors and how their entries are named.
+
+A :class:`Tensor` is a name, a declared shape, optional exact values, a naming style and an index
+base. Its entries are either numbers (when values are given) or :class:`~symconv.poly.Symbol`.
+
+Naming styles (the handouts use all of them):
+
+``indexed``     ``A_{11}`` / plain ``A_1_1``: one subscript per declared axis, in the index base.
+``flat``        ``w_1`` / plain ``w1``: the row-major position, counted from the index base.
+``bare``        ``b``: a one-entry tensor such as the bias of a single filter.
+``derivative``  ``∂L/∂Y_{11}`` / plain ``dL_dY_1_1``: an upstream gradient written as itself.
+
+Index bases are for display only; flat positions and JSON indices are always 0-based.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+from typing import NamedTuple
+
+import numpy as np
+
+from .poly import Number, Symbol
+
+NAMINGS = ("indexed", "flat")
+
+
+class EntryName(NamedTuple):
+    """The parts of an entry's name, for renderers: ``base`` with ``subscript`` numbers.
+
+    ``derivative_of`` is the loss name when the entry is written as ``∂loss/∂base_subscript``.
+    """
+
+    base: str
+    subscript: tuple[int, ...]
+    derivative_of: str | None = None
+
+
+@dataclass(eq=False)
+class Tensor:
+    """A named tensor of the problem.
+
+    ``rank`` orders symbols in printed monomials (upstream gradient first, then input, weights, ...);
+    it is assigned by the problem so that every tensor has its own.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    role: str  # "input", "weight", "bias", "output", "upstream"
+    naming: str = "indexed"
+    index_base: int = 0
+    values: np.ndarray | None = None  # object array of exact numbers, in the declared shape
+    derivative_of: str | None = None  # loss name, for an upstream written as ∂L/∂Y
+    rank: int = 0
+    _symbols: list | None = field(default=None, repr=False)
+
+    @property
+    def size(self) -> int:
+        return prod(self.shape)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.values is not None
+
+    def entry(self, flat: int) -> Number | Symbol:
+        """The entry at a flat (row-major, 0-based) position: a number or a symbol."""
+        if self.values is not None:
+            return self.values.flat[flat]
+        if self._symbols is None:
+            self._symbols = [Symbol(self, i) for i in range(self.size)]
+        return self._symbols[flat]
+
+    def entries(self) -> list:
+        return [self.entry(i) for i in range(self.size)]
+
+    def index_of(self, flat: int) -> tuple[int, ...]:
+        return tuple(int(i) for i in np.unravel_index(flat, self.shape)) if self.shape else ()
+
+    def flat_of(self, index: tuple[int, ...]) -> int:
+        return int(np.ravel_multi_index(index, self.shape)) if self.shape else 0
+
+    def entry_name(self, flat: int) -> EntryName:
+        """Name parts of one entry, in this tensor's naming style and index base."""
+        if self.naming == "bare":
+            return EntryName(self.name, ())
+        if self.naming == "flat":
+            return EntryName(self.name, (flat + self.index_base,), self.derivative_of)
+        index = tuple(i + self.index_base for i in self.index_of(flat))
+        return EntryName(self.name, index, self.derivative_of)
+
+    def plain_name(self, flat: int) -> str:
+        """The identifier used in plain expressions, JSON and sympy symbols (``A_1_1``, ``w1``)."""
+        base, subscript, loss = self.entry_name(flat)
+        if loss is not None:
+            base = f"d{loss}_d{base}"
+        if self.naming == "flat":
+            return f"{base}{subscript[0]}"
+        return "_".join([base, *map(str, subscript)])
+
+    def numeric_values(self, dtype=float) -> np.ndarray:
+        """The given values converted for NumPy (exact fractions become floats)."""
+        if self.values is None:
+            raise ValueError(f"{self.name} has no values")
+        return np.array(self.values.tolist(), dtype=dtype).reshape(self.shape)
+
+
+def flat_from_display(tensor: Tensor, numbers: tuple[int, ...]) -> int:
+    """The flat position of an entry named by display indices (in the tensor's index base).
+
+    A flat-named tensor also takes one number, its display position (``w3`` -> ``(3,)``).
+    """
+    from .errors import SymconvError
+
+    base = tensor.index_base
+    if tensor.naming in ("flat", "bare") and len(numbers) == 1 and len(tensor.shape) != 1:
+        if not base <= numbers[0] < tensor.size + base:
+            raise SymconvError(f"entry {numbers[0]} is out of range for {tensor.name}: positions run"
+                               f" from {base} to {tensor.size - 1 + base}")
+        return numbers[0] - base
+    if len(numbers) != len(tensor.shape):
+        example = ",".join(str(base) for _ in tensor.shape)
+        raise SymconvError(f"{tensor.name} has {len(tensor.shape)} axes (shape {list(tensor.shape)}),"
+                           f" so --entry needs {len(tensor.shape)} numbers, e.g. --entry {example}")
+    for axis, (number, size) in enumerate(zip(numbers, tensor.shape)):
+        if not base <= number < size + base:
+            raise SymconvError(f"entry {','.join(map(str, numbers))} is out of range for {tensor.name}"
+                               f" (shape {list(tensor.shape)}, indices from {base}): axis {axis}"
+                               f" runs from {base} to {size - 1 + base}")
+    return tensor.flat_of(tuple(n - base for n in numbers))
