@@ -6,10 +6,11 @@
 __version__ = "0.1.0"
 
 from .errors import ProblemError, SizeLimitError, SymconvError
+from .checks import CheckReport, check
 from .derivation import Derivation, Gradient, GradientEntry, Term, Terms, derive
-from .problem import Problem, build_problem
+from .problem import Problem, build_problem, quick_problem
 from .problem_file import load_problem, parse_problem
 
-__all__ = ["Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError", "SizeLimitError",
-           "SymconvError", "Term", "Terms", "__version__", "build_problem", "derive", "load_problem",
-           "parse_problem"]
+__all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",
+           "SizeLimitError", "SymconvError", "Term", "Terms", "__version__", "build_problem", "check",
+           "derive", "load_problem", "parse_problem", "quick_problem"]
