@@ -146,13 +146,19 @@ def break_equation(equation: Equation, measure: Callable[[object], int],
     lines: list[list[tuple[str, object]]] = [[]]
     used = 0
     for number, side in enumerate(equation.sides):
-        for position, (operator, piece) in enumerate(split_side(side)):
+        tokens = split_side(side)
+        costs = [measure(piece) + (len(operator) + 2 if operator else 0) for operator, piece in tokens]
+        # A side that fits on a line of its own starts one rather than being split.
+        if number and lines[-1] and used + sum(costs) + 3 > width and sum(costs) + 7 <= width:
+            lines.append([])
+            used = 4  # continuation indent
+        for position, ((operator, piece), cost) in enumerate(zip(tokens, costs)):
             if number and position == 0:
                 operator = "=" if operator == "" else "= " + operator
-            cost = measure(piece) + (len(operator) + 2 if operator else 0)
+                cost += 3
             if lines[-1] and used + cost > width:
                 lines.append([])
-                used = 4  # continuation indent
+                used = 4
             lines[-1].append((operator, piece))
             used += cost
     return lines

@@ -48,7 +48,8 @@ def plural(count: int, word: str) -> str:
 class Layout:
     """Builds the document of one solution; ``layout(solution)`` is the entry point."""
 
-    def __init__(self, solution: Solution, width: int = LINE_WIDTH):
+    def __init__(self, solution: Solution, width: int = LINE_WIDTH, statement: bool = True):
+        self.statement = statement
         self.solution = solution
         self.width = width  # in text-printer characters
         self.problem = solution.problem
@@ -65,8 +66,12 @@ class Layout:
         blocks = []
         for section in self.solution.sections:
             blocks += self.doprint(section)
-        intro = self.introduction()
-        title = self.problem.title or "Worked solution"
+        intro = self.introduction() if self.statement else []
+        if self.cut_matrices:
+            intro.append(Paragraph((f"Large matrices show their first {MAX_ROWS} rows at most and"
+                                    " as many columns as fit the line; ⋮ and ⋯ stand for the rest,"
+                                    " which follow the same pattern.",)))
+        title = self.problem.title or self.default_title()
         return Document(title, tuple(intro + blocks))
 
     # -- helpers ------------------------------------------------------------------------------------
@@ -173,6 +178,11 @@ class Layout:
         return [Paragraph((f"Only the first {shown} of the {total} {what} are written out; the"
                            f" other {total - shown} are formed the same way.",))]
 
+    def default_title(self) -> str:
+        g = self.problem.layers[0].geometry
+        return (f"{shape_text(self.problem.input.shape)} input, {shape_text(g.kernel)} kernel,"
+                f" stride {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+
     # -- the problem statement ----------------------------------------------------------------------
     def introduction(self) -> list:
         blocks = [Heading("Problem")]
@@ -194,10 +204,6 @@ class Layout:
         upstream = self.problem.upstream
         output = self.problem.layers[-1].output
         blocks += self.show_tensor(Derivative(self.loss, output), self.entries(upstream), upstream)
-        if self.cut_matrices:
-            blocks.append(Paragraph((f"Large matrices show their first {MAX_ROWS} rows at most and"
-                                     " as many columns as fit the page; ⋮ and ⋯ stand for the rest,"
-                                     " which follow the same pattern.",)))
         return blocks
 
     @staticmethod
@@ -256,8 +262,12 @@ class Layout:
                                      f" a remainder of {axis.remainder}.",)))
         if axis.unused:
             shown = ", ".join(str(p + x.index_base) for p in axis.unused)
-            blocks.append(Paragraph((f"{words.capitalize()} {shown} of {x.name} are never read by"
-                                     f" any output, so their gradient is 0.",)))
+            if len(axis.unused) == 1:
+                words, verb, their = words[:-1], "is", "its"
+            else:
+                verb, their = "are", "their"
+            blocks.append(Paragraph((f"{words.capitalize()} {shown} of {x.name} {verb} never read"
+                                     f" by any output, so {their} gradient is 0.",)))
         return blocks
 
     # -- forward --------------------------------------------------------------------------------------
@@ -520,6 +530,7 @@ class Layout:
         return blocks
 
 
-def layout(solution: Solution, width: int = LINE_WIDTH) -> Document:
-    """The document of ``solution``, for lines of ``width`` text-printer characters."""
-    return Layout(solution, width).document()
+def layout(solution: Solution, width: int = LINE_WIDTH, statement: bool = True) -> Document:
+    """The document of ``solution``, for lines of ``width`` text-printer characters; ``statement``
+    starts it with the problem (the layer and its tensors)."""
+    return Layout(solution, width, statement).document()
