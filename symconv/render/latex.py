@@ -7,6 +7,7 @@ Needs only amsmath, amssymb and geometry (Debian: texlive-latex-base, texlive-la
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -53,6 +54,8 @@ def latex_words(text: str) -> str:
 
 
 def latex_math_text(text: str) -> str:
+    """Our Unicode math notation in LaTeX; words such as ``rot180`` or ``size`` set upright."""
+    text = re.sub(r"[a-z]{3,}\d*", lambda word: rf"\operatorname{{{word.group()}}}", text)
     return "".join(MATH_CHARACTERS.get(char, char) for char in text)
 
 

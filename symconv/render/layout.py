@@ -194,16 +194,25 @@ class Layout:
                 words.append(f", dilation {per_axis(g.dilation)}")
             if g.groups > 1:
                 words.append(f", {g.groups} groups")
+            if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
+                words.append(f", bias {layer.bias.name}")
             words.append(f"; the loss is {self.loss}.")
             blocks.append(Paragraph(("".join(words),)))
-            tensors = [layer.input, layer.weight] + ([layer.bias] if layer.bias is not None else [])
+            tensors = [layer.weight] + ([layer.bias] if layer.bias is not None else [])
+            if layer is self.problem.layers[0]:
+                tensors.insert(0, layer.input)
             for tensor in tensors:
-                if tensor is layer.input and layer is not self.problem.layers[0]:
-                    continue
+                if tensor.naming == "bare" and not tensor.is_numeric:
+                    continue  # a lone symbol, already named above
                 blocks += self.show_tensor(Formula(tensor.name), self.entries(tensor), tensor)
         upstream = self.problem.upstream
         output = self.problem.layers[-1].output
-        blocks += self.show_tensor(Derivative(self.loss, output), self.entries(upstream), upstream)
+        if upstream.derivative_of and not upstream.is_numeric:
+            blocks.append(Paragraph(("The upstream gradient ", Derivative(self.loss, output),
+                                     f" ({shape_text(output.shape)}) comes from the layers above;"
+                                     " its entries are written ", Symbol(upstream, 0), ", ….")))
+        else:
+            blocks += self.show_tensor(Derivative(self.loss, output), self.entries(upstream), upstream)
         return blocks
 
     @staticmethod
