@@ -10,7 +10,10 @@ from .checks import CheckReport, check
 from .derivation import Derivation, Gradient, GradientEntry, Term, Terms, derive
 from .problem import Problem, build_problem, quick_problem
 from .problem_file import load_problem, parse_problem
+from .solution import Solution, build_solution
+from .render.solve import render_solution
 
 __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",
-           "SizeLimitError", "SymconvError", "Term", "Terms", "__version__", "build_problem", "check",
-           "derive", "load_problem", "parse_problem", "quick_problem"]
+           "SizeLimitError", "Solution", "SymconvError", "Term", "Terms", "__version__", "build_problem",
+           "build_solution", "check", "derive", "load_problem", "parse_problem", "quick_problem",
+           "render_solution"]

@@ -97,6 +97,8 @@ def cli():
       symconv grad examples/cs7643_4x4_stride1.toml --wrt X
       symconv grad --input 4x4 --kernel 2x2 --wrt X --entry 0,1
       symconv check examples/homework_5x5.toml
+      symconv solve examples/homework_5x5.toml --pdf
+      symconv shapes --input 5x5 --kernel 3x3 --stride 2 --padding 1
     """
 
 
@@ -230,7 +232,8 @@ def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
                                           " goes to -o FILE, else PROBLEM.pdf here.")
 @click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into your own document.")
 @quick_options
-@max_terms_option
+@click.option("--max-terms", type=click.IntRange(min=1), default=None,
+              help="Refuse worked solutions with more chain-rule terms than this (default 200,000).")
 def solve(problem, output_format, sections, output, pdf, fragment, input_shape, kernel, stride,
           padding, dilation, max_terms):
     """A worked solution: shapes, forward pass, gradients, chain rule, closed form, checks."""

@@ -170,3 +170,27 @@ def test_a_latex_error_is_one_line_and_no_pdf(tmp_path):
     with pytest.raises(SymconvError, match=r"failed: Undefined control sequence. l\.\d+; no PDF written"):
         compile_pdf("\\documentclass{article}\\begin{document}\\nosuchcommand\\end{document}\n", target)
     assert not target.exists()
+
+
+def readme_solve_commands() -> list[list[str]]:
+    """The bash examples of the README's worked-solutions section, as argument lists."""
+    import shlex
+
+    readme = Path("README.md").read_text(encoding="utf-8")
+    section = readme.split("## Worked solutions", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [shlex.split(line, comments=True)[1:] for line in block.strip().split("\n")]
+
+
+def test_readme_worked_solution_examples_run(capsys, tmp_path):
+    commands = readme_solve_commands()
+    assert len(commands) == 8
+    for argv in commands:
+        if "--pdf" in argv and not HAS_TEX:
+            continue
+        if "-o" in argv:
+            argv[argv.index("-o") + 1] = str(tmp_path / argv[argv.index("-o") + 1])
+        elif "--pdf" in argv:
+            argv += ["-o", str(tmp_path / "out.pdf")]
+        code, out, err = run(capsys, *argv)
+        assert code == 0 and err == "", (argv, err)

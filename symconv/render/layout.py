@@ -267,8 +267,12 @@ class Layout:
         words = {"H": "rows", "W": "columns", "L": "positions"}[axis.axis]
         blocks = []
         if axis.remainder:
-            blocks.append(Paragraph((f"Along {axis.axis} the division is not exact: the floor drops"
-                                     f" a remainder of {axis.remainder}.",)))
+            numerator = axis.size + 2 * axis.padding - axis.dilation * (axis.kernel - 1) - 1
+            formula = "I − K + 2P" if axis.dilation == 1 else "I + 2P − D(K − 1) − 1"
+            blocks.append(Paragraph((f"Along {axis.axis} the division is not exact: ",
+                                     Formula(f"{formula} = {numerator}"), " is not a multiple of ",
+                                     Formula(f"S = {axis.stride}"), ", and the floor drops the"
+                                     f" remainder {axis.remainder}.")))
         if axis.unused:
             shown = ", ".join(str(p + x.index_base) for p in axis.unused)
             if len(axis.unused) == 1:
@@ -501,7 +505,7 @@ class Layout:
                      + self.tensor_items(named_array(entry.tensor), entry.tensor,
                                          frozenset({entry.flat}), entry.tensor.name)
                      + self.tensor_items(named_array(y), y, outputs, y.name))
-        blocks.append(Paragraph(("Highlighted (boxed):",)))
+        blocks.append(Paragraph(("The entries involved are marked:",)))
         blocks.append(Gallery(tuple(items)))
         chain = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry)))
                           for t in section.terms))
