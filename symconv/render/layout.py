@@ -445,8 +445,8 @@ class Layout:
         blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
                                  + (", summed over the filters" if g.filters > 1 else "") + ":",)))
         blocks += self.show_tensor(Derivative(loss, x), section.input_gradient, x, self.gradient_of(x))
-        blocks.append(Paragraph((Derivative(loss, w), " is the correlation of the padded input with"
-                                 " the zero-inserted upstream gradient (without the outer padding)"
+        blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
+                                 f" P = {per_axis(g.padding)}) with the zero-inserted upstream gradient"
                                  + (", summed over the batch" if g.batch > 1 else "") + ":",)))
         blocks += self.show_tensor(Derivative(loss, w), section.weight_gradient, w, self.gradient_of(w))
         if section.bias_gradient is not None:
