@@ -256,28 +256,26 @@ def solve(problem, output_format, sections, output, pdf, fragment, input_shape, 
     click.echo(f"wrote {compile_pdf(text, target)}")
 
 
-@cli.command()
-@click.argument("problem", required=False, type=click.Path(dir_okay=False))
-@document_format_option("text")
-@output_option
-@quick_options
-def shapes(problem, output_format, output, input_shape, kernel, stride, padding, dilation):
-    """Output size formula with the numbers, and the shapes of Y, ∂L/∂Y, ∂L/∂W and ∂L/∂X."""
-    _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                       ("shapes",), output_format, statement=False)
-    write_output(text, output)
+def one_section_command(name: str, section: str, summary: str):
+    """A command that prints one section of the worked solution (text by default)."""
+
+    def command(problem, output_format, output, input_shape, kernel, stride, padding, dilation):
+        _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                           (section,), output_format, statement=False)
+        write_output(text, output)
+
+    command.__doc__ = summary
+    for decorator in reversed([cli.command(name), click.argument("problem", required=False,
+                                                                 type=click.Path(dir_okay=False)),
+                               document_format_option("text"), output_option, quick_options]):
+        command = decorator(command)
+    return command
 
 
-@cli.command()
-@click.argument("problem", required=False, type=click.Path(dir_okay=False))
-@document_format_option("text")
-@output_option
-@quick_options
-def forward(problem, output_format, output, input_shape, kernel, stride, padding, dilation):
-    """Every receptive field ⊙ the kernel, and every output written out."""
-    _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                       ("forward",), output_format, statement=False)
-    write_output(text, output)
+shapes = one_section_command("shapes", "shapes", "Output size formula with the numbers, and the"
+                                                 " shapes of Y, ∂L/∂Y, ∂L/∂W and ∂L/∂X.")
+forward = one_section_command("forward", "forward", "Every receptive field ⊙ the kernel, and every"
+                                                    " output written out.")
 
 
 @cli.command()

@@ -284,17 +284,13 @@ class Layout:
         return blocks
 
     # -- forward --------------------------------------------------------------------------------------
-    def field_items(self, field: ReceptiveField, right) -> list:
-        """``window ⊙ right`` for one receptive field; one item per channel when there are several."""
+    def field_items(self, field: ReceptiveField, item_of) -> list:
+        """``item_of(c)`` for each channel c of a receptive field, labelled with the output when
+        there are several channels."""
         channels = field.window.shape[0]
-        items = []
-        for c in range(channels):
-            other = right(c)
-            item = Hadamard(self.matrix(field.window[c]), other)
-            if channels > 1:
-                item = Labeled(Concat((field.output, Formula(f", c = {c}"))), item)
-            items.append(item)
-        return items
+        if channels == 1:
+            return [item_of(0)]
+        return [Labeled(Concat((field.output, Formula(f", c = {c}"))), item_of(c)) for c in range(channels)]
 
     def _layout_ForwardSection(self, section: ForwardSection) -> list:
         layer = section.layer
@@ -304,7 +300,8 @@ class Layout:
                                                               else "") + ":",))]
         items = []
         for field in section.fields:
-            items += self.field_items(field, lambda c, f=field: self.matrix(f.kernel[c]))
+            items += self.field_items(field, lambda c, f=field: Hadamard(self.matrix(f.window[c]),
+                                                                         self.matrix(f.kernel[c])))
         blocks.append(Gallery(tuple(items)))
         blocks.append(Paragraph(("Each output written out:",)))
         rows = []
@@ -335,7 +332,8 @@ class Layout:
                              " receptive field, then add all the receptive fields together.",))]
         items = []
         for field in section.fields:
-            items += self.field_items(field, lambda c, f=field: f.upstream)
+            items += self.field_items(field, lambda c, f=field: Hadamard(self.matrix(f.window[c]),
+                                                                         f.upstream))
         blocks.append(Gallery(tuple(items)))
         blocks += self.more(len(section.fields), section.total, "receptive fields")
         blocks.append(Paragraph((f"The sum, with the shape of {w.name}:",)))
@@ -351,12 +349,8 @@ class Layout:
                              " overlapping entries are added.",))]
         items = []
         for field in section.fields:
-            channels = field.kernel.shape[0]
-            for c in range(channels):
-                item = Hadamard(field.upstream, self.matrix(field.kernel[c]))
-                if channels > 1:
-                    item = Labeled(Concat((field.output, Formula(f", c = {c}"))), item)
-                items.append(item)
+            items += self.field_items(field, lambda c, f=field: Hadamard(f.upstream,
+                                                                         self.matrix(f.kernel[c])))
         blocks.append(Gallery(tuple(items)))
         blocks += self.more(len(section.fields), section.total, "receptive fields")
         for step in section.steps:
