@@ -133,8 +133,10 @@ def split_side(side) -> list[tuple[str, object]]:
     if isinstance(side, Poly) and len(side.terms) > 1:
         tokens = []
         for monomial, coefficient in side.sorted_terms():
-            operator = "-" if coefficient < 0 else ("+" if tokens else "")
-            tokens.append((operator, Poly({monomial: abs(coefficient)})))
+            if not tokens:  # a leading minus stays with its term: "= -x + y", not "= - x + y"
+                tokens.append(("", Poly({monomial: coefficient})))
+                continue
+            tokens.append(("-" if coefficient < 0 else "+", Poly({monomial: abs(coefficient)})))
         return tokens
     return [("", side)]
 

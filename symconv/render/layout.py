@@ -196,7 +196,7 @@ class Layout:
                 words.append(f", {g.groups} groups")
             if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
                 words.append(f", bias {layer.bias.name}")
-            words.append(f"; the loss is {self.loss}.")
+            words.append(f"; the loss is {self.loss}." if layer is self.problem.layers[-1] else ".")
             blocks.append(Paragraph(("".join(words),)))
             tensors = [layer.weight] + ([layer.bias] if layer.bias is not None else [])
             if layer is self.problem.layers[0]:
