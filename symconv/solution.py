@@ -14,7 +14,6 @@ document can say how many it leaves out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import prod
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -213,7 +212,8 @@ class InsertedSize:
 
     @property
     def size(self) -> int:
-        return self.output + (self.stride - 1) * (self.output - 1) + 2 * self.dilation * (self.kernel - 1)
+        o, s = self.output, self.stride
+        return o + (s - 1) * (o - 1) + 2 * self.dilation * (self.kernel - 1)
 
 
 @dataclass(frozen=True)
@@ -359,8 +359,8 @@ def conv_closed_form(layer: ConvLayer, context: "Context") -> ClosedFormSection:
     sizes = tuple(InsertedSize(a, o, s, d, k) for a, o, s, d, k
                   in zip(axes_names, g.output_size, g.stride, g.dilation, g.kernel))
     bias = (closed_form.grad_bias(dy).reshape(layer.bias.shape) if layer.bias is not None else None)
-    return ClosedFormSection(layer, upstream, closed_form.rotate_180(entry_array(layer.weight, g.weight_shape), g.dims),
-                             inserted, sizes,
+    rotated = closed_form.rotate_180(entry_array(layer.weight, g.weight_shape), g.dims)
+    return ClosedFormSection(layer, upstream, rotated, inserted, sizes,
                              closed_form.grad_input(dy, w, g).reshape(layer.input.shape),
                              closed_form.grad_weight(x, dy, g).reshape(layer.weight.shape), bias)
 
@@ -393,7 +393,8 @@ def chain_rule_section(context: Context) -> ChainRuleSection:
             entry = gradient.entry(flat)
             terms = named_terms(gradient, flat)
             number += 1
-            equations.append(ChainEquation(number, entry.wrt, tuple(terms), named_sum(terms), entry.value))
+            equations.append(ChainEquation(number, entry.wrt, tuple(terms), named_sum(terms),
+                                           entry.value))
         blocks.append(ChainRuleBlock(tensor, tuple(equations), tensor.size,
                                      object_array(gradient.polys(), tensor.shape)))
     return ChainRuleSection(context.problem.loss, tuple(blocks))

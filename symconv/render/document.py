@@ -12,7 +12,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..poly import Poly, Symbol
+from ..poly import Poly
 
 # -- math -------------------------------------------------------------------------------------------
 

@@ -14,8 +14,9 @@ import numpy as np
 
 from ..poly import Symbol
 from ..tensors import Tensor
-from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard, Heading,
-                       Labeled, Matrix, Numbered, Paragraph, Product, Sum, as_grid, break_equation)
+from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard,
+                       Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum, as_grid,
+                       break_equation)
 from .latex_names import latex_entry_name
 from .printer import Printer
 from .text_document import TextDocumentPrinter
@@ -33,8 +34,8 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
                    "⌊": r"\left\lfloor ", "⌋": r"\right\rfloor ", "…": r"\dots ", "⋯": r"\cdots ",
                    "→": r"\to ", "Σ": r"\sum ", "≤": r"\le ", "°": r"^\circ ", "⋮": r"\vdots "}
-TEXT_SPECIALS = {"–": "--", "—": "---", "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-                 "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
+TEXT_SPECIALS = {"–": "--", "—": "---", "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$",
+                 "&": r"\&", "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
 
 
 def latex_words(text: str) -> str:
@@ -95,7 +96,8 @@ class LatexPrinter(Printer):
 
     def _print_Derivative(self, node: Derivative) -> str:
         top = node.top if isinstance(node.top, str) else self.name_only(node.top)
-        bottom = self.name_only(node.bottom) if isinstance(node.bottom, Symbol) else self.doprint(node.bottom)
+        bottom = (self.name_only(node.bottom) if isinstance(node.bottom, Symbol)
+                  else self.doprint(node.bottom))
         return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
 
     def _print_Product(self, node: Product) -> str:
@@ -108,7 +110,8 @@ class LatexPrinter(Printer):
         return rf"{self.doprint(node.left)} \odot {self.doprint(node.right)}"
 
     def _print_Labeled(self, node: Labeled) -> str:
-        label = rf"\text{{{latex_words(node.label)}}}" if isinstance(node.label, str) else self.doprint(node.label)
+        label = (rf"\text{{{latex_words(node.label)}}}" if isinstance(node.label, str)
+                 else self.doprint(node.label))
         return rf"{label}\colon\ {self.doprint(node.value)}"
 
     def _print_Concat(self, node: Concat) -> str:
@@ -125,7 +128,8 @@ class LatexPrinter(Printer):
                 cells.append(r"\cdots")
             lines.append(" & ".join(cells))
         if rows < grid.shape[0]:
-            lines.append(" & ".join([r"\vdots"] * columns + ([r"\ddots"] if columns < grid.shape[1] else [])))
+            corner = [r"\ddots"] if columns < grid.shape[1] else []
+            lines.append(" & ".join([r"\vdots"] * columns + corner))
         return r"\begin{bmatrix} " + r" \\ ".join(lines) + r" \end{bmatrix}"
 
     def cell(self, grid: np.ndarray, row: int, column: int, marked: frozenset) -> str:
@@ -139,7 +143,8 @@ class LatexPrinter(Printer):
         # aligned: the first line aligns at its first "=", continuation lines start at that "="
         first = lines[0]
         split = next((i for i, (operator, _) in enumerate(first) if operator.startswith("=")), 0)
-        printed = [(self.tokens(first[:split]) + " " if split else "") + "&" + self.tokens(first[split:])]
+        lead = self.tokens(first[:split]) + " " if split else ""
+        printed = [lead + "&" + self.tokens(first[split:])]
         for tokens in lines[1:]:
             lead = "&" if tokens[0][0].startswith("=") else r"&\quad "
             printed.append(lead + self.tokens(tokens))

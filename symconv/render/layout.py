@@ -12,15 +12,16 @@ from math import prod
 
 import numpy as np
 
+from ..layers.conv import ConvLayer
 from ..poly import Poly, Symbol
 from ..solution import (AxisSize, BiasGradientSection, ChainRuleSection, ChecksSection,
                         ClosedFormSection, ConnectSection, ForwardSection, InputGradientSection,
                         ReceptiveField, ShapesSection, Solution, WeightGradientSection,
-                        leading_axes, named_array)
+                        entry_array, leading_axes, named_array)
 from ..tensors import Tensor
-from .document import (LINE_WIDTH, MAX_ROWS, Concat, Derivative, Display, Document, Equation, Formula, Gallery,
-                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum, as_grid,
-                       shown_window)
+from .document import (LINE_WIDTH, MAX_ROWS, Concat, Derivative, Display, Document, Equation, Formula,
+                       Gallery, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum,
+                       as_grid, shown_window)
 from .text_document import TextDocumentPrinter, width_of
 
 MAX_SLICES = 6  # 2-D slices of a 3-D or 4-D tensor written out
@@ -104,11 +105,13 @@ class Layout:
                 self.cut_matrices = True
             part = grid[:, start:stop]
             label = (f"column {start + 1}" if columns == 1 else f"columns {start + 1}–{stop}")
-            blocks.append(Labeled(label, Matrix(part, frozenset(), rows if rows < grid.shape[0] else None)))
+            shown_rows = rows if rows < grid.shape[0] else None
+            blocks.append(Labeled(label, Matrix(part, frozenset(), shown_rows)))
             start = stop
         return blocks
 
-    def tensor_items(self, array: np.ndarray, tensor: Tensor, marked=frozenset(), name: str = "") -> list:
+    def tensor_items(self, array: np.ndarray, tensor: Tensor, marked=frozenset(),
+                     name: str = "") -> list:
         """A tensor as one matrix, or as labelled 2-D slices (the first few) when it has batch,
         channel or filter axes."""
         axes = leading_axes(tensor, self.dims)
@@ -123,7 +126,8 @@ class Layout:
             start = number * size
             local = frozenset(m - start for m in marked if start <= m < start + size)
             label = ", ".join(f"{a} = {i + tensor.index_base}" for a, i in zip(axes, index))
-            items.append(Labeled(f"{name}, {label}" if name else label, self.matrix(array[index], local)))
+            label = f"{name}, {label}" if name else label
+            items.append(Labeled(label, self.matrix(array[index], local)))
         return items
 
     def slices_note(self, tensor: Tensor, shape) -> list:
@@ -147,7 +151,8 @@ class Layout:
                     Display(tuple(blocks))]
         axes = ", ".join(leading_axes(tensor, self.dims))
         return ([Paragraph((label, f" ({shape_text(array.shape)}), slice by slice over ({axes}):"))]
-                + [Gallery(tuple(self.tensor_items(array, tensor)))] + self.slices_note(tensor, array.shape))
+                + [Gallery(tuple(self.tensor_items(array, tensor)))]
+                + self.slices_note(tensor, array.shape))
 
     def too_long(self, array: np.ndarray) -> bool:
         """Whether some entry is too long to sit in a matrix next to others."""
@@ -179,7 +184,10 @@ class Layout:
                            f" other {total - shown} are formed the same way.",))]
 
     def default_title(self) -> str:
-        g = self.problem.layers[0].geometry
+        layer = self.problem.layers[0]
+        if not isinstance(layer, ConvLayer):
+            return f"Worked solution for a {shape_text(self.problem.input.shape)} input"
+        g = layer.geometry
         return (f"{shape_text(self.problem.input.shape)} input, {shape_text(g.kernel)} kernel,"
                 f" stride {per_axis(g.stride)}, padding {per_axis(g.padding)}")
 
@@ -187,24 +195,16 @@ class Layout:
     def introduction(self) -> list:
         blocks = [Heading("Problem")]
         for layer in self.problem.layers:
-            g = layer.geometry
-            words = [f"A {g.dims}-D convolution{self.layer_suffix(layer)} (cross-correlation, as in"
-                     f" PyTorch): stride {per_axis(g.stride)}, padding {per_axis(g.padding)}"]
-            if any(d > 1 for d in g.dilation):
-                words.append(f", dilation {per_axis(g.dilation)}")
-            if g.groups > 1:
-                words.append(f", {g.groups} groups")
-            if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
-                words.append(f", bias {layer.bias.name}")
-            words.append(f"; the loss is {self.loss}." if layer is self.problem.layers[-1] else ".")
-            blocks.append(Paragraph(("".join(words),)))
-            tensors = [layer.weight] + ([layer.bias] if layer.bias is not None else [])
+            words = getattr(self, f"_describe_{type(layer).__name__}")(layer)
+            words += f"; the loss is {self.loss}." if layer is self.problem.layers[-1] else "."
+            blocks.append(Paragraph((words,)))
+            tensors = list(layer.parameters)
             if layer is self.problem.layers[0]:
                 tensors.insert(0, layer.input)
             for tensor in tensors:
                 if tensor.naming == "bare" and not tensor.is_numeric:
-                    continue  # a lone symbol, already named above
-                blocks += self.show_tensor(Formula(tensor.name), self.entries(tensor), tensor)
+                    continue  # a lone symbol, named in the description
+                blocks += self.show_tensor(Formula(tensor.name), entry_array(tensor), tensor)
         upstream = self.problem.upstream
         output = self.problem.layers[-1].output
         if upstream.derivative_of and not upstream.is_numeric:
@@ -212,23 +212,30 @@ class Layout:
                                      f" ({shape_text(output.shape)}) comes from the layers above;"
                                      " its entries are written ", Symbol(upstream, 0), ", ….")))
         else:
-            blocks += self.show_tensor(Derivative(self.loss, output), self.entries(upstream), upstream)
+            blocks += self.show_tensor(Derivative(self.loss, output), entry_array(upstream), upstream)
         return blocks
 
-    @staticmethod
-    def entries(tensor: Tensor) -> np.ndarray:
-        from ..solution import entry_array
-
-        return entry_array(tensor)
+    def _describe_ConvLayer(self, layer) -> str:
+        """One sentence per layer type (a new layer type adds its ``_describe_<Class>``)."""
+        g = layer.geometry
+        words = (f"A {g.dims}-D convolution{self.layer_suffix(layer)} (cross-correlation, as in"
+                 f" PyTorch): stride {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+        if any(d > 1 for d in g.dilation):
+            words += f", dilation {per_axis(g.dilation)}"
+        if g.groups > 1:
+            words += f", {g.groups} groups"
+        if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
+            words += f", bias {layer.bias.name}"
+        return words
 
     # -- shapes ---------------------------------------------------------------------------------------
     def _layout_ShapesSection(self, section: ShapesSection) -> list:
         layer = section.layer
         blocks = [Heading("Shapes" + self.layer_suffix(layer))]
         rows = [self.size_formula(axis) for axis in section.axes]
+        dilated = any(a.dilation > 1 for a in section.axes)
         blocks.append(Paragraph(("The output size along each axis (I input, K kernel, P padding,"
-                                 " S stride" + (", D dilation" if any(a.dilation > 1 for a in section.axes)
-                                                else "") + "):",)))
+                                 " S stride" + (", D dilation" if dilated else "") + "):",)))
         blocks.append(Display(tuple(rows)))
         loss, x, w, y = self.loss, layer.input, layer.weight, layer.output
         questions = [
@@ -290,7 +297,8 @@ class Layout:
         channels = field.window.shape[0]
         if channels == 1:
             return [item_of(0)]
-        return [Labeled(Concat((field.output, Formula(f", c = {c}"))), item_of(c)) for c in range(channels)]
+        return [Labeled(Concat((field.output, Formula(f", c = {c}"))), item_of(c))
+                for c in range(channels)]
 
     def _layout_ForwardSection(self, section: ForwardSection) -> list:
         layer = section.layer
@@ -337,7 +345,8 @@ class Layout:
         blocks.append(Gallery(tuple(items)))
         blocks += self.more(len(section.fields), section.total, "receptive fields")
         blocks.append(Paragraph((f"The sum, with the shape of {w.name}:",)))
-        return blocks + self.show_tensor(Derivative(self.loss, w), section.result, w, self.gradient_of(w))
+        return blocks + self.show_tensor(Derivative(self.loss, w), section.result, w,
+                                         self.gradient_of(w))
 
     # -- ∂L/∂X ----------------------------------------------------------------------------------------
     def _layout_InputGradientSection(self, section: InputGradientSection) -> list:
@@ -358,7 +367,8 @@ class Layout:
                                      f" back (same shape as {x.name}):",)))
             blocks += self.mapped(step.array, x)
         blocks.append(Paragraph((f"All {section.total} receptive fields mapped back:",)))
-        return blocks + self.show_tensor(Derivative(self.loss, x), section.result, x, self.gradient_of(x))
+        return blocks + self.show_tensor(Derivative(self.loss, x), section.result, x,
+                                         self.gradient_of(x))
 
     def mapped(self, array: np.ndarray, x: Tensor) -> list:
         if self.too_long(array):
@@ -393,7 +403,8 @@ class Layout:
             tensor = block.tensor
             blocks.append(Heading(f"Entries of ∂{loss}/∂{tensor.name}", 2))
             for equation in block.equations:
-                chain = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, equation.wrt)))
+                chain = Sum(tuple(Product((Derivative(loss, t.output),
+                                           Derivative(t.output, equation.wrt)))
                                   for t in equation.terms))
                 sides = (Derivative(loss, equation.wrt),)
                 if equation.terms:
@@ -405,7 +416,8 @@ class Layout:
                 blocks.append(Numbered(Equation(sides), equation.number))
             blocks += self.more(len(block.equations), block.total, f"entries of ∂{loss}/∂{tensor.name}")
             blocks.append(Paragraph(("For all the entries together:",)))
-            blocks += self.show_tensor(Derivative(loss, tensor), block.result, tensor, self.gradient_of(tensor))
+            blocks += self.show_tensor(Derivative(loss, tensor), block.result, tensor,
+                                       self.gradient_of(tensor))
         return blocks
 
     # -- closed form ----------------------------------------------------------------------------------
@@ -417,18 +429,21 @@ class Layout:
         blocks = [Heading("Closed form" + self.layer_suffix(layer)),
                   Paragraph((Derivative(loss, x), " is a full correlation: insert S − 1 zeros between"
                              f" the entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on"
-                             f" every side" + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
+                             " every side"
+                             + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
                              + ", and slide the kernel rotated by 180° over it; then remove the"
                              f" padding P = {per_axis(g.padding)} of the input.",)),
                   Paragraph(("The kernel rotated by 180°:",))]
         blocks += self.show_canonical(Formula(f"rot180({w.name})"), section.rotated, w,
                                       (g.filters, g.group_channels), ("f", "c"))
-        blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each axis:",)))
+        blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each"
+                                 " axis:",)))
         rows = []
         for s in section.sizes:
             reach = "2(K − 1)" if s.dilation == 1 else "2D(K − 1)"
             numbers = (f"{s.output} + ({s.stride} − 1)·({s.output} − 1) + "
-                       + (f"2·({s.kernel} − 1)" if s.dilation == 1 else f"2·{s.dilation}·({s.kernel} − 1)"))
+                       + (f"2·({s.kernel} − 1)" if s.dilation == 1
+                          else f"2·{s.dilation}·({s.kernel} − 1)"))
             rows.append(Equation((Formula(f"size_{s.axis}"), Formula(f"O + (S − 1)(O − 1) + {reach}"),
                                   Formula(numbers), s.size)))
         blocks.append(Display(tuple(rows)))
@@ -452,7 +467,8 @@ class Layout:
                                                  Formula(f"sum(∂{loss}/∂{y.name})"),
                                                  section.bias_gradient.reshape(-1)[0])),)))
             else:
-                blocks += self.show_tensor(Derivative(loss, b), section.bias_gradient, b, self.gradient_of(b))
+                blocks += self.show_tensor(Derivative(loss, b), section.bias_gradient, b,
+                                           self.gradient_of(b))
         return blocks
 
     def show_canonical(self, label, array: np.ndarray, tensor: Tensor, leading: tuple[int, int],
