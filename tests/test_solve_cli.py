@@ -194,3 +194,28 @@ def test_readme_worked_solution_examples_run(capsys, tmp_path):
             argv += ["-o", str(tmp_path / "out.pdf")]
         code, out, err = run(capsys, *argv)
         assert code == 0 and err == "", (argv, err)
+
+
+def test_a_title_is_text_for_latex_and_markdown_never_markup(capsys, tmp_path):
+    problem = tmp_path / "title.toml"
+    problem.write_text('title = "\\\\input{/etc/passwd} & 50% $x$ #1 ☃"\n[input]\nshape = [3, 3]\n'
+                       '[[layers]]\ntype = "conv"\n[layers.weight]\nshape = [2, 2]\n', encoding="utf-8")
+    code, out, _ = run(capsys, "solve", str(problem), "--sections", "shapes")
+    assert code == 0
+    assert r"\textbackslash{}input\{/etc/passwd\} \& 50\% \$x\$ \#1 ?" in out
+    assert "\\input{" not in out
+    code, out, _ = run(capsys, "solve", str(problem), "--sections", "shapes", "--format", "markdown")
+    assert out.startswith(r"# \\input{/etc/passwd} & 50% \$x\$ \#1 ☃")
+    if HAS_TEX:
+        code, out, err = run(capsys, "solve", str(problem), "--pdf", "-o", str(tmp_path / "t.pdf"))
+        assert code == 0, err
+
+
+@needs_tex
+def test_pdf_goes_next_to_the_working_directory_by_default(capsys, tmp_path, monkeypatch):
+    example = Path("examples/slides_1d.toml").resolve()
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "solve", str(example), "--pdf")
+    assert code == 0, err
+    assert out.strip() == "wrote slides_1d.pdf" and (tmp_path / "slides_1d.pdf").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slides_1d.pdf"]  # no aux files left
