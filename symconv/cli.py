@@ -208,8 +208,8 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
     entries = []
     for name, numbers in connect:
         tensor = loaded.tensor(name)
-        if tensor.role not in ("input", "weight"):
-            raise SymconvError(f"--entry {name}:… asks about {name}, a {tensor.role}; ask about an"
+        if tensor.role == "bias":  # every output of its filter reads it: nothing to point at
+            raise SymconvError(f"--entry {name}:… asks about {name}, a bias; ask about an"
                                " input entry (e.g. X:2,2) or a weight entry (e.g. W:0,1)")
         entries.append(Symbol(tensor, flat_from_display(tensor, numbers)))
     chosen = parse_sections(sections) if isinstance(sections, str) else (sections or SECTION_NAMES)

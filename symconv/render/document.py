@@ -84,8 +84,14 @@ class Equation(NamedTuple):
 
 
 class Heading(NamedTuple):
-    text: str
+    """A section heading: words, or a tuple of words and inline math."""
+
+    text: str | tuple
     level: int = 1
+
+    @property
+    def parts(self) -> tuple:
+        return self.text if isinstance(self.text, tuple) else (self.text,)
 
 
 class Paragraph(NamedTuple):

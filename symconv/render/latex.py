@@ -157,7 +157,7 @@ class LatexPrinter(Printer):
     # -- blocks -------------------------------------------------------------------------------------
     def _print_Heading(self, node: Heading) -> str:
         command = {1: "section", 2: "subsection"}.get(node.level, "subsubsection")
-        return rf"\{command}*{{{self.inline(node.text)}}}"
+        return rf"\{command}*{{{''.join(self.inline(part) for part in node.parts)}}}"
 
     def inline(self, part) -> str:
         return latex_words(part) if isinstance(part, str) else f"${self.doprint(part)}$"

@@ -401,7 +401,7 @@ class Layout:
                              Formula("x"), ".",))]
         for block in section.blocks:
             tensor = block.tensor
-            blocks.append(Heading(f"Entries of ∂{loss}/∂{tensor.name}", 2))
+            blocks.append(Heading(("Entries of ", Derivative(loss, tensor)), 2))
             for equation in block.equations:
                 chain = Sum(tuple(Product((Derivative(loss, t.output),
                                            Derivative(t.output, equation.wrt)))
@@ -499,7 +499,7 @@ class Layout:
         loss = self.loss
         listed = [t.output for t in section.terms]
         if entry.tensor is x:
-            blocks = [Heading(f"Which outputs are connected to {self.text.name_only(entry)}"),
+            blocks = [Heading(("Which outputs are connected to ", entry)),
                       Paragraph((entry, f" is read by {plural(len(listed), 'output')}"
                                  + (": " if listed else "."), *self.listing(listed)))]
             items = (self.tensor_items(named_array(x), x, frozenset({entry.flat}), x.name)
@@ -508,7 +508,7 @@ class Layout:
             inputs = frozenset(t.local.flat for t in section.terms if isinstance(t.local, Symbol))
             pairs = [Concat((Formula("("), t.local, Formula(", "), t.output, Formula(")")))
                      for t in section.terms]
-            blocks = [Heading(f"Which ({x.name}, {y.name}) pairs use {self.text.name_only(entry)}"),
+            blocks = [Heading((f"Which ({x.name}, {y.name}) pairs use ", entry)),
                       Paragraph((entry, f" is used by {plural(len(pairs), 'pair')}"
                                  + (": " if pairs else "."), *self.listing(pairs)))]
             items = (self.tensor_items(named_array(x), x, inputs, x.name)

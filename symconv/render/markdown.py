@@ -19,7 +19,7 @@ def markdown_words(text: str) -> str:
 
 class MarkdownPrinter(LatexPrinter):
     def _print_Heading(self, node: Heading) -> str:
-        return "#" * (node.level + 1) + " " + self.inline(node.text)
+        return "#" * (node.level + 1) + " " + "".join(self.inline(part) for part in node.parts)
 
     def inline(self, part) -> str:
         return markdown_words(part) if isinstance(part, str) else f"${self.doprint(part)}$"

@@ -114,7 +114,8 @@ class TextDocumentPrinter(TextPrinter):
     # -- blocks -------------------------------------------------------------------------------------
     def _print_Heading(self, node: Heading) -> str:
         underline = "=" if node.level == 1 else "-"
-        return f"{node.text}\n{underline * min(len(node.text), TERMINAL_WIDTH)}"
+        text = "".join(self.doprint(part) for part in node.parts)
+        return f"{text}\n{underline * min(len(text), TERMINAL_WIDTH)}"
 
     def _print_Paragraph(self, node: Paragraph) -> str:
         text = "".join(self.doprint(part) for part in node.parts)
@@ -144,7 +145,7 @@ class TextDocumentPrinter(TextPrinter):
                                            "  ") for row in rows)
 
     def _print_Document(self, document: Document) -> str:
-        title = Heading(document.title, 0)
-        parts = [f"{title.text}\n{'#' * min(len(title.text), TERMINAL_WIDTH)}"]
+        title = document.title
+        parts = [f"{title}\n{'#' * min(len(title), TERMINAL_WIDTH)}"]
         parts += [self.doprint(block) for block in document.blocks]
         return "\n\n".join(parts) + "\n"
