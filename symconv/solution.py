@@ -13,7 +13,7 @@ document can say how many it leaves out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -303,7 +303,7 @@ def conv_forward(layer: ConvLayer, context: "Context") -> ForwardSection:
 
 def conv_weight_gradient(layer: ConvLayer, context: "Context") -> WeightGradientSection:
     upstream = context.problem.upstream_of(layer)
-    result = object_array(context.derivation.gradient(layer.weight.name).polys(), layer.weight.shape)
+    result = context.result(layer.weight)
     return WeightGradientSection(layer, receptive_fields(layer, upstream, context.limits.fields),
                                  layer.output.size, result)
 
@@ -327,7 +327,7 @@ def conv_input_gradient(layer: ConvLayer, context: "Context") -> InputGradientSe
     upstream = context.problem.upstream_of(layer)
     outputs = layer.output.size
     counts = list(range(1, min(context.limits.steps, outputs - 1) + 1))  # the last is the result
-    result = object_array(context.derivation.gradient(layer.input.name).polys(), layer.input.shape)
+    result = context.result(layer.input)
     return InputGradientSection(layer, receptive_fields(layer, upstream, context.limits.fields),
                                 outputs, tuple(mapped_back(layer, upstream, counts)), result)
 
@@ -337,7 +337,7 @@ def conv_bias_gradient(layer: ConvLayer, context: "Context") -> BiasGradientSect
         return None
     g = layer.geometry
     upstream = context.problem.upstream_of(layer)
-    values = context.derivation.gradient(layer.bias.name).polys()
+    values = context.result(layer.bias).reshape(-1)
     filters = np.unravel_index(np.arange(layer.output.size), g.output_shape)[1]
     sums = tuple(BiasSum(Symbol(layer.bias, f),
                          tuple(upstream.entry(int(o)) for o in np.flatnonzero(filters == f)), values[f])
@@ -370,6 +370,15 @@ class Context:
     problem: Problem
     derivation: Derivation
     limits: Limits
+    _results: dict = field(default_factory=dict, repr=False)
+
+    def result(self, tensor: Tensor) -> np.ndarray:
+        """∂L/∂tensor from the derivation, in the tensor's shape; computed once per solution (the
+        ∂L/∂W, ∂L/∂X and chain-rule sections all show it)."""
+        if tensor.name not in self._results:
+            polys = self.derivation.gradient(tensor.name).polys()
+            self._results[tensor.name] = object_array(polys, tensor.shape)
+        return self._results[tensor.name]
 
 
 LayerBuilder = Callable[[object, Context], object]
@@ -396,7 +405,7 @@ def chain_rule_section(context: Context) -> ChainRuleSection:
             equations.append(ChainEquation(number, entry.wrt, tuple(terms), named_sum(terms),
                                            entry.value))
         blocks.append(ChainRuleBlock(tensor, tuple(equations), tensor.size,
-                                     object_array(gradient.polys(), tensor.shape)))
+                                     context.result(tensor)))
     return ChainRuleSection(context.problem.loss, tuple(blocks))
 
 

@@ -219,3 +219,13 @@ def test_pdf_goes_next_to_the_working_directory_by_default(capsys, tmp_path, mon
     assert code == 0, err
     assert out.strip() == "wrote slides_1d.pdf" and (tmp_path / "slides_1d.pdf").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["slides_1d.pdf"]  # no aux files left
+
+
+def test_long_sums_and_lists_are_cut_short_and_say_how_long_they_are(capsys):
+    # ∂L/∂W_00 of a 40×40 input and a 2×2 kernel sums 39² = 1521 terms; w_01 joins 1521 pairs
+    code, out, _ = run(capsys, "solve", "--input", "40x40", "--kernel", "2x2", "--format", "text",
+                       "--sections", "chain,connect")
+    assert code == 0
+    assert "+ ⋯ (1521 terms in all)" in out
+    assert "W_01 is used by 1521 pairs: (X_01, Y_00), " in out and " and 1489 more." in out
+    assert max(len(line) for line in out.split("\n")) <= 100

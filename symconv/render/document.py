@@ -74,6 +74,17 @@ class Concat(NamedTuple):
     parts: tuple
 
 
+class Truncated(NamedTuple):
+    """The first terms of a long sum, then ``+ ⋯ (total terms in all)``."""
+
+    shown: object  # a Sum or a Poly
+    total: int
+
+    @property
+    def rest(self) -> str:
+        return f"⋯ ({self.total} terms in all)"
+
+
 class Equation(NamedTuple):
     """``sides[0] = sides[1] = …``; long sides break at their ``+``."""
 
@@ -134,6 +145,8 @@ LINE_WIDTH = 90  # measured in text-printer characters; a little under a 100-col
 
 def split_side(side) -> list[tuple[str, object]]:
     """A side as (operator, piece) tokens: a :class:`Sum` or :class:`Poly` splits at its signs."""
+    if isinstance(side, Truncated):
+        return split_side(side.shown) + [("+", side.rest)]
     if isinstance(side, Sum) and side.terms:
         return [("", side.terms[0])] + [("+", t) for t in side.terms[1:]]
     if isinstance(side, Poly) and len(side.terms) > 1:

@@ -15,7 +15,7 @@ import numpy as np
 from ..poly import Symbol
 from ..tensors import Tensor
 from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard,
-                       Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum, as_grid,
+                       Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum, Truncated, as_grid,
                        break_equation)
 from .latex_names import latex_entry_name
 from .printer import Printer
@@ -105,6 +105,9 @@ class LatexPrinter(Printer):
 
     def _print_Sum(self, node: Sum) -> str:
         return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
+
+    def _print_Truncated(self, node: Truncated) -> str:
+        return f"{self.doprint(node.shown)} + {self.doprint(node.rest)}"
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         return rf"{self.doprint(node.left)} \odot {self.doprint(node.right)}"

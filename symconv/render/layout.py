@@ -21,11 +21,13 @@ from ..solution import (AxisSize, BiasGradientSection, ChainRuleSection, ChecksS
 from ..tensors import Tensor
 from .document import (LINE_WIDTH, MAX_ROWS, Concat, Derivative, Display, Document, Equation, Formula,
                        Gallery, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum,
-                       as_grid, shown_window)
+                       Truncated, as_grid, shown_window)
 from .text_document import TextDocumentPrinter, width_of
 
 MAX_SLICES = 6  # 2-D slices of a 3-D or 4-D tensor written out
 MAX_LISTED = 32  # entries listed one per line when they are too long for a matrix
+MAX_SUM_TERMS = 150  # terms of one sum written out (the recitation's 140 fit)
+MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 
 
@@ -97,6 +99,11 @@ class Layout:
         widths = self.cell_widths(grid)
         blocks, start = [], 0
         while start < grid.shape[1]:
+            if len(blocks) == MAX_COLUMN_BLOCKS:
+                self.cut_matrices = True
+                blocks.append(Labeled(f"columns {start + 1}–{grid.shape[1]}",
+                                      "left out; they follow the same pattern"))
+                break
             rows, columns = shown_window(widths[:, start:], grid.shape[0], self.width)
             if start == 0 and columns == grid.shape[1]:
                 return [self.matrix(array)]
@@ -156,17 +163,30 @@ class Layout:
 
     def too_long(self, array: np.ndarray) -> bool:
         """Whether some entry is too long to sit in a matrix next to others."""
-        return self.cell_widths(array.reshape(-1)).max(initial=0) > self.width * 3 // 4
+        shown = array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]  # what a matrix would show
+        return self.cell_widths(shown).max(initial=0) > self.width * 3 // 4
 
     def entry_list(self, label, array: np.ndarray, entry_label) -> list:
         values = array.reshape(-1)
         shown = min(len(values), MAX_LISTED)
         blocks = [Paragraph((label, f" ({shape_text(array.shape)}) has entries too long for a matrix;"
                              " entry by entry:",)),
-                  Display(tuple(Equation((entry_label(flat), values[flat])) for flat in range(shown)))]
+                  Display(tuple(self.equation((entry_label(flat), values[flat])) for flat in range(shown)))]
         if shown < len(values):
             blocks.append(Paragraph((f"(The first {shown} of the {len(values)} entries are listed.)",)))
         return blocks
+
+    def equation(self, sides: tuple) -> Equation:
+        """An equation whose sums of more than :data:`MAX_SUM_TERMS` terms are cut short."""
+        return Equation(tuple(self.short(side) for side in sides))
+
+    @staticmethod
+    def short(side):
+        if isinstance(side, Sum) and len(side.terms) > MAX_SUM_TERMS:
+            return Truncated(Sum(side.terms[:MAX_SUM_TERMS]), len(side.terms))
+        if isinstance(side, Poly) and len(side.terms) > MAX_SUM_TERMS:
+            return Truncated(Poly(dict(side.sorted_terms()[:MAX_SUM_TERMS])), len(side.terms))
+        return side
 
     def gradient_of(self, tensor: Tensor):
         return lambda flat: Derivative(self.loss, Symbol(tensor, flat))
@@ -321,7 +341,7 @@ class Layout:
             sides = (field.output, named)
             if self.differs(field.products, field.bias_name, field.value):
                 sides += (field.value,)
-            rows.append(Equation(sides))
+            rows.append(self.equation(sides))
         blocks.append(Display(tuple(rows)))
         return blocks + self.more(len(section.fields), section.total, "outputs")
 
@@ -388,7 +408,7 @@ class Layout:
             sides = (Derivative(self.loss, bias_sum.bias), Sum(bias_sum.upstream))
             if any(not isinstance(u, Symbol) for u in bias_sum.upstream):
                 sides += (bias_sum.value,)
-            rows.append(Equation(sides))
+            rows.append(self.equation(sides))
         return blocks + [Display(tuple(rows))]
 
     # -- chain rule -----------------------------------------------------------------------------------
@@ -413,7 +433,7 @@ class Layout:
                         sides += (equation.value,)
                 else:
                     sides += (0,)
-                blocks.append(Numbered(Equation(sides), equation.number))
+                blocks.append(Numbered(self.equation(sides), equation.number))
             blocks += self.more(len(block.equations), block.total, f"entries of ∂{loss}/∂{tensor.name}")
             blocks.append(Paragraph(("For all the entries together:",)))
             blocks += self.show_tensor(Derivative(loss, tensor), block.result, tensor,
@@ -522,15 +542,18 @@ class Layout:
         sides = (Derivative(loss, entry), chain, section.value) if section.terms else (
             Derivative(loss, entry), 0)
         blocks.append(Paragraph(("So its gradient is:",)))
-        return blocks + [Display((Equation(sides),))]
+        return blocks + [Display((self.equation(sides),))]
 
     @staticmethod
     def listing(items: list) -> list:
+        """``a, b, c.``; after :data:`MAX_LISTED` items, the count of the rest."""
         parts = []
-        for number, item in enumerate(items):
+        for number, item in enumerate(items[:MAX_LISTED]):
             if number:
                 parts.append(", ")
             parts.append(item)
+        if len(items) > MAX_LISTED:
+            parts.append(f" and {len(items) - MAX_LISTED} more")
         return parts + ["."] if items else []
 
     # -- checks ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import numpy as np
 from ..poly import Symbol
 from ..tensors import Tensor
 from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard, Heading,
-                       Labeled, Matrix, Numbered, Paragraph, Product, Sum, as_grid, break_equation)
+                       Labeled, Matrix, Numbered, Paragraph, Product, Sum, Truncated, as_grid, break_equation)
 from .text import TextPrinter
 
 TERMINAL_WIDTH = 100
@@ -65,6 +65,9 @@ class TextDocumentPrinter(TextPrinter):
 
     def _print_Sum(self, node: Sum) -> str:
         return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
+
+    def _print_Truncated(self, node: Truncated) -> str:
+        return f"{self.doprint(node.shown)} + {node.rest}"
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         return hcat([self.doprint(node.left), " ⊙ ", self.doprint(node.right)])
