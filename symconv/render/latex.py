@@ -68,6 +68,7 @@ class LatexPrinter(Printer):
     # Widths are measured with the text printer; typeset math is narrower than its text form
     # (stacked fractions, small subscripts, no ·), so a LaTeX line holds more text characters.
     line_width = 120
+    gallery_width = 88  # matrices set side by side take their full text width, \qquad more
 
     def __init__(self, loss: str = "L"):
         self.loss = loss
@@ -182,7 +183,7 @@ class LatexPrinter(Printer):
         rows, current, used = [], [], 0
         for item in node.items:
             width = self.text.measure(item) + 4
-            if current and used + width > self.line_width:
+            if current and used + width > self.gallery_width:
                 rows.append(current)
                 current, used = [], 0
             current.append(item)
