@@ -148,6 +148,55 @@ def check(problem, seed, max_terms):
     sys.exit(0 if report.ok else 1)
 
 
+tolerance_options = [
+    click.option("--rtol", type=click.FloatRange(min=0), default=None,
+                 help="Relative tolerance for answers written with decimals (default 1e-3)."),
+    click.option("--atol", type=click.FloatRange(min=0), default=None,
+                 help="Absolute tolerance for answers written with decimals (default 1e-6)."),
+]
+
+
+def answer_key(problem_path, wrt, rtol, atol, max_terms):
+    """The answer key for ∂L/∂wrt of a problem file, with the tolerance options applied."""
+    from .answers import AnswerKey, Tolerance
+    from .derivation import DEFAULT_MAX_TERMS, derive
+    from .problem_file import load_problem
+
+    problem = load_problem(problem_path)
+    defaults = Tolerance()
+    tolerance = Tolerance(defaults.rtol if rtol is None else rtol, defaults.atol if atol is None else atol)
+    return AnswerKey(problem, wrt, tolerance=tolerance,
+                     derivation=derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS))
+
+
+def with_options(options):
+    def apply(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return apply
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--wrt", required=True, help="The tensor the answer is the gradient of, e.g. A.")
+@click.option("--answer", required=True, help="The answer file (grid, JSON, LaTeX or Markdown), or - for stdin.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@with_options(tolerance_options)
+@max_terms_option
+def verify(problem, wrt, answer, output_format, rtol, atol, max_terms):
+    """Check a student's ∂L/∂NAME entry by entry: exit 0 all right, 1 some wrong, 2 unreadable."""
+    from .render.verdict import render_verdict, verdict_json
+
+    verdict = answer_key(problem, wrt, rtol, atol, max_terms).check_file(answer)
+    if output_format == "json":
+        click.echo(json.dumps(verdict_json(verdict), indent=1))
+    else:
+        click.echo(render_verdict(verdict))
+    return 0 if verdict.ok else 1
+
+
 def main(argv=None) -> int:
     """Run the CLI; user errors become one line on stderr and exit status 2."""
     try:

@@ -21,3 +21,7 @@ class ProblemError(SymconvError):
 
 class SizeLimitError(SymconvError):
     """A request whose size (terms, entries) would explode; says the number and the limit."""
+
+
+class AnswerError(SymconvError):
+    """A student's answer that cannot be read (an *invalid* answer, never a *wrong* one)."""

@@ -1,0 +1,181 @@
+"""Checking a student's answer for one gradient: read, parse, compare entry by entry, diagnose.
+
+An :class:`AnswerKey` is built once per problem and tensor (the expected polynomials, the name
+table, the wrong variants); :meth:`AnswerKey.check` then takes the text of one answer and returns
+a :class:`Verdict`. An answer that cannot be read raises :class:`~symconv.errors.AnswerError`
+(it is *invalid*, never *wrong*).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from ..derivation import derive
+from ..errors import AnswerError
+from ..problem_file import decode_text, read_text
+from .compare import Comparison, Tolerance, best_comparison, compare_polys
+from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, per_axis
+from .names import NameTable, Reading, answer_tensors
+from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
+from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
+
+INDEX_BASE = "index-base"
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    flat: int  # row-major position in the gradient
+    cell: Cell
+    given: ParsedEntry
+    comparison: Comparison
+    base_shifted: bool = False  # only readable with names counted from the other index base
+
+    @property
+    def correct(self) -> bool:
+        return self.comparison.correct and not self.base_shifted
+
+
+@dataclass(frozen=True)
+class Verdict:
+    source: str
+    entries: tuple[EntryResult, ...]
+    diagnosis: Diagnosis | None
+    key: "AnswerKey" = field(repr=False)
+
+    @property
+    def correct(self) -> int:
+        return sum(entry.correct for entry in self.entries)
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
+
+    @property
+    def score(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.correct == self.total
+
+    @property
+    def readings(self) -> list[tuple[Cell, Reading]]:
+        return [(e.cell, r) for e in self.entries for r in e.given.readings]
+
+
+class AnswerKey:
+    """Everything needed to check answers for ∂loss/∂``wrt`` of ``problem``."""
+
+    def __init__(self, problem, wrt: str, *, tolerance: Tolerance = Tolerance(),
+                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=compare_polys):
+        self.problem = problem
+        self.gradient = (derivation or derive(problem)).gradient(problem.tensor(wrt).name)
+        self.tolerance, self.limits, self.compare = tolerance, limits, compare
+        polys = self.gradient.polys()
+        expanded = self.gradient.expanded()
+        # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
+        # expanded; both forms are right.
+        self.expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
+        self.names = NameTable(answer_tensors(problem))
+        self._shifted_names: NameTable | None = None
+        self.mistakes = mistakes_for(problem, self.gradient)
+        self.context = shape_context(problem, self.gradient.wrt)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.gradient.shape
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _parse(self, cell: Cell, names: NameTable) -> ParsedEntry:
+        return parse_entry(cell.text, names, loss=self.problem.loss, limits=self.limits)
+
+    def shifted_names(self) -> NameTable:
+        if self._shifted_names is None:
+            self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True)
+        return self._shifted_names
+
+    def check(self, text: str, source: str = "<answer>") -> Verdict:
+        """Check the text of one answer (any format :func:`.read.read_answer` knows)."""
+        cells = arrange(read_answer(text, source), self.shape, source, self.context)
+        parsed: list[ParsedEntry | None] = []
+        first_unknown: tuple[EntryError, Cell] | None = None
+        for cell in cells:
+            try:
+                parsed.append(self._parse(cell, self.names))
+            except EntryError as error:
+                if not error.unknown_name:
+                    raise located(error, cell, source) from None
+                first_unknown = first_unknown or (error, cell)
+                parsed.append(None)
+        shifted = [p is None for p in parsed]
+        if first_unknown:
+            parsed = self._parse_shifted(cells, parsed, first_unknown, source)
+        results = [EntryResult(flat, cell, given, best_comparison(given, self.expected[flat],
+                                                                    self.tolerance, self.compare),
+                               moved)
+                   for flat, (cell, given, moved) in enumerate(zip(cells, parsed, shifted))]
+        if first_unknown:
+            diagnosis = self._index_base_diagnosis(results, first_unknown, source)
+        else:
+            diagnosis = diagnose(parsed, [r.comparison for r in results], self.mistakes,
+                                 self.tolerance, self.compare)
+        return Verdict(source, tuple(results), diagnosis, self)
+
+    def _parse_shifted(self, cells, parsed, first_unknown, source) -> list[ParsedEntry]:
+        """Entries with unknown names, read again as if counted from the other index base."""
+        result = []
+        for cell, given in zip(cells, parsed):
+            if given is None:
+                try:
+                    given = self._parse(cell, self.shifted_names())
+                except EntryError:
+                    error, where = first_unknown
+                    raise located(error, where, source) from None
+            result.append(given)
+        return result
+
+    def _index_base_diagnosis(self, results, first_unknown, source) -> Diagnosis:
+        """Names readable only from the other index base: that is the mistake when the values
+        are then right; otherwise the unknown name is an error."""
+        moved = [r for r in results if r.base_shifted]
+        right = sum(r.comparison.correct for r in moved)
+        if 3 * right < 2 * len(moved):
+            error, cell = first_unknown
+            raise located(error, cell, source)
+        counted = {t.index_base for t in self.names.tensors if t.naming != "bare"}
+        base = "1" if counted == {1} else "0" if counted == {0} else "the declared base"
+        mistake = Mistake(INDEX_BASE, f"names counted from the wrong index base: this problem"
+                                      f" counts from {base} ({self.names.describe()})", ())
+        wrong = sum(not r.correct for r in results)
+        return Diagnosis(mistake, right, wrong, right == wrong)
+
+    def check_file(self, path: str) -> Verdict:
+        """Check an answer file (``-`` for standard input)."""
+        return self.check(read_answer_file(path), "<stdin>" if path == "-" else path)
+
+
+def read_answer_file(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_ANSWER_BYTES + 1)
+        return decode_text(data, "<stdin>", limit=MAX_ANSWER_BYTES)
+    return read_text(path, limit=MAX_ANSWER_BYTES, what="answer file")
+
+
+def located(error: EntryError, cell: Cell, source: str) -> AnswerError:
+    """The entry's error with its place: ``answer.txt:3: row 3, entry 2 ('B_11 + Q'): …``."""
+    shown = cell.text if len(cell.text) <= 40 else cell.text[:40] + "…"
+    return AnswerError(str(error), where=f"{cell.where(source)} ({shown!r})")
+
+
+def shape_context(problem, wrt) -> str:
+    """``∂E/∂A has the shape of A (input 5×5, kernel 3×3, stride 1, padding 0)``."""
+    text = f"∂{problem.loss}/∂{wrt.name} has the shape of {wrt.name}"
+    layer = next((l for l in problem.layers if wrt in (l.input, *l.parameters)), None)
+    if layer is None:
+        return text
+    g = layer.geometry
+    size = "×".join
+    return (f"{text} (input {size(map(str, layer.input.shape))}, kernel"
+            f" {size(map(str, layer.weight.shape))}, stride {per_axis(g.stride)},"
+            f" padding {per_axis(g.padding)})")
