@@ -197,6 +197,45 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms):
     return 0 if verdict.ok else 1
 
 
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.argument("submissions", nargs=-1, required=True)
+@click.option("--wrt", required=True, help="The tensor the answers are the gradient of, e.g. A.")
+@click.option("--csv", "csv_path", required=True, help="Where to write one row per submission.")
+@click.option("--force", is_flag=True, help="Replace the CSV file if it exists.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Seconds one submission may take before it is skipped.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core).")
+@with_options(tolerance_options)
+@max_terms_option
+def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, atol, max_terms):
+    """Check every submission (files or folders) and write a CSV: file, valid, correct, total,
+    score, diagnosis, first error."""
+    from .answers.grade import grade as grade_all
+    from .render.verdict import VerdictPrinter
+
+    key = answer_key(problem, wrt, rtol, atol, max_terms)
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if bar is None and sys.stderr.isatty():
+            bar = click.progressbar(length=total, label="grading", file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        report = grade_all(key, list(submissions), csv_path=csv_path, force=force, workers=workers,
+                           timeout=timeout, progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    click.echo(VerdictPrinter(key.problem.loss).doprint(report.summary))
+    click.echo(f"wrote {csv_path}")
+    return 0
+
+
 def main(argv=None) -> int:
     """Run the CLI; user errors become one line on stderr and exit status 2."""
     try:

@@ -7,6 +7,7 @@ chain-rule expansion, and how the two differ (missing terms, extra terms, wrong 
 from __future__ import annotations
 
 from ..answers.compare import Comparison
+from ..answers.grade import GradeSummary
 from ..answers.verify import EntryResult, Verdict
 from ..layers.base import EntryOf
 from ..poly import Poly, Symbol
@@ -71,6 +72,18 @@ class VerdictPrinter(TextPrinter):
     def factor(self, value, symbol) -> str:
         """A factor by its name when it has one (``B_33``), else its number."""
         return self.doprint(symbol if symbol is not None else value)
+
+    def _print_GradeSummary(self, summary: GradeSummary) -> str:
+        invalid = summary.count - summary.valid
+        lines = [f"graded {summary.count} submissions ({summary.valid} readable, {invalid} invalid):"
+                 f" mean score {summary.mean_score:.2f}"]
+        if summary.common_wrong:
+            lines.append("most often wrong: " + ", ".join(
+                f"∂{self.loss}/∂{name} ({count})" for name, count in summary.common_wrong))
+        if summary.mistakes:
+            lines.append("likely mistakes: " + ", ".join(f"{key} ({count})"
+                                                         for key, count in summary.mistakes))
+        return "\n".join(lines)
 
     def term(self, monomial, coefficient) -> str:
         return self.coefficient(coefficient, bool(monomial)) + self.monomial(monomial)
