@@ -71,18 +71,16 @@ def _safe_cell(text: str) -> str:
 
 
 # -- which files ----------------------------------------------------------------------------------
-def collect(paths: list[str]) -> tuple[list[str], list[GradeRow]]:
-    """Submission files in the given order (folders walked, sorted), and rows for skipped ones."""
-    files: list[str] = []
-    skipped: list[GradeRow] = []
+def collect(paths: list[str]) -> list[tuple[str, str | None]]:
+    """Submission files in the given order (folders walked, sorted), each with the reason it is
+    skipped (None for a file to check)."""
+    found: list[tuple[str, str | None]] = []
     for given in paths:
-        try:
-            os.lstat(given)
-        except OSError as error:
-            skipped.append(GradeRow(given, False, error=f"cannot read {given!r}: {error.strerror}"))
+        if not os.path.lexists(given):
+            found.append((given, f"cannot read {given!r}: no such file or folder"))
             continue
         if not os.path.isdir(given) or os.path.islink(given):
-            files.append(given)
+            found.append((given, None))
             continue
         root = os.path.realpath(given)
         for folder, folders, names in os.walk(given, followlinks=False):
@@ -91,13 +89,10 @@ def collect(paths: list[str]) -> tuple[list[str], list[GradeRow]]:
                 if name.startswith("."):
                     continue
                 path = os.path.join(folder, name)
-                target = os.path.realpath(path)
-                if os.path.islink(path) and os.path.commonpath([root, target]) != root:
-                    skipped.append(GradeRow(path, False, error="a link that leads out of the"
-                                                              f" folder {given!r}; skipped"))
-                    continue
-                files.append(path)
-    return files, skipped
+                outside = os.path.commonpath([root, os.path.realpath(path)]) != root
+                found.append((path, f"a link that leads out of the folder {given!r}; skipped"
+                              if os.path.islink(path) and outside else None))
+    return found
 
 
 # -- one submission (in a worker) -------------------------------------------------------------------
@@ -263,10 +258,12 @@ def grade(key: AnswerKey, paths: list[str], *, csv_path: str | None = None, forc
     """
     if csv_path is not None:
         check_destination(csv_path, force)
-    files, skipped = collect(paths)
-    rows = _run_bounded(key, files, workers=workers or os.cpu_count() or 1, timeout=timeout,
-                        memory=memory, progress=progress) if files else []
-    rows = rows + skipped
+    found = collect(paths)
+    files = [path for path, skip in found if skip is None]
+    checked = iter(_run_bounded(key, files, workers=workers or os.cpu_count() or 1, timeout=timeout,
+                                memory=memory, progress=progress) if files else [])
+    rows = [next(checked) if skip is None else GradeRow(path, False, error=skip)
+            for path, skip in found]
     if csv_path is not None:
         write_csv(rows, csv_path)
     return GradeReport(rows, summarize(rows, key))

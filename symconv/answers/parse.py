@@ -60,8 +60,9 @@ class ParsedEntry:
     readings: tuple[Reading, ...] = ()
 
 
-_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]+|\{[A-Za-z0-9,\s]*\}))*")
+_DIGITS = "0123456789"
 _SPACING = re.compile(r"\\(?:[,;:! ]|quad|qquad)")
 _SYMBOL_OPS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "\u00b7": "*", "\u22c5": "*",
                "\u00d7": "*", "/": "/", "^": "^", "(": "(", ")": ")", "{": "{", "}": "}"}
@@ -97,7 +98,7 @@ class _Tokenizer:
                 match, ident = derivative
                 self._name(f"d{self.loss}_d{canonical(ident)}", match.group(0), i)
                 i = match.end()
-            elif char.isdigit() or (char == "." and text[i + 1:i + 2].isdigit()):
+            elif char in _DIGITS or (char == "." and text[i + 1:i + 2] in tuple(_DIGITS)):
                 i = self._number(i)
             elif char.isascii() and char.isalpha():
                 match = _IDENT.match(text, i)
@@ -413,6 +414,7 @@ class _Parser:
                                  f" closed", self.peek()[2])
             self.take()
             self.depth -= 1
+            node.column = column  # a group is reported where it opens
             return node
         if kind == "frac":
             self.enter(column)

@@ -233,8 +233,10 @@ def _json_rows(data, source: str) -> list:
 def _bare_brackets(text: str, source: str) -> list[list[Cell]]:
     """``[[B11, B12], [B21, B22]]`` with bare expressions (not JSON because of the names)."""
     inner = text.strip()
-    if not inner.endswith("]"):
-        raise AnswerError(f"{source}: the list is not closed; end it with ], e.g. [[1, 2], [3, 4]]")
+    opened, closed = inner.count("["), inner.count("]")
+    if opened != closed or not inner.endswith("]"):
+        raise AnswerError(f"{source}: the brackets do not match ({opened} '[' and {closed} ']');"
+                          f" write e.g. [[1, 2], [3, 4]]")
     inner = inner[1:-1]
     offset = text.index("[") + 1
     groups = list(re.finditer(r"\[([^\[\]]*)\]", inner))
