@@ -87,9 +87,6 @@ class AnswerKey:
         return self.gradient.shape
 
     # -- reading ------------------------------------------------------------------------------------
-    def _parse(self, cell: Cell, names: NameTable) -> ParsedEntry:
-        return parse_entry(cell.text, names, loss=self.problem.loss, limits=self.limits)
-
     def shifted_names(self) -> NameTable:
         if self._shifted_names is None:
             self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True)
@@ -98,61 +95,57 @@ class AnswerKey:
     def check(self, text: str, source: str = "<answer>") -> Verdict:
         """Check the text of one answer (any format :func:`.read.read_answer` knows)."""
         cells = arrange(read_answer(text, source), self.shape, source, self.context)
-        parsed: list[ParsedEntry | None] = []
-        first_unknown: tuple[EntryError, Cell] | None = None
-        for cell in cells:
-            try:
-                parsed.append(self._parse(cell, self.names))
-            except EntryError as error:
-                if not error.unknown_name:
-                    raise located(error, cell, source) from None
-                first_unknown = first_unknown or (error, cell)
-                parsed.append(None)
-        shifted = [p is None for p in parsed]
-        if first_unknown:
-            parsed = self._parse_shifted(cells, parsed, first_unknown, source)
-        results = [EntryResult(flat, cell, given, best_comparison(given, self.expected[flat],
-                                                                    self.tolerance, self.compare),
-                               moved)
-                   for flat, (cell, given, moved) in enumerate(zip(cells, parsed, shifted))]
-        if first_unknown:
-            diagnosis = self._index_base_diagnosis(results, first_unknown, source)
-        else:
-            diagnosis = diagnose(parsed, [r.comparison for r in results], self.mistakes,
-                                 self.tolerance, self.compare)
+        try:
+            parsed = [self._parse_at(cell, self.names, source) for cell in cells]
+        except _UnknownName as unknown:
+            return self._check_shifted(cells, unknown, source)
+        results = self._compare(cells, parsed, shifted=False)
+        diagnosis = diagnose(parsed, [r.comparison for r in results], self.mistakes,
+                             self.tolerance, self.compare)
         return Verdict(source, tuple(results), diagnosis, self)
 
-    def _parse_shifted(self, cells, parsed, first_unknown, source) -> list[ParsedEntry]:
-        """Entries with unknown names, read again as if counted from the other index base."""
-        result = []
-        for cell, given in zip(cells, parsed):
-            if given is None:
-                try:
-                    given = self._parse(cell, self.shifted_names())
-                except EntryError:
-                    error, where = first_unknown
-                    raise located(error, where, source) from None
-            result.append(given)
-        return result
+    def _parse_at(self, cell: Cell, names: NameTable, source: str) -> ParsedEntry:
+        try:
+            return parse_entry(cell.text, names, loss=self.problem.loss, limits=self.limits)
+        except EntryError as error:
+            if error.unknown_name and not names.shift_base:
+                raise _UnknownName(located(error, cell, source)) from None
+            raise located(error, cell, source) from None
 
-    def _index_base_diagnosis(self, results, first_unknown, source) -> Diagnosis:
-        """Names readable only from the other index base: that is the mistake when the values
-        are then right; otherwise the unknown name is an error."""
-        moved = [r for r in results if r.base_shifted]
-        right = sum(r.comparison.correct for r in moved)
-        if 3 * right < 2 * len(moved):
-            error, cell = first_unknown
-            raise located(error, cell, source)
-        counted = {t.index_base for t in self.names.tensors if t.naming != "bare"}
-        base = "1" if counted == {1} else "0" if counted == {0} else "the declared base"
-        mistake = Mistake(INDEX_BASE, f"names counted from the wrong index base: this problem"
-                                      f" counts from {base} ({self.names.describe()})", ())
-        wrong = sum(not r.correct for r in results)
-        return Diagnosis(mistake, right, wrong, right == wrong)
+    def _compare(self, cells, parsed, *, shifted: bool) -> list[EntryResult]:
+        return [EntryResult(flat, cell, given, best_comparison(given, self.expected[flat],
+                                                               self.tolerance, self.compare), shifted)
+                for flat, (cell, given) in enumerate(zip(cells, parsed))]
+
+    def _check_shifted(self, cells, unknown: "_UnknownName", source: str) -> Verdict:
+        """An unknown name such as ``B_00`` in a problem counted from 1: when the whole answer reads
+        and is mostly right with every index base flipped, that is the mistake; otherwise the
+        unknown name is the error."""
+        try:
+            parsed = [self._parse_at(cell, self.shifted_names(), source) for cell in cells]
+        except AnswerError:
+            raise unknown.error from None
+        results = self._compare(cells, parsed, shifted=True)
+        right = sum(r.comparison.correct for r in results)
+        if 3 * right < 2 * len(results):
+            raise unknown.error
+        bases = {t.index_base for t in self.names.tensors if t.naming != "bare"}
+        counted = f"from {bases.pop()}" if len(bases) == 1 else "as each tensor declares"
+        mistake = Mistake(INDEX_BASE, f"the names are counted from the wrong index base; this"
+                                      f" problem counts {counted} ({self.names.describe()})", ())
+        return Verdict(source, tuple(results), Diagnosis(mistake, right, len(results),
+                                                         right == len(results)), self)
 
     def check_file(self, path: str) -> Verdict:
         """Check an answer file (``-`` for standard input)."""
         return self.check(read_answer_file(path), "<stdin>" if path == "-" else path)
+
+
+class _UnknownName(Exception):
+    """Carries the located error of an unknown name while another index base is tried."""
+
+    def __init__(self, error: AnswerError):
+        self.error = error
 
 
 def read_answer_file(path: str) -> str:
