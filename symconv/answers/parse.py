@@ -154,6 +154,7 @@ class _Tokenizer:
 
     def _name(self, spelling: str, written: str, start: int, *, call: bool = False):
         column = start + 1
+        written = written if len(written) <= 30 else written[:30] + "…"  # keep the message one line
         entry = self.names.lookup(spelling)
         if entry is AMBIGUOUS:
             raise EntryError(f"{written!r} names more than one entry here; write it with"
