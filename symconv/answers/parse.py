@@ -154,10 +154,9 @@ class _Tokenizer:
 
     def _name(self, spelling: str, written: str, start: int, *, call: bool = False):
         column = start + 1
-        written = written if len(written) <= 30 else written[:30] + "…"  # keep the message one line
         entry = self.names.lookup(spelling)
         if entry is AMBIGUOUS:
-            raise EntryError(f"{written!r} names more than one entry here; write it with"
+            raise EntryError(f"{written[:30]!r} names more than one entry here; write it with"
                              f" underscores, e.g. {self.names.describe()}", column)
         if entry is not None:
             self.tokens.append(("name", entry, column))
@@ -168,6 +167,7 @@ class _Tokenizer:
             for part in ways[0]:
                 self.tokens.append(("name", self.names.lookup(part), column))
             return
+        written = written if len(written) <= 30 else written[:30] + "…"  # keeps messages short
         if len(ways) > 1:
             options = " or ".join("·".join(way) for way in ways)
             raise EntryError(f"{written!r} can be read as {options}; separate the names with"
