@@ -189,3 +189,17 @@ def test_an_unknown_name_that_no_other_base_explains_stays_an_error():
                                           r" unknown name 'q9'; names here: X_0_0 … X_3_3, w1 … w4,"
                                           r" d1 … d9 \(at character 25\)$"):
         KEY.check(answer, "typo")
+
+
+def test_the_padding_left_on_is_named_in_the_shape_error():
+    full = scatter(DY, W, S)  # ∂L/∂(padded input), 8×8
+    with pytest.raises(AnswerError) as caught:
+        AnswerKey(NUMERIC, "X").check(grid(full), "padded")
+    assert str(caught.value) == (
+        "padded: got 8×8, expected 6×6: ∂L/∂X has the shape of X (input 6×6, kernel 3×3, stride 2,"
+        " padding 1); it matches 64 of 64 entries of a likely mistake: the padding 1 was not removed"
+        " (∂L/∂X is the full correlation without its outer 1 rows and columns)")
+    other = full.copy()
+    other[:4] += 100  # half the entries no longer match: only the shape is reported
+    with pytest.raises(AnswerError, match=r"^padded: got 8×8, expected 6×6: [^;]*\)$"):
+        AnswerKey(NUMERIC, "X").check(grid(other), "padded")

@@ -53,11 +53,9 @@ def _values(array: np.ndarray) -> tuple[Poly, ...]:
 
 def mistakes_for(problem, gradient) -> list[Mistake]:
     """The wrong variants of ``gradient`` that differ from the right one somewhere."""
-    if len(gradient.blocks) != 1 or gradient.blocks[0].upstream is not problem.upstream:
+    layer = _single_layer(problem, gradient)
+    if layer is None:
         return []
-    if gradient.wrt.size > MAX_DIAGNOSED_ENTRIES:
-        return []
-    layer = next(layer for layer in problem.layers if gradient.wrt in (layer.input, *layer.parameters))
     g = layer.geometry
     dy = _poly_array(problem.upstream, g.output_shape)
     ones = np.empty(dy.shape, dtype=object)
@@ -112,12 +110,42 @@ def mistakes_for(problem, gradient) -> list[Mistake]:
     return mistakes
 
 
-def _crop_padded(dy, w, g, start) -> np.ndarray:
-    """∂L/∂(padded input), cropped to the input's size at ``start`` instead of at P."""
+def _padded_input_gradient(dy, w, g) -> np.ndarray:
+    """∂L/∂(padded input): the full correlation before the padding is removed."""
     padded = replace(g, padding=(0,) * g.dims,
                      input_size=tuple(h + 2 * p for h, p in zip(g.input_size, g.padding)))
-    full = closed_form.grad_input(dy, w, padded)
+    return closed_form.grad_input(dy, w, padded)
+
+
+def _crop_padded(dy, w, g, start) -> np.ndarray:
+    """∂L/∂(padded input), cropped to the input's size at ``start`` instead of at P."""
+    full = _padded_input_gradient(dy, w, g)
     return full[(Ellipsis, *[slice(s, s + h) for s, h in zip(start, g.input_size)])]
+
+
+def unremoved_padding(problem, gradient) -> tuple[Mistake, tuple[int, ...]] | None:
+    """∂L/∂X with the padding left on, and its (larger) declared shape: what a student who forgot
+    to remove it writes. Its shape differs from X's, so it is matched when the shape is wrong."""
+    layer = _single_layer(problem, gradient)
+    if layer is None or gradient.wrt is not layer.input or not max(layer.geometry.padding):
+        return None
+    g = layer.geometry
+    full = _padded_input_gradient(_poly_array(problem.upstream, g.output_shape),
+                                  _poly_array(layer.weight, g.weight_shape), g)
+    shape = (*gradient.wrt.shape[:-g.dims], *full.shape[-g.dims:])
+    return Mistake("padding-not-removed", f"the padding {per_axis(g.padding)} was not removed"
+                   f" (∂L/∂X is the full correlation without its outer {per_axis(g.padding)}"
+                   f" rows and columns)", _values(full)), shape
+
+
+def _single_layer(problem, gradient):
+    """The layer behind ``gradient`` when it is read by one layer fed by the given upstream."""
+    if len(gradient.blocks) != 1 or gradient.blocks[0].upstream is not problem.upstream:
+        return None
+    if gradient.wrt.size > MAX_DIAGNOSED_ENTRIES:
+        return None
+    return next(layer for layer in problem.layers
+                if gradient.wrt in (layer.input, *layer.parameters))
 
 
 def diagnose(given: list, comparisons: list[Comparison], mistakes: list[Mistake],

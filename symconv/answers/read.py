@@ -289,7 +289,7 @@ def arrange(rows: list, shape: tuple[int, ...], source: str, context: str) -> li
     if len(rows) != expected_rows or lengths[0] != width:
         got = f"{len(rows)}×{lengths[0]}" if len(rows) > 1 or len(shape) > 1 else f"{lengths[0]}"
         hint = (" (is an entry split at its spaces? separate entries with commas, tabs or &)"
-                if lengths[0] > width else "")
+                if lengths[0] > width and len(rows) == expected_rows else "")
         raise AnswerError(f"{source}: got {got}, expected {_size(_grid_shape(shape))}:"
                           f" {context}{hint}")
     return [cell for row in rows for cell in row]

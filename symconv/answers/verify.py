@@ -15,7 +15,7 @@ from ..derivation import derive
 from ..errors import AnswerError
 from ..problem_file import decode_text, read_text
 from .compare import Comparison, Tolerance, best_comparison, compare_polys
-from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, per_axis
+from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, per_axis, unremoved_padding
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
@@ -80,6 +80,7 @@ class AnswerKey:
         self.names = NameTable(answer_tensors(problem))
         self._shifted_names: NameTable | None = None
         self.mistakes = mistakes_for(problem, self.gradient)
+        self.unremoved_padding = unremoved_padding(problem, self.gradient)
         self.context = shape_context(problem, self.gradient.wrt)
 
     @property
@@ -94,7 +95,11 @@ class AnswerKey:
 
     def check(self, text: str, source: str = "<answer>") -> Verdict:
         """Check the text of one answer (any format :func:`.read.read_answer` knows)."""
-        cells = arrange(read_answer(text, source), self.shape, source, self.context)
+        rows = read_answer(text, source)
+        try:
+            cells = arrange(rows, self.shape, source, self.context)
+        except AnswerError as error:
+            raise self._explain_shape(rows, source, error) from None
         try:
             parsed = [self._parse_at(cell, self.names, source) for cell in cells]
         except _UnknownName as unknown:
@@ -103,6 +108,24 @@ class AnswerKey:
         diagnosis = diagnose(parsed, [r.comparison for r in results], self.mistakes,
                              self.tolerance, self.compare)
         return Verdict(source, tuple(results), diagnosis, self)
+
+    def _explain_shape(self, rows, source: str, error: AnswerError) -> AnswerError:
+        """A wrong shape that is ∂L/∂X with the padding left on says so (the answer is still
+        unreadable as ∂L/∂X: its entries do not line up with X's)."""
+        if self.unremoved_padding is None:
+            return error
+        mistake, shape = self.unremoved_padding
+        try:
+            cells = arrange(rows, shape, source, self.context)
+            parsed = [self._parse_at(cell, self.names, source) for cell in cells]
+        except (AnswerError, _UnknownName):
+            return error
+        matching = sum(self.compare(given, value, self.tolerance).correct
+                       for given, value in zip(parsed, mistake.values))
+        if 3 * matching < 2 * len(parsed):
+            return error
+        return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a likely"
+                           f" mistake: {mistake.description}")
 
     def _parse_at(self, cell: Cell, names: NameTable, source: str) -> ParsedEntry:
         try:
