@@ -97,6 +97,8 @@ def cli():
       symconv grad examples/cs7643_4x4_stride1.toml --wrt X
       symconv grad --input 4x4 --kernel 2x2 --wrt X --entry 0,1
       symconv check examples/homework_5x5.toml
+      symconv verify examples/homework_5x5_values.toml --wrt A --answer answer.txt
+      symconv grade examples/homework_5x5_values.toml --wrt A submissions/ --csv grades.csv
     """
 
 
