@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import reduce
+from functools import lru_cache, reduce
 
 from ..errors import AnswerError
 from ..poly import Poly, Symbol, poly_sum
@@ -62,7 +62,7 @@ class ParsedEntry:
 
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]+|\{[A-Za-z0-9,\s]*\}))*")
-_DIGITS = "0123456789"
+_DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() also accepts ² and ١
 _SPACING = re.compile(r"\\(?:[,;:! ]|quad|qquad)")
 _SYMBOL_OPS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "\u00b7": "*", "\u22c5": "*",
                "\u00d7": "*", "/": "/", "^": "^", "(": "(", ")": ")", "{": "{", "}": "}"}
@@ -73,18 +73,22 @@ _NOT_NUMBERS = {"nan", "inf", "infinity"}
 _RIGHT_FORM = "e.g. B_11 + 2*B_12, d1*w2 + d2*w1, \\frac{1}{4} d_1 or 0.5"
 
 
+@lru_cache(maxsize=8)
+def _derivative_patterns(loss: str) -> tuple[re.Pattern, ...]:
+    """``\\frac{\\partial L}{\\partial Y_{11}}``, ``∂L/∂Y_11``, ``dL/dY_11``; group 1 is the name."""
+    d = r"(?:\\partial\s*|∂\s*|d)"
+    loss = re.escape(loss)
+    return (re.compile(rf"\\[dt]?frac\s*\{{\s*{d}{loss}\s*\}}\s*\{{\s*{d}\s*({_IDENT.pattern})\s*\}}"),
+            re.compile(rf"{d}{loss}\s*/\s*{d}\s*({_IDENT.pattern})"))
+
+
 class _Tokenizer:
     def __init__(self, text: str, names: NameTable, loss: str, limits: Limits):
         self.text, self.names, self.limits, self.loss = text, names, limits, loss
         self.tokens: list[tuple] = []  # (kind, value, column)
         self.readings: list[Reading] = []
         self.inexact = False
-        d = r"(?:\\partial\s*|∂\s*|d)"
-        loss = re.escape(loss)
-        self.derivative = [
-            re.compile(rf"\\[dt]?frac\s*\{{\s*{d}{loss}\s*\}}\s*\{{\s*{d}\s*({_IDENT.pattern})\s*\}}"),
-            re.compile(rf"{d}{loss}\s*/\s*{d}\s*({_IDENT.pattern})"),
-        ]
+        self.derivative = _derivative_patterns(loss)
 
     def run(self) -> list[tuple]:
         text, i = self.text, 0
@@ -98,7 +102,7 @@ class _Tokenizer:
                 match, ident = derivative
                 self._name(f"d{self.loss}_d{canonical(ident)}", match.group(0), i)
                 i = match.end()
-            elif char in _DIGITS or (char == "." and text[i + 1:i + 2] in tuple(_DIGITS)):
+            elif char in _DIGITS or (char == "." and text[i + 1:i + 2] in _DIGITS):
                 i = self._number(i)
             elif char.isascii() and char.isalpha():
                 match = _IDENT.match(text, i)
