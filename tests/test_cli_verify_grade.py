@@ -234,3 +234,11 @@ def test_grading_keeps_up_with_a_class(tmp_path):
     assert report.summary.count == 300 and report.summary.mean_score == pytest.approx((150 + 150 * 0.96) / 300)
     assert report.summary.common_wrong == [("A_33", 150)]
     assert elapsed < 5  # measured ≈ 0.3 s; generous for a shared machine
+
+
+def test_a_csv_inside_the_graded_folder_is_not_graded(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text(RIGHT)
+    argv = ["grade", PROBLEM, "--wrt", "A", str(tmp_path), "--csv", str(tmp_path / "grades.csv")]
+    assert run(argv, capsys)[0] == 0
+    assert run(argv + ["--force"], capsys)[0] == 0
+    assert [row[0] for row in read_csv(tmp_path / "grades.csv")[1:]] == [str(tmp_path / "a.txt")]

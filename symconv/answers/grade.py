@@ -259,6 +259,9 @@ def grade(key: AnswerKey, paths: list[str], *, csv_path: str | None = None, forc
     if csv_path is not None:
         check_destination(csv_path, force)
     found = collect(paths)
+    if csv_path is not None:  # a CSV written into a graded folder is not a submission
+        found = [(path, skip) for path, skip in found
+                 if os.path.realpath(path) != os.path.realpath(csv_path)]
     files = [path for path, skip in found if skip is None]
     checked = iter(_run_bounded(key, files, workers=workers or os.cpu_count() or 1, timeout=timeout,
                                 memory=memory, progress=progress) if files else [])

@@ -135,7 +135,8 @@ class _Tokenizer:
         digits = sum(c.isdigit() for c in mantissa)
         if digits > self.limits.digits:
             raise EntryError(f"a number with {digits} digits is over the limit of"
-                             f" {self.limits.digits}", i + 1)
+                             f" {self.limits.digits}; write it as a fraction or decimal, e.g. 1/3"
+                             f" or 0.3333", i + 1)
         if exponent and abs(int(exponent)) > 30:
             raise EntryError(f"the number {written!r} has an exponent over 30; write it plainly", i + 1)
         end = match.end()
@@ -284,7 +285,7 @@ class _Parser:
         self.depth += 1
         if self.depth > self.limits.depth:
             raise EntryError(f"nested more than {self.limits.depth} levels deep (parentheses,"
-                             f" fractions, signs); simplify the entry", column)
+                             f" fractions, signs); write it flatter, e.g. 2*(d1 + d3)", column)
 
     def check(self, node: _Node) -> _Node:
         limits = self.limits
@@ -293,7 +294,8 @@ class _Parser:
                                   (node.bits, limits.coefficient_bits, "coefficient size (bits)")):
             if size > limit:
                 raise EntryError(f"this expression is too large: its {what} could reach {size:,},"
-                                 f" over the limit of {limit:,}", node.column)
+                                 f" over the limit of {limit:,}; write the expanded sum, e.g."
+                                 f" d1*w2 + d2*w1", node.column)
         return node
 
     # -- grammar --------------------------------------------------------------------------------
@@ -305,7 +307,7 @@ class _Parser:
         if token[0] != "end":
             if token[0] == ")" or token[0] == "}":
                 raise EntryError(f"unbalanced parentheses: {token[0]!r} without a matching opening"
-                                 f" one", token[2])
+                                 f" one; e.g. 2*(d1 + d3)", token[2])
             raise EntryError(f"unexpected {self.describe(token)}; is an operator missing?", token[2])
         return node
 
@@ -416,7 +418,7 @@ class _Parser:
             close = ")" if kind == "(" else "}"
             if self.peek()[0] != close:
                 raise EntryError(f"unbalanced parentheses: {kind!r} at character {column} is not"
-                                 f" closed", self.peek()[2])
+                                 f" closed; e.g. 2*(d1 + d3)", self.peek()[2])
             self.take()
             self.depth -= 1
             node.column = column  # a group is reported where it opens
@@ -452,7 +454,8 @@ def _evaluate(node: _Node) -> Poly:
             value = _evaluate(child)
             if divide:
                 if not value.terms:
-                    raise EntryError("division by zero", child.column)
+                    raise EntryError("division by zero; divide by a nonzero number, e.g. d1/4",
+                                     child.column)
                 value = Poly.lift(1 / Fraction(value.number))
             result = result * value
         return result
