@@ -203,3 +203,36 @@ def test_the_padding_left_on_is_named_in_the_shape_error():
     other[:4] += 100  # half the entries no longer match: only the shape is reported
     with pytest.raises(AnswerError, match=r"^padded: got 8×8, expected 6×6: [^;]*\)$"):
         AnswerKey(NUMERIC, "X").check(grid(other), "padded")
+
+
+TWO_LAYERS = parse_problem("""
+dims = 1
+[input]
+shape = [4]
+[[layers]]
+type = "conv"
+[layers.weight]
+name = "V"
+shape = [2]
+[[layers]]
+type = "conv"
+[layers.weight]
+name = "W"
+shape = [2]
+[upstream]
+name = "d"
+naming = "flat"
+index_base = 1
+""")
+
+
+def test_a_gradient_through_two_layers_is_right_in_either_form():
+    key = AnswerKey(TWO_LAYERS, "X")
+    through_y1 = "dL_dY1_0*V_0, dL_dY1_0*V_1 + dL_dY1_1*V_0, dL_dY1_1*V_1 + dL_dY1_2*V_0, dL_dY1_2*V_1"
+    # expanded by hand: ∂L/∂Y1_j = d1·W_{j} + d2·W_{j−1} (the second layer's input gradient)
+    expanded = ("d1 V_0 W_0, d1 (V_0 W_1 + V_1 W_0) + d2 V_0 W_0, d1 V_1 W_1 + d2 (V_0 W_1 + V_1 W_0),"
+                " d2 V_1 W_1")
+    assert key.check(through_y1).ok and key.check(expanded).ok
+    verdict = key.check(expanded.replace("d2 V_1 W_1", "d2 V_1 W_0"))
+    assert [e.flat for e in verdict.entries if not e.correct] == [3]
+    assert verdict.diagnosis is None and key.mistakes == []  # chains get per-entry feedback only
