@@ -44,7 +44,7 @@ def test_verify_reads_standard_input(capsys, monkeypatch):
     assert data["entries"][12] == {
         "index": [2, 2], "name": "A_{33}", "row": 3, "entry": 3, "correct": True, "given": "34",
         "written": "34", "expected": "34", "expected_value": 34, "base_shifted": False,
-        "missing": [], "extra": [], "coefficients": []}
+        "missing": [], "extra": [], "coefficients": [], "terms": []}
 
 
 def test_verify_wrong_answer_exits_1_with_json_diagnosis(tmp_path, capsys):

@@ -100,6 +100,9 @@ def test_the_cli_verdict_and_exit_status(capsys):
     assert (data["correct"], data["total"], data["score"]) == (24, 25, 0.96)
     wrong = [e for e in data["entries"] if not e["correct"]]
     assert [(e["name"], e["index"], e["given"], e["expected"]) for e in wrong] == [("A_{33}", [2, 2], "35", "34")]
+    assert [t["output"] for t in wrong[0]["terms"]] == ["C_{11}", "C_{12}", "C_{13}", "C_{21}", "C_{22}",
+                                                        "C_{23}", "C_{31}", "C_{32}", "C_{33}"]
+    assert [t["local"] for t in wrong[0]["terms"]] == ["3", "4", "2", "5", "5", "5", "3", "3", "4"]
 
 
 # The handout's expansions (1)–(25), symbolic. (13) in the handout lists eight terms and leaves

@@ -25,7 +25,7 @@ from ..errors import AnswerError
 MAX_ANSWER_BYTES = 1_000_000
 MAX_JSON_DEPTH = 6
 ENVIRONMENTS = ("bmatrix", "pmatrix", "matrix", "array")
-_BEGIN = re.compile(r"\\begin\s*\{\s*(bmatrix|pmatrix|matrix|array)\s*\}")
+_BEGIN = re.compile(r"\\begin\s*\{\s*(" + "|".join(ENVIRONMENTS) + r")\s*\}")
 _RULES = re.compile(r"\\hline|\\hdashline|\\cline\s*\{[^{}]*\}")
 _SEPARATOR_ROW = re.compile(r"\s*:?-{1,}:?\s*")
 _BINARY_START = ("+", "*", "/", "^", ")", "}", "·", "×", "\\cdot", "\\times")

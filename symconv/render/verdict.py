@@ -11,7 +11,7 @@ from ..answers.grade import GradeSummary
 from ..answers.verify import EntryResult, Verdict
 from ..layers.base import EntryOf
 from ..poly import Poly, Symbol
-from .json import json_number
+from .json import entry_json, json_number
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import TextPrinter
@@ -139,6 +139,8 @@ def entry_result_json(result: EntryResult, gradient) -> dict:
         "extra": [plain_term(m, c) for m, c in comparison.extra],
         "coefficients": [{"term": plain_term(m, 1), "given": json_number(g), "expected": json_number(e)}
                          for m, g, e in comparison.coefficients],
+        # the chain rule of a wrong entry, as `symconv grad --format json` writes it
+        "terms": [] if result.correct else entry_json(gradient.entry(result.flat))["terms"],
     }
 
 
