@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from symconv import load_problem, parse_problem
+from symconv.answers import AnswerKey
 from symconv.answers.names import NameTable, answer_tensors
 from symconv.answers.parse import EntryError, Limits, parse_entry
 from symconv.errors import SymconvError
@@ -198,3 +199,16 @@ def test_fuzz_any_text_raises_only_our_error(text):
     except SymconvError:
         return
     assert isinstance(result.value, Poly)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS + ["\n", "\t", "&", "\\\\", "|", "[", "]", '"', "---",
+                                             "\\begin{bmatrix}", "\\end{bmatrix}"]), max_size=60))
+def test_fuzz_whole_answers_raise_only_our_error(parts):
+    try:
+        HOMEWORK_KEY.check("".join(parts), "fuzz")
+    except SymconvError:
+        pass
+
+
+HOMEWORK_KEY = AnswerKey(HOMEWORK, "A")

@@ -138,7 +138,7 @@ def test_grade_writes_one_row_per_submission(submissions, tmp_path, capsys):
                                "inside", "section2/carol.tex"]
     assert by_name["alice.txt"][1:6] == ["yes", "25", "25", "1.0000", ""]
     assert by_name["inside"][1:6] == ["yes", "25", "25", "1.0000", ""]
-    assert by_name["bob.txt"][1:] == ["yes", "24", "25", "0.9600", "", "row 3, entry 3: given '35'"]
+    assert by_name["bob.txt"][1:] == ["yes", "24", "25", "0.9600", "", "row 3, entry 3: given '35', expected 34"]
     assert by_name["section2/carol.tex"][1:6] == ["yes", "0", "25", "0.0000", "sign-flipped"]
     assert by_name["dave.txt"][1] == "no" and "'__' is not allowed" in by_name["dave.txt"][6]
     assert by_name["erin.txt"][1] == "no" and "invalid UTF-8 at byte offset 0" in by_name["erin.txt"][6]

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import SymconvError
+from ..render.printer import plain
 from .verify import AnswerKey
 
 DEFAULT_TIMEOUT = 2.0  # seconds per submission
@@ -109,7 +110,8 @@ def grade_one(key: AnswerKey, path: str) -> GradeRow:
     first = ""
     if wrong:
         entry = verdict.entries[wrong[0]]
-        first = (f"row {entry.cell.row}, entry {entry.cell.col}: given {entry.cell.text[:40]!r}")
+        first = (f"row {entry.cell.row}, entry {entry.cell.col}: given {entry.cell.text[:40]!r},"
+                 f" expected {plain(entry.comparison.expected)[:60]}")
     diagnosis = verdict.diagnosis.mistake.key if verdict.diagnosis else ""
     return GradeRow(path, True, verdict.correct, verdict.total, verdict.score, diagnosis, first, wrong)
 

@@ -271,6 +271,9 @@ def arrange(rows: list, shape: tuple[int, ...], source: str, context: str) -> li
     deep as the shape are taken as they are.
     """
     rows = _flatten_to_rows(rows, shape)
+    if not rows or not all(rows):
+        raise AnswerError(f"{source}: no entries found (an empty table or list); expected"
+                          f" {_size(_grid_shape(shape))}: {context}")
     if getattr(rows, "header_possible", False) and len(rows) == _row_count(shape) + 1:
         rows = [[Cell(c.text, c.line, c.row - 1, c.col) for c in row] for row in rows[1:]]
     width = shape[-1] if shape else 1
