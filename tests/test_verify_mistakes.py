@@ -236,3 +236,14 @@ def test_a_gradient_through_two_layers_is_right_in_either_form():
     verdict = key.check(expanded.replace("d2 V_1 W_1", "d2 V_1 W_0"))
     assert [e.flat for e in verdict.entries if not e.correct] == [3]
     assert verdict.diagnosis is None and key.mistakes == []  # chains get per-entry feedback only
+
+
+def test_remembered_entries_give_the_same_verdicts_and_errors_are_not_remembered():
+    key = AnswerKey(CS7643, "X")
+    first = key.check(answer_with(RIGHT))
+    again = key.check(answer_with(RIGHT))
+    assert first.ok and again.ok
+    assert [e.given for e in first.entries] == [e.given for e in again.entries]
+    for _ in range(2):
+        with pytest.raises(AnswerError, match="unknown name 'q9'"):
+            key.check(answer_with(RIGHT).replace("d9", "q9"), "typo")

@@ -21,6 +21,8 @@ from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
 
 INDEX_BASE = "index-base"
+PARSED_ENTRIES_KEPT = 4_096
+KEPT_TERMS = 64
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class AnswerKey:
         self.mistakes = mistakes_for(problem, self.gradient)
         self.unremoved_padding = unremoved_padding(problem, self.gradient)
         self.context = shape_context(problem, self.gradient.wrt)
+        # A class writes the same entries again and again: small parsed entries (immutable) are
+        # kept, up to a fixed number, so hostile answers cannot grow the memory through it.
+        self._parsed: dict[tuple[str, bool], ParsedEntry] = {}
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -101,7 +106,7 @@ class AnswerKey:
         except AnswerError as error:
             raise self._explain_shape(rows, source, error) from None
         try:
-            parsed = [self._parse_at(cell, self.names, source) for cell in cells]
+            parsed = [self._parse_at(cell, source) for cell in cells]
         except _UnknownName as unknown:
             return self._check_shifted(cells, unknown, source)
         results = self._compare(cells, parsed, shifted=False)
@@ -117,7 +122,7 @@ class AnswerKey:
         mistake, shape = self.unremoved_padding
         try:
             cells = arrange(rows, shape, source, self.context)
-            parsed = [self._parse_at(cell, self.names, source) for cell in cells]
+            parsed = [self._parse_at(cell, source) for cell in cells]
         except (AnswerError, _UnknownName):
             return error
         matching = sum(self.compare(given, value, self.tolerance).correct
@@ -127,11 +132,20 @@ class AnswerKey:
         return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a likely"
                            f" mistake: {mistake.description}")
 
-    def _parse_at(self, cell: Cell, names: NameTable, source: str) -> ParsedEntry:
+    def _parse(self, text: str, shifted: bool) -> ParsedEntry:
+        parsed = self._parsed.get((text, shifted))
+        if parsed is None:
+            names = self.shifted_names() if shifted else self.names
+            parsed = parse_entry(text, names, loss=self.problem.loss, limits=self.limits)
+            if len(parsed.value.terms) <= KEPT_TERMS and len(self._parsed) < PARSED_ENTRIES_KEPT:
+                self._parsed[text, shifted] = parsed
+        return parsed
+
+    def _parse_at(self, cell: Cell, source: str, *, shifted: bool = False) -> ParsedEntry:
         try:
-            return parse_entry(cell.text, names, loss=self.problem.loss, limits=self.limits)
+            return self._parse(cell.text, shifted)
         except EntryError as error:
-            if error.unknown_name and not names.shift_base:
+            if error.unknown_name and not shifted:
                 raise _UnknownName(located(error, cell, source)) from None
             raise located(error, cell, source) from None
 
@@ -145,7 +159,7 @@ class AnswerKey:
         and is mostly right with every index base flipped, that is the mistake; otherwise the
         unknown name is the error."""
         try:
-            parsed = [self._parse_at(cell, self.shifted_names(), source) for cell in cells]
+            parsed = [self._parse_at(cell, source, shifted=True) for cell in cells]
         except AnswerError:
             raise unknown.error from None
         results = self._compare(cells, parsed, shifted=True)
