@@ -176,7 +176,12 @@ def _run_bounded(key: AnswerKey, files: list[str], *, workers: int, timeout: flo
             while idle and pending:
                 worker = idle.pop()
                 index, path = pending.popleft()
-                worker.connection.send(path)
+                try:
+                    worker.connection.send(path)
+                except OSError:  # the worker died while idle: a fresh one takes the file
+                    worker.stop(kill=True)
+                    worker = _Worker(context, key, memory)
+                    worker.connection.send(path)
                 busy[worker.connection] = (worker, index, time.monotonic() + timeout)
             nearest = min(deadline for _, _, deadline in busy.values())
             for connection in wait(list(busy), timeout=max(0.0, nearest - time.monotonic())):
