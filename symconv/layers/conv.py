@@ -103,15 +103,18 @@ class ConvGeometry:
             unused.append(tuple(int(i) for i in np.setdiff1d(np.arange(h), read)))
         return unused
 
-    def term_count(self, with_bias: bool) -> int:
-        """Chain-rule terms of ∂L/∂X, ∂L/∂W and ∂L/∂b together, without building them."""
+    def product_count(self) -> int:
+        """Products x·w in the forward sums (padding left out), without building them."""
         per_axis = []
         for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.padding,
                                     self.dilation, self.output_size):
             positions = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d
             per_axis.append(int(((positions >= 0) & (positions < h)).sum()))
-        products = self.batch * self.filters * self.group_channels * prod(per_axis)
-        return 2 * products + (prod(self.output_shape) if with_bias else 0)
+        return self.batch * self.filters * self.group_channels * prod(per_axis)
+
+    def term_count(self, with_bias: bool) -> int:
+        """Chain-rule terms of ∂L/∂X, ∂L/∂W and ∂L/∂b together, without building them."""
+        return 2 * self.product_count() + (prod(self.output_shape) if with_bias else 0)
 
     def index_triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flat (output, input, weight) positions of every product in the forward sums.
@@ -144,10 +147,20 @@ class ConvLayer:
     weight: Tensor
     bias: Tensor | None
     output: Tensor
+    exact = True  # sums of products stay exact on int/Fraction arrays
 
     @property
     def parameters(self) -> tuple[Tensor, ...]:
         return (self.weight,) if self.bias is None else (self.weight, self.bias)
+
+    def term_count(self) -> int:
+        return self.geometry.term_count(self.bias is not None)
+
+    def unused_positions(self) -> list[tuple[int, ...]]:
+        return self.geometry.unused_positions()
+
+    def branch(self, x: np.ndarray) -> None:
+        return None  # linear: one piece
 
     def connections(self, wrt: Tensor) -> Connections:
         if wrt is self.bias:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
-from ..derivation import GradientEntry, UnusedInputs
+from ..derivation import ExpandedEntry, GradientEntry, MaxTies, UnusedInputs
 from ..poly import Symbol
 from .printer import Printer
 
@@ -45,6 +45,25 @@ class TextPrinter(Printer):
             for t in entry.terms)
         return f"{left} = {chain} = {self.doprint(entry.value)}"
 
+    def _print_ExpandedEntry(self, item: ExpandedEntry) -> str:
+        """The entry's chain rule, then (when it differs) its value in terms of the given upstream."""
+        text = self.doprint(item.entry)
+        if item.expanded == item.entry.value:
+            return text
+        return f"{text} = {self.doprint(item.expanded)}"
+
+    def _print_MaxTies(self, note: MaxTies) -> str:
+        rule = "the first maximum in row-major window order (PyTorch's rule for ties)"
+        if not note.ties:
+            return (f"note: max pooling {note.tensor.name} -> {note.output.name}: each output's gradient"
+                    f" goes to {rule}; [x = max(…)] is 1 for that entry only")
+        tied = "; ".join(
+            f"{self.doprint(Symbol(note.output, output))} ties "
+            + " = ".join(self.doprint(Symbol(note.tensor, i)) for i in inputs)
+            + f", gradient to {self.doprint(Symbol(note.tensor, inputs[0]))}"
+            for output, inputs in note.ties)
+        return f"note: max pooling {note.tensor.name} -> {note.output.name} sends each gradient to {rule}: {tied}"
+
     def _print_UnusedInputs(self, note: UnusedInputs) -> str:
         shown = ", ".join(str(p + note.tensor.index_base) for p in note.positions)
         word = AXIS_WORDS[note.axis]
@@ -57,8 +76,16 @@ class TextPrinter(Printer):
                  f"{'gradient':<12}{'chain rule':>12}{'closed form':>13}{'finite diff.':>14}  verdict"]
         for row in report.rows:
             fd = "n/a" if row.finite_differences is None else f"{row.finite_differences:.1e}"
+            closed = "n/a" if row.closed_form is None else f"{row.closed_form:.1e}"
             lines.append(f"{'∂' + self.loss + '/∂' + row.tensor:<12}{row.chain_rule:>12.1e}"
-                         f"{row.closed_form:>13.1e}{fd:>14}  {'ok' if row.ok else 'DIFFERENT'}")
+                         f"{closed:>13}{fd:>14}  {'ok' if row.ok else 'DIFFERENT'}")
+        skipped = sum(row.fd_skipped for row in report.rows)
+        if skipped:
+            lines.append(f"finite differences skipped for {skipped} entries at a kink (a ReLU input"
+                         " at 0 or a tied maximum): a step there changes the piece, so no derivative")
+        if any(row.closed_form is None for row in report.rows):
+            lines.append("closed form n/a: no layer between that tensor and the loss has one"
+                         " (ReLU and LP pooling have none)")
         lines.append(("all three routes agree" if report.ok else "the routes DISAGREE")
                      + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")
         return "\n".join(lines)
