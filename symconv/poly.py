@@ -48,6 +48,10 @@ class Atom:
         """The number this atom stands for, given a value for every symbol."""
         raise NotImplementedError
 
+    def free_symbols(self) -> tuple["Symbol", ...]:
+        """The tensor entries this atom depends on (none: it is a number in disguise)."""
+        raise NotImplementedError
+
 
 class Symbol(Atom):
     """One entry of a tensor, e.g. ``W[0, 1]``; ordered by (tensor rank, flat index)."""
@@ -61,6 +65,9 @@ class Symbol(Atom):
 
     def value(self, value_of):
         return value_of(self)
+
+    def free_symbols(self):
+        return (self,)
 
     def __repr__(self):
         return f"Symbol({self.tensor.plain_name(self.flat)})"
@@ -160,6 +167,13 @@ class Poly:
 
     def symbols(self) -> set[Atom]:
         return {symbol for monomial in self.terms for symbol in monomial}
+
+    def approximate(self) -> float | None:
+        """A float for a polynomial without free symbols whose atoms are numbers in disguise
+        (an LP root of numbers); None when it depends on symbols."""
+        if any(atom.free_symbols() for monomial in self.terms for atom in monomial):
+            return None
+        return float(self.evaluate(lambda symbol: None))
 
     def evaluate(self, value_of: Callable[[Symbol], float]) -> float:
         total = 0

@@ -61,6 +61,9 @@ class IsMax(Atom):
     def value(self, value_of):
         return int(first_maximum([value_of(s) for s in self.window]) == self.position)
 
+    def free_symbols(self):
+        return self.window
+
     def __repr__(self):
         return f"IsMax({self.entry!r} in {list(self.window)!r})"
 
@@ -83,6 +86,9 @@ class IsPositive(Atom):
 
     def value(self, value_of):
         return int(value_of(self.entry) > 0)
+
+    def free_symbols(self):
+        return (self.entry,)
 
     def __repr__(self):
         return f"IsPositive({self.entry!r})"
@@ -125,6 +131,9 @@ class LpFactor(Atom):
         numbers = [value_of(e) if isinstance(e, Symbol) else float(e) for e in self.window]
         mean = sum(v ** self.p for v in numbers) / self.divisor
         return numbers[self.position] ** (self.p - 1) * mean ** float(self.exponent) / self.divisor
+
+    def free_symbols(self):
+        return tuple(e for e in self.window if isinstance(e, Symbol))
 
     def __repr__(self):
         return f"LpFactor(p={self.p}, N={self.divisor}, {self.entry!r} in {list(self.window)!r})"

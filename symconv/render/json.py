@@ -16,6 +16,11 @@ def json_number(value):
     return value
 
 
+def json_value(poly):
+    """The number a result stands for (exact when rational, a float for an LP root), else None."""
+    return json_number(poly.number) if poly.is_number else poly.approximate()
+
+
 def entry_json(item: GradientEntry | ExpandedEntry) -> dict:
     """One entry; with ``--expand`` also ``expanded`` (and its ``expanded_value``): the value in
     terms of the last layer's upstream gradient."""
@@ -25,13 +30,13 @@ def entry_json(item: GradientEntry | ExpandedEntry) -> dict:
         "index": list(entry.index),
         "name": latex_entry_name(entry.wrt, with_derivative=False),
         "expr": plain(value),
-        "value": json_number(value.number) if value.is_number else None,
+        "value": json_value(value),
         "terms": [{"output": latex_entry_name(t.output, with_derivative=False),
                    "upstream": plain(t.upstream), "local": plain(t.local)} for t in entry.terms],
     }
     if isinstance(item, ExpandedEntry):
         fields["expanded"] = plain(item.expanded)
-        fields["expanded_value"] = json_number(item.expanded.number) if item.expanded.is_number else None
+        fields["expanded_value"] = json_value(item.expanded)
     return fields
 
 

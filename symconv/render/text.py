@@ -43,14 +43,19 @@ class TextPrinter(Printer):
         chain = " + ".join(
             f"∂{loss}/∂{self.name_only(t.output)}·∂{self.name_only(t.output)}/∂{target}"
             for t in entry.terms)
-        return f"{left} = {chain} = {self.doprint(entry.value)}"
+        return f"{left} = {chain} = {self.value(entry.value)}"
+
+    def value(self, poly) -> str:
+        """A result, with its decimal value when it is an irrational number (an LP root)."""
+        approximate = None if poly.is_number else poly.approximate()
+        return self.doprint(poly) + ("" if approximate is None else f" ≈ {approximate:.6g}")
 
     def _print_ExpandedEntry(self, item: ExpandedEntry) -> str:
         """The entry's chain rule, then (when it differs) its value in terms of the given upstream."""
         text = self.doprint(item.entry)
         if item.expanded == item.entry.value:
             return text
-        return f"{text} = {self.doprint(item.expanded)}"
+        return f"{text} = {self.value(item.expanded)}"
 
     def _print_MaxTies(self, note: MaxTies) -> str:
         rule = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -76,13 +81,17 @@ class TextPrinter(Printer):
                  f"{'gradient':<12}{'chain rule':>12}{'closed form':>13}{'finite diff.':>14}  verdict"]
         for row in report.rows:
             fd = "n/a" if row.finite_differences is None else f"{row.finite_differences:.1e}"
+            if row.fd_skipped and not row.fd_entries:
+                fd = "all at kinks"
             closed = "n/a" if row.closed_form is None else f"{row.closed_form:.1e}"
             lines.append(f"{'∂' + self.loss + '/∂' + row.tensor:<12}{row.chain_rule:>12.1e}"
                          f"{closed:>13}{fd:>14}  {'ok' if row.ok else 'DIFFERENT'}")
-        skipped = sum(row.fd_skipped for row in report.rows)
+        skipped = [f"{row.tensor} {row.fd_skipped} of {row.fd_skipped + row.fd_entries}"
+                   for row in report.rows if row.fd_skipped]
         if skipped:
-            lines.append(f"finite differences skipped for {skipped} entries at a kink (a ReLU input"
-                         " at 0 or a tied maximum): a step there changes the piece, so no derivative")
+            lines.append(f"finite differences skipped at kinks ({', '.join(skipped)} entries tried):"
+                         " a step of ±h there changes a ReLU mask or a max routing, so the loss has"
+                         " no derivative to estimate")
         if any(row.closed_form is None for row in report.rows):
             lines.append("closed form n/a: no layer between that tensor and the loss has one"
                          " (ReLU and LP pooling have none)")
