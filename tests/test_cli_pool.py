@@ -152,3 +152,12 @@ def test_bad_pooling_and_chain_input_is_one_line_and_exit_2(capsys, tmp_path, la
         assert code == 2 and out == ""
         assert err.startswith(f"symconv: error: {path}:{line}: {message}")
         assert err.count("\n") == 1
+
+
+def test_readme_chain_example_is_what_the_cli_prints(capsys):
+    readme = open("README.md", encoding="utf-8").read()
+    command = next(line for line in readme.splitlines() if "--wrt X --entry 1,3 --expand" in line)
+    shown = readme.split(command + "\n", 1)[1].splitlines()[0].removeprefix("# ")
+    code, out, err = run(capsys, *command.split()[2:])
+    head, tail = shown.split(" … ")
+    assert code == 0 and out.startswith(head) and out.rstrip("\n").endswith(tail)
