@@ -30,6 +30,18 @@ def output_length(size: int, kernel: int, stride: int, padding: int, dilation: i
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def require_at_least(axes: str, limits) -> None:
+    """A :class:`ProblemError` for the first per-axis value below its minimum.
+
+    ``limits`` holds ``(name, values per axis, minimum)``.
+    """
+    for name, values, low in limits:
+        for axis, value in zip(axes, values):
+            if value < low:
+                raise ProblemError(f"{name} must be at least {low}, got {value} on axis {axis}"
+                                   f" (e.g. {name} = {max(low, 1)})")
+
+
 @dataclass(frozen=True)
 class ConvGeometry:
     """Sizes of one convolution, in canonical layout; validated on construction."""
@@ -46,13 +58,8 @@ class ConvGeometry:
 
     def __post_init__(self):
         axes = "HW" if len(self.input_size) == 2 else "L"
-        for name, values, low in (("stride", self.stride, 1), ("dilation", self.dilation, 1),
-                                  ("padding", self.padding, 0)):
-            for axis, value in zip(axes, values):
-                if value < low:
-                    raise ProblemError(
-                        f"{name} must be at least {low}, got {value} on axis {axis}"
-                        f" (e.g. {name} = {max(low, 1)})")
+        require_at_least(axes, (("stride", self.stride, 1), ("dilation", self.dilation, 1),
+                                ("padding", self.padding, 0)))
         if self.groups < 1 or self.in_channels % self.groups or self.filters % self.groups:
             raise ProblemError(
                 f"groups = {self.groups} must divide both the input channels ({self.in_channels})"

@@ -33,7 +33,7 @@ from .. import closed_form
 from ..errors import ProblemError
 from ..tensors import Tensor
 from .base import Connections, Constant, LpRoot, Numbers, WindowMax
-from .conv import ConvGeometry
+from .conv import ConvGeometry, require_at_least
 
 NORMALIZATIONS = ("sum", "mean")
 
@@ -50,12 +50,8 @@ class PoolGeometry:
 
     def __post_init__(self):
         axes = "HW" if self.dims == 2 else "L"
-        for name, values, low in (("kernel_size", self.kernel, 1), ("stride", self.stride, 1),
-                                  ("padding", self.padding, 0)):
-            for axis, value in zip(axes, values):
-                if value < low:
-                    raise ProblemError(f"{name} must be at least {low}, got {value} on axis {axis}"
-                                       f" (e.g. {name} = {max(low, 2)})")
+        require_at_least(axes, (("kernel_size", self.kernel, 1), ("stride", self.stride, 1),
+                                ("padding", self.padding, 0)))
         for axis, h, k, p in zip(axes, self.input_size, self.kernel, self.padding):
             if 2 * p > k:
                 raise ProblemError(
