@@ -136,11 +136,9 @@ class Gradient:
 
     def evaluate(self, values_of) -> np.ndarray:
         """Numeric value of every entry; ``values_of(tensor)`` gives a leaf tensor's array."""
-        total = np.zeros(self.shape)
-        for block in self.blocks:
-            total = total + block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of),
-                                           values_of)
-        return total
+        # Summed block by block so integer inputs stay exact integers.
+        return sum(block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of), values_of)
+                   for block in self.blocks)
 
     def to_sympy(self):
         """The gradient as a sympy ``Matrix`` (≤ 2 axes) or ``Array``, in plain-identifier symbols."""

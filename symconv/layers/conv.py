@@ -21,6 +21,14 @@ import numpy as np
 
 from .. import closed_form, numeric
 from ..errors import ProblemError
+
+
+class GeometryError(ProblemError):
+    """An impossible convolution; ``key`` names the problem-file key to blame."""
+
+    def __init__(self, key: str, message: str):
+        self.key = key
+        super().__init__(message)
 from ..tensors import Tensor
 from .base import Connections, Constant, EntryOf
 
@@ -50,19 +58,20 @@ class ConvGeometry:
                                   ("padding", self.padding, 0)):
             for axis, value in zip(axes, values):
                 if value < low:
-                    raise ProblemError(
+                    raise GeometryError(name,
                         f"{name} must be at least {low}, got {value} on axis {axis}"
                         f" (e.g. {name} = {max(low, 1)})")
         if self.groups < 1 or self.in_channels % self.groups or self.filters % self.groups:
-            raise ProblemError(
+            raise GeometryError("groups",
                 f"groups = {self.groups} must divide both the input channels ({self.in_channels})"
                 f" and the filters ({self.filters})")
         for axis, h, k, p, d in zip(axes, self.input_size, self.kernel, self.padding, self.dilation):
             span = d * (k - 1) + 1
             if h + 2 * p < span:
-                raise ProblemError(
+                raise GeometryError("weight",
                     f"kernel larger than the padded input on axis {axis}: H + 2P = {h} + 2·{p} ="
-                    f" {h + 2 * p} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}")
+                    f" {h + 2 * p} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}; use a smaller kernel"
+                    f" or more padding")
 
     @property
     def dims(self) -> int:
