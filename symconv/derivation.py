@@ -166,6 +166,11 @@ class Derivation:
             raise SizeLimitError(
                 f"this problem has {count:,} chain-rule terms, over the limit of {max_terms:,};"
                 " use smaller sizes, or raise the limit with --max-terms")
+        entries = sum(tensor.size for tensor in problem.tensors())
+        if entries > max_terms:  # e.g. a huge input read by a few strided outputs
+            raise SizeLimitError(
+                f"this problem's tensors have {entries:,} entries, over the limit of {max_terms:,};"
+                " use smaller sizes, or raise the limit with --max-terms")
         self._gradients: dict[str, Gradient] = {}
         # ∂L/∂(output of layer i) is the upstream gradient of the last layer, and otherwise the
         # tensor of derivatives read by the next layer.
