@@ -87,7 +87,29 @@ max_terms_option = click.option(
     help="Refuse problems with more chain-rule terms than this (default 5,000,000).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SymconvGroup(click.Group):
+    """Every error a user can fix becomes one line on stderr and exit status 2, also for click's
+    own usage errors (which would otherwise print the usage block first)."""
+
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except SymconvError as error:
+            click.echo(f"symconv: error: {error}", err=True)
+            code = 2
+        except click.ClickException as error:
+            click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
+            code = 2
+        except click.Abort:
+            click.echo("symconv: aborted", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=SymconvGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="symconv")
 def cli():
     """Chain-rule derivations of convolution-layer gradients.
@@ -140,7 +162,8 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random values.")
 @max_terms_option
-def check(problem, seed, max_terms):
+@click.pass_context
+def check(ctx, problem, seed, max_terms):
     """Compare the chain rule, the closed form and NumPy (with finite differences)."""
     from .checks import check as run_check
     from .derivation import DEFAULT_MAX_TERMS, derive
@@ -150,24 +173,13 @@ def check(problem, seed, max_terms):
     loaded = load_problem(problem)
     report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
     click.echo(render_text(report, loaded.loss))
-    return 0 if report.ok else 1  # main() turns it into the exit status
+    ctx.exit(0 if report.ok else 1)
 
 
-def main(argv=None) -> int:
-    """Run the CLI; user errors become one line on stderr and exit status 2."""
-    try:
-        result = cli.main(args=argv, prog_name="symconv", standalone_mode=False)
-    except SymconvError as error:
-        click.echo(f"symconv: error: {error}", err=True)
-        return 2
-    except click.ClickException as error:
-        click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
-        return 2
-    except click.Abort:
-        click.echo("symconv: aborted", err=True)
-        return 1
-    return result if isinstance(result, int) else 0
+def main(argv=None):
+    """Run the CLI (the ``symconv`` console script); exits with the command's status."""
+    cli.main(args=argv, prog_name="symconv")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

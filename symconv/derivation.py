@@ -139,11 +139,9 @@ class Gradient:
 
     def evaluate(self, values_of) -> np.ndarray:
         """Numeric value of every entry; ``values_of(tensor)`` gives a leaf tensor's array."""
-        total = np.zeros(self.shape)
-        for block in self.blocks:
-            total = total + block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of),
-                                           values_of)
-        return total
+        # Summed block by block so integer inputs stay exact integers.
+        return sum(block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of), values_of)
+                   for block in self.blocks)
 
     def to_sympy(self):
         """The gradient as a sympy ``Matrix`` (≤ 2 axes) or ``Array``, in plain-identifier symbols."""
@@ -188,6 +186,11 @@ class Derivation:
         if count > max_terms:
             raise SizeLimitError(
                 f"this problem has {count:,} chain-rule terms, over the limit of {max_terms:,};"
+                " use smaller sizes, or raise the limit with --max-terms")
+        entries = sum(tensor.size for tensor in problem.tensors())
+        if entries > max_terms:  # e.g. a huge input read by a few strided outputs
+            raise SizeLimitError(
+                f"this problem's tensors have {entries:,} entries, over the limit of {max_terms:,};"
                 " use smaller sizes, or raise the limit with --max-terms")
         self._gradients: dict[str, Gradient] = {}
         # ∂L/∂(output of layer i) is the upstream gradient of the last layer, and otherwise the

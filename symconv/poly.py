@@ -85,6 +85,15 @@ def entry_key(entry: "Number | Symbol") -> tuple:
 Monomial = tuple[Atom, ...]
 
 
+def _accumulate(terms: dict, monomial: Monomial, coefficient: Number) -> None:
+    """``terms[monomial] += coefficient``, dropping the monomial when it cancels."""
+    total = normalize(terms.get(monomial, 0) + coefficient)
+    if total:
+        terms[monomial] = total
+    else:
+        terms.pop(monomial, None)
+
+
 class Poly:
     """A polynomial with exact rational coefficients; immutable by convention."""
 
@@ -109,11 +118,7 @@ class Poly:
             return self
         terms = dict(self.terms)
         for monomial, coefficient in other.terms.items():
-            total = normalize(terms.get(monomial, 0) + coefficient)
-            if total:
-                terms[monomial] = total
-            else:
-                terms.pop(monomial, None)
+            _accumulate(terms, monomial, coefficient)
         return Poly(terms)
 
     __radd__ = __add__
@@ -132,12 +137,7 @@ class Poly:
         terms: dict[Monomial, Number] = {}
         for m1, c1 in self.terms.items():
             for m2, c2 in other.terms.items():
-                monomial = tuple(sorted(m1 + m2)) if m1 and m2 else (m1 or m2)
-                total = normalize(terms.get(monomial, 0) + c1 * c2)
-                if total:
-                    terms[monomial] = total
-                else:
-                    terms.pop(monomial, None)
+                _accumulate(terms, tuple(sorted(m1 + m2)) if m1 and m2 else (m1 or m2), c1 * c2)
         return Poly(terms)
 
     __rmul__ = __mul__

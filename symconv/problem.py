@@ -8,7 +8,6 @@ reader can point at the line.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -17,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ProblemError
+from .errors import ProblemError, nearest
 from .layers.activation import ReluLayer
-from .layers.conv import ConvGeometry, ConvLayer, declared_output_shape
+from .layers.conv import ConvGeometry, ConvLayer, GeometryError, declared_output_shape
 from .layers.pool import NORMALIZATIONS, AvgPoolLayer, LpPoolLayer, MaxPoolLayer, PoolGeometry
 from .poly import Number, normalize
 from .tensors import NAMINGS, Tensor
@@ -75,9 +74,9 @@ class Problem:
             if tensor.name == name:
                 return tensor
         names = [t.name for t in self.differentiable()]
-        hint = difflib.get_close_matches(name, names, n=1)
+        hint = nearest(name, names)
         raise ProblemError(f"no tensor named {name!r} to differentiate; valid names: {', '.join(names)}"
-                           + (f" (did you mean {hint[0]}?)" if hint else ""))
+                           + (f" (did you mean {hint}?)" if hint else ""))
 
     def output_named(self, name: str) -> Tensor | None:
         return next((layer.output for layer in self.layers if layer.output.name == name), None)
@@ -166,8 +165,8 @@ def check_keys(table: Any, allowed, path: tuple, what: str) -> dict:
         raise SpecError(path, f"{what} must be a table, e.g. [{format_path(path)}]")
     for key in table:
         if key not in allowed:
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            suggestion = f"did you mean {hint[0]!r}?" if hint else f"valid keys: {', '.join(allowed)}"
+            hint = nearest(key, allowed)
+            suggestion = f"did you mean {hint!r}?" if hint else f"valid keys: {', '.join(allowed)}"
             raise SpecError(path + (key,), f"unknown key {key!r} in {what}; {suggestion}")
     return table
 
@@ -320,8 +319,8 @@ def build_conv(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: i
     try:
         geometry = ConvGeometry(batch, channels, filters, groups, tuple(shape[-dims:]),
                                 tuple(weight_shape[-dims:]), stride, padding, dilation)
-    except ProblemError as error:
-        raise SpecError(path, str(error)) from None
+    except GeometryError as error:
+        raise SpecError(path + (error.key,), str(error)) from None
 
     weight = make_tensor(weight_table, path + ("weight",), name=get_name(weight_table, path + ("weight",), "W"),
                          shape=weight_shape, role="weight", rank=rank + 1)
@@ -362,8 +361,8 @@ def build_pool(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: i
     shape = layer_input.shape
     try:
         geometry = PoolGeometry(tuple(shape[:-dims]), tuple(shape[-dims:]), kernel, stride, padding)
-    except ProblemError as error:
-        raise SpecError(path, str(error)) from None
+    except GeometryError as error:
+        raise SpecError(path + (error.key,), str(error)) from None
     output = output_tensor(table, path, default_output, geometry.declared_output_shape,
                            layer_input, rank + 1)
     if kind == "maxpool":

@@ -84,9 +84,10 @@ def parse_problem(text: str, source: str = "<problem>") -> Problem:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        where = f"{source}:{found.group(1)}" if found else source
-        detail = re.sub(r"\s*\(at line.*\)", "", message)
-        column = f" (column {found.group(2)})" if found else ""
+        line = found.group(1) if found else len(text.splitlines())  # "(at end of document)"
+        detail = re.sub(r"\s*\(at (line|end).*\)", "", message)
+        column = f" (column {found.group(2)})" if found else " (at the end of the file)"
+        where = f"{source}:{line}"
         raise ProblemError(f"malformed TOML{column}: {detail}", where=where) from None
     try:
         return build_problem(spec)

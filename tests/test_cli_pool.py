@@ -5,17 +5,18 @@ import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
-from symconv.cli import main
+from symconv.cli import cli
 
 EXAMPLES = ["homework_maxpool", "homework_conv_maxpool", "notes_avgpool_4x4",
             "chain_conv_relu_maxpool", "lppool_mean"]
 
 
 def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    """(exit status, stdout, stderr) of ``symconv ARGS``."""
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -85,22 +86,24 @@ def test_unknown_wrt_lists_every_chain_tensor(capsys):
 
 
 def test_grad_on_pooling_does_not_import_sympy():
-    code = ("import sys; from symconv.cli import main;"
-            " main(['grad', 'examples/lppool_mean.toml', '--wrt', 'X', '--expand']);"
-            " main(['grad', 'examples/homework_conv_maxpool.toml', '--wrt', 'A', '--expand']);"
+    code = ("import sys; from symconv.cli import cli;"
+            " cli.main(['grad', 'examples/lppool_mean.toml', '--wrt', 'X', '--expand'], standalone_mode=False);"
+            " cli.main(['grad', 'examples/homework_conv_maxpool.toml', '--wrt', 'A', '--expand'],"
+            " standalone_mode=False);"
             " assert 'sympy' not in sys.modules, 'sympy imported'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
 BAD = [
-    (['type = "maxpool"', "kernel_size = 5"], 3,
-     "layers[0]: pooling window larger than the padded input on axis H: H + 2P = 4 + 2·0 = 4 < kernel_size = 5"),
-    (['type = "maxpool"', "kernel_size = 3", "padding = 2"], 3,
-     "layers[0]: padding 2 on axis H is more than half the window (kernel_size 3); PyTorch allows at"
+    (['type = "maxpool"', "kernel_size = 5"], 5,
+     "layers[0].kernel_size: pooling window larger than the padded input on axis H: H + 2P = 4 +"
+     " 2·0 = 4 < kernel_size = 5; use a smaller window or padding"),
+    (['type = "maxpool"', "kernel_size = 3", "padding = 2"], 6,
+     "layers[0].padding: padding 2 on axis H is more than half the window (kernel_size 3); PyTorch allows at"
      " most kernel_size / 2, here padding = 1"),
-    (['type = "avgpool"', "kernel_size = [3, 2]", "padding = [1, 2]"], 3,
-     "layers[0]: padding 2 on axis W is more than half the window (kernel_size 2)"),
+    (['type = "avgpool"', "kernel_size = [3, 2]", "padding = [1, 2]"], 6,
+     "layers[0].padding: padding 2 on axis W is more than half the window (kernel_size 2)"),
     (['type = "lppool"', "kernel_size = 2", "p = 0"], 6,
      "layers[0].p: p must be a positive whole number, e.g. p = 2; got 0"),
     (['type = "lppool"', "kernel_size = 2", "p = -2"], 6,
@@ -116,25 +119,25 @@ BAD = [
      "layers[0].type: unknown layer type 'maxpol'; valid types: 'conv', 'maxpool', 'avgpool',"
      " 'lppool', 'relu'"),
     (['type = "maxpool"'], 3, "layers[0]: a maxpool layer needs kernel_size, e.g. kernel_size = 2"),
-    (['type = "maxpool"', "kernel_size = 2", "stride = 0"], 3,
-     "layers[0]: stride must be at least 1, got 0 on axis H"),
-    (['type = "maxpool"', "kernel_size = 0"], 3,
-     "layers[0]: kernel_size must be at least 1, got 0 on axis H"),
-    (['type = "maxpool"', "kernel_size = 2", "padding = -1"], 3,
-     "layers[0]: padding must be at least 0, got -1 on axis H"),
+    (['type = "maxpool"', "kernel_size = 2", "stride = 0"], 6,
+     "layers[0].stride: stride must be at least 1, got 0 on axis H"),
+    (['type = "maxpool"', "kernel_size = 0"], 5,
+     "layers[0].kernel_size: kernel_size must be at least 1, got 0 on axis H"),
+    (['type = "maxpool"', "kernel_size = 2", "padding = -1"], 6,
+     "layers[0].padding: padding must be at least 0, got -1 on axis H"),
     (['type = "maxpool"', "kernel_size = [2, 2, 2]"], 5,
      "layers[0].kernel_size: kernel_size must be a whole number or one per spatial axis (2)"),
     (['type = "avgpool"', "kernel_size = 2", "count_include_pad = 1"], 6,
      "layers[0].count_include_pad: count_include_pad is true or false; got 1"),
     (['type = "relu"', "kernel_size = 2"], 5,
      "layers[0].kernel_size: unknown key 'kernel_size' in a relu layer; valid keys: type, output"),
-    (['type = "maxpool"', "kernel_size = 2", "[[layers]]", 'type = "maxpool"', "kernel_size = 3"], 6,
-     "layers[1]: pooling window larger than the padded input on axis H: H + 2P = 2 + 2·0 = 2 <"
-     " kernel_size = 3 (the input of layers[1], Y1, is the output of layers[0] and has shape [2, 2])"),
+    (['type = "maxpool"', "kernel_size = 2", "[[layers]]", 'type = "maxpool"', "kernel_size = 3"], 8,
+     "layers[1].kernel_size: pooling window larger than the padded input on axis H: H + 2P = 2 +"
+     " 2·0 = 2 < kernel_size = 3; use a smaller window or padding (the input of layers[1], Y1, is the output of layers[0] and has shape [2, 2])"),
     (['type = "maxpool"', "kernel_size = 2", "[[layers]]", 'type = "conv"', "[layers.weight]",
-      "shape = [3, 3]"], 6,
-     "layers[1]: kernel larger than the padded input on axis H: H + 2P = 2 + 2·0 = 2 < D(K−1) + 1 ="
-     " 1·(3−1) + 1 = 3 (the input of layers[1], Y1, is the output of layers[0] and has shape [2, 2])"),
+      "shape = [3, 3]"], 8,
+     "layers[1].weight: kernel larger than the padded input on axis H: H + 2P = 2 + 2·0 = 2 <"
+     " D(K−1) + 1 = 1·(3−1) + 1 = 3; use a smaller kernel or more padding (the input of layers[1], Y1, is the output of layers[0] and has shape [2, 2])"),
     (['type = "conv"', "[layers.weight]", "shape = [2, 1, 2, 2]", "[[layers]]", 'type = "relu"',
       "[[layers]]", 'type = "conv"', "[layers.weight]", "name = \"V\"", "shape = [1, 3, 2, 2]"], 13,
      "layers[2].weight.shape: the weight has 3 channels per filter but the input has 2 channels and"

@@ -173,8 +173,9 @@ class Constant:
     def factors(self, start: int, stop: int) -> list:
         return [self.value] * (stop - start)
 
-    def numeric(self, values_of) -> float:
-        return float(self.value)
+    def numeric(self, values_of) -> Number | float:
+        # An int stays an int, so integer arrays give exact integer gradients.
+        return self.value if isinstance(self.value, int) else float(self.value)
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ class WindowMax(InWindow):
 
     def numeric(self, values_of) -> np.ndarray:
         first = np.argmax(self.window_values(values_of, -np.inf), axis=1)  # first maximum
-        return (first == self.offset).astype(float)
+        return (first == self.offset).astype(int)  # 0/1, exact with integer arrays
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ class Positive:
         return [is_positive(self.tensor.entry(i)) for i in self.index[start:stop].tolist()]
 
     def numeric(self, values_of) -> np.ndarray:
-        return (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(float)
+        return (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)
 
 
 LocalDerivative = EntryOf | Constant | Numbers | WindowMax | LpRoot | Positive

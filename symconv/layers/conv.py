@@ -21,6 +21,14 @@ import numpy as np
 
 from .. import closed_form, numeric
 from ..errors import ProblemError
+
+
+class GeometryError(ProblemError):
+    """An impossible convolution; ``key`` names the problem-file key to blame."""
+
+    def __init__(self, key: str, message: str):
+        self.key = key
+        super().__init__(message)
 from ..tensors import Tensor
 from .base import Connections, Constant, EntryOf
 
@@ -31,15 +39,15 @@ def output_length(size: int, kernel: int, stride: int, padding: int, dilation: i
 
 
 def require_at_least(axes: str, limits) -> None:
-    """A :class:`ProblemError` for the first per-axis value below its minimum.
+    """A :class:`GeometryError` for the first per-axis value below its minimum.
 
     ``limits`` holds ``(name, values per axis, minimum)``.
     """
     for name, values, low in limits:
         for axis, value in zip(axes, values):
             if value < low:
-                raise ProblemError(f"{name} must be at least {low}, got {value} on axis {axis}"
-                                   f" (e.g. {name} = {max(low, 1)})")
+                raise GeometryError(name, f"{name} must be at least {low}, got {value} on axis"
+                                          f" {axis} (e.g. {name} = {max(low, 1)})")
 
 
 @dataclass(frozen=True)
@@ -61,15 +69,16 @@ class ConvGeometry:
         require_at_least(axes, (("stride", self.stride, 1), ("dilation", self.dilation, 1),
                                 ("padding", self.padding, 0)))
         if self.groups < 1 or self.in_channels % self.groups or self.filters % self.groups:
-            raise ProblemError(
+            raise GeometryError("groups",
                 f"groups = {self.groups} must divide both the input channels ({self.in_channels})"
                 f" and the filters ({self.filters})")
         for axis, h, k, p, d in zip(axes, self.input_size, self.kernel, self.padding, self.dilation):
             span = d * (k - 1) + 1
             if h + 2 * p < span:
-                raise ProblemError(
+                raise GeometryError("weight",
                     f"kernel larger than the padded input on axis {axis}: H + 2P = {h} + 2·{p} ="
-                    f" {h + 2 * p} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}")
+                    f" {h + 2 * p} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}; use a smaller kernel"
+                    f" or more padding")
 
     @property
     def dims(self) -> int:

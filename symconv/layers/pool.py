@@ -30,10 +30,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import closed_form
-from ..errors import ProblemError
 from ..tensors import Tensor
 from .base import Connections, Constant, LpRoot, Numbers, WindowMax
-from .conv import ConvGeometry, require_at_least
+from .conv import ConvGeometry, GeometryError, require_at_least
 
 NORMALIZATIONS = ("sum", "mean")
 
@@ -54,13 +53,13 @@ class PoolGeometry:
                                 ("padding", self.padding, 0)))
         for axis, h, k, p in zip(axes, self.input_size, self.kernel, self.padding):
             if 2 * p > k:
-                raise ProblemError(
+                raise GeometryError("padding",
                     f"padding {p} on axis {axis} is more than half the window (kernel_size {k});"
                     f" PyTorch allows at most kernel_size / 2, here padding = {k // 2}")
             if h + 2 * p < k:
-                raise ProblemError(
+                raise GeometryError("kernel_size",
                     f"pooling window larger than the padded input on axis {axis}: H + 2P = {h} +"
-                    f" 2·{p} = {h + 2 * p} < kernel_size = {k}")
+                    f" 2·{p} = {h + 2 * p} < kernel_size = {k}; use a smaller window or padding")
 
     @property
     def dims(self) -> int:
