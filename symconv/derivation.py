@@ -118,6 +118,12 @@ class Gradient:
         costs one pass per layer over its terms, never a recomputation per entry."""
         if self._expanded is not None:
             return self._expanded
+        bound = float(self.expanded_size().sum())
+        if bound > self.derivation.max_terms:
+            raise SizeLimitError(
+                f"expanding ∂L/∂{self.wrt.name} could write up to {bound:,.0f} terms, over the limit"
+                f" of {self.derivation.max_terms:,}; use the layer-by-layer form (without --expand),"
+                " smaller sizes, or raise the limit with --max-terms")
         results = []
         upstream_polys = [self.derivation.upstream_polys(block.upstream) for block in self.blocks]
         for flat in range(self.wrt.size):
@@ -131,6 +137,17 @@ class Gradient:
             results.append(poly_sum(parts))
         self._expanded = results
         return results
+
+    def expanded_size(self) -> np.ndarray:
+        """An upper bound on the terms of every expanded entry (before like terms merge), from the
+        term arrays alone: Σ over an entry's terms of its upstream entry's bound (1 for a given
+        upstream gradient)."""
+        total = np.zeros(self.wrt.size)
+        for block in self.blocks:
+            sizes = self.derivation.upstream_sizes(block.upstream)[block.outputs]
+            sums = np.concatenate([np.zeros(1), np.cumsum(sizes)])
+            total += sums[block.offsets[1:]] - sums[block.offsets[:-1]]
+        return total
 
     def expanded_entries(self, entries: list[GradientEntry]) -> list["ExpandedEntry"]:
         """``entries`` paired with their expanded values (see :meth:`expanded`)."""
@@ -182,6 +199,7 @@ class Derivation:
 
     def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS):
         self.problem = problem
+        self.max_terms = max_terms
         count = problem.term_count()
         if count > max_terms:
             raise SizeLimitError(
@@ -231,6 +249,13 @@ class Derivation:
         if of is not None and of is not self.problem.layers[-1].output:
             return self.gradient(of.name).expanded()
         return [Poly.lift(entry) for entry in upstream.entries()]
+
+    def upstream_sizes(self, upstream: Tensor) -> np.ndarray:
+        """Bounds on the terms of every upstream entry once expanded (see ``upstream_polys``)."""
+        of = self.problem.output_named(upstream.name) if upstream.derivative_of else None
+        if of is not None and of is not self.problem.layers[-1].output:
+            return self.gradient(of.name).expanded_size()
+        return np.ones(upstream.size)
 
     def upstream_numeric(self, upstream: Tensor, values_of) -> np.ndarray:
         of = self.problem.output_named(upstream.name) if upstream.derivative_of else None

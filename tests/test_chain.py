@@ -112,3 +112,17 @@ def test_check_passes_on_the_chain_examples(example):
     report = check(load_problem(example))
     assert report.ok
     assert all(row.closed_form is not None for row in report.rows)
+
+
+def test_expansion_that_would_explode_is_refused_up_front_with_the_bound():
+    from symconv import SizeLimitError
+
+    layers = [{"type": "conv", "weight": {"name": name, "shape": [3, 3]}} for name in "VWU"]
+    problem = build_problem({"input": {"shape": [12, 12]}, "layers": layers})
+    gradient = derive(problem, max_terms=20_000).gradient("X")
+    # X_{5,5} reaches 9 entries of Y1, each 9 of Y2, each 9 of Y3: at most 729 terms.
+    assert gradient.expanded_size()[5 * 12 + 5] == 729
+    with pytest.raises(SizeLimitError, match=r"expanding ∂L/∂X could write up to 26,244 terms,"
+                                             r" over the limit of 20,000"):
+        gradient.expanded()
+    assert len(derive(problem).gradient("X").expanded()) == 144  # fine under the default limit
