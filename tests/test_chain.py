@@ -118,11 +118,13 @@ def test_expansion_that_would_explode_is_refused_up_front_with_the_bound():
     from symconv import SizeLimitError
 
     layers = [{"type": "conv", "weight": {"name": name, "shape": [3, 3]}} for name in "VWU"]
-    problem = build_problem({"input": {"shape": [12, 12]}, "layers": layers})
-    gradient = derive(problem, max_terms=20_000).gradient("X")
-    # X_{5,5} reaches 9 entries of Y1, each 9 of Y2, each 9 of Y3: at most 729 terms.
-    assert gradient.expanded_size()[5 * 12 + 5] == 729
-    with pytest.raises(SizeLimitError, match=r"expanding ∂L/∂X could write up to 26,244 terms,"
-                                             r" over the limit of 20,000"):
+    problem = build_problem({"input": {"shape": [14, 14]}, "layers": layers})
+    gradient = derive(problem, max_terms=40_000).gradient("X")
+    # X_66 reaches 3 rows of Y1, each 3 of Y2, each 3 of Y3, all inside: 27 paths per axis.
+    assert gradient.expanded_size()[6 * 14 + 6] == 27 ** 2
+    # In total, each of Y3's 8 rows is reached by 27 paths per axis: (8·27)² = 46,656.
+    with pytest.raises(SizeLimitError, match=r"expanding ∂L/∂X could write up to 46,656 terms,"
+                                             r" over the limit of 40,000"):
         gradient.expanded()
-    assert len(derive(problem).gradient("X").expanded()) == 144  # fine under the default limit
+    expanded = derive(problem).gradient("X").expanded()  # fine under the default limit
+    assert len(expanded[6 * 14 + 6].terms) == 27 ** 2  # no two paths give the same monomial
