@@ -9,7 +9,7 @@ terms in reading order.
 
 Every local-derivative kind answers three questions on its per-term data: ``take(order)`` (the
 rows reordered), ``factors(start, stop)`` (the exact local derivatives of rows start..stop: numbers
-or :class:`~symconv.poly.Atom`) and ``numeric(values_of)`` (all rows as floats, vectorised).
+or :class:`~symconv.poly.Atom`) and ``numeric(values_of)`` (all rows as numbers, vectorised).
 
 Local derivatives that are not tensor entries or numbers are atoms (opaque factors of a monomial):
 
@@ -30,7 +30,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, poly_sum, product_of
+from ..poly import (FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize, poly_sum,
+                    product_of)
 from ..tensors import Tensor
 
 
@@ -140,7 +141,7 @@ class LpFactor(Atom):
 
 
 def lp_local(window: tuple, position: int, p: int, divisor: int) -> Number | LpFactor:
-    return Fraction(1, divisor) if p == 1 else LpFactor(window, position, p, divisor)
+    return normalize(Fraction(1, divisor)) if p == 1 else LpFactor(window, position, p, divisor)
 
 
 # -- local-derivative kinds: per-term data held by a block of chain-rule terms ----------------------
@@ -198,26 +199,32 @@ class Numbers:
 class InWindow:
     """Local derivatives that depend on a whole pooling window of ``tensor``.
 
-    ``window[t]`` lists the flat positions of term t's window in row-major order (−1 where it
-    covers padding, which never wins and is left out), ``offset[t]`` the target's place in it.
+    ``windows[o]`` lists the flat positions of output o's window in row-major order (−1 where it
+    covers padding, which never wins and is left out); term t belongs to output ``rows[t]`` and its
+    target sits at ``offset[t]`` in that window. The windows are shared, not copied per term.
     """
 
     tensor: Tensor
-    window: np.ndarray  # (terms, K)
+    windows: np.ndarray  # (outputs, K)
+    rows: np.ndarray  # (terms,)
     offset: np.ndarray  # (terms,)
 
     def take(self, order: np.ndarray):
-        return replace(self, window=self.window[order], offset=self.offset[order])
+        return replace(self, rows=self.rows[order], offset=self.offset[order])
 
-    def entries(self, row: np.ndarray, offset: int) -> tuple[tuple, int]:
-        """The window's entries (padding left out) and the target's position among them."""
-        valid = row >= 0
-        return (tuple(self.tensor.entry(i) for i in row[valid].tolist()),
-                int(valid[:offset].sum()))
+    def entries(self, start: int, stop: int):
+        """For terms start..stop: the window's entries (padding left out) and the target's
+        position among them."""
+        for row, offset in zip(self.rows[start:stop].tolist(), self.offset[start:stop].tolist()):
+            window = self.windows[row]
+            valid = window >= 0
+            yield (tuple(self.tensor.entry(i) for i in window[valid].tolist()),
+                   int(valid[:offset].sum()))
 
     def window_values(self, values_of, fill: float) -> np.ndarray:
-        values = values_of(self.tensor).reshape(-1).astype(float)[self.window]
-        return np.where(self.window >= 0, values, fill)
+        """(outputs, K): the values in every output's window, ``fill`` on padding."""
+        values = values_of(self.tensor).reshape(-1).astype(float)[self.windows]
+        return np.where(self.windows >= 0, values, fill)
 
 
 @dataclass(frozen=True)
@@ -225,12 +232,11 @@ class WindowMax(InWindow):
     """∂y/∂x of max pooling: ``[x = max(window)]``."""
 
     def factors(self, start: int, stop: int) -> list:
-        return [is_window_max(*self.entries(row, offset))
-                for row, offset in zip(self.window[start:stop], self.offset[start:stop].tolist())]
+        return [is_window_max(window, position) for window, position in self.entries(start, stop)]
 
     def numeric(self, values_of) -> np.ndarray:
         first = np.argmax(self.window_values(values_of, -np.inf), axis=1)  # first maximum
-        return (first == self.offset).astype(int)  # 0/1, exact with integer arrays
+        return (first[self.rows] == self.offset).astype(int)  # 0/1, exact with integer arrays
 
 
 @dataclass(frozen=True)
@@ -241,14 +247,14 @@ class LpRoot(InWindow):
     divisor: int = 1
 
     def factors(self, start: int, stop: int) -> list:
-        return [lp_local(*self.entries(row, offset), self.p, self.divisor)
-                for row, offset in zip(self.window[start:stop], self.offset[start:stop].tolist())]
+        return [lp_local(window, position, self.p, self.divisor)
+                for window, position in self.entries(start, stop)]
 
     def numeric(self, values_of) -> np.ndarray:
         values = self.window_values(values_of, 0.0)
         mean = (values ** self.p).sum(axis=1) / self.divisor
-        target = values[np.arange(len(values)), self.offset]
-        return target ** (self.p - 1) * mean ** ((1 - self.p) / self.p) / self.divisor
+        target = values[self.rows, self.offset]
+        return target ** (self.p - 1) * mean[self.rows] ** ((1 - self.p) / self.p) / self.divisor
 
 
 @dataclass(frozen=True)

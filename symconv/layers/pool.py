@@ -30,6 +30,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import closed_form
+from ..poly import normalize
 from ..tensors import Tensor
 from .base import Connections, Constant, LpRoot, Numbers, WindowMax
 from .conv import ConvGeometry, GeometryError, require_at_least
@@ -172,7 +173,7 @@ class MaxPoolLayer(PoolLayer):
     exact = True
 
     def local(self, y: np.ndarray, offset: np.ndarray) -> WindowMax:
-        return WindowMax(self.input, self.window_matrix()[y], offset)
+        return WindowMax(self.input, self.window_matrix(), y, offset)
 
     def branch(self, x: np.ndarray) -> np.ndarray:
         """Which window entry each output takes (the first maximum)."""
@@ -237,9 +238,9 @@ class AvgPoolLayer(PoolLayer):
     def local(self, y: np.ndarray, offset: np.ndarray):
         counts = self.counts()
         if (counts == self.geometry.window_size).all():
-            return Constant(Fraction(1, self.geometry.window_size))
+            return Constant(normalize(Fraction(1, self.geometry.window_size)))
         values = np.empty(len(y), dtype=object)
-        values[:] = [Fraction(1, int(n)) for n in counts[y]]
+        values[:] = [normalize(Fraction(1, int(n))) for n in counts[y]]
         return Numbers(values)
 
     def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
@@ -273,7 +274,7 @@ class LpPoolLayer(PoolLayer):
         return self.geometry.window_size if self.normalize == "mean" else 1
 
     def local(self, y: np.ndarray, offset: np.ndarray) -> LpRoot:
-        return LpRoot(self.input, self.window_matrix()[y], offset, self.p, self.divisor)
+        return LpRoot(self.input, self.window_matrix(), y, offset, self.p, self.divisor)
 
     def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
         windows = self.geometry.windows(self._canonical(x).astype(float), 0)
