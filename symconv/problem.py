@@ -36,9 +36,10 @@ UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
 class SpecError(ProblemError):
     """A :class:`ProblemError` that knows the key path it is about."""
 
-    def __init__(self, path: tuple, message: str):
+    def __init__(self, path: tuple, message: str, *, about_input: bool = False):
         self.path = path
         self.message = message
+        self.about_input = about_input  # the layer does not fit the input it is given
         super().__init__(message, where=format_path(path) if path else None)
 
 
@@ -269,7 +270,7 @@ def build_problem(spec: dict) -> Problem:
         try:
             layer = LAYER_BUILDERS[kind](table, path, current, dims, rank, default_output)
         except SpecError as error:
-            if i == 0:
+            if i == 0 or not error.about_input:
                 raise
             # In a chain, say what this layer was given: the previous layer's output.
             raise SpecError(error.path, f"{error.message} (the input of"
@@ -315,12 +316,12 @@ def build_conv(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: i
             message = (f"the weight shape {list(weight_shape)} has no channel axis but the input has"
                        f" {channels} channels; write it as [F, {channels // groups},"
                        f" {', '.join(map(str, weight_shape))}]")
-        raise SpecError(path + ("weight", "shape"), message)
+        raise SpecError(path + ("weight", "shape"), message, about_input=True)
     try:
         geometry = ConvGeometry(batch, channels, filters, groups, tuple(shape[-dims:]),
                                 tuple(weight_shape[-dims:]), stride, padding, dilation)
     except GeometryError as error:
-        raise SpecError(path + (error.key,), str(error)) from None
+        raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
 
     weight = make_tensor(weight_table, path + ("weight",), name=get_name(weight_table, path + ("weight",), "W"),
                          shape=weight_shape, role="weight", rank=rank + 1)
@@ -362,7 +363,7 @@ def build_pool(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: i
     try:
         geometry = PoolGeometry(tuple(shape[:-dims]), tuple(shape[-dims:]), kernel, stride, padding)
     except GeometryError as error:
-        raise SpecError(path + (error.key,), str(error)) from None
+        raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
     output = output_tensor(table, path, default_output, geometry.declared_output_shape,
                            layer_input, rank + 1)
     if kind == "maxpool":

@@ -143,6 +143,9 @@ BAD = [
      "layers[2].weight.shape: the weight has 3 channels per filter but the input has 2 channels and"
      " groups = 1, so it needs 2 (shape [F, C/groups, K...]) (the input of layers[2], Y2, is the"
      " output of layers[1] and has shape [2, 3, 3])"),
+    # An error that is not about the input's shape gets no chain hint.
+    (['type = "relu"', "[[layers]]", 'type = "maxpool"', "kernel_size = 2", "stride = 0"], 8,
+     "layers[1].stride: stride must be at least 1, got 0 on axis H (e.g. stride = 1)\n"),
 ]
 
 
@@ -153,7 +156,7 @@ def test_bad_pooling_and_chain_input_is_one_line_and_exit_2(capsys, tmp_path, la
     for command in (["grad", str(path), "--wrt", "X"], ["check", str(path)]):
         code, out, err = run(capsys, *command)
         assert code == 2 and out == ""
-        assert err.startswith(f"symconv: error: {path}:{line}: {message}")
+        assert err.startswith(f"symconv: error: {path}:{line}: {message}"), err
         assert err.count("\n") == 1
 
 

@@ -24,10 +24,12 @@ from ..errors import ProblemError
 
 
 class GeometryError(ProblemError):
-    """An impossible convolution; ``key`` names the problem-file key to blame."""
+    """An impossible convolution; ``key`` names the problem-file key to blame. ``about_input``:
+    the layer does not fit the input it is given (in a chain, the previous layer's output)."""
 
-    def __init__(self, key: str, message: str):
+    def __init__(self, key: str, message: str, *, about_input: bool = False):
         self.key = key
+        self.about_input = about_input
         super().__init__(message)
 from ..tensors import Tensor
 from .base import Connections, Constant, EntryOf
@@ -78,7 +80,7 @@ class ConvGeometry:
                 raise GeometryError("weight",
                     f"kernel larger than the padded input on axis {axis}: H + 2P = {h} + 2·{p} ="
                     f" {h + 2 * p} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}; use a smaller kernel"
-                    f" or more padding")
+                    f" or more padding", about_input=True)
 
     @property
     def dims(self) -> int:
@@ -163,6 +165,7 @@ class ConvLayer:
     weight: Tensor
     bias: Tensor | None
     output: Tensor
+    kind = "conv"
     exact = True  # sums of products stay exact on int/Fraction arrays
 
     @property

@@ -60,7 +60,8 @@ class PoolGeometry:
             if h + 2 * p < k:
                 raise GeometryError("kernel_size",
                     f"pooling window larger than the padded input on axis {axis}: H + 2P = {h} +"
-                    f" 2·{p} = {h + 2 * p} < kernel_size = {k}; use a smaller window or padding")
+                    f" 2·{p} = {h + 2 * p} < kernel_size = {k}; use a smaller window or padding",
+                    about_input=True)
 
     @property
     def dims(self) -> int:
