@@ -385,7 +385,13 @@ def build_pool(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: i
         raise SpecError(path + ("normalize",), f"normalize is \"sum\" (PyTorch's LPPool: (Σ x^p)^(1/p))"
                                                f" or \"mean\" (the homework: (Σ x^p / N)^(1/p));"
                                                f" got {normalize!r}")
-    return LpPoolLayer(geometry, layer_input, output, p, normalize)
+    layer = LpPoolLayer(geometry, layer_input, output, p, normalize)
+    flat = layer.flat_windows()
+    if flat:
+        raise SpecError(path, f"the window of {output.name} at {list(output.index_of(flat[0]))}"
+                              f" has Σ x^p = 0 (all its entries are 0), where (Σ x^p)^(1/p) has no"
+                              f" derivative; change the input values or use p = 1")
+    return layer
 
 
 def build_relu(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: int,

@@ -167,3 +167,14 @@ def test_readme_chain_example_is_what_the_cli_prints(capsys):
     code, out, err = run(capsys, *command.split()[2:])
     head, tail = shown.split(" … ")
     assert code == 0 and out.startswith(head) and out.rstrip("\n").endswith(tail)
+
+
+def test_lp_window_of_zeros_has_no_derivative_and_says_so(capsys, tmp_path):
+    path = tmp_path / "zeros.toml"
+    path.write_text('[input]\nshape = [2, 3]\nvalues = [[1, 0, 0], [2, 0, 0]]\n'
+                    '[[layers]]\ntype = "lppool"\nkernel_size = 2\nstride = 1\n')
+    code, out, err = run(capsys, "grad", path, "--wrt", "X")
+    assert code == 2 and out == ""
+    assert err == (f"symconv: error: {path}:4: layers[0]: the window of Y at [0, 1] has Σ x^p = 0"
+                   " (all its entries are 0), where (Σ x^p)^(1/p) has no derivative; change the"
+                   " input values or use p = 1\n")

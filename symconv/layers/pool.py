@@ -274,6 +274,15 @@ class LpPoolLayer(PoolLayer):
     def divisor(self) -> int:
         return self.geometry.window_size if self.normalize == "mean" else 1
 
+    def flat_windows(self) -> list[int]:
+        """With known input values and p ≥ 2: the outputs whose window has Σ x^p = 0, where the
+        root has no derivative."""
+        if self.p == 1 or not self.input.is_numeric:
+            return []
+        windows = self.geometry.windows(self._canonical(self.input.values), 0)
+        sums = (windows ** self.p).sum(axis=-1).reshape(-1)
+        return [int(o) for o in np.flatnonzero(sums == 0)]
+
     def local(self, y: np.ndarray, offset: np.ndarray) -> LpRoot:
         return LpRoot(self.input, self.window_matrix(), y, offset, self.p, self.divisor)
 
