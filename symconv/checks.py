@@ -6,7 +6,8 @@
 3. the NumPy reference (:mod:`symconv.numeric`), plus central finite differences of its forward
    pass as a third opinion.
 
-Tensors without values get random ones (seeded); given values are used as they are. Layers
+Tensors without values get random ones (seeded; positive when LP pooling takes roots); given
+values are used as they are. Layers
 without a closed form (ReLU, LP pooling) take their NumPy reference in route 2; a gradient whose
 path to the loss has no closed form at all shows "n/a" there. ReLU and max pooling are piecewise
 linear: finite differences are skipped for entries whose ±step changes the piece (a ReLU input at
@@ -64,10 +65,10 @@ def leaf_values(problem: Problem, rng: np.random.Generator) -> dict:
     """Values of the input, the parameters and the upstream gradient, keyed by tensor."""
     leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters],
               problem.upstream]
-    # An odd p > 1 needs positive window sums for the root (as in PyTorch, NaN otherwise).
-    odd_root = any(isinstance(layer, LpPoolLayer) and layer.p % 2 and layer.p > 1
-                   for layer in problem.layers)
-    low, high = (0.5, 1.5) if odd_root else (-1, 1)
+    # LP pooling with p ≥ 2 needs positive window sums: the root of a negative sum (odd p) is NaN
+    # as in PyTorch, and a window of zeros (after a ReLU) has no derivative.
+    roots = any(isinstance(layer, LpPoolLayer) and layer.p > 1 for layer in problem.layers)
+    low, high = (0.5, 1.5) if roots else (-1, 1)
     return {t: t.numeric_values() if t.is_numeric else rng.uniform(low, high, t.shape) for t in leaves}
 
 

@@ -93,12 +93,12 @@ def test_check_agrees_on_random_pooling_layers(data):
 
 
 @st.composite
-def chains(draw, numeric: bool):
+def chains(draw, numeric: bool, kinds=("conv", "relu", "maxpool", "avgpool")):
     dims = draw(st.sampled_from([1, 2]))
     size = [draw(st.integers(4, 6)) for _ in range(dims)]
     layers = []
     for _ in range(draw(st.integers(2, 3))):
-        kind = draw(st.sampled_from(["conv", "relu", "maxpool", "avgpool"]))
+        kind = draw(st.sampled_from(kinds))
         if kind == "conv":
             kernel = [draw(st.integers(1, 2)) for _ in range(dims)]
             weight = {"shape": kernel}
@@ -107,6 +107,10 @@ def chains(draw, numeric: bool):
             layers.append({"type": "conv", "weight": weight, "name_me": len(layers)})
         elif kind == "relu":
             layers.append({"type": "relu"})
+        elif kind == "lppool":
+            layers.append({"type": kind, "kernel_size": [draw(st.integers(1, 2)) for _ in range(dims)],
+                           "p": draw(st.integers(1, 3)),
+                           "normalize": draw(st.sampled_from(["sum", "mean"]))})
         else:
             kernel = [draw(st.integers(1, 2)) for _ in range(dims)]
             layers.append({"type": kind, "kernel_size": kernel,
@@ -141,5 +145,6 @@ def test_chain_expansions_agree_exactly_with_both_numeric_routes(data):
 @SLOW
 @given(st.data())
 def test_check_agrees_on_random_chains(data):
-    report = check(data.draw(chains(numeric=False)), seed=data.draw(st.integers(0, 99)))
+    problem = data.draw(chains(numeric=False, kinds=("conv", "relu", "maxpool", "avgpool", "lppool")))
+    report = check(problem, seed=data.draw(st.integers(0, 99)))
     assert report.ok, report
