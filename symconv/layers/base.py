@@ -153,7 +153,7 @@ class EntryOf:
     index: np.ndarray
 
     def take(self, order: np.ndarray) -> "EntryOf":
-        return EntryOf(self.tensor, self.index[order])
+        return replace(self, index=self.index[order])
 
     def factors(self, start: int, stop: int) -> list:
         return [self.tensor.entry(i) for i in self.index[start:stop].tolist()]
@@ -258,14 +258,8 @@ class LpRoot(InWindow):
 
 
 @dataclass(frozen=True)
-class Positive:
-    """∂y/∂x of ReLU: ``[x > 0]``."""
-
-    tensor: Tensor
-    index: np.ndarray
-
-    def take(self, order: np.ndarray) -> "Positive":
-        return Positive(self.tensor, self.index[order])
+class Positive(EntryOf):
+    """∂y/∂x of ReLU: ``[x > 0]`` of the entry ``index`` of ``tensor``."""
 
     def factors(self, start: int, stop: int) -> list:
         return [is_positive(self.tensor.entry(i)) for i in self.index[start:stop].tolist()]
