@@ -128,9 +128,12 @@ def cli():
 @click.option("--entry", type=NumbersType("0,1"), help="Only this entry, in the tensor's index base.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--expand", is_flag=True,
+              help="In a chain, also write each entry in terms of the last layer's upstream gradient.")
 @quick_options
 @max_terms_option
-def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, padding, dilation, max_terms):
+def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride, padding, dilation,
+         max_terms):
     """Every entry of ∂L/∂NAME, as its chain rule and its value."""
     from .derivation import DEFAULT_MAX_TERMS, derive
     from .render import gradient_json, render_text
@@ -144,7 +147,9 @@ def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, paddin
         entries = [gradient.entry(flat_from_display(gradient.wrt, entry))]
     else:
         entries = list(gradient.entries())
-    notes = [n for n in derivation.notes if n.tensor is gradient.wrt]
+    notes = derivation.notes_for(gradient.wrt)
+    if expand:
+        entries = gradient.expanded_entries(entries)
     if output_format == "json":
         click.echo(json.dumps(gradient_json(gradient, entries, notes), indent=1))
         return

@@ -53,13 +53,14 @@ def key_lines(text: str) -> dict[tuple, int]:
         header = _HEADER.match(line)
         if header:
             parts: tuple = ()
-            for name in header.group(2).split("."):
-                parts += (name.strip(),)
-                if parts in counts and parts + (counts[parts],) in lines:
+            names = [name.strip() for name in header.group(2).split(".")]
+            for position, name in enumerate(names):
+                parts += (name,)
+                if header.group(1) == "[[" and position == len(names) - 1:
+                    counts[parts] = counts.get(parts, -1) + 1  # a new [[array]] entry
+                    parts += (counts[parts],)
+                elif parts in counts:
                     parts += (counts[parts],)  # inside the latest [[array]] entry
-            if header.group(1) == "[[":
-                counts[parts] = counts.get(parts, -1) + 1
-                parts += (counts[parts],)
             table = parts
             lines.setdefault(table, number)
             continue
