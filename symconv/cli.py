@@ -87,7 +87,29 @@ max_terms_option = click.option(
     help="Refuse problems with more chain-rule terms than this (default 5,000,000).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SymconvGroup(click.Group):
+    """Every error a user can fix becomes one line on stderr and exit status 2, also for click's
+    own usage errors (which would otherwise print the usage block first)."""
+
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except SymconvError as error:
+            click.echo(f"symconv: error: {error}", err=True)
+            code = 2
+        except click.ClickException as error:
+            click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
+            code = 2
+        except click.Abort:
+            click.echo("symconv: aborted", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=SymconvGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="symconv")
 def cli():
     """Chain-rule derivations of convolution-layer gradients.
@@ -108,9 +130,12 @@ def cli():
 @click.option("--entry", type=NumbersType("0,1"), help="Only this entry, in the tensor's index base.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--expand", is_flag=True,
+              help="In a chain, also write each entry in terms of the last layer's upstream gradient.")
 @quick_options
 @max_terms_option
-def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, padding, dilation, max_terms):
+def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride, padding, dilation,
+         max_terms):
     """Every entry of ∂L/∂NAME, as its chain rule and its value."""
     from .derivation import DEFAULT_MAX_TERMS, derive
     from .render import gradient_json, render_text
@@ -124,7 +149,9 @@ def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, paddin
         entries = [gradient.entry(flat_from_display(gradient.wrt, entry))]
     else:
         entries = list(gradient.entries())
-    notes = [n for n in derivation.notes if n.tensor is gradient.wrt]
+    notes = derivation.notes_for(gradient.wrt)
+    if expand:
+        entries = gradient.expanded_entries(entries)
     if output_format == "json":
         click.echo(json.dumps(gradient_json(gradient, entries, notes), indent=1))
         return
@@ -137,7 +164,8 @@ def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, paddin
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random values.")
 @max_terms_option
-def check(problem, seed, max_terms):
+@click.pass_context
+def check(ctx, problem, seed, max_terms):
     """Compare the chain rule, the closed form and NumPy (with finite differences)."""
     from .checks import check as run_check
     from .derivation import DEFAULT_MAX_TERMS, derive
@@ -147,7 +175,7 @@ def check(problem, seed, max_terms):
     loaded = load_problem(problem)
     report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
     click.echo(render_text(report, loaded.loss))
-    sys.exit(0 if report.ok else 1)
+    ctx.exit(0 if report.ok else 1)
 
 
 tolerance_options = [
@@ -238,21 +266,10 @@ def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, at
     return 0
 
 
-def main(argv=None) -> int:
-    """Run the CLI; user errors become one line on stderr and exit status 2."""
-    try:
-        result = cli.main(args=argv, prog_name="symconv", standalone_mode=False)
-    except SymconvError as error:
-        click.echo(f"symconv: error: {error}", err=True)
-        return 2
-    except click.ClickException as error:
-        click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
-        return 2
-    except click.Abort:
-        click.echo("symconv: aborted", err=True)
-        return 1
-    return result if isinstance(result, int) else 0
+def main(argv=None):
+    """Run the CLI (the ``symconv`` console script); exits with the command's status."""
+    cli.main(args=argv, prog_name="symconv")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

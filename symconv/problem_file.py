@@ -69,13 +69,14 @@ def key_lines(text: str) -> dict[tuple, int]:
         header = _HEADER.match(line)
         if header:
             parts: tuple = ()
-            for name in header.group(2).split("."):
-                parts += (name.strip(),)
-                if parts in counts and parts + (counts[parts],) in lines:
+            names = [name.strip() for name in header.group(2).split(".")]
+            for position, name in enumerate(names):
+                parts += (name,)
+                if header.group(1) == "[[" and position == len(names) - 1:
+                    counts[parts] = counts.get(parts, -1) + 1  # a new [[array]] entry
+                    parts += (counts[parts],)
+                elif parts in counts:
                     parts += (counts[parts],)  # inside the latest [[array]] entry
-            if header.group(1) == "[[":
-                counts[parts] = counts.get(parts, -1) + 1
-                parts += (counts[parts],)
             table = parts
             lines.setdefault(table, number)
             continue
@@ -99,9 +100,10 @@ def parse_problem(text: str, source: str = "<problem>") -> Problem:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        where = f"{source}:{found.group(1)}" if found else source
-        detail = re.sub(r"\s*\(at line.*\)", "", message)
-        column = f" (column {found.group(2)})" if found else ""
+        line = found.group(1) if found else len(text.splitlines())  # "(at end of document)"
+        detail = re.sub(r"\s*\(at (line|end).*\)", "", message)
+        column = f" (column {found.group(2)})" if found else " (at the end of the file)"
+        where = f"{source}:{line}"
         raise ProblemError(f"malformed TOML{column}: {detail}", where=where) from None
     try:
         return build_problem(spec)

@@ -12,7 +12,7 @@ import pytest
 from symconv import load_problem
 from symconv.answers import AnswerKey
 from symconv.answers.grade import GradeRow, grade
-from symconv.cli import main
+from helpers import run_cli as main
 
 PROBLEM = "examples/homework_5x5_values.toml"
 HANDOUT = "examples/answers/homework_5x5_handout.txt"

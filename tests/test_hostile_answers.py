@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from symconv.cli import main
+from helpers import run_cli as main
 
 PROBLEM = "examples/homework_5x5_values.toml"
 RIGHT = [["4", "7", "10", "6", "3"], ["9", "17", "25", "16", "8"], ["11", "23", "34", "23", "11"],

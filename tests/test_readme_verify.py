@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import symconv.answers
-from symconv.cli import main
+from helpers import run_cli as main
 
 README = Path("README.md").read_text()
 
@@ -25,3 +25,12 @@ def test_the_readme_verify_example_prints_what_the_readme_shows(capsys):
 def test_the_package_doctest_passes():
     result = doctest.testmod(symconv.answers)
     assert result.attempted >= 1 and result.failed == 0
+
+
+def test_the_readme_answer_checking_example_prints_what_its_comments_say(capsys):
+    block = re.findall(r"```python\n(.*?)```", README, re.S)[1]
+    assert "AnswerKey" in block
+    exec(compile(block, "README.md", "exec"), {})  # our own documentation, not user input
+    printed = capsys.readouterr().out.splitlines()
+    said = [line.split("# ")[-1] for line in block.splitlines() if line.startswith("print(")]
+    assert printed == said

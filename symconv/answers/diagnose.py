@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import closed_form
+from ..layers.conv import ConvLayer
 from ..poly import Poly
 from .compare import Comparison, Tolerance
 
@@ -139,13 +140,15 @@ def unremoved_padding(problem, gradient) -> tuple[Mistake, tuple[int, ...]] | No
 
 
 def _single_layer(problem, gradient):
-    """The layer behind ``gradient`` when it is read by one layer fed by the given upstream."""
+    """The convolution behind ``gradient`` when it is read by that one layer, fed by the given
+    upstream gradient."""
     if len(gradient.blocks) != 1 or gradient.blocks[0].upstream is not problem.upstream:
         return None
     if gradient.wrt.size > MAX_DIAGNOSED_ENTRIES:
         return None
-    return next(layer for layer in problem.layers
-                if gradient.wrt in (layer.input, *layer.parameters))
+    layer = next(layer for layer in problem.layers
+                 if gradient.wrt in (layer.input, *layer.parameters))
+    return layer if isinstance(layer, ConvLayer) else None  # pooling mistakes: not covered yet
 
 
 def diagnose(given: list, comparisons: list[Comparison], mistakes: list[Mistake],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..derivation import derive
 from ..errors import AnswerError
+from ..layers.conv import ConvLayer
 from ..problem_file import decode_text, read_text
 from .compare import Comparison, Tolerance, best_comparison, compare_polys
 from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, per_axis, unremoved_padding
@@ -202,10 +203,10 @@ def shape_context(problem, wrt) -> str:
     """``∂E/∂A has the shape of A (input 5×5, kernel 3×3, stride 1, padding 0)``."""
     text = f"∂{problem.loss}/∂{wrt.name} has the shape of {wrt.name}"
     layer = next((l for l in problem.layers if wrt in (l.input, *l.parameters)), None)
-    if layer is None:
-        return text
-    g = layer.geometry
     size = "×".join
+    if not isinstance(layer, ConvLayer):
+        return f"{text} ({size(map(str, wrt.shape))})"
+    g = layer.geometry
     return (f"{text} (input {size(map(str, layer.input.shape))}, kernel"
             f" {size(map(str, layer.weight.shape))}, stride {per_axis(g.stride)},"
             f" padding {per_axis(g.padding)})")
