@@ -14,6 +14,7 @@ signature as :func:`compare_polys` (for instance evaluation at random exact rati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..poly import Monomial, Number, Poly
 from .parse import ParsedEntry
@@ -33,38 +34,60 @@ class Tolerance:
         return abs(float(given) - float(expected)) <= self.atol + self.rtol * abs(float(expected))
 
 
-@dataclass(frozen=True)
 class Comparison:
-    """The verdict on one entry and, when wrong, how it differs from the expected value."""
+    """The verdict on one entry and, when wrong, how it differs from the expected value.
 
-    correct: bool
-    expected: Poly
-    missing: tuple[tuple[Monomial, Number], ...] = ()  # expected terms the answer lacks
-    extra: tuple[tuple[Monomial, Number], ...] = ()  # terms the answer has and should not
-    coefficients: tuple[tuple[Monomial, Number, Number], ...] = ()  # (term, given, expected)
+    The differences are worked out only when asked for: the diagnosis compares every wrong entry
+    with every wrong variant and needs only the verdict.
+    """
+
+    def __init__(self, correct: bool, expected: Poly, given: ParsedEntry | None = None,
+                 tolerance: Tolerance | None = None):
+        self.correct, self.expected = correct, expected
+        self._given, self._tolerance = given, tolerance
+
+    @cached_property
+    def _differences(self) -> tuple[tuple, tuple, tuple]:
+        if self.correct or self._given is None:
+            return (), (), ()
+        given = self._given
+        got, want = given.value.terms, self.expected.terms
+        missing, extra, coefficients = [], [], []
+        for monomial in sorted(set(got) | set(want), key=lambda m: (not m, m)):
+            g, e = got.get(monomial, 0), want.get(monomial, 0)
+            if g == e or (given.inexact and self._tolerance.close(g, e)):
+                continue
+            if not g:
+                missing.append((monomial, e))
+            elif not e:
+                extra.append((monomial, g))
+            else:
+                coefficients.append((monomial, g, e))
+        return tuple(missing), tuple(extra), tuple(coefficients)
+
+    @property
+    def missing(self) -> tuple[tuple[Monomial, Number], ...]:
+        """Expected terms the answer lacks."""
+        return self._differences[0]
+
+    @property
+    def extra(self) -> tuple[tuple[Monomial, Number], ...]:
+        """Terms the answer has and should not."""
+        return self._differences[1]
+
+    @property
+    def coefficients(self) -> tuple[tuple[Monomial, Number, Number], ...]:
+        """(term, given coefficient, expected coefficient) where both have the term."""
+        return self._differences[2]
 
 
 def compare_polys(given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> Comparison:
     """Exact comparison (tolerant on coefficients when the answer has decimals)."""
-    if not given.inexact and given.value == expected:
-        return Comparison(True, expected)
+    if not given.inexact:
+        return Comparison(given.value == expected, expected, given, tolerance)
     got, want = given.value.terms, expected.terms
-    order = sorted(set(got) | set(want), key=lambda m: (not m, m))
-    missing, extra, coefficients = [], [], []
-    for monomial in order:
-        g, e = got.get(monomial, 0), want.get(monomial, 0)
-        if given.inexact and tolerance.close(g, e):
-            continue
-        if g == e:
-            continue
-        if not g:
-            missing.append((monomial, e))
-        elif not e:
-            extra.append((monomial, g))
-        else:
-            coefficients.append((monomial, g, e))
-    correct = not (missing or extra or coefficients)
-    return Comparison(correct, expected, tuple(missing), tuple(extra), tuple(coefficients))
+    correct = all(tolerance.close(got.get(m, 0), want.get(m, 0)) for m in set(got) | set(want))
+    return Comparison(correct, expected, given, tolerance)
 
 
 def best_comparison(given: ParsedEntry, candidates: list[Poly], tolerance: Tolerance,
