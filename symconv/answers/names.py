@@ -12,9 +12,9 @@ Run-together names such as ``d1w2`` are read only as a split into declared spell
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
+from ..errors import nearest
 from ..tensors import Tensor
 
 AMBIGUOUS = object()  # a spelling shared by two entries: using it is an error
@@ -106,9 +106,9 @@ class NameTable:
                 return f"{tensor.name} runs {self.range_of(tensor)}"
         firsts = [spellings(t, flat, t.index_base)[0]
                   for t in self.tensors for flat in range(min(t.size, 200))]
-        close = difflib.get_close_matches(spelling, firsts, n=1)
+        close = nearest(spelling, firsts)
         if close:
-            return f"did you mean {close[0]}? Names here: {self.describe()}"
+            return f"did you mean {close}? Names here: {self.describe()}"
         return f"names here: {self.describe()}"
 
 
