@@ -119,6 +119,8 @@ def cli():
       symconv grad examples/cs7643_4x4_stride1.toml --wrt X
       symconv grad --input 4x4 --kernel 2x2 --wrt X --entry 0,1
       symconv check examples/homework_5x5.toml
+      symconv verify examples/homework_5x5_values.toml --wrt A --answer answer.txt
+      symconv grade examples/homework_5x5_values.toml --wrt A submissions/ --csv grades.csv
     """
 
 
@@ -174,6 +176,94 @@ def check(ctx, problem, seed, max_terms):
     report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
     click.echo(render_text(report, loaded.loss))
     ctx.exit(0 if report.ok else 1)
+
+
+tolerance_options = [
+    click.option("--rtol", type=click.FloatRange(min=0), default=None,
+                 help="Relative tolerance for answers written with decimals (default 1e-3)."),
+    click.option("--atol", type=click.FloatRange(min=0), default=None,
+                 help="Absolute tolerance for answers written with decimals (default 1e-6)."),
+]
+
+
+def answer_key(problem_path, wrt, rtol, atol, max_terms):
+    """The answer key for ∂L/∂wrt of a problem file, with the tolerance options applied."""
+    from .answers import AnswerKey, Tolerance
+    from .derivation import DEFAULT_MAX_TERMS, derive
+    from .problem_file import load_problem
+
+    problem = load_problem(problem_path)
+    defaults = Tolerance()
+    tolerance = Tolerance(defaults.rtol if rtol is None else rtol, defaults.atol if atol is None else atol)
+    return AnswerKey(problem, wrt, tolerance=tolerance,
+                     derivation=derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS))
+
+
+def with_options(options):
+    def apply(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return apply
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--wrt", required=True, help="The tensor the answer is the gradient of, e.g. A.")
+@click.option("--answer", required=True, help="The answer file (grid, JSON, LaTeX or Markdown), or - for stdin.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@with_options(tolerance_options)
+@max_terms_option
+def verify(problem, wrt, answer, output_format, rtol, atol, max_terms):
+    """Check a student's ∂L/∂NAME entry by entry: exit 0 all right, 1 some wrong, 2 unreadable."""
+    from .render.verdict import render_verdict, verdict_json
+
+    verdict = answer_key(problem, wrt, rtol, atol, max_terms).check_file(answer)
+    if output_format == "json":
+        click.echo(json.dumps(verdict_json(verdict), indent=1))
+    else:
+        click.echo(render_verdict(verdict))
+    return 0 if verdict.ok else 1
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.argument("submissions", nargs=-1, required=True)
+@click.option("--wrt", required=True, help="The tensor the answers are the gradient of, e.g. A.")
+@click.option("--csv", "csv_path", required=True, help="Where to write one row per submission.")
+@click.option("--force", is_flag=True, help="Replace the CSV file if it exists.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Seconds one submission may take before it is skipped.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core).")
+@with_options(tolerance_options)
+@max_terms_option
+def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, atol, max_terms):
+    """Check every submission (files or folders) and write a CSV: file, valid, correct, total,
+    score, diagnosis, first error."""
+    from .answers.grade import grade as grade_all
+    from .render.verdict import VerdictPrinter
+
+    key = answer_key(problem, wrt, rtol, atol, max_terms)
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if bar is None and sys.stderr.isatty():
+            bar = click.progressbar(length=total, label="grading", file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        report = grade_all(key, list(submissions), csv_path=csv_path, force=force, workers=workers,
+                           timeout=timeout, progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    click.echo(VerdictPrinter(key.problem.loss).doprint(report.summary))
+    click.echo(f"wrote {csv_path}")
+    return 0
 
 
 def main(argv=None):

@@ -23,6 +23,10 @@ class SizeLimitError(SymconvError):
     """A request whose size (terms, entries) would explode; says the number and the limit."""
 
 
+class AnswerError(SymconvError):
+    """A student's answer that cannot be read (an *invalid* answer, never a *wrong* one)."""
+
+
 def nearest(word: str, choices) -> str | None:
     """The choice a typo most likely meant (case-insensitive first), or None."""
     import difflib

@@ -24,24 +24,40 @@ def read_text(path: str | os.PathLike, *, limit: int = MAX_PROBLEM_BYTES, what: 
     """A regular file's text, refusing devices, FIFOs, huge files and invalid UTF-8."""
     path = Path(path)
     try:
-        info = os.stat(path)
+        # Non-blocking, and checked on the open descriptor: a FIFO (or one swapped in after a
+        # check by name) can neither stall the read nor slip past the regular-file test.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as error:
         raise ProblemError(f"cannot read {what} {str(path)!r}: {error.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ProblemError(f"{str(path)!r} is not a regular file; give the path of a .toml file")
-    if info.st_size > limit:
-        raise ProblemError(f"{str(path)!r} is {info.st_size:,} bytes, over the limit of {limit:,}")
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise ProblemError(f"{str(path)!r} is not a regular file; give the path of a regular {what}")
+        if info.st_size > limit:
+            raise ProblemError(f"{str(path)!r} is {info.st_size:,} bytes, over the limit of {limit:,}")
+        chunks, size = [], 0
+        while size <= limit:  # the file may grow after fstat: read at most limit + 1 bytes
+            chunk = os.read(descriptor, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(descriptor)
+    return decode_text(b"".join(chunks), str(path), limit=limit)
+
+
+def decode_text(data: bytes, source: str, *, limit: int = MAX_PROBLEM_BYTES) -> str:
+    """Bytes already read (a file, standard input) as text: size cap, no NUL bytes, UTF-8."""
     if len(data) > limit:
-        raise ProblemError(f"{str(path)!r} is over the limit of {limit:,} bytes")
+        raise ProblemError(f"{source!r} is over the limit of {limit:,} bytes")
     if b"\0" in data:
         offset = data.index(b"\0")
-        raise ProblemError(f"{path}: NUL byte at byte offset {offset}; is this a text file?")
+        raise ProblemError(f"{source}: NUL byte at byte offset {offset}; is this a text file?")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ProblemError(f"{path}: invalid UTF-8 at byte offset {error.start}; save the file as UTF-8") from None
+        raise ProblemError(f"{source}: invalid UTF-8 at byte offset {error.start}; save the file as UTF-8") from None
 
 
 def key_lines(text: str) -> dict[tuple, int]:

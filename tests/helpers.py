@@ -38,3 +38,10 @@ def pool_problem(layer: dict, shape, values=None, upstream=None, dims=2, **input
     if upstream is not None:
         spec["upstream"] = upstream
     return build_problem(spec)
+
+
+def run_cli(argv) -> int:
+    """The symconv command in-process: prints as the console script does, returns the exit status."""
+    from symconv.cli import cli
+
+    return cli.main(args=[str(a) for a in argv], prog_name="symconv", standalone_mode=False)
