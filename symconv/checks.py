@@ -6,7 +6,12 @@
 3. the NumPy reference (:mod:`symconv.numeric`), plus central finite differences of its forward
    pass as a third opinion.
 
-Tensors without values get random ones (seeded); given values are used as they are.
+Tensors without values get random ones (seeded; positive when LP pooling takes roots); given
+values are used as they are. Layers
+without a closed form (ReLU, LP pooling) take their NumPy reference in route 2; a gradient whose
+path to the loss has no closed form at all shows "n/a" there. ReLU and max pooling are piecewise
+linear: finite differences are skipped for entries whose ±step changes the piece (a ReLU input at
+0, a tied maximum) — random values almost never sit there, given integer values often do.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .derivation import Derivation, derive
+from .layers.pool import LpPoolLayer
 from .numeric import finite_differences
 from .problem import Problem
 
@@ -30,17 +36,19 @@ class RouteComparison:
 
     tensor: str
     chain_rule: float
-    closed_form: float
-    finite_differences: float | None  # None for intermediate outputs (not leaves)
+    closed_form: float | None  # None when no layer on the way to the loss has a closed form
+    finite_differences: float | None  # None for intermediate outputs, or every entry at a kink
     fd_entries: int
     scale: float  # largest |entry| of the reference gradient
+    fd_skipped: int = 0  # entries at a kink, where no derivative exists
 
     @property
     def ok(self) -> bool:
         limit = TOLERANCE * max(1.0, self.scale)
         fd_ok = (self.finite_differences is None
                  or self.finite_differences <= FD_TOLERANCE * max(1.0, self.scale))
-        return self.chain_rule <= limit and self.closed_form <= limit and fd_ok
+        closed_ok = self.closed_form is None or self.closed_form <= limit
+        return self.chain_rule <= limit and closed_ok and fd_ok
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,11 @@ def leaf_values(problem: Problem, rng: np.random.Generator) -> dict:
     """Values of the input, the parameters and the upstream gradient, keyed by tensor."""
     leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters],
               problem.upstream]
-    return {t: t.numeric_values() if t.is_numeric else rng.uniform(-1, 1, t.shape) for t in leaves}
+    # LP pooling with p ≥ 2 needs positive window sums: the root of a negative sum (odd p) is NaN
+    # as in PyTorch, and a window of zeros (after a ReLU) has no derivative.
+    roots = any(isinstance(layer, LpPoolLayer) and layer.p > 1 for layer in problem.layers)
+    low, high = (0.5, 1.5) if roots else (-1, 1)
+    return {t: t.numeric_values() if t.is_numeric else rng.uniform(low, high, t.shape) for t in leaves}
 
 
 def forward_values(problem: Problem, values: dict) -> dict:
@@ -69,30 +81,58 @@ def forward_values(problem: Problem, values: dict) -> dict:
     return values
 
 
-def backward_by(problem: Problem, values: dict, route: str) -> dict[str, np.ndarray]:
-    """All gradients by tensor name through ``route``: "reference_backward" or "closed_form"."""
+def backward_by(problem: Problem, values: dict, route: str) -> tuple[dict[str, np.ndarray], set]:
+    """All gradients by tensor name through ``route`` ("reference_backward" or "closed_form"; a
+    layer without a closed form uses its reference), and the names whose gradient went through at
+    least one layer's ``route``."""
     grads: dict[str, np.ndarray] = {}
+    covered: set[str] = set()
+    through_route = False
     upstream = values[problem.upstream]
     for layer in reversed(problem.layers):
         params = {p.name: values[p] for p in layer.parameters}
-        grads.update(getattr(layer, route)(values[layer.input], params, upstream))
+        method = getattr(layer, route, None)
+        through_route = through_route or method is not None
+        found = (method or layer.reference_backward)(values[layer.input], params, upstream)
+        grads.update(found)
+        if through_route:
+            covered.update(found)
         upstream = grads[layer.input.name]
-        if layer is not problem.layers[0]:
-            grads[layer.input.name] = upstream
-    return grads
+    return grads, covered
 
 
 def loss_function(problem: Problem, leaves: dict):
-    """L as a function of leaf values by name: Σ upstream · (output of the last layer)."""
+    """L as a function of leaf values by name (Σ upstream · output of the last layer), the pieces
+    of the piecewise-linear layers at those values, and the leaf values by name."""
     by_name = {t.name: t for t in leaves if t is not problem.upstream}
 
-    def loss(named: dict) -> float:
+    def forward(named: dict) -> dict:
         values = {by_name[name]: array for name, array in named.items()}
         values[problem.upstream] = leaves[problem.upstream]
-        values = forward_values(problem, values)
+        return forward_values(problem, values)
+
+    def loss(named: dict) -> float:
+        values = forward(named)
         return float(np.sum(values[problem.upstream] * values[problem.layers[-1].output]))
 
-    return loss, {t.name: leaves[t] for t in by_name.values()}
+    def pieces(named: dict) -> list:
+        values = forward(named)
+        return [layer.branch(values[layer.input]) for layer in problem.layers]
+
+    return loss, pieces, {t.name: leaves[t] for t in by_name.values()}
+
+
+def on_one_piece(pieces, named: dict, name: str, flat: int, step: float) -> bool:
+    """Whether a step of ±``step`` in one entry keeps every ReLU mask and max routing."""
+    def shifted(delta):
+        moved = dict(named)
+        moved[name] = named[name].astype(float, copy=True)
+        moved[name].flat[flat] += delta
+        return pieces(moved)
+
+    here = pieces(named)
+    return all(all(a is None or np.array_equal(a, b) for a, b in zip(here, shifted(delta)))
+               for delta in (step, -step))
 
 
 def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
@@ -102,22 +142,32 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
     derivation = derivation or derive(problem)
     leaves = leaf_values(problem, rng)
     values = forward_values(problem, leaves)
-    reference = backward_by(problem, values, "reference_backward")
-    closed = backward_by(problem, values, "closed_form")
-    loss, named = loss_function(problem, leaves)
+    # Outputs known exactly (every leaf before them given) keep their exact values, so an exact tie
+    # stays a tie instead of being broken by rounding.
+    values.update({layer.output: layer.output.numeric_values()
+                   for layer in problem.layers if layer.output.is_numeric})
+    reference, _ = backward_by(problem, values, "reference_backward")
+    closed, covered = backward_by(problem, values, "closed_form")
+    loss, pieces, named = loss_function(problem, leaves)
     rows = []
     for tensor in problem.differentiable():
         expected = np.asarray(reference[tensor.name], dtype=float)
         chain = derivation.gradient(tensor.name).evaluate(lambda t: values[t])
-        fd_error, count = None, 0
+        fd_error, count, skipped = None, 0, 0
         if tensor.name in named:
             count = min(fd_entries, tensor.size)
-            entries = np.sort(rng.choice(tensor.size, size=count, replace=False))
-            estimate = finite_differences(loss, named, tensor.name, entries, FD_STEP)
-            fd_error = float(np.max(np.abs(estimate - expected.reshape(-1)[entries]), initial=0.0))
+            chosen = np.sort(rng.choice(tensor.size, size=count, replace=False))
+            entries = np.array([flat for flat in chosen.tolist()
+                                if on_one_piece(pieces, named, tensor.name, flat, FD_STEP)], dtype=int)
+            skipped = count - len(entries)
+            if len(entries):
+                estimate = finite_differences(loss, named, tensor.name, entries, FD_STEP)
+                fd_error = float(np.max(np.abs(estimate - expected.reshape(-1)[entries])))
+        closed_error = None
+        if tensor.name in covered:
+            closed_error = float(np.max(np.abs(np.asarray(closed[tensor.name], dtype=float) - expected),
+                                        initial=0.0))
         rows.append(RouteComparison(
-            tensor.name,
-            float(np.max(np.abs(chain - expected), initial=0.0)),
-            float(np.max(np.abs(np.asarray(closed[tensor.name], dtype=float) - expected), initial=0.0)),
-            fd_error, count, float(np.max(np.abs(expected), initial=0.0))))
+            tensor.name, float(np.max(np.abs(chain - expected), initial=0.0)), closed_error,
+            fd_error, count - skipped, float(np.max(np.abs(expected), initial=0.0)), skipped))
     return CheckReport(rows, seed)

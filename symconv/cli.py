@@ -87,7 +87,29 @@ max_terms_option = click.option(
     help="Refuse problems with more chain-rule terms than this (default 5,000,000).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SymconvGroup(click.Group):
+    """Every error a user can fix becomes one line on stderr and exit status 2, also for click's
+    own usage errors (which would otherwise print the usage block first)."""
+
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except SymconvError as error:
+            click.echo(f"symconv: error: {error}", err=True)
+            code = 2
+        except click.ClickException as error:
+            click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
+            code = 2
+        except click.Abort:
+            click.echo("symconv: aborted", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=SymconvGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="symconv")
 def cli():
     """Chain-rule derivations of convolution-layer gradients.
@@ -99,6 +121,8 @@ def cli():
       symconv check examples/homework_5x5.toml
       symconv solve examples/homework_5x5.toml --pdf
       symconv shapes --input 5x5 --kernel 3x3 --stride 2 --padding 1
+      symconv verify examples/homework_5x5_values.toml --wrt A --answer answer.txt
+      symconv grade examples/homework_5x5_values.toml --wrt A submissions/ --csv grades.csv
     """
 
 
@@ -108,9 +132,12 @@ def cli():
 @click.option("--entry", type=NumbersType("0,1"), help="Only this entry, in the tensor's index base.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--expand", is_flag=True,
+              help="In a chain, also write each entry in terms of the last layer's upstream gradient.")
 @quick_options
 @max_terms_option
-def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, padding, dilation, max_terms):
+def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride, padding, dilation,
+         max_terms):
     """Every entry of ∂L/∂NAME, as its chain rule and its value."""
     from .derivation import DEFAULT_MAX_TERMS, derive
     from .render import gradient_json, render_text
@@ -124,7 +151,9 @@ def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, paddin
         entries = [gradient.entry(flat_from_display(gradient.wrt, entry))]
     else:
         entries = list(gradient.entries())
-    notes = [n for n in derivation.notes if n.tensor is gradient.wrt]
+    notes = derivation.notes_for(gradient.wrt)
+    if expand:
+        entries = gradient.expanded_entries(entries)
     if output_format == "json":
         click.echo(json.dumps(gradient_json(gradient, entries, notes), indent=1))
         return
@@ -137,7 +166,8 @@ def grad(problem, wrt, entry, output_format, input_shape, kernel, stride, paddin
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random values.")
 @max_terms_option
-def check(problem, seed, max_terms):
+@click.pass_context
+def check(ctx, problem, seed, max_terms):
     """Compare the chain rule, the closed form and NumPy (with finite differences)."""
     from .checks import check as run_check
     from .derivation import DEFAULT_MAX_TERMS, derive
@@ -147,7 +177,7 @@ def check(problem, seed, max_terms):
     loaded = load_problem(problem)
     report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
     click.echo(render_text(report, loaded.loss))
-    sys.exit(0 if report.ok else 1)
+    ctx.exit(0 if report.ok else 1)
 
 
 # -- worked solutions ----------------------------------------------------------------------------
@@ -293,21 +323,98 @@ def connect(problem, entries, output_format, output, input_shape, kernel, stride
     write_output(text, output)
 
 
-def main(argv=None) -> int:
-    """Run the CLI; user errors become one line on stderr and exit status 2."""
+tolerance_options = [
+    click.option("--rtol", type=click.FloatRange(min=0), default=None,
+                 help="Relative tolerance for answers written with decimals (default 1e-3)."),
+    click.option("--atol", type=click.FloatRange(min=0), default=None,
+                 help="Absolute tolerance for answers written with decimals (default 1e-6)."),
+]
+
+
+def answer_key(problem_path, wrt, rtol, atol, max_terms):
+    """The answer key for ∂L/∂wrt of a problem file, with the tolerance options applied."""
+    from .answers import AnswerKey, Tolerance
+    from .derivation import DEFAULT_MAX_TERMS, derive
+    from .problem_file import load_problem
+
+    problem = load_problem(problem_path)
+    defaults = Tolerance()
+    tolerance = Tolerance(defaults.rtol if rtol is None else rtol, defaults.atol if atol is None else atol)
+    return AnswerKey(problem, wrt, tolerance=tolerance,
+                     derivation=derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS))
+
+
+def with_options(options):
+    def apply(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return apply
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--wrt", required=True, help="The tensor the answer is the gradient of, e.g. A.")
+@click.option("--answer", required=True, help="The answer file (grid, JSON, LaTeX or Markdown), or - for stdin.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@with_options(tolerance_options)
+@max_terms_option
+def verify(problem, wrt, answer, output_format, rtol, atol, max_terms):
+    """Check a student's ∂L/∂NAME entry by entry: exit 0 all right, 1 some wrong, 2 unreadable."""
+    from .render.verdict import render_verdict, verdict_json
+
+    verdict = answer_key(problem, wrt, rtol, atol, max_terms).check_file(answer)
+    if output_format == "json":
+        click.echo(json.dumps(verdict_json(verdict), indent=1))
+    else:
+        click.echo(render_verdict(verdict))
+    return 0 if verdict.ok else 1
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.argument("submissions", nargs=-1, required=True)
+@click.option("--wrt", required=True, help="The tensor the answers are the gradient of, e.g. A.")
+@click.option("--csv", "csv_path", required=True, help="Where to write one row per submission.")
+@click.option("--force", is_flag=True, help="Replace the CSV file if it exists.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Seconds one submission may take before it is skipped.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core).")
+@with_options(tolerance_options)
+@max_terms_option
+def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, atol, max_terms):
+    """Check every submission (files or folders) and write a CSV: file, valid, correct, total,
+    score, diagnosis, first error."""
+    from .answers.grade import grade as grade_all
+    from .render.verdict import VerdictPrinter
+
+    key = answer_key(problem, wrt, rtol, atol, max_terms)
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if bar is None and sys.stderr.isatty():
+            bar = click.progressbar(length=total, label="grading", file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.pos)
+
     try:
-        result = cli.main(args=argv, prog_name="symconv", standalone_mode=False)
-    except SymconvError as error:
-        click.echo(f"symconv: error: {error}", err=True)
-        return 2
-    except click.ClickException as error:
-        click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
-        return 2
-    except click.Abort:
-        click.echo("symconv: aborted", err=True)
-        return 1
-    return result if isinstance(result, int) else 0
+        report = grade_all(key, list(submissions), csv_path=csv_path, force=force, workers=workers,
+                           timeout=timeout, progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    click.echo(VerdictPrinter(key.problem.loss).doprint(report.summary))
+    click.echo(f"wrote {csv_path}")
+    return 0
+
+
+def main(argv=None):
+    """Run the CLI (the ``symconv`` console script); exits with the command's status."""
+    cli.main(args=argv, prog_name="symconv")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

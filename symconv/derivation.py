@@ -18,8 +18,8 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from .errors import ProblemError, SizeLimitError
-from .layers.base import Constant, EntryOf, LocalDerivative
-from .poly import Number, Poly, Symbol, poly_sum, product_of
+from .layers.base import LocalDerivative
+from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -27,11 +27,11 @@ DEFAULT_MAX_TERMS = 5_000_000
 
 class Term(NamedTuple):
     """One chain-rule term ∂L/∂y · ∂y/∂x: the output entry y, the upstream factor ∂L/∂y (a symbol
-    or a number) and the local derivative ∂y/∂x (a symbol or a number)."""
+    or a number) and the local derivative ∂y/∂x (a number, a symbol or another atom)."""
 
     output: Symbol  # an entry of the layer's output tensor
     upstream: Number | Symbol
-    local: Number | Symbol
+    local: Number | Atom  # a symbol, or an indicator / LP root (see layers.base)
 
 
 @dataclass(frozen=True)
@@ -62,19 +62,12 @@ class Terms:
         start, stop = int(self.offsets[flat]), int(self.offsets[flat + 1])
         outputs = self.outputs[start:stop].tolist()
         upstream = [self.upstream.entry(o) for o in outputs]
-        if isinstance(self.local, Constant):
-            local = [self.local.value] * len(outputs)
-        else:
-            local = [self.local.tensor.entry(i) for i in self.local.index[start:stop].tolist()]
+        local = self.local.factors(start, stop)
         return [Term(Symbol(self.output, o), u, l) for o, u, l in zip(outputs, upstream, local)]
 
     def evaluate(self, upstream_values: np.ndarray, values_of) -> np.ndarray:
         """All entries at once, numerically: ``values_of(tensor)`` gives a tensor's array."""
-        products = upstream_values.reshape(-1)[self.outputs]
-        if isinstance(self.local, EntryOf):
-            products = products * values_of(self.local.tensor).reshape(-1)[self.local.index]
-        else:
-            products = products * self.local.value
+        products = upstream_values.reshape(-1)[self.outputs] * self.local.numeric(values_of)
         sums = np.concatenate([np.zeros(1, dtype=products.dtype), np.cumsum(products)])
         return (sums[self.offsets[1:]] - sums[self.offsets[:-1]]).reshape(self.wrt.shape)
 
@@ -120,27 +113,52 @@ class Gradient:
         return [entry.value for entry in self.entries()]
 
     def expanded(self) -> list[Poly]:
-        """Every entry with upstream factors that are themselves gradients substituted."""
+        """Every entry with upstream factors that are themselves gradients substituted, all the way
+        to the given upstream gradient. Each later gradient is expanded once (cached), so a chain
+        costs one pass per layer over its terms, never a recomputation per entry."""
         if self._expanded is not None:
             return self._expanded
+        bound = float(self.expanded_size().sum())
+        if bound > self.derivation.max_terms:
+            raise SizeLimitError(
+                f"expanding ∂L/∂{self.wrt.name} could write up to {bound:,.0f} terms, over the limit"
+                f" of {self.derivation.max_terms:,}; use the layer-by-layer form (without --expand),"
+                " smaller sizes, or raise the limit with --max-terms")
         results = []
+        upstream_polys = [self.derivation.upstream_polys(block.upstream) for block in self.blocks]
         for flat in range(self.wrt.size):
             parts = []
-            for block in self.blocks:
-                upstream = self.derivation.upstream_value
-                for term in block.of_entry(flat):
-                    parts.append(upstream(block.upstream, term.output.flat) * Poly.lift(term.local))
+            for block, upstream in zip(self.blocks, upstream_polys):
+                start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
+                for output, local in zip(block.outputs[start:stop].tolist(),
+                                         block.local.factors(start, stop)):
+                    if local != 0:
+                        parts.append(upstream[output] * local)
             results.append(poly_sum(parts))
         self._expanded = results
         return results
 
+    def expanded_size(self) -> np.ndarray:
+        """An upper bound on the terms of every expanded entry (before like terms merge), from the
+        term arrays alone: Σ over an entry's terms of its upstream entry's bound (1 for a given
+        upstream gradient)."""
+        total = np.zeros(self.wrt.size)
+        for block in self.blocks:
+            sizes = self.derivation.upstream_sizes(block.upstream)[block.outputs]
+            sums = np.concatenate([np.zeros(1), np.cumsum(sizes)])
+            total += sums[block.offsets[1:]] - sums[block.offsets[:-1]]
+        return total
+
+    def expanded_entries(self, entries: list[GradientEntry]) -> list["ExpandedEntry"]:
+        """``entries`` paired with their expanded values (see :meth:`expanded`)."""
+        expanded = self.expanded()
+        return [ExpandedEntry(entry, expanded[entry.flat]) for entry in entries]
+
     def evaluate(self, values_of) -> np.ndarray:
         """Numeric value of every entry; ``values_of(tensor)`` gives a leaf tensor's array."""
-        total = np.zeros(self.shape)
-        for block in self.blocks:
-            total = total + block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of),
-                                           values_of)
-        return total
+        # Summed block by block so integer inputs stay exact integers.
+        return sum(block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of), values_of)
+                   for block in self.blocks)
 
     def to_sympy(self):
         """The gradient as a sympy ``Matrix`` (≤ 2 axes) or ``Array``, in plain-identifier symbols."""
@@ -158,15 +176,39 @@ class UnusedInputs:
     positions: tuple[int, ...]  # 0-based
 
 
+@dataclass(frozen=True)
+class MaxTies:
+    """Max pooling of ``tensor`` sends each output's gradient to the first maximum of its window
+    in row-major order (PyTorch's rule); ``ties`` lists (output, tied input positions) when the
+    values are known and some window's maximum is shared."""
+
+    tensor: Tensor  # the pooled input
+    output: Tensor
+    ties: tuple[tuple[int, tuple[int, ...]], ...]
+
+
+class ExpandedEntry(NamedTuple):
+    """A gradient entry together with its value expanded down to the given upstream gradient."""
+
+    entry: GradientEntry
+    expanded: Poly
+
+
 class Derivation:
     """All gradients of a problem, derived lazily from its layers' connectivity."""
 
     def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS):
         self.problem = problem
+        self.max_terms = max_terms
         count = problem.term_count()
         if count > max_terms:
             raise SizeLimitError(
                 f"this problem has {count:,} chain-rule terms, over the limit of {max_terms:,};"
+                " use smaller sizes, or raise the limit with --max-terms")
+        entries = sum(tensor.size for tensor in problem.tensors())
+        if entries > max_terms:  # e.g. a huge input read by a few strided outputs
+            raise SizeLimitError(
+                f"this problem's tensors have {entries:,} entries, over the limit of {max_terms:,};"
                 " use smaller sizes, or raise the limit with --max-terms")
         self._gradients: dict[str, Gradient] = {}
         # ∂L/∂(output of layer i) is the upstream gradient of the last layer, and otherwise the
@@ -174,8 +216,17 @@ class Derivation:
         self._upstream_of = {id(layer.output): problem.upstream_of(layer) for layer in problem.layers}
 
     @property
-    def notes(self) -> list[UnusedInputs]:
-        return self.problem.unused_inputs()
+    def notes(self) -> list:
+        return self.problem.notes()
+
+    def notes_for(self, tensor: Tensor) -> list:
+        """The notes that matter for ∂L/∂tensor: unread positions of the tensor itself, and the
+        tie rule of every max pooling its gradient flows back through."""
+        readers = [i for i, layer in enumerate(self.problem.layers)
+                   if tensor in (layer.input, *layer.parameters)]
+        later = {id(layer.input) for layer in self.problem.layers[min(readers, default=0):]}
+        return [note for note in self.notes
+                if note.tensor is tensor or (isinstance(note, MaxTies) and id(note.tensor) in later)]
 
     def names(self) -> list[str]:
         return [tensor.name for tensor in self.problem.differentiable()]
@@ -191,13 +242,20 @@ class Derivation:
             self._gradients[name] = Gradient(tensor, blocks, self)
         return self._gradients[name]
 
-    def upstream_value(self, upstream: Tensor, flat: int) -> Poly:
-        """An upstream factor as a polynomial, expanded through later layers when it is a
-        derivative of an intermediate output."""
+    def upstream_polys(self, upstream: Tensor) -> list[Poly]:
+        """Every entry of an upstream gradient as a polynomial, expanded through later layers when
+        it is the derivative of an intermediate output."""
         of = self.problem.output_named(upstream.name) if upstream.derivative_of else None
         if of is not None and of is not self.problem.layers[-1].output:
-            return self.gradient(of.name).expanded()[flat]
-        return Poly.lift(upstream.entry(flat))
+            return self.gradient(of.name).expanded()
+        return [Poly.lift(entry) for entry in upstream.entries()]
+
+    def upstream_sizes(self, upstream: Tensor) -> np.ndarray:
+        """Bounds on the terms of every upstream entry once expanded (see ``upstream_polys``)."""
+        of = self.problem.output_named(upstream.name) if upstream.derivative_of else None
+        if of is not None and of is not self.problem.layers[-1].output:
+            return self.gradient(of.name).expanded_size()
+        return np.ones(upstream.size)
 
     def upstream_numeric(self, upstream: Tensor, values_of) -> np.ndarray:
         of = self.problem.output_named(upstream.name) if upstream.derivative_of else None

@@ -21,3 +21,19 @@ class ProblemError(SymconvError):
 
 class SizeLimitError(SymconvError):
     """A request whose size (terms, entries) would explode; says the number and the limit."""
+
+
+class AnswerError(SymconvError):
+    """A student's answer that cannot be read (an *invalid* answer, never a *wrong* one)."""
+
+
+def nearest(word: str, choices) -> str | None:
+    """The choice a typo most likely meant (case-insensitive first), or None."""
+    import difflib
+
+    choices = list(choices)
+    folded = [c for c in choices if c.lower() == word.lower()]
+    if folded:
+        return folded[0]
+    found = difflib.get_close_matches(word, choices, n=1)
+    return found[0] if found else None

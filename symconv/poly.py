@@ -3,7 +3,12 @@
 Gradients of convolution layers are polynomials in the entries of the input, the weights and the
 upstream gradient, so a dictionary ``monomial -> coefficient`` is an exact, canonical form: two
 expressions are equal exactly when their dictionaries are. Coefficients are ``int`` or
-``fractions.Fraction``; a monomial is a sorted tuple of :class:`Symbol` (repeated for powers).
+``fractions.Fraction``; a monomial is a sorted tuple of :class:`Atom` (repeated for powers).
+
+An atom is a :class:`Symbol` (one tensor entry) or an opaque factor that is not a polynomial:
+the indicator ``[x = max(window)]`` of max pooling, ``[x > 0]`` of ReLU, LP pooling's root (see
+:mod:`symconv.layers.base`). Such factors are compared by their content and sort after every
+symbol, so ``∂L/∂Z_00·[C_00 = max(…)]`` reads upstream first.
 
 This is deliberately tiny and fast (no sympy): the derivation, the closed-form route and the answer
 checker all meet here, and sympy objects are built only when a user asks for them.
@@ -25,18 +30,13 @@ def normalize(value: Rational) -> Number:
     return value
 
 
-class Symbol:
-    """One entry of a tensor, e.g. ``W[0, 1]``; ordered by (tensor rank, flat index)."""
+class Atom:
+    """A factor of a monomial, identified, hashed and ordered by ``_key`` (a tuple)."""
 
-    __slots__ = ("tensor", "flat", "_key")
-
-    def __init__(self, tensor, flat: int):
-        self.tensor = tensor
-        self.flat = flat
-        self._key = (tensor.rank, flat)
+    __slots__ = ("_key",)
 
     def __eq__(self, other):
-        return isinstance(other, Symbol) and self._key == other._key
+        return isinstance(other, Atom) and self._key == other._key
 
     def __hash__(self):
         return hash(self._key)
@@ -44,11 +44,54 @@ class Symbol:
     def __lt__(self, other):
         return self._key < other._key
 
+    def value(self, value_of: Callable[["Symbol"], float]) -> float:
+        """The number this atom stands for, given a value for every symbol."""
+        raise NotImplementedError
+
+    def free_symbols(self) -> tuple["Symbol", ...]:
+        """The tensor entries this atom depends on (none: it is a number in disguise)."""
+        raise NotImplementedError
+
+
+class Symbol(Atom):
+    """One entry of a tensor, e.g. ``W[0, 1]``; ordered by (tensor rank, flat index)."""
+
+    __slots__ = ("tensor", "flat")
+
+    def __init__(self, tensor, flat: int):
+        self.tensor = tensor
+        self.flat = flat
+        self._key = (tensor.rank, flat)
+
+    def value(self, value_of):
+        return value_of(self)
+
+    def free_symbols(self):
+        return (self,)
+
     def __repr__(self):
         return f"Symbol({self.tensor.plain_name(self.flat)})"
 
 
-Monomial = tuple[Symbol, ...]
+# Keys of non-symbol atoms start with this, so they sort after every tensor entry.
+FACTOR_RANK = 1 << 30
+
+
+def entry_key(entry: "Number | Symbol") -> tuple:
+    """A sortable key for a tensor entry that may be a number (numbers first)."""
+    return entry._key if isinstance(entry, Symbol) else (-1, entry)
+
+
+Monomial = tuple[Atom, ...]
+
+
+def _accumulate(terms: dict, monomial: Monomial, coefficient: Number) -> None:
+    """``terms[monomial] += coefficient``, dropping the monomial when it cancels."""
+    total = normalize(terms.get(monomial, 0) + coefficient)
+    if total:
+        terms[monomial] = total
+    else:
+        terms.pop(monomial, None)
 
 
 class Poly:
@@ -60,10 +103,10 @@ class Poly:
         self.terms: dict[Monomial, Number] = terms or {}
 
     @classmethod
-    def lift(cls, value: "Poly | Number | Symbol") -> "Poly":
+    def lift(cls, value: "Poly | Number | Atom") -> "Poly":
         if isinstance(value, Poly):
             return value
-        if isinstance(value, Symbol):
+        if isinstance(value, Atom):
             return cls({(value,): 1})
         value = normalize(Fraction(value)) if not isinstance(value, int) else value
         return cls({(): value} if value else {})
@@ -75,11 +118,7 @@ class Poly:
             return self
         terms = dict(self.terms)
         for monomial, coefficient in other.terms.items():
-            total = normalize(terms.get(monomial, 0) + coefficient)
-            if total:
-                terms[monomial] = total
-            else:
-                terms.pop(monomial, None)
+            _accumulate(terms, monomial, coefficient)
         return Poly(terms)
 
     __radd__ = __add__
@@ -98,18 +137,13 @@ class Poly:
         terms: dict[Monomial, Number] = {}
         for m1, c1 in self.terms.items():
             for m2, c2 in other.terms.items():
-                monomial = tuple(sorted(m1 + m2)) if m1 and m2 else (m1 or m2)
-                total = normalize(terms.get(monomial, 0) + c1 * c2)
-                if total:
-                    terms[monomial] = total
-                else:
-                    terms.pop(monomial, None)
+                _accumulate(terms, tuple(sorted(m1 + m2)) if m1 and m2 else (m1 or m2), c1 * c2)
         return Poly(terms)
 
     __rmul__ = __mul__
 
     def __eq__(self, other):
-        if isinstance(other, (Poly, Symbol, int, Fraction)):
+        if isinstance(other, (Poly, Atom, int, Fraction)):
             return self.terms == Poly.lift(other).terms
         return NotImplemented
 
@@ -131,15 +165,22 @@ class Poly:
         """Monomials in reading order: by their symbols (upstream first), constants last."""
         return sorted(self.terms.items(), key=lambda item: (not item[0], item[0]))
 
-    def symbols(self) -> set[Symbol]:
+    def symbols(self) -> set[Atom]:
         return {symbol for monomial in self.terms for symbol in monomial}
+
+    def approximate(self) -> float | None:
+        """A float for a polynomial without free symbols whose atoms are numbers in disguise
+        (an LP root of numbers); None when it depends on symbols."""
+        if any(atom.free_symbols() for monomial in self.terms for atom in monomial):
+            return None
+        return float(self.evaluate(lambda symbol: None))
 
     def evaluate(self, value_of: Callable[[Symbol], float]) -> float:
         total = 0
         for monomial, coefficient in self.terms.items():
             product = coefficient
-            for symbol in monomial:
-                product = product * value_of(symbol)
+            for atom in monomial:
+                product = product * atom.value(value_of)
             total = total + product
         return total
 
@@ -147,7 +188,7 @@ class Poly:
         return f"Poly({self.sorted_terms()!r})"
 
 
-def poly_sum(items: Iterable["Poly | Number | Symbol"]) -> Poly:
+def poly_sum(items: Iterable["Poly | Number | Atom"]) -> Poly:
     """Sum many items with one dictionary instead of one per addition."""
     terms: dict[Monomial, Number] = {}
     for item in items:
@@ -156,12 +197,12 @@ def poly_sum(items: Iterable["Poly | Number | Symbol"]) -> Poly:
     return Poly({m: normalize(c) for m, c in terms.items() if c})
 
 
-def product_of(factors: Iterable["Number | Symbol"]) -> Poly:
-    """The monomial ``c * s1 * s2 ...`` of numbers and symbols, without general multiplication."""
+def product_of(factors: Iterable["Number | Atom"]) -> Poly:
+    """The monomial ``c * s1 * s2 ...`` of numbers and atoms, without general multiplication."""
     coefficient: Number = 1
-    symbols: list[Symbol] = []
+    symbols: list[Atom] = []
     for factor in factors:
-        if isinstance(factor, Symbol):
+        if isinstance(factor, Atom):
             symbols.append(factor)
         else:
             coefficient = coefficient * factor

@@ -8,7 +8,6 @@ reader can point at the line.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -17,22 +16,30 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ProblemError
-from .layers.conv import ConvGeometry, ConvLayer, declared_output_shape
+from .errors import ProblemError, nearest
+from .layers.activation import ReluLayer
+from .layers.conv import ConvGeometry, ConvLayer, GeometryError, declared_output_shape
+from .layers.pool import NORMALIZATIONS, AvgPoolLayer, LpPoolLayer, MaxPoolLayer, PoolGeometry
 from .poly import Number, normalize
 from .tensors import NAMINGS, Tensor
 
 TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
 TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base")
-LAYER_KEYS = {"conv": ("type", "output", "stride", "padding", "dilation", "groups", "weight", "bias")}
+LAYER_KEYS = {"conv": ("type", "output", "stride", "padding", "dilation", "groups", "weight", "bias"),
+              "maxpool": ("type", "output", "kernel_size", "stride", "padding"),
+              "avgpool": ("type", "output", "kernel_size", "stride", "padding", "count_include_pad"),
+              "lppool": ("type", "output", "kernel_size", "stride", "p", "normalize"),
+              "relu": ("type", "output")}
 UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
 
 
 class SpecError(ProblemError):
     """A :class:`ProblemError` that knows the key path it is about."""
 
-    def __init__(self, path: tuple, message: str):
+    def __init__(self, path: tuple, message: str, *, about_input: bool = False):
         self.path = path
+        self.message = message
+        self.about_input = about_input  # the layer does not fit the input it is given
         super().__init__(message, where=format_path(path) if path else None)
 
 
@@ -68,9 +75,9 @@ class Problem:
             if tensor.name == name:
                 return tensor
         names = [t.name for t in self.differentiable()]
-        hint = difflib.get_close_matches(name, names, n=1)
+        hint = nearest(name, names)
         raise ProblemError(f"no tensor named {name!r} to differentiate; valid names: {', '.join(names)}"
-                           + (f" (did you mean {hint[0]}?)" if hint else ""))
+                           + (f" (did you mean {hint}?)" if hint else ""))
 
     def output_named(self, name: str) -> Tensor | None:
         return next((layer.output for layer in self.layers if layer.output.name == name), None)
@@ -87,18 +94,26 @@ class Problem:
         return self._derivative_tensors[key]
 
     def term_count(self) -> int:
-        return sum(layer.geometry.term_count(layer.bias is not None) for layer in self.layers)
+        return sum(layer.term_count() for layer in self.layers)
 
     def unused_inputs(self):
         from .derivation import UnusedInputs
 
         notes = []
+        axes = "HW" if self.dims == 2 else "L"
         for layer in self.layers:
-            axes = "HW" if layer.geometry.dims == 2 else "L"
-            for axis, positions in zip(axes, layer.geometry.unused_positions()):
+            for axis, positions in zip(axes, layer.unused_positions()):
                 if positions:
                     notes.append(UnusedInputs(layer.input, axis, positions))
         return notes
+
+    def notes(self) -> list:
+        """Unread input positions, and the tie rule of every max pooling layer."""
+        from .derivation import MaxTies
+
+        ties = [MaxTies(layer.input, layer.output, tuple(layer.ties()))
+                for layer in self.layers if isinstance(layer, MaxPoolLayer)]
+        return self.unused_inputs() + ties
 
 
 # -- reading values ---------------------------------------------------------------------------------
@@ -151,8 +166,8 @@ def check_keys(table: Any, allowed, path: tuple, what: str) -> dict:
         raise SpecError(path, f"{what} must be a table, e.g. [{format_path(path)}]")
     for key in table:
         if key not in allowed:
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            suggestion = f"did you mean {hint[0]!r}?" if hint else f"valid keys: {', '.join(allowed)}"
+            hint = nearest(key, allowed)
+            suggestion = f"did you mean {hint!r}?" if hint else f"valid keys: {', '.join(allowed)}"
             raise SpecError(path + (key,), f"unknown key {key!r} in {what}; {suggestion}")
     return table
 
@@ -252,7 +267,16 @@ def build_problem(spec: dict) -> Problem:
                                               f" {', '.join(map(repr, LAYER_KEYS))}")
         check_keys(table, LAYER_KEYS[kind], path, f"a {kind} layer")
         default_output = "Y" if len(layer_tables) == 1 else f"Y{i + 1}"
-        layer = build_conv(table, path, current, dims, rank, default_output)
+        try:
+            layer = LAYER_BUILDERS[kind](table, path, current, dims, rank, default_output)
+        except SpecError as error:
+            if i == 0 or not error.about_input:
+                raise
+            # In a chain, say what this layer was given: the previous layer's output.
+            raise SpecError(error.path, f"{error.message} (the input of"
+                                        f" layers[{i}], {current.name}, is the output of"
+                                        f" layers[{i - 1}] and has shape {list(current.shape)})") from None
+        set_exact_output(layer)
         layers.append(layer)
         rank = layer.output.rank
         current = layer.output
@@ -292,12 +316,12 @@ def build_conv(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: i
             message = (f"the weight shape {list(weight_shape)} has no channel axis but the input has"
                        f" {channels} channels; write it as [F, {channels // groups},"
                        f" {', '.join(map(str, weight_shape))}]")
-        raise SpecError(path + ("weight", "shape"), message)
+        raise SpecError(path + ("weight", "shape"), message, about_input=True)
     try:
         geometry = ConvGeometry(batch, channels, filters, groups, tuple(shape[-dims:]),
                                 tuple(weight_shape[-dims:]), stride, padding, dilation)
-    except ProblemError as error:
-        raise SpecError(path, str(error)) from None
+    except GeometryError as error:
+        raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
 
     weight = make_tensor(weight_table, path + ("weight",), name=get_name(weight_table, path + ("weight",), "W"),
                          shape=weight_shape, role="weight", rank=rank + 1)
@@ -311,11 +335,84 @@ def build_conv(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: i
                            shape=(filters,), role="bias", rank=rank + 2)
         if filters == 1:
             bias.naming = "bare"
-    output_name = table.get("output", default_output)
-    get_name({"name": output_name}, path + ("output",), default_output)
-    output = Tensor(output_name, declared_output_shape(len(shape), dims, geometry, has_filters),
-                    "output", "indexed", layer_input.index_base, rank=rank + 3)
+    output = output_tensor(table, path, default_output,
+                           declared_output_shape(len(shape), dims, geometry, has_filters),
+                           layer_input, rank + 3)
     return ConvLayer(geometry, layer_input, weight, bias, output)
+
+
+def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...],
+                  layer_input: Tensor, rank: int) -> Tensor:
+    """A layer's output: indexed, in the input's index base."""
+    name = table.get("output", default)
+    get_name({"name": name}, path + ("output",), default)
+    return Tensor(name, shape, "output", "indexed", layer_input.index_base, rank=rank)
+
+
+def build_pool(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: int,
+               default_output: str):
+    """maxpool / avgpool / lppool: ``kernel_size``, ``stride`` (default: ``kernel_size``), …"""
+    kind = table["type"]
+    if "kernel_size" not in table:
+        raise SpecError(path, f"a {kind} layer needs kernel_size, e.g. kernel_size = 2"
+                              + (" or [2, 1]" if dims == 2 else ""))
+    kernel = get_per_axis(table, "kernel_size", 2, dims, path)
+    stride = get_per_axis(table, "stride", 2, dims, path) if "stride" in table else kernel
+    padding = get_per_axis(table, "padding", 0, dims, path)
+    shape = layer_input.shape
+    try:
+        geometry = PoolGeometry(tuple(shape[:-dims]), tuple(shape[-dims:]), kernel, stride, padding)
+    except GeometryError as error:
+        raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
+    output = output_tensor(table, path, default_output, geometry.declared_output_shape,
+                           layer_input, rank + 1)
+    if kind == "maxpool":
+        return MaxPoolLayer(geometry, layer_input, output)
+    if kind == "avgpool":
+        include = table.get("count_include_pad", True)
+        if not isinstance(include, bool):
+            raise SpecError(path + ("count_include_pad",), f"count_include_pad is true or false;"
+                                                           f" got {include!r}")
+        return AvgPoolLayer(geometry, layer_input, output, include)
+    p = table.get("p", 2)
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or p <= 0:
+        raise SpecError(path + ("p",), f"p must be a positive whole number, e.g. p = 2; got {p!r}")
+    if not isinstance(p, int):
+        raise SpecError(path + ("p",), f"symconv supports whole-number p only (p = 1, 2, 3, …)"
+                                       f" so that Σ x^p stays a polynomial; got {p!r}")
+    normalize = table.get("normalize", "sum")
+    if normalize not in NORMALIZATIONS:
+        raise SpecError(path + ("normalize",), f"normalize is \"sum\" (PyTorch's LPPool: (Σ x^p)^(1/p))"
+                                               f" or \"mean\" (the homework: (Σ x^p / N)^(1/p));"
+                                               f" got {normalize!r}")
+    layer = LpPoolLayer(geometry, layer_input, output, p, normalize)
+    flat = layer.flat_windows()
+    if flat:
+        raise SpecError(path, f"the window of {output.name} at {list(output.index_of(flat[0]))}"
+                              f" has Σ x^p = 0 (all its entries are 0), where (Σ x^p)^(1/p) has no"
+                              f" derivative; change the input values or use p = 1")
+    return layer
+
+
+def build_relu(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: int,
+               default_output: str) -> ReluLayer:
+    return ReluLayer(layer_input, output_tensor(table, path, default_output, layer_input.shape,
+                                                layer_input, rank + 1))
+
+
+LAYER_BUILDERS = {"conv": build_conv, "maxpool": build_pool, "avgpool": build_pool,
+                  "lppool": build_pool, "relu": build_relu}
+
+
+def set_exact_output(layer) -> None:
+    """Give a layer's output exact values when its input and parameters have them and its forward
+    pass is exact, so later ReLU masks and max routings resolve to 0/1."""
+    known = [layer.input, *layer.parameters]
+    if layer.exact and all(t.is_numeric for t in known):
+        values = layer.reference_forward(layer.input.values, {p.name: p.values for p in layer.parameters})
+        exact = np.empty(layer.output.size, dtype=object)
+        exact[:] = [normalize(Fraction(v)) for v in np.asarray(values, dtype=object).reshape(-1)]
+        layer.output.values = exact.reshape(layer.output.shape)
 
 
 def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:

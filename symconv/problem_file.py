@@ -24,24 +24,40 @@ def read_text(path: str | os.PathLike, *, limit: int = MAX_PROBLEM_BYTES, what: 
     """A regular file's text, refusing devices, FIFOs, huge files and invalid UTF-8."""
     path = Path(path)
     try:
-        info = os.stat(path)
+        # Non-blocking, and checked on the open descriptor: a FIFO (or one swapped in after a
+        # check by name) can neither stall the read nor slip past the regular-file test.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as error:
         raise ProblemError(f"cannot read {what} {str(path)!r}: {error.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ProblemError(f"{str(path)!r} is not a regular file; give the path of a .toml file")
-    if info.st_size > limit:
-        raise ProblemError(f"{str(path)!r} is {info.st_size:,} bytes, over the limit of {limit:,}")
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise ProblemError(f"{str(path)!r} is not a regular file; give the path of a regular {what}")
+        if info.st_size > limit:
+            raise ProblemError(f"{str(path)!r} is {info.st_size:,} bytes, over the limit of {limit:,}")
+        chunks, size = [], 0
+        while size <= limit:  # the file may grow after fstat: read at most limit + 1 bytes
+            chunk = os.read(descriptor, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(descriptor)
+    return decode_text(b"".join(chunks), str(path), limit=limit)
+
+
+def decode_text(data: bytes, source: str, *, limit: int = MAX_PROBLEM_BYTES) -> str:
+    """Bytes already read (a file, standard input) as text: size cap, no NUL bytes, UTF-8."""
     if len(data) > limit:
-        raise ProblemError(f"{str(path)!r} is over the limit of {limit:,} bytes")
+        raise ProblemError(f"{source!r} is over the limit of {limit:,} bytes")
     if b"\0" in data:
         offset = data.index(b"\0")
-        raise ProblemError(f"{path}: NUL byte at byte offset {offset}; is this a text file?")
+        raise ProblemError(f"{source}: NUL byte at byte offset {offset}; is this a text file?")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ProblemError(f"{path}: invalid UTF-8 at byte offset {error.start}; save the file as UTF-8") from None
+        raise ProblemError(f"{source}: invalid UTF-8 at byte offset {error.start}; save the file as UTF-8") from None
 
 
 def key_lines(text: str) -> dict[tuple, int]:
@@ -53,13 +69,14 @@ def key_lines(text: str) -> dict[tuple, int]:
         header = _HEADER.match(line)
         if header:
             parts: tuple = ()
-            for name in header.group(2).split("."):
-                parts += (name.strip(),)
-                if parts in counts and parts + (counts[parts],) in lines:
+            names = [name.strip() for name in header.group(2).split(".")]
+            for position, name in enumerate(names):
+                parts += (name,)
+                if header.group(1) == "[[" and position == len(names) - 1:
+                    counts[parts] = counts.get(parts, -1) + 1  # a new [[array]] entry
+                    parts += (counts[parts],)
+                elif parts in counts:
                     parts += (counts[parts],)  # inside the latest [[array]] entry
-            if header.group(1) == "[[":
-                counts[parts] = counts.get(parts, -1) + 1
-                parts += (counts[parts],)
             table = parts
             lines.setdefault(table, number)
             continue
@@ -83,9 +100,10 @@ def parse_problem(text: str, source: str = "<problem>") -> Problem:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        where = f"{source}:{found.group(1)}" if found else source
-        detail = re.sub(r"\s*\(at line.*\)", "", message)
-        column = f" (column {found.group(2)})" if found else ""
+        line = found.group(1) if found else len(text.splitlines())  # "(at end of document)"
+        detail = re.sub(r"\s*\(at (line|end).*\)", "", message)
+        column = f" (column {found.group(2)})" if found else " (at the end of the file)"
+        where = f"{source}:{line}"
         raise ProblemError(f"malformed TOML{column}: {detail}", where=where) from None
     try:
         return build_problem(spec)

@@ -83,8 +83,8 @@ def named_terms(gradient: Gradient, flat: int) -> list[NamedTerm]:
             output = int(block.outputs[position])
             if isinstance(block.local, EntryOf):
                 local = Symbol(block.local.tensor, int(block.local.index[position]))
-            else:
-                local = block.local.value
+            else:  # a number, or an atom such as [x = max(window)]
+                [local] = block.local.factors(position, position + 1)
             terms.append(NamedTerm(Symbol(block.output, output), block.upstream.entry(output), local))
     return terms
 
@@ -237,6 +237,14 @@ class ConnectSection:
     entry: Symbol
     terms: tuple[NamedTerm, ...]
     value: Poly
+
+
+@dataclass(frozen=True)
+class NotCovered:
+    """Sections asked for a layer type that has no builders yet (the document says so)."""
+
+    layer: object
+    sections: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -415,7 +423,7 @@ def default_connect_entries(problem: Problem, derivation: Derivation) -> list[Sy
     layer = problem.layers[0]
     counts = np.diff(derivation.gradient(layer.input.name).blocks[0].offsets)
     entries = [Symbol(layer.input, int(np.argmax(counts)))]
-    weight = getattr(layer, "weight", None)
+    weight = next((p for p in layer.parameters if p.role == "weight"), None)
     if weight is not None:
         entries.append(Symbol(weight, min(1, weight.size - 1)))
     return entries
@@ -456,7 +464,7 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
                              " single entries, or raise the limit with --max-terms")
     derivation = derivation or derive(problem, max_terms=max(max_terms, count))
     context = Context(problem, derivation, limits)
-    built = []
+    built, skipped = [], {}
     for name in SECTION_NAMES:
         if name not in sections:
             continue
@@ -469,8 +477,12 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
             built.append(ChecksSection(problem.loss, check(problem, seed=seed, derivation=derivation)))
         else:
             for layer in problem.layers:
-                builder = LAYER_SECTIONS.get(type(layer), {}).get(name)
-                section = builder(layer, context) if builder else None
+                builders = LAYER_SECTIONS.get(type(layer))
+                if builders is None:
+                    skipped.setdefault(layer, []).append(name)
+                    continue
+                section = builders[name](layer, context) if name in builders else None
                 if section is not None:
                     built.append(section)
-    return Solution(problem, tuple(built), limits)
+    notes = [NotCovered(layer, tuple(names)) for layer, names in skipped.items()]
+    return Solution(problem, tuple(notes + built), limits)

@@ -10,21 +10,43 @@ from fractions import Fraction
 
 import sympy
 
+from .layers.base import IsMax, IsPositive, LpFactor
 from .poly import Poly, Symbol
 
 
+def number(c) -> sympy.Rational:
+    return sympy.Rational(c.numerator, c.denominator) if isinstance(c, Fraction) else sympy.Integer(c)
+
+
 def to_sympy(poly: Poly, cache: dict | None = None) -> sympy.Expr:
+    """Indicators become ``Piecewise`` (max: strictly above the entries before it, at least the
+    ones after, i.e. the first maximum) and ``Heaviside(x, 0)``; LP's root a rational power."""
     cache = {} if cache is None else cache
 
-    def symbol(s: Symbol):
-        if s not in cache:
-            cache[s] = sympy.Symbol(s.tensor.plain_name(s.flat))
-        return cache[s]
+    def entry(e):
+        if not isinstance(e, Symbol):
+            return number(e)
+        if e not in cache:
+            cache[e] = sympy.Symbol(e.tensor.plain_name(e.flat))
+        return cache[e]
 
-    def number(c):
-        return sympy.Rational(c.numerator, c.denominator) if isinstance(c, Fraction) else sympy.Integer(c)
+    def atom(a):
+        if isinstance(a, Symbol):
+            return entry(a)
+        if isinstance(a, IsPositive):
+            return sympy.Heaviside(entry(a.entry), 0)
+        if isinstance(a, IsMax):
+            x = entry(a.entry)
+            others = [entry(e) for e in a.window]
+            first = sympy.And(*[x > o for o in others[:a.position]],
+                              *[x >= o for o in others[a.position + 1:]])
+            return sympy.Piecewise((1, first), (0, True))
+        if isinstance(a, LpFactor):
+            mean = sympy.Add(*[entry(e) ** a.p for e in a.window]) / a.divisor
+            return entry(a.entry) ** (a.p - 1) * mean ** number(a.exponent) / a.divisor
+        raise TypeError(f"no sympy form for {type(a).__name__}")
 
-    return sympy.Add(*[sympy.Mul(number(c), *[symbol(s) for s in monomial])
+    return sympy.Add(*[sympy.Mul(number(c), *[atom(s) for s in monomial])
                        for monomial, c in poly.terms.items()])
 
 

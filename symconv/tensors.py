@@ -75,7 +75,12 @@ class Tensor:
         return [self.entry(i) for i in range(self.size)]
 
     def index_of(self, flat: int) -> tuple[int, ...]:
-        return tuple(int(i) for i in np.unravel_index(flat, self.shape)) if self.shape else ()
+        # Plain divmod: this runs once per printed name, where np.unravel_index's overhead dominates.
+        index = []
+        for size in reversed(self.shape):
+            flat, i = divmod(int(flat), size)
+            index.append(i)
+        return tuple(reversed(index))
 
     def flat_of(self, index: tuple[int, ...]) -> int:
         return int(np.ravel_multi_index(index, self.shape)) if self.shape else 0

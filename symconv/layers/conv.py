@@ -21,6 +21,16 @@ import numpy as np
 
 from .. import closed_form, numeric
 from ..errors import ProblemError
+
+
+class GeometryError(ProblemError):
+    """An impossible convolution; ``key`` names the problem-file key to blame. ``about_input``:
+    the layer does not fit the input it is given (in a chain, the previous layer's output)."""
+
+    def __init__(self, key: str, message: str, *, about_input: bool = False):
+        self.key = key
+        self.about_input = about_input
+        super().__init__(message)
 from ..tensors import Tensor
 from .base import Connections, Constant, EntryOf
 
@@ -28,6 +38,18 @@ from .base import Connections, Constant, EntryOf
 def output_length(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
     """PyTorch's ``floor((H + 2P − D(K−1) − 1)/S) + 1``."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def require_at_least(axes: str, limits) -> None:
+    """A :class:`GeometryError` for the first per-axis value below its minimum.
+
+    ``limits`` holds ``(name, values per axis, minimum)``.
+    """
+    for name, values, low in limits:
+        for axis, value in zip(axes, values):
+            if value < low:
+                raise GeometryError(name, f"{name} must be at least {low}, got {value} on axis"
+                                          f" {axis} (e.g. {name} = {max(low, 1)})")
 
 
 @dataclass(frozen=True)
@@ -46,23 +68,19 @@ class ConvGeometry:
 
     def __post_init__(self):
         axes = "HW" if len(self.input_size) == 2 else "L"
-        for name, values, low in (("stride", self.stride, 1), ("dilation", self.dilation, 1),
-                                  ("padding", self.padding, 0)):
-            for axis, value in zip(axes, values):
-                if value < low:
-                    raise ProblemError(
-                        f"{name} must be at least {low}, got {value} on axis {axis}"
-                        f" (e.g. {name} = {max(low, 1)})")
+        require_at_least(axes, (("stride", self.stride, 1), ("dilation", self.dilation, 1),
+                                ("padding", self.padding, 0)))
         if self.groups < 1 or self.in_channels % self.groups or self.filters % self.groups:
-            raise ProblemError(
+            raise GeometryError("groups",
                 f"groups = {self.groups} must divide both the input channels ({self.in_channels})"
                 f" and the filters ({self.filters})")
         for axis, h, k, p, d in zip(axes, self.input_size, self.kernel, self.padding, self.dilation):
             span = d * (k - 1) + 1
             if h + 2 * p < span:
-                raise ProblemError(
+                raise GeometryError("weight",
                     f"kernel larger than the padded input on axis {axis}: H + 2P = {h} + 2·{p} ="
-                    f" {h + 2 * p} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}")
+                    f" {h + 2 * p} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}; use a smaller kernel"
+                    f" or more padding", about_input=True)
 
     @property
     def dims(self) -> int:
@@ -103,15 +121,18 @@ class ConvGeometry:
             unused.append(tuple(int(i) for i in np.setdiff1d(np.arange(h), read)))
         return unused
 
-    def term_count(self, with_bias: bool) -> int:
-        """Chain-rule terms of ∂L/∂X, ∂L/∂W and ∂L/∂b together, without building them."""
+    def product_count(self) -> int:
+        """Products x·w in the forward sums (padding left out), without building them."""
         per_axis = []
         for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.padding,
                                     self.dilation, self.output_size):
             positions = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d
             per_axis.append(int(((positions >= 0) & (positions < h)).sum()))
-        products = self.batch * self.filters * self.group_channels * prod(per_axis)
-        return 2 * products + (prod(self.output_shape) if with_bias else 0)
+        return self.batch * self.filters * self.group_channels * prod(per_axis)
+
+    def term_count(self, with_bias: bool) -> int:
+        """Chain-rule terms of ∂L/∂X, ∂L/∂W and ∂L/∂b together, without building them."""
+        return 2 * self.product_count() + (prod(self.output_shape) if with_bias else 0)
 
     def index_triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flat (output, input, weight) positions of every product in the forward sums.
@@ -144,10 +165,21 @@ class ConvLayer:
     weight: Tensor
     bias: Tensor | None
     output: Tensor
+    kind = "conv"
+    exact = True  # sums of products stay exact on int/Fraction arrays
 
     @property
     def parameters(self) -> tuple[Tensor, ...]:
         return (self.weight,) if self.bias is None else (self.weight, self.bias)
+
+    def term_count(self) -> int:
+        return self.geometry.term_count(self.bias is not None)
+
+    def unused_positions(self) -> list[tuple[int, ...]]:
+        return self.geometry.unused_positions()
+
+    def branch(self, x: np.ndarray) -> None:
+        return None  # linear: one piece
 
     def connections(self, wrt: Tensor) -> Connections:
         if wrt is self.bias:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..derivation import Gradient, GradientEntry
+from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
@@ -16,19 +16,31 @@ def json_number(value):
     return value
 
 
-def entry_json(entry: GradientEntry) -> dict:
+def json_value(poly):
+    """The number a result stands for (exact when rational, a float for an LP root), else None."""
+    return json_number(poly.number) if poly.is_number else poly.approximate()
+
+
+def entry_json(item: GradientEntry | ExpandedEntry) -> dict:
+    """One entry; with ``--expand`` also ``expanded`` (and its ``expanded_value``): the value in
+    terms of the last layer's upstream gradient."""
+    entry = item.entry if isinstance(item, ExpandedEntry) else item
     value = entry.value
-    return {
+    fields = {
         "index": list(entry.index),
         "name": latex_entry_name(entry.wrt, with_derivative=False),
         "expr": plain(value),
-        "value": json_number(value.number) if value.is_number else None,
+        "value": json_value(value),
         "terms": [{"output": latex_entry_name(t.output, with_derivative=False),
                    "upstream": plain(t.upstream), "local": plain(t.local)} for t in entry.terms],
     }
+    if isinstance(item, ExpandedEntry):
+        fields["expanded"] = plain(item.expanded)
+        fields["expanded_value"] = json_value(item.expanded)
+    return fields
 
 
-def gradient_json(gradient: Gradient, entries: list[GradientEntry], notes: list) -> dict:
+def gradient_json(gradient: Gradient, entries: list, notes: list) -> dict:
     loss = gradient.derivation.problem.loss
     return {"loss": loss, "wrt": gradient.wrt.name, "shape": list(gradient.shape),
             "entries": [entry_json(e) for e in entries],

@@ -215,7 +215,8 @@ class Layout:
     def introduction(self) -> list:
         blocks = [Heading("Problem")]
         for layer in self.problem.layers:
-            words = getattr(self, f"_describe_{type(layer).__name__}")(layer)
+            describe = getattr(self, f"_describe_{type(layer).__name__}", self.describe_any)
+            words = describe(layer)
             words += f"; the loss is {self.loss}." if layer is self.problem.layers[-1] else "."
             blocks.append(Paragraph((words,)))
             tensors = list(layer.parameters)
@@ -234,6 +235,18 @@ class Layout:
         else:
             blocks += self.show_tensor(Derivative(self.loss, output), entry_array(upstream), upstream)
         return blocks
+
+    def describe_any(self, layer) -> str:
+        kind = getattr(layer, "kind", type(layer).__name__)
+        return f"A {kind} layer{self.layer_suffix(layer) or f' ({layer.input.name} → {layer.output.name})'}"
+
+    def _layout_NotCovered(self, section) -> list:
+        layer = section.layer
+        kind = getattr(layer, "kind", type(layer).__name__)
+        names = ", ".join(section.sections)
+        return [Paragraph((f"(Sections {names} are written for convolution layers so far; the {kind}"
+                           f" layer {layer.input.name} → {layer.output.name} is left out of them. The"
+                           " chain rule, connectivity and checks sections cover every layer.)",))]
 
     def _describe_ConvLayer(self, layer) -> str:
         """One sentence per layer type (a new layer type adds its ``_describe_<Class>``)."""
@@ -568,9 +581,10 @@ class Layout:
             fd = ("" if row.finite_differences is None else
                   f", finite differences {row.finite_differences:.1e} ({row.fd_entries} entries)")
             verdict = "agree" if row.ok else "DISAGREE"
+            closed = ("no closed form for this layer" if row.closed_form is None
+                      else f"closed form {row.closed_form:.1e}")
             blocks.append(Paragraph((Derivative(self.loss, Formula(row.tensor)), f": chain rule"
-                                     f" {row.chain_rule:.1e}, closed form {row.closed_form:.1e}{fd}"
-                                     f" — {verdict}.",)))
+                                     f" {row.chain_rule:.1e}, {closed}{fd} — {verdict}.",)))
         blocks.append(Paragraph(("All three routes agree." if report.ok else
                                  "The routes DISAGREE: please report this problem file.",)))
         return blocks

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..poly import Poly, Symbol
+from ..layers.base import IsMax, IsPositive, LpFactor
+from ..poly import Poly, Symbol, normalize, product_of
 
 
 class Printer:
@@ -61,6 +62,29 @@ class Printer:
                 text += f" {self.minus} " if negative else " + "
                 text += body
         return text or "0"
+
+    # -- local derivatives that are not polynomials (layers.base), shared by every format ---------
+    def _print_IsMax(self, factor: IsMax) -> str:
+        window = ", ".join(self.doprint(entry) for entry in factor.window)
+        return f"[{self.doprint(factor.entry)} = max({window})]"
+
+    def _print_IsPositive(self, factor: IsPositive) -> str:
+        return f"[{self.doprint(factor.entry)} > 0]"
+
+    def _print_LpFactor(self, factor: LpFactor) -> str:
+        """``x^(p−1)·(Σ x^p / N)^(1/p − 1)/N``, e.g. ``X_00·((X_00^2 + X_01^2)/2)^(-1/2)/2``."""
+        power_sum = factor.power_sum
+        if power_sum.is_number:
+            inner = self.doprint(normalize(Fraction(power_sum.number) / factor.divisor))
+        elif factor.divisor == 1:
+            inner = self.doprint(power_sum)
+        else:
+            inner = f"({self.doprint(power_sum)})/{factor.divisor}"
+        base = self.doprint(product_of([factor.entry] * (factor.p - 1)))
+        if base.startswith(self.minus):
+            base = f"({base})"
+        text = f"{base}{self.times}({inner}){self.power}({self.doprint(factor.exponent)})"
+        return text + (f"/{factor.divisor}" if factor.divisor > 1 else "")
 
 
 class PlainPrinter(Printer):

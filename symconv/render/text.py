@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
-from ..derivation import GradientEntry, UnusedInputs
+from ..derivation import ExpandedEntry, GradientEntry, MaxTies, UnusedInputs
 from ..poly import Symbol
 from .printer import Printer
 
@@ -43,7 +43,31 @@ class TextPrinter(Printer):
         chain = " + ".join(
             f"∂{loss}/∂{self.name_only(t.output)}·∂{self.name_only(t.output)}/∂{target}"
             for t in entry.terms)
-        return f"{left} = {chain} = {self.doprint(entry.value)}"
+        return f"{left} = {chain} = {self.value(entry.value)}"
+
+    def value(self, poly) -> str:
+        """A result, with its decimal value when it is an irrational number (an LP root)."""
+        approximate = None if poly.is_number else poly.approximate()
+        return self.doprint(poly) + ("" if approximate is None else f" ≈ {approximate:.6g}")
+
+    def _print_ExpandedEntry(self, item: ExpandedEntry) -> str:
+        """The entry's chain rule, then (when it differs) its value in terms of the given upstream."""
+        text = self.doprint(item.entry)
+        if item.expanded == item.entry.value:
+            return text
+        return f"{text} = {self.value(item.expanded)}"
+
+    def _print_MaxTies(self, note: MaxTies) -> str:
+        rule = "the first maximum in row-major window order (PyTorch's rule for ties)"
+        if not note.ties:
+            return (f"note: max pooling {note.tensor.name} -> {note.output.name}: each output's gradient"
+                    f" goes to {rule}; [x = max(…)] is 1 for that entry only")
+        tied = "; ".join(
+            f"{self.doprint(Symbol(note.output, output))} ties "
+            + " = ".join(self.doprint(Symbol(note.tensor, i)) for i in inputs)
+            + f", gradient to {self.doprint(Symbol(note.tensor, inputs[0]))}"
+            for output, inputs in note.ties)
+        return f"note: max pooling {note.tensor.name} -> {note.output.name} sends each gradient to {rule}: {tied}"
 
     def _print_UnusedInputs(self, note: UnusedInputs) -> str:
         shown = ", ".join(str(p + note.tensor.index_base) for p in note.positions)
@@ -57,8 +81,20 @@ class TextPrinter(Printer):
                  f"{'gradient':<12}{'chain rule':>12}{'closed form':>13}{'finite diff.':>14}  verdict"]
         for row in report.rows:
             fd = "n/a" if row.finite_differences is None else f"{row.finite_differences:.1e}"
+            if row.fd_skipped and not row.fd_entries:
+                fd = "all at kinks"
+            closed = "n/a" if row.closed_form is None else f"{row.closed_form:.1e}"
             lines.append(f"{'∂' + self.loss + '/∂' + row.tensor:<12}{row.chain_rule:>12.1e}"
-                         f"{row.closed_form:>13.1e}{fd:>14}  {'ok' if row.ok else 'DIFFERENT'}")
+                         f"{closed:>13}{fd:>14}  {'ok' if row.ok else 'DIFFERENT'}")
+        skipped = [f"{row.tensor} {row.fd_skipped} of {row.fd_skipped + row.fd_entries}"
+                   for row in report.rows if row.fd_skipped]
+        if skipped:
+            lines.append(f"finite differences skipped at kinks ({', '.join(skipped)} entries tried):"
+                         " a step of ±h there changes a ReLU mask or a max routing, so the loss has"
+                         " no derivative to estimate")
+        if any(row.closed_form is None for row in report.rows):
+            lines.append("closed form n/a: no layer between that tensor and the loss has one"
+                         " (ReLU and LP pooling have none)")
         lines.append(("all three routes agree" if report.ok else "the routes DISAGREE")
                      + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")
         return "\n".join(lines)

@@ -25,7 +25,12 @@ GOLDEN_SECTIONS = tuple(name for name in SECTION_NAMES if name != "checks")
 
 
 def examples() -> list[Path]:
-    return sorted((ROOT / "examples").glob("*.toml"))
+    """The examples whose layers are all convolutions (the worked-solution sections for pooling,
+    ReLU and chains are not written yet; tests/test_solve_cli.py renders those examples too)."""
+    from symconv.layers.conv import ConvLayer
+
+    return [path for path in sorted((ROOT / "examples").glob("*.toml"))
+            if all(isinstance(layer, ConvLayer) for layer in load_problem(path).layers)]
 
 
 def golden_path(example: Path, output_format: str) -> Path:

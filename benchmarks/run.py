@@ -1,0 +1,165 @@
+"""symconv's performance figures, each next to its target and a baseline measured in the same run.
+
+    python benchmarks/run.py            # full run (a few minutes; the naive sympy baseline is slow)
+    python benchmarks/run.py --quick    # small sizes, one repetition: keeps the benchmark working
+                                        # in CI; asserts nothing about time
+
+Ratios are computed pair by pair within this run, on this machine; times are medians of several
+repetitions. See benchmarks/README.md for recorded runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from symconv import build_problem, derive, quick_problem  # noqa: E402
+
+
+@dataclass
+class Figure:
+    name: str
+    measured: float
+    unit: str
+    target: str
+    met: bool
+    baseline: str = ""
+
+
+def median_time(function, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def derive_all(problem) -> int:
+    """All entries of every gradient as term data; returns the number of terms."""
+    derivation = derive(problem)
+    return sum(derivation.gradient(name).term_count for name in derivation.names())
+
+
+def lenet_problem():
+    return build_problem({"input": {"shape": [6, 12, 12]},
+                          "layers": [{"type": "conv", "weight": {"shape": [16, 6, 5, 5]}, "bias": {}}]})
+
+
+def naive_sympy_gradients(size: int, kernel: int) -> int:
+    """What a user would otherwise write: L = Σ d·Y in sympy, then diff by every symbol."""
+    import sympy
+
+    out = size - kernel + 1
+    x = sympy.Matrix(size, size, lambda i, j: sympy.Symbol(f"x_{i}_{j}"))
+    w = sympy.Matrix(kernel, kernel, lambda i, j: sympy.Symbol(f"w_{i}_{j}"))
+    d = sympy.Matrix(out, out, lambda i, j: sympy.Symbol(f"d_{i}_{j}"))
+    loss = sum((d[i, j] * sum((x[i + m, j + n] * w[m, n] for m in range(kernel) for n in range(kernel)),
+                              sympy.S.Zero)
+                for i in range(out) for j in range(out)), sympy.S.Zero)
+    grads = [sympy.diff(loss, s) for s in [*x, *w]]
+    return sum(len(sympy.Add.make_args(g)) for g in grads if g != 0)
+
+
+def throughput_figures(quick: bool) -> list[Figure]:
+    repeat = 1 if quick else 5
+    figures = []
+    large = 32 if quick else 128
+    for label, problem in ((f"{large}×{large} input, 5×5 kernel", quick_problem((large, large), (5, 5))),
+                           ("LeNet layer 6→16 ch, 12×12, 5×5", lenet_problem())):
+        terms = derive_all(problem)
+        seconds = median_time(lambda: derive_all(problem), repeat)
+        rate = terms / seconds
+        figures.append(Figure(f"derivation, {label} ({terms:,} terms)", rate / 1e6, "M terms/s",
+                              "≥ 1.0", rate >= 1e6))
+
+    sizes = [16, 24, 32] if quick else [16, 32, 64, 128]
+    points = []
+    for size in sizes:
+        problem = quick_problem((size, size), (5, 5))
+        terms = derive_all(problem)
+        points.append((terms, median_time(lambda: derive_all(problem), repeat)))
+    xs = [math.log(t) for t, _ in points]
+    ys = [math.log(s) for _, s in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    slope = (sum((a - mean_x) * (b - mean_y) for a, b in zip(xs, ys))
+             / sum((a - mean_x) ** 2 for a in xs))
+    figures.append(Figure(f"scaling exponent of time in terms, {sizes[0]}² … {sizes[-1]}²", slope, "",
+                          "≤ 1.1", slope <= 1.1))
+
+    size = 8 if quick else 16
+    problem = quick_problem((size, size), (3, 3))
+    ours = median_time(lambda: derive_all(problem), max(repeat, 5))
+    naive = median_time(lambda: naive_sympy_gradients(size, 3), 1 if quick else 3)
+    figures.append(Figure(f"speed-up over naive sympy.diff, {size}×{size} input, 3×3 kernel",
+                          naive / ours, "×", "≥ 1000", naive / ours >= 1000,
+                          f"naive {naive:.2f} s vs {ours * 1e3:.2f} ms"))
+    return figures
+
+
+def wall_time(command: list[str], repeat: int) -> float:
+    def run():
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    run()  # warm the file cache
+    return median_time(run, repeat)
+
+
+def startup_figures(quick: bool) -> list[Figure]:
+    repeat = 3 if quick else 9
+    python = sys.executable
+    sympy_import = wall_time([python, "-c", "import sympy"], repeat)
+    grad = wall_time([python, "-m", "symconv", "grad", "examples/homework_5x5.toml", "--wrt", "A"], repeat)
+    return [Figure("CLI start: symconv grad homework 5×5 --wrt A", grad / sympy_import,
+                   "× import sympy", "≤ 1.2", grad / sympy_import <= 1.2,
+                   f"{grad * 1e3:.0f} ms vs import sympy {sympy_import * 1e3:.0f} ms")]
+
+
+MEMORY_PROBE = """
+import resource, sys
+sys.path.insert(0, %r)
+from benchmarks.run import derive_all, lenet_problem
+derive_all(lenet_problem())
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def memory_figures(quick: bool) -> list[Figure]:
+    def peak(code):
+        output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout
+        return int(output.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+
+    ours = peak(MEMORY_PROBE % str(ROOT))
+    numpy_only = peak("import resource, numpy; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    return [Figure("peak RSS, LeNet layer derivation", ours, "MB", "≤ 300", ours <= 300,
+                   f"python + numpy alone: {numpy_only:.0f} MB")]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repetition (for CI)")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    figures = [*throughput_figures(args.quick), *startup_figures(args.quick), *memory_figures(args.quick)]
+    width = max(len(f.name) for f in figures)
+    print(f"{'figure':<{width}}  {'measured':>22}  {'target':>8}  {'met':<4} baseline (same run)")
+    for f in figures:
+        print(f"{f.name:<{width}}  {f.measured:>12.2f} {f.unit:<9}  {f.target:>8}  "
+              f"{'yes' if f.met else 'NO':<4} {f.baseline}")
+    if args.quick:
+        print("(quick mode: small sizes, one repetition; the figures are not meaningful)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

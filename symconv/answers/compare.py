@@ -1,0 +1,100 @@
+"""Comparing one given entry with the expected one: exact polynomials, term by term.
+
+Gradients of convolution layers are polynomials, and :class:`~symconv.poly.Poly` is canonical, so
+an entry is right exactly when the two term -> coefficient maps are equal. When the student wrote a
+decimal, coefficients are compared with a tolerance (``|given − expected| ≤ atol + rtol·|expected|``)
+instead. The differences are kept as data for the feedback: terms missing, terms extra, and
+coefficients that differ.
+
+A layer whose gradients are not polynomials (LP pooling) plugs in its own comparison with the same
+signature as :func:`compare_polys` (for instance evaluation at random exact rationals) through
+:attr:`symconv.answers.verify.AnswerKey.compare`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..poly import Monomial, Number, Poly
+from .parse import ParsedEntry
+
+DEFAULT_RTOL = 1e-3
+DEFAULT_ATOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """For answers written with decimals; integers and fractions are always compared exactly."""
+
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+
+    def close(self, given: Number, expected: Number) -> bool:
+        return abs(float(given) - float(expected)) <= self.atol + self.rtol * abs(float(expected))
+
+
+class Comparison:
+    """The verdict on one entry and, when wrong, how it differs from the expected value.
+
+    The differences are worked out only when asked for: the diagnosis compares every wrong entry
+    with every wrong variant and needs only the verdict.
+    """
+
+    def __init__(self, correct: bool, expected: Poly, given: ParsedEntry | None = None,
+                 tolerance: Tolerance | None = None):
+        self.correct, self.expected = correct, expected
+        self._given, self._tolerance = given, tolerance
+
+    @cached_property
+    def _differences(self) -> tuple[tuple, tuple, tuple]:
+        if self.correct or self._given is None:
+            return (), (), ()
+        given = self._given
+        got, want = given.value.terms, self.expected.terms
+        missing, extra, coefficients = [], [], []
+        for monomial in sorted(set(got) | set(want), key=lambda m: (not m, m)):
+            g, e = got.get(monomial, 0), want.get(monomial, 0)
+            if g == e or (given.inexact and self._tolerance.close(g, e)):
+                continue
+            if not g:
+                missing.append((monomial, e))
+            elif not e:
+                extra.append((monomial, g))
+            else:
+                coefficients.append((monomial, g, e))
+        return tuple(missing), tuple(extra), tuple(coefficients)
+
+    @property
+    def missing(self) -> tuple[tuple[Monomial, Number], ...]:
+        """Expected terms the answer lacks."""
+        return self._differences[0]
+
+    @property
+    def extra(self) -> tuple[tuple[Monomial, Number], ...]:
+        """Terms the answer has and should not."""
+        return self._differences[1]
+
+    @property
+    def coefficients(self) -> tuple[tuple[Monomial, Number, Number], ...]:
+        """(term, given coefficient, expected coefficient) where both have the term."""
+        return self._differences[2]
+
+
+def compare_polys(given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> Comparison:
+    """Exact comparison (tolerant on coefficients when the answer has decimals)."""
+    if not given.inexact:
+        return Comparison(given.value == expected, expected, given, tolerance)
+    got, want = given.value.terms, expected.terms
+    correct = all(tolerance.close(got.get(m, 0), want.get(m, 0)) for m in set(got) | set(want))
+    return Comparison(correct, expected, given, tolerance)
+
+
+def best_comparison(given: ParsedEntry, candidates: list[Poly], tolerance: Tolerance,
+                    compare=compare_polys) -> Comparison:
+    """Right when any accepted form matches; otherwise the differences from the closest form."""
+    results = [compare(given, candidate, tolerance) for candidate in candidates]
+    right = next((r for r in results if r.correct), None)
+    if right is not None:
+        return right
+    return min(results, key=lambda r: len(r.missing) + len(r.extra) + len(r.coefficients))

@@ -1,0 +1,120 @@
+"""Every spelling of the problem's declared entries, for reading answers.
+
+Students write the same entry many ways: ``B_1_1``, ``B11``, ``B_{11}``, ``B_{1,1}`` (indexed),
+``w2``, ``w_2``, ``w_{2}`` (flat), ``dE_dC_1_1`` or ``∂E/∂C_{11}`` (an upstream gradient written as
+the derivative). The tokenizer reduces an identifier to its *canonical spelling* (braces and spaces
+dropped, commas become ``_``), and this table maps each canonical spelling to the entry it names:
+a :class:`~symconv.poly.Symbol`, or the number when the tensor has values.
+
+Run-together names such as ``d1w2`` are read only as a split into declared spellings
+(``d1·w2``), and only when exactly one split exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import nearest
+from ..tensors import Tensor
+
+AMBIGUOUS = object()  # a spelling shared by two entries: using it is an error
+MAX_SPLIT_PARTS = 8
+
+
+def canonical(identifier: str) -> str:
+    """``B_{1, 1}`` -> ``B_1_1``; ``B_{11}`` -> ``B_11``."""
+    return identifier.replace("{", "").replace("}", "").replace(" ", "").replace(",", "_")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a run-together identifier was read, to echo back: ``d1w2`` as ``d1·w2``."""
+
+    written: str
+    parts: tuple[str, ...]
+
+
+def spellings(tensor: Tensor, flat: int, index_base: int) -> list[str]:
+    """The canonical spellings of one entry, with the given display index base."""
+    if tensor.naming == "bare":
+        return [tensor.name]
+    base = f"d{tensor.derivative_of}_d{tensor.name}" if tensor.derivative_of else tensor.name
+    if tensor.naming == "flat":
+        position = str(flat + index_base)
+        return [base + position, f"{base}_{position}"]
+    index = [str(i + index_base) for i in tensor.index_of(flat)]
+    names = [f"{base}_{'_'.join(index)}"]
+    if all(len(i) == 1 for i in index) and len(index) > 1:
+        names += [f"{base}_{''.join(index)}", base + "".join(index)]
+    elif len(index) == 1:
+        names.append(base + index[0])
+    return names
+
+
+class NameTable:
+    """Canonical spelling -> entry (symbol or number), for the tensors an answer may mention."""
+
+    def __init__(self, tensors: list[Tensor], *, shift_base: bool = False):
+        self.tensors = tensors
+        self.shift_base = shift_base  # spellings as if every index base were flipped (0 <-> 1)
+        self._entries: dict[str, object] = {}
+        for tensor in tensors:
+            base = 1 - tensor.index_base if shift_base else tensor.index_base
+            for flat in range(tensor.size):
+                entry = tensor.entry(flat)
+                for spelling in spellings(tensor, flat, base):
+                    known = self._entries.get(spelling)
+                    if known is None:
+                        self._entries[spelling] = entry
+                    elif known is not entry and known != entry:
+                        self._entries[spelling] = AMBIGUOUS
+        self.longest = max((len(s) for s in self._entries), default=0)
+
+    def lookup(self, spelling: str):
+        """The entry named by a canonical spelling, ``AMBIGUOUS``, or None."""
+        return self._entries.get(spelling)
+
+    def split(self, spelling: str) -> list[tuple[str, ...]]:
+        """Ways to read ``spelling`` as declared names written together (at most two returned)."""
+        ways: list[list[tuple[str, ...]]] = [[] for _ in range(len(spelling) + 1)]
+        ways[0] = [()]
+        for end in range(1, len(spelling) + 1):
+            for start in range(max(0, end - self.longest), end):
+                part = spelling[start:end]
+                if ways[start] and self._entries.get(part) not in (None, AMBIGUOUS):
+                    ways[end] += [w + (part,) for w in ways[start] if len(w) < MAX_SPLIT_PARTS]
+            ways[end] = ways[end][:2]
+        return [w for w in ways[-1] if len(w) > 1]
+
+    def example(self, tensor: Tensor) -> str:
+        return spellings(tensor, 0, tensor.index_base)[0] if tensor.size else tensor.name
+
+    def range_of(self, tensor: Tensor) -> str:
+        first = spellings(tensor, 0, tensor.index_base)[0]
+        last = spellings(tensor, tensor.size - 1, tensor.index_base)[0]
+        return first if first == last else f"{first} … {last}"
+
+    def describe(self) -> str:
+        """``B_1_1 … B_3_3, dE_dC_1_1 … dE_dC_3_3``: what an answer may mention."""
+        return ", ".join(self.range_of(t) for t in self.tensors) or "no names (numbers only)"
+
+    def suggestion(self, spelling: str) -> str:
+        """A hint for an unknown name: the tensor it seems to mean and its range, or the nearest."""
+        for tensor in sorted(self.tensors, key=lambda t: -len(t.name)):
+            prefix = f"d{tensor.derivative_of}_d{tensor.name}" if tensor.derivative_of else tensor.name
+            if spelling.startswith(prefix):
+                return f"{tensor.name} runs {self.range_of(tensor)}"
+        firsts = [spellings(t, flat, t.index_base)[0]
+                  for t in self.tensors for flat in range(min(t.size, 200))]
+        close = nearest(spelling, firsts)
+        if close:
+            return f"did you mean {close}? Names here: {self.describe()}"
+        return f"names here: {self.describe()}"
+
+
+def answer_tensors(problem) -> list[Tensor]:
+    """The tensors whose entries a gradient can mention: leaves, the upstream gradient, and the
+    derivative symbols of intermediate outputs (∂L/∂Y1 of a two-layer problem)."""
+    found = [problem.input, *[p for layer in problem.layers for p in layer.parameters]]
+    found += [problem.upstream_of(layer) for layer in problem.layers]
+    return found

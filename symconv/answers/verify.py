@@ -1,0 +1,212 @@
+"""Checking a student's answer for one gradient: read, parse, compare entry by entry, diagnose.
+
+An :class:`AnswerKey` is built once per problem and tensor (the expected polynomials, the name
+table, the wrong variants); :meth:`AnswerKey.check` then takes the text of one answer and returns
+a :class:`Verdict`. An answer that cannot be read raises :class:`~symconv.errors.AnswerError`
+(it is *invalid*, never *wrong*).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from ..derivation import derive
+from ..errors import AnswerError
+from ..layers.conv import ConvLayer
+from ..problem_file import decode_text, read_text
+from .compare import Comparison, Tolerance, best_comparison, compare_polys
+from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, per_axis, unremoved_padding
+from .names import NameTable, Reading, answer_tensors
+from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
+from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
+
+INDEX_BASE = "index-base"
+PARSED_ENTRIES_KEPT = 4_096
+KEPT_TERMS = 64
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    flat: int  # row-major position in the gradient
+    cell: Cell
+    given: ParsedEntry
+    comparison: Comparison
+    base_shifted: bool = False  # only readable with names counted from the other index base
+
+    @property
+    def correct(self) -> bool:
+        return self.comparison.correct and not self.base_shifted
+
+
+@dataclass(frozen=True)
+class Verdict:
+    source: str
+    entries: tuple[EntryResult, ...]
+    diagnosis: Diagnosis | None
+    key: "AnswerKey" = field(repr=False)
+
+    @property
+    def correct(self) -> int:
+        return sum(entry.correct for entry in self.entries)
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
+
+    @property
+    def score(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.correct == self.total
+
+    @property
+    def readings(self) -> list[tuple[Cell, Reading]]:
+        return [(e.cell, r) for e in self.entries for r in e.given.readings]
+
+
+class AnswerKey:
+    """Everything needed to check answers for ∂loss/∂``wrt`` of ``problem``."""
+
+    def __init__(self, problem, wrt: str, *, tolerance: Tolerance = Tolerance(),
+                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=compare_polys):
+        self.problem = problem
+        self.gradient = (derivation or derive(problem)).gradient(problem.tensor(wrt).name)
+        self.tolerance, self.limits, self.compare = tolerance, limits, compare
+        polys = self.gradient.polys()
+        expanded = self.gradient.expanded()
+        # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
+        # expanded; both forms are right.
+        self.expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
+        self.names = NameTable(answer_tensors(problem))
+        self._shifted_names: NameTable | None = None
+        self.mistakes = mistakes_for(problem, self.gradient)
+        self.unremoved_padding = unremoved_padding(problem, self.gradient)
+        self.context = shape_context(problem, self.gradient.wrt)
+        # A class writes the same entries again and again: small parsed entries (immutable) are
+        # kept, up to a fixed number, so hostile answers cannot grow the memory through it.
+        self._parsed: dict[tuple[str, bool], ParsedEntry] = {}
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.gradient.shape
+
+    # -- reading ------------------------------------------------------------------------------------
+    def shifted_names(self) -> NameTable:
+        if self._shifted_names is None:
+            self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True)
+        return self._shifted_names
+
+    def check(self, text: str, source: str = "<answer>") -> Verdict:
+        """Check the text of one answer (any format :func:`.read.read_answer` knows)."""
+        rows = read_answer(text, source)
+        try:
+            cells = arrange(rows, self.shape, source, self.context)
+        except AnswerError as error:
+            raise self._explain_shape(rows, source, error) from None
+        try:
+            parsed = [self._parse_at(cell, source) for cell in cells]
+        except _UnknownName as unknown:
+            return self._check_shifted(cells, unknown, source)
+        results = self._compare(cells, parsed, shifted=False)
+        diagnosis = diagnose(parsed, [r.comparison for r in results], self.mistakes,
+                             self.tolerance, self.compare)
+        return Verdict(source, tuple(results), diagnosis, self)
+
+    def _explain_shape(self, rows, source: str, error: AnswerError) -> AnswerError:
+        """A wrong shape that is ∂L/∂X with the padding left on says so (the answer is still
+        unreadable as ∂L/∂X: its entries do not line up with X's)."""
+        if self.unremoved_padding is None:
+            return error
+        mistake, shape = self.unremoved_padding
+        try:
+            cells = arrange(rows, shape, source, self.context)
+            parsed = [self._parse_at(cell, source) for cell in cells]
+        except (AnswerError, _UnknownName):
+            return error
+        matching = sum(self.compare(given, value, self.tolerance).correct
+                       for given, value in zip(parsed, mistake.values))
+        if 3 * matching < 2 * len(parsed):
+            return error
+        return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a likely"
+                           f" mistake: {mistake.description}")
+
+    def _parse(self, text: str, shifted: bool) -> ParsedEntry:
+        parsed = self._parsed.get((text, shifted))
+        if parsed is None:
+            names = self.shifted_names() if shifted else self.names
+            parsed = parse_entry(text, names, loss=self.problem.loss, limits=self.limits)
+            if len(parsed.value.terms) <= KEPT_TERMS and len(self._parsed) < PARSED_ENTRIES_KEPT:
+                self._parsed[text, shifted] = parsed
+        return parsed
+
+    def _parse_at(self, cell: Cell, source: str, *, shifted: bool = False) -> ParsedEntry:
+        try:
+            return self._parse(cell.text, shifted)
+        except EntryError as error:
+            if error.unknown_name and not shifted:
+                raise _UnknownName(located(error, cell, source)) from None
+            raise located(error, cell, source) from None
+
+    def _compare(self, cells, parsed, *, shifted: bool) -> list[EntryResult]:
+        return [EntryResult(flat, cell, given, best_comparison(given, self.expected[flat],
+                                                               self.tolerance, self.compare), shifted)
+                for flat, (cell, given) in enumerate(zip(cells, parsed))]
+
+    def _check_shifted(self, cells, unknown: "_UnknownName", source: str) -> Verdict:
+        """An unknown name such as ``B_00`` in a problem counted from 1: when the whole answer reads
+        and is mostly right with every index base flipped, that is the mistake; otherwise the
+        unknown name is the error."""
+        try:
+            parsed = [self._parse_at(cell, source, shifted=True) for cell in cells]
+        except AnswerError:
+            raise unknown.error from None
+        results = self._compare(cells, parsed, shifted=True)
+        right = sum(r.comparison.correct for r in results)
+        if 3 * right < 2 * len(results):
+            raise unknown.error
+        bases = {t.index_base for t in self.names.tensors if t.naming != "bare"}
+        counted = f"from {bases.pop()}" if len(bases) == 1 else "as each tensor declares"
+        mistake = Mistake(INDEX_BASE, f"the names are counted from the wrong index base; this"
+                                      f" problem counts {counted} ({self.names.describe()})", ())
+        return Verdict(source, tuple(results), Diagnosis(mistake, right, len(results),
+                                                         right == len(results)), self)
+
+    def check_file(self, path: str) -> Verdict:
+        """Check an answer file (``-`` for standard input)."""
+        return self.check(read_answer_file(path), "<stdin>" if path == "-" else path)
+
+
+class _UnknownName(Exception):
+    """Carries the located error of an unknown name while another index base is tried."""
+
+    def __init__(self, error: AnswerError):
+        self.error = error
+
+
+def read_answer_file(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_ANSWER_BYTES + 1)
+        return decode_text(data, "<stdin>", limit=MAX_ANSWER_BYTES)
+    return read_text(path, limit=MAX_ANSWER_BYTES, what="answer file")
+
+
+def located(error: EntryError, cell: Cell, source: str) -> AnswerError:
+    """The entry's error with its place: ``answer.txt:3: row 3, entry 2 ('B_11 + Q'): …``."""
+    shown = cell.text if len(cell.text) <= 40 else cell.text[:40] + "…"
+    return AnswerError(str(error), where=f"{cell.where(source)} ({shown!r})")
+
+
+def shape_context(problem, wrt) -> str:
+    """``∂E/∂A has the shape of A (input 5×5, kernel 3×3, stride 1, padding 0)``."""
+    text = f"∂{problem.loss}/∂{wrt.name} has the shape of {wrt.name}"
+    layer = next((l for l in problem.layers if wrt in (l.input, *l.parameters)), None)
+    size = "×".join
+    if not isinstance(layer, ConvLayer):
+        return f"{text} ({size(map(str, wrt.shape))})"
+    g = layer.geometry
+    return (f"{text} (input {size(map(str, layer.input.shape))}, kernel"
+            f" {size(map(str, layer.weight.shape))}, stride {per_axis(g.stride)},"
+            f" padding {per_axis(g.padding)})")

@@ -1,0 +1,47 @@
+"""Shared test helpers: exact gradients through the NumPy routes, and problem construction."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symconv import build_problem
+from symconv.checks import backward_by, forward_values
+
+
+def exact_leaves(problem, upstream=None, given=None) -> dict:
+    """Object arrays of the exact values of the input, parameters and upstream gradient: the
+    problem's own, or ``given`` (by tensor name) / ``upstream`` where it has none."""
+    leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters]]
+    given = given or {}
+    values = {t: given.get(t.name, t.values) for t in leaves}
+    values[problem.upstream] = problem.upstream.values if upstream is None else upstream
+    return values
+
+
+def exact_route(problem, route: str, upstream=None, given=None) -> dict:
+    """Every gradient by name through ``route`` ("reference_backward" / "closed_form"), exactly."""
+    values = forward_values(problem, exact_leaves(problem, upstream, given))
+    return backward_by(problem, values, route)[0]
+
+
+def as_array(polys, shape) -> np.ndarray:
+    """Numeric polynomials as an object array of exact numbers."""
+    array = np.empty(len(polys), dtype=object)
+    array[:] = [p.number for p in polys]
+    return array.reshape(shape)
+
+
+def pool_problem(layer: dict, shape, values=None, upstream=None, dims=2, **input_keys):
+    spec = {"dims": dims, "input": {"shape": list(shape), **input_keys}, "layers": [layer]}
+    if values is not None:
+        spec["input"]["values"] = values
+    if upstream is not None:
+        spec["upstream"] = upstream
+    return build_problem(spec)
+
+
+def run_cli(argv) -> int:
+    """The symconv command in-process: prints as the console script does, returns the exit status."""
+    from symconv.cli import cli
+
+    return cli.main(args=[str(a) for a in argv], prog_name="symconv", standalone_mode=False)

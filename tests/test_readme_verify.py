@@ -1,0 +1,36 @@
+"""The README's verify example and the answers package's doctest run as written."""
+
+import doctest
+import re
+from pathlib import Path
+
+import symconv.answers
+from helpers import run_cli as main
+
+README = Path("README.md").read_text()
+
+
+def test_the_readme_verify_example_prints_what_the_readme_shows(capsys):
+    section = README[README.index("## Checking answers"):]
+    command = re.search(r"```bash\n(symconv verify .*)\n```", section).group(1)
+    shown = re.search(r"```text\n(.*?)```", section, re.S).group(1).splitlines()
+    assert main(command.split()[1:]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == shown[:2]
+    for line, printed_line in zip(shown[2:], printed[2:]):  # the README elides the middle with …
+        head, _, tail = line.partition(" … ")
+        assert printed_line.startswith(head.rstrip("…")) and printed_line.endswith(tail.split(" … ")[-1])
+
+
+def test_the_package_doctest_passes():
+    result = doctest.testmod(symconv.answers)
+    assert result.attempted >= 1 and result.failed == 0
+
+
+def test_the_readme_answer_checking_example_prints_what_its_comments_say(capsys):
+    block = re.findall(r"```python\n(.*?)```", README, re.S)[1]
+    assert "AnswerKey" in block
+    exec(compile(block, "README.md", "exec"), {})  # our own documentation, not user input
+    printed = capsys.readouterr().out.splitlines()
+    said = [line.split("# ")[-1] for line in block.splitlines() if line.startswith("print(")]
+    assert printed == said
