@@ -136,3 +136,13 @@ def test_equation_breaks_prefer_starting_a_side_on_a_new_line():
 
 def test_hcat_centres_blocks_vertically():
     assert hcat(["a\nb\nc", " = ", "x"]) == "a\nb = x\nc"
+
+
+def test_latex_pooling_factors_use_fractions_and_braced_exponents():
+    from symconv.layers.base import IsMax, LpFactor
+
+    window = (Symbol(X, 0), Symbol(X, 1))
+    assert latex(IsMax(window, 1)) == r"[X_{01} = \max(X_{00}, X_{01})]"
+    assert latex(LpFactor(window, 0, 2, 2)) == (
+        r"\frac{X_{00} \left(\frac{X_{00}^2 + X_{01}^2}{2}\right)^{-\frac{1}{2}}}{2}")
+    assert latex(Poly({(Symbol(X, 0),) * 10: 1})) == "X_{00}^{10}"

@@ -12,7 +12,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..poly import Symbol
+from ..layers.base import IsMax, LpFactor
+from ..poly import Symbol, normalize, product_of
 from ..tensors import Tensor
 from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard,
                        Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum, Truncated, as_grid,
@@ -81,6 +82,27 @@ class LatexPrinter(Printer):
 
     def _print_Symbol(self, symbol: Symbol) -> str:
         return latex_entry_name(symbol)
+
+    def monomial(self, symbols) -> str:
+        return re.sub(r"\^(\d{2,})", r"^{\1}", super().monomial(symbols))  # x^{10}, not x^10
+
+    # -- local derivatives that are not polynomials (pooling, ReLU) --------------------------------
+    def _print_IsMax(self, factor: IsMax) -> str:
+        window = ", ".join(self.doprint(entry) for entry in factor.window)
+        return rf"[{self.doprint(factor.entry)} = \max({window})]"
+
+    def _print_LpFactor(self, factor: LpFactor) -> str:
+        """``x^{p−1} ((Σ x^p)/N)^{1/p − 1} / N`` with LaTeX fractions and braced exponents."""
+        power_sum = factor.power_sum
+        if power_sum.is_number:
+            inner = self.doprint(normalize(Fraction(power_sum.number) / factor.divisor))
+        elif factor.divisor == 1:
+            inner = self.doprint(power_sum)
+        else:
+            inner = rf"\frac{{{self.doprint(power_sum)}}}{{{factor.divisor}}}"
+        base = self.doprint(product_of([factor.entry] * (factor.p - 1)))
+        text = rf"{base} \left({inner}\right)^{{{self.doprint(factor.exponent)}}}"
+        return rf"\frac{{{text}}}{{{factor.divisor}}}" if factor.divisor > 1 else text
 
     def _print_Tensor(self, tensor: Tensor) -> str:
         return tensor.name
