@@ -14,8 +14,12 @@ import argparse
 import math
 import os
 import statistics
+import random
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,12 +149,61 @@ def memory_figures(quick: bool) -> list[Figure]:
                    f"python + numpy alone: {numpy_only:.0f} MB")]
 
 
+HOSTILE = ["__import__('os').system('true')", "9**9**9**9", "(" * 5000 + "1" + ")" * 5000,
+           "x" * 3_000_000, "\0\0\0", "nan", "B_11.__class__", "(B_11+B_12+1)**400",
+           "\\input{/etc/passwd}", "E**I"]
+
+
+def write_submissions(folder: Path, count: int, seed: int = 0) -> None:
+    """The homework's ∂E/∂A as students might hand it in: right and wrong, as expressions in
+    several spellings or as numbers, and one in ten hostile."""
+    from symconv import load_problem
+    from symconv.render import plain
+
+    rng = random.Random(seed)
+    gradient = derive(load_problem(ROOT / "examples/homework_5x5.toml")).gradient("A")
+    right = [plain(p) for p in gradient.polys()]
+    spellings = [lambda e: e, lambda e: e.replace("_", ""),
+                 lambda e: re.sub(r"B_(\d)_(\d)", r"B_{\1\2}", e)]
+    for i in range(count):
+        entries = list(right)
+        kind = rng.random()
+        if kind < 0.1:
+            entries[rng.randrange(25)] = rng.choice(HOSTILE)
+        elif kind < 0.4:
+            entries[rng.randrange(25)] = entries[rng.randrange(25)]  # a wrong entry, maybe
+        elif kind < 0.55:
+            entries = [str(rng.randrange(1, 40)) for _ in entries]  # numbers: all wrong
+        spell = rng.choice(spellings) if kind >= 0.1 else (lambda e: e)
+        rows = [" & ".join(spell(e) if e in right else e for e in entries[r * 5:r * 5 + 5])
+                for r in range(5)]
+        (folder / f"s{i:04d}.txt").write_text(" \\\\\n".join(rows) + "\n")
+
+
+def grading_figures(quick: bool) -> list[Figure]:
+    count = 200 if quick else 1000
+    folder = Path(tempfile.mkdtemp(prefix="symconv-grade-"))
+    try:
+        write_submissions(folder, count)
+        command = [sys.executable, "-m", "symconv", "grade", "examples/homework_5x5.toml", "--wrt", "A",
+                   "--csv", str(folder / "out.csv"), "--force"]
+        one = wall_time(command + [str(folder / "s0000.txt")], 1 if quick else 3)
+        batch = wall_time(command + [str(folder)], 1 if quick else 3)
+    finally:
+        shutil.rmtree(folder)
+    rate = (count - 1) / max(batch - one, 1e-9)
+    return [Figure(f"grading {count} submissions (10 % hostile), after start-up", rate,
+                   "subm./s", "≥ 500", rate >= 500,
+                   f"batch {batch:.2f} s − one submission {one:.2f} s (start-up)")]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repetition (for CI)")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
-    figures = [*throughput_figures(args.quick), *startup_figures(args.quick), *memory_figures(args.quick)]
+    figures = [*throughput_figures(args.quick), *startup_figures(args.quick),
+               *grading_figures(args.quick), *memory_figures(args.quick)]
     width = max(len(f.name) for f in figures)
     print(f"{'figure':<{width}}  {'measured':>22}  {'target':>8}  {'met':<4} baseline (same run)")
     for f in figures:
