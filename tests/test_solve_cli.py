@@ -238,3 +238,12 @@ def test_layers_without_worked_sections_yet_are_named_not_skipped_silently(capsy
     assert ("(Sections shapes, forward, dw, dx, db, closed-form are written for convolution layers so"
             " far; the maxpool layer Y2 → Y3 is left out of them.") in flat
     assert "Entries of ∂L/∂Y2" in out  # the chain rule covers every layer
+
+
+def test_importing_symconv_leaves_the_worked_solution_modules_unloaded():
+    import sys
+
+    code = ("import sys, symconv; from symconv.cli import cli; "
+            "assert not [m for m in sys.modules if m.startswith(('symconv.solution', 'symconv.render.l'))]; "
+            "assert symconv.build_solution.__module__ == 'symconv.solution'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
