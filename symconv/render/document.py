@@ -130,9 +130,6 @@ class Gallery(NamedTuple):
     items: tuple
 
 
-Block = Heading | Paragraph | Display | Numbered | Gallery
-
-
 class Document(NamedTuple):
     title: str
     blocks: tuple

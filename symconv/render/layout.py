@@ -352,14 +352,14 @@ class Layout:
                 terms.append(field.bias_name)
             named = Sum(tuple(terms))
             sides = (field.output, named)
-            if self.differs(field.products, field.bias_name, field.value):
+            if self.differs(field.products, field.bias_name):
                 sides += (field.value,)
             rows.append(self.equation(sides))
         blocks.append(Display(tuple(rows)))
         return blocks + self.more(len(section.fields), section.total, "outputs")
 
     @staticmethod
-    def differs(products, bias, value: Poly) -> bool:
+    def differs(products, bias) -> bool:
         """Whether the value differs from the named sum (some entries have values)."""
         tensors = {s.tensor for pair in products for s in pair} | ({bias.tensor} if bias else set())
         return any(t.is_numeric for t in tensors)
