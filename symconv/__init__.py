@@ -12,5 +12,17 @@ from .problem import Problem, build_problem, quick_problem
 from .problem_file import load_problem, parse_problem
 
 __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",
-           "SizeLimitError", "SymconvError", "Term", "Terms", "__version__", "build_problem", "check",
-           "derive", "load_problem", "parse_problem", "quick_problem"]
+           "SizeLimitError", "Solution", "SymconvError", "Term", "Terms", "__version__", "build_problem",
+           "build_solution", "check", "derive", "load_problem", "parse_problem", "quick_problem",
+           "render_solution"]
+
+# Worked solutions load their renderers on first use: `symconv grad` never pays for them.
+_LAZY = {"Solution": ".solution", "build_solution": ".solution", "render_solution": ".render.solve"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'symconv' has no attribute {name!r}")

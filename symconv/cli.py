@@ -119,6 +119,8 @@ def cli():
       symconv grad examples/cs7643_4x4_stride1.toml --wrt X
       symconv grad --input 4x4 --kernel 2x2 --wrt X --entry 0,1
       symconv check examples/homework_5x5.toml
+      symconv solve examples/homework_5x5.toml --pdf
+      symconv shapes --input 5x5 --kernel 3x3 --stride 2 --padding 1
       symconv verify examples/homework_5x5_values.toml --wrt A --answer answer.txt
       symconv grade examples/homework_5x5_values.toml --wrt A submissions/ --csv grades.csv
     """
@@ -176,6 +178,149 @@ def check(ctx, problem, seed, max_terms):
     report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
     click.echo(render_text(report, loaded.loss))
     ctx.exit(0 if report.ok else 1)
+
+
+# -- worked solutions ----------------------------------------------------------------------------
+class EntryType(click.ParamType):
+    """``X:2,2`` or ``W:0,1``: a tensor name and an entry in its index base."""
+
+    name = "entry"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        found = re.fullmatch(r"\s*([A-Za-z][A-Za-z0-9]{0,15})\s*:\s*(\d{1,6}(\s*,\s*\d{1,6})*)\s*", value)
+        if not found:
+            self.fail(f"{value!r} is not an entry; write the tensor's name, a colon and the"
+                      " indices, e.g. X:2,2 or W:0,1", param, ctx)
+        return found.group(1), tuple(int(n) for n in found.group(2).split(","))
+
+
+sections_option = click.option(
+    "--sections", help="Comma-separated sections (default: all): shapes, forward, dw, dx, db, chain,"
+                       " closed-form, connect, checks.")
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
+                             help="Write to FILE instead of standard output.")
+
+
+def document_format_option(default: str):
+    return click.option("--format", "output_format", type=click.Choice(["latex", "markdown", "text"]),
+                        default=default, show_default=True)
+
+
+def write_output(text: str, output) -> None:
+    """To standard output, or to a file that appears only once it is complete."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    import os
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(output))
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".symconv-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, output)
+    except OSError as error:
+        raise SymconvError(f"cannot write {output!r}: {error.strerror}") from None
+
+
+def document(problem, quick, sections, output_format, *, connect=(), statement=True, fragment=False,
+             max_terms=None) -> tuple:
+    """Load the problem, build the solution's sections and render them: (problem, text)."""
+    from .render.solve import render_solution
+    from .solution import MAX_SOLUTION_TERMS, SECTION_NAMES, build_solution, parse_sections
+    from .tensors import flat_from_display
+    from .poly import Symbol
+
+    loaded = load(problem, quick)
+    entries = []
+    for name, numbers in connect:
+        tensor = loaded.tensor(name)
+        if tensor.role == "bias":  # every output of its filter reads it: nothing to point at
+            raise SymconvError(f"--entry {name}:… asks about {name}, a bias; ask about an"
+                               " input entry (e.g. X:2,2) or a weight entry (e.g. W:0,1)")
+        entries.append(Symbol(tensor, flat_from_display(tensor, numbers)))
+    chosen = parse_sections(sections) if isinstance(sections, str) else (sections or SECTION_NAMES)
+    solution = build_solution(loaded, chosen, connect=entries or None,
+                              max_terms=max_terms or MAX_SOLUTION_TERMS)
+    return loaded, render_solution(solution, output_format, fragment=fragment, statement=statement)
+
+
+def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
+    return {"input": input_shape, "kernel": kernel, "stride": stride, "padding": padding,
+            "dilation": dilation}
+
+
+@cli.command()
+@click.argument("problem", required=False, type=click.Path(dir_okay=False))
+@document_format_option("latex")
+@sections_option
+@output_option
+@click.option("--pdf", is_flag=True, help="Compile the LaTeX to PDF (latexmk or pdflatex); the PDF"
+                                          " goes to -o FILE, else PROBLEM.pdf here.")
+@click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into your own document.")
+@quick_options
+@click.option("--max-terms", type=click.IntRange(min=1), default=None,
+              help="Refuse worked solutions with more chain-rule terms than this (default 200,000).")
+def solve(problem, output_format, sections, output, pdf, fragment, input_shape, kernel, stride,
+          padding, dilation, max_terms):
+    """A worked solution: shapes, forward pass, gradients, chain rule, closed form, checks."""
+    if pdf and (output_format != "latex" or fragment):
+        raise SymconvError("--pdf compiles a whole LaTeX document; leave out --format and --fragment")
+    if pdf:
+        from .pdf import tex_command
+
+        tex_command("solution.tex")  # says how to install TeX before any work is done
+    _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                       sections, output_format, fragment=fragment, max_terms=max_terms)
+    if not pdf:
+        write_output(text, output)
+        return
+    from pathlib import Path
+
+    from .pdf import compile_pdf
+
+    target = output or (Path(problem).stem + ".pdf" if problem else "solution.pdf")
+    click.echo(f"wrote {compile_pdf(text, target)}")
+
+
+def one_section_command(name: str, section: str, summary: str):
+    """A command that prints one section of the worked solution (text by default)."""
+
+    def command(problem, output_format, output, input_shape, kernel, stride, padding, dilation):
+        _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                           (section,), output_format, statement=False)
+        write_output(text, output)
+
+    command.__doc__ = summary
+    for decorator in reversed([cli.command(name), click.argument("problem", required=False,
+                                                                 type=click.Path(dir_okay=False)),
+                               document_format_option("text"), output_option, quick_options]):
+        command = decorator(command)
+    return command
+
+
+shapes = one_section_command("shapes", "shapes", "Output size formula with the numbers, and the"
+                                                 " shapes of Y, ∂L/∂Y, ∂L/∂W and ∂L/∂X.")
+forward = one_section_command("forward", "forward", "Every receptive field ⊙ the kernel, and every"
+                                                    " output written out.")
+
+
+@cli.command()
+@click.argument("problem", required=False, type=click.Path(dir_okay=False))
+@click.option("--entry", "entries", type=EntryType(), multiple=True,
+              help="NAME:I,J in the tensor's index base, e.g. X:2,2 (which outputs read x_22) or"
+                   " W:0,1 (which (x, y) pairs use w_01); may be repeated.")
+@document_format_option("text")
+@output_option
+@quick_options
+def connect(problem, entries, output_format, output, input_shape, kernel, stride, padding, dilation):
+    """Which outputs an input entry feeds, or which (x, y) pairs a weight entry joins."""
+    _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                       ("connect",), output_format, connect=entries, statement=False)
+    write_output(text, output)
 
 
 tolerance_options = [

@@ -1,0 +1,154 @@
+"""Worked solutions as plain Unicode text for a terminal (at most 100 columns).
+
+Math is laid out in two dimensions where it has to be: a matrix is a block of lines, and pieces
+set side by side (``window ⊙ kernel``) are joined block by block, vertically centred.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+from ..poly import Symbol
+from ..tensors import Tensor
+from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard, Heading,
+                       Labeled, Matrix, Numbered, Paragraph, Product, Sum, Truncated, as_grid, break_equation)
+from .text import TextPrinter
+
+TERMINAL_WIDTH = 100
+GALLERY_GAP = "    "
+
+
+def hcat(pieces: list[str]) -> str:
+    """Multi-line strings side by side, each vertically centred on the tallest."""
+    blocks = [piece.split("\n") for piece in pieces]
+    height = max(len(block) for block in blocks)
+    columns = []
+    for block in blocks:
+        width = max(len(line) for line in block)
+        top = (height - len(block)) // 2
+        padded = [""] * top + block + [""] * (height - len(block) - top)
+        columns.append([line.ljust(width) for line in padded])
+    return "\n".join("".join(parts).rstrip() for parts in zip(*columns))
+
+
+def width_of(text: str) -> int:
+    return max(len(line) for line in text.split("\n"))
+
+
+class TextDocumentPrinter(TextPrinter):
+    """Prints :mod:`symconv.render.document` nodes as text."""
+
+    line_width = TERMINAL_WIDTH - 10
+
+    def measure(self, node) -> int:
+        return width_of(self.doprint(node))
+
+    # -- math ---------------------------------------------------------------------------------------
+    def _print_str(self, text: str) -> str:
+        return text
+
+    def _print_Formula(self, formula: Formula) -> str:
+        return formula.text
+
+    def _print_Tensor(self, tensor: Tensor) -> str:
+        return tensor.name
+
+    def _print_Derivative(self, node: Derivative) -> str:
+        top = node.top if isinstance(node.top, str) else self.name_only(node.top)
+        bottom = self.name_only(node.bottom) if isinstance(node.bottom, Symbol) else self.doprint(node.bottom)
+        return f"∂{top}/∂{bottom}"
+
+    def _print_Product(self, node: Product) -> str:
+        return self.times.join(self.doprint(f) for f in node.factors)
+
+    def _print_Sum(self, node: Sum) -> str:
+        return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
+
+    def _print_Truncated(self, node: Truncated) -> str:
+        return f"{self.doprint(node.shown)} + {node.rest}"
+
+    def _print_Hadamard(self, node: Hadamard) -> str:
+        return hcat([self.doprint(node.left), " ⊙ ", self.doprint(node.right)])
+
+    def _print_Labeled(self, node: Labeled) -> str:
+        label, value = f"{self.doprint(node.label)}:", self.doprint(node.value)
+        if width_of(label) + 1 + width_of(value) > TERMINAL_WIDTH - 2:
+            return label + "\n" + textwrap.indent(value, "  ")  # too wide side by side: stack
+        return hcat([label + " ", value])
+
+    def _print_Concat(self, node: Concat) -> str:
+        return hcat([self.doprint(part) for part in node.parts])
+
+    def _print_Matrix(self, node: Matrix) -> str:
+        grid = as_grid(node.array)
+        rows = node.rows or grid.shape[0]
+        columns = node.columns or grid.shape[1]
+        cells = [[self.cell(grid, r, c, node.marked) for c in range(columns)] for r in range(rows)]
+        if columns < grid.shape[1]:
+            cells = [row + ["⋯"] for row in cells]
+        if rows < grid.shape[0]:
+            cells.append(["⋮"] * len(cells[0]))
+        widths = [max(len(row[c]) for row in cells) for c in range(len(cells[0]))]
+        lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in cells]
+        if len(lines) == 1:
+            return f"[ {lines[0]} ]"
+        left = ["⎡"] + ["⎢"] * (len(lines) - 2) + ["⎣"]
+        right = ["⎤"] + ["⎥"] * (len(lines) - 2) + ["⎦"]
+        return "\n".join(f"{l} {line} {r}" for l, line, r in zip(left, lines, right))
+
+    def cell(self, grid: np.ndarray, row: int, column: int, marked: frozenset) -> str:
+        text = self.doprint(grid[row, column])
+        flat = row * grid.shape[1] + column
+        return f"[{text}]" if flat in marked else text
+
+    def _print_Equation(self, node: Equation) -> str:
+        lines = []
+        for number, tokens in enumerate(break_equation(node, self.measure, self.line_width)):
+            pieces = ["    "] if number else []
+            for position, (operator, piece) in enumerate(tokens):
+                if operator:
+                    pieces.append(f"{operator} " if position == 0 else f" {operator} ")
+                pieces.append(self.doprint(piece))
+            lines.append(hcat(pieces))
+        return "\n".join(lines)
+
+    # -- blocks -------------------------------------------------------------------------------------
+    def _print_Heading(self, node: Heading) -> str:
+        underline = "=" if node.level == 1 else "-"
+        text = "".join(self.doprint(part) for part in node.parts)
+        return f"{text}\n{underline * min(len(text), TERMINAL_WIDTH)}"
+
+    def _print_Paragraph(self, node: Paragraph) -> str:
+        text = "".join(self.doprint(part) for part in node.parts)
+        return textwrap.fill(text, TERMINAL_WIDTH, break_long_words=False, break_on_hyphens=False)
+
+    def _print_Display(self, node: Display) -> str:
+        return "\n\n".join(textwrap.indent(self.doprint(row), "  ") for row in node.rows)
+
+    def _print_Numbered(self, node: Numbered) -> str:
+        label = f"({node.number}) "
+        lines = self.doprint(node.math).split("\n")
+        return "\n".join([label + lines[0]] + [" " * len(label) + line for line in lines[1:]])
+
+    def _print_Gallery(self, node: Gallery) -> str:
+        rows, current, used = [], [], 0
+        for item in node.items:
+            text = self.doprint(item)
+            width = width_of(text) + len(GALLERY_GAP)
+            if current and used + width > TERMINAL_WIDTH - 2:
+                rows.append(current)
+                current, used = [], 0
+            current.append(text)
+            used += width
+        if current:
+            rows.append(current)
+        return "\n\n".join(textwrap.indent(hcat([part for text in row for part in (text, GALLERY_GAP)][:-1]),
+                                           "  ") for row in rows)
+
+    def _print_Document(self, document: Document) -> str:
+        title = document.title
+        parts = [f"{title}\n{'#' * min(len(title), TERMINAL_WIDTH)}"]
+        parts += [self.doprint(block) for block in document.blocks]
+        return "\n\n".join(parts) + "\n"

@@ -1,0 +1,148 @@
+"""Small pieces of the LaTeX, Markdown and text printers, expected output written inline."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from symconv.poly import Poly, Symbol
+from symconv.render.document import (Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
+                                     Labeled, Matrix, Numbered, Paragraph, Product, Sum, break_equation)
+from symconv.render.latex import LatexPrinter, latex_words
+from symconv.render.markdown import MarkdownPrinter
+from symconv.render.text_document import TextDocumentPrinter, hcat
+from symconv.tensors import Tensor
+
+X = Tensor("X", (2, 2), "input", rank=1)
+W = Tensor("w", (2, 2), "weight", naming="flat", index_base=1, rank=2)
+Y = Tensor("C", (3, 3), "output", index_base=1, rank=4)
+E = Tensor("C", (3, 3), "upstream", index_base=1, derivative_of="E", rank=0)
+BIG = Tensor("A", (2, 3, 12, 4), "input", rank=1)
+
+
+def grid(items, shape):
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array.reshape(shape)
+
+
+def latex(node):
+    return LatexPrinter("L").doprint(node)
+
+
+def text(node):
+    return TextDocumentPrinter("L").doprint(node)
+
+
+def test_latex_matrix_of_numbers():
+    assert latex(Matrix(grid([1, 2, 2, 3], (2, 2)))) == r"\begin{bmatrix} 1 & 2 \\ 2 & 3 \end{bmatrix}"
+
+
+def test_latex_receptive_field_odot_kernel_as_in_cs7643():
+    window = Matrix(grid([1, 2, 2, 3], (2, 2)))
+    kernel = Matrix(grid([Symbol(W, i) for i in range(4)], (2, 2)))
+    assert latex(Hadamard(window, kernel)) == (r"\begin{bmatrix} 1 & 2 \\ 2 & 3 \end{bmatrix} \odot"
+                                               r" \begin{bmatrix} w_{1} & w_{2} \\ w_{3} & w_{4} \end{bmatrix}")
+
+
+def test_latex_names_of_indexed_flat_and_many_axis_entries():
+    assert latex(Symbol(X, 1)) == "X_{01}"
+    assert latex(Symbol(W, 3)) == "w_{4}"
+    assert latex(Symbol(BIG, 2 * 48 + 47)) == "A_{0,2,11,3}"
+
+
+def test_latex_chain_rule_term_and_derivative_notation():
+    term = Product((Derivative("E", Symbol(Y, 0)), Derivative(Symbol(Y, 0), Symbol(X, 1))))
+    assert latex(term) == r"\frac{\partial E}{\partial C_{11}} \frac{\partial C_{11}}{\partial X_{01}}"
+    assert latex(Symbol(E, 4)) == r"\frac{\partial E}{\partial C_{22}}"
+    assert latex(Derivative("L", X)) == r"\frac{\partial L}{\partial X}"
+
+
+def test_latex_polynomials_with_fractions_signs_and_powers():
+    x0, w1 = Symbol(X, 0), Symbol(W, 0)
+    poly = Poly({(x0, w1): Fraction(-1, 4), (w1,): 2, (x0, x0): 1, (): -3})
+    assert latex(poly) == r"X_{00}^2 - \frac{1}{4} X_{00} w_{1} + 2 w_{1} - 3"
+    assert latex(Fraction(-1, 2)) == r"-\frac{1}{2}"
+
+
+def test_latex_marked_entries_are_boxed_and_cut_matrices_end_in_dots():
+    assert latex(Matrix(grid([1, 2, 3, 4], (2, 2)), frozenset({1}))) == (
+        r"\begin{bmatrix} 1 & \boxed{2} \\ 3 & 4 \end{bmatrix}")
+    assert latex(Matrix(grid(list(range(9)), (3, 3)), rows=2, columns=2)) == (
+        r"\begin{bmatrix} 0 & 1 & \cdots \\ 3 & 4 & \cdots \\ \vdots & \vdots & \ddots \end{bmatrix}")
+
+
+def test_latex_formula_maps_our_unicode_notation():
+    assert latex(Formula("O = ⌊(I − K + 2P)/S⌋ + 1")) == (
+        r"O = \left\lfloor (I - K + 2P)/S\right\rfloor  + 1")
+    assert latex(Formula("size_H")) == r"\operatorname{size}_H"
+
+
+def test_latex_words_escape_specials_and_unknown_characters():
+    assert latex_words("5×5 & 100% #1 a_b {x} ☃") == r"5$\times$5 \& 100\% \#1 a\_b \{x\} ?"
+
+
+def test_latex_long_equation_breaks_into_aligned_lines_at_plus():
+    terms = Sum(tuple(Product((Symbol(E, k), Symbol(X, k % 4))) for k in range(9)))
+    printed = latex(Equation((Derivative("E", Symbol(X, 0)), terms, Poly.lift(Symbol(X, 0)))))
+    assert printed.startswith(r"\begin{aligned} \frac{\partial E}{\partial X_{00}} &= ")
+    assert r" \\ &\quad + " in printed and printed.endswith(r"\end{aligned}")
+
+
+def test_latex_numbered_equation_and_blocks():
+    assert LatexPrinter().doprint(Numbered(Equation((Symbol(X, 0), 0)), 3)) == (
+        "\\begin{equation*}\nX_{00} = 0 \\tag{3}\n\\end{equation*}")
+    assert LatexPrinter().doprint(Heading("Forward pass")) == r"\section*{Forward pass}"
+    assert LatexPrinter().doprint(Paragraph(("read by ", Symbol(X, 0), "."))) == "read by $X_{00}$."
+
+
+def test_markdown_uses_dollar_blocks_and_tags():
+    printer = MarkdownPrinter()
+    assert printer.doprint(Numbered(Equation((Symbol(X, 0), 0)), 3)) == r"$$X_{00} = 0 \tag{3}$$"
+    assert printer.doprint(Display((Symbol(X, 0), Symbol(X, 1)))) == "$$X_{00}$$\n\n$$X_{01}$$"
+    assert printer.doprint(Heading("Shapes")) == "## Shapes"
+    assert printer.doprint(Paragraph(("a_b *c* ", Symbol(W, 0)))) == r"a\_b \*c\* $w_{1}$"
+
+
+def test_text_matrix_and_hadamard_are_laid_out_in_two_dimensions():
+    window = Matrix(grid([1, 2, 2, 3], (2, 2)))
+    kernel = Matrix(grid([Symbol(W, i) for i in range(4)], (2, 2)))
+    assert text(Hadamard(window, kernel)) == "⎡ 1  2 ⎤ ⊙ ⎡ w1  w2 ⎤\n⎣ 2  3 ⎦   ⎣ w3  w4 ⎦"
+    assert text(Matrix(grid([1, 2, 3], (3,)))) == "[ 1  2  3 ]"
+    assert text(Matrix(grid([1, 2, 3, 4], (2, 2)), frozenset({2}))) == "⎡   1  2 ⎤\n⎣ [3]  4 ⎦"
+
+
+def test_text_labels_stack_when_side_by_side_is_too_wide():
+    wide = Matrix(grid([Symbol(BIG, i) for i in range(12)], (1, 12)))
+    printed = text(Labeled("n = 0, c = 0", wide))
+    assert printed.split("\n")[0] == "n = 0, c = 0:" and printed.split("\n")[1].startswith("  [ A_{0,0,0,0}")
+
+
+def test_text_gallery_fills_lines_of_at_most_100_columns():
+    items = tuple(Hadamard(Matrix(grid([k, k, k, k], (2, 2))), Symbol(W, 0)) for k in range(12))
+    printed = text(Gallery(items))
+    assert max(len(line) for line in printed.split("\n")) <= 100
+    assert printed.count("⊙") == 12
+
+
+def test_equation_breaks_prefer_starting_a_side_on_a_new_line():
+    sums = Sum(tuple(Product((Symbol(E, k), Symbol(X, 0))) for k in range(5)))
+    value = Poly.lift(Symbol(W, 0))
+    lines = break_equation(Equation((Symbol(X, 0), sums, value)), lambda piece: 30, width=90)
+    assert [len(line) for line in lines] == [2, 2, 2, 1]  # x = t1 | + t2 + t3 | + t4 + t5 | = w1
+    assert lines[-1] == [("=", value)]
+
+
+def test_hcat_centres_blocks_vertically():
+    assert hcat(["a\nb\nc", " = ", "x"]) == "a\nb = x\nc"
+
+
+def test_latex_pooling_factors_use_fractions_and_braced_exponents():
+    from symconv.layers.base import IsMax, LpFactor
+
+    window = (Symbol(X, 0), Symbol(X, 1))
+    assert latex(IsMax(window, 1)) == r"[X_{01} = \max(X_{00}, X_{01})]"
+    assert latex(LpFactor(window, 0, 2, 2)) == (
+        r"\frac{X_{00} \left(\frac{X_{00}^2 + X_{01}^2}{2}\right)^{-\frac{1}{2}}}{2}")
+    assert latex(Poly({(Symbol(X, 0),) * 10: 1})) == "X_{00}^{10}"
