@@ -16,7 +16,8 @@ from ..errors import AnswerError
 from ..layers.conv import ConvLayer
 from ..problem_file import decode_text, read_text
 from .compare import Comparison, Tolerance, best_comparison, compare_polys
-from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, per_axis, unremoved_padding
+from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, unremoved_padding
+from .layer_mistakes import per_axis
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
