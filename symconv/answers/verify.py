@@ -8,11 +8,13 @@ a :class:`Verdict`. An answer that cannot be read raises :class:`~symconv.errors
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 
 from ..derivation import derive
-from ..errors import AnswerError
+from ..errors import AnswerError, ProblemError
+from ..layers.base import IsMax, IsPositive
 from ..layers.conv import ConvLayer
 from ..problem_file import decode_text, read_text
 from .compare import Comparison, Tolerance, best_comparison, compare_polys
@@ -23,6 +25,8 @@ from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
 
 INDEX_BASE = "index-base"
+# [C_11 = max(C_11, …)], 1[x > 0], \mathbb{1}[x>0]: bounded, so the scan stays linear
+_WRITTEN_INDICATOR = re.compile(r"\[[^\[\]\n]{0,200}?(?:=\s*\\?max\b|>\s*0\s*\])")
 PARSED_ENTRIES_KEPT = 4_096
 KEPT_TERMS = 64
 
@@ -81,6 +85,7 @@ class AnswerKey:
         # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
         # expanded; both forms are right.
         self.expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
+        refuse_indicators(problem, self.gradient, expanded)
         self.names = NameTable(answer_tensors(problem))
         self._shifted_names: NameTable | None = None
         self.mistakes = mistakes_for(problem, self.gradient)
@@ -102,6 +107,7 @@ class AnswerKey:
 
     def check(self, text: str, source: str = "<answer>") -> Verdict:
         """Check the text of one answer (any format :func:`.read.read_answer` knows)."""
+        refuse_written_indicator(text, source)
         rows = read_answer(text, source)
         try:
             cells = arrange(rows, self.shape, source, self.context)
@@ -211,3 +217,41 @@ def shape_context(problem, wrt) -> str:
     return (f"{text} (input {size(map(str, layer.input.shape))}, kernel"
             f" {size(map(str, layer.weight.shape))}, stride {per_axis(g.stride)},"
             f" padding {per_axis(g.padding)})")
+
+
+def refuse_indicators(problem, gradient, expanded) -> None:
+    """Max pooling's ``[x = max(window)]`` and ReLU's ``[x > 0]`` stay symbolic when the values
+    they compare are not given, and an answer cannot write them (the answer grammar has no
+    brackets or comparisons, so hostile text has fewer ways in): say what to give instead."""
+    for flat, value in enumerate(expanded):
+        atom = next((a for monomial in value.terms for a in monomial
+                     if isinstance(a, (IsMax, IsPositive))), None)
+        if atom is None:
+            continue
+        from ..render.text import TextPrinter
+
+        printer = TextPrinter(problem.loss)
+        reader = next(i for i, layer in enumerate(problem.layers) if layer.input is atom.entry.tensor)
+        unknown = [t.name for t in (problem.input, *[p for layer in problem.layers[:reader]
+                                                     for p in layer.parameters])
+                   if not t.is_numeric]
+        raise ProblemError(
+            f"∂{problem.loss}/∂{printer.name_only(gradient.entry(flat).wrt)} contains"
+            f" {printer.doprint(atom)}, which is 1 or 0 depending on values symconv does not know,"
+            f" and answers cannot write such indicators; give the values of {' and '.join(unknown)}"
+            f" in the problem file (e.g. values = [[1, 2], [3, 4]] under [input]) and write the"
+            f" answer with numbers where the indicators were, e.g. 1 1 0")
+
+
+def refuse_written_indicator(text: str, source: str) -> None:
+    """An answer that writes ``[x = max(…)]`` or ``[x > 0]``: say to write the 0 or 1 instead (the
+    key refuses problems where the indicators' values are unknown, see :func:`refuse_indicators`)."""
+    found = _WRITTEN_INDICATOR.search(text)
+    if found is None:
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    shown = found.group(0) if len(found.group(0)) <= 40 else found.group(0)[:40] + "…"
+    raise AnswerError(f"{shown!r} is an indicator, and answers cannot write indicators; the values"
+                      f" are known here, so write its number: 1 where the entry is the (first)"
+                      f" maximum of the window or positive, else 0 (e.g. 1 1 0)",
+                      where=f"{source}:{line}")
