@@ -23,6 +23,7 @@ from .layer_mistakes import per_axis
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
+from .roots import Sampling, compare_with_roots, has_roots
 
 INDEX_BASE = "index-base"
 # [C_11 = max(C_11, …)], 1[x > 0], \mathbb{1}[x>0]: bounded, so the scan stays linear
@@ -68,6 +69,16 @@ class Verdict:
         return self.correct == self.total
 
     @property
+    def sampling(self) -> tuple[int, Sampling] | None:
+        """(entries, the weakest sampling) when some entries were found right at random points
+        because their form differs from the expected one (answers with roots, LP pooling)."""
+        sampled = [e.comparison.sampling for e in self.entries
+                   if e.correct and getattr(e.comparison, "sampling", None) is not None]
+        if not sampled:
+            return None
+        return len(sampled), max(sampled, key=lambda s: (s.bound, -s.points))
+
+    @property
     def readings(self) -> list[tuple[Cell, Reading]]:
         return [(e.cell, r) for e in self.entries for r in e.given.readings]
 
@@ -76,12 +87,17 @@ class AnswerKey:
     """Everything needed to check answers for ∂loss/∂``wrt`` of ``problem``."""
 
     def __init__(self, problem, wrt: str, *, tolerance: Tolerance = Tolerance(),
-                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=compare_polys):
+                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=None):
         self.problem = problem
         self.gradient = (derivation or derive(problem)).gradient(problem.tensor(wrt).name)
-        self.tolerance, self.limits, self.compare = tolerance, limits, compare
         polys = self.gradient.polys()
         expanded = self.gradient.expanded()
+        # LP pooling's gradients have roots: answers may write them, and are compared exactly
+        # where the forms agree, else at random exact rational points (see .roots).
+        self.radicals = has_roots(expanded)
+        if compare is None:
+            compare = compare_with_roots if self.radicals else compare_polys
+        self.tolerance, self.limits, self.compare = tolerance, limits, compare
         # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
         # expanded; both forms are right.
         self.expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
@@ -144,7 +160,8 @@ class AnswerKey:
         parsed = self._parsed.get((text, shifted))
         if parsed is None:
             names = self.shifted_names() if shifted else self.names
-            parsed = parse_entry(text, names, loss=self.problem.loss, limits=self.limits)
+            parsed = parse_entry(text, names, loss=self.problem.loss, limits=self.limits,
+                                 radicals=self.radicals)
             if len(parsed.value.terms) <= KEPT_TERMS and len(self._parsed) < PARSED_ENTRIES_KEPT:
                 self._parsed[text, shifted] = parsed
         return parsed
