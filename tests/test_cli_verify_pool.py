@@ -6,17 +6,11 @@ The answers are the hand-routed gradients of tests/test_verify_pool_mistakes.py 
 import csv
 import json
 
-from helpers import run_cli as main
+from test_cli_verify_grade import run
 from test_verify_pool_mistakes import CHAIN_MISTAKES, CHAIN_RIGHT, grid
 
 CHAIN = "examples/chain_conv_relu_maxpool.toml"
 MAXPOOL = "examples/homework_maxpool.toml"
-
-
-def run(argv, capsys):
-    status = main(argv)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def test_verify_the_chain_right_exits_0(tmp_path, capsys):
@@ -93,3 +87,15 @@ def test_grade_names_pooling_mistakes_in_the_csv(tmp_path, capsys):
         assert rows[f"{name}.txt"]["diagnosis"] == name
     assert rows["right.txt"]["score"] == "1.0000" and rows["right.txt"]["diagnosis"] == ""
     assert rows["broken.txt"]["valid"] == "no" and "is an indicator" in rows["broken.txt"]["first error"]
+
+
+def test_the_example_answer_file_is_the_hand_routed_tie_mistake():
+    from pathlib import Path
+
+    from symconv import load_problem
+    from symconv.answers import AnswerKey
+
+    key = AnswerKey(load_problem(CHAIN), "X")
+    from_file = key.check(Path("examples/chain_answers/tie_last_maximum.txt").read_text())
+    by_hand = key.check(grid(CHAIN_MISTAKES["tie-last-maximum"]))
+    assert [e.given.value for e in from_file.entries] == [e.given.value for e in by_hand.entries]

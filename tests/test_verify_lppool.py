@@ -61,7 +61,7 @@ def test_a_right_form_that_does_not_simplify_is_right_at_random_points_with_the_
                         r" at 6 random rational points to 50 significant digits; a wrong value"
                         r" agrees at all of them with probability below \de-\d\d", note)
     assert verdict_json(verdict)["sampling"] == {"entries": 16, "points": 6, "digits": 50,
-                                                 "bound": sampling.bound}
+                                                 "bound": sampling.bound, "decimals": False}
 
 
 WRONG_FORMS = {
@@ -147,7 +147,9 @@ def test_known_values_exact_roots_and_decimals_with_the_tolerance():
     exact = "d1/5, 2 d1/5, d2/sqrt(3), d2/sqrt(3)\n2/5 d1, 4/5 d1, 0, d2 \\frac{1}{\\sqrt{3}}"
     assert key.check(exact).ok
     decimals = "0.2 d1, 0.4 d1, 0.57735 d2, 0.57735 d2\n0.4 d1, 0.8 d1, 0, 0.5774 d2"
-    assert key.check(decimals).ok
+    verdict = key.check(decimals)
+    assert verdict.ok and verdict.sampling[1].decimals
+    assert render_verdict(verdict).splitlines()[1].endswith("; decimals within the tolerance")
     wrong = key.check(decimals.replace("0.57735 d2, 0.57735", "0.5 d2, 0.57735"))
     assert [e.flat for e in wrong.entries if not e.correct] == [2]
     assert not key.check(exact.replace("d2/sqrt(3), d2/sqrt(3)", "d2/sqrt(2), d2/sqrt(3)")).ok

@@ -67,13 +67,16 @@ VALUES = [[1, 3, 3, 0],
           [2, 3, 1, 2],
           [0, 1, 4, 4],
           [2, 2, 0, 1]]
-MAXPOOL = parse_problem(f"""
+
+
+def pooling(kind: str, input_lines: str = ""):
+    """A 4×4 input pooled by 2×2 windows with stride 1 (overlapping); upstream d1..d9."""
+    return parse_problem(f"""
 [input]
-name = "C"
 shape = [4, 4]
-values = {VALUES}
+{input_lines}
 [[layers]]
-type = "maxpool"
+type = "{kind}"
 kernel_size = 2
 stride = 1
 [upstream]
@@ -81,6 +84,9 @@ name = "d"
 naming = "flat"
 index_base = 1
 """)
+
+
+MAXPOOL = pooling("maxpool", f'name = "C"\nvalues = {VALUES}')
 D9 = [unit(o, 9) for o in range(9)]
 ONES9 = [[Fraction(1)] for _ in range(9)]  # upstream all ones: a single "coefficient", the number
 
@@ -138,18 +144,7 @@ def test_upstream_taken_as_ones_is_named_through_max_pooling():
 
 
 # -- average pooling with overlapping windows (symbols) ---------------------------------------------
-AVGPOOL = parse_problem("""
-[input]
-shape = [4, 4]
-[[layers]]
-type = "avgpool"
-kernel_size = 2
-stride = 1
-[upstream]
-name = "d"
-naming = "flat"
-index_base = 1
-""")
+AVGPOOL = pooling("avgpool")
 
 
 def test_average_pooling_overlap_counted_once_is_named():

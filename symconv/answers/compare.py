@@ -44,6 +44,8 @@ class Comparison:
     with every wrong variant and needs only the verdict.
     """
 
+    sampling = None  # how it was decided when at random points (answers with roots, .roots)
+
     def __init__(self, correct: bool, expected: Poly, given: ParsedEntry | None = None,
                  tolerance: Tolerance | None = None):
         self.correct, self.expected = correct, expected

@@ -207,6 +207,7 @@ class Sampling:
     points: int
     digits: int
     bound: float
+    decimals: bool = False  # the answer had decimals: agreement within the tolerance
 
 
 class RootComparison(Comparison):
@@ -245,7 +246,7 @@ def compare_with_roots(given: ParsedEntry, expected: Poly, tolerance: Tolerance)
                 correct = False
                 break
     bound = min(1.0, _degree_bound(given.value, want) / (1 << SAMPLE_BITS)) ** points if symbols else 0.0
-    return RootComparison(correct, expected, Sampling(points, DIGITS, bound))
+    return RootComparison(correct, expected, Sampling(points, DIGITS, bound, given.inexact))
 
 
 def _symbols(poly: Poly) -> set[Symbol]:

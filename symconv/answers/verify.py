@@ -70,13 +70,14 @@ class Verdict:
 
     @property
     def sampling(self) -> tuple[int, Sampling] | None:
-        """(entries, the weakest sampling) when some entries were found right at random points
-        because their form differs from the expected one (answers with roots, LP pooling)."""
+        """(entries, the weakest of their samplings) when some entries were found right at random
+        points because their form differs from the expected one (answers with roots, LP pooling)."""
         sampled = [e.comparison.sampling for e in self.entries
-                   if e.correct and getattr(e.comparison, "sampling", None) is not None]
+                   if e.correct and e.comparison.sampling is not None]
         if not sampled:
             return None
-        return len(sampled), max(sampled, key=lambda s: (s.bound, -s.points))
+        return len(sampled), Sampling(min(s.points for s in sampled), sampled[0].digits,
+                                      max(s.bound for s in sampled), any(s.decimals for s in sampled))
 
     @property
     def readings(self) -> list[tuple[Cell, Reading]]:
