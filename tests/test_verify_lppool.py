@@ -77,7 +77,7 @@ WRONG_FORMS = {
 def test_wrong_answers_are_wrong_in_every_entry(form):
     verdict = KEY.check(answer(WRONG_FORMS[form]))
     assert verdict.correct == 0 and verdict.sampling is None
-    assert all(e.comparison.sampling.points == 6 for e in verdict.entries)
+    assert all(e.comparison.sampling is not None for e in verdict.entries)  # decided at points
 
 
 def test_one_wrong_entry_among_right_ones_is_the_only_one_flagged():

@@ -7,7 +7,7 @@ instead. The differences are kept as data for the feedback: terms missing, terms
 coefficients that differ.
 
 Gradients that are not polynomials (LP pooling's roots) are compared by
-:func:`symconv.answers.roots.compare_with_roots`, which has the same signature and which
+:class:`symconv.answers.roots.RootComparer`, which is called the same way and which
 :class:`~symconv.answers.verify.AnswerKey` picks when the expected values have roots.
 """
 

@@ -189,6 +189,9 @@ class _Tokenizer:
     def _unknown(self, spelling: str, written: str, call: bool) -> str:
         if written.lower() in _NOT_NUMBERS:
             return f"{written!r} is not a number symconv accepts; write a finite number such as 0.5"
+        if call and self.radicals:
+            return (f"function calls such as {written}(...) are not allowed, only sqrt(...); e.g."
+                    f" X_00/(2*sqrt(X_00^2 + X_01^2))")
         if call:
             return (f"function calls such as {written}(...) are not allowed; write a polynomial,"
                     f" {_RIGHT_FORM}")

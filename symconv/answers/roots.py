@@ -8,7 +8,7 @@ exponent that is not a whole number ≥ 0; polynomials with such atoms are broug
 (:func:`simplify`): the base's positive content is taken out (``(S/4)^(-1/2) = 2·S^(-1/2)``) and
 powers of the same base are merged (``x·x^(-1/2) = x^(1/2)``).
 
-Comparison (:func:`compare_with_roots`): when the two forms are equal, the answer is right,
+Comparison (:class:`RootComparer`): when the two forms are equal, the answer is right,
 exactly. Otherwise both are evaluated at random points where every entry is a positive rational
 ``n/1024`` (``n`` up to 2^30), to 50 significant digits, and must agree at all of them. Equal forms
 agree everywhere; different ones can agree only where their difference vanishes. After clearing
@@ -151,8 +151,11 @@ def simplify(poly: Poly) -> Poly:
     polynomials again, 0 disappears, the rest are :class:`Radical`."""
     if not any(isinstance(a, Radical) for m in poly.terms for a in m):
         return poly
-    parts = []
+    parts, kept = [], {}
     for monomial, coefficient in poly.terms.items():
+        if _is_merged(monomial):
+            kept[monomial] = coefficient
+            continue
         totals: dict[tuple, list] = {}
         for atom in monomial:
             base, exponent = _as_power(atom)
@@ -171,7 +174,19 @@ def simplify(poly: Poly) -> Poly:
         for factor in factors:
             product = product * factor
         parts.append(product)
-    return poly_sum(parts)
+    return poly_sum([Poly(kept), *parts])
+
+
+def _is_merged(monomial) -> bool:
+    """Nothing to merge (the common case): no two factors share a base and every root's exponent
+    is negative or not whole."""
+    radicals = [a for a in monomial if isinstance(a, Radical)]
+    if not radicals:
+        return True
+    bases = [a._key[2] for a in radicals]
+    symbol_bases = {(((s._key,), 1),) for s in monomial if isinstance(s, Symbol)}
+    return (len(set(bases)) == len(bases) and not symbol_bases.intersection(bases)
+            and all(a.exponent.denominator > 1 or a.exponent < 0 for a in radicals))
 
 
 def from_lp(poly: Poly) -> Poly:
@@ -219,58 +234,104 @@ class RootComparison(Comparison):
         self.sampling = sampling
 
 
-def compare_with_roots(given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> Comparison:
-    """Exact when the two forms are equal; else at random exact rational points."""
-    want = from_lp(expected)
-    if not given.inexact and given.value == want:
-        return RootComparison(True, expected, None)
-    symbols = sorted(_symbols(given.value) | _symbols(want))
-    rng = random.Random(0x5C)  # the same points every time: verdicts are reproducible
-    points = POINTS if symbols else 1
-    correct = True
-    with localcontext() as context:
-        context.prec = DIGITS
-        for _ in range(points):
-            values = {s: Decimal(rng.randint(1, 1 << SAMPLE_BITS)) / DENOMINATOR for s in symbols}
-            try:
-                got, got_size = _evaluate(given.value, values)
-                exp, exp_size = _evaluate(want, values)
-            except (InvalidOperation, ZeroDivisionError, RootError):
-                correct = False
-                break
+class RootComparer:
+    """Compares like :func:`~.compare.compare_polys` (same call), for values with roots: exactly
+    when the forms are equal, else at random exact rational points.
+
+    The work is shared between calls, because every entry is compared with the expected value and
+    then with every wrong variant: each value's form, its symbols and its values at the points are
+    kept (up to ``KEPT`` values; each is kept with its polynomial, so an ``id`` is never reused).
+    A symbol's value at point k depends only on the symbol and k, so the points agree across calls
+    and the verdicts are reproducible.
+    """
+
+    KEPT = 4_096
+
+    def __init__(self):
+        self._forms: dict[int, tuple[Poly, Poly]] = {}
+        self._symbols: dict[int, tuple[Poly, set]] = {}
+        self._values: dict[int, tuple[Poly, list]] = {}
+        self._points: dict[tuple, Decimal] = {}
+
+    def __call__(self, given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> Comparison:
+        want = self._kept(self._forms, expected, from_lp)
+        if not given.inexact and given.value == want:
+            return RootComparison(True, expected, None)
+        symbols = self._kept(self._symbols, given.value, _symbols) | self._kept(self._symbols, want,
+                                                                                 _symbols)
+        points = POINTS if symbols else 1
+        for k in range(points):
+            got, exp = self._value(given.value, k), self._value(want, k)
+            if got is None or exp is None:
+                return RootComparison(False, expected, Sampling(k + 1, DIGITS, 1.0, given.inexact))
             if given.inexact:
-                agree = tolerance.close(float(got), float(exp))
+                agree = tolerance.close(float(got[0]), float(exp[0]))
             else:
-                agree = abs(got - exp) <= AGREE * max(got_size, exp_size, Decimal(1))
+                agree = abs(got[0] - exp[0]) <= AGREE * max(got[1], exp[1], Decimal(1))
             if not agree:
-                correct = False
-                break
-    bound = min(1.0, _degree_bound(given.value, want) / (1 << SAMPLE_BITS)) ** points if symbols else 0.0
-    return RootComparison(correct, expected, Sampling(points, DIGITS, bound, given.inexact))
+                return RootComparison(False, expected, Sampling(k + 1, DIGITS, 1.0, given.inexact))
+        bound = (min(1.0, _degree_bound(given.value, want) / (1 << SAMPLE_BITS)) ** points
+                 if symbols else 0.0)
+        return RootComparison(True, expected, Sampling(points, DIGITS, bound, given.inexact))
+
+    def _kept(self, cache: dict, poly: Poly, compute):
+        found = cache.get(id(poly))
+        if found is None:
+            if len(cache) >= self.KEPT:
+                cache.clear()
+            found = cache[id(poly)] = (poly, compute(poly))
+        return found[1]
+
+    def _value(self, poly: Poly, k: int) -> tuple[Decimal, Decimal] | None:
+        """The value at point k and the sum of the terms' sizes; None where it has no real value."""
+        values = self._kept(self._values, poly, lambda _: [])
+        while len(values) <= k:
+            point = len(values)
+            with localcontext() as context:
+                context.prec = DIGITS
+                try:
+                    values.append(_evaluate(poly, lambda s: self._point(s, point)))
+                except (InvalidOperation, ZeroDivisionError, RootError):
+                    values.append(None)
+        return values[k]
+
+    def _point(self, symbol: Symbol, k: int) -> Decimal:
+        key = (symbol._key, k)
+        if key not in self._points:
+            if len(self._points) >= self.KEPT:
+                self._points.clear()
+            numerator = random.Random(f"symconv:{symbol._key}:{k}").randint(1, 1 << SAMPLE_BITS)
+            self._points[key] = Decimal(numerator) / DENOMINATOR
+        return self._points[key]
 
 
 def _symbols(poly: Poly) -> set[Symbol]:
-    found = set()
-    for monomial in poly.terms:
-        for atom in monomial:
-            found |= {atom} if isinstance(atom, Symbol) else set(atom.free_symbols())
+    atoms = {atom for monomial in poly.terms for atom in monomial}  # a root once, not once per term
+    found = {atom for atom in atoms if isinstance(atom, Symbol)}
+    for atom in atoms - found:
+        found.update(atom.free_symbols())
     return found
 
 
-def _evaluate(poly: Poly, values: dict) -> tuple[Decimal, Decimal]:
-    """The value at ``values`` and the sum of the terms' sizes (for a relative threshold)."""
+def _evaluate(poly: Poly, value_of) -> tuple[Decimal, Decimal]:
+    """The value with ``value_of(symbol)`` and the sum of the terms' sizes (for a relative
+    threshold)."""
     total, size = Decimal(0), Decimal(0)
+    roots: dict[Radical, Decimal] = {}  # each root once, however many terms it is in
     for monomial, coefficient in poly.terms.items():
         coefficient = Fraction(coefficient)
         term = Decimal(coefficient.numerator) / Decimal(coefficient.denominator)
         for atom in monomial:
             if isinstance(atom, Symbol):
-                term *= values[atom]
+                term *= value_of(atom)
             elif isinstance(atom, Radical):
-                base = _evaluate(atom.base, values)[0]
-                if base <= 0 and atom.exponent.denominator > 1:
-                    raise RootError("no real root")
-                term *= base ** (Decimal(atom.exponent.numerator) / Decimal(atom.exponent.denominator))
+                if atom not in roots:
+                    base = _evaluate(atom.base, value_of)[0]
+                    if base <= 0 and atom.exponent.denominator > 1:
+                        raise RootError("no real root")
+                    roots[atom] = base ** (Decimal(atom.exponent.numerator)
+                                           / Decimal(atom.exponent.denominator))
+                term *= roots[atom]
             else:
                 raise RootError(f"cannot evaluate {atom!r}")
         total += term

@@ -23,7 +23,7 @@ from .layer_mistakes import per_axis
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
-from .roots import Sampling, compare_with_roots, has_roots
+from .roots import RootComparer, Sampling, has_roots
 
 INDEX_BASE = "index-base"
 # [C_11 = max(C_11, …)], 1[x > 0], \mathbb{1}[x>0]: bounded, so the scan stays linear
@@ -97,7 +97,7 @@ class AnswerKey:
         # where the forms agree, else at random exact rational points (see .roots).
         self.radicals = has_roots(expanded)
         if compare is None:
-            compare = compare_with_roots if self.radicals else compare_polys
+            compare = RootComparer() if self.radicals else compare_polys
         self.tolerance, self.limits, self.compare = tolerance, limits, compare
         # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
         # expanded; both forms are right.
