@@ -265,3 +265,13 @@ index_base = 1
     verdict = key.check(grid(backward(True)))
     assert (verdict.diagnosis.mistake.key, verdict.diagnosis.whole) == ("relu-derivative-at-zero", True)
     assert verdict.correct == 4
+
+
+def test_big_chains_are_diagnosed_in_the_reading_layer_only(monkeypatch):
+    from symconv.answers import diagnose
+
+    everything = {m.key for m in AnswerKey(CHAIN, "X").mistakes}
+    monkeypatch.setattr(diagnose, "MAX_DIAGNOSED_TERMS", CHAIN.term_count() - 1)
+    reading_layer = {m.key for m in AnswerKey(CHAIN, "X").mistakes}
+    assert "tie-last-maximum" in everything and "upstream-ones" in everything
+    assert reading_layer == {"kernel-not-rotated", "sign-flipped", "transposed"}

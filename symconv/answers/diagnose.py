@@ -26,7 +26,7 @@ from .compare import Comparison, Tolerance
 from .layer_mistakes import LAYER_MISTAKES, padded_input_gradient, per_axis, poly_array
 
 MAX_DIAGNOSED_ENTRIES = 4_096  # larger gradients get per-entry feedback only (object arrays are slow)
-MAX_DIAGNOSED_TERMS = 100_000  # chain-rule terms of the problem: each mistake is a pass over them
+MAX_DIAGNOSED_TERMS = 100_000  # chains: a mistake in a later layer is a pass over all their terms
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,18 @@ def _values(array) -> tuple[Poly, ...]:
 def mistakes_for(problem, gradient) -> list[Mistake]:
     """The wrong variants of ``gradient`` that differ from the right one (in either form)."""
     wrt = gradient.wrt
-    if wrt.size > MAX_DIAGNOSED_ENTRIES or problem.term_count() > MAX_DIAGNOSED_TERMS:
+    if wrt.size > MAX_DIAGNOSED_ENTRIES:
         return []
+    # a mistake in a later layer costs a pass over the chain's terms: only for small chains
+    small = len(problem.layers) == 1 or problem.term_count() <= MAX_DIAGNOSED_TERMS
     derivation = gradient.derivation
     right = _values(gradient.polys())
     expanded = tuple(gradient.expanded())
     forms = [right] if expanded == right else [right, expanded]
     candidates = []
     reader = next(i for i, layer in enumerate(problem.layers) if wrt in (layer.input, *layer.parameters))
-    for i, layer in enumerate(problem.layers[reader:], reader):
+    layers = problem.layers[reader:] if small else problem.layers[reader:reader + 1]
+    for i, layer in enumerate(layers, reader):
         target = wrt if i == reader else layer.input
         block = next(b for b in derivation.gradient(target.name).blocks if b.output is layer.output)
         upstream = problem.upstream_of(layer)
@@ -73,9 +76,10 @@ def mistakes_for(problem, gradient) -> list[Mistake]:
                     compute = (lambda compute=compute, target=target:
                                pull_back(derivation, wrt, {id(target): _values(compute())}))
                 candidates.append((key, description, compute))
-    ones = [Poly.lift(1)] * problem.upstream.size
-    candidates.append(("upstream-ones", "the upstream gradient was taken as all ones",
-                       lambda: pull_back(derivation, wrt, {id(problem.layers[-1].output): ones})))
+    if small:
+        ones = [Poly.lift(1)] * problem.upstream.size
+        candidates.append(("upstream-ones", "the upstream gradient was taken as all ones",
+                           lambda: pull_back(derivation, wrt, {id(problem.layers[-1].output): ones})))
     shape = wrt.shape
     for form in forms:
         candidates.append(("sign-flipped", "the sign is flipped", lambda form=form: [-v for v in form]))
