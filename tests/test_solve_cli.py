@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -233,13 +234,16 @@ def test_long_sums_and_lists_are_cut_short_and_say_how_long_they_are(capsys):
     assert max(len(line) for line in out.split("\n")) <= 100
 
 
-def test_layers_without_worked_sections_yet_are_named_not_skipped_silently(capsys):
-    code, out, _ = run(capsys, "solve", "examples/chain_conv_relu_maxpool.toml", "--format", "text")
+def test_a_chain_gets_a_worked_section_for_every_layer_from_the_loss_back(capsys):
+    code, out, _ = run(capsys, "solve", "examples/chain_conv_relu_maxpool.toml", "--format", "text",
+                       "--sections", "dw,dx")
     assert code == 0
-    flat = " ".join(out.split())
-    assert ("(Sections shapes, forward, dw, dx, db, closed-form are written for convolution layers so"
-            " far; the maxpool layer Y2 → Y3 is left out of them.") in flat
-    assert "Entries of ∂L/∂Y2" in out  # the chain rule covers every layer
+    headings = re.findall(r"^Gradient with respect to .*$", out, re.M)
+    assert headings == ["Gradient with respect to Y2 (layer 3: Y2 → Y3)",
+                        "Gradient with respect to Y1 (layer 2: Y1 → Y2)",
+                        "Gradient with respect to w (layer 1: X → Y1)",
+                        "Gradient with respect to X (layer 1: X → Y1)"]
+    assert max(len(line) for line in out.split("\n")) <= 100
 
 
 def test_importing_symconv_leaves_the_worked_solution_modules_unloaded():

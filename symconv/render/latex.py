@@ -15,9 +15,9 @@ import numpy as np
 from ..layers.base import IsMax, LpFactor
 from ..poly import Symbol, normalize, product_of
 from ..tensors import Tensor
-from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard,
-                       Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum, Truncated, as_grid,
-                       break_equation)
+from .document import (Call, Concat, Derivative, Display, Document, Equation, Formula, Gallery, Group,
+                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root, Sum,
+                       Truncated, as_grid, break_equation)
 from .latex_names import latex_entry_name
 from .printer import Printer
 from .text_document import TextDocumentPrinter
@@ -131,6 +131,21 @@ class LatexPrinter(Printer):
 
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {self.doprint(node.rest)}"
+
+    def _print_Call(self, node: Call) -> str:
+        return rf"\{node.name}({', '.join(self.doprint(a) for a in node.args)})"
+
+    def _print_Group(self, node: Group) -> str:
+        return rf"\left({self.doprint(node.inner)}\right)"
+
+    def _print_Root(self, node: Root) -> str:
+        """``\\sqrt{\\frac{Σ x^2}{N}}`` for p = 2, else ``\\left(\\frac{Σ x^p}{N}\\right)^{1/p}``."""
+        inner = self.doprint(node.power_sum)
+        if node.divisor > 1:
+            inner = rf"\frac{{{inner}}}{{{node.divisor}}}"
+        if node.p == 2:
+            return rf"\sqrt{{{inner}}}"
+        return rf"\left({inner}\right)^{{1/{node.p}}}"
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         return rf"{self.doprint(node.left)} \odot {self.doprint(node.right)}"
