@@ -215,6 +215,7 @@ class ChainRuleBlock:
     total: int
     result: np.ndarray
     unexpanded: bool = False  # too many terms to expand down to the given upstream gradient
+    expanded: np.ndarray | None = None  # in a chain: the result in terms of the given upstream
 
 
 @dataclass(frozen=True)
@@ -583,10 +584,11 @@ def chain_rule_section(context: Context) -> ChainRuleSection:
     for tensor in backward_order(context.problem):
         gradient = context.derivation.gradient(tensor.name)
         count = min(tensor.size, context.limits.equations)
-        expanded, unexpanded = [None] * count, False
+        expanded, unexpanded, whole = [None] * count, False, None
         if reads_intermediate(context.problem, gradient):
             try:
-                expanded = gradient.expanded()[:count]
+                whole = object_array(gradient.expanded(), tensor.shape)
+                expanded = list(whole.reshape(-1)[:count])
             except SizeLimitError:  # the layer-by-layer form is still written
                 unexpanded = True
         equations = []
@@ -597,7 +599,7 @@ def chain_rule_section(context: Context) -> ChainRuleSection:
             equations.append(ChainEquation(number, entry.wrt, tuple(terms), named_sum(terms),
                                            entry.value, expanded[flat]))
         blocks.append(ChainRuleBlock(tensor, tuple(equations), tensor.size,
-                                     context.result(tensor), unexpanded))
+                                     context.result(tensor), unexpanded, whole))
     return ChainRuleSection(context.problem.loss, tuple(blocks))
 
 

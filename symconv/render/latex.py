@@ -26,6 +26,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
 \setcounter{MaxMatrixCols}{40}
+\renewcommand{\arraystretch}{1.3}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6em}
@@ -58,6 +59,7 @@ def latex_words(text: str) -> str:
 def latex_math_text(text: str) -> str:
     """Our Unicode math notation in LaTeX; words such as ``rot180`` or ``size`` set upright."""
     text = re.sub(r"[a-z]{3,}\d*", lambda word: rf"\operatorname{{{word.group()}}}", text)
+    text = re.sub(r"\^\(([^()]*)\)", r"^{\1}", text)  # x^(p − 1): the whole exponent raised
     return "".join(MATH_CHARACTERS.get(char, char) for char in text)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from fractions import Fraction
 
+from ..layers.base import LpFactor
 from ..layers.conv import ConvLayer
 from ..layers.pool import AvgPoolLayer, LpPoolLayer, MaxPoolLayer
 from ..poly import Poly, Symbol, poly_sum, product_of
@@ -168,7 +169,10 @@ class Layout:
     def too_long(self, array: np.ndarray) -> bool:
         """Whether some entry is too long to sit in a matrix next to others."""
         shown = array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]  # what a matrix would show
-        return self.cell_widths(shown).max(initial=0) > self.width * 3 // 4
+        # LP's root is a stacked fraction under a power: too tall for a matrix cell when typeset
+        roots = any(isinstance(atom, LpFactor) for value in shown if isinstance(value, Poly)
+                    for monomial in value.terms for atom in monomial)
+        return roots or self.cell_widths(shown).max(initial=0) > self.width * 3 // 4
 
     def entry_list(self, label, array: np.ndarray, entry_label) -> list:
         values = array.reshape(-1)
@@ -596,8 +600,7 @@ class Layout:
             parts = [Derivative(loss, window.output), " goes to ", winner,
                      f" = {window.cells.reshape(-1)[window.winner]}"]
             if len(window.tied) > 1:
-                tied = [names[i] for i in window.tied]
-                parts += [" (a tie: "] + self.listing(tied[:-1])[:-1] + [" and ", tied[-1],
+                parts += [" (a tie: ", *self.joined([names[i] for i in window.tied]),
                           " hold the maximum; the first in row-major order takes the gradient)"]
             blocks.append(Paragraph(tuple(parts + ["."])))
         blocks += self.more(len(section.windows), section.total, "windows")
@@ -607,7 +610,7 @@ class Layout:
             wins[winner] = wins.get(winner, 0) + 1
         repeated = [name for name, count in wins.items() if count > 1]
         if repeated:
-            blocks.append(Paragraph((*self.listing(repeated)[:-1],
+            blocks.append(Paragraph((*self.joined(repeated),
                                      " win" + ("s" if len(repeated) == 1 else "") + " more than one"
                                      " window, so the upstream entries of all those windows add"
                                      " up in " + ("its" if len(repeated) == 1 else "their")
@@ -621,7 +624,8 @@ class Layout:
                   Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), "): ",
                              Formula(f"{y.name} = max({x.name}, 0)"), " entry by entry, and it passes"
                              " the gradient on where its input is positive, ",
-                             Formula(f"∂{y.name}/∂{x.name} = [{x.name} > 0]"), " (0 at x = 0, as in PyTorch).",))]
+                             Formula(f"∂{y.name}/∂{x.name} = [{x.name} > 0]"),
+                             " (0 where the input is exactly 0, as in PyTorch).",))]
         if section.output is not None:
             blocks.append(Paragraph(("The forward pass:",)))
             blocks += self.show_tensor(Formula(y.name), section.output, y)
@@ -674,6 +678,11 @@ class Layout:
             blocks.append(Paragraph(("For all the entries together:",)))
             blocks += self.show_tensor(Derivative(loss, tensor), block.result, tensor,
                                        self.gradient_of(tensor))
+            if block.expanded is not None and any(
+                    e != r for e, r in zip(block.expanded.flat, block.result.flat)):
+                blocks.append(Paragraph(("Expanded down to the given upstream gradient:",)))
+                blocks += self.show_tensor(Derivative(loss, tensor), block.expanded, tensor,
+                                           self.gradient_of(tensor))
         return blocks
 
     # -- closed form ----------------------------------------------------------------------------------
@@ -779,6 +788,16 @@ class Layout:
             Derivative(loss, entry), 0)
         blocks.append(Paragraph(("So its gradient is:",)))
         return blocks + [Display((self.equation(sides),))]
+
+    @staticmethod
+    def joined(items: list) -> list:
+        """``a``, ``a and b``, ``a, b and c`` (names and math, for a sentence)."""
+        parts = []
+        for number, item in enumerate(items):
+            if number:
+                parts.append(" and " if number == len(items) - 1 else ", ")
+            parts.append(item)
+        return parts
 
     @staticmethod
     def listing(items: list) -> list:
