@@ -135,7 +135,7 @@ class AxisSize:
 
 @dataclass(frozen=True)
 class ShapesSection:
-    layer: ConvLayer
+    layer: ConvLayer | PoolLayer
     upstream: Tensor
     axes: tuple[AxisSize, ...]
 
@@ -445,13 +445,6 @@ class PoolGradientSection:
 
 
 @dataclass(frozen=True)
-class PoolShapesSection:
-    layer: PoolLayer
-    upstream: Tensor
-    axes: tuple[AxisSize, ...]
-
-
-@dataclass(frozen=True)
 class ReluSection:
     """ReLU's forward values and mask ``[x > 0]`` (0/1 with numbers, indicators with symbols), and
     ∂L/∂X = ∂L/∂Y ⊙ mask."""
@@ -485,9 +478,8 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int) -> tuple[PoolWi
     return tuple(windows)
 
 
-def pool_shapes(layer: PoolLayer, context: "Context") -> PoolShapesSection:
-    return PoolShapesSection(layer, context.problem.upstream_of(layer),
-                             axis_sizes(layer.geometry.conv))
+def pool_shapes(layer: PoolLayer, context: "Context") -> ShapesSection:
+    return ShapesSection(layer, context.problem.upstream_of(layer), axis_sizes(layer.geometry.conv))
 
 
 def pool_forward(layer: PoolLayer, context: "Context") -> PoolForwardSection:

@@ -20,7 +20,7 @@ from ..layers.pool import AvgPoolLayer, LpPoolLayer, MaxPoolLayer
 from ..poly import Poly, Symbol, poly_sum, product_of
 from ..solution import (AxisSize, BiasGradientSection, ChainRuleSection, ChecksSection,
                         ClosedFormSection, ConnectSection, ForwardSection, InputGradientSection,
-                        PoolForwardSection, PoolGradientSection, PoolShapesSection, PoolWindow,
+                        PoolForwardSection, PoolGradientSection, PoolWindow,
                         ReceptiveField, ReluSection, ShapesSection, Solution, WeightGradientSection,
                         entry_array, leading_axes, named_array)
 from ..tensors import Tensor
@@ -288,17 +288,26 @@ class Layout:
         blocks = [Heading("Shapes" + self.layer_suffix(layer))]
         rows = [self.size_formula(axis) for axis in section.axes]
         dilated = any(a.dilation > 1 for a in section.axes)
-        blocks.append(Paragraph(("The output size along each axis (I input, K kernel, P padding,"
-                                 " S stride" + (", D dilation" if dilated else "") + "):",)))
-        blocks.append(Display(tuple(rows)))
-        loss, x, w, y = self.loss, layer.input, layer.weight, layer.output
+        if isinstance(layer, ConvLayer):
+            words = ("The output size along each axis (I input, K kernel, P padding, S stride"
+                     + (", D dilation" if dilated else "") + "):")
+        else:
+            words = ("The windows slide like a convolution's kernel, so the output size along each"
+                     " axis has the same formula (I input, K window, P padding, S stride):")
+        blocks += [Paragraph((words,)), Display(tuple(rows))]
+        loss, x, y = self.loss, layer.input, layer.output
         questions = [
             (("What is the shape of the output ", Formula(y.name), "?"), y.shape, self.axes_words(y)),
             (("What is the shape of the upstream gradient ", Derivative(loss, y),
               " passed back to this layer?"), section.upstream.shape, f", the same as {y.name}"),
-            (("What is the shape of ", Derivative(loss, w), "?"), w.shape, f", the same as {w.name}"),
-            (("What is the shape of ", Derivative(loss, x), "?"), x.shape, f", the same as {x.name}"),
         ]
+        if isinstance(layer, ConvLayer):
+            w = layer.weight
+            questions.append((("What is the shape of ", Derivative(loss, w), "?"), w.shape,
+                              f", the same as {w.name}"))
+        questions.append((("What is the shape of ", Derivative(loss, x), "?"), x.shape,
+                          f", the same as {x.name}"
+                          + ("" if isinstance(layer, ConvLayer) else " (pooling has no weights)")))
         for number, (question, shape, remark) in enumerate(questions, start=1):
             blocks.append(Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}.")))
         for axis in section.axes:
@@ -446,27 +455,6 @@ class Layout:
         return blocks + [Display(tuple(rows))]
 
     # -- pooling and ReLU ------------------------------------------------------------------------------
-    def _layout_PoolShapesSection(self, section: PoolShapesSection) -> list:
-        layer = section.layer
-        x, y = layer.input, layer.output
-        blocks = [Heading("Shapes" + self.layer_suffix(layer)),
-                  Paragraph(("The windows slide like a convolution's kernel, so the output size"
-                             " along each axis has the same formula (I input, K window, P padding,"
-                             " S stride):",)),
-                  Display(tuple(self.size_formula(axis) for axis in section.axes))]
-        questions = [
-            (("What is the shape of the output ", Formula(y.name), "?"), y.shape, self.axes_words(y)),
-            (("What is the shape of the upstream gradient ", Derivative(self.loss, y),
-              " passed back to this layer?"), section.upstream.shape, f", the same as {y.name}"),
-            (("What is the shape of ", Derivative(self.loss, x), "?"), x.shape,
-             f", the same as {x.name} (pooling has no weights)"),
-        ]
-        for number, (question, shape, remark) in enumerate(questions, start=1):
-            blocks.append(Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}.")))
-        for axis in section.axes:
-            blocks += self.floor_note(axis, x)
-        return blocks
-
     def window_matrix(self, window: PoolWindow) -> Matrix:
         """A window's entries (``pad`` on padding), the max-pooling winner marked."""
         cells = np.vectorize(lambda c: Formula("pad") if c is None else c, otypes=[object])(window.cells)
