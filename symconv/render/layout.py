@@ -466,7 +466,8 @@ class Layout:
         if isinstance(layer, MaxPoolLayer):
             return Call("max", inside)
         if isinstance(layer, AvgPoolLayer):
-            return Product((Fraction(1, int(layer.counts()[window.output.flat])), Group(Sum(inside))))
+            count = int(layer.counts()[window.output.flat])
+            return Product((Fraction(1, count), Group(Sum(inside)))) if count > 1 else inside[0]
         return Root(poly_sum(product_of([entry] * layer.p) for entry in inside), layer.divisor, layer.p)
 
     def _layout_PoolForwardSection(self, section: PoolForwardSection) -> list:
