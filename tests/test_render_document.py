@@ -167,5 +167,7 @@ def test_pooling_and_relu_math_in_every_format():
     cubes = Poly({(Symbol(X, 0),) * 3: 1, (Symbol(X, 1),) * 3: 1})
     assert latex(Root(cubes, 1, 3)) == r"\left(X_{00}^3 + X_{01}^3\right)^{1/3}"
     assert text(Root(cubes, 1, 3)) == "(X_00^3 + X_01^3)^(1/3)"
+    assert latex(Root(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2, 1)) == r"\frac{X_{00} + X_{01}}{2}"
+    assert text(Root(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2, 1)) == "(X_00 + X_01)/2"
     # exponents of our own formulas are raised whole in LaTeX
     assert latex(Formula("Y = (Σ X^p / N)^(1/p)")) == r"Y = (\sum  X^p / N)^{1/p}"

@@ -253,3 +253,19 @@ def test_importing_symconv_leaves_the_worked_solution_modules_unloaded():
             "assert not [m for m in sys.modules if m.startswith(('symconv.solution', 'symconv.render.l'))]; "
             "assert symconv.build_solution.__module__ == 'symconv.solution'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_pooling_with_channels_padding_and_long_windows_stays_within_100_columns(capsys, tmp_path):
+    # 2 channels, ReLU, 3×3 average pooling with padding (windows of 4, 6 and 9 entries), then LP
+    # pooling with p = 1 (the mean, no root): sums too long for one line break at their +
+    problem = tmp_path / "mix.toml"
+    problem.write_text('[input]\nshape = [2, 4, 4]\n[[layers]]\ntype = "relu"\n[[layers]]\n'
+                       'type = "avgpool"\nkernel_size = 3\nstride = 1\npadding = 1\n[[layers]]\n'
+                       'type = "lppool"\nkernel_size = 2\np = 1\nnormalize = "mean"\n')
+    for output_format in ("text", "markdown", "latex"):
+        code, out, err = run(capsys, "solve", str(problem), "--format", output_format)
+        assert code == 0, err
+    code, out, _ = run(capsys, "solve", str(problem), "--format", "text")
+    assert max(len(line) for line in out.split("\n")) <= 100
+    assert "  Y2_{0,0,0} = 1/9·(Y1_{0,0,0} + Y1_{0,0,1} + Y1_{0,1,0} + Y1_{0,1,1})" in out
+    assert "  Y3_{0,0,0} = (Y2_{0,0,0} + Y2_{0,0,1} + Y2_{0,1,0} + Y2_{0,1,1})/4" in out

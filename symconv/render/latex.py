@@ -154,6 +154,8 @@ class LatexPrinter(Printer):
         inner = self.doprint(node.power_sum)
         if node.divisor > 1:
             inner = rf"\frac{{{inner}}}{{{node.divisor}}}"
+        if node.p == 1:  # no root to take
+            return inner
         if node.p == 2:
             return rf"\sqrt{{{inner}}}"
         return rf"\left({inner}\right)^{{1/{node.p}}}"

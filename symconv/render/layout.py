@@ -467,7 +467,12 @@ class Layout:
             return Call("max", inside)
         if isinstance(layer, AvgPoolLayer):
             count = int(layer.counts()[window.output.flat])
-            return Product((Fraction(1, count), Group(Sum(inside)))) if count > 1 else inside[0]
+            if count == 1:
+                return inside[0]
+            grouped = Product((Fraction(1, count), Group(Sum(inside))))
+            if self.text.measure(grouped) <= self.width - 20:
+                return grouped
+            return poly_sum(inside) * Fraction(1, count)  # too long for a line: breaks at its +
         return Root(poly_sum(product_of([entry] * layer.p) for entry in inside), layer.divisor, layer.p)
 
     def _layout_PoolForwardSection(self, section: PoolForwardSection) -> list:
@@ -556,7 +561,7 @@ class Layout:
         blocks.append(Display(tuple(rows)))
         if isinstance(layer, MaxPoolLayer):
             blocks += self.routing(section)
-        if section.share is not None:
+        if section.share is not None and not leading_axes(x, self.dims):  # one matrix
             n = int(layer.counts()[0])
             tiles = (tuple(g.stride) == tuple(g.kernel) and max(g.padding) == 0)
             if tiles:

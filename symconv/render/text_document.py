@@ -83,7 +83,7 @@ class TextDocumentPrinter(TextPrinter):
         inner = self.doprint(node.power_sum)
         if node.divisor > 1:
             inner = f"({inner})/{node.divisor}"
-        return f"({inner})^(1/{node.p})"
+        return inner if node.p == 1 else f"({inner})^(1/{node.p})"  # p = 1: no root to take
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         return hcat([self.doprint(node.left), " ⊙ ", self.doprint(node.right)])
