@@ -88,9 +88,11 @@ class Problem:
             return self.upstream
         key = id(layer.output)
         if key not in self._derivative_tensors:
+            # A rank of its own, so ∂L/∂Y1_00 and Y1_00 are different symbols; negative because
+            # upstream factors come first in printed products.
             out = layer.output
             self._derivative_tensors[key] = Tensor(out.name, out.shape, "upstream", "indexed",
-                                                   out.index_base, derivative_of=self.loss, rank=out.rank)
+                                                   out.index_base, derivative_of=self.loss, rank=-out.rank)
         return self._derivative_tensors[key]
 
     def term_count(self) -> int:

@@ -22,13 +22,17 @@ from . import closed_form
 from .checks import CheckReport, check
 from .derivation import Derivation, Gradient, derive
 from .errors import SizeLimitError, SymconvError
-from .layers.base import EntryOf
-from .layers.conv import ConvLayer
+from .layers.activation import ReluLayer
+from .layers.base import (EntryOf, InWindow, IsMax, IsPositive, LpFactor, LpRoot, Positive,
+                          WindowMax, first_maximum, is_positive)
+from .layers.conv import ConvGeometry, ConvLayer
+from .layers.pool import AvgPoolLayer, LpPoolLayer, MaxPoolLayer, PoolLayer
 from .poly import Number, Poly, Symbol, poly_sum, product_of
 from .problem import Problem
 from .tensors import Tensor
 
 SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "connect", "checks")
+BACKWARD_SECTIONS = ("dw", "dx", "db")  # written per layer, from the last layer back
 MAX_SOLUTION_TERMS = 200_000
 
 
@@ -75,17 +79,35 @@ class NamedTerm(NamedTuple):
     local: Number | Symbol
 
 
+def named_local(local, position: int):
+    """The local derivative of one term with its entries named, even where they have values:
+    ``X_{11}`` for a convolution, ``[Y1_{00} > 0]`` for ReLU, ``[C_{12} = max(C_{11}, …)]`` for
+    max pooling, LP's root over the window's symbols; a number (1, 1/N) stays a number."""
+    if isinstance(local, Positive):
+        return IsPositive(Symbol(local.tensor, int(local.index[position])))
+    if isinstance(local, EntryOf):
+        return Symbol(local.tensor, int(local.index[position]))
+    if isinstance(local, InWindow):
+        window = local.windows[int(local.rows[position])]
+        offset = int(local.offset[position])
+        names = tuple(Symbol(local.tensor, int(i)) for i in window if i >= 0)
+        at = int((window[:offset] >= 0).sum())
+        if isinstance(local, WindowMax):
+            return IsMax(names, at)
+        if isinstance(local, LpRoot) and local.p > 1:
+            return LpFactor(names, at, local.p, local.divisor)
+    [factor] = local.factors(position, position + 1)  # a number (1, 1/N)
+    return factor
+
+
 def named_terms(gradient: Gradient, flat: int) -> list[NamedTerm]:
     terms = []
     for block in gradient.blocks:
         start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
         for position in range(start, stop):
             output = int(block.outputs[position])
-            if isinstance(block.local, EntryOf):
-                local = Symbol(block.local.tensor, int(block.local.index[position]))
-            else:  # a number, or an atom such as [x = max(window)]
-                [local] = block.local.factors(position, position + 1)
-            terms.append(NamedTerm(Symbol(block.output, output), block.upstream.entry(output), local))
+            terms.append(NamedTerm(Symbol(block.output, output), block.upstream.entry(output),
+                                   named_local(block.local, position)))
     return terms
 
 
@@ -113,7 +135,7 @@ class AxisSize:
 
 @dataclass(frozen=True)
 class ShapesSection:
-    layer: ConvLayer
+    layer: ConvLayer | PoolLayer
     upstream: Tensor
     axes: tuple[AxisSize, ...]
 
@@ -183,6 +205,7 @@ class ChainEquation:
     terms: tuple[NamedTerm, ...]
     named: Poly  # the sum with local factors named
     value: Poly  # the sum with values substituted (equal to ``named`` when nothing has values)
+    expanded: Poly | None = None  # in a chain: the value in terms of the given upstream gradient
 
 
 @dataclass(frozen=True)
@@ -191,6 +214,8 @@ class ChainRuleBlock:
     equations: tuple[ChainEquation, ...]
     total: int
     result: np.ndarray
+    unexpanded: bool = False  # too many terms to expand down to the given upstream gradient
+    expanded: np.ndarray | None = None  # in a chain: the result in terms of the given upstream
 
 
 @dataclass(frozen=True)
@@ -240,14 +265,6 @@ class ConnectSection:
 
 
 @dataclass(frozen=True)
-class NotCovered:
-    """Sections asked for a layer type that has no builders yet (the document says so)."""
-
-    layer: object
-    sections: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ChecksSection:
     loss: str
     report: CheckReport
@@ -263,8 +280,7 @@ class Solution:
 # -- builders for convolution layers --------------------------------------------------------------
 
 
-def conv_shapes(layer: ConvLayer, context: "Context") -> ShapesSection:
-    g = layer.geometry
+def axis_sizes(g: ConvGeometry) -> tuple[AxisSize, ...]:
     axes_names = "HW" if g.dims == 2 else "L"
     axes = []
     for axis, h, k, s, p, d, o, unused in zip(axes_names, g.input_size, g.kernel, g.stride,
@@ -272,7 +288,11 @@ def conv_shapes(layer: ConvLayer, context: "Context") -> ShapesSection:
                                               g.unused_positions()):
         remainder = (h + 2 * p - d * (k - 1) - 1) % s
         axes.append(AxisSize(axis, h, k, s, p, d, o, remainder, unused))
-    return ShapesSection(layer, context.problem.upstream_of(layer), tuple(axes))
+    return tuple(axes)
+
+
+def conv_shapes(layer: ConvLayer, context: "Context") -> ShapesSection:
+    return ShapesSection(layer, context.problem.upstream_of(layer), axis_sizes(layer.geometry))
 
 
 def receptive_fields(layer: ConvLayer, upstream: Tensor, count: int) -> tuple[ReceptiveField, ...]:
@@ -373,6 +393,132 @@ def conv_closed_form(layer: ConvLayer, context: "Context") -> ClosedFormSection:
                              closed_form.grad_weight(x, dy, g).reshape(layer.weight.shape), bias)
 
 
+# -- builders for pooling and ReLU ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoolWindow:
+    """One output's window: ``cells`` in row-major window order (the entries, numbers where given,
+    None on padding) and ``names`` the same cells as symbols; for max pooling with numbers,
+    ``winner`` is the cell of the first maximum and ``tied`` every cell that equals it."""
+
+    output: Symbol
+    cells: np.ndarray  # kernel-shaped object array
+    names: np.ndarray  # kernel-shaped object array of Symbols (None on padding)
+    upstream: Number | Symbol
+    value: Number | None  # the output's value when the input has numbers (not for LP's roots)
+    winner: int | None = None
+    tied: tuple[int, ...] = ()
+
+    def inside(self) -> tuple[Symbol, ...]:
+        """The window's entries that lie in the input (padding left out), as symbols."""
+        return tuple(n for n in self.names.flat if n is not None)
+
+
+@dataclass(frozen=True)
+class LocalDerivative:
+    """∂output/∂entry for one window entry, named (an indicator, 1/N, LP's root), and its value."""
+
+    output: Symbol
+    entry: Symbol
+    named: object
+    value: object
+
+
+@dataclass(frozen=True)
+class PoolForwardSection:
+    layer: PoolLayer
+    windows: tuple[PoolWindow, ...]
+    total: int
+    output: np.ndarray | None  # the output's values when they are numbers
+
+
+@dataclass(frozen=True)
+class PoolGradientSection:
+    layer: PoolLayer
+    upstream: Tensor
+    windows: tuple[PoolWindow, ...]
+    total: int
+    locals: tuple[LocalDerivative, ...]  # those of the first window
+    result: np.ndarray  # ∂L/∂X in the input's shape (from the derivation)
+    share: np.ndarray | None = None  # average pooling with one N: N·∂L/∂X (the notes' matrix)
+
+
+@dataclass(frozen=True)
+class ReluSection:
+    """ReLU's forward values and mask ``[x > 0]`` (0/1 with numbers, indicators with symbols), and
+    ∂L/∂X = ∂L/∂Y ⊙ mask."""
+
+    layer: ReluLayer
+    upstream: Tensor
+    output: np.ndarray | None
+    mask: np.ndarray
+    result: np.ndarray
+
+
+def pool_windows(layer: PoolLayer, upstream: Tensor, count: int) -> tuple[PoolWindow, ...]:
+    """The first ``count`` outputs' windows, in row-major output order."""
+    x = layer.input
+    kernel = layer.geometry.kernel
+    windows = []
+    for o, positions in enumerate(layer.window_matrix()[:count].tolist()):
+        cells = [x.entry(i) if i >= 0 else None for i in positions]
+        names = [Symbol(x, i) if i >= 0 else None for i in positions]
+        inside = [c for c in cells if c is not None]
+        numeric = not any(isinstance(c, Symbol) for c in inside)
+        output = layer.output.entry(o)
+        value = output if not isinstance(output, Symbol) else None
+        winner, tied = None, ()
+        if isinstance(layer, MaxPoolLayer) and numeric:
+            valid = [i for i, c in enumerate(cells) if c is not None]
+            winner = valid[first_maximum(inside)]
+            tied = tuple(i for i in valid if cells[i] == cells[winner])
+        windows.append(PoolWindow(Symbol(layer.output, o), object_array(cells, kernel),
+                                  object_array(names, kernel), upstream.entry(o), value, winner, tied))
+    return tuple(windows)
+
+
+def pool_shapes(layer: PoolLayer, context: "Context") -> ShapesSection:
+    return ShapesSection(layer, context.problem.upstream_of(layer), axis_sizes(layer.geometry.conv))
+
+
+def pool_forward(layer: PoolLayer, context: "Context") -> PoolForwardSection:
+    upstream = context.problem.upstream_of(layer)
+    output = entry_array(layer.output) if layer.output.is_numeric else None
+    return PoolForwardSection(layer, pool_windows(layer, upstream, context.limits.fields),
+                              layer.output.size, output)
+
+
+def pool_input_gradient(layer: PoolLayer, context: "Context") -> PoolGradientSection:
+    upstream = context.problem.upstream_of(layer)
+    windows = pool_windows(layer, upstream, context.limits.fields)
+    gradient = context.derivation.gradient(layer.input.name)
+    block = next(b for b in gradient.blocks if b.output is layer.output)
+    first = windows[0].inside()
+    locals_ = []
+    for entry in first:
+        start, stop = int(block.offsets[entry.flat]), int(block.offsets[entry.flat + 1])
+        position = start + block.outputs[start:stop].tolist().index(0)
+        [value] = block.local.factors(position, position + 1)
+        locals_.append(LocalDerivative(windows[0].output, entry,
+                                       named_local(block.local, position), value))
+    result = context.result(layer.input)
+    share = None
+    if isinstance(layer, AvgPoolLayer) and len(set(layer.counts().tolist())) == 1:
+        n = int(layer.counts()[0])
+        share = np.vectorize(lambda p: p * n, otypes=[object])(result)
+    return PoolGradientSection(layer, upstream, windows, layer.output.size, tuple(locals_),
+                               result, share)
+
+
+def relu_section(layer: ReluLayer, context: "Context") -> ReluSection:
+    x = layer.input
+    mask = object_array([is_positive(e) for e in x.entries()], x.shape)
+    output = entry_array(layer.output) if layer.output.is_numeric else None
+    return ReluSection(layer, context.problem.upstream_of(layer), output, mask,
+                       context.result(x))
+
+
 @dataclass(frozen=True)
 class Context:
     problem: Problem
@@ -391,29 +537,61 @@ class Context:
 
 LayerBuilder = Callable[[object, Context], object]
 
-#: Section builders per layer type; a section a layer type has no builder for is left out.
+#: Section builders per layer type (every layer type of problem.LAYER_BUILDERS has its entry); a
+#: section a layer type has no builder for is left out (ReLU has no shapes or forward section).
 LAYER_SECTIONS: dict[type, dict[str, LayerBuilder]] = {
     ConvLayer: {"shapes": conv_shapes, "forward": conv_forward, "dw": conv_weight_gradient,
                 "dx": conv_input_gradient, "db": conv_bias_gradient, "closed-form": conv_closed_form},
+    **{pool: {"shapes": pool_shapes, "forward": pool_forward, "dx": pool_input_gradient}
+       for pool in (MaxPoolLayer, AvgPoolLayer, LpPoolLayer)},
+    ReluLayer: {"dx": relu_section},
 }
+
+
+def layer_section(layer, name: str, context: Context):
+    builder = LAYER_SECTIONS[type(layer)].get(name)
+    return builder(layer, context) if builder is not None else None
 
 
 # -- whole-problem sections --------------------------------------------------------------------------
 
 
+def backward_order(problem: Problem) -> list[Tensor]:
+    """The tensors with a gradient in the order the chain rule reaches them: layer by layer from
+    the loss back (∂L/∂Y2 before ∂L/∂Y1 before ∂L/∂X), a layer's input before its parameters."""
+    order: list[Tensor] = []
+    for layer in reversed(problem.layers):
+        order += [t for t in (layer.input, *layer.parameters) if t not in order]
+    return order
+
+
+def reads_intermediate(problem: Problem, gradient: Gradient) -> bool:
+    """Whether some term's upstream factor is the gradient of a later layer's output."""
+    last = problem.layers[-1].output
+    return any(block.output is not last for block in gradient.blocks)
+
+
 def chain_rule_section(context: Context) -> ChainRuleSection:
     blocks, number = [], 0
-    for tensor in context.problem.differentiable():
+    for tensor in backward_order(context.problem):
         gradient = context.derivation.gradient(tensor.name)
+        count = min(tensor.size, context.limits.equations)
+        expanded, unexpanded, whole = [None] * count, False, None
+        if reads_intermediate(context.problem, gradient):
+            try:
+                whole = object_array(gradient.expanded(), tensor.shape)
+                expanded = list(whole.reshape(-1)[:count])
+            except SizeLimitError:  # the layer-by-layer form is still written
+                unexpanded = True
         equations = []
-        for flat in range(min(tensor.size, context.limits.equations)):
+        for flat in range(count):
             entry = gradient.entry(flat)
             terms = named_terms(gradient, flat)
             number += 1
             equations.append(ChainEquation(number, entry.wrt, tuple(terms), named_sum(terms),
-                                           entry.value))
+                                           entry.value, expanded[flat]))
         blocks.append(ChainRuleBlock(tensor, tuple(equations), tensor.size,
-                                     context.result(tensor)))
+                                     context.result(tensor), unexpanded, whole))
     return ChainRuleSection(context.problem.loss, tuple(blocks))
 
 
@@ -464,11 +642,17 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
                              " single entries, or raise the limit with --max-terms")
     derivation = derivation or derive(problem, max_terms=max(max_terms, count))
     context = Context(problem, derivation, limits)
-    built, skipped = [], {}
+    built = []
+    wanted = [n for n in BACKWARD_SECTIONS if n in sections]
     for name in SECTION_NAMES:
-        if name not in sections:
+        if name not in sections or (name in BACKWARD_SECTIONS and name != wanted[0]):
             continue
-        if name == "chain":
+        if name in BACKWARD_SECTIONS:
+            # The gradient sections go from the loss back, layer by layer (max pooling, then ReLU,
+            # then the convolution's ∂L/∂W, ∂L/∂X, ∂L/∂b), the order the chain rule takes them.
+            built += [section for layer in reversed(problem.layers) for backward in wanted
+                      if (section := layer_section(layer, backward, context)) is not None]
+        elif name == "chain":
             built.append(chain_rule_section(context))
         elif name == "connect":
             for entry in connect or default_connect_entries(problem, derivation):
@@ -476,13 +660,6 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
         elif name == "checks":
             built.append(ChecksSection(problem.loss, check(problem, seed=seed, derivation=derivation)))
         else:
-            for layer in problem.layers:
-                builders = LAYER_SECTIONS.get(type(layer))
-                if builders is None:
-                    skipped.setdefault(layer, []).append(name)
-                    continue
-                section = builders[name](layer, context) if name in builders else None
-                if section is not None:
-                    built.append(section)
-    notes = [NotCovered(layer, tuple(names)) for layer, names in skipped.items()]
-    return Solution(problem, tuple(notes + built), limits)
+            built += [section for layer in problem.layers
+                      if (section := layer_section(layer, name, context)) is not None]
+    return Solution(problem, tuple(built), limits)

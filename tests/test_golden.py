@@ -20,12 +20,19 @@ from symconv import derive, load_problem
 from symconv.checks import forward_values
 from symconv.poly import Poly, Symbol, poly_sum, product_of
 from symconv.render.latex_names import latex_entry_name
+from symconv.layers.conv import ConvLayer
 from symconv.render.text import TextPrinter
+from symconv.solution import reads_intermediate
 
 from tests.golden.regenerate import EXTENSIONS, examples, golden_path, render
 
 EXAMPLES = examples()
 BRACKETS = "⎡⎢⎣[⎤⎥⎦]"
+
+
+def has_matrix(text: str) -> bool:
+    """A matrix (``⎡ … ⎤`` or one row ``[ 1  2 ]``), not an indicator such as ``[C_11 > 0]``."""
+    return bool(re.search(r"[⎡⎢⎣]|\[ ", text))
 
 
 @pytest.mark.parametrize("output_format", list(EXTENSIONS))
@@ -46,7 +53,7 @@ class Names:
     def __init__(self, problem):
         self.problem = problem
         printer = TextPrinter(problem.loss)
-        tensors = problem.tensors() + [problem.upstream]
+        tensors = problem.tensors() + [problem.upstream_of(layer) for layer in problem.layers]
         self.text = {}
         self.latex = {}
         for tensor in tensors:
@@ -59,6 +66,10 @@ class Names:
     def value(self, symbol: Symbol):
         """A symbol's given value, or the symbol itself."""
         return symbol.tensor.values.flat[symbol.flat] if symbol.tensor.is_numeric else symbol
+
+
+def as_grid_2d(array: np.ndarray) -> np.ndarray:
+    return array.reshape(1, -1) if array.ndim == 1 else array.reshape(-1, array.shape[-1])
 
 
 def parse_number(token: str):
@@ -106,6 +117,145 @@ def random_values(problem, seed=1) -> dict:
     return forward_values(problem, values)
 
 
+def with_gradients(problem, derivation, values: dict) -> dict:
+    """``values`` plus every intermediate gradient ∂L/∂Y1, ∂L/∂Y2, … (the upstream factors of the
+    layer-by-layer chain rule), numerically."""
+    values = dict(values)
+    for layer in problem.layers[:-1]:
+        tensor = problem.upstream_of(layer)
+        values[tensor] = np.asarray(derivation.upstream_numeric(tensor, values.__getitem__), dtype=float)
+    return values
+
+
+def split_top(text: str, separator: str = " = ") -> list[str]:
+    """``text`` split at ``separator`` outside brackets (an indicator [x = max(…)] holds one)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        if text[i] in "([":
+            depth += 1
+        elif text[i] in ")]":
+            depth -= 1
+        elif depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i])
+            start = i = i + len(separator)
+            continue
+        i += 1
+    return parts + [text[start:]]
+
+
+class TextMath:
+    """The documents' math, evaluated at given values by a parser of our own (independent of the
+    printers): numbers, entry names, + - · / ^, parentheses, implicit products (LaTeX's spaces),
+    max(…), the indicators [x = max(…)] (1 for the first maximum) and [x > 0]."""
+
+    def __init__(self, names: Names, values: dict):
+        self.names, self.values = names, values
+        spelled = sorted(names.text, key=len, reverse=True)
+        self.token = re.compile(r"\s*(max|" + "|".join(map(re.escape, spelled))
+                                + r"|\d+(?:\.\d+)?|[-+·/^()\[\],=>])")
+
+    def value(self, text: str) -> float:
+        self.tokens, at = [], 0
+        text = text.strip()
+        while at < len(text):
+            match = self.token.match(text, at)
+            assert match, f"cannot read {text[at:]!r} in {text!r}"
+            self.tokens.append(match.group(1))
+            at = match.end()
+        self.at = 0
+        result = self.sum()
+        assert self.at == len(self.tokens), f"left over in {text!r}: {self.tokens[self.at:]}"
+        return result
+
+    def peek(self):
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self, expected=None):
+        token = self.tokens[self.at]
+        assert expected is None or token == expected, (token, expected, self.tokens)
+        self.at += 1
+        return token
+
+    def sum(self) -> float:
+        total = self.product()
+        while self.peek() in ("+", "-"):
+            total = total + self.product() if self.take() == "+" else total - self.product()
+        return total
+
+    def product(self) -> float:
+        total = self.unary()
+        while self.peek() is not None and self.peek() not in ("+", "-", ")", "]", ",", "=", ">"):
+            if self.peek() in ("·", "/"):
+                total = total * self.unary() if self.take() == "·" else total / self.unary()
+            else:  # side by side (LaTeX)
+                total = total * self.unary()
+        return total
+
+    def unary(self) -> float:
+        if self.peek() == "-":
+            self.take()
+            return -self.unary()
+        base = self.atom()
+        if self.peek() == "^":
+            self.take()
+            return base ** self.unary() if self.peek() == "-" else base ** self.atom()
+        return base
+
+    def entry(self, token: str):
+        symbol = self.names.text[token]
+        return symbol, float(self.values[symbol.tensor].reshape(-1)[symbol.flat])
+
+    def arguments(self) -> list:
+        self.take("max")
+        self.take("(")
+        found = [self.entry(self.take())]
+        while self.peek() == ",":
+            self.take()
+            found.append(self.entry(self.take()))
+        self.take(")")
+        return found
+
+    def atom(self) -> float:
+        token = self.take()
+        if token == "(":
+            inner = self.sum()
+            self.take(")")
+            return inner
+        if token == "max":
+            self.at -= 1
+            return max(v for _, v in self.arguments())
+        if token == "[":
+            symbol, value = self.entry(self.take())
+            if self.take() == ">":
+                self.take("0")
+                self.take("]")
+                return float(value > 0)
+            window = self.arguments()
+            self.take("]")
+            values = [v for _, v in window]
+            return float([s for s, _ in window].index(symbol) == values.index(max(values)))
+        if re.fullmatch(r"\d+(?:\.\d+)?", token):
+            return float(token)
+        return self.entry(token)[1]
+
+
+def latex_as_text(latex: str, names: Names) -> str:
+    """Our LaTeX math spelled in the text documents' notation, for :class:`TextMath`."""
+    text_of = {spelling: TextPrinter(names.problem.loss).doprint(symbol)
+               for spelling, symbol in names.latex.items()}
+    for spelling in sorted(text_of, key=len, reverse=True):
+        latex = latex.replace(spelling, text_of[spelling])
+    latex = latex.replace(r"\left(", "(").replace(r"\right)", ")").replace(r"\max", "max")
+    latex = latex.replace(r"\cdot", "·")
+    previous = None
+    while previous != latex:
+        previous = latex
+        latex = re.sub(r"\^\{([^{}]*)\}", r"^(\1)", latex)
+        latex = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", latex)
+        latex = re.sub(r"\\sqrt\{([^{}]*)\}", r"((\1)^(1/2))", latex)
+    return latex
+
+
 def text_blocks(text: str) -> list[list[str]]:
     blocks, current = [], []
     for line in text.split("\n"):
@@ -131,11 +281,11 @@ ORDINAL = r"(First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|\d+th) r
 ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth"]
 
 
-def masked_input_gradient(problem, values: dict, count: int) -> np.ndarray:
-    """∂L/∂X when only the first ``count`` outputs pass their upstream entry back: the running
-    "mapped back" sum, from the NumPy reference (independent of the document's accumulation)."""
-    layer = problem.layers[0]
-    upstream = values[problem.upstream].reshape(-1).copy()
+def masked_input_gradient(problem, layer, values: dict, count: int) -> np.ndarray:
+    """∂L/∂X of ``layer`` when only the first ``count`` outputs pass their upstream entry back: the
+    running "mapped back" sum, from the NumPy reference (independent of the document's
+    accumulation)."""
+    upstream = np.asarray(values[problem.upstream_of(layer)]).reshape(-1).copy()
     upstream[count:] = 0
     params = {p.name: values[p] for p in layer.parameters}
     return layer.reference_backward(values[layer.input], params, upstream.reshape(layer.output.shape))[
@@ -149,26 +299,43 @@ class Checker:
         self.problem = load_problem(example)
         self.derivation = derive(self.problem)
         self.names = Names(self.problem)
-        self.values = random_values(self.problem)
+        self.values = with_gradients(self.problem, self.derivation, random_values(self.problem))
+        self.math = TextMath(self.names, self.values)
         self.loss = self.problem.loss
         self.mode = None  # ("gradient", name) or ("mapped", count) for the displays that follow
-        self.checked = {"entry": 0, "forward": 0, "size": 0, "matrix": 0, "mapped": 0}
+        self.layer = self.problem.layers[0]  # the layer of the section being read
+        self.expanded = False  # whether the gradients that follow are expanded (chains)
+        self.checked = {"entry": 0, "forward": 0, "size": 0, "matrix": 0}
+        if any(isinstance(layer, ConvLayer) for layer in self.problem.layers):
+            self.checked["mapped"] = 0  # the convolution's running "mapped back" matrices
+        if any(not isinstance(layer, ConvLayer) for layer in self.problem.layers):
+            self.checked["local"] = 0  # the pooling sections' ∂y/∂x of the first window
+        if any(layer.output.is_numeric for layer in self.problem.layers[:-1]) or any(
+                not isinstance(layer, ConvLayer) and layer.output.is_numeric
+                for layer in self.problem.layers):
+            self.checked["output matrix"] = 0
 
     def run(self, text: str) -> dict:
         for block in text_blocks(text):
             joined = " ".join(line.strip() for line in block)
             if not block[0].startswith(" ") and not re.match(r"\(\d+\) ", block[0]):
                 self.paragraph(joined)
-            elif any(c in joined for c in BRACKETS):
+            elif has_matrix(joined):
                 self.matrices(block, joined)
             elif " = " in joined:
                 self.equation(re.sub(r"^\(\d+\) ", "", joined))
         return self.checked
 
     def paragraph(self, joined: str):
+        heading = re.match(r"(Shapes|Forward pass|Gradient with respect to \w+|Closed form)"
+                           r"(?: \(layer (\d+):)?", joined)
+        if heading:  # the layer the section is about (the only one when the title has no number)
+            self.layer = self.problem.layers[int(heading.group(2) or 1) - 1]
         label = re.match(rf"∂{self.loss}/∂(\w+)", joined)
         mapped = re.match(ORDINAL, joined)
         continuation = re.search(r"too wide|slice by slice|entry by entry", joined)
+        if not continuation:  # a chain's result in terms of the given upstream gradient follows
+            self.expanded = joined.startswith("Expanded down to the given upstream gradient")
         if label and label.group(1) in self.derivation.names() and continuation:
             self.mode = ("gradient", label.group(1))
         elif mapped:
@@ -179,24 +346,34 @@ class Checker:
 
     def matrices(self, block: list[str], joined: str):
         label = re.search(rf"∂{self.loss}/∂(\w+) = ", joined)
+        forward = re.match(r"\s*(\[?)(\w+)(?: > 0\])? = [⎡⎢⎣\[]", next(
+            (line for line in block if " = " in line), ""))
+        computed = {layer.output.name for layer in self.problem.layers}
+        if not label and forward and (forward.group(2) in computed or forward.group(1)):
+            self.output_matrix(block, forward.group(2), mask=bool(forward.group(1)))
+            return
         mode = ("gradient", label.group(1)) if label else self.mode
         if mode is None or (mode[0] == "gradient" and mode[1] not in self.derivation.names()):
             return  # receptive fields, rot180, zero-inserted, highlighted grids: see test_solution
-        lines = [line for line in block if any(c in line for c in BRACKETS)]
+        lines = [line for line in block if has_matrix(line)]
         labels = re.findall(r"((?:[nfc] = \d+(?:, )?)+):", joined)
         columns = re.search(r"columns? (\d+)", joined)
         offset = int(columns.group(1)) - 1 if columns else 0
         found = matrices_in(lines)
         assert not labels or len(labels) == len(found), joined
+        scale = re.search(r" = (\d+(?:/\d+)?) · [⎡⎢⎣\[]", joined)  # 1/4 · [the notes' matrix]
         for number, cells in enumerate(found):
             slice_label = labels[number] if labels else None
             if mode[0] == "gradient":
                 gradient = self.derivation.gradient(mode[1])
-                expected = np.array(gradient.polys(), dtype=object).reshape(gradient.shape)
+                polys = gradient.expanded() if self.expanded else gradient.polys()
+                expected = np.array(polys, dtype=object).reshape(gradient.shape)
+                if scale and number == 0:
+                    expected = expected * (1 / Fraction(scale.group(1)))
                 self.compare(cells, expected, slice_label, offset, exact=True)
                 self.checked["matrix"] += 1
             else:
-                expected = masked_input_gradient(self.problem, self.values, mode[1])
+                expected = masked_input_gradient(self.problem, self.layer, self.values, mode[1])
                 self.compare(cells, expected, slice_label, offset, exact=False)
                 self.checked["mapped"] += 1
 
@@ -210,41 +387,89 @@ class Checker:
             for c, cell in enumerate(row):
                 if cell in ("⋯", "⋮") or r >= grid.shape[0]:
                     continue
-                if exact:
+                if exact and not re.search(r"[\[(]", cell):
                     assert parse_text_poly(cell, self.names, substitute=False) == grid[r, c + offset]
+                elif exact:  # indicators or roots: by value
+                    assert self.math.value(cell) == pytest.approx(
+                        self.number(grid[r, c + offset]), rel=1e-9, abs=1e-9)
                 else:
                     value = evaluate(parse_text_poly(cell, self.names, substitute=True), self.values)
                     assert value == pytest.approx(grid[r, c + offset], abs=1e-9)
 
+    def number(self, value) -> float:
+        """A polynomial (indicators and roots included) at the checker's values."""
+        return float(Poly.lift(value).evaluate(
+            lambda s: float(self.values[s.tensor].reshape(-1)[s.flat])))
+
+    def output_matrix(self, block: list[str], name: str, mask: bool):
+        """``Z = [the forward values]`` or ``[Y1 > 0] = [the mask]``."""
+        tensor = next(t for t in self.problem.tensors() if t.name == name)
+        expected = np.asarray(self.values[tensor], dtype=float)
+        expected = as_grid_2d((expected > 0).astype(float) if mask else expected)
+        [cells] = matrices_in([line for line in block if has_matrix(line)])
+        for r, row in enumerate(cells):
+            for c, cell in enumerate(row):
+                assert self.math.value(cell) == pytest.approx(expected[r, c], rel=1e-9, abs=1e-9)
+        self.checked["output matrix"] = self.checked.get("output matrix", 0) + 1
+
+    def local(self, output, entry, sides: list[str], joined: str):
+        """∂y/∂x of one window entry, against central differences of the layer's NumPy forward."""
+        layer = next(l for l in self.problem.layers if l.output is output.tensor)
+        assert layer.input is entry.tensor, joined
+        params = {p.name: self.values[p] for p in layer.parameters}
+        x = np.asarray(self.values[layer.input], dtype=float)
+        h = 1e-6
+        shifted = []
+        for step in (h, -h):
+            moved = x.copy().reshape(-1)
+            moved[entry.flat] += step
+            y = layer.reference_forward(moved.reshape(x.shape), params)
+            shifted.append(float(np.asarray(y, dtype=float).reshape(-1)[output.flat]))
+        slope = (shifted[0] - shifted[1]) / (2 * h)
+        for side in sides:
+            assert self.math.value(side) == pytest.approx(slope, rel=1e-5, abs=1e-6), joined
+        self.checked["local"] += 1
+
     def equation(self, joined: str):
-        sides = joined.split(" = ")
+        sides = split_top(joined)
         lhs, loss, names = sides[0], self.loss, self.names
         if lhs.startswith(("O_", "size_")):
             self.size(lhs, int(sides[-1]))
             return
         target = lhs.removeprefix(f"∂{loss}/∂")
+        local = re.fullmatch(r"∂(\S+)/∂(\S+)", lhs)
         if lhs.startswith(f"∂{loss}/∂") and target in names.text:
             symbol = names.text[target]
-            entry = self.derivation.gradient(symbol.tensor.name).entry(symbol.flat)
+            gradient = self.derivation.gradient(symbol.tensor.name)
+            entry = gradient.entry(symbol.flat)
             chain = [s for s in sides[1:] if s.endswith(f"/∂{target}")]
             value_sides = [s for s in sides[1:] if s not in chain and not s.startswith("sum(")]
             if chain:
                 outputs = re.findall(rf"∂{loss}/∂(\S+?)·∂\S+?/∂", chain[0])
                 assert outputs == [TextPrinter(loss).name_only(t.output) for t in entry.terms], joined
-            assert parse_text_poly(value_sides[-1], names, substitute=False) == entry.value, joined
-            for side in value_sides[:-1]:
-                assert parse_text_poly(side, names, substitute=True) == entry.value, joined
+            # the last value: exactly the entry, or in a chain the entry expanded down to the
+            # given upstream gradient (when that differs)
+            if not re.search(r"[\[(]", value_sides[-1]):
+                last = parse_text_poly(value_sides[-1], names, substitute=False)
+                expanded = ((len(value_sides) > 1 or self.expanded)
+                            and reads_intermediate(self.problem, gradient)
+                            and last == gradient.expanded()[symbol.flat])
+                assert last == entry.value or expanded, joined
+            expected = self.number(entry.value)
+            for side in value_sides:
+                assert self.math.value(side) == pytest.approx(expected, rel=1e-9, abs=1e-9), joined
             self.checked["entry"] += 1
         elif lhs in names.text and names.text[lhs].tensor.role == "output":
             symbol = names.text[lhs]
             expected = self.values[symbol.tensor].reshape(-1)[symbol.flat]
             for side in sides[1:]:
-                assert evaluate(parse_text_poly(side, names, substitute=True), self.values) == \
-                    pytest.approx(expected, rel=1e-9, abs=1e-9), joined
+                assert self.math.value(side) == pytest.approx(expected, rel=1e-9, abs=1e-9), joined
             self.checked["forward"] += 1
+        elif local and local.group(1) in names.text and local.group(2) in names.text:
+            self.local(names.text[local.group(1)], names.text[local.group(2)], sides[1:], joined)
         elif lhs in names.text and self.mode and self.mode[0] == "mapped":
             symbol = names.text[lhs]
-            expected = masked_input_gradient(self.problem, self.values, self.mode[1]).reshape(-1)
+            expected = masked_input_gradient(self.problem, self.layer, self.values, self.mode[1]).reshape(-1)
             value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
             assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
             self.checked["mapped"] += 1
@@ -253,7 +478,7 @@ class Checker:
 
     def size(self, lhs: str, value: int):
         """O_H: the output size; size_H: the zero-inserted, padded upstream gradient's size."""
-        layer = self.problem.layers[0]
+        layer = self.layer
         g = layer.geometry
         position = ("HW" if self.problem.dims == 2 else "L").index(lhs.split("_")[1])
         out = layer.output.shape[len(layer.output.shape) - self.problem.dims + position]
@@ -311,11 +536,22 @@ def test_numbered_latex_equations_give_the_derivations_values(example):
     equations = re.findall(r"\\begin\{equation\*\}\n(.*?) \\tag\{(\d+)\}\n\\end\{equation\*\}", latex, re.S)
     markdown = golden_path(example, "markdown").read_text(encoding="utf-8")
     assert len(re.findall(r"\\tag\{\d+\}\$\$", markdown)) == len(equations) > 0
+    math = TextMath(names, with_gradients(problem, derivation, random_values(problem)))
     for number, (body, tag) in enumerate(equations, start=1):
         assert int(tag) == number
         flat = re.sub(r"\\begin\{aligned\}|\\end\{aligned\}|&|\\\\|\\quad", " ", body)
-        sides = [side.strip() for side in flat.split(" = ")]
+        sides = [" ".join(side.split()) for side in split_top(flat)]
         lhs = re.fullmatch(r"\\frac\{\\partial \w+\}\{\\partial (.+)\}", sides[0]).group(1)
         symbol = names.latex[lhs]
-        entry = derivation.gradient(symbol.tensor.name).entry(symbol.flat)
-        assert parse_latex_poly(sides[-1], names) == entry.value, body
+        gradient = derivation.gradient(symbol.tensor.name)
+        entry = gradient.entry(symbol.flat)
+        # every value (not the chain-rule side of ∂y/∂x factors), by value at random values
+        values = [latex_as_text(side, names) for side in sides[1:]]
+        values = [side for side in values if r"\partial" not in side]
+        expected = float(entry.value.evaluate(lambda s: float(math.values[s.tensor].reshape(-1)[s.flat])))
+        for side in values:
+            assert math.value(side) == pytest.approx(expected, rel=1e-9, abs=1e-9), body
+        # and the last exactly, when it is a polynomial: the entry, or in a chain its expansion
+        if not re.search(r"\[|\\left|\\sqrt", sides[-1]):
+            last = parse_latex_poly(sides[-1], names)
+            assert last == entry.value or (len(values) > 1 and last == gradient.expanded()[symbol.flat]), body

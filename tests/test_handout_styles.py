@@ -226,3 +226,46 @@ def test_recitation_padding_1_reads_zeros_at_the_border():
     text = solve(recitation_problem(1, padding=1), ("forward", "shapes"), "text")
     assert "Z_11 = A_11·W_22 + B" in text  # the other three products fall on the zero padding
     assert "1. What is the shape of the output Z? 5 × 5." in text
+
+
+# -- homework 1.2(c): max pooling of C, kernel 2, stride 1 --------------------------------------------
+
+
+def test_homework_max_pooling_of_c_gives_the_window_maxima_and_routes_each_gradient_to_its_winner():
+    # The handout stops at "Applying max-pooling … to C, we get" and leaves the result out.
+    text = solve(load_problem("examples/homework_maxpool.toml"), ("forward", "dx"))
+    assert r"$$Z = \begin{bmatrix} 109 & 92 \\ 110 & 85 \end{bmatrix}$$" in text
+    assert r"Z_{21} = \max(C_{21}, C_{22}, C_{31}, C_{32}) = 110" in text
+    routes = re.findall(r"\$\\frac\{\\partial E\}\{\\partial (Z_\{\d\d\})\}\$ goes to \$(C_\{\d\d\})\$ = (\d+)\.",
+                        text)
+    assert routes == [("Z_{11}", "C_{11}", "109"), ("Z_{12}", "C_{12}", "92"),
+                      ("Z_{21}", "C_{31}", "110"), ("Z_{22}", "C_{22}", "85")]
+    assert "first of them in row-major window order, as in PyTorch" in text
+    # with the gradient from above all ones, every winner gets 1: C_11, C_12, C_31, C_22
+    assert (r"\frac{\partial E}{\partial C} = \begin{bmatrix} 1 & 1 & 0 \\ 0 & 1 & 0 \\ 1 & 0 & 0"
+            r" \end{bmatrix}") in text
+
+
+def test_overlapping_max_pooling_windows_add_up_in_the_entry_that_wins_several_of_them():
+    text = solve(load_problem("examples/chain_conv_relu_maxpool.toml"), ("dx",), "text")
+    flat = " ".join(text.split())
+    assert "∂L/∂Y3_00 goes to Y2_01 = 3. ∂L/∂Y3_01 goes to Y2_01 = 3." in flat
+    assert ("∂L/∂Y3_11 goes to Y2_12 = 1 (a tie: Y2_12 and Y2_21 hold the maximum; the first in"
+            " row-major order takes the gradient).") in flat
+    assert "Y2_01, Y2_13 and Y2_20 win more than one window" in flat
+    assert "⎡ 0 d1 + d2 0 0 ⎤" in flat
+
+
+# -- notes: 2×2 average pooling with stride 2 on a 4×4 input --------------------------------------------
+
+
+def test_notes_average_pooling_gradient_is_one_quarter_of_the_upstream_gradient_spread_over_windows():
+    text = solve(load_problem("examples/notes_avgpool_4x4.toml"), ("forward", "dx"))
+    # z_ij = 1/4 Σ_{m,n} y_(2i+m)(2j+n)
+    assert r"z_{01} = \frac{1}{4} \left(y_{02} + y_{03} + y_{12} + y_{13}\right)" in text
+    # gradient y_ij = 1/k² · gradient z_(i/k)(j/k), and the notes' matrix "1/4 · [grad z_00 …]"
+    assert r"1/k^2 \cdot  \partial L/\partial z_{\left\lfloor i/k\right\rfloor \left\lfloor j/k\right\rfloor }" in text
+    z = {(i, j): rf"\frac{{\partial L}}{{\partial z_{{{i}{j}}}}}" for i in range(2) for j in range(2)}
+    spread = bmatrix([[z[r // 2, c // 2] for c in range(4)] for r in range(4)])
+    assert rf"$$\frac{{\partial L}}{{\partial y}} = \frac{{1}}{{4}} {spread}$$" in text
+    assert r"\frac{\partial z_{00}}{\partial y_{11}} = \frac{1}{4}" in text

@@ -146,3 +146,28 @@ def test_latex_pooling_factors_use_fractions_and_braced_exponents():
     assert latex(LpFactor(window, 0, 2, 2)) == (
         r"\frac{X_{00} \left(\frac{X_{00}^2 + X_{01}^2}{2}\right)^{-\frac{1}{2}}}{2}")
     assert latex(Poly({(Symbol(X, 0),) * 10: 1})) == "X_{00}^{10}"
+
+
+def test_pooling_and_relu_math_in_every_format():
+    from symconv.layers.base import IsPositive
+    from symconv.render.document import Call, Group, Root
+
+    window = (Symbol(X, 0), Symbol(X, 1))
+    squares = Poly({(Symbol(X, 0), Symbol(X, 0)): 1, (Symbol(X, 1), Symbol(X, 1)): 1})
+    assert latex(IsPositive(Symbol(X, 3))) == "[X_{11} > 0]"
+    assert text(IsPositive(Symbol(X, 3))) == "[X_11 > 0]"
+    assert latex(Call("max", window)) == r"\max(X_{00}, X_{01})"
+    assert text(Call("max", window)) == "max(X_00, X_01)"
+    assert latex(Product((Fraction(1, 4), Group(Sum(window))))) == (
+        r"\frac{1}{4} \left(X_{00} + X_{01}\right)")
+    assert text(Product((Fraction(1, 4), Group(Sum(window))))) == "1/4·(X_00 + X_01)"
+    # LP pooling's forward: the mean of the squares under a square root, or a p-th root of a sum
+    assert latex(Root(squares, 2, 2)) == r"\sqrt{\frac{X_{00}^2 + X_{01}^2}{2}}"
+    assert text(Root(squares, 2, 2)) == "((X_00^2 + X_01^2)/2)^(1/2)"
+    cubes = Poly({(Symbol(X, 0),) * 3: 1, (Symbol(X, 1),) * 3: 1})
+    assert latex(Root(cubes, 1, 3)) == r"\left(X_{00}^3 + X_{01}^3\right)^{1/3}"
+    assert text(Root(cubes, 1, 3)) == "(X_00^3 + X_01^3)^(1/3)"
+    assert latex(Root(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2, 1)) == r"\frac{X_{00} + X_{01}}{2}"
+    assert text(Root(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2, 1)) == "(X_00 + X_01)/2"
+    # exponents of our own formulas are raised whole in LaTeX
+    assert latex(Formula("Y = (Σ X^p / N)^(1/p)")) == r"Y = (\sum  X^p / N)^{1/p}"

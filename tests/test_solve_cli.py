@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -233,13 +234,16 @@ def test_long_sums_and_lists_are_cut_short_and_say_how_long_they_are(capsys):
     assert max(len(line) for line in out.split("\n")) <= 100
 
 
-def test_layers_without_worked_sections_yet_are_named_not_skipped_silently(capsys):
-    code, out, _ = run(capsys, "solve", "examples/chain_conv_relu_maxpool.toml", "--format", "text")
+def test_a_chain_gets_a_worked_section_for_every_layer_from_the_loss_back(capsys):
+    code, out, _ = run(capsys, "solve", "examples/chain_conv_relu_maxpool.toml", "--format", "text",
+                       "--sections", "dw,dx")
     assert code == 0
-    flat = " ".join(out.split())
-    assert ("(Sections shapes, forward, dw, dx, db, closed-form are written for convolution layers so"
-            " far; the maxpool layer Y2 → Y3 is left out of them.") in flat
-    assert "Entries of ∂L/∂Y2" in out  # the chain rule covers every layer
+    headings = re.findall(r"^Gradient with respect to .*$", out, re.M)
+    assert headings == ["Gradient with respect to Y2 (layer 3: Y2 → Y3)",
+                        "Gradient with respect to Y1 (layer 2: Y1 → Y2)",
+                        "Gradient with respect to w (layer 1: X → Y1)",
+                        "Gradient with respect to X (layer 1: X → Y1)"]
+    assert max(len(line) for line in out.split("\n")) <= 100
 
 
 def test_importing_symconv_leaves_the_worked_solution_modules_unloaded():
@@ -249,3 +253,19 @@ def test_importing_symconv_leaves_the_worked_solution_modules_unloaded():
             "assert not [m for m in sys.modules if m.startswith(('symconv.solution', 'symconv.render.l'))]; "
             "assert symconv.build_solution.__module__ == 'symconv.solution'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_pooling_with_channels_padding_and_long_windows_stays_within_100_columns(capsys, tmp_path):
+    # 2 channels, ReLU, 3×3 average pooling with padding (windows of 4, 6 and 9 entries), then LP
+    # pooling with p = 1 (the mean, no root): sums too long for one line break at their +
+    problem = tmp_path / "mix.toml"
+    problem.write_text('[input]\nshape = [2, 4, 4]\n[[layers]]\ntype = "relu"\n[[layers]]\n'
+                       'type = "avgpool"\nkernel_size = 3\nstride = 1\npadding = 1\n[[layers]]\n'
+                       'type = "lppool"\nkernel_size = 2\np = 1\nnormalize = "mean"\n')
+    for output_format in ("text", "markdown", "latex"):
+        code, out, err = run(capsys, "solve", str(problem), "--format", output_format)
+        assert code == 0, err
+    code, out, _ = run(capsys, "solve", str(problem), "--format", "text")
+    assert max(len(line) for line in out.split("\n")) <= 100
+    assert "  Y2_{0,0,0} = 1/9·(Y1_{0,0,0} + Y1_{0,0,1} + Y1_{0,1,0} + Y1_{0,1,1})" in out
+    assert "  Y3_{0,0,0} = (Y2_{0,0,0} + Y2_{0,0,1} + Y2_{0,1,0} + Y2_{0,1,1})/4" in out

@@ -74,6 +74,28 @@ class Concat(NamedTuple):
     parts: tuple
 
 
+class Call(NamedTuple):
+    """``name(arg, arg, …)``: ``max(C_{11}, C_{12}, …)`` of max pooling."""
+
+    name: str
+    args: tuple
+
+
+class Group(NamedTuple):
+    """Math in parentheses: ``1/4·(y_{00} + y_{01} + …)``."""
+
+    inner: object
+
+
+class Root(NamedTuple):
+    """LP pooling's ``(Σ x^p / N)^(1/p)`` over a window: ``power_sum`` is Σ x^p as a polynomial,
+    ``divisor`` N (1 for ``normalize = "sum"``)."""
+
+    power_sum: object
+    divisor: int
+    p: int
+
+
 class Truncated(NamedTuple):
     """The first terms of a long sum, then ``+ ⋯ (total terms in all)``."""
 

@@ -12,12 +12,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..layers.base import IsMax, LpFactor
-from ..poly import Symbol, normalize, product_of
+from ..layers.base import IsMax, IsPositive, LpFactor
+from ..poly import Poly, Symbol, normalize, product_of
 from ..tensors import Tensor
-from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard,
-                       Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum, Truncated, as_grid,
-                       break_equation)
+from .document import (Call, Concat, Derivative, Display, Document, Equation, Formula, Gallery, Group,
+                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root, Sum,
+                       Truncated, as_grid, break_equation)
 from .latex_names import latex_entry_name
 from .printer import Printer
 from .text_document import TextDocumentPrinter
@@ -26,6 +26,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
 \setcounter{MaxMatrixCols}{40}
+\renewcommand{\arraystretch}{1.3}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6em}
@@ -58,6 +59,7 @@ def latex_words(text: str) -> str:
 def latex_math_text(text: str) -> str:
     """Our Unicode math notation in LaTeX; words such as ``rot180`` or ``size`` set upright."""
     text = re.sub(r"[a-z]{3,}\d*", lambda word: rf"\operatorname{{{word.group()}}}", text)
+    text = re.sub(r"\^\(([^()]*)\)", r"^{\1}", text)  # x^(p − 1): the whole exponent raised
     return "".join(MATH_CHARACTERS.get(char, char) for char in text)
 
 
@@ -74,6 +76,15 @@ class LatexPrinter(Printer):
     def __init__(self, loss: str = "L"):
         self.loss = loss
         self.text = TextDocumentPrinter(loss)  # measures widths for line breaks
+
+    def measure(self, piece) -> int:
+        """Text width, a quarter more for indicators ([x = max(…)], [x > 0]): unlike fractions and
+        subscripts they typeset no narrower than their text."""
+        width = self.text.measure(piece)
+        if isinstance(piece, Poly) and any(isinstance(atom, (IsMax, IsPositive))
+                                           for monomial in piece.terms for atom in monomial):
+            width += width // 4
+        return width
 
     # -- numbers and names --------------------------------------------------------------------------
     def _print_Fraction(self, number: Fraction) -> str:
@@ -132,6 +143,23 @@ class LatexPrinter(Printer):
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {self.doprint(node.rest)}"
 
+    def _print_Call(self, node: Call) -> str:
+        return rf"\{node.name}({', '.join(self.doprint(a) for a in node.args)})"
+
+    def _print_Group(self, node: Group) -> str:
+        return rf"\left({self.doprint(node.inner)}\right)"
+
+    def _print_Root(self, node: Root) -> str:
+        """``\\sqrt{\\frac{Σ x^2}{N}}`` for p = 2, else ``\\left(\\frac{Σ x^p}{N}\\right)^{1/p}``."""
+        inner = self.doprint(node.power_sum)
+        if node.divisor > 1:
+            inner = rf"\frac{{{inner}}}{{{node.divisor}}}"
+        if node.p == 1:  # no root to take
+            return inner
+        if node.p == 2:
+            return rf"\sqrt{{{inner}}}"
+        return rf"\left({inner}\right)^{{1/{node.p}}}"
+
     def _print_Hadamard(self, node: Hadamard) -> str:
         return rf"{self.doprint(node.left)} \odot {self.doprint(node.right)}"
 
@@ -163,7 +191,7 @@ class LatexPrinter(Printer):
         return rf"\boxed{{{text}}}" if row * grid.shape[1] + column in marked else text
 
     def _print_Equation(self, node: Equation) -> str:
-        lines = break_equation(node, self.text.measure, self.line_width)
+        lines = break_equation(node, self.measure, self.line_width)
         if len(lines) == 1:
             return self.tokens(lines[0])
         # aligned: the first line aligns at its first "=", continuation lines start at that "="

@@ -12,16 +12,21 @@ from math import prod
 
 import numpy as np
 
+from fractions import Fraction
+
+from ..layers.base import LpFactor
 from ..layers.conv import ConvLayer
-from ..poly import Poly, Symbol
+from ..layers.pool import AvgPoolLayer, LpPoolLayer, MaxPoolLayer
+from ..poly import Poly, Symbol, poly_sum, product_of
 from ..solution import (AxisSize, BiasGradientSection, ChainRuleSection, ChecksSection,
                         ClosedFormSection, ConnectSection, ForwardSection, InputGradientSection,
-                        ReceptiveField, ShapesSection, Solution, WeightGradientSection,
+                        PoolForwardSection, PoolGradientSection, PoolWindow,
+                        ReceptiveField, ReluSection, ShapesSection, Solution, WeightGradientSection,
                         entry_array, leading_axes, named_array)
 from ..tensors import Tensor
-from .document import (LINE_WIDTH, MAX_ROWS, Concat, Derivative, Display, Document, Equation, Formula,
-                       Gallery, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Sum,
-                       Truncated, as_grid, shown_window)
+from .document import (LINE_WIDTH, MAX_ROWS, Call, Concat, Derivative, Display, Document, Equation,
+                       Formula, Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph,
+                       Product, Root, Sum, Truncated, as_grid, shown_window)
 from .text_document import TextDocumentPrinter, width_of
 
 MAX_SLICES = 6  # 2-D slices of a 3-D or 4-D tensor written out
@@ -164,7 +169,10 @@ class Layout:
     def too_long(self, array: np.ndarray) -> bool:
         """Whether some entry is too long to sit in a matrix next to others."""
         shown = array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]  # what a matrix would show
-        return self.cell_widths(shown).max(initial=0) > self.width * 3 // 4
+        # LP's root is a stacked fraction under a power: too tall for a matrix cell when typeset
+        roots = any(isinstance(atom, LpFactor) for value in shown if isinstance(value, Poly)
+                    for monomial in value.terms for atom in monomial)
+        return roots or self.cell_widths(shown).max(initial=0) > self.width * 3 // 4
 
     def entry_list(self, label, array: np.ndarray, entry_label) -> list:
         values = array.reshape(-1)
@@ -240,13 +248,26 @@ class Layout:
         kind = getattr(layer, "kind", type(layer).__name__)
         return f"A {kind} layer{self.layer_suffix(layer) or f' ({layer.input.name} → {layer.output.name})'}"
 
-    def _layout_NotCovered(self, section) -> list:
-        layer = section.layer
-        kind = getattr(layer, "kind", type(layer).__name__)
-        names = ", ".join(section.sections)
-        return [Paragraph((f"(Sections {names} are written for convolution layers so far; the {kind}"
-                           f" layer {layer.input.name} → {layer.output.name} is left out of them. The"
-                           " chain rule, connectivity and checks sections cover every layer.)",))]
+    def _describe_MaxPoolLayer(self, layer) -> str:
+        return f"Max pooling{self.pool_words(layer)}"
+
+    def _describe_AvgPoolLayer(self, layer) -> str:
+        words = f"Average pooling{self.pool_words(layer)}"
+        if max(layer.geometry.padding) > 0:
+            words += f", count_include_pad = {str(layer.count_include_pad).lower()}"
+        return words
+
+    def _describe_LpPoolLayer(self, layer) -> str:
+        return f"LP pooling{self.pool_words(layer)}, p = {layer.p}, normalize = \"{layer.normalize}\""
+
+    def _describe_ReluLayer(self, layer) -> str:
+        return f"ReLU{self.layer_suffix(layer) or f' ({layer.input.name} → {layer.output.name})'}"
+
+    def pool_words(self, layer) -> str:
+        g = layer.geometry
+        where = self.layer_suffix(layer) or f" ({layer.input.name} → {layer.output.name})"
+        return (f"{where}: kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)},"
+                f" padding {per_axis(g.padding)}")
 
     def _describe_ConvLayer(self, layer) -> str:
         """One sentence per layer type (a new layer type adds its ``_describe_<Class>``)."""
@@ -267,17 +288,26 @@ class Layout:
         blocks = [Heading("Shapes" + self.layer_suffix(layer))]
         rows = [self.size_formula(axis) for axis in section.axes]
         dilated = any(a.dilation > 1 for a in section.axes)
-        blocks.append(Paragraph(("The output size along each axis (I input, K kernel, P padding,"
-                                 " S stride" + (", D dilation" if dilated else "") + "):",)))
-        blocks.append(Display(tuple(rows)))
-        loss, x, w, y = self.loss, layer.input, layer.weight, layer.output
+        if isinstance(layer, ConvLayer):
+            words = ("The output size along each axis (I input, K kernel, P padding, S stride"
+                     + (", D dilation" if dilated else "") + "):")
+        else:
+            words = ("The windows slide like a convolution's kernel, so the output size along each"
+                     " axis has the same formula (I input, K window, P padding, S stride):")
+        blocks += [Paragraph((words,)), Display(tuple(rows))]
+        loss, x, y = self.loss, layer.input, layer.output
         questions = [
             (("What is the shape of the output ", Formula(y.name), "?"), y.shape, self.axes_words(y)),
             (("What is the shape of the upstream gradient ", Derivative(loss, y),
               " passed back to this layer?"), section.upstream.shape, f", the same as {y.name}"),
-            (("What is the shape of ", Derivative(loss, w), "?"), w.shape, f", the same as {w.name}"),
-            (("What is the shape of ", Derivative(loss, x), "?"), x.shape, f", the same as {x.name}"),
         ]
+        if isinstance(layer, ConvLayer):
+            w = layer.weight
+            questions.append((("What is the shape of ", Derivative(loss, w), "?"), w.shape,
+                              f", the same as {w.name}"))
+        questions.append((("What is the shape of ", Derivative(loss, x), "?"), x.shape,
+                          f", the same as {x.name}"
+                          + ("" if isinstance(layer, ConvLayer) else " (pooling has no weights)")))
         for number, (question, shape, remark) in enumerate(questions, start=1):
             blocks.append(Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}.")))
         for axis in section.axes:
@@ -424,6 +454,181 @@ class Layout:
             rows.append(self.equation(sides))
         return blocks + [Display(tuple(rows))]
 
+    # -- pooling and ReLU ------------------------------------------------------------------------------
+    def window_matrix(self, window: PoolWindow) -> Matrix:
+        """A window's entries (``pad`` on padding), the max-pooling winner marked."""
+        cells = np.vectorize(lambda c: Formula("pad") if c is None else c, otypes=[object])(window.cells)
+        return self.matrix(cells, frozenset() if window.winner is None else {window.winner})
+
+    def pool_formula(self, layer, window: PoolWindow):
+        """The output's formula over its window's entries (named)."""
+        inside = window.inside()
+        if isinstance(layer, MaxPoolLayer):
+            return Call("max", inside)
+        if isinstance(layer, AvgPoolLayer):
+            count = int(layer.counts()[window.output.flat])
+            if count == 1:
+                return inside[0]
+            grouped = Product((Fraction(1, count), Group(Sum(inside))))
+            if self.text.measure(grouped) <= self.width - 20:
+                return grouped
+            return poly_sum(inside) * Fraction(1, count)  # too long for a line: breaks at its +
+        return Root(poly_sum(product_of([entry] * layer.p) for entry in inside), layer.divisor, layer.p)
+
+    def _layout_PoolForwardSection(self, section: PoolForwardSection) -> list:
+        layer = section.layer
+        y = layer.output
+        if isinstance(layer, MaxPoolLayer):
+            kind = "Each output is the largest entry of its window (padding never wins)"
+        elif isinstance(layer, AvgPoolLayer):
+            kind = "Each output is the mean of its window"
+        else:
+            kind = (f"Each output is the p-th root of the {layer.normalize} of the p-th powers of"
+                    f" its window (p = {layer.p})")
+        marked = " (the maximum is marked)" if any(w.winner is not None for w in section.windows) else ""
+        blocks = [Heading("Forward pass" + self.layer_suffix(layer)),
+                  Paragraph((f"{kind}. The windows{marked}:",)),
+                  Gallery(tuple(Labeled(w.output, self.window_matrix(w)) for w in section.windows))]
+        blocks.append(Paragraph(("Each output written out:",)))
+        rows = []
+        for window in section.windows:
+            sides = (window.output, self.pool_formula(layer, window))
+            if window.value is not None and window.value != sides[1]:
+                sides += (window.value,)
+            rows.append(self.equation(sides))
+        blocks.append(Display(tuple(rows)))
+        blocks += self.more(len(section.windows), section.total, "outputs")
+        if section.output is not None:
+            blocks.append(Paragraph(("So the output is:",)))
+            blocks += self.show_tensor(Formula(y.name), section.output, y)
+        return blocks
+
+    def _layout_PoolGradientSection(self, section: PoolGradientSection) -> list:
+        layer = section.layer
+        g = layer.geometry
+        x, y, loss = layer.input, layer.output, self.loss
+        blocks = [Heading(f"Gradient with respect to {x.name}" + self.layer_suffix(layer))]
+        overlap = any(s < k for s, k in zip(g.stride, g.kernel))
+        if isinstance(layer, MaxPoolLayer):
+            blocks.append(Paragraph((
+                "Max pooling passes each upstream entry ", Derivative(loss, y), " on to the one entry"
+                " of its window that holds the maximum: ", Formula(f"∂{y.name}/∂{x.name} = [{x.name} = max(window)]"),
+                ", 1 for the maximum and 0 for every other entry. When entries tie for the"
+                " maximum, the gradient goes to the first of them in row-major window order, as in"
+                " PyTorch.",)))
+        elif isinstance(layer, AvgPoolLayer):
+            counts = set(layer.counts().tolist())
+            n = counts.pop() if len(counts) == 1 else None
+            padded = max(g.padding) > 0
+            how = (f"N = {n}" if n is not None else "N the number of the window's entries inside"
+                   " the input (count_include_pad = false), smaller at the border")
+            if n is not None and padded:
+                how += (", the whole window, padding included (count_include_pad = true)"
+                        if layer.count_include_pad else "")
+            blocks.append(Paragraph((
+                "Average pooling weighs every entry of a window by the same ", Formula("1/N"),
+                ": it is a convolution whose weights are all 1/N, so ",
+                Formula(f"∂{y.name}/∂{x.name} = 1/N"),
+                f" with {how}. Each entry receives 1/N of the upstream entry of every window that"
+                " contains it.",)))
+        else:
+            mean = layer.normalize == "mean"
+            n = layer.divisor
+            a, b = x.name, y.name
+            rule = f"{b} = (Σ {a}^p / N)^(1/p)" if mean else f"{b} = (Σ {a}^p)^(1/p)"
+            derivative = (f"∂{b}/∂{a} = {a}^(p − 1)·(Σ {a}^p / N)^(1/p − 1)/N" if mean
+                          else f"∂{b}/∂{a} = {a}^(p − 1)·(Σ {a}^p)^(1/p − 1)")
+            blocks.append(Paragraph((
+                "LP pooling computes ", Formula(rule), " over each window"
+                + (f" with N = {n}, the window size (normalize = \"mean\", the homework's form)"
+                   if mean else " (normalize = \"sum\", PyTorch's LPPool)")
+                + f", here p = {layer.p}. Its exact derivative, by the chain rule through the root"
+                " and the power: ", Formula(derivative), ".",)))
+        if overlap:
+            blocks.append(Paragraph((
+                f"The windows overlap (stride {per_axis(g.stride)} is smaller than the window"
+                f" {per_axis(g.kernel)}), so an entry read by several windows adds up what it gets"
+                " from each of them.",)))
+        first = section.windows[0]
+        blocks.append(Paragraph(("The local derivatives in the first window, that of ",
+                                 first.output, ":")))
+        rows = []
+        for local in section.locals:
+            sides = (Derivative(local.output, local.entry), local.named)
+            if local.value != local.named:
+                sides += (local.value,)
+            rows.append(self.equation(sides))
+        blocks.append(Display(tuple(rows)))
+        if isinstance(layer, MaxPoolLayer):
+            blocks += self.routing(section)
+        if section.share is not None and not leading_axes(x, self.dims):  # one matrix
+            n = int(layer.counts()[0])
+            tiles = (tuple(g.stride) == tuple(g.kernel) and max(g.padding) == 0)
+            if tiles:
+                k = per_axis(g.kernel)
+                blocks.append(Paragraph((
+                    f"Here the stride equals the window (k = {k}) and there is no padding, so every"
+                    " entry lies in exactly one window and ",
+                    Formula(f"∂{loss}/∂{x.name}_{{ij}} = 1/k^2 · ∂{loss}/∂{y.name}_{{⌊i/k⌋⌊j/k⌋}}"
+                            if g.dims == 2 else f"∂{loss}/∂{x.name}_i = 1/k · ∂{loss}/∂{y.name}_{{⌊i/k⌋}}"),
+                    f": the upstream gradient spread over the windows, times 1/{n}:")))
+            else:
+                blocks.append(Paragraph((f"Every window has N = {n}, so 1/{n} comes out of the"
+                                         " sum:",)))
+            blocks.append(Display((Equation((Derivative(loss, x),
+                                             Product((Fraction(1, n), self.matrix(section.share))))),)))
+        blocks.append(Paragraph(("Adding up what every entry receives:",)))
+        return blocks + self.show_tensor(Derivative(loss, x), section.result, x, self.gradient_of(x))
+
+    def routing(self, section: PoolGradientSection) -> list:
+        """Max pooling with numbers: where each upstream entry goes (and the ties)."""
+        loss = self.loss
+        if any(w.winner is None for w in section.windows):
+            return [Paragraph(("The entries are symbols, so which one is the maximum is not known:"
+                               " each gradient entry keeps its indicators, which become 0 or 1"
+                               " once values are given.",))]
+        blocks = [Paragraph(("Where each upstream entry goes:",))]
+        for window in section.windows:
+            names = window.names.reshape(-1)
+            winner = names[window.winner]
+            parts = [Derivative(loss, window.output), " goes to ", winner,
+                     f" = {window.cells.reshape(-1)[window.winner]}"]
+            if len(window.tied) > 1:
+                parts += [" (a tie: ", *self.joined([names[i] for i in window.tied]),
+                          " hold the maximum; the first in row-major order takes the gradient)"]
+            blocks.append(Paragraph(tuple(parts + ["."])))
+        blocks += self.more(len(section.windows), section.total, "windows")
+        wins = {}
+        for window in section.windows:
+            winner = window.names.reshape(-1)[window.winner]
+            wins[winner] = wins.get(winner, 0) + 1
+        repeated = [name for name, count in wins.items() if count > 1]
+        if repeated:
+            blocks.append(Paragraph((*self.joined(repeated),
+                                     " win" + ("s" if len(repeated) == 1 else "") + " more than one"
+                                     " window, so the upstream entries of all those windows add"
+                                     " up in " + ("its" if len(repeated) == 1 else "their")
+                                     + " gradient.",)))
+        return blocks
+
+    def _layout_ReluSection(self, section: ReluSection) -> list:
+        layer = section.layer
+        x, y, loss = layer.input, layer.output, self.loss
+        blocks = [Heading(f"Gradient with respect to {x.name}" + self.layer_suffix(layer)),
+                  Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), "): ",
+                             Formula(f"{y.name} = max({x.name}, 0)"), " entry by entry, and it passes"
+                             " the gradient on where its input is positive, ",
+                             Formula(f"∂{y.name}/∂{x.name} = [{x.name} > 0]"),
+                             " (0 where the input is exactly 0, as in PyTorch).",))]
+        if section.output is not None:
+            blocks.append(Paragraph(("The forward pass:",)))
+            blocks += self.show_tensor(Formula(y.name), section.output, y)
+        blocks.append(Paragraph(("The mask:",)))
+        blocks += self.show_tensor(Formula(f"[{x.name} > 0]"), section.mask, x)
+        blocks.append(Paragraph(("So ", Formula(f"∂{loss}/∂{x.name} = ∂{loss}/∂{y.name} ⊙ [{x.name} > 0]"),
+                                 ":")))
+        return blocks + self.show_tensor(Derivative(loss, x), section.result, x, self.gradient_of(x))
+
     # -- chain rule -----------------------------------------------------------------------------------
     def _layout_ChainRuleSection(self, section: ChainRuleSection) -> list:
         loss = self.loss
@@ -432,9 +637,23 @@ class Layout:
                              Formula(f"∂{loss}/∂x = Σ_k ∂{loss}/∂y_k · ∂y_k/∂x"),
                              ", summed over exactly the outputs ", Formula("y_k"), " that read ",
                              Formula("x"), ".",))]
+        layers = self.problem.layers
+        if len(layers) > 1:
+            last, before = layers[-1], layers[-2]
+            blocks.append(Paragraph((
+                "The layers are taken one at a time from the loss back: each entry of ",
+                Derivative(loss, last.input), " is written through the entries of ",
+                Derivative(loss, last.output), ", each entry of ", Derivative(loss, before.input),
+                " through those of ", Derivative(loss, before.output), ", and so on. The last value"
+                " of an equation expands the entry down to the given upstream gradient ",
+                Derivative(loss, last.output), ".")))
         for block in section.blocks:
             tensor = block.tensor
             blocks.append(Heading(("Entries of ", Derivative(loss, tensor)), 2))
+            if block.unexpanded:
+                blocks.append(Paragraph(("(Expanded down to the given upstream gradient these"
+                                         " entries would have too many terms to write; they are"
+                                         " left in the layer-by-layer form.)",)))
             for equation in block.equations:
                 chain = Sum(tuple(Product((Derivative(loss, t.output),
                                            Derivative(t.output, equation.wrt)))
@@ -444,6 +663,8 @@ class Layout:
                     sides += (chain, equation.named)
                     if equation.value != equation.named:
                         sides += (equation.value,)
+                    if equation.expanded is not None and equation.expanded != equation.value:
+                        sides += (equation.expanded,)
                 else:
                     sides += (0,)
                 blocks.append(Numbered(self.equation(sides), equation.number))
@@ -451,6 +672,11 @@ class Layout:
             blocks.append(Paragraph(("For all the entries together:",)))
             blocks += self.show_tensor(Derivative(loss, tensor), block.result, tensor,
                                        self.gradient_of(tensor))
+            if block.expanded is not None and any(
+                    e != r for e, r in zip(block.expanded.flat, block.result.flat)):
+                blocks.append(Paragraph(("Expanded down to the given upstream gradient:",)))
+                blocks += self.show_tensor(Derivative(loss, tensor), block.expanded, tensor,
+                                           self.gradient_of(tensor))
         return blocks
 
     # -- closed form ----------------------------------------------------------------------------------
@@ -556,6 +782,16 @@ class Layout:
             Derivative(loss, entry), 0)
         blocks.append(Paragraph(("So its gradient is:",)))
         return blocks + [Display((self.equation(sides),))]
+
+    @staticmethod
+    def joined(items: list) -> list:
+        """``a``, ``a and b``, ``a, b and c`` (names and math, for a sentence)."""
+        parts = []
+        for number, item in enumerate(items):
+            if number:
+                parts.append(" and " if number == len(items) - 1 else ", ")
+            parts.append(item)
+        return parts
 
     @staticmethod
     def listing(items: list) -> list:

@@ -40,13 +40,23 @@ class Printer:
             return ""
         return self.doprint(number) + (self.times if has_symbols else "")
 
+    def symbol_name(self, symbol) -> str:
+        """``doprint(symbol)``, remembered: a solution prints the same few names many times."""
+        names = self.__dict__.setdefault("_symbol_names", {})
+        key = (id(symbol.tensor), symbol.flat) if isinstance(symbol, Symbol) else None
+        if key is None:
+            return self.doprint(symbol)
+        if key not in names:
+            names[key] = self.doprint(symbol)
+        return names[key]
+
     def monomial(self, symbols: tuple[Symbol, ...]) -> str:
         parts, i = [], 0
         while i < len(symbols):
             j = i
             while j < len(symbols) and symbols[j] == symbols[i]:
                 j += 1
-            name = self.doprint(symbols[i])
+            name = self.symbol_name(symbols[i])
             parts.append(name if j - i == 1 else f"{name}{self.power}{j - i}")
             i = j
         return self.times.join(parts)

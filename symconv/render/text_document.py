@@ -12,8 +12,9 @@ import numpy as np
 
 from ..poly import Symbol
 from ..tensors import Tensor
-from .document import (Concat, Derivative, Display, Document, Equation, Formula, Gallery, Hadamard, Heading,
-                       Labeled, Matrix, Numbered, Paragraph, Product, Sum, Truncated, as_grid, break_equation)
+from .document import (Call, Concat, Derivative, Display, Document, Equation, Formula, Gallery, Group,
+                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root, Sum,
+                       Truncated, as_grid, break_equation)
 from .text import TextPrinter
 
 TERMINAL_WIDTH = 100
@@ -61,13 +62,28 @@ class TextDocumentPrinter(TextPrinter):
         return f"∂{top}/∂{bottom}"
 
     def _print_Product(self, node: Product) -> str:
-        return self.times.join(self.doprint(f) for f in node.factors)
+        pieces = [self.doprint(f) for f in node.factors]
+        if not any("\n" in piece for piece in pieces):
+            return self.times.join(pieces)
+        return hcat([part for piece in pieces for part in (piece, f" {self.times} ")][:-1])
 
     def _print_Sum(self, node: Sum) -> str:
         return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
 
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {node.rest}"
+
+    def _print_Call(self, node: Call) -> str:
+        return f"{node.name}({', '.join(self.doprint(a) for a in node.args)})"
+
+    def _print_Group(self, node: Group) -> str:
+        return f"({self.doprint(node.inner)})"
+
+    def _print_Root(self, node: Root) -> str:
+        inner = self.doprint(node.power_sum)
+        if node.divisor > 1:
+            inner = f"({inner})/{node.divisor}"
+        return inner if node.p == 1 else f"({inner})^(1/{node.p})"  # p = 1: no root to take
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         return hcat([self.doprint(node.left), " ⊙ ", self.doprint(node.right)])

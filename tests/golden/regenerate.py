@@ -25,12 +25,8 @@ GOLDEN_SECTIONS = tuple(name for name in SECTION_NAMES if name != "checks")
 
 
 def examples() -> list[Path]:
-    """The examples whose layers are all convolutions (the worked-solution sections for pooling,
-    ReLU and chains are not written yet; tests/test_solve_cli.py renders those examples too)."""
-    from symconv.layers.conv import ConvLayer
-
-    return [path for path in sorted((ROOT / "examples").glob("*.toml"))
-            if all(isinstance(layer, ConvLayer) for layer in load_problem(path).layers)]
+    """Every example: convolutions, pooling, ReLU and chains of layers."""
+    return sorted((ROOT / "examples").glob("*.toml"))
 
 
 def golden_path(example: Path, output_format: str) -> Path:
