@@ -193,3 +193,16 @@ def test_fuzz_roots_raise_only_our_error(parts):
     except SymconvError:
         return
     KEY.compare(result, KEY.expected[0][0], KEY.tolerance)  # and comparing raises nothing either
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("sqrt(X_00)", "X_00^(1/2)"),
+    ("1/sqrt(3)", "3^(-1/2)"),
+    ("sqrt(1/2)", "(1/2)^(1/2)"),
+    ("X_00/(X_00^2 + X_01^2)", "X_00·(X_00^2 + X_01^2)^(-1)"),
+    ("(2 X_00 X_01)^(1/3)", "2^(1/3)·X_00^(1/3)·X_01^(1/3)"),  # a product: factor by factor
+])
+def test_roots_in_answers_are_shown_as_read(text, shown):
+    from symconv.render.text import TextPrinter
+
+    assert TextPrinter("L").doprint(parse_entry(text, MEAN_NAMES, radicals=True).value) == shown
