@@ -124,18 +124,24 @@ class Gradient:
                 f"expanding ∂L/∂{self.wrt.name} could write up to {bound:,.0f} terms, over the limit"
                 f" of {self.derivation.max_terms:,}; use the layer-by-layer form (without --expand),"
                 " smaller sizes, or raise the limit with --max-terms")
+        self._expanded = self.pulled_back([self.derivation.upstream_polys(block.upstream)
+                                           for block in self.blocks])
+        return self._expanded
+
+    def pulled_back(self, upstreams: list[list[Poly]]) -> list[Poly]:
+        """Every entry with each block's upstream gradient given as polynomials (one list per
+        block, indexed by output position): :meth:`expanded` passes the right ones, the answer
+        checker's diagnosis wrong ones (a mistake made in a later layer, pulled back to here)."""
         results = []
-        upstream_polys = [self.derivation.upstream_polys(block.upstream) for block in self.blocks]
         for flat in range(self.wrt.size):
             parts = []
-            for block, upstream in zip(self.blocks, upstream_polys):
+            for block, upstream in zip(self.blocks, upstreams):
                 start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
                 for output, local in zip(block.outputs[start:stop].tolist(),
                                          block.local.factors(start, stop)):
                     if local != 0:
                         parts.append(upstream[output] * local)
             results.append(poly_sum(parts))
-        self._expanded = results
         return results
 
     def expanded_size(self) -> np.ndarray:

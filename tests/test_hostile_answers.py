@@ -186,3 +186,29 @@ def test_the_hook_sees_execution_and_stays_quiet_on_a_normal_check(capsys):
     status, _, _, _, events = run_watched(
         ["verify", PROBLEM, "--wrt", "A", "--answer", "examples/answers/homework_5x5_handout.txt"], capsys)
     assert (status, events) == (1, [])
+
+
+# -- answers about LP pooling may write roots: the same guarantees ---------------------------------
+LP_PROBLEM = "examples/lppool_mean.toml"
+LP_CASES = {
+    "10,000 nested sqrt(": "sqrt(" * 10_000 + "X_00" + ")" * 10_000,
+    "10,000 nested \\sqrt{": "\\sqrt{" * 10_000 + "X_00" + "}" * 10_000,
+    "import through sqrt": "sqrt(__import__('os'))",
+    "other function": "exp(X_00)",
+    "root order 0": "X_00^(1/0)",
+    "root of a negative number": "(-4)^(1/2)",
+    "division by zero": "1/(X_00 - X_00)",
+    "power tower with a root": "((((9^8)^8)^8)^8)^(1/2)",
+    "huge power under a root": "sqrt((X_00+X_01+X_02+X_03+1)^8 * (X_10+X_11+X_12+X_13+1)^8)",
+    "root of a sum with a root": "sqrt(X_00 + sqrt(X_01))",
+    "\\sqrt[] with a command": "\\sqrt[\\input{/etc/passwd}]{X_00}",
+}
+
+
+@pytest.mark.parametrize("case", list(LP_CASES))
+def test_hostile_entries_with_roots(case, tmp_path, capsys):
+    main(["verify", LP_PROBLEM, "--wrt", "X", "--answer", str(tmp_path / "none")])  # warm imports
+    capsys.readouterr()
+    answer = tmp_path / "answer.txt"
+    answer.write_text("\n".join(", ".join([LP_CASES[case]] + ["0"] * 3) for _ in range(4)))
+    assert_refused(["verify", LP_PROBLEM, "--wrt", "X", "--answer", str(answer)], tmp_path, capsys)

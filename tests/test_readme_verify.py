@@ -10,12 +10,17 @@ from helpers import run_cli as main
 README = Path("README.md").read_text()
 
 
-def test_the_readme_verify_example_prints_what_the_readme_shows(capsys):
-    section = README[README.index("## Checking answers"):]
+def run_example(heading: str, capsys) -> tuple[list[str], list[str]]:
+    """The first `symconv verify` command after ``heading``: what the README shows, what it prints."""
+    section = README[README.index(heading):]
     command = re.search(r"```bash\n(symconv verify .*)\n```", section).group(1)
     shown = re.search(r"```text\n(.*?)```", section, re.S).group(1).splitlines()
     assert main(command.split()[1:]) == 1
-    printed = capsys.readouterr().out.splitlines()
+    return shown, capsys.readouterr().out.splitlines()
+
+
+def test_the_readme_verify_example_prints_what_the_readme_shows(capsys):
+    shown, printed = run_example("## Checking answers", capsys)
     assert printed[:2] == shown[:2]
     for line, printed_line in zip(shown[2:], printed[2:]):  # the README elides the middle with …
         head, _, tail = line.partition(" … ")
@@ -34,3 +39,9 @@ def test_the_readme_answer_checking_example_prints_what_its_comments_say(capsys)
     printed = capsys.readouterr().out.splitlines()
     said = [line.split("# ")[-1] for line in block.splitlines() if line.startswith("print(")]
     assert printed == said
+
+
+def test_the_readme_pooling_chain_example_prints_what_the_readme_shows(capsys):
+    shown, printed = run_example("### Pooling, ReLU and chains", capsys)
+    assert shown[2] == "…"
+    assert printed[:2] == shown[:2] and printed[-1] == shown[-1]

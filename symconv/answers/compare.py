@@ -6,18 +6,21 @@ decimal, coefficients are compared with a tolerance (``|given − expected| ≤ 
 instead. The differences are kept as data for the feedback: terms missing, terms extra, and
 coefficients that differ.
 
-A layer whose gradients are not polynomials (LP pooling) plugs in its own comparison with the same
-signature as :func:`compare_polys` (for instance evaluation at random exact rationals) through
-:attr:`symconv.answers.verify.AnswerKey.compare`.
+Gradients that are not polynomials (LP pooling's roots) are compared by
+:class:`symconv.answers.roots.RootComparer`, which is called the same way and which
+:class:`~symconv.answers.verify.AnswerKey` picks when the expected values have roots.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..poly import Monomial, Number, Poly
-from .parse import ParsedEntry
+
+if TYPE_CHECKING:  # parse builds on the roots comparison, which builds on this module
+    from .parse import ParsedEntry
 
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-6
@@ -40,6 +43,8 @@ class Comparison:
     The differences are worked out only when asked for: the diagnosis compares every wrong entry
     with every wrong variant and needs only the verdict.
     """
+
+    sampling = None  # how it was decided when at random points (answers with roots, .roots)
 
     def __init__(self, correct: bool, expected: Poly, given: ParsedEntry | None = None,
                  tolerance: Tolerance | None = None):

@@ -1,30 +1,32 @@
 """The usual mistakes, derived with the core and compared with the answer (never guessed from text).
 
-Each :class:`Mistake` is the whole gradient as a student who made that mistake would write it,
-computed with the closed-form route (:mod:`symconv.closed_form`) on arrays of exact polynomials:
-the kernel left unrotated, the stride's zeros not inserted, the padding removed on one side only,
-the upstream gradient taken as ones, the sign flipped, the result transposed (and, for ∂L/∂W, the
-result rotated). A mistake is reported when it explains the whole answer, or at least two of the
-wrong entries and two thirds of them.
+Each :class:`Mistake` is the whole gradient as a student who made that mistake would write it:
 
-Only gradients read through a single layer whose upstream gradient is the problem's own are
-diagnosed; a chain of layers gets per-entry feedback without a named mistake. The index-base mistake
-(names counted from 0 instead of 1) is found when reading, by :mod:`.verify`. Pooling mistakes belong
-to the pooling layers and are not covered here.
+- a mistake in one layer's backward pass (:mod:`.layer_mistakes`: kernel not rotated, overlapping
+  pooling windows counted once, a tie routed to the wrong maximum, …) made in the layer that reads
+  the tensor, or in any later layer and then pulled back to the tensor through the earlier layers
+  done right (a conv → ReLU → max pooling chain: a tie mistake in the pooling shows in ∂L/∂X);
+- the given upstream gradient taken as all ones (pulled back through the whole chain);
+- the sign flipped, the result transposed.
+
+A gradient through several layers is right written with the intermediate ∂L/∂Y or fully expanded;
+mistakes of the reading layer are derived in both forms. A mistake is reported when it explains
+the whole answer, or at least two of the wrong entries and two thirds of them. The index-base
+mistake (names counted from 0 instead of 1) is found when reading, by :mod:`.verify`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from .. import closed_form
-from ..layers.conv import ConvLayer
 from ..poly import Poly
 from .compare import Comparison, Tolerance
+from .layer_mistakes import LAYER_MISTAKES, padded_input_gradient, per_axis, poly_array
 
 MAX_DIAGNOSED_ENTRIES = 4_096  # larger gradients get per-entry feedback only (object arrays are slow)
+MAX_DIAGNOSED_TERMS = 100_000  # chains: a mistake in a later layer is a pass over all their terms
 
 
 @dataclass(frozen=True)
@@ -42,67 +44,49 @@ class Diagnosis:
     whole: bool  # the whole answer is exactly this mistake
 
 
-def _poly_array(tensor, shape) -> np.ndarray:
-    array = np.empty(tensor.size, dtype=object)
-    array[:] = [Poly.lift(tensor.entry(flat)) for flat in range(tensor.size)]
-    return array.reshape(shape)
-
-
-def _values(array: np.ndarray) -> tuple[Poly, ...]:
+def _values(array) -> tuple[Poly, ...]:
     return tuple(Poly.lift(value) for value in np.asarray(array, dtype=object).reshape(-1))
 
 
 def mistakes_for(problem, gradient) -> list[Mistake]:
-    """The wrong variants of ``gradient`` that differ from the right one somewhere."""
-    layer = _single_layer(problem, gradient)
-    if layer is None:
+    """The wrong variants of ``gradient`` that differ from the right one (in either form)."""
+    wrt = gradient.wrt
+    if wrt.size > MAX_DIAGNOSED_ENTRIES:
         return []
-    g = layer.geometry
-    dy = _poly_array(problem.upstream, g.output_shape)
-    ones = np.empty(dy.shape, dtype=object)
-    ones[...] = Poly.lift(1)
+    # a mistake in a later layer costs a pass over the chain's terms: only for small chains
+    small = len(problem.layers) == 1 or problem.term_count() <= MAX_DIAGNOSED_TERMS
+    derivation = gradient.derivation
     right = _values(gradient.polys())
-    unit_stride = replace(g, stride=(1,) * g.dims)
-    candidates: list[tuple[str, str, object]] = []
-    if gradient.wrt is layer.input:
-        w = _poly_array(layer.weight, g.weight_shape)
-        candidates.append(("kernel-not-rotated", "the kernel was not rotated by 180° (∂L/∂X is the"
-                           " full correlation with the rotated kernel)",
-                           lambda: closed_form.grad_input(dy, closed_form.rotate_180(w, g.dims), g)))
-        if max(g.stride) > 1:
-            candidates.append(("zeros-not-inserted", f"no zeros were inserted between the upstream"
-                               f" entries for stride {per_axis(g.stride)} (insert stride − 1 zeros"
-                               f" before the full correlation)",
-                               lambda: closed_form.grad_input(dy, w, unit_stride)))
-        if max(g.padding) > 0:
-            for side, start in (("end", (0,) * g.dims), ("start", tuple(2 * p for p in g.padding))):
-                candidates.append((f"padding-removed-at-{side}",
-                                   f"the padding {per_axis(g.padding)} was removed from the {side} of"
-                                   f" each axis only (remove P from both sides)",
-                                   lambda start=start: _crop_padded(dy, w, g, start)))
+    expanded = tuple(gradient.expanded())
+    forms = [right] if expanded == right else [right, expanded]
+    candidates = []
+    reader = next(i for i, layer in enumerate(problem.layers) if wrt in (layer.input, *layer.parameters))
+    layers = problem.layers[reader:] if small else problem.layers[reader:reader + 1]
+    for i, layer in enumerate(layers, reader):
+        target = wrt if i == reader else layer.input
+        block = next(b for b in derivation.gradient(target.name).blocks if b.output is layer.output)
+        upstream = problem.upstream_of(layer)
+        upstream_forms = [derivation.upstream_polys(upstream)]
+        if i == reader:  # the answer may be written with the reading layer's ∂L/∂Y symbols
+            written = [Poly.lift(entry) for entry in upstream.entries()]
+            upstream_forms = [written] + [f for f in upstream_forms if f != written]
+        for dy in upstream_forms:
+            for key, description, compute in LAYER_MISTAKES[layer.kind](layer, target, dy, block):
+                if i != reader:
+                    compute = (lambda compute=compute, target=target:
+                               pull_back(derivation, wrt, {id(target): _values(compute())}))
+                candidates.append((key, description, compute))
+    if small:
+        ones = [Poly.lift(1)] * problem.upstream.size
         candidates.append(("upstream-ones", "the upstream gradient was taken as all ones",
-                           lambda: closed_form.grad_input(ones, w, g)))
-    elif gradient.wrt is layer.weight:
-        x = _poly_array(layer.input, g.input_shape)
-        candidates.append(("result-rotated", "the result was rotated by 180° (∂L/∂W is a plain"
-                           " correlation of the input with the upstream gradient, nothing flipped)",
-                           lambda: closed_form.rotate_180(
-                               np.asarray(right, dtype=object).reshape(g.weight_shape), g.dims)))
-        if max(g.stride) > 1:
-            candidates.append(("zeros-not-inserted", f"the upstream gradient was not dilated for"
-                               f" stride {per_axis(g.stride)} (insert stride − 1 zeros between its"
-                               f" entries)", lambda: closed_form.grad_weight(x, dy, unit_stride)))
-        candidates.append(("upstream-ones", "the upstream gradient was taken as all ones",
-                           lambda: closed_form.grad_weight(x, ones, g)))
-    else:  # the bias
-        candidates.append(("upstream-ones", "the upstream gradient was taken as all ones",
-                           lambda: closed_form.grad_bias(ones)))
-    candidates.append(("sign-flipped", "the sign is flipped", lambda: [-v for v in right]))
-    shape = gradient.wrt.shape
-    if len(shape) == 2 and shape[0] == shape[1]:
-        candidates.append(("transposed", "the result is transposed (rows and columns swapped)",
-                           lambda: np.asarray(right, dtype=object).reshape(shape).T))
-    mistakes, seen = [], [right]
+                           lambda: pull_back(derivation, wrt, {id(problem.layers[-1].output): ones})))
+    shape = wrt.shape
+    for form in forms:
+        candidates.append(("sign-flipped", "the sign is flipped", lambda form=form: [-v for v in form]))
+        if len(shape) == 2 and shape[0] == shape[1]:
+            candidates.append(("transposed", "the result is transposed (rows and columns swapped)",
+                               lambda form=form: np.asarray(form, dtype=object).reshape(shape).T))
+    mistakes, seen = [], list(forms)
     for key, description, compute in candidates:
         values = _values(compute())
         if len(values) == len(right) and values not in seen:
@@ -111,44 +95,35 @@ def mistakes_for(problem, gradient) -> list[Mistake]:
     return mistakes
 
 
-def _padded_input_gradient(dy, w, g) -> np.ndarray:
-    """∂L/∂(padded input): the full correlation before the padding is removed."""
-    padded = replace(g, padding=(0,) * g.dims,
-                     input_size=tuple(h + 2 * p for h, p in zip(g.input_size, g.padding)))
-    return closed_form.grad_input(dy, w, padded)
-
-
-def _crop_padded(dy, w, g, start) -> np.ndarray:
-    """∂L/∂(padded input), cropped to the input's size at ``start`` instead of at P."""
-    full = _padded_input_gradient(dy, w, g)
-    return full[(Ellipsis, *[slice(s, s + h) for s, h in zip(start, g.input_size)])]
+def pull_back(derivation, tensor, replaced: dict[int, tuple[Poly, ...]]) -> list[Poly]:
+    """∂L/∂tensor expanded down to the given upstream gradient, with ∂L/∂T taken from
+    ``replaced[id(T)]`` (a wrong one) for the tensors T in it, and every other step done right."""
+    if id(tensor) in replaced:
+        return list(replaced[id(tensor)])
+    problem = derivation.problem
+    if tensor is problem.layers[-1].output:
+        return [Poly.lift(entry) for entry in problem.upstream.entries()]
+    gradient = derivation.gradient(tensor.name)
+    return gradient.pulled_back([pull_back(derivation, block.output, replaced)
+                                 for block in gradient.blocks])
 
 
 def unremoved_padding(problem, gradient) -> tuple[Mistake, tuple[int, ...]] | None:
     """∂L/∂X with the padding left on, and its (larger) declared shape: what a student who forgot
     to remove it writes. Its shape differs from X's, so it is matched when the shape is wrong."""
-    layer = _single_layer(problem, gradient)
-    if layer is None or gradient.wrt is not layer.input or not max(layer.geometry.padding):
+    if gradient.wrt.size > MAX_DIAGNOSED_ENTRIES:
+        return None
+    layer = next(layer for layer in problem.layers if gradient.wrt is layer.input
+                 or gradient.wrt in layer.parameters)
+    if layer.kind != "conv" or gradient.wrt is not layer.input or not max(layer.geometry.padding):
         return None
     g = layer.geometry
-    full = _padded_input_gradient(_poly_array(problem.upstream, g.output_shape),
-                                  _poly_array(layer.weight, g.weight_shape), g)
+    full = padded_input_gradient(poly_array(problem.upstream_of(layer).entries(), g.output_shape),
+                                 poly_array(layer.weight.entries(), g.weight_shape), g)
     shape = (*gradient.wrt.shape[:-g.dims], *full.shape[-g.dims:])
     return Mistake("padding-not-removed", f"the padding {per_axis(g.padding)} was not removed"
                    f" (∂L/∂X is the full correlation without its outer {per_axis(g.padding)}"
                    f" rows and columns)", _values(full)), shape
-
-
-def _single_layer(problem, gradient):
-    """The convolution behind ``gradient`` when it is read by that one layer, fed by the given
-    upstream gradient."""
-    if len(gradient.blocks) != 1 or gradient.blocks[0].upstream is not problem.upstream:
-        return None
-    if gradient.wrt.size > MAX_DIAGNOSED_ENTRIES:
-        return None
-    layer = next(layer for layer in problem.layers
-                 if gradient.wrt in (layer.input, *layer.parameters))
-    return layer if isinstance(layer, ConvLayer) else None  # pooling mistakes: not covered yet
 
 
 def diagnose(given: list, comparisons: list[Comparison], mistakes: list[Mistake],
@@ -167,8 +142,3 @@ def diagnose(given: list, comparisons: list[Comparison], mistakes: list[Mistake]
             if best is None or (whole, explained) > (best.whole, best.explained):
                 best = Diagnosis(mistake, explained, len(wrong), whole)
     return best
-
-
-def per_axis(values: tuple[int, ...]) -> str:
-    """``2`` when every axis has the same value, else ``(2, 1)``."""
-    return str(values[0]) if len(set(values)) == 1 else "(" + ", ".join(map(str, values)) + ")"

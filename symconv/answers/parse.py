@@ -25,7 +25,9 @@ from functools import lru_cache, reduce
 
 from ..errors import AnswerError
 from ..poly import Poly, Symbol, poly_sum
+from . import roots
 from .names import AMBIGUOUS, NameTable, Reading, canonical
+from .roots import RootError
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,9 @@ def _derivative_patterns(loss: str) -> tuple[re.Pattern, ...]:
 
 
 class _Tokenizer:
-    def __init__(self, text: str, names: NameTable, loss: str, limits: Limits):
+    def __init__(self, text: str, names: NameTable, loss: str, limits: Limits, radicals: bool):
         self.text, self.names, self.limits, self.loss = text, names, limits, loss
+        self.radicals = radicals
         self.tokens: list[tuple] = []  # (kind, value, column)
         self.readings: list[Reading] = []
         self.inexact = False
@@ -154,7 +157,11 @@ class _Tokenizer:
         return end
 
     def _identifier(self, written: str, start: int, end: int) -> int:
-        self._name(canonical(written), written, start, call=self.text[end:].lstrip().startswith("("))
+        call = self.text[end:].lstrip().startswith("(")
+        if self.radicals and written == "sqrt" and not self.names.lookup(written):
+            self.tokens.append(("sqrt", 2, start + 1))
+            return end
+        self._name(canonical(written), written, start, call=call)
         return end
 
     def _name(self, spelling: str, written: str, start: int, *, call: bool = False):
@@ -182,6 +189,9 @@ class _Tokenizer:
     def _unknown(self, spelling: str, written: str, call: bool) -> str:
         if written.lower() in _NOT_NUMBERS:
             return f"{written!r} is not a number symconv accepts; write a finite number such as 0.5"
+        if call and self.radicals:
+            return (f"function calls such as {written}(...) are not allowed, only sqrt(...); e.g."
+                    f" X_00/(2*sqrt(X_00^2 + X_01^2))")
         if call:
             return (f"function calls such as {written}(...) are not allowed; write a polynomial,"
                     f" {_RIGHT_FORM}")
@@ -201,6 +211,10 @@ class _Tokenizer:
         if command is None:
             raise EntryError(self._unexpected(i), i + 1)
         name, end = command.group(1), i + command.end()
+        if name == "sqrt" and self.radicals:
+            order = re.match(r"\s*\[\s*([2-9])\s*\]", self.text[end:end + 12])
+            self.tokens.append(("sqrt", int(order.group(1)) if order else 2, i + 1))
+            return end + (order.end() if order else 0)
         if name in _LATEX_OPS:
             kind = _LATEX_OPS[name]
             self.tokens.append(("op", kind, i + 1) if kind == "*" else ("frac", None, i + 1))
@@ -250,8 +264,9 @@ class _Node:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple], limits: Limits):
+    def __init__(self, tokens: list[tuple], limits: Limits, radicals: bool):
         self.tokens, self.limits, self.at, self.depth = tokens, limits, 0, 0
+        self.radicals = radicals  # roots, fractional and negative powers, division by sums
 
     # -- token helpers --------------------------------------------------------------------------
     def peek(self) -> tuple:
@@ -345,7 +360,7 @@ class _Parser:
             if divide or self.is_op("*"):
                 self.take()
                 factor = self.power_signed()
-            elif kind in ("name", "(", "{", "frac"):
+            elif kind in ("name", "(", "{", "frac", "sqrt"):
                 factor = self.power()  # side by side: 2(d1 + d3), d_1 w_2, \frac{1}{4} d_1
             elif kind == "num":
                 raise EntryError("a number right after another factor; put * or + between them",
@@ -368,7 +383,7 @@ class _Parser:
     def quotient(self, factors: list[tuple[_Node, bool]], column: int) -> _Node:
         """A product of factors, some of them divisors (which must be numbers)."""
         for node, divide in factors:
-            if divide and node.degree:
+            if divide and node.degree and not self.radicals:
                 raise EntryError("only division by a number is accepted (a gradient of a"
                                  " convolution is a polynomial); e.g. d1/4", node.column)
         terms = 1
@@ -387,21 +402,39 @@ class _Parser:
         exponent = self.exponent(caret[2])
         if self.is_op("^"):
             raise EntryError("two powers in a row; add parentheses, e.g. (d1^2)^2", self.peek()[2])
-        return self.check(_Node("power", base.column, base.degree * exponent, base.terms ** exponent,
-                                base.bits * exponent, exponent, (base,)))
+        return self.raised(base, exponent)
 
-    def exponent(self, column: int) -> int:
+    def raised(self, base: _Node, exponent: Fraction) -> _Node:
+        """A power node; a root counts as its whole power rounded up for the size bounds."""
+        whole = -(-abs(exponent.numerator) // exponent.denominator)
+        return self.check(_Node("power", base.column, base.degree * whole, base.terms ** whole,
+                                base.bits * whole, exponent, (base,)))
+
+    def exponent(self, column: int) -> Fraction:
         close = {"(": ")", "{": "}"}.get(self.peek()[0])
         if close:
             self.take()
+        negative = self.radicals and self.is_op("-") and self.take() is not None
         token = self.take()
         value = token[1]
-        if token[0] != "num" or value.denominator != 1 or not 0 <= value <= self.limits.exponent:
-            raise EntryError(f"an exponent must be a whole number from 0 to {self.limits.exponent},"
-                             f" e.g. d1^2", token[2] if token[0] != "end" else column)
+        if self.radicals and close and token[0] == "num" and self.is_op("/"):
+            self.take()
+            denominator = self.take()
+            if denominator[0] != "num" or denominator[1].denominator != 1 or denominator[1] == 0:
+                value = None
+            else:
+                value = value / denominator[1]
+        limit = self.limits.exponent
+        if (token[0] != "num" or value is None or not 0 <= value <= limit
+                or not (value.denominator == 1 or self.radicals and value.denominator <= limit)):
+            allowed = (f"a whole number or fraction from -{limit} to {limit}, e.g. d1^2 or"
+                       f" (X_00^2 + X_01^2)^(-1/2)" if self.radicals
+                       else f"a whole number from 0 to {limit}, e.g. d1^2")
+            raise EntryError(f"an exponent must be {allowed}",
+                             token[2] if token[0] != "end" else column)
         if close:
             self.expect(close, f"{close!r}")
-        return int(value)
+        return -value if negative else value
 
     def atom(self) -> _Node:
         kind, value, column = token = self.take()
@@ -423,6 +456,11 @@ class _Parser:
             self.depth -= 1
             node.column = column  # a group is reported where it opens
             return node
+        if kind == "sqrt":
+            if self.peek()[0] not in ("(", "{"):
+                raise EntryError("expected ( or { after the root, e.g. \\sqrt{X_00^2 + X_01^2}",
+                                 self.peek()[2])
+            return self.raised(self.atom(), Fraction(1, value))
         if kind == "frac":
             self.enter(column)
             parts = []
@@ -441,13 +479,20 @@ def _bits(number: Fraction) -> int:
 
 
 def _evaluate(node: _Node) -> Poly:
+    try:
+        return _evaluate_node(node)
+    except RootError as error:
+        raise EntryError(f"{error}", node.column) from None
+
+
+def _evaluate_node(node: _Node) -> Poly:
     kind = node.kind
     if kind in ("num", "name"):
         return Poly.lift(node.value)
     if kind == "neg":
         return -_evaluate(node.children[0])
     if kind == "sum":
-        return poly_sum(_evaluate(child) for child in node.children)
+        return roots.simplify(poly_sum(_evaluate(child) for child in node.children))
     if kind == "product":
         result = Poly.lift(1)
         for child, divide in node.children:
@@ -456,20 +501,25 @@ def _evaluate(node: _Node) -> Poly:
                 if not value.terms:
                     raise EntryError("division by zero; divide by a nonzero number, e.g. d1/4",
                                      child.column)
-                value = Poly.lift(1 / Fraction(value.number))
+                value = (Poly.lift(1 / Fraction(value.number)) if value.is_number
+                         else roots.power(value, Fraction(-1)))
             result = result * value
-        return result
+        return roots.simplify(result)
     base = _evaluate(node.children[0])
-    return reduce(lambda power, _: power * base, range(node.value), Poly.lift(1))
+    if node.value.denominator == 1 and node.value >= 0:
+        return reduce(lambda power, _: power * base, range(int(node.value)), Poly.lift(1))
+    return roots.power(base, node.value)
 
 
-def parse_entry(text: str, names: NameTable, *, loss: str = "L",
-                limits: Limits = DEFAULT_LIMITS) -> ParsedEntry:
-    """One answer entry as an exact polynomial over the problem's entries."""
+def parse_entry(text: str, names: NameTable, *, loss: str = "L", limits: Limits = DEFAULT_LIMITS,
+                radicals: bool = False) -> ParsedEntry:
+    """One answer entry as an exact polynomial over the problem's entries; with ``radicals``
+    (answers about LP pooling) also roots ``\\sqrt{…}``, ``sqrt(…)``, powers such as ``^(-1/2)``
+    and division by sums, as :class:`~.roots.Radical` factors."""
     if len(text) > limits.entry_chars:
         raise EntryError(f"the entry has {len(text):,} characters, over the limit of"
                          f" {limits.entry_chars:,}", 1)
-    tokenizer = _Tokenizer(text, names, loss, limits)
+    tokenizer = _Tokenizer(text, names, loss, limits, radicals)
     tokens = tokenizer.run()
-    tree = _Parser(tokens, limits).entry()
+    tree = _Parser(tokens, limits, radicals).entry()
     return ParsedEntry(_evaluate(tree), tokenizer.inexact, tuple(tokenizer.readings))

@@ -8,20 +8,26 @@ a :class:`Verdict`. An answer that cannot be read raises :class:`~symconv.errors
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 
 from ..derivation import derive
-from ..errors import AnswerError
+from ..errors import AnswerError, ProblemError
+from ..layers.base import IsMax, IsPositive
 from ..layers.conv import ConvLayer
 from ..problem_file import decode_text, read_text
 from .compare import Comparison, Tolerance, best_comparison, compare_polys
-from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, per_axis, unremoved_padding
+from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, unremoved_padding
+from .layer_mistakes import per_axis
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
+from .roots import RootComparer, Sampling, has_roots
 
 INDEX_BASE = "index-base"
+# [C_11 = max(C_11, …)], 1[x > 0], \mathbb{1}[x>0]: bounded, so the scan stays linear
+_WRITTEN_INDICATOR = re.compile(r"\[[^\[\]\n]{0,200}?(?:=\s*\\?max\b|>\s*0\s*\])")
 PARSED_ENTRIES_KEPT = 4_096
 KEPT_TERMS = 64
 
@@ -63,6 +69,17 @@ class Verdict:
         return self.correct == self.total
 
     @property
+    def sampling(self) -> tuple[int, Sampling] | None:
+        """(entries, the weakest of their samplings) when some entries were found right at random
+        points because their form differs from the expected one (answers with roots, LP pooling)."""
+        sampled = [e.comparison.sampling for e in self.entries
+                   if e.correct and e.comparison.sampling is not None]
+        if not sampled:
+            return None
+        return len(sampled), Sampling(min(s.points for s in sampled), sampled[0].digits,
+                                      max(s.bound for s in sampled), any(s.decimals for s in sampled))
+
+    @property
     def readings(self) -> list[tuple[Cell, Reading]]:
         return [(e.cell, r) for e in self.entries for r in e.given.readings]
 
@@ -71,15 +88,21 @@ class AnswerKey:
     """Everything needed to check answers for ∂loss/∂``wrt`` of ``problem``."""
 
     def __init__(self, problem, wrt: str, *, tolerance: Tolerance = Tolerance(),
-                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=compare_polys):
+                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=None):
         self.problem = problem
         self.gradient = (derivation or derive(problem)).gradient(problem.tensor(wrt).name)
-        self.tolerance, self.limits, self.compare = tolerance, limits, compare
         polys = self.gradient.polys()
         expanded = self.gradient.expanded()
+        # LP pooling's gradients have roots: answers may write them, and are compared exactly
+        # where the forms agree, else at random exact rational points (see .roots).
+        self.radicals = has_roots(expanded)
+        if compare is None:
+            compare = RootComparer() if self.radicals else compare_polys
+        self.tolerance, self.limits, self.compare = tolerance, limits, compare
         # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
         # expanded; both forms are right.
         self.expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
+        refuse_indicators(problem, self.gradient, expanded)
         self.names = NameTable(answer_tensors(problem))
         self._shifted_names: NameTable | None = None
         self.mistakes = mistakes_for(problem, self.gradient)
@@ -101,6 +124,7 @@ class AnswerKey:
 
     def check(self, text: str, source: str = "<answer>") -> Verdict:
         """Check the text of one answer (any format :func:`.read.read_answer` knows)."""
+        refuse_written_indicator(text, source)
         rows = read_answer(text, source)
         try:
             cells = arrange(rows, self.shape, source, self.context)
@@ -137,7 +161,8 @@ class AnswerKey:
         parsed = self._parsed.get((text, shifted))
         if parsed is None:
             names = self.shifted_names() if shifted else self.names
-            parsed = parse_entry(text, names, loss=self.problem.loss, limits=self.limits)
+            parsed = parse_entry(text, names, loss=self.problem.loss, limits=self.limits,
+                                 radicals=self.radicals)
             if len(parsed.value.terms) <= KEPT_TERMS and len(self._parsed) < PARSED_ENTRIES_KEPT:
                 self._parsed[text, shifted] = parsed
         return parsed
@@ -210,3 +235,41 @@ def shape_context(problem, wrt) -> str:
     return (f"{text} (input {size(map(str, layer.input.shape))}, kernel"
             f" {size(map(str, layer.weight.shape))}, stride {per_axis(g.stride)},"
             f" padding {per_axis(g.padding)})")
+
+
+def refuse_indicators(problem, gradient, expanded) -> None:
+    """Max pooling's ``[x = max(window)]`` and ReLU's ``[x > 0]`` stay symbolic when the values
+    they compare are not given, and an answer cannot write them (the answer grammar has no
+    brackets or comparisons, so hostile text has fewer ways in): say what to give instead."""
+    for flat, value in enumerate(expanded):
+        atom = next((a for monomial in value.terms for a in monomial
+                     if isinstance(a, (IsMax, IsPositive))), None)
+        if atom is None:
+            continue
+        from ..render.text import TextPrinter
+
+        printer = TextPrinter(problem.loss)
+        reader = next(i for i, layer in enumerate(problem.layers) if layer.input is atom.entry.tensor)
+        unknown = [t.name for t in (problem.input, *[p for layer in problem.layers[:reader]
+                                                     for p in layer.parameters])
+                   if not t.is_numeric]
+        raise ProblemError(
+            f"∂{problem.loss}/∂{printer.name_only(gradient.entry(flat).wrt)} contains"
+            f" {printer.doprint(atom)}, which is 1 or 0 depending on values symconv does not know,"
+            f" and answers cannot write such indicators; give the values of {' and '.join(unknown)}"
+            f" in the problem file (e.g. values = [[1, 2], [3, 4]] under [input]) and write the"
+            f" answer with numbers where the indicators were, e.g. 1 1 0")
+
+
+def refuse_written_indicator(text: str, source: str) -> None:
+    """An answer that writes ``[x = max(…)]`` or ``[x > 0]``: say to write the 0 or 1 instead (the
+    key refuses problems where the indicators' values are unknown, see :func:`refuse_indicators`)."""
+    found = _WRITTEN_INDICATOR.search(text)
+    if found is None:
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    shown = found.group(0) if len(found.group(0)) <= 40 else found.group(0)[:40] + "…"
+    raise AnswerError(f"{shown!r} is an indicator, and answers cannot write indicators; the values"
+                      f" are known here, so write its number: 1 where the entry is the (first)"
+                      f" maximum of the window or positive, else 0 (e.g. 1 1 0)",
+                      where=f"{source}:{line}")

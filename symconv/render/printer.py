@@ -81,6 +81,14 @@ class Printer:
     def _print_IsPositive(self, factor: IsPositive) -> str:
         return f"[{self.doprint(factor.entry)} > 0]"
 
+    def _print_Radical(self, factor) -> str:
+        """A root or division read from an answer (answers.roots): ``(X_00^2 + X_01^2)^(-1/2)``."""
+        (monomial, coefficient), *more = factor.base.terms.items()
+        bare = not more and (len(monomial) == 1 and coefficient == 1  # one name: x^(1/2)
+                             or not monomial and isinstance(coefficient, int) and coefficient > 0)
+        base = self.doprint(factor.base) if bare else f"({self.doprint(factor.base)})"
+        return f"{base}{self.power}({self.doprint(normalize(factor.exponent))})"
+
     def _print_LpFactor(self, factor: LpFactor) -> str:
         """``x^(p−1)·(Σ x^p / N)^(1/p − 1)/N``, e.g. ``X_00·((X_00^2 + X_01^2)/2)^(-1/2)/2``."""
         power_sum = factor.power_sum

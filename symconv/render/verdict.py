@@ -38,6 +38,8 @@ class VerdictPrinter(TextPrinter):
             d = verdict.diagnosis
             scope = "the whole answer" if d.whole else f"{d.explained} of the {d.wrong} wrong entries"
             lines.append(f"likely mistake: {d.mistake.description} — this explains {scope}")
+        if verdict.sampling:
+            lines.append(self.sampling_note(*verdict.sampling))
         for cell, reading in verdict.readings:
             lines.append(f"note: row {cell.row}, entry {cell.col}: read {reading.written!r} as"
                          f" {'·'.join(reading.parts)}")
@@ -68,6 +70,18 @@ class VerdictPrinter(TextPrinter):
             parts.append(f"coefficient of {self.monomial(monomial) or 'the constant'} is"
                          f" {self.doprint(given)}, expected {self.doprint(expected)}")
         return "; ".join(parts)
+
+    def sampling_note(self, count: int, sampling) -> str:
+        """How the entries found right in another form than the expected one were compared."""
+        entries = "1 entry is" if count == 1 else f"{count} entries are"
+        decimals = "; decimals within the tolerance" if sampling.decimals else ""
+        if not sampling.bound:
+            return (f"note: {entries} right in another form than the expected one, compared as"
+                    f" numbers to {sampling.digits} significant digits{decimals}")
+        return (f"note: {entries} right in another form than the expected one, compared at"
+                f" {sampling.points} random rational points to {sampling.digits} significant"
+                f" digits; a wrong value agrees at all of them with probability below"
+                f" {sampling.bound:.0e}{decimals}")
 
     def factor(self, value, symbol) -> str:
         """A factor by its name when it has one (``B_33``), else its number."""
@@ -118,6 +132,10 @@ def verdict_json(verdict: Verdict) -> dict:
         "diagnosis": None if diagnosis is None else {
             "mistake": diagnosis.mistake.key, "description": diagnosis.mistake.description,
             "explained": diagnosis.explained, "wrong": diagnosis.wrong, "whole": diagnosis.whole},
+        "sampling": None if verdict.sampling is None else {
+            "entries": verdict.sampling[0], "points": verdict.sampling[1].points,
+            "digits": verdict.sampling[1].digits, "bound": verdict.sampling[1].bound,
+            "decimals": verdict.sampling[1].decimals},
         "readings": [{"row": c.row, "entry": c.col, "written": r.written, "read_as": list(r.parts)}
                      for c, r in verdict.readings],
         "entries": [entry_result_json(r, gradient) for r in verdict.entries],
