@@ -344,7 +344,7 @@ class _Parser:
         return _Node("neg", node.column, node.degree, node.terms, node.bits, children=(node,))
 
     def signed(self) -> _Node:
-        negative, column = False, self.peek()[2]
+        negative = False
         while self.is_op("+", "-"):
             negative ^= self.take()[1] == "-"
         node = self.product()

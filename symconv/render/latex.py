@@ -12,8 +12,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..layers.base import IsMax, IsPositive, LpFactor
-from ..poly import Poly, Symbol, normalize, product_of
+from ..layers.base import IsMax, IsPositive
+from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .document import (Call, Concat, Derivative, Display, Document, Equation, Formula, Gallery, Group,
                        Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root, Sum,
@@ -102,18 +102,11 @@ class LatexPrinter(Printer):
         window = ", ".join(self.doprint(entry) for entry in factor.window)
         return rf"[{self.doprint(factor.entry)} = \max({window})]"
 
-    def _print_LpFactor(self, factor: LpFactor) -> str:
-        """``x^{p−1} ((Σ x^p)/N)^{1/p − 1} / N`` with LaTeX fractions and braced exponents."""
-        power_sum = factor.power_sum
-        if power_sum.is_number:
-            inner = self.doprint(normalize(Fraction(power_sum.number) / factor.divisor))
-        elif factor.divisor == 1:
-            inner = self.doprint(power_sum)
-        else:
-            inner = rf"\frac{{{self.doprint(power_sum)}}}{{{factor.divisor}}}"
-        base = self.doprint(product_of([factor.entry] * (factor.p - 1)))
-        text = rf"{base} \left({inner}\right)^{{{self.doprint(factor.exponent)}}}"
-        return rf"\frac{{{text}}}{{{factor.divisor}}}" if factor.divisor > 1 else text
+    def over(self, text: str, divisor: int, *, grouped: bool) -> str:
+        return rf"\frac{{{text}}}{{{divisor}}}"
+
+    def power_of_group(self, factor: str, group: str, exponent: str) -> str:
+        return rf"{factor} \left({group}\right)^{{{exponent}}}"
 
     def _print_Tensor(self, tensor: Tensor) -> str:
         return tensor.name

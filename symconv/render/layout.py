@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from ..layers.base import LpFactor
 from ..layers.conv import ConvLayer
-from ..layers.pool import AvgPoolLayer, LpPoolLayer, MaxPoolLayer
+from ..layers.pool import AvgPoolLayer, MaxPoolLayer
 from ..poly import Poly, Symbol, poly_sum, product_of
 from ..solution import (AxisSize, BiasGradientSection, ChainRuleSection, ChecksSection,
                         ClosedFormSection, ConnectSection, ForwardSection, InputGradientSection,

@@ -97,12 +97,20 @@ class Printer:
         elif factor.divisor == 1:
             inner = self.doprint(power_sum)
         else:
-            inner = f"({self.doprint(power_sum)})/{factor.divisor}"
+            inner = self.over(self.doprint(power_sum), factor.divisor, grouped=True)
         base = self.doprint(product_of([factor.entry] * (factor.p - 1)))
-        if base.startswith(self.minus):
-            base = f"({base})"
-        text = f"{base}{self.times}({inner}){self.power}({self.doprint(factor.exponent)})"
-        return text + (f"/{factor.divisor}" if factor.divisor > 1 else "")
+        text = self.power_of_group(base, inner, self.doprint(factor.exponent))
+        return self.over(text, factor.divisor, grouped=False) if factor.divisor > 1 else text
+
+    def over(self, text: str, divisor: int, *, grouped: bool) -> str:
+        """``text`` divided by a whole number (``grouped``: ``text`` is a sum, so bracket it)."""
+        return f"({text})/{divisor}" if grouped else f"{text}/{divisor}"
+
+    def power_of_group(self, factor: str, group: str, exponent: str) -> str:
+        """``factor·(group)^(exponent)``."""
+        if factor.startswith(self.minus):
+            factor = f"({factor})"
+        return f"{factor}{self.times}({group}){self.power}({exponent})"
 
 
 class PlainPrinter(Printer):
