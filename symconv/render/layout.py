@@ -687,7 +687,7 @@ class Layout:
         loss = self.loss
         blocks = [Heading("Closed form" + self.layer_suffix(layer)),
                   Paragraph((Derivative(loss, x), " is a full correlation: insert S − 1 zeros between"
-                             f" the entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on"
+                             " the entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on"
                              " every side"
                              + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
                              + ", and slide the kernel rotated by 180° over it; then remove the"
