@@ -194,3 +194,18 @@ def test_relu_is_an_indicator_with_symbols_and_zero_at_zero_with_numbers():
     assert str(gradient.to_sympy()[0, 1]) == "d2*Heaviside(X_0_1, 0)"
     numeric = pool_problem({"type": "relu"}, [2, 2], [[-1, 0], [2, "1/2"]], D)
     assert [plain(p) for p in derive(numeric).gradient("X").polys()] == ["0", "0", "d3", "d4"]
+
+
+def test_lp_derivative_of_a_zero_entry_is_exactly_zero_and_a_unit_factor_is_not_printed():
+    from symconv import build_problem, derive
+    from symconv.render import render_text
+
+    problem = build_problem({"input": {"shape": [2, 2], "values": [[0, 1], [2, 3]]},
+                             "layers": [{"type": "lppool", "kernel_size": 2, "p": 3,
+                                         "normalize": "mean"}],
+                             "upstream": {"values": "ones"}})
+    entries = list(derive(problem).gradient("X").entries())
+    assert entries[0].terms[0].local == 0 and entries[0].value == 0
+    # ∂y/∂x = x²·((0 + 1 + 8 + 27)/4)^(−2/3)/4 = x²·9^(−2/3)/4
+    assert render_text(entries[1]).endswith("= (9)^(-2/3)/4 ≈ 0.0577801")
+    assert abs(9 ** (-2 / 3) / 4 - 0.0577801) < 1e-7

@@ -141,7 +141,11 @@ class LpFactor(Atom):
 
 
 def lp_local(window: tuple, position: int, p: int, divisor: int) -> Number | LpFactor:
-    return normalize(Fraction(1, divisor)) if p == 1 else LpFactor(window, position, p, divisor)
+    if p == 1:
+        return normalize(Fraction(1, divisor))
+    if window[position] == 0 and not isinstance(window[position], Symbol):
+        return 0  # x^(p−1) = 0 while the window's sum is not (all-zero windows are refused)
+    return LpFactor(window, position, p, divisor)
 
 
 # -- local-derivative kinds: per-term data held by a block of chain-rule terms ----------------------

@@ -106,7 +106,8 @@ class LatexPrinter(Printer):
         return rf"\frac{{{text}}}{{{divisor}}}"
 
     def power_of_group(self, factor: str, group: str, exponent: str) -> str:
-        return rf"{factor} \left({group}\right)^{{{exponent}}}"
+        factor = "" if factor == "1" else factor + " "
+        return rf"{factor}\left({group}\right)^{{{exponent}}}"
 
     def _print_Tensor(self, tensor: Tensor) -> str:
         return tensor.name

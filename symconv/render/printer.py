@@ -107,7 +107,9 @@ class Printer:
         return f"({text})/{divisor}" if grouped else f"{text}/{divisor}"
 
     def power_of_group(self, factor: str, group: str, exponent: str) -> str:
-        """``factor·(group)^(exponent)``."""
+        """``factor·(group)^(exponent)``; a factor of 1 is left out."""
+        if factor == "1":
+            return f"({group}){self.power}({exponent})"
         if factor.startswith(self.minus):
             factor = f"({factor})"
         return f"{factor}{self.times}({group}){self.power}({exponent})"
