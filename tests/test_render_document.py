@@ -171,3 +171,14 @@ def test_pooling_and_relu_math_in_every_format():
     assert text(Root(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2, 1)) == "(X_00 + X_01)/2"
     # exponents of our own formulas are raised whole in LaTeX
     assert latex(Formula("Y = (Σ X^p / N)^(1/p)")) == r"Y = (\sum  X^p / N)^{1/p}"
+
+
+def test_text_solution_fits_100_columns_even_when_one_factor_is_wider():
+    """LP pooling over a 3×3 window: its root alone is wider than a line, so it is folded."""
+    from symconv import build_problem, build_solution, render_solution
+
+    problem = build_problem({"input": {"shape": [3, 3]},
+                             "layers": [{"type": "lppool", "kernel_size": 3, "p": 3}]})
+    text = render_solution(build_solution(problem), "text")
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "X_22^3)^(-2/3)" in text

@@ -34,6 +34,16 @@ def hcat(pieces: list[str]) -> str:
     return "\n".join("".join(parts).rstrip() for parts in zip(*columns))
 
 
+def fold(line: str) -> str:
+    """A line still too wide for the terminal, folded at its spaces: a single piece can be wider
+    than a line (LP pooling's root over a 3×3 window), and equations break only between pieces."""
+    if width_of(line) <= TERMINAL_WIDTH:
+        return line
+    indent = line[:len(line) - len(line.lstrip())]
+    return "\n".join(textwrap.wrap(line.lstrip(), TERMINAL_WIDTH, initial_indent=indent,
+                                    subsequent_indent=indent + "        ", break_on_hyphens=False))
+
+
 def width_of(text: str) -> int:
     return max(len(line) for line in text.split("\n"))
 
@@ -167,4 +177,4 @@ class TextDocumentPrinter(TextPrinter):
         title = document.title
         parts = [f"{title}\n{'#' * min(len(title), TERMINAL_WIDTH)}"]
         parts += [self.doprint(block) for block in document.blocks]
-        return "\n\n".join(parts) + "\n"
+        return "\n".join(fold(line) for line in "\n\n".join(parts).split("\n")) + "\n"
