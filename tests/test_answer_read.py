@@ -88,3 +88,15 @@ def test_leading_axes_are_rows():
 def test_shape_and_format_errors(answer, shape, message):
     with pytest.raises(AnswerError, match=message):
         texts(answer, shape)
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("1 & 2\n3 & (4 & 5\n", "a.txt:2: row 2: '(' at character 5 is never closed"),
+    ("1 2 (3\n4 5 6\n", "a.txt:1: row 1: '(' at character 5 is never closed"),
+    ("1, 2)\n", "a.txt:1: row 1: ')' at character 5 has no matching opening bracket"),
+    ("B_{11 & 2\n", "a.txt:1: row 1: '{' at character 3 is never closed"),
+])
+def test_unbalanced_brackets_are_named_not_miscounted_as_entries(answer, message):
+    with pytest.raises(AnswerError) as error:
+        read_answer(answer, "a.txt")
+    assert message in str(error.value)

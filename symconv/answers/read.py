@@ -82,6 +82,19 @@ def _depth_split(text: str, separators: str) -> list[tuple[str, int]]:
     return parts
 
 
+def _unbalanced(text: str) -> tuple[str, int] | None:
+    """The first bracket of ( ) { } without a partner, and its offset; None when all match."""
+    opened: list[tuple[str, int]] = []
+    for i, char in enumerate(text):
+        if char in "({":
+            opened.append((char, i))
+        elif char in ")}":
+            if not opened or opened[-1][0] != "({"[")}".index(char)]:
+                return char, i
+            opened.pop()
+    return opened[-1] if opened else None
+
+
 def _space_entries(line: str) -> list[str]:
     """Entries separated by spaces, where ``B11 + B12`` and ``d_1 \\cdot w_2`` stay whole."""
     chunks = [chunk for chunk, _ in _depth_split(line, " \t") if chunk]
@@ -105,6 +118,12 @@ def _grid(text: str, first_line: int, source: str, *, separators_only: bool) -> 
         for piece in line.split("\\\\"):
             if not piece.strip():
                 continue
+            stray = _unbalanced(piece)
+            if stray:
+                char, offset = stray
+                problem = "is never closed" if char in "({" else "has no matching opening bracket"
+                raise AnswerError(f"{source}:{number}: row {len(rows) + 1}: {char!r} at character"
+                                  f" {offset + 1} {problem}; check the brackets, e.g. 2*(d1 + d3)")
             if explicit:
                 texts = [part.strip() for part, _ in _depth_split(piece, "\t,&")]
                 if texts and texts[-1] == "" and piece.rstrip().endswith(","):
