@@ -16,7 +16,7 @@ from ..layers.base import IsMax, IsPositive
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .document import (Call, Concat, Derivative, Display, Document, Equation, Formula, Gallery, Group,
-                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root, Sum,
+                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root,
                        Truncated, as_grid, break_equation)
 from .latex_names import latex_entry_name
 from .printer import Printer
@@ -130,9 +130,6 @@ class LatexPrinter(Printer):
 
     def _print_Product(self, node: Product) -> str:
         return " ".join(self.doprint(f) for f in node.factors)
-
-    def _print_Sum(self, node: Sum) -> str:
-        return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
 
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {self.doprint(node.rest)}"

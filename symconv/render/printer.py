@@ -73,6 +73,10 @@ class Printer:
                 text += body
         return text or "0"
 
+    def _print_Sum(self, node) -> str:
+        """A document's written-out sum (render.document.Sum), in any format."""
+        return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
+
     # -- local derivatives that are not polynomials (layers.base), shared by every format ---------
     def _print_IsMax(self, factor: IsMax) -> str:
         window = ", ".join(self.doprint(entry) for entry in factor.window)

@@ -13,7 +13,7 @@ import numpy as np
 from ..poly import Symbol
 from ..tensors import Tensor
 from .document import (Call, Concat, Derivative, Display, Document, Equation, Formula, Gallery, Group,
-                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root, Sum,
+                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root,
                        Truncated, as_grid, break_equation)
 from .text import TextPrinter
 
@@ -76,9 +76,6 @@ class TextDocumentPrinter(TextPrinter):
         if not any("\n" in piece for piece in pieces):
             return self.times.join(pieces)
         return hcat([part for piece in pieces for part in (piece, f" {self.times} ")][:-1])
-
-    def _print_Sum(self, node: Sum) -> str:
-        return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
 
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {node.rest}"
