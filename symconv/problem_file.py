@@ -13,7 +13,8 @@ import tomllib
 from pathlib import Path
 
 from .errors import ProblemError
-from .problem import Problem, SpecError, build_problem
+from .problem import Problem, build_problem
+from .spec import SpecError
 
 MAX_PROBLEM_BYTES = 1_000_000
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\s-]+?)\s*\]\]?\s*(#.*)?$")

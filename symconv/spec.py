@@ -1,0 +1,152 @@
+"""Reading a problem specification: the parsed TOML of a problem file, checked key by key.
+
+Every helper here takes the table it reads from and the key path of that table, so an error can
+say where it is (``layers[0].weight.values[1][2]``) and the file reader can point at the line.
+Numbers are exact (``int`` or ``Fraction``), taken as written.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from .errors import ProblemError, nearest
+from .poly import Number, normalize
+from .tensors import NAMINGS, Tensor
+
+
+class SpecError(ProblemError):
+    """A :class:`ProblemError` that knows the key path it is about."""
+
+    def __init__(self, path: tuple, message: str, *, about_input: bool = False):
+        self.path = path
+        self.message = message
+        self.about_input = about_input  # the layer does not fit the input it is given
+        super().__init__(message, where=format_path(path) if path else None)
+
+
+def format_path(path: tuple) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+# -- reading values ---------------------------------------------------------------------------------
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
+
+
+def parse_number(value: Any, path: tuple) -> Number:
+    """An exact number from TOML: an int, a float (taken as written) or a string like "1/4"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise SpecError(path, f"{value!r} is not a number (write e.g. 3, -0.5 or \"1/4\")")
+    if isinstance(value, int):
+        return value
+    text = repr(value) if isinstance(value, float) else value.strip().replace("\u2212", "-")
+    if not _NUMBER.fullmatch(text) or len(text) > 40:
+        raise SpecError(path, f"{value!r} is not a number (write e.g. 3, -0.5 or \"1/4\")")
+    numerator, _, denominator = text.partition("/")
+    if denominator and int(denominator) == 0:
+        raise SpecError(path, f"{value!r} divides by zero")
+    return normalize(Fraction(numerator) / (Fraction(denominator) if denominator else 1))
+
+
+def parse_values(values: Any, shape: tuple[int, ...], path: tuple, what: str) -> np.ndarray:
+    """Nested lists (or a bare number for a one-entry tensor) as an object array of numbers."""
+    if not isinstance(values, list) and prod(shape) == 1:
+        values = np.reshape(np.array([values], dtype=object), shape).tolist()
+    flat: list[Number] = []
+
+    def walk(node, depth, where):
+        if depth == len(shape):
+            flat.append(parse_number(node, where))
+            return
+        if not isinstance(node, list):
+            raise SpecError(where, f"values of {what}: expected a list of {shape[depth]} here"
+                                   f" (shape {list(shape)}), got {node!r}")
+        if len(node) != shape[depth]:
+            raise SpecError(where, f"values of {what}: expected {shape[depth]} entries here"
+                                   f" (shape {list(shape)}), got {len(node)}")
+        for i, child in enumerate(node):
+            walk(child, depth + 1, where + (i,))
+
+    walk(values, 0, path)
+    array = np.empty(len(flat), dtype=object)
+    array[:] = flat
+    return array.reshape(shape)
+
+
+# -- reading tables ---------------------------------------------------------------------------------
+def check_keys(table: Any, allowed, path: tuple, what: str) -> dict:
+    if not isinstance(table, dict):
+        raise SpecError(path, f"{what} must be a table, e.g. [{format_path(path)}]")
+    for key in table:
+        if key not in allowed:
+            hint = nearest(key, allowed)
+            suggestion = f"did you mean {hint!r}?" if hint else f"valid keys: {', '.join(allowed)}"
+            raise SpecError(path + (key,), f"unknown key {key!r} in {what}; {suggestion}")
+    return table
+
+
+def get_int(table: dict, key: str, default: int, path: tuple) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(path + (key,), f"{key} must be a whole number, e.g. {key} = {default}")
+    return value
+
+
+def get_per_axis(table: dict, key: str, default: int, dims: int, path: tuple) -> tuple[int, ...]:
+    """An int, or a list with one int per spatial axis."""
+    value = table.get(key, default)
+    values = value if isinstance(value, list) else [value] * dims
+    if len(values) != dims or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+        example = f"{key} = 2" + (" or [2, 1]" if dims == 2 else "")
+        raise SpecError(path + (key,), f"{key} must be a whole number or one per spatial axis"
+                                       f" ({dims}), e.g. {example}; got {value!r}")
+    return tuple(values)
+
+
+def get_shape(table: dict, path: tuple, what: str, ndims: tuple[int, ...], example: str):
+    if "shape" not in table:
+        raise SpecError(path, f"{what} needs a shape, e.g. shape = {example}")
+    shape = table["shape"]
+    if (not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
+                                           for s in shape)):
+        raise SpecError(path + ("shape",), f"shape of {what} must be a list of positive whole"
+                                           f" numbers, e.g. shape = {example}; got {shape!r}")
+    if len(shape) not in ndims:
+        allowed = " or ".join(str(n) for n in ndims)
+        raise SpecError(path + ("shape",), f"shape of {what} must have {allowed} axes, e.g."
+                                           f" shape = {example}; got {shape}")
+    return tuple(shape)
+
+
+def get_naming(table: dict, path: tuple, default_naming="indexed") -> tuple[str, int]:
+    naming = table.get("naming", default_naming)
+    if naming not in NAMINGS:
+        raise SpecError(path + ("naming",), f"naming must be one of {', '.join(map(repr, NAMINGS))};"
+                                            f" got {naming!r}")
+    base = table.get("index_base", 0)
+    if base not in (0, 1) or isinstance(base, bool):
+        raise SpecError(path + ("index_base",), f"index_base must be 0 or 1; got {base!r}")
+    return naming, base
+
+
+def get_name(table: dict, path: tuple, default: str) -> str:
+    name = table.get("name", default)
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,15}", name):
+        raise SpecError(path + ("name",), f"a name is a letter followed by letters or digits"
+                                          f" (e.g. \"X\" or \"dY\"); got {name!r}")
+    return name
+
+
+def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: int) -> Tensor:
+    naming, base = get_naming(table, path)
+    values = None
+    if "values" in table:
+        values = parse_values(table["values"], shape, path + ("values",), name)
+    return Tensor(name, shape, role, naming, base, values, rank=rank)
