@@ -229,8 +229,8 @@ def write_output(text: str, output) -> None:
 def document(problem, quick, sections, output_format, *, connect=(), statement=True, fragment=False,
              max_terms=None) -> tuple:
     """Load the problem, build the solution's sections and render them: (problem, text)."""
-    from .render.solve import render_solution
-    from .solution import MAX_SOLUTION_TERMS, SECTION_NAMES, build_solution, parse_sections
+    from .solution import (MAX_SOLUTION_TERMS, SECTION_NAMES, build_solution, parse_sections,
+                           render_solution)
     from .tensors import flat_from_display
     from .poly import Symbol
 
@@ -244,8 +244,8 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
         entries.append(Symbol(tensor, flat_from_display(tensor, numbers)))
     chosen = parse_sections(sections) if isinstance(sections, str) else (sections or SECTION_NAMES)
     solution = build_solution(loaded, chosen, connect=entries or None,
-                              max_terms=max_terms or MAX_SOLUTION_TERMS)
-    return loaded, render_solution(solution, output_format, fragment=fragment, statement=statement)
+                              max_terms=max_terms or MAX_SOLUTION_TERMS, statement=statement)
+    return loaded, render_solution(solution, output_format, fragment=fragment)
 
 
 def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:

@@ -18,6 +18,8 @@ from .errors import ProblemError, nearest
 from .poly import Number, normalize
 from .tensors import NAMINGS, Tensor
 
+TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base")
+
 
 class SpecError(ProblemError):
     """A :class:`ProblemError` that knows the key path it is about."""
@@ -144,9 +146,20 @@ def get_name(table: dict, path: tuple, default: str) -> str:
     return name
 
 
-def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: int) -> Tensor:
+def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: int,
+                bare: bool = False) -> Tensor:
+    """A tensor from its table (naming, index base, values); ``bare``: a one-entry tensor written
+    as its name alone (the bias of a single filter)."""
     naming, base = get_naming(table, path)
     values = None
     if "values" in table:
         values = parse_values(table["values"], shape, path + ("values",), name)
-    return Tensor(name, shape, role, naming, base, values, rank=rank)
+    return Tensor(name, shape, role, "bare" if bare else naming, base, values, rank=rank)
+
+
+def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...],
+                  layer_input: Tensor, rank: int) -> Tensor:
+    """A layer's output: indexed, in the input's index base."""
+    name = table.get("output", default)
+    get_name({"name": name}, path + ("output",), default)
+    return Tensor(name, shape, "output", "indexed", layer_input.index_base, rank=rank)

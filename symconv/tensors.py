@@ -15,7 +15,8 @@ Index bases are for display only; flat positions and JSON indices are always 0-b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from math import prod
 from typing import NamedTuple
 
@@ -37,9 +38,9 @@ class EntryName(NamedTuple):
     derivative_of: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Tensor:
-    """A named tensor of the problem.
+    """A named tensor of the problem; immutable (its values are a read-only array).
 
     ``rank`` orders symbols in printed monomials (upstream gradient first, then input, weights, ...);
     it is assigned by the problem so that every tensor has its own.
@@ -48,12 +49,15 @@ class Tensor:
     name: str
     shape: tuple[int, ...]
     role: str  # "input", "weight", "bias", "output", "upstream"
-    naming: str = "indexed"
+    naming: str = "indexed"  # "indexed", "flat" or "bare" (a one-entry tensor: just the name)
     index_base: int = 0
     values: np.ndarray | None = None  # object array of exact numbers, in the declared shape
     derivative_of: str | None = None  # loss name, for an upstream written as ∂L/∂Y
     rank: int = 0
-    _symbols: list | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.values is not None:
+            self.values.flags.writeable = False
 
     @property
     def size(self) -> int:
@@ -63,13 +67,16 @@ class Tensor:
     def is_numeric(self) -> bool:
         return self.values is not None
 
+    @cached_property
+    def symbols(self) -> list[Symbol]:
+        """Every entry as a symbol, in row-major order (made once, on first use)."""
+        return [Symbol(self, i) for i in range(self.size)]
+
     def entry(self, flat: int) -> Number | Symbol:
         """The entry at a flat (row-major, 0-based) position: a number or a symbol."""
         if self.values is not None:
             return self.values.flat[flat]
-        if self._symbols is None:
-            self._symbols = [Symbol(self, i) for i in range(self.size)]
-        return self._symbols[flat]
+        return self.symbols[flat]
 
     def entries(self) -> list:
         return [self.entry(i) for i in range(self.size)]

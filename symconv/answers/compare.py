@@ -15,12 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
-
 from ..poly import Monomial, Number, Poly
-
-if TYPE_CHECKING:  # parse builds on the roots comparison, which builds on this module
-    from .parse import ParsedEntry
+from .parse import ParsedEntry
 
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-6

@@ -25,9 +25,8 @@ from functools import lru_cache, reduce
 
 from ..errors import AnswerError
 from ..poly import Poly, Symbol, poly_sum
-from . import roots
+from ..radicals import RootError, power, simplify
 from .names import AMBIGUOUS, NameTable, Reading, canonical
-from .roots import RootError
 
 
 @dataclass(frozen=True)
@@ -492,7 +491,7 @@ def _evaluate_node(node: _Node) -> Poly:
     if kind == "neg":
         return -_evaluate(node.children[0])
     if kind == "sum":
-        return roots.simplify(poly_sum(_evaluate(child) for child in node.children))
+        return simplify(poly_sum(_evaluate(child) for child in node.children))
     if kind == "product":
         result = Poly.lift(1)
         for child, divide in node.children:
@@ -502,20 +501,20 @@ def _evaluate_node(node: _Node) -> Poly:
                     raise EntryError("division by zero; divide by a nonzero number, e.g. d1/4",
                                      child.column)
                 value = (Poly.lift(1 / Fraction(value.number)) if value.is_number
-                         else roots.power(value, Fraction(-1)))
+                         else power(value, Fraction(-1)))
             result = result * value
-        return roots.simplify(result)
+        return simplify(result)
     base = _evaluate(node.children[0])
     if node.value.denominator == 1 and node.value >= 0:
         return reduce(lambda power, _: power * base, range(int(node.value)), Poly.lift(1))
-    return roots.power(base, node.value)
+    return power(base, node.value)
 
 
 def parse_entry(text: str, names: NameTable, *, loss: str = "L", limits: Limits = DEFAULT_LIMITS,
                 radicals: bool = False) -> ParsedEntry:
     """One answer entry as an exact polynomial over the problem's entries; with ``radicals``
     (answers about LP pooling) also roots ``\\sqrt{…}``, ``sqrt(…)``, powers such as ``^(-1/2)``
-    and division by sums, as :class:`~.roots.Radical` factors."""
+    and division by sums, as :class:`~symconv.radicals.Radical` factors."""
     if len(text) > limits.entry_chars:
         raise EntryError(f"the entry has {len(text):,} characters, over the limit of"
                          f" {limits.entry_chars:,}", 1)

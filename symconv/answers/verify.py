@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 
 from ..derivation import derive
 from ..errors import AnswerError, ProblemError
-from ..layers.base import IsMax, IsPositive
-from ..layers.conv import ConvLayer
+from ..poly import Symbol
+from ..render.text import TextPrinter
 from ..problem_file import decode_text, read_text
 from .compare import Comparison, Tolerance, best_comparison, compare_polys
-from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, unremoved_padding
-from .layer_mistakes import per_axis
+from .diagnose import Diagnosis, Mistake, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
@@ -105,8 +104,10 @@ class AnswerKey:
         refuse_indicators(problem, self.gradient, expanded)
         self.names = NameTable(answer_tensors(problem))
         self._shifted_names: NameTable | None = None
-        self.mistakes = mistakes_for(problem, self.gradient)
-        self.unremoved_padding = unremoved_padding(problem, self.gradient)
+        variants = wrong_variants(problem, self.gradient)
+        self.mistakes = [mistake for mistake, shape in variants if shape is None]
+        # ∂L/∂X with the padding left on has another shape: matched when the shape is wrong
+        self.reshaped = [(mistake, shape) for mistake, shape in variants if shape is not None]
         self.context = shape_context(problem, self.gradient.wrt)
         # A class writes the same entries again and again: small parsed entries (immutable) are
         # kept, up to a fixed number, so hostile answers cannot grow the memory through it.
@@ -140,22 +141,20 @@ class AnswerKey:
         return Verdict(source, tuple(results), diagnosis, self)
 
     def _explain_shape(self, rows, source: str, error: AnswerError) -> AnswerError:
-        """A wrong shape that is ∂L/∂X with the padding left on says so (the answer is still
-        unreadable as ∂L/∂X: its entries do not line up with X's)."""
-        if self.unremoved_padding is None:
-            return error
-        mistake, shape = self.unremoved_padding
-        try:
-            cells = arrange(rows, shape, source, self.context)
-            parsed = [self._parse_at(cell, source) for cell in cells]
-        except (AnswerError, _UnknownName):
-            return error
-        matching = sum(self.compare(given, value, self.tolerance).correct
-                       for given, value in zip(parsed, mistake.values))
-        if 3 * matching < 2 * len(parsed):
-            return error
-        return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a likely"
-                           f" mistake: {mistake.description}")
+        """A wrong shape that is a known mistake (∂L/∂X with the padding left on) says so (the
+        answer is still unreadable as ∂L/∂X: its entries do not line up with X's)."""
+        for mistake, shape in self.reshaped:
+            try:
+                cells = arrange(rows, shape, source, self.context)
+                parsed = [self._parse_at(cell, source) for cell in cells]
+            except (AnswerError, _UnknownName):
+                continue
+            matching = sum(self.compare(given, value, self.tolerance).correct
+                           for given, value in zip(parsed, mistake.values))
+            if 3 * matching >= 2 * len(parsed):
+                return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a"
+                                   f" likely mistake: {mistake.description}")
+        return error
 
     def _parse(self, text: str, shifted: bool) -> ParsedEntry:
         parsed = self._parsed.get((text, shifted))
@@ -225,16 +224,10 @@ def located(error: EntryError, cell: Cell, source: str) -> AnswerError:
 
 
 def shape_context(problem, wrt) -> str:
-    """``∂E/∂A has the shape of A (input 5×5, kernel 3×3, stride 1, padding 0)``."""
-    text = f"∂{problem.loss}/∂{wrt.name} has the shape of {wrt.name}"
-    layer = next((l for l in problem.layers if wrt in (l.input, *l.parameters)), None)
-    size = "×".join
-    if not isinstance(layer, ConvLayer):
-        return f"{text} ({size(map(str, wrt.shape))})"
-    g = layer.geometry
-    return (f"{text} (input {size(map(str, layer.input.shape))}, kernel"
-            f" {size(map(str, layer.weight.shape))}, stride {per_axis(g.stride)},"
-            f" padding {per_axis(g.padding)})")
+    """``∂E/∂A has the shape of A (input 5×5, kernel 3×3, stride 1, padding 0)``: the sizes of
+    the layer that reads it."""
+    layer = next(l for l in problem.layers if wrt in (l.input, *l.parameters))
+    return f"∂{problem.loss}/∂{wrt.name} has the shape of {wrt.name} ({layer.sizes_text()})"
 
 
 def refuse_indicators(problem, gradient, expanded) -> None:
@@ -243,13 +236,12 @@ def refuse_indicators(problem, gradient, expanded) -> None:
     brackets or comparisons, so hostile text has fewer ways in): say what to give instead."""
     for flat, value in enumerate(expanded):
         atom = next((a for monomial in value.terms for a in monomial
-                     if isinstance(a, (IsMax, IsPositive))), None)
+                     if not isinstance(a, Symbol) and a.exact_form() is None), None)
         if atom is None:
             continue
-        from ..render.text import TextPrinter
-
         printer = TextPrinter(problem.loss)
-        reader = next(i for i, layer in enumerate(problem.layers) if layer.input is atom.entry.tensor)
+        compared = atom.free_symbols()[0].tensor  # the tensor whose values decide the indicator
+        reader = next(i for i, layer in enumerate(problem.layers) if layer.input is compared)
         unknown = [t.name for t in (problem.input, *[p for layer in problem.layers[:reader]
                                                      for p in layer.parameters])
                    if not t.is_numeric]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
-from ..derivation import ExpandedEntry, GradientEntry, MaxTies, UnusedInputs
+from ..derivation import ExpandedEntry, GradientEntry
+from ..document import Note
 from ..poly import Symbol
 from .printer import Printer
-
-AXIS_WORDS = {"H": "rows", "W": "columns", "L": "positions"}
 
 
 def subscript_text(subscript: tuple[int, ...]) -> str:
@@ -57,23 +56,11 @@ class TextPrinter(Printer):
             return text
         return f"{text} = {self.value(item.expanded)}"
 
-    def _print_MaxTies(self, note: MaxTies) -> str:
-        rule = "the first maximum in row-major window order (PyTorch's rule for ties)"
-        if not note.ties:
-            return (f"note: max pooling {note.tensor.name} -> {note.output.name}: each output's gradient"
-                    f" goes to {rule}; [x = max(…)] is 1 for that entry only")
-        tied = "; ".join(
-            f"{self.doprint(Symbol(note.output, output))} ties "
-            + " = ".join(self.doprint(Symbol(note.tensor, i)) for i in inputs)
-            + f", gradient to {self.doprint(Symbol(note.tensor, inputs[0]))}"
-            for output, inputs in note.ties)
-        return f"note: max pooling {note.tensor.name} -> {note.output.name} sends each gradient to {rule}: {tied}"
+    def _print_Note(self, note: Note) -> str:
+        return "note: " + "".join(self.doprint(part) for part in note.parts)
 
-    def _print_UnusedInputs(self, note: UnusedInputs) -> str:
-        shown = ", ".join(str(p + note.tensor.index_base) for p in note.positions)
-        word = AXIS_WORDS[note.axis]
-        return (f"note: {word} {shown} of {note.tensor.name} are never read by any output (the"
-                f" floor in the output size, or the stride, skips them); their gradient is 0")
+    def _print_str(self, text: str) -> str:
+        return text
 
     def _print_CheckReport(self, report: CheckReport) -> str:
         lines = ["max |route − NumPy reference| per gradient"

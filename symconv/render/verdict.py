@@ -9,7 +9,6 @@ from __future__ import annotations
 from ..answers.compare import Comparison
 from ..answers.grade import GradeSummary
 from ..answers.verify import EntryResult, Verdict
-from ..layers.base import EntryOf
 from ..poly import Poly, Symbol
 from .json import entry_json, json_number
 from .latex_names import latex_entry_name
@@ -110,11 +109,8 @@ def term_symbols(gradient, flat: int) -> list[tuple[Symbol | None, Symbol | None
     for block in gradient.blocks:
         start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
         upstream = [Symbol(block.upstream, o) for o in block.outputs[start:stop].tolist()]
-        if isinstance(block.local, EntryOf):
-            local = [Symbol(block.local.tensor, i) for i in block.local.index[start:stop].tolist()]
-        else:
-            local = [None] * len(upstream)
-        pairs += zip(upstream, local)
+        named = [block.local.named(row) for row in range(start, stop)]
+        pairs += zip(upstream, [n if isinstance(n, Symbol) else None for n in named])
     return pairs
 
 
