@@ -411,6 +411,23 @@ def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, at
     return 0
 
 
+# -- instructors: exercises and exports ------------------------------------------------------------
+@cli.command()
+@click.argument("template", type=click.Path(dir_okay=False))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False),
+              help="CSV with a header row and an id column (other columns are kept).")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
+@click.option("--force", is_flag=True, help="Replace the folder if it exists.")
+def exercise(template, roster, out, force):
+    """One variant per student: problem.toml, question.md/.tex and solution.md/.tex each."""
+    from .exercise import read_roster, write_exercises
+    from .variants import load_template
+
+    exercises = write_exercises(load_template(template), read_roster(roster), out, force=force)
+    click.echo(f"wrote {len(exercises)} exercises to {out} (see {out}/SUMMARY.md)")
+
+
 def main(argv=None):
     """Run the CLI (the ``symconv`` console script); exits with the command's status."""
     cli.main(args=argv, prog_name="symconv")
