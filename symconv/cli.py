@@ -428,6 +428,54 @@ def exercise(template, roster, out, force):
     click.echo(f"wrote {len(exercises)} exercises to {out} (see {out}/SUMMARY.md)")
 
 
+@cli.group()
+def export():
+    """Export an exercise to PrairieLearn, Gradescope or Moodle."""
+
+
+force_option = click.option("--force", is_flag=True, help="Replace what is already there.")
+
+
+@export.command("prairielearn")
+@click.argument("template", type=click.Path(dir_okay=False))
+@click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="The course folder.")
+@force_option
+def export_prairielearn(template, wrt, out, force):
+    """A PrairieLearn question (info.json, question.html, server.py) and symconv's code."""
+    from .export.prairielearn import export_prairielearn as write
+    from .variants import load_template
+
+    click.echo(f"wrote {write(load_template(template), wrt, out, force=force)}")
+
+
+@export.command("gradescope")
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip to write.")
+@force_option
+def export_gradescope(problem, wrt, out, force):
+    """A Gradescope autograder.zip for a problem file or an exercise template."""
+    from .export.gradescope import export_gradescope as write
+
+    click.echo(f"wrote {write(problem, wrt, out, force=force)}")
+
+
+@export.command("moodle")
+@click.argument("template", type=click.Path(dir_okay=False))
+@click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
+@click.option("--variants", "count", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many variants (Cloze questions) to draw.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The quiz.xml to write.")
+@force_option
+def export_moodle(template, wrt, count, out, force):
+    """A Moodle XML quiz: one Cloze question per variant, one numerical blank per entry."""
+    from .export.moodle import export_moodle as write
+    from .variants import load_template
+
+    click.echo(f"wrote {write(load_template(template), wrt, count, out, force=force)}")
+
+
 def main(argv=None):
     """Run the CLI (the ``symconv`` console script); exits with the command's status."""
     cli.main(args=argv, prog_name="symconv")

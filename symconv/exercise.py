@@ -30,7 +30,7 @@ from .variants import Template, Variant, applicable_mistakes, draw_variant
 
 ROSTER_FILE = "roster.csv"
 SUMMARY_FILE = "SUMMARY.md"
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")  # e-mail addresses too (Gradescope's ids)
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def read_roster(path: str | os.PathLike) -> Roster:
         student_id = row[column].strip() if column < len(row) else ""
         where = f"{source}:{line}"
         if not _SAFE_ID.fullmatch(student_id) or student_id.lower() in (ROSTER_FILE, SUMMARY_FILE.lower()):
-            raise SymconvError(f"id {student_id!r} cannot name a folder; use letters, digits, '.', '_'"
-                               f" and '-' (at most 64, starting with a letter or digit), e.g. s1234",
+            raise SymconvError(f"id {student_id!r} cannot name a folder; use letters, digits and . _ - @ +"
+                               f" (at most 64, starting with a letter or digit), e.g. s1234",
                                where=where)
         if student_id in seen:
             raise SymconvError(f"id {student_id!r} is also on line {seen[student_id]}; each student"

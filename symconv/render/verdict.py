@@ -9,6 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..answers.compare import Comparison
+from ..answers.diagnose import Diagnosis
 from ..answers.grade import GradeSummary
 from ..answers.verify import EntryResult, Verdict
 from ..layers.base import EntryOf
@@ -25,22 +26,10 @@ class VerdictPrinter(TextPrinter):
         lines = [f"{verdict.source}: {verdict.correct} of {verdict.total} entries right"
                  f" (score {verdict.score:.2f})"]
         if verdict.diagnosis:
-            d = verdict.diagnosis
-            scope = "the whole answer" if d.whole else f"{d.explained} of the {d.wrong} wrong entries"
-            lines.append(f"likely mistake: {d.mistake.description} — this explains {scope}")
-        gradient = verdict.key.gradient
+            lines.append(self.mistake_line(verdict.diagnosis))
         for result in verdict.entries:
-            if result.correct:
-                continue
-            entry = gradient.entry(result.flat)
-            lines.append(self.wrong_entry(result, entry.wrt))
-            lines.append("    " + self.doprint(entry))
-            if entry.value.is_number and entry.terms:  # show where the number comes from
-                named = " + ".join(f"{self.factor(t.upstream, u)}·{self.factor(t.local, l)}"
-                                   for t, (u, l) in zip(entry.terms, term_symbols(gradient, result.flat)))
-                numbers = " + ".join(f"{self.doprint(t.upstream)}·{self.doprint(t.local)}"
-                                     for t in entry.terms)
-                lines.append(f"    terms: {named} = {numbers}")
+            if not result.correct:
+                lines += self.entry_feedback(verdict, result)
         if verdict.sampling:
             lines.append(self.sampling_note(*verdict.sampling))
         if verdict.readings:
@@ -48,6 +37,23 @@ class VerdictPrinter(TextPrinter):
         if verdict.ok:
             lines.append("every entry is right")
         return "\n".join(lines)
+
+    def mistake_line(self, d: Diagnosis) -> str:
+        scope = "the whole answer" if d.whole else f"{d.explained} of the {d.wrong} wrong entries"
+        return f"likely mistake: {d.mistake.description} — this explains {scope}"
+
+    def entry_feedback(self, verdict: Verdict, result: EntryResult) -> list[str]:
+        """A wrong entry: what was given and expected, its chain rule, where its number comes from."""
+        gradient = verdict.key.gradient
+        entry = gradient.entry(result.flat)
+        lines = [self.wrong_entry(result, entry.wrt), "    " + self.doprint(entry)]
+        if entry.value.is_number and entry.terms:  # show where the number comes from
+            named = " + ".join(f"{self.factor(t.upstream, u)}·{self.factor(t.local, l)}"
+                               for t, (u, l) in zip(entry.terms, term_symbols(gradient, result.flat)))
+            numbers = " + ".join(f"{self.doprint(t.upstream)}·{self.doprint(t.local)}"
+                                 for t in entry.terms)
+            lines.append(f"    terms: {named} = {numbers}")
+        return lines
 
     def readings_note(self, verdict: Verdict) -> str:
         """One line for every name written together: how many, and the first as an example."""
