@@ -42,13 +42,13 @@ def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLi
         given.add(variant.identity)
         values = []
         for flat, forms in enumerate(variant.answer_keys[wrt].expected):
-            if not forms[0].is_number:
+            if not forms[-1].is_number:  # the last form is expanded down to the given upstream
                 raise SymconvError(f"Moodle's NUMERICAL blanks take numbers, but ∂{variant.problem.loss}"
                                    f"/∂{wrt} has symbols (entry {flat}); give values to every tensor"
                                    f" in the template, e.g. values = [[1, 2], [3, 4]] or"
                                    f" values = {{ integers = [-3, 3] }} under [variants]",
                                    where=template.source)
-            values.append(Fraction(forms[0].number))
+            values.append(Fraction(forms[-1].number))
         question = ElementTree.SubElement(quiz, "question", type="cloze")
         ElementTree.SubElement(ElementTree.SubElement(question, "name"), "text").text = \
             f"{stem}: ∂{variant.problem.loss}/∂{wrt}, variant {number}"
