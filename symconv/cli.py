@@ -434,11 +434,12 @@ def export():
 
 
 force_option = click.option("--force", is_flag=True, help="Replace what is already there.")
+asked_option = click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
 
 
 @export.command("prairielearn")
 @click.argument("template", type=click.Path(dir_okay=False))
-@click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
+@asked_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="The course folder.")
 @force_option
 def export_prairielearn(template, wrt, out, force):
@@ -451,7 +452,7 @@ def export_prairielearn(template, wrt, out, force):
 
 @export.command("gradescope")
 @click.argument("problem", type=click.Path(dir_okay=False))
-@click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
+@asked_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip to write.")
 @force_option
 def export_gradescope(problem, wrt, out, force):
@@ -463,7 +464,7 @@ def export_gradescope(problem, wrt, out, force):
 
 @export.command("moodle")
 @click.argument("template", type=click.Path(dir_okay=False))
-@click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
+@asked_option
 @click.option("--variants", "count", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="How many variants (Cloze questions) to draw.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The quiz.xml to write.")

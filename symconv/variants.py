@@ -272,7 +272,8 @@ def _apply(spec: dict, rules: dict, path: tuple, draws: Draws, fills: list) -> N
 
 def _tensor_shapes(problem: Problem) -> dict[tuple, tuple[int, ...]]:
     """The shape of every tensor a template can give values, by its path in the problem file."""
-    shapes = {("input",): problem.input.shape, ("upstream",): problem.upstream.shape}
+    shapes: dict[tuple, tuple[int, ...]] = {("input",): problem.input.shape,
+                                            ("upstream",): problem.upstream.shape}
     for i, layer in enumerate(problem.layers):
         for name, tensor in (("weight", getattr(layer, "weight", None)), ("bias", getattr(layer, "bias", None))):
             if tensor is not None:
@@ -309,8 +310,8 @@ def applicable_mistakes(problem: Problem, wrt) -> list[str]:
     keys: list[str] = []
     for i, layer in enumerate(layers, reader):
         keys += LAYER_RULES[layer.kind](layer, wrt if i == reader else layer.input)
-    upstream = problem.upstream
-    if small and not (upstream.is_numeric and all(v == 1 for v in upstream.values.reshape(-1))):
+    ones = problem.upstream.values is not None and all(v == 1 for v in problem.upstream.values.reshape(-1))
+    if small and not ones:
         keys.append("upstream-ones")
     keys.append("sign-flipped")
     if len(wrt.shape) == 2 and wrt.shape[0] == wrt.shape[1]:

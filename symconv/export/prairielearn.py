@@ -93,11 +93,13 @@ def export_prairielearn(template: Template, wrt: str, course_dir: str | os.PathL
                 "question.html": QUESTION_HTML.format(derivative=derivative_latex(loss, wrt)),
                 "server.py": SERVER_PY.format(wrt=wrt), TEMPLATE_FILE: template.text}
     folder = course / "questions" / qid
+    if folder.exists() and not force:
+        raise SymconvError(f"{str(folder)!r} already exists; add --force to replace it")
+    # serverFilesCourse/symconv is symconv's own code, shared by every exported question: a second
+    # question replaces it with the same (or a newer) version.
     for part, files in ((folder, question),
                         (course / "serverFilesCourse" / "symconv",
                          {name: data.decode("utf-8") for name, data in package_files().items()})):
-        if part.exists() and not force:
-            raise SymconvError(f"{str(part)!r} already exists; add --force to replace it")
         part.parent.mkdir(parents=True, exist_ok=True)
         write_tree(files, part)
     return folder
