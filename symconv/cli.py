@@ -411,6 +411,72 @@ def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, at
     return 0
 
 
+# -- instructors: exercises and exports ------------------------------------------------------------
+@cli.command()
+@click.argument("template", type=click.Path(dir_okay=False))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False),
+              help="CSV with a header row and an id column (other columns are kept).")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
+@click.option("--force", is_flag=True, help="Replace the folder if it exists.")
+def exercise(template, roster, out, force):
+    """One variant per student: problem.toml, question.md/.tex and solution.md/.tex each."""
+    from .exercise import read_roster, write_exercises
+    from .variants import load_template
+
+    exercises = write_exercises(load_template(template), read_roster(roster), out, force=force)
+    click.echo(f"wrote {len(exercises)} exercises to {out} (see {out}/SUMMARY.md)")
+
+
+@cli.group()
+def export():
+    """Export an exercise to PrairieLearn, Gradescope or Moodle."""
+
+
+force_option = click.option("--force", is_flag=True, help="Replace what is already there.")
+asked_option = click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
+
+
+@export.command("prairielearn")
+@click.argument("template", type=click.Path(dir_okay=False))
+@asked_option
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="The course folder.")
+@force_option
+def export_prairielearn(template, wrt, out, force):
+    """A PrairieLearn question (info.json, question.html, server.py) and symconv's code."""
+    from .export.prairielearn import export_prairielearn as write
+    from .variants import load_template
+
+    click.echo(f"wrote {write(load_template(template), wrt, out, force=force)}")
+
+
+@export.command("gradescope")
+@click.argument("problem", type=click.Path(dir_okay=False))
+@asked_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip to write.")
+@force_option
+def export_gradescope(problem, wrt, out, force):
+    """A Gradescope autograder.zip for a problem file or an exercise template."""
+    from .export.gradescope import export_gradescope as write
+
+    click.echo(f"wrote {write(problem, wrt, out, force=force)}")
+
+
+@export.command("moodle")
+@click.argument("template", type=click.Path(dir_okay=False))
+@asked_option
+@click.option("--variants", "count", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many variants (Cloze questions) to draw.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The quiz.xml to write.")
+@force_option
+def export_moodle(template, wrt, count, out, force):
+    """A Moodle XML quiz: one Cloze question per variant, one numerical blank per entry."""
+    from .export.moodle import export_moodle as write
+    from .variants import load_template
+
+    click.echo(f"wrote {write(load_template(template), wrt, count, out, force=force)}")
+
+
 def main(argv=None):
     """Run the CLI (the ``symconv`` console script); exits with the command's status."""
     cli.main(args=argv, prog_name="symconv")

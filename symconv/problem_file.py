@@ -18,7 +18,7 @@ from .spec import SpecError
 
 MAX_PROBLEM_BYTES = 1_000_000
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\s-]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=")  # also dotted: a.b = 1
 
 
 def read_text(path: str | os.PathLike, *, limit: int = MAX_PROBLEM_BYTES, what: str = "file") -> str:
@@ -83,7 +83,9 @@ def key_lines(text: str) -> dict[tuple, int]:
             continue
         key = _KEY.match(line)
         if key:
-            lines.setdefault(table + (key.group(1),), number)
+            parts = tuple(part.strip() for part in key.group(1).split("."))
+            for end in range(1, len(parts) + 1):
+                lines.setdefault(table + parts[:end], number)
     return lines
 
 

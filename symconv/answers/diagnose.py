@@ -49,22 +49,27 @@ def _values(array) -> tuple[Poly, ...]:
     return tuple(Poly.lift(value) for value in np.asarray(array, dtype=object).reshape(-1))
 
 
+@dataclass(frozen=True)
+class WrongVariants:
+    """What the diagnosis can tell: ``mistakes`` (in the gradient's shape, each different from the
+    right answer and from the others), ``reshaped`` (another shape, with it: ∂L/∂X with the padding
+    left on) and ``hidden``, the mistakes that apply here but give the right answer or the answer
+    of another mistake, so they cannot be told apart (a symmetric kernel hides "not rotated")."""
+
+    mistakes: list[Mistake]
+    reshaped: list[tuple[Mistake, tuple[int, ...]]]
+    hidden: list[str]
+
+
 def mistakes_for(problem, gradient) -> list[Mistake]:
     """The wrong variants of ``gradient`` that differ from the right one (in either form)."""
-    return [mistake for mistake, shape in wrong_variants(problem, gradient) if shape is None]
+    return wrong_variants(problem, gradient).mistakes
 
 
-def reshaped_mistakes(problem, gradient) -> list[tuple[Mistake, tuple[int, ...]]]:
-    """Wrong variants with another shape than the gradient's (∂L/∂X with the padding left on),
-    each with its shape: matched when an answer has the wrong shape."""
-    return [(mistake, shape) for mistake, shape in wrong_variants(problem, gradient)
-            if shape is not None]
-
-
-def wrong_variants(problem, gradient) -> list[tuple[Mistake, tuple[int, ...] | None]]:
+def wrong_variants(problem, gradient) -> WrongVariants:
     wrt = gradient.wrt
     if wrt.size > MAX_DIAGNOSED_ENTRIES:
-        return []
+        return WrongVariants([], [], [])
     # a mistake in a later layer costs a pass over the chain's terms: only for small chains
     small = len(problem.layers) == 1 or problem.term_count() <= MAX_DIAGNOSED_TERMS
     derivation = gradient.derivation
@@ -90,7 +95,7 @@ def wrong_variants(problem, gradient) -> list[tuple[Mistake, tuple[int, ...] | N
                     variant = variant._replace(compute=lambda compute=variant.compute, target=target:
                                                pull_back(derivation, wrt, {target.name: _values(compute())}))
                 candidates.append(variant)
-    if small:
+    if small and not all(value == 1 for value in problem.upstream.entries()):
         ones = [Poly.lift(1)] * problem.upstream.size
         last = problem.layers[-1].output.name
         candidates.append(WrongVariant("upstream-ones", "the upstream gradient was taken as all ones",
@@ -103,15 +108,18 @@ def wrong_variants(problem, gradient) -> list[tuple[Mistake, tuple[int, ...] | N
             candidates.append(WrongVariant(
                 "transposed", "the result is transposed (rows and columns swapped)",
                 lambda form=form: np.asarray(form, dtype=object).reshape(shape).T))
-    found: list[tuple[Mistake, tuple[int, ...] | None]] = []
+    found = WrongVariants([], [], [])
     seen = list(forms)
     for variant in candidates:
         values = _values(variant.compute())
         if variant.shape is not None:
-            found.append((Mistake(variant.key, variant.description, values), variant.shape))
+            found.reshaped.append((Mistake(variant.key, variant.description, values), variant.shape))
         elif len(values) == len(right) and values not in seen:
             seen.append(values)
-            found.append((Mistake(variant.key, variant.description, values), None))
+            found.mistakes.append(Mistake(variant.key, variant.description, values))
+    kept = {mistake.key for mistake in found.mistakes}
+    found.hidden.extend(dict.fromkeys(variant.key for variant in candidates
+                                      if variant.shape is None and variant.key not in kept))
     return found
 
 

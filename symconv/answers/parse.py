@@ -64,6 +64,7 @@ class ParsedEntry:
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]+|\{[A-Za-z0-9,\s]*\}))*")
 _DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() also accepts ² and ١
+_BRACELESS_DIGIT = re.compile(r"\s*([0-9])")
 _SPACING = re.compile(r"\\(?:[,;:! ]|quad|qquad)")
 _SYMBOL_OPS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "\u00b7": "*", "\u22c5": "*",
                "\u00d7": "*", "/": "/", "^": "^", "(": "(", ")": ")", "{": "{", "}": "}"}
@@ -217,7 +218,7 @@ class _Tokenizer:
         if name in _LATEX_OPS:
             kind = _LATEX_OPS[name]
             self.tokens.append(("op", kind, i + 1) if kind == "*" else ("frac", None, i + 1))
-            return end
+            return end if kind == "*" else self._braceless_arguments(end)
         if name in ("left", "right"):
             rest = self.text[end:].lstrip()
             bracket = rest[:1]
@@ -228,6 +229,19 @@ class _Tokenizer:
                              i + 1)
         raise EntryError(f"the LaTeX command \\{name} is not accepted here; use + - \\cdot"
                          f" \\frac{{}}{{}} ( ) ^ and names, {_RIGHT_FORM}", i + 1)
+
+    def _braceless_arguments(self, at: int) -> int:
+        """LaTeX's ``\\frac14`` and ``\\frac1{4}``: an argument without braces is a single token,
+        here one digit; it is read as if braced (``\\frac{1}{4}``)."""
+        for _ in range(2):
+            digit = _BRACELESS_DIGIT.match(self.text, at)
+            if digit is None:
+                break
+            column = digit.start(1) + 1
+            self.tokens += [("{", None, column), ("num", Fraction(digit.group(1)), column),
+                            ("}", None, column)]
+            at = digit.end()
+        return at
 
     def _unexpected(self, i: int) -> str:
         text = self.text

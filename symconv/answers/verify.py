@@ -104,10 +104,10 @@ class AnswerKey:
         refuse_indicators(problem, self.gradient, expanded)
         self.names = NameTable(answer_tensors(problem))
         self._shifted_names: NameTable | None = None
-        variants = wrong_variants(problem, self.gradient)
-        self.mistakes = [mistake for mistake, shape in variants if shape is None]
+        self.variants = wrong_variants(problem, self.gradient)
+        self.mistakes = self.variants.mistakes
         # ∂L/∂X with the padding left on has another shape: matched when the shape is wrong
-        self.reshaped = [(mistake, shape) for mistake, shape in variants if shape is not None]
+        self.reshaped = self.variants.reshaped
         self.context = shape_context(problem, self.gradient.wrt)
         # A class writes the same entries again and again: small parsed entries (immutable) are
         # kept, up to a fixed number, so hostile answers cannot grow the memory through it.
@@ -131,6 +131,29 @@ class AnswerKey:
             cells = arrange(rows, self.shape, source, self.context)
         except AnswerError as error:
             raise self._explain_shape(rows, source, error) from None
+        return self._check_cells(cells, source)
+
+    def check_entries(self, texts, source: str = "<answer>") -> Verdict:
+        """Check entries given one by one, row-major (a course platform's input fields)."""
+        if len(texts) != self.gradient.wrt.size:
+            raise AnswerError(f"{source}: got {len(texts)} entries, expected {self.gradient.wrt.size}:"
+                              f" {self.context}")
+        width = self.shape[-1] if self.shape else 1
+        for text in texts:
+            refuse_written_indicator(text, source)
+        return self._check_cells([Cell(text, None, flat // width + 1, flat % width + 1)
+                                  for flat, text in enumerate(texts)], source)
+
+    def entry_error(self, text: str) -> str | None:
+        """Why one entry cannot be read (symconv's message), or None when it can."""
+        try:
+            refuse_written_indicator(text, "entry")
+            self._parse(text, False)
+        except AnswerError as error:
+            return str(error)
+        return None
+
+    def _check_cells(self, cells: list[Cell], source: str) -> Verdict:
         try:
             parsed = [self._parse_at(cell, source) for cell in cells]
         except _UnknownName as unknown:

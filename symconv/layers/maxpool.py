@@ -253,8 +253,13 @@ def routed(layer: MaxPoolLayer, dy_polys: list[Poly], rule: str) -> list[Poly]:
     return [poly_sum(p) for p in parts]
 
 
+def ambiguity(layer: MaxPoolLayer) -> str | None:
+    ties = layer.ties()
+    return f"the max pooling of {layer.input.name} has a tie" if ties else None
+
+
 MAXPOOL = register(LayerType(
     kind="maxpool", summary="max pooling (the first maximum of a tie takes the gradient)",
     keys=POOL_KEYS, build=build, describe=describe,
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
-    mistakes=mistakes, atoms=(IsMax,)))
+    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity))

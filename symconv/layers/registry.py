@@ -111,6 +111,9 @@ class LayerType:
     sections: Mapping[str, SectionBuilder] = field(default_factory=dict)
     mistakes: MistakeFinder = lambda layer, target, upstream, terms: []
     atoms: tuple[type, ...] = ()  # its non-polynomial factors (each says how it is written)
+    #: (layer) -> why its given values sit where conventions differ (a max pooling tie), or None:
+    #: such a variant makes a poor exercise unless the exercise asks for it
+    ambiguity: Callable[[Any], str | None] = lambda layer: None
     #: (kernel shape, stride=…, padding=…, dilation=…, bias=…) -> its layer table, for the quick
     #: questions of the command line (``symconv grad --input 4x4 --kernel 2x2``)
     quick: Callable[..., dict] | None = None
