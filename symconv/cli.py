@@ -6,6 +6,7 @@ Errors the user can fix are one line on stderr and exit status 2; nothing is pri
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 
@@ -13,6 +14,7 @@ import click
 
 from . import __version__
 from .errors import SymconvError
+from .output import BrokenPipe, OutputTarget, display_path, silence_stdout, write_stdout
 
 
 class ShapeType(click.ParamType):
@@ -87,26 +89,64 @@ max_terms_option = click.option(
     help="Refuse problems with more chain-rule terms than this (default 5,000,000).")
 
 
+INTERNAL_ERROR = 3
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+BROKEN_PIPE = 141  # 128 + SIGPIPE
+
+
 class SymconvGroup(click.Group):
     """Every error a user can fix becomes one line on stderr and exit status 2, also for click's
-    own usage errors (which would otherwise print the usage block first)."""
+    own usage errors (which would otherwise print the usage block first); anything unexpected is
+    one line naming it as an internal error, exit status 3, so a crash never looks like a verdict
+    (0 right, 1 wrong, 2 unreadable)."""
 
     def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        args = sys.argv[1:] if args is None else list(args)
         try:
-            result = super().main(args, prog_name, standalone_mode=False, **extra)
-            code = result if isinstance(result, int) else 0
+            code = self._run(args, prog_name or "symconv", extra)
         except SymconvError as error:
-            click.echo(f"symconv: error: {error}", err=True)
-            code = 2
+            code = complain(f"symconv: error: {error}", 2)
         except click.ClickException as error:
-            click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
-            code = 2
-        except click.Abort:
-            click.echo("symconv: aborted", err=True)
-            code = 1
+            code = complain(f"symconv: error: {error.format_message()} (see symconv --help)", 2)
+        except BrokenPipe:
+            silence_stdout()
+            code = BROKEN_PIPE
+        except (KeyboardInterrupt, click.Abort):
+            code = complain("symconv: interrupted", INTERRUPTED)
+        except Exception as error:  # a bug: say so, never a traceback that looks like a verdict
+            message = " ".join(str(error).split())[:300]
+            code = complain(f"symconv: internal error: {type(error).__name__}: {message} (please"
+                            f" report this)", INTERNAL_ERROR)
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def _run(self, args: list[str], prog_name: str, extra: dict) -> int:
+        if not args:
+            raise SymconvError(f"no command given; commands: {', '.join(sorted(self.commands))}"
+                               f" (e.g. symconv grad examples/cs7643_4x4_stride1.toml --wrt X;"
+                               f" symconv --help for more)")
+        try:
+            with self.make_context(prog_name, args, **extra) as ctx:
+                result = self.invoke(ctx)
+        except click.exceptions.Exit as done:  # --help, --version, ctx.exit(n)
+            return done.exit_code
+        return result if isinstance(result, int) else 0
+
+
+def complain(line: str, code: int) -> int:
+    """One line on stderr (if there is a stderr to write to); returns the exit status."""
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    return code
+
+
+def say(text: str = "") -> None:
+    """A line on standard output, flushed (write errors become one line, see .output)."""
+    write_stdout(text + "\n")
 
 
 @click.group(cls=SymconvGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -155,16 +195,17 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
     if expand:
         entries = gradient.expanded_entries(entries)
     if output_format == "json":
-        click.echo(json.dumps(gradient_json(gradient, entries, notes), indent=1))
+        say(json.dumps(gradient_json(gradient, entries, notes), indent=1))
         return
-    click.echo("\n".join(render_text(e, problem.loss) for e in entries))
+    say("\n".join(render_text(e, problem.loss) for e in entries))
     for note in notes:
         click.echo(render_text(note, problem.loss), err=True)
 
 
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random values.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seed of the random values (0 to 2^32 - 1).")
 @max_terms_option
 @click.pass_context
 def check(ctx, problem, seed, max_terms):
@@ -176,7 +217,7 @@ def check(ctx, problem, seed, max_terms):
 
     loaded = load_problem(problem)
     report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
-    click.echo(render_text(report, loaded.loss))
+    say(render_text(report, loaded.loss))
     ctx.exit(0 if report.ok else 1)
 
 
@@ -200,7 +241,9 @@ sections_option = click.option(
     "--sections", help="Comma-separated sections (default: all): shapes, forward, dw, dx, db, chain,"
                        " closed-form, connect, checks.")
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
-                             help="Write to FILE instead of standard output.")
+                             help="Write to FILE instead of standard output (- is standard output).")
+force_option = click.option("--force", is_flag=True,
+                            help="Replace the output file if it exists (as every command does).")
 
 
 def document_format_option(default: str):
@@ -208,22 +251,9 @@ def document_format_option(default: str):
                         default=default, show_default=True)
 
 
-def write_output(text: str, output) -> None:
-    """To standard output, or to a file that appears only once it is complete."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    import os
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(output))
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".symconv-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, output)
-    except OSError as error:
-        raise SymconvError(f"cannot write {output!r}: {error.strerror}") from None
+def output_target(output, force: bool) -> OutputTarget:
+    """Where a document goes (checked before any work): standard output without -o."""
+    return OutputTarget.check("-" if output is None else output, force=force)
 
 
 def document(problem, quick, sections, output_format, *, connect=(), statement=True, fragment=False,
@@ -258,14 +288,15 @@ def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
 @document_format_option("latex")
 @sections_option
 @output_option
+@force_option
 @click.option("--pdf", is_flag=True, help="Compile the LaTeX to PDF (latexmk or pdflatex); the PDF"
                                           " goes to -o FILE, else PROBLEM.pdf here.")
 @click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into your own document.")
 @quick_options
 @click.option("--max-terms", type=click.IntRange(min=1), default=None,
               help="Refuse worked solutions with more chain-rule terms than this (default 200,000).")
-def solve(problem, output_format, sections, output, pdf, fragment, input_shape, kernel, stride,
-          padding, dilation, max_terms):
+def solve(problem, output_format, sections, output, force, pdf, fragment, input_shape, kernel,
+          stride, padding, dilation, max_terms):
     """A worked solution: shapes, forward pass, gradients, chain rule, closed form, checks."""
     if pdf and (output_format != "latex" or fragment):
         raise SymconvError("--pdf compiles a whole LaTeX document; leave out --format and --fragment")
@@ -273,31 +304,36 @@ def solve(problem, output_format, sections, output, pdf, fragment, input_shape, 
         from .pdf import tex_command
 
         tex_command("solution.tex")  # says how to install TeX before any work is done
+        from pathlib import Path
+
+        output = output or (Path(problem).stem + ".pdf" if problem else "solution.pdf")
+    target = output_target(output, force)
     _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
                        sections, output_format, fragment=fragment, max_terms=max_terms)
     if not pdf:
-        write_output(text, output)
+        target.write_text(text)
         return
-    from pathlib import Path
-
     from .pdf import compile_pdf
 
-    target = output or (Path(problem).stem + ".pdf" if problem else "solution.pdf")
-    click.echo(f"wrote {compile_pdf(text, target)}")
+    compile_pdf(text, target)
+    say(f"wrote {display_path(target.name)}")
 
 
 def one_section_command(name: str, section: str, summary: str):
     """A command that prints one section of the worked solution (text by default)."""
 
-    def command(problem, output_format, output, input_shape, kernel, stride, padding, dilation):
+    def command(problem, output_format, output, force, input_shape, kernel, stride, padding,
+                dilation):
+        target = output_target(output, force)
         _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
                            (section,), output_format, statement=False)
-        write_output(text, output)
+        target.write_text(text)
 
     command.__doc__ = summary
     for decorator in reversed([cli.command(name), click.argument("problem", required=False,
                                                                  type=click.Path(dir_okay=False)),
-                               document_format_option("text"), output_option, quick_options]):
+                               document_format_option("text"), output_option, force_option,
+                               quick_options]):
         command = decorator(command)
     return command
 
@@ -315,18 +351,43 @@ forward = one_section_command("forward", "forward", "Every receptive field ⊙ t
                    " W:0,1 (which (x, y) pairs use w_01); may be repeated.")
 @document_format_option("text")
 @output_option
+@force_option
 @quick_options
-def connect(problem, entries, output_format, output, input_shape, kernel, stride, padding, dilation):
+def connect(problem, entries, output_format, output, force, input_shape, kernel, stride, padding,
+            dilation):
     """Which outputs an input entry feeds, or which (x, y) pairs a weight entry joins."""
+    target = output_target(output, force)
     _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
                        ("connect",), output_format, connect=entries, statement=False)
-    write_output(text, output)
+    target.write_text(text)
+
+
+class BoundedNumber(click.ParamType):
+    """A finite number within [low, high]: ``nan``, ``inf`` and negatives are refused (a NaN
+    tolerance would make every entry wrong, an infinite one every entry right)."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, example: str):
+        self.low, self.high, self.example = low, high, example
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not (math.isfinite(number) and self.low <= number <= self.high):
+            self.fail(f"{value!r} is not a number from {self.low:g} to {self.high:g}; write e.g."
+                      f" {self.example}", param, ctx)
+        return number
 
 
 tolerance_options = [
-    click.option("--rtol", type=click.FloatRange(min=0), default=None,
+    click.option("--rtol", type=BoundedNumber(0, 1, "--rtol 1e-3"), default=None,
                  help="Relative tolerance for answers written with decimals (default 1e-3)."),
-    click.option("--atol", type=click.FloatRange(min=0), default=None,
+    click.option("--atol", type=BoundedNumber(0, 1e6, "--atol 1e-6"), default=None,
                  help="Absolute tolerance for answers written with decimals (default 1e-6)."),
 ]
 
@@ -366,9 +427,9 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms):
 
     verdict = answer_key(problem, wrt, rtol, atol, max_terms).check_file(answer)
     if output_format == "json":
-        click.echo(json.dumps(verdict_json(verdict), indent=1))
+        say(json.dumps(verdict_json(verdict), indent=1))
     else:
-        click.echo(render_verdict(verdict))
+        say(render_verdict(verdict))
     return 0 if verdict.ok else 1
 
 

@@ -20,8 +20,8 @@ from .layers.activation import ReluLayer
 from .layers.conv import ConvGeometry, ConvLayer, GeometryError, declared_output_shape
 from .layers.pool import NORMALIZATIONS, AvgPoolLayer, LpPoolLayer, MaxPoolLayer, PoolGeometry
 from .poly import normalize
-from .spec import (SpecError, check_keys, get_int, get_name, get_naming, get_per_axis, get_shape,
-                   make_tensor, parse_values)
+from .spec import (SpecError, check_keys, get_choice, get_int, get_name, get_naming, get_per_axis,
+                   get_shape, get_text, make_tensor, parse_values)
 from .tensors import Tensor
 
 TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
@@ -109,10 +109,8 @@ def build_problem(spec: dict) -> Problem:
     loss = spec.get("loss", "L")
     if not isinstance(loss, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,15}", loss):
         raise SpecError(("loss",), f"loss is a name such as \"L\" or \"E\"; got {loss!r}")
-    dims = spec.get("dims", 2)
-    if dims not in (1, 2) or isinstance(dims, bool):
-        raise SpecError(("dims",), f"dims must be 1 or 2; got {dims!r}")
-    title = spec.get("title")
+    dims = get_choice(spec, "dims", 2, (1, 2), ())
+    title = get_text(spec, "title", (), '"Homework 1.2"')
 
     input_table = check_keys(spec.get("input"), TENSOR_KEYS, ("input",), "[input]") \
         if "input" in spec else None

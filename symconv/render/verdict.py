@@ -39,7 +39,7 @@ class VerdictPrinter(TextPrinter):
             scope = "the whole answer" if d.whole else f"{d.explained} of the {d.wrong} wrong entries"
             lines.append(f"likely mistake: {d.mistake.description} — this explains {scope}")
         if verdict.sampling:
-            lines.append(self.sampling_note(*verdict.sampling))
+            lines.append(self.sampling_note(*verdict.sampling, seed=sampling_seed(verdict)))
         for cell, reading in verdict.readings:
             lines.append(f"note: row {cell.row}, entry {cell.col}: read {reading.written!r} as"
                          f" {'·'.join(reading.parts)}")
@@ -71,7 +71,7 @@ class VerdictPrinter(TextPrinter):
                          f" {self.doprint(given)}, expected {self.doprint(expected)}")
         return "; ".join(parts)
 
-    def sampling_note(self, count: int, sampling) -> str:
+    def sampling_note(self, count: int, sampling, seed: int | None = None) -> str:
         """How the entries found right in another form than the expected one were compared."""
         entries = "1 entry is" if count == 1 else f"{count} entries are"
         decimals = "; decimals within the tolerance" if sampling.decimals else ""
@@ -79,9 +79,9 @@ class VerdictPrinter(TextPrinter):
             return (f"note: {entries} right in another form than the expected one, compared as"
                     f" numbers to {sampling.digits} significant digits{decimals}")
         return (f"note: {entries} right in another form than the expected one, compared at"
-                f" {sampling.points} random rational points to {sampling.digits} significant"
-                f" digits; a wrong value agrees at all of them with probability below"
-                f" {sampling.bound:.0e}{decimals}")
+                f" {sampling.points} secret random rational points (--seed {seed}) to"
+                f" {sampling.digits} significant digits; a wrong value agrees at all of them by"
+                f" accident with probability below {sampling.bound:.0e}{decimals}")
 
     def factor(self, value, symbol) -> str:
         """A factor by its name when it has one (``B_33``), else its number."""
@@ -118,6 +118,11 @@ def term_symbols(gradient, flat: int) -> list[tuple[Symbol | None, Symbol | None
     return pairs
 
 
+def sampling_seed(verdict: Verdict) -> int | None:
+    """The seed of the random points an answer with roots was compared at (to reproduce it)."""
+    return getattr(verdict.key.compare, "seed", None)
+
+
 def render_verdict(verdict: Verdict) -> str:
     return VerdictPrinter(verdict.key.problem.loss).doprint(verdict)
 
@@ -135,7 +140,7 @@ def verdict_json(verdict: Verdict) -> dict:
         "sampling": None if verdict.sampling is None else {
             "entries": verdict.sampling[0], "points": verdict.sampling[1].points,
             "digits": verdict.sampling[1].digits, "bound": verdict.sampling[1].bound,
-            "decimals": verdict.sampling[1].decimals},
+            "decimals": verdict.sampling[1].decimals, "seed": sampling_seed(verdict)},
         "readings": [{"row": c.row, "entry": c.col, "written": r.written, "read_as": list(r.parts)}
                      for c, r in verdict.readings],
         "entries": [entry_result_json(r, gradient) for r in verdict.entries],
