@@ -392,7 +392,7 @@ tolerance_options = [
 ]
 
 
-def answer_key(problem_path, wrt, rtol, atol, max_terms):
+def answer_key(problem_path, wrt, rtol, atol, max_terms, seed=None):
     """The answer key for ∂L/∂wrt of a problem file, with the tolerance options applied."""
     from .answers import AnswerKey, Tolerance
     from .derivation import DEFAULT_MAX_TERMS, derive
@@ -402,7 +402,7 @@ def answer_key(problem_path, wrt, rtol, atol, max_terms):
     defaults = Tolerance()
     tolerance = Tolerance(defaults.rtol if rtol is None else rtol, defaults.atol if atol is None else atol)
     return AnswerKey(problem, wrt, tolerance=tolerance,
-                     derivation=derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS))
+                     derivation=derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS), seed=seed)
 
 
 def with_options(options):
@@ -413,6 +413,12 @@ def with_options(options):
     return apply
 
 
+seed_option = click.option(
+    "--seed", type=click.IntRange(0, 2**64 - 1), default=None,
+    help="Answers with roots (LP pooling) are compared at random points drawn from a secret seed;"
+         " give the seed a run reported to reproduce it.")
+
+
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--wrt", required=True, help="The tensor the answer is the gradient of, e.g. A.")
@@ -421,11 +427,12 @@ def with_options(options):
               show_default=True)
 @with_options(tolerance_options)
 @max_terms_option
-def verify(problem, wrt, answer, output_format, rtol, atol, max_terms):
+@seed_option
+def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
     """Check a student's ∂L/∂NAME entry by entry: exit 0 all right, 1 some wrong, 2 unreadable."""
     from .render.verdict import render_verdict, verdict_json
 
-    verdict = answer_key(problem, wrt, rtol, atol, max_terms).check_file(answer)
+    verdict = answer_key(problem, wrt, rtol, atol, max_terms, seed).check_file(answer)
     if output_format == "json":
         say(json.dumps(verdict_json(verdict), indent=1))
     else:
@@ -434,24 +441,46 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms):
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False))
-@click.argument("submissions", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--wrt", required=True, help="The tensor the answers are the gradient of, e.g. A.")
-@click.option("--csv", "csv_path", required=True, help="Where to write one row per submission.")
-@click.option("--force", is_flag=True, help="Replace the CSV file if it exists.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
-              help="Seconds one submission may take before it is skipped.")
+@click.option("--csv", "csv_path", help="Write one row per submission here (- for standard output).")
+@click.option("--feedback", "feedback_dir",
+              help="Write each submission's feedback (what verify prints) into this folder.")
+@click.option("--exercises", "exercises_dir",
+              help="A folder from symconv exercise: each submission is checked against its"
+                   " student's own problem (then every path is a submission).")
+@click.option("--force", is_flag=True, help="Replace output files that exist.")
+@click.option("--timeout", type=BoundedNumber(0.1, 3600, "--timeout 2"), default=2.0,
+              show_default=True, help="CPU seconds one submission may take before it is not graded.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: one per core).")
+              help="Worker processes (default: the cores available to symconv).")
 @with_options(tolerance_options)
 @max_terms_option
-def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, atol, max_terms):
-    """Check every submission (files or folders) and write a CSV: file, valid, correct, total,
-    score, diagnosis, first error."""
-    from .answers.grade import grade as grade_all
+@seed_option
+def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, workers, rtol, atol,
+          max_terms, seed):
+    """symconv grade PROBLEM.toml SUBMISSION... --wrt NAME [--csv OUT]: check every submission
+    (files or folders); a summary on screen, one row per submission in the CSV.
+
+    With --exercises DIR, every path is a submission, matched to a student of DIR/roster.csv by
+    its file's stem or its folder's name."""
+    import secrets
+
+    from .answers.grade import Exercises, grade as grade_all, key_budget
     from .render.verdict import VerdictPrinter
 
-    key = answer_key(problem, wrt, rtol, atol, max_terms)
+    if exercises_dir is not None:
+        seed = secrets.randbits(64) if seed is None else seed  # one run, one seed for every key
+        source = Exercises(exercises_dir, wrt, make_key=lambda path: answer_key(
+            path, wrt, rtol, atol, max_terms, seed))
+        submissions = list(paths)
+    else:
+        if len(paths) < 2:
+            raise SymconvError("give the problem file and at least one submission, e.g. symconv"
+                               " grade problem.toml submissions/ --wrt A")
+        problem, submissions = paths[0], list(paths[1:])
+        with key_budget():
+            source = answer_key(problem, wrt, rtol, atol, max_terms, seed)
     bar = None
 
     def progress(done, total):
@@ -462,14 +491,26 @@ def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, at
             bar.update(done - bar.pos)
 
     try:
-        report = grade_all(key, list(submissions), csv_path=csv_path, force=force, workers=workers,
-                           timeout=timeout, progress=progress)
+        report = grade_all(source, submissions, csv_path=csv_path, force=force, workers=workers,
+                           timeout=timeout, feedback_dir=feedback_dir, progress=progress)
     finally:
         if bar is not None:
             bar.render_finish()
-    click.echo(VerdictPrinter(key.problem.loss).doprint(report.summary))
-    click.echo(f"wrote {csv_path}")
+    show = complain_lines if csv_path == "-" else say  # the CSV has standard output to itself
+    if csv_path is None:
+        for row in report.rows:
+            if row.valid:
+                mistake = f"; likely mistake: {row.diagnosis}" if row.diagnosis else ""
+                show(f"{row.file}: {row.correct} of {row.total} right (score {row.score:.2f})"
+                     f"{mistake}")
+    show(VerdictPrinter(report.summary.loss).doprint(report.summary))
+    if csv_path not in (None, "-"):
+        show(f"wrote {display_path(csv_path)}")
     return 0
+
+
+def complain_lines(text: str) -> None:
+    complain(text, 0)
 
 
 def main(argv=None):

@@ -7,7 +7,6 @@ chain-rule expansion, and how the two differ (missing terms, extra terms, wrong 
 from __future__ import annotations
 
 from ..answers.compare import Comparison
-from ..answers.grade import GradeSummary
 from ..answers.verify import EntryResult, Verdict
 from ..layers.base import EntryOf
 from ..poly import Poly, Symbol
@@ -87,16 +86,26 @@ class VerdictPrinter(TextPrinter):
         """A factor by its name when it has one (``B_33``), else its number."""
         return self.doprint(symbol if symbol is not None else value)
 
-    def _print_GradeSummary(self, summary: GradeSummary) -> str:
-        invalid = summary.count - summary.valid
-        lines = [f"graded {summary.count} submissions ({summary.valid} readable, {invalid} invalid):"
-                 f" mean score {summary.mean_score:.2f}"]
+    def _print_GradeSummary(self, summary) -> str:
+        """``symconv grade``'s summary: the mean over the graded submissions only, and every
+        invalid or not graded file named."""
+        invalid, retry = len(summary.invalid), len(summary.not_graded)
+        counts = f"{summary.valid} graded, {invalid} invalid, {retry} not graded (retry)"
+        mean = ("no mean score" if summary.mean_score is None
+                else f"mean score {summary.mean_score:.2f} over the {summary.valid} graded")
+        lines = [f"{summary.count} submissions: {counts}; {mean}"]
         if summary.common_wrong:
             lines.append("most often wrong: " + ", ".join(
                 f"∂{self.loss}/∂{name} ({count})" for name, count in summary.common_wrong))
         if summary.mistakes:
             lines.append("likely mistakes: " + ", ".join(f"{key} ({count})"
                                                          for key, count in summary.mistakes))
+        for label, rows in (("invalid", summary.invalid), ("not graded (retry)", summary.not_graded)):
+            lines += [f"{label}: {why}" if why.startswith(file) else f"{label}: {file}: {why}"
+                      for file, why in rows]
+        if summary.seed is not None:
+            lines.append(f"answers with roots were compared at secret random points; --seed"
+                         f" {summary.seed} reproduces this run")
         return "\n".join(lines)
 
     def term(self, monomial, coefficient) -> str:
