@@ -19,6 +19,7 @@ before a whole class is graded. Errors are one-line :class:`~symconv.errors.Symc
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import sys
@@ -155,42 +156,54 @@ class OutputTarget:
 
 
 def _write_all(descriptor: int, data: bytes, shown: str) -> None:
+    try:
+        _write_descriptor(descriptor, data)
+    except OSError as error:
+        raise SymconvError(f"cannot write {shown!r}: {_reason(error)}") from None
+
+
+def _write_descriptor(descriptor: int, data: bytes) -> None:
+    """Every byte, with os.write: Python's buffered streams can lose a broken pipe's error when a
+    large write was partly done."""
     view = memoryview(data)
     while view:
         try:
             written = os.write(descriptor, view)
         except BrokenPipeError:
             raise BrokenPipe() from None
-        except OSError as error:
-            raise SymconvError(f"cannot write {shown!r}: {_reason(error)}") from None
         view = view[written:]
 
 
+_CLOSED = "standard output is closed; send it somewhere, e.g. > out.txt"
+
+
 def write_stdout(data: str | bytes) -> None:
-    """Write and flush standard output: a closed one or a write error (a full disk) is a
-    one-line error, a reader that went away is :class:`BrokenPipe`."""
+    """Write standard output through to its file: a closed one or a write error (a full disk) is
+    a one-line error, a reader that went away is :class:`BrokenPipe`."""
     stream = sys.stdout
     if stream is None:
-        raise SymconvError("standard output is closed; send it somewhere, e.g. > out.txt")
+        raise SymconvError(_CLOSED)
     try:
-        if isinstance(data, bytes):
-            stream.flush()
-            buffer = getattr(stream, "buffer", None)
-            if buffer is None:
-                stream.write(data.decode("utf-8"))
-            else:
-                buffer.write(data)
-        else:
-            stream.write(data)
         stream.flush()
+        descriptor = stream.fileno()
+    except BrokenPipeError:
+        raise BrokenPipe() from None
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        descriptor = None  # not a file (a test's capture): write the text to it
+    except OSError as error:
+        raise SymconvError(_CLOSED if error.errno == errno.EBADF
+                           else f"cannot write to standard output: {_reason(error)}") from None
+    try:
+        if descriptor is None:
+            stream.write(data.decode("utf-8") if isinstance(data, bytes) else data)
+            stream.flush()
+        else:
+            _write_descriptor(descriptor, data.encode("utf-8") if isinstance(data, str) else data)
     except BrokenPipeError:
         raise BrokenPipe() from None
     except OSError as error:
-        if error.errno == errno.EBADF:
-            raise SymconvError("standard output is closed; send it somewhere, e.g. > out.txt") from None
-        raise SymconvError(f"cannot write to standard output: {_reason(error)}") from None
-    except ValueError:  # "I/O operation on closed file"
-        raise SymconvError("standard output is closed; send it somewhere, e.g. > out.txt") from None
+        raise SymconvError(_CLOSED if error.errno == errno.EBADF
+                           else f"cannot write to standard output: {_reason(error)}") from None
 
 
 def silence_stdout() -> None:
