@@ -219,12 +219,11 @@ class Exercises:
             self.students[student] = tuple(c for i, c in enumerate(row[:len(header)]) if i != at)
         self._keys: dict[str, AnswerKey | SymconvError] = {}
 
-    def student_of(self, path: str, inside: str | None) -> tuple[str | None, str]:
-        """The student a submission belongs to, by its file's stem or its folder's name (when it
-        lies in a folder under the one given), or None and why."""
+    def student_of(self, path: str) -> tuple[str | None, str]:
+        """The student a submission belongs to, by its file's stem or its folder's name, or None
+        and why."""
         stem = os.path.splitext(os.path.basename(path))[0]
-        folder = os.path.basename(os.path.dirname(path)) if inside is not None \
-            and os.path.dirname(path) != inside.rstrip(os.sep) else None
+        folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
         found = sorted({name for name in (stem, folder) if name in self.students})
         if len(found) == 1:
             return found[0], ""
@@ -540,7 +539,7 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
     students: dict[int, str] = {}
     for index, item in enumerate(found):
         if exercises is not None and index not in skipped:
-            student, why = exercises.student_of(item.path, item.root)
+            student, why = exercises.student_of(item.path)
             if student is None:
                 skipped[index] = GradeRow(display_path(item.path), NOT_GRADED, error=why)
             else:
