@@ -330,3 +330,29 @@ def test_ctrl_c_during_grade_is_one_line_and_exit_130(tmp_path):
         for worker in workers:
             if alive(worker):
                 os.kill(worker, signal.SIGKILL)
+
+
+def test_the_readme_grading_commands_run_as_written(exercises, tmp_path, monkeypatch, capsys):
+    import re
+    import shlex
+
+    readme = Path("README.md").read_text()
+    section = readme[readme.index("### Grading a class"):readme.index("## Output files")]
+    commands = [c for block in re.findall(r"```bash\n(.*?)```", section, re.S)
+                for c in block.strip().splitlines()]
+    assert len(commands) == 3
+    folder, subs = exercises
+    (tmp_path / "examples").symlink_to(Path("examples").resolve())
+    os.rename(folder, tmp_path / "exercises")
+    os.rename(subs, tmp_path / "submissions")
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[0] == "symconv"
+        if "--csv" in argv and Path("grades.csv").exists():
+            Path("grades.csv").unlink()
+        assert run_cli(argv[1:]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "wrote grades.csv" in out and Path("feedback/s1.txt.txt").read_text().startswith(
+        "submissions/s1.txt: 25 of 25 entries right")
+    assert next(csv.reader(open("grades.csv")))[:3] == ["student", "name", "email"]
