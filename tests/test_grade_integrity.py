@@ -356,3 +356,12 @@ def test_the_readme_grading_commands_run_as_written(exercises, tmp_path, monkeyp
     assert "wrote grades.csv" in out and Path("feedback/s1.txt.txt").read_text().startswith(
         "submissions/s1.txt: 25 of 25 entries right")
     assert next(csv.reader(open("grades.csv")))[:3] == ["student", "name", "email"]
+
+
+def test_the_key_budget_turns_too_much_memory_into_one_line():
+    from symconv.errors import SizeLimitError
+
+    with pytest.raises(SizeLimitError, match="building the answer key needs more than 64 MB"):
+        with grading.key_budget(memory=64 * 2**20):
+            bytearray(1024 * 2**20)
+    assert len(bytearray(256 * 2**20)) == 256 * 2**20  # the limit is lifted afterwards
