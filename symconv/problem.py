@@ -20,8 +20,8 @@ from .document import Note
 from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, LayerRequest
 from .poly import normalize
-from .spec import (TENSOR_KEYS, SpecError, check_keys, get_name, get_naming, get_shape, make_tensor,
-                   parse_values)
+from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_name, get_naming, get_shape,
+                   get_text, make_tensor, parse_values)
 from .tensors import Tensor
 from .wording import AXIS_WORDS, axis_names
 
@@ -102,10 +102,8 @@ def build_problem(spec: dict) -> Problem:
     loss = spec.get("loss", "L")
     if not isinstance(loss, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,15}", loss):
         raise SpecError(("loss",), f"loss is a name such as \"L\" or \"E\"; got {loss!r}")
-    dims = spec.get("dims", 2)
-    if dims not in (1, 2) or isinstance(dims, bool):
-        raise SpecError(("dims",), f"dims must be 1 or 2; got {dims!r}")
-    title = spec.get("title")
+    dims = get_choice(spec, "dims", 2, (1, 2), ())
+    title = get_text(spec, "title", (), '"Homework 1.2"')
 
     input_table = check_keys(spec.get("input"), TENSOR_KEYS, ("input",), "[input]") \
         if "input" in spec else None

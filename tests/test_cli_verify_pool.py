@@ -86,7 +86,7 @@ def test_grade_names_pooling_mistakes_in_the_csv(tmp_path, capsys):
     for name in CHAIN_MISTAKES:
         assert rows[f"{name}.txt"]["diagnosis"] == name
     assert rows["right.txt"]["score"] == "1.0000" and rows["right.txt"]["diagnosis"] == ""
-    assert rows["broken.txt"]["valid"] == "no" and "is an indicator" in rows["broken.txt"]["first error"]
+    assert rows["broken.txt"]["status"] == "invalid" and "is an indicator" in rows["broken.txt"]["first error"]
 
 
 def test_the_example_answer_file_is_the_hand_routed_tie_mistake():

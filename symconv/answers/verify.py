@@ -9,14 +9,13 @@ a :class:`Verdict`. An answer that cannot be read raises :class:`~symconv.errors
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 
 from ..derivation import derive
 from ..errors import AnswerError, ProblemError
 from ..poly import Symbol
+from ..problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
-from ..problem_file import decode_text, read_text
 from .compare import Comparison, Tolerance, best_comparison, compare_polys
 from .diagnose import Diagnosis, Mistake, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors
@@ -87,7 +86,8 @@ class AnswerKey:
     """Everything needed to check answers for ∂loss/∂``wrt`` of ``problem``."""
 
     def __init__(self, problem, wrt: str, *, tolerance: Tolerance = Tolerance(),
-                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=None):
+                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=None,
+                 seed: int | None = None):
         self.problem = problem
         self.gradient = (derivation or derive(problem)).gradient(problem.tensor(wrt).name)
         polys = self.gradient.polys()
@@ -96,7 +96,7 @@ class AnswerKey:
         # where the forms agree, else at random exact rational points (see .roots).
         self.radicals = has_roots(expanded)
         if compare is None:
-            compare = RootComparer() if self.radicals else compare_polys
+            compare = RootComparer(seed) if self.radicals else compare_polys  # seed: see .roots
         self.tolerance, self.limits, self.compare = tolerance, limits, compare
         # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
         # expanded; both forms are right.
@@ -235,8 +235,7 @@ class _UnknownName(Exception):
 
 def read_answer_file(path: str) -> str:
     if path == "-":
-        data = sys.stdin.buffer.read(MAX_ANSWER_BYTES + 1)
-        return decode_text(data, "<stdin>", limit=MAX_ANSWER_BYTES)
+        return read_standard_input(limit=MAX_ANSWER_BYTES)
     return read_text(path, limit=MAX_ANSWER_BYTES, what="answer file")
 
 

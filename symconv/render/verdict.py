@@ -10,7 +10,6 @@ from fractions import Fraction
 
 from ..answers.compare import Comparison
 from ..answers.diagnose import Diagnosis
-from ..answers.grade import GradeSummary
 from ..answers.verify import EntryResult, Verdict
 from ..poly import Symbol
 from .json import entry_json, json_number
@@ -30,7 +29,7 @@ class VerdictPrinter(TextPrinter):
             if not result.correct:
                 lines += self.entry_feedback(verdict, result)
         if verdict.sampling:
-            lines.append(self.sampling_note(*verdict.sampling))
+            lines.append(self.sampling_note(*verdict.sampling, seed=sampling_seed(verdict)))
         if verdict.readings:
             lines.append(self.readings_note(verdict))
         if verdict.ok:
@@ -98,7 +97,7 @@ class VerdictPrinter(TextPrinter):
                          f" {written or self.doprint(given)}, expected {self.doprint(expected)}")
         return "; ".join(parts)
 
-    def sampling_note(self, count: int, sampling) -> str:
+    def sampling_note(self, count: int, sampling, seed: int | None = None) -> str:
         """How the entries found right in another form than the expected one were compared."""
         entries = "1 entry is" if count == 1 else f"{count} entries are"
         decimals = "; decimals within the tolerance" if sampling.decimals else ""
@@ -106,24 +105,34 @@ class VerdictPrinter(TextPrinter):
             return (f"note: {entries} right in another form than the expected one, compared as"
                     f" numbers to {sampling.digits} significant digits{decimals}")
         return (f"note: {entries} right in another form than the expected one, compared at"
-                f" {sampling.points} random rational points to {sampling.digits} significant"
-                f" digits; a wrong value agrees at all of them with probability below"
-                f" {sampling.bound:.0e}{decimals}")
+                f" {sampling.points} secret random rational points (--seed {seed}) to"
+                f" {sampling.digits} significant digits; a wrong value agrees at all of them by"
+                f" accident with probability below {sampling.bound:.0e}{decimals}")
 
     def factor(self, value, symbol) -> str:
         """A factor by its name when it has one (``B_33``), else its number."""
         return self.doprint(symbol if symbol is not None else value)
 
-    def _print_GradeSummary(self, summary: GradeSummary) -> str:
-        invalid = summary.count - summary.valid
-        lines = [f"graded {summary.count} submissions ({summary.valid} readable, {invalid} invalid):"
-                 f" mean score {summary.mean_score:.2f}"]
+    def _print_GradeSummary(self, summary) -> str:
+        """``symconv grade``'s summary: the mean over the graded submissions only, and every
+        invalid or not graded file named."""
+        invalid, retry = len(summary.invalid), len(summary.not_graded)
+        counts = f"{summary.valid} graded, {invalid} invalid, {retry} not graded (retry)"
+        mean = ("no mean score" if summary.mean_score is None
+                else f"mean score {summary.mean_score:.2f} over the {summary.valid} graded")
+        lines = [f"{summary.count} submissions: {counts}; {mean}"]
         if summary.common_wrong:
             lines.append("most often wrong: " + ", ".join(
                 f"∂{self.loss}/∂{name} ({count})" for name, count in summary.common_wrong))
         if summary.mistakes:
             lines.append("likely mistakes: " + ", ".join(f"{key} ({count})"
                                                          for key, count in summary.mistakes))
+        for label, rows in (("invalid", summary.invalid), ("not graded (retry)", summary.not_graded)):
+            lines += [f"{label}: {why}" if why.startswith(file) else f"{label}: {file}: {why}"
+                      for file, why in rows]
+        if summary.seed is not None:
+            lines.append(f"answers with roots were compared at secret random points; --seed"
+                         f" {summary.seed} reproduces this run")
         return "\n".join(lines)
 
     def term(self, monomial, coefficient) -> str:
@@ -177,6 +186,11 @@ def term_symbols(gradient, flat: int) -> list[tuple[Symbol | None, Symbol | None
     return pairs
 
 
+def sampling_seed(verdict: Verdict) -> int | None:
+    """The seed of the random points an answer with roots was compared at (to reproduce it)."""
+    return getattr(verdict.key.compare, "seed", None)
+
+
 def render_verdict(verdict: Verdict) -> str:
     return VerdictPrinter(verdict.key.problem.loss).doprint(verdict)
 
@@ -197,7 +211,7 @@ def verdict_json(verdict: Verdict) -> dict:
         "sampling": None if verdict.sampling is None else {
             "entries": verdict.sampling[0], "points": verdict.sampling[1].points,
             "digits": verdict.sampling[1].digits, "bound": verdict.sampling[1].bound,
-            "decimals": verdict.sampling[1].decimals},
+            "decimals": verdict.sampling[1].decimals, "seed": sampling_seed(verdict)},
         "readings": [{"row": c.row, "entry": c.col, "written": r.written,
                       "read_as": [verdict.key.names.display(part) for part in r.parts]}
                      for c, r in verdict.readings],
