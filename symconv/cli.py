@@ -430,7 +430,7 @@ seed_option = click.option(
 @seed_option
 def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
     """Check a student's ∂L/∂NAME entry by entry: exit 0 all right, 1 some wrong, 2 unreadable."""
-    from .render.verdict import render_verdict, verdict_json
+    from .answers.feedback import render_verdict, verdict_json
 
     verdict = answer_key(problem, wrt, rtol, atol, max_terms, seed).check_file(answer)
     if output_format == "json":
@@ -467,7 +467,7 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
     import secrets
 
     from .answers.grade import Exercises, grade as grade_all, key_budget
-    from .render.verdict import VerdictPrinter
+    from .answers.feedback import VerdictPrinter
 
     if exercises_dir is not None:
         seed = secrets.randbits(64) if seed is None else seed  # one run, one seed for every key

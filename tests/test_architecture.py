@@ -89,6 +89,14 @@ def test_no_module_imports_itself_through_others():
     assert cycle_in(graph()) is None
 
 
+def test_no_two_packages_import_each_other():
+    packages: dict[str, set[str]] = {}
+    for module, targets in graph().items():
+        packages.setdefault(owner(module), set()).update(
+            owner(t) for t in targets if owner(t) != owner(module))
+    assert cycle_in(packages) is None
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle_in({"a": {"b"}, "b": set()}) is None

@@ -23,7 +23,7 @@ from symconv.answers import AnswerKey
 from symconv.answers import grade as grading
 from symconv.answers.roots import RootComparer
 from symconv.poly import Symbol
-from symconv.render.verdict import render_verdict
+from symconv.answers.feedback import render_verdict
 from helpers import run_cli
 
 HOMEWORK = "examples/homework_5x5_values.toml"

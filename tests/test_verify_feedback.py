@@ -6,7 +6,7 @@ import pytest
 
 from symconv import load_problem
 from symconv.answers import AnswerKey
-from symconv.render.verdict import decimal_text, render_verdict, verdict_json
+from symconv.answers.feedback import decimal_text, render_verdict, verdict_json
 
 CS7643 = "examples/cs7643_4x4_stride1.toml"  # X 4×4 from 0, w1 … w4, upstream d1 … d9
 # ∂L/∂X by hand (the handout's table): entry (i, j) sums d_k·w_m over the outputs that read it

@@ -16,7 +16,7 @@ import numpy as np
 from symconv import derive, load_problem
 from symconv.answers import AnswerKey
 from helpers import run_cli as main
-from symconv.render.verdict import render_verdict, verdict_json
+from symconv.answers.feedback import render_verdict, verdict_json
 
 HANDOUT_TABLE = [[4, 7, 10, 6, 3],
                  [9, 17, 25, 16, 8],

@@ -15,7 +15,7 @@ from symconv.answers import AnswerKey
 from symconv.errors import AnswerError
 from symconv.poly import Poly
 from symconv.render.printer import plain
-from symconv.render.verdict import render_verdict
+from symconv.answers.feedback import render_verdict
 
 RNG = np.random.default_rng(7)
 H, K, S, P = 6, 3, 2, 1

@@ -14,7 +14,7 @@ import pytest
 
 from symconv import load_problem, parse_problem
 from symconv.answers import AnswerKey
-from symconv.render.verdict import render_verdict
+from symconv.answers.feedback import render_verdict
 
 
 # -- gradients as coefficient vectors over d1..dn ---------------------------------------------------

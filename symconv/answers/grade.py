@@ -41,7 +41,7 @@ from ..errors import SizeLimitError, SymconvError
 from ..output import OutputTarget, display_path
 from ..poly import Symbol
 from ..render.text import TextPrinter
-from ..render.verdict import render_verdict
+from .feedback import render_verdict
 from .verify import AnswerKey
 
 DEFAULT_TIMEOUT = 2.0  # CPU seconds per submission

@@ -26,7 +26,7 @@ from ..answers.verify import AnswerKey, Verdict
 from ..errors import SymconvError
 from ..poly import Symbol
 from ..problem_file import load_problem
-from ..render.verdict import VerdictPrinter
+from ..answers.feedback import VerdictPrinter
 from ..variants import draw_variant, load_template, parse_template
 from . import package_files
 

@@ -33,7 +33,7 @@ from ..errors import SymconvError
 from ..exercise import derivative_latex, write_tree
 from ..poly import Symbol
 from ..problem_file import parse_problem
-from ..render.verdict import VerdictPrinter
+from ..answers.feedback import VerdictPrinter
 from ..variants import Template, draw_variant, load_template
 from . import field_name, package_files, statement_html
 

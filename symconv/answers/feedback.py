@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..answers.compare import Comparison
-from ..answers.diagnose import Diagnosis
-from ..answers.verify import EntryResult, Verdict
 from ..poly import Symbol
-from .json import entry_json, json_number
-from .latex_names import latex_entry_name
-from .printer import plain
-from .text import TextPrinter
+from ..render.json import entry_json, json_number
+from ..render.latex_names import latex_entry_name
+from ..render.printer import plain
+from ..render.text import TextPrinter
+from .compare import Comparison
+from .diagnose import Diagnosis
+from .verify import EntryResult, Verdict
 
 
 class VerdictPrinter(TextPrinter):
