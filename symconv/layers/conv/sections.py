@@ -179,17 +179,24 @@ def field_items(field: ReceptiveField, item_of) -> list:
             for c in range(channels)]
 
 
+def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...], item_of) -> Gallery:
+    """The receptive fields' items (``item_of(field, channel)``) laid out like the output grid:
+    a row of the gallery per row of outputs."""
+    items = []
+    for field in fields:
+        items += field_items(field, lambda c, f=field: item_of(f, c))
+    per_field = len(items) // max(1, len(fields))
+    return Gallery(tuple(items), columns=layer.geometry.output_size[-1] * per_field)
+
+
 def conv_forward(layer: ConvLayer, context: Context) -> Section:
     fields = receptive_fields(layer, context.upstream_of(layer), context.limits.fields)
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph(("Each receptive field is multiplied element-wise (⊙) by the kernel"
                                " and the products are added"
                                + (", plus the bias" if layer.bias is not None else "") + ":",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]),
-                                                                Matrix(f.kernel[c])))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields, lambda f, c: Hadamard(Matrix(f.window[c]),
+                                                                     Matrix(f.kernel[c]))))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for field in fields:
@@ -211,10 +218,7 @@ def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
     blocks: list = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
                     Paragraph((Derivative(context.loss, w), ": multiply each upstream entry into"
                                " its receptive field, then add all the receptive fields together.",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]), f.upstream))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields, lambda f, c: Hadamard(Matrix(f.window[c]), f.upstream)))
     blocks += more(len(fields), layer.output.size, "receptive fields")
     blocks.append(Paragraph((f"The sum, with the shape of {w.name}:",)))
     blocks.append(context.gradient_view(w))
@@ -248,10 +252,7 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
                     Paragraph((Derivative(context.loss, x), ": multiply each upstream entry into"
                                f" the kernel and map it back onto its receptive field in {x.name};"
                                " overlapping entries are added.",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(f.upstream, Matrix(f.kernel[c])))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields, lambda f, c: Hadamard(f.upstream, Matrix(f.kernel[c]))))
     blocks += more(len(fields), outputs, "receptive fields")
     counts = list(range(1, min(context.limits.steps, outputs - 1) + 1))  # the last is the result
     for after, array in mapped_back(layer, upstream, counts):
