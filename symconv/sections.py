@@ -17,7 +17,7 @@ import numpy as np
 
 from .derivation import Derivation, Gradient
 from .document import Derivative, Labeled, Matrix, Paragraph, TensorView
-from .poly import Number, Poly, Symbol, poly_sum, product_of
+from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
 
 MAX_SLICES = 6  # 2-D slices of a 3-D or 4-D tensor written out
@@ -35,11 +35,20 @@ class SolutionLimits(NamedTuple):
 class ProblemView(Protocol):
     """What sections read of a problem (:class:`symconv.problem.Problem`)."""
 
-    loss: str
-    dims: int
-    input: Tensor
-    upstream: Tensor
-    layers: tuple
+    @property
+    def loss(self) -> str: ...
+
+    @property
+    def dims(self) -> int: ...
+
+    @property
+    def input(self) -> Tensor: ...
+
+    @property
+    def upstream(self) -> Tensor: ...
+
+    @property
+    def layers(self) -> tuple: ...
 
     def upstream_of(self, layer) -> Tensor: ...
 
@@ -187,7 +196,7 @@ class NamedTerm(NamedTuple):
 
     output: Symbol
     upstream: Number | Symbol
-    local: object  # a number, a symbol or another atom (an indicator, LP's root)
+    local: Number | Atom  # a number, a symbol or another atom (an indicator, LP's root)
 
 
 def named_terms(gradient: Gradient, flat: int) -> list[NamedTerm]:
