@@ -72,12 +72,16 @@ class Atom:
 class Symbol(Atom):
     """One entry of a tensor, e.g. ``W[0, 1]``; ordered by (tensor rank, flat index)."""
 
-    __slots__ = ("tensor", "flat")
+    __slots__ = ("tensor", "flat", "_hash")
 
     def __init__(self, tensor, flat: int):
         self.tensor = tensor
         self.flat = flat
         self._key = (tensor.rank, flat)
+        self._hash = hash(self._key)  # symbols key every polynomial's dict: hash once
+
+    def __hash__(self):
+        return self._hash
 
     def value(self, value_of):
         return value_of(self)

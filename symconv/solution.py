@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .checks import check
-from .derivation import Derivation, Gradient, derive
+from .derivation import Derivation, derive
 from .document import (Concat, Derivative, Display, Document, Formula, Gallery, Heading, Numbered, equation,
                        Paragraph, Product, Section, Sum)
 from .errors import SizeLimitError, SymconvError
@@ -94,12 +94,6 @@ def backward_order(problem: ProblemView) -> list[Tensor]:
     return order
 
 
-def reads_intermediate(problem: ProblemView, gradient: Gradient) -> bool:
-    """Whether some term's upstream factor is the gradient of a later layer's output."""
-    last = problem.layers[-1].output
-    return any(block.output is not last for block in gradient.blocks)
-
-
 def chain_rule_section(context: Context) -> Section:
     problem, loss = context.problem, context.loss
     blocks: list = [Heading("Chain rule, entry by entry"),
@@ -122,7 +116,7 @@ def chain_rule_section(context: Context) -> Section:
         gradient = context.derivation.gradient(tensor.name)
         count = min(tensor.size, context.limits.equations)
         expanded, unexpanded, whole = [None] * count, False, None
-        if reads_intermediate(problem, gradient):
+        if gradient.reads_intermediate:
             try:
                 whole = object_array(gradient.expanded(), tensor.shape)
                 expanded = list(whole.reshape(-1)[:count])

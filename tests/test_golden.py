@@ -22,7 +22,7 @@ from symconv.poly import Poly, Symbol, poly_sum, product_of
 from symconv.render.latex_names import latex_entry_name
 from symconv.layers.conv import ConvLayer
 from symconv.render.text import TextPrinter
-from symconv.solution import reads_intermediate
+
 
 from tests.golden.regenerate import EXTENSIONS, examples, golden_path, render
 
@@ -452,7 +452,7 @@ class Checker:
             if not re.search(r"[\[(]", value_sides[-1]):
                 last = parse_text_poly(value_sides[-1], names, substitute=False)
                 expanded = ((len(value_sides) > 1 or self.expanded)
-                            and reads_intermediate(self.problem, gradient)
+                            and gradient.reads_intermediate
                             and last == gradient.expanded()[symbol.flat])
                 assert last == entry.value or expanded, joined
             expected = self.number(entry.value)

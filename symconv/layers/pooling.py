@@ -30,7 +30,7 @@ from ..poly import Number, Poly, Symbol
 from ..sections import Context, entry_array, more, object_array
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import Tensor
-from ..wording import axis_names, compact_shape, per_axis
+from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, require_at_least
 from .conv.sections import axis_sizes, shapes_section
 from .registry import Connections, LayerRequest, WrongVariant
@@ -185,6 +185,11 @@ class PoolLayer:
 
     def term_count(self) -> int:
         return self.geometry.conv.product_count()
+
+    def allocation(self) -> tuple[int, str]:
+        padded = self.geometry.conv.padded_size
+        return (prod(self.geometry.leading) * prod(padded) * max(1, self.geometry.window_size),
+                f"the windows of the padded input {shape_text(padded)}")
 
     def unused_positions(self) -> list[tuple[int, ...]]:
         return self.geometry.conv.unused_positions()

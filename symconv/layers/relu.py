@@ -84,6 +84,9 @@ class ReluLayer:
     def term_count(self) -> int:
         return self.input.size
 
+    def allocation(self) -> tuple[int, str]:
+        return self.input.size, f"its input {shape_text(self.input.shape)}"
+
     def unused_positions(self) -> list[tuple[int, ...]]:
         return []  # every entry is read
 
