@@ -433,7 +433,7 @@ class Checker:
     def equation(self, joined: str):
         sides = split_top(joined)
         lhs, loss, names = sides[0], self.loss, self.names
-        if lhs.startswith(("O_", "size_")):
+        if lhs.startswith(("O_", "size_", "full_", "I_")):
             self.size(lhs, int(sides[-1]))
             return
         target = lhs.removeprefix(f"∂{loss}/∂")
@@ -477,16 +477,24 @@ class Checker:
             raise AssertionError(f"an equation this test does not know how to check: {joined}")
 
     def size(self, lhs: str, value: int):
-        """O_H: the output size; size_H: the zero-inserted, padded upstream gradient's size."""
+        """O_H: the output size; size_H: the zero-inserted, padded upstream gradient's size;
+        full_H: its full correlation with the (dilated) kernel; I_H: the input's size."""
         layer = self.layer
-        g = layer.geometry
         position = ("HW" if self.problem.dims == 2 else "L").index(lhs.split("_")[1])
         out = layer.output.shape[len(layer.output.shape) - self.problem.dims + position]
-        if lhs.startswith("O_"):
+        if lhs.startswith("O_"):  # pooling too
             assert value == out
-        else:  # O entries with S − 1 zeros between them, D(K − 1) zeros on each side
-            inserted = np.zeros(g.stride[position] * (out - 1) + 1)
-            assert value == len(np.pad(inserted, g.dilation[position] * (g.kernel[position] - 1)))
+            self.checked["size"] += 1
+            return
+        g = layer.geometry
+        # O entries with S − 1 zeros between them, D(K − 1) zeros on each side
+        inserted = np.pad(np.zeros(g.stride[position] * (out - 1) + 1),
+                          g.dilation[position] * (g.kernel[position] - 1))
+        span = g.dilation[position] * (g.kernel[position] - 1) + 1
+        expected = {"size": len(inserted),
+                    "full": len(np.correlate(inserted, np.ones(span), mode="valid")),
+                    "I": layer.input.shape[len(layer.input.shape) - self.problem.dims + position]}
+        assert value == expected[lhs.split("_")[0]], lhs
         self.checked["size"] += 1
 
 

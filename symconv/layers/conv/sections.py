@@ -292,6 +292,42 @@ def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
     return output + (stride - 1) * (output - 1) + 2 * dilation * (kernel - 1)
 
 
+def correlation_sizes(axes: list[AxisSize], inserted: list[int], x: Tensor) -> list:
+    """From the zero-inserted, padded upstream gradient to the size of X, axis by axis: the full
+    correlation is D(K − 1) shorter; where the floor in the output size dropped a remainder R, no
+    output reads the last R positions of the padded input, so the full correlation is padded at
+    the end by R zeros (their gradient) before the padding P comes off both sides."""
+    dilated = any(a.dilation > 1 for a in axes)
+    rows, notes = [], []
+    for a, size in zip(axes, inserted):
+        full = size - a.dilation * (a.kernel - 1)
+        reach = f"({a.kernel} − 1)" if a.dilation == 1 else f"{a.dilation}·({a.kernel} − 1)"
+        rows.append(Equation((Formula(f"full_{a.axis}"),
+                              Formula(f"size_{a.axis} − {'D' if a.dilation > 1 else ''}(K − 1)"),
+                              Formula(f"{size} − {reach}"), full)))
+        added = (" + R", f" + {a.remainder}") if a.remainder else ("", "")
+        rows.append(Equation((Formula(f"I_{a.axis}"), Formula(f"full_{a.axis}{added[0]} − 2P"),
+                              Formula(f"{full}{added[1]} − 2·{a.padding}"), a.size)))
+        if a.remainder:
+            words = AXIS_WORDS[a.axis]
+            last = f"its last {words[:-1]} is" if a.remainder == 1 else f"its last {a.remainder} {words} are"
+            notes.append(Paragraph((
+                f"Along {a.axis} the floor dropped R = {a.remainder}: the padded {x.name} has"
+                f" {a.size} + 2·{a.padding} = {full} + {a.remainder} {words}, and {last} read by no"
+                " output.",)))
+    shorter = "D(K − 1)" if dilated else "K − 1"
+    if notes:
+        rest = (f" It covers the padded {x.name} except, along an axis where the floor in the"
+                " output size dropped a remainder R, its last R positions (no output reads them, so"
+                " their gradient is 0): pad it at the end with R zeros there, then remove the"
+                " padding P from both sides:")
+    else:
+        rest = f" Removing the padding P from both sides leaves the size of {x.name}:"
+    return [Paragraph((f"The full correlation is {shorter} shorter than that along each axis (the"
+                       " rotated kernel has to fit inside it)." + rest,)),
+            Display(tuple(rows)), *notes]
+
+
 def canonical_slices(label, array: np.ndarray, tensor: Tensor, leading: tuple[int, int],
                      axes: tuple[str, str]) -> list:
     """An array in canonical layout (two leading axes), leading axes of size 1 left out."""
@@ -348,6 +384,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                              Formula(shape_text(tuple(sizes))), "):",)))
     blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted, upstream,
                                (g.batch, g.filters), ("n", "f"))
+    blocks += correlation_sizes(axis_sizes(g), sizes, x)
     blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
                              + (", summed over the filters" if g.filters > 1 else "") + ":",)))
     x_polys = lift(entry_array(x, g.input_shape))

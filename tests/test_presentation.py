@@ -1,0 +1,106 @@
+"""What worked solutions say, checked against an independent reading of the problem: sizes a
+student can follow, running sums named as the partial gradients they are, slice labels, titles,
+ties, skipped finite differences and numbers carried through chains (issue 9)."""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from symconv import build_problem
+from symconv.document import Display, Equation, Formula
+from symconv.solution import build_solution
+
+
+def section(solution, name):
+    return next(s for s in solution.sections if s.name == name)
+
+
+def equations(blocks) -> list[Equation]:
+    return [row for block in blocks if isinstance(block, Display) for row in block.rows
+            if isinstance(row, Equation)]
+
+
+OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+
+
+def arithmetic(text: str) -> int:
+    """``7 + 1 − 2·1`` as a number: whole numbers, + − · and parentheses only (our own reading)."""
+    tree = ast.parse(text.replace("−", "-").replace("·", "*"), mode="eval").body
+
+    def value(node) -> int:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
+            return OPERATORS[type(node.op)](value(node.left), value(node.right))
+        raise AssertionError(f"not plain arithmetic: {text!r}")
+
+    return value(tree)
+
+
+# -- closed form: the sizes a student follows ------------------------------------------------------
+
+
+@st.composite
+def strided_convs(draw):
+    dims = draw(st.sampled_from([1, 2]))
+    kernel = [draw(st.integers(1, 3)) for _ in range(dims)]
+    dilation = [draw(st.integers(1, 2)) for _ in range(dims)]
+    padding = [draw(st.integers(0, 1)) for _ in range(dims)]
+    size = [draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 7))
+            for k, d, p in zip(kernel, dilation, padding)]
+    stride = [draw(st.integers(1, 3)) for _ in range(dims)]
+    return {"dims": dims, "input": {"shape": size},
+            "layers": [{"type": "conv", "stride": stride, "padding": padding, "dilation": dilation,
+                        "weight": {"shape": kernel}}]}
+
+
+def closed_form_sizes(spec) -> dict[str, dict[str, Equation]]:
+    """The closed form's size equations by axis: {"H": {"size": …, "full": …, "I": …}}."""
+    problem = build_problem(spec)
+    blocks = section(build_solution(problem, ("closed-form",)), "closed-form").blocks
+    found: dict[str, dict[str, Equation]] = {}
+    for equation in equations(blocks):
+        left = equation.sides[0]
+        if isinstance(left, Formula) and re.fullmatch(r"(size|full|I)_[DHWL]", left.text):
+            what, axis = left.text.split("_")
+            found.setdefault(axis, {})[what] = equation
+    return found
+
+
+@settings(max_examples=60, deadline=None)
+@given(strided_convs())
+def test_closed_form_sizes_add_up_to_the_input_size_floor_remainder_included(spec):
+    sizes = closed_form_sizes(spec)
+    dims = spec["dims"]
+    layer = spec["layers"][0]
+    for position, axis in enumerate("L" if dims == 1 else "HW"):
+        h, k = spec["input"]["shape"][position], layer["weight"]["shape"][position]
+        s, p, d = layer["stride"][position], layer["padding"][position], layer["dilation"][position]
+        out = (h + 2 * p - d * (k - 1) - 1) // s + 1
+        inserted = np.pad(np.zeros(s * (out - 1) + 1), d * (k - 1))  # zero-inserted, padded
+        span = d * (k - 1) + 1  # the dilated kernel
+        full = len(np.correlate(inserted, np.ones(span), mode="valid"))
+        for what, expected in (("size", len(inserted)), ("full", full), ("I", h)):
+            equation = sizes[axis][what]
+            numbers = [side for side in equation.sides[1:-1]
+                       if isinstance(side, Formula) and not re.search(r"[A-Z]", side.text)]
+            assert numbers, equation  # the arithmetic with the numbers is written out
+            assert equation.sides[-1] == expected, (what, equation)
+            assert all(arithmetic(side.text) == expected for side in numbers), (what, equation)
+
+
+def test_six_by_six_stride_two_pads_the_full_correlation_by_what_the_floor_dropped():
+    spec = {"input": {"shape": [6, 6]},
+            "layers": [{"type": "conv", "stride": 2, "padding": 1, "weight": {"shape": [3, 3]}}]}
+    sizes = closed_form_sizes(spec)["H"]
+    assert [sizes[w].sides[-1] for w in ("size", "full", "I")] == [9, 7, 6]
+    assert sizes["I"].sides[-2] == Formula("7 + 1 − 2·1")
+    problem = build_problem(spec)
+    text = str(section(build_solution(problem, ("closed-form",)), "closed-form").blocks)
+    assert "the floor dropped R = 1: the padded X has 6 + 2·1 = 7 + 1 rows" in text
