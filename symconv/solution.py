@@ -220,13 +220,23 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
                                f" differences as a third opinion), at random values (seed {report.seed};"
                                " given values kept). Largest absolute difference from NumPy:",))]
     for row in report.rows:
-        fd = ("" if row.finite_differences is None else
-              f", finite differences {row.finite_differences:.1e} ({row.fd_entries} entries)")
+        fd = ""
+        if row.finite_differences is not None:
+            skipped = f"; {row.fd_skipped} more skipped at kinks" if row.fd_skipped else ""
+            fd = f", finite differences {row.finite_differences:.1e} ({row.fd_entries} entries{skipped})"
+        elif row.fd_skipped:
+            fd = f", finite differences skipped at all {row.fd_skipped} entries tried (kinks)"
         verdict = "agree" if row.ok else "DISAGREE"
         closed = ("no closed form for this layer" if row.closed_form is None
                   else f"closed form {row.closed_form:.1e}")
         blocks.append(Paragraph((Derivative(context.loss, Formula(row.tensor)), f": chain rule"
                                  f" {row.chain_rule:.1e}, {closed}{fd} — {verdict}.",)))
+    skipped = [f"{row.tensor}: {row.fd_skipped} of {row.fd_skipped + row.fd_entries} entries tried"
+               for row in report.rows if row.fd_skipped]
+    if skipped:
+        blocks.append(Paragraph((f"Finite differences were skipped at kinks ({', '.join(skipped)}):"
+                                 " a step of ±h there changes a ReLU mask or a max routing, so the"
+                                 " loss has no derivative to estimate.",)))
     blocks.append(Paragraph(("All three routes agree." if report.ok else
                              "The routes DISAGREE: please report this problem file.",)))
     return Section("checks", tuple(blocks))

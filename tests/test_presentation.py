@@ -104,3 +104,29 @@ def test_six_by_six_stride_two_pads_the_full_correlation_by_what_the_floor_dropp
     problem = build_problem(spec)
     text = str(section(build_solution(problem, ("closed-form",)), "closed-form").blocks)
     assert "the floor dropped R = 1: the padded X has 6 + 2·1 = 7 + 1 rows" in text
+
+
+# -- checks: skipped finite differences -------------------------------------------------------------
+
+
+def test_checks_section_says_how_many_finite_differences_were_skipped_at_kinks():
+    from symconv import load_problem
+    from symconv.checks import check
+    from symconv.render.text_document import TextDocumentPrinter
+
+    problem = load_problem("examples/chain_conv_relu_maxpool.toml")
+    report = check(problem, seed=0)
+    skipped = {row.tensor: (row.fd_skipped, row.fd_skipped + row.fd_entries) for row in report.rows
+               if row.fd_skipped}
+    assert skipped  # X at ReLU's zeros and the tie; every entry of w (the example says so)
+    blocks = section(build_solution(problem, ("checks",), seed=0), "checks").blocks
+    printer = TextDocumentPrinter("L")
+    text = " ".join(printer.doprint(block) for block in blocks).replace("\n", " ")
+    for name, (count, tried) in skipped.items():
+        assert f"{name}: {count} of {tried} entries tried" in text, text
+        if count == tried:
+            assert re.search(rf"∂L/∂{name}: [^—]*finite differences skipped at all {tried} entries",
+                             text), text
+        else:
+            assert re.search(rf"∂L/∂{name}: [^—]*\({tried - count} entries; {count} more skipped at"
+                             " kinks\\)", text), text
