@@ -75,11 +75,13 @@ def introduction(context: Context) -> list:
 
 
 def default_title(problem: Problem) -> str:
-    layer = problem.layers[0]
-    title = layer_type(layer).title
-    if title is None:
-        return f"Worked solution for a {shape_text(problem.input.shape)} input"
-    return f"{shape_text(problem.input.shape)} input, {title(layer)}"
+    """``5 × 5 input, 3 × 3 kernel, stride 1, padding 0 → ReLU → 2 × 2 max pooling, stride 1``:
+    the input's shape, then every layer in order, named by its layer type."""
+    names = []
+    for layer in problem.layers:
+        title = layer_type(layer).title
+        names.append(title(layer) if title is not None else layer.kind)
+    return f"{shape_text(problem.input.shape)} input, {' → '.join(names)}"
 
 
 # -- the chain rule, entry by entry -------------------------------------------------------------------

@@ -130,3 +130,40 @@ def test_checks_section_says_how_many_finite_differences_were_skipped_at_kinks()
         else:
             assert re.search(rf"∂L/∂{name}: [^—]*\({tried - count} entries; {count} more skipped at"
                              " kinks\\)", text), text
+
+
+# -- automatic titles ------------------------------------------------------------------------------
+
+
+def automatic_title(spec) -> str:
+    return build_solution(build_problem(spec), ("shapes",)).document.title
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 2), st.integers(1, 3), st.integers(1, 2), st.integers(0, 1), st.booleans())
+def test_conv_title_states_the_whole_weight_shape_stride_padding_and_dilation(
+        filters, channels, stride, padding, dilated):
+    dilation = 2 if dilated else 1
+    spec = {"input": {"shape": [channels, 7, 7]},
+            "layers": [{"type": "conv", "stride": stride, "padding": padding, "dilation": dilation,
+                        "weight": {"shape": [filters, channels, 3, 2]}}]}
+    expected = (f"{channels} × 7 × 7 input, {filters} × {channels} × 3 × 2 weight, stride {stride},"
+                f" padding {padding}" + (", dilation 2" if dilated else ""))
+    assert automatic_title(spec) == expected
+
+
+def test_titles_name_pooling_relu_and_every_layer_of_a_chain():
+    pool = {"type": "maxpool", "kernel_size": 2, "stride": 1}
+    assert automatic_title({"input": {"shape": [4, 4]}, "layers": [pool]}) == (
+        "4 × 4 input, 2 × 2 max pooling, stride 1")
+    assert automatic_title({"input": {"shape": [4, 4]},
+                            "layers": [{"type": "avgpool", "kernel_size": [2, 1], "padding": [1, 0]}]}
+                           ) == "4 × 4 input, 2 × 1 average pooling, stride (2, 1), padding (1, 0)"
+    assert automatic_title({"input": {"shape": [4, 4]},
+                            "layers": [{"type": "lppool", "kernel_size": 2, "p": 3}]}) == (
+        "4 × 4 input, 2 × 2 LP pooling (p = 3), stride 2")
+    assert automatic_title({"input": {"shape": [4, 4]}, "layers": [{"type": "relu"}, pool]}) == (
+        "4 × 4 input, ReLU → 2 × 2 max pooling, stride 1")
+    conv = {"type": "conv", "weight": {"shape": [2, 2]}}
+    assert automatic_title({"input": {"shape": [5, 5]}, "layers": [conv, {"type": "relu"}, pool]}) == (
+        "5 × 5 input, 2 × 2 kernel, stride 1, padding 0 → ReLU → 2 × 2 max pooling, stride 1")

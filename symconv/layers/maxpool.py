@@ -17,7 +17,7 @@ from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Paragra
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
 from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, overlap_mistakes, pool_forward,
-                      pool_geometry, pool_gradient, pool_shapes, pool_words)
+                      pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
 from .registry import LayerRequest, LayerType, WrongVariant, register
 
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -261,5 +261,6 @@ def ambiguity(layer: MaxPoolLayer) -> str | None:
 MAXPOOL = register(LayerType(
     kind="maxpool", summary="max pooling (the first maximum of a tie takes the gradient)",
     keys=POOL_KEYS, build=build, describe=describe,
+    title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
     mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity))

@@ -30,7 +30,7 @@ from ..poly import Number, Poly, Symbol
 from ..sections import Context, entry_array, more, object_array
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import Tensor
-from ..wording import axis_names, compact_shape, per_axis
+from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, require_at_least
 from .conv.sections import axis_sizes, shapes_section
 from .registry import Connections, LayerRequest, WrongVariant
@@ -257,6 +257,13 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
     output = output_tensor(table, path, request.default_output, geometry.declared_output_shape,
                            layer_input, rank + 1)
     return geometry, output
+
+
+def pool_title(layer: PoolLayer, name: str) -> str:
+    """``2 × 2 max pooling, stride 1`` (and the padding when there is some), for the title."""
+    g = layer.geometry
+    return (f"{shape_text(g.kernel)} {name}, stride {per_axis(g.stride)}"
+            + (f", padding {per_axis(g.padding)}" if any(g.padding) else ""))
 
 
 def pool_words(layer: PoolLayer, context: Context) -> str:

@@ -81,9 +81,17 @@ def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=
 
 
 def title(layer: ConvLayer) -> str:
+    """``2 × 3 × 3 × 3 weight, stride 2, padding 1, dilation 2`` (a weight of the kernel's shape
+    alone is a ``3 × 3 kernel``)."""
     g = layer.geometry
-    return (f"{shape_text(g.kernel)} kernel, stride {per_axis(g.stride)}, padding"
-            f" {per_axis(g.padding)}")
+    weight = layer.weight.shape
+    words = (f"{shape_text(weight)} {'kernel' if len(weight) == g.dims else 'weight'}, stride"
+             f" {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+    if any(d > 1 for d in g.dilation):
+        words += f", dilation {per_axis(g.dilation)}"
+    if g.groups > 1:
+        words += f", {g.groups} groups"
+    return words
 
 
 CONV = register(LayerType(
