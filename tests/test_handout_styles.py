@@ -151,9 +151,10 @@ def test_homework_output_size_formula_with_its_numbers():
 
 def test_slides_1d_forward_and_gradients():
     text = solve(load_problem("examples/slides_1d.toml"), ("forward", "chain", "closed-form"), "latex")
-    # y_1 = w_0*x_0 + w_1*x_1 + w_2*x_2 + b (outputs count from x's base 0 here)
-    assert "y_{0} = x_{0} w_{0} + x_{1} w_{1} + x_{2} w_{2} + b" in text
-    assert "y_{2} = x_{2} w_{0} + x_{3} w_{1} + x_{4} w_{2} + b" in text
+    # y_1 = w_0*x_0 + w_1*x_1 + w_2*x_2 + b: the slides count outputs from 1, as dy_1
+    assert "y_{1} = x_{0} w_{0} + x_{1} w_{1} + x_{2} w_{2} + b" in text
+    assert "y_{3} = x_{2} w_{0} + x_{3} w_{1} + x_{4} w_{2} + b" in text
+    assert r"\frac{\partial L}{\partial y_{1}} \frac{\partial y_{1}}{\partial x_{0}}" in text
     assert r"= dy_{1} x_{0} + dy_{2} x_{1} + dy_{3} x_{2} \tag{6}" in text  # dw_0
     assert r"= dy_{1} w_{2} + dy_{2} w_{1} + dy_{3} w_{0} \tag{3}" in text  # dx_2
     assert r"= dy_{1} + dy_{2} + dy_{3} \tag{9}" in text  # db: "sum over dY"

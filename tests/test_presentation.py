@@ -167,3 +167,58 @@ def test_titles_name_pooling_relu_and_every_layer_of_a_chain():
     conv = {"type": "conv", "weight": {"shape": [2, 2]}}
     assert automatic_title({"input": {"shape": [5, 5]}, "layers": [conv, {"type": "relu"}, pool]}) == (
         "5 × 5 input, 2 × 2 kernel, stride 1, padding 0 → ReLU → 2 × 2 max pooling, stride 1")
+
+
+# -- an output's index base ------------------------------------------------------------------------
+
+SLIDES = {"dims": 1, "input": {"name": "x", "shape": [5], "naming": "flat"},
+          "layers": [{"type": "conv", "output": {"name": "y", "index_base": 1},
+                      "weight": {"name": "w", "shape": [3], "naming": "flat"}}],
+          "upstream": {"name": "dy", "naming": "flat", "index_base": 1}}
+
+
+def test_an_output_table_sets_its_index_base_so_y1_goes_with_dy1():
+    from symconv.render.text_document import TextDocumentPrinter
+
+    problem = build_problem(SLIDES)
+    y = problem.layers[0].output
+    assert (y.name, y.index_base) == ("y", 1)
+    chain = section(build_solution(problem, ("chain",)), "chain")
+    text = "\n".join(TextDocumentPrinter("L").doprint(block) for block in chain.blocks)
+    # ∂L/∂x0 = ∂L/∂y_1·∂y_1/∂x0 = dy1·w0: the first output is y_1, whose upstream entry is dy1
+    assert "∂L/∂x0 = ∂L/∂y_1·∂y_1/∂x0 = dy1·w0" in text
+    assert "y_0" not in text
+    # a later layer's output takes its input's index base, as before; a name alone still works
+    chained = build_problem({**SLIDES, "layers": [*SLIDES["layers"], {"type": "relu", "output": "z"}]})
+    assert [(l.output.name, l.output.index_base) for l in chained.layers] == [("y", 1), ("z", 1)]
+    assert build_problem({**SLIDES, "layers": [{**SLIDES["layers"][0], "output": {"name": "y"}}]}
+                         ).layers[0].output.index_base == 0
+
+
+@pytest.mark.parametrize("output, where, message", [
+    (3, "layers[0].output", 'output is a name such as "Y", or a table such as'
+                            ' { name = "y", index_base = 1 }; got 3'),
+    ({"name": "y", "index_base": 2}, "layers[0].output.index_base", "index_base must be 0 or 1"),
+    ({"name": "y", "naming": "flat"}, "layers[0].output.naming",
+     "an output takes only name and index_base, not naming"),
+    ({"name": "y", "indexbase": 1}, "layers[0].output.indexbase",
+     "unknown key 'indexbase' in layers[0].output; did you mean 'index_base'?"),
+    ({"name": "2y"}, "layers[0].output.name", "a name is a letter followed by letters or digits"),
+])
+def test_a_bad_output_is_one_clear_message_with_its_place(output, where, message):
+    from symconv.spec import SpecError
+
+    spec = {**SLIDES, "layers": [{**SLIDES["layers"][0], "output": output}]}
+    with pytest.raises(SpecError) as error:
+        build_problem(spec)
+    assert error.value.where == where and message in str(error.value), str(error.value)
+
+
+def test_readme_output_table_is_read_as_written():
+    import tomllib
+
+    readme = open("README.md", encoding="utf-8").read()
+    table = re.search(r"# table (\{ name = \"y\", index_base = 1 \})", readme).group(1)
+    output = tomllib.loads(f"output = {table}")["output"]
+    problem = build_problem({**SLIDES, "layers": [{**SLIDES["layers"][0], "output": output}]})
+    assert problem.layers[0].output.index_base == 1
