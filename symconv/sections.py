@@ -85,7 +85,14 @@ class Context:
         """``label = array`` shown whole (slice by slice when the tensor has batch or channel axes);
         ``gradient``: the array is ∂L/∂tensor, so listed entries are named ∂L/∂T_i."""
         return TensorView(label, array, tensor, leading_axes(tensor, self.dims),
-                          self.loss if gradient else None)
+                          self.loss if gradient else None, self.label_base(tensor))
+
+    def label_base(self, tensor: Tensor) -> int:
+        """Where the slice labels of ``tensor`` (``n = 0, c = 1``) count from: its own index base
+        when its entries are named by axis (``Y_{1,2,…}`` sits under ``n = 1, f = 2``), else the
+        problem input's (``d7`` or a bare ``b`` has no axis subscripts to agree with, so its
+        slices count like the input's: one image is ``n = 0`` in every tensor of the problem)."""
+        return tensor.index_base if tensor.naming == "indexed" else self.problem.input.index_base
 
     def gradient_view(self, tensor: Tensor, array: np.ndarray | None = None) -> TensorView:
         """∂L/∂tensor (the derivation's result unless ``array`` is given)."""
@@ -106,7 +113,7 @@ class Context:
                 break
             start = number * size
             local = frozenset(m - start for m in marked if start <= m < start + size)
-            label = ", ".join(f"{a} = {i + tensor.index_base}" for a, i in zip(axes, index))
+            label = ", ".join(f"{a} = {i + self.label_base(tensor)}" for a, i in zip(axes, index))
             items.append(Labeled(f"{name}, {label}" if name else label, Matrix(array[index], local)))
         return items
 

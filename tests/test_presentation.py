@@ -222,3 +222,57 @@ def test_readme_output_table_is_read_as_written():
     output = tomllib.loads(f"output = {table}")["output"]
     problem = build_problem({**SLIDES, "layers": [{**SLIDES["layers"][0], "output": output}]})
     assert problem.layers[0].output.index_base == 1
+
+
+# -- slice labels ------------------------------------------------------------------------------------
+
+MIXED_BASES = {"input": {"name": "A", "shape": [2, 2, 4, 4], "index_base": 1},
+               "layers": [{"type": "conv", "stride": 2,
+                           "weight": {"name": "W", "shape": [2, 2, 2, 2]}}],
+               "upstream": {"name": "d", "naming": "flat", "index_base": 1}}
+
+
+def solved_text(spec, sections) -> str:
+    from symconv.solution import render_solution
+
+    return render_solution(build_solution(build_problem(spec), sections), "text")
+
+
+def labelled_rows(text: str) -> list[tuple[tuple[int, ...], str]]:
+    """(label numbers, the rest of the line) for every line with a slice label ``n = 1, c = 2:``."""
+    found = []
+    for line in text.splitlines():
+        pieces = re.split(r"((?:[nfc] = \d+, )*[nfc] = \d+): ", line)
+        for label, rest in zip(pieces[1::2], pieces[2::2]):
+            found.append((tuple(int(n) for n in re.findall(r"\d+", label)), rest))
+    return found
+
+
+def test_slice_labels_agree_with_the_subscripts_of_indexed_names():
+    text = solved_text(MIXED_BASES, ("shapes", "dx", "closed-form"))
+    checked = 0
+    for numbers, rest in labelled_rows(text):
+        entry = re.match(r"\s*[⎡⎢⎣\[]\s*([AWY])_\{(\d+),(\d+),\d+,\d+\}", rest)
+        if entry:
+            assert numbers == (int(entry.group(2)), int(entry.group(3))), (numbers, rest)
+            checked += 1
+    assert checked >= 8  # A's four slices and W's four, at least
+
+
+def test_slices_of_flat_names_count_like_the_input_and_so_do_receptive_field_channels():
+    text = solved_text(MIXED_BASES, ("dx",))
+    statement, _, dx = text.partition("Gradient with respect to A")
+    upstream = statement.split("∂L/∂Y (2 × 2 × 2 × 2), slice by slice over (n, f):")[1]
+    # d1, d2, … carry no axis subscripts: their slices count from 1, like A's (n = 1, 2)
+    assert {numbers for numbers, _ in labelled_rows(upstream)} == {(1, 1), (1, 2), (2, 1), (2, 2)}
+    assert "(d, n = 0" not in text and "n = 0, f = 0" not in upstream
+    # each receptive field's channels are A's: c = 1, 2
+    assert re.findall(r"Y_\{1,1,1,1\}, c = (\d+)", dx) == ["1", "2"]
+    # the running sums have A's shape and A's labels
+    assert re.search(r"n = 2, c = 2:", dx)
+
+
+def test_zero_based_input_with_one_based_flat_upstream_labels_every_slice_from_zero():
+    spec = {**MIXED_BASES, "input": {"name": "X", "shape": [2, 2, 4, 4]}}
+    text = solved_text(spec, ("shapes",))
+    assert {numbers[0] for numbers, _ in labelled_rows(text)} == {0, 1}

@@ -236,7 +236,7 @@ class ArrangingPrinter(Printer):
         for number, index in enumerate(np.ndindex(*view.array.shape[:len(view.axes)])):
             if number == MAX_SLICES:
                 break
-            label = ", ".join(f"{a} = {i + view.tensor.index_base}" for a, i in zip(view.axes, index))
+            label = ", ".join(f"{a} = {i + view.label_base}" for a, i in zip(view.axes, index))
             items.append(Labeled(label, Matrix(view.array[index])))
         return items
 

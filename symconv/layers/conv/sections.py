@@ -169,13 +169,13 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor, count: int) -> tuple[Re
     return tuple(fields)
 
 
-def field_items(field: ReceptiveField, item_of) -> list:
+def field_items(field: ReceptiveField, item_of, base: int) -> list:
     """``item_of(c)`` for each channel c of a receptive field, labelled with the output when
-    there are several channels."""
+    there are several channels (counted from ``base``, as the input's slices)."""
     channels = field.window.shape[0]
     if channels == 1:
         return [item_of(0)]
-    return [Labeled(Concat((field.output, Formula(f", c = {c}"))), item_of(c))
+    return [Labeled(Concat((field.output, Formula(f", c = {c + base}"))), item_of(c))
             for c in range(channels)]
 
 
@@ -188,7 +188,8 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
     items = []
     for field in fields:
         items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]),
-                                                                Matrix(f.kernel[c])))
+                                                                Matrix(f.kernel[c])),
+                             context.label_base(layer.input))
     blocks.append(Gallery(tuple(items)))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
@@ -213,7 +214,8 @@ def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
                                " its receptive field, then add all the receptive fields together.",))]
     items = []
     for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]), f.upstream))
+        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]), f.upstream),
+                             context.label_base(layer.input))
     blocks.append(Gallery(tuple(items)))
     blocks += more(len(fields), layer.output.size, "receptive fields")
     blocks.append(Paragraph((f"The sum, with the shape of {w.name}:",)))
@@ -250,7 +252,8 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
                                " overlapping entries are added.",))]
     items = []
     for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(f.upstream, Matrix(f.kernel[c])))
+        items += field_items(field, lambda c, f=field: Hadamard(f.upstream, Matrix(f.kernel[c])),
+                             context.label_base(x))
     blocks.append(Gallery(tuple(items)))
     blocks += more(len(fields), outputs, "receptive fields")
     counts = list(range(1, min(context.limits.steps, outputs - 1) + 1))  # the last is the result
@@ -328,9 +331,10 @@ def correlation_sizes(axes: list[AxisSize], inserted: list[int], x: Tensor) -> l
             Display(tuple(rows)), *notes]
 
 
-def canonical_slices(label, array: np.ndarray, tensor: Tensor, leading: tuple[int, int],
+def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, int],
                      axes: tuple[str, str]) -> list:
-    """An array in canonical layout (two leading axes), leading axes of size 1 left out."""
+    """An array in canonical layout (two leading axes), leading axes of size 1 left out; slice
+    labels count from ``base``."""
     kept = [(a, n) for a, n in zip(axes, leading) if n > 1]
     spatial = array.reshape(array.shape[2:]) if not kept else array.reshape(
         tuple(n for _, n in kept) + array.shape[2:])
@@ -340,7 +344,7 @@ def canonical_slices(label, array: np.ndarray, tensor: Tensor, leading: tuple[in
     for number, index in enumerate(np.ndindex(*[n for _, n in kept])):
         if number == MAX_SLICES:
             break
-        words = ", ".join(f"{a} = {i + tensor.index_base}" for (a, _), i in zip(kept, index))
+        words = ", ".join(f"{a} = {i + base}" for (a, _), i in zip(kept, index))
         items.append(Labeled(words, Matrix(spatial[index])))
     count = int(np.prod([n for _, n in kept]))
     note = ([Paragraph((f"(The first {MAX_SLICES} of the {count} slices are shown.)",))]
@@ -367,7 +371,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                    + ", and slide the kernel rotated by 180° over it; then remove the padding"
                    f" P = {per_axis(g.padding)} of the input.",)),
         Paragraph(("The kernel rotated by 180°:",))]
-    blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, w,
+    blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, context.label_base(w),
                                (g.filters, g.group_channels), ("f", "c"))
     blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each"
                              " axis:",)))
@@ -382,7 +386,8 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     blocks.append(Display(tuple(rows)))
     blocks.append(Paragraph(("The zero-inserted, padded upstream gradient (",
                              Formula(shape_text(tuple(sizes))), "):",)))
-    blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted, upstream,
+    blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted,
+                               context.label_base(upstream),
                                (g.batch, g.filters), ("n", "f"))
     blocks += correlation_sizes(axis_sizes(g), sizes, x)
     blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
