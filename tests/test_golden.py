@@ -277,8 +277,7 @@ def matrices_in(lines: list[str]) -> list[list[list[str]]]:
             for m in range(count)]
 
 
-ORDINAL = r"(First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|\d+th) receptive field mapped back"
-ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth"]
+MAPPED = r"\w+ receptive field mapped back: ∂\w+/∂\w+ after the first (\d+ )?receptive fields?"
 
 
 def masked_input_gradient(problem, layer, values: dict, count: int) -> np.ndarray:
@@ -332,15 +331,16 @@ class Checker:
         if heading:  # the layer the section is about (the only one when the title has no number)
             self.layer = self.problem.layers[int(heading.group(2) or 1) - 1]
         label = re.match(rf"∂{self.loss}/∂(\w+)", joined)
-        mapped = re.match(ORDINAL, joined)
+        mapped = re.match(MAPPED, joined)
         continuation = re.search(r"too wide|slice by slice|entry by entry", joined)
         if not continuation:  # a chain's result in terms of the given upstream gradient follows
             self.expanded = joined.startswith("Expanded down to the given upstream gradient")
-        if label and label.group(1) in self.derivation.names() and continuation:
+        if mapped:
+            self.mode = ("mapped", int(mapped.group(1) or 1))
+        elif continuation and self.mode and self.mode[0] == "mapped":
+            pass  # the running sum, entry by entry: still a partial sum
+        elif label and label.group(1) in self.derivation.names() and continuation:
             self.mode = ("gradient", label.group(1))
-        elif mapped:
-            word = mapped.group(1)
-            self.mode = ("mapped", ORDINALS.index(word) + 1 if word in ORDINALS else int(word[:-2]))
         elif not continuation:
             self.mode = None
 
@@ -356,14 +356,17 @@ class Checker:
         if mode is None or (mode[0] == "gradient" and mode[1] not in self.derivation.names()):
             return  # receptive fields, rot180, zero-inserted, highlighted grids: see test_solution
         lines = [line for line in block if has_matrix(line)]
-        labels = re.findall(r"((?:[nfc] = \d+(?:, )?)+):", joined)
+        # slice labels, each with the first column of its block when a slice is wrapped
+        labels = re.findall(r"((?:[nfc] = \d+, )*[nfc] = \d+)(?:, columns? (\d+)(?:–\d+)?)?:", joined)
         columns = re.search(r"columns? (\d+)", joined)
         offset = int(columns.group(1)) - 1 if columns else 0
         found = matrices_in(lines)
         assert not labels or len(labels) == len(found), joined
         scale = re.search(r" = (\d+(?:/\d+)?) · [⎡⎢⎣\[]", joined)  # 1/4 · [the notes' matrix]
         for number, cells in enumerate(found):
-            slice_label = labels[number] if labels else None
+            slice_label = labels[number][0] if labels else None
+            if labels:
+                offset = int(labels[number][1] or 1) - 1
             if mode[0] == "gradient":
                 gradient = self.derivation.gradient(mode[1])
                 polys = gradient.expanded() if self.expanded else gradient.polys()
@@ -438,7 +441,13 @@ class Checker:
             return
         target = lhs.removeprefix(f"∂{loss}/∂")
         local = re.fullmatch(r"∂(\S+)/∂(\S+)", lhs)
-        if lhs.startswith(f"∂{loss}/∂") and target in names.text:
+        if self.mode and self.mode[0] == "mapped" and target in names.text:
+            symbol = names.text[target]  # an entry of the running sum after mode[1] fields
+            expected = masked_input_gradient(self.problem, self.layer, self.values, self.mode[1]).reshape(-1)
+            value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
+            assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
+            self.checked["mapped"] += 1
+        elif lhs.startswith(f"∂{loss}/∂") and target in names.text:
             symbol = names.text[target]
             gradient = self.derivation.gradient(symbol.tensor.name)
             entry = gradient.entry(symbol.flat)
@@ -467,12 +476,6 @@ class Checker:
             self.checked["forward"] += 1
         elif local and local.group(1) in names.text and local.group(2) in names.text:
             self.local(names.text[local.group(1)], names.text[local.group(2)], sides[1:], joined)
-        elif lhs in names.text and self.mode and self.mode[0] == "mapped":
-            symbol = names.text[lhs]
-            expected = masked_input_gradient(self.problem, self.layer, self.values, self.mode[1]).reshape(-1)
-            value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
-            assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
-            self.checked["mapped"] += 1
         else:
             raise AssertionError(f"an equation this test does not know how to check: {joined}")
 

@@ -71,8 +71,9 @@ def test_cs7643_input_gradient_maps_back_every_receptive_field_including_the_fir
     text = solve(load_problem("examples/cs7643_4x4_stride1.toml"), ("dx",))
     for k in range(1, 10):
         assert rf"d_{{{k}}} \odot {KERNEL}" in text
-    steps = re.findall(r"(First|Second|Third) receptive field mapped back \(same shape as X\):\n\n\$\$(.*?)\$\$",
-                       text)
+    steps = re.findall(r"(First|Second|Third) receptive field mapped back: \$\\frac\{\\partial L\}"
+                       r"\{\\partial X\}\$ after the first (?:\d )?receptive fields? \(same shape as X\):"
+                       r"\n\n\$\$(.*?)\$\$", text)
     # The handout leaves the first matrix out (its "First receptive field mapped back:" is empty).
     assert [name for name, _ in steps] == ["First", "Second", "Third"]
     assert compact(steps[0][1]) == (r"\begin{bmatrix} d_1w_1 & d_1w_2 & 0 & 0 \\ d_1w_3 & d_1w_4 & 0 & 0"

@@ -276,3 +276,40 @@ def test_zero_based_input_with_one_based_flat_upstream_labels_every_slice_from_z
     spec = {**MIXED_BASES, "input": {"name": "X", "shape": [2, 2, 4, 4]}}
     text = solved_text(spec, ("shapes",))
     assert {numbers[0] for numbers, _ in labelled_rows(text)} == {0, 1}
+
+
+# -- running "mapped back" sums ---------------------------------------------------------------------
+
+TWO_CHANNELS = {"input": {"shape": [2, 4, 4]},
+                "layers": [{"type": "conv", "weight": {"shape": [2, 2, 2, 2]}, "bias": {"name": "b"}}],
+                "upstream": {"name": "d", "naming": "flat", "index_base": 1}}
+
+
+def running_sums(text: str) -> list[tuple[int, str]]:
+    """(k, the text shown for ∂L/∂X after the first k receptive fields), in order."""
+    dx = text.split("Gradient with respect to X\n")[1]
+    dx = dx.split("receptive fields mapped back:")[0]  # the result follows
+    parts = re.split(r"∂L/∂X after the first (\d+ )?receptive fields?", dx)
+    return [(int(k or 1), body) for k, body in zip(parts[1::2], parts[2::2])]
+
+
+@pytest.mark.parametrize("spec, slices", [
+    (TWO_CHANNELS, [(c,) for c in range(2)]),
+    ("examples/batch_multichannel.toml", [(n, c) for n in range(2) for c in range(3)]),
+])
+def test_every_running_sum_is_shown_whole_and_named_as_the_partial_gradient(spec, slices):
+    from symconv import load_problem
+    from symconv.solution import render_solution
+
+    problem = load_problem(spec) if isinstance(spec, str) else build_problem(spec)
+    text = render_solution(build_solution(problem, ("dx",)), "text")
+    sums = running_sums(text)
+    assert [k for k, _ in sums] == [1, 2, 3, 4], sums
+    for k, body in sums:
+        assert "⋯" not in body and "left out" not in body  # whole: no column cut
+        assert not re.search(r"^\s*X_", body, re.M)  # never named as X itself
+        shown = {tuple(int(i) for i in re.findall(r"\d+", label))
+                 for label in re.findall(r"((?:n = \d+, )?c = \d+)(?:, columns? [\d–]+)?:", body)}
+        listed = {tuple(int(i) for i in found.split(",")[:-2])
+                  for found in re.findall(r"∂L/∂X_\{([\d,]+)\} =", body)}
+        assert shown | listed == set(slices), (k, shown, listed)

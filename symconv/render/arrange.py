@@ -8,8 +8,9 @@ fits its own page:
 - a matrix shows at most :data:`MAX_ROWS` rows (in every format) and as many columns as fit the
   format's line; ``⋮`` and ``⋯`` stand for the rest;
 - a whole tensor (:class:`~symconv.document.TensorView`) is one matrix, a wide one wrapped into
-  blocks of whole columns, slices over its batch and channel axes, or, when its entries are too long
-  to stand side by side, a list of entries;
+  blocks of whole columns, slices over its batch and channel axes (each slice whole, wrapped the
+  same way), or, when its entries are too long to stand side by side, a list of entries (the
+  first of every slice);
 - a gallery puts as many items on a row as its ``columns`` asks and the line holds;
 - an equation breaks between its sides and at the ``+`` of a long sum.
 """
@@ -214,7 +215,8 @@ class ArrangingPrinter(Printer):
 
     def arrange(self, view: TensorView) -> list:
         """The blocks that show a whole tensor on this printer's page."""
-        label = view.label if view.label is not None else Formula(view.tensor.name)
+        label = view.label if view.label is not None else (
+            Derivative(view.gradient_of, view.tensor) if view.gradient_of else Formula(view.tensor.name))
         if self.too_long(view.array):
             return self.entry_list(label, view)
         if not view.axes:
@@ -231,13 +233,26 @@ class ArrangingPrinter(Printer):
         return [Paragraph((view.label, f" ({shape_text(view.array.shape)}), slice by slice over"
                            f" ({', '.join(view.axes)}):")), *gallery]
 
-    def slices(self, view: TensorView) -> list:
-        items = []
+    def slice_labels(self, view: TensorView) -> list[tuple[tuple[int, ...], str]]:
+        """The first :data:`MAX_SLICES` slices over the leading axes: (index, ``n = 0, c = 1``)."""
+        labelled = []
         for number, index in enumerate(np.ndindex(*view.array.shape[:len(view.axes)])):
             if number == MAX_SLICES:
                 break
-            label = ", ".join(f"{a} = {i + view.label_base}" for a, i in zip(view.axes, index))
-            items.append(Labeled(label, Matrix(view.array[index])))
+            labelled.append((index, ", ".join(f"{a} = {i + view.label_base}"
+                                              for a, i in zip(view.axes, index))))
+        return labelled
+
+    def slices(self, view: TensorView) -> list:
+        """Each slice whole: one matrix, or blocks of whole columns when it is too wide (never cut
+        with ⋯, as a tensor without slices)."""
+        items = []
+        for index, label in self.slice_labels(view):
+            blocks = self.column_blocks(view.array[index])
+            if len(blocks) == 1:
+                items.append(Labeled(label, blocks[0]))
+            else:
+                items += [Labeled(f"{label}, {block.label}", block.value) for block in blocks]
         return items
 
     def slices_note(self, view: TensorView) -> list:
@@ -248,8 +263,14 @@ class ArrangingPrinter(Printer):
                            " are shown; the others are formed the same way.)",))]
 
     def entry_list(self, label, view: TensorView) -> list:
+        """The entries one per line: the first :data:`MAX_LISTED_ENTRIES` of each slice (of the
+        first :data:`MAX_SLICES`), so every slice a matrix would show is listed too."""
         values = view.array.reshape(-1)
-        shown = min(len(values), MAX_LISTED_ENTRIES)
+        per_slice = prod(view.array.shape[len(view.axes):])
+        starts = [int(np.ravel_multi_index(index, view.array.shape[:len(view.axes)])) * per_slice
+                  for index, _ in self.slice_labels(view)] if view.axes else [0]
+        shown = [flat for start in starts for flat in range(start, start + min(per_slice,
+                                                                                 MAX_LISTED_ENTRIES))]
 
         def name(flat: int):
             symbol = Symbol(view.tensor, flat)
@@ -257,11 +278,12 @@ class ArrangingPrinter(Printer):
 
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; entry by entry:",)),
-                        Display(tuple(equation(name(flat), values[flat]) for flat in range(shown)))]
-        if shown < len(values):
-            blocks.append(Paragraph((f"(The first {shown} of the {len(values)} entries are"
-                                     " listed.)",)))
-        return blocks
+                        Display(tuple(equation(name(flat), values[flat]) for flat in shown))]
+        if per_slice > MAX_LISTED_ENTRIES:
+            where = " of each slice" if view.axes else ""
+            blocks.append(Paragraph((f"(The first {MAX_LISTED_ENTRIES} of the {per_slice} entries"
+                                     f"{where} are listed.)",)))
+        return blocks + (self.slices_note(view) if view.axes else [])
 
     # -- the document -------------------------------------------------------------------------------
     def blocks(self, document: Document) -> list[str]:
