@@ -17,7 +17,7 @@ import numpy as np
 
 from .derivation import Derivation, Gradient
 from .document import Derivative, Labeled, Matrix, Paragraph, TensorView
-from .poly import Number, Poly, Symbol, poly_sum, product_of
+from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
 
 MAX_SLICES = 6  # 2-D slices of a 3-D or 4-D tensor written out
@@ -206,6 +206,17 @@ def named_terms(gradient: Gradient, flat: int) -> list[NamedTerm]:
             terms.append(NamedTerm(Symbol(block.output, output), block.upstream.entry(output),
                                    block.local.named(row)))
     return terms
+
+
+def remarks(factors) -> list:
+    """A paragraph for each different remark the factors make about their values (a tied maximum:
+    which one takes the gradient), in order."""
+    said: list = []
+    for factor in factors:
+        words = factor.remark() if isinstance(factor, Atom) else ()
+        if words and words not in said:
+            said.append(words)
+    return [Paragraph(words) for words in said]
 
 
 def named_sum(terms: list[NamedTerm]) -> Poly:

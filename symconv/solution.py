@@ -25,7 +25,7 @@ from .poly import Symbol
 from .problem import Problem
 from .render.solve import render_document
 from .sections import (Context, SolutionLimits, entry_array, listing, more, named_array,
-                       named_sum, named_terms, object_array)
+                       named_sum, named_terms, object_array, remarks)
 from .tensors import Tensor
 from .wording import plural, shape_text
 
@@ -151,6 +151,7 @@ def chain_rule_section(context: Context) -> Section:
             else:
                 sides += (0,)
             blocks.append(Numbered(equation(*sides), number))
+            blocks += remarks(t.local for t in terms)
         blocks += more(count, tensor.size, f"entries of ∂{loss}/∂{tensor.name}")
         blocks.append(Paragraph(("For all the entries together:",)))
         result = context.result(tensor)

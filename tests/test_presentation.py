@@ -313,3 +313,36 @@ def test_every_running_sum_is_shown_whole_and_named_as_the_partial_gradient(spec
         listed = {tuple(int(i) for i in found.split(",")[:-2])
                   for found in re.findall(r"∂L/∂X_\{([\d,]+)\} =", body)}
         assert shown | listed == set(slices), (k, shown, listed)
+
+
+# -- ties in max pooling ------------------------------------------------------------------------------
+
+TIED = {"input": {"name": "C", "shape": [2, 3], "values": [[1, 3, 0], [3, 2, 5]]},
+        "layers": [{"type": "maxpool", "output": "Z", "kernel_size": 2, "stride": 1}]}
+TIE_SENTENCE = ("C_01 and C_10 tie for the maximum 3 of max(C_00, C_01, C_10, C_11); C_01, the first in"
+                " row-major window order, takes the gradient")
+
+
+def test_a_tied_maximum_says_which_maximum_wins_where_its_indicator_is_written():
+    text = " ".join(solved_text(TIED, ("dx", "chain")).split())
+    dx, _, chain = text.partition("Chain rule, entry by entry")
+    # the first window's local derivatives: C_10 is a maximum, yet its indicator is 0
+    assert "∂Z_00/∂C_10 = [C_10 = max(C_00, C_01, C_10, C_11)] = 0" in dx
+    assert TIE_SENTENCE in dx.split("∂Z_00/∂C_10")[1]
+    # the chain rule: right after each tied entry's equation, and only there
+    for entry in ("C_01", "C_10"):
+        after = re.split(r"\(\d+\) ", chain.split(f"∂L/∂{entry} = ")[1])[0]  # to the next equation
+        assert TIE_SENTENCE in after, entry
+    assert chain.count("tie for the maximum") == 2
+
+
+def test_the_chain_examples_tie_is_named_under_its_equations():
+    from symconv import load_problem
+    from symconv.solution import render_solution
+
+    problem = load_problem("examples/chain_conv_relu_maxpool.toml")
+    text = " ".join(render_solution(build_solution(problem, ("chain",)), "text").split())
+    sentence = ("Y2_12 and Y2_21 tie for the maximum 1 of max(Y2_11, Y2_12, Y2_21, Y2_22); Y2_12, the"
+                " first in row-major window order, takes the gradient")
+    assert text.count(sentence) == 2  # under ∂L/∂Y2_12 and under ∂L/∂Y2_21
+    assert text.index("(10) ∂L/∂Y2_21") < text.rindex(sentence) < text.index("(11) ∂L/∂Y2_22")

@@ -55,6 +55,20 @@ class IsMax(Atom):
     def notation(self) -> Bracket:
         return Bracket(Concat((self.entry, Formula(" = "), Call("max", self.window))))
 
+    def remark(self) -> tuple:
+        """When the window's values are known and this entry ties for its maximum: which of the
+        tied entries takes the gradient (``[x = max(…)]`` alone would read as 1 for each)."""
+        if not all(s.tensor.is_numeric for s in self.window):
+            return ()
+        values = [s.tensor.values.flat[s.flat] for s in self.window]
+        first = first_maximum(values)
+        tied = [s for s, v in zip(self.window, values) if v == values[first]]
+        if len(tied) < 2 or self.entry not in tied:
+            return ()
+        return (*joined(tied), f" tie for the maximum {values[first]} of ", Call("max", self.window),
+                "; ", self.window[first], ", the first in row-major window order, takes the"
+                " gradient.")
+
     def to_sympy(self, entry):
         import sympy  # only when a user asks for sympy objects
 

@@ -27,7 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..document import (Derivative, Display, Formula, Gallery, Heading, Labeled, Matrix, Note,
                         Paragraph, Section, equation)
 from ..poly import Number, Poly, Symbol
-from ..sections import Context, entry_array, more, object_array
+from ..sections import Context, entry_array, more, object_array, remarks
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
@@ -368,18 +368,19 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
             " from each of them.",)))
     first = windows[0]
     block = next(b for b in context.derivation.gradient(x.name).blocks if b.output is layer.output)
-    rows = []
+    rows, named_factors = [], []
     for entry in first.inside():
         start, stop = int(block.offsets[entry.flat]), int(block.offsets[entry.flat + 1])
         row = start + block.outputs[start:stop].tolist().index(first.output.flat)
         [value] = block.local.factors(row, row + 1)
         named = block.local.named(row)
+        named_factors.append(named)
         sides: tuple = (Derivative(first.output, entry), named)
         if value != named:
             sides += (value,)
         rows.append(equation(*sides))
     blocks += [Paragraph(("The local derivatives in the first window, that of ", first.output, ":")),
-               Display(tuple(rows))]
+               Display(tuple(rows)), *remarks(named_factors)]
     blocks += extra(windows)
     blocks.append(Paragraph(("Adding up what every entry receives:",)))
     blocks.append(context.gradient_view(x))
