@@ -16,7 +16,8 @@ from typing import NamedTuple, Protocol, Sequence
 import numpy as np
 
 from .derivation import Derivation, Gradient
-from .document import Derivative, Labeled, Matrix, Paragraph, TensorView
+from .errors import SizeLimitError
+from .document import Derivative, Formula, Labeled, Matrix, Paragraph, TensorView
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
 
@@ -69,6 +70,56 @@ class Context:
             polys = self.derivation.gradient(tensor.name).polys()
             self._results[tensor.name] = object_array(polys, tensor.shape)
         return self._results[tensor.name]
+
+    def carried(self, layer) -> np.ndarray | None:
+        """∂L/∂(the layer's output) expanded down to the given upstream gradient, in the output's
+        shape, when that leaves only numbers and the given upstream gradient's entries (every
+        value between this layer and the loss is known): the numbers a worked solution carries
+        back through a chain. None for the last layer (its upstream gradient is given), and where
+        indicators of unknown values or too many terms would remain."""
+        if layer is self.problem.layers[-1]:
+            return None
+        key = ("carried", layer.output.name)
+        if key not in self._results:
+            try:
+                polys = self.derivation.gradient(layer.output.name).expanded()
+            except SizeLimitError:
+                polys = None
+            given = self.problem.upstream
+            if polys is not None and all(isinstance(atom, Symbol) and atom.tensor is given
+                                         for poly in polys for atom in poly.symbols()):
+                self._results[key] = object_array([plain(p) for p in polys], layer.output.shape)
+            else:
+                self._results[key] = None
+        return self._results[key]
+
+    def layer_result(self, layer, tensor: Tensor) -> np.ndarray:
+        """∂L/∂tensor as the layer's own sections write it: in terms of the given upstream
+        gradient when the layer's upstream is :meth:`carried`, else through ∂L/∂(its output)."""
+        if self.carried(layer) is None:
+            return self.result(tensor)
+        key = ("expanded", tensor.name)
+        if key not in self._results:
+            polys = self.derivation.gradient(tensor.name).expanded()
+            self._results[key] = object_array([plain(p) for p in polys], tensor.shape)
+        return self._results[key]
+
+    def upstream_entries(self, layer) -> list:
+        """What each output of the layer passes back, as its sections write it: the carried
+        value (``d3 − d5 + d6``, or a number) in a chain, else the upstream entry itself."""
+        carried = self.carried(layer)
+        if carried is not None:
+            return list(carried.reshape(-1))
+        return self.upstream_of(layer).entries()
+
+    def first_time(self, key) -> bool:
+        """Whether ``key`` comes up for the first time in this solution: a fact several sections
+        rely on (a layer's carried upstream gradient) is stated in the first of them only."""
+        seen = self._results.setdefault("said", set())
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
 
     def where(self, layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, nothing for a single layer."""
@@ -127,6 +178,11 @@ def object_array(items: Sequence, shape) -> np.ndarray:
     return array.reshape(shape)
 
 
+def plain(poly: Poly) -> Number | Poly:
+    """A constant polynomial as its number (``3``, not a polynomial), anything else as it is."""
+    return poly.number if poly.is_number else poly
+
+
 def entry_array(tensor: Tensor, shape=None) -> np.ndarray:
     """The tensor's entries (numbers where values are given, else symbols)."""
     return object_array(tensor.entries(), shape or tensor.shape)
@@ -174,6 +230,14 @@ def listing(items: list) -> list:
     if len(items) > MAX_LISTED:
         parts.append(f" and {len(items) - MAX_LISTED} more")
     return parts + ["."] if items else []
+
+
+def output_matrix(layer, context: Context) -> list:
+    """``So the output is: Y = […]``, the end of a forward section, when the output has values."""
+    y = layer.output
+    if not y.is_numeric:
+        return []
+    return [Paragraph(("So the output is:",)), context.view(Formula(y.name), entry_array(y), y)]
 
 
 def slices_note(tensor: Tensor, dims: int) -> list:

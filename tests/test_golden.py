@@ -334,7 +334,7 @@ class Checker:
         mapped = re.match(MAPPED, joined)
         continuation = re.search(r"too wide|slice by slice|entry by entry", joined)
         if not continuation:  # a chain's result in terms of the given upstream gradient follows
-            self.expanded = joined.startswith("Expanded down to the given upstream gradient")
+            self.expanded = "expanded down to the given upstream gradient" in joined.lower()
         if mapped:
             self.mode = ("mapped", int(mapped.group(1) or 1))
         elif continuation and self.mode and self.mode[0] == "mapped":
@@ -346,7 +346,7 @@ class Checker:
 
     def matrices(self, block: list[str], joined: str):
         label = re.search(rf"∂{self.loss}/∂(\w+) = ", joined)
-        forward = re.match(r"\s*(\[?)(\w+)(?: > 0\])? = [⎡⎢⎣\[]", next(
+        forward = re.match(r"\s*(\[?)(\w+)(?: > 0\]| = max\(\w+, 0\))? = [⎡⎢⎣\[]", next(
             (line for line in block if " = " in line), ""))
         computed = {layer.output.name for layer in self.problem.layers}
         if not label and forward and (forward.group(2) in computed or forward.group(1)):
@@ -405,7 +405,7 @@ class Checker:
             lambda s: float(self.values[s.tensor].reshape(-1)[s.flat])))
 
     def output_matrix(self, block: list[str], name: str, mask: bool):
-        """``Z = [the forward values]`` or ``[Y1 > 0] = [the mask]``."""
+        """``Z = [the forward values]`` (``Y2 = max(Y1, 0) = […]``) or ``[Y1 > 0] = [the mask]``."""
         tensor = next(t for t in self.problem.tensors() if t.name == name)
         expected = np.asarray(self.values[tensor], dtype=float)
         expected = as_grid_2d((expected > 0).astype(float) if mask else expected)

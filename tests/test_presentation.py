@@ -346,3 +346,92 @@ def test_the_chain_examples_tie_is_named_under_its_equations():
                 " first in row-major window order, takes the gradient")
     assert text.count(sentence) == 2  # under ∂L/∂Y2_12 and under ∂L/∂Y2_21
     assert text.index("(10) ∂L/∂Y2_21") < text.rindex(sentence) < text.index("(11) ∂L/∂Y2_22")
+
+
+# -- numbers all the way through a chain --------------------------------------------------------------
+
+CHAIN_X = np.array([[1, 2, 0, 1, 3], [0, 1, 2, 2, 1], [2, 0, 1, 3, 0], [1, 2, 2, 0, 1], [0, 1, 0, 2, 2]])
+CHAIN_W = np.array([[1, -1], [1, 0]])
+
+
+def chain_forward_by_hand() -> dict[str, np.ndarray]:
+    """The chain example's layers written out with loops: conv, ReLU, 2×2 max pooling, stride 1."""
+    y1 = np.array([[np.sum(CHAIN_X[i:i + 2, j:j + 2] * CHAIN_W) for j in range(4)] for i in range(4)])
+    y2 = np.maximum(y1, 0)
+    y3 = np.array([[y2[i:i + 2, j:j + 2].max() for j in range(3)] for i in range(3)])
+    return {"Y1": y1, "Y2": y2, "Y3": y3}
+
+
+def matrix_after(text: str, label: str) -> np.ndarray:
+    """The text matrix written ``label = ⎡ … ⎦`` (its rows, as numbers)."""
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if re.search(re.escape(label) + r" = [⎡⎢⎣\[]", line))
+    start = next(i for i in range(at, -1, -1) if "⎡" in lines[i] or "[ " in lines[i])
+    rows = []
+    for line in lines[start:]:
+        cells = re.search(r"[⎡⎢⎣\[] (.*?) [⎤⎥⎦\]]", line)
+        rows.append([int(c) for c in cells.group(1).split()])
+        if "⎦" in line or "]" in line:
+            return np.array(rows)
+    raise AssertionError(label)
+
+
+def test_forward_shows_the_relu_step_and_every_layers_output_as_a_matrix(capsys):
+    from symconv.cli import cli
+
+    code = cli.main(args=["forward", "examples/chain_conv_relu_maxpool.toml"], prog_name="symconv",
+                    standalone_mode=False)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Forward pass (layer 2: Y1 → Y2)" in out
+    expected = chain_forward_by_hand()
+    for name, label in (("Y1", "Y1"), ("Y2", "Y2 = max(Y1, 0)"), ("Y3", "Y3")):
+        np.testing.assert_array_equal(matrix_after(out, label), expected[name])
+
+
+@pytest.mark.parametrize("upstream_values", [None, [[1, -2, 3], [0, 2, 1], [-1, 1, 2]]])
+def test_a_chains_conv_sections_carry_the_numbers_down_to_the_given_upstream(upstream_values):
+    """∂L/∂Y1 in the conv sections is written with its values (in d1…d9, or numbers when the
+    upstream gradient is given too), and so is every result there; each agrees with NumPy."""
+    from symconv import load_problem
+    from symconv.document import Gallery, Hadamard, Labeled, TensorView
+    from symconv.poly import Poly, Symbol
+
+    from tests.helpers import exact_route
+
+    problem = load_problem("examples/chain_conv_relu_maxpool.toml")
+    if upstream_values is not None:
+        problem = build_problem({"input": {"shape": [5, 5], "values": CHAIN_X.tolist()},
+                                 "layers": [{"type": "conv", "weight": {"name": "w", "shape": [2, 2],
+                                                                         "values": CHAIN_W.tolist()}},
+                                            {"type": "relu"},
+                                            {"type": "maxpool", "kernel_size": 2, "stride": 1}],
+                                 "upstream": {"name": "d", "values": upstream_values}})
+    d = problem.upstream
+    rng = np.random.default_rng(3)
+    at = {d: np.asarray(upstream_values) if upstream_values else rng.integers(-4, 5, (3, 3))}
+
+    def value(entry) -> float:
+        return float(Poly.lift(entry).evaluate(lambda s: at[s.tensor].reshape(-1)[s.flat]))
+
+    numpy = exact_route(problem, "reference_backward", upstream=at[d].astype(object))
+    solution = build_solution(problem, ("dw", "dx", "closed-form"))
+    conv = [s for s in solution.sections if "layer 1" in str(s.blocks[0])]
+    assert [s.name for s in conv] == ["dw", "dx", "closed-form"]
+    views = 0
+    for block in (b for s in conv for b in s.blocks):
+        if isinstance(block, TensorView):
+            entries = [e for e in block.array.reshape(-1)]
+            assert all(atom.tensor is d for e in entries for atom in Poly.lift(e).symbols()), block
+            name = block.tensor.name if block.gradient_of else None
+            if name in numpy and block.label is not None:
+                got = np.vectorize(value, otypes=[float])(block.array)
+                np.testing.assert_allclose(got, np.asarray(numpy[name], dtype=float))
+                views += 1
+        if isinstance(block, Gallery):  # every upstream factor is a value, never ∂L/∂Y1_…
+            for item in block.items:
+                item = item.value if isinstance(item, Labeled) else item
+                assert isinstance(item, Hadamard)
+                factors = [item.left, item.right]
+                assert not any(isinstance(f, Symbol) and f.tensor.derivative_of for f in factors)
+    assert views >= 5  # ∂L/∂Y1 and the results: ∂L/∂w, ∂L/∂X, and both again in the closed form

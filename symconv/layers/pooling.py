@@ -27,7 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..document import (Derivative, Display, Formula, Gallery, Heading, Labeled, Matrix, Note,
                         Paragraph, Section, equation)
 from ..poly import Number, Poly, Symbol
-from ..sections import Context, entry_array, more, object_array, remarks
+from ..sections import Context, more, object_array, output_matrix, remarks
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
@@ -346,10 +346,7 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
         rows.append(equation(*sides))
     blocks.append(Display(tuple(rows)))
     blocks += more(len(windows), y.size, "outputs")
-    if y.is_numeric:
-        blocks.append(Paragraph(("So the output is:",)))
-        blocks.append(context.view(Formula(y.name), entry_array(y), y))
-    return Section("forward", tuple(blocks))
+    return Section("forward", tuple(blocks + output_matrix(layer, context)))
 
 
 def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: Callable[

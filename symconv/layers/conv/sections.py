@@ -11,14 +11,15 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
+from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
                          Labeled, Matrix, Paragraph, Product, Section, Sum, equation)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import MAX_SLICES, Context, entry_array, leading_axes, more, object_array
+from ...sections import (MAX_SLICES, Context, entry_array, leading_axes, more, object_array,
+                         output_matrix)
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form
@@ -135,18 +136,32 @@ class ReceptiveField(NamedTuple):
     output: Symbol
     window: np.ndarray  # (C/groups, *kernel): input entries, 0 on padding
     kernel: np.ndarray  # (C/groups, *kernel): weight entries
-    upstream: Number | Symbol
+    upstream: Number | Symbol | Poly
     bias_name: Symbol | None
     products: tuple[tuple[Symbol, Symbol], ...]
     value: Poly  # the output's value from the entries (numbers where given)
 
 
-def receptive_fields(layer: ConvLayer, upstream: Tensor, count: int) -> tuple[ReceptiveField, ...]:
-    """The first ``count`` outputs' receptive fields, in row-major output order."""
+def upstream_entry(upstream: Tensor | Sequence):
+    """Output o's upstream entry: the tensor's entry, or ``upstream[o]`` for values carried back
+    through a chain (:meth:`~symconv.sections.Context.upstream_entries`)."""
+    return upstream.entry if isinstance(upstream, Tensor) else upstream.__getitem__
+
+
+def factor(value):
+    """A value as a factor of ⊙ or of a sum: a polynomial of several terms in parentheses."""
+    return Group(value) if isinstance(value, Poly) and len(value.terms) > 1 else value
+
+
+def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
+                     count: int) -> tuple[ReceptiveField, ...]:
+    """The first ``count`` outputs' receptive fields, in row-major output order; ``upstream`` is
+    the upstream gradient or the entry each output passes back."""
     g = layer.geometry
     x, w = layer.input, layer.weight
     positions = closed_form.pad(np.arange(x.size).reshape(g.input_shape) + 1, g.padding, g.padding) - 1
     weights = np.arange(w.size).reshape(g.weight_shape)
+    upstream_of = upstream_entry(upstream)
     fields = []
     for o in range(min(count, layer.output.size)):
         n, f, *at = np.unravel_index(o, g.output_shape)
@@ -164,7 +179,7 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor, count: int) -> tuple[Re
             Symbol(layer.output, o),
             object_array([x.entry(int(i)) if i >= 0 else 0 for i in window.flat], window.shape),
             object_array([w.entry(int(j)) for j in kernel.flat], kernel.shape),
-            upstream.entry(o), Symbol(layer.bias, int(f)) if layer.bias is not None else None,
+            upstream_of(o), Symbol(layer.bias, int(f)) if layer.bias is not None else None,
             products, value))
     return tuple(fields)
 
@@ -203,38 +218,65 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
             sides += (field.value,)
         rows.append(equation(*sides))
     blocks.append(Display(tuple(rows)))
-    return Section("forward", tuple(blocks + more(len(fields), layer.output.size, "outputs")))
+    blocks += more(len(fields), layer.output.size, "outputs")
+    return Section("forward", tuple(blocks + output_matrix(layer, context)))
 
 
 def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
     w = layer.weight
-    fields = receptive_fields(layer, context.upstream_of(layer), context.limits.fields)
+    fields = receptive_fields(layer, context.upstream_entries(layer), context.limits.fields)
     blocks: list = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
+                    *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, w), ": multiply each upstream entry into"
                                " its receptive field, then add all the receptive fields together.",))]
     items = []
     for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]), f.upstream),
+        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]), factor(f.upstream)),
                              context.label_base(layer.input))
     blocks.append(Gallery(tuple(items)))
     blocks += more(len(fields), layer.output.size, "receptive fields")
-    blocks.append(Paragraph((f"The sum, with the shape of {w.name}:",)))
-    blocks.append(context.gradient_view(w))
+    blocks.append(Paragraph((f"The sum, with the shape of {w.name}{expanded_words(layer, context)}:",)))
+    blocks.append(context.gradient_view(w, context.layer_result(layer, w)))
     return Section("dw", tuple(blocks))
+
+
+# -- the upstream gradient of a layer inside a chain ------------------------------------------------
+
+
+def carried_upstream(layer: ConvLayer, context: Context) -> list:
+    """In a chain whose later values are known, ∂L/∂(output) expanded down to the given upstream
+    gradient: the numbers the layer's sections then carry. Stated in the first of them."""
+    carried = context.carried(layer)
+    if carried is None or not context.first_time(("carried", layer.output.name)):
+        return []
+    loss = context.loss
+    return [Paragraph(("In this chain ", Derivative(loss, layer.output), " is not given: it comes"
+                       " back through the later layers. Expanded down to the given upstream"
+                       " gradient ", Derivative(loss, context.problem.layers[-1].output),
+                       " (the chain-rule section writes out each entry), it is:")),
+            context.gradient_view(context.upstream_of(layer), carried)]
+
+
+def expanded_words(layer: ConvLayer, context: Context) -> str:
+    """Said of a result that is written with the carried values."""
+    return "" if context.carried(layer) is None else ", expanded down to the given upstream gradient"
 
 
 # -- ∂L/∂X, mapped back -----------------------------------------------------------------------------
 
 
-def mapped_back(layer: ConvLayer, upstream: Tensor, counts: list[int]) -> list[tuple[int, np.ndarray]]:
+def mapped_back(layer: ConvLayer, upstream: Tensor | Sequence,
+                counts: list[int]) -> list[tuple[int, np.ndarray]]:
     """The input-shaped sum of ``∂L/∂y_k ⊙ W`` placed back over each output's receptive field,
-    after the first ``count`` outputs, for each count (the CS7643 handout's running matrices)."""
+    after the first ``count`` outputs, for each count (the CS7643 handout's running matrices);
+    ``upstream`` is the upstream gradient or the entry each output passes back."""
     y, x, w = layer.triples
+    upstream_of = upstream_entry(upstream)
     total = [Poly() for _ in range(layer.input.size)]
     steps, done = [], 0
     for count in sorted(counts):
         for row in np.flatnonzero((y >= done) & (y < count)):
-            contribution = product_of((upstream.entry(int(y[row])), layer.weight.entry(int(w[row]))))
+            contribution = Poly.lift(upstream_of(int(y[row]))) * layer.weight.entry(int(w[row]))
             total[x[row]] = total[x[row]] + contribution
         done = count
         steps.append((count, object_array(list(total), layer.input.shape)))
@@ -243,16 +285,17 @@ def mapped_back(layer: ConvLayer, upstream: Tensor, counts: list[int]) -> list[t
 
 def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
     x = layer.input
-    upstream = context.upstream_of(layer)
+    upstream = context.upstream_entries(layer)
     outputs = layer.output.size
     fields = receptive_fields(layer, upstream, context.limits.fields)
     blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
+                    *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, x), ": multiply each upstream entry into"
                                f" the kernel and map it back onto its receptive field in {x.name};"
                                " overlapping entries are added.",))]
     items = []
     for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(f.upstream, Matrix(f.kernel[c])),
+        items += field_items(field, lambda c, f=field: Hadamard(factor(f.upstream), Matrix(f.kernel[c])),
                              context.label_base(x))
     blocks.append(Gallery(tuple(items)))
     blocks += more(len(fields), outputs, "receptive fields")
@@ -264,8 +307,9 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
                                  Derivative(context.loss, x), f" after the first {fields} (same"
                                  f" shape as {x.name}):")))
         blocks.append(context.view(None, array, x, gradient=True))
-    blocks.append(Paragraph((f"All {outputs} receptive fields mapped back:",)))
-    blocks.append(context.gradient_view(x))
+    blocks.append(Paragraph((f"All {outputs} receptive fields mapped back"
+                             f"{expanded_words(layer, context)}:",)))
+    blocks.append(context.gradient_view(x, context.layer_result(layer, x)))
     return Section("dx", tuple(blocks))
 
 
@@ -273,15 +317,16 @@ def conv_bias_gradient(layer: ConvLayer, context: Context) -> Section | None:
     if layer.bias is None:
         return None
     g = layer.geometry
-    upstream = context.upstream_of(layer)
-    values = context.result(layer.bias).reshape(-1)
+    upstream = context.upstream_entries(layer)
+    values = context.layer_result(layer, layer.bias).reshape(-1)
     filters = np.unravel_index(np.arange(layer.output.size), g.output_shape)[1]
     blocks: list = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
+                    *carried_upstream(layer, context),
                     Paragraph(("Every output of a filter adds its bias once (∂y/∂b = 1), so the"
                                " bias gradient is the sum of the upstream entries of that filter:",))]
     rows = []
     for f in range(g.filters):
-        entries = tuple(upstream.entry(int(o)) for o in np.flatnonzero(filters == f))
+        entries = tuple(factor(upstream[int(o)]) for o in np.flatnonzero(filters == f))
         sides: tuple = (Derivative(context.loss, Symbol(layer.bias, f)), Sum(entries))
         if any(not isinstance(u, Symbol) for u in entries):
             sides += (values[f],)
@@ -361,13 +406,13 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     loss = context.loss
     upstream = context.upstream_of(layer)
     lift = np.vectorize(Poly.lift, otypes=[object])
-    dy = lift(entry_array(upstream, g.output_shape))
+    passed = object_array(context.upstream_entries(layer), g.output_shape)  # carried values too
+    dy = lift(passed)
     reach = tuple(d * (k - 1) for d, k in zip(g.dilation, g.kernel))
-    inserted = closed_form.pad(closed_form.insert_zeros(entry_array(upstream, g.output_shape),
-                                                        g.stride), reach, reach)
+    inserted = closed_form.pad(closed_form.insert_zeros(passed, g.stride), reach, reach)
     rotated = closed_form.rotate_180(entry_array(w, g.weight_shape), g.dims)
     blocks: list = [
-        Heading("Closed form" + context.where(layer)),
+        Heading("Closed form" + context.where(layer)), *carried_upstream(layer, context),
         Paragraph((Derivative(loss, x), " is a full correlation: insert S − 1 zeros between the"
                    " entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on every side"
                    + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
@@ -394,21 +439,24 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                                (g.batch, g.filters), ("n", "f"))
     blocks += correlation_sizes(axis_sizes(g), sizes, x)
     blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
-                             + (", summed over the filters" if g.filters > 1 else "") + ":",)))
+                             + (", summed over the filters" if g.filters > 1 else "")
+                             + expanded_words(layer, context) + ":",)))
     x_polys = lift(entry_array(x, g.input_shape))
     w_polys = lift(entry_array(w, g.weight_shape))
     blocks.append(context.gradient_view(
         x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape)))
     blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
                              f" P = {per_axis(g.padding)}) with the zero-inserted upstream gradient"
-                             + (", summed over the batch" if g.batch > 1 else "") + ":",)))
+                             + (", summed over the batch" if g.batch > 1 else "")
+                             + expanded_words(layer, context) + ":",)))
     blocks.append(context.gradient_view(
         w, closed_form.grad_weight(x_polys, dy, g).reshape(w.shape)))
     if layer.bias is not None:
         b = layer.bias
         bias_gradient = closed_form.grad_bias(dy).reshape(b.shape)
         blocks.append(Paragraph((Derivative(loss, b), " is the sum of the upstream gradient"
-                                 + (" of each filter" if g.filters > 1 else "") + ":",)))
+                                 + (" of each filter" if g.filters > 1 else "")
+                                 + expanded_words(layer, context) + ":",)))
         if b.size == 1:
             blocks.append(Display((Equation((Derivative(loss, b), Formula(f"sum(∂{loss}/∂{y.name})"),
                                              bias_gradient.reshape(-1)[0])),)))
