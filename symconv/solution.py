@@ -225,8 +225,9 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
     for row in report.rows:
         fd = ""
         if row.finite_differences is not None:
-            skipped = f"; {row.fd_skipped} more skipped at kinks" if row.fd_skipped else ""
-            fd = f", finite differences {row.finite_differences:.1e} ({row.fd_entries} entries{skipped})"
+            more_skipped = f"; {row.fd_skipped} more skipped at kinks" if row.fd_skipped else ""
+            fd = (f", finite differences {row.finite_differences:.1e} ({row.fd_entries}"
+                  f" entries{more_skipped})")
         elif row.fd_skipped:
             fd = f", finite differences skipped at all {row.fd_skipped} entries tried (kinks)"
         verdict = "agree" if row.ok else "DISAGREE"

@@ -302,9 +302,9 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
     counts = list(range(1, min(context.limits.steps, outputs - 1) + 1))  # the last is the result
     for after, array in mapped_back(layer, upstream, counts):
         # a partial sum of ∂L/∂X, named as such (its entries too, when they are listed)
-        fields = "receptive field" if after == 1 else f"{after} receptive fields"
+        so_far = "receptive field" if after == 1 else f"{after} receptive fields"
         blocks.append(Paragraph((f"{ordinal(after).capitalize()} receptive field mapped back: ",
-                                 Derivative(context.loss, x), f" after the first {fields} (same"
+                                 Derivative(context.loss, x), f" after the first {so_far} (same"
                                  f" shape as {x.name}):")))
         blocks.append(context.view(None, array, x, gradient=True))
     blocks.append(Paragraph((f"All {outputs} receptive fields mapped back"
