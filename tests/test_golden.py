@@ -544,7 +544,10 @@ def test_numbered_latex_equations_give_the_derivations_values(example):
     derivation = derive(problem)
     names = Names(problem)
     latex = golden_path(example, "latex").read_text(encoding="utf-8")
-    equations = re.findall(r"\\begin\{equation\*\}\n(.*?) \\tag\{(\d+)\}\n\\end\{equation\*\}", latex, re.S)
+    # one row: equation* with the tag at its end; several rows: align*, the tag on the first row
+    equations = [(re.sub(r" \\tag\{\d+\}", "", body), re.search(r"\\tag\{(\d+)\}", body).group(1))
+                 for body in re.findall(r"\\begin\{(?:equation|align)\*\}\n(.*?)\n\\end\{(?:equation|align)\*\}",
+                                        latex, re.S) if "\\tag{" in body]
     markdown = golden_path(example, "markdown").read_text(encoding="utf-8")
     assert len(re.findall(r"\\tag\{\d+\}\$\$", markdown)) == len(equations) > 0
     math = TextMath(names, with_gradients(problem, derivation, random_values(problem)))

@@ -336,7 +336,8 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
     marked = " (the maximum is marked)" if any(w.winner is not None for w in windows) else ""
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph((f"{kind}. The windows{marked}:",)),
-                    Gallery(tuple(Labeled(w.output, window_matrix(w)) for w in windows))]
+                    Gallery(tuple(Labeled(w.output, window_matrix(w)) for w in windows),
+                            columns=layer.geometry.output_size[-1])]
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for window in windows:

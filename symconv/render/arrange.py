@@ -17,6 +17,7 @@ fits its own page:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from math import prod
 from typing import Callable
 
@@ -74,27 +75,36 @@ def split_side(side) -> list[tuple[str, object]]:
     return [("", side)]
 
 
-def break_equation(equation: Equation, measure: Callable[[object], float],
-                   width: float) -> list[list[tuple[str, object]]]:
+def text_operator(operator: str) -> int:
+    """The width of `` + `` or `` = `` in characters: the sign and a space on each side."""
+    return len(operator) + 2
+
+
+def break_equation(equation: Equation, measure: Callable[[object], float], width: float,
+                   operator: Callable[[str], float] = text_operator,
+                   indent: float = 4) -> list[list[tuple[str, object]]]:
     """Lines of (operator, piece) tokens; the first token of a continuation line carries the
-    ``=`` or ``+`` it starts with. Greedy: a line takes tokens while they fit in ``width``."""
+    ``=`` or ``+`` it starts with. Greedy: a line takes tokens while they fit in ``width``;
+    ``operator(sign)`` is a sign's width with its spacing, ``indent`` a continuation line's."""
     lines: list[list[tuple[str, object]]] = [[]]
     used: float = 0
+    equals = operator("=")
     for number, side in enumerate(equation.sides):
         tokens = split_side(side)
-        costs = [measure(piece) + (len(operator) + 2 if operator else 0) for operator, piece in tokens]
+        costs = [measure(piece) + (operator(sign) if sign else 0) for sign, piece in tokens]
         # A side that fits on a line of its own starts one rather than being split.
-        if number and lines[-1] and used + sum(costs) + 3 > width and sum(costs) + 7 <= width:
+        if (number and lines[-1] and used + sum(costs) + equals > width
+                and indent + equals + sum(costs) <= width):
             lines.append([])
-            used = 4  # continuation indent
-        for position, ((operator, piece), cost) in enumerate(zip(tokens, costs)):
+            used = indent
+        for position, ((sign, piece), cost) in enumerate(zip(tokens, costs)):
             if number and position == 0:
-                operator = "=" if operator == "" else "= " + operator
-                cost += 3
+                sign = "=" if sign == "" else "= " + sign
+                cost += equals
             if lines[-1] and used + cost > width:
                 lines.append([])
-                used = 4
-            lines[-1].append((operator, piece))
+                used = indent
+            lines[-1].append((sign, piece))
             used += cost
     return lines
 
@@ -128,6 +138,7 @@ class ArrangingPrinter(Printer):
     """
 
     line_width: float = 90
+    indent: float = 4  # of an equation's continuation lines
     column_gap: float = 2  # between matrix columns
     bracket_width: float = 4  # both brackets of a matrix
     ellipsis_width: float = 3  # a ⋯ column
@@ -136,6 +147,33 @@ class ArrangingPrinter(Printer):
 
     def measure(self, node) -> float:
         raise NotImplementedError
+
+    def operator_width(self, sign: str) -> float:
+        """`` + `` or `` = `` between the pieces of an equation, with its spacing."""
+        return text_operator(sign)
+
+    @property
+    def matrix_width(self) -> float:
+        """How wide a matrix may be: it may have to stand on a continuation line of an equation."""
+        return self.line_width
+
+    @contextmanager
+    def narrower(self, amount: float):
+        """While printing something set beside ``amount`` of other math (a label), matrices have
+        that much less room."""
+        self.__dict__["_taken"] = self.taken + amount
+        try:
+            yield
+        finally:
+            self.__dict__["_taken"] = self.taken - amount
+
+    @property
+    def taken(self) -> float:
+        return self.__dict__.get("_taken", 0.0)
+
+    def equation_lines(self, equation: Equation, width: float | None = None):
+        return break_equation(equation, self.measure, self.line_width if width is None else width,
+                              self.operator_width, self.indent)
 
     def cell_width(self, value, marked: bool) -> float:
         """The width of one matrix cell (a marked cell is boxed)."""
@@ -163,7 +201,7 @@ class ArrangingPrinter(Printer):
             return matrix
         grid = as_grid(matrix.array)
         rows, columns = shown_window(self.cell_widths(matrix.array, bool(matrix.marked)),
-                                     grid.shape[0], self.line_width, self.column_gap,
+                                     grid.shape[0], self.matrix_width - self.taken, self.column_gap,
                                      self.bracket_width, self.ellipsis_width)
         if rows < grid.shape[0] or columns < grid.shape[1]:
             self.note_cut()
@@ -180,30 +218,76 @@ class ArrangingPrinter(Printer):
             return tuple(self.fit_all(part) for part in node)
         return node
 
-    def column_blocks(self, array: np.ndarray) -> list:
-        """A result matrix too wide for a line, wrapped into blocks of whole columns (every entry is
-        shown; only rows beyond :data:`MAX_ROWS` are cut)."""
+    def column_blocks(self, array: np.ndarray, slice_label: str = "") -> list | None:
+        """A result matrix too wide for a line, wrapped into the fewest blocks of whole columns
+        that fit, as even in width as they can be (every entry is shown; only rows beyond
+        :data:`MAX_ROWS` are cut). None when that takes a block per column: such a tensor reads
+        better entry by entry. ``slice_label`` (``n = 0, c = 1``): the matrix is that slice,
+        labelled so beside it, and each block ``n = 0, c = 1, columns 1–2``."""
         grid = as_grid(array)
         widths = self.cell_widths(grid)
+        count = grid.shape[1]
+        rows = min(grid.shape[0], MAX_ROWS)
+        whole = self.matrix_width - (self.label_width(slice_label) if slice_label else 0)
+        if self.fits(widths, list(range(count)), whole):
+            matrix = self.fitted(Matrix(array))
+            return [Labeled(slice_label, matrix) if slice_label else matrix]
+        prefix = f"{slice_label}, " if slice_label else ""
+        room = self.matrix_width - self.label_width(f"{prefix}columns {count}–{count}")
+        groups: list[list[int]] = []
+        while sum(map(len, groups)) < count:  # greedy: as many columns as fit, block by block
+            start = sum(map(len, groups))
+            stop = start + 1
+            while stop < count and self.fits(widths, list(range(start, stop + 1)), room):
+                stop += 1
+            groups.append(list(range(start, stop)))
+        if len(groups) == count:
+            return None
+        if len(groups) <= MAX_COLUMN_BLOCKS:
+            groups = self.balanced(widths, count, len(groups))
+        if rows < grid.shape[0]:
+            self.note_cut()
         blocks: list = []
-        start = 0
-        while start < grid.shape[1]:
-            if len(blocks) == MAX_COLUMN_BLOCKS:
-                self.note_cut()
-                blocks.append(Labeled(f"columns {start + 1}–{grid.shape[1]}",
-                                      "left out; they follow the same pattern"))
-                break
-            rows, columns = shown_window(widths[:, start:], grid.shape[0], self.line_width,
-                                         self.column_gap, self.bracket_width, self.ellipsis_width)
-            if start == 0 and columns == grid.shape[1]:
-                return [self.fitted(Matrix(array))]
-            stop = start + columns
-            if rows < grid.shape[0]:
-                self.note_cut()
-            label = f"column {start + 1}" if columns == 1 else f"columns {start + 1}–{stop}"
-            blocks.append(Labeled(label, Matrix(grid[:, start:stop], frozenset(), rows, columns)))
-            start = stop
+        for group in groups[:MAX_COLUMN_BLOCKS]:
+            start, stop = group[0] + 1, group[-1] + 1
+            label = f"column {start}" if start == stop else f"columns {start}–{stop}"
+            blocks.append(Labeled(prefix + label, Matrix(grid[:, start - 1:stop], frozenset(), rows,
+                                                         len(group))))
+        if len(groups) > MAX_COLUMN_BLOCKS:
+            self.note_cut()
+            blocks.append(Labeled(f"{prefix}columns {groups[MAX_COLUMN_BLOCKS][0] + 1}–{count}",
+                                  "left out; they follow the same pattern"))
         return blocks
+
+    def balanced(self, widths: np.ndarray, count: int, parts: int) -> list[list[int]]:
+        """``count`` columns in ``parts`` consecutive blocks whose widest is as narrow as it can
+        be (so no block is left with one thin column when the others could share)."""
+        column = widths[:MAX_ROWS].max(axis=0) + self.column_gap
+
+        def span(start: int, stop: int) -> float:
+            return float(column[start:stop].sum())
+
+        best: dict[tuple[int, int], tuple[float, list[int]]] = {}  # (columns, parts) -> (widest, cuts)
+        for end in range(1, count + 1):
+            best[end, 1] = (span(0, end), [])
+        for k in range(2, parts + 1):
+            for end in range(k, count + 1):
+                best[end, k] = min(((max(best[cut, k - 1][0], span(cut, end)),
+                                     best[cut, k - 1][1] + [cut]) for cut in range(k - 1, end)),
+                                   key=lambda option: option[0])
+        cuts = [0, *best[count, parts][1], count]
+        return [list(range(a, b)) for a, b in zip(cuts, cuts[1:])]
+
+    def fits(self, widths: np.ndarray, columns: list[int], room: float) -> bool:
+        """Whether these columns of a matrix fit ``room`` side by side."""
+        shown = shown_window(widths[:, columns], widths.shape[0], room, self.column_gap,
+                             self.bracket_width, self.ellipsis_width)[1]
+        return shown == len(columns)
+
+    def label_width(self, label: str) -> float:
+        """The room a label takes beside a matrix (``columns 3–4: ``); none where a label too
+        wide to sit beside its matrix goes above it instead (text)."""
+        return 0.0
 
     # -- whole tensors -------------------------------------------------------------------------------
     def too_long(self, array: np.ndarray) -> bool:
@@ -221,13 +305,18 @@ class ArrangingPrinter(Printer):
             return self.entry_list(label, view)
         if not view.axes:
             blocks = self.column_blocks(view.array)
+            if blocks is None:
+                return self.entry_list(label, view)
             if view.label is None:
                 return [Display(tuple(blocks))]
             if len(blocks) == 1:
                 return [Display((Equation((view.label, blocks[0])),))]
             return [Paragraph((view.label, " is too wide for one line; here it is in blocks of"
                                " columns:")), Display(tuple(blocks))]
-        gallery = [Gallery(tuple(self.slices(view))), *self.slices_note(view)]
+        items = self.slices(view)
+        if items is None:
+            return self.entry_list(label, view)
+        gallery = [Gallery(tuple(items)), *self.slices_note(view)]
         if view.label is None:
             return gallery
         return [Paragraph((view.label, f" ({shape_text(view.array.shape)}), slice by slice over"
@@ -243,16 +332,16 @@ class ArrangingPrinter(Printer):
                                               for a, i in zip(view.axes, index))))
         return labelled
 
-    def slices(self, view: TensorView) -> list:
+    def slices(self, view: TensorView) -> list | None:
         """Each slice whole: one matrix, or blocks of whole columns when it is too wide (never cut
-        with ⋯, as a tensor without slices)."""
-        items = []
+        with ⋯, as a tensor without slices); None when a slice would take a block per column (the
+        tensor then reads better entry by entry)."""
+        items: list = []
         for index, label in self.slice_labels(view):
-            blocks = self.column_blocks(view.array[index])
-            if len(blocks) == 1:
-                items.append(Labeled(label, blocks[0]))
-            else:
-                items += [Labeled(f"{label}, {block.label}", block.value) for block in blocks]
+            blocks = self.column_blocks(view.array[index], label)
+            if blocks is None:
+                return None
+            items += blocks
         return items
 
     def slices_note(self, view: TensorView) -> list:
@@ -299,15 +388,46 @@ class ArrangingPrinter(Printer):
 
     # -- galleries -----------------------------------------------------------------------------------
     def gallery_rows(self, node: Gallery, widths: list[float]) -> list[list[int]]:
-        """Item positions per row: as many as ``columns`` asks and ``gallery_width`` holds."""
+        """Item positions per row. A gallery with ``columns`` is a grid (receptive fields laid out
+        like the outputs): each of its rows stays a row, or is split into the fewest equal parts
+        that fit ``gallery_width``; without ``columns``, as many items as fit."""
+        if node.columns is None:
+            return self.packed(list(range(len(widths))), widths)
+        rows: list[list[int]] = []
+        for start in range(0, len(widths), node.columns):
+            row = list(range(start, min(start + node.columns, len(widths))))
+            parts = 1
+            while parts < len(row) and any(self.too_wide(part, widths)
+                                           for part in split_evenly(row, parts)):
+                parts += 1
+            rows += split_evenly(row, parts)
+        return rows
+
+    def too_wide(self, positions: list[int], widths: list[float]) -> bool:
+        return (sum(widths[i] for i in positions) + self.gallery_gap * (len(positions) - 1)
+                > self.gallery_width)
+
+    def packed(self, positions: list[int], widths: list[float]) -> list[list[int]]:
+        """As many items on a row as fit ``gallery_width``."""
         rows: list[list[int]] = []
         current: list[int] = []
         used: float = 0
-        for position, width in enumerate(widths):
-            full = node.columns is not None and len(current) == node.columns
-            if current and (full or used + width + self.gallery_gap > self.gallery_width):
+        for position in positions:
+            width = widths[position]
+            if current and used + width + self.gallery_gap > self.gallery_width:
                 rows.append(current)
                 current, used = [], 0
             current.append(position)
             used += width + self.gallery_gap
         return rows + ([current] if current else [])
+
+
+def split_evenly(items: list, parts: int) -> list[list]:
+    """``items`` in ``parts`` consecutive pieces whose lengths differ by at most one (longer first)."""
+    size, extra = divmod(len(items), parts)
+    pieces, start = [], 0
+    for part in range(parts):
+        stop = start + size + (1 if part < extra else 0)
+        pieces.append(items[start:stop])
+        start = stop
+    return pieces

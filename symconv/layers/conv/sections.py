@@ -194,18 +194,26 @@ def field_items(field: ReceptiveField, item_of, base: int) -> list:
             for c in range(channels)]
 
 
+def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...], item_of,
+                  base: int) -> Gallery:
+    """The receptive fields' items (``item_of(field, channel)``) laid out like the output grid:
+    a row of the gallery per row of outputs; channels counted from ``base``."""
+    items = []
+    for field in fields:
+        items += field_items(field, lambda c, f=field: item_of(f, c), base)
+    per_field = len(items) // max(1, len(fields))
+    return Gallery(tuple(items), columns=layer.geometry.output_size[-1] * per_field)
+
+
 def conv_forward(layer: ConvLayer, context: Context) -> Section:
     fields = receptive_fields(layer, context.upstream_of(layer), context.limits.fields)
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph(("Each receptive field is multiplied element-wise (⊙) by the kernel"
                                " and the products are added"
                                + (", plus the bias" if layer.bias is not None else "") + ":",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]),
-                                                                Matrix(f.kernel[c])),
-                             context.label_base(layer.input))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields, lambda f, c: Hadamard(Matrix(f.window[c]),
+                                                                     Matrix(f.kernel[c])),
+                                context.label_base(layer.input)))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for field in fields:
@@ -229,11 +237,9 @@ def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
                     *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, w), ": multiply each upstream entry into"
                                " its receptive field, then add all the receptive fields together.",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]), factor(f.upstream)),
-                             context.label_base(layer.input))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields,
+                                lambda f, c: Hadamard(Matrix(f.window[c]), factor(f.upstream)),
+                                context.label_base(layer.input)))
     blocks += more(len(fields), layer.output.size, "receptive fields")
     blocks.append(Paragraph((f"The sum, with the shape of {w.name}{expanded_words(layer, context)}:",)))
     blocks.append(context.gradient_view(w, context.layer_result(layer, w)))
@@ -293,11 +299,9 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
                     Paragraph((Derivative(context.loss, x), ": multiply each upstream entry into"
                                f" the kernel and map it back onto its receptive field in {x.name};"
                                " overlapping entries are added.",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(factor(f.upstream), Matrix(f.kernel[c])),
-                             context.label_base(x))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields,
+                                lambda f, c: Hadamard(factor(f.upstream), Matrix(f.kernel[c])),
+                                context.label_base(x)))
     blocks += more(len(fields), outputs, "receptive fields")
     counts = list(range(1, min(context.limits.steps, outputs - 1) + 1))  # the last is the result
     for after, array in mapped_back(layer, upstream, counts):
