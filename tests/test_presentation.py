@@ -16,6 +16,8 @@ from symconv import build_problem
 from symconv.document import Display, Equation, Formula
 from symconv.solution import build_solution
 
+from tests.test_solution import conv_specs
+
 
 def section(solution, name):
     return next(s for s in solution.sections if s.name == name)
@@ -46,20 +48,6 @@ def arithmetic(text: str) -> int:
 # -- closed form: the sizes a student follows ------------------------------------------------------
 
 
-@st.composite
-def strided_convs(draw):
-    dims = draw(st.sampled_from([1, 2]))
-    kernel = [draw(st.integers(1, 3)) for _ in range(dims)]
-    dilation = [draw(st.integers(1, 2)) for _ in range(dims)]
-    padding = [draw(st.integers(0, 1)) for _ in range(dims)]
-    size = [draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 7))
-            for k, d, p in zip(kernel, dilation, padding)]
-    stride = [draw(st.integers(1, 3)) for _ in range(dims)]
-    return {"dims": dims, "input": {"shape": size},
-            "layers": [{"type": "conv", "stride": stride, "padding": padding, "dilation": dilation,
-                        "weight": {"shape": kernel}}]}
-
-
 def closed_form_sizes(spec) -> dict[str, dict[str, Equation]]:
     """The closed form's size equations by axis: {"H": {"size": …, "full": …, "I": …}}."""
     problem = build_problem(spec)
@@ -74,13 +62,13 @@ def closed_form_sizes(spec) -> dict[str, dict[str, Equation]]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(strided_convs())
+@given(conv_specs())
 def test_closed_form_sizes_add_up_to_the_input_size_floor_remainder_included(spec):
     sizes = closed_form_sizes(spec)
     dims = spec["dims"]
     layer = spec["layers"][0]
     for position, axis in enumerate("L" if dims == 1 else "HW"):
-        h, k = spec["input"]["shape"][position], layer["weight"]["shape"][position]
+        h, k = spec["input"]["shape"][-dims + position], layer["weight"]["shape"][-dims + position]
         s, p, d = layer["stride"][position], layer["padding"][position], layer["dilation"][position]
         out = (h + 2 * p - d * (k - 1) - 1) // s + 1
         inserted = np.pad(np.zeros(s * (out - 1) + 1), d * (k - 1))  # zero-inserted, padded

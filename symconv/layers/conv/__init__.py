@@ -14,7 +14,7 @@ from ..registry import LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
-from .sections import SECTIONS, describe
+from .sections import SECTIONS, describe, settings_words
 
 
 def build_conv(request: LayerRequest) -> ConvLayer:
@@ -83,15 +83,9 @@ def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=
 def title(layer: ConvLayer) -> str:
     """``2 × 3 × 3 × 3 weight, stride 2, padding 1, dilation 2`` (a weight of the kernel's shape
     alone is a ``3 × 3 kernel``)."""
-    g = layer.geometry
     weight = layer.weight.shape
-    words = (f"{shape_text(weight)} {'kernel' if len(weight) == g.dims else 'weight'}, stride"
-             f" {per_axis(g.stride)}, padding {per_axis(g.padding)}")
-    if any(d > 1 for d in g.dilation):
-        words += f", dilation {per_axis(g.dilation)}"
-    if g.groups > 1:
-        words += f", {g.groups} groups"
-    return words
+    kind = "kernel" if len(weight) == layer.geometry.dims else "weight"
+    return f"{shape_text(weight)} {kind}, {settings_words(layer.geometry)}"
 
 
 CONV = register(LayerType(

@@ -473,15 +473,21 @@ SECTIONS = {"shapes": conv_shapes, "forward": conv_forward, "dw": conv_weight_gr
             "dx": conv_input_gradient, "db": conv_bias_gradient, "closed-form": conv_closed_form}
 
 
-def describe(layer: ConvLayer, context: Context) -> tuple:
-    """One sentence for the problem statement."""
-    g = layer.geometry
-    words = (f"A {g.dims}-D convolution{context.where(layer)} (cross-correlation, as in PyTorch): stride"
-             f" {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+def settings_words(g: ConvGeometry) -> str:
+    """``stride 2, padding 1``, then the dilation and the groups when they are not 1."""
+    words = f"stride {per_axis(g.stride)}, padding {per_axis(g.padding)}"
     if any(d > 1 for d in g.dilation):
         words += f", dilation {per_axis(g.dilation)}"
     if g.groups > 1:
         words += f", {g.groups} groups"
+    return words
+
+
+def describe(layer: ConvLayer, context: Context) -> tuple:
+    """One sentence for the problem statement."""
+    g = layer.geometry
+    words = (f"A {g.dims}-D convolution{context.where(layer)} (cross-correlation, as in PyTorch):"
+             f" {settings_words(g)}")
     if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
         words += f", bias {layer.bias.name}"
     return (words,)
