@@ -94,7 +94,7 @@ class GradientEntry(NamedTuple):
 
     wrt: Symbol  # the entry being differentiated
     flat: int
-    index: tuple[int, ...]  # 0-based, in the declared shape
+    index: tuple[int, ...]  # type: ignore[assignment]  # 0-based, in the declared shape
     terms: list[Term]
     value: Poly  # the simplified sum
 
@@ -180,8 +180,11 @@ class Gradient:
     def evaluate(self, values_of) -> np.ndarray:
         """Numeric value of every entry; ``values_of(tensor)`` gives a leaf tensor's array."""
         # Summed block by block so integer inputs stay exact integers.
-        return sum(block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of), values_of)
-                   for block in self.blocks)
+        total = np.zeros(self.wrt.shape, dtype=int)
+        for block in self.blocks:
+            total = total + block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of),
+                                           values_of)
+        return total
 
     def to_sympy(self):
         """The gradient as a sympy ``Matrix`` (≤ 2 axes) or ``Array``, in plain-identifier symbols."""

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .poly import Poly
+from .poly import Poly, Symbol
 from .tensors import Tensor
 
 # -- math -------------------------------------------------------------------------------------------
@@ -27,7 +27,7 @@ class Derivative(NamedTuple):
     """∂top/∂bottom: ``top`` is the loss name or an output entry, ``bottom`` an entry or a
     whole tensor (then only its name is written)."""
 
-    top: object  # str | Symbol
+    top: str | Symbol  # the loss, or an output entry
     bottom: object  # Symbol | Tensor | Formula
 
 

@@ -16,8 +16,8 @@ from typing import NamedTuple, Protocol, Sequence
 import numpy as np
 
 from .derivation import Derivation, Gradient
-from .errors import SizeLimitError
 from .document import Derivative, Formula, Labeled, Matrix, Paragraph, TensorView
+from .errors import SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
 
@@ -36,11 +36,20 @@ class SolutionLimits(NamedTuple):
 class ProblemView(Protocol):
     """What sections read of a problem (:class:`symconv.problem.Problem`)."""
 
-    loss: str
-    dims: int
-    input: Tensor
-    upstream: Tensor
-    layers: tuple
+    @property
+    def loss(self) -> str: ...
+
+    @property
+    def dims(self) -> int: ...
+
+    @property
+    def input(self) -> Tensor: ...
+
+    @property
+    def upstream(self) -> Tensor: ...
+
+    @property
+    def layers(self) -> tuple: ...
 
     def upstream_of(self, layer) -> Tensor: ...
 
@@ -258,7 +267,7 @@ class NamedTerm(NamedTuple):
 
     output: Symbol
     upstream: Number | Symbol
-    local: object  # a number, a symbol or another atom (an indicator, LP's root)
+    local: Number | Atom  # a number, a symbol or another atom (an indicator, LP's root)
 
 
 def named_terms(gradient: Gradient, flat: int) -> list[NamedTerm]:

@@ -24,7 +24,7 @@ from .layers import layer_type
 from .poly import Symbol
 from .problem import Problem
 from .render.solve import render_document
-from .sections import (Context, SolutionLimits, entry_array, listing, more, named_array,
+from .sections import (Context, ProblemView, SolutionLimits, entry_array, listing, more, named_array,
                        named_sum, named_terms, object_array, remarks)
 from .tensors import Tensor
 from .wording import plural, shape_text
@@ -87,7 +87,7 @@ def default_title(problem: Problem) -> str:
 # -- the chain rule, entry by entry -------------------------------------------------------------------
 
 
-def backward_order(problem: Problem) -> list[Tensor]:
+def backward_order(problem: ProblemView) -> list[Tensor]:
     """The tensors with a gradient in the order the chain rule reaches them: layer by layer from
     the loss back (∂L/∂Y2 before ∂L/∂Y1 before ∂L/∂X), a layer's input before its parameters."""
     order: list[Tensor] = []
@@ -96,7 +96,7 @@ def backward_order(problem: Problem) -> list[Tensor]:
     return order
 
 
-def reads_intermediate(problem: Problem, gradient: Gradient) -> bool:
+def reads_intermediate(problem: ProblemView, gradient: Gradient) -> bool:
     """Whether some term's upstream factor is the gradient of a later layer's output."""
     last = problem.layers[-1].output
     return any(block.output is not last for block in gradient.blocks)

@@ -16,12 +16,12 @@ from ..errors import AnswerError, ProblemError
 from ..poly import Symbol
 from ..problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
-from .compare import Comparison, Tolerance, best_comparison, compare_polys
+from .compare import Comparison, Sampling, Tolerance, best_comparison, compare_polys
 from .diagnose import Diagnosis, Mistake, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
-from .roots import RootComparer, Sampling, has_roots
+from .roots import RootComparer, has_roots
 
 INDEX_BASE = "index-base"
 # [C_11 = max(C_11, …)], 1[x > 0], \mathbb{1}[x>0]: bounded, so the scan stays linear

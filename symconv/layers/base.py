@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..poly import Number, Symbol
+from ..poly import Atom, Number, Symbol
 from ..tensors import Tensor
 
 
@@ -39,7 +39,7 @@ class EntryOf:
     def factors(self, start: int, stop: int) -> list:
         return [self.tensor.entry(i) for i in self.index[start:stop].tolist()]
 
-    def named(self, row: int) -> Symbol:
+    def named(self, row: int) -> Atom:
         return Symbol(self.tensor, int(self.index[row]))
 
     def numeric(self, values_of) -> np.ndarray:

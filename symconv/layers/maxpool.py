@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 
@@ -138,7 +139,7 @@ class MaxPoolLayer(PoolLayer):
     def ties(self) -> list[tuple[int, tuple[int, ...]]]:
         """With known input values: (output, tied input positions) for windows whose maximum is
         shared; the gradient goes to the first of them."""
-        if not self.input.is_numeric:
+        if self.input.values is None:
             return []
         window = self.window_matrix
         values = self.geometry.windows(self.canonical(self.input.values), -np.inf)
@@ -240,7 +241,7 @@ TIE_RULES = (
 def mistakes(layer: MaxPoolLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
     found = overlap_mistakes(layer, target, dy_polys, terms, routes=True)
     if layer.ties():
-        found += [WrongVariant(key, description, lambda rule=rule: routed(layer, dy_polys, rule))
+        found += [WrongVariant(key, description, partial(routed, layer, dy_polys, rule))
                   for key, rule, description in TIE_RULES]
     return found
 

@@ -17,7 +17,7 @@ formula and what its sections say about it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from math import prod
 from typing import Callable, NamedTuple
 
@@ -306,7 +306,8 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
         inside = [c for c in cells if c is not None]
         output = layer.output.entry(o)
         value = output if not isinstance(output, Symbol) else None
-        best, tied = None, ()
+        best: int | None = None
+        tied: tuple[int, ...] = ()
         if winner is not None and not any(isinstance(c, Symbol) for c in inside):
             valid = [i for i, c in enumerate(cells) if c is not None]
             best = valid[winner(inside)]
@@ -400,8 +401,7 @@ def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms,
         f"overlapping windows (kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)}) were"
         f" counted once: each entry got the gradient of only the {which} window"
         f" {'that routes to it' if routes else 'containing it'}; it gets the sum over all of them",
-        lambda pick=pick: one_window(terms, dy_polys, pick))
-        for which, pick in (("first", 0), ("last", -1))]
+        partial(one_window, terms, dy_polys, pick)) for which, pick in (("first", 0), ("last", -1))]
 
 
 def one_window(terms, dy_polys: list[Poly], pick: int) -> list[Poly]:

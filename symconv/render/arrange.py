@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from math import prod
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -66,6 +66,7 @@ def split_side(side) -> list[tuple[str, object]]:
         return [("", side.terms[0])] + [("+", t) for t in side.terms[1:]]
     if isinstance(side, Poly) and len(side.terms) > 1:
         tokens: list[tuple[str, object]] = []
+        coefficient: Any
         for monomial, coefficient in side.sorted_terms():
             if not tokens:  # a leading minus stays with its term: "= -x + y", not "= - x + y"
                 tokens.append(("", Poly({monomial: coefficient})))
