@@ -63,6 +63,11 @@ class Atom:
         """The sympy expression, with ``entry(e)`` giving the sympy form of each entry it reads."""
         raise NotImplementedError
 
+    def remark(self) -> tuple:
+        """Words (and math nodes) for a reader who sees this factor's value and might misread it:
+        a tied maximum whose indicator is 0. Empty when there is nothing to say."""
+        return ()
+
     def exact_form(self) -> "Poly | None":
         """The same value written with roots (:mod:`symconv.radicals`) that an answer can state,
         or None when answers cannot write it (an indicator, which is 0 or 1 by the values)."""

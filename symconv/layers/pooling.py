@@ -27,7 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..document import (Derivative, Display, Formula, Gallery, Heading, Labeled, Matrix, Note,
                         Paragraph, Section, equation)
 from ..poly import Number, Poly, Symbol
-from ..sections import Context, entry_array, more, object_array
+from ..sections import Context, more, object_array, output_matrix, remarks
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
@@ -264,6 +264,13 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
     return geometry, output
 
 
+def pool_title(layer: PoolLayer, name: str) -> str:
+    """``2 × 2 max pooling, stride 1`` (and the padding when there is some), for the title."""
+    g = layer.geometry
+    return (f"{shape_text(g.kernel)} {name}, stride {per_axis(g.stride)}"
+            + (f", padding {per_axis(g.padding)}" if any(g.padding) else ""))
+
+
 def pool_words(layer: PoolLayer, context: Context) -> str:
     g = layer.geometry
     return (f"{context.arrow(layer)}: kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)},"
@@ -346,10 +353,7 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
         rows.append(equation(*sides))
     blocks.append(Display(tuple(rows)))
     blocks += more(len(windows), y.size, "outputs")
-    if y.is_numeric:
-        blocks.append(Paragraph(("So the output is:",)))
-        blocks.append(context.view(Formula(y.name), entry_array(y), y))
-    return Section("forward", tuple(blocks))
+    return Section("forward", tuple(blocks + output_matrix(layer, context)))
 
 
 def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: Callable[
@@ -368,18 +372,19 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
             " from each of them.",)))
     first = windows[0]
     block = next(b for b in context.derivation.gradient(x.name).blocks if b.output is layer.output)
-    rows = []
+    rows, named_factors = [], []
     for entry in first.inside():
         start, stop = int(block.offsets[entry.flat]), int(block.offsets[entry.flat + 1])
         row = start + block.outputs[start:stop].tolist().index(first.output.flat)
         [value] = block.local.factors(row, row + 1)
         named = block.local.named(row)
+        named_factors.append(named)
         sides: tuple = (Derivative(first.output, entry), named)
         if value != named:
             sides += (value,)
         rows.append(equation(*sides))
     blocks += [Paragraph(("The local derivatives in the first window, that of ", first.output, ":")),
-               Display(tuple(rows))]
+               Display(tuple(rows)), *remarks(named_factors)]
     blocks += extra(windows)
     blocks.append(Paragraph(("Adding up what every entry receives:",)))
     blocks.append(context.gradient_view(x))

@@ -8,8 +8,9 @@ fits its own page:
 - a matrix shows at most :data:`MAX_ROWS` rows (in every format) and as many columns as fit the
   format's line; ``⋮`` and ``⋯`` stand for the rest;
 - a whole tensor (:class:`~symconv.document.TensorView`) is one matrix, a wide one wrapped into
-  blocks of whole columns, slices over its batch and channel axes, or, when its entries are too long
-  to stand side by side, a list of entries;
+  blocks of whole columns, slices over its batch and channel axes (each slice whole, wrapped the
+  same way), or, when its entries are too long to stand side by side, a list of entries (the
+  first of every slice);
 - a gallery puts as many items on a row as its ``columns`` asks and the line holds;
 - an equation breaks between its sides and at the ``+`` of a long sum.
 """
@@ -218,18 +219,22 @@ class ArrangingPrinter(Printer):
             return tuple(self.fit_all(part) for part in node)
         return node
 
-    def column_blocks(self, array: np.ndarray) -> list | None:
+    def column_blocks(self, array: np.ndarray, slice_label: str = "") -> list | None:
         """A result matrix too wide for a line, wrapped into the fewest blocks of whole columns
         that fit, as even in width as they can be (every entry is shown; only rows beyond
         :data:`MAX_ROWS` are cut). None when that takes a block per column: such a tensor reads
-        better entry by entry."""
+        better entry by entry. ``slice_label`` (``n = 0, c = 1``): the matrix is that slice,
+        labelled so beside it, and each block ``n = 0, c = 1, columns 1–2``."""
         grid = as_grid(array)
         widths = self.cell_widths(grid)
         count = grid.shape[1]
         rows = min(grid.shape[0], MAX_ROWS)
-        if self.fits(widths, list(range(count)), self.matrix_width):
-            return [self.fitted(Matrix(array))]
-        room = self.matrix_width - self.label_width(f"columns {count}–{count}")
+        whole = self.matrix_width - (self.label_width(slice_label) if slice_label else 0)
+        if self.fits(widths, list(range(count)), whole):
+            matrix = self.fitted(Matrix(array))
+            return [Labeled(slice_label, matrix) if slice_label else matrix]
+        prefix = f"{slice_label}, " if slice_label else ""
+        room = self.matrix_width - self.label_width(f"{prefix}columns {count}–{count}")
         groups: list[list[int]] = []
         while sum(map(len, groups)) < count:  # greedy: as many columns as fit, block by block
             start = sum(map(len, groups))
@@ -247,10 +252,11 @@ class ArrangingPrinter(Printer):
         for group in groups[:MAX_COLUMN_BLOCKS]:
             start, stop = group[0] + 1, group[-1] + 1
             label = f"column {start}" if start == stop else f"columns {start}–{stop}"
-            blocks.append(Labeled(label, Matrix(grid[:, start - 1:stop], frozenset(), rows, len(group))))
+            blocks.append(Labeled(prefix + label, Matrix(grid[:, start - 1:stop], frozenset(), rows,
+                                                         len(group))))
         if len(groups) > MAX_COLUMN_BLOCKS:
             self.note_cut()
-            blocks.append(Labeled(f"columns {groups[MAX_COLUMN_BLOCKS][0] + 1}–{count}",
+            blocks.append(Labeled(f"{prefix}columns {groups[MAX_COLUMN_BLOCKS][0] + 1}–{count}",
                                   "left out; they follow the same pattern"))
         return blocks
 
@@ -294,7 +300,8 @@ class ArrangingPrinter(Printer):
 
     def arrange(self, view: TensorView) -> list:
         """The blocks that show a whole tensor on this printer's page."""
-        label = view.label if view.label is not None else Formula(view.tensor.name)
+        label = view.label if view.label is not None else (
+            Derivative(view.gradient_of, view.tensor) if view.gradient_of else Formula(view.tensor.name))
         if self.too_long(view.array):
             return self.entry_list(label, view)
         if not view.axes:
@@ -307,19 +314,35 @@ class ArrangingPrinter(Printer):
                 return [Display((Equation((view.label, blocks[0])),))]
             return [Paragraph((view.label, " is too wide for one line; here it is in blocks of"
                                " columns:")), Display(tuple(blocks))]
-        gallery = [Gallery(tuple(self.slices(view))), *self.slices_note(view)]
+        items = self.slices(view)
+        if items is None:
+            return self.entry_list(label, view)
+        gallery = [Gallery(tuple(items)), *self.slices_note(view)]
         if view.label is None:
             return gallery
         return [Paragraph((view.label, f" ({shape_text(view.array.shape)}), slice by slice over"
                            f" ({', '.join(view.axes)}):")), *gallery]
 
-    def slices(self, view: TensorView) -> list:
-        items = []
+    def slice_labels(self, view: TensorView) -> list[tuple[tuple[int, ...], str]]:
+        """The first :data:`MAX_SLICES` slices over the leading axes: (index, ``n = 0, c = 1``)."""
+        labelled = []
         for number, index in enumerate(np.ndindex(*view.array.shape[:len(view.axes)])):
             if number == MAX_SLICES:
                 break
-            label = ", ".join(f"{a} = {i + view.tensor.index_base}" for a, i in zip(view.axes, index))
-            items.append(Labeled(label, Matrix(view.array[index])))
+            labelled.append((index, ", ".join(f"{a} = {i + view.label_base}"
+                                              for a, i in zip(view.axes, index))))
+        return labelled
+
+    def slices(self, view: TensorView) -> list | None:
+        """Each slice whole: one matrix, or blocks of whole columns when it is too wide (never cut
+        with ⋯, as a tensor without slices); None when a slice would take a block per column (the
+        tensor then reads better entry by entry)."""
+        items: list = []
+        for index, label in self.slice_labels(view):
+            blocks = self.column_blocks(view.array[index], label)
+            if blocks is None:
+                return None
+            items += blocks
         return items
 
     def slices_note(self, view: TensorView) -> list:
@@ -330,8 +353,14 @@ class ArrangingPrinter(Printer):
                            " are shown; the others are formed the same way.)",))]
 
     def entry_list(self, label, view: TensorView) -> list:
+        """The entries one per line: the first :data:`MAX_LISTED_ENTRIES` of each slice (of the
+        first :data:`MAX_SLICES`), so every slice a matrix would show is listed too."""
         values = view.array.reshape(-1)
-        shown = min(len(values), MAX_LISTED_ENTRIES)
+        per_slice = prod(view.array.shape[len(view.axes):])
+        starts = [int(np.ravel_multi_index(index, view.array.shape[:len(view.axes)])) * per_slice
+                  for index, _ in self.slice_labels(view)] if view.axes else [0]
+        shown = [flat for start in starts for flat in range(start, start + min(per_slice,
+                                                                                 MAX_LISTED_ENTRIES))]
 
         def name(flat: int):
             symbol = Symbol(view.tensor, flat)
@@ -339,11 +368,12 @@ class ArrangingPrinter(Printer):
 
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; entry by entry:",)),
-                        Display(tuple(equation(name(flat), values[flat]) for flat in range(shown)))]
-        if shown < len(values):
-            blocks.append(Paragraph((f"(The first {shown} of the {len(values)} entries are"
-                                     " listed.)",)))
-        return blocks
+                        Display(tuple(equation(name(flat), values[flat]) for flat in shown))]
+        if per_slice > MAX_LISTED_ENTRIES:
+            where = " of each slice" if view.axes else ""
+            blocks.append(Paragraph((f"(The first {MAX_LISTED_ENTRIES} of the {per_slice} entries"
+                                     f"{where} are listed.)",)))
+        return blocks + (self.slices_note(view) if view.axes else [])
 
     # -- the document -------------------------------------------------------------------------------
     def blocks(self, document: Document) -> list[str]:
