@@ -27,6 +27,7 @@ from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_name, get
 from .tensors import Tensor
 from .wording import AXIS_WORDS, axis_names, shape_text
 
+MAX_LAYERS = 64  # every walk through the chain (expansion, diagnosis) stays far from Python's stack limit
 TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
 UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
 
@@ -126,6 +127,10 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
     layer_tables = spec.get("layers")
     if not isinstance(layer_tables, list) or not layer_tables:
         raise SpecError(("layers",), "the problem has no layers; add one, e.g. [[layers]] type = \"conv\"")
+    if len(layer_tables) > MAX_LAYERS:
+        raise SpecError(("layers",), f"the problem has {len(layer_tables)} layers, over symconv's"
+                                     f" limit of {MAX_LAYERS}: a chain rule through more cannot be"
+                                     f" read; ask about a few layers at a time")
     layers = []
     for i, table in enumerate(layer_tables):
         path = ("layers", i)
