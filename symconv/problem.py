@@ -167,7 +167,32 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise SpecError((), f"two tensors are named {duplicate!r}; give each its own name")
+    tensors = [problem_input, *[x for l in layers for x in l.parameters], upstream]
+    clash = colliding_names(tensors)
+    if clash:
+        first, second, spelling = clash
+        raise SpecError((), f"{first.name} and {second.name} both have an entry written {spelling}"
+                            f" ({first.name} counts its entries flat, {first.name}1, {first.name}2,"
+                            f" …); rename one of them, e.g. name = \"{second.name.swapcase()}\"")
     return Problem(loss, dims, problem_input, tuple(layers), upstream, title)
+
+
+def colliding_names(tensors: list[Tensor]) -> tuple[Tensor, Tensor, str] | None:
+    """Two entries of different tensors written alike: a flat-named ``x`` (x1, x2, …, x11) beside
+    a tensor ``x1`` whose flat or bare names start with ``x1`` (x11 is both). Indexed names cannot
+    clash: their subscripts follow an underscore, which a tensor's name never has."""
+    written = [t for t in tensors if t.naming in ("flat", "bare") and not t.derivative_of]
+    for first in (t for t in written if t.naming == "flat"):
+        for second in written:
+            if second is first or not second.name.startswith(first.name):
+                continue
+            for flat in range(second.size):
+                spelling = second.plain_name(flat)
+                position = spelling[len(first.name):]
+                if (position.isdigit() and not position.startswith("0")
+                        and 0 <= int(position) - first.index_base < first.size):
+                    return first, second, spelling
+    return None
 
 
 def within_budget(count: int, what: str, path: tuple, limit: int) -> None:

@@ -267,6 +267,15 @@ def refuse_indicators(problem, gradient, expanded) -> None:
         unknown = [t.name for t in (problem.input, *[p for layer in problem.layers[:reader]
                                                      for p in layer.parameters])
                    if not t.is_numeric]
+        if not unknown:  # every value is given, but a layer before computes them inexactly
+            inexact = next(layer for layer in problem.layers[:reader] if not layer.exact)
+            raise ProblemError(
+                f"∂{problem.loss}/∂{printer.name_only(gradient.entry(flat).wrt)} contains"
+                f" {printer.doprint(atom)}, which is 1 or 0 depending on the values of"
+                f" {compared.name}; every value is given, but {inexact.output.name} is computed"
+                f" with roots (irrational numbers), so symconv cannot decide the indicator"
+                f" exactly, and answers about ∂{problem.loss}/∂{gradient.wrt.name} cannot be"
+                f" checked; check the gradients of the tensors after that indicator instead")
         raise ProblemError(
             f"∂{problem.loss}/∂{printer.name_only(gradient.entry(flat).wrt)} contains"
             f" {printer.doprint(atom)}, which is 1 or 0 depending on values symconv does not know,"

@@ -226,7 +226,9 @@ def gradient(layer: LpPoolLayer, context: Context):
         + (f" with N = {layer.divisor}, the window size (normalize = \"mean\", the homework's form)"
            if mean else " (normalize = \"sum\", PyTorch's LPPool)")
         + f", here p = {layer.p}. Its exact derivative, by the chain rule through the root and the"
-        " power: ", Formula(derivative), ".",))]
+        " power: ", Formula(derivative), "."
+        + (" Every window's sum of p-th powers is taken to be positive, as the root needs (symconv"
+           " refuses values that make one 0 or negative)." if layer.p > 1 else ""),))]
     return pool_gradient(layer, context, explanation, lambda windows: [])
 
 
