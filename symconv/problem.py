@@ -20,6 +20,7 @@ from .document import Note
 from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, LayerRequest
 from .poly import normalize
+from .presentation import Presentable
 from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_name, get_naming, get_shape,
                    get_text, make_tensor, parse_values)
 from .tensors import Tensor
@@ -29,8 +30,10 @@ TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
 UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
 
 
-@dataclass(frozen=True, eq=False)
-class Problem:
+@dataclass(frozen=True, eq=False, repr=False)
+class Problem(Presentable):
+    """A problem: its statement prints as text (``str``), Markdown with math in a notebook."""
+
     loss: str
     dims: int
     input: Tensor
