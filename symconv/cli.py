@@ -247,7 +247,8 @@ force_option = click.option("--force", is_flag=True,
 
 
 def document_format_option(default: str):
-    return click.option("--format", "output_format", type=click.Choice(["latex", "markdown", "text"]),
+    return click.option("--format", "output_format",
+                        type=click.Choice(["latex", "markdown", "text", "html"]),
                         default=default, show_default=True)
 
 
