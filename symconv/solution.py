@@ -18,9 +18,10 @@ import numpy as np
 
 from .checks import check
 from .derivation import Derivation, Gradient, derive
-from .document import (ChainFactors, Concat, Derivative, Display, Document, Equation, Formula, Gallery,
+from .document import (ChainFactors, Concat, Derivative, Display, Document, Equation, Figure, Formula, Gallery,
                        Heading, Numbered, Paragraph, Product, Relations, Section, Sum, equation)
 from .errors import SizeLimitError, SymconvError
+from .figures import entries_grids, is_pictured
 from .layers import layer_type
 from .poly import Atom, Poly, Symbol
 from .presentation import Look, Presentable, register
@@ -241,11 +242,31 @@ def connect_section(context: Context, entry: Symbol) -> Section:
                  + context.slices(named_array(y), y, outputs, y.name))
     blocks.append(Paragraph(("The entries involved are marked:",)))
     blocks.append(Gallery(tuple(items)))
+    blocks += connect_figure(context, entry, x, y, terms)
     chain = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry))) for t in terms))
     sides = ((Derivative(loss, entry), chain, gradient.entry(entry.flat).value) if terms
              else (Derivative(loss, entry), 0))
     blocks.append(Paragraph(("So its gradient is:",)))
     return Section("connect", tuple(blocks + [Display((equation(*sides),))]))
+
+
+def connect_figure(context: Context, entry: Symbol, x: Tensor, y: Tensor,
+                   terms: list[NamedTerm]) -> list:
+    """The slides' picture: the entry ringed, the outputs that read it (and, for a weight entry,
+    the inputs it multiplies) shaded."""
+    if not is_pictured(context.dims) or not terms:
+        return []
+    dims, outputs = context.dims, [t.output for t in terms]
+    if entry.tensor is x:
+        grids = entries_grids(x, dims, [entry], marked=True) + entries_grids(y, dims, outputs)
+        caption: tuple = (entry, " (ringed) is read by the outputs shaded in ", Formula(y.name), ".")
+    else:
+        inputs = [t.local for t in terms if isinstance(t.local, Symbol)]
+        grids = (entries_grids(x, dims, inputs) + entries_grids(entry.tensor, dims, [entry], marked=True)
+                 + entries_grids(y, dims, outputs))
+        caption = (entry, " (ringed) multiplies the shaded entries of ", Formula(x.name),
+                   " into the shaded outputs of ", Formula(y.name), ".")
+    return [Figure(tuple(grids), caption)]
 
 
 # -- checks -------------------------------------------------------------------------------------------

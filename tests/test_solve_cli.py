@@ -118,7 +118,7 @@ def test_connect_counts_in_the_tensors_index_base(capsys):
     (["shapes"], "give a problem file, or --input and --kernel"),
     (["solve", "--input", "60x60", "--kernel", "5x5", "--max-terms", "1000"],
      "this problem has 156,800 chain-rule terms, over the limit of 1,000 for a worked solution"),
-    (["solve", "examples/homework_5x5.toml", "--format", "html"], "Invalid value for '--format'"),
+    (["solve", "examples/homework_5x5.toml", "--format", "pdf"], "Invalid value for '--format'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)

@@ -30,7 +30,7 @@ from ..document import (Bracket, Call, ChainFactors, Concat, Derivative, Display
                         Power, Product, Quotient, Root, Sum, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
-from .arrange import MAX_ROWS, ArrangingPrinter, as_grid, break_equation
+from .arrange import MAX_ROWS, ArrangingPrinter, as_grid, break_equation, is_tall
 from .picture import svg
 from .text_document import TextDocumentPrinter
 
@@ -65,6 +65,13 @@ def operator(text: str) -> str:
     return f"<mo>{escape(text)}</mo>"
 
 
+def fence(opening: str, inner: str, closing: str, stretchy: bool = False) -> str:
+    """``( inner )`` as its own row; brackets stretch only around tall content (a matrix, a
+    fraction): stretched parentheses around a line of text come out wide and loose."""
+    attribute = "" if stretchy else ' stretchy="false"'
+    return mrow(f"<mo{attribute}>{escape(opening)}</mo>", inner, f"<mo{attribute}>{escape(closing)}</mo>")
+
+
 def identifier_markup(word: str) -> str:
     """``A`` (italic), ``Y1`` (Y then 1), ``rot180`` or ``max`` (upright, one word)."""
     letters = re.fullmatch(r"([A-Za-z])(\d+)", word)
@@ -73,6 +80,8 @@ def identifier_markup(word: str) -> str:
     return f"<mi>{escape(word)}</mi>"
 
 
+FENCES = {"(": ")", "[": "]", "⌊": "⌋", "{": "}"}
+TIGHT = ("∂", "/")  # written without space around them, as in ∂L/∂x
 FORMULA_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9]*|.)", re.S)
 
 
@@ -102,8 +111,11 @@ def formula_pieces(tokens: list[str], at: int, closing: str | None) -> tuple[lis
             pieces.append(f"<mn>{token}</mn>")
         elif token[0].isalpha():
             pieces.append(identifier_markup(token))
-        elif token == "∂":
-            pieces.append('<mo lspace="0" rspace="0">∂</mo>')
+        elif token in FENCES:  # a fence opens its own row, so its spacing is that of a fence
+            inner, at = formula_pieces(tokens, at, FENCES[token])
+            pieces.append(fence(token, mrow(*inner), FENCES[token]))
+        elif token in TIGHT:
+            pieces.append(f'<mo lspace="0" rspace="0">{escape(token)}</mo>')
         else:
             pieces.append(operator(token))
     return pieces, at
@@ -254,19 +266,19 @@ class HtmlPrinter(ArrangingPrinter):
         return False
 
     def _print_Product(self, node: Product) -> str:
-        factors = [mrow(operator("("), self.doprint(f), operator(")")) if self.is_negative(f)
-                   else self.doprint(f) for f in node.factors]
+        factors = [fence("(", self.doprint(f), ")") if self.is_negative(f) else self.doprint(f)
+                   for f in node.factors]
         return mrow(INVISIBLE_TIMES.join(factors))
 
     def _print_Call(self, node: Call) -> str:
         arguments = operator(",").join(self.doprint(a) for a in node.args)
-        return mrow(identifier_markup(node.name), operator("("), arguments, operator(")"))
+        return mrow(identifier_markup(node.name), fence("(", arguments, ")"))
 
     def _print_Group(self, node: Group) -> str:
-        return mrow(operator("("), self.doprint(node.inner), operator(")"))
+        return fence("(", self.doprint(node.inner), ")", is_tall(node.inner))
 
     def _print_Bracket(self, node: Bracket) -> str:
-        return mrow(operator("["), self.doprint(node.inner), operator("]"))
+        return fence("[", self.doprint(node.inner), "]")
 
     def _print_Power(self, node: Power) -> str:
         return f"<msup>{self.doprint(node.base)}{self.doprint(node.exponent)}</msup>"
@@ -282,7 +294,7 @@ class HtmlPrinter(ArrangingPrinter):
             return inner
         if node.p == 2:
             return f"<msqrt>{inner}</msqrt>"
-        return f"<msup>{mrow(operator('('), inner, operator(')'))}{self.doprint(Fraction(1, node.p))}</msup>"
+        return f"<msup>{fence('(', inner, ')', node.divisor > 1)}{self.doprint(Fraction(1, node.p))}</msup>"
 
     def _print_Truncated(self, node: Truncated) -> str:
         return mrow(self.doprint(node.shown), operator("+"), f"<mtext>{escape(node.rest)}</mtext>")
@@ -317,7 +329,7 @@ class HtmlPrinter(ArrangingPrinter):
             dots = [f"<mtd>{operator('⋮')}</mtd>"] * columns
             lines.append("<mtr>" + "".join(dots + ([f"<mtd>{operator('⋱')}</mtd>"]
                                                    if columns < grid.shape[1] else [])) + "</mtr>")
-        return mrow(operator("["), "<mtable>" + "".join(lines) + "</mtable>", operator("]"))
+        return fence("[", "<mtable>" + "".join(lines) + "</mtable>", "]", stretchy=True)
 
     def cell(self, value, marked: bool) -> str:
         mark = ' class="sc-marked"' if marked else ""

@@ -2,7 +2,8 @@
 
 Printed from the term data directly: symbols through :func:`latex_entry_name`, polynomials through
 the shared :class:`Printer` logic. sympy's ``latex()`` is never used here (it is some 400× slower).
-Needs only amsmath, amssymb and geometry (Debian: texlive-latex-base, texlive-latex-recommended).
+Needs only amsmath, amssymb, geometry, graphicx and tikz (Debian: texlive-latex-base,
+texlive-latex-recommended, texlive-pictures); pictures are TikZ.
 """
 
 from __future__ import annotations
@@ -12,24 +13,28 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..document import (Bracket, Call, Concat, Derivative, Display, Document, Equation, Formula,
+from ..document import (Bracket, Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
                         Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Power,
                         Product, Quotient, Root, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, as_grid, break_equation
 from .latex_names import latex_entry_name
+from .picture import TIKZ_UNIT, layout, tikz
 from .text_document import TextDocumentPrinter
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
+\usepackage{graphicx,tikz}
 \setcounter{MaxMatrixCols}{40}
 \renewcommand{\arraystretch}{1.3}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6em}
 """
+
+FIGURE_WIDTH_CM = 16  # pictures wider than this are scaled to the line
 
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
@@ -228,6 +233,13 @@ class LatexPrinter(ArrangingPrinter):
 
     def _print_Gallery(self, node: Gallery) -> str:
         return "\n".join(self.display(line) for line in self.gallery_lines(node))
+
+    def _print_Figure(self, node: Figure) -> str:
+        picture = tikz(node, self.text.doprint, self.doprint)
+        if layout(node, self.text.doprint).width * TIKZ_UNIT > FIGURE_WIDTH_CM:
+            picture = "\\resizebox{\\linewidth}{!}{%\n" + picture + "}"
+        return ("\\begin{center}\n" + picture + "\n\\end{center}\n"
+                + "".join(self.inline(part) for part in node.caption))
 
     def body(self, document: Document) -> str:
         return "\n\n".join(self.blocks(document)) + "\n"

@@ -16,9 +16,9 @@ import numpy as np
 from ..document import Figure, Grid
 from ..poly import Symbol
 
-CELL_HEIGHT = 30
-MIN_CELL_WIDTH = 34
-CHARACTER_WIDTH = 7.5  # of the 13-pixel labels
+CELL_HEIGHT = 40
+MIN_CELL_WIDTH = 48
+CHARACTER_WIDTH = 8.5  # of the 15-pixel labels
 GRID_GAP = 40
 LABEL_HEIGHT = 24
 SMALL_GRID = 20  # rows or columns beyond which cells are drawn without labels
@@ -37,7 +37,7 @@ class Cell(NamedTuple):
     width: float
     height: float
     value: object  # a Symbol, a number, or None (padding)
-    group: int | None  # highlight group
+    groups: tuple[int, ...]  # highlight groups: the first fills the cell, the others frame it
     marked: bool
     labelled: bool
 
@@ -89,13 +89,16 @@ def layout(figure: Figure, text_of: Callable[[object], str]) -> Layout:
             width = cell_height = SMALL_CELL
         label_width = CHARACTER_WIDTH * len(text_of(grid.label))
         offset = max(0.0, (label_width - width * columns) / 2)
-        groups = {flat: number for number, group in enumerate(grid.highlighted) for flat in group}
+        groups: dict[int, tuple[int, ...]] = {}
+        for number, group in enumerate(grid.highlighted):
+            for flat in group:
+                groups[flat] = groups.get(flat, ()) + (number,)
         for (row, column), value in np.ndenumerate(array):
             flat = row * columns + column
             cells.append(Cell(left + offset + column * width, LABEL_HEIGHT + row * cell_height, width,
-                              cell_height, value, groups.get(flat), flat in grid.marked, labelled))
+                              cell_height, value, groups.get(flat, ()), flat in grid.marked, labelled))
         for number, ((top, first), (bottom, last)) in enumerate(grid.windows):
-            inset = 2 + 2 * (number % 3)
+            inset = 3 + 3 * (number % 4)
             outlines.append(Outline(left + offset + first * width + inset,
                                     LABEL_HEIGHT + top * cell_height + inset,
                                     (last - first + 1) * width - 2 * inset,
@@ -118,7 +121,7 @@ def svg_label(value, text_of: Callable[[object], str]) -> str:
             return head
         numbers = "".join(map(str, subscript)) if len(subscript) <= 2 and max(subscript) <= 9 \
             else ",".join(map(str, subscript))
-        return f'{head}<tspan dy="4" font-size="10">{numbers}</tspan>'
+        return f'{head}<tspan dy="5" font-size="11">{numbers}</tspan>'
     return html.escape("0" if value is None else text_of(value))
 
 
@@ -129,22 +132,26 @@ def svg(figure: Figure, text_of: Callable[[object], str],
     picture = layout(figure, text_of)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{picture.width:.0f}"'
              f' height="{picture.height:.0f}" viewBox="0 0 {picture.width:.0f} {picture.height:.0f}"'
-             f' font-family="serif" font-size="13" role="img">']
+             f' font-family="serif" font-size="15" role="img">']
     if title:
         parts.append(f"<title>{html.escape(title)}</title>")
     for cell in picture.cells:
         if cell.value is None:
             fill, stroke, dash = PADDING_FILL, PADDING_STROKE, ' stroke-dasharray="3 2"'
         else:
-            fill = "#ffffff" if cell.group is None else COLOURS[cell.group % len(COLOURS)][0]
+            fill = COLOURS[cell.groups[0] % len(COLOURS)][0] if cell.groups else "#ffffff"
             stroke, dash = "#555555", ""
         parts.append(f'<g class="sc-cell"{attributes(cell.value)}><rect x="{cell.x:.1f}" y="{cell.y:.1f}"'
                      f' width="{cell.width:.1f}" height="{cell.height:.1f}" fill="{fill}"'
                      f' stroke="{stroke}"{dash}/>')
+        for group in cell.groups[1:]:
+            parts.append(f'<rect x="{cell.x + 2:.1f}" y="{cell.y + 2:.1f}" width="{cell.width - 4:.1f}"'
+                         f' height="{cell.height - 4:.1f}" fill="none"'
+                         f' stroke="{COLOURS[group % len(COLOURS)][1]}" stroke-width="2"/>')
         if cell.marked:
-            parts.append(f'<rect x="{cell.x + 3:.1f}" y="{cell.y + 3:.1f}" width="{cell.width - 6:.1f}"'
-                         f' height="{cell.height - 6:.1f}" rx="6" fill="none" stroke="{RING}"'
-                         ' stroke-width="2.5"/>')
+            parts.append(f'<ellipse cx="{cell.x + cell.width / 2:.1f}" cy="{cell.y + cell.height / 2:.1f}"'
+                         f' rx="{cell.width / 2 - 5:.1f}" ry="{cell.height / 2 - 6:.1f}" fill="none"'
+                         f' stroke="{RING}" stroke-width="2"/>')
         if cell.labelled:
             colour = FAINT if cell.value is None or not isinstance(cell.value, Symbol) else TEXT
             style = ' font-style="italic"' if isinstance(cell.value, Symbol) else ""
@@ -164,7 +171,7 @@ def svg(figure: Figure, text_of: Callable[[object], str],
 
 # -- TikZ -------------------------------------------------------------------------------------------
 
-TIKZ_UNIT = 0.028  # cm per pixel of the layout: a 30-pixel cell is 0.84 cm
+TIKZ_UNIT = 0.022  # cm per pixel of the layout: a 40-pixel cell is 0.88 cm
 
 
 def tikz(figure: Figure, text_of: Callable[[object], str], math_of: Callable[[object], str]) -> str:
@@ -181,15 +188,18 @@ def tikz(figure: Figure, text_of: Callable[[object], str], math_of: Callable[[ob
         corner, opposite = point(cell.x, cell.y + cell.height), point(cell.x + cell.width, cell.y)
         if cell.value is None:
             style = "fill=black!8, draw=black!45, dashed"
-        elif cell.group is not None:
-            style = f"fill={TIKZ_COLOURS[cell.group % len(TIKZ_COLOURS)]}, draw=black!70"
+        elif cell.groups:
+            style = f"fill={TIKZ_COLOURS[cell.groups[0] % len(TIKZ_COLOURS)]}, draw=black!70"
         else:
             style = "draw=black!70"
         lines.append(rf"\draw[{style}] {corner} rectangle {opposite};")
+        for group in cell.groups[1:]:
+            lines.append(rf"\draw[{TIKZ_STROKES[group % len(TIKZ_STROKES)]}, line width=1pt]"
+                         rf" {point(cell.x + 2, cell.y + cell.height - 2)} rectangle"
+                         rf" {point(cell.x + cell.width - 2, cell.y + 2)};")
         if cell.marked:
-            lines.append(rf"\draw[red!75!black, line width=1.2pt, rounded corners=3pt]"
-                         rf" {point(cell.x + 3, cell.y + cell.height - 3)} rectangle"
-                         rf" {point(cell.x + cell.width - 3, cell.y + 3)};")
+            lines.append(rf"\draw[red!75!black, line width=1pt] {point(cell.x + cell.width / 2, cell.y + cell.height / 2)}"
+                         rf" ellipse ({(cell.width / 2 - 5) * TIKZ_UNIT:.2f} and {(cell.height / 2 - 6) * TIKZ_UNIT:.2f});")
         if cell.labelled:
             label = "0" if cell.value is None else math_of(cell.value)
             colour = "" if isinstance(cell.value, Symbol) else "text=black!55, "

@@ -22,6 +22,7 @@ from ...sections import MAX_SLICES, Context, entry_array, leading_axes, more, ob
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form
+from .figures import closed_form_figure, receptive_field_figure
 from .geometry import ConvGeometry
 from .layer import ConvLayer
 
@@ -189,6 +190,7 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
     for field in fields:
         items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]),
                                                                 Matrix(f.kernel[c])))
+    blocks += receptive_field_figure(layer, context)
     blocks.append(Gallery(tuple(items)))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
@@ -348,6 +350,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                              Formula(shape_text(tuple(sizes))), "):",)))
     blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted, upstream,
                                (g.batch, g.filters), ("n", "f"))
+    blocks += closed_form_figure(layer, context)
     blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
                              + (", summed over the filters" if g.filters > 1 else "") + ":",)))
     x_polys = lift(entry_array(x, g.input_shape))
