@@ -490,7 +490,7 @@ SCRIPT = """
 (function () {
   var relations = JSON.parse(document.getElementById("sc-relations").textContent);
   var panel = document.getElementById("sc-equation");
-  var current = null;
+  var current = null, how = null;  // the active entry, and whether the mouse or the focus chose it
   function entries(kind, key) {
     var split = key.lastIndexOf(":");
     return document.querySelectorAll("[data-" + kind + "=\\"" + key.slice(0, split) +
@@ -500,14 +500,15 @@ SCRIPT = """
     document.querySelectorAll(".sc-active, .sc-related").forEach(function (element) {
       element.classList.remove("sc-active", "sc-related");
     });
-    current = null;
+    current = how = null;
   }
-  function activate(element) {
-    if (element === current) return;
+  function activate(element, by) {
+    if (element === current) { how = by; return; }
     clear();
     var entry = relations[element.getAttribute("data-grad") + ":" + element.getAttribute("data-index")];
     if (!entry) return;
     current = element;
+    how = by;
     panel.replaceChildren(document.getElementById("sc-eq-" + entry.e).content.cloneNode(true));
     element.classList.add("sc-active");
     entry.g.forEach(function (key) { entries("grad", key).forEach(function (e) { e.classList.add("sc-related"); }); });
@@ -517,19 +518,31 @@ SCRIPT = """
     var element = node && node.closest ? node.closest(".sc-entry") : null;
     return element && !element.closest("#sc-panel") ? element : null;
   }
+  // A page that scrolls under a resting pointer (a focused entry brought into view) sends mouse
+  // events without the pointer moving: they must not take the entry away from the keyboard.
+  var resting = false;
+  document.addEventListener("mousemove", function (event) {
+    if (!(event.movementX || event.movementY)) return;
+    resting = false;
+    var element = entryAt(event.target);
+    if (element && element !== current) activate(element, "mouse");
+  });
   document.addEventListener("mouseover", function (event) {
     var element = entryAt(event.target);
-    if (element) activate(element);
+    if (element && !(how === "focus" && resting)) activate(element, "mouse");
   });
   document.addEventListener("mouseout", function (event) {
-    if (current && !(event.relatedTarget && current.contains(event.relatedTarget))) clear();
+    if (how === "mouse" && !(event.relatedTarget && current.contains(event.relatedTarget))) clear();
   });
   document.addEventListener("focusin", function (event) {
     var element = entryAt(event.target);
-    if (element) activate(element);
+    if (element) {
+      activate(element, "focus");
+      resting = true;
+    }
   });
   document.addEventListener("focusout", function (event) {
-    if (current && event.target === current) clear();
+    if (how === "focus" && event.target === current) clear();
   });
 })();
 """
