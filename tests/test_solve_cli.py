@@ -187,7 +187,7 @@ def readme_solve_commands() -> list[list[str]]:
 
 def test_readme_worked_solution_examples_run(capsys, tmp_path):
     commands = readme_solve_commands()
-    assert len(commands) == 8
+    assert len(commands) == 9
     for argv in commands:
         if "--pdf" in argv and not HAS_TEX:
             continue
