@@ -359,7 +359,9 @@ def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list:
     padding = g.padding if g.dims == 2 else (0, *g.padding)
     grid = entry_grid(x, g.dims, 0, padding)
     drawn = [w for w in windows if w.output.flat < prod(size)]
-    outlines, winners, reads = [], set(), {}
+    outlines: list = []
+    winners: set[int] = set()
+    reads: dict[int, int] = {}
     for window in drawn:
         row, column = divmod(window.output.flat, size[1])
         top, left = row * stride[0], column * stride[1]

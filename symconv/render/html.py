@@ -227,7 +227,7 @@ class HtmlPrinter(ArrangingPrinter):
         return INVISIBLE_TIMES.join(parts)
 
     def _print_Poly(self, poly: Poly) -> str:
-        pieces = []
+        pieces: list[str] = []
         for monomial, coefficient in poly.sorted_terms():
             body = self.monomial_markup(abs(coefficient), monomial)
             if pieces:
