@@ -65,7 +65,12 @@ def test_solve_writes_the_file_given_with_o(capsys, tmp_path):
     code, out, _ = run(capsys, "solve", "examples/slides_1d.toml", "--format", "markdown", "-o", str(target))
     assert code == 0 and out == ""
     assert target.read_text(encoding="utf-8").startswith("# Slides: 1-D convolution")
-    assert [p.name for p in tmp_path.iterdir()] == ["solution.md"]  # no temporary file left
+    names = sorted(p.name for p in tmp_path.iterdir())  # no temporary file left
+    assert names == ["solution-figure-1.svg", "solution-figure-2.svg", "solution-figure-3.svg",
+                     "solution-figure-4.svg", "solution.md"]  # the pictures beside the document
+    for name in names[:-1]:
+        assert f"]({name})" in target.read_text(encoding="utf-8")
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith("<svg xmlns=")
 
 
 def test_solve_works_from_the_quick_flags(capsys):
