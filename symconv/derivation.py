@@ -20,7 +20,7 @@ import numpy as np
 from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
-from .presentation import Presentable, long_text, mimebundle, text
+from .presentation import Presentable
 from .tensors import Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -101,14 +101,10 @@ class GradientEntry(NamedTuple):
     value: Poly  # the simplified sum
     loss: str = "L"  # the loss's name, for ∂loss/∂entry
 
-    def __repr__(self) -> str:
-        return text(self)
-
-    def __str__(self) -> str:
-        return long_text(self)
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        return mimebundle(self, include, exclude)
+    # a named tuple cannot inherit Presentable; it borrows its methods
+    __repr__ = Presentable.__repr__
+    __str__ = Presentable.__str__
+    _repr_mimebundle_ = Presentable._repr_mimebundle_
 
 
 @dataclass(repr=False)
