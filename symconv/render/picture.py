@@ -109,6 +109,12 @@ def layout(figure: Figure, text_of: Callable[[object], str]) -> Layout:
     return Layout(left - GRID_GAP + 2, height + 2, cells, outlines, captions)
 
 
+def framed(cell: Cell) -> tuple[int, ...]:
+    """The groups drawn as frames: all of a padding cell's (it stays grey), the others after the
+    first (which fills the cell)."""
+    return cell.groups if cell.value is None else cell.groups[1:]
+
+
 # -- SVG --------------------------------------------------------------------------------------------
 
 
@@ -144,7 +150,7 @@ def svg(figure: Figure, text_of: Callable[[object], str],
         parts.append(f'<g class="sc-cell"{attributes(cell.value)}><rect x="{cell.x:.1f}" y="{cell.y:.1f}"'
                      f' width="{cell.width:.1f}" height="{cell.height:.1f}" fill="{fill}"'
                      f' stroke="{stroke}"{dash}/>')
-        for group in cell.groups[1:]:
+        for group in framed(cell):
             parts.append(f'<rect x="{cell.x + 2:.1f}" y="{cell.y + 2:.1f}" width="{cell.width - 4:.1f}"'
                          f' height="{cell.height - 4:.1f}" fill="none"'
                          f' stroke="{COLOURS[group % len(COLOURS)][1]}" stroke-width="2"/>')
@@ -193,7 +199,7 @@ def tikz(figure: Figure, text_of: Callable[[object], str], math_of: Callable[[ob
         else:
             style = "draw=black!70"
         lines.append(rf"\draw[{style}] {corner} rectangle {opposite};")
-        for group in cell.groups[1:]:
+        for group in framed(cell):
             lines.append(rf"\draw[{TIKZ_STROKES[group % len(TIKZ_STROKES)]}, line width=1pt]"
                          rf" {point(cell.x + 2, cell.y + cell.height - 2)} rectangle"
                          rf" {point(cell.x + cell.width - 2, cell.y + 2)};")
