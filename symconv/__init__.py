@@ -10,10 +10,11 @@ from .checks import CheckReport, check
 from .derivation import Derivation, Gradient, GradientEntry, Term, Terms, derive
 from .problem import Problem, build_problem, quick_problem
 from .problem_file import load_problem, parse_problem
+from .notebook import display  # also registers how objects look in a REPL and a notebook
 
 __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",
            "SizeLimitError", "Solution", "SymconvError", "Term", "Terms", "__version__", "build_problem",
-           "build_solution", "check", "derive", "load_problem", "parse_problem", "quick_problem",
+           "build_solution", "check", "derive", "display", "load_problem", "parse_problem", "quick_problem",
            "render_solution"]
 
 # Worked solutions load their renderers on first use: `symconv grad` never pays for them.

@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from .derivation import Derivation, derive
+from .presentation import Presentable
 from .problem import Problem
 
 TOLERANCE = 1e-9  # relative to the largest gradient entry; the routes are exact up to rounding
@@ -50,10 +51,13 @@ class RouteComparison:
         return self.chain_rule <= limit and closed_ok and fd_ok
 
 
-@dataclass(frozen=True)
-class CheckReport:
+@dataclass(frozen=True, repr=False)
+class CheckReport(Presentable):
+    """The routes compared: a table as text (``str``), coloured HTML in a notebook."""
+
     rows: list[RouteComparison]
     seed: int
+    loss: str = "L"
 
     @property
     def ok(self) -> bool:
@@ -185,4 +189,4 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
         rows.append(RouteComparison(
             tensor.name, float(np.max(np.abs(chain - expected), initial=0.0)), closed_error,
             fd_error, count - skipped, float(np.max(np.abs(expected), initial=0.0)), skipped))
-    return CheckReport(rows, seed)
+    return CheckReport(rows, seed, problem.loss)

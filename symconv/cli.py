@@ -258,7 +258,10 @@ force_option = click.option("--force", is_flag=True,
 
 
 def document_format_option(default: str):
-    return click.option("--format", "output_format", type=click.Choice(["latex", "markdown", "text"]),
+    return click.option("--format", "output_format",
+                        type=click.Choice(["latex", "markdown", "text", "html"]),
+                        help="latex, markdown (pictures as SVG files beside -o FILE), text, or html"
+                             " (one self-contained interactive page)",
                         default=default, show_default=True)
 
 
@@ -268,10 +271,11 @@ def output_target(output, force: bool) -> OutputTarget:
 
 
 def document(problem, quick, sections, output_format, *, connect=(), statement=True, fragment=False,
-             max_terms=None) -> tuple:
-    """Load the problem, build the solution's sections and render them: (problem, text)."""
+             max_terms=None, figures=None) -> tuple:
+    """Load the problem, build the solution's sections and render them: (problem, text, files);
+    with ``figures`` (a name), Markdown's pictures are files named after it."""
     from .solution import (MAX_SOLUTION_TERMS, SECTION_NAMES, build_solution, parse_sections,
-                           render_solution)
+                           render_solution_files)
     from .tensors import flat_from_display
     from .poly import Symbol
 
@@ -286,7 +290,28 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
     chosen = parse_sections(sections) if isinstance(sections, str) else (sections or SECTION_NAMES)
     solution = build_solution(loaded, chosen, connect=entries or None,
                               max_terms=max_terms or MAX_SOLUTION_TERMS, statement=statement)
-    return loaded, render_solution(solution, output_format, fragment=fragment)
+    rendered = render_solution_files(solution, output_format, fragment=fragment, figures=figures)
+    return loaded, rendered.text, rendered.files
+
+
+def figure_name(target: OutputTarget, output_format: str) -> str | None:
+    """Markdown written to a file keeps its pictures in files beside it, named after it
+    (``cs7643.md`` -> ``cs7643-figure-1.svg``); on standard output they are inline data."""
+    from pathlib import Path
+
+    return Path(target.path).stem if output_format == "markdown" and not target.stream else None
+
+
+def write_document(target: OutputTarget, text: str, files: dict[str, str], force: bool) -> None:
+    """The pictures beside the document (every one checked before any is written), then it."""
+    import os
+
+    folder = os.path.dirname(target.path)
+    pictures = [(OutputTarget.check(os.path.join(folder, name), force=force), content)
+                for name, content in files.items()]
+    for picture, content in pictures:
+        picture.write_text(content)
+    target.write_text(text)
 
 
 def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
@@ -319,10 +344,11 @@ def solve(problem, output_format, sections, output, force, pdf, fragment, input_
 
         output = output or (Path(problem).stem + ".pdf" if problem else "solution.pdf")
     target = output_target(output, force)
-    _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                       sections, output_format, fragment=fragment, max_terms=max_terms)
+    _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                              sections, output_format, fragment=fragment, max_terms=max_terms,
+                              figures=figure_name(target, output_format))
     if not pdf:
-        target.write_text(text)
+        write_document(target, text, files, force)
         return
     from .pdf import compile_pdf
 
@@ -336,9 +362,10 @@ def one_section_command(name: str, section: str, summary: str):
     def command(problem, output_format, output, force, input_shape, kernel, stride, padding,
                 dilation):
         target = output_target(output, force)
-        _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                           (section,), output_format, statement=False)
-        target.write_text(text)
+        _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                                  (section,), output_format, statement=False,
+                                  figures=figure_name(target, output_format))
+        write_document(target, text, files, force)
 
     command.__doc__ = summary
     for decorator in reversed([cli.command(name), click.argument("problem", required=False,
@@ -368,9 +395,10 @@ def connect(problem, entries, output_format, output, force, input_shape, kernel,
             dilation):
     """Which outputs an input entry feeds, or which (x, y) pairs a weight entry joins."""
     target = output_target(output, force)
-    _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                       ("connect",), output_format, connect=entries, statement=False)
-    target.write_text(text)
+    _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                              ("connect",), output_format, connect=entries, statement=False,
+                              figures=figure_name(target, output_format))
+    write_document(target, text, files, force)
 
 
 class BoundedNumber(click.ParamType):

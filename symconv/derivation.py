@@ -20,6 +20,7 @@ import numpy as np
 from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
+from .presentation import Presentable
 from .tensors import Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -105,18 +106,26 @@ def add_product(terms: dict, upstream: Number | Atom, local: Number | Atom) -> N
 
 
 class GradientEntry(NamedTuple):
-    """One entry of a gradient: where it is, its chain-rule terms and their simplified sum."""
+    """One entry of a gradient: where it is, its chain-rule terms and their simplified sum.
+    It prints as its chain-rule equation (``∂E/∂A_22 = ∂E/∂C_11·∂C_11/∂A_22 + … = B_11 + …``)."""
 
     wrt: Symbol  # the entry being differentiated
     flat: int
     index: tuple[int, ...]  # type: ignore[assignment]  # 0-based, in the declared shape
     terms: list[Term]
     value: Poly  # the simplified sum
+    loss: str = "L"  # the loss's name, for ∂loss/∂entry
+
+    # a named tuple cannot inherit Presentable; it borrows its methods
+    __repr__ = Presentable.__repr__
+    __str__ = Presentable.__str__
+    _repr_mimebundle_ = Presentable._repr_mimebundle_
 
 
-@dataclass
-class Gradient:
-    """∂L/∂wrt: the terms of every entry (one block per layer that reads ``wrt``)."""
+@dataclass(repr=False)
+class Gradient(Presentable):
+    """∂L/∂wrt: the terms of every entry (one block per layer that reads ``wrt``). It prints as its
+    matrix (``str``), or in a notebook as LaTeX."""
 
     wrt: Tensor
     blocks: list[Terms]
@@ -136,7 +145,8 @@ class Gradient:
         flat = index if isinstance(index, int) else self.wrt.flat_of(index)
         terms = [term for block in self.blocks for term in block.of_entry(flat)]
         value = poly_sum(product_of((t.upstream, t.local)) for t in terms)
-        return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms, value)
+        return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms, value,
+                             self.derivation.problem.loss)
 
     def entries(self) -> Iterator[GradientEntry]:
         return (self.entry(flat) for flat in range(self.wrt.size))
@@ -236,7 +246,7 @@ class ExpandedEntry(NamedTuple):
     expanded: Poly
 
 
-class Derivation:
+class Derivation(Presentable):
     """All gradients of a problem, derived lazily from its layers' connectivity."""
 
     def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS):

@@ -225,6 +225,30 @@ class Note(NamedTuple):
     flows_back: bool = False
 
 
+class Grid(NamedTuple):
+    """One grid of a picture: a tensor's 2-D slice (one row for 1-D), as padded or zero-inserted as
+    the picture needs. ``cells`` holds what each cell is: an entry (a :class:`Symbol`, named in its
+    cell), a number (an inserted zero) or None (padding, drawn as a grey 0). ``highlighted`` groups
+    flat positions, each group in its own colour (a receptive field, the next one a stride
+    further); ``marked`` cells get a ring (the chosen entry, a window's winner); ``windows`` are
+    rectangles outlined around cells, ``((top, left), (bottom, right))`` inclusive (pooling
+    windows)."""
+
+    cells: np.ndarray
+    label: object  # math or words written above the grid
+    highlighted: tuple[frozenset, ...] = ()
+    marked: frozenset = frozenset()
+    windows: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
+
+
+class Figure(NamedTuple):
+    """A picture: grids drawn side by side, and a caption of words and math (like a
+    :class:`Paragraph`'s parts) that says what the colours and marks are."""
+
+    grids: tuple[Grid, ...]
+    caption: tuple
+
+
 class Section(NamedTuple):
     """One section of a worked solution: its name (``dx``, ``chain``, …) and its blocks."""
 
@@ -232,10 +256,35 @@ class Section(NamedTuple):
     blocks: tuple
 
 
+class ChainFactors(NamedTuple):
+    """What the chain rule of ∂loss/∂``entry`` reads: the next layer's output entries y_k it sums
+    over (through ∂loss/∂y_k), the tensor entries its local derivatives ∂y_k/∂entry are, and the
+    entry's chain-rule equation. Printers that point at related entries (HTML) use it."""
+
+    entry: Symbol
+    upstream: tuple  # Symbols: the outputs y_k
+    local: tuple  # Symbols: the entries the local derivatives are (an indicator's whole window)
+    equation: Equation
+
+
+class Relations(NamedTuple):
+    """The chain-rule factors of every gradient entry of a problem (the first ones of a very large
+    tensor). ``upstream`` names the last layer's output: the given upstream gradient's entries
+    (``d1``, …, or ``∂L/∂Y_00`` with values) are the entries of ∂loss/∂``upstream``."""
+
+    loss: str
+    entries: tuple[ChainFactors, ...]
+    upstream: str
+
+
 class Document(NamedTuple):
+    """A worked solution; ``relations`` (when given) tells interactive printers which entries each
+    gradient entry's chain rule reads."""
+
     title: str
     introduction: tuple
     sections: tuple[Section, ...]
+    relations: Relations | None = None
 
     @property
     def blocks(self) -> tuple:

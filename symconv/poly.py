@@ -22,6 +22,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Callable, Iterable
 
+from .presentation import Presentable
+
 Number = int | Fraction
 
 
@@ -32,8 +34,9 @@ def normalize(value: Number) -> Number:
     return value
 
 
-class Atom:
-    """A factor of a monomial, identified, hashed and ordered by ``_key`` (a tuple)."""
+class Atom(Presentable):
+    """A factor of a monomial, identified, hashed and ordered by ``_key`` (a tuple); shown as
+    mathematics (``B_11``, ``[C_11 = max(…)]``) by the printers (:mod:`symconv.presentation`)."""
 
     __slots__ = ("_key",)
     _key: tuple
@@ -97,9 +100,6 @@ class Symbol(Atom):
     def notation(self) -> "Symbol":
         return self
 
-    def __repr__(self):
-        return f"Symbol({self.tensor.plain_name(self.flat)})"
-
 
 # Keys of non-symbol atoms start with this, so they sort after every tensor entry.
 FACTOR_RANK = 1 << 30
@@ -122,8 +122,9 @@ def _accumulate(terms: dict, monomial: Monomial, coefficient: Number) -> None:
         terms.pop(monomial, None)
 
 
-class Poly:
-    """A polynomial with exact rational coefficients; immutable by convention."""
+class Poly(Presentable):
+    """A polynomial with exact rational coefficients; immutable by convention. It prints as
+    mathematics in display names (``B_11 + B_12``), LaTeX in a notebook."""
 
     __slots__ = ("terms",)
 
@@ -212,9 +213,6 @@ class Poly:
                 product = product * atom.value(value_of)
             total = total + product
         return total
-
-    def __repr__(self):
-        return f"Poly({self.sorted_terms()!r})"
 
 
 def no_symbols(symbol: "Symbol") -> float:

@@ -22,6 +22,7 @@ from .derivation import DEFAULT_MAX_TERMS
 from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, LayerRequest
 from .poly import normalize
+from .presentation import Presentable
 from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_name, get_naming, get_shape,
                    get_text, make_tensor, parse_values)
 from .tensors import Tensor
@@ -32,8 +33,10 @@ TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
 UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
 
 
-@dataclass(frozen=True, eq=False)
-class Problem:
+@dataclass(frozen=True, eq=False, repr=False)
+class Problem(Presentable):
+    """A problem: its statement prints as text (``str``), Markdown with math in a notebook."""
+
     loss: str
     dims: int
     input: Tensor

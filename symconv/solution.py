@@ -11,21 +11,25 @@ every section says how many it leaves out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from .checks import check
-from .derivation import Derivation, derive
-from .document import (Concat, Derivative, Display, Document, Formula, Gallery, Heading, Numbered, equation,
-                       Paragraph, Product, Section, Sum)
+from .derivation import Derivation, Gradient, derive
+from .document import (ChainFactors, Concat, Derivative, Display, Document, Equation, Figure, Formula,
+                       Gallery, Heading, Numbered, Paragraph, Product, Relations, Section, Sum,
+                       equation)
 from .errors import SizeLimitError, SymconvError
+from .figures import entries_grids, is_pictured
 from .layers import layer_type
-from .poly import Symbol
+from .poly import Atom, Poly, Symbol
+from .presentation import Look, Presentable, register
 from .problem import Problem
-from .render.solve import render_document
-from .sections import (Context, ProblemView, SolutionLimits, entry_array, listing, more, named_array,
-                       named_sum, named_terms, object_array, remarks)
+from .render.solve import Rendered, is_interactive, render_document_files
+from .sections import (Context, NamedTerm, ProblemView, SolutionLimits, entry_array, listing, more,
+                       named_array, named_sum, named_terms, object_array, remarks)
 from .tensors import Tensor
 from .wording import plural, shape_text
 
@@ -34,15 +38,24 @@ BACKWARD_SECTIONS = ("dw", "dx", "db")  # written per layer, from the last layer
 MAX_SOLUTION_TERMS = 200_000
 
 
-@dataclass(frozen=True)
-class Solution:
+@dataclass(frozen=True, repr=False)
+class Solution(Presentable):
+    """A worked solution: its document, and the derivation it was written from. In a notebook it
+    shows as the interactive HTML page (:func:`symconv.display`)."""
+
     problem: Problem
     document: Document
     limits: SolutionLimits
+    derivation: Derivation | None = field(default=None, compare=False)
 
     @property
     def sections(self) -> tuple[Section, ...]:
         return self.document.sections
+
+    @cached_property
+    def relations(self) -> Relations:
+        """Every gradient entry's chain-rule factors (computed when a page needs them)."""
+        return chain_relations(self.problem, self.derivation or derive(self.problem))
 
 
 # -- the problem statement -----------------------------------------------------------------------
@@ -96,6 +109,25 @@ def backward_order(problem: ProblemView) -> list[Tensor]:
     return order
 
 
+def chain_equation(loss: str, gradient: Gradient, flat: int, expanded: Poly | None = None,
+                   terms: list[NamedTerm] | None = None) -> Equation:
+    """``∂L/∂x = Σ_k ∂L/∂y_k·∂y_k/∂x = (the terms with their factors named) = value``, then the
+    value expanded down to the given upstream gradient when it differs (a chain)."""
+    entry = gradient.entry(flat)
+    terms = named_terms(gradient, flat) if terms is None else terms
+    sides: tuple = (Derivative(loss, entry.wrt),)
+    if not terms:
+        return equation(*sides, 0)
+    named = named_sum(terms)
+    sides += (Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry.wrt)))
+                        for t in terms)), named)
+    if entry.value != named:
+        sides += (entry.value,)
+    if expanded is not None and expanded != entry.value:
+        sides += (expanded,)
+    return equation(*sides)
+
+
 def chain_rule_section(context: Context) -> Section:
     problem, loss = context.problem, context.loss
     blocks: list = [Heading("Chain rule, entry by entry"),
@@ -131,20 +163,8 @@ def chain_rule_section(context: Context) -> Section:
                                      " layer-by-layer form.)",)))
         for flat in range(count):
             number += 1
-            entry = gradient.entry(flat)
             terms = named_terms(gradient, flat)
-            sides: tuple = (Derivative(loss, entry.wrt),)
-            if terms:
-                named = named_sum(terms)
-                sides += (Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry.wrt)))
-                                    for t in terms)), named)
-                if entry.value != named:
-                    sides += (entry.value,)
-                if expanded[flat] is not None and expanded[flat] != entry.value:
-                    sides += (expanded[flat],)
-            else:
-                sides += (0,)
-            blocks.append(Numbered(equation(*sides), number))
+            blocks.append(Numbered(chain_equation(loss, gradient, flat, expanded[flat], terms), number))
             blocks += remarks(t.local for t in terms)
         blocks += more(count, tensor.size, f"entries of ∂{loss}/∂{tensor.name}")
         blocks.append(Paragraph(("For all the entries together:",)))
@@ -154,6 +174,28 @@ def chain_rule_section(context: Context) -> Section:
             blocks.append(Paragraph(("Expanded down to the given upstream gradient:",)))
             blocks.append(context.gradient_view(tensor, whole))
     return Section("chain", tuple(blocks))
+
+
+# -- what each gradient entry reads, for interactive pages ------------------------------------------
+
+
+MAX_RELATED_ENTRIES = 4096  # entries per tensor whose chain-rule factors a page knows
+
+
+def chain_relations(problem: Problem, derivation: Derivation) -> Relations:
+    """Every gradient entry's chain-rule factors (the first :data:`MAX_RELATED_ENTRIES` of each
+    tensor): the outputs it sums over, the entries its local derivatives are, its equation."""
+    entries = []
+    for tensor in backward_order(problem):
+        gradient = derivation.gradient(tensor.name)
+        for flat in range(min(tensor.size, MAX_RELATED_ENTRIES)):
+            terms = named_terms(gradient, flat)
+            local = dict.fromkeys(symbol for t in terms if isinstance(t.local, Atom)
+                                  for symbol in t.local.free_symbols())
+            entries.append(ChainFactors(Symbol(tensor, flat), tuple(t.output for t in terms),
+                                        tuple(local), chain_equation(problem.loss, gradient, flat,
+                                                                     terms=terms)))
+    return Relations(problem.loss, tuple(entries), problem.layers[-1].output.name)
 
 
 # -- connectivity -------------------------------------------------------------------------------------
@@ -199,11 +241,31 @@ def connect_section(context: Context, entry: Symbol) -> Section:
                  + context.slices(named_array(y), y, outputs, y.name))
     blocks.append(Paragraph(("The entries involved are marked:",)))
     blocks.append(Gallery(tuple(items)))
+    blocks += connect_figure(context, entry, x, y, terms)
     chain = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry))) for t in terms))
     sides = ((Derivative(loss, entry), chain, gradient.entry(entry.flat).value) if terms
              else (Derivative(loss, entry), 0))
     blocks.append(Paragraph(("So its gradient is:",)))
     return Section("connect", tuple(blocks + [Display((equation(*sides),))]))
+
+
+def connect_figure(context: Context, entry: Symbol, x: Tensor, y: Tensor,
+                   terms: list[NamedTerm]) -> list:
+    """The slides' picture: the entry ringed, the outputs that read it (and, for a weight entry,
+    the inputs it multiplies) shaded."""
+    if not is_pictured(context.dims) or not terms:
+        return []
+    dims, outputs = context.dims, [t.output for t in terms]
+    if entry.tensor is x:
+        grids = entries_grids(x, dims, [entry], marked=True) + entries_grids(y, dims, outputs)
+        caption: tuple = (entry, " (ringed) is read by the outputs shaded in ", Formula(y.name), ".")
+    else:
+        inputs = [t.local for t in terms if isinstance(t.local, Symbol)]
+        grids = (entries_grids(x, dims, inputs) + entries_grids(entry.tensor, dims, [entry], marked=True)
+                 + entries_grids(y, dims, outputs))
+        caption = (entry, " (ringed) multiplies the shaded entries of ", Formula(x.name),
+                   " into the shaded outputs of ", Formula(y.name), ".")
+    return [Figure(tuple(grids), caption)]
 
 
 # -- checks -------------------------------------------------------------------------------------------
@@ -300,10 +362,39 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
                 built += layer_sections(layer, (name,), context)
     intro = tuple(introduction(context)) if statement else ()
     document = Document(problem.title or default_title(problem), intro, tuple(built))
-    return Solution(problem, document, limits)
+    return Solution(problem, document, limits, derivation)
 
 
 def render_solution(solution: Solution, output_format: str, *, fragment: bool = False) -> str:
-    """The document as LaTeX (standalone, or only its body with ``fragment``), Markdown or text."""
-    return render_document(solution.document, output_format, loss=solution.problem.loss,
-                           fragment=fragment)
+    """The document as LaTeX (standalone, or only its body with ``fragment``), Markdown, text or
+    HTML (one self-contained interactive page). Markdown's pictures are inline data here; see
+    :func:`render_solution_files` for pictures in files of their own."""
+    return render_solution_files(solution, output_format, fragment=fragment).text
+
+
+def render_solution_files(solution: Solution, output_format: str, *, fragment: bool = False,
+                          figures: str | None = None) -> Rendered:
+    """The document and the files it refers to: with ``figures`` (a name such as ``hw``), Markdown
+    refers to its pictures as ``hw-figure-1.svg``, … and returns them in ``files`` for the caller
+    to write beside the document."""
+    document = solution.document
+    if is_interactive(output_format):
+        document = document._replace(relations=solution.relations)
+    return render_document_files(document, output_format, loss=solution.problem.loss,
+                                 fragment=fragment, figures=figures)
+
+
+def solution_text(solution: Solution) -> str:
+    names = ", ".join(section.name for section in solution.sections)
+    return f"<Solution {solution.document.title!r}: {names or 'the statement only'}>"
+
+
+def solution_page(solution: Solution) -> dict[str, str]:
+    """The interactive page in a notebook cell, framed so its style and script stay its own."""
+    from .render.html import notebook_frame
+
+    return {"text/html": notebook_frame(render_solution(solution, "html"))}
+
+
+register(Solution, Look(solution_text, lambda solution: render_solution(solution, "text"),
+                        solution_page))

@@ -24,7 +24,7 @@ from symconv.layers.conv import ConvLayer
 from symconv.render.text import TextPrinter
 
 
-from tests.golden.regenerate import EXTENSIONS, examples, golden_path, render
+from tests.golden.regenerate import EXTENSIONS, GOLDEN, examples, golden_path, render, rendered
 
 EXAMPLES = examples()
 BRACKETS = "⎡⎢⎣[⎤⎥⎦]"
@@ -42,6 +42,14 @@ def test_document_matches_its_golden_file(example, output_format):
     assert render(example, output_format) == expected, (
         f"{example.stem} ({output_format}) changed; if intended, run python tests/golden/regenerate.py"
         " and read the diff")
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_markdown_pictures_match_their_golden_files(example):
+    files = rendered(example, "markdown").files
+    assert sorted(files) == sorted(p.name for p in GOLDEN.glob(f"{example.stem}-figure-*.svg"))
+    for name, content in files.items():
+        assert content == (GOLDEN / name).read_text(encoding="utf-8"), f"{name} changed"
 
 
 # -- reading our own expressions back ----------------------------------------------------------------

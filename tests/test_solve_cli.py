@@ -65,7 +65,12 @@ def test_solve_writes_the_file_given_with_o(capsys, tmp_path):
     code, out, _ = run(capsys, "solve", "examples/slides_1d.toml", "--format", "markdown", "-o", str(target))
     assert code == 0 and out == ""
     assert target.read_text(encoding="utf-8").startswith("# Slides: 1-D convolution")
-    assert [p.name for p in tmp_path.iterdir()] == ["solution.md"]  # no temporary file left
+    names = sorted(p.name for p in tmp_path.iterdir())  # no temporary file left
+    assert names == ["solution-figure-1.svg", "solution-figure-2.svg", "solution-figure-3.svg",
+                     "solution-figure-4.svg", "solution.md"]  # the pictures beside the document
+    for name in names[:-1]:
+        assert f"]({name})" in target.read_text(encoding="utf-8")
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith("<svg xmlns=")
 
 
 def test_solve_works_from_the_quick_flags(capsys):
@@ -118,7 +123,7 @@ def test_connect_counts_in_the_tensors_index_base(capsys):
     (["shapes"], "give a problem file, or --input and --kernel"),
     (["solve", "--input", "60x60", "--kernel", "5x5", "--max-terms", "1000"],
      "this problem has 156,800 chain-rule terms, over the limit of 1,000 for a worked solution"),
-    (["solve", "examples/homework_5x5.toml", "--format", "html"], "Invalid value for '--format'"),
+    (["solve", "examples/homework_5x5.toml", "--format", "pdf"], "Invalid value for '--format'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)
@@ -187,7 +192,7 @@ def readme_solve_commands() -> list[list[str]]:
 
 def test_readme_worked_solution_examples_run(capsys, tmp_path):
     commands = readme_solve_commands()
-    assert len(commands) == 8
+    assert len(commands) == 9
     for argv in commands:
         if "--pdf" in argv and not HAS_TEX:
             continue

@@ -7,6 +7,7 @@
 True
 """
 
+from . import feedback  # noqa: F401  (how a verdict looks in a REPL and a notebook)
 from .compare import Tolerance
 from .parse import Limits, parse_entry
 from .verify import AnswerKey, Verdict

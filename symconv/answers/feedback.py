@@ -6,9 +6,11 @@ chain-rule expansion, and how the two differ (missing terms, extra terms, wrong 
 
 from __future__ import annotations
 
+import html
 from fractions import Fraction
 
 from ..poly import Symbol
+from ..presentation import Look, register
 from ..render.json import entry_json, json_number
 from ..render.latex_names import latex_entry_name
 from ..render.printer import plain
@@ -238,3 +240,43 @@ def entry_result_json(result: EntryResult, gradient, printer: VerdictPrinter) ->
         "terms": [] if result.correct else entry_json(gradient.entry(result.flat))["terms"],
     }
 
+
+
+# -- in a REPL and a notebook ---------------------------------------------------------------------
+
+
+def verdict_summary(verdict: Verdict) -> str:
+    return (f"<Verdict {verdict.source}: {verdict.correct} of {verdict.total} entries right"
+            f" (score {verdict.score:.2f})>")
+
+
+RIGHT, WRONG = ("#1a7f37", "#dafbe1"), ("#cf222e", "#ffebe9")
+
+
+def verdict_html(verdict: Verdict) -> dict[str, str]:
+    """The answer in the gradient's shape, each entry green (right) or red (wrong, with what was
+    expected), under the score and the named mistake."""
+    printer = VerdictPrinter(verdict.key.problem.loss)
+    gradient = verdict.key.gradient
+    columns = gradient.shape[-1] if gradient.shape else 1
+    cells = []
+    for result in sorted(verdict.entries, key=lambda r: r.flat):
+        (colour, fill), mark = (RIGHT, "✓") if result.correct else (WRONG, "✗")
+        name = printer.name_only(Symbol(gradient.wrt, result.flat))
+        text = html.escape(printer.given(result))
+        if not result.correct:
+            text += f"<br><small>expected {html.escape(printer.doprint(result.comparison.expected))}</small>"
+        cells.append(f"<td style='background:{fill};border:1px solid #d0d7de;padding:3px 8px'"
+                     f" title='{html.escape(name)}'><span style='color:{colour};font-weight:bold'>"
+                     f"{mark}</span> {text}</td>")
+    rows = "".join("<tr>" + "".join(cells[i:i + columns]) + "</tr>" for i in range(0, len(cells), columns))
+    lines = [f"<b>{html.escape(verdict.source)}</b>: {verdict.correct} of {verdict.total} entries right"
+             f" (score {verdict.score:.2f})"]
+    if verdict.diagnosis:
+        lines.append(html.escape(printer.mistake_line(verdict.diagnosis)))
+    header = "<br>".join(lines)
+    return {"text/html": f"<div style='font-family:sans-serif'><p>{header}</p><table"
+                         f" style='border-collapse:collapse'>{rows}</table></div>"}
+
+
+register(Verdict, Look(verdict_summary, render_verdict, verdict_html))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..derivation import derive
 from ..errors import AnswerError, ProblemError
 from ..poly import Symbol
+from ..presentation import Presentable
 from ..problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
 from .compare import Comparison, Sampling, Tolerance, best_comparison, compare_polys
@@ -43,8 +44,11 @@ class EntryResult:
         return self.comparison.correct and not self.base_shifted
 
 
-@dataclass(frozen=True)
-class Verdict:
+@dataclass(frozen=True, repr=False)
+class Verdict(Presentable):
+    """The answer checked entry by entry; it prints as the feedback ``symconv verify`` gives (its
+    look is registered by :mod:`.feedback`), in a notebook as a table in green and red."""
+
     source: str
     entries: tuple[EntryResult, ...]
     diagnosis: Diagnosis | None

@@ -24,8 +24,9 @@ from typing import Callable, NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..document import (Derivative, Display, Formula, Gallery, Heading, Labeled, Matrix, Note,
-                        Paragraph, Section, equation)
+from ..document import (Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled, Matrix,
+                        Note, Paragraph, Section, equation)
+from ..figures import entry_grid, grid_position, is_pictured, slice_label
 from ..poly import Number, Poly, Symbol
 from ..sections import Context, more, object_array, output_matrix, remarks
 from ..spec import SpecError, get_per_axis, output_tensor
@@ -343,7 +344,8 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph((f"{kind}. The windows{marked}:",)),
                     Gallery(tuple(Labeled(w.output, window_matrix(w)) for w in windows),
-                            columns=layer.geometry.output_size[-1])]
+                            columns=layer.geometry.output_size[-1]),
+                    *windows_figure(layer, windows)]
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for window in windows:
@@ -354,6 +356,43 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
     blocks.append(Display(tuple(rows)))
     blocks += more(len(windows), y.size, "outputs")
     return Section("forward", tuple(blocks + output_matrix(layer, context)))
+
+
+def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list:
+    """The windows outlined on the padded input (those of its first slice among ``windows``), each
+    window's maximum ringed, entries that several windows read shaded."""
+    g = layer.geometry
+    if not is_pictured(g.dims):
+        return []
+    x = layer.input
+    size = g.output_size if g.dims == 2 else (1, *g.output_size)
+    stride, kernel = (g.stride, g.kernel) if g.dims == 2 else ((1, *g.stride), (1, *g.kernel))
+    padding = g.padding if g.dims == 2 else (0, *g.padding)
+    grid = entry_grid(x, g.dims, 0, padding)
+    drawn = [w for w in windows if w.output.flat < prod(size)]
+    outlines: list = []
+    winners: set[int] = set()
+    reads: dict[int, int] = {}
+    for window in drawn:
+        row, column = divmod(window.output.flat, size[1])
+        top, left = row * stride[0], column * stride[1]
+        outlines.append(((top, left), (top + kernel[0] - 1, left + kernel[1] - 1)))
+        for offset in range(kernel[0] * kernel[1]):
+            cell = grid_position(grid, top + offset // kernel[1], left + offset % kernel[1])
+            reads[cell] = reads.get(cell, 0) + 1
+            if offset == window.winner:
+                winners.add(cell)
+    shared = frozenset(cell for cell, count in reads.items() if count > 1)
+    caption: list = [f"The {'first ' if len(drawn) < prod(size) else ''}windows outlined on"
+                     f" {x.name}" + (" (padding grey)" if any(g.padding) else "")]
+    if shared:
+        caption.append(f"; the windows overlap (stride {per_axis(g.stride)}, smaller than the window"
+                       f" {per_axis(g.kernel)}), and entries read by several windows are shaded")
+    if winners:
+        caption.append("; each window's maximum is ringed")
+    grids = (Grid(grid, slice_label(x, g.dims, 0, "padded" if any(g.padding) else ""),
+                  (shared,) if shared else (), frozenset(winners), tuple(outlines)),)
+    return [Figure(grids, tuple(caption + ["."]))]
 
 
 def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: Callable[

@@ -379,7 +379,8 @@ class ArrangingPrinter(Printer):
     def blocks(self, document: Document) -> list[str]:
         """Every block of the document printed, in order. The sections are printed first, so the
         introduction can say whether a large matrix was cut anywhere."""
-        body = [self.doprint(block) for section in document.sections for block in section.blocks]
+        body = [text for section in document.sections for block in section.blocks
+                if (text := self.doprint(block))]  # a format may draw no picture: nothing then
         introduction = [self.doprint(block) for block in document.introduction]
         if self.cut:
             introduction.append(self.doprint(Paragraph((

@@ -2,7 +2,8 @@
 
 Printed from the term data directly: symbols through :func:`latex_entry_name`, polynomials through
 the shared :class:`Printer` logic. sympy's ``latex()`` is never used here (it is some 400× slower).
-Needs only amsmath, amssymb and geometry (Debian: texlive-latex-base, texlive-latex-recommended).
+Needs only amsmath, amssymb, geometry, graphicx and tikz (Debian: texlive-latex-base,
+texlive-latex-recommended, texlive-pictures); pictures are TikZ.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..document import (Call, Concat, Derivative, Display, Document, Equation, Formula,
+from ..document import (Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
                         Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Power,
                         Product, Quotient, Root, TensorView, Truncated)
 from ..poly import Symbol
@@ -20,10 +21,13 @@ from ..tensors import Tensor
 from .arrange import ArrangingPrinter, as_grid, break_equation
 from .latex_names import latex_entry_name
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, latex_width
+from .picture import TIKZ_UNIT, layout, tikz
+from .text import TextPrinter
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
+\usepackage{graphicx,tikz}
 \setcounter{MaxMatrixCols}{40}
 \renewcommand{\arraystretch}{1.3}
 \allowdisplaybreaks
@@ -31,6 +35,8 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parskip}{0.6em}
 \sloppy  % lists of names in inline math: loose lines rather than lines past the margin
 """
+
+FIGURE_WIDTH_CM = 16  # pictures wider than this are scaled to the line
 
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
@@ -81,6 +87,7 @@ class LatexPrinter(ArrangingPrinter):
     def __init__(self, loss: str = "L"):
         self.loss = loss
         self.available = self.line_width  # less beside an equation number
+        self.text = TextPrinter(loss)  # a picture's cells are sized by their names' length
 
     def measure(self, piece) -> float:
         """The typeset width of the piece in em: its LaTeX, read back."""
@@ -263,6 +270,13 @@ class LatexPrinter(ArrangingPrinter):
 
     def _print_Gallery(self, node: Gallery) -> str:
         return "\n".join(self.display(line) for line in self.gallery_lines(node))
+
+    def _print_Figure(self, node: Figure) -> str:
+        picture = tikz(node, self.text.doprint, self.doprint)
+        if layout(node, self.text.doprint).width * TIKZ_UNIT > FIGURE_WIDTH_CM:
+            picture = "\\resizebox{\\linewidth}{!}{%\n" + picture + "}"
+        return ("\\begin{center}\n" + picture + "\n\\end{center}\n"
+                + "".join(self.inline(part) for part in node.caption))
 
     def body(self, document: Document) -> str:
         return "\n\n".join(self.blocks(document)) + "\n"

@@ -1,13 +1,18 @@
 """Worked solutions as Markdown with ``$$`` math blocks, like the handouts (KaTeX/MathJax style).
 
 The math is the LaTeX printer's; only the blocks around it differ: ``#`` headings, ``$…$``
-inline math, one ``$$…$$`` block per display and ``\\tag{n}`` for numbered equations.
+inline math, one ``$$…$$`` block per display and ``\\tag{n}`` for numbered equations. Pictures are
+SVG: inline data by default, or files beside the document (``figure_files = "hw"`` refers to
+``hw-figure-1.svg``, … and collects them in :attr:`MarkdownPrinter.files` for the caller to write).
 """
 
 from __future__ import annotations
 
-from ..document import Display, Document, Gallery, Heading, Numbered
+import base64
+
+from ..document import Display, Document, Figure, Gallery, Heading, Numbered
 from .latex import LatexPrinter
+from .picture import svg
 
 MARKDOWN_SPECIALS = {"\\": "\\\\", "*": r"\*", "_": r"\_", "`": r"\`", "$": r"\$", "<": "&lt;",
                      "[": r"\[", "]": r"\]", "#": r"\#", "|": r"\|"}
@@ -18,6 +23,24 @@ def markdown_words(text: str) -> str:
 
 
 class MarkdownPrinter(LatexPrinter):
+    figure_files: str | None = None  # a name: pictures go to NAME-figure-N.svg files
+
+    @property
+    def files(self) -> dict[str, str]:
+        """The picture files printed so far (name -> SVG)."""
+        return self.__dict__.setdefault("_files", {})
+
+    def _print_Figure(self, node: Figure) -> str:
+        words = "".join(part if isinstance(part, str) else self.text.doprint(part) for part in node.caption)
+        picture = svg(node, self.text.doprint, title=words)
+        if self.figure_files is None:
+            target = "data:image/svg+xml;base64," + base64.b64encode(picture.encode()).decode()
+        else:
+            target = f"{self.figure_files}-figure-{len(self.files) + 1}.svg"
+            self.files[target] = picture
+        alt = markdown_words(words).replace("\n", " ")
+        return f"![{alt}]({target})\n\n" + "".join(self.inline(part) for part in node.caption)
+
     def _print_Heading(self, node: Heading) -> str:
         return "#" * (node.level + 1) + " " + "".join(self.inline(part) for part in node.parts)
 

@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ..document import Document
 from ..errors import SymconvError
+from .html import HtmlPrinter
 from .latex import LatexPrinter
 from .markdown import MarkdownPrinter
 from .text_document import TextDocumentPrinter
 
-FORMATS = {"latex": LatexPrinter, "markdown": MarkdownPrinter, "text": TextDocumentPrinter}
+FORMATS = {"latex": LatexPrinter, "markdown": MarkdownPrinter, "text": TextDocumentPrinter,
+           "html": HtmlPrinter}
+
+
+class Rendered(NamedTuple):
+    """A printed document and the files it refers to (name beside the document -> content)."""
+
+    text: str
+    files: dict[str, str]
+
+
+def is_interactive(output_format: str) -> bool:
+    """Whether the format points at related entries, so its document needs the chain-rule
+    relations (:attr:`symconv.document.Document.relations`)."""
+    return getattr(FORMATS.get(output_format), "interactive", False)
 
 
 def render_document(document: Document, output_format: str, *, loss: str = "L",
                     fragment: bool = False) -> str:
-    """The document as LaTeX (standalone, or only its body with ``fragment``), Markdown or text."""
+    """The document as LaTeX (standalone, or only its body with ``fragment``), Markdown, text or
+    HTML; Markdown's pictures as inline data."""
+    return render_document_files(document, output_format, loss=loss, fragment=fragment).text
+
+
+def render_document_files(document: Document, output_format: str, *, loss: str = "L",
+                          fragment: bool = False, figures: str | None = None) -> Rendered:
+    """The document, and with ``figures`` (Markdown) its pictures as files named after it."""
     if output_format not in FORMATS:
         raise SymconvError(f"unknown format {output_format!r}; choose from {', '.join(FORMATS)}")
     printer = FORMATS[output_format](loss)
+    if figures is not None and isinstance(printer, MarkdownPrinter):
+        printer.figure_files = figures
     if fragment and isinstance(printer, LatexPrinter):
-        return printer.body(document)
-    return printer.doprint(document)
+        text = printer.body(document)
+    else:
+        text = printer.doprint(document)
+    return Rendered(text, dict(getattr(printer, "files", {})))

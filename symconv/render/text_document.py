@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 
-from ..document import (Derivative, Display, Document, Equation, Gallery, Hadamard, Heading, Labeled,
+from ..document import (Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading, Labeled,
                         Matrix, Numbered, Paragraph, Product, Root, TensorView, Truncated)
 from ..poly import Symbol
 from ..tensors import Tensor
@@ -156,6 +156,9 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         rows = self.gallery_rows(node, [width_of(text) for text in texts])
         return "\n\n".join(textwrap.indent(hcat([part for i in row for part in (texts[i], GALLERY_GAP)][:-1]),
                                            "  ") for row in rows)
+
+    def _print_Figure(self, node: Figure) -> str:
+        return ""  # a terminal draws no pictures; the matrices beside them say the same
 
     def _print_Document(self, document: Document) -> str:
         title = document.title

@@ -2,7 +2,7 @@
 
     python tests/golden/regenerate.py
 
-Then READ the changes (``git diff tests/golden``) line by line before committing: the golden files
+Markdown's pictures are written beside their documents (``NAME-figure-N.svg``). Then READ the changes (``git diff tests/golden``) line by line before committing: the golden files
 are what ``symconv solve`` promises to print. The checks section is left out (its numbers are
 rounding errors that differ between NumPy builds); tests/test_solve_cli.py checks it separately.
 """
@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from symconv import load_problem  # noqa: E402
-from symconv.solution import render_solution  # noqa: E402
-from symconv.solution import SECTION_NAMES, build_solution  # noqa: E402
+from symconv.render.solve import Rendered  # noqa: E402
+from symconv.solution import SECTION_NAMES, build_solution, render_solution_files  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent
 EXTENSIONS = {"latex": "tex", "markdown": "md", "text": "txt"}
@@ -33,17 +33,28 @@ def golden_path(example: Path, output_format: str) -> Path:
     return GOLDEN / f"{example.stem}.{EXTENSIONS[output_format]}"
 
 
-def render(example: Path, output_format: str) -> str:
+def rendered(example: Path, output_format: str) -> Rendered:
+    """The document; Markdown's pictures as files beside it (``NAME-figure-1.svg``, …)."""
     solution = build_solution(load_problem(example), GOLDEN_SECTIONS)
-    return render_solution(solution, output_format)
+    return render_solution_files(solution, output_format, figures=example.stem)
+
+
+def render(example: Path, output_format: str) -> str:
+    return rendered(example, output_format).text
 
 
 def main() -> None:
+    for stale in GOLDEN.glob("*.svg"):
+        stale.unlink()
     for example in examples():
         for output_format in EXTENSIONS:
+            document = rendered(example, output_format)
             path = golden_path(example, output_format)
-            path.write_text(render(example, output_format), encoding="utf-8")
+            path.write_text(document.text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
+            for name, content in document.files.items():
+                (GOLDEN / name).write_text(content, encoding="utf-8")
+                print(f"wrote {(GOLDEN / name).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

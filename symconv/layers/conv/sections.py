@@ -23,6 +23,7 @@ from ...sections import (MAX_SLICES, Context, entry_array, leading_axes, more, o
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form
+from .figures import closed_form_figure, receptive_field_figure
 from .geometry import ConvGeometry
 from .layer import ConvLayer
 
@@ -211,6 +212,7 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
                     Paragraph(("Each receptive field is multiplied element-wise (⊙) by the kernel"
                                " and the products are added"
                                + (", plus the bias" if layer.bias is not None else "") + ":",))]
+    blocks += receptive_field_figure(layer, context)
     blocks.append(field_gallery(layer, fields, lambda f, c: Hadamard(Matrix(f.window[c]),
                                                                      Matrix(f.kernel[c])),
                                 context.label_base(layer.input)))
@@ -442,6 +444,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                                context.label_base(upstream),
                                (g.batch, g.filters), ("n", "f"))
     blocks += correlation_sizes(axis_sizes(g), sizes, x)
+    blocks += closed_form_figure(layer, context)
     blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
                              + (", summed over the filters" if g.filters > 1 else "")
                              + expanded_words(layer, context) + ":",)))

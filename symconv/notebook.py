@@ -1,0 +1,175 @@
+"""symconv in a REPL and in Jupyter: what problems, derivations, gradients, entries, polynomials and
+check reports look like, and :func:`display`, the interactive worked solution in a notebook cell.
+
+Each look is registered in :mod:`symconv.presentation`, which the classes ask; the printers are
+imported only when an object is shown, so ``symconv grad`` never loads them. Mathematics for
+notebooks is LaTeX that KaTeX (VS Code, JupyterLab) and MathJax (classic Jupyter) both render:
+``$…$`` inline, one ``$$…$$`` block, and only environments both know (``bmatrix``, ``aligned``,
+``gathered``).
+"""
+
+from __future__ import annotations
+
+from .checks import CheckReport
+from .derivation import Derivation, Gradient, GradientEntry
+from .errors import SymconvError
+from .poly import Atom, Poly
+from .presentation import Look, register
+from .problem import Problem
+from .wording import shape_text
+
+
+# -- polynomials and their atoms ------------------------------------------------------------------
+
+
+def math_text(obj) -> str:
+    """``B_11 + B_12``, ``[C_11 = max(C_11, …)]``: display names, never internal ones."""
+    from .render.text import TextPrinter
+
+    return TextPrinter().doprint(obj)
+
+
+def inline_latex(obj) -> dict[str, str]:
+    from .render.notebook import latex_inline
+
+    return {"text/latex": latex_inline(obj)}
+
+
+for _cls in (Poly, Atom):
+    register(_cls, Look(math_text, bundle=inline_latex))
+
+
+# -- gradients and their entries ------------------------------------------------------------------
+
+
+def entry_text(entry: GradientEntry) -> str:
+    from .render.text import TextPrinter
+
+    return TextPrinter(entry.loss).doprint(entry)
+
+
+def entry_latex(entry: GradientEntry) -> dict[str, str]:
+    from .render.notebook import entry_equation, latex_block
+
+    return {"text/latex": latex_block(entry_equation(entry), entry.loss)}
+
+
+register(GradientEntry, Look(entry_text, bundle=entry_latex))
+
+
+def gradient_view(gradient: Gradient):
+    from .document import Derivative, TensorView
+    from .sections import leading_axes, object_array
+
+    tensor, loss = gradient.wrt, gradient.derivation.problem.loss
+    return TensorView(Derivative(loss, tensor), object_array(gradient.polys(), tensor.shape), tensor,
+                      leading_axes(tensor, gradient.derivation.problem.dims), loss)
+
+
+def gradient_text(gradient: Gradient) -> str:
+    from .render.text_document import TextDocumentPrinter
+
+    return TextDocumentPrinter(gradient.derivation.problem.loss).doprint(gradient_view(gradient))
+
+
+def gradient_latex(gradient: Gradient) -> dict[str, str]:
+    from .render.notebook import latex_block
+
+    return {"text/latex": latex_block(gradient_view(gradient), gradient.derivation.problem.loss)}
+
+
+register(Gradient, Look(gradient_text, bundle=gradient_latex))
+
+
+# -- problems and derivations ---------------------------------------------------------------------
+
+
+def problem_text(problem: Problem) -> str:
+    chain = " → ".join([f"{problem.input.name} ({shape_text(problem.input.shape)})"]
+                       + [f"{layer.kind} → {layer.output.name} ({shape_text(layer.output.shape)})"
+                          for layer in problem.layers])
+    title = f"{problem.title!r}: " if problem.title else ""
+    return f"<Problem {title}{chain}; loss {problem.loss}>"
+
+
+def statement(problem: Problem, output_format: str) -> str:
+    """The problem's statement (its layers and given tensors) as a worked solution begins."""
+    from .solution import build_solution, render_solution
+
+    return render_solution(build_solution(problem, ()), output_format)
+
+
+register(Problem, Look(problem_text, lambda problem: statement(problem, "text"),
+                       lambda problem: {"text/markdown": statement(problem, "markdown")}))
+
+
+def derivation_text(derivation: Derivation) -> str:
+    problem = derivation.problem
+    names = ", ".join(f"∂{problem.loss}/∂{t.name} ({shape_text(t.shape)})"
+                      for t in problem.differentiable())
+    title = f" of {problem.title!r}" if problem.title else ""
+    return f"<Derivation{title}: {names}>"
+
+
+def derivation_markdown(derivation: Derivation) -> dict[str, str]:
+    from .render.notebook import latex_inline
+    from .document import Derivative
+
+    problem = derivation.problem
+    lines = [f"Derivation: {problem.title or 'a problem'} (loss ${problem.loss}$), gradients:", ""]
+    for tensor in problem.differentiable():
+        lines.append(f"- {latex_inline(Derivative(problem.loss, tensor))}: {shape_text(tensor.shape)}")
+    return {"text/markdown": "\n".join(lines)}
+
+
+register(Derivation, Look(derivation_text, bundle=derivation_markdown))
+
+
+# -- check reports --------------------------------------------------------------------------------
+
+
+def report_text(report: CheckReport) -> str:
+    verdict = "all three routes agree" if report.ok else "the routes DISAGREE"
+    return f"<CheckReport (seed {report.seed}): {verdict} on {len(report.rows)} gradients>"
+
+
+def report_long_text(report: CheckReport) -> str:
+    from .render.text import TextPrinter
+
+    return TextPrinter(report.loss).doprint(report)
+
+
+def report_html(report: CheckReport) -> dict[str, str]:
+    from .render.notebook import check_report_html
+
+    return {"text/html": check_report_html(report)}
+
+
+register(CheckReport, Look(report_text, report_long_text, report_html))
+
+
+# -- the interactive page -------------------------------------------------------------------------
+
+
+def display(problem_or_solution) -> None:
+    """Show the interactive worked solution (every section, HTML with MathML) in a notebook cell:
+    hover or focus a gradient entry to see its chain rule and what it reads.
+
+    >>> symconv.display(load_problem("examples/homework_5x5.toml"))   # doctest: +SKIP
+    """
+    from .solution import Solution, build_solution
+
+    if isinstance(problem_or_solution, Solution):
+        solution = problem_or_solution
+    elif isinstance(problem_or_solution, Problem):
+        solution = build_solution(problem_or_solution)
+    else:
+        raise SymconvError(f"symconv.display shows a problem or a solution, not a"
+                           f" {type(problem_or_solution).__name__}")
+    try:
+        from IPython.display import display as show
+    except ImportError:
+        raise SymconvError("symconv.display shows the page in a Jupyter notebook, and IPython is not"
+                           " installed here; write the page to a file instead: symconv solve"
+                           " PROBLEM.toml --format html -o page.html") from None
+    show(solution)
