@@ -31,7 +31,7 @@ from ..sections import Context, entry_array, more, object_array
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import Tensor
 from ..wording import axis_names, compact_shape, per_axis
-from .conv.geometry import ConvGeometry, GeometryError, require_at_least
+from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
 from .conv.sections import axis_sizes, shapes_section
 from .registry import Connections, LayerRequest, WrongVariant
 
@@ -77,7 +77,7 @@ class PoolGeometry:
     def conv(self) -> ConvGeometry:
         """The one-channel convolution whose windows these are."""
         return ConvGeometry(prod(self.leading), 1, 1, 1, self.input_size, self.kernel, self.stride,
-                            self.padding, (1,) * self.dims)
+                            padding_pairs(self.padding), (1,) * self.dims)
 
     @property
     def output_size(self) -> tuple[int, ...]:

@@ -83,7 +83,7 @@ def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=
 def title(layer: ConvLayer) -> str:
     g = layer.geometry
     return (f"{shape_text(g.kernel)} kernel, stride {per_axis(g.stride)}, padding"
-            f" {per_axis(g.padding)}")
+            f" {g.padding_words}")
 
 
 CONV = register(LayerType(

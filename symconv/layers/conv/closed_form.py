@@ -1,6 +1,7 @@
 """The closed-form route: gradients of a convolution written as convolutions.
 
-For one spatial axis, with stride S, padding P, dilation D and kernel size K::
+For one spatial axis, with stride S, padding P (before; the padding after may differ), dilation D
+and kernel size K::
 
     ∂L/∂W[k] = Σ_u  Ẑ[u] · Xpad[u + D·k]        correlation of the padded input with the
                                                  zero-inserted ("dilated") upstream gradient Ẑ
@@ -53,7 +54,7 @@ def _window(array: np.ndarray, start: tuple[int, ...], size: tuple[int, ...]) ->
 
 def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """∂L/∂W: correlation of the padded input with the zero-inserted upstream gradient."""
-    xp = pad(x, g.padding, g.padding)
+    xp = pad(x, g.pad_before, g.pad_after)
     dilated = insert_zeros(dy, g.stride)
     size = dilated.shape[2:]
     spatial = tuple(range(2, 2 + g.dims))
@@ -83,10 +84,10 @@ def grad_input(dy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
             contribution = np.tensordot(window[:, filters], rotated[(filters, slice(None), *k)],
                                         axes=((1,), (0,)))  # (N, *size, C/groups)
             full[:, channels] = full[:, channels] + np.moveaxis(contribution, -1, 1)
-    # Rows the floor dropped were never read: pad the end back to H + 2P, then remove P.
-    padded_size = tuple(h + 2 * p for h, p in zip(g.input_size, g.padding))
-    full = pad(full, (0,) * g.dims, tuple(hp - n for hp, n in zip(padded_size, size)))
-    return _window(full, g.padding, g.input_size)
+    # Rows the floor dropped were never read: pad the end back to the padded size, then remove
+    # the padding (P before, and after).
+    full = pad(full, (0,) * g.dims, tuple(hp - n for hp, n in zip(g.padded_size, size)))
+    return _window(full, g.pad_before, g.input_size)
 
 
 def grad_bias(dy: np.ndarray) -> np.ndarray:

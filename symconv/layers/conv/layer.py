@@ -59,7 +59,7 @@ class ConvLayer:
     def sizes_text(self) -> str:
         g = self.geometry
         return (f"input {compact_shape(self.input.shape)}, kernel {compact_shape(self.weight.shape)},"
-                f" stride {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+                f" stride {per_axis(g.stride)}, padding {g.padding_words}")
 
     @cached_property
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

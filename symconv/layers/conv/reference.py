@@ -19,7 +19,7 @@ _LETTERS = "hwl"
 
 def _windows(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """(N, groups, C/groups, *out, *kernel): the input entries each output reads."""
-    xp = pad(x, g.padding, g.padding)
+    xp = pad(x, g.pad_before, g.pad_after)
     span = tuple(d * (k - 1) + 1 for d, k in zip(g.dilation, g.kernel))
     view = sliding_window_view(xp, span, axis=tuple(range(2, 2 + g.dims)))
     view = view[(slice(None), slice(None),
@@ -51,13 +51,12 @@ def backward(x: np.ndarray, w: np.ndarray, dy: np.ndarray, g: ConvGeometry):
     weights = w.reshape(g.groups, g.group_filters, g.group_channels, *g.kernel)
     dw = np.einsum(f"ngc{out}{kernel},ngf{out}->gfc{kernel}", _windows(x, g), grads)
 
-    padded = tuple(h + 2 * p for h, p in zip(g.input_size, g.padding))
-    dxp = np.zeros((g.batch, g.groups, g.group_channels, *padded), dtype=np.result_type(dy, w))
+    dxp = np.zeros((g.batch, g.groups, g.group_channels, *g.padded_size), dtype=np.result_type(dy, w))
     for k in np.ndindex(*g.kernel):
         contribution = np.einsum(f"ngf{out},gfc->ngc{out}", grads, weights[(Ellipsis, *k)])
         target = tuple(slice(d * i, d * i + s * (o - 1) + 1, s)
                        for d, i, s, o in zip(g.dilation, k, g.stride, g.output_size))
         dxp[(Ellipsis, *target)] += contribution
-    dx = dxp[(Ellipsis, *[slice(p, p + h) for p, h in zip(g.padding, g.input_size)])]
+    dx = dxp[(Ellipsis, *[slice(p, p + h) for p, h in zip(g.pad_before, g.input_size)])]
     db = dy.sum(axis=(0, *range(2, 2 + g.dims)))
     return dx.reshape(g.input_shape), dw.reshape(g.weight_shape), db

@@ -36,7 +36,7 @@ class AxisSize(NamedTuple):
     size: int
     kernel: int
     stride: int
-    padding: int
+    padding: tuple[int, int]  # before, after
     dilation: int
     output: int
     remainder: int  # what the floor drops: (I + 2P − D(K−1) − 1) mod S
@@ -47,18 +47,28 @@ def axis_sizes(g: ConvGeometry) -> list[AxisSize]:
     axes = []
     for axis, h, k, s, p, d, o, unused in zip(g.axes, g.input_size, g.kernel, g.stride, g.padding,
                                               g.dilation, g.output_size, g.unused_positions()):
-        remainder = (h + 2 * p - d * (k - 1) - 1) % s
+        remainder = (h + sum(p) - d * (k - 1) - 1) % s
         axes.append(AxisSize(axis, h, k, s, p, d, o, remainder, unused))
     return axes
 
 
+def padding_terms(padding: tuple[int, int]) -> tuple[str, str]:
+    """The padding in a size formula, in letters and in numbers: ``2P`` and ``2·1``, or
+    ``P_before + P_after`` and ``1 + 2`` when the sides differ."""
+    before, after = padding
+    if before == after:
+        return "2P", f"2·{before}"
+    return "P_before + P_after", f"{before} + {after}"
+
+
 def size_formula(a: AxisSize) -> Equation:
+    letters, numbers_of = padding_terms(a.padding)
     if a.dilation == 1:
-        general = Formula("⌊(I − K + 2P)/S⌋ + 1")
-        numbers = Formula(f"⌊({a.size} − {a.kernel} + 2·{a.padding})/{a.stride}⌋ + 1")
+        general = Formula(f"⌊(I − K + {letters})/S⌋ + 1")
+        numbers = Formula(f"⌊({a.size} − {a.kernel} + {numbers_of})/{a.stride}⌋ + 1")
     else:
-        general = Formula("⌊(I + 2P − D(K − 1) − 1)/S⌋ + 1")
-        numbers = Formula(f"⌊({a.size} + 2·{a.padding} − {a.dilation}·({a.kernel} − 1) − 1)"
+        general = Formula(f"⌊(I + {letters} − D(K − 1) − 1)/S⌋ + 1")
+        numbers = Formula(f"⌊({a.size} + {numbers_of} − {a.dilation}·({a.kernel} − 1) − 1)"
                           f"/{a.stride}⌋ + 1")
     return Equation((Formula(f"O_{a.axis}"), general, numbers, a.output))
 
@@ -67,8 +77,9 @@ def floor_note(axis: AxisSize, x: Tensor) -> list:
     words = AXIS_WORDS[axis.axis]
     blocks: list = []
     if axis.remainder:
-        numerator = axis.size + 2 * axis.padding - axis.dilation * (axis.kernel - 1) - 1
-        formula = "I − K + 2P" if axis.dilation == 1 else "I + 2P − D(K − 1) − 1"
+        numerator = axis.size + sum(axis.padding) - axis.dilation * (axis.kernel - 1) - 1
+        letters = padding_terms(axis.padding)[0]
+        formula = f"I − K + {letters}" if axis.dilation == 1 else f"I + {letters} − D(K − 1) − 1"
         blocks.append(Paragraph((f"Along {axis.axis} the division is not exact: ",
                                  Formula(f"{formula} = {numerator}"), " is not a multiple of ",
                                  Formula(f"S = {axis.stride}"), ", and the floor drops the"
@@ -145,7 +156,8 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor, count: int) -> tuple[Re
     """The first ``count`` outputs' receptive fields, in row-major output order."""
     g = layer.geometry
     x, w = layer.input, layer.weight
-    positions = closed_form.pad(np.arange(x.size).reshape(g.input_shape) + 1, g.padding, g.padding) - 1
+    positions = closed_form.pad(np.arange(x.size).reshape(g.input_shape) + 1, g.pad_before,
+                                g.pad_after) - 1
     weights = np.arange(w.size).reshape(g.weight_shape)
     fields = []
     for o in range(min(count, layer.output.size)):
@@ -329,7 +341,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                    " entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on every side"
                    + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
                    + ", and slide the kernel rotated by 180° over it; then remove the padding"
-                   f" P = {per_axis(g.padding)} of the input.",)),
+                   f" P = {g.padding_words} of the input.",)),
         Paragraph(("The kernel rotated by 180°:",))]
     blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, w,
                                (g.filters, g.group_channels), ("f", "c"))
@@ -355,7 +367,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     blocks.append(context.gradient_view(
         x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape)))
     blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
-                             f" P = {per_axis(g.padding)}) with the zero-inserted upstream gradient"
+                             f" P = {g.padding_words}) with the zero-inserted upstream gradient"
                              + (", summed over the batch" if g.batch > 1 else "") + ":",)))
     blocks.append(context.gradient_view(
         w, closed_form.grad_weight(x_polys, dy, g).reshape(w.shape)))
@@ -380,7 +392,7 @@ def describe(layer: ConvLayer, context: Context) -> tuple:
     """One sentence for the problem statement."""
     g = layer.geometry
     words = (f"A {g.dims}-D convolution{context.where(layer)} (cross-correlation, as in PyTorch): stride"
-             f" {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+             f" {per_axis(g.stride)}, padding {g.padding_words}")
     if any(d > 1 for d in g.dilation):
         words += f", dilation {per_axis(g.dilation)}"
     if g.groups > 1:
