@@ -248,6 +248,11 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
                               + (" or [2, 1]" if dims == 2 else ""))
     kernel = get_per_axis(table, "kernel_size", 2, dims, path)
     stride = get_per_axis(table, "stride", 2, dims, path) if "stride" in table else kernel
+    if table.get("padding") in ("same", "valid"):  # a convolution's words
+        raise SpecError(path + ("padding",), f"padding = \"{table['padding']}\" is for conv and"
+                                             f" conv_transpose layers; a {kind} layer takes a whole"
+                                             " number per spatial axis (at most kernel_size / 2),"
+                                             " e.g. padding = 1")
     pads = get_per_axis(table, "padding", 0, dims, path) if padding else (0,) * dims
     shape = layer_input.shape
     try:

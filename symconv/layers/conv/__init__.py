@@ -1,6 +1,7 @@
 """``type = "conv"``: a convolution (cross-correlation, PyTorch's Conv1d/Conv2d).
 
-Keys: ``stride``, ``padding``, ``dilation`` (an int or one per spatial axis), ``groups``, the
+Keys: ``stride``, ``dilation`` (an int or one per spatial axis), ``padding`` (also
+``[before, after]`` pairs, ``"valid"`` or ``"same"``: see :mod:`.padding`), ``groups``, the
 ``[layers.weight]`` table (shape ``[K…]`` or ``[F, C/groups, K…]``) and an optional
 ``[layers.bias]`` (one entry per filter).
 """
@@ -11,9 +12,10 @@ from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_
                      make_tensor, output_tensor)
 from ...wording import per_axis, shape_text
 from ..registry import LayerRequest, LayerType, register
-from .geometry import ConvGeometry, GeometryError
+from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
+from .padding import SAME, read_padding
 from .sections import SECTIONS, describe
 
 
@@ -23,7 +25,7 @@ def build_conv(request: LayerRequest) -> ConvLayer:
     weight_shape = get_shape(weight_table, path + ("weight",), "the weight", (dims, dims + 2),
                              "[3, 3]" if dims == 2 else "[3]")
     stride = get_per_axis(table, "stride", 1, dims, path)
-    padding = get_per_axis(table, "padding", 0, dims, path)
+    padding = read_padding(table, dims, path)
     dilation = get_per_axis(table, "dilation", 1, dims, path)
     groups = get_int(table, "groups", 1, path)
 
@@ -43,9 +45,12 @@ def build_conv(request: LayerRequest) -> ConvLayer:
                        f" {channels} channels; write it as [F, {channels // groups},"
                        f" {', '.join(map(str, weight_shape))}]")
         raise SpecError(path + ("weight", "shape"), message, about_input=True)
+    size, kernel = tuple(shape[-dims:]), tuple(weight_shape[-dims:])
+    pairs = padding if padding != SAME else tuple(
+        same_padding(*axis) for axis in zip(size, kernel, stride, dilation))
     try:
-        geometry = ConvGeometry(batch, channels, filters, groups, tuple(shape[-dims:]),
-                                tuple(weight_shape[-dims:]), stride, padding, dilation)
+        geometry = ConvGeometry(batch, channels, filters, groups, size, kernel, stride, pairs,
+                                dilation)
     except GeometryError as error:
         raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
 
@@ -63,7 +68,7 @@ def build_conv(request: LayerRequest) -> ConvLayer:
     output = output_tensor(table, path, request.default_output,
                            declared_output_shape(len(shape), dims, geometry, has_filters),
                            layer_input, rank + 3)
-    return ConvLayer(geometry, layer_input, weight, bias, output)
+    return ConvLayer(geometry, layer_input, weight, bias, output, same=padding == SAME)
 
 
 def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=1,
@@ -82,8 +87,8 @@ def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=
 
 def title(layer: ConvLayer) -> str:
     g = layer.geometry
-    return (f"{shape_text(g.kernel)} kernel, stride {per_axis(g.stride)}, padding"
-            f" {g.padding_words}")
+    padding = "\"same\"" if layer.same else g.padding_words
+    return f"{shape_text(g.kernel)} kernel, stride {per_axis(g.stride)}, padding {padding}"
 
 
 CONV = register(LayerType(

@@ -33,6 +33,7 @@ class ConvLayer:
     weight: Tensor
     bias: Tensor | None
     output: Tensor
+    same: bool = False  # padding = "same": the padding was worked out by TensorFlow's rule
     kind = "conv"
     exact = True  # sums of products stay exact on int/Fraction arrays
     positive_inputs = False

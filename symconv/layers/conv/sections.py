@@ -104,11 +104,12 @@ def axes_words(tensor: Tensor, dims: int) -> str:
 
 
 def shapes_section(layer, context: Context, axes: list[AxisSize], words: str,
-                   weight: Tensor | None) -> Section:
-    """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X."""
+                   weight: Tensor | None, padding: list | None = None) -> Section:
+    """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
+    blocks saying which padding is used, first."""
     x, y, loss = layer.input, layer.output, context.loss
     upstream = context.upstream_of(layer)
-    blocks: list = [Heading("Shapes" + context.where(layer)), Paragraph((words,)),
+    blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph((words,)),
                     Display(tuple(size_formula(axis) for axis in axes))]
     questions = [
         (("What is the shape of the output ", Formula(y.name), "?"), y.shape,
@@ -133,7 +134,30 @@ def conv_shapes(layer: ConvLayer, context: Context) -> Section:
     dilated = any(d > 1 for d in layer.geometry.dilation)
     words = ("The output size along each axis (I input, K kernel, P padding, S stride"
              + (", D dilation" if dilated else "") + "):")
-    return shapes_section(layer, context, axis_sizes(layer.geometry), words, layer.weight)
+    return shapes_section(layer, context, axis_sizes(layer.geometry), words, layer.weight,
+                          padding_blocks(layer.geometry, layer.same))
+
+
+def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = None) -> list:
+    """How the padding was worked out (``padding = "same"``, from ``sizes``: the input's by
+    default) and what it is on each side, when the sides differ."""
+    if not same:
+        return [] if g.symmetric else [Paragraph((f"The padding differs between the sides:"
+                                                  f" {g.padding_words}.",))]
+    sizes = sizes or g.input_size
+    dilated = any(d > 1 for d in g.dilation)
+    reach, reach_of = ("D(K − 1) + 1", lambda d, k: f"{d}·({k} − 1) + 1") if dilated else (
+        "K", lambda d, k: f"{k}")
+    rows = tuple(Equation((Formula(f"P_{axis}"), Formula(f"max((⌈I/S⌉ − 1)·S + {reach} − I, 0)"),
+                           Formula(f"max((⌈{h}/{s}⌉ − 1)·{s} + {reach_of(d, k)} − {h}, 0)"), b + a))
+                 for axis, h, k, s, d, (b, a) in zip(g.axes, sizes, g.kernel, g.stride, g.dilation,
+                                                      g.padding))
+    return [Paragraph(("padding = \"same\" (TensorFlow and Keras): ⌈I/S⌉ outputs along each axis,"
+                       " with the total padding below split in half, the odd one after:",)),
+            Display(rows),
+            Paragraph((f"So the padding used is {g.padding_words}"
+                       + (" on every side" if g.symmetric and len(set(g.pad_before)) == 1 else "")
+                       + ".",))]
 
 
 # -- receptive fields -----------------------------------------------------------------------------
@@ -298,6 +322,11 @@ def conv_bias_gradient(layer: ConvLayer, context: Context) -> Section | None:
 # -- the closed form --------------------------------------------------------------------------------
 
 
+def padding_named(g: ConvGeometry) -> str:
+    """``P = 1``, or the padding of each side when they differ."""
+    return f"P = {g.padding_words}" if g.symmetric else f"P ({g.padding_words})"
+
+
 def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
     """Size of the zero-inserted, padded upstream gradient along one axis:
     O + (S − 1)(O − 1) + 2·D(K − 1)."""
@@ -341,7 +370,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                    " entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on every side"
                    + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
                    + ", and slide the kernel rotated by 180° over it; then remove the padding"
-                   f" P = {g.padding_words} of the input.",)),
+                   f" {padding_named(g)} of the input.",)),
         Paragraph(("The kernel rotated by 180°:",))]
     blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, w,
                                (g.filters, g.group_channels), ("f", "c"))
@@ -367,7 +396,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     blocks.append(context.gradient_view(
         x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape)))
     blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
-                             f" P = {g.padding_words}) with the zero-inserted upstream gradient"
+                             f" {padding_named(g)}) with the zero-inserted upstream gradient"
                              + (", summed over the batch" if g.batch > 1 else "") + ":",)))
     blocks.append(context.gradient_view(
         w, closed_form.grad_weight(x_polys, dy, g).reshape(w.shape)))
@@ -391,8 +420,9 @@ SECTIONS = {"shapes": conv_shapes, "forward": conv_forward, "dw": conv_weight_gr
 def describe(layer: ConvLayer, context: Context) -> tuple:
     """One sentence for the problem statement."""
     g = layer.geometry
+    padding = f"\"same\" ({g.padding_words})" if layer.same else g.padding_words
     words = (f"A {g.dims}-D convolution{context.where(layer)} (cross-correlation, as in PyTorch): stride"
-             f" {per_axis(g.stride)}, padding {g.padding_words}")
+             f" {per_axis(g.stride)}, padding {padding}")
     if any(d > 1 for d in g.dilation):
         words += f", dilation {per_axis(g.dilation)}"
     if g.groups > 1:
