@@ -18,15 +18,16 @@ from .output import BrokenPipe, OutputTarget, display_path, silence_stdout, writ
 
 
 class ShapeType(click.ParamType):
-    """``5x5`` (2-D) or ``7`` (1-D)."""
+    """``5x5`` (2-D), ``7`` (1-D) or ``4x4x4`` (3-D)."""
 
     name = "shape"
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
-        if not re.fullmatch(r"\d{1,6}(x\d{1,6})?", value.strip()):
-            self.fail(f"{value!r} is not a shape; write e.g. 5x5 (2-D) or 7 (1-D)", param, ctx)
+        if not re.fullmatch(r"\d{1,6}(x\d{1,6}){0,2}", value.strip()):
+            self.fail(f"{value!r} is not a shape; write e.g. 5x5 (2-D), 7 (1-D) or 4x4x4 (3-D)",
+                      param, ctx)
         numbers = tuple(int(n) for n in value.strip().split("x"))
         if min(numbers) < 1:
             self.fail(f"{value!r} has a zero size; write e.g. 5x5", param, ctx)

@@ -19,8 +19,9 @@ from .derivation import Derivation, Gradient
 from .document import Derivative, Labeled, Matrix, Paragraph, TensorView
 from .poly import Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
+from .wording import axis_names
 
-MAX_SLICES = 6  # 2-D slices of a 3-D or 4-D tensor written out
+MAX_SLICES = 6  # 2-D slices of a tensor with more than two axes written out
 MAX_LISTED = 32  # items listed in a sentence before the rest are counted
 
 
@@ -84,7 +85,7 @@ class Context:
     def view(self, label, array: np.ndarray, tensor: Tensor, *, gradient: bool = False) -> TensorView:
         """``label = array`` shown whole (slice by slice when the tensor has batch or channel axes);
         ``gradient``: the array is ∂L/∂tensor, so listed entries are named ∂L/∂T_i."""
-        return TensorView(label, array, tensor, leading_axes(tensor, self.dims),
+        return TensorView(label, array, tensor, slice_axes(tensor, self.dims),
                           self.loss if gradient else None)
 
     def gradient_view(self, tensor: Tensor, array: np.ndarray | None = None) -> TensorView:
@@ -94,8 +95,8 @@ class Context:
 
     def slices(self, array: np.ndarray, tensor: Tensor, marked=frozenset(), name: str = "") -> list:
         """A tensor as one matrix, or as labelled 2-D slices (the first few) when it has batch,
-        channel or filter axes; ``marked`` flat positions are highlighted."""
-        axes = leading_axes(tensor, self.dims)
+        channel, filter or depth axes; ``marked`` flat positions are highlighted."""
+        axes = slice_axes(tensor, self.dims)
         if not axes:
             return [Labeled(name, Matrix(array, frozenset(marked))) if name
                     else Matrix(array, frozenset(marked))]
@@ -137,6 +138,32 @@ def leading_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:
     return names[len(names) - extra:] if extra > 0 else ()
 
 
+def slice_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:
+    """Names of every axis in front of the last two, over which a tensor is shown slice by slice:
+    the leading axes, then the spatial ones before the last two (depth ``d`` in 3-D)."""
+    spatial = len(tensor.shape) >= dims  # a bias has one axis, never spatial
+    return leading_axes(tensor, dims) + (spatial_front(dims) if spatial else ())
+
+
+def spatial_front(dims: int) -> tuple[str, ...]:
+    """The spatial axes in front of the last two (``("d",)`` in 3-D), as slice labels name them."""
+    return tuple(axis_names(dims)[:-2].lower())
+
+
+def kernel_front(dims: int) -> tuple[str, ...]:
+    """The kernel offsets in front of the last two (``("k_D",)`` in 3-D), for the slices of a
+    window or a kernel."""
+    return tuple(f"k_{axis}" for axis in axis_names(dims)[:-2])
+
+
+def planes(array: np.ndarray, names: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
+    """Every 2-D plane of an array whose axes in front of the last two are ``names`` (a 1-D or
+    2-D array is one plane): its label (``c = 0, d = 1``, 0-based) and its index."""
+    front = len(names)
+    return [(", ".join(f"{name} = {i}" for name, i in zip(names, index)), index)
+            for index in np.ndindex(*array.shape[:front])]
+
+
 # -- sentences ------------------------------------------------------------------------------------
 
 
@@ -170,7 +197,7 @@ def listing(items: list) -> list:
 
 
 def slices_note(tensor: Tensor, dims: int) -> list:
-    axes = leading_axes(tensor, dims)
+    axes = slice_axes(tensor, dims)
     count = prod(tensor.shape[:len(axes)]) if axes else 1
     if count <= MAX_SLICES:
         return []

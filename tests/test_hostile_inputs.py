@@ -42,7 +42,7 @@ PROBLEMS = {
         "[input]\nshape = [99999999999999999999999, 4]\n" + CONV,
         ":2: input.shape: shape of the input: 99999999999999999999999 is too big (at most 2,147,483,647)"),
     "dims = 2.0": ("dims = 2.0\n[input]\nshape = [4, 4]\n" + CONV,
-                   ":1: dims: dims must be 1 or 2, e.g. dims = 2; got 2.0"),
+                   ":1: dims: dims must be 1, 2 or 3, e.g. dims = 2; got 2.0"),
     "5000-digit value": ("[input]\nshape = [2, 2]\nvalues = [[1, 2], [3, " + "7" * 5000 + "]]\n" + CONV,
                          ": a number has thousands of digits; write numbers with at most 40 digits"),
     "50-digit value": ("[input]\nshape = [2, 2]\nvalues = [[1, 2], [3, " + "7" * 50 + "]]\n" + CONV,

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..document import Derivative, Display, Equation, Formula, Group, Matrix, Paragraph, Product, Sum
 from ..poly import normalize, poly_sum
-from ..sections import Context, leading_axes
+from ..sections import Context, slice_axes
 from ..spec import SpecError
 from ..wording import per_axis
 from .base import Constant, Numbers
@@ -124,7 +124,7 @@ def gradient(layer: AvgPoolLayer, context: Context):
 
     def share(windows) -> list:
         """The notes' matrix: with one N, ∂L/∂X = 1/N · (the upstream gradient spread out)."""
-        if n is None or leading_axes(x, context.dims):  # only for a single matrix
+        if n is None or slice_axes(x, context.dims):  # only for a single matrix
             return []
         result = context.result(x)
         spread = np.vectorize(lambda p: p * n, otypes=[object])(result)

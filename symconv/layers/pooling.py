@@ -24,10 +24,10 @@ from typing import Callable, NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..document import (Derivative, Display, Formula, Gallery, Heading, Labeled, Matrix, Note,
+from ..document import (Concat, Derivative, Display, Formula, Gallery, Heading, Labeled, Matrix, Note,
                         Paragraph, Section, equation)
 from ..poly import Number, Poly, Symbol
-from ..sections import Context, entry_array, more, object_array
+from ..sections import Context, entry_array, kernel_front, more, object_array, planes
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import Tensor
 from ..wording import axis_names, compact_shape, per_axis
@@ -245,7 +245,7 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
     kind = table["type"]
     if "kernel_size" not in table:
         raise SpecError(path, f"a {kind} layer needs kernel_size, e.g. kernel_size = 2"
-                              + (" or [2, 1]" if dims == 2 else ""))
+                              + (f" or {[2] + [1] * (dims - 1)}" if dims > 1 else ""))
     kernel = get_per_axis(table, "kernel_size", 2, dims, path)
     stride = get_per_axis(table, "stride", 2, dims, path) if "stride" in table else kernel
     if table.get("padding") in ("same", "valid"):  # a convolution's words
@@ -314,10 +314,19 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
     return tuple(windows)
 
 
-def window_matrix(window: PoolWindow) -> Matrix:
-    """A window's entries (``pad`` on padding), the max-pooling winner marked."""
+def window_items(window: PoolWindow) -> list:
+    """A window's entries (``pad`` on padding), the max-pooling winner marked, labelled with its
+    output: one matrix, or in 3-D one per depth d of the window."""
     cells = np.vectorize(lambda c: Formula("pad") if c is None else c, otypes=[object])(window.cells)
-    return Matrix(cells, frozenset() if window.winner is None else frozenset({window.winner}))
+    found = planes(cells, kernel_front(cells.ndim))
+    size = cells.size // len(found)
+    items = []
+    for number, (label, index) in enumerate(found):
+        marked = frozenset() if window.winner is None else frozenset(
+            {window.winner - number * size} & set(range(size)))
+        name = Concat((window.output, Formula(", " + label))) if label else window.output
+        items.append(Labeled(name, Matrix(cells[index], marked)))
+    return items
 
 
 def pool_shapes(layer: PoolLayer, context: Context) -> Section:
@@ -334,7 +343,7 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
     marked = " (the maximum is marked)" if any(w.winner is not None for w in windows) else ""
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph((f"{kind}. The windows{marked}:",)),
-                    Gallery(tuple(Labeled(w.output, window_matrix(w)) for w in windows))]
+                    Gallery(tuple(item for w in windows for item in window_items(w)))]
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for window in windows:

@@ -8,22 +8,21 @@ Keys: ``stride``, ``dilation`` (an int or one per spatial axis), ``padding`` (al
 
 from __future__ import annotations
 
-from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis, get_shape,
+from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis,
                      make_tensor, output_tensor)
 from ...wording import per_axis, shape_text
 from ..registry import LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
-from .padding import SAME, read_padding
+from .reading import SAME, read_padding, read_weight_shape
 from .sections import SECTIONS, describe
 
 
 def build_conv(request: LayerRequest) -> ConvLayer:
     table, path, layer_input, dims, rank = request[:5]
     weight_table = check_keys(table.get("weight"), TENSOR_KEYS, path + ("weight",), "[layers.weight]")
-    weight_shape = get_shape(weight_table, path + ("weight",), "the weight", (dims, dims + 2),
-                             "[3, 3]" if dims == 2 else "[3]")
+    weight_shape = read_weight_shape(weight_table, path + ("weight",), dims, "F, C/groups")
     stride = get_per_axis(table, "stride", 1, dims, path)
     padding = read_padding(table, dims, path)
     dilation = get_per_axis(table, "dilation", 1, dims, path)

@@ -18,7 +18,8 @@ import numpy as np
 from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
                          Labeled, Matrix, Paragraph, Product, Section, Sum, equation)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import MAX_SLICES, Context, entry_array, leading_axes, more, object_array
+from ...sections import (MAX_SLICES, Context, entry_array, kernel_front, leading_axes, more,
+                         object_array, planes, spatial_front)
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form
@@ -206,13 +207,14 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor, count: int) -> tuple[Re
 
 
 def field_items(field: ReceptiveField, item_of) -> list:
-    """``item_of(c)`` for each channel c of a receptive field, labelled with the output when
-    there are several channels."""
-    channels = field.window.shape[0]
-    if channels == 1:
-        return [item_of(0)]
-    return [Labeled(Concat((field.output, Formula(f", c = {c}"))), item_of(c))
-            for c in range(channels)]
+    """``item_of(index)`` for each 2-D plane of a receptive field (each channel c, and in 3-D each
+    depth d of the kernel), labelled with the output when there are several."""
+    names = ("c", *kernel_front(field.window.ndim - 1))
+    found = planes(field.window, names)
+    if len(found) == 1:
+        return [item_of(found[0][1])]
+    return [Labeled(Concat((field.output, Formula(", " + label))), item_of(index))
+            for label, index in found]
 
 
 def conv_forward(layer: ConvLayer, context: Context) -> Section:
@@ -335,10 +337,12 @@ def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
 
 def canonical_slices(label, array: np.ndarray, tensor: Tensor, leading: tuple[int, int],
                      axes: tuple[str, str]) -> list:
-    """An array in canonical layout (two leading axes), leading axes of size 1 left out."""
+    """An array in canonical layout (two leading axes), leading axes of size 1 left out, slice
+    by slice over the others (and the depth of a 3-D array)."""
+    spatial_size = array.shape[2:]
     kept = [(a, n) for a, n in zip(axes, leading) if n > 1]
-    spatial = array.reshape(array.shape[2:]) if not kept else array.reshape(
-        tuple(n for _, n in kept) + array.shape[2:])
+    spatial = array.reshape(tuple(n for _, n in kept) + spatial_size)
+    kept += list(zip(spatial_front(len(spatial_size)), spatial_size))
     if not kept:
         return [Display((Equation((label, Matrix(spatial))),))]
     items = []

@@ -1,4 +1,5 @@
-"""The padding of a convolution (or a transposed one) as a problem file writes it::
+"""Reading what a convolution's table (or a transposed one's) says: the weight's shape, and the
+padding, which a problem file writes as::
 
     padding = 1                      the same on every side of every spatial axis
     padding = [1, 0]                 one per spatial axis, the same before and after
@@ -10,7 +11,7 @@
 
 from __future__ import annotations
 
-from ...spec import SpecError, get_per_axis, is_whole, whole_in_range
+from ...spec import SpecError, get_per_axis, get_shape, is_whole, whole_in_range
 from ...wording import axis_names
 
 SAME = "same"
@@ -56,3 +57,19 @@ def read_pairs(value: list, dims: int, where: tuple) -> tuple[tuple[int, int], .
             raise SpecError(where, f"padding [{before}, {after}]{on} has a negative entry; each"
                                    f" side is at least 0, e.g. {example}")
     return pairs
+
+
+def read_weight_shape(table: dict, path: tuple, dims: int, layout: str) -> tuple[int, ...]:
+    """The weight's shape, ``[K…]`` or ``[<layout>, K…]`` (``F, C/groups`` for a convolution);
+    a shape with one spatial axis too many says that it needs ``dims`` one higher."""
+    kernel = ", ".join(f"K{axis.lower()}" for axis in axis_names(dims)) if dims > 1 else "K"
+    forms = f"[{kernel}] or [{layout}, {kernel}]"
+    example = str([3] * dims)
+    shape = table.get("shape")
+    if (dims < 3 and isinstance(shape, list) and len(shape) in (dims + 1, dims + 3)
+            and all(is_whole(size) and size >= 1 for size in shape)):
+        raise SpecError(path + ("shape",), f"shape of the weight must have {dims} or {dims + 2}"
+                                           f" axes in a {dims}-D problem ({forms}), e.g. shape ="
+                                           f" {example}; got {shape} (a {dims + 1}-D kernel needs"
+                                           f" dims = {dims + 1} at the top of the file)")
+    return get_shape(table, path, "the weight", (dims, dims + 2), example)
