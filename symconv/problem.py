@@ -89,8 +89,8 @@ class Problem:
                 if positions:
                     shown = ", ".join(str(p + x.index_base) for p in positions)
                     notes.append(Note(x, (f"{AXIS_WORDS[axis]} {shown} of {x.name} are never read by"
-                                          " any output (the floor in the output size, or the stride,"
-                                          " skips them); their gradient is 0",)))
+                                          " any output (the floor in the output size, the stride or"
+                                          " the padding skips them); their gradient is 0",)))
             notes += layer.notes()
         return notes
 

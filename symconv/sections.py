@@ -134,7 +134,7 @@ def named_array(tensor: Tensor, shape=None) -> np.ndarray:
 def leading_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:
     """Names of the axes in front of the spatial ones: batch ``n``, channel ``c``, filter ``f``."""
     extra = len(tensor.shape) - dims
-    names = {"weight": ("f", "c"), "input": ("n", "c")}.get(tensor.role, ("n", "f"))
+    names = tensor.leading or {"weight": ("f", "c"), "input": ("n", "c")}.get(tensor.role, ("n", "f"))
     return names[len(names) - extra:] if extra > 0 else ()
 
 

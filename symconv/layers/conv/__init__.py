@@ -15,7 +15,7 @@ from ..registry import LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
-from .reading import SAME, read_padding, read_weight_shape
+from .reading import SAME, read_bias, read_padding, read_weight_shape
 from .sections import SECTIONS, describe
 
 
@@ -56,16 +56,10 @@ def build_conv(request: LayerRequest) -> ConvLayer:
     weight = make_tensor(weight_table, path + ("weight",),
                          name=get_name(weight_table, path + ("weight",), "W"),
                          shape=weight_shape, role="weight", rank=rank + 1)
-    bias = None
-    if "bias" in table:
-        bias_table = check_keys(table["bias"], TENSOR_KEYS, path + ("bias",), "[layers.bias]")
-        if "shape" in bias_table and bias_table["shape"] != [filters]:
-            raise SpecError(path + ("bias", "shape"), f"the bias has one entry per filter: shape ="
-                                                      f" [{filters}]; got {bias_table['shape']!r}")
-        bias = make_tensor(bias_table, path + ("bias",), name=get_name(bias_table, path + ("bias",), "b"),
-                           shape=(filters,), role="bias", rank=rank + 2, bare=filters == 1)
+    bias = read_bias(table, path, filters, rank + 2, "filter")
     output = output_tensor(table, path, request.default_output,
-                           declared_output_shape(len(shape), dims, geometry, has_filters),
+                           declared_output_shape(len(shape), dims, batch, filters,
+                                                 geometry.output_size, has_filters),
                            layer_input, rank + 3)
     return ConvLayer(geometry, layer_input, weight, bias, output, same=padding == SAME)
 

@@ -52,6 +52,23 @@ def _window(array: np.ndarray, start: tuple[int, ...], size: tuple[int, ...]) ->
     return array[(Ellipsis, *[slice(a, a + n) for a, n in zip(start, size)])]
 
 
+def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """The forward pass as a strided correlation: ``Y[n, f, o] = Σ Xpad[n, c, o·S + k·D]·W[f, c, k]``
+    over the channels c of f's group (no bias): a transposed convolution's ∂L/∂X."""
+    xp = pad(x, g.pad_before, g.pad_after)
+    out = np.zeros(g.output_shape, dtype=np.result_type(x, w))
+    for k in np.ndindex(*g.kernel):
+        window = xp[(Ellipsis, *[slice(d * i, d * i + s * (o - 1) + 1, s) for d, i, s, o
+                                 in zip(g.dilation, k, g.stride, g.output_size)])]
+        for group in range(g.groups):
+            filters = slice(group * g.group_filters, (group + 1) * g.group_filters)
+            channels = slice(group * g.group_channels, (group + 1) * g.group_channels)
+            contribution = np.tensordot(window[:, channels], w[(filters, slice(None), *k)],
+                                        axes=((1,), (1,)))  # (N, *out, F/groups)
+            out[:, filters] = out[:, filters] + np.moveaxis(contribution, -1, 1)
+    return out
+
+
 def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """∂L/∂W: correlation of the padded input with the zero-inserted upstream gradient."""
     xp = pad(x, g.pad_before, g.pad_after)

@@ -191,6 +191,19 @@ class ConvGeometry:
             unused.append(tuple(int(i) for i in np.flatnonzero(~read)))
         return unused
 
+    def idle_outputs(self) -> list[tuple[int, ...]]:
+        """Per spatial axis, the outputs whose window lies wholly in the padding: they read no
+        input (in a transposed convolution, the inputs whose contributions are all cropped)."""
+        idle = []
+        for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
+                                    self.dilation, self.output_size):
+            reads = np.zeros(o, dtype=bool)
+            for offset in range(k):
+                positions = np.arange(o) * s - p + offset * d
+                reads |= (positions >= 0) & (positions < h)
+            idle.append(tuple(int(i) for i in np.flatnonzero(~reads)))
+        return idle
+
     def product_count(self) -> int:
         """Products x·w in the forward sums (padding left out), counted without building them."""
         per_axis = [read_positions(*axis) for axis in zip(

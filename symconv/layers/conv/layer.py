@@ -114,16 +114,16 @@ class ConvLayer:
         return grads
 
 
-def declared_output_shape(input_ndim: int, dims: int, geometry: ConvGeometry,
-                          weight_has_filters: bool) -> tuple[int, ...]:
-    """The output keeps the input's declared axes, with the channel axis replaced by F.
+def declared_output_shape(input_ndim: int, dims: int, batch: int, channels: int,
+                          spatial: tuple[int, ...], weight_has_channels: bool) -> tuple[int, ...]:
+    """The output keeps the input's declared axes, with the channel axis replaced by the output's
+    ``channels`` (a convolution's filters F).
 
     ``[H, W] -> [OH, OW]``; ``[C, H, W] -> [F, OH, OW]``; ``[N, C, H, W] -> [N, F, OH, OW]``;
-    an input without a channel axis and several filters gives ``[F, OH, OW]``.
+    an input without a channel axis and several output channels gives ``[F, OH, OW]``.
     """
-    spatial = geometry.output_size
     if input_ndim == dims + 2:
-        return (geometry.batch, geometry.filters, *spatial)
-    if input_ndim == dims + 1 or (weight_has_filters and geometry.filters > 1):
-        return (geometry.filters, *spatial)
+        return (batch, channels, *spatial)
+    if input_ndim == dims + 1 or (weight_has_channels and channels > 1):
+        return (channels, *spatial)
     return spatial

@@ -11,7 +11,9 @@ padding, which a problem file writes as::
 
 from __future__ import annotations
 
-from ...spec import SpecError, get_per_axis, get_shape, is_whole, whole_in_range
+from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_name, get_per_axis, get_shape, is_whole,
+                     make_tensor, whole_in_range)
+from ...tensors import Tensor
 from ...wording import axis_names
 
 SAME = "same"
@@ -73,3 +75,17 @@ def read_weight_shape(table: dict, path: tuple, dims: int, layout: str) -> tuple
                                            f" {example}; got {shape} (a {dims + 1}-D kernel needs"
                                            f" dims = {dims + 1} at the top of the file)")
     return get_shape(table, path, "the weight", (dims, dims + 2), example)
+
+
+def read_bias(table: dict, path: tuple, channels: int, rank: int, per: str) -> Tensor | None:
+    """The optional ``[layers.bias]``: one entry ``per`` output channel (a filter), written as its
+    bare name when there is one."""
+    if "bias" not in table:
+        return None
+    bias_path = path + ("bias",)
+    bias_table = check_keys(table["bias"], TENSOR_KEYS, bias_path, "[layers.bias]")
+    if "shape" in bias_table and bias_table["shape"] != [channels]:
+        raise SpecError(bias_path + ("shape",), f"the bias has one entry per {per}: shape ="
+                                                f" [{channels}]; got {bias_table['shape']!r}")
+    return make_tensor(bias_table, bias_path, name=get_name(bias_table, bias_path, "b"),
+                       shape=(channels,), role="bias", rank=rank, bare=channels == 1)

@@ -108,10 +108,18 @@ def shapes_section(layer, context: Context, axes: list[AxisSize], words: str,
                    weight: Tensor | None, padding: list | None = None) -> Section:
     """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
     blocks saying which padding is used, first."""
-    x, y, loss = layer.input, layer.output, context.loss
-    upstream = context.upstream_of(layer)
     blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph((words,)),
                     Display(tuple(size_formula(axis) for axis in axes))]
+    blocks += shape_questions(layer, context, weight)
+    for axis in axes:
+        blocks += floor_note(axis, layer.input)
+    return Section("shapes", tuple(blocks))
+
+
+def shape_questions(layer, context: Context, weight: Tensor | None) -> list:
+    """CS7643's questions: the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X, answered."""
+    x, y, loss = layer.input, layer.output, context.loss
+    upstream = context.upstream_of(layer)
     questions = [
         (("What is the shape of the output ", Formula(y.name), "?"), y.shape,
          axes_words(y, context.dims)),
@@ -124,11 +132,8 @@ def shapes_section(layer, context: Context, axes: list[AxisSize], words: str,
     questions.append((("What is the shape of ", Derivative(loss, x), "?"), x.shape,
                       f", the same as {x.name}" + ("" if weight is not None
                                                     else " (pooling has no weights)")))
-    for number, (question, shape, remark) in enumerate(questions, start=1):
-        blocks.append(Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}.")))
-    for axis in axes:
-        blocks += floor_note(axis, x)
-    return Section("shapes", tuple(blocks))
+    return [Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}."))
+            for number, (question, shape, remark) in enumerate(questions, start=1)]
 
 
 def conv_shapes(layer: ConvLayer, context: Context) -> Section:
@@ -302,18 +307,23 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
 
 
 def conv_bias_gradient(layer: ConvLayer, context: Context) -> Section | None:
+    return bias_gradient(layer, context, layer.geometry.output_shape, "filter")
+
+
+def bias_gradient(layer, context: Context, output_shape: tuple[int, ...], channel: str) -> Section | None:
+    """∂L/∂b: the sum of the upstream entries of each output ``channel`` (a filter), the output
+    being laid out as ``output_shape`` (N, channels, *spatial)."""
     if layer.bias is None:
         return None
-    g = layer.geometry
     upstream = context.upstream_of(layer)
     values = context.result(layer.bias).reshape(-1)
-    filters = np.unravel_index(np.arange(layer.output.size), g.output_shape)[1]
+    channels = np.unravel_index(np.arange(layer.output.size), output_shape)[1]
     blocks: list = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
-                    Paragraph(("Every output of a filter adds its bias once (∂y/∂b = 1), so the"
-                               " bias gradient is the sum of the upstream entries of that filter:",))]
+                    Paragraph((f"Every output of a {channel} adds its bias once (∂y/∂b = 1), so the"
+                               f" bias gradient is the sum of the upstream entries of that {channel}:",))]
     rows = []
-    for f in range(g.filters):
-        entries = tuple(upstream.entry(int(o)) for o in np.flatnonzero(filters == f))
+    for f in range(output_shape[1]):
+        entries = tuple(upstream.entry(int(o)) for o in np.flatnonzero(channels == f))
         sides: tuple = (Derivative(context.loss, Symbol(layer.bias, f)), Sum(entries))
         if any(not isinstance(u, Symbol) for u in entries):
             sides += (values[f],)
