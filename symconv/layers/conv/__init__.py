@@ -45,7 +45,7 @@ def build_conv(request: LayerRequest) -> ConvLayer:
                        f" {', '.join(map(str, weight_shape))}]")
         raise SpecError(path + ("weight", "shape"), message, about_input=True)
     size, kernel = tuple(shape[-dims:]), tuple(weight_shape[-dims:])
-    pairs = padding if padding != SAME else tuple(
+    pairs = padding if not isinstance(padding, str) else tuple(
         same_padding(*axis) for axis in zip(size, kernel, stride, dilation))
     try:
         geometry = ConvGeometry(batch, channels, filters, groups, size, kernel, stride, pairs,

@@ -48,7 +48,7 @@ def build(request: LayerRequest) -> ConvTransposeLayer:
     check_channels(weight_shape if has_channels else None, channels, groups, path)
     out_channels = (weight_shape[1] if has_channels else 1) * groups
     size, kernel = tuple(shape[-dims:]), tuple(weight_shape[-dims:])
-    if padding == SAME:
+    if isinstance(padding, str):  # SAME
         if "output_padding" in table:
             raise SpecError(path + ("output_padding",), "output_padding goes with a padding in"
                                                         " numbers; with padding = \"same\" the output"

@@ -119,7 +119,7 @@ def output_equation(layer: ConvTransposeLayer, flat: int) -> Equation:
     rows = np.flatnonzero(outputs == flat)
     pairs = [(Symbol(x, int(inputs[r])), Symbol(w, int(weights[r]))) for r in rows]
     terms: list = [Product(pair) for pair in pairs]
-    values = [product_of((x.entry(i.flat), w.entry(k.flat))) for i, k in pairs]
+    values: list = [product_of((x.entry(i.flat), w.entry(k.flat))) for i, k in pairs]
     if b is not None:
         channel = flat // int(np.prod(layer.output_size)) % layer.out_channels
         terms.append(Symbol(b, channel))
