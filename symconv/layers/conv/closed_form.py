@@ -58,8 +58,9 @@ def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
     xp = pad(x, g.pad_before, g.pad_after)
     out = np.zeros(g.output_shape, dtype=np.result_type(x, w))
     for k in np.ndindex(*g.kernel):
-        window = xp[(Ellipsis, *[slice(d * i, d * i + s * (o - 1) + 1, s) for d, i, s, o
-                                 in zip(g.dilation, k, g.stride, g.output_size)])]
+        strided: tuple = (Ellipsis, *[slice(d * i, d * i + s * (o - 1) + 1, s) for d, i, s, o
+                                      in zip(g.dilation, k, g.stride, g.output_size)])
+        window = xp[strided]
         for group in range(g.groups):
             filters = slice(group * g.group_filters, (group + 1) * g.group_filters)
             channels = slice(group * g.group_channels, (group + 1) * g.group_channels)
