@@ -247,8 +247,9 @@ force_option = click.option("--force", is_flag=True,
                             help="Replace the output file if it exists (as every command does).")
 
 
-def document_format_option(default: str):
-    return click.option("--format", "output_format", type=click.Choice(["latex", "markdown", "text"]),
+def document_format_option(default: str, *more: str):
+    return click.option("--format", "output_format",
+                        type=click.Choice(["latex", "markdown", "text", *more]),
                         default=default, show_default=True)
 
 
@@ -320,29 +321,44 @@ def solve(problem, output_format, sections, output, force, pdf, fragment, input_
     say(f"wrote {display_path(target.name)}")
 
 
-def one_section_command(name: str, section: str, summary: str):
-    """A command that prints one section of the worked solution (text by default)."""
+def one_section_command(name: str, section: str, summary: str, as_json=None):
+    """A command that prints one section of the worked solution (text by default); ``as_json``
+    (problem -> data) offers ``--format json`` too."""
 
     def command(problem, output_format, output, force, input_shape, kernel, stride, padding,
                 dilation):
         target = output_target(output, force)
-        _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                           (section,), output_format, statement=False)
+        quick = quick_dict(input_shape, kernel, stride, padding, dilation)
+        if output_format == "json":
+            target.write_text(json.dumps(as_json(load(problem, quick)), indent=1) + "\n")
+            return
+        _, text = document(problem, quick, (section,), output_format, statement=False)
         target.write_text(text)
 
     command.__doc__ = summary
+    formats = ("json",) if as_json is not None else ()
     for decorator in reversed([cli.command(name), click.argument("problem", required=False,
                                                                  type=click.Path(dir_okay=False)),
-                               document_format_option("text"), output_option, force_option,
-                               quick_options]):
+                               document_format_option("text", *formats), output_option,
+                               force_option, quick_options]):
         command = decorator(command)
     return command
 
 
 shapes = one_section_command("shapes", "shapes", "Output size formula with the numbers, and the"
                                                  " shapes of Y, ∂L/∂Y, ∂L/∂W and ∂L/∂X.")
+def forward_data(problem) -> dict:
+    from .derivation import DEFAULT_MAX_TERMS
+    from .forward import forward_outputs
+    from .render.json import forward_json
+
+    return forward_json(forward_outputs(problem, DEFAULT_MAX_TERMS))
+
+
 forward = one_section_command("forward", "forward", "Every receptive field ⊙ the kernel, and every"
-                                                    " output written out.")
+                                                    " output written out (--format json: every"
+                                                    " output entry's expression and value).",
+                              forward_data)
 
 
 @cli.command()

@@ -20,8 +20,8 @@ from ..spec import SpecError
 from ..wording import per_axis
 from .base import Constant, Numbers
 from .conv import closed_form
-from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, overlap_mistakes, pool_forward, pool_geometry,
-                      pool_gradient, pool_shapes, pool_words)
+from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
+                      pool_geometry, pool_gradient, pool_shapes, pool_words)
 from .registry import LayerRequest, LayerType, register
 
 MAX_GROUPED = 9  # windows up to this size are written 1/N·(y_00 + …); larger ones term by term
@@ -155,4 +155,4 @@ AVGPOOL = register(LayerType(
     kind="avgpool", summary="average pooling",
     keys=(*POOL_KEYS, "count_include_pad"), build=build, describe=describe,
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
-    mistakes=overlap_mistakes))
+    mistakes=overlap_mistakes, expression=expression_of(formula)))

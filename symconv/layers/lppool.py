@@ -21,8 +21,8 @@ from ..radicals import power
 from ..sections import Context
 from ..spec import SpecError
 from ..wording import ordinal
-from .pooling import (InWindow, PoolLayer, PoolWindow, overlap_mistakes, pool_forward, pool_geometry,
-                      pool_gradient, pool_shapes, pool_words)
+from .pooling import (InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
+                      pool_geometry, pool_gradient, pool_shapes, pool_words)
 from .registry import LayerRequest, LayerType, register
 
 NORMALIZATIONS = ("sum", "mean")
@@ -239,4 +239,4 @@ LPPOOL = register(LayerType(
     kind="lppool", summary="LP pooling (p a whole number; \"sum\" as PyTorch, or \"mean\")",
     keys=("kernel_size", "stride", "p", "normalize"), build=build, describe=describe,
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
-    mistakes=overlap_mistakes, atoms=(LpFactor,)))
+    mistakes=overlap_mistakes, atoms=(LpFactor,), expression=expression_of(formula)))

@@ -292,13 +292,14 @@ class PoolWindow(NamedTuple):
 
 
 def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
-                 winner: Callable[[list], int] | None = None) -> tuple[PoolWindow, ...]:
-    """The first ``count`` outputs' windows, in row-major output order; ``winner(values)`` marks
-    the entry that takes the gradient when the window holds numbers (max pooling)."""
+                 winner: Callable[[list], int] | None = None, start: int = 0) -> tuple[PoolWindow, ...]:
+    """The windows of ``count`` outputs from ``start`` on, in row-major output order;
+    ``winner(values)`` marks the entry that takes the gradient when the window holds numbers (max
+    pooling)."""
     x = layer.input
     kernel = layer.geometry.kernel
     windows = []
-    for o, positions in enumerate(layer.window_matrix[:count].tolist()):
+    for o, positions in enumerate(layer.window_matrix[start:start + count].tolist(), start=start):
         cells = [x.entry(i) if i >= 0 else None for i in positions]
         names = [Symbol(x, i) if i >= 0 else None for i in positions]
         inside = [c for c in cells if c is not None]
@@ -312,6 +313,16 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
         windows.append(PoolWindow(Symbol(layer.output, o), object_array(cells, kernel),
                                   object_array(names, kernel), upstream.entry(o), value, best, tied))
     return tuple(windows)
+
+
+def expression_of(formula: Callable[[PoolLayer, PoolWindow], object]) -> Callable[[PoolLayer, int], object]:
+    """A pooling type's :attr:`~.registry.LayerType.expression` from the formula its forward
+    section writes: the formula of output ``flat``'s window, over the window's symbols."""
+    def expression(layer: PoolLayer, flat: int) -> object:
+        [window] = pool_windows(layer, layer.output, 1, start=flat)
+        return formula(layer, window)
+
+    return expression
 
 
 def window_items(window: PoolWindow) -> list:

@@ -114,6 +114,10 @@ class LayerType:
     #: (layer) -> why its given values sit where conventions differ (a max pooling tie), or None:
     #: such a variant makes a poor exercise unless the exercise asks for it
     ambiguity: Callable[[Any], str | None] = lambda layer: None
+    #: (layer, flat) -> output entry ``flat`` written over the symbols of the layer's input and
+    #: parameters: a polynomial or a vocabulary node (``max(…)``, LP's root), for the forward
+    #: pass as data (``symconv forward --format json``)
+    expression: Callable[[Any, int], object] | None = None
     #: (kernel shape, stride=…, padding=…, dilation=…, bias=…) -> its layer table, for the quick
     #: questions of the command line (``symconv grad --input 4x4 --kernel 2x2``)
     quick: Callable[..., dict] | None = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..document import Bracket, Concat, Formula, Heading, Note, Paragraph, Section
+from ..document import Bracket, Call, Concat, Formula, Heading, Note, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
 from ..spec import output_tensor
@@ -160,4 +160,4 @@ def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms) -> list[Wron
 RELU = register(LayerType(
     kind="relu", summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
     build=build, describe=describe, sections={"dx": section}, mistakes=mistakes,
-    atoms=(IsPositive,)))
+    atoms=(IsPositive,), expression=lambda layer, flat: Call("max", (Symbol(layer.input, flat), 0))))

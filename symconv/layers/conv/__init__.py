@@ -13,7 +13,7 @@ from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_
 from ...wording import per_axis, shape_text
 from ..registry import LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError, same_padding
-from .layer import ConvLayer, declared_output_shape
+from .layer import ConvLayer, declared_output_shape, sum_of_products
 from .mistakes import conv_mistakes
 from .reading import SAME, read_bias, read_padding, read_weight_shape
 from .sections import SECTIONS, describe
@@ -88,6 +88,7 @@ CONV = register(LayerType(
     kind="conv", summary="a convolution (cross-correlation, as in PyTorch)",
     keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
-    quick=quick_table))
+    quick=quick_table,
+    expression=lambda layer, flat: sum_of_products(layer, flat, layer.geometry.output_shape)))
 
 __all__ = ["CONV", "ConvGeometry", "ConvLayer", "GeometryError", "declared_output_shape"]

@@ -16,6 +16,7 @@ from math import prod
 import numpy as np
 
 from ...document import Note
+from ...poly import Poly, Symbol, poly_sum, product_of
 from ...tensors import Tensor
 from ...wording import compact_shape, per_axis
 from ..base import Constant, EntryOf
@@ -112,6 +113,19 @@ class ConvLayer:
         if self.bias is not None:
             grads[self.bias.name] = db.reshape(self.bias.shape)
         return grads
+
+
+def sum_of_products(layer, flat: int, output_shape: tuple[int, ...]) -> Poly:
+    """Output entry ``flat`` of a convolution (or a transposed one: any layer whose ``triples``
+    are (output, input, weight), sorted by output; ``output_shape`` its canonical output layout)
+    over the symbols of its input, weight and bias: ``X_00·W_00 + … + b``."""
+    outputs, inputs, weights = layer.triples
+    start, stop = np.searchsorted(outputs, [flat, flat + 1])
+    terms: list = [product_of((Symbol(layer.input, int(i)), Symbol(layer.weight, int(k))))
+                   for i, k in zip(inputs[start:stop], weights[start:stop])]
+    if layer.bias is not None:
+        terms.append(Symbol(layer.bias, int(np.unravel_index(flat, output_shape)[1])))
+    return poly_sum(terms)
 
 
 def declared_output_shape(input_ndim: int, dims: int, batch: int, channels: int,

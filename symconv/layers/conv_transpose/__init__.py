@@ -20,7 +20,7 @@ from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_
                      output_tensor)
 from ...wording import axis_names, per_axis, shape_text
 from ..conv.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
-from ..conv.layer import declared_output_shape
+from ..conv.layer import declared_output_shape, sum_of_products
 from ..conv.reading import SAME, read_bias, read_padding, read_weight_shape
 from ..registry import LayerRequest, LayerType, register
 from .layer import ConvTransposeLayer, transposed_size
@@ -140,6 +140,7 @@ def title(layer: ConvTransposeLayer) -> str:
 CONV_TRANSPOSE = register(LayerType(
     kind="conv_transpose", summary="a transposed convolution (as PyTorch's ConvTranspose)",
     keys=("stride", "padding", "output_padding", "dilation", "groups", "weight", "bias"),
-    build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes))
+    build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
+    expression=lambda layer, flat: sum_of_products(layer, flat, layer.geometry.input_shape)))
 
 __all__ = ["CONV_TRANSPOSE", "ConvTransposeLayer"]
