@@ -379,6 +379,41 @@ def connect(problem, entries, output_format, output, force, input_shape, kernel,
     target.write_text(text)
 
 
+@cli.command()
+@click.argument("problem", required=False, type=click.Path(dir_okay=False))
+@click.option("--layer", "layer_name", help="The layer, by the name of its output (e.g. Y1);"
+                                            " default: the first convolution.")
+@document_format_option("text", "json")
+@output_option
+@force_option
+@quick_options
+@max_terms_option
+def matrix(problem, layer_name, output_format, output, force, input_shape, kernel, stride, padding,
+           dilation, max_terms):
+    """The layer as a matrix: vec(Y) = C·vec(X) + vec(b), vec(∂L/∂X) = Cᵀ·vec(∂L/∂Y), ∂L/∂W by im2col."""
+    from .derivation import DEFAULT_MAX_TERMS, derive
+    from .matrix import check_printable, matrix_document, matrix_layer, matrix_of
+    from .problem_file import locate
+    from .render.json import matrix_json
+    from .render.solve import render_document
+    from .sections import Context, SolutionLimits
+    from .spec import SpecError
+
+    target = output_target(output, force)
+    loaded = load(problem, quick_dict(input_shape, kernel, stride, padding, dilation))
+    layer = matrix_layer(loaded, layer_name)
+    derivation = derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS)
+    if output_format == "json":
+        target.write_text(json.dumps(matrix_json(matrix_of(layer)), indent=1) + "\n")
+        return
+    try:
+        check_printable(loaded, layer)
+    except SpecError as error:
+        raise (locate(error, problem) if problem is not None else error) from None
+    document = matrix_document(Context(loaded, derivation, SolutionLimits()), layer)
+    target.write_text(render_document(document, output_format, loss=loaded.loss))
+
+
 class BoundedNumber(click.ParamType):
     """A finite number within [low, high]: ``nan``, ``inf`` and negatives are refused (a NaN
     tolerance would make every entry wrong, an infinite one every entry right)."""

@@ -205,13 +205,16 @@ class TensorView(NamedTuple):
     one matrix; a wide matrix wrapped into blocks of columns; slice by slice over the ``axes`` in
     front of the spatial ones (batch ``n``, channel ``c``, filter ``f``); or, when its entries are
     too long to stand side by side, entry by entry. Listed entries are named after ``tensor``,
-    as ``∂loss/∂name`` when ``gradient_of`` gives the loss. ``label`` None: the matrix alone."""
+    as ``∂loss/∂name`` when ``gradient_of`` gives the loss. ``label`` None: the matrix alone.
+    ``whole``: a 1-D or 2-D array shown with every row and column, wrapped into as many blocks of
+    columns as it needs (the matrix view's C, which is worth nothing cut)."""
 
     label: object
     array: np.ndarray
     tensor: Tensor
     axes: tuple[str, ...] = ()
     gradient_of: str | None = None
+    whole: bool = False
 
 
 class Note(NamedTuple):

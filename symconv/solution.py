@@ -21,6 +21,7 @@ from .document import (Concat, Derivative, Display, Document, Formula, Gallery, 
                        Paragraph, Product, Section, Sum)
 from .errors import SizeLimitError, SymconvError
 from .layers import layer_type
+from .matrix import has_matrix, matrix_section, printable
 from .poly import Symbol
 from .problem import Problem
 from .render.solve import render_document
@@ -29,7 +30,8 @@ from .sections import (Context, SolutionLimits, entry_array, listing, more, name
 from .tensors import Tensor
 from .wording import plural, shape_text
 
-SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "connect", "checks")
+SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect",
+                 "checks")
 BACKWARD_SECTIONS = ("dw", "dx", "db")  # written per layer, from the last layer back
 MAX_SOLUTION_TERMS = 200_000
 
@@ -217,17 +219,22 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
     blocks: list = [Heading("Checks"),
                     Paragraph(("Every gradient was computed three independent ways: the chain rule"
                                " above, the closed form, and a NumPy reference (with central finite"
-                               f" differences as a third opinion), at random values (seed {report.seed};"
-                               " given values kept). Largest absolute difference from NumPy:",))]
+                               " differences as a third opinion)"
+                               + (", and through the matrix form C as a fourth" if report.routes == 4
+                                  else "")
+                               + f", at random values (seed {report.seed}; given values kept)."
+                               " Largest absolute difference from NumPy:",))]
     for row in report.rows:
         fd = ("" if row.finite_differences is None else
               f", finite differences {row.finite_differences:.1e} ({row.fd_entries} entries)")
         verdict = "agree" if row.ok else "DISAGREE"
         closed = ("no closed form for this layer" if row.closed_form is None
                   else f"closed form {row.closed_form:.1e}")
+        matrix = "" if row.matrix is None else f", matrix {row.matrix:.1e}"
         blocks.append(Paragraph((Derivative(context.loss, Formula(row.tensor)), f": chain rule"
-                                 f" {row.chain_rule:.1e}, {closed}{fd} — {verdict}.",)))
-    blocks.append(Paragraph(("All three routes agree." if report.ok else
+                                 f" {row.chain_rule:.1e}, {closed}{matrix}{fd} — {verdict}.",)))
+    words = {3: "three", 4: "four"}[report.routes]
+    blocks.append(Paragraph((f"All {words} routes agree." if report.ok else
                              "The routes DISAGREE: please report this problem file.",)))
     return Section("checks", tuple(blocks))
 
@@ -287,6 +294,9 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
                 built.append(connect_section(context, entry))
         elif name == "checks":
             built.append(checks_section(problem, context, seed))
+        elif name == "matrix":
+            built += [matrix_section(context, layer) for layer in problem.layers
+                      if has_matrix(layer) and printable(layer)]
         else:
             for layer in problem.layers:
                 built += layer_sections(layer, (name,), context)

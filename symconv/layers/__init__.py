@@ -5,7 +5,7 @@ here and one :func:`~.registry.register` call in it."""
 # In the order the problem file's error messages list them.
 from . import conv, conv_transpose  # noqa: I001
 from . import maxpool, avgpool, lppool, relu  # noqa: I001
-from .registry import LAYER_TYPES, Layer, LayerRequest, LayerType, WrongVariant, layer_type
+from .registry import LAYER_TYPES, Im2col, Layer, LayerRequest, LayerType, WrongVariant, layer_type
 
-__all__ = ["LAYER_TYPES", "Layer", "LayerRequest", "LayerType", "WrongVariant", "avgpool", "conv",
+__all__ = ["LAYER_TYPES", "Im2col", "Layer", "LayerRequest", "LayerType", "WrongVariant", "avgpool", "conv",
            "conv_transpose", "layer_type", "lppool", "maxpool", "relu"]

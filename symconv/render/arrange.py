@@ -149,8 +149,8 @@ class ArrangingPrinter(Printer):
         self.__dict__["_cut"] = True
 
     # -- matrices --------------------------------------------------------------------------------
-    def cell_widths(self, array: np.ndarray, marked: bool = False) -> np.ndarray:
-        grid = as_grid(array)[:MAX_ROWS]
+    def cell_widths(self, array: np.ndarray, marked: bool = False, rows: int = MAX_ROWS) -> np.ndarray:
+        grid = as_grid(array)[:rows]
         widths = np.zeros(grid.shape)
         for index, value in np.ndenumerate(grid):
             widths[index] = self.cell_width(value, marked)
@@ -179,23 +179,28 @@ class ArrangingPrinter(Printer):
             return tuple(self.fit_all(part) for part in node)
         return node
 
-    def column_blocks(self, array: np.ndarray) -> list:
+    def column_blocks(self, array: np.ndarray, whole: bool = False) -> list:
         """A result matrix too wide for a line, wrapped into blocks of whole columns (every entry is
-        shown; only rows beyond :data:`MAX_ROWS` are cut)."""
+        shown; only rows beyond :data:`MAX_ROWS` are cut, and blocks beyond
+        :data:`MAX_COLUMN_BLOCKS`, unless the matrix is to be shown ``whole``)."""
         grid = as_grid(array)
         widths = self.cell_widths(grid)
+        if whole:  # every row is shown: the widest cell of each column, over all of them
+            widths = self.cell_widths(grid, rows=grid.shape[0]).max(axis=0, keepdims=True)
         blocks: list = []
         start = 0
         while start < grid.shape[1]:
-            if len(blocks) == MAX_COLUMN_BLOCKS:
+            if len(blocks) == MAX_COLUMN_BLOCKS and not whole:
                 self.note_cut()
                 blocks.append(Labeled(f"columns {start + 1}–{grid.shape[1]}",
                                       "left out; they follow the same pattern"))
                 break
             rows, columns = shown_window(widths[:, start:], grid.shape[0], self.line_width,
                                          self.column_gap, self.bracket_width, self.ellipsis_width)
+            rows = grid.shape[0] if whole else rows
             if start == 0 and columns == grid.shape[1]:
-                return [self.fitted(Matrix(array))]
+                return [Matrix(array, frozenset(), rows, columns) if whole
+                        else self.fitted(Matrix(array))]
             stop = start + columns
             if rows < grid.shape[0]:
                 self.note_cut()
@@ -215,10 +220,10 @@ class ArrangingPrinter(Printer):
     def arrange(self, view: TensorView) -> list:
         """The blocks that show a whole tensor on this printer's page."""
         label = view.label if view.label is not None else Formula(view.tensor.name)
-        if self.too_long(view.array):
+        if self.too_long(view.array) and not view.whole:
             return self.entry_list(label, view)
         if not view.axes:
-            blocks = self.column_blocks(view.array)
+            blocks = self.column_blocks(view.array, view.whole)
             if view.label is None:
                 return [Display(tuple(blocks))]
             if len(blocks) == 1:

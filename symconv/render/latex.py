@@ -34,7 +34,8 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
                    "⌊": r"\left\lfloor ", "⌋": r"\right\rfloor ", "…": r"\dots ", "⋯": r"\cdots ",
-                   "→": r"\to ", "Σ": r"\sum ", "≤": r"\le ", "°": r"^\circ ", "⋮": r"\vdots "}
+                   "→": r"\to ", "Σ": r"\sum ", "≤": r"\le ", "°": r"^\circ ", "⋮": r"\vdots ",
+                   "ᵀ": r"^\top ", "⌈": r"\lceil ", "⌉": r"\rceil "}
 TEXT_SPECIALS = {"–": "--", "—": "---", "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$",
                  "&": r"\&", "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
 
@@ -58,6 +59,7 @@ def latex_words(text: str) -> str:
 def latex_math_text(text: str) -> str:
     """Our Unicode math notation in LaTeX; words such as ``rot180`` or ``size`` set upright."""
     text = re.sub(r"[a-z]{3,}\d*", lambda word: rf"\operatorname{{{word.group()}}}", text)
+    text = re.sub(r"_(\\operatorname\{\w+\})", r"_{\1}", text)  # P_before: the whole word low
     text = re.sub(r"\^\(([^()]*)\)", r"^{\1}", text)  # x^(p − 1): the whole exponent raised
     return "".join(MATH_CHARACTERS.get(char, char) for char in text)
 

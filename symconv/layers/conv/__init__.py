@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis,
                      make_tensor, output_tensor)
 from ...wording import per_axis, shape_text
-from ..registry import LayerRequest, LayerType, register
+from ..registry import Im2col, LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape, sum_of_products
 from .mistakes import conv_mistakes
@@ -84,11 +84,18 @@ def title(layer: ConvLayer) -> str:
     return f"{shape_text(g.kernel)} kernel, stride {per_axis(g.stride)}, padding {padding}"
 
 
+def im2col(layer: ConvLayer) -> Im2col:
+    """∂L/∂W = ∂L/∂Y·im2col(X)ᵀ, one product per group."""
+    outputs, patches = layer.geometry.im2col()
+    return Im2col(outputs, "upstream", patches, "input")
+
+
 CONV = register(LayerType(
     kind="conv", summary="a convolution (cross-correlation, as in PyTorch)",
     keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
     quick=quick_table,
-    expression=lambda layer, flat: sum_of_products(layer, flat, layer.geometry.output_shape)))
+    expression=lambda layer, flat: sum_of_products(layer, flat, layer.geometry.output_shape),
+    im2col=im2col))
 
 __all__ = ["CONV", "ConvGeometry", "ConvLayer", "GeometryError", "declared_output_shape"]

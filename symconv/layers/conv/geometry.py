@@ -234,3 +234,22 @@ class ConvGeometry:
         w_flat = f[:, None] * columns + np.arange(columns)[None, :]
         y_flat = np.broadcast_to(np.arange(len(n))[:, None], x_flat.shape)
         return y_flat[valid], x_flat[valid], w_flat[valid]
+
+    def im2col(self) -> tuple[np.ndarray, np.ndarray]:
+        """The convolution as one matrix product per group g, ``Y_g = W_g·B_g``: ``W_g`` has the
+        group's filters as rows (C/groups·K columns), ``B_g`` (im2col) one column per output
+        position (n, o) holding that output's receptive field. Returns ``(A, B)``: ``A`` (groups,
+        F/groups, N·O) the flat output positions in the columns' order, ``B`` (groups,
+        C/groups·K, N·O) the flat input positions, −1 on the padding. So ∂L/∂W_g = ∂L/∂Y[A_g]·
+        X[B_g]ᵀ, the im2col form of the weight gradient."""
+        columns = prod(self.weight_shape[1:])
+        positions = prod(self.output_size)
+        y, x, w = self.index_triples()
+        n, f, p = y // (self.filters * positions), y // positions % self.filters, y % positions
+        first = f % self.group_filters == 0  # every filter of a group reads the same fields
+        patches = np.full((self.groups, columns, self.batch * positions), -1, dtype=np.int64)
+        patches[f[first] // self.group_filters, w[first] % columns,
+                n[first] * positions + p[first]] = x[first]
+        outputs = np.arange(prod(self.output_shape)).reshape(
+            self.batch, self.groups, self.group_filters, positions)
+        return outputs.transpose(1, 2, 0, 3).reshape(self.groups, self.group_filters, -1), patches

@@ -22,7 +22,7 @@ from ...wording import axis_names, per_axis, shape_text
 from ..conv.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
 from ..conv.layer import declared_output_shape, sum_of_products
 from ..conv.reading import SAME, read_bias, read_padding, read_weight_shape
-from ..registry import LayerRequest, LayerType, register
+from ..registry import Im2col, LayerRequest, LayerType, register
 from .layer import ConvTransposeLayer, transposed_size
 from .mistakes import transpose_mistakes
 from .sections import SECTIONS, describe
@@ -137,10 +137,18 @@ def title(layer: ConvTransposeLayer) -> str:
     return words
 
 
+def im2col(layer: ConvTransposeLayer) -> Im2col:
+    """∂L/∂W = X·im2col(∂L/∂Y)ᵀ: the convolution's product with X in the place of its upstream
+    gradient and ∂L/∂Y in the place of its input."""
+    inputs, patches = layer.geometry.im2col()
+    return Im2col(inputs, "input", patches, "upstream")
+
+
 CONV_TRANSPOSE = register(LayerType(
     kind="conv_transpose", summary="a transposed convolution (as PyTorch's ConvTranspose)",
     keys=("stride", "padding", "output_padding", "dilation", "groups", "weight", "bias"),
     build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
-    expression=lambda layer, flat: sum_of_products(layer, flat, layer.geometry.input_shape)))
+    expression=lambda layer, flat: sum_of_products(layer, flat, layer.geometry.input_shape),
+    im2col=im2col))
 
 __all__ = ["CONV_TRANSPOSE", "ConvTransposeLayer"]
