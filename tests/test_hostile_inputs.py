@@ -66,6 +66,36 @@ PROBLEMS = {
                         ":1: title: title must be text"),
     "index_base = 1.0": ("[input]\nshape = [4, 4]\nindex_base = 1.0\n" + CONV,
                          ":3: input.index_base: index_base must be 0 or 1, e.g. index_base = 0; got 1.0"),
+    # issue 13: transposed convolutions, padding forms, 3-D
+    "output_padding too large": (
+        '[input]\nshape = [3, 3]\n[[layers]]\ntype = "conv_transpose"\nstride = 2\n'
+        'output_padding = [1, 2]\n[layers.weight]\nshape = [2, 2]\n',
+        ":6: layers[0].output_padding: output_padding 2 on axis W must be smaller than the stride"
+        " (2) or the dilation (1), as in PyTorch; e.g. output_padding = 1"),
+    "a padding pair with a negative entry": (
+        "[input]\nshape = [4, 4]\n" + CONV.replace('"conv"\n', '"conv"\npadding = [[1, 2], [-1, 0]]\n'),
+        ":5: layers[0].padding: padding [-1, 0] on axis W has a negative entry; each side is at"
+        " least 0, e.g. padding = [[1, 2], [0, 1]]"),
+    "same on a pooling layer": (
+        '[input]\nshape = [4, 4]\n[[layers]]\ntype = "avgpool"\nkernel_size = 2\npadding = "same"\n',
+        ':6: layers[0].padding: padding = "same" is for conv and conv_transpose layers; a avgpool'
+        " layer takes a whole number per spatial axis (at most kernel_size / 2), e.g. padding = 1"),
+    "a 3-D weight for a 2-D problem": (
+        "[input]\nshape = [4, 4, 4]\n" + CONV.replace("shape = [2, 2]", "shape = [2, 2, 2]"),
+        ":6: layers[0].weight.shape: shape of the weight must have 2 or 4 axes in a 2-D problem"
+        " ([Kh, Kw] or [F, C/groups, Kh, Kw]), e.g. shape = [3, 3]; got [2, 2, 2] (a 3-D kernel"
+        " needs dims = 3 at the top of the file)"),
+    "padding that leaves a transposed convolution no output": (
+        'dims = 1\n[input]\nshape = [2]\n[[layers]]\ntype = "conv_transpose"\npadding = 2\n'
+        '[layers.weight]\nshape = [2]\n',
+        ":6: layers[0].padding: the padding leaves no output on axis L: (H − 1)·S − (P_before +"
+        " P_after) + D(K − 1) + output_padding + 1 = (2 − 1)·1 − (2 + 2) + 1·(2 − 1) + 0 + 1 = -1;"
+        " use less padding"),
+    "a transposed weight whose first axis is not the input channels": (
+        '[input]\nshape = [3, 4, 4]\n[[layers]]\ntype = "conv_transpose"\n[layers.weight]\n'
+        'shape = [2, 3, 2, 2]\n',
+        ":6: layers[0].weight.shape: the weight's first axis holds the input channels (PyTorch's"
+        " layout [C_in, C_out/groups, K…]): it has 2 but the input has 3"),
 }
 
 
