@@ -17,7 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from symconv import load_problem  # noqa: E402
+from symconv import derive, load_problem  # noqa: E402
+from symconv.matrix import has_matrix, matrix_document, printable  # noqa: E402
+from symconv.render.solve import render_document  # noqa: E402
+from symconv.sections import Context, SolutionLimits  # noqa: E402
 from symconv.solution import render_solution  # noqa: E402
 from symconv.solution import SECTION_NAMES, build_solution  # noqa: E402
 
@@ -42,11 +45,39 @@ def render(example: Path, output_format: str) -> str:
     return render_solution(solution, output_format)
 
 
+def matrix_examples() -> list[Path]:
+    """The examples whose first layer with a matrix form is small enough to print."""
+    return [example for example in examples() if matrix_layer(load_problem(example)) is not None]
+
+
+def matrix_layer(problem):
+    layer = next((layer for layer in problem.layers if has_matrix(layer)), None)
+    return layer if layer is not None and printable(layer) else None
+
+
+def matrix_golden_path(example: Path, output_format: str) -> Path:
+    return GOLDEN / "matrix" / f"{example.stem}.{EXTENSIONS[output_format]}"
+
+
+def render_matrix(example: Path, output_format: str) -> str:
+    """What ``symconv matrix EXAMPLE --format FORMAT`` prints."""
+    problem = load_problem(example)
+    context = Context(problem, derive(problem), SolutionLimits())
+    return render_document(matrix_document(context, matrix_layer(problem)), output_format,
+                           loss=problem.loss)
+
+
 def main() -> None:
     for example in examples():
         for output_format in EXTENSIONS:
             path = golden_path(example, output_format)
             path.write_text(render(example, output_format), encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+    (GOLDEN / "matrix").mkdir(exist_ok=True)
+    for example in matrix_examples():
+        for output_format in EXTENSIONS:
+            path = matrix_golden_path(example, output_format)
+            path.write_text(render_matrix(example, output_format), encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
 
 
