@@ -14,12 +14,15 @@ import re
 import numpy as np
 import pytest
 
-from symconv import build_problem, check, derive
+from symconv import build_problem, check, derive, load_problem
 from symconv.answers import AnswerKey
 from symconv.document import Paragraph, TensorView
+from symconv.poly import Symbol
+from symconv.render.text import TextPrinter
 from symconv.solution import build_solution, render_solution
 
 from dense_reference import DenseLayer, transposed_size
+from helpers import run_cli
 
 D2L_X = [[0, 1], [2, 3]]
 D2L_K = [[0, 1], [2, 3]]
@@ -168,3 +171,25 @@ def test_transposed_size_helper_matches_the_layer():
         transposed_size(h, k, s, b, a, 1, op) for h, k, s, (b, a), op in
         zip((2, 2, 3), (2, 3, 2), (1, 2, 3), ((0, 1), (1, 0), (0, 0)), (0, 1, 2)))
     assert derive(problem).gradient("X").term_count > 0
+
+
+@pytest.mark.parametrize("example, entry, flat", [
+    ("examples/conv_transpose_upsample.toml", "X:1,1", 4),
+    ("examples/conv3d.toml", "X:1,1,1", 13),
+    ("examples/keras_same.toml", "X:5,5", 35),
+])
+def test_connect_lists_the_outputs_the_dense_reference_connects(capsys, example, entry, flat):
+    assert run_cli(["connect", example, "--entry", entry]) == 0
+    out = capsys.readouterr().out
+    listed = re.search(r"is read by \d+ outputs?: (.*?)\.\n\n", out, re.S).group(1)
+    listed = listed.replace("\n", " ").split(", ")
+    layer = load_problem(example).layers[0]
+    g = layer.geometry
+    transposed_layer = layer.kind == "conv_transpose"
+    numbered = np.arange(1, layer.weight.size + 1).reshape(g.weight_shape)
+    dense = DenseLayer(layer.kind, g.output_shape if transposed_layer else g.input_shape, numbered,
+                       g.stride, g.padding, g.dilation, g.groups,
+                       layer.output_padding if transposed_layer else None)
+    expected = [TextPrinter().doprint(Symbol(layer.output, int(o)))
+                for o in np.flatnonzero(dense.matrix[:, flat])]
+    assert listed == expected
