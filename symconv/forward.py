@@ -20,7 +20,7 @@ from .tensors import Tensor
 
 
 class ForwardEntry(NamedTuple):
-    index: tuple[int, ...]  # 0-based, in the output's declared shape
+    position: tuple[int, ...]  # 0-based, in the output's declared shape
     expression: object  # a polynomial or a vocabulary node over symbols
     value: Number | float | None  # None when some entry it depends on has no value
 

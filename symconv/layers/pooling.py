@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 from math import prod
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -315,7 +315,7 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
     return tuple(windows)
 
 
-def expression_of(formula: Callable[[PoolLayer, PoolWindow], object]) -> Callable[[PoolLayer, int], object]:
+def expression_of(formula: Callable[[Any, PoolWindow], object]) -> Callable[[PoolLayer, int], object]:
     """A pooling type's :attr:`~.registry.LayerType.expression` from the formula its forward
     section writes: the formula of output ``flat``'s window, over the window's symbols."""
     def expression(layer: PoolLayer, flat: int) -> object:

@@ -47,7 +47,7 @@ def forward_json(outputs: list[ForwardOutput]) -> dict:
     """``{"outputs": [{"name", "shape", "entries": [{"index", "expr", "value"}, …]}, …]}``: one
     object per layer, in order; entries row-major, indices 0-based."""
     return {"outputs": [{"name": output.tensor.name, "shape": list(output.tensor.shape),
-                         "entries": [{"index": list(entry.index), "expr": plain(entry.expression),
+                         "entries": [{"index": list(entry.position), "expr": plain(entry.expression),
                                       "value": json_number(entry.value)}
                                      for entry in output.entries]}
                         for output in outputs]}

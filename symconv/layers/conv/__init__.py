@@ -8,29 +8,21 @@ Keys: ``stride``, ``dilation`` (an int or one per spatial axis), ``padding`` (al
 
 from __future__ import annotations
 
-from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis,
-                     make_tensor, output_tensor)
+from ...spec import SpecError, get_name, make_tensor, output_tensor
 from ...wording import per_axis, shape_text
 from ..registry import Im2col, LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError, same_padding
-from .layer import ConvLayer, declared_output_shape, sum_of_products
+from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
-from .reading import SAME, read_bias, read_padding, read_weight_shape
+from .reading import SAME, read_bias, read_field_keys
 from .sections import SECTIONS, describe
 
 
 def build_conv(request: LayerRequest) -> ConvLayer:
     table, path, layer_input, dims, rank = request[:5]
-    weight_table = check_keys(table.get("weight"), TENSOR_KEYS, path + ("weight",), "[layers.weight]")
-    weight_shape = read_weight_shape(weight_table, path + ("weight",), dims, "F, C/groups")
-    stride = get_per_axis(table, "stride", 1, dims, path)
-    padding = read_padding(table, dims, path)
-    dilation = get_per_axis(table, "dilation", 1, dims, path)
-    groups = get_int(table, "groups", 1, path)
-
     shape = layer_input.shape
-    batch = shape[0] if len(shape) == dims + 2 else 1
-    channels = shape[-dims - 1] if len(shape) > dims else 1
+    weight_table, weight_shape, stride, padding, dilation, groups, batch, channels = read_field_keys(
+        table, path, dims, shape, "F, C/groups")
     has_filters = len(weight_shape) == dims + 2
     filters = weight_shape[0] if has_filters else 1
     kernel_channels = weight_shape[1] if has_filters else 1
@@ -95,7 +87,7 @@ CONV = register(LayerType(
     keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
     quick=quick_table,
-    expression=lambda layer, flat: sum_of_products(layer, flat, layer.geometry.output_shape),
+    expression=lambda layer, flat: layer.expression(flat),
     im2col=im2col))
 
 __all__ = ["CONV", "ConvGeometry", "ConvLayer", "GeometryError", "declared_output_shape"]

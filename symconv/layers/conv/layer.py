@@ -25,8 +25,85 @@ from . import closed_form, reference
 from .geometry import ConvGeometry
 
 
+class SumOfProducts:
+    """What a convolution and a transposed one share: every output is a sum of input × weight
+    products (plus the bias of its output channel), the products given by ``triples`` (output,
+    input, weight), sorted by output; ``layouts`` are the canonical (N, C, *spatial) shapes of
+    the input and of the output."""
+
+    input: Tensor
+    weight: Tensor
+    bias: Tensor | None
+    output: Tensor
+    exact = True  # sums of products stay exact on int/Fraction arrays
+    positive_inputs = False
+
+    @property
+    def layouts(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        raise NotImplementedError
+
+    @property
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    @property
+    def parameters(self) -> tuple[Tensor, ...]:
+        return (self.weight,) if self.bias is None else (self.weight, self.bias)
+
+    def with_output(self, output: Tensor):
+        return replace(self, output=output)  # type: ignore[type-var]  # a frozen dataclass
+
+    def branch(self, x: np.ndarray) -> None:
+        return None  # linear: one piece
+
+    def notes(self) -> list[Note]:
+        return []
+
+    def connections(self, wrt: Tensor) -> Connections:
+        if wrt is self.bias:
+            layout = self.layouts[1]
+            outputs = np.arange(prod(layout))
+            return Connections(np.unravel_index(outputs, layout)[1], outputs, Constant(1))
+        y, x, w = self.triples
+        if wrt is self.input:
+            return Connections(x, y, EntryOf(self.weight, w))
+        if wrt is self.weight:
+            return Connections(w, y, EntryOf(self.input, x))
+        raise KeyError(wrt.name)
+
+    def expression(self, flat: int) -> Poly:
+        """Output entry ``flat`` over the symbols of the input, weight and bias:
+        ``X_00·W_00 + … + b``."""
+        outputs, inputs, weights = self.triples
+        start, stop = np.searchsorted(outputs, [flat, flat + 1])
+        terms: list = [product_of((Symbol(self.input, int(i)), Symbol(self.weight, int(k))))
+                       for i, k in zip(inputs[start:stop], weights[start:stop])]
+        if self.bias is not None:
+            terms.append(Symbol(self.bias, int(np.unravel_index(flat, self.layouts[1])[1])))
+        return poly_sum(terms)
+
+    # -- the two independent routes work on arrays in these layouts --------------------------------
+    def canonical(self, x, params):
+        """The input, weight and bias arrays (declared shapes) in canonical layout."""
+        w = params[self.weight.name].reshape(self.weight_layout)
+        b = params[self.bias.name].reshape(-1) if self.bias is not None else None
+        return x.reshape(self.layouts[0]), w, b
+
+    @property
+    def weight_layout(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def named(self, dx, dw, db) -> dict:
+        """Gradient arrays by tensor name, in the declared shapes."""
+        grads = {self.input.name: dx.reshape(self.input.shape),
+                 self.weight.name: dw.reshape(self.weight.shape)}
+        if self.bias is not None:
+            grads[self.bias.name] = db.reshape(self.bias.shape)
+        return grads
+
+
 @dataclass(frozen=True, eq=False)
-class ConvLayer:
+class ConvLayer(SumOfProducts):
     """One convolution: geometry plus the tensors it reads and writes."""
 
     geometry: ConvGeometry
@@ -36,15 +113,14 @@ class ConvLayer:
     output: Tensor
     same: bool = False  # padding = "same": the padding was worked out by TensorFlow's rule
     kind = "conv"
-    exact = True  # sums of products stay exact on int/Fraction arrays
-    positive_inputs = False
 
     @property
-    def parameters(self) -> tuple[Tensor, ...]:
-        return (self.weight,) if self.bias is None else (self.weight, self.bias)
+    def layouts(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return self.geometry.input_shape, self.geometry.output_shape
 
-    def with_output(self, output: Tensor) -> "ConvLayer":
-        return replace(self, output=output)
+    @property
+    def weight_layout(self) -> tuple[int, ...]:
+        return self.geometry.weight_shape
 
     def term_count(self) -> int:
         return self.geometry.term_count(self.bias is not None)
@@ -52,80 +128,35 @@ class ConvLayer:
     def unused_positions(self) -> list[tuple[int, ...]]:
         return self.geometry.unused_positions()
 
-    def branch(self, x: np.ndarray) -> None:
-        return None  # linear: one piece
-
-    def notes(self) -> list[Note]:
-        return []
-
     def sizes_text(self) -> str:
         g = self.geometry
         return (f"input {compact_shape(self.input.shape)}, kernel {compact_shape(self.weight.shape)},"
                 f" stride {per_axis(g.stride)}, padding {g.padding_words}")
 
     @cached_property
-    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
         """(output, input, weight) flat positions of every product; ∂X and ∂W share them. A pure
         function of the frozen configuration, computed on first use."""
         return self.geometry.index_triples()
 
-    def connections(self, wrt: Tensor) -> Connections:
-        if wrt is self.bias:
-            outputs = np.arange(prod(self.geometry.output_shape))
-            filters = outputs // prod(self.geometry.output_size) % self.geometry.filters
-            return Connections(filters, outputs, Constant(1))
-        y, x, w = self.triples
-        if wrt is self.input:
-            return Connections(x, y, EntryOf(self.weight, w))
-        if wrt is self.weight:
-            return Connections(w, y, EntryOf(self.input, x))
-        raise KeyError(wrt.name)
-
-    # -- the two independent routes, on arrays in declared shapes ----------------------------------
-    def _canonical(self, x, params):
-        g = self.geometry
-        w = params[self.weight.name].reshape(g.weight_shape)
-        b = params[self.bias.name].reshape(-1) if self.bias is not None else None
-        return x.reshape(g.input_shape), w, b
-
     def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
         """The NumPy forward pass (``params`` maps weight and bias names to arrays)."""
-        x, w, b = self._canonical(x, params)
+        x, w, b = self.canonical(x, params)
         return reference.forward(x, w, b, self.geometry).reshape(self.output.shape)
 
     def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
         """The NumPy backward pass: gradient arrays by tensor name."""
-        x, w, _ = self._canonical(x, params)
+        x, w, _ = self.canonical(x, params)
         dx, dw, db = reference.backward(x, w, dy.reshape(self.geometry.output_shape), self.geometry)
-        return self._named(dx, dw, db)
+        return self.named(dx, dw, db)
 
     def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
         """The closed-form gradients (correlations with the dilated / rotated operands)."""
         g = self.geometry
-        x, w, _ = self._canonical(x, params)
+        x, w, _ = self.canonical(x, params)
         dy = dy.reshape(g.output_shape)
-        return self._named(closed_form.grad_input(dy, w, g), closed_form.grad_weight(x, dy, g),
-                           closed_form.grad_bias(dy))
-
-    def _named(self, dx, dw, db) -> dict:
-        grads = {self.input.name: dx.reshape(self.input.shape),
-                 self.weight.name: dw.reshape(self.weight.shape)}
-        if self.bias is not None:
-            grads[self.bias.name] = db.reshape(self.bias.shape)
-        return grads
-
-
-def sum_of_products(layer, flat: int, output_shape: tuple[int, ...]) -> Poly:
-    """Output entry ``flat`` of a convolution (or a transposed one: any layer whose ``triples``
-    are (output, input, weight), sorted by output; ``output_shape`` its canonical output layout)
-    over the symbols of its input, weight and bias: ``X_00·W_00 + … + b``."""
-    outputs, inputs, weights = layer.triples
-    start, stop = np.searchsorted(outputs, [flat, flat + 1])
-    terms: list = [product_of((Symbol(layer.input, int(i)), Symbol(layer.weight, int(k))))
-                   for i, k in zip(inputs[start:stop], weights[start:stop])]
-    if layer.bias is not None:
-        terms.append(Symbol(layer.bias, int(np.unravel_index(flat, output_shape)[1])))
-    return poly_sum(terms)
+        return self.named(closed_form.grad_input(dy, w, g), closed_form.grad_weight(x, dy, g),
+                          closed_form.grad_bias(dy))
 
 
 def declared_output_shape(input_ndim: int, dims: int, batch: int, channels: int,

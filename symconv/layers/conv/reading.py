@@ -11,8 +11,10 @@ padding, which a problem file writes as::
 
 from __future__ import annotations
 
-from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_name, get_per_axis, get_shape, is_whole,
-                     make_tensor, whole_in_range)
+from typing import NamedTuple
+
+from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis, get_shape,
+                     is_whole, make_tensor, whole_in_range)
 from ...tensors import Tensor
 from ...wording import axis_names
 
@@ -89,3 +91,28 @@ def read_bias(table: dict, path: tuple, channels: int, rank: int, per: str) -> T
                                                 f" [{channels}]; got {bias_table['shape']!r}")
     return make_tensor(bias_table, bias_path, name=get_name(bias_table, bias_path, "b"),
                        shape=(channels,), role="bias", rank=rank, bare=channels == 1)
+
+
+class FieldKeys(NamedTuple):
+    """What a convolution's table and a transposed one's say alike, with the input's layout."""
+
+    weight_table: dict
+    weight_shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...] | str  # or SAME
+    dilation: tuple[int, ...]
+    groups: int
+    batch: int  # 1 when the input has no batch axis
+    channels: int  # 1 when it has no channel axis
+
+
+def read_field_keys(table: dict, path: tuple, dims: int, shape: tuple[int, ...],
+                    layout: str) -> FieldKeys:
+    """The weight table and shape (``[K…]`` or ``[<layout>, K…]``), stride, padding, dilation,
+    groups, and the batch and channels of an input of ``shape``."""
+    weight_table = check_keys(table.get("weight"), TENSOR_KEYS, path + ("weight",), "[layers.weight]")
+    return FieldKeys(weight_table, read_weight_shape(weight_table, path + ("weight",), dims, layout),
+                     get_per_axis(table, "stride", 1, dims, path), read_padding(table, dims, path),
+                     get_per_axis(table, "dilation", 1, dims, path), get_int(table, "groups", 1, path),
+                     shape[0] if len(shape) == dims + 2 else 1,
+                     shape[-dims - 1] if len(shape) > dims else 1)

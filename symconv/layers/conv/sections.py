@@ -346,6 +346,21 @@ def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
     return output + (stride - 1) * (output - 1) + 2 * dilation * (kernel - 1)
 
 
+def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry) -> tuple[Display, tuple]:
+    """Each axis's size once S − 1 zeros go between ``sizes`` entries and D(K − 1) zeros on each
+    side, ``size_H = O + (S − 1)(O − 1) + 2(K − 1)`` with the numbers (``letter``: O for the
+    upstream gradient, I for a transposed convolution's input); and the sizes."""
+    rows, found = [], []
+    for axis, o, s, d, k in zip(g.axes, sizes, g.stride, g.dilation, g.kernel):
+        reach_words = "2(K − 1)" if d == 1 else "2D(K − 1)"
+        numbers = f"{o} + ({s} − 1)·({o} − 1) + " + (f"2·({k} − 1)" if d == 1 else f"2·{d}·({k} − 1)")
+        found.append(inserted_size(o, s, d, k))
+        rows.append(Equation((Formula(f"size_{axis}"),
+                              Formula(f"{letter} + (S − 1)({letter} − 1) + {reach_words}"),
+                              Formula(numbers), found[-1])))
+    return Display(tuple(rows)), tuple(found)
+
+
 def canonical_slices(label, array: np.ndarray, tensor: Tensor, leading: tuple[int, int],
                      axes: tuple[str, str]) -> list:
     """An array in canonical layout (two leading axes), leading axes of size 1 left out, slice
@@ -391,15 +406,8 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                                (g.filters, g.group_channels), ("f", "c"))
     blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each"
                              " axis:",)))
-    rows = []
-    sizes = []
-    for axis, o, s, d, k in zip(g.axes, g.output_size, g.stride, g.dilation, g.kernel):
-        reach_words = "2(K − 1)" if d == 1 else "2D(K − 1)"
-        numbers = f"{o} + ({s} − 1)·({o} − 1) + " + (f"2·({k} − 1)" if d == 1 else f"2·{d}·({k} − 1)")
-        sizes.append(inserted_size(o, s, d, k))
-        rows.append(Equation((Formula(f"size_{axis}"), Formula(f"O + (S − 1)(O − 1) + {reach_words}"),
-                              Formula(numbers), sizes[-1])))
-    blocks.append(Display(tuple(rows)))
+    display, sizes = inserted_sizes("O", g.output_size, g)
+    blocks.append(display)
     blocks.append(Paragraph(("The zero-inserted, padded upstream gradient (",
                              Formula(shape_text(tuple(sizes))), "):",)))
     blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted, upstream,
@@ -434,10 +442,16 @@ SECTIONS = {"shapes": conv_shapes, "forward": conv_forward, "dw": conv_weight_gr
 
 def describe(layer: ConvLayer, context: Context) -> tuple:
     """One sentence for the problem statement."""
+    return settings_sentence(layer, f"A {layer.geometry.dims}-D convolution{context.where(layer)}"
+                                    " (cross-correlation, as in PyTorch)")
+
+
+def settings_sentence(layer, opening: str, extra: str = "") -> tuple:
+    """``opening: stride S, padding P`` then ``extra`` (a transposed convolution's
+    output_padding), the dilation, groups and a lone bias, where they say something."""
     g = layer.geometry
     padding = f"\"same\" ({g.padding_words})" if layer.same else g.padding_words
-    words = (f"A {g.dims}-D convolution{context.where(layer)} (cross-correlation, as in PyTorch): stride"
-             f" {per_axis(g.stride)}, padding {padding}")
+    words = f"{opening}: stride {per_axis(g.stride)}, padding {padding}{extra}"
     if any(d > 1 for d in g.dilation):
         words += f", dilation {per_axis(g.dilation)}"
     if g.groups > 1:

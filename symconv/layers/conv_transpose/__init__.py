@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis, make_tensor,
-                     output_tensor)
+from ...spec import SpecError, get_name, get_per_axis, make_tensor, output_tensor
 from ...wording import axis_names, per_axis, shape_text
 from ..conv.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
-from ..conv.layer import declared_output_shape, sum_of_products
-from ..conv.reading import SAME, read_bias, read_padding, read_weight_shape
+from ..conv.layer import declared_output_shape
+from ..conv.reading import SAME, read_bias, read_field_keys
 from ..registry import Im2col, LayerRequest, LayerType, register
 from .layer import ConvTransposeLayer, transposed_size
 from .mistakes import transpose_mistakes
@@ -32,18 +31,11 @@ LAYOUT = "C_in, C_out/groups"
 
 def build(request: LayerRequest) -> ConvTransposeLayer:
     table, path, layer_input, dims, rank = request[:5]
-    weight_path = path + ("weight",)
-    weight_table = check_keys(table.get("weight"), TENSOR_KEYS, weight_path, "[layers.weight]")
-    weight_shape = read_weight_shape(weight_table, weight_path, dims, LAYOUT)
-    stride = get_per_axis(table, "stride", 1, dims, path)
-    padding = read_padding(table, dims, path)
-    dilation = get_per_axis(table, "dilation", 1, dims, path)
-    output_padding = get_per_axis(table, "output_padding", 0, dims, path)
-    groups = get_int(table, "groups", 1, path)
-
     shape = layer_input.shape
-    batch = shape[0] if len(shape) == dims + 2 else 1
-    channels = shape[-dims - 1] if len(shape) > dims else 1
+    weight_table, weight_shape, stride, padding, dilation, groups, batch, channels = read_field_keys(
+        table, path, dims, shape, LAYOUT)
+    output_padding = get_per_axis(table, "output_padding", 0, dims, path)
+    weight_path = path + ("weight",)
     has_channels = len(weight_shape) == dims + 2
     check_channels(weight_shape if has_channels else None, channels, groups, path)
     out_channels = (weight_shape[1] if has_channels else 1) * groups
@@ -148,7 +140,7 @@ CONV_TRANSPOSE = register(LayerType(
     kind="conv_transpose", summary="a transposed convolution (as PyTorch's ConvTranspose)",
     keys=("stride", "padding", "output_padding", "dilation", "groups", "weight", "bias"),
     build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
-    expression=lambda layer, flat: sum_of_products(layer, flat, layer.geometry.input_shape),
+    expression=lambda layer, flat: layer.expression(flat),
     im2col=im2col))
 
 __all__ = ["CONV_TRANSPOSE", "ConvTransposeLayer"]

@@ -16,19 +16,17 @@ with ∂L/∂Y as its input and X as its upstream gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from math import prod
 
 import numpy as np
 
-from ...document import Note
 from ...tensors import Tensor
 from ...wording import compact_shape, per_axis
-from ..base import Constant, EntryOf
 from ..conv import closed_form, reference
 from ..conv.geometry import ConvGeometry
-from ..registry import Connections
+from ..conv.layer import SumOfProducts
 
 
 def transposed_size(size: int, kernel: int, stride: int, padding: tuple[int, int], dilation: int,
@@ -38,7 +36,7 @@ def transposed_size(size: int, kernel: int, stride: int, padding: tuple[int, int
 
 
 @dataclass(frozen=True, eq=False)
-class ConvTransposeLayer:
+class ConvTransposeLayer(SumOfProducts):
     """One transposed convolution: the convolution it is the adjoint of, plus its tensors."""
 
     geometry: ConvGeometry  # that convolution: its input is this layer's output
@@ -49,12 +47,14 @@ class ConvTransposeLayer:
     output: Tensor
     same: bool = False  # padding = "same": worked out by TensorFlow's rule
     kind = "conv_transpose"
-    exact = True  # sums of products stay exact on int/Fraction arrays
-    positive_inputs = False
 
     @property
-    def parameters(self) -> tuple[Tensor, ...]:
-        return (self.weight,) if self.bias is None else (self.weight, self.bias)
+    def layouts(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return self.geometry.output_shape, self.geometry.input_shape
+
+    @property
+    def weight_layout(self) -> tuple[int, ...]:
+        return self.geometry.weight_shape
 
     @property
     def input_size(self) -> tuple[int, ...]:
@@ -72,21 +72,12 @@ class ConvTransposeLayer:
     def out_channels(self) -> int:
         return self.geometry.in_channels
 
-    def with_output(self, output: Tensor) -> "ConvTransposeLayer":
-        return replace(self, output=output)
-
     def term_count(self) -> int:
         bias_terms = prod(self.geometry.input_shape) if self.bias is not None else 0
         return 2 * self.geometry.product_count() + bias_terms
 
     def unused_positions(self) -> list[tuple[int, ...]]:
         return self.geometry.idle_outputs()
-
-    def branch(self, x: np.ndarray) -> None:
-        return None  # linear: one piece
-
-    def notes(self) -> list[Note]:
-        return []
 
     def sizes_text(self) -> str:
         g = self.geometry
@@ -95,7 +86,7 @@ class ConvTransposeLayer:
                 f" {per_axis(self.output_padding)}")
 
     @cached_property
-    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
         """(output, input, weight) flat positions of every product, the convolution's triples with
         input and output swapped; rows in row-major output order (then as the convolution had
         them), so each entry's chain-rule terms come in output order."""
@@ -103,28 +94,9 @@ class ConvTransposeLayer:
         order = np.argsort(conv_input, kind="stable")
         return conv_input[order], conv_output[order], w[order]
 
-    def connections(self, wrt: Tensor) -> Connections:
-        if wrt is self.bias:
-            outputs = np.arange(prod(self.geometry.input_shape))
-            channels = outputs // prod(self.output_size) % self.out_channels
-            return Connections(channels, outputs, Constant(1))
-        y, x, w = self.triples
-        if wrt is self.input:
-            return Connections(x, y, EntryOf(self.weight, w))
-        if wrt is self.weight:
-            return Connections(w, y, EntryOf(self.input, x))
-        raise KeyError(wrt.name)
-
-    # -- the two independent routes, on arrays in declared shapes ----------------------------------
-    def _canonical(self, x, params):
-        g = self.geometry
-        w = params[self.weight.name].reshape(g.weight_shape)
-        b = params[self.bias.name].reshape(-1) if self.bias is not None else None
-        return x.reshape(g.output_shape), w, b
-
     def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
         """The NumPy forward pass: the convolution's input gradient of ``x`` (plus the bias)."""
-        x, w, b = self._canonical(x, params)
+        x, w, b = self.canonical(x, params)
         y = reference.input_gradient(x, w, self.geometry)
         if b is not None:
             y = y + b.reshape((1, -1) + (1,) * self.geometry.dims)
@@ -134,23 +106,16 @@ class ConvTransposeLayer:
         """The NumPy backward pass: the convolution's forward pass of ∂L/∂Y is ∂L/∂X, and its
         weight gradient with ∂L/∂Y as input and X as upstream is ∂L/∂W."""
         g = self.geometry
-        x, w, _ = self._canonical(x, params)
+        x, w, _ = self.canonical(x, params)
         dy = dy.reshape(g.input_shape)
-        return self._named(reference.forward(dy, w, None, g), reference.weight_gradient(dy, x, g),
-                           reference.channel_sums(dy))
+        return self.named(reference.forward(dy, w, None, g), reference.weight_gradient(dy, x, g),
+                          reference.channel_sums(dy))
 
     def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
         """∂L/∂X: the strided correlation of ∂L/∂Y (padded) with W; ∂L/∂W: the correlation of the
         padded ∂L/∂Y with the zero-inserted input; ∂L/∂b: the sums of ∂L/∂Y."""
         g = self.geometry
-        x, w, _ = self._canonical(x, params)
+        x, w, _ = self.canonical(x, params)
         dy = dy.reshape(g.input_shape)
-        return self._named(closed_form.correlate(dy, w, g), closed_form.grad_weight(dy, x, g),
-                           closed_form.grad_bias(dy))
-
-    def _named(self, dx, dw, db) -> dict:
-        grads = {self.input.name: dx.reshape(self.input.shape),
-                 self.weight.name: dw.reshape(self.weight.shape)}
-        if self.bias is not None:
-            grads[self.bias.name] = db.reshape(self.bias.shape)
-        return grads
+        return self.named(closed_form.correlate(dy, w, g), closed_form.grad_weight(dy, x, g),
+                          closed_form.grad_bias(dy))

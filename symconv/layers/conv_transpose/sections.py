@@ -28,9 +28,9 @@ from ...tensors import Tensor
 from ...wording import per_axis, shape_text
 from ..conv import closed_form
 from ..conv.layer import ConvLayer
-from ..conv.sections import (bias_gradient, canonical_slices, field_items, inserted_size, mapped_back,
+from ..conv.sections import (bias_gradient, canonical_slices, field_items, inserted_sizes, mapped_back,
                              padding_blocks, padding_named, padding_terms, receptive_fields,
-                             shape_questions)
+                             settings_sentence, shape_questions)
 from .layer import ConvTransposeLayer
 
 
@@ -166,7 +166,7 @@ def weight_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
     fields = receptive_fields(adjoint(layer, upstream), x, context.limits.fields)
     blocks: list = [
         Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
-        Paragraph((Derivative(loss, w), f": each input entry times the window of ",
+        Paragraph((Derivative(loss, w), ": each input entry times the window of ",
                    Derivative(loss, layer.output), " where its product landed, all of them added"
                    " together.",))]
     items = []
@@ -204,15 +204,9 @@ def closed_form_section(layer: ConvTransposeLayer, context: Context) -> Section:
                    + (", add OP zeros at the end" if any(layer.output_padding) else "")
                    + f", then remove the padding {padding_named(g)}.",)),
         Paragraph(("Size of the zero-inserted, padded input along each axis:",))]
-    rows, sizes = [], []
-    for axis, i, s, d, k in zip(g.axes, layer.input_size, g.stride, g.dilation, g.kernel):
-        reach_words = "2(K − 1)" if d == 1 else "2D(K − 1)"
-        numbers = f"{i} + ({s} − 1)·({i} − 1) + " + (f"2·({k} − 1)" if d == 1 else f"2·{d}·({k} − 1)")
-        sizes.append(inserted_size(i, s, d, k))
-        rows.append(Equation((Formula(f"size_{axis}"), Formula(f"I + (S − 1)(I − 1) + {reach_words}"),
-                              Formula(numbers), sizes[-1])))
-    blocks.append(Display(tuple(rows)))
-    blocks.append(Paragraph((f"The zero-inserted, padded input (", Formula(shape_text(tuple(sizes))),
+    display, sizes = inserted_sizes("I", layer.input_size, g)
+    blocks.append(display)
+    blocks.append(Paragraph(("The zero-inserted, padded input (", Formula(shape_text(tuple(sizes))),
                              "):")))
     inserted = closed_form.pad(closed_form.insert_zeros(xs, g.stride), reach, reach)
     blocks += canonical_slices(Formula(f"inserted({x.name})"), inserted, x,
@@ -258,17 +252,8 @@ SECTIONS = {"shapes": shapes, "forward": forward, "dw": weight_gradient, "dx": i
 
 def describe(layer: ConvTransposeLayer, context: Context) -> tuple:
     """One sentence for the problem statement."""
-    g = layer.geometry
-    padding = f"\"same\" ({g.padding_words})" if layer.same else g.padding_words
-    words = (f"A {g.dims}-D transposed convolution{context.where(layer)} (as PyTorch's"
-             f" ConvTranspose{g.dims}d): stride {per_axis(g.stride)}, padding {padding}")
-    if any(layer.output_padding):
-        words += f", output_padding {per_axis(layer.output_padding)}"
-    if any(d > 1 for d in g.dilation):
-        words += f", dilation {per_axis(g.dilation)}"
-    if g.groups > 1:
-        words += f", {g.groups} groups"
-    if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
-        words += f", bias {layer.bias.name}"
-    return (words,)
+    dims = layer.geometry.dims
+    extra = f", output_padding {per_axis(layer.output_padding)}" if any(layer.output_padding) else ""
+    return settings_sentence(layer, f"A {dims}-D transposed convolution{context.where(layer)} (as"
+                                    f" PyTorch's ConvTranspose{dims}d)", extra)
 
