@@ -1,10 +1,12 @@
-"""Three independent routes to every gradient, compared numerically.
+"""Independent routes to every gradient, compared numerically.
 
 1. the chain-rule derivation (:mod:`symconv.derivation`), evaluated from its term data;
-2. the closed form (:mod:`symconv.closed_form`): correlations with the dilated upstream gradient
+2. the closed form (each layer's ``closed_form``): correlations with the dilated upstream gradient
    and the rotated kernel;
-3. the NumPy reference (:mod:`symconv.numeric`), plus central finite differences of its forward
-   pass as a third opinion.
+3. the NumPy reference (each layer's ``reference_backward``), plus central finite differences of
+   its forward pass as a third opinion;
+4. for layers that are a matrix product (convolutions, transposed ones), the matrix view
+   (:mod:`symconv.matrix`): ∂L/∂X = Cᵀ·∂L/∂Y and ∂L/∂W as im2col products, a fourth opinion.
 
 Tensors without values get random ones (seeded; positive when LP pooling takes roots); given
 values are used as they are. Layers
@@ -22,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from .derivation import Derivation, derive
+from .matrix import has_matrix, matrix_backward
 from .presentation import Presentable
 from .problem import Problem
 
@@ -41,6 +44,7 @@ class RouteComparison:
     fd_entries: int
     scale: float  # largest |entry| of the reference gradient
     fd_skipped: int = 0  # entries at a kink, where no derivative exists
+    matrix: float | None = None  # None when no layer on the way to the loss is a matrix product
 
     @property
     def ok(self) -> bool:
@@ -48,7 +52,8 @@ class RouteComparison:
         fd_ok = (self.finite_differences is None
                  or self.finite_differences <= FD_TOLERANCE * max(1.0, self.scale))
         closed_ok = self.closed_form is None or self.closed_form <= limit
-        return self.chain_rule <= limit and closed_ok and fd_ok
+        matrix_ok = self.matrix is None or self.matrix <= limit
+        return self.chain_rule <= limit and closed_ok and matrix_ok and fd_ok
 
 
 @dataclass(frozen=True, repr=False)
@@ -62,6 +67,11 @@ class CheckReport(Presentable):
     @property
     def ok(self) -> bool:
         return all(row.ok for row in self.rows)
+
+    @property
+    def routes(self) -> int:
+        """How many routes were compared: three, or four with the matrix view."""
+        return 4 if any(row.matrix is not None for row in self.rows) else 3
 
 
 def leaf_values(problem: Problem, rng: np.random.Generator) -> dict:
@@ -83,10 +93,21 @@ def forward_values(problem: Problem, values: dict) -> dict:
     return values
 
 
-def backward_by(problem: Problem, values: dict, closed: bool) -> tuple[dict[str, np.ndarray], set]:
-    """All gradients by tensor name through each layer's NumPy reference, or (``closed``) through
-    its closed form where it has one (else its reference); and the names whose gradient went
-    through at least one layer's closed form."""
+Route = Callable[..., "dict | None"]  # (layer, x, params, upstream) -> gradients by name, or None
+
+
+def closed_form_route(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+    return layer.closed_form(x, params, dy)
+
+
+def matrix_route(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+    return matrix_backward(layer, x, params, dy) if has_matrix(layer) else None
+
+
+def backward_by(problem: Problem, values: dict, route: Route | None) -> tuple[dict[str, np.ndarray], set]:
+    """All gradients by tensor name through each layer's NumPy reference, or through ``route``
+    (the closed form, the matrices) where the layer has it (else its reference); and the names
+    whose gradient went through ``route`` for at least one layer."""
     grads: dict[str, np.ndarray] = {}
     covered: set[str] = set()
     through_route = False
@@ -94,7 +115,7 @@ def backward_by(problem: Problem, values: dict, closed: bool) -> tuple[dict[str,
     for layer in reversed(problem.layers):
         params = {p.name: values[p] for p in layer.parameters}
         x = values[layer.input]
-        found = layer.closed_form(x, params, upstream) if closed else None
+        found = route(layer, x, params, upstream) if route is not None else None
         through_route = through_route or found is not None
         if found is None:
             found = layer.reference_backward(x, params, upstream)
@@ -154,9 +175,16 @@ def finite_differences(loss: Callable[[dict], float], values: dict[str, np.ndarr
     return results
 
 
+def largest_difference(grads: dict, covered: set, name: str, expected: np.ndarray) -> float | None:
+    """max |route − reference| for one tensor, None when the route never reached it."""
+    if name not in covered:
+        return None
+    return float(np.max(np.abs(np.asarray(grads[name], dtype=float) - expected), initial=0.0))
+
+
 def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
           derivation: Derivation | None = None) -> CheckReport:
-    """Compare the three routes for every gradient of ``problem``."""
+    """Compare the routes for every gradient of ``problem``."""
     rng = np.random.default_rng(seed)
     derivation = derivation or derive(problem)
     leaves = leaf_values(problem, rng)
@@ -165,8 +193,9 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
     # stays a tie instead of being broken by rounding.
     values.update({layer.output: layer.output.numeric_values()
                    for layer in problem.layers if layer.output.is_numeric})
-    reference, _ = backward_by(problem, values, closed=False)
-    closed, covered = backward_by(problem, values, closed=True)
+    reference, _ = backward_by(problem, values, None)
+    closed, covered = backward_by(problem, values, closed_form_route)
+    matrices, by_matrix = backward_by(problem, values, matrix_route)
     loss, pieces, named = loss_function(problem, leaves)
     rows = []
     for tensor in problem.differentiable():
@@ -182,11 +211,9 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
             if len(entries):
                 estimate = finite_differences(loss, named, tensor.name, entries, FD_STEP)
                 fd_error = float(np.max(np.abs(estimate - expected.reshape(-1)[entries])))
-        closed_error = None
-        if tensor.name in covered:
-            closed_error = float(np.max(np.abs(np.asarray(closed[tensor.name], dtype=float) - expected),
-                                        initial=0.0))
         rows.append(RouteComparison(
-            tensor.name, float(np.max(np.abs(chain - expected), initial=0.0)), closed_error,
-            fd_error, count - skipped, float(np.max(np.abs(expected), initial=0.0)), skipped))
+            tensor.name, float(np.max(np.abs(chain - expected), initial=0.0)),
+            largest_difference(closed, covered, tensor.name, expected), fd_error, count - skipped,
+            float(np.max(np.abs(expected), initial=0.0)), skipped,
+            largest_difference(matrices, by_matrix, tensor.name, expected)))
     return CheckReport(rows, seed, problem.loss)

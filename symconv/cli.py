@@ -18,15 +18,16 @@ from .output import BrokenPipe, OutputTarget, display_path, silence_stdout, writ
 
 
 class ShapeType(click.ParamType):
-    """``5x5`` (2-D) or ``7`` (1-D)."""
+    """``5x5`` (2-D), ``7`` (1-D) or ``4x4x4`` (3-D)."""
 
     name = "shape"
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
-        if not re.fullmatch(r"\d{1,6}(x\d{1,6})?", value.strip()):
-            self.fail(f"{value!r} is not a shape; write e.g. 5x5 (2-D) or 7 (1-D)", param, ctx)
+        if not re.fullmatch(r"\d{1,6}(x\d{1,6}){0,2}", value.strip()):
+            self.fail(f"{value!r} is not a shape; write e.g. 5x5 (2-D), 7 (1-D) or 4x4x4 (3-D)",
+                      param, ctx)
         numbers = tuple(int(n) for n in value.strip().split("x"))
         if min(numbers) < 1:
             self.fail(f"{value!r} has a zero size; write e.g. 5x5", param, ctx)
@@ -257,11 +258,12 @@ force_option = click.option("--force", is_flag=True,
                             help="Replace the output file if it exists (as every command does).")
 
 
-def document_format_option(default: str):
+def document_format_option(default: str, *more: str):
     return click.option("--format", "output_format",
-                        type=click.Choice(["latex", "markdown", "text", "html"]),
-                        help="latex, markdown (pictures as SVG files beside -o FILE), text, or html"
-                             " (one self-contained interactive page)",
+                        type=click.Choice(["latex", "markdown", "text", "html", *more]),
+                        help="latex, markdown (pictures as SVG files beside -o FILE), text, html"
+                             " (one self-contained interactive page)"
+                             + "".join(f", or {extra}" for extra in more),
                         default=default, show_default=True)
 
 
@@ -356,30 +358,46 @@ def solve(problem, output_format, sections, output, force, pdf, fragment, input_
     say(f"wrote {display_path(target.name)}")
 
 
-def one_section_command(name: str, section: str, summary: str):
-    """A command that prints one section of the worked solution (text by default)."""
+def one_section_command(name: str, section: str, summary: str, as_json=None):
+    """A command that prints one section of the worked solution (text by default); ``as_json``
+    (problem -> data) offers ``--format json`` too."""
 
     def command(problem, output_format, output, force, input_shape, kernel, stride, padding,
                 dilation):
         target = output_target(output, force)
-        _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                                  (section,), output_format, statement=False,
+        quick = quick_dict(input_shape, kernel, stride, padding, dilation)
+        if output_format == "json":
+            write_document(target, json.dumps(as_json(load(problem, quick)), indent=1) + "\n", {},
+                           force)
+            return
+        _, text, files = document(problem, quick, (section,), output_format, statement=False,
                                   figures=figure_name(target, output_format))
         write_document(target, text, files, force)
 
     command.__doc__ = summary
+    formats = ("json",) if as_json is not None else ()
     for decorator in reversed([cli.command(name), click.argument("problem", required=False,
                                                                  type=click.Path(dir_okay=False)),
-                               document_format_option("text"), output_option, force_option,
-                               quick_options]):
+                               document_format_option("text", *formats), output_option,
+                               force_option, quick_options]):
         command = decorator(command)
     return command
 
 
 shapes = one_section_command("shapes", "shapes", "Output size formula with the numbers, and the"
                                                  " shapes of Y, ∂L/∂Y, ∂L/∂W and ∂L/∂X.")
+def forward_data(problem) -> dict:
+    from .derivation import DEFAULT_MAX_TERMS
+    from .forward import forward_outputs
+    from .render.json import forward_json
+
+    return forward_json(forward_outputs(problem, DEFAULT_MAX_TERMS))
+
+
 forward = one_section_command("forward", "forward", "Every receptive field ⊙ the kernel, and every"
-                                                    " output written out.")
+                                                    " output written out (--format json: every"
+                                                    " output entry's expression and value).",
+                              forward_data)
 
 
 @cli.command()
@@ -399,6 +417,41 @@ def connect(problem, entries, output_format, output, force, input_shape, kernel,
                               ("connect",), output_format, connect=entries, statement=False,
                               figures=figure_name(target, output_format))
     write_document(target, text, files, force)
+
+
+@cli.command()
+@click.argument("problem", required=False, type=click.Path(dir_okay=False))
+@click.option("--layer", "layer_name", help="The layer, by the name of its output (e.g. Y1);"
+                                            " default: the first convolution.")
+@document_format_option("text", "json")
+@output_option
+@force_option
+@quick_options
+@max_terms_option
+def matrix(problem, layer_name, output_format, output, force, input_shape, kernel, stride, padding,
+           dilation, max_terms):
+    """The layer as a matrix: vec(Y) = C·vec(X) + vec(b), vec(∂L/∂X) = Cᵀ·vec(∂L/∂Y), ∂L/∂W by im2col."""
+    from .derivation import DEFAULT_MAX_TERMS, derive
+    from .matrix import check_printable, matrix_document, matrix_layer, matrix_of
+    from .problem_file import locate
+    from .render.json import matrix_json
+    from .render.solve import render_document
+    from .sections import Context, SolutionLimits
+    from .spec import SpecError
+
+    target = output_target(output, force)
+    loaded = load(problem, quick_dict(input_shape, kernel, stride, padding, dilation))
+    layer = matrix_layer(loaded, layer_name)
+    derivation = derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS)
+    if output_format == "json":
+        target.write_text(json.dumps(matrix_json(matrix_of(layer)), indent=1) + "\n")
+        return
+    try:
+        check_printable(loaded, layer)
+    except SpecError as error:
+        raise (locate(error, problem) if problem is not None else error) from None
+    document = matrix_document(Context(loaded, derivation, SolutionLimits()), layer)
+    target.write_text(render_document(document, output_format, loss=loaded.loss))
 
 
 class BoundedNumber(click.ParamType):

@@ -206,7 +206,9 @@ class TensorView(NamedTuple):
     front of the spatial ones (batch ``n``, channel ``c``, filter ``f``); or, when its entries are
     too long to stand side by side, entry by entry. Listed entries are named after ``tensor``,
     as ``∂loss/∂name`` when ``gradient_of`` gives the loss. ``label`` None: the matrix alone.
-    ``label_base``: the number slice labels (``n = 0, c = 1``) count from."""
+    ``label_base``: the number slice labels (``n = 0, c = 1``) count from. ``whole``: a 1-D or
+    2-D array shown with every row and column, wrapped into as many blocks of columns as it needs
+    (the matrix view's C, which is worth nothing cut)."""
 
     label: object
     array: np.ndarray
@@ -214,6 +216,7 @@ class TensorView(NamedTuple):
     axes: tuple[str, ...] = ()
     gradient_of: str | None = None
     label_base: int = 0
+    whole: bool = False
 
 
 class Note(NamedTuple):

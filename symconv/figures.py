@@ -38,17 +38,19 @@ def slice_of(tensor: Tensor, dims: int, flat: int) -> tuple[int, int]:
 
 
 def entry_grid(tensor: Tensor, dims: int, number: int = 0,
-               padding: tuple[int, ...] = (0, 0)) -> np.ndarray:
-    """Slice ``number`` of the tensor as a grid of its entries (symbols), ``padding`` cells of None
-    around it (one per spatial axis; 1-D: the row's two ends)."""
+               padding: tuple[tuple[int, int], ...] = ()) -> np.ndarray:
+    """Slice ``number`` of the tensor as a grid of its entries (symbols), with cells of None for
+    the ``padding``: (before, after) on each spatial axis (1-D: the row's two ends; none when
+    left out)."""
     rows, columns = spatial_shape(tensor, dims)
-    pad_rows, pad_columns = (0, padding[0]) if dims == 1 else padding[-2:]
-    grid = np.full((rows + 2 * pad_rows, columns + 2 * pad_columns), None, dtype=object)
+    pairs = tuple(padding) or ((0, 0),) * max(dims, 1)
+    (top, bottom), (left, right) = ((0, 0), pairs[0]) if len(pairs) == 1 else pairs[-2:]
+    grid = np.full((rows + top + bottom, columns + left + right), None, dtype=object)
     start = number * rows * columns
     symbols = tensor.symbols[start:start + rows * columns]
     inner = np.empty(len(symbols), dtype=object)
     inner[:] = symbols
-    grid[pad_rows:pad_rows + rows, pad_columns:pad_columns + columns] = inner.reshape(rows, columns)
+    grid[top:top + rows, left:left + columns] = inner.reshape(rows, columns)
     return grid
 
 

@@ -59,11 +59,12 @@ register(GradientEntry, Look(entry_text, bundle=entry_latex))
 
 def gradient_view(gradient: Gradient):
     from .document import Derivative, TensorView
-    from .sections import leading_axes, object_array
+    from .sections import label_base, object_array, slice_axes
 
-    tensor, loss = gradient.wrt, gradient.derivation.problem.loss
-    return TensorView(Derivative(loss, tensor), object_array(gradient.polys(), tensor.shape), tensor,
-                      leading_axes(tensor, gradient.derivation.problem.dims), loss)
+    tensor, problem = gradient.wrt, gradient.derivation.problem
+    return TensorView(Derivative(problem.loss, tensor), object_array(gradient.polys(), tensor.shape),
+                      tensor, slice_axes(tensor, problem.dims), problem.loss,
+                      label_base(problem, tensor))
 
 
 def gradient_text(gradient: Gradient) -> str:

@@ -95,8 +95,8 @@ class Problem(Presentable):
                 if positions:
                     shown = ", ".join(str(p + x.index_base) for p in positions)
                     notes.append(Note(x, (f"{AXIS_WORDS[axis]} {shown} of {x.name} are never read by"
-                                          " any output (the floor in the output size, or the stride,"
-                                          " skips them); their gradient is 0",)))
+                                          " any output (the floor in the output size, the stride or"
+                                          " the padding skips them); their gradient is 0",)))
             notes += layer.notes()
         return notes
 
@@ -112,14 +112,14 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
     loss = spec.get("loss", "L")
     if not isinstance(loss, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,15}", loss):
         raise SpecError(("loss",), f"loss is a name such as \"L\" or \"E\"; got {loss!r}")
-    dims = get_choice(spec, "dims", 2, (1, 2), ())
+    dims = get_choice(spec, "dims", 2, (1, 2, 3), ())
     title = get_text(spec, "title", (), '"Homework 1.2"')
 
     input_table = check_keys(spec.get("input"), TENSOR_KEYS, ("input",), "[input]") \
         if "input" in spec else None
     if input_table is None:
         raise SpecError((), "the problem has no [input] table; add one, e.g. [input] shape = [4, 4]")
-    example = "[5, 5]" if dims == 2 else "[5]"
+    example = str([5] * dims)
     input_shape = get_shape(input_table, ("input",), "the input", (dims, dims + 1, dims + 2), example)
     rank = 1  # 0 is the upstream gradient's: its factor comes first in every product
     within_budget(prod(input_shape), "the input", ("input", "shape"), max_entries)
@@ -241,7 +241,7 @@ def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *
     """The problem behind ``symconv grad --input 4x4 --kernel 2x2 ...``: X, W and Y indexed from 0,
     upstream flat ``d1, d2, …``; a single number per shape means 1-D. The layer is the one of the
     layer type that offers a quick form (:attr:`~symconv.layers.registry.LayerType.quick`)."""
-    dims = len(kernel_shape) if len(kernel_shape) in (1, 2) else 2
+    dims = len(kernel_shape) if len(kernel_shape) in (1, 2, 3) else 2
     quick = next(t.quick for t in LAYER_TYPES.values() if t.quick is not None)
     layer = quick(kernel_shape, stride=stride, padding=padding, dilation=dilation, bias=bias)
     return build_problem({"dims": dims, "input": {"name": "X", "shape": list(input_shape)},

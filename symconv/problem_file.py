@@ -150,6 +150,12 @@ def _malformed(error: tomllib.TOMLDecodeError, text: str, source: str) -> Proble
     return ProblemError(f"malformed TOML{column}: {detail}", where=where)
 
 
+def locate(error: SpecError, path: str | os.PathLike) -> ProblemError:
+    """An error about a key of a loaded problem file (``layers[0]``), with the file and line."""
+    line = line_of(error.path, key_lines(read_text(path, what="problem file")))
+    return ProblemError(str(error), where=f"{path}:{line}" if line else str(path))
+
+
 def load_problem(path: str | os.PathLike, *, max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
     """Read a problem file (see ``examples/`` and the README for its keys)."""
     return parse_problem(read_text(path, what="problem file"), str(path), max_entries=max_entries)

@@ -20,9 +20,11 @@ from .document import Derivative, Formula, Labeled, Matrix, Paragraph, TensorVie
 from .errors import SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
+from .wording import axis_names
 
-MAX_SLICES = 6  # 2-D slices of a 3-D or 4-D tensor written out
+MAX_SLICES = 6  # 2-D slices of a tensor with more than two axes written out
 MAX_LISTED = 32  # items listed in a sentence before the rest are counted
+MAX_CARRIED_TERMS = 4  # terms of a value carried back through a chain into a layer's sections
 
 
 class SolutionLimits(NamedTuple):
@@ -85,7 +87,9 @@ class Context:
         shape, when that leaves only numbers and the given upstream gradient's entries (every
         value between this layer and the loss is known): the numbers a worked solution carries
         back through a chain. None for the last layer (its upstream gradient is given), and where
-        indicators of unknown values or too many terms would remain."""
+        indicators of unknown values would remain, or an entry of more than
+        :data:`MAX_CARRIED_TERMS` terms (it would not read as a factor of ⊙; the sections then
+        write ∂L/∂(output)'s entries by name, and the chain-rule section expands them)."""
         if layer is self.problem.layers[-1]:
             return None
         key = ("carried", layer.output.name)
@@ -95,8 +99,9 @@ class Context:
             except SizeLimitError:
                 polys = None
             given = self.problem.upstream
-            if polys is not None and all(isinstance(atom, Symbol) and atom.tensor is given
-                                         for poly in polys for atom in poly.symbols()):
+            short = polys is not None and all(len(poly.terms) <= MAX_CARRIED_TERMS for poly in polys)
+            if short and all(isinstance(atom, Symbol) and atom.tensor is given
+                             for poly in polys for atom in poly.symbols()):
                 self._results[key] = object_array([plain(p) for p in polys], layer.output.shape)
             else:
                 self._results[key] = None
@@ -144,15 +149,11 @@ class Context:
     def view(self, label, array: np.ndarray, tensor: Tensor, *, gradient: bool = False) -> TensorView:
         """``label = array`` shown whole (slice by slice when the tensor has batch or channel axes);
         ``gradient``: the array is ∂L/∂tensor, so listed entries are named ∂L/∂T_i."""
-        return TensorView(label, array, tensor, leading_axes(tensor, self.dims),
+        return TensorView(label, array, tensor, slice_axes(tensor, self.dims),
                           self.loss if gradient else None, self.label_base(tensor))
 
     def label_base(self, tensor: Tensor) -> int:
-        """Where the slice labels of ``tensor`` (``n = 0, c = 1``) count from: its own index base
-        when its entries are named by axis (``Y_{1,2,…}`` sits under ``n = 1, f = 2``), else the
-        problem input's (``d7`` or a bare ``b`` has no axis subscripts to agree with, so its
-        slices count like the input's: one image is ``n = 0`` in every tensor of the problem)."""
-        return tensor.index_base if tensor.naming == "indexed" else self.problem.input.index_base
+        return label_base(self.problem, tensor)
 
     def gradient_view(self, tensor: Tensor, array: np.ndarray | None = None) -> TensorView:
         """∂L/∂tensor (the derivation's result unless ``array`` is given)."""
@@ -161,8 +162,8 @@ class Context:
 
     def slices(self, array: np.ndarray, tensor: Tensor, marked=frozenset(), name: str = "") -> list:
         """A tensor as one matrix, or as labelled 2-D slices (the first few) when it has batch,
-        channel or filter axes; ``marked`` flat positions are highlighted."""
-        axes = leading_axes(tensor, self.dims)
+        channel, filter or depth axes; ``marked`` flat positions are highlighted."""
+        axes = slice_axes(tensor, self.dims)
         if not axes:
             return [Labeled(name, Matrix(array, frozenset(marked))) if name
                     else Matrix(array, frozenset(marked))]
@@ -205,8 +206,43 @@ def named_array(tensor: Tensor, shape=None) -> np.ndarray:
 def leading_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:
     """Names of the axes in front of the spatial ones: batch ``n``, channel ``c``, filter ``f``."""
     extra = len(tensor.shape) - dims
-    names = {"weight": ("f", "c"), "input": ("n", "c")}.get(tensor.role, ("n", "f"))
+    names = tensor.leading or {"weight": ("f", "c"), "input": ("n", "c")}.get(tensor.role, ("n", "f"))
     return names[len(names) - extra:] if extra > 0 else ()
+
+
+def label_base(problem: ProblemView, tensor: Tensor) -> int:
+    """Where the slice labels of ``tensor`` (``n = 0, c = 1``) count from: its own index base
+    when its entries are named by axis (``Y_{1,2,…}`` sits under ``n = 1, f = 2``), else the
+    problem input's (``d7`` or a bare ``b`` has no axis subscripts to agree with, so its
+    slices count like the input's: one image is ``n = 0`` in every tensor of the problem)."""
+    return tensor.index_base if tensor.naming == "indexed" else problem.input.index_base
+
+
+def slice_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:
+    """Names of every axis in front of the last two, over which a tensor is shown slice by slice:
+    the leading axes, then the spatial ones before the last two (depth ``d`` in 3-D)."""
+    spatial = len(tensor.shape) >= dims  # a bias has one axis, never spatial
+    return leading_axes(tensor, dims) + (spatial_front(dims) if spatial else ())
+
+
+def spatial_front(dims: int) -> tuple[str, ...]:
+    """The spatial axes in front of the last two (``("d",)`` in 3-D), as slice labels name them."""
+    return tuple(axis_names(dims)[:-2].lower())
+
+
+def kernel_front(dims: int) -> tuple[str, ...]:
+    """The kernel offsets in front of the last two (``("k_D",)`` in 3-D), for the slices of a
+    window or a kernel."""
+    return tuple(f"k_{axis}" for axis in axis_names(dims)[:-2])
+
+
+def planes(array: np.ndarray, names: Sequence[str],
+           base: int = 0) -> list[tuple[str, tuple[int, ...]]]:
+    """Every 2-D plane of an array whose axes in front of the last two are ``names`` (a 1-D or
+    2-D array is one plane): its label (``c = 0, d = 1``, counted from ``base``) and its index."""
+    front = len(names)
+    return [(", ".join(f"{name} = {i + base}" for name, i in zip(names, index)), index)
+            for index in np.ndindex(*array.shape[:front])]
 
 
 # -- sentences ------------------------------------------------------------------------------------
@@ -250,7 +286,7 @@ def output_matrix(layer, context: Context) -> list:
 
 
 def slices_note(tensor: Tensor, dims: int) -> list:
-    axes = leading_axes(tensor, dims)
+    axes = slice_axes(tensor, dims)
     count = prod(tensor.shape[:len(axes)]) if axes else 1
     if count <= MAX_SLICES:
         return []

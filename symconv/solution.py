@@ -24,6 +24,7 @@ from .document import (ChainFactors, Concat, Derivative, Display, Document, Equa
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
 from .layers import layer_type
+from .matrix import has_matrix, matrix_section, printable
 from .poly import Atom, Poly, Symbol
 from .presentation import Look, Presentable, register
 from .problem import Problem
@@ -33,7 +34,8 @@ from .sections import (Context, NamedTerm, ProblemView, SolutionLimits, entry_ar
 from .tensors import Tensor
 from .wording import plural, shape_text
 
-SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "connect", "checks")
+SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect",
+                 "checks")
 BACKWARD_SECTIONS = ("dw", "dx", "db")  # written per layer, from the last layer back
 MAX_SOLUTION_TERMS = 200_000
 
@@ -276,8 +278,11 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
     blocks: list = [Heading("Checks"),
                     Paragraph(("Every gradient was computed three independent ways: the chain rule"
                                " above, the closed form, and a NumPy reference (with central finite"
-                               f" differences as a third opinion), at random values (seed {report.seed};"
-                               " given values kept). Largest absolute difference from NumPy:",))]
+                               " differences as a third opinion)"
+                               + (", and through the matrix form C as a fourth" if report.routes == 4
+                                  else "")
+                               + f", at random values (seed {report.seed}; given values kept)."
+                               " Largest absolute difference from NumPy:",))]
     for row in report.rows:
         fd = ""
         if row.finite_differences is not None:
@@ -289,15 +294,17 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
         verdict = "agree" if row.ok else "DISAGREE"
         closed = ("no closed form for this layer" if row.closed_form is None
                   else f"closed form {row.closed_form:.1e}")
+        matrix = "" if row.matrix is None else f", matrix {row.matrix:.1e}"
         blocks.append(Paragraph((Derivative(context.loss, Formula(row.tensor)), f": chain rule"
-                                 f" {row.chain_rule:.1e}, {closed}{fd} — {verdict}.",)))
+                                 f" {row.chain_rule:.1e}, {closed}{matrix}{fd} — {verdict}.",)))
     skipped = [f"{row.tensor}: {row.fd_skipped} of {row.fd_skipped + row.fd_entries} entries tried"
                for row in report.rows if row.fd_skipped]
     if skipped:
         blocks.append(Paragraph((f"Finite differences were skipped at kinks ({', '.join(skipped)}):"
                                  " a step of ±h there changes a ReLU mask or a max routing, so the"
                                  " loss has no derivative to estimate.",)))
-    blocks.append(Paragraph(("All three routes agree." if report.ok else
+    words = {3: "three", 4: "four"}[report.routes]
+    blocks.append(Paragraph((f"All {words} routes agree." if report.ok else
                              "The routes DISAGREE: please report this problem file.",)))
     return Section("checks", tuple(blocks))
 
@@ -357,6 +364,9 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
                 built.append(connect_section(context, entry))
         elif name == "checks":
             built.append(checks_section(problem, context, seed))
+        elif name == "matrix":
+            built += [matrix_section(context, layer) for layer in problem.layers
+                      if has_matrix(layer) and printable(layer)]
         else:
             for layer in problem.layers:
                 built += layer_sections(layer, (name,), context)

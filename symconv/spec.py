@@ -135,7 +135,7 @@ def get_choice(table: dict, key: str, default: int, choices: tuple[int, ...], pa
     """A whole number from ``choices`` (``dims``, ``index_base``); ``2.0`` is refused."""
     value = table.get(key, default)
     if not is_whole(value) or value not in choices:
-        allowed = " or ".join(map(str, choices))
+        allowed = ", ".join(map(str, choices[:-1])) + f" or {choices[-1]}"
         raise SpecError(path + (key,), f"{key} must be {allowed}, e.g. {key} = {default}; got"
                                        f" {_shown(value)}")
     return value
@@ -154,7 +154,7 @@ def get_per_axis(table: dict, key: str, default: int, dims: int, path: tuple) ->
     """An int, or a list with one int per spatial axis."""
     value = table.get(key, default)
     values = value if isinstance(value, list) else [value] * dims
-    example = f"{key} = 2" + (" or [2, 1]" if dims == 2 else "")
+    example = f"{key} = 2" + (f" or {[2] + [1] * (dims - 1)}" if dims > 1 else "")
     if len(values) != dims or not all(map(is_whole, values)):
         raise SpecError(path + (key,), f"{key} must be a whole number or one per spatial axis"
                                        f" ({dims}), e.g. {example}; got {_shown(value)}")

@@ -54,6 +54,9 @@ class Tensor:
     values: np.ndarray | None = None  # object array of exact numbers, in the declared shape
     derivative_of: str | None = None  # loss name, for an upstream written as ∂L/∂Y
     rank: int = 0
+    #: names of the axes in front of the spatial ones when they are not the role's usual ones
+    #: (a transposed convolution's weight is (c, f): input channels first)
+    leading: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if self.values is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from symconv import build_problem
-from symconv.checks import backward_by, forward_values
+from symconv.checks import backward_by, closed_form_route, forward_values, matrix_route
 
 
 def exact_leaves(problem, upstream=None, given=None) -> dict:
@@ -19,9 +19,11 @@ def exact_leaves(problem, upstream=None, given=None) -> dict:
 
 
 def exact_route(problem, route: str, upstream=None, given=None) -> dict:
-    """Every gradient by name through ``route`` ("reference_backward" / "closed_form"), exactly."""
+    """Every gradient by name through ``route`` ("reference_backward", "closed_form" or
+    "matrix"), exactly."""
     values = forward_values(problem, exact_leaves(problem, upstream, given))
-    return backward_by(problem, values, closed=route == "closed_form")[0]
+    routes = {"closed_form": closed_form_route, "matrix": matrix_route}
+    return backward_by(problem, values, routes.get(route))[0]
 
 
 def as_array(polys, shape) -> np.ndarray:

@@ -49,3 +49,45 @@ def conv_specs(draw, max_size: int = 6):
 
 def conv_problems(max_size: int = 6):
     return conv_specs(max_size).map(build_problem)
+
+
+PADDING_FORMS = ("int", "per axis", "pairs", "valid", "same")
+
+
+@st.composite
+def field_specs(draw, kinds=("conv", "conv_transpose"), dims=(1, 2, 3)):
+    """A convolution or a transposed one in 1-D, 2-D or 3-D, with every padding form (asymmetric
+    pairs, "valid", "same"), stride, dilation, groups, output_padding, channels and batch. Returns
+    the spec and, in canonical layout, what an independent reference needs: (kind, input shape,
+    weight shape, stride, padding pairs or "same", dilation, groups, output_padding)."""
+    kind = draw(st.sampled_from(kinds))
+    d = draw(st.sampled_from(dims))
+    largest = 2 if d == 3 else 3
+    groups = draw(st.integers(1, 2))
+    group_in, group_out = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    batch = draw(st.integers(1, 2)) if d < 3 else 1
+    kernel = [draw(st.integers(1, largest)) for _ in range(d)]
+    stride = [draw(st.integers(1, 3)) for _ in range(d)]
+    dilation = [draw(st.integers(1, 2)) for _ in range(d)]
+    size = [draw(st.integers(1, 4 if d == 3 else 6)) for _ in range(d)]
+    form = draw(st.sampled_from(PADDING_FORMS))
+    pairs = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(d)]
+    padding = {"int": pairs[0][0], "per axis": [b for b, _ in pairs], "pairs": [list(p) for p in pairs],
+               "valid": "valid", "same": "same"}[form]
+    pairs = {"int": [(pairs[0][0],) * 2] * d, "per axis": [(b, b) for b, _ in pairs],
+             "pairs": pairs, "valid": [(0, 0)] * d, "same": "same"}[form]
+    channels = groups * group_in
+    weight = ([groups * group_out, group_in, *kernel] if kind == "conv"
+              else [channels, group_out, *kernel])
+    layer = {"type": kind, "stride": stride, "padding": padding, "dilation": dilation,
+             "groups": groups, "weight": {"name": "W", "shape": weight}}
+    output_padding = [0] * d
+    if kind == "conv_transpose" and form != "same":
+        output_padding = [draw(st.integers(0, max(s, t) - 1)) for s, t in zip(stride, dilation)]
+        layer["output_padding"] = output_padding
+    if draw(st.booleans()):
+        layer["bias"] = {"name": "b"}
+    spec = {"dims": d, "input": {"name": "X", "shape": [batch, channels, *size]}, "layers": [layer],
+            "upstream": {"name": "g", "naming": "flat", "index_base": 1}}
+    return spec, (kind, (batch, channels, *size), tuple(weight), tuple(stride), pairs,
+                  tuple(dilation), groups, tuple(output_padding))

@@ -92,10 +92,14 @@ def test_quick_flags_one_value_per_axis_and_1d(run):
 def test_check_passes_on_every_example(run):
     from pathlib import Path
 
+    from symconv import load_problem
+    from symconv.matrix import has_matrix
+
     for example in sorted(Path("examples").glob("*.toml")):
         result = run("check", example)
         assert result.exit_code == 0, (example, result.output)
-        assert "all three routes agree" in result.stdout
+        matrices = any(has_matrix(layer) for layer in load_problem(example).layers)
+        assert f"all {'four' if matrices else 'three'} routes agree" in result.stdout
 
 
 BAD_PROBLEMS = [
@@ -185,3 +189,16 @@ def test_term_limit_is_checked_before_any_work(run):
     assert result.exit_code == 2
     assert "over the limit of 5,000,000" in result.stderr
     assert "raise the limit with --max-terms" in result.stderr
+
+
+def test_quick_flags_in_3d(run):
+    """``--input 4x4x4 --kernel 2x2x2``: ∂L/∂X_111 of the middle is read by all 8 outputs around
+    it, each through the kernel entry that lands on it (the kernel read backwards)."""
+    result = run("grad", "--input", "4x4x4", "--kernel", "2x2x2", "--wrt", "X", "--entry", "1,1,1",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads(result.stdout)["entries"]
+    assert entry["index"] == [1, 1, 1]
+    outputs = [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+    assert entry["expr"] == " + ".join(f"d{1 + 9 * a + 3 * b + c}*W_{1 - a}_{1 - b}_{1 - c}"
+                                       for a, b, c in outputs)

@@ -21,10 +21,14 @@ from symconv.checks import forward_values
 from symconv.poly import Poly, Symbol, poly_sum, product_of
 from symconv.render.latex_names import latex_entry_name
 from symconv.layers.conv import ConvLayer
+from symconv.layers.conv_transpose import ConvTransposeLayer
+from symconv.wording import axis_names
 from symconv.render.text import TextPrinter
 
 
-from tests.golden.regenerate import EXTENSIONS, GOLDEN, examples, golden_path, render, rendered
+from tests.dense_reference import DenseLayer
+from tests.golden.regenerate import (EXTENSIONS, GOLDEN, examples, golden_path, matrix_examples,
+                                     matrix_golden_path, matrix_layer, render, render_matrix, rendered)
 
 EXAMPLES = examples()
 BRACKETS = "⎡⎢⎣[⎤⎥⎦]"
@@ -286,6 +290,7 @@ def matrices_in(lines: list[str]) -> list[list[list[str]]]:
 
 
 MAPPED = r"\w+ receptive field mapped back: ∂\w+/∂\w+ after the first (\d+ )?receptive fields?"
+CONVOLUTIONS = (ConvLayer, ConvTransposeLayer)
 
 
 def masked_input_gradient(problem, layer, values: dict, count: int) -> np.ndarray:
@@ -309,16 +314,19 @@ class Checker:
         self.values = with_gradients(self.problem, self.derivation, random_values(self.problem))
         self.math = TextMath(self.names, self.values)
         self.loss = self.problem.loss
-        self.mode = None  # ("gradient", name) or ("mapped", count) for the displays that follow
+        # ("gradient", name), ("mapped", count) or ("landed", count) for the displays that follow
+        self.mode = None
         self.layer = self.problem.layers[0]  # the layer of the section being read
         self.expanded = False  # whether the gradients that follow are expanded (chains)
         self.checked = {"entry": 0, "forward": 0, "size": 0, "matrix": 0}
         if any(isinstance(layer, ConvLayer) for layer in self.problem.layers):
             self.checked["mapped"] = 0  # the convolution's running "mapped back" matrices
-        if any(not isinstance(layer, ConvLayer) for layer in self.problem.layers):
+        if any(isinstance(layer, ConvTransposeLayer) for layer in self.problem.layers):
+            self.checked["landed"] = 0  # where the transposed convolution's products land
+        if any(not isinstance(layer, CONVOLUTIONS) for layer in self.problem.layers):
             self.checked["local"] = 0  # the pooling sections' ∂y/∂x of the first window
         if any(layer.output.is_numeric for layer in self.problem.layers[:-1]) or any(
-                not isinstance(layer, ConvLayer) and layer.output.is_numeric
+                not isinstance(layer, CONVOLUTIONS) and layer.output.is_numeric
                 for layer in self.problem.layers):
             self.checked["output matrix"] = 0
 
@@ -340,6 +348,7 @@ class Checker:
             self.layer = self.problem.layers[int(heading.group(2) or 1) - 1]
         label = re.match(rf"∂{self.loss}/∂(\w+)", joined)
         mapped = re.match(MAPPED, joined)
+        landed = re.match(r"Where the first (?:input entry lands|(\d+) input entries land)", joined)
         continuation = re.search(r"too wide|slice by slice|entry by entry", joined)
         if not continuation:  # a chain's result in terms of the given upstream gradient follows
             self.expanded = "expanded down to the given upstream gradient" in joined.lower()
@@ -349,6 +358,8 @@ class Checker:
             pass  # the running sum, entry by entry: still a partial sum
         elif label and label.group(1) in self.derivation.names() and continuation:
             self.mode = ("gradient", label.group(1))
+        elif landed:
+            self.mode = ("landed", int(landed.group(1) or 1))
         elif not continuation:
             self.mode = None
 
@@ -365,7 +376,7 @@ class Checker:
             return  # receptive fields, rot180, zero-inserted, highlighted grids: see test_solution
         lines = [line for line in block if has_matrix(line)]
         # slice labels, each with the first column of its block when a slice is wrapped
-        labels = re.findall(r"((?:[nfc] = \d+, )*[nfc] = \d+)(?:, columns? (\d+)(?:–\d+)?)?:", joined)
+        labels = re.findall(r"((?:[nfcd] = \d+, )*[nfcd] = \d+)(?:, columns? (\d+)(?:–\d+)?)?:", joined)
         columns = re.search(r"columns? (\d+)", joined)
         offset = int(columns.group(1)) - 1 if columns else 0
         found = matrices_in(lines)
@@ -384,9 +395,9 @@ class Checker:
                 self.compare(cells, expected, slice_label, offset, exact=True)
                 self.checked["matrix"] += 1
             else:
-                expected = masked_input_gradient(self.problem, self.layer, self.values, mode[1])
+                expected = self.partial(mode)
                 self.compare(cells, expected, slice_label, offset, exact=False)
-                self.checked["mapped"] += 1
+                self.checked[mode[0]] += 1
 
     def compare(self, cells, expected: np.ndarray, slice_label, offset: int, exact: bool):
         grid = expected
@@ -444,7 +455,7 @@ class Checker:
     def equation(self, joined: str):
         sides = split_top(joined)
         lhs, loss, names = sides[0], self.loss, self.names
-        if lhs.startswith(("O_", "size_", "full_", "I_")):
+        if lhs.startswith(("O_", "size_", "full_", "I_", "P_")):
             self.size(lhs, int(sides[-1]))
             return
         target = lhs.removeprefix(f"∂{loss}/∂")
@@ -476,6 +487,12 @@ class Checker:
             for side in value_sides:
                 assert self.math.value(side) == pytest.approx(expected, rel=1e-9, abs=1e-9), joined
             self.checked["entry"] += 1
+        elif lhs in names.text and self.mode and self.mode[0] in ("mapped", "landed"):
+            symbol = names.text[lhs]
+            expected = self.partial(self.mode).reshape(-1)
+            value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
+            assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
+            self.checked[self.mode[0]] += 1
         elif lhs in names.text and names.text[lhs].tensor.role == "output":
             symbol = names.text[lhs]
             expected = self.values[symbol.tensor].reshape(-1)[symbol.flat]
@@ -487,25 +504,48 @@ class Checker:
         else:
             raise AssertionError(f"an equation this test does not know how to check: {joined}")
 
-    def size(self, lhs: str, value: int):
-        """O_H: the output size; size_H: the zero-inserted, padded upstream gradient's size;
-        full_H: its full correlation with the (dilated) kernel; I_H: the input's size."""
+    def partial(self, mode) -> np.ndarray:
+        """A running sum, by the layer's NumPy reference: ∂L/∂X when only the first outputs pass
+        their upstream entry back ("mapped"), or a transposed convolution's output when only its
+        first input entries are kept, without the bias ("landed")."""
+        if mode[0] == "mapped":
+            return masked_input_gradient(self.problem, self.layer, self.values, mode[1])
         layer = self.layer
-        position = ("HW" if self.problem.dims == 2 else "L").index(lhs.split("_")[1])
-        out = layer.output.shape[len(layer.output.shape) - self.problem.dims + position]
-        if lhs.startswith("O_"):  # pooling too
+        x = np.asarray(self.values[layer.input], dtype=float).reshape(-1).copy()
+        x[mode[1]:] = 0
+        params = {p.name: self.values[p] if p.role == "weight" else 0 * self.values[p]
+                  for p in layer.parameters}
+        return layer.reference_forward(x.reshape(layer.input.shape), params)
+
+    def size(self, lhs: str, value: int):
+        """O_H: the output size; size_H: the zero-inserted, padded upstream gradient's size (of a
+        transposed convolution: the zero-inserted, padded input's); full_H: its full correlation
+        with the (dilated) kernel; I_H: the input's size; P_H: the total padding of
+        padding = "same"."""
+        layer = self.layer
+        dims = self.problem.dims
+        position = axis_names(dims).index(lhs.split("_")[1])
+        out = layer.output.shape[len(layer.output.shape) - dims + position]
+        size_in = layer.input.shape[len(layer.input.shape) - dims + position]
+        kind = lhs.split("_")[0]
+        if kind == "O":  # pooling too
             assert value == out
             self.checked["size"] += 1
             return
         g = layer.geometry
-        # O entries with S − 1 zeros between them, D(K − 1) zeros on each side
-        inserted = np.pad(np.zeros(g.stride[position] * (out - 1) + 1),
-                          g.dilation[position] * (g.kernel[position] - 1))
-        span = g.dilation[position] * (g.kernel[position] - 1) + 1
-        expected = {"size": len(inserted),
-                    "full": len(np.correlate(inserted, np.ones(span), mode="valid")),
-                    "I": layer.input.shape[len(layer.input.shape) - self.problem.dims + position]}
-        assert value == expected[lhs.split("_")[0]], lhs
+        stride, kernel, dilation = g.stride[position], g.kernel[position], g.dilation[position]
+        reach = dilation * (kernel - 1) + 1
+        if kind == "P":  # what TensorFlow pads in all (from S·H when transposed)
+            size = size_in * stride if isinstance(layer, ConvTransposeLayer) else size_in
+            assert value == max((-(-size // stride) - 1) * stride + reach - size, 0) == sum(
+                g.padding[position])
+        else:  # O entries with S − 1 zeros between them, D(K − 1) zeros on each side
+            spread = out if isinstance(layer, ConvLayer) else size_in
+            inserted = np.pad(np.zeros(stride * (spread - 1) + 1), dilation * (kernel - 1))
+            expected = {"size": len(inserted),
+                        "full": len(np.correlate(inserted, np.ones(reach), mode="valid")),
+                        "I": size_in}
+            assert value == expected[kind], lhs
         self.checked["size"] += 1
 
 
@@ -577,3 +617,56 @@ def test_numbered_latex_equations_give_the_derivations_values(example):
         if not re.search(r"\[|\\left|\\sqrt", sides[-1]):
             last = parse_latex_poly(sides[-1], names)
             assert last == entry.value or (len(values) > 1 and last == gradient.expanded()[symbol.flat]), body
+
+
+# -- the matrix view --------------------------------------------------------------------------------
+
+MATRIX_EXAMPLES = matrix_examples()
+
+
+@pytest.mark.parametrize("output_format", list(EXTENSIONS))
+@pytest.mark.parametrize("example", MATRIX_EXAMPLES, ids=lambda p: p.stem)
+def test_matrix_view_matches_its_golden_file(example, output_format):
+    expected = matrix_golden_path(example, output_format).read_text(encoding="utf-8")
+    assert render_matrix(example, output_format) == expected, (
+        f"the matrix view of {example.stem} ({output_format}) changed; if intended, run python"
+        " tests/golden/regenerate.py and read the diff")
+
+
+def golden_c(text: str) -> dict[tuple[int, int], str]:
+    """The cells of C in a text matrix golden, by (row, column)."""
+    cells, reading = {}, False
+    for block in text_blocks(text):
+        first = block[0]
+        if first.startswith("C is too wide") or re.match(r"\s+C = ", next(
+                (line for line in block if " = " in line), "")):
+            reading = True
+        elif reading and not first.startswith(" "):
+            break
+        if reading and first.startswith(" "):
+            label = re.search(r"columns? (\d+)", " ".join(block))
+            offset = int(label.group(1)) - 1 if label else 0
+            [rows] = matrices_in([line for line in block if has_matrix(line)])
+            for r, row in enumerate(rows):
+                for c, cell in enumerate(row):
+                    cells[r, c + offset] = cell
+    return cells
+
+
+@pytest.mark.parametrize("example", MATRIX_EXAMPLES, ids=lambda p: p.stem)
+def test_the_golden_c_is_the_dense_reference_built_from_pytorchs_definition(example):
+    problem = load_problem(example)
+    layer = matrix_layer(problem)
+    g = layer.geometry
+    transposed = isinstance(layer, ConvTransposeLayer)
+    x_shape = g.output_shape if transposed else g.input_shape
+    numbered = np.arange(1, layer.weight.size + 1).reshape(g.weight_shape)  # entry k is k + 1
+    dense = DenseLayer(layer.kind, x_shape, numbered, g.stride, g.padding, g.dilation, g.groups,
+                       layer.output_padding if transposed else None)
+    cells = golden_c(matrix_golden_path(example, "text").read_text(encoding="utf-8"))
+    assert max(cells) == (dense.matrix.shape[0] - 1, dense.matrix.shape[1] - 1)
+    names = Names(problem)
+    for (r, c), cell in cells.items():
+        k = dense.matrix[r, c]
+        expected = 0 if k == 0 else layer.weight.entry(int(k) - 1)
+        assert parse_text_poly(cell, names, substitute=False) == Poly.lift(expected), (r, c, cell)

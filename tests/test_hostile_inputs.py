@@ -42,7 +42,7 @@ PROBLEMS = {
         "[input]\nshape = [99999999999999999999999, 4]\n" + CONV,
         ":2: input.shape: shape of the input: 99999999999999999999999 is too big (at most 2,147,483,647)"),
     "dims = 2.0": ("dims = 2.0\n[input]\nshape = [4, 4]\n" + CONV,
-                   ":1: dims: dims must be 1 or 2, e.g. dims = 2; got 2.0"),
+                   ":1: dims: dims must be 1, 2 or 3, e.g. dims = 2; got 2.0"),
     "5000-digit value": ("[input]\nshape = [2, 2]\nvalues = [[1, 2], [3, " + "7" * 5000 + "]]\n" + CONV,
                          ": a number has thousands of digits; write numbers with at most 40 digits"),
     "50-digit value": ("[input]\nshape = [2, 2]\nvalues = [[1, 2], [3, " + "7" * 50 + "]]\n" + CONV,
@@ -66,6 +66,36 @@ PROBLEMS = {
                         ":1: title: title must be text"),
     "index_base = 1.0": ("[input]\nshape = [4, 4]\nindex_base = 1.0\n" + CONV,
                          ":3: input.index_base: index_base must be 0 or 1, e.g. index_base = 0; got 1.0"),
+    # issue 13: transposed convolutions, padding forms, 3-D
+    "output_padding too large": (
+        '[input]\nshape = [3, 3]\n[[layers]]\ntype = "conv_transpose"\nstride = 2\n'
+        'output_padding = [1, 2]\n[layers.weight]\nshape = [2, 2]\n',
+        ":6: layers[0].output_padding: output_padding 2 on axis W must be smaller than the stride"
+        " (2) or the dilation (1), as in PyTorch; e.g. output_padding = 1"),
+    "a padding pair with a negative entry": (
+        "[input]\nshape = [4, 4]\n" + CONV.replace('"conv"\n', '"conv"\npadding = [[1, 2], [-1, 0]]\n'),
+        ":5: layers[0].padding: padding [-1, 0] on axis W has a negative entry; each side is at"
+        " least 0, e.g. padding = [[1, 2], [0, 1]]"),
+    "same on a pooling layer": (
+        '[input]\nshape = [4, 4]\n[[layers]]\ntype = "avgpool"\nkernel_size = 2\npadding = "same"\n',
+        ':6: layers[0].padding: padding = "same" is for conv and conv_transpose layers; a avgpool'
+        " layer takes a whole number per spatial axis (at most kernel_size / 2), e.g. padding = 1"),
+    "a 3-D weight for a 2-D problem": (
+        "[input]\nshape = [4, 4, 4]\n" + CONV.replace("shape = [2, 2]", "shape = [2, 2, 2]"),
+        ":6: layers[0].weight.shape: shape of the weight must have 2 or 4 axes in a 2-D problem"
+        " ([Kh, Kw] or [F, C/groups, Kh, Kw]), e.g. shape = [3, 3]; got [2, 2, 2] (a 3-D kernel"
+        " needs dims = 3 at the top of the file)"),
+    "padding that leaves a transposed convolution no output": (
+        'dims = 1\n[input]\nshape = [2]\n[[layers]]\ntype = "conv_transpose"\npadding = 2\n'
+        '[layers.weight]\nshape = [2]\n',
+        ":6: layers[0].padding: the padding leaves no output on axis L: (H − 1)·S − (P_before +"
+        " P_after) + D(K − 1) + output_padding + 1 = (2 − 1)·1 − (2 + 2) + 1·(2 − 1) + 0 + 1 = -1;"
+        " use less padding"),
+    "a transposed weight whose first axis is not the input channels": (
+        '[input]\nshape = [3, 4, 4]\n[[layers]]\ntype = "conv_transpose"\n[layers.weight]\n'
+        'shape = [2, 3, 2, 2]\n',
+        ":6: layers[0].weight.shape: the weight's first axis holds the input channels (PyTorch's"
+        " layout [C_in, C_out/groups, K…]): it has 2 but the input has 3"),
 }
 
 
@@ -148,7 +178,7 @@ OPTIONS = {
     "check --seed -1": (["check", HOMEWORK, "--seed", "-1"],
                         "Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295."),
     "no command": ([], "no command given; commands: check, connect, exercise, export, forward,"
-                       " grad, grade, shapes, solve, verify (e.g. symconv grad examples/cs7643_4x4_stride1.toml --wrt X;"
+                       " grad, grade, matrix, shapes, solve, verify (e.g. symconv grad examples/cs7643_4x4_stride1.toml --wrt X;"
                        " symconv --help for more)"),
     "grade on a missing path": (["grade", HOMEWORK, "nowhere/", "--wrt", "A"],
                                 "cannot read 'nowhere/': no such file or folder"),

@@ -81,7 +81,7 @@ def test_a_problem_shows_its_statement(outputs):
 def test_a_check_report_is_a_coloured_table(outputs):
     data = rich(outputs[5])
     assert "<table" in data["text/html"] and "agree" in data["text/html"]
-    assert "all three routes agree" in data["text/plain"]
+    assert "all four routes agree" in data["text/plain"]  # a convolution: the matrix C too
 
 
 def test_display_shows_the_interactive_page(outputs):

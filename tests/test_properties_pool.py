@@ -1,4 +1,5 @@
-"""Property tests: random pooling layers and random 2–3 layer chains, every route agreeing.
+"""Property tests: random pooling layers (1-D, 2-D, 3-D) and random 2–3 layer chains, every route
+agreeing.
 
 Values are small integers, so ties (and ReLU inputs at 0) are frequent: the chain rule, the NumPy
 reference and the closed form must still agree exactly, because all three follow PyTorch's rules
@@ -27,12 +28,13 @@ def integers(draw, shape, low, high):
 
 @st.composite
 def pooling_problems(draw, numeric: bool, kinds=("maxpool", "avgpool", "lppool")):
-    dims = draw(st.sampled_from([1, 2]))
+    dims = draw(st.sampled_from([1, 2, 3]))
     kind = draw(st.sampled_from(kinds))
-    kernel = [draw(st.integers(1, 3)) for _ in range(dims)]
+    largest = 2 if dims == 3 else 3  # 3-D volumes stay small
+    kernel = [draw(st.integers(1, largest)) for _ in range(dims)]
     stride = [draw(st.integers(1, k + 1)) for k in kernel]  # overlapping, adjacent and skipping
     padding = [0 if kind == "lppool" else draw(st.integers(0, k // 2)) for k in kernel]
-    size = [draw(st.integers(max(1, k - 2 * p), k + 3)) for k, p in zip(kernel, padding)]
+    size = [draw(st.integers(max(1, k - 2 * p), k + largest)) for k, p in zip(kernel, padding)]
     shape = draw(st.sampled_from([[], [2], [2, 1]])) + size
     layer = {"type": kind, "kernel_size": kernel, "stride": stride}
     if kind != "lppool":

@@ -39,7 +39,11 @@ def test_solve_text_fits_a_100_column_terminal(capsys, example):
     code, out, err = run(capsys, "solve", str(example), "--format", "text")
     assert code == 0 and err == ""
     assert max(len(line) for line in out.split("\n")) <= 100
-    assert "All three routes agree." in out
+    from symconv import load_problem
+    from symconv.matrix import has_matrix
+
+    matrices = any(has_matrix(layer) for layer in load_problem(example).layers)
+    assert f"All {'four' if matrices else 'three'} routes agree." in out
 
 
 def test_solve_latex_is_a_standalone_document_and_fragment_only_the_body(capsys):
@@ -107,7 +111,7 @@ def test_connect_counts_in_the_tensors_index_base(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["solve", "examples/homework_5x5.toml", "--sections", "shapes,grads"],
-     "unknown section 'grads'; choose from shapes,forward,dw,dx,db,chain,closed-form,connect,checks"),
+     "unknown section 'grads'; choose from shapes,forward,dw,dx,db,chain,closed-form,matrix,connect,checks"),
     (["connect", "examples/homework_5x5.toml", "--entry", "A2,2"],
      "'A2,2' is not an entry; write the tensor's name, a colon and the indices, e.g. X:2,2 or W:0,1"),
     (["connect", "examples/homework_5x5.toml", "--entry", "A:6,1"],

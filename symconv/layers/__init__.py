@@ -3,9 +3,9 @@ type provides). Importing this package registers every type; adding one means ad
 here and one :func:`~.registry.register` call in it."""
 
 # In the order the problem file's error messages list them.
-from . import conv  # noqa: I001
+from . import conv, conv_transpose  # noqa: I001
 from . import maxpool, avgpool, lppool, relu  # noqa: I001
-from .registry import LAYER_TYPES, Layer, LayerRequest, LayerType, WrongVariant, layer_type
+from .registry import LAYER_TYPES, Im2col, Layer, LayerRequest, LayerType, WrongVariant, layer_type
 
-__all__ = ["LAYER_TYPES", "Layer", "LayerRequest", "LayerType", "WrongVariant", "avgpool", "conv",
-           "layer_type", "lppool", "maxpool", "relu"]
+__all__ = ["LAYER_TYPES", "Im2col", "Layer", "LayerRequest", "LayerType", "WrongVariant", "avgpool", "conv",
+           "conv_transpose", "layer_type", "lppool", "maxpool", "relu"]

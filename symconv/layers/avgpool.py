@@ -15,13 +15,13 @@ import numpy as np
 
 from ..document import Derivative, Display, Equation, Formula, Group, Matrix, Paragraph, Product, Sum
 from ..poly import normalize, poly_sum
-from ..sections import Context, leading_axes
+from ..sections import Context, slice_axes
 from ..spec import SpecError
 from ..wording import per_axis
 from .base import Constant, Numbers
 from .conv import closed_form
-from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, overlap_mistakes, pool_forward, pool_geometry,
-                      pool_gradient, pool_shapes, pool_title, pool_words)
+from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
+                      pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
 from .registry import LayerRequest, LayerType, register
 
 MAX_GROUPED = 9  # windows up to this size are written 1/N·(y_00 + …); larger ones term by term
@@ -124,7 +124,7 @@ def gradient(layer: AvgPoolLayer, context: Context):
 
     def share(windows) -> list:
         """The notes' matrix: with one N, ∂L/∂X = 1/N · (the upstream gradient spread out)."""
-        if n is None or leading_axes(x, context.dims):  # only for a single matrix
+        if n is None or slice_axes(x, context.dims):  # only for a single matrix
             return []
         result = context.result(x)
         spread = np.vectorize(lambda p: p * n, otypes=[object])(result)
@@ -156,4 +156,4 @@ AVGPOOL = register(LayerType(
     keys=(*POOL_KEYS, "count_include_pad"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, "average pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
-    mistakes=overlap_mistakes))
+    mistakes=overlap_mistakes, expression=expression_of(formula)))

@@ -17,8 +17,8 @@ import numpy as np
 from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Paragraph
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
-from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, overlap_mistakes, pool_forward,
-                      pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
+from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
+                      pool_forward, pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
 from .registry import LayerRequest, LayerType, WrongVariant, register
 
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -175,9 +175,13 @@ def build(request: LayerRequest) -> MaxPoolLayer:
 # -- sections --------------------------------------------------------------------------------------
 
 
+def formula(layer: MaxPoolLayer, window: PoolWindow) -> Call:
+    return Call("max", window.inside())
+
+
 def forward(layer: MaxPoolLayer, context: Context):
     return pool_forward(layer, context, "Each output is the largest entry of its window (padding"
-                        " never wins)", lambda window: Call("max", window.inside()), first_maximum)
+                        " never wins)", lambda window: formula(layer, window), first_maximum)
 
 
 def gradient(layer: MaxPoolLayer, context: Context):
@@ -278,4 +282,4 @@ MAXPOOL = register(LayerType(
     keys=POOL_KEYS, build=build, describe=describe,
     title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
-    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity))
+    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity, expression=expression_of(formula)))

@@ -19,20 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from math import prod
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..document import (Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled, Matrix,
-                        Note, Paragraph, Section, equation)
+from ..document import (Concat, Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled,
+                        Matrix, Note, Paragraph, Section, equation)
 from ..figures import entry_grid, grid_position, is_pictured, slice_label
 from ..poly import Number, Poly, Symbol
-from ..sections import Context, more, object_array, output_matrix, remarks
+from ..sections import Context, kernel_front, more, object_array, output_matrix, planes, remarks
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
-from .conv.geometry import ConvGeometry, GeometryError, require_at_least
+from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
 from .conv.sections import axis_sizes, shapes_section
 from .registry import Connections, LayerRequest, WrongVariant
 
@@ -78,7 +78,7 @@ class PoolGeometry:
     def conv(self) -> ConvGeometry:
         """The one-channel convolution whose windows these are."""
         return ConvGeometry(prod(self.leading), 1, 1, 1, self.input_size, self.kernel, self.stride,
-                            self.padding, (1,) * self.dims)
+                            padding_pairs(self.padding), (1,) * self.dims)
 
     @property
     def output_size(self) -> tuple[int, ...]:
@@ -251,9 +251,14 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
     kind = table["type"]
     if "kernel_size" not in table:
         raise SpecError(path, f"a {kind} layer needs kernel_size, e.g. kernel_size = 2"
-                              + (" or [2, 1]" if dims == 2 else ""))
+                              + (f" or {[2] + [1] * (dims - 1)}" if dims > 1 else ""))
     kernel = get_per_axis(table, "kernel_size", 2, dims, path)
     stride = get_per_axis(table, "stride", 2, dims, path) if "stride" in table else kernel
+    if table.get("padding") in ("same", "valid"):  # a convolution's words
+        raise SpecError(path + ("padding",), f"padding = \"{table['padding']}\" is for conv and"
+                                             f" conv_transpose layers; a {kind} layer takes a whole"
+                                             " number per spatial axis (at most kernel_size / 2),"
+                                             " e.g. padding = 1")
     pads = get_per_axis(table, "padding", 0, dims, path) if padding else (0,) * dims
     shape = layer_input.shape
     try:
@@ -300,13 +305,14 @@ class PoolWindow(NamedTuple):
 
 
 def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
-                 winner: Callable[[list], int] | None = None) -> tuple[PoolWindow, ...]:
-    """The first ``count`` outputs' windows, in row-major output order; ``winner(values)`` marks
-    the entry that takes the gradient when the window holds numbers (max pooling)."""
+                 winner: Callable[[list], int] | None = None, start: int = 0) -> tuple[PoolWindow, ...]:
+    """The windows of ``count`` outputs from ``start`` on, in row-major output order;
+    ``winner(values)`` marks the entry that takes the gradient when the window holds numbers (max
+    pooling)."""
     x = layer.input
     kernel = layer.geometry.kernel
     windows = []
-    for o, positions in enumerate(layer.window_matrix[:count].tolist()):
+    for o, positions in enumerate(layer.window_matrix[start:start + count].tolist(), start=start):
         cells = [x.entry(i) if i >= 0 else None for i in positions]
         names = [Symbol(x, i) if i >= 0 else None for i in positions]
         inside = [c for c in cells if c is not None]
@@ -323,10 +329,37 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
     return tuple(windows)
 
 
-def window_matrix(window: PoolWindow) -> Matrix:
-    """A window's entries (``pad`` on padding), the max-pooling winner marked."""
+def expression_of(formula: Callable[[Any, PoolWindow], object]) -> Callable[[PoolLayer, int], object]:
+    """A pooling type's :attr:`~.registry.LayerType.expression` from the formula its forward
+    section writes: the formula of output ``flat``'s window, over the window's symbols."""
+    def expression(layer: PoolLayer, flat: int) -> object:
+        [window] = pool_windows(layer, layer.output, 1, start=flat)
+        return formula(layer, window)
+
+    return expression
+
+
+def window_items(window: PoolWindow) -> list:
+    """A window's entries (``pad`` on padding), the max-pooling winner marked, labelled with its
+    output: one matrix, or in 3-D one per depth d of the window."""
     cells = np.vectorize(lambda c: Formula("pad") if c is None else c, otypes=[object])(window.cells)
-    return Matrix(cells, frozenset() if window.winner is None else frozenset({window.winner}))
+    found = planes(cells, kernel_front(cells.ndim))
+    size = cells.size // len(found)
+    items = []
+    for number, (label, index) in enumerate(found):
+        marked = frozenset() if window.winner is None else frozenset(
+            {window.winner - number * size} & set(range(size)))
+        name = Concat((window.output, Formula(", " + label))) if label else window.output
+        items.append(Labeled(name, Matrix(cells[index], marked)))
+    return items
+
+
+def window_gallery(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> Gallery:
+    """The windows laid out like the output grid; a 3-D window's depth slices make one row."""
+    items = tuple(item for w in windows for item in window_items(w))
+    per_window = len(items) // max(len(windows), 1)
+    columns = layer.geometry.output_size[-1] if per_window == 1 else per_window
+    return Gallery(items, columns=columns)
 
 
 def pool_shapes(layer: PoolLayer, context: Context) -> Section:
@@ -343,8 +376,7 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
     marked = " (the maximum is marked)" if any(w.winner is not None for w in windows) else ""
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph((f"{kind}. The windows{marked}:",)),
-                    Gallery(tuple(Labeled(w.output, window_matrix(w)) for w in windows),
-                            columns=layer.geometry.output_size[-1]),
+                    window_gallery(layer, windows),
                     *windows_figure(layer, windows)]
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
@@ -367,8 +399,7 @@ def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list:
     x = layer.input
     size = g.output_size if g.dims == 2 else (1, *g.output_size)
     stride, kernel = (g.stride, g.kernel) if g.dims == 2 else ((1, *g.stride), (1, *g.kernel))
-    padding = g.padding if g.dims == 2 else (0, *g.padding)
-    grid = entry_grid(x, g.dims, 0, padding)
+    grid = entry_grid(x, g.dims, 0, padding_pairs(g.padding))
     drawn = [w for w in windows if w.output.flat < prod(size)]
     outlines: list = []
     winners: set[int] = set()

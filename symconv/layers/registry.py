@@ -87,6 +87,18 @@ class LayerRequest(NamedTuple):
     default_output: str
 
 
+class Im2col(NamedTuple):
+    """∂L/∂W of a layer that is a matrix product (a convolution, a transposed one) as one product
+    per group g, ``∂L/∂W_g = A_g·B_gᵀ`` reshaped to the weight's shape: ``rows`` (groups, r, n) and
+    ``columns`` (groups, c, n) hold flat positions (−1: a padding zero) into the tensors named by
+    ``rows_of`` and ``columns_of``, each ``"input"`` or ``"upstream"`` (∂L/∂Y)."""
+
+    rows: np.ndarray
+    rows_of: str
+    columns: np.ndarray
+    columns_of: str
+
+
 class WrongVariant(NamedTuple):
     """A wrong backward pass of one layer, as students compute it: ``compute()`` gives the whole
     wrong gradient, row-major, in ``shape`` (None: the right gradient's shape)."""
@@ -120,6 +132,14 @@ class LayerType:
     #: (layer) -> why its given values sit where conventions differ (a max pooling tie), or None:
     #: such a variant makes a poor exercise unless the exercise asks for it
     ambiguity: Callable[[Any], str | None] = lambda layer: None
+    #: (layer, flat) -> output entry ``flat`` written over the symbols of the layer's input and
+    #: parameters: a polynomial or a vocabulary node (``max(…)``, LP's root), for the forward
+    #: pass as data (``symconv forward --format json``)
+    expression: Callable[[Any, int], object] | None = None
+    #: (layer) -> its weight gradient as im2col products; given only for layers linear in their
+    #: input, ``vec(Y) = C·vec(X) + vec(b)``, whose matrix C is then read from their connections
+    #: (the matrix view, ``symconv matrix``)
+    im2col: Callable[[Any], Im2col] | None = None
     #: (kernel shape, stride=…, padding=…, dilation=…, bias=…) -> its layer table, for the quick
     #: questions of the command line (``symconv grad --input 4x4 --kernel 2x2``)
     quick: Callable[..., dict] | None = None

@@ -145,6 +145,9 @@ class ArrangingPrinter(Printer):
     ellipsis_width: float = 3  # a ⋯ column
     gallery_gap: float = 4
     gallery_width: float = 98
+    # Rows of a matrix shown whole that one page holds (None: the page scrolls); a taller one is
+    # cut into bands of rows, as a display cannot break across pages.
+    page_rows: int | None = None
 
     def measure(self, node) -> float:
         raise NotImplementedError
@@ -189,8 +192,8 @@ class ArrangingPrinter(Printer):
         self.__dict__["_cut"] = True
 
     # -- matrices --------------------------------------------------------------------------------
-    def cell_widths(self, array: np.ndarray, marked: bool = False) -> np.ndarray:
-        grid = as_grid(array)[:MAX_ROWS]
+    def cell_widths(self, array: np.ndarray, marked: bool = False, rows: int = MAX_ROWS) -> np.ndarray:
+        grid = as_grid(array)[:rows]
         widths = np.zeros(grid.shape)
         for index, value in np.ndenumerate(grid):
             widths[index] = self.cell_width(value, marked)
@@ -219,20 +222,35 @@ class ArrangingPrinter(Printer):
             return tuple(self.fit_all(part) for part in node)
         return node
 
-    def column_blocks(self, array: np.ndarray, slice_label: str = "") -> list | None:
+    def column_blocks(self, array: np.ndarray, slice_label: str = "",
+                      whole: bool = False) -> list | None:
         """A result matrix too wide for a line, wrapped into the fewest blocks of whole columns
         that fit, as even in width as they can be (every entry is shown; only rows beyond
-        :data:`MAX_ROWS` are cut). None when that takes a block per column: such a tensor reads
-        better entry by entry. ``slice_label`` (``n = 0, c = 1``): the matrix is that slice,
-        labelled so beside it, and each block ``n = 0, c = 1, columns 1–2``."""
+        :data:`MAX_ROWS` are cut, and blocks beyond :data:`MAX_COLUMN_BLOCKS`, unless the matrix
+        is to be shown ``whole``). None when that takes a block per column: such a tensor reads
+        better entry by entry (a ``whole`` matrix is wrapped all the same). ``slice_label``
+        (``n = 0, c = 1``): the matrix is that slice, labelled so beside it, and each block
+        ``n = 0, c = 1, columns 1–2``."""
         grid = as_grid(array)
-        widths = self.cell_widths(grid)
         count = grid.shape[1]
-        rows = min(grid.shape[0], MAX_ROWS)
-        whole = self.matrix_width - (self.label_width(slice_label) if slice_label else 0)
-        if self.fits(widths, list(range(count)), whole):
-            matrix = self.fitted(Matrix(array))
-            return [Labeled(slice_label, matrix) if slice_label else matrix]
+        if whole:  # every row is shown: the widest cell of each column, over all of them
+            widths = self.cell_widths(grid, rows=grid.shape[0]).max(axis=0, keepdims=True)
+            rows = grid.shape[0]
+        else:
+            widths = self.cell_widths(grid)
+            rows = min(grid.shape[0], MAX_ROWS)
+        room_whole = self.matrix_width - (self.label_width(slice_label) if slice_label else 0)
+        if self.fits(widths, list(range(count)), room_whole):
+            if not whole:
+                matrix = self.fitted(Matrix(array))
+                return [Labeled(slice_label, matrix) if slice_label else matrix]
+            bands = self.row_bands(grid, whole)
+            if len(bands) == 1:
+                matrix = Matrix(array, frozenset(), rows, count)
+                return [Labeled(slice_label, matrix) if slice_label else matrix]
+            return [Labeled(f"{slice_label}, {label[:-2]}" if slice_label else label[:-2],
+                            Matrix(band, frozenset(), band.shape[0], count))
+                    for label, band in bands]
         prefix = f"{slice_label}, " if slice_label else ""
         room = self.matrix_width - self.label_width(f"{prefix}columns {count}–{count}")
         groups: list[list[int]] = []
@@ -242,23 +260,35 @@ class ArrangingPrinter(Printer):
             while stop < count and self.fits(widths, list(range(start, stop + 1)), room):
                 stop += 1
             groups.append(list(range(start, stop)))
-        if len(groups) == count:
+        if len(groups) == count and not whole:
             return None
         if len(groups) <= MAX_COLUMN_BLOCKS:
             groups = self.balanced(widths, count, len(groups))
         if rows < grid.shape[0]:
             self.note_cut()
+        shown = groups if whole else groups[:MAX_COLUMN_BLOCKS]
         blocks: list = []
-        for group in groups[:MAX_COLUMN_BLOCKS]:
-            start, stop = group[0] + 1, group[-1] + 1
-            label = f"column {start}" if start == stop else f"columns {start}–{stop}"
-            blocks.append(Labeled(prefix + label, Matrix(grid[:, start - 1:stop], frozenset(), rows,
-                                                         len(group))))
-        if len(groups) > MAX_COLUMN_BLOCKS:
+        for band_label, band in self.row_bands(grid, whole):
+            for group in shown:
+                start, stop = group[0] + 1, group[-1] + 1
+                label = f"column {start}" if start == stop else f"columns {start}–{stop}"
+                blocks.append(Labeled(prefix + band_label + label,
+                                      Matrix(band[:, start - 1:stop], frozenset(),
+                                             min(rows, band.shape[0]), len(group))))
+        if len(shown) < len(groups):
             self.note_cut()
             blocks.append(Labeled(f"{prefix}columns {groups[MAX_COLUMN_BLOCKS][0] + 1}–{count}",
                                   "left out; they follow the same pattern"))
         return blocks
+
+    def row_bands(self, grid: np.ndarray, whole: bool) -> list[tuple[str, np.ndarray]]:
+        """A ``whole`` matrix taller than a page in bands of :attr:`page_rows` rows, each with its
+        label (``rows 1–32, ``); else the matrix itself, unlabelled."""
+        if not whole or self.page_rows is None or grid.shape[0] <= self.page_rows:
+            return [("", grid)]
+        size, count = self.page_rows, grid.shape[0]
+        return [(f"rows {start + 1}–{min(start + size, count)}, ", grid[start:start + size])
+                for start in range(0, count, size)]
 
     def balanced(self, widths: np.ndarray, count: int, parts: int) -> list[list[int]]:
         """``count`` columns in ``parts`` consecutive blocks whose widest is as narrow as it can
@@ -305,15 +335,17 @@ class ArrangingPrinter(Printer):
         if self.too_long(view.array):
             return self.entry_list(label, view)
         if not view.axes:
-            blocks = self.column_blocks(view.array)
+            blocks = self.column_blocks(view.array, whole=view.whole)
             if blocks is None:
                 return self.entry_list(label, view)
             if view.label is None:
                 return [Display(tuple(blocks))]
             if len(blocks) == 1:
                 return [Display((Equation((view.label, blocks[0])),))]
-            return [Paragraph((view.label, " is too wide for one line; here it is in blocks of"
-                               " columns:")), Display(tuple(blocks))]
+            tall = len(self.row_bands(as_grid(view.array), view.whole)) > 1
+            words = (" is too tall for one page; here it is in blocks of rows:" if tall else
+                     " is too wide for one line; here it is in blocks of columns:")
+            return [Paragraph((view.label, words)), Display(tuple(blocks))]
         items = self.slices(view)
         if items is None:
             return self.entry_list(label, view)
@@ -354,13 +386,14 @@ class ArrangingPrinter(Printer):
 
     def entry_list(self, label, view: TensorView) -> list:
         """The entries one per line: the first :data:`MAX_LISTED_ENTRIES` of each slice (of the
-        first :data:`MAX_SLICES`), so every slice a matrix would show is listed too."""
+        first :data:`MAX_SLICES`), so every slice a matrix would show is listed too; all of them
+        when the view is to be shown ``whole``."""
         values = view.array.reshape(-1)
         per_slice = prod(view.array.shape[len(view.axes):])
+        listed = per_slice if view.whole else MAX_LISTED_ENTRIES
         starts = [int(np.ravel_multi_index(index, view.array.shape[:len(view.axes)])) * per_slice
                   for index, _ in self.slice_labels(view)] if view.axes else [0]
-        shown = [flat for start in starts for flat in range(start, start + min(per_slice,
-                                                                                 MAX_LISTED_ENTRIES))]
+        shown = [flat for start in starts for flat in range(start, start + min(per_slice, listed))]
 
         def name(flat: int):
             symbol = Symbol(view.tensor, flat)
@@ -369,7 +402,7 @@ class ArrangingPrinter(Printer):
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; entry by entry:",)),
                         Display(tuple(equation(name(flat), values[flat]) for flat in shown))]
-        if per_slice > MAX_LISTED_ENTRIES:
+        if per_slice > listed:
             where = " of each slice" if view.axes else ""
             blocks.append(Paragraph((f"(The first {MAX_LISTED_ENTRIES} of the {per_slice} entries"
                                      f"{where} are listed.)",)))

@@ -1,10 +1,13 @@
-"""JSON of a gradient (the schema in the README): names in LaTeX, expressions in plain identifiers."""
+"""JSON of a gradient and of the forward pass (the schemas in the README): names in LaTeX,
+expressions in plain identifiers."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
+from ..forward import ForwardOutput
+from ..poly import Poly
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
@@ -38,6 +41,30 @@ def entry_json(item: GradientEntry | ExpandedEntry) -> dict:
         fields["expanded"] = plain(item.expanded)
         fields["expanded_value"] = json_value(item.expanded)
     return fields
+
+
+def forward_json(outputs: list[ForwardOutput]) -> dict:
+    """``{"outputs": [{"name", "shape", "entries": [{"index", "expr", "value"}, …]}, …]}``: one
+    object per layer, in order; entries row-major, indices 0-based."""
+    return {"outputs": [{"name": output.tensor.name, "shape": list(output.tensor.shape),
+                         "entries": [{"index": list(entry.position), "expr": plain(entry.expression),
+                                      "value": json_number(entry.value)}
+                                     for entry in output.entries]}
+                        for output in outputs]}
+
+
+def matrix_json(matrix) -> dict:
+    """``{"rows": m, "cols": n, "entries": [{"row", "col", "expr", "value"}, …]}``: a layer's
+    matrix C (a :class:`symconv.matrix.LayerMatrix`), non-zero entries only, row-major; ``expr``
+    names the weight entry, ``value`` is its number (None for a symbol)."""
+    rows, columns = matrix.shape
+    values = matrix.entries()
+    return {"rows": rows, "cols": columns,
+            "entries": [{"row": r, "col": c, "expr": plain(named),
+                         "value": json_number(value.number if isinstance(value, Poly) else value)
+                         if Poly.lift(value).is_number else None}
+                        for ((r, c), named), value in zip(matrix.entries(named=True).items(),
+                                                          values.values())]}
 
 
 def gradient_json(gradient: Gradient, entries: list, notes: list) -> dict:

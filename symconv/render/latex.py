@@ -41,7 +41,8 @@ FIGURE_WIDTH_CM = 16  # pictures wider than this are scaled to the line
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
                    "⌊": r"\left\lfloor ", "⌋": r"\right\rfloor ", "…": r"\dots ", "⋯": r"\cdots ",
-                   "→": r"\to ", "Σ": r"\sum ", "≤": r"\le ", "°": r"^\circ ", "⋮": r"\vdots "}
+                   "→": r"\to ", "Σ": r"\sum ", "≤": r"\le ", "°": r"^\circ ", "⋮": r"\vdots ",
+                   "ᵀ": r"^\top ", "⌈": r"\lceil ", "⌉": r"\rceil "}
 TEXT_SPECIALS = {"–": "--", "—": "---", "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$",
                  "&": r"\&", "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
 
@@ -65,6 +66,7 @@ def latex_words(text: str) -> str:
 def latex_math_text(text: str) -> str:
     """Our Unicode math notation in LaTeX; words such as ``rot180`` or ``size`` set upright."""
     text = re.sub(r"[a-z]{3,}\d*", lambda word: rf"\operatorname{{{word.group()}}}", text)
+    text = re.sub(r"_(\\operatorname\{\w+\})", r"_{\1}", text)  # P_before: the whole word low
     text = re.sub(r"\^\(([^()]*)\)", r"^{\1}", text)  # x^(p − 1): the whole exponent raised
     return "".join(MATH_CHARACTERS.get(char, char) for char in text)
 
@@ -83,6 +85,9 @@ class LatexPrinter(ArrangingPrinter):
     ellipsis_width = COLUMN_GAP + 1.2  # a \cdots column
     gallery_gap = 2.0  # \qquad
     gallery_width = 42.8
+    # The text block is 257 mm = 731 pt high and a matrix row (\arraystretch 1.3) 17.7 pt: 41 rows
+    # fill a page alone; a band leaves room for the text around it.
+    page_rows = 32
 
     def __init__(self, loss: str = "L"):
         self.loss = loss

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Sum
+from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Root, Sum
 from ..poly import Atom, Poly, Symbol
 
 
@@ -106,6 +106,12 @@ class Printer:
 
     def _print_Power(self, node: Power) -> str:
         return f"{self.doprint(node.base)}{self.power}({self.doprint(node.exponent)})"
+
+    def _print_Root(self, node: Root) -> str:
+        inner = self.doprint(node.power_sum)
+        if node.divisor > 1:
+            inner = f"({inner})/{node.divisor}"
+        return inner if node.p == 1 else f"({inner}){self.power}(1/{node.p})"  # p = 1: no root
 
     def _print_Quotient(self, node: Quotient) -> str:
         numerator = self.doprint(node.numerator)

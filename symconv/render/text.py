@@ -16,6 +16,9 @@ def subscript_text(subscript: tuple[int, ...]) -> str:
     return "{" + ",".join(map(str, subscript)) + "}"
 
 
+NUMBER_WORDS = {3: "three", 4: "four"}
+
+
 class TextPrinter(Printer):
     times = "·"
     power = "^"
@@ -65,14 +68,17 @@ class TextPrinter(Printer):
     def _print_CheckReport(self, report: CheckReport) -> str:
         lines = ["max |route − NumPy reference| per gradient"
                  f" (random values, seed {report.seed}; given values kept):",
-                 f"{'gradient':<12}{'chain rule':>12}{'closed form':>13}{'finite diff.':>14}  verdict"]
+                 f"{'gradient':<12}{'chain rule':>12}{'closed form':>13}{'finite diff.':>14}"
+                 + (f"{'matrix':>10}" if report.routes == 4 else "") + "  verdict"]
         for row in report.rows:
             fd = "n/a" if row.finite_differences is None else f"{row.finite_differences:.1e}"
             if row.fd_skipped and not row.fd_entries:
                 fd = "all at kinks"
             closed = "n/a" if row.closed_form is None else f"{row.closed_form:.1e}"
+            matrix = ("n/a" if row.matrix is None else f"{row.matrix:.1e}") if report.routes == 4 else ""
             lines.append(f"{'∂' + self.loss + '/∂' + row.tensor:<12}{row.chain_rule:>12.1e}"
-                         f"{closed:>13}{fd:>14}  {'ok' if row.ok else 'DIFFERENT'}")
+                         f"{closed:>13}{fd:>14}{matrix:>{10 if matrix else 0}}"
+                         f"  {'ok' if row.ok else 'DIFFERENT'}")
         skipped = [f"{row.tensor} {row.fd_skipped} of {row.fd_skipped + row.fd_entries}"
                    for row in report.rows if row.fd_skipped]
         if skipped:
@@ -82,7 +88,11 @@ class TextPrinter(Printer):
         if any(row.closed_form is None for row in report.rows):
             lines.append("closed form n/a: no layer between that tensor and the loss has one"
                          " (ReLU and LP pooling have none)")
-        lines.append(("all three routes agree" if report.ok else "the routes DISAGREE")
+        if any(row.matrix is None for row in report.rows) and report.routes == 4:
+            lines.append("matrix n/a: no layer between that tensor and the loss is a matrix product"
+                         " (convolutions are; pooling and ReLU are not)")
+        lines.append((f"all {NUMBER_WORDS[report.routes]} routes agree" if report.ok
+                      else "the routes DISAGREE")
                      + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")
         return "\n".join(lines)
 

@@ -10,8 +10,8 @@ import textwrap
 
 import numpy as np
 
-from ..document import (Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading, Labeled,
-                        Matrix, Numbered, Paragraph, Product, Root, TensorView, Truncated)
+from ..document import (Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading,
+                        Labeled, Matrix, Numbered, Paragraph, Product, TensorView, Truncated)
 from ..poly import Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, as_grid
@@ -77,12 +77,6 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
 
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {node.rest}"
-
-    def _print_Root(self, node: Root) -> str:
-        inner = self.doprint(node.power_sum)
-        if node.divisor > 1:
-            inner = f"({inner})/{node.divisor}"
-        return inner if node.p == 1 else f"({inner})^(1/{node.p})"  # p = 1: no root to take
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         return hcat([self.doprint(node.left), " ⊙ ", self.doprint(node.right)])

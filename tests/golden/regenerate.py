@@ -5,6 +5,8 @@
 Markdown's pictures are written beside their documents (``NAME-figure-N.svg``). Then READ the changes (``git diff tests/golden``) line by line before committing: the golden files
 are what ``symconv solve`` promises to print. The checks section is left out (its numbers are
 rounding errors that differ between NumPy builds); tests/test_solve_cli.py checks it separately.
+The matrix section is in goldens of its own, ``tests/golden/matrix/``: what ``symconv matrix``
+prints for every example with a layer small enough.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from symconv import load_problem  # noqa: E402
-from symconv.render.solve import Rendered  # noqa: E402
+from symconv import derive, load_problem  # noqa: E402
+from symconv.matrix import has_matrix, matrix_document, printable  # noqa: E402
+from symconv.render.solve import Rendered, render_document  # noqa: E402
+from symconv.sections import Context, SolutionLimits  # noqa: E402
 from symconv.solution import SECTION_NAMES, build_solution, render_solution_files  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent
 EXTENSIONS = {"latex": "tex", "markdown": "md", "text": "txt"}
-GOLDEN_SECTIONS = tuple(name for name in SECTION_NAMES if name != "checks")
+# The checks' numbers are rounding errors that differ between NumPy builds; the matrix view has
+# goldens of its own (tests/golden/matrix/, what `symconv matrix` prints).
+GOLDEN_SECTIONS = tuple(name for name in SECTION_NAMES if name not in ("checks", "matrix"))
 
 
 def examples() -> list[Path]:
@@ -43,6 +49,28 @@ def render(example: Path, output_format: str) -> str:
     return rendered(example, output_format).text
 
 
+def matrix_examples() -> list[Path]:
+    """The examples whose first layer with a matrix form is small enough to print."""
+    return [example for example in examples() if matrix_layer(load_problem(example)) is not None]
+
+
+def matrix_layer(problem):
+    layer = next((layer for layer in problem.layers if has_matrix(layer)), None)
+    return layer if layer is not None and printable(layer) else None
+
+
+def matrix_golden_path(example: Path, output_format: str) -> Path:
+    return GOLDEN / "matrix" / f"{example.stem}.{EXTENSIONS[output_format]}"
+
+
+def render_matrix(example: Path, output_format: str) -> str:
+    """What ``symconv matrix EXAMPLE --format FORMAT`` prints."""
+    problem = load_problem(example)
+    context = Context(problem, derive(problem), SolutionLimits())
+    return render_document(matrix_document(context, matrix_layer(problem)), output_format,
+                           loss=problem.loss)
+
+
 def main() -> None:
     for stale in GOLDEN.glob("*.svg"):
         stale.unlink()
@@ -55,6 +83,12 @@ def main() -> None:
             for name, content in document.files.items():
                 (GOLDEN / name).write_text(content, encoding="utf-8")
                 print(f"wrote {(GOLDEN / name).relative_to(ROOT)}")
+    (GOLDEN / "matrix").mkdir(exist_ok=True)
+    for example in matrix_examples():
+        for output_format in EXTENSIONS:
+            path = matrix_golden_path(example, output_format)
+            path.write_text(render_matrix(example, output_format), encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -1,35 +1,28 @@
 """``type = "conv"``: a convolution (cross-correlation, PyTorch's Conv1d/Conv2d).
 
-Keys: ``stride``, ``padding``, ``dilation`` (an int or one per spatial axis), ``groups``, the
+Keys: ``stride``, ``dilation`` (an int or one per spatial axis), ``padding`` (also
+``[before, after]`` pairs, ``"valid"`` or ``"same"``: see :mod:`.padding`), ``groups``, the
 ``[layers.weight]`` table (shape ``[K…]`` or ``[F, C/groups, K…]``) and an optional
 ``[layers.bias]`` (one entry per filter).
 """
 
 from __future__ import annotations
 
-from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis, get_shape,
-                     make_tensor, output_tensor)
+from ...spec import SpecError, get_name, make_tensor, output_tensor
 from ...wording import shape_text
-from ..registry import LayerRequest, LayerType, register
-from .geometry import ConvGeometry, GeometryError
+from ..registry import Im2col, LayerRequest, LayerType, register
+from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
+from .reading import SAME, read_bias, read_field_keys
 from .sections import SECTIONS, describe, settings_words
 
 
 def build_conv(request: LayerRequest) -> ConvLayer:
     table, path, layer_input, dims, rank = request[:5]
-    weight_table = check_keys(table.get("weight"), TENSOR_KEYS, path + ("weight",), "[layers.weight]")
-    weight_shape = get_shape(weight_table, path + ("weight",), "the weight", (dims, dims + 2),
-                             "[3, 3]" if dims == 2 else "[3]")
-    stride = get_per_axis(table, "stride", 1, dims, path)
-    padding = get_per_axis(table, "padding", 0, dims, path)
-    dilation = get_per_axis(table, "dilation", 1, dims, path)
-    groups = get_int(table, "groups", 1, path)
-
     shape = layer_input.shape
-    batch = shape[0] if len(shape) == dims + 2 else 1
-    channels = shape[-dims - 1] if len(shape) > dims else 1
+    weight_table, weight_shape, stride, padding, dilation, groups, batch, channels = read_field_keys(
+        table, path, dims, shape, "F, C/groups")
     has_filters = len(weight_shape) == dims + 2
     filters = weight_shape[0] if has_filters else 1
     kernel_channels = weight_shape[1] if has_filters else 1
@@ -43,27 +36,24 @@ def build_conv(request: LayerRequest) -> ConvLayer:
                        f" {channels} channels; write it as [F, {channels // groups},"
                        f" {', '.join(map(str, weight_shape))}]")
         raise SpecError(path + ("weight", "shape"), message, about_input=True)
+    size, kernel = tuple(shape[-dims:]), tuple(weight_shape[-dims:])
+    pairs = padding if not isinstance(padding, str) else tuple(
+        same_padding(*axis) for axis in zip(size, kernel, stride, dilation))
     try:
-        geometry = ConvGeometry(batch, channels, filters, groups, tuple(shape[-dims:]),
-                                tuple(weight_shape[-dims:]), stride, padding, dilation)
+        geometry = ConvGeometry(batch, channels, filters, groups, size, kernel, stride, pairs,
+                                dilation)
     except GeometryError as error:
         raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
 
     weight = make_tensor(weight_table, path + ("weight",),
                          name=get_name(weight_table, path + ("weight",), "W"),
                          shape=weight_shape, role="weight", rank=rank + 1)
-    bias = None
-    if "bias" in table:
-        bias_table = check_keys(table["bias"], TENSOR_KEYS, path + ("bias",), "[layers.bias]")
-        if "shape" in bias_table and bias_table["shape"] != [filters]:
-            raise SpecError(path + ("bias", "shape"), f"the bias has one entry per filter: shape ="
-                                                      f" [{filters}]; got {bias_table['shape']!r}")
-        bias = make_tensor(bias_table, path + ("bias",), name=get_name(bias_table, path + ("bias",), "b"),
-                           shape=(filters,), role="bias", rank=rank + 2, bare=filters == 1)
+    bias = read_bias(table, path, filters, rank + 2, "filter")
     output = output_tensor(table, path, request.default_output,
-                           declared_output_shape(len(shape), dims, geometry, has_filters),
+                           declared_output_shape(len(shape), dims, batch, filters,
+                                                 geometry.output_size, has_filters),
                            layer_input, rank + 3)
-    return ConvLayer(geometry, layer_input, weight, bias, output)
+    return ConvLayer(geometry, layer_input, weight, bias, output, same=padding == SAME)
 
 
 def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=1,
@@ -85,13 +75,21 @@ def title(layer: ConvLayer) -> str:
     alone is a ``3 × 3 kernel``)."""
     weight = layer.weight.shape
     kind = "kernel" if len(weight) == layer.geometry.dims else "weight"
-    return f"{shape_text(weight)} {kind}, {settings_words(layer.geometry)}"
+    return f"{shape_text(weight)} {kind}, {settings_words(layer)}"
+
+
+def im2col(layer: ConvLayer) -> Im2col:
+    """∂L/∂W = ∂L/∂Y·im2col(X)ᵀ, one product per group."""
+    outputs, patches = layer.geometry.im2col()
+    return Im2col(outputs, "upstream", patches, "input")
 
 
 CONV = register(LayerType(
     kind="conv", summary="a convolution (cross-correlation, as in PyTorch)",
     keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
-    quick=quick_table))
+    quick=quick_table,
+    expression=lambda layer, flat: layer.expression(flat),
+    im2col=im2col))
 
 __all__ = ["CONV", "ConvGeometry", "ConvLayer", "GeometryError", "declared_output_shape"]

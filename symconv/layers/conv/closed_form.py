@@ -1,6 +1,7 @@
 """The closed-form route: gradients of a convolution written as convolutions.
 
-For one spatial axis, with stride S, padding P, dilation D and kernel size K::
+For one spatial axis, with stride S, padding P (before; the padding after may differ), dilation D
+and kernel size K::
 
     ∂L/∂W[k] = Σ_u  Ẑ[u] · Xpad[u + D·k]        correlation of the padded input with the
                                                  zero-inserted ("dilated") upstream gradient Ẑ
@@ -51,9 +52,27 @@ def _window(array: np.ndarray, start: tuple[int, ...], size: tuple[int, ...]) ->
     return array[(Ellipsis, *[slice(a, a + n) for a, n in zip(start, size)])]
 
 
+def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """The forward pass as a strided correlation: ``Y[n, f, o] = Σ Xpad[n, c, o·S + k·D]·W[f, c, k]``
+    over the channels c of f's group (no bias): a transposed convolution's ∂L/∂X."""
+    xp = pad(x, g.pad_before, g.pad_after)
+    out = np.zeros(g.output_shape, dtype=np.result_type(x, w))
+    for k in np.ndindex(*g.kernel):
+        strided: tuple = (Ellipsis, *[slice(d * i, d * i + s * (o - 1) + 1, s) for d, i, s, o
+                                      in zip(g.dilation, k, g.stride, g.output_size)])
+        window = xp[strided]
+        for group in range(g.groups):
+            filters = slice(group * g.group_filters, (group + 1) * g.group_filters)
+            channels = slice(group * g.group_channels, (group + 1) * g.group_channels)
+            contribution = np.tensordot(window[:, channels], w[(filters, slice(None), *k)],
+                                        axes=((1,), (1,)))  # (N, *out, F/groups)
+            out[:, filters] = out[:, filters] + np.moveaxis(contribution, -1, 1)
+    return out
+
+
 def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """∂L/∂W: correlation of the padded input with the zero-inserted upstream gradient."""
-    xp = pad(x, g.padding, g.padding)
+    xp = pad(x, g.pad_before, g.pad_after)
     dilated = insert_zeros(dy, g.stride)
     size = dilated.shape[2:]
     spatial = tuple(range(2, 2 + g.dims))
@@ -83,10 +102,10 @@ def grad_input(dy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
             contribution = np.tensordot(window[:, filters], rotated[(filters, slice(None), *k)],
                                         axes=((1,), (0,)))  # (N, *size, C/groups)
             full[:, channels] = full[:, channels] + np.moveaxis(contribution, -1, 1)
-    # Rows the floor dropped were never read: pad the end back to H + 2P, then remove P.
-    padded_size = tuple(h + 2 * p for h, p in zip(g.input_size, g.padding))
-    full = pad(full, (0,) * g.dims, tuple(hp - n for hp, n in zip(padded_size, size)))
-    return _window(full, g.padding, g.input_size)
+    # Rows the floor dropped were never read: pad the end back to the padded size, then remove
+    # the padding (P before, and after).
+    full = pad(full, (0,) * g.dims, tuple(hp - n for hp, n in zip(g.padded_size, size)))
+    return _window(full, g.pad_before, g.input_size)
 
 
 def grad_bias(dy: np.ndarray) -> np.ndarray:

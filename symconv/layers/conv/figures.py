@@ -36,8 +36,8 @@ def receptive_field_figure(layer: ConvLayer, context: Context) -> list:
     if not is_pictured(g.dims):
         return []
     x, y = layer.input, layer.output
-    padding = as_rows(g.padding) if g.dims == 2 else (0, g.padding[0])
-    grid = entry_grid(x, g.dims, 0, padding)
+    padded = any(b or a for b, a in g.padding)
+    grid = entry_grid(x, g.dims, 0, g.padding)
     outputs = entry_grid(y, g.dims, 0)
     rows, columns = outputs.shape
     first, step = (0, 0), ((0, 1) if columns > 1 else (1, 0) if rows > 1 else None)
@@ -46,7 +46,7 @@ def receptive_field_figure(layer: ConvLayer, context: Context) -> list:
     if step is not None:
         fields.append(field_cells(layer, step, grid))
         shaded.append(frozenset({grid_position(outputs, *step)}))
-    words = "padded" if any(g.padding) else ""
+    words = "padded" if padded else ""
     grids = (Grid(grid, slice_label(x, g.dims, 0, words), tuple(fields)),
              Grid(outputs, slice_label(y, g.dims, 0), tuple(shaded)))
     caption: list = ["The receptive field of ", outputs[0, 0], " (blue) on ", Formula(x.name)]
@@ -58,8 +58,9 @@ def receptive_field_figure(layer: ConvLayer, context: Context) -> list:
     if any(d > 1 for d in g.dilation):
         caption.append(f"; with dilation {per_axis(g.dilation)} the kernel skips entries between the"
                        " ones it reads")
-    if any(g.padding):
-        caption.append(f"; the padding of {per_axis(g.padding)} is grey (zeros)")
+    if padded:
+        padding = per_axis(g.pad_before) if g.symmetric else g.padding_words
+        caption.append(f"; the padding of {padding} is grey (zeros)")
     return [Figure(grids, tuple(caption + ["."]))]
 
 

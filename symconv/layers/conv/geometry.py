@@ -4,6 +4,9 @@ Index signature of the forward pass, per spatial axis::
 
     Y[n, f, o] = Σ_{c', k}  X[n, g(f)·C/groups + c', o·S − P + k·D] · W[f, c', k]  (+ b[f])
 
+P is the padding before the first entry; the padding after the last (P as well, unless given
+otherwise, e.g. by TensorFlow's ``"same"``) only decides how many outputs fit.
+
 Everything else (which outputs an input touches, the chain-rule terms) follows from it. Sizes and
 counts are computed with arithmetic from the configuration alone, so a problem too large to derive
 is refused before anything of its size is allocated.
@@ -17,7 +20,7 @@ from math import prod
 import numpy as np
 
 from ...errors import ProblemError
-from ...wording import axis_names
+from ...wording import axis_names, per_axis
 
 
 class GeometryError(ProblemError):
@@ -31,9 +34,21 @@ class GeometryError(ProblemError):
         super().__init__(message)
 
 
-def output_length(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """PyTorch's ``floor((H + 2P − D(K−1) − 1)/S) + 1``."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+def output_length(size: int, kernel: int, stride: int, padding: tuple[int, int], dilation: int) -> int:
+    """PyTorch's ``floor((H + 2P − D(K−1) − 1)/S) + 1``, with the padding before and after."""
+    return (size + sum(padding) - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TensorFlow's ``padding="same"``: ⌈H/S⌉ outputs, total padding
+    ``max((⌈H/S⌉ − 1)·S + D(K − 1) + 1 − H, 0)``, the odd one after."""
+    total = max((-(-size // stride) - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def padding_pairs(padding) -> tuple[tuple[int, int], ...]:
+    """Per axis ``(before, after)``, from one int per axis (the same on both sides) or pairs."""
+    return tuple((int(p), int(p)) if np.ndim(p) == 0 else (int(p[0]), int(p[1])) for p in padding)
 
 
 def require_at_least(axes: str, limits) -> None:
@@ -48,13 +63,13 @@ def require_at_least(axes: str, limits) -> None:
                                           f" {axis} (e.g. {name} = {max(low, 1)})")
 
 
-def read_positions(size: int, kernel: int, stride: int, padding: int, dilation: int,
+def read_positions(size: int, kernel: int, stride: int, padding: tuple[int, int], dilation: int,
                    outputs: int) -> int:
     """How many (output, kernel offset) pairs along one axis fall inside the input, counted
-    offset by offset: output o reads position o·S − P + k·D."""
+    offset by offset: output o reads position o·S − P + k·D (P the padding before)."""
     count = 0
     for k in range(kernel):
-        shift = k * dilation - padding
+        shift = k * dilation - padding[0]
         first = max(0, -(shift // stride))  # the first o with o·S + shift ≥ 0
         last = min(outputs - 1, (size - 1 - shift) // stride)
         count += max(0, last - first + 1)
@@ -63,7 +78,13 @@ def read_positions(size: int, kernel: int, stride: int, padding: int, dilation: 
 
 @dataclass(frozen=True)
 class ConvGeometry:
-    """Sizes of one convolution, in canonical layout; validated on construction."""
+    """Sizes of one convolution, in canonical layout; validated on construction.
+
+    ``padding`` is given per axis as one int (the same before and after) or a ``(before, after)``
+    pair, and kept as pairs. ``output_limit``, when given, caps the outputs per axis: a transposed
+    convolution whose ``output_padding`` reaches past the stride is the adjoint of a convolution
+    whose outputs beyond the transposed input are never used.
+    """
 
     batch: int
     in_channels: int
@@ -72,23 +93,27 @@ class ConvGeometry:
     input_size: tuple[int, ...]
     kernel: tuple[int, ...]
     stride: tuple[int, ...]
-    padding: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
     dilation: tuple[int, ...]
+    output_limit: tuple[int, ...] | None = None
 
     def __post_init__(self):
+        object.__setattr__(self, "padding", padding_pairs(self.padding))
         axes = axis_names(self.dims)
         require_at_least(axes, (("stride", self.stride, 1), ("dilation", self.dilation, 1),
-                                ("padding", self.padding, 0)))
+                                ("padding", self.pad_before, 0), ("padding", self.pad_after, 0)))
         if self.groups < 1 or self.in_channels % self.groups or self.filters % self.groups:
             raise GeometryError("groups",
                 f"groups = {self.groups} must divide both the input channels ({self.in_channels})"
                 f" and the filters ({self.filters})")
-        for axis, h, k, p, d in zip(axes, self.input_size, self.kernel, self.padding, self.dilation):
+        for axis, h, k, (b, a), d in zip(axes, self.input_size, self.kernel, self.padding,
+                                         self.dilation):
             span = d * (k - 1) + 1
-            if h + 2 * p < span:
+            if h + b + a < span:
+                sides = f"H + 2P = {h} + 2·{b}" if a == b else f"H + P_before + P_after = {h} + {b} + {a}"
                 raise GeometryError("weight",
-                    f"kernel larger than the padded input on axis {axis}: H + 2P = {h} + 2·{p} ="
-                    f" {h + 2 * p} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}; use a smaller kernel"
+                    f"kernel larger than the padded input on axis {axis}: {sides} ="
+                    f" {h + b + a} < D(K−1) + 1 = {d}·({k}−1) + 1 = {span}; use a smaller kernel"
                     f" or more padding", about_input=True)
 
     @property
@@ -108,9 +133,34 @@ class ConvGeometry:
         return self.filters // self.groups
 
     @property
+    def pad_before(self) -> tuple[int, ...]:
+        return tuple(b for b, _ in self.padding)
+
+    @property
+    def pad_after(self) -> tuple[int, ...]:
+        return tuple(a for _, a in self.padding)
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether every axis is padded alike on both sides (PyTorch's padding)."""
+        return self.pad_before == self.pad_after
+
+    @property
+    def padding_words(self) -> str:
+        """``1``, ``(2, 1)`` (one per axis), or ``1 before and 2 after on H, 0 before and 1 after on
+        W``: the padding actually used on each side."""
+        if self.symmetric:
+            return per_axis(self.pad_before)
+        where = [f" on {axis}" if self.dims > 1 else "" for axis in self.axes]
+        return ", ".join(f"{b} before and {a} after{on}" for (b, a), on in zip(self.padding, where))
+
+    @property
     def output_size(self) -> tuple[int, ...]:
-        return tuple(output_length(*axis) for axis in zip(
+        sizes = tuple(output_length(*axis) for axis in zip(
             self.input_size, self.kernel, self.stride, self.padding, self.dilation))
+        if self.output_limit is None:
+            return sizes
+        return tuple(min(o, limit) for o, limit in zip(sizes, self.output_limit))
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -126,13 +176,13 @@ class ConvGeometry:
 
     @property
     def padded_size(self) -> tuple[int, ...]:
-        return tuple(h + 2 * p for h, p in zip(self.input_size, self.padding))
+        return tuple(h + b + a for h, (b, a) in zip(self.input_size, self.padding))
 
     def unused_positions(self) -> list[tuple[int, ...]]:
         """Per spatial axis, the input positions no output reads (dropped by the floor or skipped
         by stride and dilation); their gradient is 0."""
         unused = []
-        for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.padding,
+        for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
                                     self.dilation, self.output_size):
             read = np.zeros(h, dtype=bool)
             for offset in range(k):
@@ -140,6 +190,19 @@ class ConvGeometry:
                 read[positions[(positions >= 0) & (positions < h)]] = True
             unused.append(tuple(int(i) for i in np.flatnonzero(~read)))
         return unused
+
+    def idle_outputs(self) -> list[tuple[int, ...]]:
+        """Per spatial axis, the outputs whose window lies wholly in the padding: they read no
+        input (in a transposed convolution, the inputs whose contributions are all cropped)."""
+        idle = []
+        for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
+                                    self.dilation, self.output_size):
+            reads = np.zeros(o, dtype=bool)
+            for offset in range(k):
+                positions = np.arange(o) * s - p + offset * d
+                reads |= (positions >= 0) & (positions < h)
+            idle.append(tuple(int(i) for i in np.flatnonzero(~reads)))
+        return idle
 
     def product_count(self) -> int:
         """Products x·w in the forward sums (padding left out), counted without building them."""
@@ -163,7 +226,7 @@ class ConvGeometry:
         x_flat = n[:, None] * self.in_channels + channel
         valid = np.ones(x_flat.shape, dtype=bool)
         for axis in range(self.dims):
-            position = (o[axis][:, None] * self.stride[axis] - self.padding[axis]
+            position = (o[axis][:, None] * self.stride[axis] - self.pad_before[axis]
                         + k[axis][None, :] * self.dilation[axis])
             valid &= (position >= 0) & (position < self.input_size[axis])
             x_flat = x_flat * self.input_size[axis] + position
@@ -171,3 +234,22 @@ class ConvGeometry:
         w_flat = f[:, None] * columns + np.arange(columns)[None, :]
         y_flat = np.broadcast_to(np.arange(len(n))[:, None], x_flat.shape)
         return y_flat[valid], x_flat[valid], w_flat[valid]
+
+    def im2col(self) -> tuple[np.ndarray, np.ndarray]:
+        """The convolution as one matrix product per group g, ``Y_g = W_g·B_g``: ``W_g`` has the
+        group's filters as rows (C/groups·K columns), ``B_g`` (im2col) one column per output
+        position (n, o) holding that output's receptive field. Returns ``(A, B)``: ``A`` (groups,
+        F/groups, N·O) the flat output positions in the columns' order, ``B`` (groups,
+        C/groups·K, N·O) the flat input positions, −1 on the padding. So ∂L/∂W_g = ∂L/∂Y[A_g]·
+        X[B_g]ᵀ, the im2col form of the weight gradient."""
+        columns = prod(self.weight_shape[1:])
+        positions = prod(self.output_size)
+        y, x, w = self.index_triples()
+        n, f, p = y // (self.filters * positions), y // positions % self.filters, y % positions
+        first = f % self.group_filters == 0  # every filter of a group reads the same fields
+        patches = np.full((self.groups, columns, self.batch * positions), -1, dtype=np.int64)
+        patches[f[first] // self.group_filters, w[first] % columns,
+                n[first] * positions + p[first]] = x[first]
+        outputs = np.arange(prod(self.output_shape)).reshape(
+            self.batch, self.groups, self.group_filters, positions)
+        return outputs.transpose(1, 2, 0, 3).reshape(self.groups, self.group_filters, -1), patches

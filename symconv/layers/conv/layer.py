@@ -16,6 +16,7 @@ from math import prod
 import numpy as np
 
 from ...document import Note
+from ...poly import Poly, Symbol, poly_sum, product_of
 from ...tensors import Tensor
 from ...wording import compact_shape, per_axis, shape_text
 from ..base import Constant, EntryOf
@@ -24,18 +25,26 @@ from . import closed_form, reference
 from .geometry import ConvGeometry
 
 
-@dataclass(frozen=True, eq=False)
-class ConvLayer:
-    """One convolution: geometry plus the tensors it reads and writes."""
+class SumOfProducts:
+    """What a convolution and a transposed one share: every output is a sum of input × weight
+    products (plus the bias of its output channel), the products given by ``triples`` (output,
+    input, weight), sorted by output; ``layouts`` are the canonical (N, C, *spatial) shapes of
+    the input and of the output."""
 
-    geometry: ConvGeometry
     input: Tensor
     weight: Tensor
     bias: Tensor | None
     output: Tensor
-    kind = "conv"
     exact = True  # sums of products stay exact on int/Fraction arrays
     positive_inputs = False
+
+    @property
+    def layouts(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        raise NotImplementedError
+
+    @property
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise NotImplementedError
 
     @property
     def parameters(self) -> tuple[Tensor, ...]:
@@ -43,6 +52,75 @@ class ConvLayer:
 
     def with_output(self, output: Tensor) -> "ConvLayer":
         return replace(self, output=output)
+
+    def branch(self, x: np.ndarray) -> None:
+        return None  # linear: one piece
+
+    def notes(self) -> list[Note]:
+        return []
+
+    def connections(self, wrt: Tensor) -> Connections:
+        if wrt is self.bias:
+            layout = self.layouts[1]
+            outputs = np.arange(prod(layout))
+            return Connections(np.unravel_index(outputs, layout)[1], outputs, Constant(1))
+        y, x, w = self.triples
+        if wrt is self.input:
+            return Connections(x, y, EntryOf(self.weight, w))
+        if wrt is self.weight:
+            return Connections(w, y, EntryOf(self.input, x))
+        raise KeyError(wrt.name)
+
+    def expression(self, flat: int) -> Poly:
+        """Output entry ``flat`` over the symbols of the input, weight and bias:
+        ``X_00·W_00 + … + b``."""
+        outputs, inputs, weights = self.triples
+        start, stop = np.searchsorted(outputs, [flat, flat + 1])
+        terms: list = [product_of((Symbol(self.input, int(i)), Symbol(self.weight, int(k))))
+                       for i, k in zip(inputs[start:stop], weights[start:stop])]
+        if self.bias is not None:
+            terms.append(Symbol(self.bias, int(np.unravel_index(flat, self.layouts[1])[1])))
+        return poly_sum(terms)
+
+    # -- the two independent routes work on arrays in these layouts --------------------------------
+    def canonical(self, x, params):
+        """The input, weight and bias arrays (declared shapes) in canonical layout."""
+        w = params[self.weight.name].reshape(self.weight_layout)
+        b = params[self.bias.name].reshape(-1) if self.bias is not None else None
+        return x.reshape(self.layouts[0]), w, b
+
+    @property
+    def weight_layout(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def named(self, dx, dw, db) -> dict:
+        """Gradient arrays by tensor name, in the declared shapes."""
+        grads = {self.input.name: dx.reshape(self.input.shape),
+                 self.weight.name: dw.reshape(self.weight.shape)}
+        if self.bias is not None:
+            grads[self.bias.name] = db.reshape(self.bias.shape)
+        return grads
+
+
+@dataclass(frozen=True, eq=False)
+class ConvLayer(SumOfProducts):
+    """One convolution: geometry plus the tensors it reads and writes."""
+
+    geometry: ConvGeometry
+    input: Tensor
+    weight: Tensor
+    bias: Tensor | None
+    output: Tensor
+    same: bool = False  # padding = "same": the padding was worked out by TensorFlow's rule
+    kind = "conv"
+
+    @property
+    def layouts(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return self.geometry.input_shape, self.geometry.output_shape
+
+    @property
+    def weight_layout(self) -> tuple[int, ...]:
+        return self.geometry.weight_shape
 
     def term_count(self) -> int:
         return self.geometry.term_count(self.bias is not None)
@@ -55,79 +133,47 @@ class ConvLayer:
     def unused_positions(self) -> list[tuple[int, ...]]:
         return self.geometry.unused_positions()
 
-    def branch(self, x: np.ndarray) -> None:
-        return None  # linear: one piece
-
-    def notes(self) -> list[Note]:
-        return []
-
     def sizes_text(self) -> str:
         g = self.geometry
         return (f"input {compact_shape(self.input.shape)}, kernel {compact_shape(self.weight.shape)},"
-                f" stride {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+                f" stride {per_axis(g.stride)}, padding {g.padding_words}")
 
     @cached_property
-    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
         """(output, input, weight) flat positions of every product; ∂X and ∂W share them. A pure
         function of the frozen configuration, computed on first use."""
         return self.geometry.index_triples()
 
-    def connections(self, wrt: Tensor) -> Connections:
-        if wrt is self.bias:
-            outputs = np.arange(prod(self.geometry.output_shape))
-            filters = outputs // prod(self.geometry.output_size) % self.geometry.filters
-            return Connections(filters, outputs, Constant(1))
-        y, x, w = self.triples
-        if wrt is self.input:
-            return Connections(x, y, EntryOf(self.weight, w))
-        if wrt is self.weight:
-            return Connections(w, y, EntryOf(self.input, x))
-        raise KeyError(wrt.name)
-
-    # -- the two independent routes, on arrays in declared shapes ----------------------------------
-    def _canonical(self, x, params):
-        g = self.geometry
-        w = params[self.weight.name].reshape(g.weight_shape)
-        b = params[self.bias.name].reshape(-1) if self.bias is not None else None
-        return x.reshape(g.input_shape), w, b
-
     def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
         """The NumPy forward pass (``params`` maps weight and bias names to arrays)."""
-        x, w, b = self._canonical(x, params)
+        x, w, b = self.canonical(x, params)
         return reference.forward(x, w, b, self.geometry).reshape(self.output.shape)
 
     def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
         """The NumPy backward pass: gradient arrays by tensor name."""
-        x, w, _ = self._canonical(x, params)
+        x, w, _ = self.canonical(x, params)
         dx, dw, db = reference.backward(x, w, dy.reshape(self.geometry.output_shape), self.geometry)
-        return self._named(dx, dw, db)
+        return self.named(dx, dw, db)
 
     def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
         """The closed-form gradients (correlations with the dilated / rotated operands)."""
         g = self.geometry
-        x, w, _ = self._canonical(x, params)
+        x, w, _ = self.canonical(x, params)
         dy = dy.reshape(g.output_shape)
-        return self._named(closed_form.grad_input(dy, w, g), closed_form.grad_weight(x, dy, g),
-                           closed_form.grad_bias(dy))
-
-    def _named(self, dx, dw, db) -> dict:
-        grads = {self.input.name: dx.reshape(self.input.shape),
-                 self.weight.name: dw.reshape(self.weight.shape)}
-        if self.bias is not None:
-            grads[self.bias.name] = db.reshape(self.bias.shape)
-        return grads
+        return self.named(closed_form.grad_input(dy, w, g), closed_form.grad_weight(x, dy, g),
+                          closed_form.grad_bias(dy))
 
 
-def declared_output_shape(input_ndim: int, dims: int, geometry: ConvGeometry,
-                          weight_has_filters: bool) -> tuple[int, ...]:
-    """The output keeps the input's declared axes, with the channel axis replaced by F.
+def declared_output_shape(input_ndim: int, dims: int, batch: int, channels: int,
+                          spatial: tuple[int, ...], weight_has_channels: bool) -> tuple[int, ...]:
+    """The output keeps the input's declared axes, with the channel axis replaced by the output's
+    ``channels`` (a convolution's filters F).
 
     ``[H, W] -> [OH, OW]``; ``[C, H, W] -> [F, OH, OW]``; ``[N, C, H, W] -> [N, F, OH, OW]``;
-    an input without a channel axis and several filters gives ``[F, OH, OW]``.
+    an input without a channel axis and several output channels gives ``[F, OH, OW]``.
     """
-    spatial = geometry.output_size
     if input_ndim == dims + 2:
-        return (geometry.batch, geometry.filters, *spatial)
-    if input_ndim == dims + 1 or (weight_has_filters and geometry.filters > 1):
-        return (geometry.filters, *spatial)
+        return (batch, channels, *spatial)
+    if input_ndim == dims + 1 or (weight_has_channels and channels > 1):
+        return (channels, *spatial)
     return spatial

@@ -45,15 +45,19 @@ def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms) -> list
                 "zeros-not-inserted", f"no zeros were inserted between the upstream entries for"
                 f" stride {per_axis(g.stride)} (insert stride − 1 zeros before the full correlation)",
                 lambda: closed_form.grad_input(dy, w, unit_stride)))
-        if max(g.padding) > 0:
-            for side, start in (("end", (0,) * g.dims), ("start", tuple(2 * p for p in g.padding))):
+        if max(g.pad_before + g.pad_after) > 0:
+            total = tuple(b + a for b, a in g.padding)
+            both = "remove P from both sides" if g.symmetric else "remove each side's own padding"
+            for side, start in (("end", (0,) * g.dims), ("start", total)):
+                if start == g.pad_before:  # all the padding sits on that side: no mistake there
+                    continue
                 found.append(WrongVariant(
-                    f"padding-removed-at-{side}", f"the padding {per_axis(g.padding)} was removed"
-                    f" from the {side} of each axis only (remove P from both sides)",
+                    f"padding-removed-at-{side}", f"the padding {g.padding_words} was removed"
+                    f" from the {side} of each axis only ({both})",
                     partial(crop_padded, dy, w, layer, start)))
             found.append(WrongVariant(
-                "padding-not-removed", f"the padding {per_axis(g.padding)} was not removed (∂L/∂X"
-                f" is the full correlation without its outer {per_axis(g.padding)} rows and"
+                "padding-not-removed", f"the padding {g.padding_words} was not removed (∂L/∂X"
+                f" is the full correlation without its outer {g.padding_words} rows and"
                 " columns)", lambda: padded_input_gradient(dy, w, layer),
                 (*target.shape[:-g.dims], *g.padded_size)))
     elif target is layer.weight:
@@ -73,7 +77,7 @@ def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms) -> list
 def padded_input_gradient(dy: np.ndarray, w: np.ndarray, layer: ConvLayer) -> np.ndarray:
     """∂L/∂(padded input): the full correlation before the padding is removed."""
     g = layer.geometry
-    padded = replace(g, padding=(0,) * g.dims, input_size=g.padded_size)
+    padded = replace(g, padding=((0, 0),) * g.dims, input_size=g.padded_size)
     return closed_form.grad_input(dy, w, padded)
 
 

@@ -18,8 +18,8 @@ import numpy as np
 from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
                          Labeled, Matrix, Paragraph, Product, Section, Sum, equation)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import (MAX_SLICES, Context, entry_array, leading_axes, more, object_array,
-                         output_matrix)
+from ...sections import (MAX_SLICES, Context, entry_array, kernel_front, leading_axes, more,
+                         object_array, output_matrix, planes, spatial_front)
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form
@@ -38,7 +38,7 @@ class AxisSize(NamedTuple):
     size: int
     kernel: int
     stride: int
-    padding: int
+    padding: tuple[int, int]  # before, after
     dilation: int
     output: int
     remainder: int  # what the floor drops: (I + 2P − D(K−1) − 1) mod S
@@ -49,18 +49,28 @@ def axis_sizes(g: ConvGeometry) -> list[AxisSize]:
     axes = []
     for axis, h, k, s, p, d, o, unused in zip(g.axes, g.input_size, g.kernel, g.stride, g.padding,
                                               g.dilation, g.output_size, g.unused_positions()):
-        remainder = (h + 2 * p - d * (k - 1) - 1) % s
+        remainder = (h + sum(p) - d * (k - 1) - 1) % s
         axes.append(AxisSize(axis, h, k, s, p, d, o, remainder, unused))
     return axes
 
 
+def padding_terms(padding: tuple[int, int]) -> tuple[str, str]:
+    """The padding in a size formula, in letters and in numbers: ``2P`` and ``2·1``, or
+    ``P_before + P_after`` and ``1 + 2`` when the sides differ."""
+    before, after = padding
+    if before == after:
+        return "2P", f"2·{before}"
+    return "P_before + P_after", f"{before} + {after}"
+
+
 def size_formula(a: AxisSize) -> Equation:
+    letters, numbers_of = padding_terms(a.padding)
     if a.dilation == 1:
-        general = Formula("⌊(I − K + 2P)/S⌋ + 1")
-        numbers = Formula(f"⌊({a.size} − {a.kernel} + 2·{a.padding})/{a.stride}⌋ + 1")
+        general = Formula(f"⌊(I − K + {letters})/S⌋ + 1")
+        numbers = Formula(f"⌊({a.size} − {a.kernel} + {numbers_of})/{a.stride}⌋ + 1")
     else:
-        general = Formula("⌊(I + 2P − D(K − 1) − 1)/S⌋ + 1")
-        numbers = Formula(f"⌊({a.size} + 2·{a.padding} − {a.dilation}·({a.kernel} − 1) − 1)"
+        general = Formula(f"⌊(I + {letters} − D(K − 1) − 1)/S⌋ + 1")
+        numbers = Formula(f"⌊({a.size} + {numbers_of} − {a.dilation}·({a.kernel} − 1) − 1)"
                           f"/{a.stride}⌋ + 1")
     return Equation((Formula(f"O_{a.axis}"), general, numbers, a.output))
 
@@ -69,8 +79,9 @@ def floor_note(axis: AxisSize, x: Tensor) -> list:
     words = AXIS_WORDS[axis.axis]
     blocks: list = []
     if axis.remainder:
-        numerator = axis.size + 2 * axis.padding - axis.dilation * (axis.kernel - 1) - 1
-        formula = "I − K + 2P" if axis.dilation == 1 else "I + 2P − D(K − 1) − 1"
+        numerator = axis.size + sum(axis.padding) - axis.dilation * (axis.kernel - 1) - 1
+        letters = padding_terms(axis.padding)[0]
+        formula = f"I − K + {letters}" if axis.dilation == 1 else f"I + {letters} − D(K − 1) − 1"
         blocks.append(Paragraph((f"Along {axis.axis} the division is not exact: ",
                                  Formula(f"{formula} = {numerator}"), " is not a multiple of ",
                                  Formula(f"S = {axis.stride}"), ", and the floor drops the"
@@ -95,12 +106,21 @@ def axes_words(tensor: Tensor, dims: int) -> str:
 
 
 def shapes_section(layer, context: Context, axes: list[AxisSize], words: str,
-                   weight: Tensor | None) -> Section:
-    """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X."""
+                   weight: Tensor | None, padding: list | None = None) -> Section:
+    """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
+    blocks saying which padding is used, first."""
+    blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph((words,)),
+                    Display(tuple(size_formula(axis) for axis in axes))]
+    blocks += shape_questions(layer, context, weight)
+    for axis in axes:
+        blocks += floor_note(axis, layer.input)
+    return Section("shapes", tuple(blocks))
+
+
+def shape_questions(layer, context: Context, weight: Tensor | None) -> list:
+    """CS7643's questions: the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X, answered."""
     x, y, loss = layer.input, layer.output, context.loss
     upstream = context.upstream_of(layer)
-    blocks: list = [Heading("Shapes" + context.where(layer)), Paragraph((words,)),
-                    Display(tuple(size_formula(axis) for axis in axes))]
     questions = [
         (("What is the shape of the output ", Formula(y.name), "?"), y.shape,
          axes_words(y, context.dims)),
@@ -113,18 +133,39 @@ def shapes_section(layer, context: Context, axes: list[AxisSize], words: str,
     questions.append((("What is the shape of ", Derivative(loss, x), "?"), x.shape,
                       f", the same as {x.name}" + ("" if weight is not None
                                                     else " (pooling has no weights)")))
-    for number, (question, shape, remark) in enumerate(questions, start=1):
-        blocks.append(Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}.")))
-    for axis in axes:
-        blocks += floor_note(axis, x)
-    return Section("shapes", tuple(blocks))
+    return [Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}."))
+            for number, (question, shape, remark) in enumerate(questions, start=1)]
 
 
 def conv_shapes(layer: ConvLayer, context: Context) -> Section:
     dilated = any(d > 1 for d in layer.geometry.dilation)
     words = ("The output size along each axis (I input, K kernel, P padding, S stride"
              + (", D dilation" if dilated else "") + "):")
-    return shapes_section(layer, context, axis_sizes(layer.geometry), words, layer.weight)
+    return shapes_section(layer, context, axis_sizes(layer.geometry), words, layer.weight,
+                          padding_blocks(layer.geometry, layer.same))
+
+
+def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = None) -> list:
+    """How the padding was worked out (``padding = "same"``, from ``sizes``: the input's by
+    default) and what it is on each side, when the sides differ."""
+    if not same:
+        return [] if g.symmetric else [Paragraph((f"The padding differs between the sides:"
+                                                  f" {g.padding_words}.",))]
+    sizes = sizes or g.input_size
+    dilated = any(d > 1 for d in g.dilation)
+    reach, reach_of = ("D(K − 1) + 1", lambda d, k: f"{d}·({k} − 1) + 1") if dilated else (
+        "K", lambda d, k: f"{k}")
+    rows = tuple(Equation((Formula(f"P_{axis}"), Formula(f"max((⌈I/S⌉ − 1)·S + {reach} − I, 0)"),
+                           Formula(f"max((⌈{h}/{s}⌉ − 1)·{s} + {reach_of(d, k)} − {h}, 0)"), b + a))
+                 for axis, h, k, s, d, (b, a) in zip(g.axes, sizes, g.kernel, g.stride, g.dilation,
+                                                      g.padding))
+    return [Paragraph(("padding = \"same\" (TensorFlow and Keras): ", Formula("⌈I/S⌉"), " outputs"
+                       " along each axis, with the total padding below split in half, the odd one"
+                       " after:")),
+            Display(rows),
+            Paragraph((f"So the padding used is {g.padding_words}"
+                       + (" on every side" if g.symmetric and len(set(g.pad_before)) == 1 else "")
+                       + ".",))]
 
 
 # -- receptive fields -----------------------------------------------------------------------------
@@ -160,7 +201,8 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
     the upstream gradient or the entry each output passes back."""
     g = layer.geometry
     x, w = layer.input, layer.weight
-    positions = closed_form.pad(np.arange(x.size).reshape(g.input_shape) + 1, g.padding, g.padding) - 1
+    positions = closed_form.pad(np.arange(x.size).reshape(g.input_shape) + 1, g.pad_before,
+                                g.pad_after) - 1
     weights = np.arange(w.size).reshape(g.weight_shape)
     upstream_of = upstream_entry(upstream)
     fields = []
@@ -185,14 +227,16 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
     return tuple(fields)
 
 
-def field_items(field: ReceptiveField, item_of, base: int) -> list:
-    """``item_of(c)`` for each channel c of a receptive field, labelled with the output when
-    there are several channels (counted from ``base``, as the input's slices)."""
-    channels = field.window.shape[0]
-    if channels == 1:
-        return [item_of(0)]
-    return [Labeled(Concat((field.output, Formula(f", c = {c + base}"))), item_of(c))
-            for c in range(channels)]
+def field_items(field: ReceptiveField, item_of, base: int = 0) -> list:
+    """``item_of(index)`` for each 2-D plane of a receptive field (each channel c, and in 3-D each
+    depth d of the kernel), labelled with the output when there are several (counted from
+    ``base``, as the input's slices)."""
+    names = ("c", *kernel_front(field.window.ndim - 1))
+    found = planes(field.window, names, base)
+    if len(found) == 1:
+        return [item_of(found[0][1])]
+    return [Labeled(Concat((field.output, Formula(", " + label))), item_of(index))
+            for label, index in found]
 
 
 def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...], item_of,
@@ -320,19 +364,24 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
 
 
 def conv_bias_gradient(layer: ConvLayer, context: Context) -> Section | None:
+    return bias_gradient(layer, context, layer.geometry.output_shape, "filter")
+
+
+def bias_gradient(layer, context: Context, output_shape: tuple[int, ...], channel: str) -> Section | None:
+    """∂L/∂b: the sum of the upstream entries of each output ``channel`` (a filter), the output
+    being laid out as ``output_shape`` (N, channels, *spatial)."""
     if layer.bias is None:
         return None
-    g = layer.geometry
     upstream = context.upstream_entries(layer)
     values = context.layer_result(layer, layer.bias).reshape(-1)
-    filters = np.unravel_index(np.arange(layer.output.size), g.output_shape)[1]
+    channels = np.unravel_index(np.arange(layer.output.size), output_shape)[1]
     blocks: list = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
-                    Paragraph(("Every output of a filter adds its bias once (∂y/∂b = 1), so the"
-                               " bias gradient is the sum of the upstream entries of that filter:",))]
+                    Paragraph((f"Every output of a {channel} adds its bias once (∂y/∂b = 1), so the"
+                               f" bias gradient is the sum of the upstream entries of that {channel}:",))]
     rows = []
-    for f in range(g.filters):
-        entries = tuple(factor(upstream[int(o)]) for o in np.flatnonzero(filters == f))
+    for f in range(output_shape[1]):
+        entries = tuple(factor(upstream[int(o)]) for o in np.flatnonzero(channels == f))
         sides: tuple = (Derivative(context.loss, Symbol(layer.bias, f)), Sum(entries))
         if any(not isinstance(u, Symbol) for u in entries):
             sides += (values[f],)
@@ -341,6 +390,11 @@ def conv_bias_gradient(layer: ConvLayer, context: Context) -> Section | None:
 
 
 # -- the closed form --------------------------------------------------------------------------------
+
+
+def padding_named(g: ConvGeometry) -> str:
+    """``P = 1``, or the padding of each side when they differ."""
+    return f"P = {g.padding_words}" if g.symmetric else f"P ({g.padding_words})"
 
 
 def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
@@ -363,35 +417,54 @@ def correlation_sizes(axes: list[AxisSize], inserted: list[int], x: Tensor) -> l
                               Formula(f"size_{a.axis} − {'D' if a.dilation > 1 else ''}(K − 1)"),
                               Formula(f"{size} − {reach}"), full)))
         added = (" + R", f" + {a.remainder}") if a.remainder else ("", "")
-        rows.append(Equation((Formula(f"I_{a.axis}"), Formula(f"full_{a.axis}{added[0]} − 2P"),
-                              Formula(f"{full}{added[1]} − 2·{a.padding}"), a.size)))
+        letters, numbers = padding_terms(a.padding)
+        if a.padding[0] != a.padding[1]:
+            letters, numbers = f"({letters})", f"({numbers})"
+        rows.append(Equation((Formula(f"I_{a.axis}"), Formula(f"full_{a.axis}{added[0]} − {letters}"),
+                              Formula(f"{full}{added[1]} − {numbers}"), a.size)))
         if a.remainder:
             words = AXIS_WORDS[a.axis]
             last = f"its last {words[:-1]} is" if a.remainder == 1 else f"its last {a.remainder} {words} are"
             notes.append(Paragraph((
                 f"Along {a.axis} the floor dropped R = {a.remainder}: the padded {x.name} has"
-                f" {a.size} + 2·{a.padding} = {full} + {a.remainder} {words}, and {last} read by no"
-                " output.",)))
+                f" {a.size} + {padding_terms(a.padding)[1]} = {full} + {a.remainder} {words}, and"
+                f" {last} read by no output.",)))
     shorter = "D(K − 1)" if dilated else "K − 1"
     if notes:
         rest = (f" It covers the padded {x.name} except, along an axis where the floor in the"
                 " output size dropped a remainder R, its last R positions (no output reads them, so"
                 " their gradient is 0): pad it at the end with R zeros there, then remove the"
-                " padding P from both sides:")
+                " padding from both sides:")
     else:
-        rest = f" Removing the padding P from both sides leaves the size of {x.name}:"
+        rest = f" Removing the padding from both sides leaves the size of {x.name}:"
     return [Paragraph((f"The full correlation is {shorter} shorter than that along each axis (the"
                        " rotated kernel has to fit inside it)." + rest,)),
             Display(tuple(rows)), *notes]
 
 
+def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry) -> tuple[Display, tuple]:
+    """Each axis's size once S − 1 zeros go between ``sizes`` entries and D(K − 1) zeros on each
+    side, ``size_H = O + (S − 1)(O − 1) + 2(K − 1)`` with the numbers (``letter``: O for the
+    upstream gradient, I for a transposed convolution's input); and the sizes."""
+    rows, found = [], []
+    for axis, o, s, d, k in zip(g.axes, sizes, g.stride, g.dilation, g.kernel):
+        reach_words = "2(K − 1)" if d == 1 else "2D(K − 1)"
+        numbers = f"{o} + ({s} − 1)·({o} − 1) + " + (f"2·({k} − 1)" if d == 1 else f"2·{d}·({k} − 1)")
+        found.append(inserted_size(o, s, d, k))
+        rows.append(Equation((Formula(f"size_{axis}"),
+                              Formula(f"{letter} + (S − 1)({letter} − 1) + {reach_words}"),
+                              Formula(numbers), found[-1])))
+    return Display(tuple(rows)), tuple(found)
+
+
 def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, int],
                      axes: tuple[str, str]) -> list:
-    """An array in canonical layout (two leading axes), leading axes of size 1 left out; slice
-    labels count from ``base``."""
+    """An array in canonical layout (two leading axes), leading axes of size 1 left out, slice
+    by slice over the others (and the depth of a 3-D array); slice labels count from ``base``."""
+    spatial_size = array.shape[2:]
     kept = [(a, n) for a, n in zip(axes, leading) if n > 1]
-    spatial = array.reshape(array.shape[2:]) if not kept else array.reshape(
-        tuple(n for _, n in kept) + array.shape[2:])
+    spatial = array.reshape(tuple(n for _, n in kept) + spatial_size)
+    kept += list(zip(spatial_front(len(spatial_size)), spatial_size))
     if not kept:
         return [Display((Equation((label, Matrix(spatial))),))]
     items = []
@@ -423,21 +496,14 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                    " entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on every side"
                    + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
                    + ", and slide the kernel rotated by 180° over it; then remove the padding"
-                   f" P = {per_axis(g.padding)} of the input.",)),
+                   f" {padding_named(g)} of the input.",)),
         Paragraph(("The kernel rotated by 180°:",))]
     blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, context.label_base(w),
                                (g.filters, g.group_channels), ("f", "c"))
     blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each"
                              " axis:",)))
-    rows = []
-    sizes = []
-    for axis, o, s, d, k in zip(g.axes, g.output_size, g.stride, g.dilation, g.kernel):
-        reach_words = "2(K − 1)" if d == 1 else "2D(K − 1)"
-        numbers = f"{o} + ({s} − 1)·({o} − 1) + " + (f"2·({k} − 1)" if d == 1 else f"2·{d}·({k} − 1)")
-        sizes.append(inserted_size(o, s, d, k))
-        rows.append(Equation((Formula(f"size_{axis}"), Formula(f"O + (S − 1)(O − 1) + {reach_words}"),
-                              Formula(numbers), sizes[-1])))
-    blocks.append(Display(tuple(rows)))
+    display, sizes = inserted_sizes("O", g.output_size, g)
+    blocks.append(display)
     blocks.append(Paragraph(("The zero-inserted, padded upstream gradient (",
                              Formula(shape_text(tuple(sizes))), "):",)))
     blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted,
@@ -453,7 +519,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     blocks.append(context.gradient_view(
         x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape)))
     blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
-                             f" P = {per_axis(g.padding)}) with the zero-inserted upstream gradient"
+                             f" {padding_named(g)}) with the zero-inserted upstream gradient"
                              + (", summed over the batch" if g.batch > 1 else "")
                              + expanded_words(layer, context) + ":",)))
     blocks.append(context.gradient_view(
@@ -476,9 +542,12 @@ SECTIONS = {"shapes": conv_shapes, "forward": conv_forward, "dw": conv_weight_gr
             "dx": conv_input_gradient, "db": conv_bias_gradient, "closed-form": conv_closed_form}
 
 
-def settings_words(g: ConvGeometry) -> str:
-    """``stride 2, padding 1``, then the dilation and the groups when they are not 1."""
-    words = f"stride {per_axis(g.stride)}, padding {per_axis(g.padding)}"
+def settings_words(layer, extra: str = "") -> str:
+    """``stride 2, padding 1`` (``"same" (…)`` when worked out), then ``extra`` (a transposed
+    convolution's output_padding), the dilation and the groups when they are not 1."""
+    g = layer.geometry
+    padding = f"\"same\" ({g.padding_words})" if layer.same else g.padding_words
+    words = f"stride {per_axis(g.stride)}, padding {padding}{extra}"
     if any(d > 1 for d in g.dilation):
         words += f", dilation {per_axis(g.dilation)}"
     if g.groups > 1:
@@ -488,9 +557,13 @@ def settings_words(g: ConvGeometry) -> str:
 
 def describe(layer: ConvLayer, context: Context) -> tuple:
     """One sentence for the problem statement."""
-    g = layer.geometry
-    words = (f"A {g.dims}-D convolution{context.where(layer)} (cross-correlation, as in PyTorch):"
-             f" {settings_words(g)}")
+    return settings_sentence(layer, f"A {layer.geometry.dims}-D convolution{context.where(layer)}"
+                                    " (cross-correlation, as in PyTorch)")
+
+
+def settings_sentence(layer, opening: str, extra: str = "") -> tuple:
+    """``opening: stride S, padding P, …`` (:func:`settings_words`) and a lone bias's name."""
+    words = f"{opening}: {settings_words(layer, extra)}"
     if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
         words += f", bias {layer.bias.name}"
     return (words,)

@@ -1,0 +1,34 @@
+"""Wrong backward passes of a transposed convolution, as students compute them: the closed form
+with the one step the student got wrong changed.
+
+∂L/∂X   the kernel rotated by 180°, as for a convolution's ∂L/∂X (here it is a plain strided
+        correlation: nothing is flipped)
+∂L/∂W   the result rotated by 180°
+"""
+
+from __future__ import annotations
+
+from ...poly import Poly
+from ..conv import closed_form
+from ..conv.mistakes import poly_array
+from ..registry import WrongVariant
+from .layer import ConvTransposeLayer
+
+
+def transpose_mistakes(layer: ConvTransposeLayer, target, dy_polys: list[Poly],
+                       terms) -> list[WrongVariant]:
+    g = layer.geometry
+    dy = poly_array(dy_polys, g.input_shape)
+    if target is layer.input:
+        w = poly_array(layer.weight.entries(), g.weight_shape)
+        return [WrongVariant(
+            "kernel-rotated", "the kernel was rotated by 180°, as for a convolution's ∂L/∂X; a"
+            " transposed convolution's ∂L/∂X is the plain strided correlation of ∂L/∂Y with W",
+            lambda: closed_form.correlate(dy, closed_form.rotate_180(w, g.dims), g))]
+    if target is layer.weight:
+        x = poly_array(layer.input.entries(), g.output_shape)
+        return [WrongVariant(
+            "result-rotated", "the result was rotated by 180° (∂L/∂W is a plain correlation of"
+            " ∂L/∂Y with the input, nothing flipped)",
+            lambda: closed_form.rotate_180(closed_form.grad_weight(dy, x, g), g.dims))]
+    return []
