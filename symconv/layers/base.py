@@ -10,6 +10,9 @@ terms in reading order.
 Every local-derivative kind answers three questions on its per-term data: ``take(order)`` (the
 rows reordered), ``factors(start, stop)`` (the exact local derivatives of rows start..stop: numbers
 or :class:`~symconv.poly.Atom`) and ``numeric(values_of)`` (all rows as numbers, vectorised).
+A fourth, ``factor_table()``, gives every row's exact local derivative at once, for printers that
+work on whole arrays: an :class:`~symconv.tensors.EntryFactors` (row t's factor is an entry of a
+tensor), one number shared by every row, or a sequence with one number or atom per row.
 
 Local derivatives that are not tensor entries or numbers are atoms (opaque factors of a monomial):
 
@@ -26,13 +29,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import numpy as np
 
 from ..poly import (FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize, poly_sum,
                     product_of)
-from ..tensors import Tensor
+from ..tensors import EntryFactors, Tensor
+
+FactorTable = EntryFactors | Number | Sequence[Number | Atom]
 
 
 # -- atoms: local derivatives that are not polynomials ----------------------------------------------
@@ -162,6 +167,9 @@ class EntryOf:
     def factors(self, start: int, stop: int) -> list:
         return [self.tensor.entry(i) for i in self.index[start:stop].tolist()]
 
+    def factor_table(self) -> FactorTable:
+        return EntryFactors(self.tensor, self.index)
+
     def numeric(self, values_of) -> np.ndarray:
         return values_of(self.tensor).reshape(-1)[self.index]
 
@@ -177,6 +185,9 @@ class Constant:
 
     def factors(self, start: int, stop: int) -> list:
         return [self.value] * (stop - start)
+
+    def factor_table(self) -> FactorTable:
+        return self.value
 
     def numeric(self, values_of) -> Number | float:
         # An int stays an int, so integer arrays give exact integer gradients.
@@ -194,6 +205,9 @@ class Numbers:
 
     def factors(self, start: int, stop: int) -> list:
         return self.values[start:stop].tolist()
+
+    def factor_table(self) -> FactorTable:
+        return self.values.tolist()
 
     def numeric(self, values_of) -> np.ndarray:
         return self.values.astype(float)
@@ -238,6 +252,9 @@ class WindowMax(InWindow):
     def factors(self, start: int, stop: int) -> list:
         return [is_window_max(window, position) for window, position in self.entries(start, stop)]
 
+    def factor_table(self) -> FactorTable:
+        return self.factors(0, len(self.rows))
+
     def numeric(self, values_of) -> np.ndarray:
         first = np.argmax(self.window_values(values_of, -np.inf), axis=1)  # first maximum
         return (first[self.rows] == self.offset).astype(int)  # 0/1, exact with integer arrays
@@ -254,6 +271,9 @@ class LpRoot(InWindow):
         return [lp_local(window, position, self.p, self.divisor)
                 for window, position in self.entries(start, stop)]
 
+    def factor_table(self) -> FactorTable:
+        return self.factors(0, len(self.rows))
+
     def numeric(self, values_of) -> np.ndarray:
         values = self.window_values(values_of, 0.0)
         mean = (values ** self.p).sum(axis=1) / self.divisor
@@ -267,6 +287,9 @@ class Positive(EntryOf):
 
     def factors(self, start: int, stop: int) -> list:
         return [is_positive(self.tensor.entry(i)) for i in self.index[start:stop].tolist()]
+
+    def factor_table(self) -> FactorTable:
+        return self.factors(0, len(self.index))
 
     def numeric(self, values_of) -> np.ndarray:
         return (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)

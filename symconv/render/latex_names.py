@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..poly import Symbol
+from ..tensors import EntryName
 
 
 def latex_subscript(subscript: tuple[int, ...]) -> str:
@@ -13,7 +14,12 @@ def latex_subscript(subscript: tuple[int, ...]) -> str:
 
 
 def latex_entry_name(symbol: Symbol, *, with_derivative: bool = True) -> str:
-    base, subscript, loss = symbol.tensor.entry_name(symbol.flat)
+    return latex_name(symbol.tensor.entry_name(symbol.flat), with_derivative=with_derivative)
+
+
+def latex_name(parts: EntryName, *, with_derivative: bool = True) -> str:
+    """:func:`latex_entry_name` from an entry's name parts."""
+    base, subscript, loss = parts
     name = f"{base}_{{{latex_subscript(subscript)}}}" if subscript else base
     if loss and with_derivative:
         return rf"\frac{{\partial {loss}}}{{\partial {name}}}"
