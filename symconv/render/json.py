@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
+from json.encoder import encode_basestring_ascii as json_string  # json.dumps's own (C) encoder
+from typing import Callable, Sequence
+
+import numpy as np
 
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
-from .latex_names import latex_entry_name
+from ..tensors import Tensor
+from .emit import GradientArrays, objects, plain_entries, plain_names
+from .latex_names import latex_entry_name, latex_name
 from .printer import plain
 from .text import render_text
 
@@ -43,5 +50,78 @@ def entry_json(item: GradientEntry | ExpandedEntry) -> dict:
 def gradient_json(gradient: Gradient, entries: list, notes: list) -> dict:
     loss = gradient.derivation.problem.loss
     return {"loss": loss, "wrt": gradient.wrt.name, "shape": list(gradient.shape),
-            "entries": [entry_json(e) for e in entries],
-            "notes": [render_text(note, loss).removeprefix("note: ") for note in notes]}
+            "entries": [entry_json(e) for e in entries], "notes": note_texts(notes, loss)}
+
+
+def note_texts(notes: list, loss: str) -> list[str]:
+    return [render_text(note, loss).removeprefix("note: ") for note in notes]
+
+
+# -- the same as a stream, from arrays (emit.py): entry spellings for Tensor.entry_array ----------
+def json_indices(tensor: Tensor) -> np.ndarray:
+    """Every entry's ``index``, encoded: ``[0, 1]``."""
+    return objects(["[" + ", ".join(map(str, index)) + "]" for index in tensor.indices()])
+
+
+def json_names(tensor: Tensor) -> np.ndarray:
+    """Every entry's LaTeX ``name`` (``output`` of a term), encoded: ``"X_{01}"``."""
+    return objects([json_string(latex_name(parts, with_derivative=False))
+                    for parts in tensor.entry_names()])
+
+
+def json_plain_names(tensor: Tensor) -> np.ndarray:
+    """Every entry's plain identifier as it reads inside an encoded string: ``X_0_1``."""
+    return objects([json_string(name)[1:-1] for name in tensor.entry_array(plain_names).tolist()])
+
+
+def term_end(item) -> str:
+    """What closes a term after ``"local": "``: the local derivative and ``"}, ``."""
+    return json_string(plain(item))[1:] + "}, "
+
+
+def term_ends(tensor: Tensor) -> np.ndarray:
+    """:func:`term_end` of every entry (its identifier, or its number when given)."""
+    return objects([json_string(text)[1:] + "}, " for text in tensor.entry_array(plain_entries).tolist()])
+
+
+def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
+                        write: Callable[[str], object], *, expand: bool = False) -> None:
+    """``symconv grad --format json``: :func:`gradient_json` of the entries ``flats`` (with
+    ``expand``, of their :class:`ExpandedEntry`), one entry per line, passed to ``write`` a batch
+    of entries at a time. The same data and the same text but for the line breaks."""
+    loss = gradient.derivation.problem.loss
+    expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
+    arrays = GradientArrays(gradient, flats)
+    spelling = arrays.codes.spelling(json_plain_names, "*", "**")
+    indices = gradient.wrt.entry_array(json_indices).tolist()
+    names = gradient.wrt.entry_array(json_names).tolist()
+    heads = [objects([f'{{"output": {output}, "upstream": {json_string(upstream)}, "local": "'
+                      for output, upstream in zip(block.output.entry_array(json_names).tolist(),
+                                                  block.upstream.entry_array(plain_entries).tolist())])
+             for block in gradient.blocks]
+    write(f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
+          f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
+    separator = ""
+    for batch in arrays.batches():
+        pieces = np.empty((len(batch.rows), 2), dtype=object)
+        pieces[:, 0] = arrays.outputs(batch, heads)
+        pieces[:, 1] = arrays.locals(batch, term_ends, term_end)
+        terms = pieces.ravel().tolist()
+        sums = arrays.sums(batch) if arrays.exact and expanded is None else None
+        exprs, numbers = (sums.expressions(spelling), sums.numbers()) if sums else ([], [])
+        entries = []
+        for i, flat in enumerate(batch.flats):
+            if sums:
+                expr, value = f'"{exprs[i]}"', "null" if numbers[i] is None else str(numbers[i])
+            else:
+                poly = gradient.entry(flat).value
+                expr, value = json_string(plain(poly)), json.dumps(json_value(poly))
+            text = (f'{{"index": {indices[flat]}, "name": {names[flat]}, "expr": {expr}, "value": {value},'
+                    f' "terms": [{"".join(terms[2 * batch.starts[i]:2 * batch.starts[i + 1]])[:-2]}]')
+            if expanded is not None:
+                text += (f', "expanded": {json_string(plain(expanded[flat]))},'
+                         f' "expanded_value": {json.dumps(json_value(expanded[flat]))}')
+            entries.append(text + "}")
+        write(separator + ",\n".join(entries))
+        separator = ",\n"
+    write(f'\n], "notes": {json.dumps(note_texts(notes, loss))}}}\n')

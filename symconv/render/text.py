@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Callable, Sequence
+
+import numpy as np
+
 from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
-from ..derivation import ExpandedEntry, GradientEntry, MaxTies, UnusedInputs
+from ..derivation import ExpandedEntry, Gradient, GradientEntry, MaxTies, UnusedInputs
 from ..poly import Symbol
+from ..tensors import EntryName, Tensor
+from .emit import GradientArrays, objects
 from .printer import Printer
 
 AXIS_WORDS = {"H": "rows", "W": "columns", "L": "positions"}
@@ -17,33 +23,55 @@ def subscript_text(subscript: tuple[int, ...]) -> str:
     return "{" + ",".join(map(str, subscript)) + "}"
 
 
+def text_name(naming: str, parts: EntryName, *, with_derivative: bool = True) -> str:
+    """``X_01``, ``w2``, ``A_{1,2,10}``, ``∂L/∂Y_00`` (or ``Y_00`` without the derivative)."""
+    base, subscript, loss = parts
+    if naming == "flat":
+        name = f"{base}{subscript[0]}"
+    else:
+        name = f"{base}_{subscript_text(subscript)}" if subscript else base
+    return f"∂{loss}/∂{name}" if loss and with_derivative else name
+
+
+def text_names(tensor: Tensor) -> np.ndarray:
+    """Every entry's text name (for :meth:`Tensor.entry_array`)."""
+    return objects([text_name(tensor.naming, parts) for parts in tensor.entry_names()])
+
+
+def text_names_only(tensor: Tensor) -> np.ndarray:
+    """Every entry's text name without the ∂L/∂ of a derivative-notation tensor."""
+    return objects([text_name(tensor.naming, parts, with_derivative=False)
+                    for parts in tensor.entry_names()])
+
+
+def gradient_line(loss: str, target: str, heads: Sequence[str], value: str) -> str:
+    """``∂L/∂X_01 = ∂L/∂Y_00·∂Y_00/∂X_01 + … = value``; ``heads`` are the chain-rule terms up to
+    the ∂ before the target (``∂L/∂Y_00·∂Y_00/∂``), so the chain is one join."""
+    left = f"∂{loss}/∂{target}"
+    if not heads:
+        return f"{left} = 0  (no output reads {target})"
+    return f"{left} = {(target + ' + ').join(heads)}{target} = {value}"
+
+
+def chain_head(loss: str, output: str) -> str:
+    return f"∂{loss}/∂{output}·∂{output}/∂"
+
+
 class TextPrinter(Printer):
     times = "·"
     power = "^"
 
     def _print_Symbol(self, symbol: Symbol) -> str:
-        base, subscript, loss = symbol.tensor.entry_name(symbol.flat)
-        if symbol.tensor.naming == "flat":
-            name = f"{base}{subscript[0]}"
-        else:
-            name = f"{base}_{subscript_text(subscript)}" if subscript else base
-        return f"∂{loss}/∂{name}" if loss else name
+        return text_name(symbol.tensor.naming, symbol.tensor.entry_name(symbol.flat))
 
     def name_only(self, symbol: Symbol) -> str:
         """The entry's own name, without the ∂L/∂ of a derivative-notation tensor."""
-        text = self.doprint(symbol)
-        return text.split("/∂", 1)[1] if symbol.tensor.derivative_of else text
+        return text_name(symbol.tensor.naming, symbol.tensor.entry_name(symbol.flat),
+                         with_derivative=False)
 
     def _print_GradientEntry(self, entry: GradientEntry) -> str:
-        loss = self.loss
-        target = self.name_only(entry.wrt)
-        left = f"∂{loss}/∂{target}"
-        if not entry.terms:
-            return f"{left} = 0  (no output reads {target})"
-        chain = " + ".join(
-            f"∂{loss}/∂{self.name_only(t.output)}·∂{self.name_only(t.output)}/∂{target}"
-            for t in entry.terms)
-        return f"{left} = {chain} = {self.value(entry.value)}"
+        heads = [chain_head(self.loss, self.name_only(t.output)) for t in entry.terms]
+        return gradient_line(self.loss, self.name_only(entry.wrt), heads, self.value(entry.value))
 
     def value(self, poly) -> str:
         """A result, with its decimal value when it is an irrational number (an LP root)."""
@@ -52,10 +80,10 @@ class TextPrinter(Printer):
 
     def _print_ExpandedEntry(self, item: ExpandedEntry) -> str:
         """The entry's chain rule, then (when it differs) its value in terms of the given upstream."""
-        text = self.doprint(item.entry)
-        if item.expanded == item.entry.value:
-            return text
-        return f"{text} = {self.value(item.expanded)}"
+        return self.with_expanded(self.doprint(item.entry), item.entry.value, item.expanded)
+
+    def with_expanded(self, text: str, value, expanded) -> str:
+        return text if expanded == value else f"{text} = {self.value(expanded)}"
 
     def _print_MaxTies(self, note: MaxTies) -> str:
         rule = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -105,3 +133,30 @@ class TextPrinter(Printer):
 
 def render_text(obj, loss: str = "L") -> str:
     return TextPrinter(loss).doprint(obj)
+
+
+def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callable[[str], object],
+                        *, expand: bool = False) -> None:
+    """``symconv grad``'s text: the lines ``render_text`` gives for the entries ``flats`` (or
+    their :class:`ExpandedEntry` with ``expand``), passed to ``write`` a batch of lines at a time."""
+    loss = gradient.derivation.problem.loss
+    printer = TextPrinter(loss)
+    expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
+    arrays = GradientArrays(gradient, flats)
+    spelling = arrays.codes.spelling(text_names, printer.times, printer.power)
+    targets = gradient.wrt.entry_array(text_names_only).tolist()
+    heads = [objects([chain_head(loss, name) for name in block.output.entry_array(text_names_only).tolist()])
+             for block in gradient.blocks]
+    for batch in arrays.batches():
+        chains = arrays.outputs(batch, heads).tolist()
+        values = arrays.sums(batch).expressions(spelling) if arrays.exact and not expand else None
+        lines = []
+        for i, flat in enumerate(batch.flats):
+            chain = chains[batch.starts[i]:batch.starts[i + 1]]
+            if values is not None:
+                lines.append(gradient_line(loss, targets[flat], chain, values[i]))
+                continue
+            value = gradient.entry(flat).value
+            text = gradient_line(loss, targets[flat], chain, printer.value(value))
+            lines.append(text if expanded is None else printer.with_expanded(text, value, expanded[flat]))
+        write("\n".join(lines) + "\n")
