@@ -73,17 +73,16 @@ class Codes:
             count += tensor.size
         self.count = count
 
-    def spelling(self, spell: Callable[[Tensor], np.ndarray], times: str, power: str) -> "Spelling":
+    def spelling(self, spell: Callable[[Tensor], np.ndarray], times: str) -> "Spelling":
         names = np.concatenate([*(t.entry_array(spell) for t in self.tensors), objects([""])])
-        tails = np.concatenate([objects([times + name for name in names[:-1].tolist()]),
-                                objects(["", power + "2"])])
+        tails = objects([times + name for name in names[:-1].tolist()] + [""])
         return Spelling(names, tails, times)
 
 
 class Spelling(NamedTuple):
-    """How monomials are written: ``names[code]`` (and "" for no symbol, the last), what follows a
-    first symbol (``tails[code]`` = times + its name, then "" for nothing and power + "2" for a
-    square), and the multiplication sign."""
+    """How monomials are written: ``names[code]``, what follows a first symbol (``tails[code]``:
+    the multiplication sign and the second symbol's name), and the multiplication sign; the last
+    name and tail, for ``Codes.count``, are "" (no symbol)."""
 
     names: np.ndarray
     tails: np.ndarray
@@ -96,6 +95,7 @@ class Column:
     (``texts``)."""
 
     bound: int | None = 1  # the largest |coefficient|; None when not every factor is a symbol or an int
+    tensor: Tensor | None = None  # the tensor whose entries the factors are, if any
 
     def monomial(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | int]:
         raise NotImplementedError
@@ -180,7 +180,8 @@ class Batch:
 class Sums:
     """The simplified sums of a batch's entries: their monomials, like terms merged and sorted as
     :meth:`Poly.sorted_terms` sorts them. A monomial is ``(low, high)``: its symbols' codes in
-    order, ``high`` −1 for one symbol and ``low`` = ``Codes.count`` for none."""
+    order, ``high`` −1 for one symbol and ``low`` = ``Codes.count`` for none. (Never a square: the
+    two factors of a term are entries of different tensors, see ``GradientArrays.exact``.)"""
 
     def __init__(self, entries: int, entry: np.ndarray, low: np.ndarray, high: np.ndarray,
                  coefficients: np.ndarray, none: int):
@@ -229,7 +230,7 @@ class Sums:
                 number = "" if symbols and value == 1 else str(value) + (spelling.times if symbols else "")
                 leads += [" + " + number, number, " - " + number, "-" + number]
         lead = objects(leads)[((which * 2 + with_symbols) * 2 + negative) * 2 + first]
-        tail = np.where(high < 0, self.none, np.where(high == low, self.none + 1, high))
+        tail = np.where(high < 0, self.none, high)
         pieces = np.empty((count, 3), dtype=object)
         pieces[:, 0], pieces[:, 1], pieces[:, 2] = lead, spelling.names[low], spelling.tails[tail]
         flat = pieces.ravel().tolist()
@@ -246,13 +247,14 @@ class GradientArrays:
         self.codes = Codes([t.tensor for pair in tables for t in pair
                             if isinstance(t, EntryFactors) and t.tensor.values is None])
         self.columns = [tuple(column(table, self.codes) for table in pair) for pair in tables]
-        self.exact = self._fits_int64()
+        self.exact = self._exact()
 
-    def _fits_int64(self) -> bool:
-        """Whether every factor is a symbol or an integer, and every sum of coefficients fits."""
+    def _exact(self) -> bool:
+        """Whether :meth:`sums` applies: every factor is a symbol or an integer, the two factors of
+        a term are entries of different tensors (no squares), and every sum fits in int64."""
         largest = 0
         for up, local in self.columns:
-            if up.bound is None or local.bound is None:
+            if up.bound is None or local.bound is None or local.tensor is up.tensor:
                 return False
             largest = max(largest, up.bound * local.bound)
         longest = sum(int(np.diff(block.offsets).max(initial=0)) for block in self.gradient.blocks)

@@ -92,7 +92,7 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     loss = gradient.derivation.problem.loss
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
-    spelling = arrays.codes.spelling(json_plain_names, "*", "**")
+    spelling = arrays.codes.spelling(json_plain_names, "*")
     indices = gradient.wrt.entry_array(json_indices).tolist()
     names = gradient.wrt.entry_array(json_names).tolist()
     heads = [objects([f'{{"output": {output}, "upstream": {json_string(upstream)}, "local": "'

@@ -143,7 +143,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
     printer = TextPrinter(loss)
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
-    spelling = arrays.codes.spelling(text_names, printer.times, printer.power)
+    spelling = arrays.codes.spelling(text_names, printer.times)
     targets = gradient.wrt.entry_array(text_names_only).tolist()
     heads = [objects([chain_head(loss, name) for name in block.output.entry_array(text_names_only).tolist()])
              for block in gradient.blocks]

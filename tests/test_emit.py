@@ -1,0 +1,201 @@
+"""symconv grad's writers (render/emit.py) against the entry-by-entry printers they replace.
+
+The writers work on arrays: names spelled once per tensor, each entry's simplified sum computed
+by sorting and merging codes of symbols. The printers (``render_text`` of every
+:class:`GradientEntry`, ``json.dumps`` of ``gradient_json``) build a :class:`Poly` per entry and
+are the reference: on random problems the writers must give the same text byte for byte (JSON:
+apart from whitespace between tokens).
+"""
+
+import json
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symconv import build_problem, derive
+from symconv.derivation import Gradient
+from symconv.render import emit, gradient_json, render_text, write_gradient_json, write_gradient_text
+from symconv.render.emit import GradientArrays
+
+from helpers import run_cli
+from strategies import conv_specs
+from test_properties_pool import chains, pooling_problems, upstream_for
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def values(draw, shape, kind: str):
+    """Nested values of ``shape``: small integers (zeros and negatives, so like terms cancel),
+    some fractions, or integers too large for int64 sums."""
+    size = int(np.prod(shape))
+    if kind == "integers":
+        flat = draw(st.lists(st.integers(-3, 3), min_size=size, max_size=size))
+    elif kind == "fractions":
+        flat = draw(st.lists(st.sampled_from([1, -2, "1/2", "-3/4"]), min_size=size, max_size=size))
+    else:
+        flat = draw(st.lists(st.sampled_from([1, 10 ** 19, -(10 ** 19)]), min_size=size, max_size=size))
+    return np.array(flat, dtype=object).reshape(shape).tolist()
+
+
+VALUE_KINDS = st.sampled_from(["symbols"] * 3 + ["integers"] * 3 + ["fractions", "huge"])
+
+
+@st.composite
+def convolutions(draw):
+    """Random convolutions (stride, padding, dilation, groups, channels, batch, bias, namings,
+    index bases) with symbols or values in any of the input, the weight and the upstream."""
+    spec = draw(conv_specs(5))
+    layer = spec["layers"][0]
+    for table, shape in ((spec["input"], spec["input"]["shape"]), (layer["weight"], layer["weight"]["shape"])):
+        kind = draw(VALUE_KINDS)
+        if kind != "symbols":
+            table["values"] = values(draw, shape, kind)
+    spec["upstream"] = draw(st.sampled_from([{}, {"name": "d", "naming": "flat", "index_base": 1},
+                                             {"name": "g", "naming": "indexed", "index_base": 1}]))
+    kind = draw(VALUE_KINDS)
+    if kind != "symbols":
+        shape = build_problem(spec).upstream.shape
+        spec["upstream"] = {**spec["upstream"], "values": values(draw, shape, kind)}
+    return build_problem(spec)
+
+
+@st.composite
+def problems(draw):
+    kind = draw(st.sampled_from(["conv", "conv", "conv", "pool", "chain"]))
+    if kind == "conv":
+        return draw(convolutions())
+    numeric = draw(st.booleans())
+    if kind == "pool":
+        problem = draw(pooling_problems(numeric=numeric))
+    else:
+        problem = draw(chains(numeric=numeric, kinds=("conv", "relu", "maxpool", "avgpool", "lppool")))
+    if draw(st.booleans()):
+        problem.upstream.values = upstream_for(problem, draw)
+    return problem
+
+
+def reference_text(gradient, flats, expand) -> str:
+    entries = [gradient.entry(flat) for flat in flats]
+    if expand:
+        entries = gradient.expanded_entries(entries)
+    return "".join(render_text(entry, gradient.derivation.problem.loss) + "\n" for entry in entries)
+
+
+def reference_json(gradient, flats, notes, expand) -> str:
+    entries = [gradient.entry(flat) for flat in flats]
+    if expand:
+        entries = gradient.expanded_entries(entries)
+    return json.dumps(gradient_json(gradient, entries, notes), indent=1)
+
+
+def written(writer, *args, **options) -> str:
+    parts = []
+    writer(*args, write=parts.append, **options)
+    return "".join(parts)
+
+
+def tokens(text: str) -> str:
+    """JSON text without the whitespace between tokens (strings kept whole)."""
+    out, inside, escaped = [], False, False
+    for char in text:
+        if inside:
+            out.append(char)
+            escaped, inside = (False, inside) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            inside = True
+            out.append(char)
+        elif not char.isspace():
+            out.append(char)
+    return "".join(out)
+
+
+def assert_same_as_the_printers(gradient, flats, expand):
+    notes = gradient.derivation.notes_for(gradient.wrt)
+    text = written(write_gradient_text, gradient, flats, expand=expand)
+    assert text == reference_text(gradient, flats, expand)
+    data = written(write_gradient_json, gradient, flats, notes, expand=expand)
+    expected = reference_json(gradient, flats, notes, expand)
+    assert tokens(data) == tokens(expected)
+    assert json.loads(data) == json.loads(expected)
+
+
+@SETTINGS
+@given(problems(), st.data())
+def test_writers_print_what_the_printers_print(problem, data):
+    derivation = derive(problem)
+    expand = data.draw(st.booleans())
+    batch = data.draw(st.sampled_from([emit.BATCH_TERMS, 1, 7]))  # several batches, and one
+    with mock.patch.object(emit, "BATCH_TERMS", batch):
+        for name in derivation.names():
+            gradient = derivation.gradient(name)
+            assert_same_as_the_printers(gradient, range(gradient.wrt.size), expand)
+            one = data.draw(st.integers(0, gradient.wrt.size - 1))  # --entry
+            assert_same_as_the_printers(gradient, [one], expand)
+
+
+@SETTINGS
+@given(problems(), st.data())
+def test_a_tensor_read_by_two_layers_gets_both_blocks_entry_by_entry(problem, data):
+    """No layer type reads a tensor twice yet; a gradient with its block twice stands in."""
+    derivation = derive(problem)
+    gradient = derivation.gradient(data.draw(st.sampled_from(derivation.names())))
+    doubled = Gradient(gradient.wrt, gradient.blocks * 2, derivation)
+    with mock.patch.object(emit, "BATCH_TERMS", data.draw(st.sampled_from([emit.BATCH_TERMS, 5]))):
+        assert_same_as_the_printers(doubled, range(gradient.wrt.size), expand=False)
+
+
+def test_convolutions_with_symbols_and_integers_take_the_array_path():
+    """Otherwise the property tests above would compare the printers with themselves."""
+    symbols = derive(build_problem({"input": {"shape": [5, 5]},
+                                    "layers": [{"type": "conv", "weight": {"shape": [3, 3]}}]}))
+    integers = derive(build_problem({"input": {"shape": [3, 3], "values": [[1, -2, 0]] * 3},
+                                     "layers": [{"type": "conv", "weight": {"shape": [2, 2]}}],
+                                     "upstream": {"values": "ones"}}))
+    fractions = derive(build_problem({"input": {"shape": [3, 3], "values": [[1, "1/2", 0]] * 3},
+                                      "layers": [{"type": "conv", "weight": {"shape": [2, 2]}}]}))
+    cases = [(symbols, "X", True), (symbols, "W", True), (integers, "X", True), (integers, "W", True),
+             (fractions, "X", True), (fractions, "W", False)]  # ∂L/∂W's factors are X's values
+    for derivation, name, exact in cases:
+        gradient = derivation.gradient(name)
+        assert GradientArrays(gradient, range(gradient.wrt.size)).exact is exact
+
+
+def test_like_terms_merge_in_reading_order_with_their_coefficients_added():
+    """Upstream ones: ∂E/∂A_22 of the homework's 5×5 A and 3×3 B is B_11 + B_12 + B_21 + B_22,
+    each weight once; an integer upstream gives every weight the sum of its upstream entries."""
+    problem = build_problem({"input": {"name": "A", "shape": [3, 3], "index_base": 1},
+                             "layers": [{"type": "conv", "weight": {"name": "B", "shape": [2, 2],
+                                                                    "index_base": 1}}],
+                             "upstream": {"values": [[1, -1], [2, 1]]}})
+    gradient = derive(problem).gradient("A")
+    lines = written(write_gradient_text, gradient, range(9)).splitlines()
+    # A_22 is read by all four outputs: 1·B_22 − 1·B_21 + 2·B_12 + 1·B_11, printed by B's order.
+    assert lines[4].endswith(" = B_11 + 2·B_12 - B_21 + B_22")
+    # A_11 only by C_11 (upstream 1) through B_11; A_12 by C_11 (B_12) and C_12 (−B_11).
+    assert lines[0].endswith(" = B_11") and lines[1].endswith(" = -B_11 + B_12")
+
+
+def test_json_is_one_entry_per_line(capsys):
+    assert run_cli(["grad", "examples/cs7643_4x4_stride1.toml", "--wrt", "X", "--format", "json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 16 + 2
+    assert lines[0] == '{"loss": "L", "wrt": "X", "shape": [4, 4], "entries": ['
+    assert lines[-1] == '], "notes": []}'
+    assert json.loads(lines[2].rstrip(","))["expr"] == "d1*w2 + d2*w1"
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_expand_over_the_limit_is_refused_before_anything_is_written(tmp_path, capsys, output_format):
+    # 936 chain-rule terms layer by layer; ∂L/∂X expanded could have 36·9·9 = 2,916.
+    problem = tmp_path / "two_convs.toml"
+    problem.write_text('[input]\nshape = [8, 8]\n[[layers]]\ntype = "conv"\n[layers.weight]\n'
+                       'shape = [3, 3]\n[[layers]]\ntype = "conv"\n[layers.weight]\nname = "V"\n'
+                       'shape = [3, 3]\n')
+    code = run_cli(["grad", problem, "--wrt", "X", "--expand", "--max-terms", "1000",
+                    "--format", output_format])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert "over the limit" in captured.err
