@@ -88,30 +88,33 @@ class Tensor:
     def flat_of(self, index: tuple[int, ...]) -> int:
         return int(np.ravel_multi_index(index, self.shape)) if self.shape else 0
 
-    def indices(self) -> list[tuple[int, ...]]:
-        """The 0-based index of every entry, in flat order (one vectorised pass)."""
-        axes = np.unravel_index(np.arange(self.size), self.shape)
-        return list(zip(*(axis.tolist() for axis in axes)))
-
     def entry_name(self, flat: int) -> EntryName:
         """Name parts of one entry, in this tensor's naming style and index base."""
-        return self._entry_name(flat, self.index_of(flat) if self.naming == "indexed" else ())
-
-    def entry_names(self) -> list[EntryName]:
-        """Name parts of every entry, in flat order (what :meth:`entry_name` gives, all at once)."""
-        indices = self.indices() if self.naming == "indexed" else [()] * self.size
-        return [self._entry_name(flat, index) for flat, index in enumerate(indices)]
-
-    def _entry_name(self, flat: int, index: tuple[int, ...]) -> EntryName:
         if self.naming == "bare":
             return EntryName(self.name, ())
         if self.naming == "flat":
             return EntryName(self.name, (flat + self.index_base,), self.derivative_of)
-        return EntryName(self.name, tuple(i + self.index_base for i in index), self.derivative_of)
+        index = tuple(i + self.index_base for i in self.index_of(flat))
+        return EntryName(self.name, index, self.derivative_of)
+
+    def subscripts(self) -> list[np.ndarray]:
+        """The numbers in every entry's name (:meth:`entry_name`), one array per position in the
+        subscript: one per axis (indexed naming) or the flat position (flat naming), index base
+        added; none for a bare name."""
+        if self.naming == "bare":
+            return []
+        if self.naming == "flat":
+            return [np.arange(self.size) + self.index_base]
+        return [axis + self.index_base for axis in np.unravel_index(np.arange(self.size), self.shape)]
 
     def plain_name(self, flat: int) -> str:
         """The identifier used in plain expressions, JSON and sympy symbols (``A_1_1``, ``w1``)."""
-        return plain_identifier(self.naming, self.entry_name(flat))
+        base, subscript, loss = self.entry_name(flat)
+        if loss is not None:
+            base = f"d{loss}_d{base}"
+        if self.naming == "flat":
+            return f"{base}{subscript[0]}"
+        return "_".join([base, *map(str, subscript)])
 
     def entry_array(self, build: Callable[["Tensor"], Built]) -> Built:
         """``build(self)`` (an array with one item per entry, by flat position), built once per
@@ -126,16 +129,6 @@ class Tensor:
         if self.values is None:
             raise ValueError(f"{self.name} has no values")
         return np.array(self.values.tolist(), dtype=dtype).reshape(self.shape)
-
-
-def plain_identifier(naming: str, name: EntryName) -> str:
-    """An entry's plain identifier (``A_1_1``, ``w1``, ``dL_dY_0_0``, ``b``) from its name parts."""
-    base, subscript, loss = name
-    if loss is not None:
-        base = f"d{loss}_d{base}"
-    if naming == "flat":
-        return f"{base}{subscript[0]}"
-    return "_".join([base, *map(str, subscript)])
 
 
 class EntryFactors(NamedTuple):

@@ -8,6 +8,8 @@ apart from whitespace between tokens).
 """
 
 import json
+import random
+from fractions import Fraction
 from unittest import mock
 
 import numpy as np
@@ -17,8 +19,14 @@ from hypothesis import strategies as st
 
 from symconv import build_problem, derive
 from symconv.derivation import Gradient
-from symconv.render import emit, gradient_json, render_text, write_gradient_json, write_gradient_text
-from symconv.render.emit import GradientArrays
+from symconv.poly import Symbol
+from symconv.render import (TextPrinter, emit, gradient_json, plain, render_text, write_gradient_json,
+                            write_gradient_text)
+from symconv.render.emit import GradientArrays, plain_names
+from symconv.render.json import json_indices, json_names, term_upstreams
+from symconv.render.latex_names import latex_entry_name
+from symconv.render.text import text_names, text_names_only
+from symconv.tensors import Tensor
 
 from helpers import run_cli
 from strategies import conv_specs
@@ -145,6 +153,47 @@ def test_a_tensor_read_by_two_layers_gets_both_blocks_entry_by_entry(problem, da
     doubled = Gradient(gradient.wrt, gradient.blocks * 2, derivation)
     with mock.patch.object(emit, "BATCH_TERMS", data.draw(st.sampled_from([emit.BATCH_TERMS, 5]))):
         assert_same_as_the_printers(doubled, range(gradient.wrt.size), expand=False)
+
+
+@st.composite
+def tensors(draw):
+    leading = draw(st.lists(st.integers(1, 3), max_size=2))
+    shape = tuple(leading + draw(st.lists(st.integers(1, 12), min_size=1, max_size=2)))
+    tensor = Tensor(draw(st.sampled_from(["X", "dY", "Wq2"])), shape, "input",
+                    draw(st.sampled_from(["indexed", "flat", "bare"])), draw(st.integers(0, 1)),
+                    derivative_of=draw(st.sampled_from([None, "L", "E2"])))
+    if draw(st.booleans()):
+        choose = random.Random(draw(st.integers(0, 2 ** 32))).choice
+        numbers = [choose([0, 3, -12, Fraction(1, 2), Fraction(-7, 3)]) for _ in range(tensor.size)]
+        tensor.values = np.array(numbers + [None], dtype=object)[:-1].reshape(shape)
+    return tensor
+
+
+@settings(max_examples=200, deadline=None)
+@given(tensors())
+def test_name_arrays_spell_every_entry_as_the_printers_do(tensor):
+    """Indices of two digits, three and four axes, index bases, flat and bare names, the
+    derivative notation and given numbers included."""
+    printer, symbols = TextPrinter(), [Symbol(tensor, flat) for flat in range(tensor.size)]
+    assert plain_names(tensor).tolist() == [tensor.plain_name(s.flat) for s in symbols]
+    assert text_names(tensor).tolist() == [printer.doprint(s) for s in symbols]
+    if tensor.derivative_of is None or tensor.naming != "bare":  # name_only needs the ∂ there
+        assert text_names_only(tensor).tolist() == [printer.name_only(s) for s in symbols]
+    assert json_names(tensor).tolist() == [json.dumps(latex_entry_name(s, with_derivative=False))
+                                           for s in symbols]
+    assert json_indices(tensor).tolist() == [json.dumps(list(tensor.index_of(s.flat))) for s in symbols]
+    assert term_upstreams(tensor).tolist() == [json.dumps(plain(tensor.entry(s.flat)))[1:-1]
+                                               for s in symbols]
+
+
+def test_writers_on_names_with_two_digit_indices_and_four_axes():
+    problem = build_problem({"input": {"shape": [2, 2, 11, 4], "index_base": 1},
+                             "layers": [{"type": "conv", "stride": [2, 1], "padding": 1,
+                                         "weight": {"shape": [3, 2, 2, 2]}, "bias": {}}]})
+    derivation = derive(problem)
+    for name in derivation.names():
+        gradient = derivation.gradient(name)
+        assert_same_as_the_printers(gradient, range(gradient.wrt.size), expand=False)
 
 
 def test_convolutions_with_symbols_and_integers_take_the_array_path():

@@ -22,7 +22,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 import numpy as np
 
 from ..derivation import Gradient
-from ..tensors import EntryFactors, Tensor, plain_identifier
+from ..tensors import EntryFactors, Tensor
 from .printer import plain
 
 BATCH_TERMS = 1 << 16  # terms joined and written at a time: memory stays flat for any gradient
@@ -36,10 +36,39 @@ def objects(items: Sequence) -> np.ndarray:
     return array
 
 
-# -- entry spellings, for Tensor.entry_array: built once per tensor --------------------------------
+# -- entry names on whole arrays, for Tensor.entry_array: one call per tensor, not per entry ------
+def numbered(columns: list[np.ndarray], separator: str) -> np.ndarray:
+    """Every entry's subscript numbers (:meth:`Tensor.subscripts`) written out, joined by
+    ``separator``."""
+    digits = objects([str(i) for i in range(int(max(c.max() for c in columns)) + 1)])
+    text = digits[columns[0]]
+    for column in columns[1:]:
+        text = text + separator + digits[column]
+    return text
+
+
+def short(columns: list[np.ndarray]) -> np.ndarray:
+    """Which subscripts are written digit by digit (``X_{01}``, not ``X_{0,11}``): at most two
+    numbers, each a single digit (as ``latex_subscript`` and ``subscript_text`` decide)."""
+    if len(columns) > 2:
+        return np.zeros(len(columns[0]), dtype=bool)
+    return np.logical_and.reduce([column <= 9 for column in columns])
+
+
+def plain_identifiers(tensor: Tensor, escape: Callable[[str], str] = str) -> np.ndarray:
+    """Every entry's plain identifier (``X_0_1``, ``w2``, ``dL_dY_0_0``, ``b``), as
+    :meth:`Tensor.plain_name` writes it; ``escape`` is applied to the letters (the tensor and
+    loss names), the rest being digits and ``_``."""
+    base = escape(tensor.name if tensor.derivative_of is None or tensor.naming == "bare"
+                  else f"d{tensor.derivative_of}_d{tensor.name}")
+    columns = tensor.subscripts()
+    if not columns:
+        return objects([base] * tensor.size)
+    return base + ("" if tensor.naming == "flat" else "_") + numbered(columns, "_")
+
+
 def plain_names(tensor: Tensor) -> np.ndarray:
-    """Every entry's plain identifier (``X_0_1``, ``w2``, ``dL_dY_0_0``), numbers or not."""
-    return objects([plain_identifier(tensor.naming, name) for name in tensor.entry_names()])
+    return plain_identifiers(tensor)
 
 
 def plain_entries(tensor: Tensor) -> np.ndarray:

@@ -11,8 +11,8 @@ import numpy as np
 
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..tensors import Tensor
-from .emit import GradientArrays, objects, plain_entries, plain_names
-from .latex_names import latex_entry_name, latex_name
+from .emit import GradientArrays, numbered, objects, plain_entries, plain_identifiers, short
+from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
 
@@ -57,31 +57,45 @@ def note_texts(notes: list, loss: str) -> list[str]:
     return [render_text(note, loss).removeprefix("note: ") for note in notes]
 
 
-# -- the same as a stream, from arrays (emit.py): entry spellings for Tensor.entry_array ----------
+# -- the same as a stream, from arrays (emit.py): entry names for Tensor.entry_array -------------
+def json_escape(text: str) -> str:
+    """``text`` as it reads inside an encoded JSON string (json.dumps's escapes, ASCII only)."""
+    return json_string(text)[1:-1]
+
+
 def json_indices(tensor: Tensor) -> np.ndarray:
     """Every entry's ``index``, encoded: ``[0, 1]``."""
-    return objects(["[" + ", ".join(map(str, index)) + "]" for index in tensor.indices()])
+    return "[" + numbered(list(np.unravel_index(np.arange(tensor.size), tensor.shape)), ", ") + "]"
 
 
 def json_names(tensor: Tensor) -> np.ndarray:
-    """Every entry's LaTeX ``name`` (``output`` of a term), encoded: ``"X_{01}"``."""
-    return objects([json_string(latex_name(parts, with_derivative=False))
-                    for parts in tensor.entry_names()])
+    """Every entry's LaTeX ``name`` (``output`` of a term), encoded: ``"X_{01}"``, ``"w_{2}"``,
+    ``"b"``, as ``latex_entry_name(…, with_derivative=False)`` writes it."""
+    name, columns = json_escape(tensor.name), tensor.subscripts()
+    if not columns:
+        return objects([f'"{name}"'] * tensor.size)
+    return f'"{name}_{{' + np.where(short(columns), numbered(columns, ""), numbered(columns, ",")) + '}"'
 
 
 def json_plain_names(tensor: Tensor) -> np.ndarray:
     """Every entry's plain identifier as it reads inside an encoded string: ``X_0_1``."""
-    return objects([json_string(name)[1:-1] for name in tensor.entry_array(plain_names).tolist()])
+    return plain_identifiers(tensor, json_escape)
+
+
+def term_upstreams(tensor: Tensor) -> np.ndarray:
+    """Every entry as a term's ``upstream`` or ``local`` reads inside its string: its identifier,
+    or its number (digits, ``-`` and ``/``, which need no escapes)."""
+    return tensor.entry_array(json_plain_names if tensor.values is None else plain_entries)
 
 
 def term_end(item) -> str:
     """What closes a term after ``"local": "``: the local derivative and ``"}, ``."""
-    return json_string(plain(item))[1:] + "}, "
+    return json_escape(plain(item)) + '"}, '
 
 
 def term_ends(tensor: Tensor) -> np.ndarray:
-    """:func:`term_end` of every entry (its identifier, or its number when given)."""
-    return objects([json_string(text)[1:] + "}, " for text in tensor.entry_array(plain_entries).tolist()])
+    """:func:`term_end` of every entry."""
+    return tensor.entry_array(term_upstreams) + '"}, '
 
 
 def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
@@ -95,10 +109,8 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     spelling = arrays.codes.spelling(json_plain_names, "*")
     indices = gradient.wrt.entry_array(json_indices).tolist()
     names = gradient.wrt.entry_array(json_names).tolist()
-    heads = [objects([f'{{"output": {output}, "upstream": {json_string(upstream)}, "local": "'
-                      for output, upstream in zip(block.output.entry_array(json_names).tolist(),
-                                                  block.upstream.entry_array(plain_entries).tolist())])
-             for block in gradient.blocks]
+    heads = ['{"output": ' + block.output.entry_array(json_names) + ', "upstream": "'
+             + block.upstream.entry_array(term_upstreams) + '", "local": "' for block in gradient.blocks]
     write(f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
           f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
     separator = ""

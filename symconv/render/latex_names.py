@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..poly import Symbol
-from ..tensors import EntryName
 
 
 def latex_subscript(subscript: tuple[int, ...]) -> str:
@@ -14,12 +13,7 @@ def latex_subscript(subscript: tuple[int, ...]) -> str:
 
 
 def latex_entry_name(symbol: Symbol, *, with_derivative: bool = True) -> str:
-    return latex_name(symbol.tensor.entry_name(symbol.flat), with_derivative=with_derivative)
-
-
-def latex_name(parts: EntryName, *, with_derivative: bool = True) -> str:
-    """:func:`latex_entry_name` from an entry's name parts."""
-    base, subscript, loss = parts
+    base, subscript, loss = symbol.tensor.entry_name(symbol.flat)
     name = f"{base}_{{{latex_subscript(subscript)}}}" if subscript else base
     if loss and with_derivative:
         return rf"\frac{{\partial {loss}}}{{\partial {name}}}"

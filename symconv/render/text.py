@@ -9,8 +9,8 @@ import numpy as np
 from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
 from ..derivation import ExpandedEntry, Gradient, GradientEntry, MaxTies, UnusedInputs
 from ..poly import Symbol
-from ..tensors import EntryName, Tensor
-from .emit import GradientArrays, objects
+from ..tensors import Tensor
+from .emit import GradientArrays, numbered, objects, short
 from .printer import Printer
 
 AXIS_WORDS = {"H": "rows", "W": "columns", "L": "positions"}
@@ -23,25 +23,24 @@ def subscript_text(subscript: tuple[int, ...]) -> str:
     return "{" + ",".join(map(str, subscript)) + "}"
 
 
-def text_name(naming: str, parts: EntryName, *, with_derivative: bool = True) -> str:
-    """``X_01``, ``w2``, ``A_{1,2,10}``, ``∂L/∂Y_00`` (or ``Y_00`` without the derivative)."""
-    base, subscript, loss = parts
-    if naming == "flat":
-        name = f"{base}{subscript[0]}"
-    else:
-        name = f"{base}_{subscript_text(subscript)}" if subscript else base
-    return f"∂{loss}/∂{name}" if loss and with_derivative else name
+def text_names_only(tensor: Tensor) -> np.ndarray:
+    """Every entry's text name without the ∂L/∂ of a derivative-notation tensor (``X_01``, ``w2``,
+    ``A_{1,2,10}``): ``TextPrinter.name_only`` on whole arrays, for :meth:`Tensor.entry_array`."""
+    columns = tensor.subscripts()
+    if not columns:
+        return objects([tensor.name] * tensor.size)
+    if tensor.naming == "flat":
+        return tensor.name + numbered(columns, "")
+    return tensor.name + "_" + np.where(short(columns), numbered(columns, ""),
+                                        "{" + numbered(columns, ",") + "}")
 
 
 def text_names(tensor: Tensor) -> np.ndarray:
-    """Every entry's text name (for :meth:`Tensor.entry_array`)."""
-    return objects([text_name(tensor.naming, parts) for parts in tensor.entry_names()])
-
-
-def text_names_only(tensor: Tensor) -> np.ndarray:
-    """Every entry's text name without the ∂L/∂ of a derivative-notation tensor."""
-    return objects([text_name(tensor.naming, parts, with_derivative=False)
-                    for parts in tensor.entry_names()])
+    """Every entry's text name, ``∂L/∂Y_00`` for a derivative-notation tensor (``doprint``)."""
+    names = tensor.entry_array(text_names_only)
+    if tensor.derivative_of and tensor.naming != "bare":
+        return f"∂{tensor.derivative_of}/∂" + names
+    return names
 
 
 def gradient_line(loss: str, target: str, heads: Sequence[str], value: str) -> str:
@@ -53,8 +52,9 @@ def gradient_line(loss: str, target: str, heads: Sequence[str], value: str) -> s
     return f"{left} = {(target + ' + ').join(heads)}{target} = {value}"
 
 
-def chain_head(loss: str, output: str) -> str:
-    return f"∂{loss}/∂{output}·∂{output}/∂"
+def chain_head(loss: str, output):
+    """``∂L/∂Y_00·∂Y_00/∂``, for one output name or an array of them."""
+    return "∂" + loss + "/∂" + output + "·∂" + output + "/∂"
 
 
 class TextPrinter(Printer):
@@ -62,12 +62,17 @@ class TextPrinter(Printer):
     power = "^"
 
     def _print_Symbol(self, symbol: Symbol) -> str:
-        return text_name(symbol.tensor.naming, symbol.tensor.entry_name(symbol.flat))
+        base, subscript, loss = symbol.tensor.entry_name(symbol.flat)
+        if symbol.tensor.naming == "flat":
+            name = f"{base}{subscript[0]}"
+        else:
+            name = f"{base}_{subscript_text(subscript)}" if subscript else base
+        return f"∂{loss}/∂{name}" if loss else name
 
     def name_only(self, symbol: Symbol) -> str:
         """The entry's own name, without the ∂L/∂ of a derivative-notation tensor."""
-        return text_name(symbol.tensor.naming, symbol.tensor.entry_name(symbol.flat),
-                         with_derivative=False)
+        text = self.doprint(symbol)
+        return text.split("/∂", 1)[1] if symbol.tensor.derivative_of else text
 
     def _print_GradientEntry(self, entry: GradientEntry) -> str:
         heads = [chain_head(self.loss, self.name_only(t.output)) for t in entry.terms]
@@ -145,8 +150,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(text_names, printer.times)
     targets = gradient.wrt.entry_array(text_names_only).tolist()
-    heads = [objects([chain_head(loss, name) for name in block.output.entry_array(text_names_only).tolist()])
-             for block in gradient.blocks]
+    heads = [chain_head(loss, block.output.entry_array(text_names_only)) for block in gradient.blocks]
     for batch in arrays.batches():
         chains = arrays.outputs(batch, heads).tolist()
         values = arrays.sums(batch).expressions(spelling) if arrays.exact and not expand else None
