@@ -9,6 +9,7 @@ apart from whitespace between tokens).
 
 import json
 import random
+import re
 from fractions import Fraction
 from unittest import mock
 
@@ -248,3 +249,28 @@ def test_expand_over_the_limit_is_refused_before_anything_is_written(tmp_path, c
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     assert "over the limit" in captured.err
+
+
+README = open("README.md", encoding="utf-8").read()
+
+
+def test_the_readme_json_example_shows_the_first_and_last_lines(capsys):
+    section = README[README.index("`grad --format json` gives the same as data"):]
+    command = re.search(r"```bash\n(symconv grad .*)\n```", section).group(1)
+    shown = re.search(r"```text\n(.*?)```", section, re.S).group(1).splitlines()
+    assert run_cli(command.split()[1:]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert len(shown) == 4 and shown[2] == "…" and len(printed) == 16 + 2
+    assert printed[:2] == shown[:2] and printed[-1] == shown[-1]
+
+
+def test_the_readme_writers_example_prints_what_the_commands_print(capsys):
+    block = re.findall(r"```python\n(.*?)```", README, re.S)[3]
+    assert "write_gradient_text" in block
+    exec(compile(block, "README.md", "exec"), {})  # our own documentation, not user input
+    printed = capsys.readouterr().out
+    example = "examples/cs7643_4x4_stride1.toml"
+    assert run_cli(["grad", example, "--wrt", "X"]) == 0
+    text = capsys.readouterr().out
+    assert run_cli(["grad", example, "--wrt", "X", "--entry", "0,1", "--format", "json"]) == 0
+    assert printed == text + capsys.readouterr().out
