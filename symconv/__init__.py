@@ -17,7 +17,7 @@ __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", 
            "render_solution"]
 
 # Worked solutions load their renderers on first use: `symconv grad` never pays for them.
-_LAZY = {"Solution": ".solution", "build_solution": ".solution", "render_solution": ".render.solve"}
+_LAZY = {"Solution": ".solution", "build_solution": ".solution", "render_solution": ".solution"}
 
 
 def __getattr__(name):

@@ -17,12 +17,11 @@ linear: finite differences are skipped for entries whose ±step changes the piec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .derivation import Derivation, derive
-from .layers.pool import LpPoolLayer
-from .numeric import finite_differences
 from .problem import Problem
 
 TOLERANCE = 1e-9  # relative to the largest gradient entry; the routes are exact up to rounding
@@ -67,8 +66,7 @@ def leaf_values(problem: Problem, rng: np.random.Generator) -> dict:
               problem.upstream]
     # LP pooling with p ≥ 2 needs positive window sums: the root of a negative sum (odd p) is NaN
     # as in PyTorch, and a window of zeros (after a ReLU) has no derivative.
-    roots = any(isinstance(layer, LpPoolLayer) and layer.p > 1 for layer in problem.layers)
-    low, high = (0.5, 1.5) if roots else (-1, 1)
+    low, high = (0.5, 1.5) if any(layer.positive_inputs for layer in problem.layers) else (-1, 1)
     return {t: t.numeric_values() if t.is_numeric else rng.uniform(low, high, t.shape) for t in leaves}
 
 
@@ -81,19 +79,21 @@ def forward_values(problem: Problem, values: dict) -> dict:
     return values
 
 
-def backward_by(problem: Problem, values: dict, route: str) -> tuple[dict[str, np.ndarray], set]:
-    """All gradients by tensor name through ``route`` ("reference_backward" or "closed_form"; a
-    layer without a closed form uses its reference), and the names whose gradient went through at
-    least one layer's ``route``."""
+def backward_by(problem: Problem, values: dict, closed: bool) -> tuple[dict[str, np.ndarray], set]:
+    """All gradients by tensor name through each layer's NumPy reference, or (``closed``) through
+    its closed form where it has one (else its reference); and the names whose gradient went
+    through at least one layer's closed form."""
     grads: dict[str, np.ndarray] = {}
     covered: set[str] = set()
     through_route = False
     upstream = values[problem.upstream]
     for layer in reversed(problem.layers):
         params = {p.name: values[p] for p in layer.parameters}
-        method = getattr(layer, route, None)
-        through_route = through_route or method is not None
-        found = (method or layer.reference_backward)(values[layer.input], params, upstream)
+        x = values[layer.input]
+        found = layer.closed_form(x, params, upstream) if closed else None
+        through_route = through_route or found is not None
+        if found is None:
+            found = layer.reference_backward(x, params, upstream)
         grads.update(found)
         if through_route:
             covered.update(found)
@@ -135,6 +135,21 @@ def on_one_piece(pieces, named: dict, name: str, flat: int, step: float) -> bool
                for delta in (step, -step))
 
 
+def finite_differences(loss: Callable[[dict], float], values: dict[str, np.ndarray], name: str,
+                       entries: np.ndarray, step: float = 1e-3) -> np.ndarray:
+    """Central differences ``(L(v + h) − L(v − h)) / 2h`` of ``loss`` for the chosen flat entries."""
+    results = np.empty(len(entries))
+    for i, flat in enumerate(entries):
+        shifted = {key: array.astype(float, copy=True) for key, array in values.items()}
+        original = shifted[name].flat[flat]
+        shifted[name].flat[flat] = original + step
+        up = loss(shifted)
+        shifted[name].flat[flat] = original - step
+        down = loss(shifted)
+        results[i] = (up - down) / (2 * step)
+    return results
+
+
 def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
           derivation: Derivation | None = None) -> CheckReport:
     """Compare the three routes for every gradient of ``problem``."""
@@ -146,8 +161,8 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
     # stays a tie instead of being broken by rounding.
     values.update({layer.output: layer.output.numeric_values()
                    for layer in problem.layers if layer.output.is_numeric})
-    reference, _ = backward_by(problem, values, "reference_backward")
-    closed, covered = backward_by(problem, values, "closed_form")
+    reference, _ = backward_by(problem, values, closed=False)
+    closed, covered = backward_by(problem, values, closed=True)
     loss, pieces, named = loss_function(problem, leaves)
     rows = []
     for tensor in problem.differentiable():

@@ -6,6 +6,7 @@ Errors the user can fix are one line on stderr and exit status 2; nothing is pri
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 
@@ -13,6 +14,7 @@ import click
 
 from . import __version__
 from .errors import SymconvError
+from .output import BrokenPipe, OutputTarget, display_path, silence_stdout, write_stdout
 
 
 class ShapeType(click.ParamType):
@@ -87,26 +89,64 @@ max_terms_option = click.option(
     help="Refuse problems with more chain-rule terms than this (default 5,000,000).")
 
 
+INTERNAL_ERROR = 3
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+BROKEN_PIPE = 141  # 128 + SIGPIPE
+
+
 class SymconvGroup(click.Group):
     """Every error a user can fix becomes one line on stderr and exit status 2, also for click's
-    own usage errors (which would otherwise print the usage block first)."""
+    own usage errors (which would otherwise print the usage block first); anything unexpected is
+    one line naming it as an internal error, exit status 3, so a crash never looks like a verdict
+    (0 right, 1 wrong, 2 unreadable)."""
 
     def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        args = sys.argv[1:] if args is None else list(args)
         try:
-            result = super().main(args, prog_name, standalone_mode=False, **extra)
-            code = result if isinstance(result, int) else 0
+            code = self._run(args, prog_name or "symconv", extra)
         except SymconvError as error:
-            click.echo(f"symconv: error: {error}", err=True)
-            code = 2
+            code = complain(f"symconv: error: {error}", 2)
         except click.ClickException as error:
-            click.echo(f"symconv: error: {error.format_message()} (see symconv --help)", err=True)
-            code = 2
-        except click.Abort:
-            click.echo("symconv: aborted", err=True)
-            code = 1
+            code = complain(f"symconv: error: {error.format_message()} (see symconv --help)", 2)
+        except BrokenPipe:
+            silence_stdout()
+            code = BROKEN_PIPE
+        except (KeyboardInterrupt, click.Abort):
+            code = complain("symconv: interrupted", INTERRUPTED)
+        except Exception as error:  # a bug: say so, never a traceback that looks like a verdict
+            message = " ".join(str(error).split())[:300]
+            code = complain(f"symconv: internal error: {type(error).__name__}: {message} (please"
+                            f" report this)", INTERNAL_ERROR)
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def _run(self, args: list[str], prog_name: str, extra: dict) -> int:
+        if not args:
+            raise SymconvError(f"no command given; commands: {', '.join(sorted(self.commands))}"
+                               f" (e.g. symconv grad examples/cs7643_4x4_stride1.toml --wrt X;"
+                               f" symconv --help for more)")
+        try:
+            with self.make_context(prog_name, args, **extra) as ctx:
+                result = self.invoke(ctx)
+        except click.exceptions.Exit as done:  # --help, --version, ctx.exit(n)
+            return done.exit_code
+        return result if isinstance(result, int) else 0
+
+
+def complain(line: str, code: int) -> int:
+    """One line on stderr (if there is a stderr to write to); returns the exit status."""
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    return code
+
+
+def say(text: str = "") -> None:
+    """A line on standard output, flushed (write errors become one line, see .output)."""
+    write_stdout(text + "\n")
 
 
 @click.group(cls=SymconvGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -149,21 +189,18 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
     gradient = derivation.gradient(problem.tensor(wrt).name)
     flats = range(gradient.wrt.size) if entry is None else [flat_from_display(gradient.wrt, entry)]
     notes = derivation.notes_for(gradient.wrt)
-
-    def write(text: str) -> None:
-        click.echo(text, nl=False)
-
     if output_format == "json":
-        write_gradient_json(gradient, flats, notes, write, expand=expand)
+        write_gradient_json(gradient, flats, notes, write_stdout, expand=expand)
         return
-    write_gradient_text(gradient, flats, write, expand=expand)
+    write_gradient_text(gradient, flats, write_stdout, expand=expand)
     for note in notes:
         click.echo(render_text(note, problem.loss), err=True)
 
 
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random values.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seed of the random values (0 to 2^32 - 1).")
 @max_terms_option
 @click.pass_context
 def check(ctx, problem, seed, max_terms):
@@ -175,7 +212,7 @@ def check(ctx, problem, seed, max_terms):
 
     loaded = load_problem(problem)
     report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
-    click.echo(render_text(report, loaded.loss))
+    say(render_text(report, loaded.loss))
     ctx.exit(0 if report.ok else 1)
 
 
@@ -199,7 +236,9 @@ sections_option = click.option(
     "--sections", help="Comma-separated sections (default: all): shapes, forward, dw, dx, db, chain,"
                        " closed-form, connect, checks.")
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
-                             help="Write to FILE instead of standard output.")
+                             help="Write to FILE instead of standard output (- is standard output).")
+force_option = click.option("--force", is_flag=True,
+                            help="Replace the output file if it exists (as every command does).")
 
 
 def document_format_option(default: str):
@@ -207,29 +246,16 @@ def document_format_option(default: str):
                         default=default, show_default=True)
 
 
-def write_output(text: str, output) -> None:
-    """To standard output, or to a file that appears only once it is complete."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    import os
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(output))
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".symconv-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, output)
-    except OSError as error:
-        raise SymconvError(f"cannot write {output!r}: {error.strerror}") from None
+def output_target(output, force: bool) -> OutputTarget:
+    """Where a document goes (checked before any work): standard output without -o."""
+    return OutputTarget.check("-" if output is None else output, force=force)
 
 
 def document(problem, quick, sections, output_format, *, connect=(), statement=True, fragment=False,
              max_terms=None) -> tuple:
     """Load the problem, build the solution's sections and render them: (problem, text)."""
-    from .render.solve import render_solution
-    from .solution import MAX_SOLUTION_TERMS, SECTION_NAMES, build_solution, parse_sections
+    from .solution import (MAX_SOLUTION_TERMS, SECTION_NAMES, build_solution, parse_sections,
+                           render_solution)
     from .tensors import flat_from_display
     from .poly import Symbol
 
@@ -243,8 +269,8 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
         entries.append(Symbol(tensor, flat_from_display(tensor, numbers)))
     chosen = parse_sections(sections) if isinstance(sections, str) else (sections or SECTION_NAMES)
     solution = build_solution(loaded, chosen, connect=entries or None,
-                              max_terms=max_terms or MAX_SOLUTION_TERMS)
-    return loaded, render_solution(solution, output_format, fragment=fragment, statement=statement)
+                              max_terms=max_terms or MAX_SOLUTION_TERMS, statement=statement)
+    return loaded, render_solution(solution, output_format, fragment=fragment)
 
 
 def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
@@ -257,14 +283,15 @@ def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
 @document_format_option("latex")
 @sections_option
 @output_option
+@force_option
 @click.option("--pdf", is_flag=True, help="Compile the LaTeX to PDF (latexmk or pdflatex); the PDF"
                                           " goes to -o FILE, else PROBLEM.pdf here.")
 @click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into your own document.")
 @quick_options
 @click.option("--max-terms", type=click.IntRange(min=1), default=None,
               help="Refuse worked solutions with more chain-rule terms than this (default 200,000).")
-def solve(problem, output_format, sections, output, pdf, fragment, input_shape, kernel, stride,
-          padding, dilation, max_terms):
+def solve(problem, output_format, sections, output, force, pdf, fragment, input_shape, kernel,
+          stride, padding, dilation, max_terms):
     """A worked solution: shapes, forward pass, gradients, chain rule, closed form, checks."""
     if pdf and (output_format != "latex" or fragment):
         raise SymconvError("--pdf compiles a whole LaTeX document; leave out --format and --fragment")
@@ -272,31 +299,36 @@ def solve(problem, output_format, sections, output, pdf, fragment, input_shape, 
         from .pdf import tex_command
 
         tex_command("solution.tex")  # says how to install TeX before any work is done
+        from pathlib import Path
+
+        output = output or (Path(problem).stem + ".pdf" if problem else "solution.pdf")
+    target = output_target(output, force)
     _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
                        sections, output_format, fragment=fragment, max_terms=max_terms)
     if not pdf:
-        write_output(text, output)
+        target.write_text(text)
         return
-    from pathlib import Path
-
     from .pdf import compile_pdf
 
-    target = output or (Path(problem).stem + ".pdf" if problem else "solution.pdf")
-    click.echo(f"wrote {compile_pdf(text, target)}")
+    compile_pdf(text, target)
+    say(f"wrote {display_path(target.name)}")
 
 
 def one_section_command(name: str, section: str, summary: str):
     """A command that prints one section of the worked solution (text by default)."""
 
-    def command(problem, output_format, output, input_shape, kernel, stride, padding, dilation):
+    def command(problem, output_format, output, force, input_shape, kernel, stride, padding,
+                dilation):
+        target = output_target(output, force)
         _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
                            (section,), output_format, statement=False)
-        write_output(text, output)
+        target.write_text(text)
 
     command.__doc__ = summary
     for decorator in reversed([cli.command(name), click.argument("problem", required=False,
                                                                  type=click.Path(dir_okay=False)),
-                               document_format_option("text"), output_option, quick_options]):
+                               document_format_option("text"), output_option, force_option,
+                               quick_options]):
         command = decorator(command)
     return command
 
@@ -314,23 +346,48 @@ forward = one_section_command("forward", "forward", "Every receptive field ⊙ t
                    " W:0,1 (which (x, y) pairs use w_01); may be repeated.")
 @document_format_option("text")
 @output_option
+@force_option
 @quick_options
-def connect(problem, entries, output_format, output, input_shape, kernel, stride, padding, dilation):
+def connect(problem, entries, output_format, output, force, input_shape, kernel, stride, padding,
+            dilation):
     """Which outputs an input entry feeds, or which (x, y) pairs a weight entry joins."""
+    target = output_target(output, force)
     _, text = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
                        ("connect",), output_format, connect=entries, statement=False)
-    write_output(text, output)
+    target.write_text(text)
+
+
+class BoundedNumber(click.ParamType):
+    """A finite number within [low, high]: ``nan``, ``inf`` and negatives are refused (a NaN
+    tolerance would make every entry wrong, an infinite one every entry right)."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, example: str):
+        self.low, self.high, self.example = low, high, example
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not (math.isfinite(number) and self.low <= number <= self.high):
+            self.fail(f"{value!r} is not a number from {self.low:g} to {self.high:g}; write e.g."
+                      f" {self.example}", param, ctx)
+        return number
 
 
 tolerance_options = [
-    click.option("--rtol", type=click.FloatRange(min=0), default=None,
+    click.option("--rtol", type=BoundedNumber(0, 1, "--rtol 1e-3"), default=None,
                  help="Relative tolerance for answers written with decimals (default 1e-3)."),
-    click.option("--atol", type=click.FloatRange(min=0), default=None,
+    click.option("--atol", type=BoundedNumber(0, 1e6, "--atol 1e-6"), default=None,
                  help="Absolute tolerance for answers written with decimals (default 1e-6)."),
 ]
 
 
-def answer_key(problem_path, wrt, rtol, atol, max_terms):
+def answer_key(problem_path, wrt, rtol, atol, max_terms, seed=None):
     """The answer key for ∂L/∂wrt of a problem file, with the tolerance options applied."""
     from .answers import AnswerKey, Tolerance
     from .derivation import DEFAULT_MAX_TERMS, derive
@@ -340,7 +397,7 @@ def answer_key(problem_path, wrt, rtol, atol, max_terms):
     defaults = Tolerance()
     tolerance = Tolerance(defaults.rtol if rtol is None else rtol, defaults.atol if atol is None else atol)
     return AnswerKey(problem, wrt, tolerance=tolerance,
-                     derivation=derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS))
+                     derivation=derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS), seed=seed)
 
 
 def with_options(options):
@@ -351,6 +408,12 @@ def with_options(options):
     return apply
 
 
+seed_option = click.option(
+    "--seed", type=click.IntRange(0, 2**64 - 1), default=None,
+    help="Answers with roots (LP pooling) are compared at random points drawn from a secret seed;"
+         " give the seed a run reported to reproduce it.")
+
+
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--wrt", required=True, help="The tensor the answer is the gradient of, e.g. A.")
@@ -359,37 +422,60 @@ def with_options(options):
               show_default=True)
 @with_options(tolerance_options)
 @max_terms_option
-def verify(problem, wrt, answer, output_format, rtol, atol, max_terms):
+@seed_option
+def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
     """Check a student's ∂L/∂NAME entry by entry: exit 0 all right, 1 some wrong, 2 unreadable."""
-    from .render.verdict import render_verdict, verdict_json
+    from .answers.feedback import render_verdict, verdict_json
 
-    verdict = answer_key(problem, wrt, rtol, atol, max_terms).check_file(answer)
+    verdict = answer_key(problem, wrt, rtol, atol, max_terms, seed).check_file(answer)
     if output_format == "json":
-        click.echo(json.dumps(verdict_json(verdict), indent=1))
+        say(json.dumps(verdict_json(verdict), indent=1))
     else:
-        click.echo(render_verdict(verdict))
+        say(render_verdict(verdict))
     return 0 if verdict.ok else 1
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False))
-@click.argument("submissions", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--wrt", required=True, help="The tensor the answers are the gradient of, e.g. A.")
-@click.option("--csv", "csv_path", required=True, help="Where to write one row per submission.")
-@click.option("--force", is_flag=True, help="Replace the CSV file if it exists.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
-              help="Seconds one submission may take before it is skipped.")
+@click.option("--csv", "csv_path", help="Write one row per submission here (- for standard output).")
+@click.option("--feedback", "feedback_dir",
+              help="Write each submission's feedback (what verify prints) into this folder.")
+@click.option("--exercises", "exercises_dir",
+              help="A folder from symconv exercise: each submission is checked against its"
+                   " student's own problem (then every path is a submission).")
+@click.option("--force", is_flag=True, help="Replace output files that exist.")
+@click.option("--timeout", type=BoundedNumber(0.1, 3600, "--timeout 2"), default=2.0,
+              show_default=True, help="CPU seconds one submission may take before it is not graded.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: one per core).")
+              help="Worker processes (default: the cores available to symconv).")
 @with_options(tolerance_options)
 @max_terms_option
-def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, atol, max_terms):
-    """Check every submission (files or folders) and write a CSV: file, valid, correct, total,
-    score, diagnosis, first error."""
-    from .answers.grade import grade as grade_all
-    from .render.verdict import VerdictPrinter
+@seed_option
+def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, workers, rtol, atol,
+          max_terms, seed):
+    """symconv grade PROBLEM.toml SUBMISSION... --wrt NAME [--csv OUT]: check every submission
+    (files or folders); a summary on screen, one row per submission in the CSV.
 
-    key = answer_key(problem, wrt, rtol, atol, max_terms)
+    With --exercises DIR, every path is a submission, matched to a student of DIR/roster.csv by
+    its file's stem or its folder's name."""
+    import secrets
+
+    from .answers.grade import Exercises, grade as grade_all, key_budget
+    from .answers.feedback import VerdictPrinter
+
+    if exercises_dir is not None:
+        seed = secrets.randbits(64) if seed is None else seed  # one run, one seed for every key
+        source = Exercises(exercises_dir, wrt, make_key=lambda path: answer_key(
+            path, wrt, rtol, atol, max_terms, seed))
+        submissions = list(paths)
+    else:
+        if len(paths) < 2:
+            raise SymconvError("give the problem file and at least one submission, e.g. symconv"
+                               " grade problem.toml submissions/ --wrt A")
+        problem, submissions = paths[0], list(paths[1:])
+        with key_budget():
+            source = answer_key(problem, wrt, rtol, atol, max_terms, seed)
     bar = None
 
     def progress(done, total):
@@ -400,14 +486,92 @@ def grade(problem, submissions, wrt, csv_path, force, timeout, workers, rtol, at
             bar.update(done - bar.pos)
 
     try:
-        report = grade_all(key, list(submissions), csv_path=csv_path, force=force, workers=workers,
-                           timeout=timeout, progress=progress)
+        report = grade_all(source, submissions, csv_path=csv_path, force=force, workers=workers,
+                           timeout=timeout, feedback_dir=feedback_dir, progress=progress)
     finally:
         if bar is not None:
             bar.render_finish()
-    click.echo(VerdictPrinter(key.problem.loss).doprint(report.summary))
-    click.echo(f"wrote {csv_path}")
+    show = complain_lines if csv_path == "-" else say  # the CSV has standard output to itself
+    if csv_path is None:
+        for row in report.rows:
+            if row.valid:
+                mistake = f"; likely mistake: {row.diagnosis}" if row.diagnosis else ""
+                show(f"{row.file}: {row.correct} of {row.total} right (score {row.score:.2f})"
+                     f"{mistake}")
+    show(VerdictPrinter(report.summary.loss).doprint(report.summary))
+    if csv_path not in (None, "-"):
+        show(f"wrote {display_path(csv_path)}")
     return 0
+
+
+# -- instructors: exercises and exports ------------------------------------------------------------
+@cli.command()
+@click.argument("template", type=click.Path(dir_okay=False))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False),
+              help="CSV with a header row and an id column (other columns are kept).")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
+@click.option("--force", is_flag=True, help="Replace the folder if it exists.")
+def exercise(template, roster, out, force):
+    """One variant per student: problem.toml, question.md/.tex and solution.md/.tex each."""
+    from .exercise import read_roster, write_exercises
+    from .variants import load_template
+
+    exercises = write_exercises(load_template(template), read_roster(roster), out, force=force)
+    say(f"wrote {len(exercises)} exercises to {out} (see {out}/SUMMARY.md)")
+
+
+@cli.group()
+def export():
+    """Export an exercise to PrairieLearn, Gradescope or Moodle."""
+
+
+force_option = click.option("--force", is_flag=True, help="Replace what is already there.")
+asked_option = click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
+
+
+@export.command("prairielearn")
+@click.argument("template", type=click.Path(dir_okay=False))
+@asked_option
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="The course folder.")
+@force_option
+def export_prairielearn(template, wrt, out, force):
+    """A PrairieLearn question (info.json, question.html, server.py) and symconv's code."""
+    from .export.prairielearn import export_prairielearn as write
+    from .variants import load_template
+
+    say(f"wrote {write(load_template(template), wrt, out, force=force)}")
+
+
+@export.command("gradescope")
+@click.argument("problem", type=click.Path(dir_okay=False))
+@asked_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip to write.")
+@force_option
+def export_gradescope(problem, wrt, out, force):
+    """A Gradescope autograder.zip for a problem file or an exercise template."""
+    from .export.gradescope import export_gradescope as write
+
+    say(f"wrote {write(problem, wrt, out, force=force)}")
+
+
+@export.command("moodle")
+@click.argument("template", type=click.Path(dir_okay=False))
+@asked_option
+@click.option("--variants", "count", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many variants (Cloze questions) to draw.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The quiz.xml to write.")
+@force_option
+def export_moodle(template, wrt, count, out, force):
+    """A Moodle XML quiz: one Cloze question per variant, one numerical blank per entry."""
+    from .export.moodle import export_moodle as write
+    from .variants import load_template
+
+    say(f"wrote {write(load_template(template), wrt, count, out, force=force)}")
+
+
+def complain_lines(text: str) -> None:
+    complain(text, 0)
 
 
 def main(argv=None):

@@ -13,16 +13,36 @@ derivatives. Polynomials (:mod:`symconv.poly`) and sympy objects are built only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple, Protocol
 
 import numpy as np
 
+from .document import Note
 from .errors import ProblemError, SizeLimitError
-from .layers.base import FactorTable, LocalDerivative
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
-from .tensors import EntryFactors, Tensor
+from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
+
+
+class LocalDerivative(Protocol):
+    """The local derivatives ∂y/∂x of a block of chain-rule terms, as per-term data (each layer
+    type has its kinds, see :mod:`symconv.layers.base`)."""
+
+    def take(self, order: np.ndarray) -> "LocalDerivative":
+        """The terms reordered."""
+
+    def factors(self, start: int, stop: int) -> list:
+        """The exact local derivatives of terms start..stop: numbers or atoms."""
+
+    def named(self, row: int) -> Any:
+        """The local derivative of one term with its entries named (symbols, even with values)."""
+
+    def numeric(self, values_of) -> Any:
+        """Every term's local derivative as a number (an array, or one number for all)."""
+
+    def factor_table(self) -> FactorTable:
+        """Every term's exact local derivative at once, for printers that work on whole arrays."""
 
 
 class Term(NamedTuple):
@@ -202,26 +222,6 @@ class Gradient:
         return polys_to_sympy(self.polys(), self.shape)
 
 
-@dataclass(frozen=True)
-class UnusedInputs:
-    """Input positions along one axis that no output reads; their gradient is 0."""
-
-    tensor: Tensor
-    axis: str  # "H", "W" or "L"
-    positions: tuple[int, ...]  # 0-based
-
-
-@dataclass(frozen=True)
-class MaxTies:
-    """Max pooling of ``tensor`` sends each output's gradient to the first maximum of its window
-    in row-major order (PyTorch's rule); ``ties`` lists (output, tied input positions) when the
-    values are known and some window's maximum is shared."""
-
-    tensor: Tensor  # the pooled input
-    output: Tensor
-    ties: tuple[tuple[int, tuple[int, ...]], ...]
-
-
 class ExpandedEntry(NamedTuple):
     """A gradient entry together with its value expanded down to the given upstream gradient."""
 
@@ -246,22 +246,19 @@ class Derivation:
                 f"this problem's tensors have {entries:,} entries, over the limit of {max_terms:,};"
                 " use smaller sizes, or raise the limit with --max-terms")
         self._gradients: dict[str, Gradient] = {}
-        # ∂L/∂(output of layer i) is the upstream gradient of the last layer, and otherwise the
-        # tensor of derivatives read by the next layer.
-        self._upstream_of = {id(layer.output): problem.upstream_of(layer) for layer in problem.layers}
 
     @property
-    def notes(self) -> list:
+    def notes(self) -> list[Note]:
         return self.problem.notes()
 
-    def notes_for(self, tensor: Tensor) -> list:
-        """The notes that matter for ∂L/∂tensor: unread positions of the tensor itself, and the
-        tie rule of every max pooling its gradient flows back through."""
+    def notes_for(self, tensor: Tensor) -> list[Note]:
+        """The notes that matter for ∂L/∂tensor: those about the tensor itself, and those that
+        flow back (the tie rule of a max pooling) from every layer its gradient passes through."""
         readers = [i for i, layer in enumerate(self.problem.layers)
                    if tensor in (layer.input, *layer.parameters)]
-        later = {id(layer.input) for layer in self.problem.layers[min(readers, default=0):]}
+        later = [layer.input for layer in self.problem.layers[min(readers, default=0):]]
         return [note for note in self.notes
-                if note.tensor is tensor or (isinstance(note, MaxTies) and id(note.tensor) in later)]
+                if note.tensor is tensor or (note.flows_back and any(note.tensor is t for t in later))]
 
     def names(self) -> list[str]:
         return [tensor.name for tensor in self.problem.differentiable()]
@@ -269,7 +266,7 @@ class Derivation:
     def gradient(self, name: str) -> Gradient:
         if name not in self._gradients:
             tensor = self.problem.tensor(name)
-            blocks = [Terms.from_connections(tensor, layer.output, self._upstream_of[id(layer.output)],
+            blocks = [Terms.from_connections(tensor, layer.output, self.problem.upstream_of(layer),
                                              layer.connections(tensor))
                       for layer in self.problem.layers if tensor in (layer.input, *layer.parameters)]
             if not blocks:

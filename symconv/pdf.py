@@ -1,8 +1,8 @@
 """Compiling a LaTeX solution to PDF with ``latexmk`` or ``pdflatex``, whichever is installed.
 
 The source is compiled in a fresh temporary directory (auxiliary files never land next to the
-user's files) and the PDF is moved into place only when the compilation succeeded, so a failed run
-leaves nothing half-written.
+user's files) and the PDF is written into place (by :mod:`symconv.output`) only when the
+compilation succeeded, so a failed run leaves nothing half-written.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import SymconvError
+from .output import OutputTarget
 
 INSTALL_HINT = ("no TeX engine found (latexmk or pdflatex); install one, e.g. on Debian/Ubuntu:"
                 " apt-get install --no-install-recommends texlive-latex-base texlive-latex-recommended")
@@ -39,10 +40,13 @@ def first_error(log: str) -> str:
     return "see the TeX log"
 
 
-def compile_pdf(latex: str, destination: str | os.PathLike) -> Path:
-    """Compile a standalone LaTeX document and write the PDF to ``destination``."""
+def compile_pdf(latex: str, destination: str | os.PathLike | OutputTarget, *,
+                force: bool = False) -> Path:
+    """Compile a standalone LaTeX document and write the PDF to ``destination`` (an existing file
+    is replaced only with ``force``; see :mod:`symconv.output`)."""
     command = tex_command("solution.tex")
-    destination = Path(destination)
+    target = (destination if isinstance(destination, OutputTarget)
+              else OutputTarget.check(destination, force=force))
     with tempfile.TemporaryDirectory(prefix="symconv-") as work:
         Path(work, "solution.tex").write_text(latex, encoding="utf-8")
         runs = 1 if command[0] == "latexmk" else 2  # pdflatex twice settles references
@@ -57,5 +61,5 @@ def compile_pdf(latex: str, destination: str | os.PathLike) -> Path:
                 log_path = Path(work, "solution.log")
                 log = log_path.read_text(errors="replace") if log_path.exists() else result.stdout
                 raise SymconvError(f"{command[0]} failed: {first_error(log)}; no PDF written")
-        shutil.move(str(Path(work, "solution.pdf")), destination)
-    return destination
+        target.write_bytes(Path(work, "solution.pdf").read_bytes())
+    return Path(target.name)

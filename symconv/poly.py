@@ -6,9 +6,12 @@ expressions are equal exactly when their dictionaries are. Coefficients are ``in
 ``fractions.Fraction``; a monomial is a sorted tuple of :class:`Atom` (repeated for powers).
 
 An atom is a :class:`Symbol` (one tensor entry) or an opaque factor that is not a polynomial:
-the indicator ``[x = max(window)]`` of max pooling, ``[x > 0]`` of ReLU, LP pooling's root (see
-:mod:`symconv.layers.base`). Such factors are compared by their content and sort after every
-symbol, so ``∂L/∂Z_00·[C_00 = max(…)]`` reads upstream first.
+the indicator ``[x = max(window)]`` of max pooling, ``[x > 0]`` of ReLU, LP pooling's root, each
+defined by its layer type in :mod:`symconv.layers`. Such factors are compared by their content
+and sort after every symbol, so ``∂L/∂Z_00·[C_00 = max(…)]`` reads upstream first. Every atom
+says how it is written (:meth:`Atom.notation`, in the vocabulary of :mod:`symconv.document`), what
+it is in sympy and, when it has one, its exact value as a root of a polynomial; printers, the
+sympy bridge and the answer checker ask the atom and never test its class.
 
 This is deliberately tiny and fast (no sympy): the derivation, the closed-form route and the answer
 checker all meet here, and sympy objects are built only when a user asks for them.
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from numbers import Rational
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 Number = int | Fraction
 
@@ -52,6 +55,19 @@ class Atom:
         """The tensor entries this atom depends on (none: it is a number in disguise)."""
         raise NotImplementedError
 
+    def notation(self) -> object:
+        """How the atom is written: a node of :mod:`symconv.document` (its entries as symbols)."""
+        raise NotImplementedError
+
+    def to_sympy(self, entry: Callable[["Number | Symbol"], Any]) -> Any:
+        """The sympy expression, with ``entry(e)`` giving the sympy form of each entry it reads."""
+        raise NotImplementedError
+
+    def exact_form(self) -> "Poly | None":
+        """The same value written with roots (:mod:`symconv.radicals`) that an answer can state,
+        or None when answers cannot write it (an indicator, which is 0 or 1 by the values)."""
+        return None
+
 
 class Symbol(Atom):
     """One entry of a tensor, e.g. ``W[0, 1]``; ordered by (tensor rank, flat index)."""
@@ -68,6 +84,9 @@ class Symbol(Atom):
 
     def free_symbols(self):
         return (self,)
+
+    def notation(self) -> "Symbol":
+        return self
 
     def __repr__(self):
         return f"Symbol({self.tensor.plain_name(self.flat)})"

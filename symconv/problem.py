@@ -9,40 +9,43 @@ reader can point at the line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from .document import Note
 from .errors import ProblemError, nearest
-from .layers.activation import ReluLayer
-from .layers.conv import ConvGeometry, ConvLayer, GeometryError, declared_output_shape
-from .layers.pool import NORMALIZATIONS, AvgPoolLayer, LpPoolLayer, MaxPoolLayer, PoolGeometry
+from .layers import LAYER_TYPES, LayerRequest
 from .poly import normalize
-from .spec import (SpecError, check_keys, get_int, get_name, get_naming, get_per_axis, get_shape,
-                   make_tensor, parse_values)
+from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_name, get_naming, get_shape,
+                   get_text, make_tensor, parse_values)
 from .tensors import Tensor
+from .wording import AXIS_WORDS, axis_names
 
 TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
-TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base")
-LAYER_KEYS = {"conv": ("type", "output", "stride", "padding", "dilation", "groups", "weight", "bias"),
-              "maxpool": ("type", "output", "kernel_size", "stride", "padding"),
-              "avgpool": ("type", "output", "kernel_size", "stride", "padding", "count_include_pad"),
-              "lppool": ("type", "output", "kernel_size", "stride", "p", "normalize"),
-              "relu": ("type", "output")}
 UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Problem:
     loss: str
     dims: int
     input: Tensor
-    layers: list
+    layers: tuple
     upstream: Tensor
     title: str | None = None
-    _derivative_tensors: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def derivative_tensors(self) -> tuple[Tensor, ...]:
+        """∂L/∂(output of layer i) for every layer but the last, written as derivatives: each with
+        a rank of its own, so ∂L/∂Y1_00 and Y1_00 are different symbols; negative because upstream
+        factors come first in printed products."""
+        return tuple(Tensor(layer.output.name, layer.output.shape, "upstream", "indexed",
+                            layer.output.index_base, derivative_of=self.loss, rank=-layer.output.rank)
+                     for layer in self.layers[:-1])
 
     def tensors(self) -> list[Tensor]:
         found = [self.input]
@@ -68,38 +71,28 @@ class Problem:
 
     def upstream_of(self, layer) -> Tensor:
         """∂L/∂(layer output): the given upstream for the last layer, else derivative symbols."""
-        if layer is self.layers[-1]:
+        position = self.layers.index(layer)
+        if position == len(self.layers) - 1:
             return self.upstream
-        key = id(layer.output)
-        if key not in self._derivative_tensors:
-            # A rank of its own, so ∂L/∂Y1_00 and Y1_00 are different symbols; negative because
-            # upstream factors come first in printed products.
-            out = layer.output
-            self._derivative_tensors[key] = Tensor(out.name, out.shape, "upstream", "indexed",
-                                                   out.index_base, derivative_of=self.loss, rank=-out.rank)
-        return self._derivative_tensors[key]
+        return self.derivative_tensors[position]
 
     def term_count(self) -> int:
         return sum(layer.term_count() for layer in self.layers)
 
-    def unused_inputs(self):
-        from .derivation import UnusedInputs
-
+    def notes(self) -> list[Note]:
+        """Unread input positions (their gradient is 0), and what each layer has to say (the tie
+        rule of max pooling)."""
         notes = []
-        axes = "HW" if self.dims == 2 else "L"
         for layer in self.layers:
-            for axis, positions in zip(axes, layer.unused_positions()):
+            x = layer.input
+            for axis, positions in zip(axis_names(self.dims), layer.unused_positions()):
                 if positions:
-                    notes.append(UnusedInputs(layer.input, axis, positions))
+                    shown = ", ".join(str(p + x.index_base) for p in positions)
+                    notes.append(Note(x, (f"{AXIS_WORDS[axis]} {shown} of {x.name} are never read by"
+                                          " any output (the floor in the output size, or the stride,"
+                                          " skips them); their gradient is 0",)))
+            notes += layer.notes()
         return notes
-
-    def notes(self) -> list:
-        """Unread input positions, and the tie rule of every max pooling layer."""
-        from .derivation import MaxTies
-
-        ties = [MaxTies(layer.input, layer.output, tuple(layer.ties()))
-                for layer in self.layers if isinstance(layer, MaxPoolLayer)]
-        return self.unused_inputs() + ties
 
 
 # -- the builder ------------------------------------------------------------------------------------
@@ -109,10 +102,8 @@ def build_problem(spec: dict) -> Problem:
     loss = spec.get("loss", "L")
     if not isinstance(loss, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,15}", loss):
         raise SpecError(("loss",), f"loss is a name such as \"L\" or \"E\"; got {loss!r}")
-    dims = spec.get("dims", 2)
-    if dims not in (1, 2) or isinstance(dims, bool):
-        raise SpecError(("dims",), f"dims must be 1 or 2; got {dims!r}")
-    title = spec.get("title")
+    dims = get_choice(spec, "dims", 2, (1, 2), ())
+    title = get_text(spec, "title", (), '"Homework 1.2"')
 
     input_table = check_keys(spec.get("input"), TENSOR_KEYS, ("input",), "[input]") \
         if "input" in spec else None
@@ -132,13 +123,14 @@ def build_problem(spec: dict) -> Problem:
     for i, table in enumerate(layer_tables):
         path = ("layers", i)
         kind = table.get("type") if isinstance(table, dict) else None
-        if kind not in LAYER_KEYS:
+        if kind not in LAYER_TYPES:
             raise SpecError(path + ("type",), f"unknown layer type {kind!r}; valid types:"
-                                              f" {', '.join(map(repr, LAYER_KEYS))}")
-        check_keys(table, LAYER_KEYS[kind], path, f"a {kind} layer")
+                                              f" {', '.join(map(repr, LAYER_TYPES))}")
+        layer_type = LAYER_TYPES[kind]
+        check_keys(table, ("type", "output", *layer_type.keys), path, f"a {kind} layer")
         default_output = "Y" if len(layer_tables) == 1 else f"Y{i + 1}"
         try:
-            layer = LAYER_BUILDERS[kind](table, path, current, dims, rank, default_output)
+            layer = layer_type.build(LayerRequest(table, path, current, dims, rank, default_output))
         except SpecError as error:
             if i == 0 or not error.about_input:
                 raise
@@ -146,7 +138,7 @@ def build_problem(spec: dict) -> Problem:
             raise SpecError(error.path, f"{error.message} (the input of"
                                         f" layers[{i}], {current.name}, is the output of"
                                         f" layers[{i - 1}] and has shape {list(current.shape)})") from None
-        set_exact_output(layer)
+        layer = with_exact_output(layer)
         layers.append(layer)
         rank = layer.output.rank
         current = layer.output
@@ -158,163 +150,47 @@ def build_problem(spec: dict) -> Problem:
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise SpecError((), f"two tensors are named {duplicate!r}; give each its own name")
-    return Problem(loss, dims, problem_input, layers, upstream, title)
+    return Problem(loss, dims, problem_input, tuple(layers), upstream, title)
 
 
-def build_conv(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: int,
-               default_output: str) -> ConvLayer:
-    weight_table = check_keys(table.get("weight"), TENSOR_KEYS, path + ("weight",), "[layers.weight]")
-    weight_shape = get_shape(weight_table, path + ("weight",), "the weight", (dims, dims + 2),
-                             "[3, 3]" if dims == 2 else "[3]")
-    stride = get_per_axis(table, "stride", 1, dims, path)
-    padding = get_per_axis(table, "padding", 0, dims, path)
-    dilation = get_per_axis(table, "dilation", 1, dims, path)
-    groups = get_int(table, "groups", 1, path)
-
-    shape = layer_input.shape
-    batch = shape[0] if len(shape) == dims + 2 else 1
-    channels = shape[-dims - 1] if len(shape) > dims else 1
-    has_filters = len(weight_shape) == dims + 2
-    filters = weight_shape[0] if has_filters else 1
-    kernel_channels = weight_shape[1] if has_filters else 1
-    if groups >= 1 and channels % groups == 0 and kernel_channels != channels // groups:
-        if has_filters:
-            message = (f"the weight has {kernel_channels} channels per filter but the input has"
-                       f" {channels} channels and groups = {groups}, so it needs {channels // groups}"
-                       f" (shape [F, C/groups, K...])")
-        else:
-            message = (f"the weight shape {list(weight_shape)} has no channel axis but the input has"
-                       f" {channels} channels; write it as [F, {channels // groups},"
-                       f" {', '.join(map(str, weight_shape))}]")
-        raise SpecError(path + ("weight", "shape"), message, about_input=True)
-    try:
-        geometry = ConvGeometry(batch, channels, filters, groups, tuple(shape[-dims:]),
-                                tuple(weight_shape[-dims:]), stride, padding, dilation)
-    except GeometryError as error:
-        raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
-
-    weight = make_tensor(weight_table, path + ("weight",), name=get_name(weight_table, path + ("weight",), "W"),
-                         shape=weight_shape, role="weight", rank=rank + 1)
-    bias = None
-    if "bias" in table:
-        bias_table = check_keys(table["bias"], TENSOR_KEYS, path + ("bias",), "[layers.bias]")
-        if "shape" in bias_table and bias_table["shape"] != [filters]:
-            raise SpecError(path + ("bias", "shape"), f"the bias has one entry per filter: shape ="
-                                                      f" [{filters}]; got {bias_table['shape']!r}")
-        bias = make_tensor(bias_table, path + ("bias",), name=get_name(bias_table, path + ("bias",), "b"),
-                           shape=(filters,), role="bias", rank=rank + 2)
-        if filters == 1:
-            bias.naming = "bare"
-    output = output_tensor(table, path, default_output,
-                           declared_output_shape(len(shape), dims, geometry, has_filters),
-                           layer_input, rank + 3)
-    return ConvLayer(geometry, layer_input, weight, bias, output)
-
-
-def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...],
-                  layer_input: Tensor, rank: int) -> Tensor:
-    """A layer's output: indexed, in the input's index base."""
-    name = table.get("output", default)
-    get_name({"name": name}, path + ("output",), default)
-    return Tensor(name, shape, "output", "indexed", layer_input.index_base, rank=rank)
-
-
-def build_pool(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: int,
-               default_output: str):
-    """maxpool / avgpool / lppool: ``kernel_size``, ``stride`` (default: ``kernel_size``), …"""
-    kind = table["type"]
-    if "kernel_size" not in table:
-        raise SpecError(path, f"a {kind} layer needs kernel_size, e.g. kernel_size = 2"
-                              + (" or [2, 1]" if dims == 2 else ""))
-    kernel = get_per_axis(table, "kernel_size", 2, dims, path)
-    stride = get_per_axis(table, "stride", 2, dims, path) if "stride" in table else kernel
-    padding = get_per_axis(table, "padding", 0, dims, path)
-    shape = layer_input.shape
-    try:
-        geometry = PoolGeometry(tuple(shape[:-dims]), tuple(shape[-dims:]), kernel, stride, padding)
-    except GeometryError as error:
-        raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
-    output = output_tensor(table, path, default_output, geometry.declared_output_shape,
-                           layer_input, rank + 1)
-    if kind == "maxpool":
-        return MaxPoolLayer(geometry, layer_input, output)
-    if kind == "avgpool":
-        include = table.get("count_include_pad", True)
-        if not isinstance(include, bool):
-            raise SpecError(path + ("count_include_pad",), f"count_include_pad is true or false;"
-                                                           f" got {include!r}")
-        return AvgPoolLayer(geometry, layer_input, output, include)
-    p = table.get("p", 2)
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or p <= 0:
-        raise SpecError(path + ("p",), f"p must be a positive whole number, e.g. p = 2; got {p!r}")
-    if not isinstance(p, int):
-        raise SpecError(path + ("p",), f"symconv supports whole-number p only (p = 1, 2, 3, …)"
-                                       f" so that Σ x^p stays a polynomial; got {p!r}")
-    normalize = table.get("normalize", "sum")
-    if normalize not in NORMALIZATIONS:
-        raise SpecError(path + ("normalize",), f"normalize is \"sum\" (PyTorch's LPPool: (Σ x^p)^(1/p))"
-                                               f" or \"mean\" (the homework: (Σ x^p / N)^(1/p));"
-                                               f" got {normalize!r}")
-    layer = LpPoolLayer(geometry, layer_input, output, p, normalize)
-    flat = layer.flat_windows()
-    if flat:
-        raise SpecError(path, f"the window of {output.name} at {list(output.index_of(flat[0]))}"
-                              f" has Σ x^p = 0 (all its entries are 0), where (Σ x^p)^(1/p) has no"
-                              f" derivative; change the input values or use p = 1")
-    return layer
-
-
-def build_relu(table: dict, path: tuple, layer_input: Tensor, dims: int, rank: int,
-               default_output: str) -> ReluLayer:
-    return ReluLayer(layer_input, output_tensor(table, path, default_output, layer_input.shape,
-                                                layer_input, rank + 1))
-
-
-LAYER_BUILDERS = {"conv": build_conv, "maxpool": build_pool, "avgpool": build_pool,
-                  "lppool": build_pool, "relu": build_relu}
-
-
-def set_exact_output(layer) -> None:
-    """Give a layer's output exact values when its input and parameters have them and its forward
-    pass is exact, so later ReLU masks and max routings resolve to 0/1."""
+def with_exact_output(layer):
+    """The layer with exact values on its output when its input and parameters have them and its
+    forward pass is exact, so later ReLU masks and max routings resolve to 0/1."""
     known = [layer.input, *layer.parameters]
-    if layer.exact and all(t.is_numeric for t in known):
-        values = layer.reference_forward(layer.input.values, {p.name: p.values for p in layer.parameters})
-        exact = np.empty(layer.output.size, dtype=object)
-        exact[:] = [normalize(Fraction(v)) for v in np.asarray(values, dtype=object).reshape(-1)]
-        layer.output.values = exact.reshape(layer.output.shape)
+    if not layer.exact or not all(t.is_numeric for t in known):
+        return layer
+    values = layer.reference_forward(layer.input.values, {p.name: p.values for p in layer.parameters})
+    exact = np.empty(layer.output.size, dtype=object)
+    exact[:] = [normalize(Fraction(v)) for v in np.asarray(values, dtype=object).reshape(-1)]
+    return layer.with_output(replace(layer.output, values=exact.reshape(layer.output.shape)))
 
 
 def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
     path = ("upstream",)
     check_keys(table, UPSTREAM_KEYS, path, "[upstream]")
     naming, base = get_naming(table, path)
-    if "name" in table:
-        tensor = Tensor(get_name(table, path, "d"), output.shape, "upstream", naming, base, rank=0)
-    else:
-        tensor = Tensor(output.name, output.shape, "upstream", "indexed", output.index_base,
-                        derivative_of=loss, rank=0)
     values = table.get("values")
     if values == "ones":
-        tensor.values = parse_values([1] * output.size, (output.size,), path + ("values",),
-                                     "the upstream gradient").reshape(output.shape)
+        values = parse_values([1] * output.size, (output.size,), path + ("values",),
+                              "the upstream gradient").reshape(output.shape)
     elif values is not None:
-        tensor.values = parse_values(values, output.shape, path + ("values",),
-                                     f"the upstream gradient ∂{loss}/∂{output.name}")
-    return tensor
+        values = parse_values(values, output.shape, path + ("values",),
+                              f"the upstream gradient ∂{loss}/∂{output.name}")
+    if "name" in table:
+        return Tensor(get_name(table, path, "d"), output.shape, "upstream", naming, base, values,
+                      rank=0)
+    return Tensor(output.name, output.shape, "upstream", "indexed", output.index_base, values,
+                  derivative_of=loss, rank=0)
 
 
 def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *,
                   stride=1, padding=0, dilation=1, bias: bool = False) -> Problem:
     """The problem behind ``symconv grad --input 4x4 --kernel 2x2 ...``: X, W and Y indexed from 0,
-    upstream flat ``d1, d2, …``; a single number per shape means 1-D."""
+    upstream flat ``d1, d2, …``; a single number per shape means 1-D. The layer is the one of the
+    layer type that offers a quick form (:attr:`~symconv.layers.registry.LayerType.quick`)."""
     dims = len(kernel_shape) if len(kernel_shape) in (1, 2) else 2
-    layer = {"type": "conv", "weight": {"name": "W", "shape": list(kernel_shape)},
-             "stride": list(stride) if isinstance(stride, tuple) else stride,
-             "padding": list(padding) if isinstance(padding, tuple) else padding,
-             "dilation": list(dilation) if isinstance(dilation, tuple) else dilation}
-    if bias:
-        layer["bias"] = {"name": "b"}
+    quick = next(t.quick for t in LAYER_TYPES.values() if t.quick is not None)
+    layer = quick(kernel_shape, stride=stride, padding=padding, dilation=dilation, bias=bias)
     return build_problem({"dims": dims, "input": {"name": "X", "shape": list(input_shape)},
                           "layers": [layer],
                           "upstream": {"name": "d", "naming": "flat", "index_base": 1}})

@@ -6,9 +6,11 @@ tomllib does not keep line numbers, so :func:`key_lines` scans the text for tabl
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import stat
+import sys
 import tomllib
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from .spec import SpecError
 
 MAX_PROBLEM_BYTES = 1_000_000
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\s-]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=")  # also dotted: a.b = 1
 
 
 def read_text(path: str | os.PathLike, *, limit: int = MAX_PROBLEM_BYTES, what: str = "file") -> str:
@@ -48,8 +50,25 @@ def read_text(path: str | os.PathLike, *, limit: int = MAX_PROBLEM_BYTES, what: 
     return decode_text(b"".join(chunks), str(path), limit=limit)
 
 
+def read_standard_input(*, limit: int = MAX_PROBLEM_BYTES) -> str:
+    """Standard input's text, with the checks of :func:`decode_text`; a closed or unreadable
+    standard input is a one-line error."""
+    stream = sys.stdin
+    if stream is None or getattr(stream, "buffer", None) is None:
+        raise ProblemError("standard input is closed; give a file, or send the answer in, e.g."
+                           " symconv verify … --answer - < answer.txt")
+    try:
+        data = stream.buffer.read(limit + 1)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or "it is closed"
+        raise ProblemError(f"cannot read standard input: {reason}") from None
+    return decode_text(data, "<stdin>", limit=limit)
+
+
 def decode_text(data: bytes, source: str, *, limit: int = MAX_PROBLEM_BYTES) -> str:
-    """Bytes already read (a file, standard input) as text: size cap, no NUL bytes, UTF-8."""
+    """Bytes already read (a file, standard input) as text: size cap, no NUL bytes, UTF-8 (a
+    byte order mark at the start, as some editors save, is dropped)."""
+    data = data.removeprefix(codecs.BOM_UTF8)
     if len(data) > limit:
         raise ProblemError(f"{source!r} is over the limit of {limit:,} bytes")
     if b"\0" in data:
@@ -83,7 +102,9 @@ def key_lines(text: str) -> dict[tuple, int]:
             continue
         key = _KEY.match(line)
         if key:
-            lines.setdefault(table + (key.group(1),), number)
+            parts = tuple(part.strip() for part in key.group(1).split("."))
+            for end in range(1, len(parts) + 1):
+                lines.setdefault(table + parts[:end], number)
     return lines
 
 
@@ -98,14 +119,15 @@ def parse_problem(text: str, source: str = "<problem>") -> Problem:
     """Parse and check the text of a problem file; errors name ``source`` and the line."""
     try:
         spec = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ProblemError("arrays or inline tables are nested too deeply; a problem file needs"
+                           " at most a few levels, e.g. values = [[1, 2], [3, 4]]",
+                           where=source) from None
     except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = found.group(1) if found else len(text.splitlines())  # "(at end of document)"
-        detail = re.sub(r"\s*\(at (line|end).*\)", "", message)
-        column = f" (column {found.group(2)})" if found else " (at the end of the file)"
-        where = f"{source}:{line}"
-        raise ProblemError(f"malformed TOML{column}: {detail}", where=where) from None
+        raise _malformed(error, text, source) from None
+    except ValueError:  # Python refuses to convert integers of over 4,300 digits
+        raise ProblemError("a number has thousands of digits; write numbers with at most 40"
+                           " digits", where=source) from None
     try:
         return build_problem(spec)
     except SpecError as error:
@@ -113,6 +135,16 @@ def parse_problem(text: str, source: str = "<problem>") -> Problem:
         raise ProblemError(str(error), where=f"{source}:{line}" if line else source) from None
     except ProblemError as error:
         raise ProblemError(str(error), where=source) from None
+
+
+def _malformed(error: tomllib.TOMLDecodeError, text: str, source: str) -> ProblemError:
+    message = str(error)
+    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    line = found.group(1) if found else len(text.splitlines())  # "(at end of document)"
+    detail = re.sub(r"\s*\(at (line|end).*\)", "", message)
+    column = f" (column {found.group(2)})" if found else " (at the end of the file)"
+    where = f"{source}:{line}"
+    return ProblemError(f"malformed TOML{column}: {detail}", where=where)
 
 
 def load_problem(path: str | os.PathLike) -> Problem:

@@ -18,6 +18,8 @@ from .errors import ProblemError, nearest
 from .poly import Number, normalize
 from .tensors import NAMINGS, Tensor
 
+TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base")
+
 
 class SpecError(ProblemError):
     """A :class:`ProblemError` that knows the key path it is about."""
@@ -37,7 +39,10 @@ def format_path(path: tuple) -> str:
 
 
 # -- reading values ---------------------------------------------------------------------------------
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE]([+-]?\d+))?(/\d+)?")
+MAX_DIGITS = 40  # per number, as in answers
+MAX_EXPONENT = 30  # 1e30: a bigger power of ten is never a value in a worked example
+MAX_WHOLE = 2**31 - 1  # sizes, strides, paddings: far beyond any problem the size limits allow
 
 
 def parse_number(value: Any, path: tuple) -> Number:
@@ -45,10 +50,20 @@ def parse_number(value: Any, path: tuple) -> Number:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise SpecError(path, f"{value!r} is not a number (write e.g. 3, -0.5 or \"1/4\")")
     if isinstance(value, int):
+        if len(str(abs(value))) > MAX_DIGITS:
+            raise SpecError(path, f"a number with {len(str(abs(value)))} digits is over the limit"
+                                  f" of {MAX_DIGITS}; write e.g. 3, -0.5 or \"1/4\"")
         return value
     text = repr(value) if isinstance(value, float) else value.strip().replace("\u2212", "-")
-    if not _NUMBER.fullmatch(text) or len(text) > 40:
+    if len(text) > MAX_DIGITS:
+        raise SpecError(path, f"{_shown(value)} has more than {MAX_DIGITS} characters, over the"
+                              f" limit for a number; write e.g. 3, -0.5 or \"1/4\"")
+    found = _NUMBER.fullmatch(text)
+    if not found:
         raise SpecError(path, f"{value!r} is not a number (write e.g. 3, -0.5 or \"1/4\")")
+    if found.group(4) and abs(int(found.group(4))) > MAX_EXPONENT:  # before Fraction: 1e999999999
+        raise SpecError(path, f"{value!r} has an exponent over {MAX_EXPONENT}; write the number"
+                              f" plainly, e.g. 0.001 or \"1/1000\"")
     numerator, _, denominator = text.partition("/")
     if denominator and int(denominator) == 0:
         raise SpecError(path, f"{value!r} divides by zero")
@@ -92,10 +107,46 @@ def check_keys(table: Any, allowed, path: tuple, what: str) -> dict:
     return table
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def is_whole(value: Any) -> bool:
+    """A TOML integer (``2.0`` and ``true`` are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def whole_in_range(value: Any, key: str, path: tuple, example: str) -> int:
+    """A whole number that fits the sizes symconv works with (an index, a stride, a padding)."""
+    if not is_whole(value):
+        raise SpecError(path, f"{key} must be a whole number, e.g. {example}; got {_shown(value)}")
+    if abs(value) > MAX_WHOLE:
+        raise SpecError(path, f"{key}: {_shown(value)} is too big (at most {MAX_WHOLE:,}); e.g."
+                              f" {example}")
+    return value
+
+
 def get_int(table: dict, key: str, default: int, path: tuple) -> int:
+    return whole_in_range(table.get(key, default), key, path + (key,), f"{key} = {default}")
+
+
+def get_choice(table: dict, key: str, default: int, choices: tuple[int, ...], path: tuple) -> int:
+    """A whole number from ``choices`` (``dims``, ``index_base``); ``2.0`` is refused."""
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(path + (key,), f"{key} must be a whole number, e.g. {key} = {default}")
+    if not is_whole(value) or value not in choices:
+        allowed = " or ".join(map(str, choices))
+        raise SpecError(path + (key,), f"{key} must be {allowed}, e.g. {key} = {default}; got"
+                                       f" {_shown(value)}")
+    return value
+
+
+def get_text(table: dict, key: str, path: tuple, example: str) -> str | None:
+    """An optional string (``title``): a number, a boolean or a table is refused."""
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise SpecError(path + (key,), f"{key} must be text in quotes, e.g. {key} = {example};"
+                                       f" got {_shown(value)}")
     return value
 
 
@@ -103,21 +154,22 @@ def get_per_axis(table: dict, key: str, default: int, dims: int, path: tuple) ->
     """An int, or a list with one int per spatial axis."""
     value = table.get(key, default)
     values = value if isinstance(value, list) else [value] * dims
-    if len(values) != dims or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
-        example = f"{key} = 2" + (" or [2, 1]" if dims == 2 else "")
+    example = f"{key} = 2" + (" or [2, 1]" if dims == 2 else "")
+    if len(values) != dims or not all(map(is_whole, values)):
         raise SpecError(path + (key,), f"{key} must be a whole number or one per spatial axis"
-                                       f" ({dims}), e.g. {example}; got {value!r}")
-    return tuple(values)
+                                       f" ({dims}), e.g. {example}; got {_shown(value)}")
+    return tuple(whole_in_range(v, key, path + (key,), example) for v in values)
 
 
 def get_shape(table: dict, path: tuple, what: str, ndims: tuple[int, ...], example: str):
     if "shape" not in table:
         raise SpecError(path, f"{what} needs a shape, e.g. shape = {example}")
     shape = table["shape"]
-    if (not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
-                                           for s in shape)):
+    if not isinstance(shape, list) or any(not is_whole(s) or s < 1 for s in shape):
         raise SpecError(path + ("shape",), f"shape of {what} must be a list of positive whole"
-                                           f" numbers, e.g. shape = {example}; got {shape!r}")
+                                           f" numbers, e.g. shape = {example}; got {_shown(shape)}")
+    for size in shape:
+        whole_in_range(size, f"shape of {what}", path + ("shape",), f"shape = {example}")
     if len(shape) not in ndims:
         allowed = " or ".join(str(n) for n in ndims)
         raise SpecError(path + ("shape",), f"shape of {what} must have {allowed} axes, e.g."
@@ -130,10 +182,7 @@ def get_naming(table: dict, path: tuple, default_naming="indexed") -> tuple[str,
     if naming not in NAMINGS:
         raise SpecError(path + ("naming",), f"naming must be one of {', '.join(map(repr, NAMINGS))};"
                                             f" got {naming!r}")
-    base = table.get("index_base", 0)
-    if base not in (0, 1) or isinstance(base, bool):
-        raise SpecError(path + ("index_base",), f"index_base must be 0 or 1; got {base!r}")
-    return naming, base
+    return naming, get_choice(table, "index_base", 0, (0, 1), path)
 
 
 def get_name(table: dict, path: tuple, default: str) -> str:
@@ -144,9 +193,20 @@ def get_name(table: dict, path: tuple, default: str) -> str:
     return name
 
 
-def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: int) -> Tensor:
+def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: int,
+                bare: bool = False) -> Tensor:
+    """A tensor from its table (naming, index base, values); ``bare``: a one-entry tensor written
+    as its name alone (the bias of a single filter)."""
     naming, base = get_naming(table, path)
     values = None
     if "values" in table:
         values = parse_values(table["values"], shape, path + ("values",), name)
-    return Tensor(name, shape, role, naming, base, values, rank=rank)
+    return Tensor(name, shape, role, "bare" if bare else naming, base, values, rank=rank)
+
+
+def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...],
+                  layer_input: Tensor, rank: int) -> Tensor:
+    """A layer's output: indexed, in the input's index base."""
+    name = table.get("output", default)
+    get_name({"name": name}, path + ("output",), default)
+    return Tensor(name, shape, "output", "indexed", layer_input.index_base, rank=rank)

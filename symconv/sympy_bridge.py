@@ -10,7 +10,6 @@ from fractions import Fraction
 
 import sympy
 
-from .layers.base import IsMax, IsPositive, LpFactor
 from .poly import Poly, Symbol
 
 
@@ -19,8 +18,9 @@ def number(c) -> sympy.Rational:
 
 
 def to_sympy(poly: Poly, cache: dict | None = None) -> sympy.Expr:
-    """Indicators become ``Piecewise`` (max: strictly above the entries before it, at least the
-    ones after, i.e. the first maximum) and ``Heaviside(x, 0)``; LP's root a rational power."""
+    """Each non-polynomial factor says what it is in sympy (:meth:`symconv.poly.Atom.to_sympy`):
+    max pooling's indicator a ``Piecewise`` (the first maximum), ReLU's ``Heaviside(x, 0)``, LP's
+    root a rational power."""
     cache = {} if cache is None else cache
 
     def entry(e):
@@ -31,20 +31,7 @@ def to_sympy(poly: Poly, cache: dict | None = None) -> sympy.Expr:
         return cache[e]
 
     def atom(a):
-        if isinstance(a, Symbol):
-            return entry(a)
-        if isinstance(a, IsPositive):
-            return sympy.Heaviside(entry(a.entry), 0)
-        if isinstance(a, IsMax):
-            x = entry(a.entry)
-            others = [entry(e) for e in a.window]
-            first = sympy.And(*[x > o for o in others[:a.position]],
-                              *[x >= o for o in others[a.position + 1:]])
-            return sympy.Piecewise((1, first), (0, True))
-        if isinstance(a, LpFactor):
-            mean = sympy.Add(*[entry(e) ** a.p for e in a.window]) / a.divisor
-            return entry(a.entry) ** (a.p - 1) * mean ** number(a.exponent) / a.divisor
-        raise TypeError(f"no sympy form for {type(a).__name__}")
+        return entry(a) if isinstance(a, Symbol) else a.to_sympy(entry)
 
     return sympy.Add(*[sympy.Mul(number(c), *[atom(s) for s in monomial])
                        for monomial, c in poly.terms.items()])

@@ -15,13 +15,14 @@ Index bases are for display only; flat positions and JSON indices are always 0-b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from math import prod
-from typing import Callable, NamedTuple, TypeVar
+from typing import Callable, NamedTuple, Sequence, TypeVar
 
 import numpy as np
 
-from .poly import Number, Symbol
+from .poly import Atom, Number, Symbol
 
 NAMINGS = ("indexed", "flat")
 
@@ -39,9 +40,9 @@ class EntryName(NamedTuple):
     derivative_of: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Tensor:
-    """A named tensor of the problem.
+    """A named tensor of the problem; immutable (its values are a read-only array).
 
     ``rank`` orders symbols in printed monomials (upstream gradient first, then input, weights, ...);
     it is assigned by the problem so that every tensor has its own.
@@ -50,13 +51,15 @@ class Tensor:
     name: str
     shape: tuple[int, ...]
     role: str  # "input", "weight", "bias", "output", "upstream"
-    naming: str = "indexed"
+    naming: str = "indexed"  # "indexed", "flat" or "bare" (a one-entry tensor: just the name)
     index_base: int = 0
     values: np.ndarray | None = None  # object array of exact numbers, in the declared shape
     derivative_of: str | None = None  # loss name, for an upstream written as ∂L/∂Y
     rank: int = 0
-    _symbols: list | None = field(default=None, repr=False)
-    _entry_arrays: dict = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self):
+        if self.values is not None:
+            self.values.flags.writeable = False
 
     @property
     def size(self) -> int:
@@ -66,13 +69,16 @@ class Tensor:
     def is_numeric(self) -> bool:
         return self.values is not None
 
+    @cached_property
+    def symbols(self) -> list[Symbol]:
+        """Every entry as a symbol, in row-major order (made once, on first use)."""
+        return [Symbol(self, i) for i in range(self.size)]
+
     def entry(self, flat: int) -> Number | Symbol:
         """The entry at a flat (row-major, 0-based) position: a number or a symbol."""
         if self.values is not None:
             return self.values.flat[flat]
-        if self._symbols is None:
-            self._symbols = [Symbol(self, i) for i in range(self.size)]
-        return self._symbols[flat]
+        return self.symbols[flat]
 
     def entries(self) -> list:
         return [self.entry(i) for i in range(self.size)]
@@ -116,13 +122,17 @@ class Tensor:
             return f"{base}{subscript[0]}"
         return "_".join([base, *map(str, subscript)])
 
-    def entry_array(self, build: Callable[["Tensor"], Built]) -> Built:
+    def per_entry(self, build: Callable[["Tensor"], Built]) -> Built:
         """``build(self)`` (an array with one item per entry, by flat position), built once per
         tensor and builder. Renderers spell every entry's name this way once, then take the names
         per chain-rule term by index (``names[indices]``) instead of naming each term anew."""
         if build not in self._entry_arrays:
             self._entry_arrays[build] = build(self)
         return self._entry_arrays[build]
+
+    @cached_property
+    def _entry_arrays(self) -> dict:
+        return {}
 
     def numeric_values(self, dtype=float) -> np.ndarray:
         """The given values converted for NumPy (exact fractions become floats)."""
@@ -137,6 +147,12 @@ class EntryFactors(NamedTuple):
 
     tensor: Tensor
     flats: np.ndarray
+
+
+# Every chain-rule term's local derivative at once (``factor_table()`` of a local-derivative kind,
+# see symconv.layers.base): entries of a tensor, one number for every term, or one number or atom
+# (an indicator, an LP root) per term.
+FactorTable = EntryFactors | Number | Sequence[Number | Atom]
 
 
 def flat_from_display(tensor: Tensor, numbers: tuple[int, ...]) -> int:

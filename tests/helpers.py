@@ -21,7 +21,7 @@ def exact_leaves(problem, upstream=None, given=None) -> dict:
 def exact_route(problem, route: str, upstream=None, given=None) -> dict:
     """Every gradient by name through ``route`` ("reference_backward" / "closed_form"), exactly."""
     values = forward_values(problem, exact_leaves(problem, upstream, given))
-    return backward_by(problem, values, route)[0]
+    return backward_by(problem, values, closed=route == "closed_form")[0]
 
 
 def as_array(polys, shape) -> np.ndarray:

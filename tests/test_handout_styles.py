@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 
 from symconv import build_problem, load_problem, quick_problem
-from symconv.render.solve import render_solution
-from symconv.solution import build_solution
+from symconv.solution import build_solution, render_solution
 
 
 def solve(problem, sections, output_format="markdown", **options) -> str:

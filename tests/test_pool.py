@@ -54,7 +54,7 @@ def test_ties_go_to_the_first_maximum_in_row_major_window_order():
     assert exact_route(problem, "reference_backward")["X"].tolist() == [[0, 1], [0, 0]]
     assert exact_route(problem, "closed_form")["X"].tolist() == [[0, 1], [0, 0]]
     [note] = derivation.notes_for(problem.input)
-    assert note.ties == ((0, (1, 2)),)
+    assert problem.layers[0].ties() == [(0, (1, 2))]
     assert render_text(note) == ("note: max pooling X -> Y sends each gradient to the first maximum in"
                                  " row-major window order (PyTorch's rule for ties): Y_00 ties"
                                  " X_01 = X_10, gradient to X_01")

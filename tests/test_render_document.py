@@ -6,9 +6,10 @@ from fractions import Fraction
 
 import numpy as np
 
+from symconv.document import (Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
+                              Labeled, Matrix, Numbered, Paragraph, Product, Sum)
 from symconv.poly import Poly, Symbol
-from symconv.render.document import (Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
-                                     Labeled, Matrix, Numbered, Paragraph, Product, Sum, break_equation)
+from symconv.render.arrange import break_equation
 from symconv.render.latex import LatexPrinter, latex_words
 from symconv.render.markdown import MarkdownPrinter
 from symconv.render.text_document import TextDocumentPrinter, hcat
@@ -114,9 +115,10 @@ def test_text_matrix_and_hadamard_are_laid_out_in_two_dimensions():
 
 
 def test_text_labels_stack_when_side_by_side_is_too_wide():
-    wide = Matrix(grid([Symbol(BIG, i) for i in range(12)], (1, 12)))
-    printed = text(Labeled("n = 0, c = 0", wide))
-    assert printed.split("\n")[0] == "n = 0, c = 0:" and printed.split("\n")[1].startswith("  [ A_{0,0,0,0}")
+    wide = Matrix(grid([Symbol(BIG, i) for i in range(12)], (1, 12)))  # cut to the line's width
+    printed = text(Labeled("n = 0, c = 0 (the first slice)", wide))
+    assert printed.split("\n")[0] == "n = 0, c = 0 (the first slice):"
+    assert printed.split("\n")[1].startswith("  [ A_{0,0,0,0}")
 
 
 def test_text_gallery_fills_lines_of_at_most_100_columns():
@@ -139,7 +141,8 @@ def test_hcat_centres_blocks_vertically():
 
 
 def test_latex_pooling_factors_use_fractions_and_braced_exponents():
-    from symconv.layers.base import IsMax, LpFactor
+    from symconv.layers.lppool import LpFactor
+    from symconv.layers.maxpool import IsMax
 
     window = (Symbol(X, 0), Symbol(X, 1))
     assert latex(IsMax(window, 1)) == r"[X_{01} = \max(X_{00}, X_{01})]"
@@ -149,8 +152,8 @@ def test_latex_pooling_factors_use_fractions_and_braced_exponents():
 
 
 def test_pooling_and_relu_math_in_every_format():
-    from symconv.layers.base import IsPositive
-    from symconv.render.document import Call, Group, Root
+    from symconv.document import Call, Group, Root
+    from symconv.layers.relu import IsPositive
 
     window = (Symbol(X, 0), Symbol(X, 1))
     squares = Poly({(Symbol(X, 0), Symbol(X, 0)): 1, (Symbol(X, 1), Symbol(X, 1)): 1})

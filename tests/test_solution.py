@@ -9,13 +9,25 @@ from hypothesis import given, settings, strategies as st
 from symconv import SymconvError, build_problem, derive, load_problem, quick_problem
 from symconv.errors import SizeLimitError
 from symconv.poly import Poly, Symbol
-from symconv.solution import (ChainRuleSection, ClosedFormSection, ConnectSection, ForwardSection,
-                              InputGradientSection, Limits, ShapesSection, WeightGradientSection,
-                              build_solution, mapped_back, parse_sections, receptive_fields)
+from symconv.document import Derivative, Display, Equation, Gallery, Matrix, Numbered, TensorView
+from symconv.layers.conv.geometry import ConvGeometry
+from symconv.layers.conv.sections import axis_sizes, mapped_back, receptive_fields
+from symconv.sections import SolutionLimits
+from symconv.solution import build_solution, parse_sections
 
 
-def section(solution, kind):
-    return next(s for s in solution.sections if isinstance(s, kind))
+def section(solution, name):
+    return next(s for s in solution.sections if s.name == name)
+
+
+def views(section) -> dict:
+    """The whole tensors a section shows, by the name of the tensor they are the gradient of."""
+    return {block.label.bottom.name: block.array for block in section.blocks
+            if isinstance(block, TensorView) and isinstance(block.label, Derivative)}
+
+
+def numbered(section) -> list[Equation]:
+    return [block.math for block in section.blocks if isinstance(block, Numbered)]
 
 
 def random_leaves(problem, seed=0):
@@ -62,7 +74,7 @@ def test_receptive_fields_give_the_numpy_forward_pass(spec):
         # the window ⊙ kernel, summed (padding is 0), plus the bias
         window = np.vectorize(lambda e: evaluate(e, values), otypes=[float])(field.window)
         kernel = np.vectorize(lambda e: evaluate(e, values), otypes=[float])(field.kernel)
-        bias = evaluate(field.bias, values) if field.bias is not None else 0.0
+        bias = evaluate(field.bias_name, values) if field.bias_name is not None else 0.0
         assert np.sum(window * kernel) + bias == pytest.approx(expected.reshape(-1)[field.output.flat])
         assert evaluate(field.value, values) == pytest.approx(expected.reshape(-1)[field.output.flat])
         named = sum(evaluate(x, values) * evaluate(w, values) for x, w in field.products) + bias
@@ -76,12 +88,12 @@ def test_mapped_back_after_k_fields_is_the_gradient_when_only_k_outputs_send_the
     layer = problem.layers[0]
     count = data.draw(st.integers(1, layer.output.size))
     values = random_leaves(problem)
-    [step] = mapped_back(layer, problem.upstream, [count])
+    [(after, step)] = mapped_back(layer, problem.upstream, [count])
     masked = values[problem.upstream].reshape(-1).copy()
     masked[count:] = 0
     params = {p.name: values[p] for p in layer.parameters}
     expected = layer.reference_backward(values[layer.input], params, masked.reshape(layer.output.shape))
-    got = np.vectorize(lambda e: evaluate(e, values), otypes=[float])(step.array)
+    got = np.vectorize(lambda e: evaluate(e, values), otypes=[float])(step)
     np.testing.assert_allclose(got, expected[layer.input.name], atol=1e-9)
 
 
@@ -90,81 +102,95 @@ def test_mapped_back_after_k_fields_is_the_gradient_when_only_k_outputs_send_the
 def test_closed_form_section_equals_the_chain_rule_exactly(spec):
     problem = build_problem(spec)
     solution = build_solution(problem, ("closed-form", "dw", "dx"))
-    closed = section(solution, ClosedFormSection)
+    closed = views(section(solution, "closed-form"))
     derivation = derive(problem)
     layer = problem.layers[0]
-    for tensor, got in ((layer.input, closed.input_gradient), (layer.weight, closed.weight_gradient)):
+    for tensor in (layer.input, layer.weight):
         expected = derivation.gradient(tensor.name).polys()
-        assert [Poly.lift(p) for p in got.reshape(-1)] == expected
-    if layer.bias is not None:
-        assert [Poly.lift(p) for p in closed.bias_gradient.reshape(-1)] == derivation.gradient(
+        assert [Poly.lift(p) for p in closed[tensor.name].reshape(-1)] == expected
+    if layer.bias is not None and layer.bias.size > 1:  # a single bias is one equation
+        assert [Poly.lift(p) for p in closed[layer.bias.name].reshape(-1)] == derivation.gradient(
             layer.bias.name).polys()
-    # the dx section's last running matrix plus the rest is the derivation's (the result shown)
-    assert list(section(solution, InputGradientSection).result.reshape(-1)) == derivation.gradient(
+    # the dx section's result is the derivation's
+    assert list(views(section(solution, "dx"))[layer.input.name].reshape(-1)) == derivation.gradient(
         layer.input.name).polys()
 
 
 def test_notes_zero_inserted_upstream_is_7x7_with_the_entries_two_apart():
     solution = build_solution(quick_problem((5, 5), (3, 3), stride=2), ("closed-form",))
-    closed = section(solution, ClosedFormSection)
-    assert [s.size for s in closed.sizes] == [7, 7]
-    inserted = closed.inserted.reshape(7, 7)
+    matrices = {equation.sides[0].text: equation.sides[1].array
+                for block in section(solution, "closed-form").blocks if isinstance(block, Display)
+                for equation in block.rows
+                if isinstance(equation, Equation) and isinstance(equation.sides[-1], Matrix)}
+    sizes = [equation.sides[-1] for block in section(solution, "closed-form").blocks
+             if isinstance(block, Display) for equation in block.rows
+             if equation.sides[0].text.startswith("size_")]
+    assert sizes == [7, 7]
+    inserted = matrices["inserted(∂L/∂Y)"]
     d = solution.problem.upstream
     expected = np.zeros((7, 7), dtype=object)
     expected[2:5:2, 2:5:2] = np.array([[Symbol(d, 0), Symbol(d, 1)], [Symbol(d, 2), Symbol(d, 3)]])
     assert (inserted == expected).all()
     w = solution.problem.layers[0].weight
-    assert closed.rotated.reshape(3, 3)[0, 0] == Symbol(w, 8) and closed.rotated.reshape(3, 3)[2, 2] == Symbol(w, 0)
+    rotated = matrices["rot180(W)"]
+    assert rotated[0, 0] == Symbol(w, 8) and rotated[2, 2] == Symbol(w, 0)
 
 
 def test_shapes_say_what_the_floor_drops():
-    solution = build_solution(quick_problem((6, 7), (3, 3), stride=2), ("shapes",))
-    shapes = section(solution, ShapesSection)
-    assert [(a.axis, a.output, a.remainder, a.unused) for a in shapes.axes] == [
+    geometry = ConvGeometry(1, 1, 1, 1, (6, 7), (3, 3), (2, 2), (0, 0), (1, 1))
+    assert [(a.axis, a.output, a.remainder, a.unused) for a in axis_sizes(geometry)] == [
         ("H", 2, 1, (5,)), ("W", 3, 0, ())]
 
 
 def test_chain_equations_name_given_values_and_substitute_them():
     problem = load_problem("examples/cs7643_4x4_stride1.toml")
-    chain = section(build_solution(problem, ("chain",)), ChainRuleSection)
-    w_block = next(b for b in chain.blocks if b.tensor.name == "w")
-    first = w_block.equations[0]
+    chain = section(build_solution(problem, ("chain",)), "chain")
+    w = problem.layers[0].weight
+    equations = {eq.sides[0].bottom: eq for eq in numbered(chain)}
+    first = equations[Symbol(w, 0)]
     x = problem.input
     d = problem.upstream
-    # ∂L/∂w1 = d1·X_00 + d2·X_01 + … (named) = d1 + 2·d2 + … (the image's values)
-    assert first.named == sum((Poly.lift(Symbol(d, k)) * Poly.lift(Symbol(x, flat))
-                               for k, flat in enumerate([0, 1, 2, 4, 5, 6, 8, 9, 10])), Poly())
-    assert first.value == sum((Poly.lift(Symbol(d, k)) * v
-                               for k, v in enumerate([1, 2, 3, 2, 3, 4, 5, 6, 7])), Poly())
-    assert [e.number for b in chain.blocks for e in b.equations] == list(range(1, 21))
+    # ∂L/∂w1 = ∂L/∂Y_00·∂Y_00/∂w1 + … = d1·X_00 + d2·X_01 + … (named) = d1 + 2·d2 + … (the values)
+    named, value = first.sides[2], first.sides[3]
+    assert named == sum((Poly.lift(Symbol(d, k)) * Poly.lift(Symbol(x, flat))
+                         for k, flat in enumerate([0, 1, 2, 4, 5, 6, 8, 9, 10])), Poly())
+    assert value == sum((Poly.lift(Symbol(d, k)) * v
+                         for k, v in enumerate([1, 2, 3, 2, 3, 4, 5, 6, 7])), Poly())
+    assert [b.number for b in chain.blocks if isinstance(b, Numbered)] == list(range(1, 21))
 
 
 def test_chain_equations_stop_at_the_limit_and_keep_the_count():
     problem = quick_problem((6, 6), (2, 2))
-    chain = section(build_solution(problem, ("chain",), limits=Limits(equations=5)), ChainRuleSection)
-    x_block = chain.blocks[0]
-    assert len(x_block.equations) == 5 and x_block.total == 36
-    assert x_block.result.shape == (6, 6)
+    chain = section(build_solution(problem, ("chain",), limits=SolutionLimits(equations=5)), "chain")
+    x = problem.input
+    assert len([eq for eq in numbered(chain) if eq.sides[0].bottom.tensor is x]) == 5
+    assert "Only the first 5 of the 36 entries of ∂L/∂X are written out" in str(chain.blocks)
+    assert views(chain)["X"].shape == (6, 6)
 
 
 def test_sections_hold_the_first_fields_and_the_total():
     problem = load_problem("examples/batch_multichannel.toml")
-    solution = build_solution(problem, ("forward", "dw"), limits=Limits(fields=4))
-    forward = section(solution, ForwardSection)
-    assert len(forward.fields) == 4 and forward.total == 36
-    assert forward.fields[0].window.shape == (3, 3, 3)  # channels × kernel
-    assert section(solution, WeightGradientSection).result.shape == (2, 3, 3, 3)
+    solution = build_solution(problem, ("forward", "dw"), limits=SolutionLimits(fields=4))
+    forward = section(solution, "forward")
+    [gallery] = [block for block in forward.blocks if isinstance(block, Gallery)]
+    assert len(gallery.items) == 4 * 3  # 4 receptive fields, one item per channel
+    assert "Only the first 4 of the 36 outputs are written out" in str(forward.blocks)
+    assert gallery.items[0].value.left.array.shape == (3, 3)  # one channel's window
+    assert views(section(solution, "dw"))["W"].shape == (2, 3, 3, 3)
 
 
 def test_default_connect_questions_are_the_slides_x22_and_w01():
     problem = quick_problem((5, 5), (3, 3))
     solution = build_solution(problem, ("connect",))
-    first, second = [s for s in solution.sections if isinstance(s, ConnectSection)]
-    assert first.entry == Symbol(problem.input, 12)
-    assert [t.output.flat for t in first.terms] == list(range(9))
-    assert second.entry == Symbol(problem.layers[0].weight, 1)
-    assert [(t.local.flat, t.output.flat) for t in second.terms] == [
-        (1, 0), (2, 1), (3, 2), (6, 3), (7, 4), (8, 5), (11, 6), (12, 7), (13, 8)]
+    first, second = [s for s in solution.sections if s.name == "connect"]
+    assert first.blocks[0].text[1] == Symbol(problem.input, 12)
+    [gallery] = [block for block in first.blocks if isinstance(block, Gallery)]
+    x_matrix, y_matrix = (item.value for item in gallery.items)
+    assert x_matrix.marked == {12} and y_matrix.marked == set(range(9))
+    assert second.blocks[0].text[1] == Symbol(problem.layers[0].weight, 1)
+    [gallery] = [block for block in second.blocks if isinstance(block, Gallery)]
+    x_matrix, w_matrix, y_matrix = (item.value for item in gallery.items)
+    assert x_matrix.marked == {1, 2, 3, 6, 7, 8, 11, 12, 13} and y_matrix.marked == set(range(9))
 
 
 def test_parse_sections_keeps_document_order_and_rejects_unknown_names():

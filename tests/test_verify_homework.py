@@ -16,7 +16,7 @@ import numpy as np
 from symconv import derive, load_problem
 from symconv.answers import AnswerKey
 from helpers import run_cli as main
-from symconv.render.verdict import render_verdict, verdict_json
+from symconv.answers.feedback import render_verdict, verdict_json
 
 HANDOUT_TABLE = [[4, 7, 10, 6, 3],
                  [9, 17, 25, 16, 8],
@@ -132,5 +132,6 @@ def test_the_handout_expansions_in_latex_flag_the_missing_term_of_A33():
     assert render_verdict(verdict).splitlines()[1] == (
         "✗ ∂E/∂A_33 (row 3, entry 3): given B_11 + B_12 + B_21 + B_22 + B_23 + B_31 + B_32 + B_33,"
         " expected B_11 + B_12 + B_13 + B_21 + B_22 + B_23 + B_31 + B_32 + B_33; missing B_13")
-    assert verdict_json(verdict)["entries"][12]["missing"] == ["B_1_3"]
+    assert verdict_json(verdict)["entries"][12]["missing"] == ["B_13"]
+    assert verdict_json(verdict)["entries"][12]["expected_plain"].startswith("B_1_1 + B_1_2 + B_1_3")
 

@@ -15,7 +15,7 @@ from symconv.answers import AnswerKey
 from symconv.errors import AnswerError
 from symconv.poly import Poly
 from symconv.render.printer import plain
-from symconv.render.verdict import render_verdict
+from symconv.answers.feedback import render_verdict
 
 RNG = np.random.default_rng(7)
 H, K, S, P = 6, 3, 2, 1
@@ -186,7 +186,7 @@ def test_names_counted_from_the_wrong_base_are_read_and_named():
 def test_an_unknown_name_that_no_other_base_explains_stays_an_error():
     answer = answer_with(RIGHT).replace("d9", "q9")
     with pytest.raises(AnswerError, match=r"^typo:3: row 3, entry 3 \('d5\*w4 \+ d6\*w3 \+ d8\*w2 \+ q9\*w1'\):"
-                                          r" unknown name 'q9'; names here: X_0_0 … X_3_3, w1 … w4,"
+                                          r" unknown name 'q9'; names here: X_00 … X_33, w1 … w4,"
                                           r" d1 … d9 \(at character 25\)$"):
         KEY.check(answer, "typo")
 

@@ -14,7 +14,7 @@ import pytest
 
 from symconv import load_problem, parse_problem
 from symconv.answers import AnswerKey
-from symconv.render.verdict import render_verdict
+from symconv.answers.feedback import render_verdict
 
 
 # -- gradients as coefficient vectors over d1..dn ---------------------------------------------------
@@ -216,7 +216,7 @@ def test_the_chain_by_hand_is_right_and_single_errors_get_per_entry_feedback():
     verdict = key.check(grid(answer), "chain")
     assert [e.flat for e in verdict.entries if not e.correct] == [8]
     assert verdict.diagnosis is None
-    assert "✗ ∂L/∂X_13 (row 2, entry 4): given d3, expected d3 - d5 + d6; missing -1·d5, d6" \
+    assert "✗ ∂L/∂X_13 (row 2, entry 4): given d3, expected d3 - d5 + d6; missing −d5, d6" \
         in render_verdict(verdict).splitlines()
 
 

@@ -13,14 +13,14 @@ Gradients that are not polynomials (LP pooling's roots) are compared by
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
-from typing import TYPE_CHECKING
-
+from ..errors import SymconvError
 from ..poly import Monomial, Number, Poly
-
-if TYPE_CHECKING:  # parse builds on the roots comparison, which builds on this module
-    from .parse import ParsedEntry
+from .parse import ParsedEntry
 
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-6
@@ -33,8 +33,20 @@ class Tolerance:
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
 
-    def close(self, given: Number, expected: Number) -> bool:
-        return abs(float(given) - float(expected)) <= self.atol + self.rtol * abs(float(expected))
+    def __post_init__(self):
+        for name, value in (("rtol", self.rtol), ("atol", self.atol)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) \
+                    or not math.isfinite(value) or value < 0:
+                raise SymconvError(f"{name} must be a finite number of at least 0, e.g."
+                                   f" {name}={getattr(DEFAULT, name):g}; got {value!r}")
+
+    def close(self, given: Number | Decimal, expected: Number | Decimal) -> bool:
+        """Exactly, in rationals: no overflow for huge numbers, no rounding for tiny ones."""
+        given, expected = Fraction(given), Fraction(expected)
+        return abs(given - expected) <= Fraction(self.atol) + Fraction(self.rtol) * abs(expected)
+
+
+DEFAULT = Tolerance()
 
 
 class Comparison:

@@ -2,10 +2,11 @@
 
 Each :class:`Mistake` is the whole gradient as a student who made that mistake would write it:
 
-- a mistake in one layer's backward pass (:mod:`.layer_mistakes`: kernel not rotated, overlapping
-  pooling windows counted once, a tie routed to the wrong maximum, …) made in the layer that reads
-  the tensor, or in any later layer and then pulled back to the tensor through the earlier layers
-  done right (a conv → ReLU → max pooling chain: a tie mistake in the pooling shows in ∂L/∂X);
+- a mistake in one layer's backward pass (each layer type lists its own, see
+  :attr:`symconv.layers.registry.LayerType.mistakes`: kernel not rotated, overlapping pooling
+  windows counted once, a tie routed to the wrong maximum, …) made in the layer that reads the
+  tensor, or in any later layer and then pulled back to the tensor through the earlier layers done
+  right (a conv → ReLU → max pooling chain: a tie mistake in the pooling shows in ∂L/∂X);
 - the given upstream gradient taken as all ones (pulled back through the whole chain);
 - the sign flipped, the result transposed.
 
@@ -21,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..layers import WrongVariant, layer_type
 from ..poly import Poly
 from .compare import Comparison, Tolerance
-from .layer_mistakes import LAYER_MISTAKES, padded_input_gradient, per_axis, poly_array
 
 MAX_DIAGNOSED_ENTRIES = 4_096  # larger gradients get per-entry feedback only (object arrays are slow)
 MAX_DIAGNOSED_TERMS = 100_000  # chains: a mistake in a later layer is a pass over all their terms
@@ -48,18 +49,34 @@ def _values(array) -> tuple[Poly, ...]:
     return tuple(Poly.lift(value) for value in np.asarray(array, dtype=object).reshape(-1))
 
 
+@dataclass(frozen=True)
+class WrongVariants:
+    """What the diagnosis can tell: ``mistakes`` (in the gradient's shape, each different from the
+    right answer and from the others), ``reshaped`` (another shape, with it: ∂L/∂X with the padding
+    left on) and ``hidden``, the mistakes that apply here but give the right answer or the answer
+    of another mistake, so they cannot be told apart (a symmetric kernel hides "not rotated")."""
+
+    mistakes: list[Mistake]
+    reshaped: list[tuple[Mistake, tuple[int, ...]]]
+    hidden: list[str]
+
+
 def mistakes_for(problem, gradient) -> list[Mistake]:
     """The wrong variants of ``gradient`` that differ from the right one (in either form)."""
+    return wrong_variants(problem, gradient).mistakes
+
+
+def wrong_variants(problem, gradient) -> WrongVariants:
     wrt = gradient.wrt
     if wrt.size > MAX_DIAGNOSED_ENTRIES:
-        return []
+        return WrongVariants([], [], [])
     # a mistake in a later layer costs a pass over the chain's terms: only for small chains
     small = len(problem.layers) == 1 or problem.term_count() <= MAX_DIAGNOSED_TERMS
     derivation = gradient.derivation
     right = _values(gradient.polys())
     expanded = tuple(gradient.expanded())
     forms = [right] if expanded == right else [right, expanded]
-    candidates = []
+    candidates: list[WrongVariant] = []
     reader = next(i for i, layer in enumerate(problem.layers) if wrt in (layer.input, *layer.parameters))
     layers = problem.layers[reader:] if small else problem.layers[reader:reader + 1]
     for i, layer in enumerate(layers, reader):
@@ -70,60 +87,53 @@ def mistakes_for(problem, gradient) -> list[Mistake]:
         if i == reader:  # the answer may be written with the reading layer's ∂L/∂Y symbols
             written = [Poly.lift(entry) for entry in upstream.entries()]
             upstream_forms = [written] + [f for f in upstream_forms if f != written]
-        for dy in upstream_forms:
-            for key, description, compute in LAYER_MISTAKES[layer.kind](layer, target, dy, block):
+        for form_number, dy in enumerate(upstream_forms):
+            for variant in layer_type(layer).mistakes(layer, target, dy, block):
+                if variant.shape is not None and (i != reader or form_number):
+                    continue  # another shape: only as the answer would write it, in this layer
                 if i != reader:
-                    compute = (lambda compute=compute, target=target:
-                               pull_back(derivation, wrt, {id(target): _values(compute())}))
-                candidates.append((key, description, compute))
-    if small:
+                    variant = variant._replace(compute=lambda compute=variant.compute, target=target:
+                                               pull_back(derivation, wrt, {target.name: _values(compute())}))
+                candidates.append(variant)
+    if small and not all(value == 1 for value in problem.upstream.entries()):
         ones = [Poly.lift(1)] * problem.upstream.size
-        candidates.append(("upstream-ones", "the upstream gradient was taken as all ones",
-                           lambda: pull_back(derivation, wrt, {id(problem.layers[-1].output): ones})))
+        last = problem.layers[-1].output.name
+        candidates.append(WrongVariant("upstream-ones", "the upstream gradient was taken as all ones",
+                                       lambda: pull_back(derivation, wrt, {last: ones})))
     shape = wrt.shape
     for form in forms:
-        candidates.append(("sign-flipped", "the sign is flipped", lambda form=form: [-v for v in form]))
+        candidates.append(WrongVariant("sign-flipped", "the sign is flipped",
+                                       lambda form=form: [-v for v in form]))
         if len(shape) == 2 and shape[0] == shape[1]:
-            candidates.append(("transposed", "the result is transposed (rows and columns swapped)",
-                               lambda form=form: np.asarray(form, dtype=object).reshape(shape).T))
-    mistakes, seen = [], list(forms)
-    for key, description, compute in candidates:
-        values = _values(compute())
-        if len(values) == len(right) and values not in seen:
+            candidates.append(WrongVariant(
+                "transposed", "the result is transposed (rows and columns swapped)",
+                lambda form=form: np.asarray(form, dtype=object).reshape(shape).T))
+    found = WrongVariants([], [], [])
+    seen = list(forms)
+    for variant in candidates:
+        values = _values(variant.compute())
+        if variant.shape is not None:
+            found.reshaped.append((Mistake(variant.key, variant.description, values), variant.shape))
+        elif len(values) == len(right) and values not in seen:
             seen.append(values)
-            mistakes.append(Mistake(key, description, values))
-    return mistakes
+            found.mistakes.append(Mistake(variant.key, variant.description, values))
+    kept = {mistake.key for mistake in found.mistakes}
+    found.hidden.extend(dict.fromkeys(variant.key for variant in candidates
+                                      if variant.shape is None and variant.key not in kept))
+    return found
 
 
-def pull_back(derivation, tensor, replaced: dict[int, tuple[Poly, ...]]) -> list[Poly]:
+def pull_back(derivation, tensor, replaced: dict[str, tuple[Poly, ...] | list[Poly]]) -> list[Poly]:
     """∂L/∂tensor expanded down to the given upstream gradient, with ∂L/∂T taken from
-    ``replaced[id(T)]`` (a wrong one) for the tensors T in it, and every other step done right."""
-    if id(tensor) in replaced:
-        return list(replaced[id(tensor)])
+    ``replaced[T.name]`` (a wrong one) for the tensors T in it, and every other step done right."""
+    if tensor.name in replaced:
+        return list(replaced[tensor.name])
     problem = derivation.problem
     if tensor is problem.layers[-1].output:
         return [Poly.lift(entry) for entry in problem.upstream.entries()]
     gradient = derivation.gradient(tensor.name)
     return gradient.pulled_back([pull_back(derivation, block.output, replaced)
                                  for block in gradient.blocks])
-
-
-def unremoved_padding(problem, gradient) -> tuple[Mistake, tuple[int, ...]] | None:
-    """∂L/∂X with the padding left on, and its (larger) declared shape: what a student who forgot
-    to remove it writes. Its shape differs from X's, so it is matched when the shape is wrong."""
-    if gradient.wrt.size > MAX_DIAGNOSED_ENTRIES:
-        return None
-    layer = next(layer for layer in problem.layers if gradient.wrt is layer.input
-                 or gradient.wrt in layer.parameters)
-    if layer.kind != "conv" or gradient.wrt is not layer.input or not max(layer.geometry.padding):
-        return None
-    g = layer.geometry
-    full = padded_input_gradient(poly_array(problem.upstream_of(layer).entries(), g.output_shape),
-                                 poly_array(layer.weight.entries(), g.weight_shape), g)
-    shape = (*gradient.wrt.shape[:-g.dims], *full.shape[-g.dims:])
-    return Mistake("padding-not-removed", f"the padding {per_axis(g.padding)} was not removed"
-                   f" (∂L/∂X is the full correlation without its outer {per_axis(g.padding)}"
-                   f" rows and columns)", _values(full)), shape
 
 
 def diagnose(given: list, comparisons: list[Comparison], mistakes: list[Mistake],

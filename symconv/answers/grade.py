@@ -1,63 +1,101 @@
-"""Grading a batch of submissions into a CSV, each under a time and a memory bound.
+"""Grading a batch of submissions, each under a CPU-time and a memory bound.
 
 Submissions are untrusted files. They are checked by a few long-lived worker processes (forked
-after the answer key is built, so they share it) that limit their own address space and may not
-write files; the parent hands out one submission at a time and kills a worker that takes longer
-than the time bound, then starts a fresh one. A file that cannot be read, is hostile, too slow or
-too big becomes a row with its error; the batch goes on.
+after the answer keys are built, so they share them) that limit their own address space and CPU
+time, may not write files, ignore Ctrl-C (the parent handles it) and die with the parent. The
+parent hands out one submission at a time; a submission that exceeds a bound (CPU time, memory, or
+a generous wall-clock backstop for a machine that is very busy) is reported *not graded, retry*,
+never wrong or invalid, and the summary says how many. A file that cannot be read or is hostile
+becomes an invalid row with its error; the batch goes on.
 
 Files: only regular files are read (up to the answer size cap); folders are walked without
-following links, and a link inside a folder that leads out of it is skipped; hidden files
-(``.name``) are skipped. The CSV is written atomically (a temporary file renamed into place) and an
-existing one is replaced only with ``force``.
+following links, a link inside a folder that leads out of it is skipped, hidden files (``.name``)
+are skipped, and a folder that cannot be read gets a row saying why. File names that are not
+UTF-8 are shown with backslash escapes. Output files (the CSV, the feedback files) are checked
+before any grading and written by :mod:`symconv.output`.
+
+With :class:`Exercises` (what ``symconv exercise`` writes: ``roster.csv`` and
+``<id>/problem.toml`` per student), each submission is matched to a student by its file's stem or
+its folder's name and checked against that student's own key, built when first needed.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
+import io
+import math
 import multiprocessing
 import os
 import resource
-import tempfile
+import signal
+import sys
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
-from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from ..errors import SymconvError
-from ..render.printer import plain
+from ..errors import SizeLimitError, SymconvError
+from ..output import OutputTarget, display_path
+from ..poly import Symbol
+from ..render.text import TextPrinter
+from .feedback import render_verdict
 from .verify import AnswerKey
 
-DEFAULT_TIMEOUT = 2.0  # seconds per submission
+DEFAULT_TIMEOUT = 2.0  # CPU seconds per submission
+MAX_TIMEOUT = 3600.0
 DEFAULT_MEMORY = 512 * 2**20  # bytes of address space a worker may add to what it starts with
-CSV_COLUMNS = ("file", "valid", "correct", "total", "score", "diagnosis", "first error")
+KEY_MEMORY = 4 * 2**30  # bytes the answer keys may add to the grading process
+KEY_CPU_SECONDS = 600
+GRADED, INVALID, NOT_GRADED = "graded", "invalid", "not graded"
+CSV_COLUMNS = ("file", "status", "correct", "total", "score", "diagnosis", "first error",
+               "wrong entries")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
 class GradeRow:
-    file: str
-    valid: bool
+    """One submission: ``status`` is graded, invalid (the file cannot be read as an answer) or
+    not graded (a bound was hit, or no key: retry or fix, never a score)."""
+
+    file: str  # as shown: bytes that are not UTF-8 escaped
+    status: str
     correct: int = 0
     total: int = 0
     score: float = 0.0
     diagnosis: str = ""  # the mistake's key, e.g. kernel-not-rotated
-    error: str = ""  # why the file is invalid, or the first wrong entry
-    wrong: tuple[int, ...] = ()  # flat positions of wrong entries
+    error: str = ""  # why invalid or not graded, or the first wrong entry
+    wrong: tuple[str, ...] = ()  # display names of the wrong entries, e.g. A_33
+    errors: tuple[str, ...] = ()  # every wrong entry: "A_33: given 35, expected 34"
+    feedback: str = ""  # what `symconv verify` prints for it (when asked for)
+    student: str = ""  # the roster id (grading exercises)
+    roster: tuple[str, ...] = ()  # the roster's other columns for that student
+
+    @property
+    def valid(self) -> bool:
+        return self.status == GRADED
 
     def csv_cells(self) -> list[str]:
-        return [_safe_cell(self.file), "yes" if self.valid else "no", str(self.correct),
-                str(self.total), f"{self.score:.4f}", self.diagnosis, _safe_cell(self.error)]
+        graded = self.valid
+        return [_safe_cell(self.file), self.status if self.status != NOT_GRADED
+                else "not graded (retry)", str(self.correct) if graded else "",
+                str(self.total) if graded else "", f"{self.score:.4f}" if graded else "",
+                self.diagnosis, _safe_cell(self.error), _safe_cell("; ".join(self.errors))]
 
 
 @dataclass(frozen=True)
 class GradeSummary:
     count: int
-    valid: int
-    mean_score: float  # over every submission; an invalid one scores 0
+    valid: int  # graded submissions
+    mean_score: float | None  # over the graded submissions only; None when there are none
     common_wrong: list[tuple[str, int]]  # entry name, how many submissions got it wrong
     mistakes: list[tuple[str, int]]
+    invalid: list[tuple[str, str]] = field(default_factory=list)  # file, why
+    not_graded: list[tuple[str, str]] = field(default_factory=list)  # file, why (retry)
+    loss: str = "L"
+    seed: int | None = None  # of the random points answers with roots were compared at
 
 
 @dataclass(frozen=True)
@@ -71,79 +109,279 @@ def _safe_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def available_cores() -> int:
+    """The cores this process may use: its CPU affinity, and a container's CPU quota
+    (cgroup v2 ``cpu.max``), not the machine's count."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as handle:
+            quota, period = handle.read().split()[:2]
+        if quota != "max":
+            cores = min(cores, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+def check_timeout(timeout: float) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+            or not math.isfinite(timeout) or not 0.1 <= timeout <= MAX_TIMEOUT:
+        raise SymconvError(f"the timeout must be a number of seconds from 0.1 to {MAX_TIMEOUT:g},"
+                           f" e.g. --timeout 2; got {timeout!r}")
+    return float(timeout)
+
+
+def wall_backstop(timeout: float) -> float:
+    """Wall-clock seconds after which a submission is given up even if its CPU time is within
+    the bound: only a machine far too busy gets there."""
+    return 10 * timeout + 5
+
+
+# -- the answer keys ------------------------------------------------------------------------------
+@contextmanager
+def key_budget(memory: int = KEY_MEMORY, cpu_seconds: int = KEY_CPU_SECONDS) -> Iterator[None]:
+    """Bound this process while it builds answer keys (before any worker exists): at most
+    ``memory`` more bytes of address space and ``cpu_seconds`` more of CPU time; over either is
+    a one-line :class:`~symconv.errors.SizeLimitError`. The limits are lifted afterwards."""
+    limits = {kind: resource.getrlimit(kind) for kind in (resource.RLIMIT_AS, resource.RLIMIT_CPU)}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    previous = signal.getsignal(signal.SIGXCPU)
+
+    def over_time(signum, frame):
+        raise SizeLimitError(f"building the answer key took more than {cpu_seconds} s of CPU;"
+                             f" make the problem smaller")
+
+    def soft(kind, wanted: int) -> None:
+        current, hard = limits[kind]
+        ceiling = min(x for x in (current, hard, wanted) if x != resource.RLIM_INFINITY) \
+            if wanted != resource.RLIM_INFINITY else current
+        resource.setrlimit(kind, (ceiling, hard))
+
+    try:
+        soft(resource.RLIMIT_AS, _address_space() + memory)
+        soft(resource.RLIMIT_CPU, math.ceil(usage.ru_utime + usage.ru_stime) + cpu_seconds)
+        signal.signal(signal.SIGXCPU, over_time)
+    except (OSError, ValueError):  # not allowed here: build the keys without the bound
+        pass
+    try:
+        yield
+    except MemoryError:
+        raise SizeLimitError(f"building the answer key needs more than {memory // 2**20:,} MB;"
+                             f" make the problem smaller") from None
+    finally:
+        for kind, (current, hard) in limits.items():
+            try:
+                resource.setrlimit(kind, (current, hard))
+            except (OSError, ValueError):
+                pass
+        signal.signal(signal.SIGXCPU, previous)
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[0]) * resource.getpagesize()
+
+
+class Exercises:
+    """One problem per student, as ``symconv exercise`` writes them: ``folder/roster.csv`` (a
+    header row with an ``id`` column; the other columns are kept for the CSV) and
+    ``folder/<id>/problem.toml``. Keys are built when a student's submission first needs one."""
+
+    def __init__(self, folder: str, wrt: str, *, make_key: Callable[[str], AnswerKey]):
+        from ..problem_file import read_text
+
+        self.folder, self.wrt, self._make_key = folder, wrt, make_key
+        roster_path = os.path.join(folder, "roster.csv")
+        text = read_text(roster_path, what="roster")
+        rows = list(csv.reader(io.StringIO(text)))
+        shown = display_path(roster_path)
+        if not rows or "id" not in [cell.strip() for cell in rows[0]]:
+            raise SymconvError(f"{shown}: the first row must name the columns, one of them id,"
+                               f" e.g. id,name")
+        header = [cell.strip() for cell in rows[0]]
+        at = header.index("id")
+        self.columns = tuple(c for i, c in enumerate(header) if i != at)
+        self.students: dict[str, tuple[str, ...]] = {}
+        for line, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            row = row + [""] * (len(header) - len(row))
+            student = row[at].strip()
+            if not student or student.startswith(".") or "/" in student or "\\" in student:
+                raise SymconvError(f"{shown}:{line}: {student!r} is not an id (a name without"
+                                   f" slashes, e.g. s001)")
+            if student in self.students:
+                raise SymconvError(f"{shown}:{line}: the id {student!r} appears twice")
+            self.students[student] = tuple(c for i, c in enumerate(row[:len(header)]) if i != at)
+        self._keys: dict[str, AnswerKey | SymconvError] = {}
+
+    def student_of(self, path: str) -> tuple[str | None, str]:
+        """The student a submission belongs to, by its file's stem or its folder's name, or None
+        and why."""
+        stem = os.path.splitext(os.path.basename(path))[0]
+        folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        found = sorted({name for name in (stem, folder) if name in self.students})
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            return None, (f"its name matches two students ({', '.join(found)}); name the file or"
+                          f" its folder after one student's id")
+        return None, (f"no student with the id {display_path(stem)!r} in the roster; name the"
+                      f" file or its folder after a student's id (e.g. {next(iter(self.students), 's001')}.txt)")
+
+    def key(self, student: str) -> AnswerKey:
+        if student not in self._keys:
+            try:
+                with key_budget():
+                    self._keys[student] = self._make_key(
+                        os.path.join(self.folder, student, "problem.toml"))
+            except SymconvError as error:
+                self._keys[student] = error
+        found = self._keys[student]
+        if isinstance(found, SymconvError):
+            raise found
+        return found
+
+
 # -- which files ----------------------------------------------------------------------------------
-def collect(paths: list[str]) -> list[tuple[str, str | None]]:
+@dataclass(frozen=True)
+class Found:
+    path: str
+    skip: str | None  # why it is not checked (None: check it)
+    root: str | None  # the folder it was found in (None: named itself)
+
+
+def collect(paths: list[str], *, exclude: tuple[str, ...] = ()) -> list[Found]:
     """Submission files in the given order (folders walked, sorted), each with the reason it is
-    skipped (None for a file to check)."""
-    found: list[tuple[str, str | None]] = []
+    skipped. Every given path must exist; a folder that cannot be read is a row saying so.
+    ``exclude``: real paths (the CSV, the feedback folder) that are output, not submissions."""
     for given in paths:
         if not os.path.lexists(given):
-            found.append((given, f"cannot read {given!r}: no such file or folder"))
-            continue
+            raise SymconvError(f"cannot read {display_path(given)!r}: no such file or folder")
+    found: list[Found] = []
+
+    def excluded(path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == e or real.startswith(e.rstrip(os.sep) + os.sep) for e in exclude)
+
+    for given in paths:
         if not os.path.isdir(given) or os.path.islink(given):
-            found.append((given, None))
+            found.append(Found(given, None, None))
             continue
         root = os.path.realpath(given)
-        for folder, folders, names in os.walk(given, followlinks=False):
-            folders[:] = sorted(f for f in folders if not f.startswith("."))
+
+        def unreadable(error: OSError, given=given):
+            name = error.filename if error.filename is not None else given
+            found.append(Found(name, f"cannot read the folder {display_path(name)!r}:"
+                                     f" {error.strerror}; no file in it was graded", given))
+
+        for folder, folders, names in os.walk(given, onerror=unreadable, followlinks=False):
+            folders[:] = sorted(f for f in folders if not f.startswith(".")
+                                and not excluded(os.path.join(folder, f)))
             for name in sorted(names):
-                if name.startswith("."):
-                    continue
                 path = os.path.join(folder, name)
+                if name.startswith(".") or excluded(path):
+                    continue
                 outside = os.path.commonpath([root, os.path.realpath(path)]) != root
-                found.append((path, f"a link that leads out of the folder {given!r}; skipped"
-                              if os.path.islink(path) and outside else None))
+                found.append(Found(path, f"a link that leads out of the folder"
+                                         f" {display_path(given)!r}; skipped"
+                                   if os.path.islink(path) and outside else None, given))
     return found
 
 
 # -- one submission (in a worker) -------------------------------------------------------------------
-def grade_one(key: AnswerKey, path: str) -> GradeRow:
+def grade_one(key: AnswerKey, path: str, *, feedback: bool = False) -> GradeRow:
+    shown = display_path(path)
     try:
         verdict = key.check_file(path)
     except SymconvError as error:
-        return GradeRow(path, False, error=str(error))
+        return GradeRow(shown, INVALID, error=str(error),
+                        feedback=f"symconv: error: {error}\n" if feedback else "")
     except MemoryError:
-        return GradeRow(path, False, error="the answer needs more memory than the limit allows")
+        return GradeRow(shown, NOT_GRADED, error="checking it needed more memory than the limit"
+                                                 " allows; retry, or look at the file")
     except RecursionError:
-        return GradeRow(path, False, error="the answer is nested too deeply to read")
-    wrong = tuple(e.flat for e in verdict.entries if not e.correct)
+        return GradeRow(shown, INVALID, error="the answer is nested too deeply to read")
+    printer = TextPrinter(key.problem.loss)
+    wrong = [e for e in verdict.entries if not e.correct]
+    errors = tuple(f"{printer.doprint(Symbol(key.gradient.wrt, e.flat))}: given"
+                   f" {_short(e.cell.text, 40)}, expected {_short(printer.doprint(e.comparison.expected), 80)}"
+                   for e in wrong)
     first = ""
     if wrong:
-        entry = verdict.entries[wrong[0]]
+        entry = wrong[0]
         first = (f"row {entry.cell.row}, entry {entry.cell.col}: given {entry.cell.text[:40]!r},"
-                 f" expected {plain(entry.comparison.expected)[:60]}")
+                 f" expected {_short(printer.doprint(entry.comparison.expected), 60)}")
     diagnosis = verdict.diagnosis.mistake.key if verdict.diagnosis else ""
-    return GradeRow(path, True, verdict.correct, verdict.total, verdict.score, diagnosis, first, wrong)
+    return GradeRow(shown, GRADED, verdict.correct, verdict.total, verdict.score, diagnosis, first,
+                    tuple(printer.doprint(Symbol(key.gradient.wrt, e.flat)) for e in wrong), errors,
+                    render_verdict(verdict) + "\n" if feedback else "")
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this worker when the grading process dies (Linux), and never take
+    Ctrl-C: the parent stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _limit_resources(memory: int):
     """Bound this worker: address space (what it has now + ``memory``), no files written, no
     core dumps."""
-    with open("/proc/self/statm") as handle:
-        current = int(handle.read().split()[0]) * resource.getpagesize()
+    current = _address_space()
     resource.setrlimit(resource.RLIMIT_AS, (current + memory, current + memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _serve(connection, key: AnswerKey, memory: int):
+def _limit_cpu(seconds: float) -> None:
+    """SIGXCPU (which ends the worker) once it has used ``seconds`` more CPU time."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _serve(connection, keys: list, memory: int, timeout: float, parent: int):
+    _die_with_parent(parent)
     _limit_resources(memory)
     while True:
-        path = connection.recv()
-        if path is None:
-            return
         try:
-            row = grade_one(key, path)
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        key_index, path, feedback = job
+        _limit_cpu(timeout)
+        try:
+            row = grade_one(keys[key_index], path, feedback=feedback)
         except Exception as error:  # a bug must cost one row, not the batch
-            row = GradeRow(path, False, error=f"internal error ({type(error).__name__}); please"
-                                              f" report it with this file")
+            row = GradeRow(display_path(path), NOT_GRADED, error=f"internal error"
+                           f" ({type(error).__name__}); please report it with this file")
         connection.send(row)
 
 
 class _Worker:
-    def __init__(self, context, key: AnswerKey, memory: int):
+    def __init__(self, context, keys: list, memory: int, timeout: float):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, key, memory), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, keys, memory, timeout,
+                                                            os.getpid()), daemon=True)
         self.process.start()
         child.close()
 
@@ -161,119 +399,198 @@ class _Worker:
             self.process.join()
         self.connection.close()
 
+    def why_stopped(self, timeout: float) -> str:
+        self.process.join(1)
+        if self.process.exitcode == -signal.SIGXCPU:
+            return f"checking it used more than {timeout:g} s of CPU time; retry (e.g. --timeout 10)"
+        return "the checker stopped on this file (over the memory limit?); retry, or look at the file"
 
-def _run_bounded(key: AnswerKey, files: list[str], *, workers: int, timeout: float, memory: int,
+
+def _run_bounded(jobs: list[tuple[int, str]], keys: list, *, workers: int, timeout: float,
+                 backstop: float, memory: int, feedback: bool,
                  progress: Callable[[int, int], None]) -> list[GradeRow]:
-    """Every file through the worker pool, in order; a worker over time is killed and replaced."""
+    """Every (key index, file) through the worker pool, in order; a worker over a bound is
+    killed and replaced, and its submission is not graded."""
     context = multiprocessing.get_context("fork")
-    pool = [_Worker(context, key, memory) for _ in range(max(1, min(workers, len(files))))]
-    rows: list[GradeRow | None] = [None] * len(files)
-    pending = deque(enumerate(files))
+
+    def start() -> _Worker:
+        return _Worker(context, keys, memory, timeout)
+
+    pool = [start() for _ in range(max(1, min(workers, len(jobs))))]
+    rows: list[GradeRow | None] = [None] * len(jobs)
+    pending = deque(enumerate(jobs))
     idle = list(pool)
     busy: dict = {}  # connection -> (worker, index, deadline)
+
+    def not_graded(index: int, why: str) -> GradeRow:
+        return GradeRow(display_path(jobs[index][1]), NOT_GRADED, error=why)
+
     try:
         while pending or busy:
             while idle and pending:
                 worker = idle.pop()
-                index, path = pending.popleft()
+                index, (key_index, path) = pending.popleft()
                 try:
-                    worker.connection.send(path)
+                    worker.connection.send((key_index, path, feedback))
                 except OSError:  # the worker died while idle: a fresh one takes the file
                     worker.stop(kill=True)
-                    worker = _Worker(context, key, memory)
-                    worker.connection.send(path)
-                busy[worker.connection] = (worker, index, time.monotonic() + timeout)
+                    worker = start()
+                    worker.connection.send((key_index, path, feedback))
+                busy[worker.connection] = (worker, index, time.monotonic() + backstop)
             nearest = min(deadline for _, _, deadline in busy.values())
             for connection in wait(list(busy), timeout=max(0.0, nearest - time.monotonic())):
                 worker, index, _ = busy.pop(connection)
                 try:
                     rows[index] = connection.recv()
                 except (EOFError, OSError):
-                    rows[index] = GradeRow(files[index], False, error="the checker stopped on this"
-                                           " file (over the memory limit?); skipped")
+                    rows[index] = not_graded(index, worker.why_stopped(timeout))
                     worker.stop(kill=True)
-                    worker = _Worker(context, key, memory)
+                    worker = start()
                 idle.append(worker)
-                progress(len(files) - len(pending) - len(busy), len(files))
+                progress(len(jobs) - len(pending) - len(busy), len(jobs))
             now = time.monotonic()
             for connection, (worker, index, deadline) in list(busy.items()):
                 if now >= deadline:
                     del busy[connection]
                     worker.stop(kill=True)
-                    rows[index] = GradeRow(files[index], False, error=f"checking took longer than"
-                                           f" {timeout:g} s; skipped")
-                    idle.append(_Worker(context, key, memory))
-                    progress(len(files) - len(pending) - len(busy), len(files))
+                    rows[index] = not_graded(index, f"checking it took longer than {backstop:g} s"
+                                                    f" (is the machine busy?); retry")
+                    idle.append(start())
+                    progress(len(jobs) - len(pending) - len(busy), len(jobs))
     finally:
         for worker in idle:
             worker.stop(kill=False)
         for worker, _, _ in busy.values():
             worker.stop(kill=True)
-    return rows
+    return [row for row in rows if row is not None]
 
 
 # -- the report -------------------------------------------------------------------------------------
-def summarize(rows: list[GradeRow], key: AnswerKey) -> GradeSummary:
-    from ..render.text import TextPrinter
-    from ..poly import Symbol
-
-    printer = TextPrinter(key.problem.loss)
-    wrt = key.gradient.wrt
-    wrong = Counter(flat for row in rows for flat in row.wrong)
-    mistakes = Counter(row.diagnosis for row in rows if row.diagnosis)
-    mean = sum(row.score for row in rows) / len(rows) if rows else 0.0
-    return GradeSummary(len(rows), sum(row.valid for row in rows), mean,
-                        [(printer.doprint(Symbol(wrt, flat)), n) for flat, n in wrong.most_common(5)],
-                        mistakes.most_common(5))
+def summarize(rows: list[GradeRow], loss: str = "L", seed: int | None = None) -> GradeSummary:
+    graded = [row for row in rows if row.valid]
+    wrong = Counter(name for row in graded for name in row.wrong)
+    mistakes = Counter(row.diagnosis for row in graded if row.diagnosis)
+    mean = sum(row.score for row in graded) / len(graded) if graded else None
+    return GradeSummary(len(rows), len(graded), mean, wrong.most_common(5), mistakes.most_common(5),
+                        [(row.file, row.error) for row in rows if row.status == INVALID],
+                        [(row.file, row.error) for row in rows if row.status == NOT_GRADED],
+                        loss, seed)
 
 
-def check_destination(path: str, force: bool):
-    """Refuse to overwrite a CSV without ``force`` (before any grading), or to write a folder."""
-    if os.path.isdir(path):
-        raise SymconvError(f"--csv {path!r} is a folder; give a file name, e.g. --csv grades.csv")
-    if os.path.lexists(path) and not force:
-        raise SymconvError(f"{path!r} already exists; add --force to replace it, or choose"
-                           f" another name")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-        raise SymconvError(f"the folder of --csv {path!r} does not exist")
+def csv_text(rows: list[GradeRow], roster_columns: tuple[str, ...] | None = None) -> str:
+    """The CSV: one row per submission (with the student's id and roster columns when grading
+    exercises)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    prefix = () if roster_columns is None else ("student", *roster_columns)
+    writer.writerow(prefix + CSV_COLUMNS)
+    for row in rows:
+        extra = [] if roster_columns is None else [
+            _safe_cell(row.student), *[_safe_cell(cell) for cell in
+                                       (row.roster or ("",) * len(roster_columns))]]
+        writer.writerow(extra + row.csv_cells())
+    return out.getvalue()
 
 
-def write_csv(rows: list[GradeRow], path: str):
-    """Write atomically: a temporary file in the same folder, renamed over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{Path(path).name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(CSV_COLUMNS)
-            writer.writerows(row.csv_cells() for row in rows)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+def feedback_names(rows: list[Found], students: dict[int, str]) -> list[str]:
+    """One file name per submission for its feedback: the student's id, else its path below the
+    folder it was found in (folders joined with __), ``.txt`` added; never two alike."""
+    names, used = [], set()
+    for index, item in enumerate(rows):
+        if index in students:
+            base = students[index]
+        else:
+            relative = os.path.relpath(item.path, item.root) if item.root else os.path.basename(item.path)
+            base = "__".join(part for part in display_path(relative).split(os.sep)
+                             if part not in ("", ".", ".."))
+        name, count = f"{base}.txt", 1
+        while name in used:
+            count += 1
+            name = f"{base}-{count}.txt"
+        used.add(name)
+        names.append(name)
+    return names
 
 
-def grade(key: AnswerKey, paths: list[str], *, csv_path: str | None = None, force: bool = False,
-          workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-          memory: int = DEFAULT_MEMORY,
+def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None = None,
+          force: bool = False, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+          memory: int = DEFAULT_MEMORY, feedback_dir: str | None = None,
+          wall_timeout: float | None = None,
           progress: Callable[[int, int], None] = lambda done, total: None) -> GradeReport:
-    """Grade every submission under ``paths`` (files or folders); write the CSV when asked.
+    """Grade every submission under ``paths`` (files or folders) against ``key``, or against
+    each student's own key (:class:`Exercises`); write the CSV and the feedback files when asked.
 
-    ``progress(done, total)`` is called after each submission.
+    ``timeout`` is CPU seconds per submission, ``wall_timeout`` the wall-clock backstop (default
+    :func:`wall_backstop`); ``workers`` defaults to :func:`available_cores`.
+    ``progress(done, total)`` is called after each submission. Output files are checked before
+    anything is graded, and an existing one is replaced only with ``force``.
     """
-    if csv_path is not None:
-        check_destination(csv_path, force)
-    found = collect(paths)
-    if csv_path is not None:  # a CSV written into a graded folder is not a submission
-        found = [(path, skip) for path, skip in found
-                 if os.path.realpath(path) != os.path.realpath(csv_path)]
-    files = [path for path, skip in found if skip is None]
-    checked = iter(_run_bounded(key, files, workers=workers or os.cpu_count() or 1, timeout=timeout,
-                                memory=memory, progress=progress) if files else [])
-    rows = [next(checked) if skip is None else GradeRow(path, False, error=skip)
-            for path, skip in found]
-    if csv_path is not None:
-        write_csv(rows, csv_path)
-    return GradeReport(rows, summarize(rows, key))
+    timeout = check_timeout(timeout)
+    csv_target = None if csv_path is None else OutputTarget.check(csv_path, force=force,
+                                                                  option="--csv")
+    exclude = tuple(os.path.realpath(p) for p in (csv_path, feedback_dir)
+                    if p not in (None, "-"))
+    found = collect(list(paths), exclude=exclude)
+    exercises = key if isinstance(key, Exercises) else None
+    skipped: dict[int, GradeRow] = {
+        i: GradeRow(display_path(item.path), INVALID, error=item.skip)
+        for i, item in enumerate(found) if item.skip is not None}
+    students: dict[int, str] = {}
+    for index, item in enumerate(found):
+        if exercises is not None and index not in skipped:
+            student, why = exercises.student_of(item.path)
+            if student is None:
+                skipped[index] = GradeRow(display_path(item.path), NOT_GRADED, error=why)
+            else:
+                students[index] = student
+    feedback_targets = _feedback_targets(feedback_dir, found, students, force)
+    keys: list[AnswerKey] = [] if exercises else [key]  # type: ignore[list-item]
+    key_of: dict[str, int] = {}
+    jobs: list[tuple[int, str]] = []
+    for index, item in enumerate(found):
+        if index in skipped:
+            continue
+        student = students.get(index, "")
+        if exercises is not None and student not in key_of:
+            try:
+                keys.append(exercises.key(student))
+            except SymconvError as error:
+                skipped[index] = GradeRow(display_path(item.path), NOT_GRADED,
+                                          error=f"no answer key for {student}: {error}")
+                continue
+            key_of[student] = len(keys) - 1
+        jobs.append((key_of.get(student, 0), item.path))
+    backstop = wall_backstop(timeout) if wall_timeout is None else check_timeout(wall_timeout)
+    checked = iter(_run_bounded(jobs, keys, workers=workers or available_cores(), timeout=timeout,
+                                backstop=backstop, memory=memory, feedback=feedback_dir is not None,
+                                progress=progress) if jobs else [])
+    rows = [skipped[i] if i in skipped else next(checked) for i in range(len(found))]
+    if exercises is not None:
+        rows = [replace(row, student=students.get(i, row.student),
+                        roster=exercises.students.get(students.get(i, row.student), ()))
+                for i, row in enumerate(rows)]
+    if csv_target is not None:
+        csv_target.write_text(csv_text(rows, exercises.columns if exercises else None))
+    for target, row in zip(feedback_targets, rows):
+        target.write_text(row.feedback or f"{row.file}: {row.status}: {row.error}\n")
+    seeds = [getattr(k.compare, "seed", None) for k in keys if k.radicals]
+    loss = keys[0].problem.loss if keys else "L"
+    return GradeReport(rows, summarize(rows, loss, seeds[0] if seeds else None))
+
+
+def _feedback_targets(folder: str | None, found: list[Found], students: dict[int, str],
+                      force: bool) -> list[OutputTarget]:
+    """The feedback files, checked before any grading (the folder is made when missing)."""
+    if folder is None:
+        return []
+    shown = display_path(folder)
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        raise SymconvError(f"--feedback {shown!r} is not a folder; give a folder, e.g. --feedback"
+                           f" feedback/")
+    if not os.path.isdir(folder):
+        try:
+            os.mkdir(folder)
+        except OSError as error:
+            raise SymconvError(f"cannot make the folder {shown!r}: {error.strerror}") from None
+    return [OutputTarget.check(os.path.join(folder, name), force=force, option="--feedback")
+            for name in feedback_names(found, students)]

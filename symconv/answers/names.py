@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import nearest
+from ..poly import Symbol
+from ..render.text import TextPrinter
 from ..tensors import Tensor
 
 AMBIGUOUS = object()  # a spelling shared by two entries: using it is an error
@@ -58,6 +60,7 @@ class NameTable:
         self.tensors = tensors
         self.shift_base = shift_base  # spellings as if every index base were flipped (0 <-> 1)
         self._entries: dict[str, object] = {}
+        self._positions: dict[str, tuple[Tensor, int]] = {}  # for display names
         for tensor in tensors:
             base = 1 - tensor.index_base if shift_base else tensor.index_base
             for flat in range(tensor.size):
@@ -66,6 +69,7 @@ class NameTable:
                     known = self._entries.get(spelling)
                     if known is None:
                         self._entries[spelling] = entry
+                        self._positions[spelling] = (tensor, flat)
                     elif known is not entry and known != entry:
                         self._entries[spelling] = AMBIGUOUS
         self.longest = max((len(s) for s in self._entries), default=0)
@@ -86,16 +90,19 @@ class NameTable:
             ways[end] = ways[end][:2]
         return [w for w in ways[-1] if len(w) > 1]
 
-    def example(self, tensor: Tensor) -> str:
-        return spellings(tensor, 0, tensor.index_base)[0] if tensor.size else tensor.name
+    def display(self, spelling: str) -> str:
+        """How symconv writes the entry a canonical spelling names: ``B_1_1`` -> ``B_11``,
+        ``dE_dC_1_1`` -> ``∂E/∂C_11`` (the spelling itself when it names nothing)."""
+        position = self._positions.get(spelling)
+        return display_name(*position) if position else spelling
 
     def range_of(self, tensor: Tensor) -> str:
-        first = spellings(tensor, 0, tensor.index_base)[0]
-        last = spellings(tensor, tensor.size - 1, tensor.index_base)[0]
+        first = display_name(tensor, 0)
+        last = display_name(tensor, tensor.size - 1)
         return first if first == last else f"{first} … {last}"
 
     def describe(self) -> str:
-        """``B_1_1 … B_3_3, dE_dC_1_1 … dE_dC_3_3``: what an answer may mention."""
+        """``B_11 … B_33, ∂E/∂C_11 … ∂E/∂C_33``: what an answer may mention."""
         return ", ".join(self.range_of(t) for t in self.tensors) or "no names (numbers only)"
 
     def suggestion(self, spelling: str) -> str:
@@ -104,12 +111,17 @@ class NameTable:
             prefix = f"d{tensor.derivative_of}_d{tensor.name}" if tensor.derivative_of else tensor.name
             if spelling.startswith(prefix):
                 return f"{tensor.name} runs {self.range_of(tensor)}"
-        firsts = [spellings(t, flat, t.index_base)[0]
-                  for t in self.tensors for flat in range(min(t.size, 200))]
+        firsts = {spellings(t, flat, t.index_base)[0]: (t, flat)
+                  for t in self.tensors for flat in range(min(t.size, 200))}
         close = nearest(spelling, firsts)
         if close:
-            return f"did you mean {close}? Names here: {self.describe()}"
+            return f"did you mean {display_name(*firsts[close])}? Names here: {self.describe()}"
         return f"names here: {self.describe()}"
+
+
+def display_name(tensor: Tensor, flat: int) -> str:
+    """The entry's name as every message writes it: ``X_22``, ``w2``, ``∂L/∂Y1_00``."""
+    return TextPrinter().doprint(Symbol(tensor, flat))
 
 
 def answer_tensors(problem) -> list[Tensor]:

@@ -25,9 +25,8 @@ from functools import lru_cache, reduce
 
 from ..errors import AnswerError
 from ..poly import Poly, Symbol, poly_sum
-from . import roots
+from ..radicals import RootError, power, simplify
 from .names import AMBIGUOUS, NameTable, Reading, canonical
-from .roots import RootError
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,7 @@ class ParsedEntry:
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]+|\{[A-Za-z0-9,\s]*\}))*")
 _DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() also accepts ² and ١
+_BRACELESS_DIGIT = re.compile(r"\s*([0-9])")
 _SPACING = re.compile(r"\\(?:[,;:! ]|quad|qquad)")
 _SYMBOL_OPS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "\u00b7": "*", "\u22c5": "*",
                "\u00d7": "*", "/": "/", "^": "^", "(": "(", ")": ")", "{": "{", "}": "}"}
@@ -218,7 +218,7 @@ class _Tokenizer:
         if name in _LATEX_OPS:
             kind = _LATEX_OPS[name]
             self.tokens.append(("op", kind, i + 1) if kind == "*" else ("frac", None, i + 1))
-            return end
+            return end if kind == "*" else self._braceless_arguments(end)
         if name in ("left", "right"):
             rest = self.text[end:].lstrip()
             bracket = rest[:1]
@@ -229,6 +229,19 @@ class _Tokenizer:
                              i + 1)
         raise EntryError(f"the LaTeX command \\{name} is not accepted here; use + - \\cdot"
                          f" \\frac{{}}{{}} ( ) ^ and names, {_RIGHT_FORM}", i + 1)
+
+    def _braceless_arguments(self, at: int) -> int:
+        """LaTeX's ``\\frac14`` and ``\\frac1{4}``: an argument without braces is a single token,
+        here one digit; it is read as if braced (``\\frac{1}{4}``)."""
+        for _ in range(2):
+            digit = _BRACELESS_DIGIT.match(self.text, at)
+            if digit is None:
+                break
+            column = digit.start(1) + 1
+            self.tokens += [("{", None, column), ("num", Fraction(digit.group(1)), column),
+                            ("}", None, column)]
+            at = digit.end()
+        return at
 
     def _unexpected(self, i: int) -> str:
         text = self.text
@@ -492,7 +505,7 @@ def _evaluate_node(node: _Node) -> Poly:
     if kind == "neg":
         return -_evaluate(node.children[0])
     if kind == "sum":
-        return roots.simplify(poly_sum(_evaluate(child) for child in node.children))
+        return simplify(poly_sum(_evaluate(child) for child in node.children))
     if kind == "product":
         result = Poly.lift(1)
         for child, divide in node.children:
@@ -502,20 +515,20 @@ def _evaluate_node(node: _Node) -> Poly:
                     raise EntryError("division by zero; divide by a nonzero number, e.g. d1/4",
                                      child.column)
                 value = (Poly.lift(1 / Fraction(value.number)) if value.is_number
-                         else roots.power(value, Fraction(-1)))
+                         else power(value, Fraction(-1)))
             result = result * value
-        return roots.simplify(result)
+        return simplify(result)
     base = _evaluate(node.children[0])
     if node.value.denominator == 1 and node.value >= 0:
         return reduce(lambda power, _: power * base, range(int(node.value)), Poly.lift(1))
-    return roots.power(base, node.value)
+    return power(base, node.value)
 
 
 def parse_entry(text: str, names: NameTable, *, loss: str = "L", limits: Limits = DEFAULT_LIMITS,
                 radicals: bool = False) -> ParsedEntry:
     """One answer entry as an exact polynomial over the problem's entries; with ``radicals``
     (answers about LP pooling) also roots ``\\sqrt{…}``, ``sqrt(…)``, powers such as ``^(-1/2)``
-    and division by sums, as :class:`~.roots.Radical` factors."""
+    and division by sums, as :class:`~symconv.radicals.Radical` factors."""
     if len(text) > limits.entry_chars:
         raise EntryError(f"the entry has {len(text):,} characters, over the limit of"
                          f" {limits.entry_chars:,}", 1)

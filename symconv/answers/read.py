@@ -193,8 +193,11 @@ def _json_depth(text: str) -> int:
     in_string = escaped = False
     for char in text:
         if in_string:
-            escaped = not escaped and char == "\\"
-            if char == '"' and not escaped:
+            if escaped:
+                escaped = False  # the character after a backslash never ends the string
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
                 in_string = False
             continue
         if char == '"':
@@ -220,6 +223,8 @@ def _brackets(text: str, source: str) -> list[list[Cell]]:
         data = json.loads(text, parse_int=str, parse_float=str, parse_constant=_reject_constant)
     except json.JSONDecodeError:
         return _bare_brackets(text, source)
+    except RecursionError:  # the depth count above should make this impossible; stay one line
+        raise AnswerError(f"{source}: lists nested too deeply; write e.g. [[1, 2], [3, 4]]") from None
     except AnswerError as error:
         raise AnswerError(str(error), where=source) from None
     return _json_rows(data, source)

@@ -3,214 +3,65 @@ possible, else at random exact rational points.
 
 LP pooling's local derivative ``x^(p−1)·(Σ x^p / N)^(1/p − 1)/N`` has a root, and students write it
 many ways: ``X_00/(2\\sqrt{X_00^2 + X_01^2 + X_10^2 + X_11^2})``, ``X_00·((…)/4)^(-1/2)/4``, …
-A :class:`Radical` is ``base^exponent`` for a polynomial ``base`` (no roots inside) and a rational
-exponent that is not a whole number ≥ 0; polynomials with such atoms are brought to one form
-(:func:`simplify`): the base's positive content is taken out (``(S/4)^(-1/2) = 2·S^(-1/2)``) and
-powers of the same base are merged (``x·x^(-1/2) = x^(1/2)``).
+Both sides are brought to the one form of :mod:`symconv.radicals`.
 
 Comparison (:class:`RootComparer`): when the two forms are equal, the answer is right,
-exactly. Otherwise both are evaluated at random points where every entry is a positive rational
-``n/1024`` (``n`` up to 2^30), to 50 significant digits, and must agree at all of them. Equal forms
-agree everywhere; different ones can agree only where their difference vanishes. After clearing
-roots and denominators that difference becomes a polynomial of some degree D (bounded below), so
-by the Schwartz–Zippel lemma a different answer agrees at one random point with probability at most
-D / 2^30, and at all k points at most (D / 2^30)^k: the confidence the verdict states. (The bound
-assumes the radicands are independent, as LP pooling's window sums are; treat it as an estimate
-for other forms.) An answer with decimals is compared at the same points with the tolerance.
+exactly; when they differ by a polynomial (no root left in the difference), it is wrong, exactly.
+Otherwise the difference is evaluated at random points where every entry is a positive rational
+``n/1024`` (``n`` up to 2^30) drawn from a secret seed (:mod:`secrets`, one per comparer, that is
+per answer key and grading run; recorded so a run can be reproduced on purpose): its terms without
+roots exactly, in rationals, the roots to at least 50 significant digits; it must vanish at all of
+them. After clearing roots and denominators the difference becomes a polynomial of some degree D
+(bounded below), so by the Schwartz–Zippel lemma a wrong answer agrees at one random point with
+probability at most D / 2^30, and at all k points at most (D / 2^30)^k. That is a bound against
+*accidental* errors, and it holds for any answer written without knowing the points, which stay
+secret: an answer built to vanish at some fixed points (say, ones computed from the names) is
+caught like any other. (The bound assumes the radicands are independent, as LP pooling's window
+sums are; treat it as an estimate for other forms.) An answer with decimals is compared at the
+same points with the tolerance.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
-from math import gcd, lcm
-from typing import TYPE_CHECKING
+from math import lcm
 
-from ..layers.base import LpFactor
-from ..poly import FACTOR_RANK, Atom, Poly, Symbol, normalize, poly_sum, product_of
+from ..errors import SymconvError
+from ..poly import Poly, Symbol, poly_sum
+from ..radicals import Radical, RootError, poly_key, simplify
 from .compare import Comparison, Tolerance
-
-if TYPE_CHECKING:
-    from .parse import ParsedEntry
+from .parse import ParsedEntry
 
 POINTS = 6
-DIGITS = 50
-AGREE = Decimal("1e-35")  # relative to the size of the terms: far below any real difference
+DIGITS = 50  # at least; more for big coefficients and high degrees (_working_digits)
+GUARD_DIGITS = 15  # agreement within 10^(15 - digits) of the terms' size: far below any real difference
 SAMPLE_BITS = 30
 DENOMINATOR = 1024
+SEED_BITS = 64
 
 
-class RootError(ValueError):
-    """A power that has no real value or no supported form; the parser adds the position."""
-
-
-def _poly_key(poly: Poly) -> tuple:
-    return tuple(sorted((tuple(a._key for a in m), c) for m, c in poly.terms.items()))
-
-
-class Radical(Atom):
-    """``base^exponent``: ``base`` a polynomial without roots, ``exponent`` a Fraction that is
-    negative or not whole (1/S is ``Radical(S, -1)``)."""
-
-    __slots__ = ("base", "exponent")
-
-    def __init__(self, base: Poly, exponent: Fraction):
-        self.base = base
-        self.exponent = Fraction(exponent)
-        self._key = (FACTOR_RANK, 3, _poly_key(base), self.exponent)
-
-    def value(self, value_of):
-        return float(self.base.evaluate(value_of)) ** float(self.exponent)
-
-    def free_symbols(self):
-        return tuple(sorted(a for a in self.base.symbols() if isinstance(a, Symbol)))
-
-    def __repr__(self):
-        return f"Radical({self.base!r}, {self.exponent})"
-
-
-# -- building -------------------------------------------------------------------------------------
-def _integer_root(n: int, q: int) -> int:
-    """⌊n^(1/q)⌋ for n ≥ 0, in integers (Newton's method; floats overflow on big numbers)."""
-    if n < 2:
-        return n
-    x = 1 << -(-n.bit_length() // q)  # at least the root
-    while True:
-        y = ((q - 1) * x + n // x ** (q - 1)) // q
-        if y >= x:
-            return x
-        x = y
-
-
-def _exact_root(value: Fraction, q: int) -> Fraction | None:
-    """The rational q-th root of a positive ``value`` when there is one."""
-    roots = [_integer_root(part, q) for part in (value.numerator, value.denominator)]
-    if roots[0] ** q != value.numerator or roots[1] ** q != value.denominator:
-        return None
-    return Fraction(roots[0], roots[1])
-
-
-def number_power(value: Fraction, exponent: Fraction) -> Poly:
-    """``value^exponent`` exactly when rational, else a constant :class:`Radical`."""
-    value = Fraction(value)
-    if value == 0:
-        if exponent < 0:
-            raise RootError("division by zero (a zero raised to a negative power)")
-        return Poly.lift(0 if exponent else 1)
-    if exponent.denominator == 1:
-        return Poly.lift(normalize(value ** exponent.numerator))
-    if value < 0:
-        raise RootError(f"a root of the negative number {value} has no real value")
-    root = _exact_root(value, exponent.denominator)
-    if root is not None:
-        return Poly.lift(normalize(root ** exponent.numerator))
-    return Poly({(Radical(Poly.lift(normalize(value)), exponent),): 1})
-
-
-def power(base: Poly, exponent: Fraction) -> Poly:
-    """``base^exponent`` for any rational exponent, in the one form :func:`simplify` gives."""
-    exponent = Fraction(exponent)
-    if exponent.denominator == 1 and exponent >= 0:
-        result = Poly.lift(1)
-        for _ in range(exponent.numerator):
-            result = result * base
-        return simplify(result)
-    if not base.terms:
-        raise RootError("division by zero" if exponent < 0 else "the power of zero")
-    if base.is_number:
-        return number_power(Fraction(base.number), exponent)
-    if len(base.terms) == 1:  # c·a·b…: each factor raised on its own (every value is positive)
-        (monomial, coefficient), = base.terms.items()
-        result = number_power(Fraction(coefficient), exponent)
-        for atom in monomial:
-            inner, inner_exponent = _as_power(atom)
-            result = result * Poly({(Radical(inner, inner_exponent * exponent),): 1})
-        return simplify(result)
-    if any(not isinstance(a, Symbol) for a in base.symbols()):
-        raise RootError("a root or division of a sum that itself has a root or a division is not"
-                        " accepted; write e.g. X_00/(2*(X_00^2 + X_01^2)^(1/2))")
-    numerators = [Fraction(c).numerator for c in base.terms.values()]
-    denominators = [Fraction(c).denominator for c in base.terms.values()]
-    content = Fraction(gcd(*numerators), lcm(*denominators))
-    primitive = Poly({m: normalize(Fraction(c) / content) for m, c in base.terms.items()})
-    return simplify(number_power(content, exponent) * Poly({(Radical(primitive, exponent),): 1}))
-
-
-def _as_power(atom: Atom) -> tuple[Poly, Fraction]:
-    if isinstance(atom, Radical):
-        return atom.base, atom.exponent
-    if isinstance(atom, Symbol):
-        return Poly.lift(atom), Fraction(1)
-    raise RootError("only roots of the problem's names and numbers are accepted here")
-
-
-def simplify(poly: Poly) -> Poly:
-    """Merge the powers of the same base in every monomial: whole exponents ≥ 0 become
-    polynomials again, 0 disappears, the rest are :class:`Radical`."""
-    if not any(isinstance(a, Radical) for m in poly.terms for a in m):
-        return poly
-    parts, kept = [], {}
-    for monomial, coefficient in poly.terms.items():
-        if _is_merged(monomial):
-            kept[monomial] = coefficient
-            continue
-        totals: dict[tuple, list] = {}
-        for atom in monomial:
-            base, exponent = _as_power(atom)
-            entry = totals.setdefault(_poly_key(base), [base, Fraction(0)])
-            entry[1] += exponent
-        factors = [Poly.lift(coefficient)]
-        for base, exponent in totals.values():
-            if exponent.denominator == 1 and exponent >= 0:
-                for _ in range(exponent.numerator):
-                    factors.append(base)
-            elif base.is_number:
-                factors.append(number_power(Fraction(base.number), exponent))
-            else:
-                factors.append(Poly({(Radical(base, exponent),): 1}))
-        product = Poly.lift(1)
-        for factor in factors:
-            product = product * factor
-        parts.append(product)
-    return poly_sum([Poly(kept), *parts])
-
-
-def _is_merged(monomial) -> bool:
-    """Nothing to merge (the common case): no two factors share a base and every root's exponent
-    is negative or not whole."""
-    radicals = [a for a in monomial if isinstance(a, Radical)]
-    if not radicals:
-        return True
-    bases = [a._key[2] for a in radicals]
-    symbol_bases = {(((s._key,), 1),) for s in monomial if isinstance(s, Symbol)}
-    return (len(set(bases)) == len(bases) and not symbol_bases.intersection(bases)
-            and all(a.exponent.denominator > 1 or a.exponent < 0 for a in radicals))
-
-
-def from_lp(poly: Poly) -> Poly:
-    """An expected value with LP pooling's factors written with :class:`Radical` (same value)."""
-    if not any(isinstance(a, LpFactor) for m in poly.terms for a in m):
+def exact_form(poly: Poly) -> Poly:
+    """An expected value with every factor that has a root (LP pooling's) written with
+    :class:`~symconv.radicals.Radical` (the same value, in the form answers are read into)."""
+    if not has_roots([poly]):
         return poly
     parts = []
     for monomial, coefficient in poly.terms.items():
         product = Poly.lift(coefficient)
         for atom in monomial:
-            if isinstance(atom, LpFactor):
-                mean = atom.power_sum * Fraction(1, atom.divisor)
-                atom_value = (product_of([atom.entry] * (atom.p - 1))
-                              * power(mean, atom.exponent) * Fraction(1, atom.divisor))
-                product = product * atom_value
-            else:
-                product = product * atom
+            product = product * (atom.exact_form() or atom)
         parts.append(product)
     return simplify(poly_sum(parts))
 
 
 def has_roots(polys) -> bool:
-    """Whether any expected value has an LP factor (so answers need roots to be written)."""
-    return any(isinstance(a, LpFactor) for p in polys for m in p.terms for a in m)
+    """Whether any expected value has a factor with a root (so answers need roots to be written)."""
+    return any(not isinstance(atom, Symbol) and atom.exact_form() is not None
+               for p in polys for m in p.terms for atom in m)
 
 
 # -- comparing ------------------------------------------------------------------------------------
@@ -236,73 +87,147 @@ class RootComparison(Comparison):
 
 class RootComparer:
     """Compares like :func:`~.compare.compare_polys` (same call), for values with roots: exactly
-    when the forms are equal, else at random exact rational points.
+    when the forms are equal or when they differ by a polynomial, else at secret random exact
+    rational points.
 
-    The work is shared between calls, because every entry is compared with the expected value and
-    then with every wrong variant: each value's form, its symbols and its values at the points are
-    kept (up to ``KEPT`` values; each is kept with its polynomial, so an ``id`` is never reused).
-    A symbol's value at point k depends only on the symbol and k, so the points agree across calls
-    and the verdicts are reproducible.
+    The points come from ``seed``: a fresh secret one (:mod:`secrets`) for each comparer, so for
+    each answer key and grading run, unless a seed is given to reproduce a run on purpose. Nobody
+    who does not know the seed can build a wrong answer that agrees at the points. Work is shared
+    between calls (every entry is compared with the expected value, then with every wrong
+    variant): each expected value's form and each root's value at a point are kept, up to
+    ``KEPT`` of each.
     """
 
     KEPT = 4_096
 
-    def __init__(self):
+    def __init__(self, seed: int | None = None):
+        if seed is None:
+            seed = secrets.randbits(SEED_BITS)
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << SEED_BITS:
+            raise SymconvError(f"the seed must be a whole number from 0 to 2^{SEED_BITS} - 1;"
+                               f" got {seed!r}")
+        self.seed = seed
         self._forms: dict[int, tuple[Poly, Poly]] = {}
-        self._symbols: dict[int, tuple[Poly, set]] = {}
-        self._values: dict[int, tuple[Poly, list]] = {}
-        self._points: dict[tuple, Decimal] = {}
+        self._points: dict[tuple, Fraction] = {}
+        self._roots: dict[tuple, Decimal] = {}
 
     def __call__(self, given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> Comparison:
-        want = self._kept(self._forms, expected, from_lp)
-        if not given.inexact and given.value == want:
+        want = self._forms.get(id(expected), (None, None))[1]
+        if want is None:
+            if len(self._forms) >= self.KEPT:
+                self._forms.clear()
+            want = exact_form(expected)
+            self._forms[id(expected)] = (expected, want)  # kept with it: an id is never reused
+        if given.inexact:
+            return self._sampled(given.value, want, expected, tolerance)
+        if given.value == want:
             return RootComparison(True, expected, None)
-        symbols = self._kept(self._symbols, given.value, _symbols) | self._kept(self._symbols, want,
-                                                                                 _symbols)
-        points = POINTS if symbols else 1
+        difference = given.value - want
+        if not _has_radical(difference):  # a nonzero polynomial: wrong, exactly, no sampling
+            return RootComparison(False, expected, None)
+        return self._sampled(difference, None, expected, tolerance)
+
+    def _sampled(self, value: Poly, other: Poly | None, expected: Poly,
+                 tolerance: Tolerance) -> RootComparison:
+        """``value`` (a difference) must vanish at every point, or, with ``other`` (an answer
+        with decimals), agree with it within the tolerance."""
+        polys = (value,) if other is None else (value, other)
+        decimals = other is not None
+        points = POINTS if any(_symbols(p) for p in polys) else 1
+        digits = _working_digits(polys)
         for k in range(points):
-            got, exp = self._value(given.value, k), self._value(want, k)
-            if got is None or exp is None:
-                return RootComparison(False, expected, Sampling(k + 1, DIGITS, 1.0, given.inexact))
-            if given.inexact:
-                agree = tolerance.close(float(got[0]), float(exp[0]))
+            try:
+                values = [self._evaluate(p, k, digits) for p in polys]
+            except (InvalidOperation, ZeroDivisionError, RootError, OverflowError):
+                return RootComparison(False, expected, Sampling(k + 1, digits, 1.0, decimals))
+            if decimals:
+                agree = tolerance.close(values[0][0], values[1][0])
             else:
-                agree = abs(got[0] - exp[0]) <= AGREE * max(got[1], exp[1], Decimal(1))
+                total, size = values[0]
+                agree = abs(total) <= size * Decimal(10) ** (GUARD_DIGITS - digits)
             if not agree:
-                return RootComparison(False, expected, Sampling(k + 1, DIGITS, 1.0, given.inexact))
-        bound = (min(1.0, _degree_bound(given.value, want) / (1 << SAMPLE_BITS)) ** points
-                 if symbols else 0.0)
-        return RootComparison(True, expected, Sampling(points, DIGITS, bound, given.inexact))
+                return RootComparison(False, expected, Sampling(k + 1, digits, 1.0, decimals))
+        bound = _sampling_bound(polys, points) if points > 1 else 0.0
+        return RootComparison(True, expected, Sampling(points, digits, bound, decimals))
 
-    def _kept(self, cache: dict, poly: Poly, compute):
-        found = cache.get(id(poly))
-        if found is None:
-            if len(cache) >= self.KEPT:
-                cache.clear()
-            found = cache[id(poly)] = (poly, compute(poly))
-        return found[1]
-
-    def _value(self, poly: Poly, k: int) -> tuple[Decimal, Decimal] | None:
-        """The value at point k and the sum of the terms' sizes; None where it has no real value."""
-        values = self._kept(self._values, poly, lambda _: [])
-        while len(values) <= k:
-            point = len(values)
-            with localcontext() as context:
-                context.prec = DIGITS
-                try:
-                    values.append(_evaluate(poly, lambda s: self._point(s, point)))
-                except (InvalidOperation, ZeroDivisionError, RootError):
-                    values.append(None)
-        return values[k]
-
-    def _point(self, symbol: Symbol, k: int) -> Decimal:
+    def _point(self, symbol: Symbol, k: int) -> Fraction:
         key = (symbol._key, k)
-        if key not in self._points:
+        found = self._points.get(key)
+        if found is None:
             if len(self._points) >= self.KEPT:
                 self._points.clear()
-            numerator = random.Random(f"symconv:{symbol._key}:{k}").randint(1, 1 << SAMPLE_BITS)
-            self._points[key] = Decimal(numerator) / DENOMINATOR
-        return self._points[key]
+            source = random.Random(f"symconv:{self.seed}:{symbol._key}:{k}")
+            found = self._points[key] = Fraction(source.randint(1, 1 << SAMPLE_BITS), DENOMINATOR)
+        return found
+
+    def _evaluate(self, poly: Poly, k: int, digits: int) -> tuple[Decimal, Decimal]:
+        """The value at point k and the sum of its terms' sizes (for a relative threshold): the
+        terms without roots exactly, in rationals; the others to ``digits`` significant digits."""
+        exact, approximate, size = Fraction(0), Decimal(0), Decimal(0)
+        with localcontext() as context:
+            context.prec = digits
+            for monomial, coefficient in poly.terms.items():
+                product = Fraction(coefficient)
+                radicals = []
+                for atom in monomial:
+                    if isinstance(atom, Symbol):
+                        product *= self._point(atom, k)
+                    elif isinstance(atom, Radical):
+                        radicals.append(self._root(atom, k, digits))
+                    else:
+                        raise RootError(f"cannot evaluate {atom!r}")
+                if not radicals:
+                    exact += product
+                    continue
+                term = _decimal(product)
+                for root in radicals:
+                    term *= root
+                approximate += term
+                size += abs(term)
+            total = _decimal(exact) + approximate
+            return total, size + abs(_decimal(exact))
+
+    def _root(self, radical: Radical, k: int, digits: int) -> Decimal:
+        key = (radical, k, digits)
+        found = self._roots.get(key)
+        if found is None:
+            base = Fraction(0)
+            for monomial, coefficient in radical.base.terms.items():
+                term = Fraction(coefficient)
+                for atom in monomial:
+                    if not isinstance(atom, Symbol):
+                        raise RootError("a root of a root")
+                    term *= self._point(atom, k)
+                base += term
+            if base <= 0 and radical.exponent.denominator > 1:
+                raise RootError("no real root")
+            exponent = radical.exponent
+            found = _decimal(base) ** (Decimal(exponent.numerator) / Decimal(exponent.denominator))
+            if len(self._roots) >= self.KEPT:
+                self._roots.clear()
+            self._roots[key] = found
+        return found
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _has_radical(poly: Poly) -> bool:
+    return any(isinstance(a, Radical) for monomial in poly.terms for a in monomial)
+
+
+def _working_digits(polys) -> int:
+    """Enough digits that a term can be told from rounding: the coefficients' own digits and
+    the points' range (1/1024 to 2^20, six digits per degree each way) come on top of DIGITS."""
+    coefficient_digits, degree = 0, 0
+    for poly in polys:
+        for monomial, coefficient in poly.terms.items():
+            coefficient = Fraction(coefficient)
+            size = max(coefficient.numerator.bit_length(), coefficient.denominator.bit_length())
+            coefficient_digits = max(coefficient_digits, size * 30103 // 100000 + 1)
+            degree = max(degree, sum(1 for a in monomial if isinstance(a, Symbol)))
+    return DIGITS + 2 * coefficient_digits + 12 * degree
 
 
 def _symbols(poly: Poly) -> set[Symbol]:
@@ -313,30 +238,13 @@ def _symbols(poly: Poly) -> set[Symbol]:
     return found
 
 
-def _evaluate(poly: Poly, value_of) -> tuple[Decimal, Decimal]:
-    """The value with ``value_of(symbol)`` and the sum of the terms' sizes (for a relative
-    threshold)."""
-    total, size = Decimal(0), Decimal(0)
-    roots: dict[Radical, Decimal] = {}  # each root once, however many terms it is in
-    for monomial, coefficient in poly.terms.items():
-        coefficient = Fraction(coefficient)
-        term = Decimal(coefficient.numerator) / Decimal(coefficient.denominator)
-        for atom in monomial:
-            if isinstance(atom, Symbol):
-                term *= value_of(atom)
-            elif isinstance(atom, Radical):
-                if atom not in roots:
-                    base = _evaluate(atom.base, value_of)[0]
-                    if base <= 0 and atom.exponent.denominator > 1:
-                        raise RootError("no real root")
-                    roots[atom] = base ** (Decimal(atom.exponent.numerator)
-                                           / Decimal(atom.exponent.denominator))
-                term *= roots[atom]
-            else:
-                raise RootError(f"cannot evaluate {atom!r}")
-        total += term
-        size += abs(term)
-    return total, size
+def _sampling_bound(polys, points: int) -> float:
+    """(D / 2^SAMPLE_BITS)^points, D from :func:`_degree_bound`; 1.0 (no bound) when D is that
+    big (an answer with very many different roots)."""
+    degree = _degree_bound(*polys)
+    if degree >= 1 << SAMPLE_BITS:
+        return 1.0
+    return (degree / (1 << SAMPLE_BITS)) ** points
 
 
 def _degree_bound(*polys: Poly) -> int:
@@ -351,7 +259,7 @@ def _degree_bound(*polys: Poly) -> int:
             for atom in monomial:
                 if isinstance(atom, Radical) and not atom.base.is_number:
                     degree = max(len(m) for m in atom.base.terms)
-                    key = _poly_key(atom.base)
+                    key = poly_key(atom.base)
                     low = min(radicands.get(key, (degree, Fraction(0)))[1], atom.exponent)
                     radicands[key] = (degree, low)
                     q = lcm(q, atom.exponent.denominator)

@@ -9,17 +9,15 @@ a :class:`Verdict`. An answer that cannot be read raises :class:`~symconv.errors
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 
 from ..derivation import derive
 from ..errors import AnswerError, ProblemError
-from ..layers.base import IsMax, IsPositive
-from ..layers.conv import ConvLayer
-from ..problem_file import decode_text, read_text
+from ..poly import Symbol
+from ..problem_file import read_standard_input, read_text
+from ..render.text import TextPrinter
 from .compare import Comparison, Tolerance, best_comparison, compare_polys
-from .diagnose import Diagnosis, Mistake, diagnose, mistakes_for, unremoved_padding
-from .layer_mistakes import per_axis
+from .diagnose import Diagnosis, Mistake, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
@@ -88,7 +86,8 @@ class AnswerKey:
     """Everything needed to check answers for ∂loss/∂``wrt`` of ``problem``."""
 
     def __init__(self, problem, wrt: str, *, tolerance: Tolerance = Tolerance(),
-                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=None):
+                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=None,
+                 seed: int | None = None):
         self.problem = problem
         self.gradient = (derivation or derive(problem)).gradient(problem.tensor(wrt).name)
         polys = self.gradient.polys()
@@ -97,7 +96,7 @@ class AnswerKey:
         # where the forms agree, else at random exact rational points (see .roots).
         self.radicals = has_roots(expanded)
         if compare is None:
-            compare = RootComparer() if self.radicals else compare_polys
+            compare = RootComparer(seed) if self.radicals else compare_polys  # seed: see .roots
         self.tolerance, self.limits, self.compare = tolerance, limits, compare
         # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
         # expanded; both forms are right.
@@ -105,8 +104,10 @@ class AnswerKey:
         refuse_indicators(problem, self.gradient, expanded)
         self.names = NameTable(answer_tensors(problem))
         self._shifted_names: NameTable | None = None
-        self.mistakes = mistakes_for(problem, self.gradient)
-        self.unremoved_padding = unremoved_padding(problem, self.gradient)
+        self.variants = wrong_variants(problem, self.gradient)
+        self.mistakes = self.variants.mistakes
+        # ∂L/∂X with the padding left on has another shape: matched when the shape is wrong
+        self.reshaped = self.variants.reshaped
         self.context = shape_context(problem, self.gradient.wrt)
         # A class writes the same entries again and again: small parsed entries (immutable) are
         # kept, up to a fixed number, so hostile answers cannot grow the memory through it.
@@ -130,6 +131,29 @@ class AnswerKey:
             cells = arrange(rows, self.shape, source, self.context)
         except AnswerError as error:
             raise self._explain_shape(rows, source, error) from None
+        return self._check_cells(cells, source)
+
+    def check_entries(self, texts, source: str = "<answer>") -> Verdict:
+        """Check entries given one by one, row-major (a course platform's input fields)."""
+        if len(texts) != self.gradient.wrt.size:
+            raise AnswerError(f"{source}: got {len(texts)} entries, expected {self.gradient.wrt.size}:"
+                              f" {self.context}")
+        width = self.shape[-1] if self.shape else 1
+        for text in texts:
+            refuse_written_indicator(text, source)
+        return self._check_cells([Cell(text, None, flat // width + 1, flat % width + 1)
+                                  for flat, text in enumerate(texts)], source)
+
+    def entry_error(self, text: str) -> str | None:
+        """Why one entry cannot be read (symconv's message), or None when it can."""
+        try:
+            refuse_written_indicator(text, "entry")
+            self._parse(text, False)
+        except AnswerError as error:
+            return str(error)
+        return None
+
+    def _check_cells(self, cells: list[Cell], source: str) -> Verdict:
         try:
             parsed = [self._parse_at(cell, source) for cell in cells]
         except _UnknownName as unknown:
@@ -140,22 +164,20 @@ class AnswerKey:
         return Verdict(source, tuple(results), diagnosis, self)
 
     def _explain_shape(self, rows, source: str, error: AnswerError) -> AnswerError:
-        """A wrong shape that is ∂L/∂X with the padding left on says so (the answer is still
-        unreadable as ∂L/∂X: its entries do not line up with X's)."""
-        if self.unremoved_padding is None:
-            return error
-        mistake, shape = self.unremoved_padding
-        try:
-            cells = arrange(rows, shape, source, self.context)
-            parsed = [self._parse_at(cell, source) for cell in cells]
-        except (AnswerError, _UnknownName):
-            return error
-        matching = sum(self.compare(given, value, self.tolerance).correct
-                       for given, value in zip(parsed, mistake.values))
-        if 3 * matching < 2 * len(parsed):
-            return error
-        return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a likely"
-                           f" mistake: {mistake.description}")
+        """A wrong shape that is a known mistake (∂L/∂X with the padding left on) says so (the
+        answer is still unreadable as ∂L/∂X: its entries do not line up with X's)."""
+        for mistake, shape in self.reshaped:
+            try:
+                cells = arrange(rows, shape, source, self.context)
+                parsed = [self._parse_at(cell, source) for cell in cells]
+            except (AnswerError, _UnknownName):
+                continue
+            matching = sum(self.compare(given, value, self.tolerance).correct
+                           for given, value in zip(parsed, mistake.values))
+            if 3 * matching >= 2 * len(parsed):
+                return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a"
+                                   f" likely mistake: {mistake.description}")
+        return error
 
     def _parse(self, text: str, shifted: bool) -> ParsedEntry:
         parsed = self._parsed.get((text, shifted))
@@ -213,8 +235,7 @@ class _UnknownName(Exception):
 
 def read_answer_file(path: str) -> str:
     if path == "-":
-        data = sys.stdin.buffer.read(MAX_ANSWER_BYTES + 1)
-        return decode_text(data, "<stdin>", limit=MAX_ANSWER_BYTES)
+        return read_standard_input(limit=MAX_ANSWER_BYTES)
     return read_text(path, limit=MAX_ANSWER_BYTES, what="answer file")
 
 
@@ -225,16 +246,10 @@ def located(error: EntryError, cell: Cell, source: str) -> AnswerError:
 
 
 def shape_context(problem, wrt) -> str:
-    """``∂E/∂A has the shape of A (input 5×5, kernel 3×3, stride 1, padding 0)``."""
-    text = f"∂{problem.loss}/∂{wrt.name} has the shape of {wrt.name}"
-    layer = next((l for l in problem.layers if wrt in (l.input, *l.parameters)), None)
-    size = "×".join
-    if not isinstance(layer, ConvLayer):
-        return f"{text} ({size(map(str, wrt.shape))})"
-    g = layer.geometry
-    return (f"{text} (input {size(map(str, layer.input.shape))}, kernel"
-            f" {size(map(str, layer.weight.shape))}, stride {per_axis(g.stride)},"
-            f" padding {per_axis(g.padding)})")
+    """``∂E/∂A has the shape of A (input 5×5, kernel 3×3, stride 1, padding 0)``: the sizes of
+    the layer that reads it."""
+    layer = next(l for l in problem.layers if wrt in (l.input, *l.parameters))
+    return f"∂{problem.loss}/∂{wrt.name} has the shape of {wrt.name} ({layer.sizes_text()})"
 
 
 def refuse_indicators(problem, gradient, expanded) -> None:
@@ -243,13 +258,12 @@ def refuse_indicators(problem, gradient, expanded) -> None:
     brackets or comparisons, so hostile text has fewer ways in): say what to give instead."""
     for flat, value in enumerate(expanded):
         atom = next((a for monomial in value.terms for a in monomial
-                     if isinstance(a, (IsMax, IsPositive))), None)
+                     if not isinstance(a, Symbol) and a.exact_form() is None), None)
         if atom is None:
             continue
-        from ..render.text import TextPrinter
-
         printer = TextPrinter(problem.loss)
-        reader = next(i for i, layer in enumerate(problem.layers) if layer.input is atom.entry.tensor)
+        compared = atom.free_symbols()[0].tensor  # the tensor whose values decide the indicator
+        reader = next(i for i, layer in enumerate(problem.layers) if layer.input is compared)
         unknown = [t.name for t in (problem.input, *[p for layer in problem.layers[:reader]
                                                      for p in layer.parameters])
                    if not t.is_numeric]

@@ -2,7 +2,7 @@
 
 Printing entry by entry through the printers builds Python objects for every chain-rule term (a
 symbol, its name, a polynomial), and a layer has hundreds of thousands of terms. Here every
-tensor's entry names are spelled once, as an object array (:meth:`Tensor.entry_array`), and taken
+tensor's entry names are spelled once, as an object array (:meth:`Tensor.per_entry`), and taken
 per term by index from the derivation's CSR arrays (:meth:`Gradient.term_rows`,
 :meth:`Terms.factor_tables`); the writers in :mod:`.json` and :mod:`.text` join them a batch of
 entries at a time and write each batch as soon as it is made.
@@ -36,7 +36,7 @@ def objects(items: Sequence) -> np.ndarray:
     return array
 
 
-# -- entry names on whole arrays, for Tensor.entry_array: one call per tensor, not per entry ------
+# -- entry names on whole arrays, for Tensor.per_entry: one call per tensor, not per entry ------
 def numbered(columns: list[np.ndarray], separator: str) -> np.ndarray:
     """Every entry's subscript numbers (:meth:`Tensor.subscripts`) written out, joined by
     ``separator``."""
@@ -74,7 +74,7 @@ def plain_names(tensor: Tensor) -> np.ndarray:
 def plain_entries(tensor: Tensor) -> np.ndarray:
     """Every entry as the plain printer writes it: its identifier, or its number when given."""
     if tensor.values is None:
-        return tensor.entry_array(plain_names)
+        return tensor.per_entry(plain_names)
     return objects([plain(value) for value in tensor.values.reshape(-1).tolist()])
 
 
@@ -103,7 +103,7 @@ class Codes:
         self.count = count
 
     def spelling(self, spell: Callable[[Tensor], np.ndarray], times: str) -> "Spelling":
-        names = np.concatenate([*(t.entry_array(spell) for t in self.tensors), objects([""])])
+        names = np.concatenate([*(t.per_entry(spell) for t in self.tensors), objects([""])])
         tails = objects([times + name for name in names[:-1].tolist()] + [""])
         return Spelling(names, tails, times)
 
@@ -140,7 +140,7 @@ class EntryColumn(Column):
     def __init__(self, factors: EntryFactors, codes: Codes):
         self.tensor, self.flats = factors
         self.offset = codes.offsets.get(id(self.tensor))
-        self.integers = None if self.tensor.values is None else self.tensor.entry_array(integer_values)
+        self.integers = None if self.tensor.values is None else self.tensor.per_entry(integer_values)
         if self.integers is not None:
             self.bound = int(np.abs(self.integers).max(initial=0))
         elif self.tensor.values is not None:
@@ -154,7 +154,7 @@ class EntryColumn(Column):
         return np.full(len(rows), -1), self.integers[index]
 
     def texts(self, rows, spell, write):
-        return self.tensor.entry_array(spell)[self.flats[rows]]
+        return self.tensor.per_entry(spell)[self.flats[rows]]
 
 
 class NumberColumn(Column):

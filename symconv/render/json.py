@@ -57,7 +57,7 @@ def note_texts(notes: list, loss: str) -> list[str]:
     return [render_text(note, loss).removeprefix("note: ") for note in notes]
 
 
-# -- the same as a stream, from arrays (emit.py): entry names for Tensor.entry_array -------------
+# -- the same as a stream, from arrays (emit.py): entry names for Tensor.per_entry -------------
 def json_escape(text: str) -> str:
     """``text`` as it reads inside an encoded JSON string (json.dumps's escapes, ASCII only)."""
     return json_string(text)[1:-1]
@@ -85,7 +85,7 @@ def json_plain_names(tensor: Tensor) -> np.ndarray:
 def term_upstreams(tensor: Tensor) -> np.ndarray:
     """Every entry as a term's ``upstream`` or ``local`` reads inside its string: its identifier,
     or its number (digits, ``-`` and ``/``, which need no escapes)."""
-    return tensor.entry_array(json_plain_names if tensor.values is None else plain_entries)
+    return tensor.per_entry(json_plain_names if tensor.values is None else plain_entries)
 
 
 def term_end(item) -> str:
@@ -95,7 +95,7 @@ def term_end(item) -> str:
 
 def term_ends(tensor: Tensor) -> np.ndarray:
     """:func:`term_end` of every entry."""
-    return tensor.entry_array(term_upstreams) + '"}, '
+    return tensor.per_entry(term_upstreams) + '"}, '
 
 
 def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
@@ -107,10 +107,10 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(json_plain_names, "*")
-    indices = gradient.wrt.entry_array(json_indices).tolist()
-    names = gradient.wrt.entry_array(json_names).tolist()
-    heads = ['{"output": ' + block.output.entry_array(json_names) + ', "upstream": "'
-             + block.upstream.entry_array(term_upstreams) + '", "local": "' for block in gradient.blocks]
+    indices = gradient.wrt.per_entry(json_indices).tolist()
+    names = gradient.wrt.per_entry(json_names).tolist()
+    heads = ['{"output": ' + block.output.per_entry(json_names) + ', "upstream": "'
+             + block.upstream.per_entry(term_upstreams) + '", "local": "' for block in gradient.blocks]
     write(f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
           f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
     separator = ""

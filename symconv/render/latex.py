@@ -12,14 +12,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..layers.base import IsMax, IsPositive
+from ..document import (Bracket, Call, Concat, Derivative, Display, Document, Equation, Formula,
+                        Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Power,
+                        Product, Quotient, Root, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
-from .document import (Call, Concat, Derivative, Display, Document, Equation, Formula, Gallery, Group,
-                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root,
-                       Truncated, as_grid, break_equation)
+from .arrange import ArrangingPrinter, as_grid, break_equation
 from .latex_names import latex_entry_name
-from .printer import Printer
 from .text_document import TextDocumentPrinter
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -63,7 +62,7 @@ def latex_math_text(text: str) -> str:
     return "".join(MATH_CHARACTERS.get(char, char) for char in text)
 
 
-class LatexPrinter(Printer):
+class LatexPrinter(ArrangingPrinter):
     """LaTeX math for the document nodes; blocks as LaTeX display environments."""
 
     times = " "
@@ -80,11 +79,14 @@ class LatexPrinter(Printer):
     def measure(self, piece) -> int:
         """Text width, a quarter more for indicators ([x = max(…)], [x > 0]): unlike fractions and
         subscripts they typeset no narrower than their text."""
-        width = self.text.measure(piece)
-        if isinstance(piece, Poly) and any(isinstance(atom, (IsMax, IsPositive))
+        width = self.text.measure(self.fit_all(piece))
+        if isinstance(piece, Poly) and any(isinstance(atom.notation(), Bracket)
                                            for monomial in piece.terms for atom in monomial):
             width += width // 4
         return width
+
+    def cell_width(self, value, marked: bool) -> int:
+        return self.text.cell_width(value, marked)
 
     # -- numbers and names --------------------------------------------------------------------------
     def _print_Fraction(self, number: Fraction) -> str:
@@ -97,17 +99,12 @@ class LatexPrinter(Printer):
     def monomial(self, symbols) -> str:
         return re.sub(r"\^(\d{2,})", r"^{\1}", super().monomial(symbols))  # x^{10}, not x^10
 
-    # -- local derivatives that are not polynomials (pooling, ReLU) --------------------------------
-    def _print_IsMax(self, factor: IsMax) -> str:
-        window = ", ".join(self.doprint(entry) for entry in factor.window)
-        return rf"[{self.doprint(factor.entry)} = \max({window})]"
+    # -- powers and quotients (LP pooling's root) ------------------------------------------------
+    def _print_Power(self, node: Power) -> str:
+        return rf"{self.doprint(node.base)}^{{{self.doprint(node.exponent)}}}"
 
-    def over(self, text: str, divisor: int, *, grouped: bool) -> str:
-        return rf"\frac{{{text}}}{{{divisor}}}"
-
-    def power_of_group(self, factor: str, group: str, exponent: str) -> str:
-        factor = "" if factor == "1" else factor + " "
-        return rf"{factor}\left({group}\right)^{{{exponent}}}"
+    def _print_Quotient(self, node: Quotient) -> str:
+        return rf"\frac{{{self.doprint(node.numerator)}}}{{{self.doprint(node.denominator)}}}"
 
     def _print_Tensor(self, tensor: Tensor) -> str:
         return tensor.name
@@ -129,7 +126,7 @@ class LatexPrinter(Printer):
         return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
 
     def _print_Product(self, node: Product) -> str:
-        return " ".join(self.doprint(f) for f in node.factors)
+        return " ".join(self.product_factor(f) for f in node.factors)
 
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {self.doprint(node.rest)}"
@@ -162,7 +159,11 @@ class LatexPrinter(Printer):
     def _print_Concat(self, node: Concat) -> str:
         return "".join(self.doprint(part) for part in node.parts)
 
+    def _print_TensorView(self, node: TensorView) -> str:
+        return "\n\n".join(self.doprint(block) for block in self.arrange(node))
+
     def _print_Matrix(self, node: Matrix) -> str:
+        node = self.fitted(node)
         grid = as_grid(node.array)
         rows = node.rows or grid.shape[0]
         columns = node.columns or grid.shape[1]
@@ -220,23 +221,16 @@ class LatexPrinter(Printer):
         return ("\\begin{equation*}\n" + self.doprint(node.math) + rf" \tag{{{node.number}}}"
                 + "\n\\end{equation*}")
 
-    def gallery_rows(self, node: Gallery) -> list[list]:
-        rows, current, used = [], [], 0
-        for item in node.items:
-            width = self.text.measure(item) + 4
-            if current and used + width > self.gallery_width:
-                rows.append(current)
-                current, used = [], 0
-            current.append(item)
-            used += width
-        return rows + ([current] if current else [])
+    def gallery_lines(self, node: Gallery) -> list[str]:
+        """Each row of the gallery as one line of math, items a \\qquad apart."""
+        rows = self.gallery_rows(node, [self.text.measure(self.fit_all(item)) for item in node.items])
+        return [r" \qquad ".join(self.doprint(node.items[i]) for i in row) for row in rows]
 
     def _print_Gallery(self, node: Gallery) -> str:
-        return "\n".join(self.display(r" \qquad ".join(self.doprint(i) for i in row))
-                         for row in self.gallery_rows(node))
+        return "\n".join(self.display(line) for line in self.gallery_lines(node))
 
     def body(self, document: Document) -> str:
-        return "\n\n".join(self.doprint(block) for block in document.blocks) + "\n"
+        return "\n\n".join(self.blocks(document)) + "\n"
 
     def _print_Document(self, document: Document) -> str:
         return (PREAMBLE + "\\begin{document}\n"

@@ -6,7 +6,7 @@ inline math, one ``$$…$$`` block per display and ``\\tag{n}`` for numbered equ
 
 from __future__ import annotations
 
-from .document import Display, Document, Gallery, Heading, Numbered
+from ..document import Display, Document, Gallery, Heading, Numbered
 from .latex import LatexPrinter
 
 MARKDOWN_SPECIALS = {"\\": "\\\\", "*": r"\*", "_": r"\_", "`": r"\`", "$": r"\$", "<": "&lt;",
@@ -31,8 +31,7 @@ class MarkdownPrinter(LatexPrinter):
         return "\n\n".join(self.display(self.doprint(row)) for row in node.rows)
 
     def _print_Gallery(self, node: Gallery) -> str:
-        return "\n\n".join(self.display(r" \qquad ".join(self.doprint(i) for i in row))
-                             for row in self.gallery_rows(node))
+        return "\n\n".join(self.display(line) for line in self.gallery_lines(node))
 
     def _print_Numbered(self, node: Numbered) -> str:
         return self.display(self.doprint(node.math) + rf" \tag{{{node.number}}}")

@@ -1,16 +1,18 @@
-"""The printer base: dispatch on the type of the derivation's data, like sympy's printers.
+"""The printer base: dispatch on the type of the data, like sympy's printers.
 
 ``printer.doprint(obj)`` calls ``_print_<Class>`` for the first class in ``type(obj).__mro__``
-that has one. A format is one subclass in its own module; every sub-part is printed through the
-same printer, so a symbol looks the same in a term, a sum or a matrix.
+that has one; an object the printer has no method for but that says how it is written
+(``obj.notation()``: the non-polynomial factors of the layer types, which live outside
+:mod:`symconv.render`) is printed as that. A format is one subclass in its own module; every sub-part
+is printed through the same printer, so a symbol looks the same in a term, a sum or a matrix.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from ..layers.base import IsMax, IsPositive, LpFactor
-from ..poly import Poly, Symbol, normalize, product_of
+from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Sum
+from ..poly import Poly, Symbol
 
 
 class Printer:
@@ -25,6 +27,9 @@ class Printer:
             method = getattr(self, f"_print_{cls.__name__}", None)
             if method is not None:
                 return method(obj)
+        notation = getattr(obj, "notation", None)
+        if notation is not None:
+            return self.doprint(notation())
         raise TypeError(f"{type(self).__name__} cannot print {type(obj).__name__}")
 
     # -- numbers and polynomials, shared by every format --------------------------------------
@@ -40,15 +45,13 @@ class Printer:
             return ""
         return self.doprint(number) + (self.times if has_symbols else "")
 
-    def symbol_name(self, symbol) -> str:
-        """``doprint(symbol)``, remembered: a solution prints the same few names many times."""
+    def symbol_name(self, atom) -> str:
+        """``doprint(atom)``, remembered by the atom's key: a solution prints the same few names
+        many times."""
         names = self.__dict__.setdefault("_symbol_names", {})
-        key = (id(symbol.tensor), symbol.flat) if isinstance(symbol, Symbol) else None
-        if key is None:
-            return self.doprint(symbol)
-        if key not in names:
-            names[key] = self.doprint(symbol)
-        return names[key]
+        if atom._key not in names:
+            names[atom._key] = self.doprint(atom)
+        return names[atom._key]
 
     def monomial(self, symbols: tuple[Symbol, ...]) -> str:
         parts, i = [], 0
@@ -73,50 +76,47 @@ class Printer:
                 text += body
         return text or "0"
 
+    # -- document math shared by every format --------------------------------------------------
     def _print_Sum(self, node) -> str:
-        """A document's written-out sum (render.document.Sum), in any format."""
+        """A document's written-out sum, in any format."""
         return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
 
-    # -- local derivatives that are not polynomials (layers.base), shared by every format ---------
-    def _print_IsMax(self, factor: IsMax) -> str:
-        window = ", ".join(self.doprint(entry) for entry in factor.window)
-        return f"[{self.doprint(factor.entry)} = max({window})]"
+    def _print_Formula(self, formula: Formula) -> str:
+        return formula.text
 
-    def _print_IsPositive(self, factor: IsPositive) -> str:
-        return f"[{self.doprint(factor.entry)} > 0]"
+    def _print_Concat(self, node: Concat) -> str:
+        return "".join(self.doprint(part) for part in node.parts)
 
-    def _print_Radical(self, factor) -> str:
-        """A root or division read from an answer (answers.roots): ``(X_00^2 + X_01^2)^(-1/2)``."""
-        (monomial, coefficient), *more = factor.base.terms.items()
-        bare = not more and (len(monomial) == 1 and coefficient == 1  # one name: x^(1/2)
-                             or not monomial and isinstance(coefficient, int) and coefficient > 0)
-        base = self.doprint(factor.base) if bare else f"({self.doprint(factor.base)})"
-        return f"{base}{self.power}({self.doprint(normalize(factor.exponent))})"
+    def _print_Call(self, node: Call) -> str:
+        return f"{node.name}({', '.join(self.doprint(a) for a in node.args)})"
 
-    def _print_LpFactor(self, factor: LpFactor) -> str:
-        """``x^(p−1)·(Σ x^p / N)^(1/p − 1)/N``, e.g. ``X_00·((X_00^2 + X_01^2)/2)^(-1/2)/2``."""
-        power_sum = factor.power_sum
-        if power_sum.is_number:
-            inner = self.doprint(normalize(Fraction(power_sum.number) / factor.divisor))
-        elif factor.divisor == 1:
-            inner = self.doprint(power_sum)
-        else:
-            inner = self.over(self.doprint(power_sum), factor.divisor, grouped=True)
-        base = self.doprint(product_of([factor.entry] * (factor.p - 1)))
-        text = self.power_of_group(base, inner, self.doprint(factor.exponent))
-        return self.over(text, factor.divisor, grouped=False) if factor.divisor > 1 else text
+    def _print_Group(self, node: Group) -> str:
+        return f"({self.doprint(node.inner)})"
 
-    def over(self, text: str, divisor: int, *, grouped: bool) -> str:
-        """``text`` divided by a whole number (``grouped``: ``text`` is a sum, so bracket it)."""
-        return f"({text})/{divisor}" if grouped else f"{text}/{divisor}"
+    def _print_Bracket(self, node: Bracket) -> str:
+        return f"[{self.doprint(node.inner)}]"
 
-    def power_of_group(self, factor: str, group: str, exponent: str) -> str:
-        """``factor·(group)^(exponent)``; a factor of 1 is left out."""
-        if factor == "1":
-            return f"({group}){self.power}({exponent})"
-        if factor.startswith(self.minus):
-            factor = f"({factor})"
-        return f"{factor}{self.times}({group}){self.power}({exponent})"
+    def product_factor(self, node) -> str:
+        """A factor of a product: set in parentheses when it prints with a leading minus."""
+        text = self.doprint(node)
+        return f"({text})" if text.startswith(self.minus) else text
+
+    def _print_Product(self, node: Product) -> str:
+        return self.times.join(self.product_factor(f) for f in node.factors)
+
+    def _print_Power(self, node: Power) -> str:
+        return f"{self.doprint(node.base)}{self.power}({self.doprint(node.exponent)})"
+
+    def _print_Quotient(self, node: Quotient) -> str:
+        numerator = self.doprint(node.numerator)
+        if is_sum(node.numerator):
+            numerator = f"({numerator})"
+        return f"{numerator}/{self.doprint(node.denominator)}"
+
+
+def is_sum(node) -> bool:
+    """Whether a node prints as several terms (so it needs parentheses before ``/``)."""
+    return isinstance(node, Poly) and len(node.terms) > 1 or isinstance(node, Sum)
 
 
 class PlainPrinter(Printer):

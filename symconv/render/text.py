@@ -7,13 +7,12 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
-from ..derivation import ExpandedEntry, Gradient, GradientEntry, MaxTies, UnusedInputs
+from ..derivation import ExpandedEntry, Gradient, GradientEntry
+from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
 from .emit import GradientArrays, numbered, objects, short
 from .printer import Printer
-
-AXIS_WORDS = {"H": "rows", "W": "columns", "L": "positions"}
 
 
 def subscript_text(subscript: tuple[int, ...]) -> str:
@@ -25,7 +24,7 @@ def subscript_text(subscript: tuple[int, ...]) -> str:
 
 def text_names_only(tensor: Tensor) -> np.ndarray:
     """Every entry's text name without the ∂L/∂ of a derivative-notation tensor (``X_01``, ``w2``,
-    ``A_{1,2,10}``): ``TextPrinter.name_only`` on whole arrays, for :meth:`Tensor.entry_array`."""
+    ``A_{1,2,10}``): ``TextPrinter.name_only`` on whole arrays, for :meth:`Tensor.per_entry`."""
     columns = tensor.subscripts()
     if not columns:
         return objects([tensor.name] * tensor.size)
@@ -37,7 +36,7 @@ def text_names_only(tensor: Tensor) -> np.ndarray:
 
 def text_names(tensor: Tensor) -> np.ndarray:
     """Every entry's text name, ``∂L/∂Y_00`` for a derivative-notation tensor (``doprint``)."""
-    names = tensor.entry_array(text_names_only)
+    names = tensor.per_entry(text_names_only)
     if tensor.derivative_of and tensor.naming != "bare":
         return f"∂{tensor.derivative_of}/∂" + names
     return names
@@ -90,23 +89,11 @@ class TextPrinter(Printer):
     def with_expanded(self, text: str, value, expanded) -> str:
         return text if expanded == value else f"{text} = {self.value(expanded)}"
 
-    def _print_MaxTies(self, note: MaxTies) -> str:
-        rule = "the first maximum in row-major window order (PyTorch's rule for ties)"
-        if not note.ties:
-            return (f"note: max pooling {note.tensor.name} -> {note.output.name}: each output's gradient"
-                    f" goes to {rule}; [x = max(…)] is 1 for that entry only")
-        tied = "; ".join(
-            f"{self.doprint(Symbol(note.output, output))} ties "
-            + " = ".join(self.doprint(Symbol(note.tensor, i)) for i in inputs)
-            + f", gradient to {self.doprint(Symbol(note.tensor, inputs[0]))}"
-            for output, inputs in note.ties)
-        return f"note: max pooling {note.tensor.name} -> {note.output.name} sends each gradient to {rule}: {tied}"
+    def _print_Note(self, note: Note) -> str:
+        return "note: " + "".join(self.doprint(part) for part in note.parts)
 
-    def _print_UnusedInputs(self, note: UnusedInputs) -> str:
-        shown = ", ".join(str(p + note.tensor.index_base) for p in note.positions)
-        word = AXIS_WORDS[note.axis]
-        return (f"note: {word} {shown} of {note.tensor.name} are never read by any output (the"
-                f" floor in the output size, or the stride, skips them); their gradient is 0")
+    def _print_str(self, text: str) -> str:
+        return text
 
     def _print_CheckReport(self, report: CheckReport) -> str:
         lines = ["max |route − NumPy reference| per gradient"
@@ -149,8 +136,8 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(text_names, printer.times)
-    targets = gradient.wrt.entry_array(text_names_only).tolist()
-    heads = [chain_head(loss, block.output.entry_array(text_names_only)) for block in gradient.blocks]
+    targets = gradient.wrt.per_entry(text_names_only).tolist()
+    heads = [chain_head(loss, block.output.per_entry(text_names_only)) for block in gradient.blocks]
     for batch in arrays.batches():
         chains = arrays.outputs(batch, heads).tolist()
         values = arrays.sums(batch).expressions(spelling) if arrays.exact and not expand else None

@@ -10,11 +10,11 @@ import textwrap
 
 import numpy as np
 
+from ..document import (Derivative, Display, Document, Equation, Gallery, Hadamard, Heading, Labeled,
+                        Matrix, Numbered, Paragraph, Product, Root, TensorView, Truncated)
 from ..poly import Symbol
 from ..tensors import Tensor
-from .document import (Call, Concat, Derivative, Display, Document, Equation, Formula, Gallery, Group,
-                       Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Product, Root,
-                       Truncated, as_grid, break_equation)
+from .arrange import ArrangingPrinter, as_grid, break_equation
 from .text import TextPrinter
 
 TERMINAL_WIDTH = 100
@@ -48,21 +48,19 @@ def width_of(text: str) -> int:
     return max(len(line) for line in text.split("\n"))
 
 
-class TextDocumentPrinter(TextPrinter):
-    """Prints :mod:`symconv.render.document` nodes as text."""
+class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
+    """Prints :mod:`symconv.document` nodes as text; widths are counted in characters."""
 
     line_width = TERMINAL_WIDTH - 10
+    gallery_width = TERMINAL_WIDTH - 2
 
     def measure(self, node) -> int:
         return width_of(self.doprint(node))
 
+    def cell_width(self, value, marked: bool) -> int:
+        return width_of(self.doprint(value)) + (2 if marked else 0)  # [value]
+
     # -- math ---------------------------------------------------------------------------------------
-    def _print_str(self, text: str) -> str:
-        return text
-
-    def _print_Formula(self, formula: Formula) -> str:
-        return formula.text
-
     def _print_Tensor(self, tensor: Tensor) -> str:
         return tensor.name
 
@@ -72,19 +70,13 @@ class TextDocumentPrinter(TextPrinter):
         return f"∂{top}/∂{bottom}"
 
     def _print_Product(self, node: Product) -> str:
-        pieces = [self.doprint(f) for f in node.factors]
+        pieces = [self.product_factor(f) for f in node.factors]
         if not any("\n" in piece for piece in pieces):
             return self.times.join(pieces)
         return hcat([part for piece in pieces for part in (piece, f" {self.times} ")][:-1])
 
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {node.rest}"
-
-    def _print_Call(self, node: Call) -> str:
-        return f"{node.name}({', '.join(self.doprint(a) for a in node.args)})"
-
-    def _print_Group(self, node: Group) -> str:
-        return f"({self.doprint(node.inner)})"
 
     def _print_Root(self, node: Root) -> str:
         inner = self.doprint(node.power_sum)
@@ -101,10 +93,14 @@ class TextDocumentPrinter(TextPrinter):
             return label + "\n" + textwrap.indent(value, "  ")  # too wide side by side: stack
         return hcat([label + " ", value])
 
-    def _print_Concat(self, node: Concat) -> str:
+    def _print_Concat(self, node) -> str:
         return hcat([self.doprint(part) for part in node.parts])
 
+    def _print_TensorView(self, node: TensorView) -> str:
+        return "\n\n".join(self.doprint(block) for block in self.arrange(node))
+
     def _print_Matrix(self, node: Matrix) -> str:
+        node = self.fitted(node)
         grid = as_grid(node.array)
         rows = node.rows or grid.shape[0]
         columns = node.columns or grid.shape[1]
@@ -156,22 +152,13 @@ class TextDocumentPrinter(TextPrinter):
         return "\n".join([label + lines[0]] + [" " * len(label) + line for line in lines[1:]])
 
     def _print_Gallery(self, node: Gallery) -> str:
-        rows, current, used = [], [], 0
-        for item in node.items:
-            text = self.doprint(item)
-            width = width_of(text) + len(GALLERY_GAP)
-            if current and used + width > TERMINAL_WIDTH - 2:
-                rows.append(current)
-                current, used = [], 0
-            current.append(text)
-            used += width
-        if current:
-            rows.append(current)
-        return "\n\n".join(textwrap.indent(hcat([part for text in row for part in (text, GALLERY_GAP)][:-1]),
+        texts = [self.doprint(item) for item in node.items]
+        rows = self.gallery_rows(node, [width_of(text) for text in texts])
+        return "\n\n".join(textwrap.indent(hcat([part for i in row for part in (texts[i], GALLERY_GAP)][:-1]),
                                            "  ") for row in rows)
 
     def _print_Document(self, document: Document) -> str:
         title = document.title
         parts = [f"{title}\n{'#' * min(len(title), TERMINAL_WIDTH)}"]
-        parts += [self.doprint(block) for block in document.blocks]
+        parts += self.blocks(document)
         return "\n".join(fold(line) for line in "\n\n".join(parts).split("\n")) + "\n"

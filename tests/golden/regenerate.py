@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from symconv import load_problem  # noqa: E402
-from symconv.render.solve import render_solution  # noqa: E402
+from symconv.solution import render_solution  # noqa: E402
 from symconv.solution import SECTION_NAMES, build_solution  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent

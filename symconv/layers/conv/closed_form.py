@@ -18,12 +18,9 @@ symbolic comparison with the chain-rule derivation. Arrays are in canonical layo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from .layers.conv import ConvGeometry
+from .geometry import ConvGeometry
 
 
 def rotate_180(weight: np.ndarray, dims: int) -> np.ndarray:

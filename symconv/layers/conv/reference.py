@@ -3,21 +3,16 @@
 Independent of both the chain-rule terms and the closed form: the forward pass and ∂L/∂W are
 ``einsum`` over sliding windows, ∂L/∂X scatters each kernel offset's contribution into the padded
 input (a loop over kernel offsets, never over pixels). Works on float and integer arrays, in
-canonical layout. :func:`finite_differences` is the third opinion: central differences of the
-forward pass.
+canonical layout.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .closed_form import pad
-
-if TYPE_CHECKING:
-    from .layers.conv import ConvGeometry
+from .geometry import ConvGeometry
 
 _LETTERS = "hwl"
 
@@ -66,18 +61,3 @@ def backward(x: np.ndarray, w: np.ndarray, dy: np.ndarray, g: ConvGeometry):
     dx = dxp[(Ellipsis, *[slice(p, p + h) for p, h in zip(g.padding, g.input_size)])]
     db = dy.sum(axis=(0, *range(2, 2 + g.dims)))
     return dx.reshape(g.input_shape), dw.reshape(g.weight_shape), db
-
-
-def finite_differences(loss: Callable[[dict], float], values: dict[str, np.ndarray], name: str,
-                       entries: np.ndarray, step: float = 1e-3) -> np.ndarray:
-    """Central differences ``(L(v + h) − L(v − h)) / 2h`` of ``loss`` for the chosen flat entries."""
-    results = np.empty(len(entries))
-    for i, flat in enumerate(entries):
-        shifted = {key: array.astype(float, copy=True) for key, array in values.items()}
-        original = shifted[name].flat[flat]
-        shifted[name].flat[flat] = original + step
-        up = loss(shifted)
-        shifted[name].flat[flat] = original - step
-        down = loss(shifted)
-        results[i] = (up - down) / (2 * step)
-    return results

@@ -1,0 +1,240 @@
+"""The shared vocabulary of worked solutions: math nodes and document blocks, as pure data.
+
+Layer types (:mod:`symconv.layers`) write their sections in this vocabulary, with every fact
+already stated (sizes, windows and their winners, the factors of every chain-rule term, named);
+the printers of :mod:`symconv.render` (LaTeX, Markdown, text, HTML) turn it into their format.
+Neither side knows the other: a printer never sees a layer, a layer never writes a format.
+
+Nothing here is sized for a page. A :class:`Matrix` or :class:`TensorView` says what to show; each
+printer measures the nodes in its own format and decides how much of a large matrix fits its line,
+whether a wide result is wrapped into blocks of columns, and where a long sum breaks.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import NamedTuple
+
+import numpy as np
+
+from .poly import Poly
+from .tensors import Tensor
+
+# -- math -------------------------------------------------------------------------------------------
+
+
+class Derivative(NamedTuple):
+    """∂top/∂bottom: ``top`` is the loss name or an output entry, ``bottom`` an entry or a
+    whole tensor (then only its name is written)."""
+
+    top: object  # str | Symbol
+    bottom: object  # Symbol | Tensor | Formula
+
+
+class Formula(NamedTuple):
+    """Math we write ourselves in Unicode notation (``O = ⌊(I − K + 2P)/S⌋ + 1``); printers map
+    the few special characters (⌊ ⌋ · − × ⊙ …) to their format."""
+
+    text: str
+
+
+class Product(NamedTuple):
+    """Factors written side by side (``A_{11}W_{11}``; ``∂E/∂C_{11} ∂C_{11}/∂A_{12}``); a factor
+    that prints with a leading minus is set in parentheses."""
+
+    factors: tuple
+
+
+class Sum(NamedTuple):
+    """Terms joined by ``+`` in the given order (a forward sum, a chain-rule sum)."""
+
+    terms: tuple
+
+
+class Matrix(NamedTuple):
+    """A 1-D or 2-D object array of numbers, symbols or polynomials; ``marked`` flat positions are
+    highlighted. ``rows``/``columns``, when set, say how many are shown (the rest become ⋮ / ⋯);
+    when left out, the printer shows as much as fits its line."""
+
+    array: np.ndarray
+    marked: frozenset = frozenset()
+    rows: int | None = None
+    columns: int | None = None
+
+
+class Hadamard(NamedTuple):
+    """``left ⊙ right`` (a receptive field times the kernel, or times an upstream entry)."""
+
+    left: object
+    right: object
+
+
+class Labeled(NamedTuple):
+    """``label: value``; the label is words (``n = 0, c = 1``: one slice of a 4-D tensor) or math."""
+
+    label: object
+    value: object
+
+
+class Concat(NamedTuple):
+    """Math pieces written one after the other (``Y_{0,0,1,1}`` then ``, c = 0``)."""
+
+    parts: tuple
+
+
+class Call(NamedTuple):
+    """``name(arg, arg, …)``: ``max(C_{11}, C_{12}, …)`` of max pooling."""
+
+    name: str
+    args: tuple
+
+
+class Group(NamedTuple):
+    """Math in parentheses: ``1/4·(y_{00} + y_{01} + …)``."""
+
+    inner: object
+
+
+class Bracket(NamedTuple):
+    """Iverson's bracket: 1 when the statement inside holds, else 0 (``[x > 0]``)."""
+
+    inner: object
+
+
+class Power(NamedTuple):
+    """``base^exponent`` with a number as the exponent (``(Σ x²/4)^(−1/2)``)."""
+
+    base: object
+    exponent: int | Fraction
+
+
+class Quotient(NamedTuple):
+    """``numerator / denominator``: a stacked fraction where the format has one."""
+
+    numerator: object
+    denominator: object
+
+
+class Root(NamedTuple):
+    """LP pooling's ``(Σ x^p / N)^(1/p)`` over a window: ``power_sum`` is Σ x^p as a polynomial,
+    ``divisor`` N (1 for ``normalize = "sum"``)."""
+
+    power_sum: object
+    divisor: int
+    p: int
+
+
+class Truncated(NamedTuple):
+    """The first terms of a long sum, then ``+ ⋯ (total terms in all)``."""
+
+    shown: object  # a Sum or a Poly
+    total: int
+
+    @property
+    def rest(self) -> str:
+        return f"⋯ ({self.total} terms in all)"
+
+
+class Equation(NamedTuple):
+    """``sides[0] = sides[1] = …``; long sides break at their ``+``."""
+
+    sides: tuple
+
+
+MAX_SUM_TERMS = 150  # terms of one sum written out (the recitation's 140 fit)
+
+
+def equation(*sides) -> Equation:
+    """An equation whose sums of more than :data:`MAX_SUM_TERMS` terms are cut short."""
+    return Equation(tuple(short(side) for side in sides))
+
+
+def short(side):
+    """A sum (written out, or a polynomial) of more than :data:`MAX_SUM_TERMS` terms cut short."""
+    if isinstance(side, Sum) and len(side.terms) > MAX_SUM_TERMS:
+        return Truncated(Sum(side.terms[:MAX_SUM_TERMS]), len(side.terms))
+    if isinstance(side, Poly) and len(side.terms) > MAX_SUM_TERMS:
+        return Truncated(Poly(dict(side.sorted_terms()[:MAX_SUM_TERMS])), len(side.terms))
+    return side
+
+
+# -- blocks -----------------------------------------------------------------------------------------
+
+
+class Heading(NamedTuple):
+    """A section heading: words, or a tuple of words and inline math."""
+
+    text: str | tuple
+    level: int = 1
+
+    @property
+    def parts(self) -> tuple:
+        return self.text if isinstance(self.text, tuple) else (self.text,)
+
+
+class Paragraph(NamedTuple):
+    """Words and inline math: ``parts`` are ``str`` (words) or math nodes."""
+
+    parts: tuple
+
+
+class Display(NamedTuple):
+    """One display equation (or piece of math) per row, unnumbered."""
+
+    rows: tuple
+
+
+class Numbered(NamedTuple):
+    """A display equation with its number, like the homework's (1) … (25)."""
+
+    math: object
+    number: int
+
+
+class Gallery(NamedTuple):
+    """Math items set side by side. ``columns`` is how many a row should hold when they fit (a
+    gallery of receptive fields is laid out like the output grid); printers put fewer on a row when
+    the line is too narrow."""
+
+    items: tuple
+    columns: int | None = None
+
+
+class TensorView(NamedTuple):
+    """``label = array`` for a whole tensor (or an array in its shape), as a printer sees fit:
+    one matrix; a wide matrix wrapped into blocks of columns; slice by slice over the ``axes`` in
+    front of the spatial ones (batch ``n``, channel ``c``, filter ``f``); or, when its entries are
+    too long to stand side by side, entry by entry. Listed entries are named after ``tensor``,
+    as ``∂loss/∂name`` when ``gradient_of`` gives the loss. ``label`` None: the matrix alone."""
+
+    label: object
+    array: np.ndarray
+    tensor: Tensor
+    axes: tuple[str, ...] = ()
+    gradient_of: str | None = None
+
+
+class Note(NamedTuple):
+    """A remark about ∂loss/∂``tensor`` (unread input positions, the tie rule of max pooling);
+    ``flows_back``: it also concerns every tensor whose gradient passes through ``tensor``."""
+
+    tensor: Tensor
+    parts: tuple
+    flows_back: bool = False
+
+
+class Section(NamedTuple):
+    """One section of a worked solution: its name (``dx``, ``chain``, …) and its blocks."""
+
+    name: str
+    blocks: tuple
+
+
+class Document(NamedTuple):
+    title: str
+    introduction: tuple
+    sections: tuple[Section, ...]
+
+    @property
+    def blocks(self) -> tuple:
+        return self.introduction + tuple(b for section in self.sections for b in section.blocks)

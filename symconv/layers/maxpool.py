@@ -1,0 +1,265 @@
+"""``type = "maxpool"``: max pooling (PyTorch's MaxPool1d/MaxPool2d).
+
+Keys: ``kernel_size`` (required), ``stride`` (default: ``kernel_size``), ``padding`` (at most
+``kernel_size / 2``; padding never wins). ∂Y/∂X = ``[X = max(window)]``: 1 for the *first* maximum
+in row-major window order, PyTorch's rule for ties, else 0. Once the window holds numbers the
+indicator is built as 0 or 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Paragraph
+from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
+from ..sections import Context, joined, more
+from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, overlap_mistakes, pool_forward,
+                      pool_geometry, pool_gradient, pool_shapes, pool_words)
+from .registry import LayerRequest, LayerType, WrongVariant, register
+
+RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
+
+
+def first_maximum(values) -> int:
+    """Position of the first maximum (row-major window order), PyTorch's tie rule."""
+    best = 0
+    for i, value in enumerate(values):
+        if value > values[best]:
+            best = i
+    return best
+
+
+class IsMax(Atom):
+    """``[window[position] = max(window)]``, 1 only for the first maximum when entries tie."""
+
+    __slots__ = ("window", "position")
+
+    def __init__(self, window: tuple[Symbol, ...], position: int):
+        self.window = window
+        self.position = position
+        self._key = (FACTOR_RANK, 0, tuple(s._key for s in window), position)
+
+    @property
+    def entry(self) -> Symbol:
+        return self.window[self.position]
+
+    def value(self, value_of):
+        return int(first_maximum([value_of(s) for s in self.window]) == self.position)
+
+    def free_symbols(self):
+        return self.window
+
+    def notation(self) -> Bracket:
+        return Bracket(Concat((self.entry, Formula(" = "), Call("max", self.window))))
+
+    def to_sympy(self, entry):
+        import sympy  # only when a user asks for sympy objects
+
+        x = entry(self.entry)
+        others = [entry(e) for e in self.window]
+        first = sympy.And(*[x > o for o in others[:self.position]],
+                          *[x >= o for o in others[self.position + 1:]])
+        return sympy.Piecewise((1, first), (0, True))
+
+    def __repr__(self):
+        return f"IsMax({self.entry!r} in {list(self.window)!r})"
+
+
+def is_window_max(window: tuple, position: int) -> Number | IsMax:
+    """The local derivative of max pooling: 0/1 when the window holds numbers, else the atom."""
+    if any(isinstance(entry, Symbol) for entry in window):
+        return IsMax(window, position)
+    return int(first_maximum(window) == position)
+
+
+@dataclass(frozen=True)
+class WindowMax(InWindow):
+    """∂y/∂x of max pooling: ``[x = max(window)]``."""
+
+    def factor(self, window: tuple, position: int) -> Number | IsMax:
+        return is_window_max(window, position)
+
+    def named(self, row: int) -> IsMax:
+        return IsMax(*self.window_of(row, self.tensor.symbols.__getitem__))
+
+    def numeric(self, values_of) -> np.ndarray:
+        first = np.argmax(self.window_values(values_of, -np.inf), axis=1)  # first maximum
+        return (first[self.rows] == self.offset).astype(int)  # 0/1, exact with integer arrays
+
+
+@dataclass(frozen=True, eq=False)
+class MaxPoolLayer(PoolLayer):
+    kind = "maxpool"
+
+    def local(self, y: np.ndarray, offset: np.ndarray) -> WindowMax:
+        return WindowMax(self.input, self.window_matrix, y, offset)
+
+    def branch(self, x: np.ndarray) -> np.ndarray:
+        """Which window entry each output takes (the first maximum)."""
+        return np.argmax(self.geometry.windows(self.canonical(x), -np.inf), axis=-1)
+
+    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+        windows = self.geometry.windows(self.canonical(x), -np.inf)
+        return windows.max(axis=-1).reshape(self.output.shape)
+
+    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+        """Each output's gradient scattered, offset by offset, onto its window's first maximum."""
+        first = self.branch(x)
+        dy = dy.reshape(self.geometry.output_shape)
+        return self.declared(self.geometry.scatter(lambda k: np.where(first == k, dy, 0 * dy)))
+
+    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+        """Routing: ∂L/∂X = Σ_o ∂L/∂Y_o · e_{argmax of window o}, accumulated where windows overlap."""
+        window = self.window_matrix
+        values = self.geometry.windows(self.canonical(x), -np.inf).reshape(len(window), -1)
+        winners = window[np.arange(len(window)), np.argmax(values, axis=1)]
+        dy = dy.reshape(-1)
+        grad = np.zeros(self.input.size, dtype=dy.dtype)
+        np.add.at(grad, winners, dy)
+        return self.declared(grad)
+
+    def ties(self) -> list[tuple[int, tuple[int, ...]]]:
+        """With known input values: (output, tied input positions) for windows whose maximum is
+        shared; the gradient goes to the first of them."""
+        if not self.input.is_numeric:
+            return []
+        window = self.window_matrix
+        values = self.geometry.windows(self.canonical(self.input.values), -np.inf)
+        values = values.reshape(len(window), -1)
+        best = values.max(axis=1)
+        tied = (values == best[:, None]) & (window >= 0)
+        return [(int(o), tuple(int(i) for i in window[o][tied[o]]))
+                for o in np.flatnonzero(tied.sum(axis=1) > 1)]
+
+    def notes(self) -> list[Note]:
+        x, y = self.input, self.output
+        ties = self.ties()
+        if not ties:
+            return [Note(x, (f"max pooling {x.name} -> {y.name}: each output's gradient goes to"
+                             f" {RULE}; [x = max(…)] is 1 for that entry only",), flows_back=True)]
+        parts: list = [f"max pooling {x.name} -> {y.name} sends each gradient to {RULE}: "]
+        for number, (output, inputs) in enumerate(ties):
+            if number:
+                parts.append("; ")
+            parts += [Symbol(y, output), " ties "]
+            for position, i in enumerate(inputs):
+                parts += [" = "] if position else []
+                parts.append(Symbol(x, i))
+            parts += [", gradient to ", Symbol(x, inputs[0])]
+        return [Note(x, tuple(parts), flows_back=True)]
+
+
+def build(request: LayerRequest) -> MaxPoolLayer:
+    geometry, output = pool_geometry(request)
+    return MaxPoolLayer(geometry, request.input, output)
+
+
+# -- sections --------------------------------------------------------------------------------------
+
+
+def forward(layer: MaxPoolLayer, context: Context):
+    return pool_forward(layer, context, "Each output is the largest entry of its window (padding"
+                        " never wins)", lambda window: Call("max", window.inside()), first_maximum)
+
+
+def gradient(layer: MaxPoolLayer, context: Context):
+    x, y, loss = layer.input, layer.output, context.loss
+    explanation = [Paragraph((
+        "Max pooling passes each upstream entry ", Derivative(loss, y), " on to the one entry"
+        " of its window that holds the maximum: ",
+        Formula(f"∂{y.name}/∂{x.name} = [{x.name} = max(window)]"),
+        ", 1 for the maximum and 0 for every other entry. When entries tie for the maximum, the"
+        " gradient goes to the first of them in row-major window order, as in PyTorch.",))]
+    return pool_gradient(layer, context, explanation,
+                         lambda windows: routing(windows, layer.output.size, loss), first_maximum)
+
+
+def routing(windows: tuple[PoolWindow, ...], total: int, loss: str) -> list:
+    """Where each upstream entry goes (and the ties), when the windows hold numbers."""
+    if any(w.winner is None for w in windows):
+        return [Paragraph(("The entries are symbols, so which one is the maximum is not known:"
+                           " each gradient entry keeps its indicators, which become 0 or 1"
+                           " once values are given.",))]
+    blocks: list = [Paragraph(("Where each upstream entry goes:",))]
+    wins: dict = {}
+    for window in windows:
+        assert window.winner is not None
+        names = window.names.reshape(-1)
+        winner = names[window.winner]
+        wins[winner] = wins.get(winner, 0) + 1
+        parts: list = [Derivative(loss, window.output), " goes to ", winner,
+                       f" = {window.cells.reshape(-1)[window.winner]}"]
+        if len(window.tied) > 1:
+            parts += [" (a tie: ", *joined([names[i] for i in window.tied]),
+                      " hold the maximum; the first in row-major order takes the gradient)"]
+        blocks.append(Paragraph(tuple(parts + ["."])))
+    blocks += more(len(windows), total, "windows")
+    repeated = [name for name, count in wins.items() if count > 1]
+    if repeated:
+        blocks.append(Paragraph((*joined(repeated),
+                                 " win" + ("s" if len(repeated) == 1 else "") + " more than one"
+                                 " window, so the upstream entries of all those windows add"
+                                 " up in " + ("its" if len(repeated) == 1 else "their")
+                                 + " gradient.",)))
+    return blocks
+
+
+def describe(layer: MaxPoolLayer, context: Context) -> tuple:
+    return (f"Max pooling{pool_words(layer, context)}",)
+
+
+# -- mistakes --------------------------------------------------------------------------------------
+TIE_RULES = (
+    ("tie-last-maximum", "last", "on a tie the gradient went to the last maximum of the window; it"
+                                 " goes to the first maximum in row-major window order (PyTorch's"
+                                 " rule)"),
+    ("tie-split", "split", "on a tie the gradient was split equally among the tied maxima; it goes"
+                           " whole to the first maximum in row-major window order (PyTorch's rule)"),
+    ("tie-all-maxima", "all", "on a tie every tied maximum got the whole gradient; only the first"
+                              " maximum in row-major window order gets it (PyTorch's rule)"),
+)
+
+
+def mistakes(layer: MaxPoolLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
+    found = overlap_mistakes(layer, target, dy_polys, terms, routes=True)
+    if layer.ties():
+        found += [WrongVariant(key, description, lambda rule=rule: routed(layer, dy_polys, rule))
+                  for key, rule, description in TIE_RULES]
+    return found
+
+
+def routed(layer: MaxPoolLayer, dy_polys: list[Poly], rule: str) -> list[Poly]:
+    """∂L/∂X of max pooling with known values when ties follow ``rule`` ("last": the last maximum,
+    "split": equal shares, "all": the whole gradient to each tied maximum)."""
+    assert layer.input.values is not None
+    values = layer.input.values.reshape(-1)
+    parts: list[list[Poly]] = [[] for _ in range(layer.input.size)]
+    for output, window in enumerate(layer.window_matrix.tolist()):
+        members = [i for i in window if i >= 0]
+        best = max(values[i] for i in members)
+        tied = [i for i in members if values[i] == best]
+        shares: list[tuple[int, Number]]
+        if rule == "last":
+            shares = [(tied[-1], 1)]
+        elif rule == "split":
+            shares = [(i, Fraction(1, len(tied))) for i in tied]
+        else:
+            shares = [(i, 1) for i in tied]
+        for i, share in shares:
+            parts[i].append(dy_polys[output] * share)
+    return [poly_sum(p) for p in parts]
+
+
+def ambiguity(layer: MaxPoolLayer) -> str | None:
+    ties = layer.ties()
+    return f"the max pooling of {layer.input.name} has a tie" if ties else None
+
+
+MAXPOOL = register(LayerType(
+    kind="maxpool", summary="max pooling (the first maximum of a tie takes the gradient)",
+    keys=POOL_KEYS, build=build, describe=describe,
+    sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
+    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity))

@@ -1,0 +1,414 @@
+"""What max, average and LP pooling share: windows, connectivity, sections, a builder.
+
+Every channel (and batch entry) is pooled on its own, so a pooling layer is laid out as
+``(lead, *spatial)`` where ``lead`` is the product of the declared axes in front of the spatial
+ones; the output keeps those axes. The windows are those of a one-channel convolution with the
+same kernel, stride and padding (and dilation 1), so the connectivity is the conv's index
+arithmetic with the kernel offset as the position inside the window::
+
+    Y[n, o] = pool_{k}  X[n, o·S − P + k]        (k over the window, row-major)
+
+Overlapping windows (stride < kernel) read an input entry from several outputs; its gradient is the
+sum over all of them, which the chain-rule terms and both numeric routes do by construction. Each
+pooling type (:mod:`.maxpool`, :mod:`.avgpool`, :mod:`.lppool`) adds its local derivative, its
+formula and what its sections say about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+from math import prod
+from typing import Callable, NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..document import (Derivative, Display, Formula, Gallery, Heading, Labeled, Matrix, Note,
+                        Paragraph, Section, equation)
+from ..poly import Number, Poly, Symbol
+from ..sections import Context, entry_array, more, object_array
+from ..spec import SpecError, get_per_axis, output_tensor
+from ..tensors import FactorTable, Tensor
+from ..wording import axis_names, compact_shape, per_axis
+from .conv.geometry import ConvGeometry, GeometryError, require_at_least
+from .conv.sections import axis_sizes, shapes_section
+from .registry import Connections, LayerRequest, WrongVariant
+
+
+@dataclass(frozen=True)
+class PoolGeometry:
+    """Sizes of one pooling layer; validated on construction (PyTorch's limits)."""
+
+    leading: tuple[int, ...]  # the declared axes before the spatial ones (batch, channels)
+    input_size: tuple[int, ...]
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+
+    def __post_init__(self):
+        axes = self.conv_axes
+        require_at_least(axes, (("kernel_size", self.kernel, 1), ("stride", self.stride, 1),
+                                ("padding", self.padding, 0)))
+        for axis, h, k, p in zip(axes, self.input_size, self.kernel, self.padding):
+            if 2 * p > k:
+                raise GeometryError("padding",
+                    f"padding {p} on axis {axis} is more than half the window (kernel_size {k});"
+                    f" PyTorch allows at most kernel_size / 2, here padding = {k // 2}")
+            if h + 2 * p < k:
+                raise GeometryError("kernel_size",
+                    f"pooling window larger than the padded input on axis {axis}: H + 2P = {h} +"
+                    f" 2·{p} = {h + 2 * p} < kernel_size = {k}; use a smaller window or padding",
+                    about_input=True)
+
+    @property
+    def conv_axes(self) -> str:
+        return axis_names(len(self.input_size))
+
+    @property
+    def dims(self) -> int:
+        return len(self.input_size)
+
+    @property
+    def window_size(self) -> int:
+        return prod(self.kernel)
+
+    @property
+    def conv(self) -> ConvGeometry:
+        """The one-channel convolution whose windows these are."""
+        return ConvGeometry(prod(self.leading), 1, 1, 1, self.input_size, self.kernel, self.stride,
+                            self.padding, (1,) * self.dims)
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        return self.conv.output_size
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (prod(self.leading), *self.input_size)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return (prod(self.leading), *self.output_size)
+
+    @property
+    def declared_output_shape(self) -> tuple[int, ...]:
+        return (*self.leading, *self.output_size)
+
+    @property
+    def overlapping(self) -> bool:
+        return any(s < k for s, k in zip(self.stride, self.kernel))
+
+    def windows(self, x: np.ndarray, fill) -> np.ndarray:
+        """(lead, *out, K): each output's window of ``x`` (canonical layout), padding = ``fill``."""
+        dtype = x.dtype if fill == 0 or x.dtype == object else np.result_type(x.dtype, float)
+        padded = np.full((x.shape[0], *self.conv.padded_size), fill, dtype=dtype)
+        padded[(slice(None), *[slice(p, p + h) for p, h in zip(self.padding, self.input_size)])] = x
+        view = sliding_window_view(padded, self.kernel, axis=tuple(range(1, 1 + self.dims)))
+        view = view[(slice(None), *[slice(None, s * (o - 1) + 1, s)
+                                    for s, o in zip(self.stride, self.output_size)])]
+        return view.reshape(*self.output_shape, self.window_size)
+
+    def scatter(self, per_offset) -> np.ndarray:
+        """The input-shaped sum of ``per_offset(k)`` (an output-shaped array for window offset k)
+        over all offsets: the adjoint of :meth:`windows`, looping over offsets, never pixels."""
+        total = None
+        for flat, k in enumerate(np.ndindex(*self.kernel)):
+            contribution = per_offset(flat)
+            if total is None:
+                total = np.zeros((self.output_shape[0], *self.conv.padded_size),
+                                 dtype=contribution.dtype)
+            target = tuple(slice(i, i + s * (o - 1) + 1, s)
+                           for i, s, o in zip(k, self.stride, self.output_size))
+            total[(slice(None), *target)] += contribution
+        assert total is not None  # every window has at least one offset
+        return total[(slice(None), *[slice(p, p + h) for p, h in zip(self.padding, self.input_size)])]
+
+
+@dataclass(frozen=True)
+class InWindow:
+    """Local derivatives that depend on a whole pooling window of ``tensor``.
+
+    ``windows[o]`` lists the flat positions of output o's window in row-major order (−1 where it
+    covers padding, which never wins and is left out); term t belongs to output ``rows[t]`` and its
+    target sits at ``offset[t]`` in that window. The windows are shared, not copied per term.
+    Each pooling type says what its factor is, :meth:`factor`, for a window and a position in it.
+    """
+
+    tensor: Tensor
+    windows: np.ndarray  # (outputs, K)
+    rows: np.ndarray  # (terms,)
+    offset: np.ndarray  # (terms,)
+
+    def take(self, order: np.ndarray):
+        return replace(self, rows=self.rows[order], offset=self.offset[order])
+
+    def window_of(self, row: int, entry: Callable[[int], object]) -> tuple[tuple, int]:
+        """For term ``row``: the window's entries (``entry(flat)``, padding left out) and the
+        target's position among them."""
+        window = self.windows[int(self.rows[row])]
+        valid = window >= 0
+        return tuple(entry(i) for i in window[valid].tolist()), int(valid[:int(self.offset[row])].sum())
+
+    def factor(self, window: tuple, position: int) -> object:
+        raise NotImplementedError
+
+    def factors(self, start: int, stop: int) -> list:
+        return [self.factor(*self.window_of(row, self.tensor.entry)) for row in range(start, stop)]
+
+    def factor_table(self) -> FactorTable:
+        return self.factors(0, len(self.rows))
+
+    def named(self, row: int) -> object:
+        """The factor over the window's symbols (an indicator, LP's root; 1/N stays a number)."""
+        return self.factor(*self.window_of(row, self.tensor.symbols.__getitem__))
+
+    def window_values(self, values_of, fill: float) -> np.ndarray:
+        """(outputs, K): the values in every output's window, ``fill`` on padding."""
+        values = values_of(self.tensor).reshape(-1).astype(float)[self.windows]
+        return np.where(self.windows >= 0, values, fill)
+
+
+@dataclass(frozen=True, eq=False)
+class PoolLayer:
+    """What every pooling layer shares: geometry, windows, connectivity; no parameters."""
+
+    geometry: PoolGeometry
+    input: Tensor
+    output: Tensor
+    exact = True
+    positive_inputs = False
+
+    @property
+    def parameters(self) -> tuple[Tensor, ...]:
+        return ()
+
+    def with_output(self, output: Tensor):
+        return replace(self, output=output)
+
+    def term_count(self) -> int:
+        return self.geometry.conv.product_count()
+
+    def unused_positions(self) -> list[tuple[int, ...]]:
+        return self.geometry.conv.unused_positions()
+
+    def branch(self, x: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def notes(self) -> list[Note]:
+        return []
+
+    def sizes_text(self) -> str:
+        g = self.geometry
+        return (f"input {compact_shape(self.input.shape)}, window {compact_shape(g.kernel)},"
+                f" stride {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+
+    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+        return None
+
+    def local(self, y: np.ndarray, offset: np.ndarray):
+        """The local derivatives of the window members (output ``y``, position ``offset``)."""
+        raise NotImplementedError
+
+    def connections(self, wrt: Tensor) -> Connections:
+        if wrt is not self.input:
+            raise KeyError(wrt.name)
+        y, x, offset = self.triples
+        return Connections(x, y, self.local(y, offset))
+
+    @cached_property
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(output, input, offset in window) of every window member, computed on first use."""
+        return self.geometry.conv.index_triples()
+
+    @cached_property
+    def window_matrix(self) -> np.ndarray:
+        """(outputs, K): flat input positions of every output's window, −1 on padding."""
+        y, x, offset = self.triples
+        window = np.full((prod(self.geometry.output_shape), self.geometry.window_size), -1,
+                         dtype=np.int64)
+        window[y, offset] = x
+        return window
+
+    def canonical(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(self.geometry.input_shape)
+
+    def declared(self, grad: np.ndarray) -> dict:
+        return {self.input.name: grad.reshape(self.input.shape)}
+
+
+# -- building -----------------------------------------------------------------------------------------
+POOL_KEYS = ("kernel_size", "stride", "padding")
+
+
+def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolGeometry, Tensor]:
+    """The geometry of a pooling layer from its table (``kernel_size``, ``stride`` defaulting to
+    ``kernel_size``, ``padding``), and its output tensor."""
+    table, path, layer_input, dims, rank = request[:5]
+    kind = table["type"]
+    if "kernel_size" not in table:
+        raise SpecError(path, f"a {kind} layer needs kernel_size, e.g. kernel_size = 2"
+                              + (" or [2, 1]" if dims == 2 else ""))
+    kernel = get_per_axis(table, "kernel_size", 2, dims, path)
+    stride = get_per_axis(table, "stride", 2, dims, path) if "stride" in table else kernel
+    pads = get_per_axis(table, "padding", 0, dims, path) if padding else (0,) * dims
+    shape = layer_input.shape
+    try:
+        geometry = PoolGeometry(tuple(shape[:-dims]), tuple(shape[-dims:]), kernel, stride, pads)
+    except GeometryError as error:
+        raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
+    output = output_tensor(table, path, request.default_output, geometry.declared_output_shape,
+                           layer_input, rank + 1)
+    return geometry, output
+
+
+def pool_words(layer: PoolLayer, context: Context) -> str:
+    g = layer.geometry
+    return (f"{context.arrow(layer)}: kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)},"
+            f" padding {per_axis(g.padding)}")
+
+
+# -- sections -----------------------------------------------------------------------------------------
+
+
+class PoolWindow(NamedTuple):
+    """One output's window: ``cells`` in row-major window order (the entries, numbers where given,
+    None on padding) and ``names`` the same cells as symbols; for max pooling with numbers,
+    ``winner`` is the cell of the first maximum and ``tied`` every cell that equals it."""
+
+    output: Symbol
+    cells: np.ndarray  # kernel-shaped object array
+    names: np.ndarray  # kernel-shaped object array of Symbols (None on padding)
+    upstream: Number | Symbol
+    value: Number | None  # the output's value when the input has numbers (not for LP's roots)
+    winner: int | None = None
+    tied: tuple[int, ...] = ()
+
+    def inside(self) -> tuple[Symbol, ...]:
+        """The window's entries that lie in the input (padding left out), as symbols."""
+        return tuple(n for n in self.names.flat if n is not None)
+
+
+def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
+                 winner: Callable[[list], int] | None = None) -> tuple[PoolWindow, ...]:
+    """The first ``count`` outputs' windows, in row-major output order; ``winner(values)`` marks
+    the entry that takes the gradient when the window holds numbers (max pooling)."""
+    x = layer.input
+    kernel = layer.geometry.kernel
+    windows = []
+    for o, positions in enumerate(layer.window_matrix[:count].tolist()):
+        cells = [x.entry(i) if i >= 0 else None for i in positions]
+        names = [Symbol(x, i) if i >= 0 else None for i in positions]
+        inside = [c for c in cells if c is not None]
+        output = layer.output.entry(o)
+        value = output if not isinstance(output, Symbol) else None
+        best, tied = None, ()
+        if winner is not None and not any(isinstance(c, Symbol) for c in inside):
+            valid = [i for i, c in enumerate(cells) if c is not None]
+            best = valid[winner(inside)]
+            tied = tuple(i for i in valid if cells[i] == cells[best])
+        windows.append(PoolWindow(Symbol(layer.output, o), object_array(cells, kernel),
+                                  object_array(names, kernel), upstream.entry(o), value, best, tied))
+    return tuple(windows)
+
+
+def window_matrix(window: PoolWindow) -> Matrix:
+    """A window's entries (``pad`` on padding), the max-pooling winner marked."""
+    cells = np.vectorize(lambda c: Formula("pad") if c is None else c, otypes=[object])(window.cells)
+    return Matrix(cells, frozenset() if window.winner is None else frozenset({window.winner}))
+
+
+def pool_shapes(layer: PoolLayer, context: Context) -> Section:
+    words = ("The windows slide like a convolution's kernel, so the output size along each axis"
+             " has the same formula (I input, K window, P padding, S stride):")
+    return shapes_section(layer, context, axis_sizes(layer.geometry.conv), words, None)
+
+
+def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callable,
+                 winner: Callable[[list], int] | None = None) -> Section:
+    """Every window (the winner marked), every output as ``formula(window)``, the output."""
+    y = layer.output
+    windows = pool_windows(layer, context.upstream_of(layer), context.limits.fields, winner)
+    marked = " (the maximum is marked)" if any(w.winner is not None for w in windows) else ""
+    blocks: list = [Heading("Forward pass" + context.where(layer)),
+                    Paragraph((f"{kind}. The windows{marked}:",)),
+                    Gallery(tuple(Labeled(w.output, window_matrix(w)) for w in windows))]
+    blocks.append(Paragraph(("Each output written out:",)))
+    rows = []
+    for window in windows:
+        sides: tuple = (window.output, formula(window))
+        if window.value is not None and window.value != sides[1]:
+            sides += (window.value,)
+        rows.append(equation(*sides))
+    blocks.append(Display(tuple(rows)))
+    blocks += more(len(windows), y.size, "outputs")
+    if y.is_numeric:
+        blocks.append(Paragraph(("So the output is:",)))
+        blocks.append(context.view(Formula(y.name), entry_array(y), y))
+    return Section("forward", tuple(blocks))
+
+
+def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: Callable[
+        [tuple[PoolWindow, ...]], list], winner: Callable[[list], int] | None = None) -> Section:
+    """∂L/∂X of a pooling layer: ``explanation`` (what its local derivative is), the overlap, the
+    local derivatives of the first window, ``extra(windows)`` (routing, the notes' 1/N matrix),
+    then the result."""
+    x = layer.input
+    g = layer.geometry
+    windows = pool_windows(layer, context.upstream_of(layer), context.limits.fields, winner)
+    blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)), *explanation]
+    if g.overlapping:
+        blocks.append(Paragraph((
+            f"The windows overlap (stride {per_axis(g.stride)} is smaller than the window"
+            f" {per_axis(g.kernel)}), so an entry read by several windows adds up what it gets"
+            " from each of them.",)))
+    first = windows[0]
+    block = next(b for b in context.derivation.gradient(x.name).blocks if b.output is layer.output)
+    rows = []
+    for entry in first.inside():
+        start, stop = int(block.offsets[entry.flat]), int(block.offsets[entry.flat + 1])
+        row = start + block.outputs[start:stop].tolist().index(first.output.flat)
+        [value] = block.local.factors(row, row + 1)
+        named = block.local.named(row)
+        sides: tuple = (Derivative(first.output, entry), named)
+        if value != named:
+            sides += (value,)
+        rows.append(equation(*sides))
+    blocks += [Paragraph(("The local derivatives in the first window, that of ", first.output, ":")),
+               Display(tuple(rows))]
+    blocks += extra(windows)
+    blocks.append(Paragraph(("Adding up what every entry receives:",)))
+    blocks.append(context.gradient_view(x))
+    return Section("dx", tuple(blocks))
+
+
+# -- mistakes -----------------------------------------------------------------------------------------
+
+
+def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms,
+                     routes: bool = False) -> list[WrongVariant]:
+    """Overlapping windows counted once: each entry takes the gradient of only the first (or the
+    last) window that reads it (``routes``: that routes to it, for max pooling)."""
+    g = layer.geometry
+    if not g.overlapping:
+        return []
+    return [WrongVariant(
+        "overlap-counted-once",
+        f"overlapping windows (kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)}) were"
+        f" counted once: each entry got the gradient of only the {which} window"
+        f" {'that routes to it' if routes else 'containing it'}; it gets the sum over all of them",
+        lambda pick=pick: one_window(terms, dy_polys, pick))
+        for which, pick in (("first", 0), ("last", -1))]
+
+
+def one_window(terms, dy_polys: list[Poly], pick: int) -> list[Poly]:
+    """Every entry with only one of its chain-rule terms (``pick``: 0 the first window, −1 the
+    last), among those whose local derivative is not 0."""
+    values = []
+    for flat in range(terms.wrt.size):
+        start, stop = int(terms.offsets[flat]), int(terms.offsets[flat + 1])
+        kept = [(output, local) for output, local in zip(terms.outputs[start:stop].tolist(),
+                                                         terms.local.factors(start, stop))
+                if local != 0]
+        values.append(dy_polys[kept[pick][0]] * kept[pick][1] if kept else Poly())
+    return values

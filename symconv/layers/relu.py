@@ -1,0 +1,166 @@
+"""``type = "relu"``: ``Y = max(X, 0)`` entry by entry (no keys besides ``output``).
+
+∂Y_i/∂X_i = ``[X_i > 0]`` (0 at X_i = 0, PyTorch's choice). Each input entry feeds exactly one
+output entry, so ∂L/∂X_i has a single chain-rule term. There is no separate closed form:
+``∂L/∂X = ∂L/∂Y ⊙ [X > 0]`` is already the reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..document import Bracket, Concat, Formula, Heading, Note, Paragraph, Section
+from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
+from ..sections import Context, entry_array, object_array
+from ..spec import output_tensor
+from ..tensors import FactorTable, Tensor
+from ..wording import compact_shape, shape_text
+from .base import EntryOf
+from .registry import Connections, LayerRequest, LayerType, WrongVariant, register
+
+
+class IsPositive(Atom):
+    """``[x > 0]``, the local derivative of ReLU."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, entry: Symbol):
+        self.entry = entry
+        self._key = (FACTOR_RANK, 1, entry._key)
+
+    def value(self, value_of):
+        return int(value_of(self.entry) > 0)
+
+    def free_symbols(self):
+        return (self.entry,)
+
+    def notation(self) -> Bracket:
+        return Bracket(Concat((self.entry, Formula(" > 0"))))
+
+    def to_sympy(self, entry):
+        import sympy  # only when a user asks for sympy objects
+
+        return sympy.Heaviside(entry(self.entry), 0)
+
+    def __repr__(self):
+        return f"IsPositive({self.entry!r})"
+
+
+def is_positive(entry) -> Number | IsPositive:
+    return IsPositive(entry) if isinstance(entry, Symbol) else int(entry > 0)
+
+
+@dataclass(frozen=True)
+class Positive(EntryOf):
+    """∂y/∂x of ReLU: ``[x > 0]`` of the entry ``index`` of ``tensor``."""
+
+    def factors(self, start: int, stop: int) -> list:
+        return [is_positive(self.tensor.entry(i)) for i in self.index[start:stop].tolist()]
+
+    def factor_table(self) -> FactorTable:
+        return self.factors(0, len(self.index))
+
+    def named(self, row: int) -> IsPositive:
+        return IsPositive(Symbol(self.tensor, int(self.index[row])))
+
+    def numeric(self, values_of) -> np.ndarray:
+        return (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)
+
+
+@dataclass(frozen=True, eq=False)
+class ReluLayer:
+    input: Tensor
+    output: Tensor
+    kind = "relu"
+    exact = True
+    positive_inputs = False
+
+    @property
+    def parameters(self) -> tuple[Tensor, ...]:
+        return ()
+
+    def with_output(self, output: Tensor) -> "ReluLayer":
+        return replace(self, output=output)
+
+    def term_count(self) -> int:
+        return self.input.size
+
+    def unused_positions(self) -> list[tuple[int, ...]]:
+        return []  # every entry is read
+
+    def notes(self) -> list[Note]:
+        return []
+
+    def sizes_text(self) -> str:
+        return f"input {compact_shape(self.input.shape)}"
+
+    def connections(self, wrt: Tensor) -> Connections:
+        if wrt is not self.input:
+            raise KeyError(wrt.name)
+        every = np.arange(self.input.size)
+        return Connections(every, every, Positive(self.input, every))
+
+    def branch(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x > 0, dtype=bool)
+
+    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+        return np.where(x > 0, x, 0 * x)
+
+    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+        dy = dy.reshape(self.input.shape)
+        return {self.input.name: np.where(x > 0, dy, 0 * dy)}
+
+    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> None:
+        return None
+
+
+def build(request: LayerRequest) -> ReluLayer:
+    return ReluLayer(request.input, output_tensor(request.table, request.path,
+                                                  request.default_output, request.input.shape,
+                                                  request.input, request.rank + 1))
+
+
+def section(layer: ReluLayer, context: Context) -> Section:
+    """The forward values, the mask ``[x > 0]`` (0/1, or indicators with symbols), and
+    ∂L/∂X = ∂L/∂Y ⊙ mask."""
+    x, y, loss = layer.input, layer.output, context.loss
+    blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
+                    Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), "): ",
+                               Formula(f"{y.name} = max({x.name}, 0)"), " entry by entry, and it"
+                               " passes the gradient on where its input is positive, ",
+                               Formula(f"∂{y.name}/∂{x.name} = [{x.name} > 0]"),
+                               " (0 where the input is exactly 0, as in PyTorch).",))]
+    if y.is_numeric:
+        blocks.append(Paragraph(("The forward pass:",)))
+        blocks.append(context.view(Formula(y.name), entry_array(y), y))
+    blocks.append(Paragraph(("The mask:",)))
+    mask = object_array([is_positive(e) for e in x.entries()], x.shape)
+    blocks.append(context.view(Formula(f"[{x.name} > 0]"), mask, x))
+    blocks.append(Paragraph(("So ", Formula(f"∂{loss}/∂{x.name} = ∂{loss}/∂{y.name} ⊙ [{x.name} > 0]"),
+                             ":")))
+    blocks.append(context.gradient_view(x))
+    return Section("dx", tuple(blocks))
+
+
+def describe(layer: ReluLayer, context: Context) -> tuple:
+    return (f"ReLU{context.arrow(layer)}",)
+
+
+def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
+    """ReLU's derivative at exactly 0 taken as 1 (it is 0: [x > 0])."""
+    if layer.input.values is None:
+        return []
+    values = layer.input.values.reshape(-1).tolist()
+    if 0 not in values:
+        return []
+    return [WrongVariant("relu-derivative-at-zero", "ReLU's derivative at exactly 0 was taken as 1;"
+                         " it is 0 there ([x > 0], PyTorch's choice)",
+                         lambda: [dy if v >= 0 else Poly() for dy, v in zip(dy_polys, values)])]
+
+
+RELU = register(LayerType(
+    kind="relu", summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
+    build=build, describe=describe, sections={"dx": section}, mistakes=mistakes,
+    atoms=(IsPositive,)))

@@ -1,0 +1,37 @@
+"""Small pieces of wording shared by worked solutions, notes and feedback."""
+
+from __future__ import annotations
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+AXIS_WORDS = {"D": "slices", "H": "rows", "W": "columns", "L": "positions"}
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``(3, 4)`` -> ``3 × 4``."""
+    return " × ".join(map(str, shape))
+
+
+def compact_shape(shape: tuple[int, ...]) -> str:
+    """``(3, 4)`` -> ``3×4``, for a sentence in an error message."""
+    return "×".join(map(str, shape))
+
+
+def per_axis(values: tuple[int, ...]) -> str:
+    """``(1, 1)`` -> ``1``; ``(2, 1)`` -> ``(2, 1)``: one number when every axis has the same."""
+    return str(values[0]) if len(set(values)) == 1 else "(" + ", ".join(map(str, values)) + ")"
+
+
+def ordinal(number: int) -> str:
+    if number <= len(ORDINALS):
+        return ORDINALS[number - 1]
+    suffix = "th" if number % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def axis_names(dims: int) -> str:
+    """The spatial axes' letters: ``L`` (1-D), ``HW`` (2-D), ``DHW`` (3-D)."""
+    return {1: "L", 2: "HW", 3: "DHW"}[dims]
