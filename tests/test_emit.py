@@ -58,10 +58,10 @@ def convolutions(draw):
     index bases) with symbols or values in any of the input, the weight and the upstream."""
     spec = draw(conv_specs(5))
     layer = spec["layers"][0]
-    for table, shape in ((spec["input"], spec["input"]["shape"]), (layer["weight"], layer["weight"]["shape"])):
+    for table in (spec["input"], layer["weight"]):
         kind = draw(VALUE_KINDS)
         if kind != "symbols":
-            table["values"] = values(draw, shape, kind)
+            table["values"] = values(draw, table["shape"], kind)
     spec["upstream"] = draw(st.sampled_from([{}, {"name": "d", "naming": "flat", "index_base": 1},
                                              {"name": "g", "naming": "indexed", "index_base": 1}]))
     kind = draw(VALUE_KINDS)

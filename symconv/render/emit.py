@@ -200,10 +200,49 @@ def column(table, codes: Codes) -> Column:
 class Batch:
     """Some entries of a gradient and where their terms sit (see :meth:`Gradient.term_rows`)."""
 
-    flats: list[int]
-    starts: list[int]  # entry i's terms are starts[i] .. starts[i + 1] of the arrays below
+    flats: np.ndarray  # the entries
+    starts: np.ndarray  # entry i's terms are starts[i] .. starts[i + 1] of the arrays below
     blocks: np.ndarray  # each term's block
     rows: np.ndarray  # each term's row in its block
+    last: bool  # the last batch of the gradient
+
+    @property
+    def counts(self) -> np.ndarray:
+        """How many terms each entry has."""
+        return np.diff(self.starts)
+
+    def firsts(self) -> np.ndarray:
+        """Each term: whether it is the first of its entry."""
+        first = np.zeros(len(self.rows), dtype=bool)
+        first[self.starts[:-1][self.counts > 0]] = True
+        return first
+
+    def lasts(self) -> np.ndarray:
+        """Each term: whether it is the last of its entry."""
+        last = np.zeros(len(self.rows), dtype=bool)
+        last[self.starts[1:][self.counts > 0] - 1] = True
+        return last
+
+
+Pieces = tuple[np.ndarray, np.ndarray]  # strings, and how many of them belong to each entry
+
+
+def joined(segments: Sequence[np.ndarray | Pieces]) -> str:
+    """Every entry's text, entry after entry: its pieces of each segment in turn. A segment is one
+    string per entry (an object array), or :data:`Pieces`. One join for the whole batch."""
+    sizes = [segment[1] if isinstance(segment, tuple) else np.ones(len(segment), dtype=np.int64)
+             for segment in segments]
+    lengths = np.stack(sizes, axis=1)
+    begins = (np.cumsum(lengths.ravel()) - lengths.ravel()).reshape(lengths.shape)
+    text = np.empty(int(lengths.sum()), dtype=object)
+    for column, segment in enumerate(segments):
+        if isinstance(segment, tuple):
+            pieces, counts = segment
+            before = np.cumsum(counts) - counts  # of this segment, for earlier entries
+            text[np.repeat(begins[:, column] - before, counts) + np.arange(len(pieces))] = pieces
+        else:
+            text[begins[:, column]] = segment
+    return "".join(text.tolist())
 
 
 class Sums:
@@ -229,22 +268,25 @@ class Sums:
         kept = coefficients != 0
         if not kept.all():
             entry, low, high, coefficients = entry[kept], low[kept], high[kept], coefficients[kept]
-        self.starts = np.searchsorted(entry, np.arange(entries + 1)).tolist()
+        self.starts = np.searchsorted(entry, np.arange(entries + 1))
+        self.counts = np.diff(self.starts)
         self.low, self.high, self.coefficients, self.none = low, high, coefficients, none
 
-    def numbers(self) -> list[int | None]:
-        """Each entry's value when it is a number (0 when nothing is left), else None."""
-        low, coefficients, starts = self.low.tolist(), self.coefficients.tolist(), self.starts
-        return [0 if a == b else coefficients[a] if b - a == 1 and low[a] == self.none else None
-                for a, b in zip(starts, starts[1:])]
+    def numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which entries are numbers, and those numbers (0 when nothing is left)."""
+        first = np.minimum(self.starts[:-1], max(len(self.low) - 1, 0))
+        low = self.low[first] if len(self.low) else np.full(len(first), self.none)
+        constant = (self.counts == 1) & (low == self.none)
+        values = np.where(constant, self.coefficients[first] if len(self.low) else 0, 0)
+        return (self.counts == 0) | constant, values
 
-    def expressions(self, spelling: Spelling) -> list[str]:
-        """Each entry's sum as the printers write a :class:`Poly` (``d1*w2 + 2*d2*w1``, ``-3``,
-        ``0``)."""
+    def pieces(self, spelling: Spelling) -> Pieces:
+        """Each entry's sum as the printers write a :class:`Poly` (``d1*w2 + 2*d2*w1``, ``-3``),
+        three pieces per monomial; nothing for an entry whose sum is 0."""
         low, high, coefficients = self.low, self.high, self.coefficients
         count = len(low)
         first = np.zeros(count, dtype=bool)
-        first[np.array(self.starts[:-1])[np.diff(self.starts) > 0]] = True
+        first[self.starts[:-1][self.counts > 0]] = True
         negative = coefficients < 0
         magnitude = np.abs(coefficients)
         with_symbols = low != self.none
@@ -258,12 +300,11 @@ class Sums:
             for symbols in (False, True):
                 number = "" if symbols and value == 1 else str(value) + (spelling.times if symbols else "")
                 leads += [" + " + number, number, " - " + number, "-" + number]
-        lead = objects(leads)[((which * 2 + with_symbols) * 2 + negative) * 2 + first]
-        tail = np.where(high < 0, self.none, high)
         pieces = np.empty((count, 3), dtype=object)
-        pieces[:, 0], pieces[:, 1], pieces[:, 2] = lead, spelling.names[low], spelling.tails[tail]
-        flat = pieces.ravel().tolist()
-        return ["".join(flat[3 * a:3 * b]) or "0" for a, b in zip(self.starts, self.starts[1:])]
+        pieces[:, 0] = objects(leads)[((which * 2 + with_symbols) * 2 + negative) * 2 + first]
+        pieces[:, 1] = spelling.names[low]
+        pieces[:, 2] = spelling.tails[np.where(high < 0, self.none, high)]
+        return pieces.ravel(), 3 * self.counts
 
 
 class GradientArrays:
@@ -295,11 +336,11 @@ class GradientArrays:
         ends = np.cumsum(sizes)
         total = int(ends[-1]) if len(ends) else 0
         cuts = np.unique(np.searchsorted(ends, np.arange(BATCH_TERMS, total, BATCH_TERMS)) + 1)
-        for start, stop in zip([0, *cuts.tolist()], [*cuts.tolist(), len(self.flats)]):
-            if start < stop:
-                flats = self.flats[start:stop]
-                blocks, rows, starts = self.gradient.term_rows(flats)
-                yield Batch(flats.tolist(), starts.tolist(), blocks, rows)
+        bounds = [0, *cuts[cuts < len(self.flats)].tolist(), len(self.flats)]
+        for start, stop in zip(bounds, bounds[1:]) if len(self.flats) else ():
+            flats = self.flats[start:stop]
+            blocks, rows, starts = self.gradient.term_rows(flats)
+            yield Batch(flats, starts, blocks, rows, stop == len(self.flats))
 
     def per_term(self, batch: Batch, take: Callable[[int, np.ndarray], np.ndarray]) -> np.ndarray:
         """``take(block, rows)`` for the terms of every block of the batch, in term order."""

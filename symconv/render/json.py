@@ -11,7 +11,8 @@ import numpy as np
 
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..tensors import Tensor
-from .emit import GradientArrays, numbered, objects, plain_entries, plain_identifiers, short
+from .emit import (GradientArrays, Pieces, joined, numbered, objects, plain_entries, plain_identifiers,
+                   short)
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
@@ -89,13 +90,19 @@ def term_upstreams(tensor: Tensor) -> np.ndarray:
 
 
 def term_end(item) -> str:
-    """What closes a term after ``"local": "``: the local derivative and ``"}, ``."""
-    return json_escape(plain(item)) + '"}, '
+    """What closes a term after ``"local": "``: the local derivative and ``"}``."""
+    return json_escape(plain(item)) + '"}'
 
 
 def term_ends(tensor: Tensor) -> np.ndarray:
     """:func:`term_end` of every entry."""
-    return tensor.per_entry(term_upstreams) + '"}, '
+    return tensor.per_entry(term_upstreams) + '"}'
+
+
+def entry_heads(tensor: Tensor) -> np.ndarray:
+    """Every entry's line up to its ``expr``: ``{"index": [0, 1], "name": "X_{01}", "expr": "``."""
+    return ('{"index": ' + tensor.per_entry(json_indices) + ', "name": ' + tensor.per_entry(json_names)
+            + ', "expr": "')
 
 
 def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
@@ -107,33 +114,33 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(json_plain_names, "*")
-    indices = gradient.wrt.per_entry(json_indices).tolist()
-    names = gradient.wrt.per_entry(json_names).tolist()
     heads = ['{"output": ' + block.output.per_entry(json_names) + ', "upstream": "'
              + block.upstream.per_entry(term_upstreams) + '", "local": "' for block in gradient.blocks]
     write(f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
           f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
-    separator = ""
     for batch in arrays.batches():
-        pieces = np.empty((len(batch.rows), 2), dtype=object)
-        pieces[:, 0] = arrays.outputs(batch, heads)
-        pieces[:, 1] = arrays.locals(batch, term_ends, term_end)
-        terms = pieces.ravel().tolist()
-        sums = arrays.sums(batch) if arrays.exact and expanded is None else None
-        exprs, numbers = (sums.expressions(spelling), sums.numbers()) if sums else ([], [])
-        entries = []
-        for i, flat in enumerate(batch.flats):
-            if sums:
-                expr, value = f'"{exprs[i]}"', "null" if numbers[i] is None else str(numbers[i])
-            else:
-                poly = gradient.entry(flat).value
-                expr, value = json_string(plain(poly)), json.dumps(json_value(poly))
-            text = (f'{{"index": {indices[flat]}, "name": {names[flat]}, "expr": {expr}, "value": {value},'
-                    f' "terms": [{"".join(terms[2 * batch.starts[i]:2 * batch.starts[i + 1]])[:-2]}]')
-            if expanded is not None:
-                text += (f', "expanded": {json_string(plain(expanded[flat]))},'
-                         f' "expanded_value": {json.dumps(json_value(expanded[flat]))}')
-            entries.append(text + "}")
-        write(separator + ",\n".join(entries))
-        separator = ",\n"
-    write(f'\n], "notes": {json.dumps(note_texts(notes, loss))}}}\n')
+        terms = np.empty((len(batch.rows), 3), dtype=object)
+        terms[:, 0] = np.where(batch.firsts(), "", ", ")
+        terms[:, 1] = arrays.outputs(batch, heads)
+        terms[:, 2] = arrays.locals(batch, term_ends, term_end)
+        if arrays.exact and expanded is None:
+            sums = arrays.sums(batch)
+            numeric, numbers = sums.numbers()
+            values = np.full(len(batch.flats), "null", dtype=object)
+            values[numeric] = objects([str(number) for number in numbers[numeric].tolist()])
+            expression: list[np.ndarray | Pieces] = [sums.pieces(spelling),
+                                                     np.where(sums.counts == 0, "0", "")]
+        else:
+            polys = [gradient.entry(flat).value for flat in batch.flats.tolist()]
+            values = objects([json.dumps(json_value(poly)) for poly in polys])
+            expression = [objects([json_escape(plain(poly)) for poly in polys])]
+        ends = np.full(len(batch.flats), "]},\n", dtype=object)
+        if expanded is not None:
+            ends = "]" + objects([f', "expanded": {json_string(plain(expanded[flat]))},'
+                                  f' "expanded_value": {json.dumps(json_value(expanded[flat]))}'
+                                  for flat in batch.flats.tolist()]) + "},\n"
+        if batch.last:
+            ends[-1] = ends[-1].removesuffix(",\n") + "\n"
+        write(joined([gradient.wrt.per_entry(entry_heads)[batch.flats], *expression,
+                      '", "value": ' + values + ', "terms": [', (terms.ravel(), 3 * batch.counts), ends]))
+    write(f'], "notes": {json.dumps(note_texts(notes, loss))}}}\n')

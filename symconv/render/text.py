@@ -11,7 +11,7 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
-from .emit import GradientArrays, numbered, objects, short
+from .emit import GradientArrays, Pieces, joined, numbered, objects, short
 from .printer import Printer
 
 
@@ -42,20 +42,6 @@ def text_names(tensor: Tensor) -> np.ndarray:
     return names
 
 
-def gradient_line(loss: str, target: str, heads: Sequence[str], value: str) -> str:
-    """``∂L/∂X_01 = ∂L/∂Y_00·∂Y_00/∂X_01 + … = value``; ``heads`` are the chain-rule terms up to
-    the ∂ before the target (``∂L/∂Y_00·∂Y_00/∂``), so the chain is one join."""
-    left = f"∂{loss}/∂{target}"
-    if not heads:
-        return f"{left} = 0  (no output reads {target})"
-    return f"{left} = {(target + ' + ').join(heads)}{target} = {value}"
-
-
-def chain_head(loss: str, output):
-    """``∂L/∂Y_00·∂Y_00/∂``, for one output name or an array of them."""
-    return "∂" + loss + "/∂" + output + "·∂" + output + "/∂"
-
-
 class TextPrinter(Printer):
     times = "·"
     power = "^"
@@ -74,8 +60,15 @@ class TextPrinter(Printer):
         return text.split("/∂", 1)[1] if symbol.tensor.derivative_of else text
 
     def _print_GradientEntry(self, entry: GradientEntry) -> str:
-        heads = [chain_head(self.loss, self.name_only(t.output)) for t in entry.terms]
-        return gradient_line(self.loss, self.name_only(entry.wrt), heads, self.value(entry.value))
+        loss = self.loss
+        target = self.name_only(entry.wrt)
+        left = f"∂{loss}/∂{target}"
+        if not entry.terms:
+            return f"{left} = 0  (no output reads {target})"
+        chain = " + ".join(
+            f"∂{loss}/∂{self.name_only(t.output)}·∂{self.name_only(t.output)}/∂{target}"
+            for t in entry.terms)
+        return f"{left} = {chain} = {self.value(entry.value)}"
 
     def value(self, poly) -> str:
         """A result, with its decimal value when it is an irrational number (an LP root)."""
@@ -84,10 +77,10 @@ class TextPrinter(Printer):
 
     def _print_ExpandedEntry(self, item: ExpandedEntry) -> str:
         """The entry's chain rule, then (when it differs) its value in terms of the given upstream."""
-        return self.with_expanded(self.doprint(item.entry), item.entry.value, item.expanded)
-
-    def with_expanded(self, text: str, value, expanded) -> str:
-        return text if expanded == value else f"{text} = {self.value(expanded)}"
+        text = self.doprint(item.entry)
+        if item.expanded == item.entry.value:
+            return text
+        return f"{text} = {self.value(item.expanded)}"
 
     def _print_Note(self, note: Note) -> str:
         return "note: " + "".join(self.doprint(part) for part in note.parts)
@@ -136,18 +129,34 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(text_names, printer.times)
-    targets = gradient.wrt.per_entry(text_names_only).tolist()
-    heads = [chain_head(loss, block.output.per_entry(text_names_only)) for block in gradient.blocks]
+    targets = gradient.wrt.per_entry(text_names_only)
+    lefts, unread = f"∂{loss}/∂" + targets + " = ", "  (no output reads " + targets + ")"
+    # ∂L/∂Y_00·∂Y_00/∂, then the target and " + " (" = " after the last term of an entry)
+    heads = [f"∂{loss}/∂" + names + "·∂" + names + "/∂"
+             for names in (block.output.per_entry(text_names_only) for block in gradient.blocks)]
+    pluses, equals = targets + " + ", targets + " = "
     for batch in arrays.batches():
-        chains = arrays.outputs(batch, heads).tolist()
-        values = arrays.sums(batch).expressions(spelling) if arrays.exact and not expand else None
-        lines = []
-        for i, flat in enumerate(batch.flats):
-            chain = chains[batch.starts[i]:batch.starts[i + 1]]
-            if values is not None:
-                lines.append(gradient_line(loss, targets[flat], chain, values[i]))
-                continue
-            value = gradient.entry(flat).value
-            text = gradient_line(loss, targets[flat], chain, printer.value(value))
-            lines.append(text if expanded is None else printer.with_expanded(text, value, expanded[flat]))
-        write("\n".join(lines) + "\n")
+        chain = np.empty((len(batch.rows), 2), dtype=object)
+        chain[:, 0] = arrays.outputs(batch, heads)
+        target = np.repeat(batch.flats, batch.counts)
+        chain[:, 1] = np.where(batch.lasts(), equals[target], pluses[target])
+        if arrays.exact and expanded is None:
+            sums = arrays.sums(batch)
+            values: list[np.ndarray | Pieces] = [sums.pieces(spelling), np.where(sums.counts == 0, "0", "")]
+        else:
+            values = [objects([value_text(printer, gradient, flat, expanded)
+                               for flat in batch.flats.tolist()])]
+        # An entry without terms: "∂L/∂X_40 = ", its value 0 and "  (no output reads X_40)".
+        write(joined([lefts[batch.flats], (chain.ravel(), 2 * batch.counts), *values,
+                      np.where(batch.counts == 0, unread[batch.flats], ""),
+                      np.full(len(batch.flats), "\n", dtype=object)]))
+
+
+def value_text(printer: TextPrinter, gradient: Gradient, flat: int, expanded) -> str:
+    """An entry's value through its :class:`Poly`, then (with ``expanded``, when it differs) its
+    value in terms of the given upstream gradient."""
+    value = gradient.entry(flat).value
+    text = printer.value(value)
+    if expanded is None or expanded[flat] == value:
+        return text
+    return f"{text} = {printer.value(expanded[flat])}"
