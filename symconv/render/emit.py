@@ -68,6 +68,7 @@ def plain_identifiers(tensor: Tensor, escape: Callable[[str], str] = str) -> np.
 
 
 def plain_names(tensor: Tensor) -> np.ndarray:
+    """:func:`plain_identifiers` as they are (for :meth:`Tensor.per_entry`)."""
     return plain_identifiers(tensor)
 
 
@@ -119,9 +120,9 @@ class Spelling(NamedTuple):
 
 
 class Column:
-    """One factor of every term of a block: the codes and coefficients of the given rows
-    (``monomial``), or None when a factor is not a symbol or an integer; their printed form
-    (``texts``)."""
+    """One factor of every term of a block: for given rows, their symbols' codes (−1 for a
+    number) and integer coefficients (``monomial``, when ``bound`` is not None), and their
+    printed form (``texts``)."""
 
     bound: int | None = 1  # the largest |coefficient|; None when not every factor is a symbol or an int
     tensor: Tensor | None = None  # the tensor whose entries the factors are, if any
@@ -213,15 +214,18 @@ class Batch:
 
     def firsts(self) -> np.ndarray:
         """Each term: whether it is the first of its entry."""
-        first = np.zeros(len(self.rows), dtype=bool)
-        first[self.starts[:-1][self.counts > 0]] = True
-        return first
+        return first_of_runs(self.starts, len(self.rows))
 
     def lasts(self) -> np.ndarray:
         """Each term: whether it is the last of its entry."""
-        last = np.zeros(len(self.rows), dtype=bool)
-        last[self.starts[1:][self.counts > 0] - 1] = True
-        return last
+        return np.roll(first_of_runs(self.starts, len(self.rows)), -1)
+
+
+def first_of_runs(starts: np.ndarray, size: int) -> np.ndarray:
+    """Which of ``size`` items open a run, the runs being ``starts[i]`` to ``starts[i + 1]``."""
+    first = np.zeros(size, dtype=bool)
+    first[starts[:-1][np.diff(starts) > 0]] = True
+    return first
 
 
 Pieces = tuple[np.ndarray, np.ndarray]  # strings, and how many of them belong to each entry
@@ -273,20 +277,22 @@ class Sums:
         self.low, self.high, self.coefficients, self.none = low, high, coefficients, none
 
     def numbers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Which entries are numbers, and those numbers (0 when nothing is left)."""
-        first = np.minimum(self.starts[:-1], max(len(self.low) - 1, 0))
-        low = self.low[first] if len(self.low) else np.full(len(first), self.none)
-        constant = (self.counts == 1) & (low == self.none)
-        values = np.where(constant, self.coefficients[first] if len(self.low) else 0, 0)
-        return (self.counts == 0) | constant, values
+        """Which entries are numbers (nothing left, or one monomial without symbols), and those
+        numbers (0 when nothing is left)."""
+        single = np.flatnonzero(self.counts == 1)
+        single = single[self.low[self.starts[single]] == self.none]
+        values = np.zeros(len(self.counts), dtype=np.int64)
+        values[single] = self.coefficients[self.starts[single]]
+        numeric = self.counts == 0
+        numeric[single] = True
+        return numeric, values
 
     def pieces(self, spelling: Spelling) -> Pieces:
         """Each entry's sum as the printers write a :class:`Poly` (``d1*w2 + 2*d2*w1``, ``-3``),
         three pieces per monomial; nothing for an entry whose sum is 0."""
         low, high, coefficients = self.low, self.high, self.coefficients
         count = len(low)
-        first = np.zeros(count, dtype=bool)
-        first[self.starts[:-1][self.counts > 0]] = True
+        first = first_of_runs(self.starts, count)
         negative = coefficients < 0
         magnitude = np.abs(coefficients)
         with_symbols = low != self.none
@@ -379,6 +385,6 @@ class GradientArrays:
         low = np.where(symbols, np.minimum(up, local), np.maximum(up, local))
         low[low < 0] = self.codes.count
         high = np.where(symbols, np.maximum(up, local), -1)
-        entry = np.repeat(np.arange(len(batch.flats)), np.diff(batch.starts))
+        entry = np.repeat(np.arange(len(batch.flats)), batch.counts)
         return Sums(len(batch.flats), entry, low, high, up_coefficient * local_coefficient,
                     self.codes.count)
