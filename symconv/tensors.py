@@ -103,15 +103,20 @@ class Tensor:
         index = tuple(i + self.index_base for i in self.index_of(flat))
         return EntryName(self.name, index, self.derivative_of)
 
-    def subscripts(self) -> list[np.ndarray]:
-        """The numbers in every entry's name (:meth:`entry_name`), one array per position in the
-        subscript: one per axis (indexed naming) or the flat position (flat naming), index base
-        added; none for a bare name."""
+    @cached_property
+    def subscripts(self) -> tuple[np.ndarray, ...]:
+        """The numbers in every entry's name (:meth:`entry_name`), one read-only array per
+        position in the subscript: one per axis (indexed naming) or the flat position (flat
+        naming), index base added; none for a bare name."""
         if self.naming == "bare":
-            return []
+            return ()
         if self.naming == "flat":
-            return [np.arange(self.size) + self.index_base]
-        return [axis + self.index_base for axis in np.unravel_index(np.arange(self.size), self.shape)]
+            columns = [np.arange(self.size) + self.index_base]
+        else:
+            columns = [axis + self.index_base for axis in np.unravel_index(np.arange(self.size), self.shape)]
+        for column in columns:
+            column.flags.writeable = False
+        return tuple(columns)
 
     def plain_name(self, flat: int) -> str:
         """The identifier used in plain expressions, JSON and sympy symbols (``A_1_1``, ``w1``)."""

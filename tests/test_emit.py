@@ -24,9 +24,9 @@ from symconv.poly import Symbol
 from symconv.render import (TextPrinter, emit, gradient_json, plain, render_text, write_gradient_json,
                             write_gradient_text)
 from symconv.render.emit import GradientArrays, plain_names
-from symconv.render.json import json_indices, json_names, term_upstreams
+from symconv.render.json import entry_heads, term_outputs, term_upstreams
 from symconv.render.latex_names import latex_entry_name
-from symconv.render.text import text_names, text_names_only
+from symconv.render.text import text_names, text_names_between
 from symconv.tensors import Tensor
 
 from helpers import run_cli
@@ -179,10 +179,12 @@ def test_name_arrays_spell_every_entry_as_the_printers_do(tensor):
     assert plain_names(tensor).tolist() == [tensor.plain_name(s.flat) for s in symbols]
     assert text_names(tensor).tolist() == [printer.doprint(s) for s in symbols]
     if tensor.derivative_of is None or tensor.naming != "bare":  # name_only needs the ∂ there
-        assert text_names_only(tensor).tolist() == [printer.name_only(s) for s in symbols]
-    assert json_names(tensor).tolist() == [json.dumps(latex_entry_name(s, with_derivative=False))
-                                           for s in symbols]
-    assert json_indices(tensor).tolist() == [json.dumps(list(tensor.index_of(s.flat))) for s in symbols]
+        assert text_names_between(tensor, "<", ">").tolist() == [f"<{printer.name_only(s)}>" for s in symbols]
+    latex = [json.dumps(latex_entry_name(s, with_derivative=False)) for s in symbols]
+    assert entry_heads(tensor).tolist() == [
+        f'{{"index": {json.dumps(list(tensor.index_of(s.flat)))}, "name": {name}, "expr": "'
+        for s, name in zip(symbols, latex)]
+    assert term_outputs(tensor).tolist() == [f'{{"output": {name}, "upstream": "' for name in latex]
     assert term_upstreams(tensor).tolist() == [json.dumps(plain(tensor.entry(s.flat)))[1:-1]
                                                for s in symbols]
 

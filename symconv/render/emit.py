@@ -37,22 +37,35 @@ def objects(items: Sequence) -> np.ndarray:
 
 
 # -- entry names on whole arrays, for Tensor.per_entry: one call per tensor, not per entry ------
-def numbered(columns: list[np.ndarray], separator: str) -> np.ndarray:
-    """Every entry's subscript numbers (:meth:`Tensor.subscripts`) written out, joined by
-    ``separator``."""
-    digits = objects([str(i) for i in range(int(max(c.max() for c in columns)) + 1)])
-    text = digits[columns[0]]
-    for column in columns[1:]:
-        text = text + separator + digits[column]
-    return text
+def written(columns: Sequence[np.ndarray], prefix: str, separator: str, suffix: str) -> np.ndarray:
+    """``prefix``, every entry's subscript numbers (:attr:`Tensor.subscripts`) joined by
+    ``separator``, then ``suffix``. Each number is looked up with its separator in a small table,
+    so an entry costs one string addition per number after the first."""
+    def table(column: np.ndarray, before: str, after: str) -> np.ndarray:
+        return objects([before + str(i) + after for i in range(int(column.max()) + 1)])[column]
+
+    if len(columns) == 1:
+        return table(columns[0], prefix, suffix)
+    text = table(columns[0], prefix, "")
+    for column in columns[1:-1]:
+        text = text + table(column, separator, "")
+    return text + table(columns[-1], separator, suffix)
 
 
-def short(columns: list[np.ndarray]) -> np.ndarray:
-    """Which subscripts are written digit by digit (``X_{01}``, not ``X_{0,11}``): at most two
-    numbers, each a single digit (as ``latex_subscript`` and ``subscript_text`` decide)."""
-    if len(columns) > 2:
-        return np.zeros(len(columns[0]), dtype=bool)
-    return np.logical_and.reduce([column <= 9 for column in columns])
+def subscripted(tensor: Tensor, prefix: str, suffix: str, *, short_prefix: str | None = None,
+                short_suffix: str | None = None) -> np.ndarray:
+    """Every entry's name with its subscript numbers joined by commas (``X_{0,11}``), except at
+    most two single digits, written side by side (``X_{01}``, as ``latex_subscript`` and
+    ``subscript_text`` decide) between ``short_prefix`` and ``short_suffix`` when given."""
+    columns = tensor.subscripts
+    names = written(columns, prefix, ",", suffix)
+    if len(columns) <= 2:
+        short = np.flatnonzero(np.logical_and.reduce([column <= 9 for column in columns]))
+        if len(short):
+            names[short] = written([column[short] for column in columns],
+                                   prefix if short_prefix is None else short_prefix, "",
+                                   suffix if short_suffix is None else short_suffix)
+    return names
 
 
 def plain_identifiers(tensor: Tensor, escape: Callable[[str], str] = str) -> np.ndarray:
@@ -61,10 +74,10 @@ def plain_identifiers(tensor: Tensor, escape: Callable[[str], str] = str) -> np.
     loss names), the rest being digits and ``_``."""
     base = escape(tensor.name if tensor.derivative_of is None or tensor.naming == "bare"
                   else f"d{tensor.derivative_of}_d{tensor.name}")
-    columns = tensor.subscripts()
+    columns = tensor.subscripts
     if not columns:
         return objects([base] * tensor.size)
-    return base + ("" if tensor.naming == "flat" else "_") + numbered(columns, "_")
+    return written(columns, base + ("" if tensor.naming == "flat" else "_"), "_", "")
 
 
 def plain_names(tensor: Tensor) -> np.ndarray:

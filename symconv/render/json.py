@@ -11,8 +11,8 @@ import numpy as np
 
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..tensors import Tensor
-from .emit import (GradientArrays, Pieces, joined, numbered, objects, plain_entries, plain_identifiers,
-                   short)
+from .emit import (GradientArrays, Pieces, joined, objects, plain_entries, plain_identifiers,
+                   subscripted, written)
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
@@ -64,18 +64,18 @@ def json_escape(text: str) -> str:
     return json_string(text)[1:-1]
 
 
-def json_indices(tensor: Tensor) -> np.ndarray:
-    """Every entry's ``index``, encoded: ``[0, 1]``."""
-    return "[" + numbered(list(np.unravel_index(np.arange(tensor.size), tensor.shape)), ", ") + "]"
+def latex_names(tensor: Tensor, before: str, after: str) -> np.ndarray:
+    """Every entry's LaTeX name as ``latex_entry_name(…, with_derivative=False)`` writes it
+    (``X_{01}``, ``w_{2}``, ``b``), escaped for a JSON string, between ``before`` and ``after``."""
+    name = json_escape(tensor.name)
+    if tensor.naming == "bare":
+        return objects([before + name + after] * tensor.size)
+    return subscripted(tensor, before + name + "_{", "}" + after)
 
 
-def json_names(tensor: Tensor) -> np.ndarray:
-    """Every entry's LaTeX ``name`` (``output`` of a term), encoded: ``"X_{01}"``, ``"w_{2}"``,
-    ``"b"``, as ``latex_entry_name(…, with_derivative=False)`` writes it."""
-    name, columns = json_escape(tensor.name), tensor.subscripts()
-    if not columns:
-        return objects([f'"{name}"'] * tensor.size)
-    return f'"{name}_{{' + np.where(short(columns), numbered(columns, ""), numbered(columns, ",")) + '}"'
+def term_outputs(tensor: Tensor) -> np.ndarray:
+    """How a term reads up to its upstream factor, by output entry: ``{"output": "Y_{00}", "upstream": "``."""
+    return latex_names(tensor, '{"output": "', '", "upstream": "')
 
 
 def json_plain_names(tensor: Tensor) -> np.ndarray:
@@ -101,8 +101,9 @@ def term_ends(tensor: Tensor) -> np.ndarray:
 
 def entry_heads(tensor: Tensor) -> np.ndarray:
     """Every entry's line up to its ``expr``: ``{"index": [0, 1], "name": "X_{01}", "expr": "``."""
-    return ('{"index": ' + tensor.per_entry(json_indices) + ', "name": ' + tensor.per_entry(json_names)
-            + ', "expr": "')
+    indices = written(list(np.unravel_index(np.arange(tensor.size), tensor.shape)), '{"index": [',
+                      ", ", '], "name": ')
+    return indices + latex_names(tensor, '"', '", "expr": "')
 
 
 def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
@@ -114,8 +115,8 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(json_plain_names, "*")
-    heads = ['{"output": ' + block.output.per_entry(json_names) + ', "upstream": "'
-             + block.upstream.per_entry(term_upstreams) + '", "local": "' for block in gradient.blocks]
+    heads = [block.output.per_entry(term_outputs) + block.upstream.per_entry(term_upstreams) + '", "local": "'
+             for block in gradient.blocks]
     write(f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
           f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
     for batch in arrays.batches():

@@ -11,7 +11,7 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
-from .emit import GradientArrays, Pieces, joined, numbered, objects, short
+from .emit import GradientArrays, Pieces, joined, objects, subscripted, written
 from .printer import Printer
 
 
@@ -22,24 +22,22 @@ def subscript_text(subscript: tuple[int, ...]) -> str:
     return "{" + ",".join(map(str, subscript)) + "}"
 
 
-def text_names_only(tensor: Tensor) -> np.ndarray:
+def text_names_between(tensor: Tensor, before: str, after: str) -> np.ndarray:
     """Every entry's text name without the ∂L/∂ of a derivative-notation tensor (``X_01``, ``w2``,
-    ``A_{1,2,10}``): ``TextPrinter.name_only`` on whole arrays, for :meth:`Tensor.per_entry`."""
-    columns = tensor.subscripts()
+    ``A_{1,2,10}``, as ``TextPrinter.name_only``), between ``before`` and ``after``."""
+    columns = tensor.subscripts
     if not columns:
-        return objects([tensor.name] * tensor.size)
+        return objects([before + tensor.name + after] * tensor.size)
     if tensor.naming == "flat":
-        return tensor.name + numbered(columns, "")
-    return tensor.name + "_" + np.where(short(columns), numbered(columns, ""),
-                                        "{" + numbered(columns, ",") + "}")
+        return written(columns, before + tensor.name, "", after)
+    return subscripted(tensor, before + tensor.name + "_{", "}" + after,
+                       short_prefix=before + tensor.name + "_", short_suffix=after)
 
 
 def text_names(tensor: Tensor) -> np.ndarray:
     """Every entry's text name, ``∂L/∂Y_00`` for a derivative-notation tensor (``doprint``)."""
-    names = tensor.per_entry(text_names_only)
-    if tensor.derivative_of and tensor.naming != "bare":
-        return f"∂{tensor.derivative_of}/∂" + names
-    return names
+    derivative = tensor.derivative_of and tensor.naming != "bare"
+    return text_names_between(tensor, f"∂{tensor.derivative_of}/∂" if derivative else "", "")
 
 
 class TextPrinter(Printer):
@@ -129,12 +127,15 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(text_names, printer.times)
-    targets = gradient.wrt.per_entry(text_names_only)
-    lefts, unread = f"∂{loss}/∂" + targets + " = ", "  (no output reads " + targets + ")"
-    # ∂L/∂Y_00·∂Y_00/∂, then the target and " + " (" = " after the last term of an entry)
-    heads = [f"∂{loss}/∂" + names + "·∂" + names + "/∂"
-             for names in (block.output.per_entry(text_names_only) for block in gradient.blocks)]
-    pluses, equals = targets + " + ", targets + " = "
+    wrt = gradient.wrt
+    lefts = text_names_between(wrt, f"∂{loss}/∂", " = ")
+    pluses, equals = text_names_between(wrt, "", " + "), text_names_between(wrt, "", " = ")
+    # ∂L/∂Y_00·∂Y_00/∂, followed by the target and " + " (" = " after the last term of an entry)
+    heads = [text_names_between(block.output, f"∂{loss}/∂", "·∂") + text_names_between(block.output, "", "/∂")
+             for block in gradient.blocks]
+    read = np.logical_or.reduce([np.diff(block.offsets) > 0 for block in gradient.blocks])
+    unread = objects([""] * wrt.size) if read.all() else np.where(
+        read, "", text_names_between(wrt, "  (no output reads ", ")"))
     for batch in arrays.batches():
         chain = np.empty((len(batch.rows), 2), dtype=object)
         chain[:, 0] = arrays.outputs(batch, heads)
@@ -148,7 +149,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
                                for flat in batch.flats.tolist()])]
         # An entry without terms: "∂L/∂X_40 = ", its value 0 and "  (no output reads X_40)".
         write(joined([lefts[batch.flats], (chain.ravel(), 2 * batch.counts), *values,
-                      np.where(batch.counts == 0, unread[batch.flats], ""),
+                      unread[batch.flats],
                       np.full(len(batch.flats), "\n", dtype=object)]))
 
 
