@@ -5,8 +5,9 @@
                                         # in CI; asserts nothing about time
 
 Ratios are computed pair by pair within this run, on this machine; times are medians of several
-repetitions, and the scaling exponents use the fastest of many (other processes only ever add
-time). See benchmarks/README.md for recorded runs.
+repetitions. Emission rates and scaling exponents are measured in this process's CPU time (the
+exponents from the fastest of many calls), so other processes on shared cores do not count.
+See benchmarks/README.md for recorded runs.
 """
 
 from __future__ import annotations
@@ -46,15 +47,21 @@ class Figure:
     baseline: str = ""
 
 
-def run_times(function, repeat: int, setup=lambda: None) -> list[float]:
-    """Seconds of ``repeat`` calls ``function(setup())``, the setup untimed."""
+def run_times(function, repeat: int, setup=lambda: None, clock=time.perf_counter) -> list[float]:
+    """Seconds of ``repeat`` calls ``function(setup())`` by ``clock``, the setup untimed."""
     times = []
     for _ in range(repeat):
         argument = setup()
-        start = time.perf_counter()
+        start = clock()
         function(argument)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return times
+
+
+def cpu_times(function, repeat: int, setup=lambda: None) -> list[float]:
+    """:func:`run_times` in this process's CPU time: what other processes take of the shared
+    cores does not count (their effect on the caches still does)."""
+    return run_times(function, repeat, setup, time.process_time)
 
 
 def median_time(function, repeat: int) -> float:
@@ -62,14 +69,14 @@ def median_time(function, repeat: int) -> float:
 
 
 def fastest_time(function, quick: bool, setup=lambda: None) -> float:
-    """The fastest call of many: at least 15, and as many as fit in 1 s (1 in quick mode). On a
-    shared machine other processes only ever add time (and evict caches), so the minimum of
-    enough calls is the steadiest figure."""
+    """The fastest call of many, in CPU time: at least 15, and as many as fit in 1 s (1 in quick
+    mode). On a shared machine other processes only ever add time (and evict caches), so the
+    minimum of enough calls is the steadiest figure."""
     if quick:
-        return min(run_times(function, 1, setup))
-    times = run_times(function, 15, setup)
+        return min(cpu_times(function, 1, setup))
+    times = cpu_times(function, 15, setup)
     while sum(times) < 1.0 and len(times) < 5000:
-        times += run_times(function, len(times), setup)
+        times += cpu_times(function, len(times), setup)
     return min(times)
 
 
@@ -233,7 +240,7 @@ def emission_figures(quick: bool) -> list[Figure]:
     """Printed terms per second once the terms are derived (names spelled, sums simplified, text
     joined), beside the printers' rate on the first entries of the same gradient; and how the time
     grows with the number of terms."""
-    repeat, sample = (1, 2_000) if quick else (5, 20_000)
+    repeat, sample = (1, 2_000) if quick else (9, 20_000)
     large = 32 if quick else 128
     def square():
         return quick_problem((large, large), (5, 5))
@@ -248,10 +255,10 @@ def emission_figures(quick: bool) -> list[Figure]:
             return derive(make()).gradient(wrt)
 
         terms = fresh().term_count
-        rate = terms / statistics.median(run_times(lambda g: write(output_format, g), repeat, fresh))
+        rate = terms / statistics.median(cpu_times(lambda g: write(output_format, g), repeat, fresh))
         counts = np.diff(fresh().blocks[0].offsets)
         count = int(np.searchsorted(np.cumsum(counts), sample)) + 1
-        base = statistics.median(run_times(lambda g: print_entry_by_entry(output_format, g, count),
+        base = statistics.median(cpu_times(lambda g: print_entry_by_entry(output_format, g, count),
                                            1 if quick else 3, fresh))
         base_rate = int(counts[:count].sum()) / base
         figures.append(Figure(f"emission, {output_format}, {label} ({terms:,} terms)", rate / 1e6,
