@@ -53,8 +53,11 @@ def per_axis(values: tuple[int, ...]):
     return values[0] if len(values) == 1 else values
 
 
-def load(problem_path, quick: dict):
-    """The problem from a file, or from the quick flags (--input/--kernel/...)."""
+def load(problem_path, quick: dict, max_terms: int | None = None):
+    """The problem from a file, or from the quick flags (--input/--kernel/...); tensors bigger
+    than the entry budget (5,000,000, or --max-terms when it is larger) are refused before they
+    are built."""
+    budget = entry_budget(max_terms)
     from .problem import quick_problem
     from .problem_file import load_problem
 
@@ -63,13 +66,21 @@ def load(problem_path, quick: dict):
         if given:
             raise SymconvError(f"{', '.join(given)} only go with a quick question; the problem file"
                                f" already sets them")
-        return load_problem(problem_path)
+        return load_problem(problem_path, max_entries=budget)
     if quick["input"] is None or quick["kernel"] is None:
         raise SymconvError("give a problem file, or --input and --kernel, e.g."
                            " symconv grad --input 4x4 --kernel 2x2 --wrt X")
     return quick_problem(quick["input"], quick["kernel"], stride=per_axis(quick["stride"] or (1,)),
                          padding=per_axis(quick["padding"] or (0,)),
-                         dilation=per_axis(quick["dilation"] or (1,)))
+                         dilation=per_axis(quick["dilation"] or (1,)), max_entries=budget)
+
+
+def entry_budget(max_terms: int | None) -> int:
+    """How many entries a tensor (or an array behind one) may have: a lower --max-terms limits
+    the chain rule's terms, a higher one raises both."""
+    from .derivation import DEFAULT_MAX_TERMS
+
+    return max(max_terms or 0, DEFAULT_MAX_TERMS)
 
 
 def quick_options(command):
@@ -184,7 +195,7 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
     from .tensors import flat_from_display
 
     problem = load(problem, {"input": input_shape, "kernel": kernel, "stride": stride,
-                             "padding": padding, "dilation": dilation})
+                             "padding": padding, "dilation": dilation}, max_terms)
     derivation = derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS)
     gradient = derivation.gradient(problem.tensor(wrt).name)
     flats = range(gradient.wrt.size) if entry is None else [flat_from_display(gradient.wrt, entry)]
@@ -210,7 +221,7 @@ def check(ctx, problem, seed, max_terms):
     from .problem_file import load_problem
     from .render import render_text
 
-    loaded = load_problem(problem)
+    loaded = load_problem(problem, max_entries=entry_budget(max_terms))
     report = run_check(loaded, seed=seed, derivation=derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS))
     say(render_text(report, loaded.loss))
     ctx.exit(0 if report.ok else 1)
@@ -259,7 +270,7 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
     from .tensors import flat_from_display
     from .poly import Symbol
 
-    loaded = load(problem, quick)
+    loaded = load(problem, quick, max_terms)
     entries = []
     for name, numbers in connect:
         tensor = loaded.tensor(name)
@@ -393,7 +404,7 @@ def answer_key(problem_path, wrt, rtol, atol, max_terms, seed=None):
     from .derivation import DEFAULT_MAX_TERMS, derive
     from .problem_file import load_problem
 
-    problem = load_problem(problem_path)
+    problem = load_problem(problem_path, max_entries=entry_budget(max_terms))
     defaults = Tolerance()
     tolerance = Tolerance(defaults.rtol if rtol is None else rtol, defaults.atol if atol is None else atol)
     return AnswerKey(problem, wrt, tolerance=tolerance,

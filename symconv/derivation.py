@@ -19,7 +19,7 @@ import numpy as np
 
 from .document import Note
 from .errors import ProblemError, SizeLimitError
-from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
+from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -98,12 +98,27 @@ class Terms:
         return (sums[self.offsets[1:]] - sums[self.offsets[:-1]]).reshape(self.wrt.shape)
 
 
+def add_product(terms: dict, upstream: Number | Atom, local: Number | Atom) -> None:
+    """``terms += upstream · local`` for a polynomial kept as a dict (monomial -> coefficient)."""
+    if isinstance(upstream, Atom):
+        if isinstance(local, Atom):
+            key: tuple = (upstream, local) if not local < upstream else (local, upstream)
+            terms[key] = terms.get(key, 0) + 1
+        elif local:
+            terms[upstream,] = terms.get((upstream,), 0) + local
+    elif isinstance(local, Atom):
+        if upstream:
+            terms[local,] = terms.get((local,), 0) + upstream
+    elif upstream and local:
+        terms[()] = terms.get((), 0) + upstream * local
+
+
 class GradientEntry(NamedTuple):
     """One entry of a gradient: where it is, its chain-rule terms and their simplified sum."""
 
     wrt: Symbol  # the entry being differentiated
     flat: int
-    index: tuple[int, ...]  # 0-based, in the declared shape
+    index: tuple[int, ...]  # type: ignore[assignment]  # 0-based, in the declared shape
     terms: list[Term]
     value: Poly  # the simplified sum
 
@@ -115,6 +130,7 @@ class Gradient:
     wrt: Tensor
     blocks: list[Terms]
     derivation: "Derivation" = field(repr=False)
+    _polys: list[Poly] | None = field(default=None, repr=False)
     _expanded: list[Poly] | None = field(default=None, repr=False)
 
     @property
@@ -158,14 +174,28 @@ class Gradient:
         return np.concatenate(blocks)[order], np.concatenate(rows)[order], starts
 
     def polys(self) -> list[Poly]:
-        """The simplified value of every entry, in row-major order."""
-        return [entry.value for entry in self.entries()]
+        """The simplified value of every entry, in row-major order (computed once): the same sums
+        as :meth:`entry`'s, accumulated straight from the term arrays, no objects per term."""
+        if self._polys is None:
+            sums: list[dict] = [{} for _ in range(self.wrt.size)]
+            for block in self.blocks:
+                upstream = block.upstream.entries()
+                targets = np.repeat(np.arange(self.wrt.size), np.diff(block.offsets)).tolist()
+                for target, output, local in zip(targets, block.outputs.tolist(),
+                                                 block.local.factors(0, block.count)):
+                    add_product(sums[target], upstream[output], local)
+            self._polys = [Poly({m: c if type(c) is int else normalize(c)
+                                 for m, c in terms.items() if c}) for terms in sums]
+        return self._polys
 
     def expanded(self) -> list[Poly]:
         """Every entry with upstream factors that are themselves gradients substituted, all the way
         to the given upstream gradient. Each later gradient is expanded once (cached), so a chain
         costs one pass per layer over its terms, never a recomputation per entry."""
         if self._expanded is not None:
+            return self._expanded
+        if not self.reads_intermediate:  # the upstream factors are the given ones already
+            self._expanded = self.polys()
             return self._expanded
         bound = float(self.expanded_size().sum())
         if bound > self.derivation.max_terms:
@@ -176,6 +206,12 @@ class Gradient:
         self._expanded = self.pulled_back([self.derivation.upstream_polys(block.upstream)
                                            for block in self.blocks])
         return self._expanded
+
+    @property
+    def reads_intermediate(self) -> bool:
+        """Whether some term's upstream factor is the gradient of a later layer's output."""
+        last = self.derivation.problem.layers[-1].output
+        return any(block.output is not last for block in self.blocks)
 
     def pulled_back(self, upstreams: list[list[Poly]]) -> list[Poly]:
         """Every entry with each block's upstream gradient given as polynomials (one list per
@@ -212,8 +248,11 @@ class Gradient:
     def evaluate(self, values_of) -> np.ndarray:
         """Numeric value of every entry; ``values_of(tensor)`` gives a leaf tensor's array."""
         # Summed block by block so integer inputs stay exact integers.
-        return sum(block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of), values_of)
-                   for block in self.blocks)
+        total = np.zeros(self.wrt.shape, dtype=int)
+        for block in self.blocks:
+            total = total + block.evaluate(self.derivation.upstream_numeric(block.upstream, values_of),
+                                           values_of)
+        return total
 
     def to_sympy(self):
         """The gradient as a sympy ``Matrix`` (≤ 2 axes) or ``Array``, in plain-identifier symbols."""

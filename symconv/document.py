@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .poly import Poly
+from .poly import Poly, Symbol
 from .tensors import Tensor
 
 # -- math -------------------------------------------------------------------------------------------
@@ -27,7 +27,7 @@ class Derivative(NamedTuple):
     """∂top/∂bottom: ``top`` is the loss name or an output entry, ``bottom`` an entry or a
     whole tensor (then only its name is written)."""
 
-    top: object  # str | Symbol
+    top: str | Symbol  # the loss, or an output entry
     bottom: object  # Symbol | Tensor | Formula
 
 
@@ -205,13 +205,15 @@ class TensorView(NamedTuple):
     one matrix; a wide matrix wrapped into blocks of columns; slice by slice over the ``axes`` in
     front of the spatial ones (batch ``n``, channel ``c``, filter ``f``); or, when its entries are
     too long to stand side by side, entry by entry. Listed entries are named after ``tensor``,
-    as ``∂loss/∂name`` when ``gradient_of`` gives the loss. ``label`` None: the matrix alone."""
+    as ``∂loss/∂name`` when ``gradient_of`` gives the loss. ``label`` None: the matrix alone.
+    ``label_base``: the number slice labels (``n = 0, c = 1``) count from."""
 
     label: object
     array: np.ndarray
     tensor: Tensor
     axes: tuple[str, ...] = ()
     gradient_of: str | None = None
+    label_base: int = 0
 
 
 class Note(NamedTuple):

@@ -20,13 +20,12 @@ checker all meet here, and sympy objects are built only when a user asks for the
 from __future__ import annotations
 
 from fractions import Fraction
-from numbers import Rational
 from typing import Any, Callable, Iterable
 
 Number = int | Fraction
 
 
-def normalize(value: Rational) -> Number:
+def normalize(value: Number) -> Number:
     """``Fraction(4, 2)`` -> ``2``: integers stay ``int`` so they print and compare plainly."""
     if isinstance(value, Fraction) and value.denominator == 1:
         return value.numerator
@@ -37,6 +36,7 @@ class Atom:
     """A factor of a monomial, identified, hashed and ordered by ``_key`` (a tuple)."""
 
     __slots__ = ("_key",)
+    _key: tuple
 
     def __eq__(self, other):
         return isinstance(other, Atom) and self._key == other._key
@@ -63,6 +63,11 @@ class Atom:
         """The sympy expression, with ``entry(e)`` giving the sympy form of each entry it reads."""
         raise NotImplementedError
 
+    def remark(self) -> tuple:
+        """Words (and math nodes) for a reader who sees this factor's value and might misread it:
+        a tied maximum whose indicator is 0. Empty when there is nothing to say."""
+        return ()
+
     def exact_form(self) -> "Poly | None":
         """The same value written with roots (:mod:`symconv.radicals`) that an answer can state,
         or None when answers cannot write it (an indicator, which is 0 or 1 by the values)."""
@@ -72,12 +77,16 @@ class Atom:
 class Symbol(Atom):
     """One entry of a tensor, e.g. ``W[0, 1]``; ordered by (tensor rank, flat index)."""
 
-    __slots__ = ("tensor", "flat")
+    __slots__ = ("tensor", "flat", "_hash")
 
     def __init__(self, tensor, flat: int):
         self.tensor = tensor
         self.flat = flat
         self._key = (tensor.rank, flat)
+        self._hash = hash(self._key)  # symbols key every polynomial's dict: hash once
+
+    def __hash__(self):
+        return self._hash
 
     def value(self, value_of):
         return value_of(self)
@@ -166,7 +175,7 @@ class Poly:
             return self.terms == Poly.lift(other).terms
         return NotImplemented
 
-    __hash__ = None  # mutable-looking container semantics; compare, don't hash
+    __hash__ = None  # type: ignore[assignment]  # a container that compares by value: no hash
 
     # -- inspection -------------------------------------------------------------------------------
     @property
@@ -192,12 +201,13 @@ class Poly:
         (an LP root of numbers); None when it depends on symbols."""
         if any(atom.free_symbols() for monomial in self.terms for atom in monomial):
             return None
-        return float(self.evaluate(lambda symbol: None))
+        return float(self.evaluate(no_symbols))
 
-    def evaluate(self, value_of: Callable[[Symbol], float]) -> float:
-        total = 0
+    def evaluate(self, value_of: Callable[[Symbol], Any]) -> Any:
+        """The value with ``value_of(symbol)`` for every symbol (numbers, floats, sympy objects)."""
+        total: Any = 0
         for monomial, coefficient in self.terms.items():
-            product = coefficient
+            product: Any = coefficient
             for atom in monomial:
                 product = product * atom.value(value_of)
             total = total + product
@@ -205,6 +215,10 @@ class Poly:
 
     def __repr__(self):
         return f"Poly({self.sorted_terms()!r})"
+
+
+def no_symbols(symbol: "Symbol") -> float:
+    raise ValueError(f"{symbol!r} has no value here")
 
 
 def poly_sum(items: Iterable["Poly | Number | Atom"]) -> Poly:

@@ -12,19 +12,22 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
+from math import prod
 from typing import Any
 
 import numpy as np
 
 from .document import Note
+from .derivation import DEFAULT_MAX_TERMS
 from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, LayerRequest
 from .poly import normalize
 from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_name, get_naming, get_shape,
                    get_text, make_tensor, parse_values)
 from .tensors import Tensor
-from .wording import AXIS_WORDS, axis_names
+from .wording import AXIS_WORDS, axis_names, shape_text
 
+MAX_LAYERS = 64  # every walk through the chain (expansion, diagnosis) stays far from Python's stack limit
 TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
 UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
 
@@ -96,8 +99,12 @@ class Problem:
 
 
 # -- the builder ------------------------------------------------------------------------------------
-def build_problem(spec: dict) -> Problem:
-    """Check a problem specification and build its tensors and layers."""
+def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
+    """Check a problem specification and build its tensors and layers.
+
+    Sizes are worked out from the specification before anything of that size is allocated: a
+    tensor, or an array the NumPy routes would allocate (a padded input), with more entries than
+    ``max_entries`` is refused, saying the number, the limit and the key to change."""
     check_keys(spec, TOP_KEYS, (), "the problem file")
     loss = spec.get("loss", "L")
     if not isinstance(loss, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,15}", loss):
@@ -112,6 +119,7 @@ def build_problem(spec: dict) -> Problem:
     example = "[5, 5]" if dims == 2 else "[5]"
     input_shape = get_shape(input_table, ("input",), "the input", (dims, dims + 1, dims + 2), example)
     rank = 1  # 0 is the upstream gradient's: its factor comes first in every product
+    within_budget(prod(input_shape), "the input", ("input", "shape"), max_entries)
     current = make_tensor(input_table, ("input",), name=get_name(input_table, ("input",), "X"),
                           shape=input_shape, role="input", rank=rank)
     problem_input = current
@@ -119,6 +127,10 @@ def build_problem(spec: dict) -> Problem:
     layer_tables = spec.get("layers")
     if not isinstance(layer_tables, list) or not layer_tables:
         raise SpecError(("layers",), "the problem has no layers; add one, e.g. [[layers]] type = \"conv\"")
+    if len(layer_tables) > MAX_LAYERS:
+        raise SpecError(("layers",), f"the problem has {len(layer_tables)} layers, over symconv's"
+                                     f" limit of {MAX_LAYERS}: a chain rule through more cannot be"
+                                     f" read; ask about a few layers at a time")
     layers = []
     for i, table in enumerate(layer_tables):
         path = ("layers", i)
@@ -138,6 +150,11 @@ def build_problem(spec: dict) -> Problem:
             raise SpecError(error.path, f"{error.message} (the input of"
                                         f" layers[{i}], {current.name}, is the output of"
                                         f" layers[{i - 1}] and has shape {list(current.shape)})") from None
+        for tensor in (*layer.parameters, layer.output):
+            within_budget(tensor.size, f"{tensor.name} (shape {shape_text(tensor.shape)})", path,
+                          max_entries)
+        allocated, what = layer.allocation()
+        within_budget(allocated, what, path, max_entries)
         layer = with_exact_output(layer)
         layers.append(layer)
         rank = layer.output.rank
@@ -150,7 +167,39 @@ def build_problem(spec: dict) -> Problem:
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise SpecError((), f"two tensors are named {duplicate!r}; give each its own name")
+    tensors = [problem_input, *[x for l in layers for x in l.parameters], upstream]
+    clash = colliding_names(tensors)
+    if clash:
+        first, second, spelling = clash
+        raise SpecError((), f"{first.name} and {second.name} both have an entry written {spelling}"
+                            f" ({first.name} counts its entries flat, {first.name}1, {first.name}2,"
+                            f" …); rename one of them, e.g. name = \"{second.name.swapcase()}\"")
     return Problem(loss, dims, problem_input, tuple(layers), upstream, title)
+
+
+def colliding_names(tensors: list[Tensor]) -> tuple[Tensor, Tensor, str] | None:
+    """Two entries of different tensors written alike: a flat-named ``x`` (x1, x2, …, x11) beside
+    a tensor ``x1`` whose flat or bare names start with ``x1`` (x11 is both). Indexed names cannot
+    clash: their subscripts follow an underscore, which a tensor's name never has."""
+    written = [t for t in tensors if t.naming in ("flat", "bare") and not t.derivative_of]
+    for first in (t for t in written if t.naming == "flat"):
+        for second in written:
+            if second is first or not second.name.startswith(first.name):
+                continue
+            for flat in range(second.size):
+                spelling = second.plain_name(flat)
+                position = spelling[len(first.name):]
+                if (position.isdigit() and not position.startswith("0")
+                        and 0 <= int(position) - first.index_base < first.size):
+                    return first, second, spelling
+    return None
+
+
+def within_budget(count: int, what: str, path: tuple, limit: int) -> None:
+    if count > limit:
+        raise SpecError(path, f"{what} would have {count:,} entries, over the limit of {limit:,};"
+                              f" use smaller sizes, padding or dilation, or raise the limit with"
+                              f" --max-terms")
 
 
 def with_exact_output(layer):
@@ -184,7 +233,8 @@ def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
 
 
 def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *,
-                  stride=1, padding=0, dilation=1, bias: bool = False) -> Problem:
+                  stride=1, padding=0, dilation=1, bias: bool = False,
+                  max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
     """The problem behind ``symconv grad --input 4x4 --kernel 2x2 ...``: X, W and Y indexed from 0,
     upstream flat ``d1, d2, …``; a single number per shape means 1-D. The layer is the one of the
     layer type that offers a quick form (:attr:`~symconv.layers.registry.LayerType.quick`)."""
@@ -193,4 +243,5 @@ def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *
     layer = quick(kernel_shape, stride=stride, padding=padding, dilation=dilation, bias=bias)
     return build_problem({"dims": dims, "input": {"name": "X", "shape": list(input_shape)},
                           "layers": [layer],
-                          "upstream": {"name": "d", "naming": "flat", "index_base": 1}})
+                          "upstream": {"name": "d", "naming": "flat", "index_base": 1}},
+                         max_entries=max_entries)

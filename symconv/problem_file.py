@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 from .errors import ProblemError
+from .derivation import DEFAULT_MAX_TERMS
 from .problem import Problem, build_problem
 from .spec import SpecError
 
@@ -115,8 +116,10 @@ def line_of(path: tuple, lines: dict[tuple, int]) -> int | None:
     return None
 
 
-def parse_problem(text: str, source: str = "<problem>") -> Problem:
-    """Parse and check the text of a problem file; errors name ``source`` and the line."""
+def parse_problem(text: str, source: str = "<problem>", *,
+                  max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
+    """Parse and check the text of a problem file; errors name ``source`` and the line. Tensors
+    (and the arrays behind them) of more than ``max_entries`` entries are refused."""
     try:
         spec = tomllib.loads(text)
     except RecursionError:  # tomllib recurses once per nested array or inline table
@@ -129,7 +132,7 @@ def parse_problem(text: str, source: str = "<problem>") -> Problem:
         raise ProblemError("a number has thousands of digits; write numbers with at most 40"
                            " digits", where=source) from None
     try:
-        return build_problem(spec)
+        return build_problem(spec, max_entries=max_entries)
     except SpecError as error:
         line = line_of(error.path, key_lines(text))
         raise ProblemError(str(error), where=f"{source}:{line}" if line else source) from None
@@ -147,6 +150,6 @@ def _malformed(error: tomllib.TOMLDecodeError, text: str, source: str) -> Proble
     return ProblemError(f"malformed TOML{column}: {detail}", where=where)
 
 
-def load_problem(path: str | os.PathLike) -> Problem:
+def load_problem(path: str | os.PathLike, *, max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
     """Read a problem file (see ``examples/`` and the README for its keys)."""
-    return parse_problem(read_text(path, what="problem file"), str(path))
+    return parse_problem(read_text(path, what="problem file"), str(path), max_entries=max_entries)

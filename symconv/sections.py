@@ -16,8 +16,9 @@ from typing import NamedTuple, Protocol, Sequence
 import numpy as np
 
 from .derivation import Derivation, Gradient
-from .document import Derivative, Labeled, Matrix, Paragraph, TensorView
-from .poly import Number, Poly, Symbol, poly_sum, product_of
+from .document import Derivative, Formula, Labeled, Matrix, Paragraph, TensorView
+from .errors import SizeLimitError
+from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
 
 MAX_SLICES = 6  # 2-D slices of a 3-D or 4-D tensor written out
@@ -35,11 +36,20 @@ class SolutionLimits(NamedTuple):
 class ProblemView(Protocol):
     """What sections read of a problem (:class:`symconv.problem.Problem`)."""
 
-    loss: str
-    dims: int
-    input: Tensor
-    upstream: Tensor
-    layers: tuple
+    @property
+    def loss(self) -> str: ...
+
+    @property
+    def dims(self) -> int: ...
+
+    @property
+    def input(self) -> Tensor: ...
+
+    @property
+    def upstream(self) -> Tensor: ...
+
+    @property
+    def layers(self) -> tuple: ...
 
     def upstream_of(self, layer) -> Tensor: ...
 
@@ -70,6 +80,56 @@ class Context:
             self._results[tensor.name] = object_array(polys, tensor.shape)
         return self._results[tensor.name]
 
+    def carried(self, layer) -> np.ndarray | None:
+        """∂L/∂(the layer's output) expanded down to the given upstream gradient, in the output's
+        shape, when that leaves only numbers and the given upstream gradient's entries (every
+        value between this layer and the loss is known): the numbers a worked solution carries
+        back through a chain. None for the last layer (its upstream gradient is given), and where
+        indicators of unknown values or too many terms would remain."""
+        if layer is self.problem.layers[-1]:
+            return None
+        key = ("carried", layer.output.name)
+        if key not in self._results:
+            try:
+                polys = self.derivation.gradient(layer.output.name).expanded()
+            except SizeLimitError:
+                polys = None
+            given = self.problem.upstream
+            if polys is not None and all(isinstance(atom, Symbol) and atom.tensor is given
+                                         for poly in polys for atom in poly.symbols()):
+                self._results[key] = object_array([plain(p) for p in polys], layer.output.shape)
+            else:
+                self._results[key] = None
+        return self._results[key]
+
+    def layer_result(self, layer, tensor: Tensor) -> np.ndarray:
+        """∂L/∂tensor as the layer's own sections write it: in terms of the given upstream
+        gradient when the layer's upstream is :meth:`carried`, else through ∂L/∂(its output)."""
+        if self.carried(layer) is None:
+            return self.result(tensor)
+        key = ("expanded", tensor.name)
+        if key not in self._results:
+            polys = self.derivation.gradient(tensor.name).expanded()
+            self._results[key] = object_array([plain(p) for p in polys], tensor.shape)
+        return self._results[key]
+
+    def upstream_entries(self, layer) -> list:
+        """What each output of the layer passes back, as its sections write it: the carried
+        value (``d3 − d5 + d6``, or a number) in a chain, else the upstream entry itself."""
+        carried = self.carried(layer)
+        if carried is not None:
+            return list(carried.reshape(-1))
+        return self.upstream_of(layer).entries()
+
+    def first_time(self, key) -> bool:
+        """Whether ``key`` comes up for the first time in this solution: a fact several sections
+        rely on (a layer's carried upstream gradient) is stated in the first of them only."""
+        seen = self._results.setdefault("said", set())
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     def where(self, layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, nothing for a single layer."""
         layers = self.problem.layers
@@ -85,7 +145,14 @@ class Context:
         """``label = array`` shown whole (slice by slice when the tensor has batch or channel axes);
         ``gradient``: the array is ∂L/∂tensor, so listed entries are named ∂L/∂T_i."""
         return TensorView(label, array, tensor, leading_axes(tensor, self.dims),
-                          self.loss if gradient else None)
+                          self.loss if gradient else None, self.label_base(tensor))
+
+    def label_base(self, tensor: Tensor) -> int:
+        """Where the slice labels of ``tensor`` (``n = 0, c = 1``) count from: its own index base
+        when its entries are named by axis (``Y_{1,2,…}`` sits under ``n = 1, f = 2``), else the
+        problem input's (``d7`` or a bare ``b`` has no axis subscripts to agree with, so its
+        slices count like the input's: one image is ``n = 0`` in every tensor of the problem)."""
+        return tensor.index_base if tensor.naming == "indexed" else self.problem.input.index_base
 
     def gradient_view(self, tensor: Tensor, array: np.ndarray | None = None) -> TensorView:
         """∂L/∂tensor (the derivation's result unless ``array`` is given)."""
@@ -106,7 +173,7 @@ class Context:
                 break
             start = number * size
             local = frozenset(m - start for m in marked if start <= m < start + size)
-            label = ", ".join(f"{a} = {i + tensor.index_base}" for a, i in zip(axes, index))
+            label = ", ".join(f"{a} = {i + self.label_base(tensor)}" for a, i in zip(axes, index))
             items.append(Labeled(f"{name}, {label}" if name else label, Matrix(array[index], local)))
         return items
 
@@ -118,6 +185,11 @@ def object_array(items: Sequence, shape) -> np.ndarray:
     array = np.empty(len(items), dtype=object)
     array[:] = list(items)
     return array.reshape(shape)
+
+
+def plain(poly: Poly) -> Number | Poly:
+    """A constant polynomial as its number (``3``, not a polynomial), anything else as it is."""
+    return poly.number if poly.is_number else poly
 
 
 def entry_array(tensor: Tensor, shape=None) -> np.ndarray:
@@ -169,6 +241,14 @@ def listing(items: list) -> list:
     return parts + ["."] if items else []
 
 
+def output_matrix(layer, context: Context) -> list:
+    """``So the output is: Y = […]``, the end of a forward section, when the output has values."""
+    y = layer.output
+    if not y.is_numeric:
+        return []
+    return [Paragraph(("So the output is:",)), context.view(Formula(y.name), entry_array(y), y)]
+
+
 def slices_note(tensor: Tensor, dims: int) -> list:
     axes = leading_axes(tensor, dims)
     count = prod(tensor.shape[:len(axes)]) if axes else 1
@@ -187,7 +267,7 @@ class NamedTerm(NamedTuple):
 
     output: Symbol
     upstream: Number | Symbol
-    local: object  # a number, a symbol or another atom (an indicator, LP's root)
+    local: Number | Atom  # a number, a symbol or another atom (an indicator, LP's root)
 
 
 def named_terms(gradient: Gradient, flat: int) -> list[NamedTerm]:
@@ -199,6 +279,17 @@ def named_terms(gradient: Gradient, flat: int) -> list[NamedTerm]:
             terms.append(NamedTerm(Symbol(block.output, output), block.upstream.entry(output),
                                    block.local.named(row)))
     return terms
+
+
+def remarks(factors) -> list:
+    """A paragraph for each different remark the factors make about their values (a tied maximum:
+    which one takes the gradient), in order."""
+    said: list = []
+    for factor in factors:
+        words = factor.remark() if isinstance(factor, Atom) else ()
+        if words and words not in said:
+            said.append(words)
+    return [Paragraph(words) for words in said]
 
 
 def named_sum(terms: list[NamedTerm]) -> Poly:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .checks import check
-from .derivation import Derivation, Gradient, derive
+from .derivation import Derivation, derive
 from .document import (Concat, Derivative, Display, Document, Formula, Gallery, Heading, Numbered, equation,
                        Paragraph, Product, Section, Sum)
 from .errors import SizeLimitError, SymconvError
@@ -24,8 +24,8 @@ from .layers import layer_type
 from .poly import Symbol
 from .problem import Problem
 from .render.solve import render_document
-from .sections import (Context, SolutionLimits, entry_array, listing, more, named_array,
-                       named_sum, named_terms, object_array)
+from .sections import (Context, ProblemView, SolutionLimits, entry_array, listing, more, named_array,
+                       named_sum, named_terms, object_array, remarks)
 from .tensors import Tensor
 from .wording import plural, shape_text
 
@@ -75,29 +75,25 @@ def introduction(context: Context) -> list:
 
 
 def default_title(problem: Problem) -> str:
-    layer = problem.layers[0]
-    title = layer_type(layer).title
-    if title is None:
-        return f"Worked solution for a {shape_text(problem.input.shape)} input"
-    return f"{shape_text(problem.input.shape)} input, {title(layer)}"
+    """``5 × 5 input, 3 × 3 kernel, stride 1, padding 0 → ReLU → 2 × 2 max pooling, stride 1``:
+    the input's shape, then every layer in order, named by its layer type."""
+    names = []
+    for layer in problem.layers:
+        title = layer_type(layer).title
+        names.append(title(layer) if title is not None else layer.kind)
+    return f"{shape_text(problem.input.shape)} input, {' → '.join(names)}"
 
 
 # -- the chain rule, entry by entry -------------------------------------------------------------------
 
 
-def backward_order(problem: Problem) -> list[Tensor]:
+def backward_order(problem: ProblemView) -> list[Tensor]:
     """The tensors with a gradient in the order the chain rule reaches them: layer by layer from
     the loss back (∂L/∂Y2 before ∂L/∂Y1 before ∂L/∂X), a layer's input before its parameters."""
     order: list[Tensor] = []
     for layer in reversed(problem.layers):
         order += [t for t in (layer.input, *layer.parameters) if t not in order]
     return order
-
-
-def reads_intermediate(problem: Problem, gradient: Gradient) -> bool:
-    """Whether some term's upstream factor is the gradient of a later layer's output."""
-    last = problem.layers[-1].output
-    return any(block.output is not last for block in gradient.blocks)
 
 
 def chain_rule_section(context: Context) -> Section:
@@ -122,7 +118,7 @@ def chain_rule_section(context: Context) -> Section:
         gradient = context.derivation.gradient(tensor.name)
         count = min(tensor.size, context.limits.equations)
         expanded, unexpanded, whole = [None] * count, False, None
-        if reads_intermediate(problem, gradient):
+        if gradient.reads_intermediate:
             try:
                 whole = object_array(gradient.expanded(), tensor.shape)
                 expanded = list(whole.reshape(-1)[:count])
@@ -149,6 +145,7 @@ def chain_rule_section(context: Context) -> Section:
             else:
                 sides += (0,)
             blocks.append(Numbered(equation(*sides), number))
+            blocks += remarks(t.local for t in terms)
         blocks += more(count, tensor.size, f"entries of ∂{loss}/∂{tensor.name}")
         blocks.append(Paragraph(("For all the entries together:",)))
         result = context.result(tensor)
@@ -220,13 +217,24 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
                                f" differences as a third opinion), at random values (seed {report.seed};"
                                " given values kept). Largest absolute difference from NumPy:",))]
     for row in report.rows:
-        fd = ("" if row.finite_differences is None else
-              f", finite differences {row.finite_differences:.1e} ({row.fd_entries} entries)")
+        fd = ""
+        if row.finite_differences is not None:
+            more_skipped = f"; {row.fd_skipped} more skipped at kinks" if row.fd_skipped else ""
+            fd = (f", finite differences {row.finite_differences:.1e} ({row.fd_entries}"
+                  f" entries{more_skipped})")
+        elif row.fd_skipped:
+            fd = f", finite differences skipped at all {row.fd_skipped} entries tried (kinks)"
         verdict = "agree" if row.ok else "DISAGREE"
         closed = ("no closed form for this layer" if row.closed_form is None
                   else f"closed form {row.closed_form:.1e}")
         blocks.append(Paragraph((Derivative(context.loss, Formula(row.tensor)), f": chain rule"
                                  f" {row.chain_rule:.1e}, {closed}{fd} — {verdict}.",)))
+    skipped = [f"{row.tensor}: {row.fd_skipped} of {row.fd_skipped + row.fd_entries} entries tried"
+               for row in report.rows if row.fd_skipped]
+    if skipped:
+        blocks.append(Paragraph((f"Finite differences were skipped at kinks ({', '.join(skipped)}):"
+                                 " a step of ±h there changes a ReLU mask or a max routing, so the"
+                                 " loss has no derivative to estimate.",)))
     blocks.append(Paragraph(("All three routes agree." if report.ok else
                              "The routes DISAGREE: please report this problem file.",)))
     return Section("checks", tuple(blocks))

@@ -204,9 +204,25 @@ def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: 
     return Tensor(name, shape, role, "bare" if bare else naming, base, values, rank=rank)
 
 
+OUTPUT_KEYS = ("name", "index_base")
+OUTPUT_EXAMPLE = 'output is a name such as "Y", or a table such as { name = "y", index_base = 1 }'
+
+
 def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...],
                   layer_input: Tensor, rank: int) -> Tensor:
-    """A layer's output: indexed, in the input's index base."""
-    name = table.get("output", default)
-    get_name({"name": name}, path + ("output",), default)
-    return Tensor(name, shape, "output", "indexed", layer_input.index_base, rank=rank)
+    """A layer's output, indexed: ``output = "Y"`` (in the input's index base) or
+    ``output = { name = "y", index_base = 1 }`` (the slides' y_1 with dy_1)."""
+    output = table.get("output", default)
+    where = path + ("output",)
+    if isinstance(output, str):
+        output = {"name": output}
+    elif not isinstance(output, dict):
+        raise SpecError(where, f"{OUTPUT_EXAMPLE}; got {_shown(output)}")
+    other = next((key for key in output if key in TENSOR_KEYS and key not in OUTPUT_KEYS), None)
+    if other is not None:  # a tensor key, not a typo: an output is computed and always indexed
+        raise SpecError(where + (other,), f"an output takes only name and index_base, not {other}"
+                                          ' (e.g. output = { name = "y", index_base = 1 })')
+    check_keys(output, OUTPUT_KEYS, where, format_path(where))
+    name = get_name(output, where, default)
+    base = get_choice(output, "index_base", layer_input.index_base, (0, 1), where)
+    return Tensor(name, shape, "output", "indexed", base, rank=rank)

@@ -231,15 +231,16 @@ def test_slow_crashing_and_greedy_submissions_cost_one_row_each(tmp_path):
         (tmp_path / name).write_text(RIGHT)
     key = MisbehavingKey(load_problem(PROBLEM), "A")
     start = time.monotonic()
-    report = grade(key, [str(tmp_path / n) for n in names], workers=2, timeout=1.0, wall_timeout=4)
-    assert time.monotonic() - start < 30
+    # a wall backstop generous enough that right answers pass on a machine busy with other work
+    report = grade(key, [str(tmp_path / n) for n in names], workers=2, timeout=1.0, wall_timeout=10)
+    assert time.monotonic() - start < 45
     rows = {os.path.basename(r.file): r for r in report.rows}
     assert [os.path.basename(r.file) for r in report.rows] == names
     for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
         assert rows[name].valid and rows[name].score == 1.0
     # a bound hit is "not graded, retry", never a score of 0
     assert rows["slow.txt"].status == "not graded"
-    assert rows["slow.txt"].error == "checking it took longer than 4 s (is the machine busy?); retry"
+    assert rows["slow.txt"].error == "checking it took longer than 10 s (is the machine busy?); retry"
     assert rows["crash.txt"].status == "not graded" and rows["crash.txt"].error.startswith(
         "the checker stopped on this file (over the memory limit?); retry")
     assert rows["greedy.txt"].status == "not graded" and "more memory" in rows["greedy.txt"].error

@@ -22,7 +22,7 @@ from symconv.poly import Poly, Symbol, poly_sum, product_of
 from symconv.render.latex_names import latex_entry_name
 from symconv.layers.conv import ConvLayer
 from symconv.render.text import TextPrinter
-from symconv.solution import reads_intermediate
+
 
 from tests.golden.regenerate import EXTENSIONS, examples, golden_path, render
 
@@ -277,8 +277,7 @@ def matrices_in(lines: list[str]) -> list[list[list[str]]]:
             for m in range(count)]
 
 
-ORDINAL = r"(First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|\d+th) receptive field mapped back"
-ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth"]
+MAPPED = r"\w+ receptive field mapped back: ∂\w+/∂\w+ after the first (\d+ )?receptive fields?"
 
 
 def masked_input_gradient(problem, layer, values: dict, count: int) -> np.ndarray:
@@ -332,21 +331,22 @@ class Checker:
         if heading:  # the layer the section is about (the only one when the title has no number)
             self.layer = self.problem.layers[int(heading.group(2) or 1) - 1]
         label = re.match(rf"∂{self.loss}/∂(\w+)", joined)
-        mapped = re.match(ORDINAL, joined)
+        mapped = re.match(MAPPED, joined)
         continuation = re.search(r"too wide|slice by slice|entry by entry", joined)
         if not continuation:  # a chain's result in terms of the given upstream gradient follows
-            self.expanded = joined.startswith("Expanded down to the given upstream gradient")
-        if label and label.group(1) in self.derivation.names() and continuation:
+            self.expanded = "expanded down to the given upstream gradient" in joined.lower()
+        if mapped:
+            self.mode = ("mapped", int(mapped.group(1) or 1))
+        elif continuation and self.mode and self.mode[0] == "mapped":
+            pass  # the running sum, entry by entry: still a partial sum
+        elif label and label.group(1) in self.derivation.names() and continuation:
             self.mode = ("gradient", label.group(1))
-        elif mapped:
-            word = mapped.group(1)
-            self.mode = ("mapped", ORDINALS.index(word) + 1 if word in ORDINALS else int(word[:-2]))
         elif not continuation:
             self.mode = None
 
     def matrices(self, block: list[str], joined: str):
         label = re.search(rf"∂{self.loss}/∂(\w+) = ", joined)
-        forward = re.match(r"\s*(\[?)(\w+)(?: > 0\])? = [⎡⎢⎣\[]", next(
+        forward = re.match(r"\s*(\[?)(\w+)(?: > 0\]| = max\(\w+, 0\))? = [⎡⎢⎣\[]", next(
             (line for line in block if " = " in line), ""))
         computed = {layer.output.name for layer in self.problem.layers}
         if not label and forward and (forward.group(2) in computed or forward.group(1)):
@@ -356,14 +356,17 @@ class Checker:
         if mode is None or (mode[0] == "gradient" and mode[1] not in self.derivation.names()):
             return  # receptive fields, rot180, zero-inserted, highlighted grids: see test_solution
         lines = [line for line in block if has_matrix(line)]
-        labels = re.findall(r"((?:[nfc] = \d+(?:, )?)+):", joined)
+        # slice labels, each with the first column of its block when a slice is wrapped
+        labels = re.findall(r"((?:[nfc] = \d+, )*[nfc] = \d+)(?:, columns? (\d+)(?:–\d+)?)?:", joined)
         columns = re.search(r"columns? (\d+)", joined)
         offset = int(columns.group(1)) - 1 if columns else 0
         found = matrices_in(lines)
         assert not labels or len(labels) == len(found), joined
         scale = re.search(r" = (\d+(?:/\d+)?) · [⎡⎢⎣\[]", joined)  # 1/4 · [the notes' matrix]
         for number, cells in enumerate(found):
-            slice_label = labels[number] if labels else None
+            slice_label = labels[number][0] if labels else None
+            if labels:
+                offset = int(labels[number][1] or 1) - 1
             if mode[0] == "gradient":
                 gradient = self.derivation.gradient(mode[1])
                 polys = gradient.expanded() if self.expanded else gradient.polys()
@@ -402,7 +405,7 @@ class Checker:
             lambda s: float(self.values[s.tensor].reshape(-1)[s.flat])))
 
     def output_matrix(self, block: list[str], name: str, mask: bool):
-        """``Z = [the forward values]`` or ``[Y1 > 0] = [the mask]``."""
+        """``Z = [the forward values]`` (``Y2 = max(Y1, 0) = […]``) or ``[Y1 > 0] = [the mask]``."""
         tensor = next(t for t in self.problem.tensors() if t.name == name)
         expected = np.asarray(self.values[tensor], dtype=float)
         expected = as_grid_2d((expected > 0).astype(float) if mask else expected)
@@ -433,12 +436,18 @@ class Checker:
     def equation(self, joined: str):
         sides = split_top(joined)
         lhs, loss, names = sides[0], self.loss, self.names
-        if lhs.startswith(("O_", "size_")):
+        if lhs.startswith(("O_", "size_", "full_", "I_")):
             self.size(lhs, int(sides[-1]))
             return
         target = lhs.removeprefix(f"∂{loss}/∂")
         local = re.fullmatch(r"∂(\S+)/∂(\S+)", lhs)
-        if lhs.startswith(f"∂{loss}/∂") and target in names.text:
+        if self.mode and self.mode[0] == "mapped" and target in names.text:
+            symbol = names.text[target]  # an entry of the running sum after mode[1] fields
+            expected = masked_input_gradient(self.problem, self.layer, self.values, self.mode[1]).reshape(-1)
+            value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
+            assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
+            self.checked["mapped"] += 1
+        elif lhs.startswith(f"∂{loss}/∂") and target in names.text:
             symbol = names.text[target]
             gradient = self.derivation.gradient(symbol.tensor.name)
             entry = gradient.entry(symbol.flat)
@@ -452,7 +461,7 @@ class Checker:
             if not re.search(r"[\[(]", value_sides[-1]):
                 last = parse_text_poly(value_sides[-1], names, substitute=False)
                 expanded = ((len(value_sides) > 1 or self.expanded)
-                            and reads_intermediate(self.problem, gradient)
+                            and gradient.reads_intermediate
                             and last == gradient.expanded()[symbol.flat])
                 assert last == entry.value or expanded, joined
             expected = self.number(entry.value)
@@ -467,26 +476,28 @@ class Checker:
             self.checked["forward"] += 1
         elif local and local.group(1) in names.text and local.group(2) in names.text:
             self.local(names.text[local.group(1)], names.text[local.group(2)], sides[1:], joined)
-        elif lhs in names.text and self.mode and self.mode[0] == "mapped":
-            symbol = names.text[lhs]
-            expected = masked_input_gradient(self.problem, self.layer, self.values, self.mode[1]).reshape(-1)
-            value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
-            assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
-            self.checked["mapped"] += 1
         else:
             raise AssertionError(f"an equation this test does not know how to check: {joined}")
 
     def size(self, lhs: str, value: int):
-        """O_H: the output size; size_H: the zero-inserted, padded upstream gradient's size."""
+        """O_H: the output size; size_H: the zero-inserted, padded upstream gradient's size;
+        full_H: its full correlation with the (dilated) kernel; I_H: the input's size."""
         layer = self.layer
-        g = layer.geometry
         position = ("HW" if self.problem.dims == 2 else "L").index(lhs.split("_")[1])
         out = layer.output.shape[len(layer.output.shape) - self.problem.dims + position]
-        if lhs.startswith("O_"):
+        if lhs.startswith("O_"):  # pooling too
             assert value == out
-        else:  # O entries with S − 1 zeros between them, D(K − 1) zeros on each side
-            inserted = np.zeros(g.stride[position] * (out - 1) + 1)
-            assert value == len(np.pad(inserted, g.dilation[position] * (g.kernel[position] - 1)))
+            self.checked["size"] += 1
+            return
+        g = layer.geometry
+        # O entries with S − 1 zeros between them, D(K − 1) zeros on each side
+        inserted = np.pad(np.zeros(g.stride[position] * (out - 1) + 1),
+                          g.dilation[position] * (g.kernel[position] - 1))
+        span = g.dilation[position] * (g.kernel[position] - 1) + 1
+        expected = {"size": len(inserted),
+                    "full": len(np.correlate(inserted, np.ones(span), mode="valid")),
+                    "I": layer.input.shape[len(layer.input.shape) - self.problem.dims + position]}
+        assert value == expected[lhs.split("_")[0]], lhs
         self.checked["size"] += 1
 
 
@@ -533,7 +544,10 @@ def test_numbered_latex_equations_give_the_derivations_values(example):
     derivation = derive(problem)
     names = Names(problem)
     latex = golden_path(example, "latex").read_text(encoding="utf-8")
-    equations = re.findall(r"\\begin\{equation\*\}\n(.*?) \\tag\{(\d+)\}\n\\end\{equation\*\}", latex, re.S)
+    # one row: equation* with the tag at its end; several rows: align*, the tag on the first row
+    equations = [(re.sub(r" \\tag\{\d+\}", "", body), re.search(r"\\tag\{(\d+)\}", body).group(1))
+                 for body in re.findall(r"\\begin\{(?:equation|align)\*\}\n(.*?)\n\\end\{(?:equation|align)\*\}",
+                                        latex, re.S) if "\\tag{" in body]
     markdown = golden_path(example, "markdown").read_text(encoding="utf-8")
     assert len(re.findall(r"\\tag\{\d+\}\$\$", markdown)) == len(equations) > 0
     math = TextMath(names, with_gradients(problem, derivation, random_values(problem)))

@@ -71,8 +71,9 @@ def test_cs7643_input_gradient_maps_back_every_receptive_field_including_the_fir
     text = solve(load_problem("examples/cs7643_4x4_stride1.toml"), ("dx",))
     for k in range(1, 10):
         assert rf"d_{{{k}}} \odot {KERNEL}" in text
-    steps = re.findall(r"(First|Second|Third) receptive field mapped back \(same shape as X\):\n\n\$\$(.*?)\$\$",
-                       text)
+    steps = re.findall(r"(First|Second|Third) receptive field mapped back: \$\\frac\{\\partial L\}"
+                       r"\{\\partial X\}\$ after the first (?:\d )?receptive fields? \(same shape as X\):"
+                       r"\n\n\$\$(.*?)\$\$", text)
     # The handout leaves the first matrix out (its "First receptive field mapped back:" is empty).
     assert [name for name, _ in steps] == ["First", "Second", "Third"]
     assert compact(steps[0][1]) == (r"\begin{bmatrix} d_1w_1 & d_1w_2 & 0 & 0 \\ d_1w_3 & d_1w_4 & 0 & 0"
@@ -151,9 +152,10 @@ def test_homework_output_size_formula_with_its_numbers():
 
 def test_slides_1d_forward_and_gradients():
     text = solve(load_problem("examples/slides_1d.toml"), ("forward", "chain", "closed-form"), "latex")
-    # y_1 = w_0*x_0 + w_1*x_1 + w_2*x_2 + b (outputs count from x's base 0 here)
-    assert "y_{0} = x_{0} w_{0} + x_{1} w_{1} + x_{2} w_{2} + b" in text
-    assert "y_{2} = x_{2} w_{0} + x_{3} w_{1} + x_{4} w_{2} + b" in text
+    # y_1 = w_0*x_0 + w_1*x_1 + w_2*x_2 + b: the slides count outputs from 1, as dy_1
+    assert "y_{1} = x_{0} w_{0} + x_{1} w_{1} + x_{2} w_{2} + b" in text
+    assert "y_{3} = x_{2} w_{0} + x_{3} w_{1} + x_{4} w_{2} + b" in text
+    assert r"\frac{\partial L}{\partial y_{1}} \frac{\partial y_{1}}{\partial x_{0}}" in text
     assert r"= dy_{1} x_{0} + dy_{2} x_{1} + dy_{3} x_{2} \tag{6}" in text  # dw_0
     assert r"= dy_{1} w_{2} + dy_{2} w_{1} + dy_{3} w_{0} \tag{3}" in text  # dx_2
     assert r"= dy_{1} + dy_{2} + dy_{3} \tag{9}" in text  # db: "sum over dY"

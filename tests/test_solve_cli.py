@@ -85,7 +85,7 @@ def test_shapes_from_quick_flags(capsys):
 
 def test_forward_from_a_problem_file(capsys):
     code, out, _ = run(capsys, "forward", "examples/slides_1d.toml")
-    assert code == 0 and "y_1 = x1·w0 + x2·w1 + x3·w2 + b" in out
+    assert code == 0 and "y_2 = x1·w0 + x2·w1 + x3·w2 + b" in out
 
 
 def test_connect_answers_both_slides_questions(capsys):

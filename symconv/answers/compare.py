@@ -49,6 +49,17 @@ class Tolerance:
 DEFAULT = Tolerance()
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """How an entry was compared when its form differed: at ``points`` random points, to
+    ``digits`` significant digits; ``bound`` is the chance a different answer agrees at all."""
+
+    points: int
+    digits: int
+    bound: float
+    decimals: bool = False  # the answer had decimals: agreement within the tolerance
+
+
 class Comparison:
     """The verdict on one entry and, when wrong, how it differs from the expected value.
 
@@ -56,7 +67,8 @@ class Comparison:
     with every wrong variant and needs only the verdict.
     """
 
-    sampling = None  # how it was decided when at random points (answers with roots, .roots)
+    # how it was decided when at random points (answers with roots: answers/roots.py)
+    sampling: Sampling | None = None
 
     def __init__(self, correct: bool, expected: Poly, given: ParsedEntry | None = None,
                  tolerance: Tolerance | None = None):
@@ -72,7 +84,8 @@ class Comparison:
         missing, extra, coefficients = [], [], []
         for monomial in sorted(set(got) | set(want), key=lambda m: (not m, m)):
             g, e = got.get(monomial, 0), want.get(monomial, 0)
-            if g == e or (given.inexact and self._tolerance.close(g, e)):
+            if g == e or (given.inexact and self._tolerance is not None
+                          and self._tolerance.close(g, e)):
                 continue
             if not g:
                 missing.append((monomial, e))

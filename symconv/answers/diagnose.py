@@ -19,6 +19,7 @@ mistake (names counted from 0 instead of 1) is found when reading, by :mod:`.ver
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -92,8 +93,8 @@ def wrong_variants(problem, gradient) -> WrongVariants:
                 if variant.shape is not None and (i != reader or form_number):
                     continue  # another shape: only as the answer would write it, in this layer
                 if i != reader:
-                    variant = variant._replace(compute=lambda compute=variant.compute, target=target:
-                                               pull_back(derivation, wrt, {target.name: _values(compute())}))
+                    variant = variant._replace(compute=partial(pulled_back_variant, derivation, wrt,
+                                                               target, variant.compute))
                 candidates.append(variant)
     if small and not all(value == 1 for value in problem.upstream.entries()):
         ones = [Poly.lift(1)] * problem.upstream.size
@@ -103,11 +104,11 @@ def wrong_variants(problem, gradient) -> WrongVariants:
     shape = wrt.shape
     for form in forms:
         candidates.append(WrongVariant("sign-flipped", "the sign is flipped",
-                                       lambda form=form: [-v for v in form]))
+                                       partial(negated, form)))
         if len(shape) == 2 and shape[0] == shape[1]:
             candidates.append(WrongVariant(
                 "transposed", "the result is transposed (rows and columns swapped)",
-                lambda form=form: np.asarray(form, dtype=object).reshape(shape).T))
+                partial(transposed, form, shape)))
     found = WrongVariants([], [], [])
     seen = list(forms)
     for variant in candidates:
@@ -121,6 +122,19 @@ def wrong_variants(problem, gradient) -> WrongVariants:
     found.hidden.extend(dict.fromkeys(variant.key for variant in candidates
                                       if variant.shape is None and variant.key not in kept))
     return found
+
+
+def negated(values) -> list[Poly]:
+    return [-v for v in values]
+
+
+def transposed(values, shape) -> np.ndarray:
+    return np.asarray(values, dtype=object).reshape(shape).T
+
+
+def pulled_back_variant(derivation, wrt, target, compute) -> list[Poly]:
+    """A wrong ∂L/∂target (a mistake in a later layer) pulled back to ∂L/∂wrt, done right."""
+    return pull_back(derivation, wrt, {target.name: _values(compute())})
 
 
 def pull_back(derivation, tensor, replaced: dict[str, tuple[Poly, ...] | list[Poly]]) -> list[Poly]:

@@ -177,7 +177,7 @@ def decimal_text(number) -> str | None:
 def term_symbols(gradient, flat: int) -> list[tuple[Symbol | None, Symbol | None]]:
     """The entries behind each term's factors, also when they have numeric values (so the
     feedback can say ``1·B_33`` rather than only ``1·3``); None for a constant factor."""
-    pairs = []
+    pairs: list[tuple[Symbol | None, Symbol | None]] = []
     for block in gradient.blocks:
         start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
         upstream = [Symbol(block.upstream, o) for o in block.outputs[start:stop].tolist()]

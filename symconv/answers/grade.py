@@ -31,6 +31,7 @@ import resource
 import signal
 import sys
 import time
+from typing import Any
 from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -420,7 +421,7 @@ def _run_bounded(jobs: list[tuple[int, str]], keys: list, *, workers: int, timeo
     rows: list[GradeRow | None] = [None] * len(jobs)
     pending = deque(enumerate(jobs))
     idle = list(pool)
-    busy: dict = {}  # connection -> (worker, index, deadline)
+    busy: dict[Any, tuple[Any, int, float]] = {}  # connection -> (worker, index, deadline)
 
     def not_graded(index: int, why: str) -> GradeRow:
         return GradeRow(display_path(jobs[index][1]), NOT_GRADED, error=why)
@@ -438,7 +439,8 @@ def _run_bounded(jobs: list[tuple[int, str]], keys: list, *, workers: int, timeo
                     worker.connection.send((key_index, path, feedback))
                 busy[worker.connection] = (worker, index, time.monotonic() + backstop)
             nearest = min(deadline for _, _, deadline in busy.values())
-            for connection in wait(list(busy), timeout=max(0.0, nearest - time.monotonic())):
+            ready: list[Any] = wait(list(busy), timeout=max(0.0, nearest - time.monotonic()))
+            for connection in ready:  # the pipes of the workers that answered
                 worker, index, _ = busy.pop(connection)
                 try:
                     rows[index] = connection.recv()

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache, reduce
+from typing import Any
 
 from ..errors import AnswerError
 from ..poly import Poly, Symbol, poly_sum
@@ -108,8 +109,9 @@ class _Tokenizer:
             elif char in _DIGITS or (char == "." and text[i + 1:i + 2] in _DIGITS):
                 i = self._number(i)
             elif char.isascii() and char.isalpha():
-                match = _IDENT.match(text, i)
-                i = self._identifier(match.group(0), i, match.end())
+                identifier = _IDENT.match(text, i)
+                assert identifier is not None  # a letter always starts an identifier
+                i = self._identifier(identifier.group(0), i, identifier.end())
             elif text.startswith("**", i):
                 self.tokens.append(("op", "^", i + 1))
                 i += 2
@@ -133,6 +135,7 @@ class _Tokenizer:
 
     def _number(self, i: int) -> int:
         match = _NUMBER.match(self.text, i)
+        assert match is not None  # called at a digit or at "." before one
         written = match.group(0)
         mantissa, _, exponent = written.lower().partition("e")
         digits = sum(c.isdigit() for c in mantissa)
@@ -272,7 +275,7 @@ class _Node:
     degree: int
     terms: int
     bits: int
-    value: object = None  # the number or entry (num, name), the exponent (power)
+    value: Any = None  # the number or entry (num, name), the exponent (power)
     children: tuple = ()
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from math import lcm
@@ -33,7 +32,7 @@ from math import lcm
 from ..errors import SymconvError
 from ..poly import Poly, Symbol, poly_sum
 from ..radicals import Radical, RootError, poly_key, simplify
-from .compare import Comparison, Tolerance
+from .compare import Comparison, Sampling, Tolerance
 from .parse import ParsedEntry
 
 POINTS = 6
@@ -65,17 +64,6 @@ def has_roots(polys) -> bool:
 
 
 # -- comparing ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Sampling:
-    """How an entry was compared when its form differed: at ``points`` random points, to
-    ``digits`` significant digits; ``bound`` is the chance a different answer agrees at all."""
-
-    points: int
-    digits: int
-    bound: float
-    decimals: bool = False  # the answer had decimals: agreement within the tolerance
-
-
 class RootComparison(Comparison):
     """A comparison of values with roots; term-by-term differences are not shown (two right forms
     can have different terms), and ``sampling`` says how it was decided when not exactly."""
@@ -258,17 +246,17 @@ def _degree_bound(*polys: Poly) -> int:
         for monomial in poly.terms:
             for atom in monomial:
                 if isinstance(atom, Radical) and not atom.base.is_number:
-                    degree = max(len(m) for m in atom.base.terms)
+                    base_degree = max(len(m) for m in atom.base.terms)
                     key = poly_key(atom.base)
-                    low = min(radicands.get(key, (degree, Fraction(0)))[1], atom.exponent)
-                    radicands[key] = (degree, low)
+                    low = min(radicands.get(key, (base_degree, Fraction(0)))[1], atom.exponent)
+                    radicands[key] = (base_degree, low)
                     q = lcm(q, atom.exponent.denominator)
     shift = {key: -low for key, (_, low) in radicands.items()}
     cleared = sum(degree * shift[key] for key, (degree, _) in radicands.items())
-    top = 0
+    top: Fraction | int = 0
     for poly in polys:
         for monomial in poly.terms:
-            degree = cleared
+            degree: Fraction | int = cleared
             for atom in monomial:
                 if isinstance(atom, Symbol):
                     degree += 1

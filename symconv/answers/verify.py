@@ -16,12 +16,12 @@ from ..errors import AnswerError, ProblemError
 from ..poly import Symbol
 from ..problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
-from .compare import Comparison, Tolerance, best_comparison, compare_polys
+from .compare import Comparison, Sampling, Tolerance, best_comparison, compare_polys
 from .diagnose import Diagnosis, Mistake, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
-from .roots import RootComparer, Sampling, has_roots
+from .roots import RootComparer, has_roots
 
 INDEX_BASE = "index-base"
 # [C_11 = max(C_11, …)], 1[x > 0], \mathbb{1}[x>0]: bounded, so the scan stays linear
@@ -267,6 +267,15 @@ def refuse_indicators(problem, gradient, expanded) -> None:
         unknown = [t.name for t in (problem.input, *[p for layer in problem.layers[:reader]
                                                      for p in layer.parameters])
                    if not t.is_numeric]
+        if not unknown:  # every value is given, but a layer before computes them inexactly
+            inexact = next(layer for layer in problem.layers[:reader] if not layer.exact)
+            raise ProblemError(
+                f"∂{problem.loss}/∂{printer.name_only(gradient.entry(flat).wrt)} contains"
+                f" {printer.doprint(atom)}, which is 1 or 0 depending on the values of"
+                f" {compared.name}; every value is given, but {inexact.output.name} is computed"
+                f" with roots (irrational numbers), so symconv cannot decide the indicator"
+                f" exactly, and answers about ∂{problem.loss}/∂{gradient.wrt.name} cannot be"
+                f" checked; check the gradients of the tensors after that indicator instead")
         raise ProblemError(
             f"∂{problem.loss}/∂{printer.name_only(gradient.entry(flat).wrt)} contains"
             f" {printer.doprint(atom)}, which is 1 or 0 depending on values symconv does not know,"

@@ -21,7 +21,7 @@ from ..wording import per_axis
 from .base import Constant, Numbers
 from .conv import closed_form
 from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, overlap_mistakes, pool_forward, pool_geometry,
-                      pool_gradient, pool_shapes, pool_words)
+                      pool_gradient, pool_shapes, pool_title, pool_words)
 from .registry import LayerRequest, LayerType, register
 
 MAX_GROUPED = 9  # windows up to this size are written 1/N·(y_00 + …); larger ones term by term
@@ -154,5 +154,6 @@ def describe(layer: AvgPoolLayer, context: Context) -> tuple:
 AVGPOOL = register(LayerType(
     kind="avgpool", summary="average pooling",
     keys=(*POOL_KEYS, "count_include_pad"), build=build, describe=describe,
+    title=lambda layer: pool_title(layer, "average pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
     mistakes=overlap_mistakes))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..poly import Number, Symbol
+from ..poly import Atom, Number, Symbol
 from ..tensors import EntryFactors, FactorTable, Tensor
 
 
@@ -44,7 +44,7 @@ class EntryOf:
     def factor_table(self) -> FactorTable:
         return EntryFactors(self.tensor, self.index)
 
-    def named(self, row: int) -> Symbol:
+    def named(self, row: int) -> Atom:
         return Symbol(self.tensor, int(self.index[row]))
 
     def numeric(self, values_of) -> np.ndarray:

@@ -22,7 +22,7 @@ from ..sections import Context
 from ..spec import SpecError
 from ..wording import ordinal
 from .pooling import (InWindow, PoolLayer, PoolWindow, overlap_mistakes, pool_forward, pool_geometry,
-                      pool_gradient, pool_shapes, pool_words)
+                      pool_gradient, pool_shapes, pool_title, pool_words)
 from .registry import LayerRequest, LayerType, register
 
 NORMALIZATIONS = ("sum", "mean")
@@ -226,7 +226,9 @@ def gradient(layer: LpPoolLayer, context: Context):
         + (f" with N = {layer.divisor}, the window size (normalize = \"mean\", the homework's form)"
            if mean else " (normalize = \"sum\", PyTorch's LPPool)")
         + f", here p = {layer.p}. Its exact derivative, by the chain rule through the root and the"
-        " power: ", Formula(derivative), ".",))]
+        " power: ", Formula(derivative), "."
+        + (" Every window's sum of p-th powers is taken to be positive, as the root needs (symconv"
+           " refuses values that make one 0 or negative)." if layer.p > 1 else ""),))]
     return pool_gradient(layer, context, explanation, lambda windows: [])
 
 
@@ -238,5 +240,6 @@ def describe(layer: LpPoolLayer, context: Context) -> tuple:
 LPPOOL = register(LayerType(
     kind="lppool", summary="LP pooling (p a whole number; \"sum\" as PyTorch, or \"mean\")",
     keys=("kernel_size", "stride", "p", "normalize"), build=build, describe=describe,
+    title=lambda layer: pool_title(layer, f"LP pooling (p = {layer.p})"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
     mistakes=overlap_mistakes, atoms=(LpFactor,)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Paragra
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
 from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, overlap_mistakes, pool_forward,
-                      pool_geometry, pool_gradient, pool_shapes, pool_words)
+                      pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
 from .registry import LayerRequest, LayerType, WrongVariant, register
 
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -54,6 +55,20 @@ class IsMax(Atom):
 
     def notation(self) -> Bracket:
         return Bracket(Concat((self.entry, Formula(" = "), Call("max", self.window))))
+
+    def remark(self) -> tuple:
+        """When the window's values are known and this entry ties for its maximum: which of the
+        tied entries takes the gradient (``[x = max(…)]`` alone would read as 1 for each)."""
+        if not all(s.tensor.is_numeric for s in self.window):
+            return ()
+        values = [s.tensor.values.flat[s.flat] for s in self.window]
+        first = first_maximum(values)
+        tied = [s for s, v in zip(self.window, values) if v == values[first]]
+        if len(tied) < 2 or self.entry not in tied:
+            return ()
+        return (*joined(tied), f" tie for the maximum {values[first]} of ", Call("max", self.window),
+                "; ", self.window[first], ", the first in row-major window order, takes the"
+                " gradient.")
 
     def to_sympy(self, entry):
         import sympy  # only when a user asks for sympy objects
@@ -124,7 +139,7 @@ class MaxPoolLayer(PoolLayer):
     def ties(self) -> list[tuple[int, tuple[int, ...]]]:
         """With known input values: (output, tied input positions) for windows whose maximum is
         shared; the gradient goes to the first of them."""
-        if not self.input.is_numeric:
+        if self.input.values is None:
             return []
         window = self.window_matrix
         values = self.geometry.windows(self.canonical(self.input.values), -np.inf)
@@ -226,7 +241,7 @@ TIE_RULES = (
 def mistakes(layer: MaxPoolLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
     found = overlap_mistakes(layer, target, dy_polys, terms, routes=True)
     if layer.ties():
-        found += [WrongVariant(key, description, lambda rule=rule: routed(layer, dy_polys, rule))
+        found += [WrongVariant(key, description, partial(routed, layer, dy_polys, rule))
                   for key, rule, description in TIE_RULES]
     return found
 
@@ -261,5 +276,6 @@ def ambiguity(layer: MaxPoolLayer) -> str | None:
 MAXPOOL = register(LayerType(
     kind="maxpool", summary="max pooling (the first maximum of a tie takes the gradient)",
     keys=POOL_KEYS, build=build, describe=describe,
+    title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
     mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity))

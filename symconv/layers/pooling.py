@@ -17,7 +17,7 @@ formula and what its sections say about it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from math import prod
 from typing import Callable, NamedTuple
 
@@ -27,10 +27,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..document import (Derivative, Display, Formula, Gallery, Heading, Labeled, Matrix, Note,
                         Paragraph, Section, equation)
 from ..poly import Number, Poly, Symbol
-from ..sections import Context, entry_array, more, object_array
+from ..sections import Context, more, object_array, output_matrix, remarks
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import FactorTable, Tensor
-from ..wording import axis_names, compact_shape, per_axis
+from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, require_at_least
 from .conv.sections import axis_sizes, shapes_section
 from .registry import Connections, LayerRequest, WrongVariant
@@ -189,6 +189,11 @@ class PoolLayer:
     def term_count(self) -> int:
         return self.geometry.conv.product_count()
 
+    def allocation(self) -> tuple[int, str]:
+        padded = self.geometry.conv.padded_size
+        return (prod(self.geometry.leading) * prod(padded) * max(1, self.geometry.window_size),
+                f"the windows of the padded input {shape_text(padded)}")
+
     def unused_positions(self) -> list[tuple[int, ...]]:
         return self.geometry.conv.unused_positions()
 
@@ -262,6 +267,13 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
     return geometry, output
 
 
+def pool_title(layer: PoolLayer, name: str) -> str:
+    """``2 × 2 max pooling, stride 1`` (and the padding when there is some), for the title."""
+    g = layer.geometry
+    return (f"{shape_text(g.kernel)} {name}, stride {per_axis(g.stride)}"
+            + (f", padding {per_axis(g.padding)}" if any(g.padding) else ""))
+
+
 def pool_words(layer: PoolLayer, context: Context) -> str:
     g = layer.geometry
     return (f"{context.arrow(layer)}: kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)},"
@@ -302,7 +314,8 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
         inside = [c for c in cells if c is not None]
         output = layer.output.entry(o)
         value = output if not isinstance(output, Symbol) else None
-        best, tied = None, ()
+        best: int | None = None
+        tied: tuple[int, ...] = ()
         if winner is not None and not any(isinstance(c, Symbol) for c in inside):
             valid = [i for i, c in enumerate(cells) if c is not None]
             best = valid[winner(inside)]
@@ -332,7 +345,8 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
     marked = " (the maximum is marked)" if any(w.winner is not None for w in windows) else ""
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph((f"{kind}. The windows{marked}:",)),
-                    Gallery(tuple(Labeled(w.output, window_matrix(w)) for w in windows))]
+                    Gallery(tuple(Labeled(w.output, window_matrix(w)) for w in windows),
+                            columns=layer.geometry.output_size[-1])]
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for window in windows:
@@ -342,10 +356,7 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
         rows.append(equation(*sides))
     blocks.append(Display(tuple(rows)))
     blocks += more(len(windows), y.size, "outputs")
-    if y.is_numeric:
-        blocks.append(Paragraph(("So the output is:",)))
-        blocks.append(context.view(Formula(y.name), entry_array(y), y))
-    return Section("forward", tuple(blocks))
+    return Section("forward", tuple(blocks + output_matrix(layer, context)))
 
 
 def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: Callable[
@@ -364,18 +375,19 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
             " from each of them.",)))
     first = windows[0]
     block = next(b for b in context.derivation.gradient(x.name).blocks if b.output is layer.output)
-    rows = []
+    rows, named_factors = [], []
     for entry in first.inside():
         start, stop = int(block.offsets[entry.flat]), int(block.offsets[entry.flat + 1])
         row = start + block.outputs[start:stop].tolist().index(first.output.flat)
         [value] = block.local.factors(row, row + 1)
         named = block.local.named(row)
+        named_factors.append(named)
         sides: tuple = (Derivative(first.output, entry), named)
         if value != named:
             sides += (value,)
         rows.append(equation(*sides))
     blocks += [Paragraph(("The local derivatives in the first window, that of ", first.output, ":")),
-               Display(tuple(rows))]
+               Display(tuple(rows)), *remarks(named_factors)]
     blocks += extra(windows)
     blocks.append(Paragraph(("Adding up what every entry receives:",)))
     blocks.append(context.gradient_view(x))
@@ -397,8 +409,7 @@ def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms,
         f"overlapping windows (kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)}) were"
         f" counted once: each entry got the gradient of only the {which} window"
         f" {'that routes to it' if routes else 'containing it'}; it gets the sum over all of them",
-        lambda pick=pick: one_window(terms, dy_polys, pick))
-        for which, pick in (("first", 0), ("last", -1))]
+        partial(one_window, terms, dy_polys, pick)) for which, pick in (("first", 0), ("last", -1))]
 
 
 def one_window(terms, dy_polys: list[Poly], pick: int) -> list[Poly]:

@@ -56,6 +56,11 @@ class Layer(Protocol):
 
     def term_count(self) -> int: ...
 
+    def allocation(self) -> tuple[int, str]:
+        """The entries of the largest array its NumPy routes allocate (a padded input), computed
+        from the configuration alone, and what it is (for a refusal: ``the padded input 9 × 9``)."""
+        ...
+
     def unused_positions(self) -> list[tuple[int, ...]]: ...
 
     def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray: ...
@@ -106,7 +111,8 @@ class LayerType:
     keys: tuple[str, ...]  # the keys of its table besides ``type`` and ``output``
     build: Callable[[LayerRequest], Any]  # reads and checks the table; raises SpecError
     describe: Callable[[Any, Any], tuple]  # (layer, context) -> the problem statement's sentence
-    #: (layer) -> the automatic title's words when the layer comes first (``2 × 2 kernel, …``)
+    #: (layer) -> the layer in the automatic title (``2 × 2 kernel, stride 1, padding 0``,
+    #: ``2 × 2 max pooling, stride 1``, ``ReLU``); without one the title names its kind
     title: Callable[[Any], str] | None = None
     sections: Mapping[str, SectionBuilder] = field(default_factory=dict)
     mistakes: MistakeFinder = lambda layer, target, upstream, terms: []

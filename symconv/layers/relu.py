@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..document import Bracket, Concat, Formula, Heading, Note, Paragraph, Section
+from ..document import Bracket, Call, Concat, Formula, Heading, Note, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
 from ..spec import output_tensor
@@ -87,6 +87,9 @@ class ReluLayer:
     def term_count(self) -> int:
         return self.input.size
 
+    def allocation(self) -> tuple[int, str]:
+        return self.input.size, f"its input {shape_text(self.input.shape)}"
+
     def unused_positions(self) -> list[tuple[int, ...]]:
         return []  # every entry is read
 
@@ -122,9 +125,21 @@ def build(request: LayerRequest) -> ReluLayer:
                                                   request.input, request.rank + 1))
 
 
+def forward(layer: ReluLayer, context: Context) -> Section:
+    """``Y = max(X, 0)`` entry by entry: the values when the input has them, else each entry's
+    ``max(x, 0)``."""
+    x, y = layer.input, layer.output
+    blocks: list = [Heading("Forward pass" + context.where(layer)),
+                    Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), ") and every"
+                               " positive entry; the others become 0:",))]
+    values = entry_array(y) if y.is_numeric else object_array(
+        [Call("max", (entry, 0)) for entry in x.symbols], x.shape)
+    blocks.append(context.view(Formula(f"{y.name} = max({x.name}, 0)"), values, y))
+    return Section("forward", tuple(blocks))
+
+
 def section(layer: ReluLayer, context: Context) -> Section:
-    """The forward values, the mask ``[x > 0]`` (0/1, or indicators with symbols), and
-    ∂L/∂X = ∂L/∂Y ⊙ mask."""
+    """The mask ``[x > 0]`` (0/1, or indicators with symbols), and ∂L/∂X = ∂L/∂Y ⊙ mask."""
     x, y, loss = layer.input, layer.output, context.loss
     blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
                     Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), "): ",
@@ -132,9 +147,6 @@ def section(layer: ReluLayer, context: Context) -> Section:
                                " passes the gradient on where its input is positive, ",
                                Formula(f"∂{y.name}/∂{x.name} = [{x.name} > 0]"),
                                " (0 where the input is exactly 0, as in PyTorch).",))]
-    if y.is_numeric:
-        blocks.append(Paragraph(("The forward pass:",)))
-        blocks.append(context.view(Formula(y.name), entry_array(y), y))
     blocks.append(Paragraph(("The mask:",)))
     mask = object_array([is_positive(e) for e in x.entries()], x.shape)
     blocks.append(context.view(Formula(f"[{x.name} > 0]"), mask, x))
@@ -162,5 +174,6 @@ def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms) -> list[Wron
 
 RELU = register(LayerType(
     kind="relu", summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
-    build=build, describe=describe, sections={"dx": section}, mistakes=mistakes,
+    build=build, describe=describe, title=lambda layer: "ReLU", sections={"forward": forward, "dx": section},
+    mistakes=mistakes,
     atoms=(IsPositive,)))

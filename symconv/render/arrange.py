@@ -8,16 +8,18 @@ fits its own page:
 - a matrix shows at most :data:`MAX_ROWS` rows (in every format) and as many columns as fit the
   format's line; ``⋮`` and ``⋯`` stand for the rest;
 - a whole tensor (:class:`~symconv.document.TensorView`) is one matrix, a wide one wrapped into
-  blocks of whole columns, slices over its batch and channel axes, or, when its entries are too long
-  to stand side by side, a list of entries;
+  blocks of whole columns, slices over its batch and channel axes (each slice whole, wrapped the
+  same way), or, when its entries are too long to stand side by side, a list of entries (the
+  first of every slice);
 - a gallery puts as many items on a row as its ``columns`` asks and the line holds;
 - an equation breaks between its sides and at the ``+`` of a long sum.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from math import prod
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -64,6 +66,7 @@ def split_side(side) -> list[tuple[str, object]]:
         return [("", side.terms[0])] + [("+", t) for t in side.terms[1:]]
     if isinstance(side, Poly) and len(side.terms) > 1:
         tokens: list[tuple[str, object]] = []
+        coefficient: Any
         for monomial, coefficient in side.sorted_terms():
             if not tokens:  # a leading minus stays with its term: "= -x + y", not "= - x + y"
                 tokens.append(("", Poly({monomial: coefficient})))
@@ -73,27 +76,36 @@ def split_side(side) -> list[tuple[str, object]]:
     return [("", side)]
 
 
-def break_equation(equation: Equation, measure: Callable[[object], float],
-                   width: float) -> list[list[tuple[str, object]]]:
+def text_operator(operator: str) -> int:
+    """The width of `` + `` or `` = `` in characters: the sign and a space on each side."""
+    return len(operator) + 2
+
+
+def break_equation(equation: Equation, measure: Callable[[object], float], width: float,
+                   operator: Callable[[str], float] = text_operator,
+                   indent: float = 4) -> list[list[tuple[str, object]]]:
     """Lines of (operator, piece) tokens; the first token of a continuation line carries the
-    ``=`` or ``+`` it starts with. Greedy: a line takes tokens while they fit in ``width``."""
+    ``=`` or ``+`` it starts with. Greedy: a line takes tokens while they fit in ``width``;
+    ``operator(sign)`` is a sign's width with its spacing, ``indent`` a continuation line's."""
     lines: list[list[tuple[str, object]]] = [[]]
     used: float = 0
+    equals = operator("=")
     for number, side in enumerate(equation.sides):
         tokens = split_side(side)
-        costs = [measure(piece) + (len(operator) + 2 if operator else 0) for operator, piece in tokens]
+        costs = [measure(piece) + (operator(sign) if sign else 0) for sign, piece in tokens]
         # A side that fits on a line of its own starts one rather than being split.
-        if number and lines[-1] and used + sum(costs) + 3 > width and sum(costs) + 7 <= width:
+        if (number and lines[-1] and used + sum(costs) + equals > width
+                and indent + equals + sum(costs) <= width):
             lines.append([])
-            used = 4  # continuation indent
-        for position, ((operator, piece), cost) in enumerate(zip(tokens, costs)):
+            used = indent
+        for position, ((sign, piece), cost) in enumerate(zip(tokens, costs)):
             if number and position == 0:
-                operator = "=" if operator == "" else "= " + operator
-                cost += 3
+                sign = "=" if sign == "" else "= " + sign
+                cost += equals
             if lines[-1] and used + cost > width:
                 lines.append([])
-                used = 4
-            lines[-1].append((operator, piece))
+                used = indent
+            lines[-1].append((sign, piece))
             used += cost
     return lines
 
@@ -127,6 +139,7 @@ class ArrangingPrinter(Printer):
     """
 
     line_width: float = 90
+    indent: float = 4  # of an equation's continuation lines
     column_gap: float = 2  # between matrix columns
     bracket_width: float = 4  # both brackets of a matrix
     ellipsis_width: float = 3  # a ⋯ column
@@ -135,6 +148,33 @@ class ArrangingPrinter(Printer):
 
     def measure(self, node) -> float:
         raise NotImplementedError
+
+    def operator_width(self, sign: str) -> float:
+        """`` + `` or `` = `` between the pieces of an equation, with its spacing."""
+        return text_operator(sign)
+
+    @property
+    def matrix_width(self) -> float:
+        """How wide a matrix may be: it may have to stand on a continuation line of an equation."""
+        return self.line_width
+
+    @contextmanager
+    def narrower(self, amount: float):
+        """While printing something set beside ``amount`` of other math (a label), matrices have
+        that much less room."""
+        self.__dict__["_taken"] = self.taken + amount
+        try:
+            yield
+        finally:
+            self.__dict__["_taken"] = self.taken - amount
+
+    @property
+    def taken(self) -> float:
+        return self.__dict__.get("_taken", 0.0)
+
+    def equation_lines(self, equation: Equation, width: float | None = None):
+        return break_equation(equation, self.measure, self.line_width if width is None else width,
+                              self.operator_width, self.indent)
 
     def cell_width(self, value, marked: bool) -> float:
         """The width of one matrix cell (a marked cell is boxed)."""
@@ -162,7 +202,7 @@ class ArrangingPrinter(Printer):
             return matrix
         grid = as_grid(matrix.array)
         rows, columns = shown_window(self.cell_widths(matrix.array, bool(matrix.marked)),
-                                     grid.shape[0], self.line_width, self.column_gap,
+                                     grid.shape[0], self.matrix_width - self.taken, self.column_gap,
                                      self.bracket_width, self.ellipsis_width)
         if rows < grid.shape[0] or columns < grid.shape[1]:
             self.note_cut()
@@ -179,30 +219,76 @@ class ArrangingPrinter(Printer):
             return tuple(self.fit_all(part) for part in node)
         return node
 
-    def column_blocks(self, array: np.ndarray) -> list:
-        """A result matrix too wide for a line, wrapped into blocks of whole columns (every entry is
-        shown; only rows beyond :data:`MAX_ROWS` are cut)."""
+    def column_blocks(self, array: np.ndarray, slice_label: str = "") -> list | None:
+        """A result matrix too wide for a line, wrapped into the fewest blocks of whole columns
+        that fit, as even in width as they can be (every entry is shown; only rows beyond
+        :data:`MAX_ROWS` are cut). None when that takes a block per column: such a tensor reads
+        better entry by entry. ``slice_label`` (``n = 0, c = 1``): the matrix is that slice,
+        labelled so beside it, and each block ``n = 0, c = 1, columns 1–2``."""
         grid = as_grid(array)
         widths = self.cell_widths(grid)
+        count = grid.shape[1]
+        rows = min(grid.shape[0], MAX_ROWS)
+        whole = self.matrix_width - (self.label_width(slice_label) if slice_label else 0)
+        if self.fits(widths, list(range(count)), whole):
+            matrix = self.fitted(Matrix(array))
+            return [Labeled(slice_label, matrix) if slice_label else matrix]
+        prefix = f"{slice_label}, " if slice_label else ""
+        room = self.matrix_width - self.label_width(f"{prefix}columns {count}–{count}")
+        groups: list[list[int]] = []
+        while sum(map(len, groups)) < count:  # greedy: as many columns as fit, block by block
+            start = sum(map(len, groups))
+            stop = start + 1
+            while stop < count and self.fits(widths, list(range(start, stop + 1)), room):
+                stop += 1
+            groups.append(list(range(start, stop)))
+        if len(groups) == count:
+            return None
+        if len(groups) <= MAX_COLUMN_BLOCKS:
+            groups = self.balanced(widths, count, len(groups))
+        if rows < grid.shape[0]:
+            self.note_cut()
         blocks: list = []
-        start = 0
-        while start < grid.shape[1]:
-            if len(blocks) == MAX_COLUMN_BLOCKS:
-                self.note_cut()
-                blocks.append(Labeled(f"columns {start + 1}–{grid.shape[1]}",
-                                      "left out; they follow the same pattern"))
-                break
-            rows, columns = shown_window(widths[:, start:], grid.shape[0], self.line_width,
-                                         self.column_gap, self.bracket_width, self.ellipsis_width)
-            if start == 0 and columns == grid.shape[1]:
-                return [self.fitted(Matrix(array))]
-            stop = start + columns
-            if rows < grid.shape[0]:
-                self.note_cut()
-            label = f"column {start + 1}" if columns == 1 else f"columns {start + 1}–{stop}"
-            blocks.append(Labeled(label, Matrix(grid[:, start:stop], frozenset(), rows, columns)))
-            start = stop
+        for group in groups[:MAX_COLUMN_BLOCKS]:
+            start, stop = group[0] + 1, group[-1] + 1
+            label = f"column {start}" if start == stop else f"columns {start}–{stop}"
+            blocks.append(Labeled(prefix + label, Matrix(grid[:, start - 1:stop], frozenset(), rows,
+                                                         len(group))))
+        if len(groups) > MAX_COLUMN_BLOCKS:
+            self.note_cut()
+            blocks.append(Labeled(f"{prefix}columns {groups[MAX_COLUMN_BLOCKS][0] + 1}–{count}",
+                                  "left out; they follow the same pattern"))
         return blocks
+
+    def balanced(self, widths: np.ndarray, count: int, parts: int) -> list[list[int]]:
+        """``count`` columns in ``parts`` consecutive blocks whose widest is as narrow as it can
+        be (so no block is left with one thin column when the others could share)."""
+        column = widths[:MAX_ROWS].max(axis=0) + self.column_gap
+
+        def span(start: int, stop: int) -> float:
+            return float(column[start:stop].sum())
+
+        best: dict[tuple[int, int], tuple[float, list[int]]] = {}  # (columns, parts) -> (widest, cuts)
+        for end in range(1, count + 1):
+            best[end, 1] = (span(0, end), [])
+        for k in range(2, parts + 1):
+            for end in range(k, count + 1):
+                best[end, k] = min(((max(best[cut, k - 1][0], span(cut, end)),
+                                     best[cut, k - 1][1] + [cut]) for cut in range(k - 1, end)),
+                                   key=lambda option: option[0])
+        cuts = [0, *best[count, parts][1], count]
+        return [list(range(a, b)) for a, b in zip(cuts, cuts[1:])]
+
+    def fits(self, widths: np.ndarray, columns: list[int], room: float) -> bool:
+        """Whether these columns of a matrix fit ``room`` side by side."""
+        shown = shown_window(widths[:, columns], widths.shape[0], room, self.column_gap,
+                             self.bracket_width, self.ellipsis_width)[1]
+        return shown == len(columns)
+
+    def label_width(self, label: str) -> float:
+        """The room a label takes beside a matrix (``columns 3–4: ``); none where a label too
+        wide to sit beside its matrix goes above it instead (text)."""
+        return 0.0
 
     # -- whole tensors -------------------------------------------------------------------------------
     def too_long(self, array: np.ndarray) -> bool:
@@ -214,30 +300,49 @@ class ArrangingPrinter(Printer):
 
     def arrange(self, view: TensorView) -> list:
         """The blocks that show a whole tensor on this printer's page."""
-        label = view.label if view.label is not None else Formula(view.tensor.name)
+        label = view.label if view.label is not None else (
+            Derivative(view.gradient_of, view.tensor) if view.gradient_of else Formula(view.tensor.name))
         if self.too_long(view.array):
             return self.entry_list(label, view)
         if not view.axes:
             blocks = self.column_blocks(view.array)
+            if blocks is None:
+                return self.entry_list(label, view)
             if view.label is None:
                 return [Display(tuple(blocks))]
             if len(blocks) == 1:
                 return [Display((Equation((view.label, blocks[0])),))]
             return [Paragraph((view.label, " is too wide for one line; here it is in blocks of"
                                " columns:")), Display(tuple(blocks))]
-        gallery = [Gallery(tuple(self.slices(view))), *self.slices_note(view)]
+        items = self.slices(view)
+        if items is None:
+            return self.entry_list(label, view)
+        gallery = [Gallery(tuple(items)), *self.slices_note(view)]
         if view.label is None:
             return gallery
         return [Paragraph((view.label, f" ({shape_text(view.array.shape)}), slice by slice over"
                            f" ({', '.join(view.axes)}):")), *gallery]
 
-    def slices(self, view: TensorView) -> list:
-        items = []
+    def slice_labels(self, view: TensorView) -> list[tuple[tuple[int, ...], str]]:
+        """The first :data:`MAX_SLICES` slices over the leading axes: (index, ``n = 0, c = 1``)."""
+        labelled = []
         for number, index in enumerate(np.ndindex(*view.array.shape[:len(view.axes)])):
             if number == MAX_SLICES:
                 break
-            label = ", ".join(f"{a} = {i + view.tensor.index_base}" for a, i in zip(view.axes, index))
-            items.append(Labeled(label, Matrix(view.array[index])))
+            labelled.append((index, ", ".join(f"{a} = {i + view.label_base}"
+                                              for a, i in zip(view.axes, index))))
+        return labelled
+
+    def slices(self, view: TensorView) -> list | None:
+        """Each slice whole: one matrix, or blocks of whole columns when it is too wide (never cut
+        with ⋯, as a tensor without slices); None when a slice would take a block per column (the
+        tensor then reads better entry by entry)."""
+        items: list = []
+        for index, label in self.slice_labels(view):
+            blocks = self.column_blocks(view.array[index], label)
+            if blocks is None:
+                return None
+            items += blocks
         return items
 
     def slices_note(self, view: TensorView) -> list:
@@ -248,8 +353,14 @@ class ArrangingPrinter(Printer):
                            " are shown; the others are formed the same way.)",))]
 
     def entry_list(self, label, view: TensorView) -> list:
+        """The entries one per line: the first :data:`MAX_LISTED_ENTRIES` of each slice (of the
+        first :data:`MAX_SLICES`), so every slice a matrix would show is listed too."""
         values = view.array.reshape(-1)
-        shown = min(len(values), MAX_LISTED_ENTRIES)
+        per_slice = prod(view.array.shape[len(view.axes):])
+        starts = [int(np.ravel_multi_index(index, view.array.shape[:len(view.axes)])) * per_slice
+                  for index, _ in self.slice_labels(view)] if view.axes else [0]
+        shown = [flat for start in starts for flat in range(start, start + min(per_slice,
+                                                                                 MAX_LISTED_ENTRIES))]
 
         def name(flat: int):
             symbol = Symbol(view.tensor, flat)
@@ -257,11 +368,12 @@ class ArrangingPrinter(Printer):
 
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; entry by entry:",)),
-                        Display(tuple(equation(name(flat), values[flat]) for flat in range(shown)))]
-        if shown < len(values):
-            blocks.append(Paragraph((f"(The first {shown} of the {len(values)} entries are"
-                                     " listed.)",)))
-        return blocks
+                        Display(tuple(equation(name(flat), values[flat]) for flat in shown))]
+        if per_slice > MAX_LISTED_ENTRIES:
+            where = " of each slice" if view.axes else ""
+            blocks.append(Paragraph((f"(The first {MAX_LISTED_ENTRIES} of the {per_slice} entries"
+                                     f"{where} are listed.)",)))
+        return blocks + (self.slices_note(view) if view.axes else [])
 
     # -- the document -------------------------------------------------------------------------------
     def blocks(self, document: Document) -> list[str]:
@@ -277,15 +389,46 @@ class ArrangingPrinter(Printer):
 
     # -- galleries -----------------------------------------------------------------------------------
     def gallery_rows(self, node: Gallery, widths: list[float]) -> list[list[int]]:
-        """Item positions per row: as many as ``columns`` asks and ``gallery_width`` holds."""
+        """Item positions per row. A gallery with ``columns`` is a grid (receptive fields laid out
+        like the outputs): each of its rows stays a row, or is split into the fewest equal parts
+        that fit ``gallery_width``; without ``columns``, as many items as fit."""
+        if node.columns is None:
+            return self.packed(list(range(len(widths))), widths)
+        rows: list[list[int]] = []
+        for start in range(0, len(widths), node.columns):
+            row = list(range(start, min(start + node.columns, len(widths))))
+            parts = 1
+            while parts < len(row) and any(self.too_wide(part, widths)
+                                           for part in split_evenly(row, parts)):
+                parts += 1
+            rows += split_evenly(row, parts)
+        return rows
+
+    def too_wide(self, positions: list[int], widths: list[float]) -> bool:
+        return (sum(widths[i] for i in positions) + self.gallery_gap * (len(positions) - 1)
+                > self.gallery_width)
+
+    def packed(self, positions: list[int], widths: list[float]) -> list[list[int]]:
+        """As many items on a row as fit ``gallery_width``."""
         rows: list[list[int]] = []
         current: list[int] = []
         used: float = 0
-        for position, width in enumerate(widths):
-            full = node.columns is not None and len(current) == node.columns
-            if current and (full or used + width + self.gallery_gap > self.gallery_width):
+        for position in positions:
+            width = widths[position]
+            if current and used + width + self.gallery_gap > self.gallery_width:
                 rows.append(current)
                 current, used = [], 0
             current.append(position)
             used += width + self.gallery_gap
         return rows + ([current] if current else [])
+
+
+def split_evenly(items: list, parts: int) -> list[list]:
+    """``items`` in ``parts`` consecutive pieces whose lengths differ by at most one (longer first)."""
+    size, extra = divmod(len(items), parts)
+    pieces, start = [], 0
+    for part in range(parts):
+        stop = start + size + (1 if part < extra else 0)
+        pieces.append(items[start:stop])
+        start = stop
+    return pieces

@@ -12,14 +12,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..document import (Bracket, Call, Concat, Derivative, Display, Document, Equation, Formula,
+from ..document import (Call, Concat, Derivative, Display, Document, Equation, Formula,
                         Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Power,
                         Product, Quotient, Root, TensorView, Truncated)
-from ..poly import Poly, Symbol
+from ..poly import Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, as_grid, break_equation
 from .latex_names import latex_entry_name
-from .text_document import TextDocumentPrinter
+from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, latex_width
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -29,6 +29,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6em}
+\sloppy  % lists of names in inline math: loose lines rather than lines past the margin
 """
 
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
@@ -67,26 +68,37 @@ class LatexPrinter(ArrangingPrinter):
 
     times = " "
     power = "^"
-    # Widths are measured with the text printer; typeset math is narrower than its text form
-    # (stacked fractions, small subscripts, no ·), so a LaTeX line holds more text characters.
-    line_width = 120
-    gallery_width = 88  # matrices set side by side take their full text width, \qquad more
+    # Measured in em of the document's 11 pt font (latex_width.py reads the printed LaTeX back):
+    # the text block of an A4 page with 2 cm margins is 483.7 pt = 44.2 em wide.
+    line_width = 42.8  # less 3 %: the estimate is within 3 % of what TeX sets
+    tag_width = 3.0  # "(25)" and the space before it, beside a numbered equation
+    column_gap = COLUMN_GAP
+    bracket_width = MATRIX_SIDES
+    ellipsis_width = COLUMN_GAP + 1.2  # a \cdots column
+    gallery_gap = 2.0  # \qquad
+    gallery_width = 42.8
 
     def __init__(self, loss: str = "L"):
         self.loss = loss
-        self.text = TextDocumentPrinter(loss)  # measures widths for line breaks
+        self.available = self.line_width  # less beside an equation number
 
-    def measure(self, piece) -> int:
-        """Text width, a quarter more for indicators ([x = max(…)], [x > 0]): unlike fractions and
-        subscripts they typeset no narrower than their text."""
-        width = self.text.measure(self.fit_all(piece))
-        if isinstance(piece, Poly) and any(isinstance(atom.notation(), Bracket)
-                                           for monomial in piece.terms for atom in monomial):
-            width += width // 4
-        return width
+    def measure(self, piece) -> float:
+        """The typeset width of the piece in em: its LaTeX, read back."""
+        return latex_width(self.doprint(self.fit_all(piece)))
 
-    def cell_width(self, value, marked: bool) -> int:
-        return self.text.cell_width(value, marked)
+    def cell_width(self, value, marked: bool) -> float:
+        return latex_width(self.doprint(value), style=1) + (BOX if marked else 0.0)
+
+    def operator_width(self, sign: str) -> float:
+        return latex_width(f"a {sign} b") - 2 * latex_width("a")
+
+    def label_width(self, label: str) -> float:
+        return latex_width(rf"\text{{{latex_words(label)}}}\colon\ ")
+
+    @property
+    def matrix_width(self) -> float:
+        """A matrix may stand alone on an equation's continuation line, after its ``=``."""
+        return self.line_width - 1.0 - self.operator_width("=")
 
     # -- numbers and names --------------------------------------------------------------------------
     def _print_Fraction(self, number: Fraction) -> str:
@@ -153,8 +165,9 @@ class LatexPrinter(ArrangingPrinter):
 
     def _print_Labeled(self, node: Labeled) -> str:
         label = (rf"\text{{{latex_words(node.label)}}}" if isinstance(node.label, str)
-                 else self.doprint(node.label))
-        return rf"{label}\colon\ {self.doprint(node.value)}"
+                 else self.doprint(node.label)) + r"\colon\ "
+        with self.narrower(latex_width(label)):  # a matrix beside the label has less room
+            return label + self.doprint(node.value)
 
     def _print_Concat(self, node: Concat) -> str:
         return "".join(self.doprint(part) for part in node.parts)
@@ -183,10 +196,16 @@ class LatexPrinter(ArrangingPrinter):
         return rf"\boxed{{{text}}}" if row * grid.shape[1] + column in marked else text
 
     def _print_Equation(self, node: Equation) -> str:
-        lines = break_equation(node, self.measure, self.line_width)
-        if len(lines) == 1:
-            return self.tokens(lines[0])
-        # aligned: the first line aligns at its first "=", continuation lines start at that "="
+        rows = self.equation_rows(node)
+        if len(rows) == 1:
+            return rows[0].replace("&", "", 1)
+        return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
+
+    def equation_rows(self, node: Equation) -> list[str]:
+        """The equation broken to fit, each row aligned at its first line's "=": continuation
+        rows start under it (after the left side), with a \\quad when they continue a sum."""
+        lines = break_equation(node, self.measure, self.available, self.operator_width,
+                               self.measure(node.sides[0]) + 1.0)
         first = lines[0]
         split = next((i for i, (operator, _) in enumerate(first) if operator.startswith("=")), 0)
         lead = self.tokens(first[:split]) + " " if split else ""
@@ -194,7 +213,20 @@ class LatexPrinter(ArrangingPrinter):
         for tokens in lines[1:]:
             lead = "&" if tokens[0][0].startswith("=") else r"&\quad "
             printed.append(lead + self.tokens(tokens))
-        return r"\begin{aligned} " + r" \\ ".join(printed) + r" \end{aligned}"
+        return printed
+
+    def display_equation(self, node, tag: str = "") -> str:
+        """One displayed equation; one that takes several rows is an ``align*``, whose rows can
+        break across pages (a chain-rule sum of 140 terms is taller than a page)."""
+        if isinstance(node, Equation):
+            rows = self.equation_rows(node)
+            if len(rows) > 1:
+                return ("\\begin{align*}\n" + " \\\\\n".join([rows[0] + tag, *rows[1:]])
+                        + "\n\\end{align*}")
+        math = self.doprint(node)
+        if tag:
+            return "\\begin{equation*}\n" + math + tag + "\n\\end{equation*}"
+        return self.display(math)
 
     def tokens(self, tokens) -> str:
         return " ".join(f"{operator} {self.doprint(piece)}" if operator else self.doprint(piece)
@@ -215,15 +247,18 @@ class LatexPrinter(ArrangingPrinter):
         return "\\[\n" + math + "\n\\]"
 
     def _print_Display(self, node: Display) -> str:
-        return "\n".join(self.display(self.doprint(row)) for row in node.rows)
+        return "\n".join(self.display_equation(row) for row in node.rows)
 
     def _print_Numbered(self, node: Numbered) -> str:
-        return ("\\begin{equation*}\n" + self.doprint(node.math) + rf" \tag{{{node.number}}}"
-                + "\n\\end{equation*}")
+        self.available = self.line_width - self.tag_width
+        try:
+            return self.display_equation(node.math, rf" \tag{{{node.number}}}")
+        finally:
+            self.available = self.line_width
 
     def gallery_lines(self, node: Gallery) -> list[str]:
         """Each row of the gallery as one line of math, items a \\qquad apart."""
-        rows = self.gallery_rows(node, [self.text.measure(self.fit_all(item)) for item in node.items])
+        rows = self.gallery_rows(node, [self.measure(item) for item in node.items])
         return [r" \qquad ".join(self.doprint(node.items[i]) for i in row) for row in rows]
 
     def _print_Gallery(self, node: Gallery) -> str:

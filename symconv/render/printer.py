@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Sum
-from ..poly import Poly, Symbol
+from ..poly import Atom, Poly, Symbol
 
 
 class Printer:
@@ -53,7 +53,7 @@ class Printer:
             names[atom._key] = self.doprint(atom)
         return names[atom._key]
 
-    def monomial(self, symbols: tuple[Symbol, ...]) -> str:
+    def monomial(self, symbols: tuple[Atom, ...]) -> str:
         parts, i = [], 0
         while i < len(symbols):
             j = i

@@ -14,7 +14,7 @@ from ..document import (Derivative, Display, Document, Equation, Gallery, Hadama
                         Matrix, Numbered, Paragraph, Product, Root, TensorView, Truncated)
 from ..poly import Symbol
 from ..tensors import Tensor
-from .arrange import ArrangingPrinter, as_grid, break_equation
+from .arrange import ArrangingPrinter, as_grid
 from .text import TextPrinter
 
 TERMINAL_WIDTH = 100
@@ -124,7 +124,7 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
 
     def _print_Equation(self, node: Equation) -> str:
         lines = []
-        for number, tokens in enumerate(break_equation(node, self.measure, self.line_width)):
+        for number, tokens in enumerate(self.equation_lines(node)):
             pieces = ["    "] if number else []
             for position, (operator, piece) in enumerate(tokens):
                 if operator:

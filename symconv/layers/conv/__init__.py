@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis, get_shape,
                      make_tensor, output_tensor)
-from ...wording import per_axis, shape_text
+from ...wording import shape_text
 from ..registry import LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
-from .sections import SECTIONS, describe
+from .sections import SECTIONS, describe, settings_words
 
 
 def build_conv(request: LayerRequest) -> ConvLayer:
@@ -81,9 +81,11 @@ def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=
 
 
 def title(layer: ConvLayer) -> str:
-    g = layer.geometry
-    return (f"{shape_text(g.kernel)} kernel, stride {per_axis(g.stride)}, padding"
-            f" {per_axis(g.padding)}")
+    """``2 × 3 × 3 × 3 weight, stride 2, padding 1, dilation 2`` (a weight of the kernel's shape
+    alone is a ``3 × 3 kernel``)."""
+    weight = layer.weight.shape
+    kind = "kernel" if len(weight) == layer.geometry.dims else "weight"
+    return f"{shape_text(weight)} {kind}, {settings_words(layer.geometry)}"
 
 
 CONV = register(LayerType(

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...document import Note
 from ...tensors import Tensor
-from ...wording import compact_shape, per_axis
+from ...wording import compact_shape, per_axis, shape_text
 from ..base import Constant, EntryOf
 from ..registry import Connections
 from . import closed_form, reference
@@ -46,6 +46,11 @@ class ConvLayer:
 
     def term_count(self) -> int:
         return self.geometry.term_count(self.bias is not None)
+
+    def allocation(self) -> tuple[int, str]:
+        g = self.geometry
+        padded = g.padded_size
+        return g.batch * g.in_channels * prod(padded), f"the padded input {shape_text(padded)}"
 
     def unused_positions(self) -> list[tuple[int, ...]]:
         return self.geometry.unused_positions()

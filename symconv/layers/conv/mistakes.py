@@ -9,6 +9,7 @@ diagnosis): each is the closed form with the one step the student got wrong chan
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Iterable
 
 import numpy as np
@@ -49,7 +50,7 @@ def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms) -> list
                 found.append(WrongVariant(
                     f"padding-removed-at-{side}", f"the padding {per_axis(g.padding)} was removed"
                     f" from the {side} of each axis only (remove P from both sides)",
-                    lambda start=start: crop_padded(dy, w, layer, start)))
+                    partial(crop_padded, dy, w, layer, start)))
             found.append(WrongVariant(
                 "padding-not-removed", f"the padding {per_axis(g.padding)} was not removed (∂L/∂X"
                 f" is the full correlation without its outer {per_axis(g.padding)} rows and"

@@ -11,14 +11,15 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
+from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
                          Labeled, Matrix, Paragraph, Product, Section, Sum, equation)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import MAX_SLICES, Context, entry_array, leading_axes, more, object_array
+from ...sections import (MAX_SLICES, Context, entry_array, leading_axes, more, object_array,
+                         output_matrix)
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form
@@ -135,18 +136,32 @@ class ReceptiveField(NamedTuple):
     output: Symbol
     window: np.ndarray  # (C/groups, *kernel): input entries, 0 on padding
     kernel: np.ndarray  # (C/groups, *kernel): weight entries
-    upstream: Number | Symbol
+    upstream: Number | Symbol | Poly
     bias_name: Symbol | None
     products: tuple[tuple[Symbol, Symbol], ...]
     value: Poly  # the output's value from the entries (numbers where given)
 
 
-def receptive_fields(layer: ConvLayer, upstream: Tensor, count: int) -> tuple[ReceptiveField, ...]:
-    """The first ``count`` outputs' receptive fields, in row-major output order."""
+def upstream_entry(upstream: Tensor | Sequence):
+    """Output o's upstream entry: the tensor's entry, or ``upstream[o]`` for values carried back
+    through a chain (:meth:`~symconv.sections.Context.upstream_entries`)."""
+    return upstream.entry if isinstance(upstream, Tensor) else upstream.__getitem__
+
+
+def factor(value):
+    """A value as a factor of ⊙ or of a sum: a polynomial of several terms in parentheses."""
+    return Group(value) if isinstance(value, Poly) and len(value.terms) > 1 else value
+
+
+def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
+                     count: int) -> tuple[ReceptiveField, ...]:
+    """The first ``count`` outputs' receptive fields, in row-major output order; ``upstream`` is
+    the upstream gradient or the entry each output passes back."""
     g = layer.geometry
     x, w = layer.input, layer.weight
     positions = closed_form.pad(np.arange(x.size).reshape(g.input_shape) + 1, g.padding, g.padding) - 1
     weights = np.arange(w.size).reshape(g.weight_shape)
+    upstream_of = upstream_entry(upstream)
     fields = []
     for o in range(min(count, layer.output.size)):
         n, f, *at = np.unravel_index(o, g.output_shape)
@@ -164,19 +179,30 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor, count: int) -> tuple[Re
             Symbol(layer.output, o),
             object_array([x.entry(int(i)) if i >= 0 else 0 for i in window.flat], window.shape),
             object_array([w.entry(int(j)) for j in kernel.flat], kernel.shape),
-            upstream.entry(o), Symbol(layer.bias, int(f)) if layer.bias is not None else None,
+            upstream_of(o), Symbol(layer.bias, int(f)) if layer.bias is not None else None,
             products, value))
     return tuple(fields)
 
 
-def field_items(field: ReceptiveField, item_of) -> list:
+def field_items(field: ReceptiveField, item_of, base: int) -> list:
     """``item_of(c)`` for each channel c of a receptive field, labelled with the output when
-    there are several channels."""
+    there are several channels (counted from ``base``, as the input's slices)."""
     channels = field.window.shape[0]
     if channels == 1:
         return [item_of(0)]
-    return [Labeled(Concat((field.output, Formula(f", c = {c}"))), item_of(c))
+    return [Labeled(Concat((field.output, Formula(f", c = {c + base}"))), item_of(c))
             for c in range(channels)]
+
+
+def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...], item_of,
+                  base: int) -> Gallery:
+    """The receptive fields' items (``item_of(field, channel)``) laid out like the output grid:
+    a row of the gallery per row of outputs; channels counted from ``base``."""
+    items = []
+    for field in fields:
+        items += field_items(field, lambda c, f=field: item_of(f, c), base)
+    per_field = len(items) // max(1, len(fields))
+    return Gallery(tuple(items), columns=layer.geometry.output_size[-1] * per_field)
 
 
 def conv_forward(layer: ConvLayer, context: Context) -> Section:
@@ -185,11 +211,9 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
                     Paragraph(("Each receptive field is multiplied element-wise (⊙) by the kernel"
                                " and the products are added"
                                + (", plus the bias" if layer.bias is not None else "") + ":",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]),
-                                                                Matrix(f.kernel[c])))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields, lambda f, c: Hadamard(Matrix(f.window[c]),
+                                                                     Matrix(f.kernel[c])),
+                                context.label_base(layer.input)))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for field in fields:
@@ -202,37 +226,63 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
             sides += (field.value,)
         rows.append(equation(*sides))
     blocks.append(Display(tuple(rows)))
-    return Section("forward", tuple(blocks + more(len(fields), layer.output.size, "outputs")))
+    blocks += more(len(fields), layer.output.size, "outputs")
+    return Section("forward", tuple(blocks + output_matrix(layer, context)))
 
 
 def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
     w = layer.weight
-    fields = receptive_fields(layer, context.upstream_of(layer), context.limits.fields)
+    fields = receptive_fields(layer, context.upstream_entries(layer), context.limits.fields)
     blocks: list = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
+                    *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, w), ": multiply each upstream entry into"
                                " its receptive field, then add all the receptive fields together.",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(Matrix(f.window[c]), f.upstream))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields,
+                                lambda f, c: Hadamard(Matrix(f.window[c]), factor(f.upstream)),
+                                context.label_base(layer.input)))
     blocks += more(len(fields), layer.output.size, "receptive fields")
-    blocks.append(Paragraph((f"The sum, with the shape of {w.name}:",)))
-    blocks.append(context.gradient_view(w))
+    blocks.append(Paragraph((f"The sum, with the shape of {w.name}{expanded_words(layer, context)}:",)))
+    blocks.append(context.gradient_view(w, context.layer_result(layer, w)))
     return Section("dw", tuple(blocks))
+
+
+# -- the upstream gradient of a layer inside a chain ------------------------------------------------
+
+
+def carried_upstream(layer: ConvLayer, context: Context) -> list:
+    """In a chain whose later values are known, ∂L/∂(output) expanded down to the given upstream
+    gradient: the numbers the layer's sections then carry. Stated in the first of them."""
+    carried = context.carried(layer)
+    if carried is None or not context.first_time(("carried", layer.output.name)):
+        return []
+    loss = context.loss
+    return [Paragraph(("In this chain ", Derivative(loss, layer.output), " is not given: it comes"
+                       " back through the later layers. Expanded down to the given upstream"
+                       " gradient ", Derivative(loss, context.problem.layers[-1].output),
+                       " (the chain-rule section writes out each entry), it is:")),
+            context.gradient_view(context.upstream_of(layer), carried)]
+
+
+def expanded_words(layer: ConvLayer, context: Context) -> str:
+    """Said of a result that is written with the carried values."""
+    return "" if context.carried(layer) is None else ", expanded down to the given upstream gradient"
 
 
 # -- ∂L/∂X, mapped back -----------------------------------------------------------------------------
 
 
-def mapped_back(layer: ConvLayer, upstream: Tensor, counts: list[int]) -> list[tuple[int, np.ndarray]]:
+def mapped_back(layer: ConvLayer, upstream: Tensor | Sequence,
+                counts: list[int]) -> list[tuple[int, np.ndarray]]:
     """The input-shaped sum of ``∂L/∂y_k ⊙ W`` placed back over each output's receptive field,
-    after the first ``count`` outputs, for each count (the CS7643 handout's running matrices)."""
+    after the first ``count`` outputs, for each count (the CS7643 handout's running matrices);
+    ``upstream`` is the upstream gradient or the entry each output passes back."""
     y, x, w = layer.triples
+    upstream_of = upstream_entry(upstream)
     total = [Poly() for _ in range(layer.input.size)]
     steps, done = [], 0
     for count in sorted(counts):
         for row in np.flatnonzero((y >= done) & (y < count)):
-            contribution = product_of((upstream.entry(int(y[row])), layer.weight.entry(int(w[row]))))
+            contribution = Poly.lift(upstream_of(int(y[row]))) * layer.weight.entry(int(w[row]))
             total[x[row]] = total[x[row]] + contribution
         done = count
         steps.append((count, object_array(list(total), layer.input.shape)))
@@ -241,25 +291,29 @@ def mapped_back(layer: ConvLayer, upstream: Tensor, counts: list[int]) -> list[t
 
 def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
     x = layer.input
-    upstream = context.upstream_of(layer)
+    upstream = context.upstream_entries(layer)
     outputs = layer.output.size
     fields = receptive_fields(layer, upstream, context.limits.fields)
     blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
+                    *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, x), ": multiply each upstream entry into"
                                f" the kernel and map it back onto its receptive field in {x.name};"
                                " overlapping entries are added.",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda c, f=field: Hadamard(f.upstream, Matrix(f.kernel[c])))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(layer, fields,
+                                lambda f, c: Hadamard(factor(f.upstream), Matrix(f.kernel[c])),
+                                context.label_base(x)))
     blocks += more(len(fields), outputs, "receptive fields")
     counts = list(range(1, min(context.limits.steps, outputs - 1) + 1))  # the last is the result
     for after, array in mapped_back(layer, upstream, counts):
-        blocks.append(Paragraph((f"{ordinal(after).capitalize()} receptive field mapped back (same"
-                                 f" shape as {x.name}):",)))
-        blocks.append(context.view(None, array, x))
-    blocks.append(Paragraph((f"All {outputs} receptive fields mapped back:",)))
-    blocks.append(context.gradient_view(x))
+        # a partial sum of ∂L/∂X, named as such (its entries too, when they are listed)
+        so_far = "receptive field" if after == 1 else f"{after} receptive fields"
+        blocks.append(Paragraph((f"{ordinal(after).capitalize()} receptive field mapped back: ",
+                                 Derivative(context.loss, x), f" after the first {so_far} (same"
+                                 f" shape as {x.name}):")))
+        blocks.append(context.view(None, array, x, gradient=True))
+    blocks.append(Paragraph((f"All {outputs} receptive fields mapped back"
+                             f"{expanded_words(layer, context)}:",)))
+    blocks.append(context.gradient_view(x, context.layer_result(layer, x)))
     return Section("dx", tuple(blocks))
 
 
@@ -267,15 +321,16 @@ def conv_bias_gradient(layer: ConvLayer, context: Context) -> Section | None:
     if layer.bias is None:
         return None
     g = layer.geometry
-    upstream = context.upstream_of(layer)
-    values = context.result(layer.bias).reshape(-1)
+    upstream = context.upstream_entries(layer)
+    values = context.layer_result(layer, layer.bias).reshape(-1)
     filters = np.unravel_index(np.arange(layer.output.size), g.output_shape)[1]
     blocks: list = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
+                    *carried_upstream(layer, context),
                     Paragraph(("Every output of a filter adds its bias once (∂y/∂b = 1), so the"
                                " bias gradient is the sum of the upstream entries of that filter:",))]
     rows = []
     for f in range(g.filters):
-        entries = tuple(upstream.entry(int(o)) for o in np.flatnonzero(filters == f))
+        entries = tuple(factor(upstream[int(o)]) for o in np.flatnonzero(filters == f))
         sides: tuple = (Derivative(context.loss, Symbol(layer.bias, f)), Sum(entries))
         if any(not isinstance(u, Symbol) for u in entries):
             sides += (values[f],)
@@ -292,9 +347,46 @@ def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
     return output + (stride - 1) * (output - 1) + 2 * dilation * (kernel - 1)
 
 
-def canonical_slices(label, array: np.ndarray, tensor: Tensor, leading: tuple[int, int],
+def correlation_sizes(axes: list[AxisSize], inserted: list[int], x: Tensor) -> list:
+    """From the zero-inserted, padded upstream gradient to the size of X, axis by axis: the full
+    correlation is D(K − 1) shorter; where the floor in the output size dropped a remainder R, no
+    output reads the last R positions of the padded input, so the full correlation is padded at
+    the end by R zeros (their gradient) before the padding P comes off both sides."""
+    dilated = any(a.dilation > 1 for a in axes)
+    rows, notes = [], []
+    for a, size in zip(axes, inserted):
+        full = size - a.dilation * (a.kernel - 1)
+        reach = f"({a.kernel} − 1)" if a.dilation == 1 else f"{a.dilation}·({a.kernel} − 1)"
+        rows.append(Equation((Formula(f"full_{a.axis}"),
+                              Formula(f"size_{a.axis} − {'D' if a.dilation > 1 else ''}(K − 1)"),
+                              Formula(f"{size} − {reach}"), full)))
+        added = (" + R", f" + {a.remainder}") if a.remainder else ("", "")
+        rows.append(Equation((Formula(f"I_{a.axis}"), Formula(f"full_{a.axis}{added[0]} − 2P"),
+                              Formula(f"{full}{added[1]} − 2·{a.padding}"), a.size)))
+        if a.remainder:
+            words = AXIS_WORDS[a.axis]
+            last = f"its last {words[:-1]} is" if a.remainder == 1 else f"its last {a.remainder} {words} are"
+            notes.append(Paragraph((
+                f"Along {a.axis} the floor dropped R = {a.remainder}: the padded {x.name} has"
+                f" {a.size} + 2·{a.padding} = {full} + {a.remainder} {words}, and {last} read by no"
+                " output.",)))
+    shorter = "D(K − 1)" if dilated else "K − 1"
+    if notes:
+        rest = (f" It covers the padded {x.name} except, along an axis where the floor in the"
+                " output size dropped a remainder R, its last R positions (no output reads them, so"
+                " their gradient is 0): pad it at the end with R zeros there, then remove the"
+                " padding P from both sides:")
+    else:
+        rest = f" Removing the padding P from both sides leaves the size of {x.name}:"
+    return [Paragraph((f"The full correlation is {shorter} shorter than that along each axis (the"
+                       " rotated kernel has to fit inside it)." + rest,)),
+            Display(tuple(rows)), *notes]
+
+
+def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, int],
                      axes: tuple[str, str]) -> list:
-    """An array in canonical layout (two leading axes), leading axes of size 1 left out."""
+    """An array in canonical layout (two leading axes), leading axes of size 1 left out; slice
+    labels count from ``base``."""
     kept = [(a, n) for a, n in zip(axes, leading) if n > 1]
     spatial = array.reshape(array.shape[2:]) if not kept else array.reshape(
         tuple(n for _, n in kept) + array.shape[2:])
@@ -304,7 +396,7 @@ def canonical_slices(label, array: np.ndarray, tensor: Tensor, leading: tuple[in
     for number, index in enumerate(np.ndindex(*[n for _, n in kept])):
         if number == MAX_SLICES:
             break
-        words = ", ".join(f"{a} = {i + tensor.index_base}" for (a, _), i in zip(kept, index))
+        words = ", ".join(f"{a} = {i + base}" for (a, _), i in zip(kept, index))
         items.append(Labeled(words, Matrix(spatial[index])))
     count = int(np.prod([n for _, n in kept]))
     note = ([Paragraph((f"(The first {MAX_SLICES} of the {count} slices are shown.)",))]
@@ -318,20 +410,20 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     loss = context.loss
     upstream = context.upstream_of(layer)
     lift = np.vectorize(Poly.lift, otypes=[object])
-    dy = lift(entry_array(upstream, g.output_shape))
+    passed = object_array(context.upstream_entries(layer), g.output_shape)  # carried values too
+    dy = lift(passed)
     reach = tuple(d * (k - 1) for d, k in zip(g.dilation, g.kernel))
-    inserted = closed_form.pad(closed_form.insert_zeros(entry_array(upstream, g.output_shape),
-                                                        g.stride), reach, reach)
+    inserted = closed_form.pad(closed_form.insert_zeros(passed, g.stride), reach, reach)
     rotated = closed_form.rotate_180(entry_array(w, g.weight_shape), g.dims)
     blocks: list = [
-        Heading("Closed form" + context.where(layer)),
+        Heading("Closed form" + context.where(layer)), *carried_upstream(layer, context),
         Paragraph((Derivative(loss, x), " is a full correlation: insert S − 1 zeros between the"
                    " entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on every side"
                    + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
                    + ", and slide the kernel rotated by 180° over it; then remove the padding"
                    f" P = {per_axis(g.padding)} of the input.",)),
         Paragraph(("The kernel rotated by 180°:",))]
-    blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, w,
+    blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, context.label_base(w),
                                (g.filters, g.group_channels), ("f", "c"))
     blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each"
                              " axis:",)))
@@ -346,24 +438,29 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     blocks.append(Display(tuple(rows)))
     blocks.append(Paragraph(("The zero-inserted, padded upstream gradient (",
                              Formula(shape_text(tuple(sizes))), "):",)))
-    blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted, upstream,
+    blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted,
+                               context.label_base(upstream),
                                (g.batch, g.filters), ("n", "f"))
+    blocks += correlation_sizes(axis_sizes(g), sizes, x)
     blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
-                             + (", summed over the filters" if g.filters > 1 else "") + ":",)))
+                             + (", summed over the filters" if g.filters > 1 else "")
+                             + expanded_words(layer, context) + ":",)))
     x_polys = lift(entry_array(x, g.input_shape))
     w_polys = lift(entry_array(w, g.weight_shape))
     blocks.append(context.gradient_view(
         x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape)))
     blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
                              f" P = {per_axis(g.padding)}) with the zero-inserted upstream gradient"
-                             + (", summed over the batch" if g.batch > 1 else "") + ":",)))
+                             + (", summed over the batch" if g.batch > 1 else "")
+                             + expanded_words(layer, context) + ":",)))
     blocks.append(context.gradient_view(
         w, closed_form.grad_weight(x_polys, dy, g).reshape(w.shape)))
     if layer.bias is not None:
         b = layer.bias
         bias_gradient = closed_form.grad_bias(dy).reshape(b.shape)
         blocks.append(Paragraph((Derivative(loss, b), " is the sum of the upstream gradient"
-                                 + (" of each filter" if g.filters > 1 else "") + ":",)))
+                                 + (" of each filter" if g.filters > 1 else "")
+                                 + expanded_words(layer, context) + ":",)))
         if b.size == 1:
             blocks.append(Display((Equation((Derivative(loss, b), Formula(f"sum(∂{loss}/∂{y.name})"),
                                              bias_gradient.reshape(-1)[0])),)))
@@ -376,15 +473,21 @@ SECTIONS = {"shapes": conv_shapes, "forward": conv_forward, "dw": conv_weight_gr
             "dx": conv_input_gradient, "db": conv_bias_gradient, "closed-form": conv_closed_form}
 
 
-def describe(layer: ConvLayer, context: Context) -> tuple:
-    """One sentence for the problem statement."""
-    g = layer.geometry
-    words = (f"A {g.dims}-D convolution{context.where(layer)} (cross-correlation, as in PyTorch): stride"
-             f" {per_axis(g.stride)}, padding {per_axis(g.padding)}")
+def settings_words(g: ConvGeometry) -> str:
+    """``stride 2, padding 1``, then the dilation and the groups when they are not 1."""
+    words = f"stride {per_axis(g.stride)}, padding {per_axis(g.padding)}"
     if any(d > 1 for d in g.dilation):
         words += f", dilation {per_axis(g.dilation)}"
     if g.groups > 1:
         words += f", {g.groups} groups"
+    return words
+
+
+def describe(layer: ConvLayer, context: Context) -> tuple:
+    """One sentence for the problem statement."""
+    g = layer.geometry
+    words = (f"A {g.dims}-D convolution{context.where(layer)} (cross-correlation, as in PyTorch):"
+             f" {settings_words(g)}")
     if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
         words += f", bias {layer.bias.name}"
     return (words,)
