@@ -113,7 +113,8 @@ class Tensor:
         if self.naming == "flat":
             columns = [np.arange(self.size) + self.index_base]
         else:
-            columns = [axis + self.index_base for axis in np.unravel_index(np.arange(self.size), self.shape)]
+            axes = np.unravel_index(np.arange(self.size), self.shape)
+            columns = [axis + self.index_base for axis in axes]
         for column in columns:
             column.flags.writeable = False
         return tuple(columns)

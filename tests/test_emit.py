@@ -163,7 +163,8 @@ def tensors(draw):
     values = None
     if draw(st.booleans()):
         choose = random.Random(draw(st.integers(0, 2 ** 32))).choice
-        numbers = [choose([0, 3, -12, Fraction(1, 2), Fraction(-7, 3)]) for _ in range(int(np.prod(shape)))]
+        numbers = [choose([0, 3, -12, Fraction(1, 2), Fraction(-7, 3)])
+                   for _ in range(int(np.prod(shape)))]
         values = np.array(numbers + [None], dtype=object)[:-1].reshape(shape)
     return Tensor(draw(st.sampled_from(["X", "dY", "Wq2"])), shape, "input",
                   draw(st.sampled_from(["indexed", "flat", "bare"])), draw(st.integers(0, 1)), values,
@@ -179,7 +180,8 @@ def test_name_arrays_spell_every_entry_as_the_printers_do(tensor):
     assert plain_names(tensor).tolist() == [tensor.plain_name(s.flat) for s in symbols]
     assert text_names(tensor).tolist() == [printer.doprint(s) for s in symbols]
     if tensor.derivative_of is None or tensor.naming != "bare":  # name_only needs the ∂ there
-        assert text_names_between(tensor, "<", ">").tolist() == [f"<{printer.name_only(s)}>" for s in symbols]
+        assert (text_names_between(tensor, "<", ">").tolist()
+                == [f"<{printer.name_only(s)}>" for s in symbols])
     latex = [json.dumps(latex_entry_name(s, with_derivative=False)) for s in symbols]
     assert entry_heads(tensor).tolist() == [
         f'{{"index": {json.dumps(list(tensor.index_of(s.flat)))}, "name": {name}, "expr": "'

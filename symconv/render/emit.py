@@ -317,7 +317,8 @@ class Sums:
         leads = []
         for value in magnitudes.tolist():
             for symbols in (False, True):
-                number = "" if symbols and value == 1 else str(value) + (spelling.times if symbols else "")
+                written_value = str(value) + (spelling.times if symbols else "")
+                number = "" if symbols and value == 1 else written_value
                 leads += [" + " + number, number, " - " + number, "-" + number]
         pieces = np.empty((count, 3), dtype=object)
         pieces[:, 0] = objects(leads)[((which * 2 + with_symbols) * 2 + negative) * 2 + first]

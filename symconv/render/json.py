@@ -74,7 +74,7 @@ def latex_names(tensor: Tensor, before: str, after: str) -> np.ndarray:
 
 
 def term_outputs(tensor: Tensor) -> np.ndarray:
-    """How a term reads up to its upstream factor, by output entry: ``{"output": "Y_{00}", "upstream": "``."""
+    """A term up to its upstream factor, by output entry: ``{"output": "Y_{00}", "upstream": "``."""
     return latex_names(tensor, '{"output": "', '", "upstream": "')
 
 
@@ -115,8 +115,8 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(json_plain_names, "*")
-    heads = [block.output.per_entry(term_outputs) + block.upstream.per_entry(term_upstreams) + '", "local": "'
-             for block in gradient.blocks]
+    heads = [block.output.per_entry(term_outputs) + block.upstream.per_entry(term_upstreams)
+             + '", "local": "' for block in gradient.blocks]
     write(f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
           f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
     for batch in arrays.batches():
@@ -143,5 +143,6 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
         if batch.last:
             ends[-1] = ends[-1].removesuffix(",\n") + "\n"
         write(joined([gradient.wrt.per_entry(entry_heads)[batch.flats], *expression,
-                      '", "value": ' + values + ', "terms": [', (terms.ravel(), 3 * batch.counts), ends]))
+                      '", "value": ' + values + ', "terms": [', (terms.ravel(), 3 * batch.counts),
+                      ends]))
     write(f'], "notes": {json.dumps(note_texts(notes, loss))}}}\n')

@@ -131,8 +131,8 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
     lefts = text_names_between(wrt, f"∂{loss}/∂", " = ")
     pluses, equals = text_names_between(wrt, "", " + "), text_names_between(wrt, "", " = ")
     # ∂L/∂Y_00·∂Y_00/∂, followed by the target and " + " (" = " after the last term of an entry)
-    heads = [text_names_between(block.output, f"∂{loss}/∂", "·∂") + text_names_between(block.output, "", "/∂")
-             for block in gradient.blocks]
+    heads = [text_names_between(output, f"∂{loss}/∂", "·∂") + text_names_between(output, "", "/∂")
+             for output in (block.output for block in gradient.blocks)]
     read = np.logical_or.reduce([np.diff(block.offsets) > 0 for block in gradient.blocks])
     unread = objects([""] * wrt.size) if read.all() else np.where(
         read, "", text_names_between(wrt, "  (no output reads ", ")"))
@@ -143,7 +143,8 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
         chain[:, 1] = np.where(batch.lasts(), equals[target], pluses[target])
         if arrays.exact and expanded is None:
             sums = arrays.sums(batch)
-            values: list[np.ndarray | Pieces] = [sums.pieces(spelling), np.where(sums.counts == 0, "0", "")]
+            values: list[np.ndarray | Pieces] = [sums.pieces(spelling),
+                                                 np.where(sums.counts == 0, "0", "")]
         else:
             values = [objects([value_text(printer, gradient, flat, expanded)
                                for flat in batch.flats.tolist()])]
