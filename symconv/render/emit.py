@@ -29,6 +29,18 @@ BATCH_TERMS = 1 << 16  # terms joined and written at a time: memory stays flat f
 INT64_SAFE = 1 << 62  # sums of coefficients are done in int64 only while they stay below this
 
 
+def few(gradient: Gradient, flats: Sequence[int]) -> bool:
+    """Whether ``flats`` are few enough (``--entry``) to print entry by entry: spelling every name
+    of every tensor involved would cost more than the entries themselves."""
+    return 2 * len(flats) < gradient.wrt.size
+
+
+def chosen_entries(gradient: Gradient, flats: Sequence[int], expand: bool) -> list:
+    """The entries ``flats`` as :class:`GradientEntry`, or :class:`ExpandedEntry` with ``expand``."""
+    entries = [gradient.entry(flat) for flat in flats]
+    return gradient.expanded_entries(entries) if expand else entries
+
+
 def objects(items: Sequence) -> np.ndarray:
     """A 1-D object array of ``items`` (taken per term by index, joined as strings)."""
     array = np.empty(len(items), dtype=object)

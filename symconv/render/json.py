@@ -11,8 +11,8 @@ import numpy as np
 
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..tensors import Tensor
-from .emit import (GradientArrays, Pieces, joined, objects, plain_entries, plain_identifiers,
-                   subscripted, written)
+from .emit import (GradientArrays, Pieces, chosen_entries, few, joined, objects, plain_entries,
+                   plain_identifiers, subscripted, written)
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
@@ -113,12 +113,18 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     of entries at a time. The same data and the same text but for the line breaks."""
     loss = gradient.derivation.problem.loss
     expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
+    head = (f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
+            f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
+    tail = f'], "notes": {json.dumps(note_texts(notes, loss))}}}\n'
+    if few(gradient, flats):
+        entries = chosen_entries(gradient, flats, expand)
+        write(head + "".join(json.dumps(entry_json(item)) + ",\n" for item in entries)[:-2] + "\n" + tail)
+        return
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(json_plain_names, "*")
     heads = [block.output.per_entry(term_outputs) + block.upstream.per_entry(term_upstreams)
              + '", "local": "' for block in gradient.blocks]
-    write(f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
-          f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
+    write(head)
     for batch in arrays.batches():
         terms = np.empty((len(batch.rows), 3), dtype=object)
         terms[:, 0] = np.where(batch.firsts(), "", ", ")
@@ -145,4 +151,4 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
         write(joined([gradient.wrt.per_entry(entry_heads)[batch.flats], *expression,
                       '", "value": ' + values + ', "terms": [', (terms.ravel(), 3 * batch.counts),
                       ends]))
-    write(f'], "notes": {json.dumps(note_texts(notes, loss))}}}\n')
+    write(tail)
