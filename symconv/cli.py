@@ -192,24 +192,19 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
          max_terms):
     """Every entry of ∂L/∂NAME, as its chain rule and its value."""
     from .derivation import DEFAULT_MAX_TERMS, derive
-    from .render import gradient_json, render_text
+    from .render import render_text, write_gradient_json, write_gradient_text
     from .tensors import flat_from_display
 
     problem = load(problem, {"input": input_shape, "kernel": kernel, "stride": stride,
                              "padding": padding, "dilation": dilation}, max_terms)
     derivation = derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS)
     gradient = derivation.gradient(problem.tensor(wrt).name)
-    if entry is not None:
-        entries = [gradient.entry(flat_from_display(gradient.wrt, entry))]
-    else:
-        entries = list(gradient.entries())
+    flats = range(gradient.wrt.size) if entry is None else [flat_from_display(gradient.wrt, entry)]
     notes = derivation.notes_for(gradient.wrt)
-    if expand:
-        entries = gradient.expanded_entries(entries)
     if output_format == "json":
-        say(json.dumps(gradient_json(gradient, entries, notes), indent=1))
+        write_gradient_json(gradient, flats, notes, write_stdout, expand=expand)
         return
-    say("\n".join(render_text(e, problem.loss) for e in entries))
+    write_gradient_text(gradient, flats, write_stdout, expand=expand)
     for note in notes:
         click.echo(render_text(note, problem.loss), err=True)
 

@@ -21,7 +21,7 @@ from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
-from .tensors import Tensor
+from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
 
@@ -41,6 +41,9 @@ class LocalDerivative(Protocol):
 
     def numeric(self, values_of) -> Any:
         """Every term's local derivative as a number (an array, or one number for all)."""
+
+    def factor_table(self) -> FactorTable:
+        """Every term's exact local derivative at once, for printers that work on whole arrays."""
 
 
 class Term(NamedTuple):
@@ -82,6 +85,12 @@ class Terms:
         upstream = [self.upstream.entry(o) for o in outputs]
         local = self.local.factors(start, stop)
         return [Term(Symbol(self.output, o), u, l) for o, u, l in zip(outputs, upstream, local)]
+
+    def factor_tables(self) -> tuple[EntryFactors, FactorTable]:
+        """Both factors of every term at once, for printers that work on whole arrays: the
+        upstream ∂L/∂y (the entry of ``upstream`` at each term's output) and the local derivative
+        ∂y/∂x (see ``factor_table`` in :mod:`symconv.layers.base`)."""
+        return EntryFactors(self.upstream, self.outputs), self.local.factor_table()
 
     def evaluate(self, upstream_values: np.ndarray, values_of) -> np.ndarray:
         """All entries at once, numerically: ``values_of(tensor)`` gives a tensor's array."""
@@ -150,6 +159,29 @@ class Gradient(Presentable):
 
     def entries(self) -> Iterator[GradientEntry]:
         return (self.entry(flat) for flat in range(self.wrt.size))
+
+    def term_rows(self, flats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where the terms of the entries ``flats`` sit in the blocks' arrays, in the order
+        :meth:`entry` lists them (entry by entry; within one, block by block), without building
+        them: each term's block and its row there, and ``starts`` (the terms of ``flats[i]`` are
+        ``starts[i]`` to ``starts[i + 1]``)."""
+        flats = np.asarray(flats, dtype=np.int64)
+        entries, blocks, rows = [], [], []
+        counts = np.zeros(len(flats), dtype=np.int64)
+        for number, block in enumerate(self.blocks):
+            first, sizes = block.offsets[flats], block.offsets[flats + 1] - block.offsets[flats]
+            counts += sizes
+            # Consecutive runs first[i] .. first[i] + sizes[i], laid end to end.
+            shift = np.repeat(first - (np.cumsum(sizes) - sizes), sizes)
+            rows.append(np.arange(int(sizes.sum()), dtype=np.int64) + shift)
+            entries.append(np.repeat(np.arange(len(flats)), sizes))
+            blocks.append(np.full(len(rows[-1]), number, dtype=np.int64))
+        starts = np.zeros(len(flats) + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        if len(self.blocks) == 1:
+            return blocks[0], rows[0], starts
+        order = np.argsort(np.concatenate(entries), kind="stable")  # block by block within an entry
+        return np.concatenate(blocks)[order], np.concatenate(rows)[order], starts
 
     def polys(self) -> list[Poly]:
         """The simplified value of every entry, in row-major order (computed once): the same sums

@@ -18,13 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from math import prod
-from typing import NamedTuple
+from typing import Callable, NamedTuple, Sequence, TypeVar
 
 import numpy as np
 
-from .poly import Number, Symbol
+from .poly import Atom, Number, Symbol
 
 NAMINGS = ("indexed", "flat")
+
+Built = TypeVar("Built")
 
 
 class EntryName(NamedTuple):
@@ -104,6 +106,22 @@ class Tensor:
         index = tuple(i + self.index_base for i in self.index_of(flat))
         return EntryName(self.name, index, self.derivative_of)
 
+    @cached_property
+    def subscripts(self) -> tuple[np.ndarray, ...]:
+        """The numbers in every entry's name (:meth:`entry_name`), one read-only array per
+        position in the subscript: one per axis (indexed naming) or the flat position (flat
+        naming), index base added; none for a bare name."""
+        if self.naming == "bare":
+            return ()
+        if self.naming == "flat":
+            columns = [np.arange(self.size) + self.index_base]
+        else:
+            axes = np.unravel_index(np.arange(self.size), self.shape)
+            columns = [axis + self.index_base for axis in axes]
+        for column in columns:
+            column.flags.writeable = False
+        return tuple(columns)
+
     def plain_name(self, flat: int) -> str:
         """The identifier used in plain expressions, JSON and sympy symbols (``A_1_1``, ``w1``)."""
         base, subscript, loss = self.entry_name(flat)
@@ -113,11 +131,37 @@ class Tensor:
             return f"{base}{subscript[0]}"
         return "_".join([base, *map(str, subscript)])
 
+    def per_entry(self, build: Callable[["Tensor"], Built]) -> Built:
+        """``build(self)`` (an array with one item per entry, by flat position), built once per
+        tensor and builder. Renderers spell every entry's name this way once, then take the names
+        per chain-rule term by index (``names[indices]``) instead of naming each term anew."""
+        if build not in self._entry_arrays:
+            self._entry_arrays[build] = build(self)
+        return self._entry_arrays[build]
+
+    @cached_property
+    def _entry_arrays(self) -> dict:
+        return {}
+
     def numeric_values(self, dtype=float) -> np.ndarray:
         """The given values converted for NumPy (exact fractions become floats)."""
         if self.values is None:
             raise ValueError(f"{self.name} has no values")
         return np.array(self.values.tolist(), dtype=dtype).reshape(self.shape)
+
+
+class EntryFactors(NamedTuple):
+    """A factor per chain-rule term that is an entry of one tensor: term t's is
+    ``tensor.entry(flats[t])`` (a symbol, or a number when the tensor has values)."""
+
+    tensor: Tensor
+    flats: np.ndarray
+
+
+# Every chain-rule term's local derivative at once (``factor_table()`` of a local-derivative kind,
+# see symconv.layers.base): entries of a tensor, one number for every term, or one number or atom
+# (an indicator, an LP root) per term.
+FactorTable = EntryFactors | Number | Sequence[Number | Atom]
 
 
 def flat_from_display(tensor: Tensor, numbers: tuple[int, ...]) -> int:

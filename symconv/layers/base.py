@@ -9,7 +9,9 @@ rows as one object. Every kind answers the same questions on its rows:
                            :class:`~symconv.poly.Atom` (a symbol, an indicator, LP's root);
 ``named(row)``             the same factor with its entries named even where they have values
                            (``X_{11}`` where the value is 1), for worked solutions and feedback;
-``numeric(values_of)``     all rows as numbers, vectorised.
+``numeric(values_of)``     all rows as numbers, vectorised;
+``factor_table()``         every row's exact local derivative at once, for printers that work on
+                           whole arrays (:data:`~symconv.tensors.FactorTable`).
 
 The kinds here are shared: a tensor entry (convolutions), one constant (a bias, 1/N of average
 pooling), a number per row. Layer types with their own kinds define them in their home (max
@@ -23,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..poly import Atom, Number, Symbol
-from ..tensors import Tensor
+from ..tensors import EntryFactors, FactorTable, Tensor
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class EntryOf:
 
     def factors(self, start: int, stop: int) -> list:
         return [self.tensor.entry(i) for i in self.index[start:stop].tolist()]
+
+    def factor_table(self) -> FactorTable:
+        return EntryFactors(self.tensor, self.index)
 
     def named(self, row: int) -> Atom:
         return Symbol(self.tensor, int(self.index[row]))
@@ -58,6 +63,9 @@ class Constant:
     def factors(self, start: int, stop: int) -> list:
         return [self.value] * (stop - start)
 
+    def factor_table(self) -> FactorTable:
+        return self.value
+
     def named(self, row: int) -> Number:
         return self.value
 
@@ -77,6 +85,9 @@ class Numbers:
 
     def factors(self, start: int, stop: int) -> list:
         return self.values[start:stop].tolist()
+
+    def factor_table(self) -> FactorTable:
+        return self.values.tolist()
 
     def named(self, row: int) -> Number:
         return self.values[row]

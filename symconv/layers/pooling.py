@@ -30,7 +30,7 @@ from ..figures import entry_grid, grid_position, is_pictured, slice_label
 from ..poly import Number, Poly, Symbol
 from ..sections import Context, kernel_front, more, object_array, output_matrix, planes, remarks
 from ..spec import SpecError, get_per_axis, output_tensor
-from ..tensors import Tensor
+from ..tensors import FactorTable, Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
 from .conv.sections import axis_sizes, shapes_section
@@ -156,6 +156,9 @@ class InWindow:
 
     def factors(self, start: int, stop: int) -> list:
         return [self.factor(*self.window_of(row, self.tensor.entry)) for row in range(start, stop)]
+
+    def factor_table(self) -> FactorTable:
+        return self.factors(0, len(self.rows))
 
     def named(self, row: int) -> object:
         """The factor over the window's symbols (an indicator, LP's root; 1/N stays a number)."""

@@ -15,7 +15,7 @@ from ..document import Bracket, Call, Concat, Formula, Heading, Note, Paragraph,
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
 from ..spec import output_tensor
-from ..tensors import Tensor
+from ..tensors import FactorTable, Tensor
 from ..wording import compact_shape, shape_text
 from .base import EntryOf
 from .registry import Connections, LayerRequest, LayerType, WrongVariant, register
@@ -58,6 +58,9 @@ class Positive(EntryOf):
 
     def factors(self, start: int, stop: int) -> list:
         return [is_positive(self.tensor.entry(i)) for i in self.index[start:stop].tolist()]
+
+    def factor_table(self) -> FactorTable:
+        return self.factors(0, len(self.index))
 
     def named(self, row: int) -> IsPositive:
         return IsPositive(Symbol(self.tensor, int(self.index[row])))

@@ -3,11 +3,19 @@ expressions in plain identifiers."""
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
+from json.encoder import encode_basestring_ascii as json_string  # json.dumps's own (C) encoder
+from typing import Callable, Sequence
+
+import numpy as np
 
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..forward import ForwardOutput
 from ..poly import Poly
+from ..tensors import Tensor
+from .emit import (GradientArrays, Pieces, chosen_entries, few, joined, objects, plain_entries,
+                   plain_identifiers, subscripted, written)
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
@@ -70,5 +78,104 @@ def matrix_json(matrix) -> dict:
 def gradient_json(gradient: Gradient, entries: list, notes: list) -> dict:
     loss = gradient.derivation.problem.loss
     return {"loss": loss, "wrt": gradient.wrt.name, "shape": list(gradient.shape),
-            "entries": [entry_json(e) for e in entries],
-            "notes": [render_text(note, loss).removeprefix("note: ") for note in notes]}
+            "entries": [entry_json(e) for e in entries], "notes": note_texts(notes, loss)}
+
+
+def note_texts(notes: list, loss: str) -> list[str]:
+    return [render_text(note, loss).removeprefix("note: ") for note in notes]
+
+
+# -- the same as a stream, from arrays (emit.py): entry names for Tensor.per_entry -------------
+def json_escape(text: str) -> str:
+    """``text`` as it reads inside an encoded JSON string (json.dumps's escapes, ASCII only)."""
+    return json_string(text)[1:-1]
+
+
+def latex_names(tensor: Tensor, before: str, after: str) -> np.ndarray:
+    """Every entry's LaTeX name as ``latex_entry_name(…, with_derivative=False)`` writes it
+    (``X_{01}``, ``w_{2}``, ``b``), escaped for a JSON string, between ``before`` and ``after``."""
+    name = json_escape(tensor.name)
+    if tensor.naming == "bare":
+        return objects([before + name + after] * tensor.size)
+    return subscripted(tensor, before + name + "_{", "}" + after)
+
+
+def term_outputs(tensor: Tensor) -> np.ndarray:
+    """A term up to its upstream factor, by output entry: ``{"output": "Y_{00}", "upstream": "``."""
+    return latex_names(tensor, '{"output": "', '", "upstream": "')
+
+
+def json_plain_names(tensor: Tensor) -> np.ndarray:
+    """Every entry's plain identifier as it reads inside an encoded string: ``X_0_1``."""
+    return plain_identifiers(tensor, json_escape)
+
+
+def term_upstreams(tensor: Tensor) -> np.ndarray:
+    """Every entry as a term's ``upstream`` or ``local`` reads inside its string: its identifier,
+    or its number (digits, ``-`` and ``/``, which need no escapes)."""
+    return tensor.per_entry(json_plain_names if tensor.values is None else plain_entries)
+
+
+def term_end(item) -> str:
+    """What closes a term after ``"local": "``: the local derivative and ``"}``."""
+    return json_escape(plain(item)) + '"}'
+
+
+def term_ends(tensor: Tensor) -> np.ndarray:
+    """:func:`term_end` of every entry."""
+    return tensor.per_entry(term_upstreams) + '"}'
+
+
+def entry_heads(tensor: Tensor) -> np.ndarray:
+    """Every entry's line up to its ``expr``: ``{"index": [0, 1], "name": "X_{01}", "expr": "``."""
+    indices = written(list(np.unravel_index(np.arange(tensor.size), tensor.shape)), '{"index": [',
+                      ", ", '], "name": ')
+    return indices + latex_names(tensor, '"', '", "expr": "')
+
+
+def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
+                        write: Callable[[str], object], *, expand: bool = False) -> None:
+    """``symconv grad --format json``: :func:`gradient_json` of the entries ``flats`` (with
+    ``expand``, of their :class:`ExpandedEntry`), one entry per line, passed to ``write`` a batch
+    of entries at a time. The same data and the same text but for the line breaks."""
+    loss = gradient.derivation.problem.loss
+    expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
+    head = (f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
+            f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
+    tail = f'], "notes": {json.dumps(note_texts(notes, loss))}}}\n'
+    if few(gradient, flats):
+        entries = chosen_entries(gradient, flats, expand)
+        write(head + "".join(json.dumps(entry_json(item)) + ",\n" for item in entries)[:-2] + "\n" + tail)
+        return
+    arrays = GradientArrays(gradient, flats)
+    spelling = arrays.codes.spelling(json_plain_names, "*")
+    heads = [block.output.per_entry(term_outputs) + block.upstream.per_entry(term_upstreams)
+             + '", "local": "' for block in gradient.blocks]
+    write(head)
+    for batch in arrays.batches():
+        terms = np.empty((len(batch.rows), 3), dtype=object)
+        terms[:, 0] = np.where(batch.firsts(), "", ", ")
+        terms[:, 1] = arrays.outputs(batch, heads)
+        terms[:, 2] = arrays.locals(batch, term_ends, term_end)
+        if arrays.exact and expanded is None:
+            sums = arrays.sums(batch)
+            numeric, numbers = sums.numbers()
+            values = np.full(len(batch.flats), "null", dtype=object)
+            values[numeric] = objects([str(number) for number in numbers[numeric].tolist()])
+            expression: list[np.ndarray | Pieces] = [sums.pieces(spelling),
+                                                     np.where(sums.counts == 0, "0", "")]
+        else:
+            polys = [gradient.entry(flat).value for flat in batch.flats.tolist()]
+            values = objects([json.dumps(json_value(poly)) for poly in polys])
+            expression = [objects([json_escape(plain(poly)) for poly in polys])]
+        ends = np.full(len(batch.flats), "]},\n", dtype=object)
+        if expanded is not None:
+            ends = "]" + objects([f', "expanded": {json_string(plain(expanded[flat]))},'
+                                  f' "expanded_value": {json.dumps(json_value(expanded[flat]))}'
+                                  for flat in batch.flats.tolist()]) + "},\n"
+        if batch.last:
+            ends[-1] = ends[-1].removesuffix(",\n") + "\n"
+        write(joined([gradient.wrt.per_entry(entry_heads)[batch.flats], *expression,
+                      '", "value": ' + values + ', "terms": [', (terms.ravel(), 3 * batch.counts),
+                      ends]))
+    write(tail)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Callable, Sequence
+
+import numpy as np
+
 from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
-from ..derivation import ExpandedEntry, GradientEntry
+from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
+from ..tensors import Tensor
+from .emit import GradientArrays, Pieces, chosen_entries, few, joined, objects, subscripted, written
 from .printer import Printer
 
 
@@ -17,6 +23,24 @@ def subscript_text(subscript: tuple[int, ...]) -> str:
 
 
 NUMBER_WORDS = {3: "three", 4: "four"}
+
+
+def text_names_between(tensor: Tensor, before: str, after: str) -> np.ndarray:
+    """Every entry's text name without the ∂L/∂ of a derivative-notation tensor (``X_01``, ``w2``,
+    ``A_{1,2,10}``, as ``TextPrinter.name_only``), between ``before`` and ``after``."""
+    columns = tensor.subscripts
+    if not columns:
+        return objects([before + tensor.name + after] * tensor.size)
+    if tensor.naming == "flat":
+        return written(columns, before + tensor.name, "", after)
+    return subscripted(tensor, before + tensor.name + "_{", "}" + after,
+                       short_prefix=before + tensor.name + "_", short_suffix=after)
+
+
+def text_names(tensor: Tensor) -> np.ndarray:
+    """Every entry's text name, ``∂L/∂Y_00`` for a derivative-notation tensor (``doprint``)."""
+    derivative = tensor.derivative_of and tensor.naming != "bare"
+    return text_names_between(tensor, f"∂{tensor.derivative_of}/∂" if derivative else "", "")
 
 
 class TextPrinter(Printer):
@@ -102,3 +126,52 @@ class TextPrinter(Printer):
 
 def render_text(obj, loss: str = "L") -> str:
     return TextPrinter(loss).doprint(obj)
+
+
+def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callable[[str], object],
+                        *, expand: bool = False) -> None:
+    """``symconv grad``'s text: the lines ``render_text`` gives for the entries ``flats`` (or
+    their :class:`ExpandedEntry` with ``expand``), passed to ``write`` a batch of lines at a time."""
+    loss = gradient.derivation.problem.loss
+    printer = TextPrinter(loss)
+    if few(gradient, flats):
+        write("".join(printer.doprint(entry) + "\n" for entry in chosen_entries(gradient, flats, expand)))
+        return
+    expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
+    arrays = GradientArrays(gradient, flats)
+    spelling = arrays.codes.spelling(text_names, printer.times)
+    wrt = gradient.wrt
+    lefts = text_names_between(wrt, f"∂{loss}/∂", " = ")
+    pluses, equals = text_names_between(wrt, "", " + "), text_names_between(wrt, "", " = ")
+    # ∂L/∂Y_00·∂Y_00/∂, followed by the target and " + " (" = " after the last term of an entry)
+    heads = [text_names_between(output, f"∂{loss}/∂", "·∂") + text_names_between(output, "", "/∂")
+             for output in (block.output for block in gradient.blocks)]
+    read = np.logical_or.reduce([np.diff(block.offsets) > 0 for block in gradient.blocks])
+    unread = objects([""] * wrt.size) if read.all() else np.where(
+        read, "", text_names_between(wrt, "  (no output reads ", ")"))
+    for batch in arrays.batches():
+        chain = np.empty((len(batch.rows), 2), dtype=object)
+        chain[:, 0] = arrays.outputs(batch, heads)
+        target = np.repeat(batch.flats, batch.counts)
+        chain[:, 1] = np.where(batch.lasts(), equals[target], pluses[target])
+        if arrays.exact and expanded is None:
+            sums = arrays.sums(batch)
+            values: list[np.ndarray | Pieces] = [sums.pieces(spelling),
+                                                 np.where(sums.counts == 0, "0", "")]
+        else:
+            values = [objects([value_text(printer, gradient, flat, expanded)
+                               for flat in batch.flats.tolist()])]
+        # An entry without terms: "∂L/∂X_40 = ", its value 0 and "  (no output reads X_40)".
+        write(joined([lefts[batch.flats], (chain.ravel(), 2 * batch.counts), *values,
+                      unread[batch.flats],
+                      np.full(len(batch.flats), "\n", dtype=object)]))
+
+
+def value_text(printer: TextPrinter, gradient: Gradient, flat: int, expanded) -> str:
+    """An entry's value through its :class:`Poly`, then (with ``expanded``, when it differs) its
+    value in terms of the given upstream gradient."""
+    value = gradient.entry(flat).value
+    text = printer.value(value)
+    if expanded is None or expanded[flat] == value:
+        return text
+    return f"{text} = {printer.value(expanded[flat])}"
