@@ -13,6 +13,7 @@ See benchmarks/README.md for recorded runs.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import math
 import os
@@ -187,7 +188,10 @@ shape = [16, 6, 5, 5]
 
 
 def command_figures(quick: bool) -> list[Figure]:
-    """Whole commands, as ratios to ``import sympy``: start-up, big gradients, worked solutions."""
+    """Whole commands, as ratios to ``import sympy``: start-up, big gradients, worked solutions.
+    symconv's modules are byte-compiled first, as ``pip install`` does for sympy's: an editable
+    install under PYTHONDONTWRITEBYTECODE would otherwise compile them on every start."""
+    compileall.compile_dir(str(ROOT / "symconv"), quiet=1)
     repeat = 1 if quick else 9
     symconv = [sys.executable, "-m", "symconv"]
     grad_size, solve_size = (32, 12) if quick else (128, 28)

@@ -145,9 +145,14 @@ class Poly(Presentable):
         other = Poly.lift(other)
         if not other.terms:
             return self
+        if not self.terms:
+            return other
         terms = dict(self.terms)
         for monomial, coefficient in other.terms.items():
-            _accumulate(terms, monomial, coefficient)
+            if monomial in terms:
+                _accumulate(terms, monomial, coefficient)
+            else:  # a new monomial: nothing to cancel
+                terms[monomial] = coefficient
         return Poly(terms)
 
     __radd__ = __add__
@@ -163,6 +168,16 @@ class Poly(Presentable):
 
     def __mul__(self, other):
         other = Poly.lift(other)
+        if len(self.terms) == 1 and len(other.terms) == 1:  # a monomial times a monomial: most products
+            [(m1, c1)], [(m2, c2)] = self.terms.items(), other.terms.items()
+            c = c1 * c2
+            if not c:
+                return Poly()
+            if len(m1) == 1 and len(m2) == 1:  # x·w: two atoms in order
+                monomial = m1 + m2 if m1[0]._key <= m2[0]._key else m2 + m1
+            else:
+                monomial = tuple(sorted(m1 + m2)) if m1 and m2 else (m1 or m2)
+            return Poly({monomial: normalize(c)})
         terms: dict[Monomial, Number] = {}
         for m1, c1 in self.terms.items():
             for m2, c2 in other.terms.items():

@@ -17,10 +17,10 @@ from functools import cached_property
 import numpy as np
 
 from .checks import check
-from .derivation import Derivation, Gradient, derive
-from .document import (ChainFactors, Concat, Derivative, Display, Document, Equation, Figure, Formula,
-                       Gallery, Heading, Numbered, Paragraph, Product, Relations, Section, Sum,
-                       equation)
+from .derivation import Derivation, derive
+from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
+                       Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
+                       Section, Sum, Truncated, equation)
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
 from .layers import layer_type
@@ -111,21 +111,22 @@ def backward_order(problem: ProblemView) -> list[Tensor]:
     return order
 
 
-def chain_equation(loss: str, gradient: Gradient, flat: int, expanded: Poly | None = None,
-                   terms: list[NamedTerm] | None = None) -> Equation:
+def chain_equation(loss: str, entry: Symbol, value: Poly, terms: list[NamedTerm],
+                   expanded: Poly | None = None) -> Equation:
     """``∂L/∂x = Σ_k ∂L/∂y_k·∂y_k/∂x = (the terms with their factors named) = value``, then the
-    value expanded down to the given upstream gradient when it differs (a chain)."""
-    entry = gradient.entry(flat)
-    terms = named_terms(gradient, flat) if terms is None else terms
-    sides: tuple = (Derivative(loss, entry.wrt),)
+    value expanded down to the given upstream gradient when it differs (a chain). ``terms``:
+    the entry's chain-rule terms (:func:`~symconv.sections.named_terms`), ``value`` its value
+    (the derivation's)."""
+    sides: tuple = (Derivative(loss, entry),)
     if not terms:
         return equation(*sides, 0)
     named = named_sum(terms)
-    sides += (Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry.wrt)))
-                        for t in terms)), named)
-    if entry.value != named:
-        sides += (entry.value,)
-    if expanded is not None and expanded != entry.value:
+    written = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry)))
+                        for t in terms[:MAX_SUM_TERMS]))  # the rest would be cut short anyway
+    sides += (written if len(terms) <= MAX_SUM_TERMS else Truncated(written, len(terms)), named)
+    if value != named:
+        sides += (value,)
+    if expanded is not None and expanded != value:
         sides += (expanded,)
     return equation(*sides)
 
@@ -163,14 +164,15 @@ def chain_rule_section(context: Context) -> Section:
             blocks.append(Paragraph(("(Expanded down to the given upstream gradient these entries"
                                      " would have too many terms to write; they are left in the"
                                      " layer-by-layer form.)",)))
+        result = context.result(tensor)
         for flat in range(count):
             number += 1
             terms = named_terms(gradient, flat)
-            blocks.append(Numbered(chain_equation(loss, gradient, flat, expanded[flat], terms), number))
+            blocks.append(Numbered(chain_equation(loss, Symbol(tensor, flat), result.flat[flat], terms,
+                                                  expanded[flat]), number))
             blocks += remarks(t.local for t in terms)
         blocks += more(count, tensor.size, f"entries of ∂{loss}/∂{tensor.name}")
         blocks.append(Paragraph(("For all the entries together:",)))
-        result = context.result(tensor)
         blocks.append(context.gradient_view(tensor, result))
         if whole is not None and any(e != r for e, r in zip(whole.flat, result.flat)):
             blocks.append(Paragraph(("Expanded down to the given upstream gradient:",)))
@@ -190,13 +192,14 @@ def chain_relations(problem: Problem, derivation: Derivation) -> Relations:
     entries = []
     for tensor in backward_order(problem):
         gradient = derivation.gradient(tensor.name)
+        values = gradient.polys()
         for flat in range(min(tensor.size, MAX_RELATED_ENTRIES)):
             terms = named_terms(gradient, flat)
             local = dict.fromkeys(symbol for t in terms if isinstance(t.local, Atom)
                                   for symbol in t.local.free_symbols())
             entries.append(ChainFactors(Symbol(tensor, flat), tuple(t.output for t in terms),
-                                        tuple(local), chain_equation(problem.loss, gradient, flat,
-                                                                     terms=terms)))
+                                        tuple(local), chain_equation(problem.loss, Symbol(tensor, flat),
+                                                                     values[flat], terms)))
     return Relations(problem.loss, tuple(entries), problem.layers[-1].output.name)
 
 

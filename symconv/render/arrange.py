@@ -324,9 +324,11 @@ class ArrangingPrinter(Printer):
     def too_long(self, array: np.ndarray) -> bool:
         """Whether some entry is too long (or too tall) to sit in a matrix next to others."""
         shown = array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]  # what a matrix would show
-        return (any(is_tall(value) for value in shown)
-                or max((self.cell_width(value, False) for value in shown), default=0)
-                > self.line_width * 3 // 4)
+        if any(is_tall(value) for value in shown):
+            return True
+        # the entries of most terms first: one too long is enough to know
+        likely_first = sorted(shown, key=lambda value: -len(value.terms) if isinstance(value, Poly) else 0)
+        return any(self.cell_width(value, False) > self.line_width * 3 // 4 for value in likely_first)
 
     def arrange(self, view: TensorView) -> list:
         """The blocks that show a whole tensor on this printer's page."""

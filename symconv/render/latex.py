@@ -16,7 +16,7 @@ import numpy as np
 from ..document import (Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
                         Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Power,
                         Product, Quotient, Root, TensorView, Truncated)
-from ..poly import Symbol
+from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, as_grid, break_equation
 from .latex_names import latex_entry_name
@@ -95,7 +95,17 @@ class LatexPrinter(ArrangingPrinter):
         self.text = TextPrinter(loss)  # a picture's cells are sized by their names' length
 
     def measure(self, piece) -> float:
-        """The typeset width of the piece in em: its LaTeX, read back."""
+        """The typeset width of the piece in em: its LaTeX, read back. A product's factors stand
+        side by side, so their widths add up: each factor is read once however often it comes."""
+        if isinstance(piece, Product):
+            return sum(latex_width(self.product_factor(factor)) for factor in piece.factors)
+        if isinstance(piece, Poly) and len(piece.terms) == 1:  # a monomial: its names side by side
+            [(monomial, coefficient)] = piece.terms.items()
+            if monomial and len(set(monomial)) == len(monomial) and all(
+                    isinstance(atom, Symbol) for atom in monomial):
+                sign = "-" if coefficient < 0 else ""
+                return latex_width(sign + self.coefficient(abs(coefficient), True)) + sum(
+                    latex_width(self.symbol_name(atom)) for atom in monomial)
         return latex_width(self.doprint(self.fit_all(piece)))
 
     def cell_width(self, value, marked: bool) -> float:
@@ -121,7 +131,8 @@ class LatexPrinter(ArrangingPrinter):
         return latex_entry_name(symbol)
 
     def monomial(self, symbols) -> str:
-        return re.sub(r"\^(\d{2,})", r"^{\1}", super().monomial(symbols))  # x^{10}, not x^10
+        text = super().monomial(symbols)
+        return re.sub(r"\^(\d{2,})", r"^{\1}", text) if "^" in text else text  # x^{10}, not x^10
 
     # -- powers and quotients (LP pooling's root) ------------------------------------------------
     def _print_Power(self, node: Power) -> str:
@@ -141,9 +152,20 @@ class LatexPrinter(ArrangingPrinter):
 
     # -- math ---------------------------------------------------------------------------------------
     def name_only(self, symbol: Symbol) -> str:
-        return latex_entry_name(symbol, with_derivative=False)
+        names = self.__dict__.setdefault("_bare_names", {})  # as symbol_name: printed once each
+        if symbol not in names:
+            names[symbol] = latex_entry_name(symbol, with_derivative=False)
+        return names[symbol]
 
     def _print_Derivative(self, node: Derivative) -> str:
+        if not isinstance(node.bottom, (str, Symbol)):
+            return self.derivative(node)
+        printed = self.__dict__.setdefault("_derivatives", {})  # a chain rule repeats each many times
+        if node not in printed:
+            printed[node] = self.derivative(node)
+        return printed[node]
+
+    def derivative(self, node: Derivative) -> str:
         top = node.top if isinstance(node.top, str) else self.name_only(node.top)
         bottom = (self.name_only(node.bottom) if isinstance(node.bottom, Symbol)
                   else self.doprint(node.bottom))

@@ -12,6 +12,7 @@ estimate errs on the wide side: a line the estimate fits is not overfull when ty
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Advance widths in em of Computer Modern: math italic (cmmi) and roman (cmr, \text).
 ITALIC = dict(zip("abcdefghijklmnopqrstuvwxyz",
@@ -47,28 +48,36 @@ BOX = 0.62  # \boxed: \fboxsep and the rule, on both sides
 FRACTION_SIDES = 0.24  # \nulldelimiterspace on both sides
 ROOT_SIGN = 0.85
 
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}_^&]|\s+|.", re.S)
+# Tokens: a command, an escaped character, a brace, a script or cell sign, or one character;
+# \text-like commands and \begin/\end with their group (one level of nested braces) are one token,
+# as their spaces count; every other space is dropped (TeX ignores spaces in math).
+_TOKEN = re.compile(r"\\(?:text|operatorname|mathrm|begin|end)\{(?:[^{}]|\{[^{}]*\})*\}"
+                    r"|\\[A-Za-z]+|\\.|[{}_^&]|\S", re.S)
+_RAW = ("\\text{", "\\operatorname{", "\\mathrm{")
 # display, text, script (cmr8/cmmi8 at 8 pt), scriptscript (6 pt): the smaller designs are wider
 SHRINK = {0: 1.0, 1: 1.0, 2: 0.78, 3: 0.67}
+END = "\\end"
 
 
+@lru_cache(maxsize=1 << 16)
 def latex_width(math: str, style: int = 0) -> float:
     """The typeset width of LaTeX math in em; ``style`` 0 is display, 1 text (inline math, a
-    matrix cell), 2 script."""
-    return _Reader(_TOKEN.findall(math)).row(style)[0]
+    matrix cell), 2 script. Printers measure the same cells and operators many times over: the
+    widths are remembered."""
+    tokens = [END if token.startswith("\\end{") else token for token in _TOKEN.findall(math)]
+    return _Reader(tokens).row(style)[0]
 
 
 class _Reader:
-    """Reads the token list once, left to right; spaces matter only inside ``\\text{…}``."""
+    """Reads the token list once, left to right."""
 
     def __init__(self, tokens: list[str]):
         self.tokens = tokens
+        self.count = len(tokens)
         self.at = 0
 
     def peek(self) -> str | None:
-        while self.at < len(self.tokens) and self.tokens[self.at].isspace():
-            self.at += 1
-        return self.tokens[self.at] if self.at < len(self.tokens) else None
+        return self.tokens[self.at] if self.at < self.count else None
 
     def take(self) -> str:
         token = self.tokens[self.at]
@@ -78,26 +87,11 @@ class _Reader:
     def group(self, style: int) -> float:
         """A ``{…}`` group, or a single token."""
         if self.peek() == "{":
-            self.take()
-            width, _ = self.row(style, until="}")
-            self.take()
-            return width
-        return self.atom(self.take(), style) if self.peek() is not None else 0.0
-
-    def raw_group(self) -> str:
-        """The text of a ``{…}`` group, unparsed, spaces kept (for \\text, \\begin, …)."""
-        if self.peek() != "{":
-            return self.take() if self.peek() is not None else ""
-        self.take()
-        depth, parts = 1, []
-        while self.at < len(self.tokens):
-            token = self.tokens[self.at]
             self.at += 1
-            depth += {"{": 1, "}": -1}.get(token, 0)
-            if depth == 0:
-                break
-            parts.append(token)
-        return "".join(parts)
+            width, _ = self.row(style, until="}")
+            self.at += 1
+            return width
+        return self.atom(self.take(), style) if self.at < self.count else 0.0
 
     def row(self, style: int, until: str | None = None) -> tuple[float, list[float]]:
         """Width up to ``until`` (or the end): (the widest line, the widths of its ``&`` cells)."""
@@ -105,8 +99,12 @@ class _Reader:
         lines, cells, width = [], [], 0.0
         previous = None  # "ordinary", "binary", "relation" or "open", for TeX's spacing rules
         script = 0.0  # the width of a subscript just set: a superscript goes above it
-        while self.peek() is not None and self.peek() not in (until, "\\end"):
-            token = self.take()
+        tokens = self.tokens
+        while self.at < self.count:
+            token = tokens[self.at]
+            if token == until or token == END:
+                break
+            self.at += 1
             if token == "&":
                 cells.append(width)
                 width, previous = 0.0, None
@@ -115,7 +113,7 @@ class _Reader:
                 lines.append(sum(cells) + width)
                 cells, width, previous = [], 0.0, None
                 continue
-            if token in ("_", "^"):
+            if token == "_" or token == "^":
                 size = self.group(2 if style < 2 else 3) + SCRIPT_SPACE
                 width += max(0.0, size - script)  # x_{00}^2: the two scripts stacked
                 script = size
@@ -124,7 +122,7 @@ class _Reader:
             kind = ("binary" if token in BINARY else "relation" if token in RELATION
                     else "open" if token in ("(", "[", "\\left") else "ordinary")
             glyph = self.atom(token, style)
-            if token in ITALIC_CORRECTION and self.peek() not in ("_",):
+            if token in ITALIC_CORRECTION and self.peek() != "_":
                 glyph += ITALIC_CORRECTION[token] * scale
             if style <= 1 and kind == "binary" and previous not in (None, "binary", "relation", "open"):
                 glyph += 2 * BINARY_SPACE * scale
@@ -137,26 +135,36 @@ class _Reader:
 
     def atom(self, token: str, style: int) -> float:
         scale = SHRINK[min(style, 3)]
+        if len(token) == 1 and token not in "{(|)[]":
+            if token in BINARY:
+                return BINARY[token] * scale
+            if token in RELATION:
+                return RELATION[token] * scale
+            if token in (",", ";"):  # punctuation: a thin space after it, except in scripts
+                return 0.28 * scale + (THIN if style <= 1 else 0.0)
+            if token in (".", "'", ":"):
+                return 0.28 * scale
+            return glyph_width(token) * scale
         if token == "\\frac":
             inner = style + 1 if style >= 1 else 1
             numerator, denominator = self.group(inner), self.group(inner)
             return max(numerator, denominator) + FRACTION_SIDES * scale
         if token == "\\sqrt":
             return self.group(style) + ROOT_SIGN * scale
-        if token in ("\\text", "\\operatorname", "\\mathrm"):
-            return text_width(self.raw_group()) * scale
+        if token.startswith(_RAW):
+            return text_width(token[token.index("{") + 1:-1]) * scale
+        if token.startswith("\\begin{"):
+            return self.environment(token[len("\\begin{"):-1], style)
         if token == "\\boxed":
             return self.group(1) + BOX * scale
         if token == "\\left" or token == "\\right":
-            if self.peek() is not None:
-                self.take()  # the delimiter itself
+            if self.at < self.count:
+                self.at += 1  # the delimiter itself
             return DELIMITER * scale
-        if token == "\\begin":
-            return self.environment(self.raw_group(), style)
         if token == "{":
             width, _ = self.row(style, until="}")
             if self.peek() == "}":
-                self.take()
+                self.at += 1
             return width
         if token in BINARY:
             return BINARY[token] * scale
@@ -168,10 +176,6 @@ class _Reader:
             return OPERATORS[token] * scale
         if token in ("(", ")", "[", "]", "|"):
             return DELIMITER * scale
-        if token in (",", ";"):  # punctuation: a thin space after it, except in scripts
-            return 0.28 * scale + (THIN if style <= 1 else 0.0)
-        if token in (".", "'", ":"):
-            return 0.28 * scale
         if token.startswith("\\"):
             return 0.6 * scale  # a symbol we do not list: about a letter's width
         return glyph_width(token) * scale
@@ -180,31 +184,30 @@ class _Reader:
         if name in ("bmatrix", "pmatrix", "matrix"):
             columns: list[float] = []
             rows = 0
-            while self.peek() is not None and self.peek() != "\\end":
+            while self.at < self.count and self.peek() != END:
                 rows += 1
                 _, cells = self.row(1, until="\\\\")
                 count = max(len(columns), len(cells))
                 columns = [max(a, b) for a, b in zip(columns + [0.0] * (count - len(columns)),
                                                      cells + [0.0] * (count - len(cells)))]
                 if self.peek() == "\\\\":
-                    self.take()
+                    self.at += 1
             self.take_end()
             sides = MATRIX_SIDES_BY_ROWS.get(rows, MATRIX_SIDES) if name != "matrix" else 0.914
             return sum(columns) + COLUMN_GAP * max(0, len(columns) - 1) + sides
         # aligned (and anything else): the widest line, cells side by side
         widest = 0.0
-        while self.peek() is not None and self.peek() != "\\end":
+        while self.at < self.count and self.peek() != END:
             line, _ = self.row(0, until="\\\\")
             widest = max(widest, line)
             if self.peek() == "\\\\":
-                self.take()
+                self.at += 1
         self.take_end()
         return widest
 
     def take_end(self) -> None:
-        if self.peek() == "\\end":
-            self.take()
-            self.raw_group()
+        if self.peek() == END:
+            self.at += 1
 
 
 def glyph_width(char: str) -> float:

@@ -65,6 +65,15 @@ class Printer:
         return self.times.join(parts)
 
     def _print_Poly(self, poly: Poly) -> str:
+        """Remembered while the polynomial lives: a document measures its cells and equations
+        before it prints them, so each is printed several times."""
+        printed = self.__dict__.setdefault("_polys", {})
+        found = printed.get(id(poly))
+        if found is None or found[0] is not poly:
+            found = printed[id(poly)] = (poly, self.poly_text(poly))
+        return found[1]
+
+    def poly_text(self, poly: Poly) -> str:
         text = ""
         for monomial, coefficient in poly.sorted_terms():
             negative = coefficient < 0
