@@ -114,10 +114,7 @@ def add_product(terms: dict, upstream: Number | Atom, local: Number | Atom) -> N
         terms[()] = terms.get((), 0) + upstream * local
 
 
-class GradientEntry(NamedTuple):
-    """One entry of a gradient: where it is, its chain-rule terms and their simplified sum.
-    It prints as its chain-rule equation (``∂E/∂A_22 = ∂E/∂C_11·∂C_11/∂A_22 + … = B_11 + …``)."""
-
+class EntryFields(NamedTuple):
     wrt: Symbol  # the entry being differentiated
     flat: int
     index: tuple[int, ...]  # type: ignore[assignment]  # 0-based, in the declared shape
@@ -125,10 +122,12 @@ class GradientEntry(NamedTuple):
     value: Poly  # the simplified sum
     loss: str = "L"  # the loss's name, for ∂loss/∂entry
 
-    # a named tuple cannot inherit Presentable; it borrows its methods
-    __repr__ = Presentable.__repr__
-    __str__ = Presentable.__str__
-    _repr_mimebundle_ = Presentable._repr_mimebundle_
+
+class GradientEntry(Presentable, EntryFields):
+    """One entry of a gradient: where it is, its chain-rule terms and their simplified sum.
+    It prints as its chain-rule equation (``∂E/∂A_22 = ∂E/∂C_11·∂C_11/∂A_22 + … = B_11 + …``)."""
+
+    __slots__ = ()
 
 
 @dataclass(repr=False)

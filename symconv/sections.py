@@ -99,9 +99,9 @@ class Context:
             except SizeLimitError:
                 polys = None
             given = self.problem.upstream
-            short = polys is not None and all(len(poly.terms) <= MAX_CARRIED_TERMS for poly in polys)
-            if short and all(isinstance(atom, Symbol) and atom.tensor is given
-                             for poly in polys for atom in poly.symbols()):
+            if polys is not None and all(len(poly.terms) <= MAX_CARRIED_TERMS for poly in polys) and all(
+                    isinstance(atom, Symbol) and atom.tensor is given
+                    for poly in polys for atom in poly.symbols()):
                 self._results[key] = object_array([plain(p) for p in polys], layer.output.shape)
             else:
                 self._results[key] = None

@@ -245,7 +245,7 @@ class HtmlPrinter(ArrangingPrinter):
     # -- math nodes -----------------------------------------------------------------------------------
     def _print_Derivative(self, node: Derivative) -> str:
         top = (identifier_markup(node.top) if isinstance(node.top, str)
-               else self.name_markup(node.top))  # type: ignore[arg-type]
+               else self.name_markup(node.top))
         if isinstance(node.bottom, Symbol):
             attributes = ""
             if isinstance(node.top, str):  # ∂L/∂x_ij: an entry of a gradient

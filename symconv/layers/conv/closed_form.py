@@ -19,6 +19,8 @@ symbolic comparison with the chain-rule derivation. Arrays are in canonical layo
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .geometry import ConvGeometry
@@ -26,7 +28,8 @@ from .geometry import ConvGeometry
 
 def rotate_180(weight: np.ndarray, dims: int) -> np.ndarray:
     """The kernel flipped along every spatial axis (the last ``dims`` axes)."""
-    return weight[(Ellipsis, *[slice(None, None, -1)] * dims)]
+    flipped: tuple[Any, ...] = (Ellipsis, *[slice(None, None, -1)] * dims)
+    return weight[flipped]
 
 
 def insert_zeros(grad: np.ndarray, stride: tuple[int, ...]) -> np.ndarray:
@@ -34,7 +37,8 @@ def insert_zeros(grad: np.ndarray, stride: tuple[int, ...]) -> np.ndarray:
     dims = len(stride)
     size = tuple((n - 1) * s + 1 for n, s in zip(grad.shape[-dims:], stride))
     out = np.zeros(grad.shape[:-dims] + size, dtype=grad.dtype)
-    out[(Ellipsis, *[slice(None, None, s) for s in stride])] = grad
+    spread: tuple[Any, ...] = (Ellipsis, *[slice(None, None, s) for s in stride])
+    out[spread] = grad
     return out
 
 
@@ -44,12 +48,14 @@ def pad(array: np.ndarray, before: tuple[int, ...], after: tuple[int, ...]) -> n
     out = np.zeros(array.shape[:-dims] + tuple(n + b + a for n, b, a in zip(array.shape[-dims:],
                                                                             before, after)),
                    dtype=array.dtype)
-    out[(Ellipsis, *[slice(b, b + n) for b, n in zip(before, array.shape[-dims:])])] = array
+    inner: tuple[Any, ...] = (Ellipsis, *[slice(b, b + n) for b, n in zip(before, array.shape[-dims:])])
+    out[inner] = array
     return out
 
 
 def _window(array: np.ndarray, start: tuple[int, ...], size: tuple[int, ...]) -> np.ndarray:
-    return array[(Ellipsis, *[slice(a, a + n) for a, n in zip(start, size)])]
+    window: tuple[Any, ...] = (Ellipsis, *[slice(a, a + n) for a, n in zip(start, size)])
+    return array[window]
 
 
 def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 from math import prod
+from typing import Self
 
 import numpy as np
 
@@ -50,8 +51,8 @@ class SumOfProducts:
     def parameters(self) -> tuple[Tensor, ...]:
         return (self.weight,) if self.bias is None else (self.weight, self.bias)
 
-    def with_output(self, output: Tensor) -> "ConvLayer":
-        return replace(self, output=output)
+    def with_output(self, output: Tensor) -> Self:
+        return replace(self, output=output)  # type: ignore[type-var]  # every subclass is a dataclass
 
     def branch(self, x: np.ndarray) -> None:
         return None  # linear: one piece
@@ -139,7 +140,7 @@ class ConvLayer(SumOfProducts):
                 f" stride {per_axis(g.stride)}, padding {g.padding_words}")
 
     @cached_property
-    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(output, input, weight) flat positions of every product; ∂X and ∂W share them. A pure
         function of the frozen configuration, computed on first use."""
         return self.geometry.index_triples()

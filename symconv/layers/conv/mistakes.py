@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -84,4 +84,5 @@ def padded_input_gradient(dy: np.ndarray, w: np.ndarray, layer: ConvLayer) -> np
 def crop_padded(dy, w, layer: ConvLayer, start) -> np.ndarray:
     """∂L/∂(padded input), cropped to the input's size at ``start`` instead of at P."""
     full = padded_input_gradient(dy, w, layer)
-    return full[(Ellipsis, *[slice(s, s + h) for s, h in zip(start, layer.geometry.input_size)])]
+    cropped: tuple[Any, ...] = (Ellipsis, *[slice(s, s + h) for s, h in zip(start, layer.geometry.input_size)])
+    return full[cropped]

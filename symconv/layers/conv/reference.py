@@ -10,6 +10,8 @@ canonical layout.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -63,10 +65,11 @@ def input_gradient(dy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray
     dxp = np.zeros((g.batch, g.groups, g.group_channels, *g.padded_size), dtype=np.result_type(dy, w))
     for k in np.ndindex(*g.kernel):
         contribution = np.einsum(f"ngf{out},gfc->ngc{out}", grads, weights[(Ellipsis, *k)])
-        target = tuple(slice(d * i, d * i + s * (o - 1) + 1, s)
-                       for d, i, s, o in zip(g.dilation, k, g.stride, g.output_size))
-        dxp[(Ellipsis, *target)] += contribution
-    dx = dxp[(Ellipsis, *[slice(p, p + h) for p, h in zip(g.pad_before, g.input_size)])]
+        target: tuple[Any, ...] = (Ellipsis, *[slice(d * i, d * i + s * (o - 1) + 1, s) for d, i, s, o
+                                               in zip(g.dilation, k, g.stride, g.output_size)])
+        dxp[target] += contribution
+    inner: tuple[Any, ...] = (Ellipsis, *[slice(p, p + h) for p, h in zip(g.pad_before, g.input_size)])
+    dx = dxp[inner]
     return dx.reshape(g.input_shape)
 
 

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -210,8 +210,9 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
         n, f, *at = np.unravel_index(o, g.output_shape)
         group = f // g.group_filters
         channels = slice(group * g.group_channels, (group + 1) * g.group_channels)
-        window = positions[(n, channels, *[slice(a * s, a * s + d * (k - 1) + 1, d) for a, s, d, k
-                                           in zip(at, g.stride, g.dilation, g.kernel)])]
+        reads: tuple[Any, ...] = (n, channels, *[slice(a * s, a * s + d * (k - 1) + 1, d) for a, s, d, k
+                                                 in zip(at, g.stride, g.dilation, g.kernel)])
+        window = positions[reads]
         kernel = weights[f]
         products = tuple((Symbol(x, int(i)), Symbol(w, int(j)))
                          for i, j in zip(window.flat, kernel.flat) if i >= 0)
@@ -403,7 +404,7 @@ def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
     return output + (stride - 1) * (output - 1) + 2 * dilation * (kernel - 1)
 
 
-def correlation_sizes(axes: list[AxisSize], inserted: list[int], x: Tensor) -> list:
+def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor) -> list:
     """From the zero-inserted, padded upstream gradient to the size of X, axis by axis: the full
     correlation is D(K − 1) shorter; where the floor in the output size dropped a remainder R, no
     output reads the last R positions of the padded input, so the full correlation is padded at
@@ -442,7 +443,7 @@ def correlation_sizes(axes: list[AxisSize], inserted: list[int], x: Tensor) -> l
             Display(tuple(rows)), *notes]
 
 
-def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry) -> tuple[Display, tuple]:
+def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry) -> tuple[Display, tuple[int, ...]]:
     """Each axis's size once S − 1 zeros go between ``sizes`` entries and D(K − 1) zeros on each
     side, ``size_H = O + (S − 1)(O − 1) + 2(K − 1)`` with the numbers (``letter``: O for the
     upstream gradient, I for a transposed convolution's input); and the sizes."""

@@ -91,7 +91,7 @@ class ConvTransposeLayer(SumOfProducts):
                 f" {per_axis(self.output_padding)}")
 
     @cached_property
-    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(output, input, weight) flat positions of every product, the convolution's triples with
         input and output swapped; rows in row-major output order (then as the convolution had
         them), so each entry's chain-rule terms come in output order."""
