@@ -216,6 +216,19 @@ class Gradient(Presentable):
                                            for block in self.blocks])
         return self._expanded
 
+    def known_expansion(self) -> list[Poly] | None:
+        """For a gradient through later layers whose every value is known, the given upstream
+        gradient's included: each entry's number (its value expanded down to that gradient), which
+        ``grad`` writes after the layer-by-layer form. None for one layer (its value is the number
+        already), where a symbol remains, or where the expansion is over the size limit."""
+        if not self.reads_intermediate or self.derivation.problem.upstream.values is None:
+            return None
+        try:
+            expanded = self.expanded()
+        except SizeLimitError:
+            return None
+        return expanded if all(poly.is_number for poly in expanded) else None
+
     @property
     def reads_intermediate(self) -> bool:
         """Whether some term's upstream factor is the gradient of a later layer's output."""

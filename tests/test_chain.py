@@ -9,7 +9,7 @@ from symconv.render import plain, render_text
 
 from helpers import as_array, exact_route
 
-CHAIN = "examples/chain_conv_relu_maxpool.toml"
+CHAIN = "examples/chain_conv_relu_maxpool_symbolic.toml"
 
 
 def test_unnamed_outputs_are_Y_for_one_layer_and_Y1_Y2_in_a_chain():

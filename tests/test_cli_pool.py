@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from symconv.cli import cli
 
 EXAMPLES = ["homework_maxpool", "homework_conv_maxpool", "notes_avgpool_4x4",
-            "chain_conv_relu_maxpool", "lppool_mean"]
+            "chain_conv_relu_maxpool", "chain_conv_relu_maxpool_symbolic", "lppool_mean"]
 
 
 def run(capsys, *args):
@@ -47,7 +47,7 @@ def test_homework_maxpool_text_and_tie_note(capsys):
 
 
 def test_chain_json_with_expand(capsys):
-    code, out, err = run(capsys, "grad", "examples/chain_conv_relu_maxpool.toml", "--wrt", "X",
+    code, out, err = run(capsys, "grad", "examples/chain_conv_relu_maxpool_symbolic.toml", "--wrt", "X",
                          "--format", "json", "--expand")
     assert code == 0 and err == ""
     document = json.loads(out)
@@ -61,7 +61,7 @@ def test_chain_json_with_expand(capsys):
 
 
 def test_expand_text_continues_the_equation(capsys):
-    code, out, err = run(capsys, "grad", "examples/chain_conv_relu_maxpool.toml", "--wrt", "w",
+    code, out, err = run(capsys, "grad", "examples/chain_conv_relu_maxpool_symbolic.toml", "--wrt", "w",
                          "--entry", "2", "--expand")
     assert code == 0
     assert out.startswith("∂L/∂w2 = ∂L/∂Y1_00·∂Y1_00/∂w2 + ")
@@ -81,7 +81,7 @@ def test_symbolic_max_json_local_is_the_plain_indicator(capsys):
 
 
 def test_unknown_wrt_lists_every_chain_tensor(capsys):
-    code, out, err = run(capsys, "grad", "examples/chain_conv_relu_maxpool.toml", "--wrt", "Y3")
+    code, out, err = run(capsys, "grad", "examples/chain_conv_relu_maxpool_symbolic.toml", "--wrt", "Y3")
     assert code == 2 and out == ""
     assert err == "symconv: error: no tensor named 'Y3' to differentiate; valid names: X, w, Y1, Y2\n"
 

@@ -9,7 +9,7 @@ import json
 from test_cli_verify_grade import run
 from test_verify_pool_mistakes import CHAIN_MISTAKES, CHAIN_RIGHT, grid
 
-CHAIN = "examples/chain_conv_relu_maxpool.toml"
+CHAIN = "examples/chain_conv_relu_maxpool_symbolic.toml"
 MAXPOOL = "examples/homework_maxpool.toml"
 
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symconv import build_problem, derive
-from symconv.derivation import Gradient
+from symconv.derivation import ExpandedEntry, Gradient
 from symconv.poly import Symbol
 from symconv.render import (TextPrinter, emit, gradient_json, plain, render_text, write_gradient_json,
                             write_gradient_text)
@@ -86,18 +86,24 @@ def problems(draw):
     return problem
 
 
-def reference_text(gradient, flats, expand) -> str:
+def reference_entries(gradient, flats, expand) -> list:
+    """The entries as the printers take them: paired with their expansion with ``--expand``, or
+    with their numbers in a chain whose values are all known."""
     entries = [gradient.entry(flat) for flat in flats]
     if expand:
-        entries = gradient.expanded_entries(entries)
-    return "".join(render_text(entry, gradient.derivation.problem.loss) + "\n" for entry in entries)
+        return gradient.expanded_entries(entries)
+    numbers = gradient.known_expansion()
+    return entries if numbers is None else [ExpandedEntry(e, numbers[e.flat]) for e in entries]
+
+
+def reference_text(gradient, flats, expand) -> str:
+    return "".join(render_text(entry, gradient.derivation.problem.loss) + "\n"
+                   for entry in reference_entries(gradient, flats, expand))
 
 
 def reference_json(gradient, flats, notes, expand) -> str:
-    entries = [gradient.entry(flat) for flat in flats]
-    if expand:
-        entries = gradient.expanded_entries(entries)
-    return json.dumps(gradient_json(gradient, entries, notes), indent=1)
+    return json.dumps(gradient_json(gradient, reference_entries(gradient, flats, expand), notes,
+                                    with_expanded=expand), indent=1)
 
 
 def written(writer, *args, **options) -> str:

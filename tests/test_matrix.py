@@ -147,7 +147,7 @@ def test_too_large_a_matrix_is_refused_with_its_size_and_the_limit(tmp_path, cap
 
 
 def test_layer_choice(capsys):
-    chain = "examples/chain_conv_relu_maxpool.toml"
+    chain = "examples/chain_conv_relu_maxpool_symbolic.toml"
     status, out, err = run(capsys, "matrix", chain, "--layer", "Y2")
     assert (status, out) == (2, "")
     assert err == ("symconv: error: the relu layer writing Y2 is not a matrix product; the matrix"

@@ -102,7 +102,7 @@ def test_checks_section_says_how_many_finite_differences_were_skipped_at_kinks()
     from symconv.checks import check
     from symconv.render.text_document import TextDocumentPrinter
 
-    problem = load_problem("examples/chain_conv_relu_maxpool.toml")
+    problem = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
     report = check(problem, seed=0)
     skipped = {row.tensor: (row.fd_skipped, row.fd_skipped + row.fd_entries) for row in report.rows
                if row.fd_skipped}
@@ -328,7 +328,7 @@ def test_the_chain_examples_tie_is_named_under_its_equations():
     from symconv import load_problem
     from symconv.solution import render_solution
 
-    problem = load_problem("examples/chain_conv_relu_maxpool.toml")
+    problem = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
     text = " ".join(render_solution(build_solution(problem, ("chain",)), "text").split())
     sentence = ("Y2_12 and Y2_21 tie for the maximum 1 of max(Y2_11, Y2_12, Y2_21, Y2_22); Y2_12, the"
                 " first in row-major window order, takes the gradient")
@@ -367,7 +367,7 @@ def matrix_after(text: str, label: str) -> np.ndarray:
 def test_forward_shows_the_relu_step_and_every_layers_output_as_a_matrix(capsys):
     from symconv.cli import cli
 
-    code = cli.main(args=["forward", "examples/chain_conv_relu_maxpool.toml"], prog_name="symconv",
+    code = cli.main(args=["forward", "examples/chain_conv_relu_maxpool_symbolic.toml"], prog_name="symconv",
                     standalone_mode=False)
     out = capsys.readouterr().out
     assert code == 0
@@ -387,7 +387,7 @@ def test_a_chains_conv_sections_carry_the_numbers_down_to_the_given_upstream(ups
 
     from tests.helpers import exact_route
 
-    problem = load_problem("examples/chain_conv_relu_maxpool.toml")
+    problem = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
     if upstream_values is not None:
         problem = build_problem({"input": {"shape": [5, 5], "values": CHAIN_X.tolist()},
                                  "layers": [{"type": "conv", "weight": {"name": "w", "shape": [2, 2],

@@ -244,7 +244,7 @@ def test_long_sums_and_lists_are_cut_short_and_say_how_long_they_are(capsys):
 
 
 def test_a_chain_gets_a_worked_section_for_every_layer_from_the_loss_back(capsys):
-    code, out, _ = run(capsys, "solve", "examples/chain_conv_relu_maxpool.toml", "--format", "text",
+    code, out, _ = run(capsys, "solve", "examples/chain_conv_relu_maxpool_symbolic.toml", "--format", "text",
                        "--sections", "dw,dx")
     assert code == 0
     headings = re.findall(r"^Gradient with respect to .*$", out, re.M)

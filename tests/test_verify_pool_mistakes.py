@@ -158,8 +158,8 @@ def test_average_pooling_overlap_counted_once_is_named():
             or "only the last window containing it" in verdict.diagnosis.mistake.description
 
 
-# -- a chain: conv → ReLU → max pooling (examples/chain_conv_relu_maxpool.toml) ----------------------
-CHAIN = load_problem("examples/chain_conv_relu_maxpool.toml")
+# -- a chain: conv → ReLU → max pooling (examples/chain_conv_relu_maxpool_symbolic.toml) ----------------------
+CHAIN = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
 CX = CHAIN.input.values.tolist()
 CW = CHAIN.layers[0].weight.values.tolist()
 

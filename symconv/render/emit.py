@@ -21,7 +21,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from ..derivation import Gradient
+from ..derivation import ExpandedEntry, Gradient
 from ..tensors import EntryFactors, Tensor
 from .printer import plain
 
@@ -35,10 +35,18 @@ def few(gradient: Gradient, flats: Sequence[int]) -> bool:
     return 2 * len(flats) < gradient.wrt.size
 
 
-def chosen_entries(gradient: Gradient, flats: Sequence[int], expand: bool) -> list:
-    """The entries ``flats`` as :class:`GradientEntry`, or :class:`ExpandedEntry` with ``expand``."""
+def chosen_entries(gradient: Gradient, flats: Sequence[int], expanded: list | None) -> list:
+    """The entries ``flats`` as :class:`GradientEntry`, or as :class:`ExpandedEntry` with their
+    ``expanded`` values (``--expand``, or a chain's numbers)."""
     entries = [gradient.entry(flat) for flat in flats]
-    return gradient.expanded_entries(entries) if expand else entries
+    return entries if expanded is None else [ExpandedEntry(e, expanded[e.flat]) for e in entries]
+
+
+def expansion(gradient: Gradient, expand: bool) -> list | None:
+    """What ``grad`` writes after an entry's layer-by-layer value: with ``--expand``, the value
+    in terms of the given upstream gradient (over the size limit: refused before any output);
+    else a chain's numbers when every value is known (:meth:`Gradient.known_expansion`)."""
+    return gradient.expanded() if expand else gradient.known_expansion()
 
 
 def objects(items: Sequence) -> np.ndarray:

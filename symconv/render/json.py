@@ -14,7 +14,7 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..forward import ForwardOutput
 from ..poly import Poly
 from ..tensors import Tensor
-from .emit import (GradientArrays, Pieces, chosen_entries, few, joined, objects, plain_entries,
+from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, plain_entries,
                    plain_identifiers, subscripted, written)
 from .latex_names import latex_entry_name
 from .printer import plain
@@ -32,20 +32,25 @@ def json_value(poly):
     return json_number(poly.number) if poly.is_number else poly.approximate()
 
 
-def entry_json(item: GradientEntry | ExpandedEntry) -> dict:
-    """One entry; with ``--expand`` also ``expanded`` (and its ``expanded_value``): the value in
-    terms of the last layer's upstream gradient."""
+def entry_json(item: GradientEntry | ExpandedEntry, *, with_expanded: bool = True) -> dict:
+    """One entry. ``value`` is the number the entry equals, when it is one: for a chain whose
+    values are all known, its expansion's. An :class:`ExpandedEntry` also gives ``expanded``
+    (and its ``expanded_value``), the value in terms of the last layer's upstream gradient, unless
+    ``with_expanded`` is false (a chain's numbers without ``--expand``)."""
     entry = item.entry if isinstance(item, ExpandedEntry) else item
     value = entry.value
+    number = json_value(value)
+    if number is None and isinstance(item, ExpandedEntry):
+        number = json_value(item.expanded)
     fields = {
         "index": list(entry.index),
         "name": latex_entry_name(entry.wrt, with_derivative=False),
         "expr": plain(value),
-        "value": json_value(value),
+        "value": number,
         "terms": [{"output": latex_entry_name(t.output, with_derivative=False),
                    "upstream": plain(t.upstream), "local": plain(t.local)} for t in entry.terms],
     }
-    if isinstance(item, ExpandedEntry):
+    if isinstance(item, ExpandedEntry) and with_expanded:
         fields["expanded"] = plain(item.expanded)
         fields["expanded_value"] = json_value(item.expanded)
     return fields
@@ -75,10 +80,12 @@ def matrix_json(matrix) -> dict:
                                                           values.values())]}
 
 
-def gradient_json(gradient: Gradient, entries: list, notes: list) -> dict:
+def gradient_json(gradient: Gradient, entries: list, notes: list, *, with_expanded: bool = True) -> dict:
+    """``grad --format json`` for these entries (see :func:`entry_json` for ``with_expanded``)."""
     loss = gradient.derivation.problem.loss
     return {"loss": loss, "wrt": gradient.wrt.name, "shape": list(gradient.shape),
-            "entries": [entry_json(e) for e in entries], "notes": note_texts(notes, loss)}
+            "entries": [entry_json(e, with_expanded=with_expanded) for e in entries],
+            "notes": note_texts(notes, loss)}
 
 
 def note_texts(notes: list, loss: str) -> list[str]:
@@ -139,13 +146,14 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     ``expand``, of their :class:`ExpandedEntry`), one entry per line, passed to ``write`` a batch
     of entries at a time. The same data and the same text but for the line breaks."""
     loss = gradient.derivation.problem.loss
-    expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
+    expanded = expansion(gradient, expand)
     head = (f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
             f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
     tail = f'], "notes": {json.dumps(note_texts(notes, loss))}}}\n'
     if few(gradient, flats):
-        entries = chosen_entries(gradient, flats, expand)
-        write(head + "".join(json.dumps(entry_json(item)) + ",\n" for item in entries)[:-2] + "\n" + tail)
+        entries = chosen_entries(gradient, flats, expanded)
+        write(head + "".join(json.dumps(entry_json(item, with_expanded=expand)) + ",\n"
+                             for item in entries)[:-2] + "\n" + tail)
         return
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(json_plain_names, "*")
@@ -166,10 +174,11 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
                                                      np.where(sums.counts == 0, "0", "")]
         else:
             polys = [gradient.entry(flat).value for flat in batch.flats.tolist()]
-            values = objects([json.dumps(json_value(poly)) for poly in polys])
+            known = polys if expanded is None else [expanded[flat] for flat in batch.flats.tolist()]
+            values = objects([json.dumps(json_value(number)) for number in known])
             expression = [objects([json_escape(plain(poly)) for poly in polys])]
         ends = np.full(len(batch.flats), "]},\n", dtype=object)
-        if expanded is not None:
+        if expand and expanded is not None:
             ends = "]" + objects([f', "expanded": {json_string(plain(expanded[flat]))},'
                                   f' "expanded_value": {json.dumps(json_value(expanded[flat]))}'
                                   for flat in batch.flats.tolist()]) + "},\n"

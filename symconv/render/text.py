@@ -11,7 +11,8 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
-from .emit import GradientArrays, Pieces, chosen_entries, few, joined, objects, subscripted, written
+from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, subscripted,
+                   written)
 from .printer import Printer
 
 
@@ -134,10 +135,10 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
     their :class:`ExpandedEntry` with ``expand``), passed to ``write`` a batch of lines at a time."""
     loss = gradient.derivation.problem.loss
     printer = TextPrinter(loss)
+    expanded = expansion(gradient, expand)
     if few(gradient, flats):
-        write("".join(printer.doprint(entry) + "\n" for entry in chosen_entries(gradient, flats, expand)))
+        write("".join(printer.doprint(entry) + "\n" for entry in chosen_entries(gradient, flats, expanded)))
         return
-    expanded = gradient.expanded() if expand else None  # over the size limit: refused before any output
     arrays = GradientArrays(gradient, flats)
     spelling = arrays.codes.spelling(text_names, printer.times)
     wrt = gradient.wrt
