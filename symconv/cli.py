@@ -426,27 +426,18 @@ def connect(problem, entries, output_format, output, force, input_shape, kernel,
 def matrix(problem, layer_name, output_format, output, force, input_shape, kernel, stride, padding,
            dilation, max_terms):
     """The layer as a matrix: vec(Y) = C·vec(X) + vec(b), vec(∂L/∂X) = Cᵀ·vec(∂L/∂Y), ∂L/∂W by im2col."""
-    from .derivation import DEFAULT_MAX_TERMS, derive
-    from .matrix import check_printable, matrix_document, matrix_layer, matrix_of
+    from .derivation import DEFAULT_MAX_TERMS
+    from .solution import render_matrix
     from .problem_file import locate
-    from .render.json import matrix_json
-    from .render.solve import render_document
-    from .sections import Context, SolutionLimits
     from .spec import SpecError
 
     target = output_target(output, force)
     loaded = load(problem, quick_dict(input_shape, kernel, stride, padding, dilation))
-    layer = matrix_layer(loaded, layer_name)
-    derivation = derive(loaded, max_terms=max_terms or DEFAULT_MAX_TERMS)
-    if output_format == "json":
-        target.write_text(json.dumps(matrix_json(matrix_of(layer)), indent=1) + "\n")
-        return
     try:
-        check_printable(loaded, layer)
+        text = render_matrix(loaded, layer_name, output_format, max_terms=max_terms or DEFAULT_MAX_TERMS)
     except SpecError as error:
         raise (locate(error, problem) if problem is not None else error) from None
-    document = matrix_document(Context(loaded, derivation, SolutionLimits()), layer)
-    target.write_text(render_document(document, output_format, loss=loaded.loss))
+    target.write_text(text)
 
 
 class BoundedNumber(click.ParamType):

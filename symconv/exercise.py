@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SymconvError
+from .output import current_umask
 from .problem_file import read_text
 from .variants import Template, Variant, draw_variant
 
@@ -114,10 +115,13 @@ def write_exercises(template: Template, roster: Roster, out: str | os.PathLike, 
 
 
 def write_tree(files: dict[str, str], target: Path) -> None:
-    """Write ``files`` (relative path -> text) as the folder ``target``, all at once."""
-    parent = target.absolute().parent
+    """Write ``files`` (relative path -> text) as the folder ``target``, all at once (a symbolic
+    link to a folder keeps pointing there: its target is what is replaced)."""
+    target = Path(os.path.realpath(target))
+    parent = target.parent
     try:
         staging = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-"))
+        os.chmod(staging, 0o777 & ~current_umask())  # a folder as mkdir makes it, not mkdtemp's 0700
     except OSError as error:
         raise SymconvError(f"cannot write into {str(parent)!r}: {error.strerror}") from None
     try:

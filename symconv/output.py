@@ -1,7 +1,8 @@
 """Writing output files and standard output: into what the user named, never replacing it.
 
-Every command that writes a file (``-o`` of ``solve``/``shapes``/``forward``/``connect``,
-``--pdf``, ``grade --csv`` and ``--feedback``) goes through :class:`OutputTarget`:
+Every command that writes a file (``-o`` of ``solve``/``shapes``/``forward``/``connect``/``matrix``,
+``--pdf``, ``grade --csv`` and ``--feedback``, the Gradescope and Moodle exports) goes through
+:class:`OutputTarget`:
 
 * ``-`` is standard output;
 * a symbolic link is followed, and its target is written;
@@ -46,7 +47,7 @@ def _reason(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
-def _current_umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -130,7 +131,7 @@ class OutputTarget:
         try:
             mode = stat.S_IMODE(os.stat(self.path).st_mode)
         except FileNotFoundError:
-            mode = 0o666 & ~_current_umask()
+            mode = 0o666 & ~current_umask()
         except OSError as error:
             raise SymconvError(f"cannot write {shown!r}: {_reason(error)}") from None
         try:

@@ -11,24 +11,27 @@ every section says how many it leaves out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from .checks import check
-from .derivation import Derivation, derive
+from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
 from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
                        Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
                        Section, Sum, Truncated, equation)
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
 from .layers import layer_type
-from .matrix import has_matrix, matrix_section, printable
+from .matrix import (check_printable, has_matrix, matrix_document, matrix_layer, matrix_of, matrix_section,
+                     printable)
 from .poly import Atom, Poly, Symbol
 from .presentation import Look, Presentable, register
 from .problem import Problem
-from .render.solve import Rendered, is_interactive, render_document_files
+from .render.json import matrix_json
+from .render.solve import Rendered, is_interactive, render_document, render_document_files
 from .sections import (Context, NamedTerm, ProblemView, SolutionLimits, entry_array, listing, more,
                        named_array, named_sum, named_terms, object_array, remarks)
 from .tensors import Tensor
@@ -395,6 +398,20 @@ def render_solution_files(solution: Solution, output_format: str, *, fragment: b
         document = document._replace(relations=solution.relations)
     return render_document_files(document, output_format, loss=solution.problem.loss,
                                  fragment=fragment, figures=figures)
+
+
+def render_matrix(problem: Problem, layer_name: str | None = None, output_format: str = "text", *,
+                  max_terms: int = DEFAULT_MAX_TERMS) -> str:
+    """What ``symconv matrix`` prints: the matrix view of the layer writing ``layer_name`` (the
+    first with a matrix form by default) in ``latex``, ``markdown``, ``text`` or ``html``, or C's
+    non-zero entries as ``json``. A matrix too large to print is a
+    :class:`~symconv.spec.SpecError` about the layer (JSON has no such limit)."""
+    layer = matrix_layer(problem, layer_name)
+    if output_format == "json":
+        return json.dumps(matrix_json(matrix_of(layer)), indent=1) + "\n"
+    check_printable(problem, layer)
+    context = Context(problem, derive(problem, max_terms=max_terms), SolutionLimits())
+    return render_document(matrix_document(context, layer), output_format, loss=problem.loss)
 
 
 def solution_text(solution: Solution) -> str:

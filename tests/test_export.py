@@ -272,3 +272,39 @@ def test_moodle_refuses_a_symbolic_template(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and "NUMERICAL blanks take numbers" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "quiz.xml").exists()
+
+
+# -- where the files go: into what the user named (symconv.output's rules) ---------------------------
+def test_exports_write_into_a_symbolic_link_and_a_fifo_and_replace_only_with_force(tmp_path, capsys):
+    real = tmp_path / "real.zip"
+    real.write_bytes(b"old")
+    link = tmp_path / "autograder.zip"
+    link.symlink_to(real)
+    assert run_cli(["export", "gradescope", "examples/homework_5x5.toml", "--wrt", "A", "--out", link]) == 2
+    assert "already exists; add --force" in capsys.readouterr().err and real.read_bytes() == b"old"
+    assert run_cli(["export", "gradescope", "examples/homework_5x5.toml", "--wrt", "A", "--out", link,
+                    "--force"]) == 0
+    assert link.is_symlink() and zipfile.ZipFile(real).testzip() is None
+
+    fifo = tmp_path / "quiz.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    assert run_cli(["export", "moodle", HOMEWORK, "--wrt", "A", "--variants", "1", "--out", fifo]) == 0
+    received = reader.communicate(timeout=60)[0]
+    assert fifo.is_fifo() and ElementTree.fromstring(received).tag == "quiz"
+
+
+def test_an_exercise_folder_behind_a_symbolic_link_stays_linked_with_the_umasks_mode(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\ns1\n")
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "course"
+    link.symlink_to(real)
+    previous = os.umask(0o027)
+    try:
+        assert run_cli(["exercise", HOMEWORK, "--roster", roster, "--out", link, "--force"]) == 0
+    finally:
+        os.umask(previous)
+    assert link.is_symlink() and (real / "s1" / "problem.toml").exists()
+    assert real.stat().st_mode & 0o777 == 0o750

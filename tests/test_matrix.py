@@ -165,3 +165,23 @@ def test_layer_choice(capsys):
 def test_quick_question_matrix(capsys):
     status, out, err = run(capsys, "matrix", "--input", "3x3", "--kernel", "2x2", "--format", "json")
     assert status == 0 and json.loads(out)["cols"] == 9
+
+
+@pytest.mark.parametrize("output_format", ["text", "latex", "json"])
+def test_the_python_api_gives_what_the_command_prints(output_format, tmp_path):
+    from helpers import run_cli
+    from symconv import load_problem
+    from symconv.solution import render_matrix
+
+    target = tmp_path / "out"
+    assert run_cli(["matrix", "examples/d2l_kernel2matrix.toml", "--format", output_format,
+                    "-o", target]) == 0
+    problem = load_problem("examples/d2l_kernel2matrix.toml")
+    assert render_matrix(problem, None, output_format) == target.read_text(encoding="utf-8")
+    if output_format == "json":  # d2l's kernel2matrix: rows of [1, 2, 0, 3, 4, 0, 0, 0, 0] shifted
+        entries = json.loads(target.read_text())["entries"]
+        dense = np.zeros((4, 9), dtype=int)
+        for entry in entries:
+            dense[entry["row"], entry["col"]] = entry["value"]
+        assert dense.tolist() == [[1, 2, 0, 3, 4, 0, 0, 0, 0], [0, 1, 2, 0, 3, 4, 0, 0, 0],
+                                  [0, 0, 0, 1, 2, 0, 3, 4, 0], [0, 0, 0, 0, 1, 2, 0, 3, 4]]

@@ -18,12 +18,14 @@ addresses.
 from __future__ import annotations
 
 import json
+import io
 import os
 import zipfile
 from pathlib import Path
 
 from ..answers.verify import AnswerKey, Verdict
 from ..errors import SymconvError
+from ..output import OutputTarget
 from ..poly import Symbol
 from ..problem_file import load_problem
 from ..answers.feedback import VerdictPrinter
@@ -39,6 +41,7 @@ python3 -m pip install numpy sympy
 RUN_AUTOGRADER = """#!/usr/bin/env python3
 # Written by `symconv export gradescope`: checks the answer in submission/ with symconv and
 # writes results/results.json (Gradescope's autograder specification).
+import io
 import os
 import sys
 
@@ -66,22 +69,20 @@ def export_gradescope(path: str | os.PathLike, wrt: str, out: str | os.PathLike,
     else:
         AnswerKey(load_problem(path), wrt)  # refuse a problem that cannot be checked now
         kind, name = "problem", "problem.toml"
-    target = Path(out)
-    if target.exists() and not force:
-        raise SymconvError(f"{str(target)!r} already exists; add --force to replace it")
+    target = OutputTarget.check(out, force=force, option="--out")
     files = {"setup.sh": SETUP_SH.encode(), "run_autograder": RUN_AUTOGRADER.encode(),
              name: text.encode("utf-8"),
              CONFIG: json.dumps({"wrt": wrt, "kind": kind, "file": name}).encode()}
     files.update({f"symconv/{relative}": data for relative, data in package_files().items()})
-    temporary = target.with_name(f".{target.name}.tmp")
-    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+    archive_bytes = io.BytesIO()
+    with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as archive:
         for member, data in sorted(files.items()):
             info = zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0))
             executable = member in ("setup.sh", "run_autograder")
             info.external_attr = (0o755 if executable else 0o644) << 16
             archive.writestr(info, data, zipfile.ZIP_DEFLATED)
-    os.replace(temporary, target)
-    return target
+    target.write_bytes(archive_bytes.getvalue())
+    return Path(target.name)
 
 
 # -- what runs in Gradescope ------------------------------------------------------------------------

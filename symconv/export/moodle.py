@@ -11,6 +11,7 @@ number: the template must give the values.
 
 from __future__ import annotations
 
+import io
 import os
 import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
@@ -18,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import SymconvError
+from ..output import OutputTarget
 from ..variants import Template, draw_variant
 from . import statement_html
 
@@ -26,10 +28,9 @@ RELATIVE_TOLERANCE = Fraction(1, 10_000)  # for answers that are not whole numbe
 
 def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLike, *,
                   force: bool = False) -> Path:
-    """Write ``count`` variants of ``template`` as Cloze questions in a Moodle XML quiz."""
-    target = Path(out)
-    if target.exists() and not force:
-        raise SymconvError(f"{str(target)!r} already exists; add --force to replace it")
+    """Write ``count`` variants of ``template`` as Cloze questions in a Moodle XML quiz (see
+    :mod:`symconv.output` for how ``out`` is written)."""
+    target = OutputTarget.check(out, force=force, option="--out")
     quiz = ElementTree.Element("quiz")
     stem = Path(template.source).stem
     category = ElementTree.SubElement(ElementTree.SubElement(quiz, "question", type="category"),
@@ -59,10 +60,10 @@ def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLi
         ElementTree.SubElement(question, "penalty").text = "0.3333333"
         ElementTree.SubElement(question, "hidden").text = "0"
     ElementTree.indent(quiz)
-    temporary = target.with_name(f".{target.name}.tmp")
-    ElementTree.ElementTree(quiz).write(temporary, encoding="UTF-8", xml_declaration=True)
-    os.replace(temporary, target)
-    return target
+    document = io.BytesIO()
+    ElementTree.ElementTree(quiz).write(document, encoding="UTF-8", xml_declaration=True)
+    target.write_bytes(document.getvalue())
+    return Path(target.name)
 
 
 def blank(value: Fraction) -> str:
