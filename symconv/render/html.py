@@ -27,7 +27,7 @@ import numpy as np
 
 from ..document import (Bracket, Call, ChainFactors, Concat, Derivative, Display, Document, Equation, Figure,
                         Formula, Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph,
-                        Power, Product, Quotient, Root, Sum, TensorView, Truncated)
+                        Power, Product, Quotient, Sum, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import MAX_ROWS, ArrangingPrinter, as_grid, break_equation, is_tall
@@ -125,6 +125,7 @@ class HtmlPrinter(ArrangingPrinter):
     """MathML for the math nodes, HTML for the blocks, SVG for the pictures; one page."""
 
     interactive = True  # its documents need the chain-rule relations
+    times = INVISIBLE_TIMES
     line_width = 110
     gallery_width = 110
 
@@ -214,17 +215,15 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Tensor(self, tensor: Tensor) -> str:
         return identifier_markup(tensor.name)
 
+    def raised(self, name: str, count: int) -> str:
+        return f"<msup>{name}<mn>{count}</mn></msup>"
+
+    def symbol_name(self, atom) -> str:
+        return self.doprint(atom)  # not remembered: an entry's attributes depend on where it stands
+
     def monomial_markup(self, coefficient, symbols: tuple) -> str:
         parts = [] if coefficient == 1 and symbols else [self.doprint(coefficient)]
-        at = 0
-        while at < len(symbols):
-            end = at
-            while end < len(symbols) and symbols[end] == symbols[at]:
-                end += 1
-            name = self.doprint(symbols[at])
-            parts.append(name if end - at == 1 else f"<msup>{name}<mn>{end - at}</mn></msup>")
-            at = end
-        return INVISIBLE_TIMES.join(parts)
+        return INVISIBLE_TIMES.join(parts + ([self.monomial(symbols)] if symbols else []))
 
     def _print_Poly(self, poly: Poly) -> str:
         pieces: list[str] = []
@@ -286,15 +285,13 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Quotient(self, node: Quotient) -> str:
         return f"<mfrac>{self.doprint(node.numerator)}{self.doprint(node.denominator)}</mfrac>"
 
-    def _print_Root(self, node: Root) -> str:
-        inner = self.doprint(node.power_sum)
-        if node.divisor > 1:
-            inner = f"<mfrac>{inner}<mn>{node.divisor}</mn></mfrac>"
-        if node.p == 1:
-            return inner
-        if node.p == 2:
-            return f"<msqrt>{inner}</msqrt>"
-        return f"<msup>{fence('(', inner, ')', node.divisor > 1)}{self.doprint(Fraction(1, node.p))}</msup>"
+    def divided(self, text: str, divisor: int) -> str:
+        return f"<mfrac>{text}<mn>{divisor}</mn></mfrac>"
+
+    def root(self, text: str, p: int, *, divided: bool) -> str:
+        if p == 2:
+            return f"<msqrt>{text}</msqrt>"
+        return f"<msup>{fence('(', text, ')', divided)}{self.doprint(Fraction(1, p))}</msup>"
 
     def _print_Truncated(self, node: Truncated) -> str:
         return mrow(self.doprint(node.shown), operator("+"), f"<mtext>{escape(node.rest)}</mtext>")

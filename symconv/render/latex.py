@@ -15,7 +15,7 @@ import numpy as np
 
 from ..document import (Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
                         Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Power,
-                        Product, Quotient, Root, TensorView, Truncated)
+                        Product, Quotient, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, as_grid, break_equation
@@ -183,16 +183,12 @@ class LatexPrinter(ArrangingPrinter):
     def _print_Group(self, node: Group) -> str:
         return rf"\left({self.doprint(node.inner)}\right)"
 
-    def _print_Root(self, node: Root) -> str:
-        """``\\sqrt{\\frac{Σ x^2}{N}}`` for p = 2, else ``\\left(\\frac{Σ x^p}{N}\\right)^{1/p}``."""
-        inner = self.doprint(node.power_sum)
-        if node.divisor > 1:
-            inner = rf"\frac{{{inner}}}{{{node.divisor}}}"
-        if node.p == 1:  # no root to take
-            return inner
-        if node.p == 2:
-            return rf"\sqrt{{{inner}}}"
-        return rf"\left({inner}\right)^{{1/{node.p}}}"
+    def divided(self, text: str, divisor: int) -> str:
+        return rf"\frac{{{text}}}{{{divisor}}}"
+
+    def root(self, text: str, p: int, *, divided: bool) -> str:
+        """``\\sqrt{…}`` for p = 2, else ``\\left(…\\right)^{1/p}``."""
+        return rf"\sqrt{{{text}}}" if p == 2 else rf"\left({text}\right)^{{1/{p}}}"
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         return rf"{self.doprint(node.left)} \odot {self.doprint(node.right)}"

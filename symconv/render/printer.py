@@ -54,15 +54,19 @@ class Printer:
         return names[atom._key]
 
     def monomial(self, symbols: tuple[Atom, ...]) -> str:
+        """The symbols (sorted, so repeats are neighbours) as a product, a repeated one raised."""
         parts, i = [], 0
         while i < len(symbols):
             j = i
             while j < len(symbols) and symbols[j] == symbols[i]:
                 j += 1
             name = self.symbol_name(symbols[i])
-            parts.append(name if j - i == 1 else f"{name}{self.power}{j - i}")
+            parts.append(name if j - i == 1 else self.raised(name, j - i))
             i = j
         return self.times.join(parts)
+
+    def raised(self, name: str, count: int) -> str:
+        return f"{name}{self.power}{count}"
 
     def _print_Poly(self, poly: Poly) -> str:
         """Remembered while the polynomial lives: a document measures its cells and equations
@@ -117,10 +121,18 @@ class Printer:
         return f"{self.doprint(node.base)}{self.power}({self.doprint(node.exponent)})"
 
     def _print_Root(self, node: Root) -> str:
+        """(Σ x^p / N)^(1/p): the power sum, divided by N when it is a mean, its p-th root (none
+        for p = 1); each format writes the division and the root its own way."""
         inner = self.doprint(node.power_sum)
         if node.divisor > 1:
-            inner = f"({inner})/{node.divisor}"
-        return inner if node.p == 1 else f"({inner}){self.power}(1/{node.p})"  # p = 1: no root
+            inner = self.divided(inner, node.divisor)
+        return inner if node.p == 1 else self.root(inner, node.p, divided=node.divisor > 1)
+
+    def divided(self, text: str, divisor: int) -> str:
+        return f"({text})/{divisor}"
+
+    def root(self, text: str, p: int, *, divided: bool) -> str:
+        return f"({text}){self.power}(1/{p})"
 
     def _print_Quotient(self, node: Quotient) -> str:
         numerator = self.doprint(node.numerator)

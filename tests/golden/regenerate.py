@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from symconv import derive, load_problem  # noqa: E402
-from symconv.matrix import has_matrix, matrix_document, printable  # noqa: E402
-from symconv.render.solve import Rendered, render_document  # noqa: E402
-from symconv.sections import Context, SolutionLimits  # noqa: E402
+from symconv import load_problem  # noqa: E402
+from symconv.matrix import has_matrix, printable  # noqa: E402
+from symconv.render.solve import Rendered  # noqa: E402
 from symconv.solution import SECTION_NAMES, build_solution, render_solution_files  # noqa: E402
+from symconv.solution import render_matrix as matrix_view  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent
 EXTENSIONS = {"latex": "tex", "markdown": "md", "text": "txt"}
@@ -65,10 +65,7 @@ def matrix_golden_path(example: Path, output_format: str) -> Path:
 
 def render_matrix(example: Path, output_format: str) -> str:
     """What ``symconv matrix EXAMPLE --format FORMAT`` prints."""
-    problem = load_problem(example)
-    context = Context(problem, derive(problem), SolutionLimits())
-    return render_document(matrix_document(context, matrix_layer(problem)), output_format,
-                           loss=problem.loss)
+    return matrix_view(load_problem(example), None, output_format)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...document import (Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading, Matrix,
+from ...document import (Derivative, Display, Equation, Formula, Hadamard, Heading, Matrix,
                          Paragraph, Product, Section, Sum, equation)
 from ...poly import Poly, Symbol, poly_sum, product_of
 from ...sections import Context, entry_array, more
@@ -28,7 +28,7 @@ from ...tensors import Tensor
 from ...wording import per_axis, shape_text
 from ..conv import closed_form
 from ..conv.layer import ConvLayer
-from ..conv.sections import (bias_gradient, canonical_slices, field_items, inserted_sizes, mapped_back,
+from ..conv.sections import (bias_gradient, canonical_slices, field_gallery, inserted_sizes, mapped_back,
                              padding_blocks, padding_named, padding_terms, receptive_fields,
                              settings_sentence, shape_questions)
 from .layer import ConvTransposeLayer
@@ -92,11 +92,8 @@ def forward(layer: ConvTransposeLayer, context: Context) -> Section:
                    f" {padding_named(g)} are cropped, and where they overlap they add up"
                    + (", plus the bias of each output channel" if layer.bias is not None else "")
                    + ":",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda i, f=field: Hadamard(f.upstream, Matrix(f.kernel[i])),
-                             context.label_base(x))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(conv, fields, lambda f, i: Hadamard(f.upstream, Matrix(f.kernel[i])),
+                                context.label_base(x)))
     blocks += more(len(fields), x.size, "input entries")
     counts = list(range(1, min(context.limits.steps, x.size - 1) + 1))
     for after, array in mapped_back(conv, x, counts):
@@ -138,7 +135,8 @@ def input_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
     x, loss = layer.input, context.loss
     g = layer.geometry
     upstream = context.upstream_of(layer)
-    fields = receptive_fields(adjoint(layer, upstream), x, context.limits.fields)
+    conv = adjoint(layer, upstream)
+    fields = receptive_fields(conv, x, context.limits.fields)
     dilation = "·D" if max(g.dilation) > 1 else ""
     blocks: list = [
         Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
@@ -150,12 +148,9 @@ def input_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
                    f". Nothing is rotated and no zeros are inserted: it is a convolution of"
                    f" ∂{loss}/∂{layer.output.name} (padded by {padding_named(g)}, stride"
                    f" {per_axis(g.stride)}) with {layer.weight.name}. Each window ⊙ the kernel:",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda i, f=field: Hadamard(Matrix(f.window[i]),
-                                                               Matrix(f.kernel[i])),
-                             context.label_base(x))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(conv, fields,
+                                lambda f, i: Hadamard(Matrix(f.window[i]), Matrix(f.kernel[i])),
+                                context.label_base(x)))
     blocks += more(len(fields), x.size, "windows")
     blocks.append(Paragraph((f"Each window's products added up, with the shape of {x.name}:",)))
     blocks.append(context.gradient_view(x))
@@ -165,17 +160,15 @@ def input_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
 def weight_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
     x, w, loss = layer.input, layer.weight, context.loss
     upstream = context.upstream_of(layer)
-    fields = receptive_fields(adjoint(layer, upstream), x, context.limits.fields)
+    conv = adjoint(layer, upstream)
+    fields = receptive_fields(conv, x, context.limits.fields)
     blocks: list = [
         Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
         Paragraph((Derivative(loss, w), ": each input entry times the window of ",
                    Derivative(loss, layer.output), " where its product landed, all of them added"
                    " together.",))]
-    items = []
-    for field in fields:
-        items += field_items(field, lambda i, f=field: Hadamard(Matrix(f.window[i]), f.upstream),
-                             context.label_base(x))
-    blocks.append(Gallery(tuple(items)))
+    blocks.append(field_gallery(conv, fields, lambda f, i: Hadamard(Matrix(f.window[i]), f.upstream),
+                                context.label_base(x)))
     blocks += more(len(fields), x.size, "windows")
     blocks.append(Paragraph((f"The sum, with the shape of {w.name}:",)))
     blocks.append(context.gradient_view(w))
