@@ -50,7 +50,8 @@ class NumbersType(click.ParamType):
         return tuple(int(n) for n in value.split(","))
 
 
-def per_axis(values: tuple[int, ...]):
+def one_or_per_axis(values: tuple[int, ...]):
+    """``--stride 2`` as 2 (every axis), ``--stride 2,1`` as (2, 1)."""
     return values[0] if len(values) == 1 else values
 
 
@@ -71,9 +72,10 @@ def load(problem_path, quick: dict, max_terms: int | None = None):
     if quick["input"] is None or quick["kernel"] is None:
         raise SymconvError("give a problem file, or --input and --kernel, e.g."
                            " symconv grad --input 4x4 --kernel 2x2 --wrt X")
-    return quick_problem(quick["input"], quick["kernel"], stride=per_axis(quick["stride"] or (1,)),
-                         padding=per_axis(quick["padding"] or (0,)),
-                         dilation=per_axis(quick["dilation"] or (1,)), max_entries=budget)
+    return quick_problem(quick["input"], quick["kernel"],
+                         stride=one_or_per_axis(quick["stride"] or (1,)),
+                         padding=one_or_per_axis(quick["padding"] or (0,)),
+                         dilation=one_or_per_axis(quick["dilation"] or (1,)), max_entries=budget)
 
 
 def entry_budget(max_terms: int | None) -> int:

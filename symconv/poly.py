@@ -193,6 +193,11 @@ class Poly(Presentable):
 
     __hash__ = None  # type: ignore[assignment]  # a container that compares by value: no hash
 
+    @property
+    def key(self) -> frozenset:
+        """The value as a hashable key, for a cache of what is computed from a polynomial."""
+        return frozenset(self.terms.items())
+
     # -- inspection -------------------------------------------------------------------------------
     @property
     def is_number(self) -> bool:

@@ -95,17 +95,16 @@ class RootComparer:
             raise SymconvError(f"the seed must be a whole number from 0 to 2^{SEED_BITS} - 1;"
                                f" got {seed!r}")
         self.seed = seed
-        self._forms: dict[int, tuple[Poly, Poly]] = {}
+        self._forms: dict[frozenset, Poly] = {}
         self._points: dict[tuple, Fraction] = {}
         self._roots: dict[tuple, Decimal] = {}
 
     def __call__(self, given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> Comparison:
-        want = self._forms.get(id(expected), (None, None))[1]
+        want = self._forms.get(expected.key)
         if want is None:
             if len(self._forms) >= self.KEPT:
                 self._forms.clear()
-            want = exact_form(expected)
-            self._forms[id(expected)] = (expected, want)  # kept with it: an id is never reused
+            want = self._forms[expected.key] = exact_form(expected)
         if given.inexact:
             return self._sampled(given.value, want, expected, tolerance)
         if given.value == want:

@@ -128,11 +128,11 @@ class Codes:
     the largest code; it marks a monomial without symbols (a number), which sorts last."""
 
     def __init__(self, tensors: list[Tensor]):
-        self.tensors = sorted({id(t): t for t in tensors}.values(), key=lambda t: t.rank)
+        self.tensors = sorted({t.name: t for t in tensors}.values(), key=lambda t: t.rank)
         self.offsets = {}
         count = 0
         for tensor in self.tensors:
-            self.offsets[id(tensor)] = count
+            self.offsets[tensor.name] = count
             count += tensor.size
         self.count = count
 
@@ -173,7 +173,7 @@ class EntryColumn(Column):
 
     def __init__(self, factors: EntryFactors, codes: Codes):
         self.tensor, self.flats = factors
-        self.offset = codes.offsets.get(id(self.tensor))
+        self.offset = codes.offsets.get(self.tensor.name)
         self.integers = None if self.tensor.values is None else self.tensor.per_entry(integer_values)
         if self.integers is not None:
             self.bound = int(np.abs(self.integers).max(initial=0))

@@ -69,13 +69,13 @@ class Printer:
         return f"{name}{self.power}{count}"
 
     def _print_Poly(self, poly: Poly) -> str:
-        """Remembered while the polynomial lives: a document measures its cells and equations
-        before it prints them, so each is printed several times."""
+        """Remembered by value: a document measures its cells and equations before it prints
+        them, so each is printed several times."""
         printed = self.__dict__.setdefault("_polys", {})
-        found = printed.get(id(poly))
-        if found is None or found[0] is not poly:
-            found = printed[id(poly)] = (poly, self.poly_text(poly))
-        return found[1]
+        key = poly.key
+        if key not in printed:
+            printed[key] = self.poly_text(poly)
+        return printed[key]
 
     def poly_text(self, poly: Poly) -> str:
         text = ""
