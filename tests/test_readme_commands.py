@@ -9,6 +9,7 @@ stands for any text.
 from __future__ import annotations
 
 import re
+import shutil
 import shlex
 import subprocess
 import sys
@@ -90,3 +91,40 @@ def test_each_shown_output_is_what_the_command_prints(command, shown):
             at += 1
         assert at < len(output), (command, line)
         at += 1
+
+
+def every_command() -> list[str]:
+    """Every symconv command of the README's bash blocks (the install line and pytest aside)."""
+    return [line.split("  #")[0].strip() for fence in FENCES if fence.group(1) == "bash"
+            for line in fence.group(2).splitlines() if line.startswith(RUNNABLE)]
+
+
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory) -> Path:
+    """A folder as the README's reader has it: the examples, a roster, a class's exercises and
+    two submissions (the handout's answer, one file per student)."""
+    folder = tmp_path_factory.mktemp("reader")
+    (folder / "examples").symlink_to(ROOT / "examples")
+    (folder / "roster.csv").write_text("id,name\ns1,Ada\ns2,Bo\n")
+    subprocess.run([sys.executable, "-m", "symconv", "exercise", "examples/exercises/homework_5x5_values.toml",
+                    "--roster", "roster.csv", "--out", "exercises"], cwd=folder, check=True,
+                   capture_output=True)
+    (folder / "submissions").mkdir()
+    for student in ("s1", "s2"):
+        answer = (ROOT / "examples/answers/homework_5x5_handout.txt").read_text()
+        (folder / "submissions" / f"{student}.txt").write_text(answer)
+    return folder
+
+
+@pytest.mark.parametrize("command", every_command(), ids=lambda c: c[:70])
+def test_every_command_of_the_readme_runs(command, class_folder):
+    if "--pdf" in command and shutil.which("pdflatex") is None:
+        pytest.skip("no pdflatex here (CI installs TeX)")
+    words = shlex.split(command)
+    prefix = [sys.executable, "-m", "symconv"] if words[0] == "symconv" else [sys.executable,
+                                                                             str(ROOT / "cli.py")]
+    result = subprocess.run(prefix + words[2 if words[0] == "python" else 1:], cwd=class_folder,
+                            capture_output=True, text=True, timeout=300)
+    # verify says 1 when some entries are wrong, as the README's examples are
+    allowed = (0, 1) if words[1] in ("verify", "check") else (0,)
+    assert result.returncode in allowed and "Traceback" not in result.stderr, (command, result.stderr)
