@@ -1,0 +1,108 @@
+"""What an interactive page must show in any browser (tests/test_html_page.py for Chromium,
+tests/test_html_firefox.py for Firefox): the lit factors of an entry, computed here from the
+derivation's terms (each term's output y_k, and the entries of its local derivative), never from
+the page's own data; and a screenshot that is not blank."""
+
+from __future__ import annotations
+
+import io
+
+from symconv import derive
+from symconv.poly import Atom
+
+
+def expected_related(problem, name: str, index: tuple[int, ...]) -> set[tuple[str, str, str]]:
+    """(kind, tensor, index) of every entry ∂L/∂name[index] reads: its terms' outputs (gradient
+    entries of the next layer) and the entries its local derivatives are."""
+    gradient = derive(problem).gradient(name)
+    tensor = gradient.wrt
+    flat = tensor.flat_of(index)
+    related = set()
+    for block in gradient.blocks:
+        for row in range(int(block.offsets[flat]), int(block.offsets[flat + 1])):
+            output = int(block.outputs[row])
+            related.add(("grad", block.output.name, ",".join(map(str, block.output.index_of(output)))))
+            local = block.local.named(row)
+            for symbol in (local.free_symbols() if isinstance(local, Atom) else ()):
+                related.add(("tensor", symbol.tensor.name,
+                             ",".join(map(str, symbol.tensor.index_of(symbol.flat)))))
+    return related
+
+
+HIGHLIGHTED = """
+return [...document.querySelectorAll('.sc-related')].map(e => [
+  e.getAttribute('data-grad'), e.getAttribute('data-tensor'), e.getAttribute('data-index')]);
+"""
+MARKED = """
+return [...document.querySelectorAll('[data-grad],[data-tensor]')].map(e => [
+  e.getAttribute('data-grad'), e.getAttribute('data-tensor'), e.getAttribute('data-index')]);
+"""
+
+
+def keys(element) -> set[tuple[str, str, str]]:
+    grad, tensor, index = element
+    return ({("grad", grad, index)} if grad else set()) | ({("tensor", tensor, index)} if tensor else set())
+
+
+def check_lit(run, problem) -> None:
+    """Exactly one entry is active, and exactly what its chain rule reads is lit; ``run(script)``
+    runs JavaScript in the page (any browser's driver)."""
+    assert run("return document.querySelectorAll('.sc-active').length") == 1
+    name, index = run("const a = document.querySelector('.sc-active');"
+                      " return [a.getAttribute('data-grad'), a.getAttribute('data-index')]")
+    wanted = expected_related(problem, name, tuple(int(i) for i in index.split(",")))
+    lit = run(HIGHLIGHTED)
+    assert lit, f"nothing lit for ∂/∂{name}[{index}]"
+    # every lit element is one of the factors, and every displayed factor is lit
+    assert all(keys(e) & wanted for e in lit), (name, index, [e for e in lit if not keys(e) & wanted])
+    shown = [e for e in run(MARKED) if keys(e) & wanted]
+    assert len(shown) == len(lit)
+    equation = run("return document.getElementById('sc-equation').textContent")
+    assert "=" in equation and "∂" in equation
+
+
+def nonblank(png: bytes) -> bool:
+    """Whether a screenshot has both a light background and a fair amount of dark ink."""
+    import zlib
+    import struct
+
+    data = io.BytesIO(png)
+    assert data.read(8) == b"\x89PNG\r\n\x1a\n"
+    chunks, width, height = [], 0, 0
+    while True:
+        length, kind = struct.unpack(">I4s", data.read(8))
+        body = data.read(length)
+        data.read(4)
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6)
+        elif kind == b"IDAT":
+            chunks.append(body)
+        elif kind == b"IEND":
+            break
+    raw = zlib.decompress(b"".join(chunks))
+    channels = 4 if colour == 6 else 3
+    stride = width * channels + 1
+    dark = light = 0
+    previous = bytearray(stride - 1)
+    for row in range(height):  # undo PNG's per-row filters, then count grey levels
+        kind, line = raw[row * stride], bytearray(raw[row * stride + 1:(row + 1) * stride])
+        for i in range(len(line)):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
+        previous = line
+        for i in range(0, len(line), channels * 7):  # a sample of the pixels
+            grey = sum(line[i:i + 3]) / 3
+            dark += grey < 100
+            light += grey > 200
+    return dark > 200 and light > 2000
