@@ -7,8 +7,32 @@ from __future__ import annotations
 
 import io
 
-from symconv import derive
+from pathlib import Path
+
+from symconv import build_solution, derive, load_problem, render_solution
+from symconv.figures import is_pictured
 from symconv.poly import Atom
+
+
+def written_page(example: Path, folder: Path):
+    """(the example's problem, its HTML page written into ``folder``)."""
+    problem = load_problem(example)
+    page = folder / f"{example.stem}.html"
+    page.write_text(render_solution(build_solution(problem), "html"), encoding="utf-8")
+    return problem, page
+
+
+def check_rendered(run, problem, screenshot: bytes) -> None:
+    """The page loaded and fetched nothing (only the page itself), its MathML has no error and
+    its formulas a size, its pictures are there (none for 3-D layers), and it has ink."""
+    assert run("return document.readyState") == "complete"
+    assert run("return performance.getEntriesByType('resource').length") == 0
+    assert run("return document.querySelectorAll('merror').length") == 0
+    sizes = run("return [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().width)")
+    assert len(sizes) > 20 and sum(w > 0 for w in sizes) / len(sizes) > 0.95
+    drawn = run("return document.querySelectorAll('figure svg rect').length")
+    assert drawn > 4 if is_pictured(problem.dims) else drawn == 0
+    assert nonblank(screenshot)
 
 
 def expected_related(problem, name: str, index: tuple[int, ...]) -> set[tuple[str, str, str]]:

@@ -10,11 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from symconv import build_solution, load_problem, render_solution
-from symconv.figures import is_pictured
-
 from firefox import available, offline_firefox
-from page_checks import check_lit, nonblank
+from page_checks import check_lit, check_rendered, written_page
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs firefox-esr (.ci/browser-packages)")
@@ -32,18 +29,9 @@ def firefox():
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_the_page_works_in_firefox(example, tmp_path, firefox):
-    problem = load_problem(example)
-    page = tmp_path / f"{example.stem}.html"
-    page.write_text(render_solution(build_solution(problem), "html"), encoding="utf-8")
+    problem, page = written_page(example, tmp_path)
     firefox.open(page.as_uri())
-    assert firefox.run("return document.readyState") == "complete"
-    assert firefox.run("return performance.getEntriesByType('resource').length") == 0
-    assert firefox.run("return document.querySelectorAll('merror').length") == 0
-    sizes = firefox.run("return [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().width)")
-    assert len(sizes) > 20 and sum(w > 0 for w in sizes) / len(sizes) > 0.95
-    drawn = firefox.run("return document.querySelectorAll('figure svg rect').length")
-    assert drawn > 4 if is_pictured(problem.dims) else drawn == 0
-    assert nonblank(firefox.screenshot())
+    check_rendered(firefox.run, problem, firefox.screenshot())
 
     entries = firefox.find(".sc-entry")
     assert entries

@@ -15,11 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from symconv import build_solution, load_problem, render_solution
-from symconv.figures import is_pictured
-
 from browser import available, offline_browser
-from page_checks import check_lit, nonblank
+from page_checks import check_lit, check_rendered, written_page
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
@@ -49,21 +46,9 @@ def test_the_page_renders_offline_and_lights_up_each_entrys_factors(example, tmp
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    problem = load_problem(example)
-    page = tmp_path / f"{example.stem}.html"
-    page.write_text(render_solution(build_solution(problem), "html"), encoding="utf-8")
+    problem, page = written_page(example, tmp_path)
     browser.get(page.as_uri())
-    assert browser.execute_script("return document.readyState") == "complete"
-    # nothing fetched: only the page itself was loaded
-    resources = browser.execute_script("return performance.getEntriesByType('resource').length")
-    assert resources == 0
-    assert browser.execute_script("return document.querySelectorAll('merror').length") == 0
-    sizes = browser.execute_script("return [...document.querySelectorAll('math')].map("
-                                   "m => m.getBoundingClientRect().width)")
-    assert len(sizes) > 20 and sum(w > 0 for w in sizes) / len(sizes) > 0.95
-    drawn = browser.execute_script("return document.querySelectorAll('figure svg rect').length")
-    assert drawn > 4 if is_pictured(problem.dims) else drawn == 0  # 3-D layers have no pictures
-    assert nonblank(browser.get_screenshot_as_png())
+    check_rendered(browser.execute_script, problem, browser.get_screenshot_as_png())
 
     entries = browser.find_elements(By.CSS_SELECTOR, ".sc-entry")
     assert entries
