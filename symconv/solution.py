@@ -5,23 +5,25 @@ Each layer type writes its own sections (shapes, forward, dw, dx, db, closed-for
 :attr:`symconv.layers.registry.LayerType.sections`); this module asks every layer for them, in the
 handouts' order, and writes the sections that span the whole problem: the statement, the chain rule
 entry by entry, connectivity and the checks. :func:`render_solution` prints the result in one of
-:mod:`symconv.render`'s formats. Long lists are cut to the first :class:`SolutionLimits` items and
-every section says how many it leaves out.
+:mod:`symconv.render`'s formats. How much is written out is the :class:`~symconv.sections.Detail`
+level (a handout, or everything); every section says what it leaves out. The sections are built
+from the problem and the detail level alone; :func:`~symconv.document.settle` then decides, in
+one pass over the document, which results are shown and which are referred to by number.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
-from .checks import check
+from .checks import CheckReport, check
 from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
 from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
-                       Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
-                       Section, Sum, Truncated, equation)
+                       Figure, Formula, Gallery, Heading, Matrix, Numbered, Paragraph, Product, Reference,
+                       Relations, Section, Sum, Truncated, equation, settle)
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
 from .layers import layer_type
@@ -32,14 +34,15 @@ from .presentation import Look, Presentable, register
 from .problem import Problem
 from .render.json import matrix_json
 from .render.solve import Rendered, is_interactive, render_document, render_document_files
-from .sections import (Context, NamedTerm, ProblemView, SolutionLimits, entry_array, listing, more,
-                       named_array, named_sum, named_terms, object_array, remarks)
+from .sections import (FULL, HANDOUT, Context, Detail, NamedTerm, ProblemView, entry_array, joined,
+                       listing, more, named_array, named_sum, named_terms, remarks, slice_axes)
 from .tensors import Tensor
 from .wording import plural, shape_text
 
 SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect",
                  "checks")
 BACKWARD_SECTIONS = ("dw", "dx", "db")  # written per layer, from the last layer back
+HANDOUT_LEAVES_OUT = ("matrix", "connect")  # sections a handout has only when asked for
 MAX_SOLUTION_TERMS = 200_000
 
 
@@ -50,7 +53,7 @@ class Solution(Presentable):
 
     problem: Problem
     document: Document
-    limits: SolutionLimits
+    detail: Detail
     derivation: Derivation | None = field(default=None, compare=False)
 
     @property
@@ -60,10 +63,13 @@ class Solution(Presentable):
     @cached_property
     def relations(self) -> Relations:
         """Every gradient entry's chain-rule factors (computed when a page needs them)."""
-        return chain_relations(self.problem, self.derivation or derive(self.problem))
+        return chain_relations(self.problem, self.derivation or derive(self.problem), self.detail)
 
 
 # -- the problem statement -----------------------------------------------------------------------
+
+
+SIDE_BY_SIDE = 36  # a handout sets the problem's tensors of at most this many entries side by side
 
 
 def introduction(context: Context) -> list:
@@ -77,10 +83,8 @@ def introduction(context: Context) -> list:
         tensors = list(layer.parameters)
         if layer is problem.layers[0]:
             tensors.insert(0, layer.input)
-        for tensor in tensors:
-            if tensor.naming == "bare" and not tensor.is_numeric:
-                continue  # a lone symbol, named in the description
-            blocks.append(context.view(Formula(tensor.name), entry_array(tensor), tensor))
+        blocks += statement_views(context, [(Formula(t.name), t) for t in tensors
+                                            if t.naming != "bare" or t.is_numeric])  # else named above
     upstream = problem.upstream
     output = problem.layers[-1].output
     if upstream.derivative_of and not upstream.is_numeric:
@@ -88,8 +92,34 @@ def introduction(context: Context) -> list:
                                  f" ({shape_text(output.shape)}) comes from the layers above;"
                                  " its entries are written ", Symbol(upstream, 0), ", ….")))
     else:
-        blocks.append(context.view(Derivative(loss, output), entry_array(upstream), upstream))
+        blocks += statement_views(context, [(Derivative(loss, output), upstream)])
+    return merged_galleries(blocks)
+
+
+def statement_views(context: Context, labelled: list) -> list:
+    """The problem's tensors, ``label = […]``: in a handout, small ones (no batch or channel
+    axes, at most :data:`SIDE_BY_SIDE` entries) as items of a gallery, which sets them side by
+    side as far as the line allows."""
+    blocks: list = []
+    for label, tensor in labelled:
+        if context.detail.once and tensor.size <= SIDE_BY_SIDE and not slice_axes(tensor, context.dims):
+            blocks.append(Gallery((Equation((label, Matrix(entry_array(tensor)))),)))
+        elif context.detail.once and not tensor.is_numeric:  # names: one slice shows them all
+            blocks.append(context.view(label, entry_array(tensor), tensor)._replace(slices=1))
+        else:
+            blocks.append(context.view(label, entry_array(tensor), tensor))
     return blocks
+
+
+def merged_galleries(blocks: list) -> list:
+    """Consecutive galleries as one (their items side by side)."""
+    merged: list = []
+    for block in blocks:
+        if isinstance(block, Gallery) and merged and isinstance(merged[-1], Gallery):
+            merged[-1] = Gallery(merged[-1].items + block.items)
+        else:
+            merged.append(block)
+    return merged
 
 
 def default_title(problem: Problem) -> str:
@@ -114,24 +144,70 @@ def backward_order(problem: ProblemView) -> list[Tensor]:
     return order
 
 
-def chain_equation(loss: str, entry: Symbol, value: Poly, terms: list[NamedTerm],
+def chain_equation(context: Context, entry: Symbol, value: Poly, terms: list[NamedTerm],
                    expanded: Poly | None = None) -> Equation:
     """``∂L/∂x = Σ_k ∂L/∂y_k·∂y_k/∂x = (the terms with their factors named) = value``, then the
     value expanded down to the given upstream gradient when it differs (a chain). ``terms``:
     the entry's chain-rule terms (:func:`~symconv.sections.named_terms`), ``value`` its value
-    (the derivation's)."""
+    (the derivation's). A sum too long for the detail level is a Σ over the outputs that read
+    the entry, with its number of terms; its value is written when it is short (a number)."""
+    loss = context.loss
     sides: tuple = (Derivative(loss, entry),)
     if not terms:
         return equation(*sides, 0)
+    chain = [(Derivative(loss, t.output), Derivative(t.output, entry)) for t in terms]
+    running = [t.output for t in terms]
     named = named_sum(terms)
-    written = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry)))
-                        for t in terms[:MAX_SUM_TERMS]))  # the rest would be cut short anyway
-    sides += (written if len(terms) <= MAX_SUM_TERMS else Truncated(written, len(terms)), named)
-    if value != named:
-        sides += (value,)
-    if expanded is not None and expanded != value:
-        sides += (expanded,)
+    if not context.is_long(len(terms), context.detail.chain_terms):
+        written = Sum(tuple(Product(factors) for factors in chain[:MAX_SUM_TERMS]))  # the rest
+        sides += (written if len(terms) <= MAX_SUM_TERMS else Truncated(written, len(terms)), named)
+    elif not context.is_long(len(terms)):  # a chain side as Σ; the terms named one by one
+        sides += (context.sum_of(chain, running, limit=context.detail.chain_terms), named)
+    else:
+        general = context.sum_of([(t.upstream, t.local) for t in terms], running)
+        sides += (context.sum_of(chain, running, counted=isinstance(general, Truncated)), general)
+    # the value, then its expansion down to the given upstream gradient (a chain), each when it
+    # is short enough to add something a reader takes in
+    for found, limit in ((value, None), (expanded, context.detail.chain_terms)):
+        if found is not None and found != sides[-1] and found != value_of(sides[-1]) and not (
+                isinstance(found, Poly) and context.is_long(len(found.terms), limit)):
+            sides += (found,)
     return equation(*sides)
+
+
+def value_of(side) -> object:
+    """A written side as a value, when it is one (a polynomial): to leave out a side that says it
+    again."""
+    return side if isinstance(side, (Poly, int)) else None
+
+
+def chosen_entries(context: Context, tensor: Tensor) -> tuple[list[int], list[tuple[int, str]]]:
+    """The entries whose chain rule is written: the first ones, and (when the detail level asks
+    for cases) the first entry of every other case of the layer's geometry, with its words."""
+    detail = context.detail
+    first = list(range(min(tensor.size, detail.equations)))
+    layer = next((l for l in context.problem.layers if tensor in (l.input, *l.parameters)), None)
+    find = layer_type(layer).cases if layer is not None else None
+    cases = find(layer, tensor) if detail.cases and find is not None else None
+    if not cases:
+        return first, []
+    seen = {cases[flat].key for flat in first}
+    extra = []
+    for flat, case in enumerate(cases):
+        if case.key not in seen:
+            seen.add(case.key)
+            extra.append((flat, case.words))
+    return first, extra
+
+
+def chained_tensors(context: Context) -> list[Tensor]:
+    """The tensors whose entries the chain-rule section writes, in the order it reaches them: all
+    of them; in a handout that derives the layers' outputs in their own sections (dx), the
+    problem's own tensors only."""
+    tensors = backward_order(context.problem)
+    if context.detail.once and "dx" in context.sections:
+        return [t for t in tensors if t.role != "output"]
+    return tensors
 
 
 def chain_rule_section(context: Context) -> Section:
@@ -142,7 +218,16 @@ def chain_rule_section(context: Context) -> Section:
                                ", summed over exactly the outputs ", Formula("y_k"), " that read ",
                                Formula("x"), ".",))]
     layers = problem.layers
-    if len(layers) > 1:
+    tensors = chained_tensors(context)
+    if len(layers) > 1 and len(tensors) < len(backward_order(problem)):
+        inner = [Derivative(loss, layer.output) for layer in layers[:-1]]
+        blocks.append(Paragraph((
+            "The gradients of the layers' outputs, ", *joined(inner), ", are derived layer by"
+            " layer in the sections above. Here each entry of the problem's own tensors is"
+            " written through the entries of the next layer's gradient, and the last value of an"
+            " equation expands it down to the given upstream gradient ",
+            Derivative(loss, layers[-1].output), ".")))
+    elif len(layers) > 1:
         last, before = layers[-1], layers[-2]
         blocks.append(Paragraph((
             "The layers are taken one at a time from the loss back: each entry of ",
@@ -151,15 +236,16 @@ def chain_rule_section(context: Context) -> Section:
             " through those of ", Derivative(loss, before.output), ", and so on. The last value"
             " of an equation expands the entry down to the given upstream gradient ",
             Derivative(loss, last.output), ".")))
-    number = 0
-    for tensor in backward_order(problem):
+    for tensor in tensors:
         gradient = context.derivation.gradient(tensor.name)
-        count = min(tensor.size, context.limits.equations)
-        expanded, unexpanded, whole = [None] * count, False, None
+        first, extra = chosen_entries(context, tensor)
+        flats = first + [flat for flat, _ in extra]
+        expanded: dict[int, Poly | None] = {}
+        unexpanded, whole = False, None
         if gradient.reads_intermediate:
             try:
-                whole = object_array(gradient.expanded(), tensor.shape)
-                expanded = list(whole.reshape(-1)[:count])
+                whole = context.expanded(tensor)
+                expanded = {flat: whole.flat[flat] for flat in flats}
             except SizeLimitError:  # the layer-by-layer form is still written
                 unexpanded = True
         blocks.append(Heading(("Entries of ", Derivative(loss, tensor)), 2))
@@ -168,19 +254,56 @@ def chain_rule_section(context: Context) -> Section:
                                      " would have too many terms to write; they are left in the"
                                      " layer-by-layer form.)",)))
         result = context.result(tensor)
-        for flat in range(count):
-            number += 1
+
+        def entry_equation(flat: int) -> list:
             terms = named_terms(gradient, flat)
-            blocks.append(Numbered(chain_equation(loss, Symbol(tensor, flat), result.flat[flat], terms,
-                                                  expanded[flat]), number))
-            blocks += remarks(t.local for t in terms)
-        blocks += more(count, tensor.size, f"entries of ∂{loss}/∂{tensor.name}")
-        blocks.append(Paragraph(("For all the entries together:",)))
-        blocks.append(context.gradient_view(tensor, result))
-        if whole is not None and any(e != r for e, r in zip(whole.flat, result.flat)):
-            blocks.append(Paragraph(("Expanded down to the given upstream gradient:",)))
-            blocks.append(context.gradient_view(tensor, whole))
+            return [Numbered(chain_equation(context, Symbol(tensor, flat), result.flat[flat], terms,
+                                            expanded.get(flat)), key=("chain", tensor.name, flat)),
+                    *remarks(t.local for t in terms)]
+
+        for flat in first:
+            blocks += entry_equation(flat)
+        if extra:
+            listed: list = []
+            for number, (flat, words) in enumerate(extra):
+                if number:
+                    listed.append(" and " if number == len(extra) - 1 else ", ")
+                listed += [Symbol(tensor, flat), f" ({words})"]
+            blocks.append(Paragraph(("One entry of each other case: ", *listed, ":")))
+            for flat, _ in extra:
+                blocks += entry_equation(flat)
+        if context.detail.cases:
+            blocks += cases_note(len(flats), tensor.size)
+        else:
+            blocks += more(len(flats), tensor.size, f"entries of ∂{loss}/∂{tensor.name}")
+        every = (tuple(Reference(("chain", tensor.name, flat)) for flat in (flats[0], flats[-1]))
+                 if context.detail.once and len(flats) == tensor.size else ())
+        expands = whole is not None and any(e != r for e, r in zip(whole.flat, result.flat))
+        if expands and whole is not None and context.detail.once:
+            # a handout shows the expansion alone where it is short enough to read (numbers),
+            # and no expansion where it is not
+            short = all(not isinstance(e, Poly) or not context.is_long(len(e.terms), context.detail.chain_terms)
+                        for e in whole.flat)
+            blocks += context.result_blocks(
+                ("For all the entries together, expanded down to the given upstream gradient",),
+                tensor, whole) if short else context.result_blocks(
+                ("For all the entries together",), tensor, result, equations=every)
+        else:
+            blocks += context.result_blocks(("For all the entries together",), tensor, result,
+                                            equations=every)
+            if expands:
+                blocks += context.result_blocks(("Expanded down to the given upstream gradient",),
+                                                tensor, whole)
     return Section("chain", tuple(blocks))
+
+
+def cases_note(shown: int, total: int) -> list:
+    if shown >= total:
+        return []
+    rest = total - shown
+    subject = "The other entry is" if rest == 1 else f"Each of the other {rest} entries is"
+    return [Paragraph((f"{subject} one of these cases: its sum has the same form, shifted or"
+                       " mirrored.",))]
 
 
 # -- what each gradient entry reads, for interactive pages ------------------------------------------
@@ -189,9 +312,11 @@ def chain_rule_section(context: Context) -> Section:
 MAX_RELATED_ENTRIES = 4096  # entries per tensor whose chain-rule factors a page knows
 
 
-def chain_relations(problem: Problem, derivation: Derivation) -> Relations:
+def chain_relations(problem: Problem, derivation: Derivation, detail: Detail = HANDOUT) -> Relations:
     """Every gradient entry's chain-rule factors (the first :data:`MAX_RELATED_ENTRIES` of each
-    tensor): the outputs it sums over, the entries its local derivatives are, its equation."""
+    tensor): the outputs it sums over, the entries its local derivatives are, its equation (as
+    the detail level writes it)."""
+    context = Context(problem, derivation, detail)
     entries = []
     for tensor in backward_order(problem):
         gradient = derivation.gradient(tensor.name)
@@ -201,7 +326,7 @@ def chain_relations(problem: Problem, derivation: Derivation) -> Relations:
             local = dict.fromkeys(symbol for t in terms if isinstance(t.local, Atom)
                                   for symbol in t.local.free_symbols())
             entries.append(ChainFactors(Symbol(tensor, flat), tuple(t.output for t in terms),
-                                        tuple(local), chain_equation(problem.loss, Symbol(tensor, flat),
+                                        tuple(local), chain_equation(context, Symbol(tensor, flat),
                                                                      values[flat], terms)))
     return Relations(problem.loss, tuple(entries), problem.layers[-1].output.name)
 
@@ -247,14 +372,14 @@ def connect_section(context: Context, entry: Symbol) -> Section:
                  + context.slices(named_array(entry.tensor), entry.tensor, frozenset({entry.flat}),
                                   entry.tensor.name)
                  + context.slices(named_array(y), y, outputs, y.name))
-    blocks.append(Paragraph(("The entries involved are marked:",)))
-    blocks.append(Gallery(tuple(items)))
-    blocks += connect_figure(context, entry, x, y, terms)
-    chain = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry))) for t in terms))
-    sides = ((Derivative(loss, entry), chain, gradient.entry(entry.flat).value) if terms
-             else (Derivative(loss, entry), 0))
+    figure = connect_figure(context, entry, x, y, terms)
+    if not (figure and context.detail.once):  # a handout draws them once, in the picture
+        blocks.append(Paragraph(("The entries involved are marked:",)))
+        blocks.append(Gallery(tuple(items)))
+    blocks += [f._replace(alone=context.detail.once) for f in figure]
     blocks.append(Paragraph(("So its gradient is:",)))
-    return Section("connect", tuple(blocks + [Display((equation(*sides),))]))
+    return Section("connect", tuple(blocks + [Display((chain_equation(
+        context, entry, gradient.entry(entry.flat).value, terms),))]))
 
 
 def connect_figure(context: Context, entry: Symbol, x: Tensor, y: Tensor,
@@ -281,6 +406,8 @@ def connect_figure(context: Context, entry: Symbol, x: Tensor, y: Tensor,
 
 def checks_section(problem: Problem, context: Context, seed: int) -> Section:
     report = check(problem, seed=seed, derivation=context.derivation)
+    if context.detail.brief_checks:
+        return Section("checks", (Heading("Checks"), brief_checks(report, context.loss)))
     blocks: list = [Heading("Checks"),
                     Paragraph(("Every gradient was computed three independent ways: the chain rule"
                                " above, the closed form, and a NumPy reference (with central finite"
@@ -315,6 +442,27 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
     return Section("checks", tuple(blocks))
 
 
+def brief_checks(report: CheckReport, loss: str) -> Paragraph:
+    """The checks in one paragraph: the routes, whether they agree, the largest difference."""
+    routes = ["the chain rule above", "the closed form" if any(
+        row.closed_form is not None for row in report.rows) else None,
+        "a NumPy reference with central finite differences",
+        "the matrix form C" if report.routes == 4 else None]
+    named = [route for route in routes if route is not None]
+    gradients = joined([Derivative(loss, Formula(row.tensor)) for row in report.rows])
+    largest = max((value for row in report.rows for value in (row.chain_rule, row.closed_form,
+                                                              row.matrix) if value is not None),
+                  default=0.0)
+    if report.ok:
+        verdict: tuple = (f" agree on {plural(len(report.rows), 'gradient')} (", *gradients,
+                          f"): the largest difference from NumPy is {largest:.1e}.")
+    else:
+        wrong = joined([Derivative(loss, Formula(row.tensor)) for row in report.rows if not row.ok])
+        verdict = (" DISAGREE on ", *wrong, ": please report this problem file.")
+    return Paragraph((f"At random values (seed {report.seed}; given values kept), "
+                      + ", ".join(named[:-1]) + f" and {named[-1]}", *verdict))
+
+
 # -- the whole solution -------------------------------------------------------------------------------
 
 
@@ -335,24 +483,42 @@ def layer_sections(layer, names: tuple[str, ...], context: Context) -> list[Sect
             if (section := builders[name](layer, context)) is not None]
 
 
-def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Derivation | None = None,
-                   connect: list[Symbol] | None = None, limits: SolutionLimits = SolutionLimits(),
-                   max_terms: int = MAX_SOLUTION_TERMS, seed: int = 0,
-                   statement: bool = True) -> Solution:
-    """The worked solution of ``problem`` with the named sections, in document order.
+def default_sections(detail: Detail | str = HANDOUT) -> tuple[str, ...]:
+    """The sections a solution has when none are named: all of them in full; a handout leaves
+    out the matrix view and the connectivity questions (``symconv matrix`` and ``symconv
+    connect`` print them, and ``--sections`` can ask for them)."""
+    return SECTION_NAMES if Detail.named(detail).name == "full" else tuple(
+        name for name in SECTION_NAMES if name not in HANDOUT_LEAVES_OUT)
 
-    ``connect`` lists the entries the connectivity section asks about (default: the slides' two
-    questions); ``statement`` starts the document with the problem (the layers and their tensors).
-    Problems with more chain-rule terms than ``max_terms`` are refused: a document that long cannot
-    be read, and ``symconv grad`` answers single entries of any size.
+
+def build_solution(problem: Problem, sections: tuple[str, ...] | None = None, *,
+                   detail: Detail | str = HANDOUT, derivation: Derivation | None = None,
+                   connect: list[Symbol] | None = None, max_terms: int = MAX_SOLUTION_TERMS,
+                   seed: int = 0, statement: bool = True) -> Solution:
+    """The worked solution of ``problem`` with the named sections (by default those of the
+    detail level, :func:`default_sections`), in document order.
+
+    ``detail``: ``"handout"`` (the default: what a TA hands out, each result once) or ``"full"``
+    (everything written out), or a :class:`~symconv.sections.Detail`. ``connect`` lists the
+    entries the connectivity section asks about (default: the slides' two questions);
+    ``statement`` starts the document with the problem (the layers and their tensors). Problems
+    with more chain-rule terms than ``max_terms`` are refused: a document that long cannot be
+    read, and ``symconv grad`` answers single entries of any size. The sections are a pure
+    function of the problem and the detail level.
     """
+    detail = Detail.named(detail)
+    sections = default_sections(detail) if sections is None else tuple(sections)
     count = problem.term_count()
     if count > max_terms:
         raise SizeLimitError(f"this problem has {count:,} chain-rule terms, over the limit of"
                              f" {max_terms:,} for a worked solution; use symconv grad --entry for"
                              " single entries, or raise the limit with --max-terms")
     derivation = derivation or derive(problem, max_terms=max(max_terms, count))
-    context = Context(problem, derivation, limits)
+    context = Context(problem, derivation, detail, statement, sections)
+    if "chain" in sections:
+        context = replace(context, chained={tensor.name: tuple(first + [flat for flat, _ in extra])
+                                            for tensor in chained_tensors(context)
+                                            for first, extra in [chosen_entries(context, tensor)]})
     built: list[Section] = []
     backward = tuple(n for n in BACKWARD_SECTIONS if n in sections)
     for name in SECTION_NAMES:
@@ -378,7 +544,7 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
                 built += layer_sections(layer, (name,), context)
     intro = tuple(introduction(context)) if statement else ()
     document = Document(problem.title or default_title(problem), intro, tuple(built))
-    return Solution(problem, document, limits, derivation)
+    return Solution(problem, settle(document, repeat=not detail.once), detail, derivation)
 
 
 def render_solution(solution: Solution, output_format: str, *, fragment: bool = False) -> str:
@@ -410,7 +576,7 @@ def render_matrix(problem: Problem, layer_name: str | None = None, output_format
     if output_format == "json":
         return json.dumps(matrix_json(matrix_of(layer)), indent=1) + "\n"
     check_printable(problem, layer)
-    context = Context(problem, derive(problem, max_terms=max_terms), SolutionLimits())
+    context = Context(problem, derive(problem, max_terms=max_terms), FULL)
     return render_document(matrix_document(context, layer), output_format, loss=problem.loss)
 
 

@@ -13,7 +13,7 @@ from symconv.solution import build_solution, render_solution
 
 
 def solve(problem, sections, output_format="markdown", **options) -> str:
-    return render_solution(build_solution(problem, sections, **options), output_format)
+    return render_solution(build_solution(problem, sections, **{"detail": "full", **options}), output_format)
 
 
 def compact(latex: str) -> str:

@@ -25,7 +25,7 @@ EXAMPLES = sorted(Path("examples").glob("*.toml"))
 needs_pdflatex = pytest.mark.skipif(not shutil.which("pdflatex") and not os.environ.get("CI"),
                                     reason="needs pdflatex: apt-get install texlive-latex-base"
                                            " texlive-latex-recommended (CI installs it)")
-EM = 10.95  # pt: the 11 pt class's quad
+EM = 10.0  # pt: the 10 pt class's quad
 
 
 def overfull(latex: str, folder: Path) -> list[str]:

@@ -20,7 +20,7 @@ from ..spec import SpecError
 from ..wording import per_axis
 from .base import Constant, Numbers
 from .conv import closed_form
-from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
+from .pooling import (pool_cases, POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
                       pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
 from .registry import LayerRequest, LayerType, register
 
@@ -156,4 +156,4 @@ AVGPOOL = register(LayerType(
     keys=(*POOL_KEYS, "count_include_pad"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, "average pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
-    mistakes=overlap_mistakes, expression=expression_of(formula)))
+    mistakes=overlap_mistakes, expression=expression_of(formula), cases=pool_cases))

@@ -17,7 +17,7 @@ import numpy as np
 from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Paragraph
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
-from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
+from .pooling import (pool_cases, POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
                       pool_forward, pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
 from .registry import LayerRequest, LayerType, WrongVariant, register
 
@@ -192,12 +192,13 @@ def gradient(layer: MaxPoolLayer, context: Context):
         Formula(f"∂{y.name}/∂{x.name} = [{x.name} = max(window)]"),
         ", 1 for the maximum and 0 for every other entry. When entries tie for the maximum, the"
         " gradient goes to the first of them in row-major window order, as in PyTorch.",))]
-    return pool_gradient(layer, context, explanation,
-                         lambda windows: routing(windows, layer.output.size, loss), first_maximum)
+    return pool_gradient(layer, context, explanation, lambda windows: routing(
+        windows, layer.output.size, loss, context.detail.once), first_maximum)
 
 
-def routing(windows: tuple[PoolWindow, ...], total: int, loss: str) -> list:
-    """Where each upstream entry goes (and the ties), when the windows hold numbers."""
+def routing(windows: tuple[PoolWindow, ...], total: int, loss: str, brief: bool = False) -> list:
+    """Where each upstream entry goes (and the ties), when the windows hold numbers; ``brief``:
+    in one paragraph."""
     if any(w.winner is None for w in windows):
         return [Paragraph(("The entries are symbols, so which one is the maximum is not known:"
                            " each gradient entry keeps its indicators, which become 0 or 1"
@@ -215,6 +216,11 @@ def routing(windows: tuple[PoolWindow, ...], total: int, loss: str) -> list:
             parts += [" (a tie: ", *joined([names[i] for i in window.tied]),
                       " hold the maximum; the first in row-major order takes the gradient)"]
         blocks.append(Paragraph(tuple(parts + ["."])))
+    if brief:  # one paragraph: "Where each upstream entry goes: ∂L/∂Z_11 goes to …; ∂L/∂Z_12 …"
+        said: list = ["Where each upstream entry goes: "]
+        for number, block in enumerate(blocks[1:]):
+            said += ([] if not number else ["; "]) + list(block.parts[:-1])
+        blocks = [Paragraph(tuple(said + ["."]))]
     blocks += more(len(windows), total, "windows")
     repeated = [name for name, count in wins.items() if count > 1]
     if repeated:
@@ -282,4 +288,4 @@ MAXPOOL = register(LayerType(
     keys=POOL_KEYS, build=build, describe=describe,
     title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
-    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity, expression=expression_of(formula)))
+    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity, expression=expression_of(formula), cases=pool_cases))

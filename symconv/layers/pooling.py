@@ -28,7 +28,8 @@ from ..document import (Concat, Derivative, Display, Figure, Formula, Gallery, G
                         Matrix, Note, Paragraph, Section, equation)
 from ..figures import entry_grid, grid_position, is_pictured, slice_label
 from ..poly import Number, Poly, Symbol
-from ..sections import Context, kernel_front, more, object_array, output_matrix, planes, remarks
+from ..sections import (Case, Context, entry_cases, kernel_front, more, object_array, output_blocks,
+                        output_matrix, planes, remarks)
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import FactorTable, Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
@@ -286,6 +287,12 @@ def pool_words(layer: PoolLayer, context: Context) -> str:
             f" padding {per_axis(g.padding)}")
 
 
+def pool_cases(layer: PoolLayer, tensor: Tensor) -> list[Case] | None:
+    """The input's entries by where they sit (a corner, an edge, the interior), as for a
+    convolution with the same windows."""
+    return entry_cases(tensor, layer.geometry.conv.input_cases()) if tensor is layer.input else None
+
+
 # -- sections -----------------------------------------------------------------------------------------
 
 
@@ -375,12 +382,18 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
                  winner: Callable[[list], int] | None = None) -> Section:
     """Every window (the winner marked), every output as ``formula(window)``, the output."""
     y = layer.output
-    windows = pool_windows(layer, context.upstream_of(layer), context.limits.fields, winner)
+    windows = pool_windows(layer, context.upstream_of(layer), context.detail.fields, winner)
     marked = " (the maximum is marked)" if any(w.winner is not None for w in windows) else ""
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph((f"{kind}. The windows{marked}:",)),
                     window_gallery(layer, windows),
                     *windows_figure(layer, windows)]
+    if context.detail.once:  # a handout: the outputs as one result, after their windows
+        every = pool_windows(layer, context.upstream_of(layer), y.size, winner)
+        outputs = object_array([w.value if w.value is not None else formula(w) for w in every], y.shape)
+        blocks += more(len(windows), y.size, "windows")
+        return Section("forward", tuple(blocks + output_blocks(context, ("So the output is",), y,
+                                                                outputs)))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for window in windows:
@@ -436,7 +449,7 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
     then the result."""
     x = layer.input
     g = layer.geometry
-    windows = pool_windows(layer, context.upstream_of(layer), context.limits.fields, winner)
+    windows = pool_windows(layer, context.upstream_of(layer), context.detail.fields, winner)
     blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)), *explanation]
     if g.overlapping:
         blocks.append(Paragraph((
@@ -459,8 +472,7 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
     blocks += [Paragraph(("The local derivatives in the first window, that of ", first.output, ":")),
                Display(tuple(rows)), *remarks(named_factors)]
     blocks += extra(windows)
-    blocks.append(Paragraph(("Adding up what every entry receives:",)))
-    blocks.append(context.gradient_view(x))
+    blocks += context.result_blocks(("Adding up what every entry receives",), x)
     return Section("dx", tuple(blocks))
 
 

@@ -150,9 +150,8 @@ def section(layer: ReluLayer, context: Context) -> Section:
     blocks.append(Paragraph(("The mask:",)))
     mask = object_array([is_positive(e) for e in x.entries()], x.shape)
     blocks.append(context.view(Formula(f"[{x.name} > 0]"), mask, x))
-    blocks.append(Paragraph(("So ", Formula(f"∂{loss}/∂{x.name} = ∂{loss}/∂{y.name} ⊙ [{x.name} > 0]"),
-                             ":")))
-    blocks.append(context.gradient_view(x))
+    blocks += context.result_blocks(
+        ("So ", Formula(f"∂{loss}/∂{x.name} = ∂{loss}/∂{y.name} ⊙ [{x.name} > 0]")), x)
     return Section("dx", tuple(blocks))
 
 

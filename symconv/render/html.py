@@ -26,8 +26,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..document import (Bracket, Call, ChainFactors, Concat, Derivative, Display, Document, Equation, Figure,
-                        Formula, Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph,
-                        Power, Product, Quotient, Sum, TensorView, Truncated)
+                        Formula, Gallery, Group, Hadamard, Heading, Indexed, IndexedSum, Labeled, Matrix,
+                        Numbered, Paragraph, Power, Product, Quotient, Reference, Sum, TensorView,
+                        Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import MAX_ROWS, ArrangingPrinter, as_grid, break_equation, is_tall
@@ -244,7 +245,7 @@ class HtmlPrinter(ArrangingPrinter):
     # -- math nodes -----------------------------------------------------------------------------------
     def _print_Derivative(self, node: Derivative) -> str:
         top = (identifier_markup(node.top) if isinstance(node.top, str)
-               else self.name_markup(node.top))
+               else self.name_markup(node.top) if isinstance(node.top, Symbol) else self.doprint(node.top))
         if isinstance(node.bottom, Symbol):
             attributes = ""
             if isinstance(node.top, str):  # ∂L/∂x_ij: an entry of a gradient
@@ -370,6 +371,8 @@ class HtmlPrinter(ArrangingPrinter):
         return f'<math display="block">{self.doprint(node)}</math>'
 
     def inline(self, part) -> str:
+        if isinstance(part, Reference):
+            return f'<a class="sc-ref" href="#sc-n{part.number}">({part.number})</a>'
         return escape(part) if isinstance(part, str) else f"<math>{self.doprint(part)}</math>"
 
     def _print_Heading(self, node: Heading) -> str:
@@ -383,8 +386,28 @@ class HtmlPrinter(ArrangingPrinter):
         return '<div class="sc-display">' + "".join(self.display_math(r) for r in node.rows) + "</div>"
 
     def _print_Numbered(self, node: Numbered) -> str:
-        return (f'<div class="sc-numbered"><div class="sc-body">{self.display_math(node.math)}</div>'
+        if isinstance(node.math, (TensorView, Display)):
+            return "\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+        body = self.doprint(node.math) if isinstance(node.math, Gallery) else self.display_math(node.math)
+        return (f'<div class="sc-numbered" id="sc-n{node.number}"><div class="sc-body">{body}</div>'
                 f'<span class="sc-number">({node.number})</span></div>')
+
+    def _print_Reference(self, node: Reference) -> str:
+        return f"<mtext>({node.number})</mtext>"
+
+    def _print_Indexed(self, node: Indexed) -> str:
+        name = identifier_markup(node.tensor.name)
+        if node.indices and node.tensor.naming != "bare":
+            name = f"<msub>{name}{formula_markup(','.join(node.indices))}</msub>"
+        loss = node.tensor.derivative_of
+        return self.partial(identifier_markup(loss), name) if loss else name
+
+    def _print_IndexedSum(self, node: IndexedSum) -> str:
+        sums = "".join(f"<munderover>{operator('∑')}{mrow(identifier_markup(letter), operator('='), f'<mn>{low}</mn>')}"
+                       f"<mn>{high}</mn></munderover>"
+                       for letter, (low, high) in zip(node.letters, node.ranges))
+        count = f"<mspace width=\"1em\"/><mtext>{escape(node.count_text)}</mtext>" if node.terms is not None else ""
+        return mrow(sums, self.doprint(node.term), count)
 
     def _print_Gallery(self, node: Gallery) -> str:
         rows = self.gallery_rows(node, [self.measure(item) for item in node.items])
