@@ -30,7 +30,6 @@ import hashlib
 import hmac
 import json
 import os
-import tomllib
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +39,7 @@ from .derivation import Derivation, derive
 from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, layer_type
 from .problem import TOP_KEYS, UPSTREAM_KEYS, Problem, build_problem
-from .problem_file import key_lines, line_of, parse_problem, read_text
+from .problem_file import TOMLDecodeError, key_lines, line_of, loads_toml, parse_problem, read_text
 from .spec import TENSOR_KEYS, format_path
 from .toml_writer import dumps
 
@@ -96,8 +95,8 @@ def load_template(path: str | os.PathLike) -> Template:
 def parse_template(text: str, source: str = "<template>") -> Template:
     """Check a template's ``[variants]`` and ``[exercise]``; the problem part is checked by drawing."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        data = loads_toml(text)
+    except TOMLDecodeError:
         parse_problem(text, source)  # raises the problem reader's located "malformed TOML" error
         raise
     lines = key_lines(text)
