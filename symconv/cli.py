@@ -10,6 +10,8 @@ import math
 import re
 import sys
 
+from contextlib import contextmanager
+
 import click
 
 from . import __version__
@@ -499,6 +501,31 @@ seed_option = click.option(
          " give the seed a run reported to reproduce it.")
 
 
+show_expected_option = click.option(
+    "--show-expected", is_flag=True,
+    help="Show students the expected values (for feedback after the deadline); by default"
+         " feedback names the wrong entries and the likely mistake only.")
+
+
+@contextmanager
+def progress_bar(label: str):
+    """A ``progress(done, total)`` callback drawing a bar on stderr when it is a terminal."""
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if bar is None and sys.stderr.isatty():
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.render_finish()
+
+
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--wrt", required=True, help="The tensor the answer is the gradient of, e.g. A.")
@@ -561,21 +588,9 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
         problem, submissions = paths[0], list(paths[1:])
         with key_budget():
             source = answer_key(problem, wrt, rtol, atol, max_terms, seed)
-    bar = None
-
-    def progress(done, total):
-        nonlocal bar
-        if bar is None and sys.stderr.isatty():
-            bar = click.progressbar(length=total, label="grading", file=sys.stderr)
-        if bar is not None:
-            bar.update(done - bar.pos)
-
-    try:
+    with progress_bar("grading") as progress:
         report = grade_all(source, submissions, csv_path=csv_path, force=force, workers=workers,
                            timeout=timeout, feedback_dir=feedback_dir, progress=progress)
-    finally:
-        if bar is not None:
-            bar.render_finish()
     show = complain_lines if csv_path == "-" else say  # the CSV has standard output to itself
     if csv_path is None:
         for row in report.rows:
@@ -597,13 +612,18 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
 @click.option("--force", is_flag=True, help="Replace the folder if it exists.")
-def exercise(template, roster, out, force):
-    """One variant per student: problem.toml, question.md/.tex and solution.md/.tex each."""
-    from .exercise import read_roster, write_exercises
+@show_expected_option
+def exercise(template, roster, out, force, show_expected):
+    """One variant per student: problem.toml and question.md/.tex each (with --show-expected,
+    the worked solution too)."""
+    from .exercise import write_exercises
+    from .roster import read_roster
     from .variants import load_template
 
-    exercises = write_exercises(load_template(template), read_roster(roster), out, force=force)
-    say(f"wrote {len(exercises)} exercises to {out} (see {out}/SUMMARY.md)")
+    with progress_bar("drawing") as progress:
+        summary = write_exercises(load_template(template), read_roster(roster), out, force=force,
+                                  show_expected=show_expected, progress=progress)
+    say(f"wrote {summary.students} exercises to {out} (see {out}/SUMMARY.md); {summary.line()}")
 
 
 @cli.group()

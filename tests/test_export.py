@@ -248,17 +248,18 @@ def test_the_moodle_quiz_holds_one_numerical_blank_per_entry_with_the_numpy_valu
     category, *questions = root.findall("question")
     assert category.get("type") == "category" and category.findtext("category/text").startswith("$course$/")
     assert len(questions) == 3 and all(q.get("type") == "cloze" for q in questions)
-    from symconv.variants import draw_variant, load_template
+    from dataclasses import replace
+
+    from symconv.variants import draw_class, load_template
 
     template = load_template(CHAIN)
     texts = set()
-    given = set()
-    for number, question in enumerate(questions, start=1):
+    drawn = list(draw_class(replace(template, wrt=("X",)), ["moodle:1", "moodle:2", "moodle:3"]))
+    for assignment, question in zip(drawn, questions):
         text = question.findtext("questiontext/text")
         texts.add(text)
         blanks = re.findall(r"\{1:NUMERICAL:=(-?[0-9.e+-]+):([0-9.e+-]+)\}", text)
-        variant = draw_variant(template, f"moodle:{number}", avoid=given)
-        given.add(variant.identity)
+        variant = assignment.variant
         expected = chain_gradient(variant.spec).reshape(-1)
         assert len(blanks) == expected.size == 25
         assert [Fraction(v) for v, _ in blanks] == [Fraction(e) for e in expected]

@@ -238,7 +238,7 @@ def test_each_submission_is_graded_against_its_students_own_key(exercises, tmp_p
     by_file = {os.path.relpath(r[3], subs): r for r in rows[1:]}
     assert by_file["s1.txt"][:3] + by_file["s1.txt"][4:8] == ["s1", "Ada", "ada@x.org", "graded", "25", "25", "1.0000"]
     assert by_file["s2/answer.txt"][:3] + by_file["s2/answer.txt"][4:8] == ["s2", "Bo", "bo@x.org", "graded", "9", "9", "1.0000"]
-    assert by_file["mallory.txt"][:5] == ["", "", "", by_file["mallory.txt"][3], "not graded (retry)"]
+    assert by_file["mallory.txt"][:5] == ["", "", "", by_file["mallory.txt"][3], "no such student"]
     assert "no student with the id 'mallory' in the roster" in by_file["mallory.txt"][9]
     assert by_file["s3.txt"][0] == "s3" and by_file["s3.txt"][4] == "not graded (retry)"
     assert "no answer key for s3" in by_file["s3.txt"][9]
@@ -365,3 +365,17 @@ def test_the_key_budget_turns_too_much_memory_into_one_line():
         with grading.key_budget(memory=64 * 2**20):
             bytearray(1024 * 2**20)
     assert len(bytearray(256 * 2**20)) == 256 * 2**20  # the limit is lifted afterwards
+
+
+def test_submissions_find_their_student_ignoring_case_and_strangers_are_told_so(exercises, tmp_path,
+                                                                                capsys):
+    folder, _ = exercises
+    subs = tmp_path / "upper"
+    subs.mkdir()
+    (subs / "S1.txt").write_text(RIGHT)  # s1, as a platform may spell it
+    (subs / "mallory.txt").write_text(RIGHT)
+    assert run_cli(["grade", "--exercises", folder, "--wrt", "A", subs]) == 0
+    out = capsys.readouterr().out
+    assert "S1.txt: 25 of 25 right" in out
+    assert "2 submissions: 1 graded, 0 invalid, 0 not graded (retry), 1 for no such student" in out
+    assert "no such student: " in out and "no student with the id 'mallory' in the roster" in out

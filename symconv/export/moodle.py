@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import SymconvError
 from ..output import OutputTarget
-from ..variants import Template, draw_variant
+from ..variants import Template, draw_class
 from . import statement_html
 
 RELATIVE_TOLERANCE = Fraction(1, 10_000)  # for answers that are not whole numbers
@@ -37,10 +37,10 @@ def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLi
                                       "category")
     ElementTree.SubElement(category, "text").text = f"$course$/top/symconv/{stem}"
     asked = replace(template, wrt=(wrt,))
-    given: set[str] = set()
-    for number in range(1, count + 1):
-        variant = draw_variant(asked, f"moodle:{number}", avoid=given)
-        given.add(variant.identity)
+    for assignment in draw_class(asked, [f"moodle:{n}" for n in range(1, count + 1)]):
+        variant, number = assignment.variant, assignment.number
+        if variant is None:
+            continue  # a variant already written: the quiz holds each once
         values = []
         for flat, forms in enumerate(variant.answer_keys[wrt].expected):
             if not forms[-1].is_number:  # the last form is expanded down to the given upstream
