@@ -652,12 +652,19 @@ def export_prairielearn(template, wrt, out, force):
 @click.argument("problem", type=click.Path(dir_okay=False))
 @asked_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip to write.")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="For a template: the class roster (ids: the students' Gradescope e-mail"
+                   " addresses), as given to symconv exercise.")
 @force_option
-def export_gradescope(problem, wrt, out, force):
+@show_expected_option
+def export_gradescope(problem, wrt, out, roster, force, show_expected):
     """A Gradescope autograder.zip for a problem file or an exercise template."""
     from .export.gradescope import export_gradescope as write
+    from .roster import read_roster
 
-    say(f"wrote {write(problem, wrt, out, force=force)}")
+    written = write(problem, wrt, out, roster=None if roster is None else read_roster(roster),
+                    force=force, show_expected=show_expected)
+    say(f"wrote {written}")
 
 
 @export.command("moodle")

@@ -2,8 +2,8 @@
 
 PrairieLearn: server.py runs in a fresh interpreter whose path holds only the exported
 serverFilesCourse and numpy, sympy (and mpmath, sympy's own dependency); it is called as
-PrairieLearn's zygote calls it, with PrairieLearn's ``data`` dict. Gradescope: run_autograder runs
-in a temporary AUTOGRADER_ROOT and results.json is checked against the specification. Moodle:
+PrairieLearn's zygote calls it, with PrairieLearn's ``data`` dict (Gradescope's autograder is
+tested in test_gradescope.py). Moodle:
 quiz.xml is parsed with the standard library and every blank is checked against a NumPy backward
 pass of the drawn problem.
 """
@@ -148,95 +148,6 @@ def test_prairielearn_generate_parse_grade_with_its_data_dict(prairielearn):
     assert list(attacked["format_errors"]) == ["entry_0"] and attacked["partial_scores"] == {}
     assert attacked["format_errors"]["entry_0"].startswith("'__' is not allowed")
     assert not (question / "pwned").exists()
-
-
-# -- Gradescope -------------------------------------------------------------------------------------
-def run_autograder(tmp_path: Path, archive: Path, answer: str | None, metadata: dict | None = None) -> dict:
-    root = tmp_path / "autograder"
-    (root / "source").mkdir(parents=True)
-    (root / "submission").mkdir()
-    with zipfile.ZipFile(archive) as zipped:
-        assert {"setup.sh", "run_autograder"} <= set(zipped.namelist())  # at the zip's root
-        zipped.extractall(root / "source")
-    if answer is not None:
-        (root / "submission" / "answer.txt").write_text(answer)
-    if metadata is not None:
-        (root / "submission_metadata.json").write_text(json.dumps(metadata))
-    env = {"AUTOGRADER_ROOT": str(root), "PATH": os.environ["PATH"]}
-    done = subprocess.run([sys.executable, str(root / "source" / "run_autograder")], env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads((root / "results" / "results.json").read_text())
-
-
-def valid_results(results: dict) -> None:
-    """Gradescope's results.json: a numeric score (or one per test), tests with name, score,
-    max_score and output; output text and visibility strings."""
-    assert isinstance(results["score"], float) and isinstance(results["output"], str)
-    assert results.get("visibility", "visible") in ("hidden", "after_due_date", "after_published", "visible")
-    for test in results["tests"]:
-        assert isinstance(test["name"], str) and isinstance(test["output"], str)
-        assert isinstance(test["score"], float) and isinstance(test["max_score"], float)
-        assert 0 <= test["score"] <= test["max_score"]
-
-
-HANDOUT_RIGHT = "4 7 10 6 3\n9 17 25 16 8\n11 23 34 23 11\n7 16 24 17 8\n2 6 9 7 3\n"
-
-
-def test_the_gradescope_autograder_grades_a_problem(tmp_path):
-    archive = tmp_path / "autograder.zip"
-    assert run_cli(["export", "gradescope", "examples/homework_5x5_values.toml", "--wrt", "A",
-                    "--out", archive]) == 0
-    with zipfile.ZipFile(archive) as zipped:
-        assert zipped.getinfo("run_autograder").external_attr >> 16 & 0o111
-        assert not [n for n in zipped.namelist() if n.endswith("cli.py")]
-    results = run_autograder(tmp_path / "right", archive, HANDOUT_RIGHT)
-    valid_results(results)
-    assert results["score"] == 25.0 and [t["score"] for t in results["tests"]] == [1.0] * 25
-    wrong = run_autograder(tmp_path / "wrong", archive, HANDOUT_RIGHT.replace(" 34 ", " 35 "))
-    valid_results(wrong)
-    assert wrong["score"] == 24.0
-    [missed] = [t for t in wrong["tests"] if t["score"] == 0]
-    assert missed["name"] == "∂E/∂A_33 (row 3, entry 3)" and "given 35, expected 34" in missed["output"]
-    rotated = "\n".join(" ".join(row.split()[::-1]) for row in HANDOUT_RIGHT.splitlines()[::-1])
-    flipped = run_autograder(tmp_path / "flipped", archive, rotated)
-    valid_results(flipped)
-    hostile = run_autograder(tmp_path / "hostile", archive, "__import__('os').system('touch pwned')\n")
-    valid_results(hostile)
-    assert hostile["score"] == 0.0 and hostile["tests"] == [] and "could not be read" in hostile["output"]
-    binary = tmp_path / "binary"
-    unreadable = run_autograder(binary, archive, "x")
-    (binary / "autograder" / "submission" / "answer.txt").write_bytes(b"\xff\xfe 4 7")
-    subprocess.run([sys.executable, str(binary / "autograder" / "source" / "run_autograder")],
-                   env={"AUTOGRADER_ROOT": str(binary / "autograder")}, check=True, timeout=120)
-    unreadable = json.loads((binary / "autograder" / "results" / "results.json").read_text())
-    valid_results(unreadable)
-    assert "invalid UTF-8" in unreadable["output"] and unreadable["score"] == 0.0
-    nothing = run_autograder(tmp_path / "none", archive, None)
-    valid_results(nothing)
-    assert "submit exactly one answer file" in nothing["output"]
-
-
-def test_the_gradescope_autograder_draws_each_students_template_variant(tmp_path):
-    from symconv.variants import draw_variant, load_template
-
-    archive = tmp_path / "autograder.zip"
-    assert run_cli(["export", "gradescope", HOMEWORK, "--wrt", "A", "--out", archive]) == 0
-    template = load_template(HOMEWORK)
-    answers = {}
-    for email in ("ada@example.edu", "bob@example.edu"):
-        kernel = np.array(draw_variant(template, email).spec["layers"][0]["weight"]["values"])
-        grad = np.zeros((5, 5), dtype=int)
-        for i in range(3):
-            for j in range(3):
-                grad[i:i + 3, j:j + 3] += kernel
-        answers[email] = "\n".join(" ".join(map(str, row)) for row in grad)
-    metadata = {"users": [{"email": "ada@example.edu", "id": 1, "name": "Ada"}]}
-    mine = run_autograder(tmp_path / "ada", archive, answers["ada@example.edu"], metadata)
-    valid_results(mine)
-    assert mine["score"] == 25.0
-    copied = run_autograder(tmp_path / "copied", archive, answers["bob@example.edu"], metadata)
-    assert copied["score"] < 25.0
 
 
 # -- Moodle -----------------------------------------------------------------------------------------

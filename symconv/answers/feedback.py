@@ -146,6 +146,20 @@ class VerdictPrinter(TextPrinter):
         return sign + self.coefficient(abs(coefficient), bool(monomial)) + self.monomial(monomial)
 
 
+class WithoutExpected(VerdictPrinter):
+    """The feedback a student sees before the deadline: the score, the likely mistake and which
+    entries are wrong with what was given, never the expected values (which could be copied)."""
+
+    def entry_feedback(self, verdict: Verdict, result: EntryResult) -> list[str]:
+        target = Symbol(verdict.key.gradient.wrt, result.flat)
+        return [f"✗ ∂{self.loss}/∂{self.doprint(target)} (row {result.cell.row}, entry"
+                f" {result.cell.col}): given {self.given(result)}"]
+
+
+def feedback_printer(loss: str, show_expected: bool) -> VerdictPrinter:
+    return VerdictPrinter(loss) if show_expected else WithoutExpected(loss)
+
+
 class DecimalPrinter(VerdictPrinter):
     """Fractions with a finite decimal form as decimals: how a student who wrote decimals reads."""
 
@@ -196,8 +210,8 @@ def sampling_seed(verdict: Verdict) -> int | None:
     return getattr(verdict.key.compare, "seed", None)
 
 
-def render_verdict(verdict: Verdict) -> str:
-    return VerdictPrinter(verdict.key.problem.loss).doprint(verdict)
+def render_verdict(verdict: Verdict, show_expected: bool = True) -> str:
+    return feedback_printer(verdict.key.problem.loss, show_expected).doprint(verdict)
 
 
 def verdict_json(verdict: Verdict) -> dict:
