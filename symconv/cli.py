@@ -640,12 +640,13 @@ asked_option = click.option("--wrt", required=True, help="The gradient to ask, e
 @asked_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="The course folder.")
 @force_option
-def export_prairielearn(template, wrt, out, force):
+@show_expected_option
+def export_prairielearn(template, wrt, out, force, show_expected):
     """A PrairieLearn question (info.json, question.html, server.py) and symconv's code."""
     from .export.prairielearn import export_prairielearn as write
     from .variants import load_template
 
-    say(f"wrote {write(load_template(template), wrt, out, force=force)}")
+    say(f"wrote {write(load_template(template), wrt, out, force=force, show_expected=show_expected)}")
 
 
 @export.command("gradescope")
