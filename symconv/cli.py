@@ -675,12 +675,16 @@ def export_gradescope(problem, wrt, out, roster, force, show_expected):
               help="How many variants (Cloze questions) to draw.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The quiz.xml to write.")
 @force_option
-def export_moodle(template, wrt, count, out, force):
+@show_expected_option
+def export_moodle(template, wrt, count, out, force, show_expected):
     """A Moodle XML quiz: one Cloze question per variant, one numerical blank per entry."""
     from .export.moodle import export_moodle as write
     from .variants import load_template
 
-    say(f"wrote {write(load_template(template), wrt, count, out, force=force)}")
+    path, written = write(load_template(template), wrt, count, out, force=force,
+                          show_expected=show_expected)
+    fewer = "" if written == count else f" (the template allows no more than {written} different ones)"
+    say(f"wrote {path}: {written} questions{fewer}")
 
 
 def complain_lines(text: str) -> None:

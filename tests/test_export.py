@@ -50,42 +50,6 @@ def chain_gradient(spec: dict) -> np.ndarray:
     return d_x
 
 
-# -- Moodle -----------------------------------------------------------------------------------------
-def test_the_moodle_quiz_holds_one_numerical_blank_per_entry_with_the_numpy_value(tmp_path):
-    quiz = tmp_path / "quiz.xml"
-    assert run_cli(["export", "moodle", CHAIN, "--wrt", "X", "--variants", "3", "--out", quiz]) == 0
-    root = ElementTree.parse(quiz).getroot()
-    assert root.tag == "quiz"
-    category, *questions = root.findall("question")
-    assert category.get("type") == "category" and category.findtext("category/text").startswith("$course$/")
-    assert len(questions) == 3 and all(q.get("type") == "cloze" for q in questions)
-    from dataclasses import replace
-
-    from symconv.variants import draw_class, load_template
-
-    template = load_template(CHAIN)
-    texts = set()
-    drawn = list(draw_class(replace(template, wrt=("X",)), ["moodle:1", "moodle:2", "moodle:3"]))
-    for assignment, question in zip(drawn, questions):
-        text = question.findtext("questiontext/text")
-        texts.add(text)
-        blanks = re.findall(r"\{1:NUMERICAL:=(-?[0-9.e+-]+):([0-9.e+-]+)\}", text)
-        variant = assignment.variant
-        expected = chain_gradient(variant.spec).reshape(-1)
-        assert len(blanks) == expected.size == 25
-        assert [Fraction(v) for v, _ in blanks] == [Fraction(e) for e in expected]
-        assert all(tolerance == "0" for _, tolerance in blanks)
-    assert len(texts) == 3
-
-
-def test_moodle_refuses_a_symbolic_template(tmp_path, capsys):
-    status = run_cli(["export", "moodle", "examples/exercises/symbolic_conv.toml", "--wrt", "X",
-                      "--out", tmp_path / "quiz.xml"])
-    err = capsys.readouterr().err
-    assert status == 2 and "NUMERICAL blanks take numbers" in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "quiz.xml").exists()
-
-
 # -- where the files go: into what the user named (symconv.output's rules) ---------------------------
 def test_exports_write_into_a_symbolic_link_and_a_fifo_and_replace_only_with_force(tmp_path, capsys):
     real = tmp_path / "real.zip"
