@@ -298,7 +298,7 @@ def test_generate_parse_grade_with_numpy_values_and_visible_feedback(course):
     panel = submission_panel(course, mistaken)
     assert "24 of 25 entries right" in panel
     [row] = re.findall(r"<tr><td>(.*?)</td><td><pre[^>]*>(.*?)</pre></td></tr>", panel, re.S)
-    assert row == ("∂L/∂X_03 (row 1, entry 4)", line)
+    assert row == ("∂L/∂X_03 (row 1, entry 4)", f"given {one_wrong[3]}")
     assert f"expected {right[3]}" not in panel
     assert "<tr>" not in submission_panel(course, correct).split("</thead>")[-1]
     neighbour = [str(v) for v in chain_gradient(tomllib.loads(other["params"]["problem"])).reshape(-1)]

@@ -198,11 +198,10 @@ def _grade_entries(data, key: AnswerKey, texts: list[str], show_expected: bool) 
     for name, result in zip(_names(key), verdict.entries):
         feedback = "right"
         if not result.correct:
-            feedback = "\n".join(printer.entry_feedback(verdict, result) + ([mistake] if mistake else []))
-            label = printer.name_only(Symbol(key.gradient.wrt, result.flat))
-            entries.append({"entry": f"∂{key.problem.loss}/∂{label} (row {result.cell.row}, entry"
-                                     f" {result.cell.col})",
-                            "text": "\n".join(printer.entry_feedback(verdict, result))})
+            lines = printer.entry_feedback(verdict, result)
+            feedback = "\n".join(lines + ([mistake] if mistake else []))
+            entry, first = lines[0].removeprefix("✗ ").split("): ", 1)  # "∂L/∂X_03 (row 1, entry 4"
+            entries.append({"entry": entry + ")", "text": "\n".join([first, *lines[1:]])})
         data["partial_scores"][name] = {"score": 1.0 if result.correct else 0.0, "weight": 1,
                                         "feedback": feedback}
     data["score"] = verdict.score
