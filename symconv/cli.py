@@ -561,11 +561,12 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
               show_default=True, help="CPU seconds one submission may take before it is not graded.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the cores available to symconv).")
+@show_expected_option
 @with_options(tolerance_options)
 @max_terms_option
 @seed_option
-def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, workers, rtol, atol,
-          max_terms, seed):
+def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, workers, show_expected,
+          rtol, atol, max_terms, seed):
     """symconv grade PROBLEM.toml SUBMISSION... --wrt NAME [--csv OUT]: check every submission
     (files or folders); a summary on screen, one row per submission in the CSV.
 
@@ -590,7 +591,8 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
             source = answer_key(problem, wrt, rtol, atol, max_terms, seed)
     with progress_bar("grading") as progress:
         report = grade_all(source, submissions, csv_path=csv_path, force=force, workers=workers,
-                           timeout=timeout, feedback_dir=feedback_dir, progress=progress)
+                           timeout=timeout, feedback_dir=feedback_dir, show_expected=show_expected,
+                           progress=progress)
     show = complain_lines if csv_path == "-" else say  # the CSV has standard output to itself
     if csv_path is None:
         for row in report.rows:

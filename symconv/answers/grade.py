@@ -281,7 +281,8 @@ def collect(paths: list[str], *, exclude: tuple[str, ...] = ()) -> list[Found]:
 
 
 # -- one submission (in a worker) -------------------------------------------------------------------
-def grade_one(key: AnswerKey, path: str, *, feedback: bool = False) -> GradeRow:
+def grade_one(key: AnswerKey, path: str, *, feedback: bool = False,
+              show_expected: bool = False) -> GradeRow:
     shown = display_path(path)
     try:
         verdict = key.check_file(path)
@@ -306,7 +307,7 @@ def grade_one(key: AnswerKey, path: str, *, feedback: bool = False) -> GradeRow:
     diagnosis = verdict.diagnosis.mistake.key if verdict.diagnosis else ""
     return GradeRow(shown, GRADED, verdict.correct, verdict.total, verdict.score, diagnosis, first,
                     tuple(printer.doprint(Symbol(key.gradient.wrt, e.flat)) for e in wrong), errors,
-                    render_verdict(verdict) + "\n" if feedback else "")
+                    render_verdict(verdict, show_expected) + "\n" if feedback else "")
 
 
 def _short(text: str, limit: int) -> str:
@@ -355,10 +356,10 @@ def _serve(connection, keys: list, memory: int, timeout: float, parent: int):
             return
         if job is None:
             return
-        key_index, path, feedback = job
+        key_index, path, feedback, show_expected = job
         _limit_cpu(timeout)
         try:
-            row = grade_one(keys[key_index], path, feedback=feedback)
+            row = grade_one(keys[key_index], path, feedback=feedback, show_expected=show_expected)
         except Exception as error:  # a bug must cost one row, not the batch
             row = GradeRow(display_path(path), NOT_GRADED, error=f"internal error"
                            f" ({type(error).__name__}); please report it with this file")
@@ -395,7 +396,7 @@ class _Worker:
 
 
 def _run_bounded(jobs: list[tuple[int, str]], keys: list, *, workers: int, timeout: float,
-                 backstop: float, memory: int, feedback: bool,
+                 backstop: float, memory: int, feedback: bool, show_expected: bool,
                  progress: Callable[[int, int], None]) -> list[GradeRow]:
     """Every (key index, file) through the worker pool, in order; a worker over a bound is
     killed and replaced, and its submission is not graded."""
@@ -419,11 +420,11 @@ def _run_bounded(jobs: list[tuple[int, str]], keys: list, *, workers: int, timeo
                 worker = idle.pop()
                 index, (key_index, path) = pending.popleft()
                 try:
-                    worker.connection.send((key_index, path, feedback))
+                    worker.connection.send((key_index, path, feedback, show_expected))
                 except OSError:  # the worker died while idle: a fresh one takes the file
                     worker.stop(kill=True)
                     worker = start()
-                    worker.connection.send((key_index, path, feedback))
+                    worker.connection.send((key_index, path, feedback, show_expected))
                 busy[worker.connection] = (worker, index, time.monotonic() + backstop)
             nearest = min(deadline for _, _, deadline in busy.values())
             ready: list[Any] = wait(list(busy), timeout=max(0.0, nearest - time.monotonic()))
@@ -504,11 +505,12 @@ def feedback_names(rows: list[Found], students: dict[int, str]) -> list[str]:
 
 def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None = None,
           force: bool = False, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-          memory: int = DEFAULT_MEMORY, feedback_dir: str | None = None,
+          memory: int = DEFAULT_MEMORY, feedback_dir: str | None = None, show_expected: bool = False,
           wall_timeout: float | None = None,
           progress: Callable[[int, int], None] = lambda done, total: None) -> GradeReport:
     """Grade every submission under ``paths`` (files or folders) against ``key``, or against
-    each student's own key (:class:`Exercises`); write the CSV and the feedback files when asked.
+    each student's own key (:class:`Exercises`); write the CSV and the feedback files when asked
+    (the wrong entries and the likely mistake; the expected values too with ``show_expected``).
 
     ``timeout`` is CPU seconds per submission, ``wall_timeout`` the wall-clock backstop (default
     :func:`wall_backstop`); ``workers`` defaults to :func:`available_cores`.
@@ -553,6 +555,7 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
     backstop = wall_backstop(timeout) if wall_timeout is None else check_timeout(wall_timeout)
     checked = iter(_run_bounded(jobs, keys, workers=workers or available_cores(), timeout=timeout,
                                 backstop=backstop, memory=memory, feedback=feedback_dir is not None,
+                                show_expected=show_expected,
                                 progress=progress) if jobs else [])
     rows = [skipped[i] if i in skipped else next(checked) for i in range(len(found))]
     if exercises is not None:
