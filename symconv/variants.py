@@ -32,8 +32,8 @@ import json
 import math
 import os
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -204,7 +204,7 @@ class Draws:
 def draw_variant(template: Template, key: str) -> Variant:
     """The variant for ``key`` alone (a platform's seed): the first draw that is not degenerate
     and tells every mistake apart. A class draws with :func:`draw_class`."""
-    variant, reason = _first_usable(template, key, {}, limit=None)
+    variant, reason = _first_usable(template, key, set(), limit=None)
     if variant is None:
         raise TemplateError(f"no usable variant for {key!r} in {MAX_ATTEMPTS} draws; the last one was"
                             f" refused because {reason}; widen the ranges in [variants]",
@@ -234,7 +234,7 @@ def draw_class(template: Template, keys: Sequence[str]) -> Iterator[Assignment]:
     but a 32-byte digest of each different draw."""
     count = variant_count(template, at_most=len(keys) + 1)
     limit = count if count <= len(keys) else None  # exact: once seen them all, stop drawing
-    seen: dict[bytes, int] = {}  # digest of a drawn problem table -> its number, 0 if refused
+    seen: set[bytes] = set()  # digests of the problem tables drawn: given or refused
     firsts: list[int] = []  # position of the key that first got each variant
     shared = 0
     reason = ""
@@ -245,7 +245,7 @@ def draw_class(template: Template, keys: Sequence[str]) -> Iterator[Assignment]:
             reason = why or reason
         if variant is not None:
             firsts.append(position)
-            seen[_digest(variant.identity)] = len(firsts)
+            seen.add(_digest(variant.identity))
             yield Assignment(key, len(firsts), variant, position)
         elif firsts:
             number = shared % len(firsts) + 1
@@ -261,10 +261,10 @@ def _digest(identity: str) -> bytes:
     return hashlib.sha256(identity.encode("utf-8")).digest()
 
 
-def _first_usable(template: Template, key: str, seen: dict[bytes, int],
+def _first_usable(template: Template, key: str, seen: set[bytes],
                   limit: int | None) -> tuple[Variant | None, str]:
     """The first of ``key``'s draws not in ``seen`` that is usable (a refused draw is added to
-    ``seen`` as 0), or None and the last reason a draw was refused. Stops early once ``seen``
+    ``seen``), or None and the last reason a draw was refused. Stops early once ``seen``
     holds ``limit`` draws: every different one is known."""
     reason = ""
     for attempt in range(MAX_ATTEMPTS):
@@ -277,7 +277,7 @@ def _first_usable(template: Template, key: str, seen: dict[bytes, int],
         variant, reason = _build(template, key, spec, attempt)
         if variant is not None:
             return variant, ""
-        seen[digest] = 0
+        seen.add(digest)
     return None, reason
 
 

@@ -10,10 +10,8 @@ and ``run_autograder`` is executed as a program, for each submission in a fresh 
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -24,11 +22,10 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
+from platforms import ROSTER, TEMPLATE, export, unpack
 
-TEMPLATE = "examples/exercises/homework_5x5_values.toml"
 PROBLEM = "examples/homework_5x5_values.toml"
 HANDOUT_RIGHT = "4 7 10 6 3\n9 17 25 16 8\n11 23 34 23 11\n7 16 24 17 8\n2 6 9 7 3\n"
-ROSTER = "id,name\nada@example.edu,Ada\nbob@example.edu,Bob\ncy@example.edu,Cy\n"
 VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
 FORMATS = ("text", "html", "simple_format", "md", "ansi")
 
@@ -69,59 +66,6 @@ def valid_results(root: Path) -> dict:
         assert test.get("visibility", "visible") in VISIBILITY
         assert test.get("output_format", "text") in FORMATS
     return results
-
-
-# -- the zip and its environment ---------------------------------------------------------------------
-def unpack(archive: Path, source: Path) -> None:
-    """As Gradescope unpacks it: files at the zip's root, with the modes the zip gives them."""
-    with zipfile.ZipFile(archive) as zipped:
-        assert {"setup.sh", "run_autograder"} <= set(zipped.namelist())
-        for info in zipped.infolist():
-            zipped.extract(info, source)
-            os.chmod(source / info.filename, info.external_attr >> 16 & 0o777)
-
-
-def export(tmp: Path, path: str, *extra) -> Path:
-    roster = tmp / "roster.csv"
-    roster.write_text(ROSTER)
-    archive = tmp / "autograder.zip"
-    args = ["export", "gradescope", path, "--wrt", "A", "--out", archive, *extra]
-    if "exercises" in path:
-        args += ["--roster", roster]
-    assert run_cli(args) == 0
-    return archive
-
-
-def python(version: str) -> str:
-    """pyenv's newest Python ``version`` (3.10 is Ubuntu 22.04's, Gradescope's default image)."""
-    found = sorted(glob.glob(f"/root/.pyenv/versions/{version}.*/bin/python3"),
-                   key=lambda p: [int(x) for x in p.split("/")[-3].split(".")])
-    if not found:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"no Python {version} under /root/.pyenv/versions: CI must test the"
-                        f" Gradescope autograder on it")
-        pytest.skip(f"no Python {version} under /root/.pyenv/versions")
-    return found[-1]
-
-
-@pytest.fixture(scope="session", params=["3.10", "3.13"])
-def set_up(request, tmp_path_factory) -> tuple[str, Path]:
-    """The template's autograder, unpacked and set up by its own setup.sh under that Python
-    (the pinned numpy and sympy from PyPI), once per test session."""
-    interpreter = python(request.param)
-    tmp = tmp_path_factory.mktemp(f"gradescope-{request.param}")
-    source = tmp / "source"
-    unpack(export(tmp, TEMPLATE), source)
-    done = subprocess.run(["bash", str(source / "setup.sh")], env={**os.environ, "PYTHON": interpreter},
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    version = subprocess.run([str(source / "venv" / "bin" / "python"), "-c",
-                              "import sys, numpy, sympy; print(sys.version_info[:2], numpy.__version__,"
-                              " sympy.__version__)"], capture_output=True, text=True, check=True)
-    pinned = (source / "requirements.txt").read_text()
-    numpy_version, sympy_version = version.stdout.split()[-2:]
-    assert f"numpy=={numpy_version}" in pinned and f"sympy=={sympy_version}" in pinned
-    return request.param, source
 
 
 def grade(tmp: Path, source: Path, place=None, email: str | None = "ada@example.edu") -> dict:
@@ -287,9 +231,13 @@ def test_a_broken_problem_file_is_the_autograders_fault_not_the_students(here, t
     assert "Please tell your instructor" in results["output"]
 
 
-def test_a_template_needs_its_roster(tmp_path, capsys):
+def test_a_template_needs_its_roster_and_a_problem_none(tmp_path, capsys):
     status = run_cli(["export", "gradescope", TEMPLATE, "--wrt", "A", "--out", tmp_path / "a.zip"])
     assert status == 2 and "add --roster roster.csv" in capsys.readouterr().err
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    status = run_cli(["export", "gradescope", PROBLEM, "--wrt", "A", "--roster", tmp_path / "roster.csv",
+                      "--out", tmp_path / "a.zip"])
+    assert status == 2 and "leave --roster out" in capsys.readouterr().err
     assert not (tmp_path / "a.zip").exists()
 
 

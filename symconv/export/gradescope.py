@@ -110,6 +110,9 @@ def export_gradescope(path: str | os.PathLike, wrt: str, out: str | os.PathLike,
         kind = "template"
         files[CLASS] = class_json(template, roster).encode("utf-8")
     else:
+        if roster is not None:
+            raise SymconvError("--roster is for a template (one variant per student); a problem file"
+                               " gives every student the same problem: leave --roster out")
         AnswerKey(load_problem(path), wrt)  # refuse a problem that cannot be checked now
         kind = "problem"
         files[PROBLEM] = text.encode("utf-8")

@@ -135,7 +135,6 @@ def mistaken_values(key: AnswerKey, flat: int, right: Fraction) -> list[tuple[Fr
     """The value each named mistake gives for entry ``flat`` where a student who made it would
     not be right anyway (outside the right value's tolerance), with its feedback; mistakes that
     give one value share it."""
-    printer = feedback_printer(key.problem.loss, show_expected=False)
     found: dict[Fraction, list[str]] = {}
     for mistake in key.mistakes:
         value = mistake.values[flat]
