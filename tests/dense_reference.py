@@ -90,13 +90,19 @@ class DenseLayer:
     """The layer as its dense matrix, for given weight values."""
 
     def __init__(self, kind, x_shape, w, stride, padding, dilation, groups, output_padding=None):
-        self.x_shape, self.w = tuple(x_shape), np.asarray(w)
-        self.y_shape, self.triples = triples(kind, x_shape, self.w.shape, stride, padding, dilation,
+        self.x_shape = tuple(x_shape)
+        self.y_shape, self.triples = triples(kind, x_shape, np.shape(w), stride, padding, dilation,
                                              groups, output_padding)
-        self.matrix = np.zeros((int(np.prod(self.y_shape)), int(np.prod(x_shape))),
+        self.set_weight(w)
+
+    def set_weight(self, w):
+        """Weight values (of the shape the triples were built for): the matrix, the triples kept."""
+        self.w = np.asarray(w)
+        self.matrix = np.zeros((int(np.prod(self.y_shape)), int(np.prod(self.x_shape))),
                                dtype=self.w.dtype)
         for y, x, k in self.triples:
             self.matrix[y, x] += self.w.reshape(-1)[k]
+        return self
 
     def forward(self, x, b=None):
         y = (self.matrix @ np.asarray(x).reshape(-1)).reshape(self.y_shape)
@@ -153,10 +159,13 @@ class Pool:
         self.kind, self.x_shape, self.p = kind, tuple(x_shape), p
         self.y_shape, self.windows = pool_windows(x_shape, kernel, stride, padding)
         size = math.prod(kernel)
-        self.divisors = [size if kind == "avgpool" and count_include_pad
-                         or kind == "lppool" and normalize == "mean"
-                         else sum(i >= 0 for i in window) if kind == "avgpool" else 1
-                         for window in self.windows]
+
+        def divisor(window):  # N: average pooling's and LP's "mean" (1 for max pooling, LP "sum")
+            if kind == "avgpool":
+                return size if count_include_pad else sum(i >= 0 for i in window)
+            return size if kind == "lppool" and normalize == "mean" else 1
+
+        self.divisors = [divisor(window) for window in self.windows]
 
     def inside(self, x, window):
         return [(i, x[i]) for i in window if i >= 0]
@@ -243,17 +252,20 @@ class Convolution:
                         per_axis(table, "dilation", 1, dims), table.get("groups", 1),
                         per_axis(table, "output_padding", 0, dims))
         self.bias = "bias" in table
-        self.y_shape = self.dense(np.zeros(self.w_shape, dtype=int)).y_shape
+        self.layer = dense_layer(self.kind, self.x_shape, np.zeros(self.w_shape, dtype=int),
+                                 *self.options)
+        self.y_shape = self.layer.y_shape
 
     def dense(self, w):
-        return dense_layer(self.kind, self.x_shape, np.asarray(w).reshape(self.w_shape), *self.options)
+        return self.layer.set_weight(np.asarray(w).reshape(self.w_shape))
 
     def forward(self, x, w, b=None):
         return self.dense(w).forward(np.asarray(x).reshape(self.x_shape), b)
 
-    def backward(self, x, dy, w):
-        """(∂L/∂X, ∂L/∂W, ∂L/∂b)."""
-        return self.dense(w).backward(np.asarray(x).reshape(self.x_shape), dy)
+    def backward(self, x, dy, w, b=None):
+        """[∂L/∂X, ∂L/∂W] and ∂L/∂b when the layer has a bias."""
+        dx, dw, db = self.dense(w).backward(np.asarray(x).reshape(self.x_shape), dy)
+        return [dx, dw, db] if self.bias else [dx, dw]
 
 
 class Network:
@@ -273,10 +285,9 @@ class Network:
                 layer = Relu(shape)
             else:
                 kernel = per_axis(table, "kernel_size", None, dims)
-                layer = Pool(kind, shape, kernel, per_axis(table, "stride", kernel, dims)
-                             if "stride" in table else kernel, per_axis(table, "padding", 0, dims),
-                             table.get("count_include_pad", True), table.get("p", 2),
-                             table.get("normalize", "sum"))
+                layer = Pool(kind, shape, kernel, per_axis(table, "stride", kernel, dims),
+                             per_axis(table, "padding", 0, dims), table.get("count_include_pad", True),
+                             table.get("p", 2), table.get("normalize", "sum"))
             self.layers.append(layer)
             shape = layer.y_shape
 
@@ -284,7 +295,7 @@ class Network:
         """Every layer's output, canonical."""
         outputs = []
         for layer, values in zip(self.layers, params):
-            x = layer.forward(x, *values) if isinstance(layer, Convolution) else layer.forward(x)
+            x = layer.forward(x, *values)
             outputs.append(x)
         return outputs
 
@@ -294,11 +305,8 @@ class Network:
         inputs = [np.asarray(x).reshape(self.layers[0].x_shape), *self.forward(x, params)[:-1]]
         grads = []
         for layer, values, given in reversed(list(zip(self.layers, params, inputs))):
-            if isinstance(layer, Convolution):
-                dx, dw, db = layer.backward(given, dy, values[0])
-                found = [dx, dw] + ([db] if layer.bias else [])
-            else:
-                found = [layer.backward(given, dy)]
+            found = layer.backward(given, dy, *values)
+            found = found if isinstance(layer, Convolution) else [found]
             grads.insert(0, found)
             dy = found[0]
         return grads
