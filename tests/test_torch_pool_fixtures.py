@@ -111,7 +111,7 @@ def agree(found, expected, exact: bool, what: str) -> None:
                                    err_msg=what)
 
 
-def chain_rule_values(problem, gradient, exact: bool) -> list:
+def chain_rule_values(gradient, exact: bool) -> list:
     """The derivation's value of every entry, expanded to the given upstream gradient: exact
     numbers, or LP's roots evaluated."""
     polys = gradient.expanded()
@@ -131,19 +131,20 @@ def check_against_pytorch(case, problem, scale=1.0) -> None:
     derivation = derive(problem)
     routes = {route: exact_route(problem, route) for route in ROUTES}
     # The chain rule's terms evaluated at PyTorch's forward values (its outputs, not symconv's).
-    given = {problem.input.name: whole(case["x"]), problem.upstream.name: whole(case["dy"]),
-             **{key: whole(values) for key, values in case["params"].items()}}
-    at_pytorch = {t.name: np.asarray(given[t.name]) if t.name in given
-                  else torch_array(case["outputs"][t.name]) * scale for t in problem.tensors()}
-    at_pytorch[problem.upstream.name] = np.asarray(given[problem.upstream.name])
+    # (by tensor: the upstream gradient may share its name with the output it belongs to)
+    at_pytorch = {problem.input: whole(case["x"]), problem.upstream: whole(case["dy"]),
+                  **{p: whole(case["params"][p.name]) for layer in problem.layers
+                     for p in layer.parameters},
+                  **{layer.output: torch_array(case["outputs"][layer.output.name]) * scale
+                     for layer in problem.layers}}
     assert {t.name for t in problem.differentiable()} == set(case["grads"]), name
     for tensor in problem.differentiable():
         expected = torch_array(case["grads"][tensor.name]) * scale
         gradient = derivation.gradient(tensor.name)
-        agree(chain_rule_values(problem, gradient, exact), expected, exact,
+        agree(chain_rule_values(gradient, exact), expected, exact,
               f"{name}: chain rule, ∂L/∂{tensor.name}")
-        evaluated = gradient.evaluate(lambda t: at_pytorch[t.name].reshape(t.shape))
-        agree(evaluated, expected, exact and evaluated.dtype != float,
+        evaluated = gradient.evaluate(lambda t: np.reshape(at_pytorch[t], t.shape))
+        agree(evaluated, expected, exact,  # dyadic values stay exact in float64 too
               f"{name}: chain rule at PyTorch's forward values, ∂L/∂{tensor.name}")
         for route, found in routes.items():
             agree(found[tensor.name], expected, exact, f"{name}: {route}, ∂L/∂{tensor.name}")
