@@ -18,7 +18,9 @@ Where PyTorch and symconv differ by design, the test checks the documented relat
   N^(−1/p), and so is its gradient;
 - a window where LP's root has no derivative (p ≥ 2 and Σ x^p = 0, or odd p and Σ x^p < 0): PyTorch
   gives a 0 gradient (documented in ``F.lp_pool2d``) or NaN there; symconv refuses the values.
-One real disagreement is kept as a strict xfail: LP with p = 1 and a window that sums to 0.
+- LP with p = 1 and a window that sums to 0: p = 1 is sum pooling, whose derivative is 1 everywhere;
+  PyTorch's ``F.lp_pool`` computes ``sign(s)·relu(|s|)`` and so gives that window 0. symconv keeps the
+  true derivative, and the test pins the difference to exactly those windows (README, conventions).
 """
 
 from __future__ import annotations
@@ -150,28 +152,34 @@ def check_against_pytorch(case, problem, scale=1.0) -> None:
             agree(found[tensor.name], expected, exact, f"{name}: {route}, ∂L/∂{tensor.name}")
 
 
-def case_params():
-    """Every case PyTorch and symconv both compute; the p = 1 zero-sum window as a strict xfail."""
-    params = []
-    for case in CASES:
-        if refused_by_symconv(case):
-            continue
-        marks = [pytest.mark.xfail(strict=True, reason=(
-            "LP pooling with p = 1 and a window whose sum is 0: PyTorch's gradient there is 0"
-            " (F.lp_pool computes sign(s)·relu(|s|), documented: 'if the sum of all inputs to the"
-            " power of p is zero, the gradient is set to zero as well'); symconv gives 1, the"
-            " derivative of Σ x, in every route. A disagreement with PyTorch's convention, reported"
-            " to the lead, not papered over."))] if sums_to_zero_with_p_1(case) else []
-        params.append(pytest.param(case, id=case["name"], marks=marks))
-    return params
+AGREED = [case for case in CASES if not refused_by_symconv(case) and not sums_to_zero_with_p_1(case)]
 
 
-@pytest.mark.parametrize("case", case_params())
+@pytest.mark.parametrize("case", AGREED, ids=[case["name"] for case in AGREED])
 def test_symconv_gives_pytorchs_outputs_and_gradients(case):
     check_against_pytorch(case, build_problem(spec_of(case)))
 
 
-AGREED = [case for case in CASES if not refused_by_symconv(case) and not sums_to_zero_with_p_1(case)]
+SUM_ZERO = [case for case in CASES if sums_to_zero_with_p_1(case)]
+
+
+@pytest.mark.parametrize("case", SUM_ZERO, ids=[case["name"] for case in SUM_ZERO])
+def test_lp_with_p_1_keeps_the_derivative_1_where_pytorch_zeroes_a_window_summing_to_0(case):
+    """p = 1 is sum pooling: ∂y/∂x = 1 in every window. PyTorch's gradient is 0 in a window whose
+    sum is 0 (its ``sign(s)·relu(|s|)``) and equal to symconv's everywhere else."""
+    _, windows, sums = lp_window_sums(case)
+    dy = torch_array(case["dy"]).reshape(-1)
+    pytorch = torch_array(case["grads"]["X"]).reshape(-1)
+    expected = pytorch.copy()
+    for o, (window, total) in enumerate(zip(windows, sums)):
+        if total == 0:
+            assert all(pytorch[i] == 0 for i in window if i >= 0), case["name"]
+            expected[[i for i in window if i >= 0]] += dy[o]
+    assert not np.array_equal(expected, pytorch)
+    gradient = derive(build_problem(spec_of(case))).gradient("X")
+    agree(chain_rule_values(gradient, case["exact"]), expected, case["exact"], case["name"])
+
+
 LP_CASES = [case for case in AGREED if lp_window_sums(case) is not None]
 
 
