@@ -14,6 +14,7 @@ one pass over the document, which results are shown and which are referred to by
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -36,7 +37,7 @@ from .render.json import matrix_json
 from .render.solve import Rendered, is_interactive, render_document, render_document_files
 from .sections import (FULL, HANDOUT, Context, Detail, NamedTerm, ProblemView, entry_array, joined,
                        listing, more, named_array, named_sum, named_terms, remarks, slice_axes)
-from .tensors import Tensor
+from .tensors import Tensor, flat_from_display
 from .wording import plural, shape_text
 
 SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect",
@@ -75,7 +76,7 @@ SIDE_BY_SIDE = 36  # a handout sets the problem's tensors of at most this many e
 def introduction(context: Context) -> list:
     problem = context.problem
     loss = context.loss
-    blocks: list = [Heading("Problem")]
+    blocks: list = [*source_blocks(problem), Heading("Problem")]
     for layer in problem.layers:
         words = layer_type(layer).describe(layer, context)
         ending = f"; the loss is {loss}." if layer is problem.layers[-1] else "."
@@ -94,6 +95,70 @@ def introduction(context: Context) -> list:
     else:
         blocks += statement_views(context, [(Derivative(loss, output), upstream)])
     return merged_galleries(blocks)
+
+
+def source_blocks(problem: Problem) -> list:
+    """"Source and corrections": where the problem comes from, then each of its notes."""
+    source = problem.source
+    if source is None:
+        return []
+    said = ", ".join(text for text in (source.title, source.citation) if text)
+    blocks: list = [Heading("Source and corrections")]
+    if said:
+        blocks.append(Paragraph((f"From {said}.",)))
+    return blocks + [Paragraph(note_parts(note, problem)) for note in source.notes]
+
+
+NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{\d+(?:, ?\d+)*\}|\d+)|[₀-₉]+)"
+NOTE_NAMES = re.compile(rf"∂({NAME}|[A-Za-z][A-Za-z0-9]*)/∂({NAME})|({NAME})")
+SPLIT_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*?)(?:_(\{[\d, ]+\}|\d+)|([₀-₉]+))$")
+SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def note_parts(note: str, problem: Problem) -> tuple:
+    """A note's words, with every name of an entry of the problem (``A_33``, ``A_{1,10}``,
+    ``A₃₃``) as that entry and every derivative of one (``∂E/∂A_24``, ``∂C_21/∂A_24``) as that
+    derivative, so each format writes them as the document does; anything else stays words."""
+    tensors = {t.name: t for t in [problem.upstream, *problem.tensors()]}  # C over ∂E/∂C's C
+
+    def entry(name: str | None) -> Symbol | None:
+        split = SPLIT_NAME.match(name or "")
+        return None if split is None else entry_named(tensors.get(split.group(1)),
+                                                       split.group(2) or split.group(3))
+
+    parts: list = []
+    at = 0
+    for found in NOTE_NAMES.finditer(note):
+        top, bottom, alone = found.groups()
+        if alone is not None:
+            node = entry(alone)
+        else:
+            over = problem.loss if top == problem.loss else entry(top)
+            node = Derivative(over, entry(bottom)) if over is not None and entry(bottom) else None
+        if node is None:
+            continue
+        parts += [note[at:found.start()], node]
+        at = found.end()
+    parts.append(note[at:])
+    return tuple(part for part in parts if part != "")
+
+
+def entry_named(tensor: Tensor | None, subscript: str) -> Symbol | None:
+    """The entry of ``tensor`` a written subscript names (``33`` one digit per axis, ``{1,10}``,
+    ``₃₃``, or a flat-named tensor's position), or None."""
+    if tensor is None or tensor.naming == "bare" or tensor.derivative_of:
+        return None
+    subscript = subscript.translate(SUBSCRIPT_DIGITS)
+    if subscript.startswith("{"):
+        numbers = tuple(int(n) for n in subscript.strip("{} ").split(","))
+    elif tensor.naming == "flat":
+        numbers = (int(subscript),)
+    else:
+        numbers = tuple(int(digit) for digit in subscript)
+    try:
+        return Symbol(tensor, flat_from_display(tensor, numbers))
+    except SymconvError:
+        return None
 
 
 def statement_views(context: Context, labelled: list) -> list:
