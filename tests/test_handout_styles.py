@@ -193,6 +193,27 @@ def test_notes_5x5_kernel_3_stride_2_inserts_zeros_into_a_7x7_matrix():
     assert r"\operatorname{rot180}(W) = \begin{bmatrix} W_{22} & W_{21} & W_{20} \\" in text
 
 
+def test_the_notes_example_file_gives_the_notes_7x7_inserted_gradient():
+    problem = load_problem("examples/notes_strided_5x5.toml")
+    assert problem.layers[0].output.shape == (2, 2)
+    text = solve(problem, ("closed-form",), "latex")
+    grad = {(2, 2): r"\frac{\partial L}{\partial y_{00}}", (2, 4): r"\frac{\partial L}{\partial y_{01}}",
+            (4, 2): r"\frac{\partial L}{\partial y_{10}}", (4, 4): r"\frac{\partial L}{\partial y_{11}}"}
+    inserted = bmatrix([[grad.get((r, c), "0") for c in range(7)] for r in range(7)])
+    assert rf"\operatorname{{inserted}}(\partial L/\partial y) = {inserted}" in text
+    # and the handout draws it, names in their cells, with the sizes said once for both axes
+    handout = render_solution(build_solution(problem, ("closed-form",)), "text")
+    assert "size_H = size_W = O + (S − 1)(O − 1) + 2(K − 1) = 2 + (2 − 1)·(2 − 1) + 2·(3 − 1) = 7" in handout
+    assert "⎢ 0  0  [∂L/∂y_00]  0  [∂L/∂y_01]  0  0 ⎥" in handout
+
+
+def test_the_slides_2d_example_answers_the_slides_two_questions():
+    text = solve(load_problem("examples/slides_2d.toml"), ("connect",), "text")
+    assert "x_22 is read by 9 outputs: y_11, y_12, y_13, y_21, y_22, y_23, y_31, y_32, y_33." in text
+    assert ("w_01 is used by 9 pairs: (x_01, y_11), (x_02, y_12), (x_03, y_13), (x_11, y_21), (x_12, y_22),"
+            " (x_13, y_23), (x_21, y_31), (x_22, y_32), (x_23, y_33).") in " ".join(text.split())
+
+
 def test_notes_bias_gradient_is_the_sum_of_the_upstream_gradient():
     text = solve(quick_problem((5, 5), (3, 3), stride=2, bias=True), ("closed-form", "db"), "text")
     assert "∂L/∂b = sum(∂L/∂Y) = d1 + d2 + d3 + d4" in text
