@@ -23,8 +23,8 @@ from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, LayerRequest
 from .poly import normalize
 from .presentation import Presentable
-from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_name, get_naming, get_shape,
-                   get_text, make_tensor, parse_values)
+from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_index_style, get_name, get_naming,
+                   get_shape, get_text, make_tensor, parse_values)
 from .tensors import Tensor
 from .wording import AXIS_WORDS, axis_names, shape_text
 
@@ -42,7 +42,7 @@ class Source(NamedTuple):
     title: str | None = None
     citation: str | None = None
     notes: tuple[str, ...] = ()
-UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
+UPSTREAM_KEYS = ("name", "naming", "index_base", "values", "index_style")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -63,7 +63,8 @@ class Problem(Presentable):
         a rank of its own, so ∂L/∂Y1_00 and Y1_00 are different symbols; negative because upstream
         factors come first in printed products."""
         return tuple(Tensor(layer.output.name, layer.output.shape, "upstream", "indexed",
-                            layer.output.index_base, derivative_of=self.loss, rank=-layer.output.rank)
+                            layer.output.index_base, derivative_of=self.loss, rank=-layer.output.rank,
+                            index_style=layer.output.index_style)
                      for layer in self.layers[:-1])
 
     def tensors(self) -> list[Tensor]:
@@ -268,10 +269,16 @@ def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
         values = parse_values(values, output.shape, path + ("values",),
                               f"the upstream gradient ∂{loss}/∂{output.name}")
     if "name" in table:
-        return Tensor(get_name(table, path, "d"), output.shape, "upstream", naming, base, values,
-                      rank=0)
+        name = get_name(table, path, "d")
+        return Tensor(name, output.shape, "upstream", naming, base, values, rank=0,
+                      index_style=get_index_style(table, path, name, output.shape, base, naming))
+    if "index_style" in table:  # written ∂L/∂Y_{…}: its names are the output's
+        raise SpecError(path + ("index_style",), f"the upstream gradient is written with {output.name}'s"
+                                                 f" names, ∂{loss}/∂{output.name}_…; set index_style"
+                                                 f" on the layer's output, e.g. output = {{ name ="
+                                                 f" \"{output.name}\", index_style = \"comma\" }}")
     return Tensor(output.name, output.shape, "upstream", "indexed", output.index_base, values,
-                  derivative_of=loss, rank=0)
+                  derivative_of=loss, rank=0, index_style=output.index_style)
 
 
 def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *,

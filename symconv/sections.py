@@ -23,7 +23,7 @@ from .errors import SizeLimitError, SymconvError
 from .indexed import general_term, letters_for
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .tensors import Tensor
-from .wording import axis_names
+from .wording import axis_names, plural
 
 MAX_SLICES = 6  # 2-D slices of a tensor with more than two axes written out
 MAX_LISTED = 32  # items listed in a sentence before the rest are counted
@@ -86,6 +86,11 @@ class ProblemView(Protocol):
 
     @property
     def upstream(self) -> Tensor: ...
+
+    @property
+    def source(self): ...  # its Source (symconv.problem), or None
+
+    def tensors(self) -> list[Tensor]: ...
 
     @property
     def layers(self) -> tuple: ...
@@ -453,8 +458,9 @@ def planes(array: np.ndarray, names: Sequence[str | None],
 def more(shown: int, total: int, what: str) -> list:
     if shown >= total:
         return []
+    rest = total - shown
     return [Paragraph((f"Only the first {shown} of the {total} {what} are written out; the"
-                       f" other {total - shown} are formed the same way.",))]
+                       + (" last is" if rest == 1 else f" other {rest} are") + " formed the same way.",))]
 
 
 def joined(items: list) -> list:

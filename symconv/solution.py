@@ -32,7 +32,7 @@ from .matrix import (check_printable, has_matrix, matrix_document, matrix_layer,
                      printable)
 from .poly import Atom, Poly, Symbol
 from .presentation import Look, Presentable, register
-from .problem import Problem
+from .problem import Problem, Source
 from .render.json import matrix_json
 from .render.solve import Rendered, is_interactive, render_document, render_document_files
 from .sections import (FULL, HANDOUT, Context, Detail, NamedTerm, ProblemView, entry_array, joined,
@@ -76,7 +76,7 @@ SIDE_BY_SIDE = 36  # a handout sets the problem's tensors of at most this many e
 def introduction(context: Context) -> list:
     problem = context.problem
     loss = context.loss
-    blocks: list = [*source_blocks(problem), Heading("Problem")]
+    blocks: list = [*source_blocks(problem.source, problem), Heading("Problem")]
     for layer in problem.layers:
         words = layer_type(layer).describe(layer, context)
         ending = f"; the loss is {loss}." if layer is problem.layers[-1] else "."
@@ -97,9 +97,8 @@ def introduction(context: Context) -> list:
     return merged_galleries(blocks)
 
 
-def source_blocks(problem: Problem) -> list:
+def source_blocks(source: Source | None, problem) -> list:
     """"Source and corrections": where the problem comes from, then each of its notes."""
-    source = problem.source
     if source is None:
         return []
     said = ", ".join(text for text in (source.title, source.citation) if text)
@@ -130,6 +129,7 @@ def note_parts(note: str, problem: Problem) -> tuple:
     at = 0
     for found in NOTE_NAMES.finditer(note):
         top, bottom, alone = found.groups()
+        node: Symbol | Derivative | None
         if alone is not None:
             node = entry(alone)
         else:
@@ -485,17 +485,18 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
         fd = ""
         if row.finite_differences is not None:
             more_skipped = f"; {row.fd_skipped} more skipped at kinks" if row.fd_skipped else ""
-            fd = (f", finite differences {row.finite_differences:.1e} ({row.fd_entries}"
-                  f" entries{more_skipped})")
+            fd = (f", finite differences {row.finite_differences:.1e}"
+                  f" ({plural(row.fd_entries, 'entry')}{more_skipped})")
         elif row.fd_skipped:
-            fd = f", finite differences skipped at all {row.fd_skipped} entries tried (kinks)"
+            fd = (", finite differences skipped at the one entry tried (a kink)" if row.fd_skipped == 1
+                  else f", finite differences skipped at all {row.fd_skipped} entries tried (kinks)")
         verdict = "agree" if row.ok else "DISAGREE"
         closed = ("no closed form for this layer" if row.closed_form is None
                   else f"closed form {row.closed_form:.1e}")
         matrix = "" if row.matrix is None else f", matrix {row.matrix:.1e}"
         blocks.append(Paragraph((Derivative(context.loss, Formula(row.tensor)), f": chain rule"
                                  f" {row.chain_rule:.1e}, {closed}{matrix}{fd} — {verdict}.",)))
-    skipped = [f"{row.tensor}: {row.fd_skipped} of {row.fd_skipped + row.fd_entries} entries tried"
+    skipped = [f"{row.tensor}: {row.fd_skipped} of {plural(row.fd_skipped + row.fd_entries, 'entry')} tried"
                for row in report.rows if row.fd_skipped]
     if skipped:
         blocks.append(Paragraph((f"Finite differences were skipped at kinks ({', '.join(skipped)}):"

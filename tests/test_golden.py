@@ -24,7 +24,7 @@ from symconv.render.latex_names import latex_entry_name
 from symconv.layers.conv import ConvLayer
 from symconv.layers.conv_transpose import ConvTransposeLayer
 from symconv.wording import axis_names
-from symconv.render.text import TextPrinter
+from symconv.render.text_document import TextDocumentPrinter
 
 
 from tests.dense_reference import DenseLayer
@@ -65,7 +65,7 @@ class Names:
 
     def __init__(self, problem):
         self.problem = problem
-        printer = TextPrinter(problem.loss)
+        printer = TextDocumentPrinter(problem.loss)  # one index style per tensor, as documents write
         tensors = problem.tensors() + [problem.upstream_of(layer) for layer in problem.layers]
         self.text = {}
         self.latex = {}
@@ -73,7 +73,7 @@ class Names:
             for flat in range(tensor.size):
                 symbol = Symbol(tensor, flat)
                 self.text.setdefault(printer.doprint(symbol), symbol)
-                self.latex.setdefault(latex_entry_name(symbol), symbol)
+                self.latex.setdefault(latex_entry_name(symbol, per_tensor=True), symbol)
         self.by_tensor = {t.name: t for t in tensors}
 
     def value(self, symbol: Symbol):
@@ -155,7 +155,7 @@ INDEXED_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*)_\{([^{}]*[a-z][^{}]*)\}")
 
 def spelled_names(problem) -> dict:
     """(tensor name, subscript numbers) -> the entry's name as the text documents spell it."""
-    printer = TextPrinter(problem.loss)
+    printer = TextDocumentPrinter(problem.loss)
     tensors = problem.tensors() + [problem.upstream_of(layer) for layer in problem.layers]
     spelled = {}
     for tensor in tensors:
@@ -317,7 +317,7 @@ class TextMath:
 
 def latex_as_text(latex: str, names: Names) -> str:
     """Our LaTeX math spelled in the text documents' notation, for :class:`TextMath`."""
-    text_of = {spelling: TextPrinter(names.problem.loss).doprint(symbol)
+    text_of = {spelling: TextDocumentPrinter(names.problem.loss).doprint(symbol)
                for spelling, symbol in names.latex.items()}
     for spelling in sorted(text_of, key=len, reverse=True):
         latex = latex.replace(spelling, text_of[spelling])
@@ -561,7 +561,7 @@ class Checker:
             value_sides = [s for s in sides[1:] if s not in chain and not s.startswith("sum(")]
             if chain:
                 outputs = re.findall(rf"∂{loss}/∂(\S+?)·∂\S+?/∂", chain[0])
-                assert outputs == [TextPrinter(loss).name_only(t.output) for t in entry.terms], joined
+                assert outputs == [TextDocumentPrinter(loss).name_only(t.output) for t in entry.terms], joined
             # the last value: exactly the entry (given values put in), or in a chain the entry
             # expanded down to the given upstream gradient (when that differs)
             if not re.search(r"[\[(]", value_sides[-1]):

@@ -56,7 +56,8 @@ def test_solve_latex_is_a_standalone_document_and_fragment_only_the_body(capsys)
                        "--detail", "full")
     assert code == 0 and "documentclass" not in out and "\\begin{document}" not in out
     # 25 entries of ∂E/∂A, then 9 of ∂E/∂B
-    assert out.startswith("\\section*{Problem}") and "\\tag{34}" in out and "\\tag{35}" not in out
+    assert out.startswith("\\section*{Source and corrections}") and "\\section*{Problem}" in out
+    assert "\\tag{34}" in out and "\\tag{35}" not in out
 
 
 def test_solve_markdown_with_chosen_sections_in_document_order(capsys):
@@ -242,7 +243,7 @@ def test_long_sums_and_lists_are_cut_short_and_say_how_long_they_are(capsys):
                        "--sections", "chain,connect", "--detail", "full")
     assert code == 0
     assert "+ ⋯ (1521 terms in all)" in out
-    assert "W_01 is used by 1521 pairs: (X_01, Y_00), " in out and " and 1489 more." in out
+    assert "W_01 is used by 1521 pairs: (X_{0,1}, Y_{0,0}), " in out and " and 1489 more." in out
     assert max(len(line) for line in out.split("\n")) <= 100
 
 

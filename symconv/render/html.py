@@ -198,8 +198,7 @@ class HtmlPrinter(ArrangingPrinter):
         base, subscript, _ = symbol.tensor.entry_name(symbol.flat)
         if not subscript:
             return identifier_markup(base)
-        numbers = ("".join(map(str, subscript)) if len(subscript) <= 2 and max(subscript) <= 9
-                   else ",".join(map(str, subscript)))
+        numbers = ("," if symbol.tensor.commas(subscript, per_tensor=True) else "").join(map(str, subscript))
         return f"<msub>{identifier_markup(base)}<mn>{numbers}</mn></msub>"
 
     def partial(self, top: str, bottom: str, attributes: str = "") -> str:

@@ -70,7 +70,8 @@ def latex_words(text: str) -> str:
 
 def latex_math_text(text: str) -> str:
     """Our Unicode math notation in LaTeX; words such as ``rot180`` or ``size`` set upright."""
-    text = re.sub(r"[a-z]{3,}\d*", lambda word: rf"\operatorname{{{word.group()}}}", text)
+    text = re.sub(r"(?<![A-Za-z0-9\\])[a-z][a-z0-9]*", lambda word: rf"\operatorname{{{word.group()}}}"
+                  if sum(c.isalpha() for c in word.group()) >= 3 else word.group(), text)  # im2col, rot180
     text = re.sub(r"_(\\operatorname\{\w+\})", r"_{\1}", text)  # P_before: the whole word low
     text = re.sub(r"\^\(([^()]*)\)", r"^{\1}", text)  # x^(p − 1): the whole exponent raised
     return "".join(MATH_CHARACTERS.get(char, char) for char in text)
@@ -133,7 +134,7 @@ class LatexPrinter(ArrangingPrinter):
         return rf"{sign}\frac{{{abs(number.numerator)}}}{{{number.denominator}}}"
 
     def _print_Symbol(self, symbol: Symbol) -> str:
-        return latex_entry_name(symbol)
+        return latex_entry_name(symbol, per_tensor=True)
 
     def monomial(self, symbols) -> str:
         text = super().monomial(symbols)
@@ -159,7 +160,7 @@ class LatexPrinter(ArrangingPrinter):
     def name_only(self, symbol: Symbol) -> str:
         names = self.__dict__.setdefault("_bare_names", {})  # as symbol_name: printed once each
         if symbol not in names:
-            names[symbol] = latex_entry_name(symbol, with_derivative=False)
+            names[symbol] = latex_entry_name(symbol, with_derivative=False, per_tensor=True)
         return names[symbol]
 
     def _print_Derivative(self, node: Derivative) -> str:

@@ -125,8 +125,7 @@ def svg_label(value, text_of: Callable[[object], str]) -> str:
         head = html.escape(f"∂{loss}/∂{base}" if loss else base)
         if not subscript:
             return head
-        numbers = "".join(map(str, subscript)) if len(subscript) <= 2 and max(subscript) <= 9 \
-            else ",".join(map(str, subscript))
+        numbers = ("," if value.tensor.commas(subscript, per_tensor=True) else "").join(map(str, subscript))
         return f'{head}<tspan dy="5" font-size="11">{numbers}</tspan>'
     return html.escape("0" if value is None else text_of(value))
 

@@ -54,6 +54,7 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
 
     line_width = TERMINAL_WIDTH - 10
     gallery_width = TERMINAL_WIDTH - 2
+    per_tensor = True  # one index style per tensor in a document
 
     def measure(self, node) -> int:
         return width_of(self.doprint(node))

@@ -112,12 +112,13 @@ def floor_note(axis: AxisSize, x: Tensor) -> list:
     return blocks
 
 
-def axes_words(tensor: Tensor, dims: int) -> str:
+def axes_words(tensor: Tensor, dims: int) -> tuple:
+    """`` (N × F × H_out × W_out)``, the axes of an output with batch or filter axes, in math."""
     extra = leading_axes(tensor, dims)
     if not extra:
-        return ""
+        return ()
     spatial = {1: ("L_out",), 2: ("H_out", "W_out"), 3: ("D_out", "H_out", "W_out")}[dims]
-    return f" ({' × '.join([a.upper() for a in extra] + list(spatial))})"
+    return (" (", Formula(" × ".join([a.upper() for a in extra] + list(spatial))), ")")
 
 
 def shapes_section(layer, context: Context, axes: list[AxisSize], words: str,
@@ -141,15 +142,15 @@ def shape_questions(layer, context: Context, weight: Tensor | None) -> list:
         (("What is the shape of the output ", Formula(y.name), "?"), y.shape,
          axes_words(y, context.dims)),
         (("What is the shape of the upstream gradient ", Derivative(loss, y),
-          " passed back to this layer?"), upstream.shape, f", the same as {y.name}"),
+          " passed back to this layer?"), upstream.shape, (f", the same as {y.name}",)),
     ]
     if weight is not None:
         questions.append((("What is the shape of ", Derivative(loss, weight), "?"), weight.shape,
-                          f", the same as {weight.name}"))
+                          (f", the same as {weight.name}",)))
     questions.append((("What is the shape of ", Derivative(loss, x), "?"), x.shape,
-                      f", the same as {x.name}" + ("" if weight is not None
-                                                    else " (pooling has no weights)")))
-    return [Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}."))
+                      (f", the same as {x.name}" + ("" if weight is not None
+                                                     else " (pooling has no weights)"),)))
+    return [Paragraph((f"{number}. ", *question, f" {shape_text(shape)}", *remark, "."))
             for number, (question, shape, remark) in enumerate(questions, start=1)]
 
 
@@ -176,8 +177,9 @@ def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = 
                  for axis, h, k, s, d, (b, a) in zip(g.axes, sizes, g.kernel, g.stride, g.dilation,
                                                       g.padding))
     return [Paragraph(("padding = \"same\" (TensorFlow and Keras): ", Formula("⌈I/S⌉"), " outputs"
-                       " along each axis, with the total padding below split in half, the odd one"
-                       " after:")),
+                       " along each axis (I the input size, S the stride, K the kernel size"
+                       + (", D the dilation" if dilated else "") + "), with the total padding below"
+                       " split in half, the odd one after:")),
             Display(rows),
             Paragraph((f"So the padding used is {g.padding_words}"
                        + (" on every side" if g.symmetric and len(set(g.pad_before)) == 1 else "")
@@ -483,8 +485,8 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
                                  Derivative(context.loss, x), f" after the first {so_far} (same"
                                  f" shape as {x.name}):")))
         blocks.append(context.view(None, array, x, gradient=True, running=True))
-    blocks += context.result_blocks((f"All {outputs} receptive fields mapped back"
-                                     f"{expanded_words(layer, context)}",), x,
+    mapped = "The receptive field mapped back" if outputs == 1 else f"All {outputs} receptive fields mapped back"
+    blocks += context.result_blocks((mapped + expanded_words(layer, context),), x,
                                     context.layer_result(layer, x))
     return Section("dx", tuple(blocks))
 
@@ -565,7 +567,7 @@ def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor, 
                 " their gradient is 0): pad it at the end with R zeros there, then remove the"
                 " padding from both sides:")
     else:
-        rest = f" Removing the padding from both sides leaves the size of {x.name}:"
+        rest = f" Removing the padding from both sides leaves I, the size of {x.name}:"
     return [Paragraph((f"The full correlation is {shorter} shorter than that along each axis (the"
                        " rotated kernel has to fit inside it)." + rest,)),
             Display(axis_rows(rows, merge and same_numbers(axes))), *notes]
@@ -627,9 +629,11 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     blocks: list = [
         Heading("Closed form" + context.where(layer)), *carried_upstream(layer, context),
         Paragraph((Derivative(loss, x), " is a full correlation: insert S − 1 zeros between the"
-                   " entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on every side"
-                   + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
-                   + ", and slide the kernel rotated by 180° over it; then remove the padding"
+                   " entries of ", Derivative(loss, y), f" (S = {per_axis(g.stride)}, the stride),"
+                   f" pad it with K − 1 zeros on every side (K = {per_axis(g.kernel)}, the kernel"
+                   " size" + (f"; D(K − 1) with the dilation D = {per_axis(g.dilation)}"
+                              if max(g.dilation) > 1 else "")
+                   + "), and slide the kernel rotated by 180° over it; then remove the padding"
                    f" {padding_named(g)} of the input.",)),
         ]
     figure = closed_form_figure(layer, context)
@@ -642,7 +646,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
         blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, context.label_base(w),
                                    (g.filters, g.group_channels), ("f", "c"), context.canonical_slices)
     blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each"
-                             " axis:",)))
+                             " axis (O the output size):",)))
     display, sizes = inserted_sizes("O", g.output_size, g, context.detail.once)
     blocks.append(display)
     if not pictured:

@@ -88,9 +88,11 @@ def forward(layer: ConvTransposeLayer, context: Context) -> Section:
     blocks: list = [
         Heading("Forward pass" + context.where(layer)),
         Paragraph((f"Each entry of {x.name} multiplies the whole kernel, and the product lands on"
-                   f" {y.name} at stride {per_axis(g.stride)}: the product of input entry i goes to"
+                   f" {y.name} at the stride S = {per_axis(g.stride)}: the product of input entry i goes to"
                    f" the outputs i·S − P + k" + ("·D" if max(g.dilation) > 1 else "") + " for"
-                   f" the kernel offsets k. Products that land on the padding"
+                   " the kernel offsets k" + (f" (D = {per_axis(g.dilation)}, the dilation)"
+                                              if max(g.dilation) > 1 else "")
+                   + ". Products that land on the padding"
                    f" {padding_named(g)} are cropped, and where they overlap they add up"
                    + (", plus the bias of each output channel" if layer.bias is not None else "")
                    + ":",))]
@@ -159,7 +161,8 @@ def input_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
                    " upstream gradient from exactly the outputs its product landed on, ",
                    Formula(f"∂{loss}/∂{x.name}_i = Σ_k ∂{loss}/∂{layer.output.name}_(i·S − P +"
                            f" k{dilation})·{layer.weight.name}_k"),
-                   f". Nothing is rotated and no zeros are inserted: it is a convolution of"
+                   f" for input position i and kernel offset k (S the stride, P = {per_axis(g.pad_before)}"
+                   " the padding" + (", D the dilation" if dilation else "") + f"). Nothing is rotated and no zeros are inserted: it is a convolution of"
                    f" ∂{loss}/∂{layer.output.name} (padded by {padding_named(g)}, stride"
                    f" {per_axis(g.stride)}) with {layer.weight.name}. Each window ⊙ the kernel:",))]
     gallery = field_gallery(conv, fields, lambda f, i: Hadamard(Matrix(f.window[i]),
@@ -214,12 +217,14 @@ def closed_form_section(layer: ConvTransposeLayer, context: Context) -> Section:
     blocks: list = [
         Heading("Closed form" + context.where(layer)),
         Paragraph((f"The forward pass is itself a convolution, a full correlation: insert S − 1"
-                   f" zeros between the entries of {x.name}, pad it with K − 1 zeros on every side"
-                   + (" (D(K − 1) with dilation D)" if dilated else "") + ", slide the kernel"
+                   f" zeros between the entries of {x.name} (S = {per_axis(g.stride)}, the stride),"
+                   f" pad it with K − 1 zeros on every side (K = {per_axis(g.kernel)}, the kernel size"
+                   + (f"; D(K − 1) with the dilation D = {per_axis(g.dilation)}" if dilated else "")
+                   + "), slide the kernel"
                    " rotated by 180° over it"
-                   + (", add OP zeros at the end" if any(layer.output_padding) else "")
+                   + (", add OP zeros at the end (OP = output_padding)" if any(layer.output_padding) else "")
                    + f", then remove the padding {padding_named(g)}.",)),
-        Paragraph(("Size of the zero-inserted, padded input along each axis:",))]
+        Paragraph(("Size of the zero-inserted, padded input along each axis (I the input size):",))]
     display, sizes = inserted_sizes("I", layer.input_size, g, context.detail.once)
     blocks.append(display)
     blocks.append(Paragraph(("The zero-inserted, padded input (", Formula(shape_text(tuple(sizes))),
