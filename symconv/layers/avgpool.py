@@ -13,15 +13,16 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..document import Derivative, Display, Equation, Formula, Group, Matrix, Paragraph, Product, Sum
+from ..document import Derivative, Display, Equation, Formula, Group, Matrix, Once, Paragraph, Product, Sum
 from ..poly import normalize, poly_sum
 from ..sections import Context, slice_axes
 from ..spec import SpecError
 from ..wording import per_axis
 from .base import Constant, Numbers
 from .conv import closed_form
-from .pooling import (pool_cases, POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
-                      pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
+from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
+                      pool_cases, pool_forward, pool_geometry, pool_gradient, pool_shapes,
+                      pool_title, pool_windows, pool_words)
 from .registry import LayerRequest, LayerType, register
 
 MAX_GROUPED = 9  # windows up to this size are written 1/N·(y_00 + …); larger ones term by term
@@ -120,7 +121,7 @@ def gradient(layer: AvgPoolLayer, context: Context):
         "Average pooling weighs every entry of a window by the same ", Formula("1/N"),
         ": it is a convolution whose weights are all 1/N, so ", Formula(f"∂{y.name}/∂{x.name} = 1/N"),
         f" with {how}. Each entry receives 1/N of the upstream entry of every window that contains"
-        " it.",))]
+        " it.",)), *why_a_share(layer, context)]
 
     def share(windows) -> list:
         """The notes' matrix: with one N, ∂L/∂X = 1/N · (the upstream gradient spread out)."""
@@ -142,6 +143,25 @@ def gradient(layer: AvgPoolLayer, context: Context):
                                                      Product((Fraction(1, n), Matrix(spread))))),))]
 
     return pool_gradient(layer, context, explanation, share)
+
+
+def why_a_share(layer: AvgPoolLayer, context: Context) -> list:
+    """Why average pooling spreads 1/N of each upstream entry, told with the first window."""
+    [window] = pool_windows(layer, context.upstream_of(layer), 1)
+    inside, y = window.inside(), window.output
+    if len(inside) < 2:
+        return []
+    g = layer.geometry
+    count = int(layer.counts()[window.output.flat])
+    entry = inside[1]
+    square = tuple(g.stride) == tuple(g.kernel) and len(set(g.kernel)) == 1 and g.dims == 2
+    parts: tuple = ("Why a share? ", y, " = ", formula(layer, window), f" counts each of its {count}"
+                    " entries once in a mean, so a change of ", entry, " moves ", y, f" by 1/{count}"
+                    " of it: ", Derivative(y, entry), f" = 1/{count}"
+                    + (f", the notes' 1/k² with k = {g.kernel[0]}" if square else "")
+                    + f". Each entry of the window so takes 1/{count} of ", Derivative(context.loss, y),
+                    ".")
+    return [Once(("why", "average"), (Paragraph(parts),))]
 
 
 def describe(layer: AvgPoolLayer, context: Context) -> tuple:

@@ -21,8 +21,9 @@ from ..radicals import power
 from ..sections import Context
 from ..spec import SpecError
 from ..wording import ordinal
-from .pooling import (pool_cases, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
-                      pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
+from .pooling import (InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_cases,
+                      pool_forward, pool_geometry, pool_gradient, pool_shapes, pool_title,
+                      pool_words)
 from .registry import LayerRequest, LayerType, register
 
 NORMALIZATIONS = ("sum", "mean")

@@ -14,11 +14,12 @@ from functools import partial
 
 import numpy as np
 
-from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Paragraph
+from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
-from .pooling import (pool_cases, POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
-                      pool_forward, pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
+from .pooling import (InWindow, POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
+                      pool_cases, pool_forward, pool_geometry, pool_gradient, pool_shapes,
+                      pool_title, pool_windows, pool_words)
 from .registry import LayerRequest, LayerType, WrongVariant, register
 
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -192,8 +193,40 @@ def gradient(layer: MaxPoolLayer, context: Context):
         Formula(f"∂{y.name}/∂{x.name} = [{x.name} = max(window)]"),
         ", 1 for the maximum and 0 for every other entry. When entries tie for the maximum, the"
         " gradient goes to the first of them in row-major window order, as in PyTorch.",))]
-    return pool_gradient(layer, context, explanation, lambda windows: routing(
-        windows, layer.output.size, loss, context.detail.once), first_maximum)
+    return pool_gradient(layer, context, explanation + why_one_entry(layer, context),
+                         lambda windows: routing(windows, layer.output.size, loss, context.detail.once),
+                         first_maximum)
+
+
+def either(items: list) -> list:
+    """``a``, ``a or b``, ``a, b or c``."""
+    parts = joined(items)
+    return [" or " if part == " and " else part for part in parts]
+
+
+def why_one_entry(layer: MaxPoolLayer, context: Context) -> list:
+    """Why max pooling passes each upstream entry to one input, told with the first window."""
+    [window] = pool_windows(layer, context.upstream_of(layer), 1, first_maximum)
+    inside, y = window.inside(), window.output
+    if len(inside) < 2:
+        return []
+    if window.winner is None:  # symbols: which is largest is not known
+        parts: tuple = ("Why one entry? Whichever of ", *joined(list(inside)), " is the largest, a"
+                        " small change of another leaves ", y, " = ", Call("max", inside), " where"
+                        " it is (derivative 0), and a small change of the largest moves ", y,
+                        " with it (derivative 1).")
+        return [Once(("why", "max"), (Paragraph(parts),))]
+    names, cells = window.names.reshape(-1), window.cells.reshape(-1)
+    winner = names[window.winner]
+    others = [n for i, n in enumerate(names) if n is not None and i != window.winner]
+    parts = ("Why one entry? ", y, " = ", Call("max", inside), " = ", winner,
+             f" = {cells[window.winner]}: a small change of ", *either(others), " leaves the"
+             " maximum where it is, so their derivative is 0; a small change of ", winner, " moves ",
+             y, " with it, derivative 1.")
+    if len(window.tied) > 1:
+        parts += (" Where entries tie for the maximum, as ", *joined([names[i] for i in window.tied]),
+                  " do here, no derivative exists; the convention (PyTorch's) gives it to the first.")
+    return [Once(("why", "max"), (Paragraph(parts),))]
 
 
 def routing(windows: tuple[PoolWindow, ...], total: int, loss: str, brief: bool = False) -> list:

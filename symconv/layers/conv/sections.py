@@ -24,7 +24,7 @@ from ...sections import (MAX_SLICES, MIN_NAMED, Context, entry_array, kernel_fro
                          spatial_front)
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
-from . import closed_form
+from . import closed_form, why
 from .figures import closed_form_figure, receptive_field_figure
 from .geometry import ConvGeometry
 from .layer import ConvLayer
@@ -392,7 +392,8 @@ def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
     blocks: list = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, w), ": multiply each upstream entry into"
-                               " its receptive field, then add all the receptive fields together.",))]
+                               " its receptive field, then add all the receptive fields together.",)),
+                    *why.weight_correlation(layer, context)]
     shown = shown_fields(context, fields)
     gallery = field_gallery(layer, shown,
                             lambda f, c: Hadamard(Matrix(f.window[c]), factor(f.upstream)),
@@ -636,6 +637,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                    + "), and slide the kernel rotated by 180° over it; then remove the padding"
                    f" {padding_named(g)} of the input.",)),
         ]
+    blocks += why.rotation(layer, context) + why.zero_insertion(layer, context)
     figure = closed_form_figure(layer, context)
     # A handout lets the picture show the rotated kernel and the zero-inserted gradient when it
     # shows all of them: one slice, and the upstream gradient's own entries (not carried values).
@@ -663,6 +665,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
         ("Its full correlation with the rotated kernel, with the padding removed"
          + (", summed over the filters" if g.filters > 1 else "") + expanded_words(layer, context),),
         x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape))
+    blocks += why.weight_correlation(layer, context)
     blocks += context.result_blocks(
         (Derivative(loss, w), f" is the correlation of the input (padded by {padding_named(g)})"
          " with the zero-inserted upstream gradient" + (", summed over the batch" if g.batch > 1 else "")

@@ -27,6 +27,7 @@ from ...sections import Context, entry_array, more, object_array, output_blocks,
 from ...tensors import Tensor
 from ...wording import per_axis, shape_text
 from ..conv import closed_form
+from ..conv.why import transposed_input
 from ..conv.layer import ConvLayer
 from ..conv.sections import (axis_rows, bias_gradient, canonical_slices, field_gallery, fields_key,
                              fields_once, inserted_sizes, kernel_item, mapped_back, named_kernels_note,
@@ -165,6 +166,7 @@ def input_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
                    " the padding" + (", D the dilation" if dilation else "") + f"). Nothing is rotated and no zeros are inserted: it is a convolution of"
                    f" ∂{loss}/∂{layer.output.name} (padded by {padding_named(g)}, stride"
                    f" {per_axis(g.stride)}) with {layer.weight.name}. Each window ⊙ the kernel:",))]
+    blocks += transposed_input(layer, context)
     gallery = field_gallery(conv, fields, lambda f, i: Hadamard(Matrix(f.window[i]),
                                                                 kernel_item(conv, context, f, i)),
                             context.label_base(x))
