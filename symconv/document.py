@@ -38,6 +38,16 @@ class Formula(NamedTuple):
     text: str
 
 
+def with_math(text: str) -> tuple:
+    """Paragraph parts from words with their formulas between dollars, each a :class:`Formula`:
+    ``with_math("insert $S − 1$ zeros")`` is ``("insert ", Formula("S − 1"), " zeros")``."""
+    pieces = text.split("$")
+    if len(pieces) % 2 == 0:
+        raise ValueError(f"unbalanced $ in {text!r}")
+    return tuple(Formula(piece) if odd else piece for odd, piece in
+                 ((n % 2 == 1, piece) for n, piece in enumerate(pieces)) if piece)
+
+
 class Product(NamedTuple):
     """Factors written side by side (``A_{11}W_{11}``; ``∂E/∂C_{11} ∂C_{11}/∂A_{12}``); a factor
     that prints with a leading minus is set in parentheses."""
@@ -144,6 +154,17 @@ class Indexed(NamedTuple):
     tensor: Tensor
     indices: tuple[str, ...]
 
+    @property
+    def separator(self) -> str:
+        """Between the indices: nothing (``C_{ij}``), like the tensor's numbered entries
+        (``C_{11}``), when each is one letter or digit; else a comma (``A_{i,j+1}``)."""
+        together = not self.tensor.comma_indices and all(len(i) == 1 for i in self.indices)
+        return "" if together else ","
+
+    @property
+    def subscript(self) -> str:
+        return self.separator.join(self.indices)
+
 
 class IndexedSum(NamedTuple):
     """``Σ_{i=1}^{14} Σ_{j=1}^{10} term``: a long sum written by its general term, ``letters``
@@ -242,8 +263,8 @@ class TensorView(NamedTuple):
     (the matrix view's C, which is worth nothing cut). ``listed`` and ``listed_slices`` (None:
     the printers' own limits) say how many entries of how many slices are listed when they are
     too long for a matrix; ``nonzero`` leaves out slices of zeros. ``equations``: the numbered
-    equations that already write every entry, which the printers name instead of listing the
-    entries again."""
+    equations that already write every entry (or the first ``covered``, those a list would
+    show), which the printers name instead of listing the entries again."""
 
     label: object
     array: np.ndarray
@@ -257,6 +278,7 @@ class TensorView(NamedTuple):
     slices: int | None = None  # slices shown at most (None: the printers' own limit)
     nonzero: bool = False  # slices whose entries are all 0 are left out (a running sum)
     equations: tuple = ()  # (first, last) References: every entry is written in these equations
+    covered: int | None = None  # ... or only the first this many (those a list would show)
 
 
 class Note(NamedTuple):
@@ -306,13 +328,19 @@ class Once(NamedTuple):
     first: tuple
     again: tuple = ()
     result: bool = False
+    label: object = None  # what ``first`` shows (∂L/∂Y2), for a reference from another label
 
 
 class Reference(NamedTuple):
-    """``(7)``: the number of the display that shows ``key`` (filled in by :func:`settle`)."""
+    """``(7)``: the number of the display that shows ``key`` (filled in by :func:`settle`).
+    ``of``: the label the referring text gives the thing (``∂L/∂Y1 is the same as (7)``); when
+    the display showed it under another label (a :class:`Once`'s), :func:`settle` fills in
+    ``label`` with that one, printed before the number (``the same as ∂L/∂Y2 (7)``)."""
 
     key: tuple
     number: int | None = None
+    of: object = None
+    label: object = None
 
 
 class Section(NamedTuple):
@@ -368,12 +396,15 @@ def settle(document: Document, *, repeat: bool = False) -> Document:
     at it, else it is printed without a number, as is a second display of the same key); every
     :class:`Reference` gets the number of the display it points at."""
     seen: set = set()
+    labels: dict = {}  # the label each key was first shown under
 
     def expand(blocks) -> list:
         out: list = []
         for block in blocks:
             if isinstance(block, Once):
                 again = block.key in seen and not (repeat and block.result)
+                if block.key not in seen:
+                    labels[block.key] = block.label
                 seen.add(block.key)
                 out += expand(block.again if again else block.first)
             else:
@@ -402,7 +433,9 @@ def settle(document: Document, *, repeat: bool = False) -> Document:
         if isinstance(node, Reference):
             if node.key not in numbers:
                 raise ValueError(f"a reference to {node.key!r}, which no numbered display shows")
-            return node._replace(number=numbers[node.key])
+            shown = labels.get(node.key)
+            other = node.of is not None and shown is not None and shown != node.of
+            return node._replace(number=numbers[node.key], label=shown if other else None)
         if isinstance(node, tuple) and not isinstance(node, _LEAVES):
             parts = [resolve(part) for part in node]
             if all(new is old for new, old in zip(parts, node)):

@@ -53,16 +53,20 @@ def general_term(terms: Sequence[tuple], running: Sequence[Symbol], letters: Seq
     indices = np.array([subscript_numbers(symbol) for symbol in running], dtype=np.int64)
     if indices.ndim != 2 or indices.shape[1] != len(letters):
         return None
-    varying, ranges = [], []
+    varying, ranges, values = [], [], []
     for axis in range(indices.shape[1]):
-        low, high = int(indices[:, axis].min()), int(indices[:, axis].max())
+        found = lattice(indices[:, axis])
+        if found is None:
+            return None
+        (low, high), letter_values = found
         if low != high:
             varying.append(axis)
             ranges.append((low, high))
+            values.append(letter_values)
     sizes = [high - low + 1 for low, high in ranges]
-    if prod(sizes) != count or len({tuple(row) for row in indices[:, varying].tolist()}) != count:
+    if prod(sizes) != count or len({tuple(row) for row in zip(*values)}) != count:
         return None  # not every index combination of the box: no single Σ
-    design = np.column_stack([np.ones(count, dtype=np.int64), indices[:, varying]])
+    design = np.column_stack([np.ones(count, dtype=np.int64), *values])
     names = [letters[axis] for axis in varying]
     factors = []
     for position in range(len(terms[0])):
@@ -74,6 +78,25 @@ def general_term(terms: Sequence[tuple], running: Sequence[Symbol], letters: Seq
             factors.append(factor)
     term = factors[0] if len(factors) == 1 else Product(tuple(factors))
     return IndexedSum(tuple(names), tuple(ranges), term, count if counted else None)
+
+
+def lattice(numbers: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
+    """The range of a letter running over these index numbers, and its value at each: the
+    numbers themselves when they are consecutive (``i``); when they step by S (the outputs of a
+    stride), a letter from ``low // S`` whose S multiple plus a constant they are (``2i+1``, i =
+    0..2 for 1, 3, 5); None when they are not evenly spaced."""
+    distinct = sorted(set(numbers.tolist()))
+    low = distinct[0]
+    if len(distinct) == 1:
+        return (low, low), numbers
+    step = distinct[1] - distinct[0]
+    if distinct != list(range(low, distinct[-1] + 1, step)):
+        return None
+    if step == 1:
+        return (low, distinct[-1]), numbers
+    start = low // step
+    offset = low - step * start
+    return (start, start + len(distinct) - 1), (numbers - offset) // step
 
 
 def affine_factor(column: list, design: np.ndarray, names: list[str]):

@@ -197,7 +197,8 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
 
 def build_source(table: Any) -> Source:
     """The ``[source]`` table: ``title`` and ``citation`` (text) and ``notes``, a list of
-    sentences (the corrections made to the source, or anything a reader should know of it)."""
+    sentences (the corrections made to the source, or anything a reader should know of it),
+    math between dollars (``$X_{np}$``)."""
     path = ("source",)
     check_keys(table, SOURCE_KEYS, path, "[source]")
     title = get_text(table, "title", path, '"Homework 1, solution"')
@@ -217,6 +218,9 @@ def build_source(table: Any) -> Source:
         if len(note) > MAX_NOTE_CHARACTERS:
             raise SpecError(path + ("notes", number), f"a note of {len(note):,} characters is over"
                                                       f" the limit of {MAX_NOTE_CHARACTERS:,}")
+        if note.count("$") % 2:
+            raise SpecError(path + ("notes", number), "a note has an odd number of $: math goes"
+                                                      " between two, e.g. \"$X_{n,p}$ is …\"")
     return Source(title, citation, tuple(" ".join(note.split()) for note in notes))
 
 

@@ -271,20 +271,38 @@ class Context:
         handout: where the same matrix was shown before, ``lead: ∂L/∂tensor is the same as (n).``"""
         array = self.result(tensor) if array is None else array
         written = self.chained.get(tensor.name, ())
-        if not equations and len(written) == tensor.size and self.detail.once and all(
+        covered = None
+        if not equations and written and self.detail.once and all(
                 a == r for a, r in zip(array.flat, self.result(tensor).flat)):
-            # the chain-rule section writes every entry: a list of them would say it again
-            equations = tuple(Reference(("chain", tensor.name, flat)) for flat in (written[0], written[-1]))
-        view = self.gradient_view(tensor, array)._replace(equations=equations)
+            # the chain-rule section writes every entry, or the ones a list would show (the
+            # first of the first slice): a list of them would say them again
+            listed = self.listed_entries(tensor)
+            if len(written) == tensor.size:
+                equations = tuple(Reference(("chain", tensor.name, flat))
+                                  for flat in (written[0], written[-1]))
+            elif listed is not None and list(written[:listed]) == list(range(listed)):
+                equations = (Reference(("chain", tensor.name, 0)),
+                             Reference(("chain", tensor.name, listed - 1)))
+                covered = listed
+        view = self.gradient_view(tensor, array)._replace(equations=equations, covered=covered)
         return self.shown_once(result_key(array), lead, Derivative(self.loss, tensor), view)
+
+    def listed_entries(self, tensor: Tensor) -> int | None:
+        """How many entries a list of ∂L/∂tensor shows when it lists only the first entries of
+        its first slice (None: it lists more)."""
+        if self.detail.listed is None or self.detail.listed_slices != 1:
+            return None
+        per_slice = prod(tensor.shape[len(slice_axes(tensor, self.dims)):])
+        return min(per_slice, self.detail.listed)
 
     @staticmethod
     def shown_once(key: tuple, lead: tuple, label, view) -> list:
         """``lead:`` then ``view``, numbered when later sections refer to it; where ``key`` was
         shown before (in a handout), ``lead: label is the same as (n).``"""
         return [Once(key, (Paragraph((*lead, ":")), Numbered(view, key=key, optional=True)),
-                     (Paragraph((*lead, ": ", label, " is the same as ", Reference(key), ".")),),
-                     result=True)]
+                     (Paragraph((*lead, ": ", label, " is the same as ", Reference(key, of=label),
+                                 ".")),),
+                     result=True, label=label)]
 
     def where(self, layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, nothing for a single layer."""
@@ -382,7 +400,7 @@ def case_words(axes: Sequence, window: bool) -> str:
             "with every term")
     if edges:
         return EDGE_WORDS[len(axes)][edges]
-    return "between outputs the stride skipped" if any(axis.skipped for axis in axes) else "the interior"
+    return "the interior"
 
 
 # -- arrays of entries ---------------------------------------------------------------------------

@@ -23,8 +23,9 @@ import numpy as np
 from .checks import CheckReport, check
 from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
 from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
-                       Figure, Formula, Gallery, Heading, Matrix, Numbered, Paragraph, Product, Reference,
-                       Relations, Section, Sum, Truncated, equation, settle)
+                       Figure, Formula, Gallery, Heading, IndexedSum, Matrix, Numbered, Paragraph,
+                       Product, Reference, Relations, Section, Sum, Truncated, equation, settle,
+                       with_math)
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
 from .layers import layer_type
@@ -79,8 +80,8 @@ def introduction(context: Context) -> list:
     blocks: list = [*source_blocks(problem.source, problem), Heading("Problem")]
     for layer in problem.layers:
         words = layer_type(layer).describe(layer, context)
-        ending = f"; the loss is {loss}." if layer is problem.layers[-1] else "."
-        blocks.append(Paragraph((*words, ending)))
+        ending = ("; the loss is ", Formula(loss), ".") if layer is problem.layers[-1] else (".",)
+        blocks.append(Paragraph((*words, *ending)))
         tensors = list(layer.parameters)
         if layer is problem.layers[0]:
             tensors.insert(0, layer.input)
@@ -105,19 +106,22 @@ def source_blocks(source: Source | None, problem) -> list:
     blocks: list = [Heading("Source and corrections")]
     if said:
         blocks.append(Paragraph((f"From {said}.",)))
-    return blocks + [Paragraph(note_parts(note, problem)) for note in source.notes]
+    return blocks + [Paragraph(tuple(part for piece in with_math(note) for part in (
+        (piece,) if isinstance(piece, Formula) else note_parts(piece, problem))))
+                     for note in source.notes]
 
 
 NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{\d+(?:, ?\d+)*\}|\d+)|[₀-₉]+)"
-NOTE_NAMES = re.compile(rf"∂({NAME}|[A-Za-z][A-Za-z0-9]*)/∂({NAME})|({NAME})")
+NOTE_NAMES = re.compile(rf"∂({NAME}|[A-Za-z][A-Za-z0-9]*)/∂({NAME}|[A-Za-z][A-Za-z0-9]*\b)|({NAME})")
 SPLIT_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*?)(?:_(\{[\d, ]+\}|\d+)|([₀-₉]+))$")
 SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
 def note_parts(note: str, problem: Problem) -> tuple:
     """A note's words, with every name of an entry of the problem (``A_33``, ``A_{1,10}``,
-    ``A₃₃``) as that entry and every derivative of one (``∂E/∂A_24``, ``∂C_21/∂A_24``) as that
-    derivative, so each format writes them as the document does; anything else stays words."""
+    ``A₃₃``) as that entry and every derivative of one (``∂E/∂A_24``, ``∂C_21/∂A_24``) or of the
+    loss by a whole tensor (``∂E/∂A``) as that derivative, so each format writes them as the
+    document does; anything else stays words."""
     tensors = {t.name: t for t in [problem.upstream, *problem.tensors()]}  # C over ∂E/∂C's C
 
     def entry(name: str | None) -> Symbol | None:
@@ -132,6 +136,8 @@ def note_parts(note: str, problem: Problem) -> tuple:
         node: Symbol | Derivative | None
         if alone is not None:
             node = entry(alone)
+        elif top == problem.loss and bottom in tensors and not tensors[bottom].derivative_of:
+            node = Derivative(top, tensors[bottom])  # ∂E/∂A: a whole tensor's gradient
         else:
             over = problem.loss if top == problem.loss else entry(top)
             node = Derivative(over, entry(bottom)) if over is not None and entry(bottom) else None
@@ -262,7 +268,15 @@ def chosen_entries(context: Context, tensor: Tensor) -> tuple[list[int], list[tu
         if case.key not in seen:
             seen.add(case.key)
             extra.append((flat, case.words))
-    return first, extra
+    # cases that read alike (two edges, one and two from the border; interiors the stride
+    # leaves sums of different sizes) are told apart by their number of terms
+    gradient = context.derivation.gradient(tensor.name)
+    alike = {words for _, words in extra if sum(1 for _, w in extra if w == words) > 1}
+    counted = [(flat, f"{words}, {plural(len(named_terms(gradient, flat)), 'term')}"
+                if words in alike else words) for flat, words in extra]
+    told = [words for _, words in counted]
+    return first, [(flat, words if told.count(words) == 1 else plain)
+                   for (flat, words), (_, plain) in zip(counted, extra)]
 
 
 def chained_tensors(context: Context) -> list[Tensor]:
@@ -353,7 +367,10 @@ def chain_rule_section(context: Context) -> Section:
                 ("For all the entries together, expanded down to the given upstream gradient",),
                 tensor, whole) if short else context.result_blocks(
                 ("For all the entries together",), tensor, result, equations=every)
-        else:
+        elif not (every and any(isinstance(v, IndexedSum)
+                                for v in context.written_entries(tensor, result).flat)):
+            # (entries written as Σ are listed, never set in a matrix: the equations just
+            # written are the list)
             blocks += context.result_blocks(("For all the entries together",), tensor, result,
                                             equations=every)
             if expands:
@@ -513,7 +530,7 @@ def brief_checks(report: CheckReport, loss: str) -> Paragraph:
     routes = ["the chain rule above", "the closed form" if any(
         row.closed_form is not None for row in report.rows) else None,
         "a NumPy reference with central finite differences",
-        "the matrix form C" if report.routes == 4 else None]
+        "the layer written as one matrix product" if report.routes == 4 else None]
     named = [route for route in routes if route is not None]
     gradients = joined([Derivative(loss, Formula(row.tensor)) for row in report.rows])
     largest = max((value for row in report.rows for value in (row.chain_rule, row.closed_form,
@@ -521,7 +538,8 @@ def brief_checks(report: CheckReport, loss: str) -> Paragraph:
                   default=0.0)
     if report.ok:
         verdict: tuple = (f" agree on {plural(len(report.rows), 'gradient')} (", *gradients,
-                          f"): the largest difference from NumPy is {largest:.1e}.")
+                          "): the largest difference from NumPy is "
+                          + (f"{largest:.1e}." if largest else "0."))
     else:
         wrong = joined([Derivative(loss, Formula(row.tensor)) for row in report.rows if not row.ok])
         verdict = (" DISAGREE on ", *wrong, ": please report this problem file.")

@@ -144,6 +144,22 @@ def test_settle_shows_a_result_once_and_numbers_it_only_when_referred_to():
     assert full == (Display((x,)), Display((x,)))  # a full document repeats results
 
 
+def test_a_reference_from_another_label_names_what_the_display_showed():
+    # ∂L/∂Y1 of the chain example has the entries of ∂L/∂Y2 (a ReLU that passes every nonzero):
+    # "∂L/∂Y1 is the same as ∂L/∂Y2 (2)", never a bare "(2)" that reads as another tensor
+    x, y = Formula("X"), Formula("Y")
+    first = Once(("r",), (Numbered(Display((x,)), key=("r",), optional=True),),
+                 (Paragraph((x, " is the same as ", Reference(("r",), of=x))),), result=True, label=x)
+    again = first._replace(again=(Paragraph((y, " is the same as ", Reference(("r",), of=y))),),
+                           label=y)
+    same = first
+    settled = settle(document(first, again, same)).sections[0].blocks
+    assert settled[1] == Paragraph((y, " is the same as ", Reference(("r",), 1, y, x)))
+    assert settled[2] == Paragraph((x, " is the same as ", Reference(("r",), 1, x, None)))
+    text = render_solution(build_solution(load_problem("examples/chain_conv_relu_maxpool.toml")), "text")
+    assert "∂L/∂Y1 is the same as ∂L/∂Y2 (2)." in " ".join(text.split())
+
+
 def test_settle_says_an_explanation_once_at_every_level():
     said = Once(("why",), (Paragraph(("because",)),))
     for repeat in (False, True):
@@ -156,6 +172,28 @@ def test_a_reference_to_nothing_shown_is_a_bug_not_a_number():
 
 
 # -- long sums as Σ ----------------------------------------------------------------------------------------
+
+
+def test_outputs_a_stride_apart_are_a_sigma_over_a_lattice():
+    # ∂L/∂W_21 of the transposed convolution reads Y_10, Y_12, Y_14, Y_30, …: Y_{2i+1,2j}
+    text = " ".join(render_solution(build_solution(load_problem(
+        "examples/conv_transpose_upsample.toml"), ("chain",)), "text").split())
+    assert "∂L/∂W_21 = Σ_{i=0..2} Σ_{j=0..2} ∂L/∂Y_{2i+1,2j}·∂Y_{2i+1,2j}/∂W_21 (9 terms)" in text
+
+
+def test_a_compact_tensor_runs_its_letters_together_and_an_expression_takes_commas():
+    problem = load_problem("examples/homework_5x5.toml")
+    a, c = problem.input, problem.layers[0].output
+    assert Indexed(c, ("i", "j")).subscript == "ij" and Indexed(a, ("i", "j+1")).subscript == "i,j+1"
+    recitation = load_problem("examples/recitation_image_16x12.toml")  # A_{5,11}: commas everywhere
+    assert Indexed(recitation.input, ("i", "j")).subscript == "i,j"
+
+
+def test_a_list_the_chain_rule_already_writes_refers_to_its_equations():
+    text = " ".join(render_solution(build_solution(load_problem("examples/batch_multichannel.toml"),
+                                                   ("dw", "chain")), "text").split())
+    assert ("(1) ∂L/∂W (2 × 3 × 3 × 3) has entries too long for a matrix; the first 9 are those of"
+            " (11)–(19), the others are formed the same way.") in text
 
 
 def test_a_long_sum_is_a_sigma_over_its_index_set_with_its_count_in_every_format():
@@ -273,9 +311,11 @@ def test_the_homework_chain_rule_has_the_first_nine_entries_and_each_other_case(
     first, extra = chosen_entries(context, problem.input)
     assert first == list(range(9))
     # A_31 and A_32 (edges two and one from the border), A_33 (the interior): the other forms
-    assert extra == [(10, "an edge"), (11, "an edge"), (12, "the interior")]
+    # (told apart by their number of terms where their words are alike)
+    assert extra == [(10, "an edge, 3 terms"), (11, "an edge, 6 terms"), (12, "the interior")]
     text = text_of("examples/homework_5x5.toml", sections=("chain",))
-    assert "One entry of each other case: A_31 (an edge), A_32 (an edge) and A_33 (the interior):" in text
+    assert ("One entry of each other case: A_31 (an edge, 3 terms), A_32 (an edge, 6 terms) and A_33"
+            " (the interior):") in " ".join(text.split())
     assert "Each of the other 13 entries is one of these cases" in text
 
 
@@ -283,7 +323,9 @@ def test_a_stride_that_skips_outputs_is_a_case_of_its_own():
     problem = quick_problem((7, 7), (3, 3), stride=2)
     context = Context(problem, derive(problem), HANDOUT)
     cases = {words for flat, words in chosen_entries(context, problem.input)[1]}
-    assert "between outputs the stride skipped" in cases
+    # inside, the stride leaves sums of different sizes (a position read by one or two windows
+    # along each axis): each a case, told apart by its number of terms
+    assert "the interior, 4 terms" in cases and "the interior" in cases
 
 
 def test_the_full_document_writes_the_first_25_entries_in_order():
@@ -347,3 +389,17 @@ def test_pdf_into_a_name_not_ending_in_pdf_is_refused(capsys, tmp_path, monkeypa
     lines = err.strip().split("\n")
     assert len(lines) == 1 and f"-o {instead}" in lines[0] and "leave out --pdf" in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the README's page -------------------------------------------------------------------------------
+
+
+def test_the_readme_shows_a_page_of_the_handout_level_and_how_to_get_the_full_one():
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"!\[[^\]]*\]\((docs/[\w-]+\.png)\)", readme)
+    assert shown and "--detail full" in readme and "[source]" in readme
+    data = (root / shown.group(1)).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert abs(height / width - 297 / 210) < 0.01  # a whole A4 page, as pdftoppm makes it

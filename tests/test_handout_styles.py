@@ -53,9 +53,9 @@ def test_cs7643_stride_2_has_the_four_receptive_fields_of_the_handout():
     assert windows == cs7643_windows(2)  # [1 2; 2 3], [3 4; 4 5], [5 6; 7 8], [7 8; 9 0]
     # The handout's four questions, answered.
     assert "1. What is the shape of the output $Y$? 2 × 2." in text
-    assert r"passed back to this layer? 2 × 2, the same as Y." in text
-    assert r"3. What is the shape of $\frac{\partial L}{\partial w}$? 2 × 2, the same as w." in text
-    assert r"4. What is the shape of $\frac{\partial L}{\partial X}$? 4 × 4, the same as X." in text
+    assert r"passed back to this layer? 2 × 2, the same as $Y$." in text
+    assert r"3. What is the shape of $\frac{\partial L}{\partial w}$? 2 × 2, the same as $w$." in text
+    assert r"4. What is the shape of $\frac{\partial L}{\partial X}$? 4 × 4, the same as $X$." in text
 
 
 def test_cs7643_weight_gradient_is_each_receptive_field_odot_its_upstream_entry():

@@ -131,3 +131,10 @@ def test_no_channel_label_on_a_tensor_without_channels():
     assert "c = 0" not in text and "Y_{0,0,0}, k_D = 0:" in text
     batch = (GOLDEN / "batch_multichannel.txt").read_text(encoding="utf-8")
     assert "Y_{0,0,0,0}, c = 0:" in batch  # an input with channels keeps them
+
+
+def test_a_size_letter_that_names_a_tensor_says_so():
+    text = " ".join(render_solution(build_solution(load_problem("examples/d2l_kernel2matrix.toml"),
+                                                   ("shapes",)), "text").split())
+    assert ("The output size along each axis (I input, K kernel size (in these formulas, not the"
+            " tensor K), P padding, S stride):") in text

@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from symconv import build_problem
 from symconv.document import Display, Equation, Formula
-from symconv.solution import build_solution
+from symconv.solution import build_solution, render_solution
 
 from tests.test_solution import conv_specs
 
@@ -90,7 +90,8 @@ def test_six_by_six_stride_two_pads_the_full_correlation_by_what_the_floor_dropp
     assert [sizes[w].sides[-1] for w in ("size", "full", "I")] == [9, 7, 6]
     assert sizes["I"].sides[-2] == Formula("7 + 1 − 2·1")
     problem = build_problem(spec)
-    text = str(section(build_solution(problem, ("closed-form",), detail="full"), "closed-form").blocks)
+    text = " ".join(render_solution(build_solution(problem, ("closed-form",), detail="full"),
+                                    "text").split())
     assert "the floor dropped R = 1: the padded X has 6 + 2·1 = 7 + 1 rows" in text
 
 

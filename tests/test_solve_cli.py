@@ -44,7 +44,8 @@ def test_solve_text_fits_a_100_column_terminal(capsys, example):
 
     matrices = any(has_matrix(layer) for layer in load_problem(example).layers)
     checks = " ".join(out.split("\nChecks\n======\n", 1)[1].split())  # one short paragraph
-    assert ("and the matrix form C agree on" if matrices else "finite differences agree on") in checks
+    assert ("and the layer written as one matrix product agree on" if matrices
+            else "finite differences agree on") in checks
     assert checks.count(". ") == 0 and checks.endswith(".")
 
 
@@ -200,7 +201,7 @@ def readme_solve_commands() -> list[list[str]]:
 
 def test_readme_worked_solution_examples_run(capsys, tmp_path):
     commands = readme_solve_commands()
-    assert len(commands) == 9
+    assert len(commands) == 10
     for argv in commands:
         if "--pdf" in argv and not HAS_TEX:
             continue

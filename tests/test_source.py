@@ -46,6 +46,8 @@ def test_the_table_is_read_with_its_notes_as_sentences():
     ('notes = ["   "]', r"<p>:4: source.notes\[0\]: each note is a sentence in quotes"),
     ('title = 2', r"<p>:4: source.title: title must be text in quotes, e.g. title ="),
     ('notes = ["' + "x" * 2001 + '"]', r"a note of 2,001 characters is over the limit of 2,000"),
+    ('notes = ["costs $5."]', r"<p>:4: source.notes\[0\]: a note has an odd number of \$: math goes"
+                             r" between two"),
 ])
 def test_a_bad_table_is_one_line_with_the_file_and_line(source, message):
     with pytest.raises(ProblemError, match=message) as caught:
@@ -94,3 +96,14 @@ def test_verify_of_the_handouts_own_table_still_flags_a33():
     key = AnswerKey(load_problem("examples/homework_5x5_values.toml"), "A")
     verdict = key.check_file("examples/answers/homework_5x5_handout.txt")
     assert (verdict.correct, verdict.total) == (24, 25)
+
+
+def test_a_note_sets_its_dollars_as_math_and_the_gradient_of_a_whole_tensor_as_one():
+    problem = load_problem("examples/homework_conv_maxpool.toml")
+    parts = note_parts("B is read off the table of ∂E/∂A.", problem)
+    assert parts == ("B is read off the table of ", Derivative("E", problem.input), ".")
+    latex = render_solution(build_solution(load_problem("examples/notes_strided_5x5.toml"),
+                                           ("shapes",)), "latex")
+    assert (r"In the notes' batched forward formula, $X_{np(s+i+m)(s+j+n)}$ reads"
+            r" $X_{np(s\cdot i+m)(s\cdot j+n)}$, and $n$ there is both") in latex
+    assert r"as grad $y_{00}$ $\dots$ grad $y_{11}$; here it is $\frac{\partial L}{\partial y_{00}}$" in latex

@@ -29,8 +29,8 @@ def test_each_explanation_is_said_once_in_every_format(output_format):
 
 def test_the_rotation_names_the_homeworks_entries_as_the_convolution_pairs_them():
     text = text_of("homework_5x5", ("closed-form",))
-    said = re.search(r"Why is the kernel rotated\? A_33 meets (.*?)\. In general A_\{i,j\} meets"
-                     r" B_\{m,n\} in C_\{i−m\+1,j−n\+1\}: as the output index goes up, the kernel"
+    said = re.search(r"Why is the kernel rotated\? A_33 meets (.*?)\. In general A_\{ij\} meets"
+                     r" B_\{mn\} in C_\{i−m\+1,j−n\+1\}: as the output index goes up, the kernel"
                      r" index goes down\.", text)
     pairs = re.findall(r"B_(\d)(\d) in C_(\d)(\d)", said.group(1))
     # C_pq = Σ_mn A_(p+m−1)(q+n−1)·B_mn (1-based): A_33 meets B_mn in C_(3−m+1)(3−n+1)
@@ -71,12 +71,12 @@ def test_the_notes_rot180_form_is_the_weight_gradient_as_the_document_says(examp
     expected = layer.reference_backward(x, params, dy)[layer.weight.name]
     assert notes_weight_gradient(x, dy, stride, 3) == pytest.approx(expected)
     text = text_of(example, ("dw",))
-    assert "The course notes write it grad w = Rot180(Inserted Grad y * x)" in text
+    assert "The course notes write it grad w = Rot 180°(Inserted Grad y * x)" in text
 
 
 def test_the_weight_gradients_general_term_is_the_homeworks():
     text = text_of("homework_5x5", ("dw",))
-    assert "so ∂E/∂B_12 = Σ_{i=1..3} Σ_{j=1..3} ∂E/∂C_{i,j}·A_{i,j+1}: ∂E/∂C slides over A like a kernel" in text
+    assert "so ∂E/∂B_12 = Σ_{i=1..3} Σ_{j=1..3} ∂E/∂C_{ij}·A_{i,j+1}: ∂E/∂C slides over A like a kernel" in text
 
 
 def test_max_pooling_says_why_one_entry_with_the_first_windows_numbers():

@@ -34,7 +34,7 @@ from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import FactorTable, Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
-from .conv.sections import axis_sizes, shapes_section
+from .conv.sections import axis_sizes, letters, shapes_section
 from .registry import Connections, LayerRequest, WrongVariant
 
 
@@ -373,8 +373,10 @@ def window_gallery(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> Gallery
 
 
 def pool_shapes(layer: PoolLayer, context: Context) -> Section:
-    words = ("The windows slide like a convolution's kernel, so the output size along each axis"
-             " has the same formula (I input, K window, P padding, S stride):")
+    words = letters("The windows slide like a convolution's kernel, so the output size along each"
+                    " axis has the same formula (", [("I", "input"), ("K", "window"),
+                                                     ("P", "padding"), ("S", "stride")],
+                    context)
     return shapes_section(layer, context, axis_sizes(layer.geometry.conv), words, None)
 
 

@@ -162,14 +162,15 @@ def why_a_mask(layer: ReluLayer, context: Context) -> list:
     parts: tuple = ("Why a mask? ", Formula(f"{y.name}_k = max({x.name}_k, 0)"), " is ",
                     Formula(f"{x.name}_k"), " itself where it is positive (slope 1) and 0 wherever it"
                     " is not, whatever it does (slope 0)")
-    if x.is_numeric:
+    if x.is_numeric and x.values is not None:
         values = x.values.reshape(-1).tolist()
         passing = next((i for i, v in enumerate(values) if v > 0), None)
         stopping = next((i for i, v in enumerate(values) if v <= 0), None)
         for flat, verb in ((passing, " passes "), (stopping, " stops ")):
             if flat is not None:
-                parts += ("; " if flat == stopping and passing is not None else ": ", Symbol(x, flat),
-                          f" = {str(values[flat]).replace('-', '−')}", verb, Derivative(loss, Symbol(y, flat)))
+                parts += ("; " if flat == stopping and passing is not None else ": ",
+                          Symbol(x, flat), f" = {str(values[flat]).replace('-', '−')}", verb,
+                          Derivative(loss, Symbol(y, flat)))
     return [Once(("why", "relu"), (Paragraph(parts + (".",)),))]
 
 

@@ -439,6 +439,14 @@ class ArrangingPrinter(Printer):
             first, last = view.equations
             if view.array.size == 1:
                 return [Paragraph((label, " has one entry, written in ", first, "."))]
+            if view.covered == 1:
+                return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
+                                   " for a matrix; the first is that of ", first, ", the others are"
+                                   " formed the same way."))]
+            if view.covered is not None:
+                return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
+                                   f" for a matrix; the first {view.covered} are those of ", first,
+                                   "–", last, ", the others are formed the same way."))]
             return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long for"
                                " a matrix; they are those of ", first, "–", last, "."))]
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"

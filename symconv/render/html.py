@@ -392,12 +392,14 @@ class HtmlPrinter(ArrangingPrinter):
                 f'<span class="sc-number">({node.number})</span></div>')
 
     def _print_Reference(self, node: Reference) -> str:
-        return f"<mtext>({node.number})</mtext>"
+        number = f"<mtext>({node.number})</mtext>"
+        return number if node.label is None else mrow(self.doprint(node.label), "<mspace width=\"0.3em\"/>", number)
 
     def _print_Indexed(self, node: Indexed) -> str:
         name = identifier_markup(node.tensor.name)
         if node.indices and node.tensor.naming != "bare":
-            name = f"<msub>{name}{formula_markup(','.join(node.indices))}</msub>"
+            separator = operator(node.separator) if node.separator else ""
+            name = f"<msub>{name}{mrow(separator.join(formula_markup(i) for i in node.indices))}</msub>"
         loss = node.tensor.derivative_of
         return self.partial(identifier_markup(loss), name) if loss else name
 

@@ -47,9 +47,9 @@ FIGURE_WIDTH_CM = 16  # pictures wider than this are scaled to the line
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
                    "⌊": r"\left\lfloor ", "⌋": r"\right\rfloor ", "…": r"\dots ", "⋯": r"\cdots ",
                    "→": r"\to ", "Σ": r"\sum ", "≤": r"\le ", "°": r"^\circ ", "⋮": r"\vdots ",
-                   "ᵀ": r"^\top ", "⌈": r"\lceil ", "⌉": r"\rceil "}
+                   "ᵀ": r"^\top ", "⌈": r"\lceil ", "⌉": r"\rceil ", "∗": r"\ast "}
 TEXT_SPECIALS = {"–": "--", "—": "---", "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$",
-                 "&": r"\&", "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
+                 "&": r"\&", "#": r"\#", "^": r"\^{}", "_": r"\_\allowbreak{}", "%": r"\%", "~": r"\~{}"}
 
 
 def latex_words(text: str) -> str:
@@ -325,12 +325,13 @@ class LatexPrinter(ArrangingPrinter):
             self.available = self.line_width
 
     def _print_Reference(self, node: Reference) -> str:
-        return rf"\text{{({node.number})}}"
+        number = rf"\text{{({node.number})}}"
+        return number if node.label is None else rf"{self.doprint(node.label)}\ {number}"
 
     def _print_Indexed(self, node: Indexed) -> str:
         name = node.tensor.name
         if node.indices and node.tensor.naming != "bare":
-            name += "_{" + ",".join(latex_math_text(index) for index in node.indices) + "}"
+            name += "_{" + node.separator.join(latex_math_text(i) for i in node.indices) + "}"
         loss = node.tensor.derivative_of
         return rf"\frac{{\partial {loss}}}{{\partial {name}}}" if loss else name
 

@@ -82,12 +82,13 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         return f"{self.doprint(node.shown)} + {node.rest}"
 
     def _print_Reference(self, node: Reference) -> str:
-        return f"({node.number})"
+        number = f"({node.number})"
+        return number if node.label is None else f"{self.doprint(node.label)} {number}"
 
     def _print_Indexed(self, node: Indexed) -> str:
         name = node.tensor.name
         if node.indices and node.tensor.naming != "bare":
-            name += "_{" + ",".join(node.indices) + "}"
+            name += "_{" + node.subscript + "}"
         loss = node.tensor.derivative_of
         return f"∂{loss}/∂{name}" if loss else name
 

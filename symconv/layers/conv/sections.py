@@ -17,7 +17,7 @@ import numpy as np
 
 from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
                          Labeled, Matrix, Numbered, Once, Paragraph, Product, Reference, Section, Sum,
-                         equation)
+                         equation, with_math)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
 from ...sections import (MAX_SLICES, MIN_NAMED, Context, entry_array, kernel_front, leading_axes, more,
                          object_array, output_blocks, output_matrix, planes, plain, slice_axes,
@@ -121,11 +121,25 @@ def axes_words(tensor: Tensor, dims: int) -> tuple:
     return (" (", Formula(" × ".join([a.upper() for a in extra] + list(spatial))), ")")
 
 
-def shapes_section(layer, context: Context, axes: list[AxisSize], words: str,
+def letters(lead: str, pairs: list[tuple[str, str]], context: Context, end: str = "):") -> tuple:
+    """``lead`` then the letters of a formula, each in math, with what it stands for:
+    "… (I input, K kernel, …):"; a letter that also names one of the problem's tensors (d2l's
+    kernel K) is said to be its size here."""
+    names = {t.name for layer in context.problem.layers
+             for t in (layer.input, layer.output, *layer.parameters)}
+    parts: list = [lead]
+    for n, (letter, meaning) in enumerate(pairs):
+        parts += [", " if n else "", Formula(letter), f" {meaning}"]
+        if letter in names:
+            parts += [" size (in these formulas, not the tensor ", Formula(letter), ")"]
+    return (*parts, end)
+
+
+def shapes_section(layer, context: Context, axes: list[AxisSize], words: tuple,
                    weight: Tensor | None, padding: list | None = None) -> Section:
     """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
     blocks saying which padding is used, first."""
-    blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph((words,)),
+    blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph(words),
                     Display(axis_rows([[size_formula(axis)] for axis in axes],
                                       context.detail.once and same_numbers(axes)))]
     blocks += shape_questions(layer, context, weight)
@@ -142,22 +156,23 @@ def shape_questions(layer, context: Context, weight: Tensor | None) -> list:
         (("What is the shape of the output ", Formula(y.name), "?"), y.shape,
          axes_words(y, context.dims)),
         (("What is the shape of the upstream gradient ", Derivative(loss, y),
-          " passed back to this layer?"), upstream.shape, (f", the same as {y.name}",)),
+          " passed back to this layer?"), upstream.shape, (", the same as ", Formula(y.name))),
     ]
     if weight is not None:
         questions.append((("What is the shape of ", Derivative(loss, weight), "?"), weight.shape,
-                          (f", the same as {weight.name}",)))
+                          (", the same as ", Formula(weight.name))))
     questions.append((("What is the shape of ", Derivative(loss, x), "?"), x.shape,
-                      (f", the same as {x.name}" + ("" if weight is not None
-                                                     else " (pooling has no weights)"),)))
+                      (", the same as ", Formula(x.name),
+                       "" if weight is not None else " (pooling has no weights)")))
     return [Paragraph((f"{number}. ", *question, f" {shape_text(shape)}", *remark, "."))
             for number, (question, shape, remark) in enumerate(questions, start=1)]
 
 
 def conv_shapes(layer: ConvLayer, context: Context) -> Section:
     dilated = any(d > 1 for d in layer.geometry.dilation)
-    words = ("The output size along each axis (I input, K kernel, P padding, S stride"
-             + (", D dilation" if dilated else "") + "):")
+    words = letters("The output size along each axis (", [
+        ("I", "input"), ("K", "kernel"), ("P", "padding"), ("S", "stride"),
+        *([("D", "dilation")] if dilated else [])], context)
     return shapes_section(layer, context, axis_sizes(layer.geometry), words, layer.weight,
                           padding_blocks(layer.geometry, layer.same))
 
@@ -506,8 +521,10 @@ def bias_gradient(layer, context: Context, output_shape: tuple[int, ...], channe
     channels = np.unravel_index(np.arange(layer.output.size), output_shape)[1]
     blocks: list = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
-                    Paragraph((f"Every output of a {channel} adds its bias once (∂y/∂b = 1), so the"
-                               f" bias gradient is the sum of the upstream entries of that {channel}:",))]
+                    Paragraph(with_math(f"Every output of a {channel} adds its bias once"
+                                        f" ($∂{layer.output.name}_k/∂{layer.bias.name} = 1$ for each"
+                                        f" output ${layer.output.name}_k$), so the bias gradient is"
+                                        f" the sum of the upstream entries of that {channel}:"))]
     rows = []
     for f in range(output_shape[1]):
         outputs = np.flatnonzero(channels == f)
@@ -525,8 +542,9 @@ def bias_gradient(layer, context: Context, output_shape: tuple[int, ...], channe
 
 
 def padding_named(g: ConvGeometry) -> str:
-    """``P = 1``, or the padding of each side when they differ."""
-    return f"P = {g.padding_words}" if g.symmetric else f"P ({g.padding_words})"
+    """``$P = 1$``, or the padding of each side when they differ, formulas between dollars
+    (:func:`~symconv.document.with_math`)."""
+    return f"$P = {g.padding_words}$" if g.symmetric else f"$P$ ({g.padding_words})"
 
 
 def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
@@ -558,19 +576,19 @@ def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor, 
             words = AXIS_WORDS[a.axis]
             last = f"its last {words[:-1]} is" if a.remainder == 1 else f"its last {a.remainder} {words} are"
             notes.append(Paragraph((
-                f"Along {a.axis} the floor dropped R = {a.remainder}: the padded {x.name} has"
-                f" {a.size} + {padding_terms(a.padding)[1]} = {full} + {a.remainder} {words}, and"
-                f" {last} read by no output.",)))
+                f"Along {a.axis} the floor dropped ", Formula(f"R = {a.remainder}"),
+                f": the padded ", Formula(x.name), f" has {a.size} + {padding_terms(a.padding)[1]}"
+                f" = {full} + {a.remainder} {words}, and {last} read by no output.")))
     shorter = "D(K − 1)" if dilated else "K − 1"
     if notes:
-        rest = (f" It covers the padded {x.name} except, along an axis where the floor in the"
-                " output size dropped a remainder R, its last R positions (no output reads them, so"
-                " their gradient is 0): pad it at the end with R zeros there, then remove the"
-                " padding from both sides:")
+        rest = (f" It covers the padded ${x.name}$ except, along an axis where the floor in the"
+                " output size dropped a remainder $R$, its last $R$ positions (no output reads"
+                " them, so their gradient is 0): pad it at the end with $R$ zeros there, then"
+                " remove the padding from both sides:")
     else:
-        rest = f" Removing the padding from both sides leaves I, the size of {x.name}:"
-    return [Paragraph((f"The full correlation is {shorter} shorter than that along each axis (the"
-                       " rotated kernel has to fit inside it)." + rest,)),
+        rest = f" Removing the padding from both sides leaves $I$, the size of ${x.name}$:"
+    return [Paragraph(with_math(f"The full correlation is ${shorter}$ shorter than that along"
+                                " each axis (the rotated kernel has to fit inside it)." + rest)),
             Display(axis_rows(rows, merge and same_numbers(axes))), *notes]
 
 
@@ -629,26 +647,27 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     rotated = closed_form.rotate_180(entry_array(w, g.weight_shape), g.dims)
     blocks: list = [
         Heading("Closed form" + context.where(layer)), *carried_upstream(layer, context),
-        Paragraph((Derivative(loss, x), " is a full correlation: insert S − 1 zeros between the"
-                   " entries of ", Derivative(loss, y), f" (S = {per_axis(g.stride)}, the stride),"
-                   f" pad it with K − 1 zeros on every side (K = {per_axis(g.kernel)}, the kernel"
-                   " size" + (f"; D(K − 1) with the dilation D = {per_axis(g.dilation)}"
-                              if max(g.dilation) > 1 else "")
-                   + "), and slide the kernel rotated by 180° over it; then remove the padding"
-                   f" {padding_named(g)} of the input.",)),
+        Paragraph((Derivative(loss, x), *with_math(" is a full correlation: insert $S − 1$ zeros"
+                                                   " between the entries of "), Derivative(loss, y),
+                   *with_math(f" ($S = {per_axis(g.stride)}$, the stride), pad it with $K − 1$"
+                              f" zeros on every side ($K = {per_axis(g.kernel)}$, the kernel size"
+                              + (f"; $D(K − 1)$ with the dilation $D = {per_axis(g.dilation)}$"
+                                 if max(g.dilation) > 1 else "")
+                              + "), and slide the kernel rotated by 180° over it; then remove the"
+                              f" padding {padding_named(g)} of the input."))),
         ]
     blocks += why.rotation(layer, context) + why.zero_insertion(layer, context)
     figure = closed_form_figure(layer, context)
-    # A handout lets the picture show the rotated kernel and the zero-inserted gradient when it
-    # shows all of them: one slice, and the upstream gradient's own entries (not carried values).
-    pictured = bool(figure) and context.detail.once and context.carried(layer) is None and (
-        g.batch == g.filters == g.group_channels == 1)
+    # A handout lets the picture show the rotated kernel and the zero-inserted gradient (their
+    # first slice, as the matrices would), when it shows the upstream gradient's own entries
+    # (not carried values).
+    pictured = bool(figure) and context.detail.once and context.carried(layer) is None
     if not pictured:
         blocks.append(Paragraph(("The kernel rotated by 180°:",)))
         blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, context.label_base(w),
                                    (g.filters, g.group_channels), ("f", "c"), context.canonical_slices)
-    blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each"
-                             " axis (O the output size):",)))
+    blocks.append(Paragraph(with_math("Size of the zero-inserted, padded upstream gradient along"
+                                      " each axis ($O$ the output size):")))
     display, sizes = inserted_sizes("O", g.output_size, g, context.detail.once)
     blocks.append(display)
     if not pictured:
@@ -667,9 +686,10 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
         x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape))
     blocks += why.weight_correlation(layer, context)
     blocks += context.result_blocks(
-        (Derivative(loss, w), f" is the correlation of the input (padded by {padding_named(g)})"
-         " with the zero-inserted upstream gradient" + (", summed over the batch" if g.batch > 1 else "")
-         + expanded_words(layer, context)),
+        (Derivative(loss, w), *with_math(f" is the correlation of the input (padded by"
+                                         f" {padding_named(g)}) with the zero-inserted upstream"
+                                         " gradient" + (", summed over the batch" if g.batch > 1 else "")
+                                         + expanded_words(layer, context))),
         w, closed_form.grad_weight(x_polys, dy, g).reshape(w.shape))
     if layer.bias is not None:
         b = layer.bias

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...document import Derivative, Formula, Once, Paragraph
+from ...document import Derivative, Formula, Indexed, Once, Paragraph, with_math
 from ...indexed import general_term
 from ...poly import Symbol
 from ...sections import Context, NamedTerm, named_terms
@@ -56,8 +56,8 @@ def rotation(layer: ConvLayer, context: Context) -> list:
     general = general_formula(layer)
     parts += [" In general ", *general, ": as"] if general else [" As"]
     parts += [" the output index goes up, the kernel index goes down. So ",
-              Derivative(context.loss, entry), f" reads ∂{context.loss}/∂{y.name} forwards and"
-              f" {w.name} backwards: the kernel rotated by 180°."]
+              Derivative(context.loss, entry), " reads ", Derivative(context.loss, y), " forwards and ",
+              Formula(w.name), " backwards: the kernel rotated by 180°."]
     return why("rotation", tuple(parts))
 
 
@@ -75,9 +75,7 @@ def general_formula(layer: ConvLayer) -> list:
     for i, m, before in zip(inputs, kernel, g.pad_before):
         constant = before - x.index_base + w.index_base + y.index_base
         offsets.append(f"{i}−{m}" + (f"+{constant}" if constant > 0 else f"−{-constant}" if constant else ""))
-    return [Formula(f"{x.name}_{{{','.join(inputs)}}}"), " meets ",
-            Formula(f"{w.name}_{{{','.join(kernel)}}}"), " in ",
-            Formula(f"{y.name}_{{{','.join(offsets)}}}")]
+    return [Indexed(x, inputs), " meets ", Indexed(w, kernel), " in ", Indexed(y, tuple(offsets))]
 
 
 def zero_insertion(layer: ConvLayer, context: Context) -> list:
@@ -103,13 +101,13 @@ def zero_insertion(layer: ConvLayer, context: Context) -> list:
                          f" the stride keeps {', '.join(map(str, kept))} and skips"
                          f" {', '.join(map(str, skipped)) or 'none'}")
     first, second = Symbol(y, 0), Symbol(y, 1) if y.size > 1 else None
-    parts: list = [f"Why are zeros inserted? Without the stride S = {per_axis(g.stride)}, "
-                   + "; ".join(sentences) + ". A skipped window has no output, so it passes no"
+    parts: list = ["Why are zeros inserted? Without the stride ", Formula(f"S = {per_axis(g.stride)}"),
+                   ", " + "; ".join(sentences) + ". A skipped window has no output, so it passes no"
                    " gradient back"]
     if second is not None:
         parts += [" (the window between ", first, " and ", second, " is one)"]
-    parts += [f": the S − 1 zeros between the entries of ∂{context.loss}/∂{y.name} are the"
-              " gradients of those skipped outputs, 0."]
+    parts += [": the ", Formula("S − 1"), " zeros between the entries of ",
+              Derivative(context.loss, y), " are the gradients of those skipped outputs, 0."]
     return why("zeros", tuple(parts))
 
 
@@ -119,20 +117,25 @@ def weight_correlation(layer: ConvLayer, context: Context) -> list:
     flat = min(1, w.size - 1)
     gradient = context.derivation.gradient(w.name)
     terms = [t for t in named_terms(gradient, flat) if t.output.tensor is y]
-    sigma = general_term([(Derivative(loss, t.output), t.local) for t in terms],
+    sigma = general_term([(t.upstream if isinstance(t.upstream, Symbol) else Derivative(loss, t.output),
+                           t.local) for t in terms],
                          [t.output for t in terms], context.letters(y)) if len(terms) > 1 else None
     strided = any(s > 1 for s in layer.geometry.stride)
     parts: list = ["Why a correlation? Every output reads each kernel entry once, at its own place"
                    " in its receptive field"]
     if sigma is not None:
         parts += [", so ", Derivative(loss, Symbol(w, flat)), " = ", sigma._replace(terms=None)]
-    parts += [f": ∂{loss}/∂{y.name} slides over {x.name} like a kernel"
-              + (", its entries S apart (the zero-inserted gradient)" if strided else "")
-              + f", and each of its positions gives one entry of ∂{loss}/∂{w.name}: the correlation"
-              f" of {x.name} with ∂{loss}/∂{y.name}. The course notes write it grad w = Rot180(Inserted"
-              " Grad y * x): there x slides over the zero-inserted gradient, padded by K − 1, and"
-              " meets its entries in the opposite order, which Rot180 turns back, so it is the"
-              " same sum."]
+    dy = Derivative(loss, y)
+    parts += [": ", dy, " slides over ", Formula(x.name), " like a kernel",
+              *(with_math(", its entries $S$ apart (the zero-inserted gradient)") if strided else ()),
+              ", and each of its positions gives one entry of ", Derivative(loss, w),
+              ": the correlation of ", Formula(x.name), " with ", dy, ". The course notes write"
+              " it grad w = Rot 180°(Inserted Grad y * x)",
+              *(() if (x.name.lower(), y.name.lower()) == ("x", "y") else (
+                  ", with x = ", Formula(x.name), " and y = ", Formula(y.name))),
+              ": there ", Formula(x.name), " slides over the zero-inserted"
+              " gradient, padded by ", Formula("K − 1"), ", and meets its entries in the opposite"
+              " order, which Rot 180° turns back, so it is the same sum."]
     return why("dw", tuple(parts))
 
 
@@ -147,6 +150,6 @@ def transposed_input(layer, context: Context) -> list:
         return []
     parts: tuple = ("Why is nothing rotated? ", Symbol(x, 0), "'s product lands with ",
                     *meetings(terms), ": the output index goes up with the kernel index, so ",
-                    Derivative(context.loss, Symbol(x, 0)), f" reads ∂{context.loss}/∂{y.name}"
+                    Derivative(context.loss, Symbol(x, 0)), " reads ", Derivative(context.loss, y),
                     " and the kernel in the same order, a plain correlation.")
     return why("transposed", parts)

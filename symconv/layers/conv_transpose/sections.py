@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...document import (Derivative, Display, Equation, Formula, Hadamard, Heading, Matrix,
-                         Paragraph, Product, Reference, Section, Sum, equation)
+                         Paragraph, Product, Reference, Section, Sum, equation,
+                         with_math)
 from ...poly import Poly, Symbol, poly_sum, product_of
 from ...sections import Context, entry_array, more, object_array, output_blocks, output_matrix, plain
 from ...tensors import Tensor
@@ -30,7 +31,7 @@ from ..conv import closed_form
 from ..conv.why import transposed_input
 from ..conv.layer import ConvLayer
 from ..conv.sections import (axis_rows, bias_gradient, canonical_slices, field_gallery, fields_key,
-                             fields_once, inserted_sizes, kernel_item, mapped_back, named_kernels_note,
+                             fields_once, inserted_sizes, kernel_item, letters, mapped_back, named_kernels_note,
                              padding_blocks, padding_named, padding_terms, receptive_fields,
                              settings_sentence, shape_questions, shown_fields)
 from .layer import ConvTransposeLayer
@@ -62,8 +63,9 @@ def size_formula(axis: str, size: int, kernel: int, stride: int, padding: tuple[
 def shapes(layer: ConvTransposeLayer, context: Context) -> Section:
     g = layer.geometry
     dilated = any(d > 1 for d in g.dilation)
-    words = ("The output size along each axis, PyTorch's formula (I input, K kernel, P padding,"
-             " S stride" + (", D dilation" if dilated else "") + ", OP output_padding):")
+    words = letters("The output size along each axis, PyTorch's formula (", [
+        ("I", "input"), ("K", "kernel"), ("P", "padding"), ("S", "stride"),
+        *([("D", "dilation")] if dilated else []), ("OP", "output_padding")], context)
     formulas = [[size_formula(*axis)] for axis in zip(
         g.axes, layer.input_size, g.kernel, g.stride, g.padding, g.dilation, layer.output_padding,
         layer.output_size)]
@@ -71,7 +73,7 @@ def shapes(layer: ConvTransposeLayer, context: Context) -> Section:
     blocks: list = [Heading("Shapes" + context.where(layer)),
                     *padding_blocks(g, layer.same, tuple(h * s for h, s in zip(layer.input_size,
                                                                                 g.stride))),
-                    Paragraph((words,)), Display(rows)]
+                    Paragraph(words), Display(rows)]
     if layer.same:
         blocks.append(Paragraph(("With padding = \"same\" the output is stride × input along each"
                                  " axis, as in Keras; OP is what the formula needs to get there.",)))
@@ -88,15 +90,16 @@ def forward(layer: ConvTransposeLayer, context: Context) -> Section:
     fields = shown_fields(context, receptive_fields(conv, x, context.detail.fields))
     blocks: list = [
         Heading("Forward pass" + context.where(layer)),
-        Paragraph((f"Each entry of {x.name} multiplies the whole kernel, and the product lands on"
-                   f" {y.name} at the stride S = {per_axis(g.stride)}: the product of input entry i goes to"
-                   f" the outputs i·S − P + k" + ("·D" if max(g.dilation) > 1 else "") + " for"
-                   " the kernel offsets k" + (f" (D = {per_axis(g.dilation)}, the dilation)"
-                                              if max(g.dilation) > 1 else "")
-                   + ". Products that land on the padding"
-                   f" {padding_named(g)} are cropped, and where they overlap they add up"
-                   + (", plus the bias of each output channel" if layer.bias is not None else "")
-                   + ":",))]
+        Paragraph(with_math(
+            f"Each entry of ${x.name}$ multiplies the whole kernel, and the product lands on"
+            f" ${y.name}$ at the stride $S = {per_axis(g.stride)}$: the product of input entry $i$"
+            f" goes to the outputs $i·S − P + k" + ("·D" if max(g.dilation) > 1 else "") + "$ for"
+            " the kernel offsets $k$" + (f" ($D = {per_axis(g.dilation)}$, the dilation)"
+                                         if max(g.dilation) > 1 else "")
+            + ". Products that land on the padding"
+            f" {padding_named(g)} are cropped, and where they overlap they add up"
+            + (", plus the bias of each output channel" if layer.bias is not None else "")
+            + ":"))]
     blocks.append(field_gallery(conv, fields, lambda f, i: Hadamard(f.upstream, kernel_item(conv, context, f, i)),
                                 context.label_base(x)))
     blocks += named_kernels_note(conv, context, fields)
@@ -160,12 +163,16 @@ def input_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
         Paragraph((Derivative(loss, x), " is the plain strided correlation of ",
                    Derivative(loss, layer.output), " with the kernel: each input entry collects the"
                    " upstream gradient from exactly the outputs its product landed on, ",
-                   Formula(f"∂{loss}/∂{x.name}_i = Σ_k ∂{loss}/∂{layer.output.name}_(i·S − P +"
-                           f" k{dilation})·{layer.weight.name}_k"),
-                   f" for input position i and kernel offset k (S the stride, P = {per_axis(g.pad_before)}"
-                   " the padding" + (", D the dilation" if dilation else "") + f"). Nothing is rotated and no zeros are inserted: it is a convolution of"
-                   f" ∂{loss}/∂{layer.output.name} (padded by {padding_named(g)}, stride"
-                   f" {per_axis(g.stride)}) with {layer.weight.name}. Each window ⊙ the kernel:",))]
+                   Formula(f"∂{loss}/∂{x.name}_i = Σ_k ∂{loss}/∂{layer.output.name}_{{i·S − P +"
+                           f" k{dilation}}}·{layer.weight.name}_k"),
+                   *with_math(
+                       f" for input position $i$ and kernel offset $k$ ($S$ the stride,"
+                       f" $P = {per_axis(g.pad_before)}$ the padding"
+                       + (", $D$ the dilation" if dilation else "") + "). Nothing is rotated and no"
+                       " zeros are inserted: it is a convolution of "),
+                   Derivative(loss, layer.output),
+                   *with_math(f" (padded by {padding_named(g)}, stride {per_axis(g.stride)}) with"
+                              f" ${layer.weight.name}$. Each window ⊙ the kernel:")))]
     blocks += transposed_input(layer, context)
     gallery = field_gallery(conv, fields, lambda f, i: Hadamard(Matrix(f.window[i]),
                                                                 kernel_item(conv, context, f, i)),
@@ -218,15 +225,16 @@ def closed_form_section(layer: ConvTransposeLayer, context: Context) -> Section:
     dilated = max(g.dilation) > 1
     blocks: list = [
         Heading("Closed form" + context.where(layer)),
-        Paragraph((f"The forward pass is itself a convolution, a full correlation: insert S − 1"
-                   f" zeros between the entries of {x.name} (S = {per_axis(g.stride)}, the stride),"
-                   f" pad it with K − 1 zeros on every side (K = {per_axis(g.kernel)}, the kernel size"
-                   + (f"; D(K − 1) with the dilation D = {per_axis(g.dilation)}" if dilated else "")
-                   + "), slide the kernel"
-                   " rotated by 180° over it"
-                   + (", add OP zeros at the end (OP = output_padding)" if any(layer.output_padding) else "")
-                   + f", then remove the padding {padding_named(g)}.",)),
-        Paragraph(("Size of the zero-inserted, padded input along each axis (I the input size):",))]
+        Paragraph(with_math(
+            "The forward pass is itself a convolution, a full correlation: insert $S − 1$"
+            f" zeros between the entries of ${x.name}$ ($S = {per_axis(g.stride)}$, the stride),"
+            f" pad it with $K − 1$ zeros on every side ($K = {per_axis(g.kernel)}$, the kernel size"
+            + (f"; $D(K − 1)$ with the dilation $D = {per_axis(g.dilation)}$" if dilated else "")
+            + "), slide the kernel rotated by 180° over it"
+            + (", add $OP$ zeros at the end ($OP$ = output_padding)" if any(layer.output_padding) else "")
+            + f", then remove the padding {padding_named(g)}.")),
+        Paragraph(with_math("Size of the zero-inserted, padded input along each axis ($I$ the"
+                            " input size):"))]
     display, sizes = inserted_sizes("I", layer.input_size, g, context.detail.once)
     blocks.append(display)
     blocks.append(Paragraph(("The zero-inserted, padded input (", Formula(shape_text(tuple(sizes))),
@@ -246,11 +254,12 @@ def closed_form_section(layer: ConvTransposeLayer, context: Context) -> Section:
                                       + (", plus the bias" if layer.bias is not None else ""),),
                             y, forward_polys.reshape(y.shape))
     blocks.append(Paragraph((Derivative(loss, x), " is the strided correlation of ",
-                             Derivative(loss, y), f" padded by {padding_named(g)} with {w.name}"
-                             f" (stride {per_axis(g.stride)}"
-                             + (f", dilation {per_axis(g.dilation)}" if dilated else "")
-                             + "): nothing rotated, no zeros inserted. The padded upstream"
-                             " gradient:",)))
+                             Derivative(loss, y),
+                             *with_math(f" padded by {padding_named(g)} with ${w.name}$"
+                                        f" (stride {per_axis(g.stride)}"
+                                        + (f", dilation {per_axis(g.dilation)}" if dilated else "")
+                                        + "): nothing rotated, no zeros inserted. The padded"
+                                        " upstream gradient:"))))
     blocks += canonical_slices(Formula(f"pad(∂{loss}/∂{y.name})"),
                                closed_form.pad(dys, g.pad_before, g.pad_after),
                                context.label_base(upstream),
