@@ -191,10 +191,10 @@ def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = 
                            Formula(f"max((⌈{h}/{s}⌉ − 1)·{s} + {reach_of(d, k)} − {h}, 0)"), b + a))
                  for axis, h, k, s, d, (b, a) in zip(g.axes, sizes, g.kernel, g.stride, g.dilation,
                                                       g.padding))
-    return [Paragraph(("padding = \"same\" (TensorFlow and Keras): ", Formula("⌈I/S⌉"), " outputs"
-                       " along each axis (I the input size, S the stride, K the kernel size"
-                       + (", D the dilation" if dilated else "") + "), with the total padding below"
-                       " split in half, the odd one after:")),
+    return [Paragraph(with_math("padding = \"same\" (TensorFlow and Keras): $⌈I/S⌉$ outputs along"
+                                " each axis ($I$ the input size, $S$ the stride, $K$ the kernel size"
+                                + (", $D$ the dilation" if dilated else "") + "), with the total"
+                                " padding below split in half, the odd one after:")),
             Display(rows),
             Paragraph((f"So the padding used is {g.padding_words}"
                        + (" on every side" if g.symmetric and len(set(g.pad_before)) == 1 else "")
