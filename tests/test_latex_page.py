@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from symconv import build_problem, build_solution, load_problem, render_solution
+from symconv.document import Figure, Paragraph, Section
+from symconv.render.solve import render_document
 from symconv.render.latex import PREAMBLE, LatexPrinter
 from symconv.render.latex_width import latex_width
 
@@ -28,21 +30,97 @@ needs_pdflatex = pytest.mark.skipif(not shutil.which("pdflatex") and not os.envi
 EM = 10.95  # pt: the 11 pt class's quad
 
 
-def overfull(latex: str, folder: Path) -> list[str]:
-    """pdflatex's complaints about lines past the margin or displays taller than a page."""
+# Writes the page of each picture to doc.figures as the page is shipped out (it takes no room).
+FIGURE_PAGES = r"""\newwrite\figurepages\immediate\openout\figurepages=\jobname.figures
+\tikzset{every picture/.append style={execute at begin picture={\write\figurepages{\thepage}}}}
+"""
+TEXT_TOP, TEXT_HEIGHT = 2 / 2.54 * 72, 841.89 - 4 / 2.54 * 72  # bp: A4 with 2 cm margins
+
+
+def compile_latex(latex: str, folder: Path) -> str:
+    """pdflatex's log of the document, compiled to doc.pdf in ``folder`` with the pages of its
+    pictures written to doc.figures."""
+    latex = latex.replace("\\begin{document}", FIGURE_PAGES + "\\begin{document}", 1)
     (folder / "doc.tex").write_text(latex, encoding="utf-8")
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "doc.tex"], cwd=folder,
                    capture_output=True, timeout=300, check=False)
     log = (folder / "doc.log").read_text(errors="replace")
     assert "Output written" in log, log[-2000:]
-    return re.findall(r"Overfull \\[hv]box \([\d.]+pt too \w+\)[^\n]*", log)
+    return log
+
+
+def overfull(latex: str, folder: Path) -> list[str]:
+    """pdflatex's complaints about lines past the margin or displays taller than a page."""
+    return re.findall(r"Overfull \\[hv]box \([\d.]+pt too \w+\)[^\n]*", compile_latex(latex, folder))
+
+
+def page_fill(folder: Path) -> list[float]:
+    """How far down its text block each page of doc.pdf is written (0 to 1; the page number
+    below the block is not counted)."""
+    boxes = subprocess.run(["pdftotext", "-bbox", "doc.pdf", "-"], cwd=folder, capture_output=True,
+                           text=True, check=True).stdout
+    fills = []
+    for page in boxes.split("<page ")[1:]:
+        bottoms = [float(y) for y in re.findall(r'yMax="([\d.]+)"', page)
+                   if float(y) < TEXT_TOP + TEXT_HEIGHT + 2]
+        fills.append((max(bottoms) - TEXT_TOP) / TEXT_HEIGHT if bottoms else 0.0)
+    return fills
+
+
+def figure_pages(folder: Path) -> list[int]:
+    figures = folder / "doc.figures"
+    return [int(page) for page in figures.read_text().split()] if figures.exists() else []
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    """Each example's LaTeX compiled once for this module's tests: (log, folder)."""
+    done: dict[Path, tuple[str, Path]] = {}
+
+    def compile_example(example: Path) -> tuple[str, Path]:
+        if example not in done:
+            folder = tmp_path_factory.mktemp(example.stem)
+            latex = render_solution(build_solution(load_problem(example)), "latex")
+            done[example] = (compile_latex(latex, folder), folder)
+        return done[example]
+
+    return compile_example
 
 
 @needs_pdflatex
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_every_example_stays_inside_the_page(example, tmp_path):
-    latex = render_solution(build_solution(load_problem(example)), "latex")
-    assert overfull(latex, tmp_path) == []
+def test_every_example_stays_inside_the_page(example, compiled):
+    log, _ = compiled(example)
+    assert re.findall(r"Overfull \\[hv]box \([\d.]+pt too \w+\)[^\n]*", log) == []
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_no_page_before_a_picture_is_left_part_empty(example, compiled):
+    """A picture that does not fit the rest of a page floats to the next, and the text after it
+    fills the page (the homework's first page was a sixth empty, the recitation's p. 70 a quarter)."""
+    _, folder = compiled(example)
+    fills = page_fill(folder)
+    for page in figure_pages(folder):
+        if page > 1:
+            assert fills[page - 2] >= 0.85, f"p. {page - 1} is {fills[page - 2]:.0%} full; p. {page} has a picture"
+
+
+@needs_pdflatex
+def test_text_after_a_picture_fills_the_page_the_picture_does_not_fit(tmp_path):
+    """Paragraphs that leave an eighth of a page, the homework's first picture (taller than that),
+    then more paragraphs: the page is filled with them, the picture heads the next."""
+    problem = load_problem("examples/homework_5x5.toml")
+    document = build_solution(problem, ("forward",)).document
+    [picture] = [block for block in document.sections[0].blocks if isinstance(block, Figure)]
+    words = Paragraph(("The receptive fields slide over the input one entry at a time. " * 6,))
+    filler = Section("filler", (words,) * 10)
+    after = Section("after", (words,) * 4)
+    latex = render_document(document._replace(introduction=(), sections=(
+        filler, Section("picture", (picture,)), after)), "latex", loss=problem.loss)
+    compile_latex(latex, tmp_path)
+    assert figure_pages(tmp_path) == [2]
+    assert page_fill(tmp_path)[0] >= 0.95
 
 
 @st.composite

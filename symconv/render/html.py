@@ -128,6 +128,7 @@ class HtmlPrinter(ArrangingPrinter):
     times = INVISIBLE_TIMES
     line_width = 110
     gallery_width = 110
+    figure_width = 1054  # pixels: the page's column, 62 em of 17 pixels
 
     def __init__(self, loss: str = "L"):
         self.loss = loss
@@ -400,7 +401,7 @@ class HtmlPrinter(ArrangingPrinter):
             if isinstance(value, Symbol) else ""
 
     def _print_Figure(self, node: Figure) -> str:
-        pictures = svg(node, self.figure_text, self.figure_attributes,
+        pictures = svg(node, self.figure_text, self.figure_width, self.figure_attributes,
                        "".join(p if isinstance(p, str) else self.text.doprint(p) for p in node.caption))
         return (f'<figure class="sc-figure"><div class="sc-picture">{pictures}</div>'
                 f"<figcaption>{''.join(self.inline(p) for p in node.caption)}</figcaption></figure>")

@@ -21,8 +21,7 @@ from ..tensors import Tensor
 from .arrange import ArrangingPrinter, as_grid, break_equation
 from .latex_names import latex_entry_name
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, latex_width
-from .picture import TIKZ_UNIT, layout, tikz
-from .text import TextPrinter
+from .picture import tikz
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -36,7 +35,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \sloppy  % lists of names in inline math: loose lines rather than lines past the margin
 """
 
-FIGURE_WIDTH_CM = 16  # pictures wider than this are scaled to the line
+FIGURE_WIDTH = 770  # pixels of a picture's layout (picture.TIKZ_UNIT) that the text block holds
 
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
@@ -92,7 +91,6 @@ class LatexPrinter(ArrangingPrinter):
     def __init__(self, loss: str = "L"):
         self.loss = loss
         self.available = self.line_width  # less beside an equation number
-        self.text = TextPrinter(loss)  # a picture's cells are sized by their names' length
 
     def measure(self, piece) -> float:
         """The typeset width of the piece in em: its LaTeX, read back. A product's factors stand
@@ -295,11 +293,11 @@ class LatexPrinter(ArrangingPrinter):
         return "\n".join(self.display(line) for line in self.gallery_lines(node))
 
     def _print_Figure(self, node: Figure) -> str:
-        picture = tikz(node, self.text.doprint, self.doprint)
-        if layout(node, self.text.doprint).width * TIKZ_UNIT > FIGURE_WIDTH_CM:
-            picture = "\\resizebox{\\linewidth}{!}{%\n" + picture + "}"
-        return ("\\begin{center}\n" + picture + "\n\\end{center}\n"
-                + "".join(self.inline(part) for part in node.caption))
+        """A float: where the picture does not fit the rest of the page, the text goes on around
+        it rather than leaving the page half empty."""
+        picture = tikz(node, self.doprint, lambda math: latex_width(math, style=1), FIGURE_WIDTH)
+        return ("\\begin{figure}[htbp]\n{\\centering\n" + picture + "\\par}\n\\medskip\n"
+                + "".join(self.inline(part) for part in node.caption) + "\n\\end{figure}")
 
     def body(self, document: Document) -> str:
         return "\n\n".join(self.blocks(document)) + "\n"
