@@ -177,6 +177,31 @@ def test_the_width_estimate_is_within_3_percent_of_what_tex_sets(tmp_path):
         assert latex_width(formula) == pytest.approx(typeset[number], rel=0.03), formula
 
 
+def column_blocks(document: str) -> list[list[tuple[int, int]]]:
+    """The blocks of columns (first, last) of each matrix the document splits, in order: a new
+    matrix starts at a block from column 1."""
+    if re.search(r"\bcolumn \d", document):
+        raise AssertionError("a block of one column: " + re.search(r".{60}\bcolumn \d.{20}", document).group())
+    matrices: list[list[tuple[int, int]]] = []
+    for first, last in re.findall(r"\bcolumns (\d+)(?:–|--)(\d+)", document):
+        if first == "1" or not matrices:
+            matrices.append([])
+        matrices[-1].append((int(first), int(last)))
+    return matrices
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_matrices_are_split_only_into_blocks_of_two_columns_and_only_past_six(example):
+    """In every format: a matrix of at most six columns is never split (it is one matrix, or its
+    entries are listed), and no block of a split matrix has a single column (the recitation's
+    "columns 1–3 | column 4 | columns 5–12", the homework's 5 × 5 ∂E/∂A in 2 + 1 + 2)."""
+    solution = build_solution(load_problem(example))
+    for output_format in ("latex", "markdown", "text", "html"):
+        for blocks in column_blocks(render_solution(solution, output_format)):
+            assert blocks[-1][1] > 6, (output_format, blocks)
+            assert all(last > first for first, last in blocks), (output_format, blocks)
+
+
 def test_small_results_are_never_cut_into_single_columns():
     """A result whose columns fit one at a time reads better entry by entry (CS7643's 2×2 ∂L/∂w
     of long sums, the homework's 3×3 ∂E/∂B); a short one is one matrix (a two-entry ∂L/∂b); a wide
@@ -193,8 +218,8 @@ def test_small_results_are_never_cut_into_single_columns():
         assert "∂E/∂B (3 × 3) has entries too long for a matrix" in render_solution(homework, "text")
     latex = render_solution(bias, "latex")
     assert re.search(r"\\frac\{\\partial L\}\{\\partial b\} = \\begin\{bmatrix\}", latex)
-    # CS7643's 4×4 ∂L/∂X is too wide for a terminal: two blocks of two columns
-    assert "columns 1–2:" in render_solution(cs7643, "text")
+    # CS7643's 4×4 ∂L/∂X is too wide for a terminal, and too narrow to split: entry by entry
+    assert "∂L/∂X (4 × 4) has entries too long for a matrix" in render_solution(cs7643, "text")
 
 
 def test_receptive_fields_are_laid_out_like_the_output_grid():

@@ -145,8 +145,11 @@ class HtmlPrinter(ArrangingPrinter):
     def cell_width(self, value, marked: bool) -> int:
         return self.text.cell_width(value, marked)
 
+    def plain(self, value):
+        return value.value if isinstance(value, Tagged) else value
+
     def too_long(self, array: np.ndarray) -> bool:
-        untagged = np.vectorize(lambda v: v.value if isinstance(v, Tagged) else v, otypes=[object])
+        untagged = np.vectorize(self.plain, otypes=[object])
         return super().too_long(untagged(array) if array.size else array)
 
     # -- which entry an element shows -----------------------------------------------------------------
