@@ -35,6 +35,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \sloppy  % lists of names in inline math: loose lines rather than lines past the margin
 """
 
+DISPLAYS = ("\\[", "\\begin{align*}", "\\begin{equation*}")  # how the blocks of displayed math begin
 FIGURE_WIDTH = 770  # pixels of a picture's layout (picture.TIKZ_UNIT) that the text block holds
 
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
@@ -201,7 +202,7 @@ class LatexPrinter(ArrangingPrinter):
         return "".join(self.doprint(part) for part in node.parts)
 
     def _print_TensorView(self, node: TensorView) -> str:
-        return "\n\n".join(self.doprint(block) for block in self.arrange(node))
+        return self.joined([self.doprint(block) for block in self.arrange(node)])
 
     def _print_Matrix(self, node: Matrix) -> str:
         node = self.fitted(node)
@@ -275,6 +276,11 @@ class LatexPrinter(ArrangingPrinter):
         return "\\[\n" + math + "\n\\]"
 
     def _print_Display(self, node: Display) -> str:
+        """Equations one under another as one ``align*``, aligned at their "=" (a display per
+        row would put a display's space above and below each); anything else a display each."""
+        if len(node.rows) > 1 and all(isinstance(row, Equation) for row in node.rows):
+            equations = [" \\\\\n".join(self.equation_rows(row)) for row in node.rows]
+            return "\\begin{align*}\n" + " \\\\[2pt]\n".join(equations) + "\n\\end{align*}"
         return "\n".join(self.display_equation(row) for row in node.rows)
 
     def _print_Numbered(self, node: Numbered) -> str:
@@ -300,7 +306,13 @@ class LatexPrinter(ArrangingPrinter):
                 + "".join(self.inline(part) for part in node.caption) + "\n\\end{figure}")
 
     def body(self, document: Document) -> str:
-        return "\n\n".join(self.blocks(document)) + "\n"
+        return self.joined(self.blocks(document)) + "\n"
+
+    def joined(self, blocks: list[str]) -> str:
+        """Blocks one after another, a blank line between paragraphs; a display goes on from the
+        paragraph before it (a display that starts a paragraph leaves an empty line above it)."""
+        return "".join(("\n" if block.startswith(DISPLAYS) else "\n\n") + block if number else block
+                       for number, block in enumerate(blocks))
 
     def _print_Document(self, document: Document) -> str:
         return (PREAMBLE + "\\begin{document}\n"
