@@ -11,7 +11,9 @@ fits its own page:
   blocks of two or more whole columns (never one of six columns or fewer), slices over its batch
   and channel axes (each slice whole, wrapped the same way), or, when its entries are too long to
   stand side by side, a list of entries (the first of every slice);
-- a gallery puts as many items on a row as its ``columns`` asks and the line holds;
+- a gallery laid out as a grid (``columns``) keeps one grid row to a line, set smaller when it must
+  (never smaller than its text stays readable), else cuts every row into the same equal pieces;
+  another puts as many items on a line as fit;
 - an equation breaks between its sides and at the ``+`` of a long sum.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from math import prod
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -146,6 +148,8 @@ class ArrangingPrinter(Printer):
     ellipsis_width: float = 3  # a ⋯ column
     gallery_gap: float = 4
     gallery_width: float = 98
+    smallest_gallery: float = 1.0  # the smallest size a gallery may be set at (1: never smaller)
+    gallery_steps: tuple[float, ...] | None = None  # the sizes it may be set at (None: any)
     # Rows of a matrix shown whole that one page holds (None: the page scrolls); a taller one is
     # cut into bands of rows, as a display cannot break across pages.
     page_rows: int | None = None
@@ -447,25 +451,41 @@ class ArrangingPrinter(Printer):
         return introduction + body
 
     # -- galleries -----------------------------------------------------------------------------------
-    def gallery_rows(self, node: Gallery, widths: list[float]) -> list[list[int]]:
-        """Item positions per row. A gallery with ``columns`` is a grid (receptive fields laid out
-        like the outputs): each of its rows stays a row, or is split into the fewest equal parts
-        that fit ``gallery_width``; without ``columns``, as many items as fit."""
+    def gallery_items(self, node: Gallery) -> list:
+        """The items as set: in a grid (``columns``) each label goes under its item, where it takes
+        no width from the row."""
         if node.columns is None:
-            return self.packed(list(range(len(widths))), widths)
-        rows: list[list[int]] = []
-        for start in range(0, len(widths), node.columns):
-            row = list(range(start, min(start + node.columns, len(widths))))
-            parts = 1
-            while parts < len(row) and any(self.too_wide(part, widths)
-                                           for part in split_evenly(row, parts)):
-                parts += 1
-            rows += split_evenly(row, parts)
-        return rows
+            return list(node.items)
+        return [Captioned(item.value, item.label) if isinstance(item, Labeled) else item
+                for item in node.items]
 
-    def too_wide(self, positions: list[int], widths: list[float]) -> bool:
-        return (sum(widths[i] for i in positions) + self.gallery_gap * (len(positions) - 1)
-                > self.gallery_width)
+    def gallery_scale(self, widths: list[float], lines: list[list[int]]) -> float | None:
+        """The size (1: as printed) at which the widest of these lines fits the line, as large as
+        :attr:`gallery_steps` allow; None when that would be smaller than :attr:`smallest_gallery`."""
+        needed = max(sum(widths[i] for i in line) + self.gallery_gap * (len(line) - 1) for line in lines)
+        scale = min(1.0, self.gallery_width / needed)
+        if self.gallery_steps is not None:
+            scale = max((step for step in self.gallery_steps if step <= scale + 1e-9), default=0.0)
+        return scale if scale >= self.smallest_gallery - 1e-9 else None
+
+    def gallery_rows(self, node: Gallery, widths: list[float]) -> tuple[float, list[list[int]]]:
+        """(the size to set the gallery at, the item positions of each line). A gallery with
+        ``columns`` is a grid (receptive fields laid out like the outputs): each grid row is one
+        line, the whole gallery set smaller when that is what it takes, down to
+        :attr:`smallest_gallery`; failing that, every grid row is cut into the same number of
+        equal pieces, as few as fit (a row of three: three lines of one, never two and one).
+        Without ``columns``, as many items on a line as fit."""
+        if node.columns is None:
+            return 1.0, self.packed(list(range(len(widths))), widths)
+        grid = [list(range(start, min(start + node.columns, len(widths))))
+                for start in range(0, len(widths), node.columns)]
+        for size in [size for size in range(node.columns, 1, -1) if node.columns % size == 0]:
+            lines = [row[start:start + size] for row in grid for start in range(0, len(row), size)]
+            scale = self.gallery_scale(widths, lines)
+            if scale is not None:
+                return scale, lines
+        lines = [[position] for position in range(len(widths))]
+        return self.gallery_scale(widths, lines) or self.smallest_gallery, lines
 
     def packed(self, positions: list[int], widths: list[float]) -> list[list[int]]:
         """As many items on a row as fit ``gallery_width``."""
@@ -482,16 +502,12 @@ class ArrangingPrinter(Printer):
         return rows + ([current] if current else [])
 
 
+class Captioned(NamedTuple):
+    """A gallery item with its label under it (in a grid: the output a receptive field is for)."""
+
+    value: object
+    label: object
+
+
 def is_zero(value) -> bool:
     return (isinstance(value, Poly) and not value.terms) or (not isinstance(value, Poly) and value == 0)
-
-
-def split_evenly(items: list, parts: int) -> list[list]:
-    """``items`` in ``parts`` consecutive pieces whose lengths differ by at most one (longer first)."""
-    size, extra = divmod(len(items), parts)
-    pieces, start = [], 0
-    for part in range(parts):
-        stop = start + size + (1 if part < extra else 0)
-        pieces.append(items[start:stop])
-        start = stop
-    return pieces

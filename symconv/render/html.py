@@ -30,7 +30,7 @@ from ..document import (Bracket, Call, ChainFactors, Concat, Derivative, Display
                         Power, Product, Quotient, Sum, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
-from .arrange import MAX_ROWS, ArrangingPrinter, as_grid, break_equation, is_tall
+from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, break_equation, is_tall
 from .picture import svg
 from .text_document import TextDocumentPrinter
 
@@ -129,6 +129,7 @@ class HtmlPrinter(ArrangingPrinter):
     line_width = 110
     gallery_width = 110
     figure_width = 1054  # pixels: the page's column, 62 em of 17 pixels
+    smallest_gallery = 0.75  # as a footnote's math
 
     def __init__(self, loss: str = "L"):
         self.loss = loss
@@ -390,11 +391,24 @@ class HtmlPrinter(ArrangingPrinter):
         return (f'<div class="sc-numbered"><div class="sc-body">{self.display_math(node.math)}</div>'
                 f'<span class="sc-number">({node.number})</span></div>')
 
+    def _print_Captioned(self, node: Captioned) -> str:
+        return (f"<mtable><mtr><mtd>{self.doprint(node.value)}</mtd></mtr>"
+                f"<mtr><mtd>{self.doprint(node.label)}</mtd></mtr></mtable>")
+
     def _print_Gallery(self, node: Gallery) -> str:
-        rows = self.gallery_rows(node, [self.measure(item) for item in node.items])
-        return '<div class="sc-gallery">' + "".join(
-            '<div class="sc-row">' + "".join(f'<math display="block">{self.doprint(node.items[i])}</math>'
-                                             for i in row) + "</div>" for row in rows) + "</div>"
+        """A grid gallery as a CSS grid of as many columns as its lines hold (the items of a
+        column aligned), set smaller when it has to be; another as lines of items."""
+        items = self.gallery_items(node)
+        printed = [self.doprint(item) for item in items]
+        scale, rows = self.gallery_rows(node, [self.measure(item) for item in items])
+        if node.columns is None:
+            return '<div class="sc-gallery">' + "".join(
+                '<div class="sc-row">' + "".join(f'<math display="block">{printed[i]}</math>' for i in row)
+                + "</div>" for row in rows) + "</div>"
+        size = "" if scale == 1 else f"font-size:{scale:.0%};"
+        return (f'<div class="sc-gallery sc-grid" style="{size}grid-template-columns:repeat({len(rows[0])},'
+                f'max-content)">' + "".join(f'<math display="block">{text}</math>' for text in printed)
+                + "</div>")
 
     def figure_text(self, value) -> str:
         return self.text.doprint(value)
@@ -472,6 +486,7 @@ math[display=block]{margin:.5em 0}
 .sc-numbered{display:flex;align-items:center;gap:1em;overflow-x:auto}
 .sc-numbered .sc-body{flex:1}.sc-number{color:#57606a}
 .sc-row{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:center}
+.sc-grid{display:grid;gap:0 2.5em;align-items:center;justify-content:center}
 mtd{padding:.15em .45em}
 mtd.sc-marked{outline:1.5px solid #1b1b1b;outline-offset:-2px}
 .sc-entry{cursor:pointer;border-radius:3px}

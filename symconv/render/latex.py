@@ -18,7 +18,7 @@ from ..document import (Call, Concat, Derivative, Display, Document, Equation, F
                         Product, Quotient, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
-from .arrange import ArrangingPrinter, as_grid, break_equation
+from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
 from .latex_names import latex_entry_name
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import tikz
@@ -36,6 +36,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 """
 
 DISPLAYS = ("\\[", "\\begin{align*}", "\\begin{equation*}")  # how the blocks of displayed math begin
+SIZE_COMMANDS = {0.9: r"\small", 0.8: r"\footnotesize", 0.7: r"\scriptsize"}  # KaTeX's (and MathJax's)
 FIGURE_WIDTH = 770  # pixels of a picture's layout (picture.TIKZ_UNIT) that the text block holds
 
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
@@ -85,6 +86,9 @@ class LatexPrinter(ArrangingPrinter):
     ellipsis_width = COLUMN_GAP + 1.2  # a \cdots column
     gallery_gap = 2.0  # \qquad
     gallery_width = 42.8
+    # A gallery may be set as small as a footnote's math: 8.25 pt, its subscripts 6 pt.
+    smallest_gallery = 0.75
+    size_commands = False  # KaTeX and MathJax: a smaller gallery is set with \small and the like
     # The text block is 257 mm = 731 pt high and a matrix row (\arraystretch 1.3) 17.7 pt: 41 rows
     # fill a page alone; a band leaves room for the text around it.
     page_rows = 32
@@ -291,9 +295,25 @@ class LatexPrinter(ArrangingPrinter):
             self.available = self.line_width
 
     def gallery_lines(self, node: Gallery) -> list[str]:
-        """Each row of the gallery as one line of math, items a \\qquad apart."""
-        rows = self.gallery_rows(node, [self.measure(item) for item in node.items])
-        return [r" \qquad ".join(self.doprint(node.items[i]) for i in row) for row in rows]
+        """Each line of the gallery as one line of math, items a \\qquad apart, set smaller
+        when the gallery has to be."""
+        items = self.gallery_items(node)
+        printed = [self.doprint(item) for item in items]
+        scale, rows = self.gallery_rows(node, [self.measure(item) for item in items])
+        return [self.scaled(r" \qquad ".join(printed[i] for i in row), scale) for row in rows]
+
+    def scaled(self, math: str, scale: float) -> str:
+        """Math set at ``scale`` of its size: scaled as a whole in LaTeX (a size command such as
+        \\small is not allowed in math); KaTeX and MathJax have \\small, \\footnotesize and
+        \\scriptsize in math, at 0.9, 0.8 and 0.7."""
+        if scale == 1:
+            return math
+        if self.size_commands:
+            return f"{{{SIZE_COMMANDS[scale]} {math}}}"
+        return rf"\scalebox{{{scale:.3f}}}{{$\displaystyle {math}$}}"
+
+    def _print_Captioned(self, node: Captioned) -> str:
+        return rf"\begin{{gathered}} {self.doprint(node.value)} \\ {self.doprint(node.label)} \end{{gathered}}"
 
     def _print_Gallery(self, node: Gallery) -> str:
         return "\n".join(self.display(line) for line in self.gallery_lines(node))
@@ -318,3 +338,13 @@ class LatexPrinter(ArrangingPrinter):
         return (PREAMBLE + "\\begin{document}\n"
                 + rf"\begin{{center}}\Large {latex_words(document.title)}\end{{center}}" + "\n\n"
                 + self.body(document) + "\\end{document}\n")
+
+
+class KatexPrinter(LatexPrinter):
+    """The LaTeX math of Markdown viewers and notebooks, which KaTeX or MathJax typeset: a smaller
+    gallery is set with \\small, \\footnotesize or \\scriptsize, which they have in math."""
+
+    size_commands = True
+    gallery_steps = (1.0, *SIZE_COMMANDS)
+    smallest_gallery = 0.7  # KaTeX sets math at 1.21 times the text: 0.7 of it is 0.85 of the text
+

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 
 from ..document import Display, Document, Figure, Gallery, Heading, Numbered
-from .latex import LatexPrinter
+from .latex import KatexPrinter
 from .picture import svg
 from .text import TextPrinter
 
@@ -26,7 +26,7 @@ def markdown_words(text: str) -> str:
     return "".join(MARKDOWN_SPECIALS.get(char, char) for char in text)
 
 
-class MarkdownPrinter(LatexPrinter):
+class MarkdownPrinter(KatexPrinter):
     figure_files: str | None = None  # a name: pictures go to NAME-figure-N.svg files
 
     def __init__(self, loss: str = "L"):

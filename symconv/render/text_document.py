@@ -14,7 +14,7 @@ from ..document import (Derivative, Display, Document, Equation, Figure, Gallery
                         Labeled, Matrix, Numbered, Paragraph, Product, TensorView, Truncated)
 from ..poly import Symbol
 from ..tensors import Tensor
-from .arrange import ArrangingPrinter, as_grid
+from .arrange import ArrangingPrinter, Captioned, as_grid
 from .text import TextPrinter
 
 TERMINAL_WIDTH = 100
@@ -145,9 +145,14 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         lines = self.doprint(node.math).split("\n")
         return "\n".join([label + lines[0]] + [" " * len(label) + line for line in lines[1:]])
 
+    def _print_Captioned(self, node: Captioned) -> str:
+        value, label = self.doprint(node.value), self.doprint(node.label)
+        width = max(width_of(value), width_of(label))
+        return value + "\n" + label.center(width).rstrip()
+
     def _print_Gallery(self, node: Gallery) -> str:
-        texts = [self.doprint(item) for item in node.items]
-        rows = self.gallery_rows(node, [width_of(text) for text in texts])
+        texts = [self.doprint(item) for item in self.gallery_items(node)]
+        _, rows = self.gallery_rows(node, [width_of(text) for text in texts])
         return "\n\n".join(textwrap.indent(hcat([part for i in row for part in (texts[i], GALLERY_GAP)][:-1]),
                                            "  ") for row in rows)
 
