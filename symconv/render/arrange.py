@@ -430,7 +430,7 @@ class ArrangingPrinter(Printer):
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; entry by entry" + (", those that are not 0:"
                                                                       if len(written) < len(shown) else ":"),)),
-                        Display(tuple(equation(name(flat), values[flat]) for flat in written))]
+                        Display(tuple(equation(name(flat), self.plain(values[flat])) for flat in written))]
         if per_slice > listed:
             where = " of each slice" if view.axes else ""
             blocks.append(Paragraph((f"(The first {MAX_LISTED_ENTRIES} of the {per_slice} entries"
