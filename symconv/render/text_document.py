@@ -138,7 +138,11 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         return textwrap.fill(text, TERMINAL_WIDTH, break_long_words=False, break_on_hyphens=False)
 
     def _print_Display(self, node: Display) -> str:
-        return "\n\n".join(textwrap.indent(self.doprint(row), "  ") for row in node.rows)
+        """Equations one under another, line after line (as LaTeX's align*); with a blank line
+        between them when one is set in two dimensions (a matrix), or is not an equation."""
+        rows = [textwrap.indent(self.doprint(row), "  ") for row in node.rows]
+        flat = all(isinstance(row, Equation) and "⎡" not in text for row, text in zip(node.rows, rows))
+        return ("\n" if flat else "\n\n").join(rows)
 
     def _print_Numbered(self, node: Numbered) -> str:
         label = f"({node.number}) "
