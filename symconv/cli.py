@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 
@@ -303,8 +304,6 @@ def figure_name(target: OutputTarget, output_format: str) -> str | None:
 
 def write_document(target: OutputTarget, text: str, files: dict[str, str], force: bool) -> None:
     """The pictures beside the document (every one checked before any is written), then it."""
-    import os
-
     folder = os.path.dirname(target.path)
     pictures = [(OutputTarget.check(os.path.join(folder, name), force=force), content)
                 for name, content in files.items()]
@@ -572,7 +571,8 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
 
     try:
         report = grade_all(source, submissions, csv_path=csv_path, force=force, workers=workers,
-                           timeout=timeout, feedback_dir=feedback_dir, progress=progress)
+                           timeout=timeout, feedback_dir=feedback_dir, progress=progress,
+                           inputs=() if exercises_dir is not None else (paths[0],))
     finally:
         if bar is not None:
             bar.render_finish()
@@ -594,16 +594,17 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
 @click.argument("template", type=click.Path(dir_okay=False))
 @click.option("--roster", required=True, type=click.Path(dir_okay=False),
               help="CSV with a header row and an id column (other columns are kept).")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", required=True,
               help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
-@click.option("--force", is_flag=True, help="Replace the folder if it exists.")
+@click.option("--force", is_flag=True, help="Replace what symconv wrote in the folder before.")
 def exercise(template, roster, out, force):
     """One variant per student: problem.toml, question.md/.tex and solution.md/.tex each."""
     from .exercise import read_roster, write_exercises
     from .variants import load_template
 
     exercises = write_exercises(load_template(template), read_roster(roster), out, force=force)
-    say(f"wrote {len(exercises)} exercises to {out} (see {out}/SUMMARY.md)")
+    shown = display_path(out)
+    say(f"wrote {len(exercises)} exercises to {shown} (see {os.path.join(shown, 'SUMMARY.md')})")
 
 
 @cli.group()
@@ -618,14 +619,14 @@ asked_option = click.option("--wrt", required=True, help="The gradient to ask, e
 @export.command("prairielearn")
 @click.argument("template", type=click.Path(dir_okay=False))
 @asked_option
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="The course folder.")
+@click.option("--out", required=True, help="The course folder.")
 @force_option
 def export_prairielearn(template, wrt, out, force):
     """A PrairieLearn question (info.json, question.html, server.py) and symconv's code."""
     from .export.prairielearn import export_prairielearn as write
     from .variants import load_template
 
-    say(f"wrote {write(load_template(template), wrt, out, force=force)}")
+    say(f"wrote {display_path(write(load_template(template), wrt, out, force=force))}")
 
 
 @export.command("gradescope")
@@ -637,7 +638,7 @@ def export_gradescope(problem, wrt, out, force):
     """A Gradescope autograder.zip for a problem file or an exercise template."""
     from .export.gradescope import export_gradescope as write
 
-    say(f"wrote {write(problem, wrt, out, force=force)}")
+    say(f"wrote {display_path(write(problem, wrt, out, force=force))}")
 
 
 @export.command("moodle")
@@ -652,7 +653,7 @@ def export_moodle(template, wrt, count, out, force):
     from .export.moodle import export_moodle as write
     from .variants import load_template
 
-    say(f"wrote {write(load_template(template), wrt, count, out, force=force)}")
+    say(f"wrote {display_path(write(load_template(template), wrt, count, out, force=force))}")
 
 
 def complain_lines(text: str) -> None:

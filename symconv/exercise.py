@@ -8,8 +8,10 @@
     OUT/<id>/question.md, .tex     what to compute, without the answer
     OUT/<id>/solution.md, .tex     the worked solution
 
-Everything is written to a temporary folder beside OUT and moved into place at the end, so a failed
-run leaves nothing half-written. The same template, roster and seed give byte-identical files.
+OUT follows :class:`~symconv.output.OutputFolder` (made when missing, written into when symconv made
+it, refused otherwise; ``--force`` replaces only what symconv wrote there). Everything is written to
+a staging folder inside OUT and moved into place at the end, so a failed run leaves nothing
+half-written. The same template, roster and seed give byte-identical files.
 """
 
 from __future__ import annotations
@@ -18,18 +20,17 @@ import csv
 import io
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SymconvError
-from .output import current_umask
+from .output import OutputFolder
 from .problem_file import read_text
 from .variants import Template, Variant, draw_variant
 
 ROSTER_FILE = "roster.csv"
 SUMMARY_FILE = "SUMMARY.md"
+STUDENT_FILES = ("problem.toml", "question.md", "question.tex", "solution.md", "solution.tex")
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")  # e-mail addresses too (Gradescope's ids)
 
 
@@ -100,45 +101,21 @@ def draw_exercises(template: Template, roster: Roster) -> list[Exercise]:
 
 def write_exercises(template: Template, roster: Roster, out: str | os.PathLike, *,
                     force: bool = False) -> list[Exercise]:
-    """Draw and write every student's files into ``out`` (replaced only with ``force``)."""
-    target = Path(out)
-    if target.exists() and not force:
-        raise SymconvError(f"{str(target)!r} already exists; give another --out or add --force to"
-                           f" replace it")
+    """Draw and write every student's files into the folder ``out`` (see
+    :class:`~symconv.output.OutputFolder`: made when missing, written into when symconv made it;
+    with ``force`` what symconv wrote there before is replaced)."""
+    names = [ROSTER_FILE, SUMMARY_FILE, *(f"{student.id}/{name}" for student in roster.students
+                                          for name in STUDENT_FILES)]
+    folder = OutputFolder.check(out, force=force, inputs=(template.source, roster.source),
+                                names=names)
     exercises = draw_exercises(template, roster)
-    files = {ROSTER_FILE: roster.text, SUMMARY_FILE: summary(template, exercises)}
-    for exercise in exercises:
-        for name, text in student_files(template, exercise.variant).items():
-            files[f"{exercise.student.id}/{name}"] = text
-    write_tree(files, target)
+    with folder.writer() as writer:
+        writer.write_text(ROSTER_FILE, roster.text)
+        for exercise in exercises:
+            for name, text in student_files(template, exercise.variant).items():
+                writer.write_text(f"{exercise.student.id}/{name}", text)
+        writer.write_text(SUMMARY_FILE, summary(template, exercises))
     return exercises
-
-
-def write_tree(files: dict[str, str], target: Path) -> None:
-    """Write ``files`` (relative path -> text) as the folder ``target``, all at once (a symbolic
-    link to a folder keeps pointing there: its target is what is replaced)."""
-    target = Path(os.path.realpath(target))
-    parent = target.parent
-    try:
-        staging = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-"))
-        os.chmod(staging, 0o777 & ~current_umask())  # a folder as mkdir makes it, not mkdtemp's 0700
-    except OSError as error:
-        raise SymconvError(f"cannot write into {str(parent)!r}: {error.strerror}") from None
-    try:
-        for name, text in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="")
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-old-"))
-            os.replace(target, old / "old")
-            os.replace(staging, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, target)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise SymconvError(f"cannot write {str(target)!r}: {error.strerror}") from None
 
 
 # -- the files of one student -----------------------------------------------------------------------

@@ -9,12 +9,12 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
 import sys
 import tomllib
 from pathlib import Path
 
 from .errors import ProblemError
+from .output import display_path, read_regular
 from .derivation import DEFAULT_MAX_TERMS
 from .problem import Problem, build_problem
 from .spec import SpecError
@@ -25,30 +25,23 @@ _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=")  # als
 
 
 def read_text(path: str | os.PathLike, *, limit: int = MAX_PROBLEM_BYTES, what: str = "file") -> str:
-    """A regular file's text, refusing devices, FIFOs, huge files and invalid UTF-8."""
+    """A regular file's text, refusing devices, FIFOs, huge files and invalid UTF-8 before
+    reading them (:func:`symconv.output.read_regular`)."""
     path = Path(path)
     try:
         # Non-blocking, and checked on the open descriptor: a FIFO (or one swapped in after a
         # check by name) can neither stall the read nor slip past the regular-file test.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as error:
-        raise ProblemError(f"cannot read {what} {str(path)!r}: {error.strerror}") from None
+        raise ProblemError(f"cannot read {what} {display_path(path)!r}: {error.strerror}") from None
     try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise ProblemError(f"{str(path)!r} is not a regular file; give the path of a regular {what}")
-        if info.st_size > limit:
-            raise ProblemError(f"{str(path)!r} is {info.st_size:,} bytes, over the limit of {limit:,}")
-        chunks, size = [], 0
-        while size <= limit:  # the file may grow after fstat: read at most limit + 1 bytes
-            chunk = os.read(descriptor, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_regular(descriptor, display_path(path), limit=limit, what=what,
+                            error=ProblemError)
+    except OSError as error:  # a folder opened for reading: EISDIR on read
+        raise ProblemError(f"cannot read {what} {display_path(path)!r}: {error.strerror}") from None
     finally:
         os.close(descriptor)
-    return decode_text(b"".join(chunks), str(path), limit=limit)
+    return decode_text(data, display_path(path), limit=limit)
 
 
 def read_standard_input(*, limit: int = MAX_PROBLEM_BYTES) -> str:

@@ -171,7 +171,7 @@ def test_feedback_files_hold_what_verify_prints(tmp_path, capsys):
     assert run_cli(["grade", HOMEWORK, folder, "--wrt", "A", "--feedback", tmp_path / "fb"]) == 0
     capsys.readouterr()
     written = sorted(p.name for p in (tmp_path / "fb").iterdir())
-    assert written == ["bob.txt.txt", "eve.txt.txt", "sec2__bob.txt.txt"]
+    assert written == [".symconv-output", "bob.txt.txt", "eve.txt.txt", "sec2__bob.txt.txt"]
     for name, path in (("bob.txt.txt", folder / "bob.txt"),
                        ("sec2__bob.txt.txt", folder / "sec2" / "bob.txt")):
         run_cli(["verify", HOMEWORK, "--wrt", "A", "--answer", path])
@@ -180,7 +180,7 @@ def test_feedback_files_hold_what_verify_prints(tmp_path, capsys):
     assert (tmp_path / "fb" / "eve.txt.txt").read_text() == capsys.readouterr().err
     # a second run needs --force, checked before grading
     assert run_cli(["grade", HOMEWORK, folder, "--wrt", "A", "--feedback", tmp_path / "fb"]) == 2
-    assert "already exists; add --force" in capsys.readouterr().err
+    assert "holds what symconv wrote there before ('bob.txt.txt'); add --force" in capsys.readouterr().err
 
 
 # -- each student's own key ------------------------------------------------------------------------

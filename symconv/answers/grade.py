@@ -39,7 +39,7 @@ from multiprocessing.connection import wait
 from typing import Callable, Iterator
 
 from ..errors import SizeLimitError, SymconvError
-from ..output import OutputTarget, display_path
+from ..output import OutputFolder, OutputTarget, display_path
 from ..poly import Symbol
 from ..render.text import TextPrinter
 from .feedback import render_verdict
@@ -517,7 +517,7 @@ def feedback_names(rows: list[Found], students: dict[int, str]) -> list[str]:
 def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None = None,
           force: bool = False, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
           memory: int = DEFAULT_MEMORY, feedback_dir: str | None = None,
-          wall_timeout: float | None = None,
+          wall_timeout: float | None = None, inputs: tuple[str, ...] = (),
           progress: Callable[[int, int], None] = lambda done, total: None) -> GradeReport:
     """Grade every submission under ``paths`` (files or folders) against ``key``, or against
     each student's own key (:class:`Exercises`); write the CSV and the feedback files when asked.
@@ -525,7 +525,9 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
     ``timeout`` is CPU seconds per submission, ``wall_timeout`` the wall-clock backstop (default
     :func:`wall_backstop`); ``workers`` defaults to :func:`available_cores`.
     ``progress(done, total)`` is called after each submission. Output files are checked before
-    anything is graded, and an existing one is replaced only with ``force``.
+    anything is graded, and an existing one is replaced only with ``force``; the feedback folder
+    follows :class:`~symconv.output.OutputFolder` (``inputs``: more files the command reads, such
+    as the problem file, which it must not hold).
     """
     timeout = check_timeout(timeout)
     csv_target = None if csv_path is None else OutputTarget.check(csv_path, force=force,
@@ -545,7 +547,9 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
                 skipped[index] = GradeRow(display_path(item.path), NOT_GRADED, error=why)
             else:
                 students[index] = student
-    feedback_targets = _feedback_targets(feedback_dir, found, students, force)
+    feedback, feedback_files = _feedback_folder(
+        feedback_dir, found, students, force,
+        [*inputs, *paths, *([exercises.folder] if exercises is not None else [])])
     keys: list[AnswerKey] = [] if exercises else [key]  # type: ignore[list-item]
     key_of: dict[str, int] = {}
     jobs: list[tuple[int, str]] = []
@@ -573,26 +577,21 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
                 for i, row in enumerate(rows)]
     if csv_target is not None:
         csv_target.write_text(csv_text(rows, exercises.columns if exercises else None))
-    for target, row in zip(feedback_targets, rows):
-        target.write_text(row.feedback or f"{row.file}: {row.status}: {row.error}\n")
+    if feedback is not None:
+        with feedback.writer() as writer:
+            for name, row in zip(feedback_files, rows):
+                writer.write_text(name, row.feedback or f"{row.file}: {row.status}: {row.error}\n")
     seeds = [getattr(k.compare, "seed", None) for k in keys if k.radicals]
     loss = keys[0].problem.loss if keys else "L"
     return GradeReport(rows, summarize(rows, loss, seeds[0] if seeds else None))
 
 
-def _feedback_targets(folder: str | None, found: list[Found], students: dict[int, str],
-                      force: bool) -> list[OutputTarget]:
-    """The feedback files, checked before any grading (the folder is made when missing)."""
+def _feedback_folder(folder: str | None, found: list[Found], students: dict[int, str],
+                     force: bool, inputs: list[str]) -> tuple[OutputFolder | None, list[str]]:
+    """The feedback folder and its files' names, checked before any grading (see
+    :class:`~symconv.output.OutputFolder`)."""
     if folder is None:
-        return []
-    shown = display_path(folder)
-    if os.path.lexists(folder) and not os.path.isdir(folder):
-        raise SymconvError(f"--feedback {shown!r} is not a folder; give a folder, e.g. --feedback"
-                           f" feedback/")
-    if not os.path.isdir(folder):
-        try:
-            os.mkdir(folder)
-        except OSError as error:
-            raise SymconvError(f"cannot make the folder {shown!r}: {error.strerror}") from None
-    return [OutputTarget.check(os.path.join(folder, name), force=force, option="--feedback")
-            for name in feedback_names(found, students)]
+        return None, []
+    names = feedback_names(found, students)
+    return OutputFolder.check(folder, force=force, option="--feedback", inputs=inputs,
+                              names=names), names
