@@ -489,3 +489,28 @@ def test_the_writer_refuses_names_outside_the_folder(tmp_path, name):
         with OutputFolder.check(tmp_path / "out").writer() as writer:
             writer.write_text(name, "x")
     assert not (tmp_path / "out").exists()
+
+
+def test_output_names_that_are_not_utf8_are_written_and_shown_escaped(course):
+    """A name from another system (bytes that are not UTF-8) was an internal error after the
+    folder was written."""
+    import subprocess
+    import sys
+
+    (course / "right.txt").write_text("1\n")
+    commands = [
+        ([b"exercise", b"T.toml", b"--roster", b"roster.csv", b"--out", b"hw\xe9"],
+         b"wrote 2 exercises to hw\\xe9 (see hw\\xe9/SUMMARY.md)\n"),
+        ([b"export", b"prairielearn", b"T.toml", b"--wrt", b"A", b"--out", b"c\xe9"],
+         b"wrote c\\xe9/questions/T\n"),
+        ([b"export", b"moodle", b"T.toml", b"--wrt", b"A", b"--variants", b"1", b"--out", b"q\xe9.xml"],
+         b"wrote q\\xe9.xml\n"),
+        ([b"export", b"gradescope", b"T.toml", b"--wrt", b"A", b"--out", b"g\xe9.zip"],
+         b"wrote g\\xe9.zip\n"),
+    ]
+    for argv, said in commands:
+        done = subprocess.run([sys.executable, "-m", "symconv", *argv], capture_output=True,
+                              timeout=300, cwd=course)
+        assert (done.returncode, done.stdout, done.stderr) == (0, said, b""), done
+    assert os.path.isfile(b"hw\xe9/s1/problem.toml") and os.path.isfile(b"q\xe9.xml")
+    assert os.path.isfile(b"c\xe9/questions/T/server.py") and os.path.isfile(b"g\xe9.zip")
