@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from .checks import check
-from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
+from .derivation import DEFAULT_MAX_TERMS, Derivation, check_size, derive
 from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
                        Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
                        Section, Sum, Truncated, equation)
@@ -407,6 +407,7 @@ def render_matrix(problem: Problem, layer_name: str | None = None, output_format
     non-zero entries as ``json``. A matrix too large to print is a
     :class:`~symconv.spec.SpecError` about the layer (JSON has no such limit)."""
     layer = matrix_layer(problem, layer_name)
+    check_size(problem, max_terms)
     if output_format == "json":
         return json.dumps(matrix_json(matrix_of(layer)), indent=1) + "\n"
     check_printable(problem, layer)

@@ -30,22 +30,22 @@ import hashlib
 import hmac
 import json
 import os
-import tomllib
 from dataclasses import dataclass
 
 import numpy as np
 
 from .answers.verify import AnswerKey
-from .derivation import Derivation, derive
-from .errors import ProblemError, nearest
+from .derivation import Derivation, check_size, derive
+from .errors import ProblemError, SizeLimitError, nearest
 from .layers import LAYER_TYPES, layer_type
 from .problem import TOP_KEYS, UPSTREAM_KEYS, Problem, build_problem
-from .problem_file import key_lines, line_of, parse_problem, read_text
+from .problem_file import key_lines, line_of, parse_toml, read_text
 from .spec import TENSOR_KEYS, format_path
 from .toml_writer import dumps
 
 MAX_ATTEMPTS = 200
 MAX_RANGE = 1_000_000
+SMALLER = "use smaller sizes in the template or its [variants]"
 EXERCISE_KEYS = ("wrt", "seed", "allow_ties")
 SUBTABLES = {(): TOP_KEYS, ("input",): TENSOR_KEYS, ("upstream",): UPSTREAM_KEYS,
              ("weight",): TENSOR_KEYS, ("bias",): TENSOR_KEYS}
@@ -95,11 +95,11 @@ def load_template(path: str | os.PathLike) -> Template:
 
 def parse_template(text: str, source: str = "<template>") -> Template:
     """Check a template's ``[variants]`` and ``[exercise]``; the problem part is checked by drawing."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        parse_problem(text, source)  # raises the problem reader's located "malformed TOML" error
-        raise
+    return template_from_table(parse_toml(text, source), text, source)
+
+
+def template_from_table(data: dict, text: str, source: str) -> Template:
+    """The template of a parsed file (``text`` is its text, for line numbers)."""
     lines = key_lines(text)
 
     def fail(path: tuple, message: str):
@@ -206,9 +206,12 @@ def draw_variant(template: Template, key: str, *, avoid=frozenset()) -> Variant:
     first: Variant | None = None
     reason = ""
     for attempt in range(MAX_ATTEMPTS):
-        spec = _draw_spec(template, Draws(template.seed, f"{key}\x00{attempt}"))
         try:
+            spec = _draw_spec(template, Draws(template.seed, f"{key}\x00{attempt}"))
             problem = build_problem(spec)
+            check_size(problem, subject="a variant", hint=SMALLER)
+        except SizeLimitError as error:  # sizes are the template's to change, not the draw's
+            raise TemplateError(str(error), where=template.source) from None
         except ProblemError as error:  # this draw's layers do not fit: draw again
             reason = str(error)
             continue
@@ -243,9 +246,11 @@ def _draw_spec(template: Template, draws: Draws) -> dict:
         for table, _, _ in fills:
             table.pop("values", None)
         try:
-            shapes = _tensor_shapes(build_problem(copy.deepcopy(spec)))
+            shaped = build_problem(copy.deepcopy(spec))
         except ProblemError:
             return spec  # refused again, with its reason, by the caller's build
+        check_size(shaped, subject="a variant", hint=SMALLER)  # before a value is drawn
+        shapes = _tensor_shapes(shaped)
         for table, path, (low, high) in fills:
             shape = shapes[path]
             drawn = [draws.integer(low, high) for _ in range(int(np.prod(shape)))]

@@ -27,9 +27,9 @@ from ..answers.verify import AnswerKey, Verdict
 from ..errors import SymconvError
 from ..output import OutputTarget
 from ..poly import Symbol
-from ..problem_file import load_problem
+from ..problem_file import is_template, load_problem, parse_toml, problem_from_table, read_text
 from ..answers.feedback import VerdictPrinter
-from ..variants import draw_variant, load_template, parse_template
+from ..variants import draw_variant, parse_template, template_from_table
 from . import package_files
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -58,18 +58,20 @@ CONFIG = "symconv.json"
 def export_gradescope(path: str | os.PathLike, wrt: str, out: str | os.PathLike, *,
                       force: bool = False) -> Path:
     """Write autograder.zip for a problem file (every student the same) or an exercise template."""
-    text = Path(path).read_text(encoding="utf-8")
-    if "[exercise]" in text or "[variants" in text:
-        template = load_template(path)
-        draw_variant(template, "gradescope:check")  # a template that cannot draw is refused now
-        kind, name = "template", "template.toml"
+    target = OutputTarget.check(out, force=force, option="--out")
+    source = str(path)
+    text = read_text(path, what="problem file or exercise template")
+    table = parse_toml(text, source)
+    if is_template(table):
+        template = template_from_table(table, text, source)
         if wrt not in template.wrt:
             raise SymconvError(f"--wrt {wrt} is not asked by the template; its [exercise] wrt is"
-                               f" {list(template.wrt)}", where=str(path))
+                               f" {list(template.wrt)}", where=source)
+        draw_variant(template, "gradescope:check")  # a template that cannot draw is refused now
+        kind, name = "template", "template.toml"
     else:
-        AnswerKey(load_problem(path), wrt)  # refuse a problem that cannot be checked now
+        AnswerKey(problem_from_table(table, text, source), wrt)  # refuse one that cannot be checked
         kind, name = "problem", "problem.toml"
-    target = OutputTarget.check(out, force=force, option="--out")
     files = {"setup.sh": SETUP_SH.encode(), "run_autograder": RUN_AUTOGRADER.encode(),
              name: text.encode("utf-8"),
              CONFIG: json.dumps({"wrt": wrt, "kind": kind, "file": name}).encode()}
