@@ -528,6 +528,9 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
 @click.option("--exercises", "exercises_dir",
               help="A folder from symconv exercise: each submission is checked against its"
                    " student's own problem (then every path is a submission).")
+@click.option("--pick", type=click.Choice(["newest", "best"]), default=None,
+              help="With --exercises, a student with several submissions is graded on the newest"
+                   " or the best of them (without --pick, on none: the row says which).")
 @click.option("--force", is_flag=True, help="Replace output files that exist.")
 @click.option("--timeout", type=BoundedNumber(0.1, 3600, "--timeout 2"), default=2.0,
               show_default=True, help="CPU seconds one submission may take before it is not graded.")
@@ -536,18 +539,21 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
 @with_options(tolerance_options)
 @max_terms_option
 @seed_option
-def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, workers, rtol, atol,
-          max_terms, seed):
+def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, pick, force, timeout, workers, rtol,
+          atol, max_terms, seed):
     """symconv grade PROBLEM.toml SUBMISSION... --wrt NAME [--csv OUT]: check every submission
     (files or folders); a summary on screen, one row per submission in the CSV.
 
     With --exercises DIR, every path is a submission, matched to a student of DIR/roster.csv by
-    its file's stem or its folder's name."""
+    its file's stem or its folder's name; each student gets one row (see --pick)."""
     import secrets
 
     from .answers.grade import Exercises, grade as grade_all, key_budget
     from .answers.feedback import VerdictPrinter
 
+    if pick is not None and exercises_dir is None:
+        raise SymconvError("--pick chooses among one student's submissions; it goes with"
+                           " --exercises DIR")
     if exercises_dir is not None:
         seed = secrets.randbits(64) if seed is None else seed  # one run, one seed for every key
         source = Exercises(exercises_dir, wrt, make_key=lambda path: answer_key(
@@ -572,7 +578,7 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
     try:
         report = grade_all(source, submissions, csv_path=csv_path, force=force, workers=workers,
                            timeout=timeout, feedback_dir=feedback_dir, progress=progress,
-                           inputs=() if exercises_dir is not None else (paths[0],))
+                           inputs=() if exercises_dir is not None else (paths[0],), pick=pick)
     finally:
         if bar is not None:
             bar.render_finish()
@@ -581,8 +587,9 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
         for row in report.rows:
             if row.valid:
                 mistake = f"; likely mistake: {row.diagnosis}" if row.diagnosis else ""
+                picked = f" ({row.note})" if row.note else ""
                 show(f"{row.file}: {row.correct} of {row.total} right (score {row.score:.2f})"
-                     f"{mistake}")
+                     f"{mistake}{picked}")
     show(VerdictPrinter(report.summary.loss).doprint(report.summary))
     if csv_path not in (None, "-"):
         show(f"wrote {display_path(csv_path)}")

@@ -120,6 +120,8 @@ class VerdictPrinter(TextPrinter):
         invalid or not graded file named."""
         invalid, retry = len(summary.invalid), len(summary.not_graded)
         counts = f"{summary.valid} graded, {invalid} invalid, {retry} not graded (retry)"
+        if summary.ambiguous:
+            counts += f", {len(summary.ambiguous)} not graded (ambiguous)"
         mean = ("no mean score" if summary.mean_score is None
                 else f"mean score {summary.mean_score:.2f} over the {summary.valid} graded")
         lines = [f"{summary.count} submissions: {counts}; {mean}"]
@@ -129,7 +131,8 @@ class VerdictPrinter(TextPrinter):
         if summary.mistakes:
             lines.append("likely mistakes: " + ", ".join(f"{key} ({count})"
                                                          for key, count in summary.mistakes))
-        for label, rows in (("invalid", summary.invalid), ("not graded (retry)", summary.not_graded)):
+        for label, rows in (("invalid", summary.invalid), ("not graded (retry)", summary.not_graded),
+                            ("not graded (ambiguous)", summary.ambiguous)):
             lines += [f"{label}: {why}" if why.startswith(file) else f"{label}: {file}: {why}"
                       for file, why in rows]
         if summary.seed is not None:
