@@ -120,10 +120,10 @@ def write_exercises(template: Template, roster: Roster, out: str | os.PathLike, 
 
 # -- the files of one student -----------------------------------------------------------------------
 def student_files(template: Template, variant: Variant) -> dict[str, str]:
-    from .solution import SECTION_NAMES, build_solution, render_solution
+    from .solution import SECTION_NAMES, build_solution, build_statement, render_solution
 
     problem = variant.problem
-    statement = build_solution(problem, (), derivation=variant.derivation)
+    statement = build_statement(problem)
     solution = build_solution(problem, SECTION_NAMES, derivation=variant.derivation)
     name = Path(template.source).name
     header = (f"# {variant.key}'s variant of {name}; `symconv check problem.toml` checks it,\n"

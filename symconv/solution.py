@@ -381,6 +381,14 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
     return Solution(problem, document, limits, derivation)
 
 
+def build_statement(problem: Problem, *, limits: SolutionLimits = SolutionLimits()) -> Solution:
+    """The problem's statement alone (its layers and given tensors, as a worked solution begins),
+    whatever its size: nothing is derived (``print(problem)`` of a 200×200 problem)."""
+    document = Document(problem.title or default_title(problem),
+                        tuple(introduction(Context(problem, None, limits))), ())
+    return Solution(problem, document, limits, None)
+
+
 def render_solution(solution: Solution, output_format: str, *, fragment: bool = False) -> str:
     """The document as LaTeX (standalone, or only its body with ``fragment``), Markdown, text or
     HTML (one self-contained interactive page). Markdown's pictures are inline data here; see

@@ -278,8 +278,10 @@ def verdict_html(verdict: Verdict) -> dict[str, str]:
     if verdict.diagnosis:
         lines.append(html.escape(printer.mistake_line(verdict.diagnosis)))
     header = "<br>".join(lines)
-    return {"text/html": f"<div style='font-family:sans-serif'><p>{header}</p><table"
-                         f" style='border-collapse:collapse'>{rows}</table></div>"}
+    # tex2jax_ignore: a notebook's MathJax must not typeset what a student wrote ($…$ in a file
+    # name or an entry); nothing here is TeX.
+    return {"text/html": f"<div class='tex2jax_ignore' style='font-family:sans-serif'><p>{header}"
+                         f"</p><table style='border-collapse:collapse'>{rows}</table></div>"}
 
 
 register(Verdict, Look(verdict_summary, render_verdict, verdict_html))
