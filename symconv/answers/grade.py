@@ -54,6 +54,7 @@ GRADED, INVALID, NOT_GRADED = "graded", "invalid", "not graded"
 AMBIGUOUS = "ambiguous"  # whose file, or which of a student's files, is not clear: never a grade
 PICKS = (None, "newest", "best")
 _SEPARATORS = "-_ ."  # between a student's id and the rest of an upload folder's name
+MAX_CELL = 32_000  # characters in one CSV cell: spreadsheets cut at 32,767
 CSV_COLUMNS = ("file", "status", "correct", "total", "score", "diagnosis", "first error",
                "wrong entries")
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -87,7 +88,8 @@ class GradeRow:
         return [_safe_cell(self.file), STATUS_CELLS.get(self.status, self.status),
                 str(self.correct) if graded else "",
                 str(self.total) if graded else "", f"{self.score:.4f}" if graded else "",
-                self.diagnosis, _safe_cell(self.error), _safe_cell("; ".join(self.errors))]
+                self.diagnosis, _safe_cell(self.error),
+                _safe_cell(_listed(self.errors, "every one is in the --feedback file"))]
 
 
 STATUS_CELLS = {NOT_GRADED: "not graded (retry)", AMBIGUOUS: "not graded (ambiguous)"}
@@ -114,8 +116,27 @@ class GradeReport:
 
 
 def _safe_cell(text: str) -> str:
-    """Cells a spreadsheet would run as a formula (=, +, -, @) are quoted with a leading '."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Cells a spreadsheet would run as a formula (=, +, -, @) are quoted with a leading ', and
+    none is longer than :data:`MAX_CELL` (spreadsheets cut cells at 32,767 characters)."""
+    text = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
+
+
+def _listed(items: tuple[str, ...], more: str) -> str:
+    """``a; b; c`` within :data:`MAX_CELL` characters: the first items, then ``… and N more``
+    with where the whole list is (``more``)."""
+    text = "; ".join(items)
+    if len(text) <= MAX_CELL:
+        return text
+    kept: list[str] = []
+    size = 0
+    for item in items:
+        tail = f"; … and {len(items) - len(kept) - 1:,} more ({more})"
+        if size + len(item) + 2 + len(tail) > MAX_CELL:
+            break
+        kept.append(item)
+        size += len(item) + 2
+    return "; ".join([*kept, f"… and {len(items) - len(kept):,} more ({more})"])
 
 
 def available_cores() -> int:
@@ -536,7 +557,7 @@ def csv_text(rows: list[GradeRow], roster_columns: tuple[str, ...] | None = None
     exercises)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    prefix = () if roster_columns is None else ("student", *roster_columns)
+    prefix = () if roster_columns is None else ("student", *map(_safe_cell, roster_columns))
     suffix = () if roster_columns is None else ("note",)
     writer.writerow(prefix + CSV_COLUMNS + suffix)
     for row in rows:
