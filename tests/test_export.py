@@ -274,6 +274,28 @@ def test_moodle_refuses_a_symbolic_template(tmp_path, capsys):
     assert not (tmp_path / "quiz.xml").exists()
 
 
+def test_moodle_refuses_numbers_beyond_a_floats_range_in_one_line(tmp_path, capsys):
+    """Moodle reads a numerical blank as a float: ∂E/∂A_00 = (10^39)^8 / 9 (eight 2×2
+    convolutions whose kernels start with 10^39, then a 3×3 average) cannot be one; this was an
+    internal OverflowError (issue 19)."""
+    big = 10 ** 39
+    layers = "".join(f'[[layers]]\ntype = "conv"\noutput = "Y{i}"\n[layers.weight]\nname = "W{i}"\n'
+                     f'shape = [2, 2]\nvalues = [[{big}, 1], [2, 3]]\n' for i in range(8))
+    template = tmp_path / "huge.toml"
+    template.write_text(f'loss = "E"\n[input]\nname = "A"\nshape = [11, 11]\n{layers}'
+                        '[[layers]]\ntype = "avgpool"\nkernel_size = [3, 3]\nstride = 3\n'
+                        '[upstream]\nvalues = [[1]]\n[variants]\nupstream.values = [[[1]], [[2]]]\n'
+                        '[exercise]\nwrt = ["A"]\nseed = "s"\n')
+    assert len(str(big ** 8 // 9)) - 1 == 311
+    status = run_cli(["export", "moodle", template, "--wrt", "A", "--variants", "1", "--out",
+                      tmp_path / "quiz.xml"])
+    err = capsys.readouterr().err
+    assert status == 2 and err == (f"symconv: error: {template}: ∂E/∂A_00 is about 1e311, beyond the"
+                                   f" largest number Moodle's numerical blanks hold (about 1.8e308);"
+                                   f" give the template smaller values\n")
+    assert not (tmp_path / "quiz.xml").exists()
+
+
 # -- where the files go: into what the user named (symconv.output's rules) ---------------------------
 def test_exports_write_into_a_symbolic_link_and_a_fifo_and_replace_only_with_force(tmp_path, capsys):
     real = tmp_path / "real.zip"

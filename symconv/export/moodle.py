@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
 from fractions import Fraction
@@ -20,10 +21,13 @@ from pathlib import Path
 
 from ..errors import SymconvError
 from ..output import OutputTarget
+from ..poly import Symbol
+from ..render.text import TextPrinter
 from ..variants import Template, draw_variant
 from . import statement_html
 
 RELATIVE_TOLERANCE = Fraction(1, 10_000)  # for answers that are not whole numbers
+LARGEST = Fraction(sys.float_info.max)  # Moodle reads a numerical blank as a float
 
 
 def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLike, *,
@@ -49,7 +53,8 @@ def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLi
                                    f" in the template, e.g. values = [[1, 2], [3, 4]] or"
                                    f" values = {{ integers = [-3, 3] }} under [variants]",
                                    where=template.source)
-            values.append(Fraction(forms[-1].number))
+            values.append(within_float_range(Fraction(forms[-1].number), flat, variant, wrt,
+                                             template.source))
         question = ElementTree.SubElement(quiz, "question", type="cloze")
         ElementTree.SubElement(ElementTree.SubElement(question, "name"), "text").text = \
             f"{stem}: ∂{variant.problem.loss}/∂{wrt}, variant {number}"
@@ -64,6 +69,19 @@ def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLi
     ElementTree.ElementTree(quiz).write(document, encoding="UTF-8", xml_declaration=True)
     target.write_bytes(document.getvalue())
     return Path(target.name)
+
+
+def within_float_range(value: Fraction, flat: int, variant, wrt: str, source: str) -> Fraction:
+    """``value``, when Moodle can hold it: its numerical blanks are read as floating-point
+    numbers, so one beyond ±1.8e308 could be neither written nor graded."""
+    if abs(value) <= LARGEST:
+        return value
+    digits = len(str(abs(value.numerator) // value.denominator)) - 1
+    loss, tensor = variant.problem.loss, variant.problem.tensor(wrt)
+    name = TextPrinter(loss).doprint(Symbol(tensor, flat))
+    raise SymconvError(f"∂{loss}/∂{name} is about 1e{digits}, beyond the largest number Moodle's"
+                       f" numerical blanks hold (about 1.8e308); give the template smaller values",
+                       where=source)
 
 
 def blank(value: Fraction) -> str:
