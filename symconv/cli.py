@@ -296,20 +296,35 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
 
 def figure_name(target: OutputTarget, output_format: str) -> str | None:
     """Markdown written to a file keeps its pictures in files beside it, named after it
-    (``cs7643.md`` -> ``cs7643-figure-1.svg``); on standard output they are inline data."""
+    (``cs7643.md`` -> ``cs7643-figure-1.svg``; bytes of the name that are not UTF-8 become �, so
+    the document can name them); on standard output they are inline data."""
     from pathlib import Path
 
-    return Path(target.path).stem if output_format == "markdown" and not target.stream else None
+    if output_format != "markdown" or target.stream:
+        return None
+    return os.fsencode(Path(target.path).stem).decode("utf-8", "replace")
 
 
 def write_document(target: OutputTarget, text: str, files: dict[str, str], force: bool) -> None:
-    """The pictures beside the document (every one checked before any is written), then it."""
+    """The pictures beside the document (every one checked before any is written), then it; the
+    pictures this run made are removed again when the document cannot be written."""
     folder = os.path.dirname(target.path)
     pictures = [(OutputTarget.check(os.path.join(folder, name), force=force), content)
                 for name, content in files.items()]
-    for picture, content in pictures:
-        picture.write_text(content)
-    target.write_text(text)
+    made = []
+    try:
+        for picture, content in pictures:
+            if not os.path.lexists(picture.path):
+                made.append(picture.path)
+            picture.write_text(content)
+        target.write_text(text)
+    except BaseException:
+        for path in made:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        raise
 
 
 def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:

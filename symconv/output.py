@@ -377,7 +377,7 @@ class OutputFolder:
             info = None
         except OSError as error:
             raise folder.error(_reason(error)) from None
-        example = f"give a new folder, e.g. {option} hw1"
+        example = f"give a new folder, e.g. {option} {'feedback' if option == '--feedback' else 'hw1'}"
         if info is None:
             if os.path.lexists(name):
                 raise SymconvError(f"{option} {folder.shown!r} is a symbolic link to nothing;"

@@ -342,6 +342,20 @@ def test_a_descriptor_path_writes_into_what_the_shell_opened(tmp_path, name):
     assert expected and out.read_text() == "first line\n" + expected
 
 
+def test_markdown_to_a_name_that_is_not_utf8_names_its_pictures_so_it_can_refer_to_them(tmp_path):
+    """The pictures were named after the document's bytes, which Markdown cannot name: an
+    internal error after the pictures were written (found trying issue 19's hostile names)."""
+    done = subprocess.run([sys.executable, "-m", "symconv", "solve",
+                           os.path.abspath("examples/cs7643_4x4_stride1.toml"), "--format",
+                           "markdown", "-o", b"caf\xe9.md"], capture_output=True, timeout=300,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert (done.returncode, done.stderr) == (0, b""), done
+    text = (tmp_path / os.fsdecode(b"caf\xe9.md")).read_text(encoding="utf-8")
+    pictures = sorted(p.name for p in tmp_path.glob("*.svg"))
+    assert pictures and all(name.startswith("caf\ufffd-figure-") for name in pictures)
+    assert all(f"]({name})" in text for name in pictures)
+
+
 def test_an_existing_file_keeps_its_mode_and_needs_force(tmp_path, capsys):
     target = tmp_path / "out.txt"
     target.write_text("precious")
