@@ -40,7 +40,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .errors import SymconvError
+from .errors import SymconvError, printable
 
 STANDARD_OUTPUT = "-"
 
@@ -52,7 +52,7 @@ class BrokenPipe(Exception):
 def display_path(path: str | os.PathLike) -> str:
     """A path as text that can always be written: bytes that are not UTF-8 (a file name from
     another system) are shown as backslash escapes (``caf\\xe9.txt``)."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return printable(os.fsdecode(path))
 
 
 def _reason(error: OSError) -> str:

@@ -150,3 +150,15 @@ def test_dotted_text_in_strings_and_comments_is_no_key(tmp_path, text):
 
     (tmp_path / "p.toml").write_text(text + re.sub(r"(?m)^title = .*$", "", PROBLEM))
     assert load_problem(tmp_path / "p.toml").input.name == "A"
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped_in_an_error(tmp_path):
+    """Its bytes reached the error line as lone surrogates (caf\\udce9.toml)."""
+    (tmp_path / os.fsdecode(b"caf\xe9.toml")).write_text(PROBLEM)
+    (tmp_path / "roster.csv").write_text("id\ns1\n")
+    done = subprocess.run([sys.executable, "-m", "symconv", "exercise", b"caf\xe9.toml", "--roster",
+                           "roster.csv", "--out", "hw"], capture_output=True, timeout=120,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 2 and done.stderr == (
+        b"symconv: error: caf\\xe9.toml: an exercise template needs an [exercise] table, e.g."
+        b' [exercise] wrt = ["X"] and seed = "a secret of yours"\n')
