@@ -446,12 +446,12 @@ class OutputFolder:
                                    f" in the way of {display_path(name)!r}; move it away, or"
                                    f" give a new folder") from None
             try:
-                os.lstat(parts[-1], dir_fd=parent)
+                info = os.lstat(parts[-1], dir_fd=parent)
             except FileNotFoundError:
                 continue
             finally:
                 os.close(parent)
-            if name not in mine:
+            if name not in mine or not stat.S_ISREG(info.st_mode):  # a folder or a link is yours
                 raise SymconvError(f"{self.option} {self.shown!r} holds {display_path(name)!r},"
                                    f" which symconv did not write; it never replaces that, --force"
                                    f" or not: move it away, or give a new folder")
@@ -611,8 +611,9 @@ class FolderWriter:
                     except OSError:
                         continue  # gone, or no longer a folder of ours
                     try:
-                        os.rename(parts[-1], str(index), src_dir_fd=parent, dst_dir_fd=bin_)
-                        moved.append((parts, str(index)))
+                        if stat.S_ISREG(os.lstat(parts[-1], dir_fd=parent).st_mode):  # else yours
+                            os.rename(parts[-1], str(index), src_dir_fd=parent, dst_dir_fd=bin_)
+                            moved.append((parts, str(index)))
                     except FileNotFoundError:
                         pass
                     finally:

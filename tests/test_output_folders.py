@@ -514,3 +514,23 @@ def test_output_names_that_are_not_utf8_are_written_and_shown_escaped(course):
         assert (done.returncode, done.stdout, done.stderr) == (0, said, b""), done
     assert os.path.isfile(b"hw\xe9/s1/problem.toml") and os.path.isfile(b"q\xe9.xml")
     assert os.path.isfile(b"c\xe9/questions/T/server.py") and os.path.isfile(b"g\xe9.zip")
+
+
+def test_force_replaces_only_files_never_what_took_their_place(course, capsys):
+    """The marker lists s1/question.md and s2/problem.toml; the instructor replaced the one by a
+    folder of notes and the other by a link: neither is symconv's to remove."""
+    assert exercise("hw1") == 0
+    capsys.readouterr()
+    (course / "hw1" / "s2" / "problem.toml").unlink()
+    (course / "hw1" / "s2" / "problem.toml").symlink_to(course / "notes.txt")
+    (course / "roster.csv").write_text("id,name\ns1,Ada\n")  # s2 leaves: their files go
+    (course / "hw1" / "s1" / "question.md").unlink()
+    (course / "hw1" / "s1" / "question.md").mkdir()
+    (course / "hw1" / "s1" / "question.md" / "mine.txt").write_text(CANARY)
+    line = one_line_exit_2(exercise("hw1", "--force"), capsys)
+    assert "holds 's1/question.md', which symconv did not write" in line
+    shutil.rmtree(course / "hw1" / "s1" / "question.md")
+    assert exercise("hw1", "--force") == 0
+    assert (course / "hw1" / "s2" / "problem.toml").is_symlink()
+    assert (course / "notes.txt").read_text() == CANARY
+    assert not (course / "hw1" / "s2" / "solution.md").exists()
