@@ -37,8 +37,9 @@ import shutil
 import stat
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator, TextIO
 
 from .errors import SymconvError, printable
 
@@ -108,7 +109,7 @@ def read_regular(descriptor: int, shown: str, *, limit: int, what: str = "file",
         raise error(f"{shown!r} is {info.st_size:,} bytes, over the limit of {limit:,}")
     chunks, size = [], 0
     while size <= limit:  # the file may grow after fstat: read at most limit + 1 bytes
-        chunk = os.read(descriptor, limit + 1 - size)
+        chunk = os.read(descriptor, min(limit + 1 - size, 1 << 20))  # os.read allocates n bytes
         if not chunk:
             break
         chunks.append(chunk)
@@ -565,21 +566,55 @@ class FolderWriter:
         self.write_bytes(name, text.encode("utf-8"))
 
     def write_bytes(self, name: str, data: bytes) -> None:
+        descriptor = self._create(name)
+        try:
+            _write_descriptor(descriptor, data)
+        except OSError as error:
+            raise self.folder.error(_reason(error)) from None
+        finally:
+            os.close(descriptor)
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[TextIO]:
+        """A text stream (UTF-8, newlines as written) into the file ``name``, for a file written
+        a piece at a time."""
+        stream = io.open(self._create(name), "w", encoding="utf-8", newline="")
+        try:
+            with stream:
+                yield stream
+        except OSError as error:
+            raise self.folder.error(_reason(error)) from None
+
+    def read_bytes(self, name: str) -> bytes:
+        """A file this write has written (to copy it: a student sharing a variant)."""
+        parts = _parts(name)
+        try:
+            parent = _open_folder(self.staged, parts[:-1])
+            try:
+                descriptor = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=parent)
+            finally:
+                os.close(parent)
+            try:
+                return read_regular(descriptor, display_path(name), limit=1 << 40)
+            finally:
+                os.close(descriptor)
+        except OSError as error:
+            raise self.folder.error(_reason(error)) from None
+
+    def _create(self, name: str) -> int:
+        """The new file ``name`` in the staging folder, opened for writing."""
         parts = _parts(name)
         try:
             parent = _open_folder(self.staged, parts[:-1], create=True)
             try:
                 descriptor = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
                                      0o666, dir_fd=parent)
-                try:
-                    _write_descriptor(descriptor, data)
-                finally:
-                    os.close(descriptor)
             finally:
                 os.close(parent)
         except OSError as error:
             raise self.folder.error(_reason(error)) from None
         self.names.append(name)
+        return descriptor
 
     def __exit__(self, kind, value, traceback) -> None:
         try:

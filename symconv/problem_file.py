@@ -1,4 +1,5 @@
-"""Reading problem files (TOML, with the standard library's ``tomllib``).
+"""Reading problem files (TOML, with the standard library's ``tomllib``; on Python 3.10, which has
+none, with ``tomli``, the package tomllib was made from).
 
 Errors point at the file and line: ``problem.toml:7: input.values[1][2]: 'a' is not a number``.
 tomllib does not keep line numbers, so :func:`key_lines` scans the text for table headers and keys.
@@ -10,7 +11,6 @@ import codecs
 import os
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 from .errors import ProblemError
@@ -18,6 +18,13 @@ from .output import display_path, read_regular
 from .derivation import DEFAULT_MAX_TERMS
 from .problem import Problem, build_problem
 from .spec import SpecError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Ubuntu 22.04's Python, Gradescope's newest image: the same parser, as a package
+    import tomli as tomllib
+
+TOMLDecodeError = tomllib.TOMLDecodeError
 
 MAX_PROBLEM_BYTES = 1_000_000
 MAX_TABLES = 10_000  # table headers (and the last rows of multi-line arrays, which look alike)
@@ -128,7 +135,7 @@ def parse_toml(text: str, source: str) -> dict:
         raise ProblemError("arrays or inline tables are nested too deeply; a problem file needs"
                            " at most a few levels, e.g. values = [[1, 2], [3, 4]]",
                            where=source) from None
-    except tomllib.TOMLDecodeError as error:
+    except TOMLDecodeError as error:
         raise _malformed(error, text, source) from None
     except ValueError:  # Python refuses to convert integers of over 4,300 digits
         raise ProblemError("a number has thousands of digits; write numbers with at most 40"
@@ -180,7 +187,7 @@ def problem_from_table(spec: dict, text: str, source: str, *,
         raise ProblemError(str(error), where=source) from None
 
 
-def _malformed(error: tomllib.TOMLDecodeError, text: str, source: str) -> ProblemError:
+def _malformed(error: ValueError, text: str, source: str) -> ProblemError:
     message = str(error)
     found = re.search(r"\(at line (\d+), column (\d+)\)", message)
     line = found.group(1) if found else len(text.splitlines())  # "(at end of document)"

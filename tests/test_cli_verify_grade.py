@@ -230,7 +230,7 @@ def test_no_csv_cell_is_longer_than_32000_characters(tmp_path, capsys):
     (tmp_path / ("=" + "x" * 40_000 + ".txt")[:200]).write_text("not an answer (")
     assert main(["grade", problem, tmp_path / "zeros.txt", tmp_path / ("=" + "x" * 199)[:200],
                  "--wrt", "X", "--csv", tmp_path / "g.csv", "--feedback", tmp_path / "fb",
-                 "--timeout", "60"]) == 0
+                 "--show-expected", "--timeout", "60"]) == 0
     text = (tmp_path / "g.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))  # the default field size limit, 131,072
     assert max(len(cell) for row in rows for cell in row.values()) <= 32_000

@@ -236,7 +236,7 @@ def test_a_file_in_the_way_that_symconv_did_not_write_is_refused_even_with_force
 def test_an_empty_folder_is_written_into(course, capsys):
     (course / "hw1").mkdir()
     assert exercise("hw1") == 0
-    assert (course / "hw1" / "s2" / "solution.tex").exists() and (course / "hw1" / MARKER).exists()
+    assert (course / "hw1" / "s2" / "question.tex").exists() and (course / "hw1" / MARKER).exists()
 
 
 def test_a_missing_folder_needs_its_parent(course, capsys):
@@ -385,7 +385,7 @@ def test_the_folder_check_comes_before_any_drawing(course, capsys, monkeypatch):
     def never(*args, **kwargs):
         raise AssertionError("drew variants for a folder that is refused")
 
-    monkeypatch.setattr(symconv.exercise, "draw_exercises", never)
+    monkeypatch.setattr(symconv.exercise, "draw_class", never)
     (course / "hw1").mkdir()
     (course / "hw1" / "x").write_text(CANARY)
     one_line_exit_2(exercise("hw1"), capsys)
@@ -500,13 +500,14 @@ def test_output_names_that_are_not_utf8_are_written_and_shown_escaped(course):
     (course / "right.txt").write_text("1\n")
     commands = [
         ([b"exercise", b"T.toml", b"--roster", b"roster.csv", b"--out", b"hw\xe9"],
-         b"wrote 2 exercises to hw\\xe9 (see hw\\xe9/SUMMARY.md)\n"),
+         b"wrote 2 exercises to hw\\xe9 (see hw\\xe9/SUMMARY.md); every student has their own"
+         b" variant\n"),
         ([b"export", b"prairielearn", b"T.toml", b"--wrt", b"A", b"--out", b"c\xe9"],
          b"wrote c\\xe9/questions/T\n"),
         ([b"export", b"moodle", b"T.toml", b"--wrt", b"A", b"--variants", b"1", b"--out", b"q\xe9.xml"],
-         b"wrote q\\xe9.xml\n"),
-        ([b"export", b"gradescope", b"T.toml", b"--wrt", b"A", b"--out", b"g\xe9.zip"],
-         b"wrote g\\xe9.zip\n"),
+         b"wrote q\\xe9.xml: 1 questions\n"),
+        ([b"export", b"gradescope", b"T.toml", b"--wrt", b"A", b"--roster", b"roster.csv", b"--out",
+          b"g\xe9.zip"], b"wrote g\\xe9.zip\n"),
     ]
     for argv, said in commands:
         done = subprocess.run([sys.executable, "-m", "symconv", *argv], capture_output=True,
@@ -533,4 +534,4 @@ def test_force_replaces_only_files_never_what_took_their_place(course, capsys):
     assert exercise("hw1", "--force") == 0
     assert (course / "hw1" / "s2" / "problem.toml").is_symlink()
     assert (course / "notes.txt").read_text() == CANARY
-    assert not (course / "hw1" / "s2" / "solution.md").exists()
+    assert not (course / "hw1" / "s2" / "question.md").exists()
