@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from .errors import SymconvError
 from .output import OutputFolder
 from .roster import Roster, Student
 from .spec import format_path

@@ -317,12 +317,13 @@ def _open_folder(base: int, parts: list[str], *, create: bool = False) -> int:
     descriptor = os.dup(base)
     try:
         for part in parts:
-            if create:
-                try:
-                    os.mkdir(part, dir_fd=descriptor)  # the mode the umask gives
-                except FileExistsError:
-                    pass
-            deeper = os.open(part, _FOLDER, dir_fd=descriptor)
+            try:
+                deeper = os.open(part, _FOLDER, dir_fd=descriptor)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                os.mkdir(part, dir_fd=descriptor)  # the mode the umask gives
+                deeper = os.open(part, _FOLDER, dir_fd=descriptor)
             os.close(descriptor)
             descriptor = deeper
     except BaseException:
@@ -653,8 +654,7 @@ class FolderWriter:
                         pass
                     finally:
                         os.close(parent)
-                for name in self.names:
-                    parts = name.split("/")
+                for parts in self._pieces():
                     self._move(self.staged, self.root, parts)
                     placed.append(parts)
                 new = set(self.names)
@@ -686,9 +686,27 @@ class FolderWriter:
                 finally:
                     os.close(parent)
 
+    def _pieces(self) -> Iterator[list[str]]:
+        """What to move into place: each staged file, or, where the folder does not exist yet,
+        the whole staged folder at once (one rename for a student's folder, not one per file)."""
+        moved: set[tuple[str, ...]] = set()
+        for name in self.names:
+            parts = name.split("/")
+            if any(tuple(parts[:depth]) in moved for depth in range(1, len(parts))):
+                continue  # inside a folder moved whole
+            for depth in range(1, len(parts)):
+                try:
+                    os.close(_open_folder(self.root, parts[:depth]))
+                except FileNotFoundError:
+                    moved.add(tuple(parts[:depth]))
+                    yield parts[:depth]
+                    break
+            else:
+                yield parts
+
     @staticmethod
     def _move(source: int, target: int, parts: list[str]) -> None:
-        """The file ``parts`` from one tree to the same place in the other."""
+        """The file (or folder) ``parts`` from one tree to the same place in the other."""
         here = _open_folder(source, parts[:-1])
         try:
             there = _open_folder(target, parts[:-1], create=True)
