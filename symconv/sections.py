@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from math import prod
 from typing import Mapping, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
-from .derivation import Derivation, Gradient
+from .derivation import Derivation, Gradient, derive
 from .document import (Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
                        Reference, Sum, TensorView, Truncated)
 from .errors import SizeLimitError, SymconvError
@@ -50,7 +51,8 @@ class Detail(NamedTuple):
     chain_terms: int | None = 6  # ... and the chain-rule side ∂L/∂y·∂y/∂x of a longer one
     once: bool = True  # each result once, then referred to; a matrix of 9+ entries written once
     brief_checks: bool = True  # the checks in one short paragraph
-    listed: int | None = 9  # entries listed of a slice too long for a matrix (None: the printers')
+    listed: int | None = 9  # entries listed of a slice too long for a matrix (None: the printers'),
+    listed_whole: int = 16  # ... all of them when the slice has at most this many
     listed_slices: int | None = 1  # slices listed so (None: the printers')
 
     @staticmethod
@@ -106,13 +108,17 @@ class Context:
     sections show)."""
 
     problem: ProblemView
-    derivation: Derivation
+    derived: Derivation | None  # None: derived when a section first asks (a statement never does)
     detail: Detail = HANDOUT
     statement: bool = True  # the document states the problem (its tensors) before the sections
     sections: tuple[str, ...] = ()  # the names of the sections the document has
     #: the entries whose chain rule the document writes as numbered equations, by tensor name
     chained: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def derivation(self) -> Derivation:
+        return self.derived if self.derived is not None else derive(self.problem)
 
     @property
     def loss(self) -> str:
@@ -293,7 +299,13 @@ class Context:
         if self.detail.listed is None or self.detail.listed_slices != 1:
             return None
         per_slice = prod(tensor.shape[len(slice_axes(tensor, self.dims)):])
-        return min(per_slice, self.detail.listed)
+        return min(per_slice, self.listed(tensor) or per_slice)
+
+    def listed(self, tensor: Tensor) -> int | None:
+        """Entries of each slice a list of a tensor shows (None: the printers' limit): every one
+        of a slice of at most ``listed_whole`` (a short list is worth having whole)."""
+        per_slice = prod(tensor.shape[len(slice_axes(tensor, self.dims)):])
+        return None if per_slice <= self.detail.listed_whole else self.detail.listed
 
     @staticmethod
     def shown_once(key: tuple, lead: tuple, label, view) -> list:
@@ -323,7 +335,7 @@ class Context:
         detail = self.detail
         return TensorView(label, array, tensor, slice_axes(tensor, self.dims),
                           self.loss if gradient else None, self.label_base(tensor),
-                          listed=detail.listed, listed_slices=detail.listed_slices,
+                          listed=self.listed(tensor), listed_slices=detail.listed_slices,
                           nonzero=running and detail.once)
 
     def label_base(self, tensor: Tensor) -> int:

@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from .checks import CheckReport, check
-from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
+from .derivation import DEFAULT_MAX_TERMS, Derivation, check_size, derive
 from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
                        Figure, Formula, Gallery, Heading, IndexedSum, Matrix, Numbered, Paragraph,
                        Product, Reference, Relations, Section, Sum, Truncated, equation, settle,
@@ -631,6 +631,15 @@ def build_solution(problem: Problem, sections: tuple[str, ...] | None = None, *,
     return Solution(problem, settle(document, repeat=not detail.once), detail, derivation)
 
 
+def build_statement(problem: Problem, *, detail: Detail | str = HANDOUT) -> Solution:
+    """The problem's statement alone (its layers and given tensors, as a worked solution begins),
+    whatever its size: nothing is derived (``print(problem)`` of a 200×200 problem)."""
+    level = Detail.named(detail)
+    document = settle(Document(problem.title or default_title(problem),
+                               tuple(introduction(Context(problem, None, level))), ()))
+    return Solution(problem, document, level, None)
+
+
 def render_solution(solution: Solution, output_format: str, *, fragment: bool = False) -> str:
     """The document as LaTeX (standalone, or only its body with ``fragment``), Markdown, text or
     HTML (one self-contained interactive page). Markdown's pictures are inline data here; see
@@ -657,6 +666,7 @@ def render_matrix(problem: Problem, layer_name: str | None = None, output_format
     non-zero entries as ``json``. A matrix too large to print is a
     :class:`~symconv.spec.SpecError` about the layer (JSON has no such limit)."""
     layer = matrix_layer(problem, layer_name)
+    check_size(problem, max_terms)
     if output_format == "json":
         return json.dumps(matrix_json(matrix_of(layer)), indent=1) + "\n"
     check_printable(problem, layer)

@@ -109,8 +109,7 @@ def test_a_result_is_shown_where_it_first_comes_up_and_referred_to_by_its_number
     alone = render_solution(build_solution(problem, ("closed-form",)), "text")
     both = render_solution(build_solution(problem, ("dx", "closed-form")), "text")
     assert "∂L/∂X is the same as" not in alone  # shown in the closed form itself
-    number = re.search(r"All 9 receptive fields mapped back:\n\n∂L/∂X is too wide for one line; here"
-                       r" it is in blocks of columns:\n\n\((\d+)\)", both).group(1)
+    number = re.search(r"All 9 receptive fields mapped back:.*?^\((\d+)\)", both, re.S | re.M).group(1)
     assert (f"Its full correlation with the rotated kernel, with the padding removed: ∂L/∂X is the"
             f" same as ({number}).") in " ".join(both.split())
 

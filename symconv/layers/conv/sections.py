@@ -264,13 +264,13 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
 
 def field_items(field: ReceptiveField, item_of, base: int = 0, channel: str | None = "c") -> list:
     """``item_of(index)`` for each 2-D plane of a receptive field (each channel, named
-    ``channel``, and in 3-D each depth d of the kernel), labelled with the output when there are
-    several (counted from ``base``, as the input's slices). ``channel`` None: the input has no
-    channel axis, so no label names one."""
+    ``channel``, and in 3-D each depth d of the kernel), labelled with the output (and the plane
+    when there are several, counted from ``base``, as the input's slices). ``channel`` None: the
+    input has no channel axis, so no label names one."""
     names = (channel, *kernel_front(field.window.ndim - 1))
     found = planes(field.window, names, base)
     if len(found) == 1:
-        return [item_of(found[0][1])]
+        return [Labeled(field.output, item_of(found[0][1]))]
     return [Labeled(Concat((field.output, Formula(", " + label))), item_of(index))
             for label, index in found]
 
