@@ -402,4 +402,7 @@ class KatexPrinter(LatexPrinter):
     size_commands = True
     gallery_steps = (1.0, *SIZE_COMMANDS)
     smallest_gallery = 0.7  # KaTeX sets math at 1.21 times the text: 0.7 of it is 0.85 of the text
+    # a Markdown page is not the 10 pt PDF: its math is measured as on an 11 pt page, as before
+    line_width = 42.8
+    gallery_width = 42.8
 
