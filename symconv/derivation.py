@@ -21,6 +21,7 @@ from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
+from .product_sums import TermFactors
 from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -184,18 +185,25 @@ class Gradient(Presentable):
 
     def polys(self) -> list[Poly]:
         """The simplified value of every entry, in row-major order (computed once): the same sums
-        as :meth:`entry`'s, accumulated straight from the term arrays, no objects per term."""
+        as :meth:`entry`'s, from the term arrays. When every factor is a symbol or an integer (a
+        convolution) like terms are merged on arrays, one sort for all entries
+        (:class:`~symconv.product_sums.TermFactors`); otherwise term by term, one dictionary per
+        entry."""
         if self._polys is None:
-            sums: list[dict] = [{} for _ in range(self.wrt.size)]
-            for block in self.blocks:
-                upstream = block.upstream.entries()
-                targets = np.repeat(np.arange(self.wrt.size), np.diff(block.offsets)).tolist()
-                for target, output, local in zip(targets, block.outputs.tolist(),
-                                                 block.local.factors(0, block.count)):
-                    add_product(sums[target], upstream[output], local)
-            self._polys = [Poly({m: c if type(c) is int else normalize(c)
-                                 for m, c in terms.items() if c}) for terms in sums]
+            factors = TermFactors(self.blocks)
+            self._polys = factors.polys() if factors.exact else self._summed_term_by_term()
         return self._polys
+
+    def _summed_term_by_term(self) -> list[Poly]:
+        sums: list[dict] = [{} for _ in range(self.wrt.size)]
+        for block in self.blocks:
+            upstream = block.upstream.entries()
+            targets = np.repeat(np.arange(self.wrt.size), np.diff(block.offsets)).tolist()
+            for target, output, local in zip(targets, block.outputs.tolist(),
+                                             block.local.factors(0, block.count)):
+                add_product(sums[target], upstream[output], local)
+        return [Poly({m: c if type(c) is int else normalize(c) for m, c in terms.items() if c})
+                for terms in sums]
 
     def expanded(self) -> list[Poly]:
         """Every entry with upstream factors that are themselves gradients substituted, all the way

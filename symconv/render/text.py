@@ -11,8 +11,8 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
-from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, subscripted,
-                   written)
+from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, spelling,
+                   subscripted, sum_pieces, written)
 from .printer import Printer
 
 
@@ -140,7 +140,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
         write("".join(printer.doprint(entry) + "\n" for entry in chosen_entries(gradient, flats, expanded)))
         return
     arrays = GradientArrays(gradient, flats)
-    spelling = arrays.codes.spelling(text_names, printer.times)
+    written_names = spelling(arrays.codes, text_names, printer.times)
     wrt = gradient.wrt
     lefts = text_names_between(wrt, f"∂{loss}/∂", " = ")
     pluses, equals = text_names_between(wrt, "", " + "), text_names_between(wrt, "", " = ")
@@ -157,7 +157,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
         chain[:, 1] = np.where(batch.lasts(), equals[target], pluses[target])
         if arrays.exact and expanded is None:
             sums = arrays.sums(batch)
-            values: list[np.ndarray | Pieces] = [sums.pieces(spelling),
+            values: list[np.ndarray | Pieces] = [sum_pieces(sums, written_names),
                                                  np.where(sums.counts == 0, "0", "")]
         else:
             values = [objects([value_text(printer, gradient, flat, expanded)
