@@ -21,7 +21,7 @@ from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
-from .product_sums import TermFactors
+from .product_sums import TermFactors, runs
 from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -45,6 +45,9 @@ class LocalDerivative(Protocol):
 
     def factor_table(self) -> FactorTable:
         """Every term's exact local derivative at once, for printers that work on whole arrays."""
+
+    def named_table(self) -> FactorTable:
+        """Every term's local derivative as :meth:`named` gives it, at once."""
 
 
 class Term(NamedTuple):
@@ -92,6 +95,10 @@ class Terms:
         upstream ∂L/∂y (the entry of ``upstream`` at each term's output) and the local derivative
         ∂y/∂x (see ``factor_table`` in :mod:`symconv.layers.base`)."""
         return EntryFactors(self.upstream, self.outputs), self.local.factor_table()
+
+    def named_tables(self) -> tuple[EntryFactors, FactorTable]:
+        """As :meth:`factor_tables`, the local derivatives named (:meth:`LocalDerivative.named`)."""
+        return EntryFactors(self.upstream, self.outputs), self.local.named_table()
 
     def evaluate(self, upstream_values: np.ndarray, values_of) -> np.ndarray:
         """All entries at once, numerically: ``values_of(tensor)`` gives a tensor's array."""
@@ -171,9 +178,7 @@ class Gradient(Presentable):
         for number, block in enumerate(self.blocks):
             first, sizes = block.offsets[flats], block.offsets[flats + 1] - block.offsets[flats]
             counts += sizes
-            # Consecutive runs first[i] .. first[i] + sizes[i], laid end to end.
-            shift = np.repeat(first - (np.cumsum(sizes) - sizes), sizes)
-            rows.append(np.arange(int(sizes.sum()), dtype=np.int64) + shift)
+            rows.append(runs(first, sizes))
             entries.append(np.repeat(np.arange(len(flats)), sizes))
             blocks.append(np.full(len(rows[-1]), number, dtype=np.int64))
         starts = np.zeros(len(flats) + 1, dtype=np.int64)

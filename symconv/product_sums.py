@@ -15,6 +15,8 @@ term into one dictionary per entry (:func:`poly_sums`), which is slower but stil
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Callable, NamedTuple, Protocol, Sequence
 
@@ -40,6 +42,20 @@ def integer_values(tensor: Tensor) -> np.ndarray | None:
     if not all(type(v) is int and abs(v) < INT64_SAFE for v in values):
         return None
     return np.array(values, dtype=np.int64)
+
+
+@contextmanager
+def collection_paused():
+    """The cyclic garbage collector paused while many small objects that hold no cycles (the
+    monomials and dictionaries of a gradient's polynomials) are made: otherwise it walks all the
+    objects made so far again and again, about half the time of making them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # -- the factors of every term, as codes of symbols and integer coefficients -----------------------
@@ -81,16 +97,16 @@ class Column:
 
 
 class EntryColumn(Column):
-    """Term t's factor is entry ``flats[t]`` of a tensor: a symbol, or a given number."""
+    """Term t's factor is entry ``flats[t]`` of a tensor: a symbol, or a given number (coded as
+    its symbol when ``codes`` has the tensor: named, see :class:`EntryFactors`)."""
 
     def __init__(self, factors: EntryFactors, codes: Codes):
-        self.tensor, self.flats = factors
+        self.tensor, self.flats, _ = factors
         self.offset = codes.offsets.get(self.tensor.name)
-        self.integers = None if self.tensor.values is None else self.tensor.per_entry(integer_values)
-        if self.integers is not None:
-            self.bound = int(np.abs(self.integers).max(initial=0))
-        elif self.tensor.values is not None:
-            self.bound = None
+        self.integers = None
+        if self.offset is None and self.tensor.values is not None:
+            self.integers = self.tensor.per_entry(integer_values)
+            self.bound = None if self.integers is None else int(np.abs(self.integers).max(initial=0))
 
     def monomial(self, rows):
         index = self.flats[rows]
@@ -161,34 +177,47 @@ def exact_sums(columns: Sequence[tuple[Column, Column]], longest: int) -> bool:
 
 class TermBlock(Protocol):
     """A block of chain-rule terms (:class:`symconv.derivation.Terms`): grouped by entry through
-    ``offsets``, with both factors of every term as tables."""
+    ``offsets``, with both factors of every term as tables (exact, or named)."""
 
     offsets: np.ndarray
 
     def factor_tables(self) -> tuple[EntryFactors, FactorTable]: ...
 
+    def named_tables(self) -> tuple[EntryFactors, FactorTable]: ...
+
+
+def runs(first: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The runs ``first[i]`` … ``first[i] + sizes[i] − 1``, laid end to end."""
+    shift = np.repeat(first - (np.cumsum(sizes) - sizes), sizes)
+    return np.arange(int(sizes.sum()), dtype=np.int64) + shift
+
 
 class TermFactors:
     """Both factors of every term of some blocks, as :class:`Column` pairs (one per block), and
-    the codes of their symbols."""
+    the codes of their symbols; ``named``: the local derivatives as the blocks name them (the
+    entries of a tensor with values by their symbols)."""
 
-    def __init__(self, blocks: Sequence[TermBlock]):
+    def __init__(self, blocks: Sequence[TermBlock], *, named: bool = False):
         self.blocks = blocks
-        tables = [block.factor_tables() for block in blocks]
+        tables = [block.named_tables() if named else block.factor_tables() for block in blocks]
         self.codes = Codes([t.tensor for pair in tables for t in pair
-                            if isinstance(t, EntryFactors) and t.tensor.values is None])
+                            if isinstance(t, EntryFactors) and (t.named or t.tensor.values is None)])
         self.columns = [(column(up, self.codes), column(local, self.codes)) for up, local in tables]
         longest = sum(int(np.diff(block.offsets).max(initial=0)) for block in blocks)
         self.exact = exact_sums(self.columns, longest)
 
-    def polys(self) -> list[Poly]:
-        """Every entry's sum (only when ``exact``)."""
-        size = len(self.blocks[0].offsets) - 1
-        entry = np.concatenate([np.repeat(np.arange(size), np.diff(block.offsets))
-                                for block in self.blocks])
-        factors = np.concatenate([factor_codes(up, local, np.arange(block.offsets[-1]))
-                                  for block, (up, local) in zip(self.blocks, self.columns)])
-        return Sums.of_products(size, entry, factors, self.codes.count).polys(self.codes.symbols())
+    def polys(self, flats: np.ndarray | None = None) -> list[Poly]:
+        """The sums of the entries ``flats`` (default: every entry), only when ``exact``."""
+        if flats is None:
+            flats = np.arange(len(self.blocks[0].offsets) - 1)
+        entries, factors = [], []
+        for block, (up, local) in zip(self.blocks, self.columns):
+            first = block.offsets[flats]
+            sizes = block.offsets[flats + 1] - first
+            entries.append(np.repeat(np.arange(len(flats)), sizes))
+            factors.append(factor_codes(up, local, runs(first, sizes)))
+        return Sums.of_products(len(flats), np.concatenate(entries), np.concatenate(factors),
+                                self.codes.count).polys(self.codes.symbols())
 
 
 # -- like terms merged, entry by entry -------------------------------------------------------------
@@ -245,16 +274,17 @@ class Sums:
         """Every entry's :class:`Poly`, ``symbols[code]`` being the symbol of a code
         (:meth:`Codes.symbols`). Its terms are in reading order already."""
         lows = symbols[self.low].tolist()
-        if (self.high >= 0).all():
-            monomials = list(zip(lows, symbols[self.high].tolist()))
-        else:
-            highs = symbols[np.where(self.high < 0, self.none, self.high)].tolist()
-            monomials = [(a, b) if b is not None else (a,) if a is not None else ()
-                         for a, b in zip(lows, highs)]
         coefficients = self.coefficients.tolist()
         starts = self.starts.tolist()
-        return [Poly(dict(zip(monomials[start:stop], coefficients[start:stop])))
-                for start, stop in zip(starts, starts[1:])]
+        with collection_paused():
+            if (self.high >= 0).all():
+                monomials = list(zip(lows, symbols[self.high].tolist()))
+            else:
+                highs = symbols[np.where(self.high < 0, self.none, self.high)].tolist()
+                monomials = [(a, b) if b is not None else (a,) if a is not None else ()
+                             for a, b in zip(lows, highs)]
+            return [Poly(dict(zip(monomials[start:stop], coefficients[start:stop])), ordered=True)
+                    for start, stop in zip(starts, starts[1:])]
 
 
 # -- products of given entries: a closed form's terms ------------------------------------------------

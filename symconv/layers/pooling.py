@@ -164,6 +164,9 @@ class InWindow:
         """The factor over the window's symbols (an indicator, LP's root; 1/N stays a number)."""
         return self.factor(*self.window_of(row, self.tensor.symbols.__getitem__))
 
+    def named_table(self) -> FactorTable:
+        return [self.named(row) for row in range(len(self.rows))]
+
     def window_values(self, values_of, fill: float) -> np.ndarray:
         """(outputs, K): the values in every output's window, ``fill`` on padding."""
         values = values_of(self.tensor).reshape(-1).astype(float)[self.windows]

@@ -295,8 +295,9 @@ class LatexPrinter(ArrangingPrinter):
         return "\n".join(self.display(line) for line in self.gallery_lines(node))
 
     def _print_Figure(self, node: Figure) -> str:
-        picture = tikz(node, self.text.doprint, self.doprint)
-        if layout(node, self.text.doprint).width * TIKZ_UNIT > FIGURE_WIDTH_CM:
+        placed = layout(node, self.text.doprint)
+        picture = tikz(placed, self.doprint)
+        if placed.width * TIKZ_UNIT > FIGURE_WIDTH_CM:
             picture = "\\resizebox{\\linewidth}{!}{%\n" + picture + "}"
         return ("\\begin{center}\n" + picture + "\n\\end{center}\n"
                 + "".join(self.inline(part) for part in node.caption))

@@ -180,10 +180,9 @@ def svg(figure: Figure, text_of: Callable[[object], str],
 TIKZ_UNIT = 0.022  # cm per pixel of the layout: a 40-pixel cell is 0.88 cm
 
 
-def tikz(figure: Figure, text_of: Callable[[object], str], math_of: Callable[[object], str]) -> str:
-    """The figure as a ``tikzpicture`` (needs only the tikz package); ``math_of`` gives a label's
-    LaTeX math."""
-    picture = layout(figure, text_of)
+def tikz(picture: Layout, math_of: Callable[[object], str]) -> str:
+    """A figure laid out (:func:`layout`) as a ``tikzpicture`` (needs only the tikz package);
+    ``math_of`` gives a label's LaTeX math."""
     flip = picture.height
 
     def point(x: float, y: float) -> str:
