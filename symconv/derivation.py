@@ -199,6 +199,13 @@ class Gradient(Presentable):
             self._polys = factors.polys() if factors.exact else self._summed_term_by_term()
         return self._polys
 
+    def numbers(self) -> np.ndarray | None:
+        """Every entry's value as an int64 array, when every factor of every term is an integer
+        (all values given) and the sums fit: straight from the term arrays, no polynomial made.
+        None otherwise."""
+        numbers = TermFactors(self.blocks).numbers()
+        return None if numbers is None else numbers.reshape(self.shape)
+
     def _summed_term_by_term(self) -> list[Poly]:
         sums: list[dict] = [{} for _ in range(self.wrt.size)]
         for block in self.blocks:

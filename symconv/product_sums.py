@@ -206,7 +206,7 @@ class TermFactors:
         longest = sum(int(np.diff(block.offsets).max(initial=0)) for block in blocks)
         self.exact = exact_sums(self.columns, longest)
 
-    def polys(self, flats: np.ndarray | None = None) -> list[Poly]:
+    def sums(self, flats: np.ndarray | None = None) -> Sums:
         """The sums of the entries ``flats`` (default: every entry), only when ``exact``."""
         if flats is None:
             flats = np.arange(len(self.blocks[0].offsets) - 1)
@@ -217,7 +217,24 @@ class TermFactors:
             entries.append(np.repeat(np.arange(len(flats)), sizes))
             factors.append(factor_codes(up, local, runs(first, sizes)))
         return Sums.of_products(len(flats), np.concatenate(entries), np.concatenate(factors),
-                                self.codes.count).polys(self.codes.symbols())
+                                self.codes.count)
+
+    def polys(self, flats: np.ndarray | None = None) -> list[Poly]:
+        """:meth:`sums` as polynomials."""
+        return self.sums(flats).polys(self.codes.symbols())
+
+    def numbers(self) -> np.ndarray | None:
+        """Every entry's sum as int64 when every factor is an integer (``exact``, and no symbol
+        left), else None."""
+        if not self.exact or self.codes.count:
+            return None
+        total = np.zeros(len(self.blocks[0].offsets) - 1, dtype=np.int64)
+        for block, (up, local) in zip(self.blocks, self.columns):
+            rows = np.arange(block.offsets[-1])
+            products = np.broadcast_to(up.monomial(rows)[1] * local.monomial(rows)[1], rows.shape)
+            sums = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(products)])
+            total += sums[block.offsets[1:]] - sums[block.offsets[:-1]]
+        return total
 
 
 # -- like terms merged, entry by entry -------------------------------------------------------------

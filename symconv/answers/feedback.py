@@ -27,9 +27,8 @@ class VerdictPrinter(TextPrinter):
                  f" (score {verdict.score:.2f})"]
         if verdict.diagnosis:
             lines.append(self.mistake_line(verdict.diagnosis))
-        for result in verdict.entries:
-            if not result.correct:
-                lines += self.entry_feedback(verdict, result)
+        for result in verdict.entries.wrong():
+            lines += self.entry_feedback(verdict, result)
         if verdict.sampling:
             lines.append(self.sampling_note(*verdict.sampling, seed=sampling_seed(verdict)))
         if verdict.readings:
