@@ -13,6 +13,7 @@ derivatives. Polynomials (:mod:`symconv.poly`) and sympy objects are built only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Iterator, NamedTuple, Protocol
 
 import numpy as np
@@ -21,7 +22,7 @@ from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
-from .product_sums import TermFactors, runs
+from .product_sums import Products, TermFactors, product_polys, runs
 from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -83,8 +84,11 @@ class Terms:
     def count(self) -> int:
         return len(self.outputs)
 
-    def of_entry(self, flat: int) -> list[Term]:
+    def of_entry(self, flat: int, limit: int | None = None) -> list[Term]:
+        """The terms of entry ``flat`` (the first ``limit`` of them)."""
         start, stop = int(self.offsets[flat]), int(self.offsets[flat + 1])
+        if limit is not None:
+            stop = min(stop, start + limit)
         outputs = self.outputs[start:stop].tolist()
         upstream = [self.upstream.entry(o) for o in outputs]
         local = self.local.factors(start, stop)
@@ -129,6 +133,7 @@ class EntryFields(NamedTuple):
     terms: list[Term]
     value: Poly  # the simplified sum
     loss: str = "L"  # the loss's name, for ∂loss/∂entry
+    count: int | None = None  # how many terms in all, when ``terms`` are the first ones only
 
 
 class GradientEntry(Presentable, EntryFields):
@@ -157,8 +162,17 @@ class Gradient(Presentable):
     def term_count(self) -> int:
         return sum(block.count for block in self.blocks)
 
-    def entry(self, index: tuple[int, ...] | int) -> GradientEntry:
+    def entry(self, index: tuple[int, ...] | int, *, limit: int | None = None) -> GradientEntry:
+        """One entry; with ``limit``, an entry of more terms lists the first ``limit`` of them
+        (and says how many there are)."""
         flat = index if isinstance(index, int) else self.wrt.flat_of(index)
+        count = sum(int(block.offsets[flat + 1] - block.offsets[flat]) for block in self.blocks)
+        if limit is not None and count > limit:
+            terms: list[Term] = []
+            for block in self.blocks:
+                terms += block.of_entry(flat, limit - len(terms))
+            return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms,
+                                 self.polys()[flat], self.derivation.problem.loss, count)
         terms = [term for block in self.blocks for term in block.of_entry(flat)]
         value = poly_sum(product_of((t.upstream, t.local)) for t in terms)
         return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms, value,
@@ -258,18 +272,28 @@ class Gradient(Presentable):
     def pulled_back(self, upstreams: list[list[Poly]]) -> list[Poly]:
         """Every entry with each block's upstream gradient given as polynomials (one list per
         block, indexed by output position): :meth:`expanded` passes the right ones, the answer
-        checker's diagnosis wrong ones (a mistake made in a later layer, pulled back to here)."""
-        results = []
-        for flat in range(self.wrt.size):
-            parts = []
-            for block, upstream in zip(self.blocks, upstreams):
-                start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
-                for output, local in zip(block.outputs[start:stop].tolist(),
-                                         block.local.factors(start, stop)):
-                    if local != 0:
-                        parts.append(upstream[output] * local)
-            results.append(poly_sum(parts))
-        return results
+        checker's diagnosis wrong ones (a mistake made in a later layer, pulled back to here).
+        The products are listed as index arrays and each entry's sum built once
+        (:func:`~symconv.product_sums.product_polys`)."""
+        entries: list = []
+        targets, firsts, seconds = [], [], []
+        for block, upstream in zip(self.blocks, upstreams):
+            targets.append(np.repeat(np.arange(self.wrt.size), np.diff(block.offsets)))
+            firsts.append(block.outputs + len(entries))
+            entries += upstream
+            local = block.local.factor_table()
+            if isinstance(local, EntryFactors):
+                seconds.append(local.flats + len(entries))
+                entries += local.tensor.entries()
+            elif isinstance(local, (int, Fraction)):
+                seconds.append(np.full(block.count, len(entries)))
+                entries.append(local)
+            else:
+                seconds.append(np.arange(block.count) + len(entries))
+                entries += local
+        products = Products((self.wrt.size,), np.concatenate(targets), np.concatenate(firsts),
+                            np.concatenate(seconds))
+        return product_polys(products, entries).tolist()
 
     def expanded_size(self) -> np.ndarray:
         """An upper bound on the terms of every expanded entry (before like terms merge), from the

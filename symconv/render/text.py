@@ -70,7 +70,12 @@ class TextPrinter(Printer):
         chain = " + ".join(
             f"∂{loss}/∂{self.name_only(t.output)}·∂{self.name_only(t.output)}/∂{target}"
             for t in entry.terms)
-        return f"{left} = {chain} = {self.value(entry.value)}"
+        return f"{left} = {chain}{self.rest(entry)} = {self.value(entry.value)}"
+
+    @staticmethod
+    def rest(entry: GradientEntry) -> str:
+        """`` + ⋯ (38416 terms in all)`` after the terms listed of an entry that has more."""
+        return f" + ⋯ ({entry.count} terms in all)" if entry.count else ""
 
     def value(self, poly) -> str:
         """A result, with its decimal value when it is an irrational number (an LP root)."""
