@@ -133,7 +133,7 @@ class EntryFields(NamedTuple):
     terms: list[Term]
     value: Poly  # the simplified sum
     loss: str = "L"  # the loss's name, for ∂loss/∂entry
-    count: int | None = None  # how many terms in all, when ``terms`` are the first ones only
+    total: int | None = None  # how many terms in all, when ``terms`` are the first ones only
 
 
 class GradientEntry(Presentable, EntryFields):
@@ -172,7 +172,7 @@ class Gradient(Presentable):
             for block in self.blocks:
                 terms += block.of_entry(flat, limit - len(terms))
             return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms,
-                                 self.polys()[flat], self.derivation.problem.loss, count)
+                                 self.polys()[flat], self.derivation.problem.loss, total=count)
         terms = [term for block in self.blocks for term in block.of_entry(flat)]
         value = poly_sum(product_of((t.upstream, t.local)) for t in terms)
         return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms, value,

@@ -179,7 +179,8 @@ class TermBlock(Protocol):
     """A block of chain-rule terms (:class:`symconv.derivation.Terms`): grouped by entry through
     ``offsets``, with both factors of every term as tables (exact, or named)."""
 
-    offsets: np.ndarray
+    @property
+    def offsets(self) -> np.ndarray: ...
 
     def factor_tables(self) -> tuple[EntryFactors, FactorTable]: ...
 
@@ -293,6 +294,7 @@ class Sums:
         lows = symbols[self.low].tolist()
         coefficients = self.coefficients.tolist()
         starts = self.starts.tolist()
+        monomials: list[tuple]
         with collection_paused():
             if (self.high >= 0).all():
                 monomials = list(zip(lows, symbols[self.high].tolist()))

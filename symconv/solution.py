@@ -257,8 +257,8 @@ def connect_section(context: Context, entry: Symbol) -> Section:
     blocks.append(Paragraph(("The entries involved are marked:",)))
     blocks.append(Gallery(tuple(items)))
     blocks += connect_figure(context, entry, x, y, terms)
-    chain = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry)))
-                      for t in terms[:MAX_SUM_TERMS]))  # the rest would be cut short anyway
+    chain: Sum | Truncated = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry)))
+                                       for t in terms[:MAX_SUM_TERMS]))  # the rest would be cut anyway
     if len(terms) > MAX_SUM_TERMS:
         chain = Truncated(chain, len(terms))
     sides = ((Derivative(loss, entry), chain, gradient.polys()[entry.flat]) if terms

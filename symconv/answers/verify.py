@@ -233,7 +233,8 @@ class AnswerKey:
         results = self._compare(cells, parsed, shifted=False)
         diagnosis = None
         if not results.correct.all():
-            diagnosis = diagnose(parsed, results.correct, self.mistakes, self.tolerance, self.compare)
+            diagnosis = diagnose(parsed, results.correct.tolist(), self.mistakes, self.tolerance,
+                                 self.compare)
         return Verdict(source, results, diagnosis, self)
 
     def _explain_shape(self, rows, source: str, error: AnswerError) -> AnswerError:

@@ -75,7 +75,7 @@ class TextPrinter(Printer):
     @staticmethod
     def rest(entry: GradientEntry) -> str:
         """`` + ⋯ (38416 terms in all)`` after the terms listed of an entry that has more."""
-        return f" + ⋯ ({entry.count} terms in all)" if entry.count else ""
+        return f" + ⋯ ({entry.total} terms in all)" if entry.total else ""
 
     def value(self, poly) -> str:
         """A result, with its decimal value when it is an irrational number (an LP root)."""
