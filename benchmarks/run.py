@@ -236,8 +236,8 @@ def ratio_figure(name: str, command: list[str], target: float, repeat: int) -> F
         measured = child_run(command if which else SYMPY_IMPORT)
         if i >= warm:
             times[which].append(measured)
-    (ours, ours_wall), (sympy, sympy_wall) = [
-        (statistics.median(t for t, _ in times[w]), statistics.median(t for _, t in times[w])) for w in (1, 0)]
+    (ours, ours_wall), (sympy, sympy_wall) = [(statistics.median(t for t, _ in times[w]),
+                                               statistics.median(t for _, t in times[w])) for w in (1, 0)]
     return Figure(name, ours / sympy, "× import sympy", f"≤ {target:g}", ours / sympy <= target,
                   f"CPU {ours * 1e3:.0f} ms vs import sympy {sympy * 1e3:.0f} ms"
                   f" (wall {ours_wall * 1e3:.0f} vs {sympy_wall * 1e3:.0f} ms)")
@@ -412,8 +412,8 @@ def answer_figures(quick: bool) -> list[Figure]:
                                "--csv", str(csv), "--force"], stderr=subprocess.DEVNULL)
         rows = csv.read_text().splitlines()[1:]
         graded = sum(",graded," in row for row in rows)
-        figures.append(Figure(f"symconv grade, {students} right answers, {size}×{size} ∂L/∂X (wall)", wall,
-                              "s", "< 60", wall < 60 and graded == students,
+        figures.append(Figure(f"symconv grade, {students} right answers, {size}×{size} ∂L/∂X (wall)",
+                              wall, "s", "< 60", wall < 60 and graded == students,
                               f"{graded} of {students} graded; CPU {cpu:.1f} s,"
                               f" {cpu / students * 1e3:.0f} ms per answer"))
     return figures

@@ -13,7 +13,6 @@ derivatives. Polynomials (:mod:`symconv.poly`) and sympy objects are built only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Iterator, NamedTuple, Protocol
 
 import numpy as np
@@ -22,7 +21,7 @@ from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
-from .product_sums import Products, TermFactors, product_polys, runs
+from .product_sums import BlockTerms, TermFactors, block_products, product_polys, runs
 from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -275,25 +274,9 @@ class Gradient(Presentable):
         checker's diagnosis wrong ones (a mistake made in a later layer, pulled back to here).
         The products are listed as index arrays and each entry's sum built once
         (:func:`~symconv.product_sums.product_polys`)."""
-        entries: list = []
-        targets, firsts, seconds = [], [], []
-        for block, upstream in zip(self.blocks, upstreams):
-            targets.append(np.repeat(np.arange(self.wrt.size), np.diff(block.offsets)))
-            firsts.append(block.outputs + len(entries))
-            entries += upstream
-            local = block.local.factor_table()
-            if isinstance(local, EntryFactors):
-                seconds.append(local.flats + len(entries))
-                entries += local.tensor.entries()
-            elif isinstance(local, (int, Fraction)):
-                seconds.append(np.full(block.count, len(entries)))
-                entries.append(local)
-            else:
-                seconds.append(np.arange(block.count) + len(entries))
-                entries += local
-        products = Products((self.wrt.size,), np.concatenate(targets), np.concatenate(firsts),
-                            np.concatenate(seconds))
-        return product_polys(products, entries).tolist()
+        blocks = [BlockTerms(block.offsets, block.outputs, upstream, block.local.factor_table())
+                  for block, upstream in zip(self.blocks, upstreams)]
+        return product_polys(*block_products(blocks, np.arange(self.wrt.size))).tolist()
 
     def expanded_size(self) -> np.ndarray:
         """An upper bound on the terms of every expanded entry (before like terms merge), from the

@@ -369,6 +369,43 @@ def product_polys(products: Products, entries: list) -> np.ndarray:
     return objects(polys).reshape(products.shape)
 
 
+class BlockTerms(NamedTuple):
+    """Chain-rule terms of one layer, grouped by entry (``offsets``): term t is ``upstream[outputs[t]]``
+    (the upstream entries, or polynomials, by output position) times its local derivative
+    (``local``, a :data:`~symconv.tensors.FactorTable`: a tensor's entries, named or as given)."""
+
+    offsets: np.ndarray
+    outputs: np.ndarray
+    upstream: Sequence
+    local: FactorTable
+
+
+def block_products(blocks: Sequence[BlockTerms], flats: np.ndarray) -> tuple[Products, list]:
+    """The products of the terms of the entries ``flats`` (target i is ``flats[i]``), and the
+    entries they refer to, for :func:`product_polys`."""
+    places: list = []
+    targets, firsts, seconds = [], [], []
+    for block in blocks:
+        first = block.offsets[flats]
+        sizes = block.offsets[flats + 1] - first
+        rows = runs(first, sizes)
+        targets.append(np.repeat(np.arange(len(flats)), sizes))
+        firsts.append(block.outputs[rows] + len(places))
+        places += block.upstream
+        local = block.local
+        if isinstance(local, EntryFactors):
+            seconds.append(local.flats[rows] + len(places))
+            places += local.tensor.symbols if local.named else local.tensor.entries()
+        elif isinstance(local, (int, Fraction)):
+            seconds.append(np.full(len(rows), len(places)))
+            places.append(local)
+        else:
+            seconds.append(rows + len(places))
+            places += local
+    return Products((len(flats),), np.concatenate(targets), np.concatenate(firsts),
+                    np.concatenate(seconds)), places
+
+
 def poly_sums(size: int, targets: np.ndarray, lefts: list, rights: list) -> list[Poly]:
     """Σ lefts[t]·rights[t] for each target, one dictionary per target (the general case)."""
     order = np.argsort(targets, kind="stable")

@@ -19,22 +19,22 @@ import numpy as np
 
 from .checks import check
 from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
-from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
-                       Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
+from .document import (MAX_SUM_TERMS, ChainBlock, ChainTerms, Concat, Derivative, Display, Document,
+                       Equation, Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
                        Section, Sum, Truncated, equation)
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
 from .layers import layer_type
 from .matrix import (check_printable, has_matrix, matrix_document, matrix_layer, matrix_of, matrix_section,
                      printable)
-from .poly import Atom, Poly, Symbol
+from .poly import Poly, Symbol
 from .presentation import Look, Presentable, register
 from .problem import Problem
 from .render.json import matrix_json
 from .render.solve import Rendered, is_interactive, render_document, render_document_files
 from .sections import (MAX_LISTED, Context, NamedTerm, ProblemView, SolutionLimits, entry_array,
-                       entry_remarks, listing, more, named_array, named_factor_lists, named_sum,
-                       named_terms, named_values, object_array, term_count)
+                       entry_remarks, listing, more, named_array, named_factor_lists, named_terms,
+                       named_values, object_array, term_count)
 from .tensors import Tensor
 from .wording import plural, shape_text
 
@@ -191,25 +191,16 @@ def chain_rule_section(context: Context) -> Section:
 # -- what each gradient entry reads, for interactive pages ------------------------------------------
 
 
-MAX_RELATED_ENTRIES = 4096  # entries per tensor whose chain-rule factors a page knows
-
-
 def chain_relations(problem: Problem, derivation: Derivation) -> Relations:
-    """Every gradient entry's chain-rule factors (the first :data:`MAX_RELATED_ENTRIES` of each
-    tensor): the outputs it sums over, the entries its local derivatives are, its equation."""
-    entries = []
+    """Every gradient's chain rule as the derivation's arrays (nothing is made per entry: a page
+    takes what it shows)."""
+    gradients = []
     for tensor in backward_order(problem):
         gradient = derivation.gradient(tensor.name)
-        values = gradient.polys()
-        for flat in range(min(tensor.size, MAX_RELATED_ENTRIES)):
-            terms = named_terms(gradient, flat)
-            local = dict.fromkeys(symbol for t in terms if isinstance(t.local, Atom)
-                                  for symbol in t.local.free_symbols())
-            entries.append(ChainFactors(Symbol(tensor, flat), tuple(t.output for t in terms),
-                                        tuple(local), chain_equation(problem.loss, Symbol(tensor, flat),
-                                                                     values[flat], terms,
-                                                                     named_sum(terms))))
-    return Relations(problem.loss, tuple(entries), problem.layers[-1].output.name)
+        blocks = tuple(ChainBlock(block.output, block.upstream, block.offsets, block.outputs,
+                                  block.local.named_table()) for block in gradient.blocks)
+        gradients.append(ChainTerms(tensor, blocks, gradient.polys()))
+    return Relations(problem.loss, tuple(gradients), problem.layers[-1].output.name)
 
 
 # -- connectivity -------------------------------------------------------------------------------------
