@@ -1,6 +1,6 @@
 """Large arrays of integers in problem files are read without tomllib (problem_file.integer_arrays):
-whatever the text, load_toml must give what tomllib gives (the arrays as IntegerArray) or raise what
-tomllib raises, and a problem read either way is the same problem."""
+whatever the text, loads_problem_toml must give what tomllib gives (the arrays as IntegerArray) or
+raise what tomllib raises, and a problem read either way is the same problem."""
 
 import tomllib
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv.problem_file import MIN_FAST_ARRAY, integer_arrays, load_toml, parse_problem
+from symconv.problem_file import MIN_FAST_ARRAY, integer_arrays, loads_problem_toml, parse_problem
 from symconv.spec import IntegerArray
 
 SETTINGS = settings(max_examples=150, deadline=None)
@@ -72,16 +72,16 @@ def array_texts(draw):
 
 @SETTINGS
 @given(array_texts(), st.sampled_from(["", "x = 1\n"]), st.sampled_from(["", "  # done", " y = 2"]))
-def test_load_toml_is_tomllib(array, before, after):
+def test_reading_a_problem_file_is_tomllib(array, before, after):
     text = f"{before}[input]\nshape = [2, 2]\nvalues = {array}{after}\nname = \"X\"\n"
     try:
         expected = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         with pytest.raises(tomllib.TOMLDecodeError) as raised:
-            load_toml(text)
+            loads_problem_toml(text)
         assert str(raised.value) == str(error)  # the same line and column
         return
-    assert plain(load_toml(text)) == expected
+    assert plain(loads_problem_toml(text)) == expected
 
 
 def test_a_long_array_is_read_as_numbers_and_the_rest_by_tomllib():
@@ -101,7 +101,7 @@ def test_errors_after_a_long_array_keep_their_line_and_column():
     row = ", ".join(["1"] * 600)
     text = f"[input]\nshape = [2, 600]\nvalues = [[{row}],\n [{row}]] oops\n"
     with pytest.raises(tomllib.TOMLDecodeError) as raised:
-        load_toml(text)
+        loads_problem_toml(text)
     with pytest.raises(tomllib.TOMLDecodeError) as direct:
         tomllib.loads(text)
     assert str(raised.value) == str(direct.value)
