@@ -21,7 +21,7 @@ from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
-from .product_sums import BlockTerms, TermFactors, block_products, product_polys, runs
+from .product_sums import BlockTerms, Known, TermFactors, block_products, product_polys, runs
 from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -151,6 +151,7 @@ class Gradient(Presentable):
     blocks: list[Terms]
     derivation: "Derivation" = field(repr=False)
     _polys: list[Poly] | None = field(default=None, repr=False)
+    _known: Known | None = field(default=None, repr=False)
     _expanded: list[Poly] | None = field(default=None, repr=False)
 
     @property
@@ -209,8 +210,19 @@ class Gradient(Presentable):
         entry."""
         if self._polys is None:
             factors = TermFactors(self.blocks)
-            self._polys = factors.polys() if factors.exact else self._summed_term_by_term()
+            if factors.exact:
+                sums, symbols = factors.sums(), factors.codes.symbols()
+                self._polys = sums.polys(symbols)
+                self._known = Known(sums, symbols, self._polys)
+            else:
+                self._polys = self._summed_term_by_term()
         return self._polys
+
+    def known(self) -> Known | None:
+        """:meth:`polys` with the sums they were made from, when they were made on arrays (a
+        closed form equal to them gives the same objects, see :func:`product_polys`)."""
+        self.polys()
+        return self._known
 
     def numbers(self) -> np.ndarray | None:
         """Every entry's value as an int64 array, when every factor of every term is an integer

@@ -288,6 +288,19 @@ class Sums:
         numeric[single] = True
         return numeric, values
 
+    def same(self, symbols: np.ndarray, other: "Sums", other_symbols: np.ndarray) -> bool:
+        """Whether these sums are ``other``'s, each naming its symbols through its own codes
+        (``symbols[code]``; the symbols compared as :class:`~symconv.poly.Symbol` compares them)."""
+        if not (np.array_equal(self.starts, other.starts)
+                and np.array_equal(self.coefficients, other.coefficients)):
+            return False
+        codes = {symbol._key: code for code, symbol in enumerate(other_symbols.tolist())
+                 if symbol is not None}
+        mapping = np.array([other.none if symbol is None else codes.get(symbol._key, -2)
+                            for symbol in symbols.tolist()], dtype=np.int64)
+        high = np.where(self.high < 0, -1, mapping[np.maximum(self.high, 0)])
+        return np.array_equal(mapping[self.low], other.low) and np.array_equal(high, other.high)
+
     def polys(self, symbols: np.ndarray) -> list[Poly]:
         """Every entry's :class:`Poly`, ``symbols[code]`` being the symbol of a code
         (:meth:`Codes.symbols`). Its terms are in reading order already."""
@@ -307,6 +320,15 @@ class Sums:
 
 
 # -- products of given entries: a closed form's terms ------------------------------------------------
+class Known(NamedTuple):
+    """Polynomials already made from :class:`Sums` (a gradient's values): a closed form whose
+    sums are the same gives these, not new ones (:func:`product_polys`)."""
+
+    sums: Sums
+    symbols: np.ndarray  # the symbol of each code of ``sums``
+    polys: list[Poly]
+
+
 class Products(NamedTuple):
     """Some sums of products, as index arrays into a list of entries: product t adds
     ``entries[firsts[t]]·entries[seconds[t]]`` to entry ``targets[t]`` of an array of ``shape``
@@ -345,9 +367,10 @@ def simplest(entry):
     return entry
 
 
-def product_polys(products: Products, entries: list) -> np.ndarray:
+def product_polys(products: Products, entries: list, known: Known | None = None) -> np.ndarray:
     """The sums as an object array of :class:`Poly` in ``products.shape``; ``entries`` are what
-    the places refer to (numbers, symbols or polynomials)."""
+    the places refer to (numbers, symbols or polynomials). When they are the ``known`` ones, those
+    polynomials are given (a worked solution then prints and measures each once)."""
     size = int(np.prod(products.shape))
     entries = entries + [1]  # the second factor of a product without one
     seconds = (products.seconds if products.seconds is not None
@@ -362,7 +385,9 @@ def product_polys(products: Products, entries: list) -> np.ndarray:
         factors = np.stack([code[firsts], coefficient[firsts], code[seconds], coefficient[seconds]],
                            axis=1)
         sums = Sums.of_products(size, products.targets[grouped], factors, len(order))
-        polys = sums.polys(objects([*order, None]))
+        symbols = objects([*order, None])
+        same = known is not None and sums.same(symbols, known.sums, known.symbols)
+        polys = known.polys if known is not None and same else sums.polys(symbols)
     else:
         polys = poly_sums(size, products.targets, [entries[i] for i in products.firsts.tolist()],
                           [entries[i] for i in seconds.tolist()])

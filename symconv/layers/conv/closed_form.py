@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ...product_sums import Products, product_polys
+from ...product_sums import Known, Products, product_polys
 from .geometry import ConvGeometry
 
 Crop = Callable[[np.ndarray], np.ndarray]
@@ -115,16 +115,17 @@ class Listed:
 Into = Callable[..., Numeric | Listed]
 
 
-def symbolic(function, operands: Sequence[np.ndarray], *args) -> np.ndarray:
+def symbolic(function, operands: Sequence[np.ndarray], *args, known: Known | None = None) -> np.ndarray:
     """``function(*operands, *args)`` of this module on arrays of exact entries (numbers, symbols,
     polynomials), as an object array of :class:`~symconv.poly.Poly`: the products are listed
-    first and each entry's polynomial built once from them."""
+    first and each entry's polynomial built once from them (or, when they are the ``known``
+    polynomials, those: see :func:`~symconv.product_sums.product_polys`)."""
     places, start = [], 0
     for operand in operands:
         places.append(positions(operand.shape, start))
         start += operand.size
     entries = [entry for operand in operands for entry in operand.reshape(-1).tolist()]
-    return product_polys(function(*places, *args, into=Listed), entries)
+    return product_polys(function(*places, *args, into=Listed), entries, known)
 
 
 def rotate_180(weight: np.ndarray, dims: int) -> np.ndarray:

@@ -515,13 +515,15 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                              + expanded_words(layer, context) + ":",)))
     xs, ws = entry_array(x, g.input_shape), entry_array(w, g.weight_shape)
     blocks.append(context.gradient_view(
-        x, closed_form.symbolic(closed_form.grad_input, (passed, ws), g).reshape(x.shape)))
+        x, closed_form.symbolic(closed_form.grad_input, (passed, ws), g,
+                                known=context.derivation.gradient(x.name).known()).reshape(x.shape)))
     blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
                              f" {padding_named(g)}) with the zero-inserted upstream gradient"
                              + (", summed over the batch" if g.batch > 1 else "")
                              + expanded_words(layer, context) + ":",)))
     blocks.append(context.gradient_view(
-        w, closed_form.symbolic(closed_form.grad_weight, (xs, passed), g).reshape(w.shape)))
+        w, closed_form.symbolic(closed_form.grad_weight, (xs, passed), g,
+                                known=context.derivation.gradient(w.name).known()).reshape(w.shape)))
     if layer.bias is not None:
         b = layer.bias
         bias_gradient = closed_form.symbolic(closed_form.grad_bias, (passed,)).reshape(b.shape)
