@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from fractions import Fraction
-from typing import Callable, NamedTuple, Protocol, Sequence
+from typing import Callable, Iterable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -191,6 +191,13 @@ def runs(first: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """The runs ``first[i]`` … ``first[i] + sizes[i] − 1``, laid end to end."""
     shift = np.repeat(first - (np.cumsum(sizes) - sizes), sizes)
     return np.arange(int(sizes.sum()), dtype=np.int64) + shift
+
+
+def named_as_valued(tables: Iterable[FactorTable]) -> bool:
+    """Whether named local derivatives (``named_table()`` of each block) are the ones the values
+    use: no entry that has a value is named by its symbol, so the named sums are the values."""
+    return all(isinstance(table, EntryFactors) and table.tensor.values is None
+               or isinstance(table, (int, Fraction)) for table in tables)
 
 
 class TermFactors:

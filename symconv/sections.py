@@ -10,7 +10,6 @@ matrix fits a line is the printers' business.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 from math import prod
 from typing import NamedTuple, Protocol, Sequence
 
@@ -20,8 +19,8 @@ from .derivation import Derivation, Gradient
 from .document import Derivative, Formula, Labeled, Matrix, Paragraph, TensorView
 from .errors import SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
-from .product_sums import TermFactors
-from .tensors import EntryFactors, Tensor
+from .product_sums import TermFactors, named_as_valued
+from .tensors import Tensor
 from .wording import axis_names
 
 MAX_SLICES = 6  # 2-D slices of a tensor with more than two axes written out
@@ -332,9 +331,7 @@ def term_count(gradient: Gradient, flat: int) -> int:
 def named_values(gradient: Gradient, flats: Sequence[int]) -> list[Poly]:
     """The sums of the entries ``flats`` with their local derivatives named
     (:func:`named_terms`): on arrays when every factor is a symbol or an integer."""
-    locals_named = [local for _, local in (block.named_tables() for block in gradient.blocks)]
-    if all(isinstance(local, EntryFactors) and local.tensor.values is None
-           or isinstance(local, (int, Fraction)) for local in locals_named):
+    if named_as_valued(block.named_tables()[1] for block in gradient.blocks):
         values = gradient.polys()  # no factor has a value to be named by
         return [values[flat] for flat in flats]
     factors = TermFactors(gradient.blocks, named=True)

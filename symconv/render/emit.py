@@ -80,6 +80,20 @@ def subscripted(tensor: Tensor, prefix: str, suffix: str, *, short_prefix: str |
     return names
 
 
+NAMED_AT_ONCE = 200_000  # entries: a tensor up to this size has every name spelled at once
+
+
+def entry_text(tensor: Tensor, flat: int, spell: Callable[[Tensor], np.ndarray],
+               one: Callable[[Tensor, int], str]) -> str:
+    """What ``spell(tensor)`` writes for entry ``flat`` (every entry spelled at once, then
+    remembered: a document names the same tensors' entries thousands of times), or ``one(tensor,
+    flat)``, the same text for one entry, in a tensor too large to spell whole (a huge input
+    read by a few outputs, of which a document names a few)."""
+    if tensor.size <= NAMED_AT_ONCE:
+        return tensor.per_entry(spell)[flat]
+    return one(tensor, flat)
+
+
 def plain_identifiers(tensor: Tensor, escape: Callable[[str], str] = str) -> np.ndarray:
     """Every entry's plain identifier (``X_0_1``, ``w2``, ``dL_dY_0_0``, ``b``), as
     :meth:`Tensor.plain_name` writes it; ``escape`` is applied to the letters (the tensor and

@@ -36,9 +36,10 @@ from ..document import (MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Deriva
 from ..poly import Atom, Poly, Symbol
 from ..tensors import EntryFactors, Tensor
 from ..document import short
-from ..product_sums import BlockTerms, block_products, product_polys
+from ..product_sums import BlockTerms, block_products, named_as_valued, product_polys
 from .arrange import MAX_ROWS, ArrangingPrinter, as_grid, break_equation, is_tall
-from .emit import subscripted, written
+from .emit import entry_text, subscripted, written
+from .latex_names import latex_subscript
 from .picture import svg
 from .text_document import TextDocumentPrinter
 
@@ -61,7 +62,7 @@ class Tagged(NamedTuple):
 
 
 def index_text(tensor: Tensor, flat: int) -> str:
-    return tensor.per_entry(index_texts)[flat]
+    return entry_text(tensor, flat, index_texts, lambda t, f: ",".join(map(str, t.index_of(f))))
 
 
 def index_texts(tensor: Tensor) -> np.ndarray:
@@ -82,6 +83,13 @@ def name_markups(tensor: Tensor) -> np.ndarray:
     if numbers is None:
         return np.full(tensor.size, base, dtype=object)
     return f"<msub>{base}<mn>" + numbers + "</mn></msub>"
+
+
+def name_markup_of(tensor: Tensor, flat: int) -> str:
+    """One entry's name as :func:`name_markups` writes it."""
+    _, subscript, _ = tensor.entry_name(flat)
+    base = identifier_markup(tensor.name)
+    return f"<msub>{base}<mn>{latex_subscript(subscript)}</mn></msub>" if subscript else base
 
 
 def escape(text: str) -> str:
@@ -232,7 +240,7 @@ class HtmlPrinter(ArrangingPrinter):
         return mrow(operator(MINUS), fraction) if number < 0 else fraction
 
     def name_markup(self, symbol: Symbol) -> str:
-        return symbol.tensor.per_entry(name_markups)[symbol.flat]
+        return entry_text(symbol.tensor, symbol.flat, name_markups, name_markup_of)
 
     def partial(self, top: str, bottom: str, attributes: str = "") -> str:
         return (f"<mfrac{attributes}>{mrow(operator('∂'), top)}{mrow(operator('∂'), bottom)}"
@@ -240,11 +248,32 @@ class HtmlPrinter(ArrangingPrinter):
 
     def _print_Symbol(self, symbol: Symbol, attributes: str | None = None) -> str:
         if attributes is None:
-            attributes = "" if self.in_panel else self.entry_attributes(symbol)
+            if not self.in_panel:
+                return self.symbol_markup(symbol)
+            attributes = ""  # in the chain rule shown on focus no entry is marked
         loss = symbol.tensor.derivative_of
         if loss:
             return self.partial(identifier_markup(loss), self.name_markup(symbol), attributes)
         return f"<mrow{attributes}>{self.name_markup(symbol)}</mrow>"
+
+    def symbol_markup(self, symbol: Symbol) -> str:
+        """A symbol with its attributes, written once per symbol (a document shows the same
+        entries many times); the page learns again that a focusable one is shown."""
+        written = self.__dict__.setdefault("_symbols", {})
+        if symbol._key not in written:
+            written[symbol._key] = (self._print_Symbol(symbol, self.entry_attributes(symbol)),
+                                    self.focus(symbol))
+        markup, focus = written[symbol._key]
+        if focus is not None:
+            self.shown[focus] = None
+        return markup
+
+    def focus(self, symbol: Symbol) -> tuple[str, int] | None:
+        """The gradient entry a displayed symbol is, when the page knows its chain rule (the
+        entry :meth:`entry_attributes` makes focusable)."""
+        tensor = symbol.tensor
+        name = tensor.name if tensor.derivative_of else self.upstream if tensor.role == "upstream" else None
+        return (name, symbol.flat) if name in self.chains else None
 
     def _print_Tensor(self, tensor: Tensor) -> str:
         return identifier_markup(tensor.name)
@@ -260,6 +289,21 @@ class HtmlPrinter(ArrangingPrinter):
         return INVISIBLE_TIMES.join(parts + ([self.monomial(symbols)] if symbols else []))
 
     def _print_Poly(self, poly: Poly) -> str:
+        """Written once per value (outside the panel); printing it again tells the page again
+        which focusable entries it shows."""
+        if self.in_panel:
+            return self.poly_markup(poly)
+        written = self.__dict__.setdefault("_polys", {})
+        if poly.key not in written:
+            markup = self.poly_markup(poly)  # in reading order: the entries are met as written
+            focus = [self.focus(atom) for monomial, _ in poly.sorted_terms() for atom in monomial
+                     if isinstance(atom, Symbol)]
+            written[poly.key] = markup, [f for f in focus if f is not None]
+        markup, shown = written[poly.key]
+        self.shown.update(dict.fromkeys(shown))
+        return markup
+
+    def poly_markup(self, poly: Poly) -> str:
         pieces: list[str] = []
         for monomial, coefficient in poly.sorted_terms():
             body = self.monomial_markup(abs(coefficient), monomial)
@@ -430,7 +474,12 @@ class HtmlPrinter(ArrangingPrinter):
         return self.text.doprint(value)
 
     def figure_attributes(self, value) -> str:
-        return self.entry_attributes(value, focusable=False) if isinstance(value, Symbol) else ""
+        if not isinstance(value, Symbol):
+            return ""
+        written = self.__dict__.setdefault("_figure_attributes", {})  # a figure's cells, once each
+        if value._key not in written:
+            written[value._key] = self.entry_attributes(value, focusable=False)
+        return written[value._key]
 
     def _print_Figure(self, node: Figure) -> str:
         pictures = svg(node, self.figure_text, self.figure_attributes,
@@ -486,7 +535,8 @@ class HtmlPrinter(ArrangingPrinter):
         for name, flats in by_tensor.items():
             chain = self.chains[name]
             tensors.setdefault(name, chain.tensor)
-            named = named_sums(chain, flats)
+            named = ([chain.values[flat] for flat in flats]  # no factor has a value to be named by
+                     if named_as_valued(block.local for block in chain.blocks) else named_sums(chain, flats))
             for flat, sum_named in zip(flats, named):
                 reads: list = []
                 local: dict[str, dict[int, None]] = {}

@@ -19,7 +19,8 @@ from ..document import (Call, Concat, Derivative, Display, Document, Equation, F
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, as_grid, break_equation
-from .latex_names import latex_entry_names
+from .emit import entry_text
+from .latex_names import latex_entry_names, latex_name
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, fraction_width, latex_width
 from .picture import TIKZ_UNIT, layout, tikz
 from .text import TextPrinter
@@ -135,8 +136,8 @@ class LatexPrinter(ArrangingPrinter):
         return rf"{sign}\frac{{{abs(number.numerator)}}}{{{number.denominator}}}"
 
     def _print_Symbol(self, symbol: Symbol) -> str:
-        name = symbol.tensor.per_entry(latex_entry_names)[symbol.flat]
-        loss = symbol.tensor.derivative_of if symbol.tensor.subscripts else None
+        name = self.name_only(symbol)
+        loss = symbol.tensor.derivative_of if symbol.tensor.naming != "bare" else None
         return rf"\frac{{\partial {loss}}}{{\partial {name}}}" if loss else name
 
     def monomial(self, symbols) -> str:
@@ -161,7 +162,7 @@ class LatexPrinter(ArrangingPrinter):
 
     # -- math ---------------------------------------------------------------------------------------
     def name_only(self, symbol: Symbol) -> str:
-        return symbol.tensor.per_entry(latex_entry_names)[symbol.flat]
+        return entry_text(symbol.tensor, symbol.flat, latex_entry_names, latex_name)
 
     def _print_Derivative(self, node: Derivative) -> str:
         if not isinstance(node.bottom, (str, Symbol)):

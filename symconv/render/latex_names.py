@@ -24,6 +24,11 @@ def latex_entry_names(tensor: Tensor) -> np.ndarray:
     return subscripted(tensor, tensor.name + "_{", "}")
 
 
+def latex_name(tensor: Tensor, flat: int) -> str:
+    """One entry's name as :func:`latex_entry_names` writes it."""
+    return latex_entry_name(Symbol(tensor, flat), with_derivative=False)
+
+
 def latex_entry_name(symbol: Symbol, *, with_derivative: bool = True) -> str:
     base, subscript, loss = symbol.tensor.entry_name(symbol.flat)
     name = f"{base}_{{{latex_subscript(subscript)}}}" if subscript else base

@@ -58,7 +58,7 @@ class TextPrinter(Printer):
 
     def name_only(self, symbol: Symbol) -> str:
         """The entry's own name, without the ∂L/∂ of a derivative-notation tensor."""
-        text = self.doprint(symbol)
+        text = self.symbol_name(symbol)
         return text.split("/∂", 1)[1] if symbol.tensor.derivative_of else text
 
     def _print_GradientEntry(self, entry: GradientEntry) -> str:
