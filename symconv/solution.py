@@ -22,22 +22,22 @@ import numpy as np
 
 from .checks import CheckReport, check
 from .derivation import DEFAULT_MAX_TERMS, Derivation, check_size, derive
-from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
-                       Figure, Formula, Gallery, Heading, IndexedSum, Matrix, Numbered, Paragraph,
-                       Product, Reference, Relations, Section, Sum, Truncated, equation, settle,
-                       with_math)
+from .document import (MAX_SUM_TERMS, ChainBlock, ChainTerms, Concat, Derivative, Display, Document,
+                       Equation, Figure, Formula, Gallery, Heading, IndexedSum, Matrix, Numbered, Paragraph,
+                       Product, Reference, Relations, Section, Sum, Truncated, equation, settle, with_math)
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
 from .layers import layer_type
 from .matrix import (check_printable, has_matrix, matrix_document, matrix_layer, matrix_of, matrix_section,
                      printable)
-from .poly import Atom, Poly, Symbol
+from .poly import Poly, Symbol
 from .presentation import Look, Presentable, register
 from .problem import Problem, Source
 from .render.json import matrix_json
 from .render.solve import Rendered, is_interactive, render_document, render_document_files
-from .sections import (FULL, HANDOUT, Context, Detail, NamedTerm, ProblemView, entry_array, joined,
-                       listing, more, named_array, named_sum, named_terms, remarks, slice_axes)
+from .sections import (FULL, HANDOUT, MAX_LISTED, Context, Detail, NamedTerm, ProblemView, entry_array,
+                       entry_remarks, joined, listing, more, named_array, named_factor_lists, named_sum,
+                       named_terms, named_values, slice_axes, term_count)
 from .tensors import Tensor, flat_from_display
 from .wording import plural, shape_text
 
@@ -65,7 +65,7 @@ class Solution(Presentable):
     @cached_property
     def relations(self) -> Relations:
         """Every gradient entry's chain-rule factors (computed when a page needs them)."""
-        return chain_relations(self.problem, self.derivation or derive(self.problem), self.detail)
+        return chain_relations(self.problem, self.derivation or derive(self.problem))
 
 
 # -- the problem statement -----------------------------------------------------------------------
@@ -216,23 +216,28 @@ def backward_order(problem: ProblemView) -> list[Tensor]:
 
 
 def chain_equation(context: Context, entry: Symbol, value: Poly, terms: list[NamedTerm],
-                   expanded: Poly | None = None) -> Equation:
+                   expanded: Poly | None = None, *, named: Poly | None = None,
+                   count: int | None = None) -> Equation:
     """``∂L/∂x = Σ_k ∂L/∂y_k·∂y_k/∂x = (the terms with their factors named) = value``, then the
     value expanded down to the given upstream gradient when it differs (a chain). ``terms``:
-    the entry's chain-rule terms (:func:`~symconv.sections.named_terms`), ``value`` its value
-    (the derivation's). A sum too long for the detail level is a Σ over the outputs that read
-    the entry, with its number of terms; its value is written when it is short (a number)."""
+    the entry's chain-rule terms (:func:`~symconv.sections.named_terms`: all of them when the
+    detail writes long sums as Σ, else the first :data:`~symconv.document.MAX_SUM_TERMS` of its
+    ``count`` are enough), ``named`` their sum (:func:`~symconv.sections.named_values`), ``value``
+    its value (the derivation's). A sum too long for the detail level is a Σ over the outputs
+    that read the entry, with its number of terms; its value is written when it is short (a
+    number)."""
     loss = context.loss
+    count = len(terms) if count is None else count
     sides: tuple = (Derivative(loss, entry),)
-    if not terms:
+    if not count:
         return equation(*sides, 0)
     chain = [(Derivative(loss, t.output), Derivative(t.output, entry)) for t in terms]
     running = [t.output for t in terms]
-    named = named_sum(terms)
-    if not context.is_long(len(terms), context.detail.chain_terms):
+    named = named_sum(terms) if named is None else named
+    if not context.is_long(count, context.detail.chain_terms):
         written = Sum(tuple(Product(factors) for factors in chain[:MAX_SUM_TERMS]))  # the rest
-        sides += (written if len(terms) <= MAX_SUM_TERMS else Truncated(written, len(terms)), named)
-    elif not context.is_long(len(terms)):  # a chain side as Σ; the terms named one by one
+        sides += (written if count <= MAX_SUM_TERMS else Truncated(written, count), named)
+    elif not context.is_long(count):  # a chain side as Σ; the terms named one by one
         sides += (context.sum_of(chain, running, limit=context.detail.chain_terms), named)
     else:
         general = context.sum_of([(t.upstream, t.local) for t in terms], running)
@@ -333,12 +338,19 @@ def chain_rule_section(context: Context) -> Section:
                                      " would have too many terms to write; they are left in the"
                                      " layer-by-layer form.)",)))
         result = context.result(tensor)
+        # a detail that writes long sums out needs only the terms it shows; one that writes
+        # them as Σ reads them all to find the general term
+        limit = MAX_SUM_TERMS if context.detail.written_terms is None else None
+        named = dict(zip(flats, named_values(gradient, flats)))
+        factor_lists = named_factor_lists(gradient)
 
         def entry_equation(flat: int) -> list:
-            terms = named_terms(gradient, flat)
+            terms = named_terms(gradient, flat, limit)
             return [Numbered(chain_equation(context, Symbol(tensor, flat), result.flat[flat], terms,
-                                            expanded.get(flat)), key=("chain", tensor.name, flat)),
-                    *remarks(t.local for t in terms)]
+                                            expanded.get(flat), named=named[flat],
+                                            count=term_count(gradient, flat)),
+                             key=("chain", tensor.name, flat)),
+                    *entry_remarks(gradient, factor_lists, flat)]
 
         for flat in first:
             blocks += entry_equation(flat)
@@ -391,26 +403,16 @@ def cases_note(shown: int, total: int) -> list:
 # -- what each gradient entry reads, for interactive pages ------------------------------------------
 
 
-MAX_RELATED_ENTRIES = 4096  # entries per tensor whose chain-rule factors a page knows
-
-
-def chain_relations(problem: Problem, derivation: Derivation, detail: Detail = HANDOUT) -> Relations:
-    """Every gradient entry's chain-rule factors (the first :data:`MAX_RELATED_ENTRIES` of each
-    tensor): the outputs it sums over, the entries its local derivatives are, its equation (as
-    the detail level writes it)."""
-    context = Context(problem, derivation, detail)
-    entries = []
+def chain_relations(problem: Problem, derivation: Derivation) -> Relations:
+    """Every gradient's chain rule as the derivation's arrays (nothing is made per entry: a page
+    takes what it shows)."""
+    gradients = []
     for tensor in backward_order(problem):
         gradient = derivation.gradient(tensor.name)
-        values = gradient.polys()
-        for flat in range(min(tensor.size, MAX_RELATED_ENTRIES)):
-            terms = named_terms(gradient, flat)
-            local = dict.fromkeys(symbol for t in terms if isinstance(t.local, Atom)
-                                  for symbol in t.local.free_symbols())
-            entries.append(ChainFactors(Symbol(tensor, flat), tuple(t.output for t in terms),
-                                        tuple(local), chain_equation(context, Symbol(tensor, flat),
-                                                                     values[flat], terms)))
-    return Relations(problem.loss, tuple(entries), problem.layers[-1].output.name)
+        blocks = tuple(ChainBlock(block.output, block.upstream, block.offsets, block.outputs,
+                                  block.local.named_table()) for block in gradient.blocks)
+        gradients.append(ChainTerms(tensor, blocks, gradient.polys()))
+    return Relations(problem.loss, tuple(gradients), problem.layers[-1].output.name)
 
 
 # -- connectivity -------------------------------------------------------------------------------------
@@ -431,7 +433,6 @@ def default_connect_entries(problem: Problem, derivation: Derivation) -> list[Sy
 def connect_section(context: Context, entry: Symbol) -> Section:
     """Which outputs an entry feeds, with the partner factor of each (slides: "what locations in
     y are connected to x_22?", "which x and y pairs are computed using w_01?")."""
-    loss = context.loss
     gradient = context.derivation.gradient(entry.tensor.name)
     layer = next(l for l in context.problem.layers if entry.tensor in (l.input, *l.parameters))
     terms = named_terms(gradient, entry.flat)
@@ -446,10 +447,11 @@ def connect_section(context: Context, entry: Symbol) -> Section:
                  + context.slices(named_array(y), y, outputs, y.name))
     else:
         inputs = frozenset(t.local.flat for t in terms if isinstance(t.local, Symbol))
-        pairs = [Concat((Formula("("), t.local, Formula(", "), t.output, Formula(")"))) for t in terms]
+        pairs = [Concat((Formula("("), t.local, Formula(", "), t.output, Formula(")")))
+                 for t in terms[:MAX_LISTED]]
         blocks = [Heading((f"Which ({x.name}, {y.name}) pairs use ", entry)),
-                  Paragraph((entry, f" is used by {plural(len(pairs), 'pair')}"
-                             + (": " if pairs else "."), *listing(pairs)))]
+                  Paragraph((entry, f" is used by {plural(len(terms), 'pair')}"
+                             + (": " if terms else "."), *listing(pairs, len(terms))))]
         items = (context.slices(named_array(x), x, inputs, x.name)
                  + context.slices(named_array(entry.tensor), entry.tensor, frozenset({entry.flat}),
                                   entry.tensor.name)
@@ -461,7 +463,7 @@ def connect_section(context: Context, entry: Symbol) -> Section:
     blocks += [f._replace(alone=context.detail.once) for f in figure]
     blocks.append(Paragraph(("So its gradient is:",)))
     return Section("connect", tuple(blocks + [Display((chain_equation(
-        context, entry, gradient.entry(entry.flat).value, terms),))]))
+        context, entry, gradient.polys()[entry.flat], terms),))]))
 
 
 def connect_figure(context: Context, entry: Symbol, x: Tensor, y: Tensor,

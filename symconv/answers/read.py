@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from math import prod
 
+import numpy as np
+
 from ..errors import AnswerError
 
 MAX_ANSWER_BYTES = 1_000_000
@@ -30,6 +32,8 @@ _RULES = re.compile(r"\\hline|\\hdashline|\\cline\s*\{[^{}]*\}")
 _SEPARATOR_ROW = re.compile(r"\s*:?-{1,}:?\s*")
 _BINARY_START = ("+", "*", "/", "^", ")", "}", "·", "×", "\\cdot", "\\times")
 _BINARY_END = ("+", "-", "−", "*", "/", "^", "(", "{", "·", "×", "\\cdot", "\\times")
+_BRACKETS = re.compile(r"[(){}]")
+_PLAIN_NUMBERS = re.compile(r"[ \t]*(?:-?[0-9]+(?:\.[0-9]+)?[ \t]+)*(?:-?[0-9]+(?:\.[0-9]+)?)?[ \t]*")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ def read_answer(text: str, source: str) -> list[list[Cell]]:
 # -- plain grids --------------------------------------------------------------------------------
 def _depth_split(text: str, separators: str) -> list[tuple[str, int]]:
     """Split at separator characters outside ( ) and { }; parts with their offsets."""
+    if not _BRACKETS.search(text):  # no brackets: every separator splits (as fast as str.split)
+        pieces = re.split("[" + re.escape(separators) + "]", text)
+        offsets = np.cumsum([0] + [len(piece) + 1 for piece in pieces[:-1]]).tolist()
+        return list(zip(pieces, offsets))
     parts, depth, start = [], 0, 0
     for i, char in enumerate(text):
         if char in "({":
@@ -84,6 +92,8 @@ def _depth_split(text: str, separators: str) -> list[tuple[str, int]]:
 
 def _unbalanced(text: str) -> tuple[str, int] | None:
     """The first bracket of ( ) { } without a partner, and its offset; None when all match."""
+    if not _BRACKETS.search(text):
+        return None
     opened: list[tuple[str, int]] = []
     for i, char in enumerate(text):
         if char in "({":
@@ -97,6 +107,8 @@ def _unbalanced(text: str) -> tuple[str, int] | None:
 
 def _space_entries(line: str) -> list[str]:
     """Entries separated by spaces, where ``B11 + B12`` and ``d_1 \\cdot w_2`` stay whole."""
+    if _PLAIN_NUMBERS.fullmatch(line):  # numbers such as 3 -4 0.5: none joins its neighbour
+        return line.split()
     chunks = [chunk for chunk, _ in _depth_split(line, " \t") if chunk]
     entries: list[str] = []
     for chunk in chunks:

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..poly import Symbol
+from ..tensors import Tensor
+from .emit import objects, subscripted
+
+
+def latex_entry_names(tensor: Tensor) -> np.ndarray:
+    """Every entry's name as :func:`latex_entry_name` writes it in a document (without the
+    derivative, one index style for the whole tensor), spelled at once (for
+    :meth:`Tensor.per_entry`: a document names thousands of entries)."""
+    if not tensor.subscripts:
+        return objects([tensor.name] * tensor.size)
+    return subscripted(tensor, tensor.name + "_{", "}", per_tensor=True)
+
+
+def latex_name(tensor: Tensor, flat: int) -> str:
+    """One entry's name as :func:`latex_entry_names` writes it."""
+    return latex_entry_name(Symbol(tensor, flat), with_derivative=False, per_tensor=True)
 
 
 def latex_entry_name(symbol: Symbol, *, with_derivative: bool = True, per_tensor: bool = False) -> str:

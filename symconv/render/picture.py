@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 from typing import Callable, Iterator, NamedTuple
 
-import numpy as np
 
 from ..document import Figure, Grid
 from ..poly import Symbol

@@ -57,6 +57,10 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
     per_tensor = True  # one index style per tensor in a document
 
     def measure(self, node) -> int:
+        if isinstance(node, Product):  # its factors side by side, each printed once (remembered)
+            pieces = [self.product_factor(f) for f in node.factors]
+            if not any("\n" in piece for piece in pieces):
+                return sum(map(len, pieces)) + len(self.times) * (len(pieces) - 1)
         return width_of(self.doprint(node))
 
     def cell_width(self, value, marked: bool) -> int:

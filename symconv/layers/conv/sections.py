@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 
 from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
-                         Labeled, Matrix, Numbered, Once, Paragraph, Product, Reference, Section, Sum,
+                         Labeled, Matrix, Numbered, Once, Paragraph, Reference, Section, Sum,
                          equation, with_math)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
 from ...sections import (MAX_SLICES, MIN_NAMED, Context, entry_array, kernel_front, leading_axes, more,
@@ -577,7 +577,7 @@ def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor, 
             last = f"its last {words[:-1]} is" if a.remainder == 1 else f"its last {a.remainder} {words} are"
             notes.append(Paragraph((
                 f"Along {a.axis} the floor dropped ", Formula(f"R = {a.remainder}"),
-                f": the padded ", Formula(x.name), f" has {a.size} + {padding_terms(a.padding)[1]}"
+                ": the padded ", Formula(x.name), f" has {a.size} + {padding_terms(a.padding)[1]}"
                 f" = {full} + {a.remainder} {words}, and {last} read by no output.")))
     shorter = "D(K − 1)" if dilated else "K − 1"
     if notes:
@@ -639,9 +639,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     x, w, y = layer.input, layer.weight, layer.output
     loss = context.loss
     upstream = context.upstream_of(layer)
-    lift = np.vectorize(Poly.lift, otypes=[object])
     passed = object_array(context.upstream_entries(layer), g.output_shape)  # carried values too
-    dy = lift(passed)
     reach = tuple(d * (k - 1) for d, k in zip(g.dilation, g.kernel))
     inserted = closed_form.pad(closed_form.insert_zeros(passed, g.stride), reach, reach)
     rotated = closed_form.rotate_180(entry_array(w, g.weight_shape), g.dims)
@@ -678,22 +676,23 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
                                    (g.batch, g.filters), ("n", "f"), context.canonical_slices)
     blocks += correlation_sizes(axis_sizes(g), sizes, x, context.detail.once)
     blocks += [f._replace(alone=pictured) for f in figure]
-    x_polys = lift(entry_array(x, g.input_shape))
-    w_polys = lift(entry_array(w, g.weight_shape))
+    xs, ws = entry_array(x, g.input_shape), entry_array(w, g.weight_shape)
     blocks += context.result_blocks(
         ("Its full correlation with the rotated kernel, with the padding removed"
          + (", summed over the filters" if g.filters > 1 else "") + expanded_words(layer, context),),
-        x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape))
+        x, closed_form.symbolic(closed_form.grad_input, (passed, ws), g,
+                                known=context.derivation.gradient(x.name).known()).reshape(x.shape))
     blocks += why.weight_correlation(layer, context)
     blocks += context.result_blocks(
         (Derivative(loss, w), *with_math(f" is the correlation of the input (padded by"
                                          f" {padding_named(g)}) with the zero-inserted upstream"
                                          " gradient" + (", summed over the batch" if g.batch > 1 else "")
                                          + expanded_words(layer, context))),
-        w, closed_form.grad_weight(x_polys, dy, g).reshape(w.shape))
+        w, closed_form.symbolic(closed_form.grad_weight, (xs, passed), g,
+                                known=context.derivation.gradient(w.name).known()).reshape(w.shape))
     if layer.bias is not None:
         b = layer.bias
-        bias_gradient = closed_form.grad_bias(dy).reshape(b.shape)
+        bias_gradient = closed_form.symbolic(closed_form.grad_bias, (passed,)).reshape(b.shape)
         lead = (Derivative(loss, b), " is the sum of the upstream gradient"
                 + (" of each filter" if g.filters > 1 else "") + expanded_words(layer, context))
         if b.size == 1:

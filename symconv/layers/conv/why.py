@@ -51,7 +51,7 @@ def rotation(layer: ConvLayer, context: Context) -> list:
     entry, terms = busiest_entry(context, layer)
     if len(terms) < 2:
         return []
-    x, w, y = layer.input, layer.weight, layer.output
+    w, y = layer.weight, layer.output
     parts: list = ["Why is the kernel rotated? ", entry, " meets ", *meetings(terms), "."]
     general = general_formula(layer)
     parts += [" In general ", *general, ": as"] if general else [" As"]

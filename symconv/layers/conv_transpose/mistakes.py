@@ -9,8 +9,8 @@ with the one step the student got wrong changed.
 from __future__ import annotations
 
 from ...poly import Poly
+from ...sections import object_array
 from ..conv import closed_form
-from ..conv.mistakes import poly_array
 from ..registry import WrongVariant
 from .layer import ConvTransposeLayer
 
@@ -18,17 +18,17 @@ from .layer import ConvTransposeLayer
 def transpose_mistakes(layer: ConvTransposeLayer, target, dy_polys: list[Poly],
                        terms) -> list[WrongVariant]:
     g = layer.geometry
-    dy = poly_array(dy_polys, g.input_shape)
+    dy = object_array(dy_polys, g.input_shape)
     if target is layer.input:
-        w = poly_array(layer.weight.entries(), g.weight_shape)
+        w = object_array(layer.weight.entries(), g.weight_shape)
         return [WrongVariant(
             "kernel-rotated", "the kernel was rotated by 180°, as for a convolution's ∂L/∂X; a"
             " transposed convolution's ∂L/∂X is the plain strided correlation of ∂L/∂Y with W",
-            lambda: closed_form.correlate(dy, closed_form.rotate_180(w, g.dims), g))]
+            lambda: closed_form.symbolic(closed_form.correlate, (dy, closed_form.rotate_180(w, g.dims)), g))]
     if target is layer.weight:
-        x = poly_array(layer.input.entries(), g.output_shape)
+        x = object_array(layer.input.entries(), g.output_shape)
         return [WrongVariant(
             "result-rotated", "the result was rotated by 180° (∂L/∂W is a plain correlation of"
             " ∂L/∂Y with the input, nothing flipped)",
-            lambda: closed_form.rotate_180(closed_form.grad_weight(dy, x, g), g.dims))]
+            lambda: closed_form.rotate_180(closed_form.symbolic(closed_form.grad_weight, (dy, x), g), g.dims))]
     return []
