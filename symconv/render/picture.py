@@ -18,13 +18,11 @@ from __future__ import annotations
 import html
 from typing import Callable, Iterator, NamedTuple
 
-import numpy as np
 
 from ..document import Figure, Grid
 from ..poly import Symbol
-from .latex_names import latex_subscript
 
-FONT = 16  # px: a cell's label and a grid's name (TikZ: \small, 10 pt)
+FONT = 16  # px: a cell's label and a grid's name (TikZ: \normalsize of the 10 pt document)
 SCRIPT = 12  # px: a label's subscript (TikZ: 7 pt)
 CELL_HEIGHT = 40
 CELL_PADDING = 14  # px between a cell's label and its sides, together
@@ -101,8 +99,9 @@ class Label(NamedTuple):
 def cell_label(value, text_of: Callable[[object], str]) -> Label:
     if isinstance(value, Symbol):
         base, subscript, loss = value.tensor.entry_name(value.flat)
-        return Label(f"∂{loss}/∂{base}" if loss else base, latex_subscript(subscript) if subscript else "",
-                     True)
+        # one style for every entry of a tensor in a document, as its other names are written
+        separator = "," if value.tensor.commas(subscript, per_tensor=True) else ""
+        return Label(f"∂{loss}/∂{base}" if loss else base, separator.join(map(str, subscript)), True)
     if isinstance(value, Elision):
         return Label(value.text, "", False)
     return Label("0" if value is None else text_of(value), "", False)
@@ -346,7 +345,7 @@ def tikz(figure: Figure, math_of: Callable[[object], str], measure: Callable[[st
     def point(x: float, y: float) -> str:
         return f"({x * TIKZ_UNIT:.2f},{(flip - y) * TIKZ_UNIT:.2f})"
 
-    lines = [r"\begin{tikzpicture}[font=\small]"]
+    lines = [r"\begin{tikzpicture}[font=\normalsize]"]
     for cell in picture.cells:
         centre = point(cell.x + cell.width / 2, cell.y + cell.height / 2)
         if isinstance(cell.value, Elision):
