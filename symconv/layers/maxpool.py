@@ -231,21 +231,25 @@ def describe(layer: MaxPoolLayer, context: Context) -> tuple:
 
 
 # -- mistakes --------------------------------------------------------------------------------------
-TIE_RULES = (
-    ("tie-last-maximum", "last", "on a tie the gradient went to the last maximum of the window; it"
-                                 " goes to the first maximum in row-major window order (PyTorch's"
-                                 " rule)"),
-    ("tie-split", "split", "on a tie the gradient was split equally among the tied maxima; it goes"
-                           " whole to the first maximum in row-major window order (PyTorch's rule)"),
-    ("tie-all-maxima", "all", "on a tie every tied maximum got the whole gradient; only the first"
-                              " maximum in row-major window order gets it (PyTorch's rule)"),
+TIE_RULES = (  # {x}: the name of the pooled tensor
+    ("tie-last-maximum", "last", "on a tie in a window of {x} the gradient went to the last"
+                                 " maximum; it goes to the first maximum in row-major window order"
+                                 " (PyTorch's rule)"),
+    ("tie-split", "split", "on a tie in a window of {x} the gradient was split equally among the"
+                           " tied maxima; it goes whole to the first maximum in row-major window"
+                           " order (PyTorch's rule)"),
+    ("tie-all-maxima", "all", "on a tie in a window of {x} every tied maximum got the whole"
+                              " gradient; only the first maximum in row-major window order gets it"
+                              " (PyTorch's rule)"),
 )
 
 
-def mistakes(layer: MaxPoolLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
-    found = overlap_mistakes(layer, target, dy_polys, terms, routes=True)
+def mistakes(layer: MaxPoolLayer, target, dy_polys: list[Poly], terms,
+             loss: str) -> list[WrongVariant]:
+    found = overlap_mistakes(layer, target, dy_polys, terms, loss, routes=True)
     if layer.ties():
-        found += [WrongVariant(key, description, partial(routed, layer, dy_polys, rule))
+        found += [WrongVariant(key, description.format(x=layer.input.name),
+                               partial(routed, layer, dy_polys, rule))
                   for key, rule, description in TIE_RULES]
     return found
 

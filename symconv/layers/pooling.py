@@ -467,7 +467,7 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
 # -- mistakes -----------------------------------------------------------------------------------------
 
 
-def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms,
+def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms, loss: str,
                      routes: bool = False) -> list[WrongVariant]:
     """Overlapping windows counted once: each entry takes the gradient of only the first (or the
     last) window that reads it (``routes``: that routes to it, for max pooling)."""
@@ -477,7 +477,8 @@ def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms,
     return [WrongVariant(
         "overlap-counted-once",
         f"overlapping windows (kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)}) were"
-        f" counted once: each entry got the gradient of only the {which} window"
+        f" counted once: each entry of ∂{loss}/∂{layer.input.name} got the gradient of only the"
+        f" {which} window"
         f" {'that routes to it' if routes else 'containing it'}; it gets the sum over all of them",
         partial(one_window, terms, dy_polys, pick)) for which, pick in (("first", 0), ("last", -1))]
 

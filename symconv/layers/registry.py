@@ -112,8 +112,9 @@ class WrongVariant(NamedTuple):
 #: A worked-solution section of one layer: (layer, context) -> the section, or None to leave it out.
 SectionBuilder = Callable[[Any, Any], "Section | None"]
 #: A layer's wrong variants: (layer, differentiated tensor, upstream gradient as polynomials,
-#: the tensor's chain-rule terms through the layer) -> candidates.
-MistakeFinder = Callable[[Any, Tensor, list, Any], list[WrongVariant]]
+#: the tensor's chain-rule terms through the layer, the loss's name) -> candidates, each described
+#: in the problem's own names (``the kernel B was not rotated …, ∂E/∂A is …``).
+MistakeFinder = Callable[[Any, Tensor, list, Any, str], list[WrongVariant]]
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class LayerType:
     #: ``2 × 2 max pooling, stride 1``, ``ReLU``); without one the title names its kind
     title: Callable[[Any], str] | None = None
     sections: Mapping[str, SectionBuilder] = field(default_factory=dict)
-    mistakes: MistakeFinder = lambda layer, target, upstream, terms: []
+    mistakes: MistakeFinder = lambda layer, target, upstream, terms, loss: []
     atoms: tuple[type, ...] = ()  # its non-polynomial factors (each says how it is written)
     #: (layer) -> why its given values sit where conventions differ (a max pooling tie), or None:
     #: such a variant makes a poor exercise unless the exercise asks for it

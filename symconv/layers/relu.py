@@ -160,15 +160,17 @@ def describe(layer: ReluLayer, context: Context) -> tuple:
     return (f"ReLU{context.arrow(layer)}",)
 
 
-def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
+def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms,
+             loss: str) -> list[WrongVariant]:
     """ReLU's derivative at exactly 0 taken as 1 (it is 0: [x > 0])."""
     if layer.input.values is None:
         return []
     values = layer.input.values.reshape(-1).tolist()
     if 0 not in values:
         return []
-    return [WrongVariant("relu-derivative-at-zero", "ReLU's derivative at exactly 0 was taken as 1;"
-                         " it is 0 there ([x > 0], PyTorch's choice)",
+    x = layer.input.name
+    return [WrongVariant("relu-derivative-at-zero", f"ReLU's derivative where {x} is exactly 0 was"
+                         f" taken as 1; it is 0 there ([{x} > 0], PyTorch's choice)",
                          lambda: [dy if v >= 0 else Poly() for dy, v in zip(dy_polys, values)])]
 
 
