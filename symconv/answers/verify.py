@@ -21,8 +21,9 @@ from .compare import Comparison, Sampling, Tolerance, best_comparison, compare_p
 from .diagnose import Diagnosis, Mistake, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
-from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
+from .read import MAX_ANSWER_BYTES, Cell, ShapeError, arrange, nearest_form, read_answer
 from .roots import RootComparer, has_roots
+from .shapes import explain_shape, grid_of
 
 INDEX_BASE = "index-base"
 # [C_11 = max(C_11, …)], 1[x > 0], \mathbb{1}[x>0]: bounded, so the scan stays linear
@@ -133,7 +134,7 @@ class AnswerKey:
         rows = read_answer(text, source)
         try:
             cells = arrange(rows, self.shape, source, self.context)
-        except AnswerError as error:
+        except ShapeError as error:
             raise self._explain_shape(rows, source, error) from None
         return self._check_cells(cells, source)
 
@@ -167,9 +168,11 @@ class AnswerKey:
                              self.tolerance, self.compare)
         return Verdict(source, tuple(results), diagnosis, self)
 
-    def _explain_shape(self, rows, source: str, error: AnswerError) -> AnswerError:
+    def _explain_shape(self, rows, source: str, error: ShapeError) -> AnswerError:
         """A wrong shape that is a known mistake (∂L/∂X with the padding left on) says so (the
-        answer is still unreadable as ∂L/∂X: its entries do not line up with X's)."""
+        answer is still unreadable as ∂L/∂X: its entries do not line up with X's); one that is
+        another tensor's shape says which and how the asked one comes about; any other says what
+        the answer looks like and its first row in a form symconv reads."""
         for mistake, shape in self.reshaped:
             try:
                 cells = arrange(rows, shape, source, self.context)
@@ -181,6 +184,11 @@ class AnswerKey:
             if 3 * matching >= 2 * len(parsed):
                 return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a"
                                    f" likely mistake: {mistake.description}")
+        meaning = explain_shape(self.problem, self.gradient.wrt, error.got) if error.got else None
+        if meaning:
+            return AnswerError(f"{error.head}: {meaning}")
+        if misread(error.got, grid_of(self.shape)):
+            return AnswerError(f"{error}; {nearest_form(rows.text)}")
         return error
 
     def _parse(self, text: str, shifted: bool) -> ParsedEntry:
@@ -235,6 +243,12 @@ class _UnknownName(Exception):
 
     def __init__(self, error: AnswerError):
         self.error = error
+
+
+def misread(got: tuple[int, int] | None, expected: tuple[int, int]) -> bool:
+    """Whether rows of ``got`` look like an answer read in the wrong format (rows of unequal
+    length, one row or one column where more were due) rather than one of another shape."""
+    return got is None or (got[0] == 1 < expected[0]) or (got[1] == 1 < expected[1])
 
 
 def read_answer_file(path: str) -> str:

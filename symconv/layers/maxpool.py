@@ -18,7 +18,8 @@ from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Paragra
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
 from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
-                      pool_forward, pool_geometry, pool_gradient, pool_shapes, pool_title, pool_words)
+                      pool_forward, pool_geometry, pool_gradient, pool_output_size, pool_shapes,
+                      pool_title, pool_words)
 from .registry import LayerRequest, LayerType, WrongVariant, register
 
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -286,4 +287,5 @@ MAXPOOL = register(LayerType(
     keys=POOL_KEYS, build=build, describe=describe,
     title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
+    output_size=pool_output_size,
     mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity, expression=expression_of(formula)))

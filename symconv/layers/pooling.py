@@ -33,7 +33,7 @@ from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import FactorTable, Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
-from .conv.sections import axis_sizes, shapes_section
+from .conv.sections import axis_sizes, shapes_section, size_arithmetic
 from .registry import Connections, LayerRequest, WrongVariant
 
 
@@ -271,6 +271,12 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
     output = output_tensor(table, path, request.default_output, geometry.declared_output_shape,
                            layer_input, rank + 1)
     return geometry, output
+
+
+def pool_output_size(layer: PoolLayer) -> tuple[str, ...]:
+    """The output size along each axis, as a message writes it (the convolution's arithmetic,
+    the window as its kernel)."""
+    return tuple(size_arithmetic(axis) for axis in axis_sizes(layer.geometry.conv))
 
 
 def pool_title(layer: PoolLayer, name: str) -> str:

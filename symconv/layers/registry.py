@@ -141,6 +141,9 @@ class LayerType:
     #: input, ``vec(Y) = C·vec(X) + vec(b)``, whose matrix C is then read from their connections
     #: (the matrix view, ``symconv matrix``)
     im2col: Callable[[Any], Im2col] | None = None
+    #: (layer) -> how its output's size comes about along each spatial axis, with the numbers
+    #: (``(5 − 3)/1 + 1``), for messages about shapes; None: the output keeps the input's shape
+    output_size: Callable[[Any], tuple[str, ...]] | None = None
     #: (kernel shape, stride=…, padding=…, dilation=…, bias=…) -> its layer table, for the quick
     #: questions of the command line (``symconv grad --input 4x4 --kernel 2x2``)
     quick: Callable[..., dict] | None = None
