@@ -40,3 +40,45 @@ def test_the_page_tags_entries_zero_based_and_fetches_nothing():
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page and "url(" not in page
     assert "<math" in page and "<merror" not in page
+
+
+def mistakes_of_every_example():
+    """(example, wrt, mistake) for every gradient verify can check in the examples."""
+    from pathlib import Path
+
+    from symconv.errors import ProblemError
+
+    for path in sorted(Path("examples").glob("*.toml")):
+        problem = load_problem(path)
+        for tensor in problem.differentiable():
+            try:
+                key = AnswerKey(problem, tensor.name)
+            except ProblemError:  # indicators no value decides: verify refuses these
+                continue
+            for mistake in key.mistakes + [m for m, _ in key.reshaped]:
+                yield path.stem, problem, tensor, mistake
+
+
+def test_every_named_mistake_speaks_in_the_problems_own_names():
+    seen = set()
+    for example, problem, tensor, mistake in mistakes_of_every_example():
+        names = {t.name for t in problem.tensors()}
+        derivatives = re.findall(r"∂(\w+)/∂(\w+)", mistake.description)
+        assert all(loss == problem.loss and name in names for loss, name in derivatives), (
+            example, mistake.description)
+        words = set(re.findall(r"[A-Za-z]\w*", mistake.description))
+        assert words & names, (example, mistake.description)  # some tensor is named
+        assert "the result" not in mistake.description and "[[" not in mistake.description, (
+            example, mistake.description)
+        seen.add(mistake.key)
+    assert {"kernel-not-rotated", "zeros-not-inserted", "padding-not-removed", "sign-flipped",
+            "transposed", "result-rotated", "kernel-rotated", "overlap-counted-once",
+            "tie-last-maximum", "relu-derivative-at-zero", "upstream-ones"} <= seen
+
+
+def test_the_homeworks_kernel_not_rotated_names_e_a_b_and_c():
+    key = AnswerKey(load_problem("examples/homework_5x5_values.toml"), "A")
+    described = {m.key: m.description for m in key.mistakes}
+    assert described["kernel-not-rotated"] == ("the kernel B was not rotated by 180° (∂E/∂A is the"
+                                               " full correlation of ∂E/∂C with B rotated by 180°)")
+    assert described["sign-flipped"] == "the sign of ∂E/∂A is flipped"

@@ -32,14 +32,14 @@ def poly_array(values: Iterable, shape) -> np.ndarray:
 def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms,
                   loss: str) -> list[WrongVariant]:
     g = layer.geometry
-    x, w_name, dy_name = layer.input.name, layer.weight.name, f"∂{loss}/∂{layer.output.name}"
+    x_name, w_name, dy_name = layer.input.name, layer.weight.name, f"∂{loss}/∂{layer.output.name}"
     dy = poly_array(dy_polys, g.output_shape)
     unit_stride = replace(g, stride=(1,) * g.dims)
     found: list[WrongVariant] = []
     if target is layer.input:
         w = poly_array(layer.weight.entries(), g.weight_shape)
         found.append(WrongVariant(
-            "kernel-not-rotated", f"the kernel {w_name} was not rotated by 180° (∂{loss}/∂{x} is the"
+            "kernel-not-rotated", f"the kernel {w_name} was not rotated by 180° (∂{loss}/∂{x_name} is the"
             f" full correlation of {dy_name} with {w_name} rotated by 180°)",
             lambda: closed_form.grad_input(dy, closed_form.rotate_180(w, g.dims), g)))
         if max(g.stride) > 1:
@@ -55,19 +55,19 @@ def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms,
                 if start == g.pad_before:  # all the padding sits on that side: no mistake there
                     continue
                 found.append(WrongVariant(
-                    f"padding-removed-at-{side}", f"the padding {g.padding_words} of {x} was"
-                    f" removed from the {side} of each axis of ∂{loss}/∂{x} only ({both})",
+                    f"padding-removed-at-{side}", f"{x_name}'s padding {g.padding_words} was"
+                    f" removed from the {side} of each axis of ∂{loss}/∂{x_name} only ({both})",
                     partial(crop_padded, dy, w, layer, start)))
             found.append(WrongVariant(
-                "padding-not-removed", f"the padding {g.padding_words} of {x} was not removed"
-                f" (∂{loss}/∂{x} is the full correlation without its outer {g.padding_words} rows"
-                " and columns)", lambda: padded_input_gradient(dy, w, layer),
+                "padding-not-removed", f"{x_name}'s padding {g.padding_words} was not removed"
+                f" (∂{loss}/∂{x_name} is the full correlation without its outer {g.padding_words}"
+                " rows and columns)", lambda: padded_input_gradient(dy, w, layer),
                 (*target.shape[:-g.dims], *g.padded_size)))
     elif target is layer.weight:
         x = poly_array(layer.input.entries(), g.input_shape)
         found.append(WrongVariant(
             "result-rotated", f"∂{loss}/∂{w_name} was rotated by 180° (it is a plain correlation of"
-            f" {x} with {dy_name}, nothing flipped)",
+            f" {x_name} with {dy_name}, nothing flipped)",
             lambda: closed_form.rotate_180(closed_form.grad_weight(x, dy, g), g.dims)))
         if max(g.stride) > 1:
             found.append(WrongVariant(
