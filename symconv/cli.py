@@ -199,9 +199,11 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
 
     problem = load(problem, {"input": input_shape, "kernel": kernel, "stride": stride,
                              "padding": padding, "dilation": dilation}, max_terms)
-    derivation = derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS)
-    gradient = derivation.gradient(problem.tensor(wrt).name)
-    flats = range(gradient.wrt.size) if entry is None else [flat_from_display(gradient.wrt, entry)]
+    # One entry counts only its own terms against the limit: any entry of any size answers.
+    derivation = derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS, whole=entry is None)
+    tensor = problem.tensor(wrt)
+    flats = range(tensor.size) if entry is None else [flat_from_display(tensor, entry)]
+    gradient = derivation.gradient(tensor.name, None if entry is None else flats)
     notes = derivation.notes_for(gradient.wrt)
     if output_format == "json":
         write_gradient_json(gradient, flats, notes, write_stdout, expand=expand)

@@ -34,7 +34,7 @@ from ..tensors import FactorTable, Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
 from .conv.sections import axis_sizes, shapes_section, size_arithmetic
-from .registry import Connections, LayerRequest, WrongVariant
+from .registry import Connections, LayerRequest, WrongVariant, only
 
 
 @dataclass(frozen=True)
@@ -216,11 +216,14 @@ class PoolLayer:
         """The local derivatives of the window members (output ``y``, position ``offset``)."""
         raise NotImplementedError
 
-    def connections(self, wrt: Tensor) -> Connections:
+    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
+        """Every window member's term; with ``targets``, theirs (the windows are bounded by the
+        allocation limit, so they are built whole)."""
         if wrt is not self.input:
             raise KeyError(wrt.name)
         y, x, offset = self.triples
-        return Connections(x, y, self.local(y, offset))
+        found = Connections(x, y, self.local(y, offset))
+        return found if targets is None else only(found, targets)
 
     @cached_property
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

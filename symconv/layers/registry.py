@@ -52,7 +52,11 @@ class Layer(Protocol):
 
     def with_output(self, output: Tensor) -> "Layer": ...
 
-    def connections(self, wrt: Tensor) -> Connections: ...
+    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
+        """The chain-rule terms of ``wrt`` through the layer; with ``targets`` (flat positions of
+        ``wrt``, ascending) only theirs, built without the rest where the layer can (``grad
+        --entry`` of a large convolution)."""
+        ...
 
     def term_count(self) -> int: ...
 
@@ -74,6 +78,13 @@ class Layer(Protocol):
     def notes(self) -> list[Note]: ...
 
     def sizes_text(self) -> str: ...
+
+
+def only(connections: Connections, targets: np.ndarray) -> Connections:
+    """The terms of ``connections`` whose target is one of ``targets``, in their order."""
+    keep = np.flatnonzero(np.isin(connections.target, targets))
+    return Connections(connections.target[keep], connections.output[keep],
+                       connections.local.take(keep))
 
 
 class LayerRequest(NamedTuple):

@@ -57,7 +57,7 @@ class Positive(EntryOf):
     """∂y/∂x of ReLU: ``[x > 0]`` of the entry ``index`` of ``tensor``."""
 
     def factors(self, start: int, stop: int) -> list:
-        return [is_positive(self.tensor.entry(i)) for i in self.index[start:stop].tolist()]
+        return [is_positive(entry) for entry in self.tensor.entries_at(self.index[start:stop].tolist())]
 
     def factor_table(self) -> FactorTable:
         return self.factors(0, len(self.index))
@@ -99,10 +99,10 @@ class ReluLayer:
     def sizes_text(self) -> str:
         return f"input {compact_shape(self.input.shape)}"
 
-    def connections(self, wrt: Tensor) -> Connections:
+    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
         if wrt is not self.input:
             raise KeyError(wrt.name)
-        every = np.arange(self.input.size)
+        every = np.arange(self.input.size) if targets is None else np.asarray(targets)
         return Connections(every, every, Positive(self.input, every))
 
     def branch(self, x: np.ndarray) -> np.ndarray:
