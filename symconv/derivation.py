@@ -216,7 +216,7 @@ class Gradient(Presentable):
                                            for block in self.blocks])
         return self._expanded
 
-    def known_expansion(self, flats: Sequence[int] | None = None) -> Sequence[Poly] | None:
+    def known_expansion(self, flats: Sequence[int] | None = None) -> list[Poly] | dict[int, Poly] | None:
         """For a gradient through later layers whose every value is known, the given upstream
         gradient's included: each entry's number (its value expanded down to that gradient), which
         ``grad`` writes after the layer-by-layer form; of the entries ``flats`` only (by flat

@@ -101,10 +101,10 @@ def wrong_variants(problem, gradient) -> WrongVariants:
         ones = [Poly.lift(1)] * problem.upstream.size
         last = problem.layers[-1].output.name
         given = problem.upstream
-        written = ("" if given.derivative_of else
+        entries = ("" if given.derivative_of else
                    f" ({display_name(given, 0)} … {display_name(given, given.size - 1)})")
         candidates.append(WrongVariant("upstream-ones", f"the upstream gradient ∂{problem.loss}/∂{last}"
-                                       f"{written} was taken as all ones",
+                                       f"{entries} was taken as all ones",
                                        lambda: pull_back(derivation, wrt, {last: ones})))
     shape, asked = wrt.shape, f"∂{problem.loss}/∂{wrt.name}"
     for form in forms:

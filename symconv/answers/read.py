@@ -150,13 +150,13 @@ def unwrap(text: str, source: str) -> tuple[str, str | None]:
     label = _LABEL.match(text, at)
     if label and not _looks_like_entries(label.group(0)):
         text, at = _blank(text, at, label.end()), label.end()
-    at = _SPACE.match(text, at).end()
+    at = _skip_spaces(text, at)
     wrapper = _WRAPPER.match(text, at)
     if wrapper is None:
         return text, None
     name = next(g for g in wrapper.groups() if g)
     form = WRAPPERS[name]
-    opening = _SPACE.match(text, wrapper.end()).end()
+    opening = _skip_spaces(text, wrapper.end())
     if opening >= len(text) or text[opening] != "[":
         raise AnswerError(f"{source}: {form} holds no list of rows; paste it as printed, e.g."
                           f" {name}([[1, 2], [3, 4]])")
@@ -171,6 +171,12 @@ def unwrap(text: str, source: str) -> tuple[str, str | None]:
                           f" before)")
     text = _blank(text, rest.start(), len(text))
     return _blank(text, at, opening), form
+
+
+def _skip_spaces(text: str, at: int) -> int:
+    """The first position from ``at`` on that is not white space."""
+    spaces = _SPACE.match(text, at)  # \s* always matches
+    return spaces.end() if spaces else at
 
 
 def _looks_like_entries(label: str) -> bool:
@@ -463,7 +469,8 @@ class _ListReader:
         return self.cells(start + 1, inner, row)
 
     def sublists(self, start: int, end: int, depth: int) -> list:
-        found, at = [], start
+        found: list = []
+        at = start
         while True:
             gap = _GAP.match(self.plain, at, end)
             at = gap.end() if gap else at
