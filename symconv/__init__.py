@@ -14,11 +14,12 @@ from .notebook import display  # also registers how objects look in a REPL and a
 
 __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",
            "SizeLimitError", "Solution", "SymconvError", "Term", "Terms", "__version__", "build_problem",
-           "build_solution", "check", "derive", "display", "load_problem", "parse_problem", "quick_problem",
-           "render_solution"]
+           "build_solution", "check", "derive", "display", "load_problem", "parse_problem", "practice",
+           "quick_problem", "render_solution"]
 
 # Worked solutions load their renderers on first use: `symconv grad` never pays for them.
-_LAZY = {"Solution": ".solution", "build_solution": ".solution", "render_solution": ".solution"}
+_LAZY = {"Solution": ".solution", "build_solution": ".solution", "render_solution": ".solution",
+         "practice": ".practice_page"}
 
 
 def __getattr__(name):

@@ -338,7 +338,7 @@ def _latex(text: str, begin: re.Match, source: str) -> list[list[Cell]]:
     if "\\begin" in body:
         raise AnswerError(f"{source}:{line}: a matrix inside a matrix; give one {name} of entries")
     first_line = text.count("\n", 0, start)
-    return _grid(body, first_line, source, separators="&")
+    return _grid(body, first_line, source, separators="\t,&")
 
 
 # -- Markdown ---------------------------------------------------------------------------------------
