@@ -44,7 +44,8 @@ LINE_WIDTH = 100  # characters of the input's font across the page
 @dataclass(frozen=True, repr=False)
 class PracticePage(Presentable):
     """The practice page of ∂loss/∂``wrt``, for one problem or several variants; ``html`` is the
-    whole page. In a notebook it shows inline (framed, so its script and style stay its own)."""
+    whole page (:meth:`save` writes it). In a notebook it shows inline (framed, so its script and
+    style stay its own)."""
 
     title: str
     wrt: str
@@ -239,8 +240,7 @@ def entry_of(tensor, flat: int, loss: str) -> Entry:
 
 register(PracticePage, Look(lambda page: f"<PracticePage {page.title!r}: ∂/∂{page.wrt},"
                                          f" {len(page.keys)} variant(s)>",
-                            lambda page: page.html,
-                            lambda page: {"text/html": practice_frame(page.html)}))
+                            bundle=lambda page: {"text/html": practice_frame(page.html)}))
 
 
 def practice_frame(page: str) -> str:

@@ -41,7 +41,7 @@
   function clearMarks() {
     inputs().forEach(function (field) { field.classList.remove("sc-right", "sc-wrong"); field.removeAttribute("title"); });
     ["score", "diagnosis", "status", "chain"].forEach(function (name) { role(name).textContent = ""; });
-    document.getElementById("sc-panel").classList.remove("sc-open");
+    panel(false);
     role("feedback").replaceChildren();
   }
   function show(number) {
@@ -189,7 +189,13 @@
     var heading = document.createElement("p");
     heading.textContent = "Chain rule of " + button.closest("td").querySelector("input").getAttribute("aria-label") + ":";
     role("chain").replaceChildren(heading, template.content.cloneNode(true));
-    document.getElementById("sc-panel").classList.add("sc-open");
+    panel(true);
+  }
+  // the chain-rule panel at the bottom, and room under the page so nothing stays hidden under it
+  function panel(open) {
+    var element = document.getElementById("sc-panel");
+    element.classList.toggle("sc-open", open);
+    main.style.paddingBottom = open ? element.offsetHeight + 16 + "px" : "";
   }
   function toggleSolution(button) {
     var section = role("solution");
@@ -210,7 +216,7 @@
     else if (action === "solution") toggleSolution(button);
     else if (action === "variant") show((variant + 1) % data.variants.length);
     else if (action === "chain") chain(button.getAttribute("data-index"), button);
-    else if (action === "close") document.getElementById("sc-panel").classList.remove("sc-open");
+    else if (action === "close") panel(false);
   });
   main.addEventListener("input", function (event) {
     if (event.target.matches && event.target.matches("input[data-answer]")) {
