@@ -186,7 +186,7 @@ def names_data(table: NameTable, ids: SymbolIds) -> dict:
             "tensors": [{"name": t.name, "range": table.range_of(t),
                          "prefix": f"d{t.derivative_of}_d{t.name}" if t.derivative_of else t.name}
                         for t in tensors],
-            "describe": table.describe()}
+            "describe": table.describe(), "right_form": table.right_form}
 
 
 def answer_data(key: AnswerKey) -> dict:
@@ -228,7 +228,7 @@ def variant_view(key: AnswerKey, number: int, count: int) -> VariantView:
     columns = tensor.shape[-1] if tensor.shape else 1
     fits = (LINE_WIDTH - 4 * columns) // columns  # the columns side by side, each with its ∑
     width = max(min(longest + 2, fits), MIN_WIDTH)
-    return VariantView(label, width, tensor.index_base, problem.loss, tensor, statement,
+    return VariantView(label, width, tensor.index_base, key.right_form, problem.loss, tensor, statement,
                        solution.document, tuple(equations), tuple(grids))
 
 

@@ -82,3 +82,19 @@ def test_the_homeworks_kernel_not_rotated_names_e_a_b_and_c():
     assert described["kernel-not-rotated"] == ("the kernel B was not rotated by 180° (∂E/∂A is the"
                                                " full correlation of ∂E/∂C with B rotated by 180°)")
     assert described["sign-flipped"] == "the sign of ∂E/∂A is flipped"
+
+
+def test_an_unreadable_entry_is_shown_its_right_form_in_the_problems_names():
+    from symconv.errors import AnswerError
+    import pytest
+
+    cases = [("examples/homework_5x5.toml", "A", r"e.g. B_11 + 2*B_12, \frac{1}{4} B_11 or 0.5"),
+             ("examples/cs7643_4x4_stride1.toml", "X", r"e.g. d1*w1 + 2*d1*w2, \frac{1}{4} d1*w1 or 0.5"),
+             ("examples/homework_5x5_values.toml", "A", "e.g. 3, -2, 1/4 or 0.5")]
+    for path, wrt, form in cases:
+        key = AnswerKey(load_problem(path), wrt)
+        size = key.gradient.wrt.size
+        with pytest.raises(AnswerError) as error:
+            key.check_entries(["0 = 4"] + ["0"] * (size - 1))
+        assert str(error.value).endswith(f"comparisons and '=' are not allowed ('='); write only the value,"
+                                         f" {form} (at character 3)"), str(error.value)

@@ -19,7 +19,7 @@ from ..problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
 from .compare import Comparison, Sampling, Tolerance, best_comparison, compare_polys
 from .diagnose import Diagnosis, Mistake, diagnose, wrong_variants
-from .names import NameTable, Reading, answer_tensors
+from .names import NameTable, Reading, answer_tensors, right_form
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, ShapeError, arrange, nearest_form, read_answer
 from .roots import RootComparer, has_roots
@@ -107,7 +107,8 @@ class AnswerKey:
         # expanded; both forms are right.
         self.expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
         refuse_indicators(problem, self.gradient, expanded)
-        self.names = NameTable(answer_tensors(problem))
+        self.right_form = right_form(expanded)  # messages' example, in the problem's names
+        self.names = NameTable(answer_tensors(problem), right_form=self.right_form)
         self._shifted_names: NameTable | None = None
         self.variants = wrong_variants(problem, self.gradient)
         self.mistakes = self.variants.mistakes
@@ -125,7 +126,8 @@ class AnswerKey:
     # -- reading ------------------------------------------------------------------------------------
     def shifted_names(self) -> NameTable:
         if self._shifted_names is None:
-            self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True)
+            self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True,
+                                            right_form=self.right_form)
         return self._shifted_names
 
     def check(self, text: str, source: str = "<answer>") -> Verdict:

@@ -33,6 +33,7 @@ class VariantView(NamedTuple):
     label: str  # "variant 2 of 5", or "" for a single problem
     width: int  # of an input, in characters: the longest expected entry's, within bounds
     base: int  # the tensor's display index base, for the row and column numbers
+    right_form: str  # "e.g. B_11 + 2*B_12, …": how an entry is written, in the problem's names
     loss: str
     tensor: Tensor
     statement: tuple  # the problem's blocks, as a worked solution begins
@@ -88,10 +89,9 @@ def variant_html(view: VariantView, number: int) -> str:
     label = f'<p class="sc-variant-label">{escape(view.label)}</p>' if view.label else ""
     return (f'<template data-variant="{number}">{label}<section class="sc-statement">{statement}</section>'
             f"<h2>Your answer: {asked}</h2>"
-            f"<p>Write each entry of {asked} in its box: a number, or an expression in the problem's"
-            f" names (<code>B_11 + B_12</code>, <code>d1*w2 + d2*w1</code>,"
-            f" <code>\\frac{{1}}{{4}} d_1</code>). A whole answer pasted into a box fills them all"
-            f" (NumPy's or PyTorch's printed arrays, a list, a grid, a Markdown table).</p>"
+            f"<p>Write each entry of {asked} in its box ({escape(view.right_form)}); Enter checks."
+            f" A whole answer pasted into a box fills them all: NumPy's or PyTorch's printed array,"
+            f" a list, a grid, a Markdown table.</p>"
             f"{answer_grid(view)}{chains}"
             f'<template data-solution="{number}"><h2>Worked solution</h2>{solution}</template>'
             "</template>")

@@ -238,6 +238,7 @@
     }
     display(spelling) { const d = this.data.display[spelling]; return d === undefined ? spelling : d; }
     describe() { return this.data.describe; }
+    rightForm() { return this.data.right_form; }
     suggestion(spelling) {
       for (const tensor of this.data.tensors) if (spelling.startsWith(tensor.prefix)) return tensor.name + " runs " + tensor.range;
       return "names here: " + this.describe();
@@ -246,7 +247,6 @@
 
   // -- the entry grammar (symconv/answers/parse.py) ----------------------------------------------------
   const LIMITS = { entryChars: 2000, depth: 40, exponent: 8, degree: 16, terms: 20000, digits: 40, coefficientBits: 4096 };
-  const RIGHT_FORM = "e.g. B_11 + 2*B_12, d1*w2 + d2*w1, \\frac{1}{4} d_1 or 0.5";
   const SYMPY_NAMES = new Set(["E", "I", "N", "S", "O", "Q", "pi", "oo", "zoo"]);
   const NOT_NUMBERS = new Set(["nan", "inf", "infinity"]);
   const SYMBOL_OPS = { "+": "+", "-": "-", "\u2212": "-", "*": "*", "\u00b7": "*", "\u22c5": "*", "\u00d7": "*", "/": "/", "^": "^", "(": "(", ")": ")", "{": "{", "}": "}" };
@@ -399,7 +399,7 @@
     unknown(spelling, written, call) {
       if (NOT_NUMBERS.has(written.toLowerCase())) return pyRepr(written) + " is not a number symconv accepts; write a finite number such as 0.5";
       if (call && this.radicals) return "function calls such as " + written + "(...) are not allowed, only sqrt(...); e.g. X_00/(2*sqrt(X_00^2 + X_01^2))";
-      if (call) return "function calls such as " + written + "(...) are not allowed; write a polynomial, " + RIGHT_FORM;
+      if (call) return "function calls such as " + written + "(...) are not allowed; write a polynomial, " + this.names.rightForm();
       if (/^[lIO][0-9]+$/.test(written)) return "unknown name " + pyRepr(written) + ": did you mean the number " + ({ l: "1", I: "1", O: "0" })[written[0]] + written.slice(1) + "?";
       if (SYMPY_NAMES.has(written)) {
         return "unknown name " + pyRepr(written) + ": symconv knows no constants such as E or I, only the problem's names ("
@@ -434,7 +434,7 @@
         }
         this.fail("only \\left( and \\right) are accepted here, got \\" + name + bracket, i);
       }
-      return this.fail("the LaTeX command \\" + name + " is not accepted here; use + - \\cdot \\frac{}{} ( ) ^ and names, " + RIGHT_FORM, i);
+      return this.fail("the LaTeX command \\" + name + " is not accepted here; use + - \\cdot \\frac{}{} ( ) ^ and names, " + this.names.rightForm(), i);
     }
     bracelessArguments(at) {
       for (let k = 0; k < 2; k++) {
@@ -450,16 +450,16 @@
     unexpected(i) {
       const text = this.text;
       for (const [sequence, message] of [["__", "'__' is not allowed"], ["==", "'==' is not allowed"], ["\\\\", "'\\\\' ends a row; it cannot be inside an entry"]]) {
-        if (text.startsWith(sequence, i)) return message + "; write only the value, " + RIGHT_FORM;
+        if (text.startsWith(sequence, i)) return message + "; write only the value, " + this.names.rightForm();
       }
       const c = String.fromCodePoint(text.codePointAt(i));
-      if ("<>=".includes(c)) return "comparisons and '=' are not allowed (" + pyRepr(c) + "); write only the value, " + RIGHT_FORM;
+      if ("<>=".includes(c)) return "comparisons and '=' are not allowed (" + pyRepr(c) + "); write only the value, " + this.names.rightForm();
       if ("[]".includes(c)) return "brackets " + pyRepr(c) + " are not allowed inside an entry; use ( )";
       if (c === ".") return "'.' is not allowed here; write decimals as 0.5";
       if (c === "_") return "'_' must follow a name and come before its index, e.g. B_11";
       const shown = isPrintable(c) ? c : "";
       const code = c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
-      return ("unexpected character " + pyRepr(shown) + " (U+" + code + "); write numbers, names and + - * / ^ ( ), " + RIGHT_FORM).replace("'' ", "");
+      return ("unexpected character " + pyRepr(shown) + " (U+" + code + "); write numbers, names and + - * / ^ ( ), " + this.names.rightForm()).replace("'' ", "");
     }
   }
 
@@ -469,7 +469,9 @@
   function numberBits(f) { return bitLength(f[0]) + bitLength(f[1]); }
 
   class Parser {
-    constructor(tokens, radicals) { this.tokens = tokens; this.radicals = radicals; this.at = 0; this.depth = 0; }
+    constructor(tokens, radicals, rightForm) {
+      this.tokens = tokens; this.radicals = radicals; this.rightForm = rightForm; this.at = 0; this.depth = 0;
+    }
     peek() { return this.tokens[this.at]; }
     take() { return this.tokens[this.at++]; }
     isOp(...ops) { const [kind, value] = this.peek(); return kind === "op" && ops.includes(value); }
@@ -500,7 +502,7 @@
       return n;
     }
     entry() {
-      if (this.peek()[0] === "end") throw new EntryError("the entry is empty; write 0 for a zero entry, " + RIGHT_FORM, 1);
+      if (this.peek()[0] === "end") throw new EntryError("the entry is empty; write 0 for a zero entry, " + this.rightForm, 1);
       const n = this.sum();
       const token = this.peek();
       if (token[0] !== "end") {
@@ -685,7 +687,7 @@
     if (length > LIMITS.entryChars) throw new EntryError("the entry has " + grouped(length) + " characters, over the limit of " + grouped(LIMITS.entryChars), 1);
     const tokenizer = new Tokenizer(text, names, loss, radicals);
     const tokens = tokenizer.run();
-    const tree = new Parser(tokens, radicals).entry();
+    const tree = new Parser(tokens, radicals, names.rightForm()).entry();
     return { value: evaluate(tree), inexact: tokenizer.inexact, readings: tokenizer.readings };
   }
 
