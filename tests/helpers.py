@@ -7,6 +7,8 @@ import numpy as np
 from symconv import build_problem
 from symconv.checks import backward_by, closed_form_route, forward_values, matrix_route
 
+from dense_reference import Network
+
 
 def exact_leaves(problem, upstream=None, given=None) -> dict:
     """Object arrays of the exact values of the input, parameters and upstream gradient: the
@@ -24,6 +26,27 @@ def exact_route(problem, route: str, upstream=None, given=None) -> dict:
     values = forward_values(problem, exact_leaves(problem, upstream, given))
     routes = {"closed_form": closed_form_route, "matrix": matrix_route}
     return backward_by(problem, values, routes.get(route))[0]
+
+
+def independent_outputs(network: Network, problem, values: dict) -> dict:
+    """Every layer's output by name through the tests' own reference (``dense_reference``, the
+    problem's specification read there, never symconv's references), from ``values`` by tensor
+    name: the input's and every parameter's."""
+    params = [[values[p.name] for p in layer.parameters] for layer in problem.layers]
+    outputs = network.forward(values[problem.input.name], params)
+    return {layer.output.name: y.reshape(layer.output.shape)
+            for layer, y in zip(problem.layers, outputs)}
+
+
+def independent_gradients(network: Network, problem, values: dict | None = None) -> dict:
+    """Every gradient by name through the tests' own reference, from ``values`` by tensor name
+    (the input's, every parameter's and the upstream gradient's; default: the problem's own)."""
+    if values is None:
+        values = {t.name: v for t, v in exact_leaves(problem).items()}
+    params = [[values[p.name] for p in layer.parameters] for layer in problem.layers]
+    grads = network.backward(values[problem.input.name], params, values[problem.upstream.name])
+    return {tensor.name: grad.reshape(tensor.shape) for layer, found in zip(problem.layers, grads)
+            for tensor, grad in zip((layer.input, *layer.parameters), found)}
 
 
 def as_array(polys, shape) -> np.ndarray:

@@ -1,11 +1,14 @@
 """Numbers carried through a chain: when every value is known, the upstream gradient's included,
 ``grad`` ends each entry in its number (text) and gives it as ``value`` (JSON). The numbers are
-checked against each layer's NumPy reference run backwards, never against the derivation."""
+checked against the tests' own reference (``dense_reference``) run backwards, never against the
+derivation or symconv's own NumPy references."""
 
 from __future__ import annotations
 
 import json
+import tomllib
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 from click.testing import CliRunner
@@ -13,19 +16,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symconv import build_problem, derive, load_problem
-from symconv.checks import backward_by, forward_values
 from symconv.cli import cli
 from symconv.render import write_gradient_json, write_gradient_text
+
+from dense_reference import Network
+from helpers import independent_gradients
 
 CHAIN = "examples/chain_conv_relu_maxpool.toml"
 
 
-def reference_gradients(problem) -> dict[str, np.ndarray]:
-    """Every gradient by the layers' NumPy references, from the given values."""
-    leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters],
-              problem.upstream]
-    values = forward_values(problem, {t: t.numeric_values() for t in leaves})
-    return backward_by(problem, values, None)[0]
+def reference_gradients(spec: dict) -> dict[str, np.ndarray]:
+    """Every gradient by the independent reference, from the given values (exact)."""
+    return independent_gradients(Network(spec), build_problem(spec))
+
+
+def example_spec() -> dict:
+    return tomllib.loads(Path(CHAIN).read_text(encoding="utf-8"))
 
 
 def grad(*args: str) -> str:
@@ -36,7 +42,7 @@ def grad(*args: str) -> str:
 
 def test_every_value_of_the_example_chain_is_its_number_in_json():
     problem = load_problem(CHAIN)
-    expected = reference_gradients(problem)
+    expected = reference_gradients(example_spec())
     for name in derive(problem).names():  # X, w, Y1, Y2
         document = json.loads(grad("--wrt", name, "--format", "json"))
         values = [entry["value"] for entry in document["entries"]]
@@ -46,7 +52,7 @@ def test_every_value_of_the_example_chain_is_its_number_in_json():
 
 
 def test_the_text_ends_each_entry_in_its_number_after_the_layer_by_layer_form():
-    expected = reference_gradients(load_problem(CHAIN))["X"].reshape(-1)
+    expected = reference_gradients(example_spec())["X"].reshape(-1)
     lines = grad("--wrt", "X").splitlines()
     assert len(lines) == 25
     assert lines[8] == ("∂L/∂X_13 = ∂L/∂Y1_02·∂Y1_02/∂X_13 + ∂L/∂Y1_03·∂Y1_03/∂X_13"
@@ -70,13 +76,14 @@ small = st.integers(-3, 3)
 
 @st.composite
 def known_chains(draw):
-    """conv → ReLU → (max or average) pooling, every value given as small integers."""
+    """The specification of conv → ReLU → (max or average) pooling, every value given as small
+    integers."""
     size, kernel = draw(st.integers(3, 6)), draw(st.integers(1, 3))
     conv_out = size - kernel + 1
     pool = draw(st.integers(1, conv_out))
     out = conv_out - pool + 1
     grid = lambda n: [[draw(small) for _ in range(n)] for _ in range(n)]  # noqa: E731
-    return build_problem({
+    return ({
         "input": {"shape": [size, size], "values": grid(size)},
         "layers": [{"type": "conv", "weight": {"shape": [kernel, kernel], "values": grid(kernel)}},
                    {"type": "relu"},
@@ -87,9 +94,10 @@ def known_chains(draw):
 
 @settings(max_examples=40, deadline=None)
 @given(known_chains())
-def test_random_chains_with_every_value_given_write_every_entrys_number(problem):
+def test_random_chains_with_every_value_given_write_every_entrys_number(spec):
+    problem = build_problem(spec)
     derivation = derive(problem)
-    expected = reference_gradients(problem)
+    expected = reference_gradients(spec)
     for name in derivation.names():
         gradient = derivation.gradient(name)
         chunks: list[str] = []

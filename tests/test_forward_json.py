@@ -2,12 +2,14 @@
 its expression over the layer's input and parameters and its value where known.
 
 The expressions are read back with sympy (symconv's own output, not user text) and evaluated at
-random values; they must give the NumPy forward pass, layer by layer.
+random values; they must give the forward pass of the tests' own reference (``dense_reference``,
+never symconv's), layer by layer, and so must the values.
 """
 
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +17,9 @@ import pytest
 import sympy
 
 from symconv import load_problem
-from symconv.checks import forward_values
 
-from helpers import run_cli
+from dense_reference import Network
+from helpers import independent_outputs, run_cli
 
 EXAMPLES = sorted(Path("examples").glob("*.toml"))
 
@@ -35,27 +37,28 @@ def test_every_entry_is_its_expression_and_its_value(capsys, example):
     found = forward_json(capsys, example)["outputs"]
     assert [(o["name"], o["shape"]) for o in found] == [
         (layer.output.name, list(layer.output.shape)) for layer in problem.layers]
+    network = Network(tomllib.loads(example.read_text(encoding="utf-8")))
     rng = np.random.default_rng(0)
-    leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters],
-              problem.upstream]
+    leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters]]
     positive = any(layer.positive_inputs for layer in problem.layers)
-    values = forward_values(problem, {t: rng.uniform(0.5 if positive else -1, 1.5 if positive else 1,
-                                                      t.shape) for t in leaves})
-    named = {t.plain_name(flat): float(values[t].reshape(-1)[flat])
+    values = {t.name: rng.uniform(0.5 if positive else -1, 1.5 if positive else 1, t.shape)
+              for t in leaves}
+    values.update(independent_outputs(network, problem, values))
+    named = {t.plain_name(flat): float(values[t.name].reshape(-1)[flat])
              for t in [*leaves, *[layer.output for layer in problem.layers]] for flat in range(t.size)}
-    exact = forward_values(problem, {t: t.numeric_values() for t in leaves if t.is_numeric}) \
-        if all(t.is_numeric for t in leaves[:-1]) else None
+    exact = independent_outputs(network, problem, {t.name: t.values for t in leaves}) \
+        if all(t.is_numeric for t in leaves) else None
     for layer, output in zip(problem.layers, found):
         assert [e["index"] for e in output["entries"]] == [
             list(np.unravel_index(flat, layer.output.shape)) for flat in range(layer.output.size)]
-        expected = values[layer.output].reshape(-1)
+        expected = values[layer.output.name].reshape(-1)
         for flat, entry in enumerate(output["entries"]):
             expression = sympy.sympify(entry["expr"], locals={"max": sympy.Max})
             assert float(expression.subs(named)) == pytest.approx(expected[flat], abs=1e-9)
             if exact is None:
                 assert entry["value"] is None
             else:
-                assert entry["value"] == pytest.approx(float(exact[layer.output].reshape(-1)[flat]))
+                assert entry["value"] == pytest.approx(float(exact[layer.output.name].reshape(-1)[flat]))
 
 
 def test_values_are_exact_whole_numbers(capsys, tmp_path):

@@ -10,6 +10,7 @@ from symconv import derive, load_problem
 from symconv.poly import Poly
 from symconv.render import plain, render_text
 
+from dense_reference import Pool
 from helpers import as_array, exact_route, pool_problem
 
 ONES = {"values": "ones"}
@@ -160,19 +161,22 @@ def test_lp_with_large_p_approaches_max_pooling(normalize):
     values = [[1.0, 1.9, 1.2, 1.5], [1.3, 1.1, 1.7, 1.4], [1.6, 1.8, 1.05, 1.25]]
     x = np.array(values)
     upstream = np.array([[1.0, -2.0]])
-    maxpool = pool_problem({"type": "maxpool", "kernel_size": [3, 2]}, [3, 4])
-    target = maxpool.layers[0].reference_backward(x, {}, upstream)["X"]
-    maxima = maxpool.layers[0].reference_forward(x, {})
+    window = ((1, 1, 3, 4), [3, 2], [3, 2], [0, 0])  # the tests' own reference, never symconv's
+    maximum = Pool("maxpool", *window)
+    target, maxima = maximum.backward(x, upstream), maximum.forward(x)
     forward_errors, errors = [], []
     for p in (4, 16, 64, 256):
         lp = pool_problem({"type": "lppool", "kernel_size": [3, 2], "p": p, "normalize": normalize},
                           [3, 4])
-        layer = lp.layers[0]
-        forward_errors.append(np.abs(layer.reference_forward(x, {}) - maxima).max())
+        reference = Pool("lppool", *window, p=p, normalize=normalize)
+        assert np.allclose(lp.layers[0].reference_forward(x, {}),
+                           reference.forward(x).reshape(2).astype(float), rtol=1e-12)
+        forward_errors.append(np.abs(reference.forward(x) - maxima).max())
         chain = derive(lp).gradient("X").evaluate(
             lambda t: x if t is lp.input else upstream)
-        assert np.allclose(chain, layer.reference_backward(x, {}, upstream)["X"], rtol=1e-12)
-        errors.append(np.abs(chain - target).max())
+        assert np.allclose(chain, reference.backward(x, upstream).reshape(3, 4).astype(float),
+                           rtol=1e-12)
+        errors.append(np.abs(chain - target.reshape(3, 4)).max())
     # |y − max| ≤ max · ln(6) / p for windows of 6; the gradient's error shrinks like 6^(−1/p).
     assert forward_errors == sorted(forward_errors, reverse=True) and forward_errors[-1] < 0.015
     assert errors == sorted(errors, reverse=True) and errors[-1] < 0.02

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from symconv import ProblemError, build_problem, check, derive
 from symconv.matrix import matrix_of
 
-from dense_reference import DenseLayer, transposed_size
+from dense_reference import dense_layer, tf_same
 from helpers import exact_route
 from strategies import field_specs
 
@@ -25,24 +25,10 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def tf_same(size, kernel, stride, dilation):
-    """TensorFlow's "same": ⌈H/S⌉ outputs, the total padding split with the odd one after."""
-    total = max((-(-size // stride) - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
-    return total // 2, total - total // 2
-
-
 def dense_of(layout, weight):
-    """The independent dense layer for a drawn configuration ("same" worked out here)."""
-    kind, x_shape, w_shape, stride, pairs, dilation, groups, output_padding = layout
-    size, kernel = x_shape[2:], w_shape[2:]
-    if pairs == "same":
-        if kind == "conv":
-            pairs = [tf_same(h, k, s, d) for h, k, s, d in zip(size, kernel, stride, dilation)]
-        else:  # Keras: the output is S·H, the "same" padding of the convolution from S·H
-            pairs = [tf_same(h * s, k, s, d) for h, k, s, d in zip(size, kernel, stride, dilation)]
-            output_padding = [h * s - transposed_size(h, k, s, b, a, d, 0) for h, k, s, (b, a), d
-                              in zip(size, kernel, stride, pairs, dilation)]
-    return DenseLayer(kind, x_shape, weight, stride, pairs, dilation, groups, output_padding)
+    """The independent dense layer for a drawn configuration ("same" worked out there)."""
+    kind, x_shape, _, stride, pairs, dilation, groups, output_padding = layout
+    return dense_layer(kind, x_shape, weight, stride, pairs, dilation, groups, output_padding)
 
 
 def problem_of(spec):

@@ -3,8 +3,9 @@ agreeing.
 
 Values are small integers, so ties (and ReLU inputs at 0) are frequent: the chain rule, the NumPy
 reference and the closed form must still agree exactly, because all three follow PyTorch's rules
-(first maximum in row-major window order; ReLU'(0) = 0). The float check (random values, finite
-differences) runs on the same configurations with symbols.
+(first maximum in row-major window order; ReLU'(0) = 0), and so must the tests' own reference
+(``dense_reference``, written from PyTorch's definitions without symconv's code), the oracle. The
+float check (random values, finite differences) runs on the same configurations with symbols.
 """
 
 from dataclasses import replace
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 
 from symconv import ProblemError, build_problem, check, derive
 
-from helpers import as_array, exact_route
+from dense_reference import Network
+from helpers import as_array, exact_route, independent_gradients
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -27,7 +29,7 @@ def integers(draw, shape, low, high):
 
 
 @st.composite
-def pooling_problems(draw, numeric: bool, kinds=("maxpool", "avgpool", "lppool")):
+def pooling_specs(draw, numeric: bool, kinds=("maxpool", "avgpool", "lppool")):
     dims = draw(st.sampled_from([1, 2, 3]))
     kind = draw(st.sampled_from(kinds))
     largest = 2 if dims == 3 else 3  # 3-D volumes stay small
@@ -48,7 +50,16 @@ def pooling_problems(draw, numeric: bool, kinds=("maxpool", "avgpool", "lppool")
     if numeric:
         low = 1 if kind == "lppool" else -2  # odd p needs positive window sums, as in PyTorch
         spec["input"]["values"] = integers(draw, shape, low, 2)
-    return build_problem(spec)
+    return spec
+
+
+def pooling_problems(numeric: bool, kinds=("maxpool", "avgpool", "lppool")):
+    return pooling_specs(numeric, kinds).map(build_problem)
+
+
+def independent(spec, problem) -> dict:
+    """Every gradient by the tests' own reference, from the problem's values."""
+    return independent_gradients(Network(spec), problem)
 
 
 def with_upstream(problem, values):
@@ -66,11 +77,13 @@ def upstream_for(problem, draw):
 @FAST
 @given(st.data())
 def test_pooling_routes_agree_exactly_on_integers_ties_and_overlaps_included(data):
-    problem = data.draw(pooling_problems(numeric=True, kinds=("maxpool", "avgpool")))
+    spec = data.draw(pooling_specs(numeric=True, kinds=("maxpool", "avgpool")))
+    problem = build_problem(spec)
     problem = with_upstream(problem, upstream_for(problem, data.draw))
     chain = as_array(derive(problem).gradient("X").polys(), problem.input.shape)
     reference = exact_route(problem, "reference_backward")["X"]
     closed = exact_route(problem, "closed_form")["X"]
+    assert chain.tolist() == independent(spec, problem)["X"].tolist()
     assert chain.tolist() == reference.tolist() == closed.tolist()
 
 
@@ -78,7 +91,8 @@ def test_pooling_routes_agree_exactly_on_integers_ties_and_overlaps_included(dat
 @given(st.data())
 def test_symbolic_pooling_evaluated_at_integers_matches_the_reference(data):
     """Indicators and LP roots, evaluated at tie-prone integers, follow the same rules."""
-    problem = data.draw(pooling_problems(numeric=False))
+    spec = data.draw(pooling_specs(numeric=False))
+    problem = build_problem(spec)
     kind = problem.layers[0].kind
     values = np.array(integers(data.draw, problem.input.shape, 1 if kind == "lppool" else -2, 2))
     upstream = upstream_for(problem, data.draw)
@@ -86,7 +100,8 @@ def test_symbolic_pooling_evaluated_at_integers_matches_the_reference(data):
     flat_values, flat_upstream = values.reshape(-1), upstream.reshape(-1)
     evaluated = [p.evaluate(lambda s: flat_values[s.flat] if s.tensor is problem.input
                             else flat_upstream[s.flat]) for p in polys]
-    reference = problem.layers[0].reference_backward(values, {}, upstream.astype(float))["X"]
+    reference = independent_gradients(Network(spec), problem, {"X": values, problem.upstream.name:
+                                                               upstream})["X"].astype(float)
     assert np.allclose(np.array(evaluated, dtype=float), reference.reshape(-1), rtol=1e-12, atol=1e-12)
     # The vectorised evaluation of the terms (what `symconv check` uses) follows the same rules.
     vectorised = derive(problem).gradient("X").evaluate(
@@ -102,7 +117,8 @@ def test_check_agrees_on_random_pooling_layers(data):
 
 
 @st.composite
-def chains(draw, numeric: bool, kinds=("conv", "relu", "maxpool", "avgpool")):
+def chain_specs(draw, numeric: bool, kinds=("conv", "relu", "maxpool", "avgpool")):
+    """(specification, problem) of a random 2–3 layer chain."""
     dims = draw(st.sampled_from([1, 2]))
     size = [draw(st.integers(4, 6)) for _ in range(dims)]
     layers = []
@@ -132,21 +148,27 @@ def chains(draw, numeric: bool, kinds=("conv", "relu", "maxpool", "avgpool")):
     if numeric:
         spec["input"]["values"] = integers(draw, size, -2, 2)
     try:
-        return build_problem(spec)
+        return spec, build_problem(spec)
     except ProblemError:
         assume(False)  # a window larger than what the earlier layers left
+
+
+def chains(numeric: bool, kinds=("conv", "relu", "maxpool", "avgpool")):
+    return chain_specs(numeric, kinds).map(lambda drawn: drawn[1])
 
 
 @FAST
 @given(st.data())
 def test_chain_expansions_agree_exactly_with_both_numeric_routes(data):
-    problem = data.draw(chains(numeric=True))
+    spec, problem = data.draw(chain_specs(numeric=True))
     problem = with_upstream(problem, upstream_for(problem, data.draw))
     derivation = derive(problem)
+    oracle = independent(spec, problem)
     reference = exact_route(problem, "reference_backward")
     closed = exact_route(problem, "closed_form")
     for tensor in problem.differentiable():
         expanded = as_array(derivation.gradient(tensor.name).expanded(), tensor.shape)
+        assert expanded.tolist() == oracle[tensor.name].tolist()
         assert expanded.tolist() == reference[tensor.name].reshape(tensor.shape).tolist()
         assert expanded.tolist() == closed[tensor.name].reshape(tensor.shape).tolist()
 

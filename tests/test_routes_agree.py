@@ -2,18 +2,24 @@
 
 1. the chain-rule derivation (term data -> exact polynomials, and -> integer arrays),
 2. the closed form (zero-inserted upstream, rotated kernel) on arrays of exact polynomials,
-3. the NumPy reference on integer arrays, and central finite differences of its forward pass.
+3. the NumPy reference on integer arrays,
+
+and central finite differences of the forward pass of the tests' own reference (``dense_reference``,
+never symconv's) as the oracle.
 """
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from symconv import build_problem
 from symconv.checks import check
 from symconv.derivation import derive
 from symconv.poly import Poly
 
-from strategies import conv_problems
+from dense_reference import Network
+from helpers import independent_outputs
+from strategies import conv_problems, conv_specs
 
 ROUTE_SETTINGS = settings(max_examples=200, deadline=None)
 
@@ -42,8 +48,9 @@ def test_chain_rule_equals_closed_form_symbolically(problem):
 
 
 @ROUTE_SETTINGS
-@given(conv_problems(), st.integers(0, 2**32 - 1))
-def test_routes_agree_exactly_on_integers(problem, seed):
+@given(conv_specs(), st.integers(0, 2**32 - 1))
+def test_routes_agree_exactly_on_integers(spec, seed):
+    problem, network = build_problem(spec), Network(spec)
     rng = np.random.default_rng(seed)
     layer = problem.layers[0]
     values = {t: rng.integers(-4, 5, t.shape) for t in leaves(problem)}
@@ -53,8 +60,7 @@ def test_routes_agree_exactly_on_integers(problem, seed):
     derivation = derive(problem)
 
     def loss(named):
-        forward = layer.reference_forward(named[problem.input.name],
-                                          {p.name: named[p.name] for p in layer.parameters})
+        forward = independent_outputs(network, problem, named)[layer.output.name]
         return int(np.sum(forward * values[problem.upstream]))
 
     for tensor in (problem.input, *layer.parameters):
@@ -81,21 +87,21 @@ def test_check_command_agrees_on_random_problems(problem):
 
 
 @settings(max_examples=60, deadline=None)
-@given(conv_problems(), st.integers(0, 2**32 - 1))
-def test_terms_name_exactly_the_outputs_that_change(problem, seed):
-    """Brute force through the forward pass: with every entry nonzero, nudging one entry of X
-    (or W) changes exactly the outputs its chain-rule terms name."""
+@given(conv_specs(), st.integers(0, 2**32 - 1))
+def test_terms_name_exactly_the_outputs_that_change(spec, seed):
+    """Brute force through the (independent) forward pass: with every entry nonzero, nudging one
+    entry of X (or W) changes exactly the outputs its chain-rule terms name."""
+    problem, network = build_problem(spec), Network(spec)
     rng = np.random.default_rng(seed)
     layer = problem.layers[0]
     values = {t: rng.integers(1, 5, t.shape) for t in (problem.input, *layer.parameters)}
     derivation = derive(problem)
 
     def forward(changed, flat):
-        arrays = {t: v.copy() for t, v in values.items()}
+        arrays = {t.name: v.copy() for t, v in values.items()}
         if changed is not None:
-            arrays[changed].flat[flat] += 1
-        return layer.reference_forward(arrays[problem.input],
-                                       {p.name: arrays[p] for p in layer.parameters}).reshape(-1)
+            arrays[changed.name].flat[flat] += 1
+        return independent_outputs(network, problem, arrays)[layer.output.name].reshape(-1)
 
     base = forward(None, 0)
     for tensor in (problem.input, layer.weight):

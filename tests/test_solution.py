@@ -15,6 +15,9 @@ from symconv.layers.conv.sections import axis_sizes, mapped_back, receptive_fiel
 from symconv.sections import SolutionLimits
 from symconv.solution import build_solution, parse_sections
 
+from dense_reference import Network
+from helpers import independent_gradients, independent_outputs
+
 
 def section(solution, name):
     return next(s for s in solution.sections if s.name == name)
@@ -69,7 +72,8 @@ def test_receptive_fields_give_the_numpy_forward_pass(spec):
     problem = build_problem(spec)
     layer = problem.layers[0]
     values = random_leaves(problem)
-    expected = layer.reference_forward(values[layer.input], {p.name: values[p] for p in layer.parameters})
+    expected = independent_outputs(Network(spec), problem,
+                                   {t.name: v for t, v in values.items()})[layer.output.name]
     for field in receptive_fields(layer, problem.upstream, layer.output.size):
         # the window ⊙ kernel, summed (padding is 0), plus the bias
         window = np.vectorize(lambda e: evaluate(e, values), otypes=[float])(field.window)
@@ -91,8 +95,9 @@ def test_mapped_back_after_k_fields_is_the_gradient_when_only_k_outputs_send_the
     [(after, step)] = mapped_back(layer, problem.upstream, [count])
     masked = values[problem.upstream].reshape(-1).copy()
     masked[count:] = 0
-    params = {p.name: values[p] for p in layer.parameters}
-    expected = layer.reference_backward(values[layer.input], params, masked.reshape(layer.output.shape))
+    given = {t.name: v for t, v in values.items()}
+    given[problem.upstream.name] = masked.reshape(layer.output.shape)
+    expected = independent_gradients(Network(spec), problem, given)
     got = np.vectorize(lambda e: evaluate(e, values), otypes=[float])(step)
     np.testing.assert_allclose(got, expected[layer.input.name], atol=1e-9)
 

@@ -18,6 +18,7 @@ import pytest
 
 from symconv import build_problem, derive
 
+from dense_reference import Network
 from helpers import exact_route
 
 CASES = json.loads((Path(__file__).parent / "fixtures" / "torch_cases.json").read_text())["cases"]
@@ -69,3 +70,16 @@ def test_the_fixtures_cover_what_they_promise():
                for case in CASES)
     assert any(isinstance(layer.get("padding"), list) and isinstance(layer["padding"][0], list)
                for layer in layers)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_the_tests_own_dense_reference_gives_pytorchs_numbers(case):
+    """``dense_reference.Network``, the oracle of the tests that check symconv's own NumPy
+    reference, read from the same specification ("same" worked out there): PyTorch's numbers."""
+    params = [[exact(case["w"])] + ([] if case["b"] is None else [exact(case["b"])])]
+    network = Network(case["spec"])
+    [y] = network.forward(exact(case["x"]), params)
+    np.testing.assert_array_equal(y, exact(case["y"]))
+    [grads] = network.backward(exact(case["x"]), params, exact(case["dy"]))
+    for found, key in zip(grads, ("dx", "dw", "db")):
+        np.testing.assert_array_equal(found.reshape(np.shape(case[key])), exact(case[key]), err_msg=key)
