@@ -52,11 +52,12 @@ class PracticePage(Presentable):
     keys: tuple[AnswerKey, ...] = field(repr=False)
     html: str = field(repr=False)
 
-    def save(self, path) -> None:
-        """Write the page to ``path`` (see :mod:`symconv.output` for how files are written)."""
+    def save(self, path, *, force: bool = False) -> None:
+        """Write the page to ``path`` as every output file is written (:mod:`symconv.output`): an
+        existing file is replaced only with ``force``."""
         from .output import OutputTarget
 
-        OutputTarget.check(str(path), force=True).write_text(self.html)
+        OutputTarget.check(str(path), force=force).write_text(self.html)
 
 
 def build_practice(source, wrt: str, *, variants: int | None = None) -> PracticePage:

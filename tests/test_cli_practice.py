@@ -69,3 +69,16 @@ def test_a_gradient_too_big_for_a_page_is_refused(tmp_path, capsys):
     assert capsys.readouterr().err == (
         "symconv: error: ∂L/∂X has 1,600 entries, over the 1,024 boxes a practice page has;"
         " practise on a smaller problem (e.g. a 5×5 input)\n")
+
+
+def test_the_python_page_saves_as_files_are_written(tmp_path):
+    from symconv import load_problem, practice
+    from symconv.errors import SymconvError
+
+    page = practice(load_problem(PROBLEM), "A")
+    target = tmp_path / "page.html"
+    page.save(target)
+    assert target.read_text(encoding="utf-8") == page.html
+    with pytest.raises(SymconvError, match="--force"):
+        page.save(target)
+    page.save(target, force=True)
