@@ -193,6 +193,12 @@ def names_data(table: NameTable, ids: SymbolIds) -> dict:
 def answer_data(key: AnswerKey) -> dict:
     """What the page's script needs to check answers for ``key`` as verify does."""
     problem, ids = key.problem, SymbolIds(key.problem.loss)
+    # ids in the symbols' own order, so the script writes a product's factors and lists terms
+    # as the feedback does (d1·w2, upstream first)
+    for tensor in sorted(key.names.tensors, key=lambda t: t.rank):
+        if not tensor.is_numeric:
+            for symbol in tensor.symbols:
+                ids.of(symbol)
     forms = [[poly_data(exact_form(form) if key.radicals else form, ids) for form in entry]
              for entry in key.expected]
     mistakes = [{"key": m.key, "description": m.description,

@@ -157,6 +157,22 @@ def check_as_verify(page: Page, key: AnswerKey, texts: list[str]) -> None:
     assert page.run(TEXT, '[data-role="score"]').startswith(f"{verdict.correct} of {verdict.total} entries right")
 
 
+def check_feedback(page: Page, key: AnswerKey, texts: list[str]) -> None:
+    """Each wrong expression's line says what verify's feedback says it misses and has extra."""
+    verdict = key.check_entries(texts, "page")
+    printer = VerdictPrinter(key.problem.loss)
+    lines = page.run("return [...document.querySelectorAll('[data-role=feedback] li')].map(l => l.textContent)")
+    wrong = [result for result in verdict.entries if not result.correct]
+    assert len(lines) == len(wrong)
+    for line, result in zip(lines, wrong):
+        name = printer.doprint(key.gradient.entry(result.flat).wrt)
+        assert line.startswith(f"✗ ∂{key.problem.loss}/∂{name} (row {result.cell.row}, entry {result.cell.col}): ")
+        if not key.radicals and not (result.given.value.is_number and result.comparison.expected.is_number):
+            differences = printer.differences(result.comparison, result.given.value.is_number,
+                                              result.given.inexact)
+            assert line.endswith(f": {differences}"), (line, differences)
+
+
 def check_practice(page: Page, key: AnswerKey) -> None:
     """A right answer, a one-entry slip and a named mistake, typed and checked; the chain rule of
     the slipped entry and the worked solution revealed."""
@@ -180,6 +196,7 @@ def check_practice(page: Page, key: AnswerKey) -> None:
     answer(page, wrong)
     check_as_verify(page, key, wrong)
     assert page.run(TEXT, '[data-role="diagnosis"]').startswith(f"likely mistake: {mistake.description} — ")
+    check_feedback(page, key, wrong)
 
     page.run("document.querySelectorAll('[data-action=chain]')[arguments[0]].click()", flat)
     assert page.run("return getComputedStyle(document.getElementById('sc-panel')).display") != "none"
