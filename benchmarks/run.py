@@ -368,13 +368,57 @@ def grading_figures(quick: bool) -> list[Figure]:
                    f"batch {batch:.2f} s − one submission {one:.2f} s (start-up)")]
 
 
+# -- a class: symconv exercise (issue 19) -------------------------------------------------------------
+def exercise_run(template: str, students: int, folder: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``symconv exercise`` for a roster of ``students``."""
+    roster = folder / f"roster-{students}.csv"
+    roster.write_text("id\n" + "".join(f"s{i:05d}\n" for i in range(students)))
+    out = folder / f"out-{students}-{Path(template).stem}"
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "symconv", "exercise", template, "--roster",
+                                str(roster), "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.returncode == 0, f"symconv exercise exited {process.returncode}"
+    shutil.rmtree(out)
+    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in kB
+
+
+def class_figures(quick: bool) -> list[Figure]:
+    """``symconv exercise`` for a whole class of the homework template (every student drawn,
+    checked and written: problem, question in Markdown and LaTeX), against one student (the
+    start-up); and a template with 16 different problem tables for as many students, whose
+    sharing should cost nothing, against the homework's."""
+    students = 200 if quick else 10_000
+    homework = "examples/exercises/homework_5x5_values.toml"
+    folder = Path(tempfile.mkdtemp(prefix="symconv-class-"))
+    try:
+        one, _ = exercise_run(homework, 1, folder)
+        seconds, peak = exercise_run(homework, students, folder)
+        shared = 200 if quick else 1_000
+        many, _ = exercise_run(homework, shared, folder)
+        few, _ = exercise_run("examples/exercises/symbolic_conv.toml", shared, folder)
+    finally:
+        shutil.rmtree(folder)
+    per_student = (seconds - one) / (students - 1) * 1e3
+    return [Figure(f"symconv exercise, {students:,} students of the homework template", seconds, "s",
+                   "< 120", seconds < 120, f"one student {one:.2f} s; {per_student:.1f} ms per student"),
+            Figure(f"peak RSS, symconv exercise, {students:,} students", peak, "MB", "< 300", peak < 300,
+                   ""),
+            Figure(f"{shared:,} students sharing 14 variants (symbolic template) vs all different",
+                   few / many, "×", "≤ 1", few / many <= 1,
+                   f"{few:.2f} s vs homework {many:.2f} s")]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repetition (for CI)")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     figures = [*throughput_figures(args.quick), *emission_figures(args.quick),
-               *command_figures(args.quick), *grading_figures(args.quick), *memory_figures(args.quick)]
+               *command_figures(args.quick), *grading_figures(args.quick), *memory_figures(args.quick),
+               *class_figures(args.quick)]
     width = max(len(f.name) for f in figures)
     print(f"{'figure':<{width}}  {'measured':>22}  {'target':>8}  {'met':<4} baseline (same run)")
     for f in figures:

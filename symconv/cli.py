@@ -10,6 +10,8 @@ import math
 import re
 import sys
 
+from contextlib import contextmanager
+
 import click
 
 from . import __version__
@@ -502,6 +504,31 @@ seed_option = click.option(
          " give the seed a run reported to reproduce it.")
 
 
+show_expected_option = click.option(
+    "--show-expected", is_flag=True,
+    help="Show students the expected values (for feedback after the deadline); by default"
+         " feedback names the wrong entries and the likely mistake only.")
+
+
+@contextmanager
+def progress_bar(label: str):
+    """A ``progress(done, total)`` callback drawing a bar on stderr when it is a terminal."""
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if bar is None and sys.stderr.isatty():
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.render_finish()
+
+
 @cli.command()
 @click.argument("problem", type=click.Path(dir_okay=False))
 @click.option("--wrt", required=True, help="The tensor the answer is the gradient of, e.g. A.")
@@ -537,11 +564,12 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
               show_default=True, help="CPU seconds one submission may take before it is not graded.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the cores available to symconv).")
+@show_expected_option
 @with_options(tolerance_options)
 @max_terms_option
 @seed_option
-def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, workers, rtol, atol,
-          max_terms, seed):
+def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, workers, show_expected,
+          rtol, atol, max_terms, seed):
     """symconv grade PROBLEM.toml SUBMISSION... --wrt NAME [--csv OUT]: check every submission
     (files or folders); a summary on screen, one row per submission in the CSV.
 
@@ -564,21 +592,10 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
         problem, submissions = paths[0], list(paths[1:])
         with key_budget():
             source = answer_key(problem, wrt, rtol, atol, max_terms, seed)
-    bar = None
-
-    def progress(done, total):
-        nonlocal bar
-        if bar is None and sys.stderr.isatty():
-            bar = click.progressbar(length=total, label="grading", file=sys.stderr)
-        if bar is not None:
-            bar.update(done - bar.pos)
-
-    try:
+    with progress_bar("grading") as progress:
         report = grade_all(source, submissions, csv_path=csv_path, force=force, workers=workers,
-                           timeout=timeout, feedback_dir=feedback_dir, progress=progress)
-    finally:
-        if bar is not None:
-            bar.render_finish()
+                           timeout=timeout, feedback_dir=feedback_dir, show_expected=show_expected,
+                           progress=progress)
     show = complain_lines if csv_path == "-" else say  # the CSV has standard output to itself
     if csv_path is None:
         for row in report.rows:
@@ -625,13 +642,18 @@ def default_page(problem: str) -> str:
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
 @click.option("--force", is_flag=True, help="Replace the folder if it exists.")
-def exercise(template, roster, out, force):
-    """One variant per student: problem.toml, question.md/.tex and solution.md/.tex each."""
-    from .exercise import read_roster, write_exercises
+@show_expected_option
+def exercise(template, roster, out, force, show_expected):
+    """One variant per student: problem.toml and question.md/.tex each (with --show-expected,
+    the worked solution too)."""
+    from .exercise import write_exercises
+    from .roster import read_roster
     from .variants import load_template
 
-    exercises = write_exercises(load_template(template), read_roster(roster), out, force=force)
-    say(f"wrote {len(exercises)} exercises to {out} (see {out}/SUMMARY.md)")
+    with progress_bar("drawing") as progress:
+        summary = write_exercises(load_template(template), read_roster(roster), out, force=force,
+                                  show_expected=show_expected, progress=progress)
+    say(f"wrote {summary.students} exercises to {out} (see {out}/SUMMARY.md); {summary.line()}")
 
 
 @cli.group()
@@ -648,24 +670,32 @@ asked_option = click.option("--wrt", required=True, help="The gradient to ask, e
 @asked_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="The course folder.")
 @force_option
-def export_prairielearn(template, wrt, out, force):
+@show_expected_option
+def export_prairielearn(template, wrt, out, force, show_expected):
     """A PrairieLearn question (info.json, question.html, server.py) and symconv's code."""
     from .export.prairielearn import export_prairielearn as write
     from .variants import load_template
 
-    say(f"wrote {write(load_template(template), wrt, out, force=force)}")
+    say(f"wrote {write(load_template(template), wrt, out, force=force, show_expected=show_expected)}")
 
 
 @export.command("gradescope")
 @click.argument("problem", type=click.Path(dir_okay=False))
 @asked_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip to write.")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="For a template: the class roster (ids: the students' Gradescope e-mail"
+                   " addresses), as given to symconv exercise.")
 @force_option
-def export_gradescope(problem, wrt, out, force):
+@show_expected_option
+def export_gradescope(problem, wrt, out, roster, force, show_expected):
     """A Gradescope autograder.zip for a problem file or an exercise template."""
     from .export.gradescope import export_gradescope as write
+    from .roster import read_roster
 
-    say(f"wrote {write(problem, wrt, out, force=force)}")
+    written = write(problem, wrt, out, roster=None if roster is None else read_roster(roster),
+                    force=force, show_expected=show_expected)
+    say(f"wrote {written}")
 
 
 @export.command("moodle")
@@ -675,12 +705,16 @@ def export_gradescope(problem, wrt, out, force):
               help="How many variants (Cloze questions) to draw.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The quiz.xml to write.")
 @force_option
-def export_moodle(template, wrt, count, out, force):
+@show_expected_option
+def export_moodle(template, wrt, count, out, force, show_expected):
     """A Moodle XML quiz: one Cloze question per variant, one numerical blank per entry."""
     from .export.moodle import export_moodle as write
     from .variants import load_template
 
-    say(f"wrote {write(load_template(template), wrt, count, out, force=force)}")
+    path, written = write(load_template(template), wrt, count, out, force=force,
+                          show_expected=show_expected)
+    fewer = "" if written == count else f" (the template allows no more than {written} different ones)"
+    say(f"wrote {path}: {written} questions{fewer}")
 
 
 def complain_lines(text: str) -> None:

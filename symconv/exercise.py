@@ -1,122 +1,104 @@
-"""One variant of an exercise per student: problem file, question and worked solution.
+"""One variant per student: problem file, question and (on request) worked solution.
 
 ``write_exercises(template, roster, out)`` writes::
 
     OUT/roster.csv                 the roster as given (``symconv grade --exercises OUT`` reads it)
-    OUT/SUMMARY.md                 for the instructor: every student's variant and what it tells apart
+    OUT/SUMMARY.md                 for the instructor: each variant's drawn values, who has which
     OUT/<id>/problem.toml          the student's problem (``symconv check`` passes it)
     OUT/<id>/question.md, .tex     what to compute, without the answer
-    OUT/<id>/solution.md, .tex     the worked solution
+    OUT/<id>/solution.md, .tex     the worked solution, only with ``show_expected``
 
-Everything is written to a temporary folder beside OUT and moved into place at the end, so a failed
-run leaves nothing half-written. The same template, roster and seed give byte-identical files.
+Students are drawn in the roster's order by :func:`symconv.variants.draw_class` (the function
+the exports use too) and each is written as drawn, into a temporary folder beside OUT that is
+moved into place at the end: a failed run leaves nothing half-written, and memory does not grow
+with the class (a student who shares a variant gets copies of its first holder's files). The
+same template, roster and seed give byte-identical files.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import json
 import os
-import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SymconvError
 from .output import current_umask
-from .problem_file import read_text
-from .variants import Template, Variant, draw_variant
+from .roster import Roster, Student
+from .spec import format_path
+from .variants import Template, Variant, draw_class
 
 ROSTER_FILE = "roster.csv"
 SUMMARY_FILE = "SUMMARY.md"
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")  # e-mail addresses too (Gradescope's ids)
+QUESTION_FILES = ("problem.toml", "question.md", "question.tex")
+SOLUTION_FILES = ("solution.md", "solution.tex")
 
 
 @dataclass(frozen=True)
-class Student:
-    id: str
-    line: int  # in the roster file
-    columns: dict[str, str]  # the whole row, extra columns included
+class ClassSummary:
+    """What a class draw gave: ``shared[n - 1]`` students have variant n."""
 
+    students: int
+    shared: tuple[int, ...]
 
-@dataclass(frozen=True)
-class Roster:
-    source: str
-    text: str
-    students: tuple[Student, ...]
-
-
-def read_roster(path: str | os.PathLike) -> Roster:
-    """A CSV with a header row holding an ``id`` column; ids must be safe folder names."""
-    source = str(path)
-    text = read_text(path, what="roster")
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
-    if header is None or "id" not in [h.strip() for h in header]:
-        raise SymconvError(f"the roster needs a header row with an id column, e.g. id,name;"
-                           f" got {','.join(header or [])!r}", where=f"{source}:1")
-    header = [h.strip() for h in header]
-    column = header.index("id")
-    students: list[Student] = []
-    seen: dict[str, int] = {}
-    for row in rows:
-        line = rows.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        student_id = row[column].strip() if column < len(row) else ""
-        where = f"{source}:{line}"
-        if not _SAFE_ID.fullmatch(student_id) or student_id.lower() in (ROSTER_FILE, SUMMARY_FILE.lower()):
-            raise SymconvError(f"id {student_id!r} cannot name a folder; use letters, digits and . _ - @ +"
-                               f" (at most 64, starting with a letter or digit), e.g. s1234",
-                               where=where)
-        if student_id in seen:
-            raise SymconvError(f"id {student_id!r} is also on line {seen[student_id]}; each student"
-                               f" needs their own id", where=where)
-        seen[student_id] = line
-        students.append(Student(student_id, line, dict(zip(header, row))))
-    if not students:
-        raise SymconvError("the roster lists no students; add one row per student, e.g. s1234,Ada",
-                           where=source)
-    return Roster(source, text, tuple(students))
-
-
-@dataclass(frozen=True)
-class Exercise:
-    student: Student
-    variant: Variant
-
-
-def draw_exercises(template: Template, roster: Roster) -> list[Exercise]:
-    """Every student's variant; students get different variants wherever the template allows."""
-    given: set[str] = set()
-    exercises = []
-    for student in roster.students:
-        variant = draw_variant(template, student.id, avoid=given)
-        given.add(variant.identity)
-        exercises.append(Exercise(student, variant))
-    return exercises
+    def line(self) -> str:
+        """How many different variants, and how many students share each."""
+        if len(self.shared) == self.students:
+            return "every student has their own variant"
+        groups: dict[int, int] = {}
+        for holders in self.shared:
+            groups[holders] = groups.get(holders, 0) + 1
+        parts = [f"{variants} {'has' if variants == 1 else 'have'} {holders}"
+                 f" {'student' if holders == 1 else 'students'}{'' if variants == 1 else ' each'}"
+                 for holders, variants in sorted(groups.items(), reverse=True)]
+        return (f"only {len(self.shared)} different variants for {self.students} students (the"
+                f" template allows no more): {', '.join(parts)}")
 
 
 def write_exercises(template: Template, roster: Roster, out: str | os.PathLike, *,
-                    force: bool = False) -> list[Exercise]:
-    """Draw and write every student's files into ``out`` (replaced only with ``force``)."""
+                    force: bool = False, show_expected: bool = False,
+                    progress: Callable[[int, int], None] = lambda done, total: None) -> ClassSummary:
+    """Draw and write every student's files into ``out`` (replaced only with ``force``); the
+    worked solutions too with ``show_expected``. ``progress(done, total)`` after each student."""
     target = Path(out)
     if target.exists() and not force:
         raise SymconvError(f"{str(target)!r} already exists; give another --out or add --force to"
                            f" replace it")
-    exercises = draw_exercises(template, roster)
-    files = {ROSTER_FILE: roster.text, SUMMARY_FILE: summary(template, exercises)}
-    for exercise in exercises:
-        for name, text in student_files(template, exercise.variant).items():
-            files[f"{exercise.student.id}/{name}"] = text
-    write_tree(files, target)
-    return exercises
+    names = QUESTION_FILES + (SOLUTION_FILES if show_expected else ())
+    students = roster.students
+    summary = SummaryWriter(template, len(students))
+    with staged_folder(target) as staging:
+        (staging / ROSTER_FILE).write_text(roster.text, encoding="utf-8", newline="")
+        for position, assignment in enumerate(draw_class(template, [s.key for s in students])):
+            student = students[position]
+            folder = staging / student.id
+            folder.mkdir()
+            if assignment.variant is not None:
+                files = student_files(template, assignment.variant, student, show_expected)
+                for name in names:
+                    (folder / name).write_text(files[name], encoding="utf-8", newline="")
+            else:
+                first = staging / students[assignment.first].id
+                for name in names[1:]:
+                    shutil.copyfile(first / name, folder / name)
+                body = (first / "problem.toml").read_text(encoding="utf-8").split("\n", 2)[2]
+                (folder / "problem.toml").write_text(problem_header(template, student) + body,
+                                                     encoding="utf-8", newline="")
+            summary.add(student, assignment.number, assignment.variant)
+            progress(position + 1, len(students))
+        summary.write(staging / SUMMARY_FILE)
+    return summary.result()
 
 
-def write_tree(files: dict[str, str], target: Path) -> None:
-    """Write ``files`` (relative path -> text) as the folder ``target``, all at once (a symbolic
-    link to a folder keeps pointing there: its target is what is replaced)."""
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A new folder beside ``target`` to write into; moved to ``target`` when the block ends
+    without error (replacing what is there), removed otherwise. A symbolic link to a folder
+    keeps pointing there: its target is what is replaced."""
     target = Path(os.path.realpath(target))
     parent = target.parent
     try:
@@ -125,10 +107,7 @@ def write_tree(files: dict[str, str], target: Path) -> None:
     except OSError as error:
         raise SymconvError(f"cannot write into {str(parent)!r}: {error.strerror}") from None
     try:
-        for name, text in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="")
+        yield staging
         if target.exists():
             old = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-old-"))
             os.replace(target, old / "old")
@@ -139,29 +118,47 @@ def write_tree(files: dict[str, str], target: Path) -> None:
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise SymconvError(f"cannot write {str(target)!r}: {error.strerror}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_tree(files: dict[str, str], target: Path) -> None:
+    """Write ``files`` (relative path -> text) as the folder ``target``, all at once."""
+    with staged_folder(target) as staging:
+        for name, text in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="")
 
 
 # -- the files of one student -----------------------------------------------------------------------
-def student_files(template: Template, variant: Variant) -> dict[str, str]:
+def problem_header(template: Template, student: Student) -> str:
+    name = Path(template.source).name
+    return (f"# {student.id}'s variant of {name}; `symconv check problem.toml` checks it,\n"
+            f"# `symconv solve problem.toml` writes its worked solution.\n")
+
+
+def student_files(template: Template, variant: Variant, student: Student,
+                  show_expected: bool = False) -> dict[str, str]:
     from .solution import SECTION_NAMES, build_solution, render_solution
 
     problem = variant.problem
     statement = build_solution(problem, (), derivation=variant.derivation)
-    solution = build_solution(problem, SECTION_NAMES, derivation=variant.derivation)
-    name = Path(template.source).name
-    header = (f"# {variant.key}'s variant of {name}; `symconv check problem.toml` checks it,\n"
-              f"# `symconv solve problem.toml` writes its worked solution.\n")
     latex_question = render_solution(statement, "latex")
     end = latex_question.rindex("\\end{document}")
-    return {
-        "problem.toml": header + variant.toml,
+    files = {
+        "problem.toml": problem_header(template, student) + variant.toml,
         "question.md": render_solution(statement, "markdown").rstrip("\n") + "\n\n"
                        + question_text(template, variant, "markdown"),
         "question.tex": latex_question[:end] + question_text(template, variant, "latex")
                         + latex_question[end:],
-        "solution.md": render_solution(solution, "markdown"),
-        "solution.tex": render_solution(solution, "latex"),
     }
+    if show_expected:
+        solution = build_solution(problem, SECTION_NAMES, derivation=variant.derivation)
+        files["solution.md"] = render_solution(solution, "markdown")
+        files["solution.tex"] = render_solution(solution, "latex")
+    return files
 
 
 def derivative_latex(loss: str, name: str) -> str:
@@ -185,33 +182,84 @@ def question_text(template: Template, variant: Variant, output_format: str) -> s
     return "## Question\n\n" + words + "\n"
 
 
-def summary(template: Template, exercises: list[Exercise]) -> str:
-    """The instructor's overview: each student's variant, the draws refused, the mistakes told apart."""
-    name = Path(template.source).name
-    lines = [f"# Exercise variants of {name}", "",
-             f"Asked: {', '.join(f'∂{exercises[0].variant.problem.loss}/∂{w}' for w in template.wrt)}"
-             f" for {len(exercises)} students.", ""]
-    told = sorted({key for e in exercises for w in template.wrt for key in e.variant.mistakes(w)})
-    lines += ["Every variant below tells every named mistake that applies to it apart from the right"
-              " answer and from each other (variants where one would not were drawn again), so a"
-              " diagnosis is never hidden: " + (", ".join(told) or "none") + ".", ""]
-    lines += ["| id | variant | draws refused | mistakes told apart |", "| --- | --- | --- | --- |"]
-    counts: dict[str, int] = {}
-    for exercise in exercises:
-        counts[exercise.variant.identity] = counts.get(exercise.variant.identity, 0) + 1
-    for exercise in exercises:
-        variant = exercise.variant
-        mistakes = "; ".join(f"{w}: {', '.join(variant.mistakes(w))}" for w in template.wrt)
-        lines.append(f"| {exercise.student.id} | {describe(variant)} | {variant.attempt} | {mistakes} |")
-    shared = sum(count for count in counts.values() if count > 1)
-    lines += ["", f"{len(counts)} different variants for {len(exercises)} students"
-              + (f"; {shared} students share a variant with another (the template allows no more)."
-                 if shared else ".")]
-    return "\n".join(lines) + "\n"
+# -- the instructor's summary -----------------------------------------------------------------------
+class SummaryWriter:
+    """SUMMARY.md, gathered as students are drawn: each variant's drawn values and how many
+    students share it, then who has which. The rows wait in temporary files, not in memory."""
+
+    def __init__(self, template: Template, students: int):
+        self.template, self.students = template, students
+        self.variant_rows = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.student_rows = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.shared: list[int] = []
+        self.told: set[str] = set()
+        self.loss = ""
+
+    def add(self, student: Student, number: int, variant: Variant | None) -> None:
+        if variant is not None:
+            self.shared.append(0)
+            self.loss = variant.problem.loss
+            mistakes = "; ".join(f"{w}: {', '.join(variant.mistakes(w)) or 'none'}"
+                                 for w in self.template.wrt)
+            self.told.update(m for w in self.template.wrt for m in variant.mistakes(w))
+            values = "<br>".join(f"`{path} = {value}`" for path, value in
+                                 drawn_values(self.template, variant.spec))
+            self.variant_rows.write(f"| {number} | {cell(describe(variant))} | {cell(values)}"
+                                    f" | {cell(mistakes)} |\n")
+        self.shared[number - 1] += 1
+        self.student_rows.write(f"| {cell(student.id)} | {number} |\n")
+
+    def result(self) -> ClassSummary:
+        return ClassSummary(self.students, tuple(self.shared))
+
+    def write(self, path: Path) -> None:
+        name = Path(self.template.source).name
+        asked = ", ".join(f"∂{self.loss}/∂{w}" for w in self.template.wrt)
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            out.write(f"# Exercise variants of {name}\n\nAsked: {asked} for {self.students}"
+                      f" students; {self.result().line()}.\n\n")
+            out.write("Every variant below tells every named mistake that applies to it apart from"
+                      " the right answer and from each other (draws where one would not were drawn"
+                      " again), so a diagnosis is never hidden: "
+                      + (", ".join(sorted(self.told)) or "none") + ".\n\n")
+            out.write("## Variants\n\n| variant | problem | drawn values | mistakes told apart |"
+                      " students |\n| --- | --- | --- | --- | --- |\n")
+            self.variant_rows.seek(0)
+            for row, holders in zip(self.variant_rows, self.shared):
+                out.write(f"{row.rstrip()} {holders} |\n")
+            out.write("\n## Students\n\n| id | variant |\n| --- | --- |\n")
+            self.student_rows.seek(0)
+            shutil.copyfileobj(self.student_rows, out)
+        self.variant_rows.close()
+        self.student_rows.close()
+
+
+def cell(text: str) -> str:
+    """Text for a Markdown table cell (a | would end it)."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def drawn_values(template: Template, spec: dict) -> list[tuple[str, str]]:
+    """What ``[variants]`` drew, key by key: ``("layers[0].weight.values", "[[1, 2], [3, 4]]")``."""
+    found: list[tuple[str, str]] = []
+
+    def walk(rules: dict, table: dict, path: tuple) -> None:
+        for key, rule in rules.items():
+            if key == "layers":
+                for i, layer_rules in enumerate(rule):
+                    walk(layer_rules, table["layers"][i], path + ("layers", i))
+            elif isinstance(rule, dict) and "integers" not in rule:
+                walk(rule, table.get(key, {}), path + (key,))
+            else:
+                found.append((format_path(path + (key,)), json.dumps(table.get(key),
+                                                                     ensure_ascii=False)))
+
+    walk(template.variants, spec, ())
+    return found
 
 
 def describe(variant: Variant) -> str:
-    """``A 5×5, B 3×3 (stride 1, padding 0)``: the sizes and settings that vary."""
+    """``A 5×5, conv (stride 1, padding 0)``: the sizes and settings that vary."""
     problem = variant.problem
     parts = [f"{problem.input.name} {'×'.join(map(str, problem.input.shape))}"]
     for layer in problem.layers:

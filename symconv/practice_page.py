@@ -63,8 +63,9 @@ class PracticePage(Presentable):
 def build_practice(source, wrt: str, *, variants: int | None = None) -> PracticePage:
     """The practice page of ∂L/∂``wrt`` for a :class:`~symconv.problem.Problem`, or for an
     exercise template (:class:`~symconv.variants.Template`): then ``variants`` variants (5 unless
-    given), drawn as ``symconv exercise`` draws them, for the page's "new variant"."""
-    from .variants import Template, draw_variant
+    given; fewer when the template has fewer), drawn as ``symconv exercise`` draws a class, for
+    the page's "new variant"."""
+    from .variants import Template, draw_class
 
     if isinstance(source, Problem):
         if variants not in (None, 1):
@@ -78,12 +79,9 @@ def build_practice(source, wrt: str, *, variants: int | None = None) -> Practice
         count = DEFAULT_VARIANTS if variants is None else variants
         if not 1 <= count <= 50:
             raise SymconvError(f"--variants takes 1 to 50 variants; got {count}")
-        drawn: list = []
-        for number in range(count):
-            variant = draw_variant(source, f"practice {number + 1}",
-                                   avoid=frozenset(v.identity for v in drawn))
-            drawn.append(variant)
-        problems = [v.problem for v in drawn]
+        # drawn as a class of `count` students is: different variants where the template has them
+        drawn = draw_class(source, [f"practice {number + 1}" for number in range(count)])
+        problems = [a.variant.problem for a in drawn if a.variant is not None]
         title = problems[0].title or ""
     else:
         raise SymconvError(f"symconv.practice takes a problem or an exercise template, not a"

@@ -29,9 +29,11 @@ import copy
 import hashlib
 import hmac
 import json
+import math
 import os
-import tomllib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -40,7 +42,7 @@ from .derivation import Derivation, derive
 from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, layer_type
 from .problem import TOP_KEYS, UPSTREAM_KEYS, Problem, build_problem
-from .problem_file import key_lines, line_of, parse_problem, read_text
+from .problem_file import TOMLDecodeError, key_lines, line_of, loads_toml, parse_problem, read_text
 from .spec import TENSOR_KEYS, format_path
 from .toml_writer import dumps
 
@@ -96,8 +98,8 @@ def load_template(path: str | os.PathLike) -> Template:
 def parse_template(text: str, source: str = "<template>") -> Template:
     """Check a template's ``[variants]`` and ``[exercise]``; the problem part is checked by drawing."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        data = loads_toml(text)
+    except TOMLDecodeError:
         parse_problem(text, source)  # raises the problem reader's located "malformed TOML" error
         raise
     lines = key_lines(text)
@@ -199,61 +201,205 @@ class Draws:
         return low + self.below(high - low + 1)
 
 
-def draw_variant(template: Template, key: str, *, avoid=frozenset()) -> Variant:
-    """The variant for ``key`` (a student's id): the first draw that is not degenerate, tells every
-    mistake apart and (when one exists within :data:`MAX_ATTEMPTS`) is not in ``avoid`` (the
-    identities of variants already handed out)."""
-    first: Variant | None = None
+def draw_variant(template: Template, key: str) -> Variant:
+    """The variant for ``key`` alone (a platform's seed): the first draw that is not degenerate
+    and tells every mistake apart. A class draws with :func:`draw_class`."""
+    variant, reason = _first_usable(template, key, set(), limit=None)
+    if variant is None:
+        raise TemplateError(f"no usable variant for {key!r} in {MAX_ATTEMPTS} draws; the last one was"
+                            f" refused because {reason}; widen the ranges in [variants]",
+                            where=template.source)
+    return variant
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One student's variant in a class: ``number`` counts the class's different variants in the
+    order they were first given (1, 2, …). ``variant`` is the drawn variant for the student who
+    got it first (``first``, a position in the class) and None for each later one who shares it."""
+
+    key: str
+    number: int
+    variant: Variant | None
+    first: int
+
+
+def draw_class(template: Template, keys: Sequence[str]) -> Iterator[Assignment]:
+    """Every key's variant, in order: each key draws as :func:`draw_variant` does, skipping the
+    draws already seen (a variant given to an earlier key, or refused), so students get
+    different variants wherever the template allows. When every different variant has been
+    seen (:func:`variant_count`), or a key finds no new one in :data:`MAX_ATTEMPTS` draws, it
+    shares one: the variants given so far, in turn (1, 2, …, 1, 2, …). A draw seen before is
+    recognised by its drawn problem table, before any problem is built; nothing per key is kept
+    but a 32-byte digest of each different draw."""
+    count = variant_count(template, at_most=len(keys) + 1)
+    limit = count if count <= len(keys) else None  # exact: once seen them all, stop drawing
+    seen: set[bytes] = set()  # digests of the problem tables drawn: given or refused
+    firsts: list[int] = []  # position of the key that first got each variant
+    shared = 0
+    reason = ""
+    for position, key in enumerate(keys):
+        variant = None
+        if limit is None or len(seen) < limit:
+            variant, why = _first_usable(template, key, seen, limit=limit)
+            reason = why or reason
+        if variant is not None:
+            firsts.append(position)
+            seen.add(_digest(variant.identity))
+            yield Assignment(key, len(firsts), variant, position)
+        elif firsts:
+            number = shared % len(firsts) + 1
+            shared += 1
+            yield Assignment(key, number, None, firsts[number - 1])
+        else:
+            raise TemplateError(f"no usable variant in {len(seen)} different draws; the last one was"
+                                f" refused because {reason}; widen the ranges in [variants]",
+                                where=template.source)
+
+
+def _digest(identity: str) -> bytes:
+    return hashlib.sha256(identity.encode("utf-8")).digest()
+
+
+def _first_usable(template: Template, key: str, seen: set[bytes],
+                  limit: int | None) -> tuple[Variant | None, str]:
+    """The first of ``key``'s draws not in ``seen`` that is usable (a refused draw is added to
+    ``seen``), or None and the last reason a draw was refused. Stops early once ``seen``
+    holds ``limit`` draws: every different one is known."""
     reason = ""
     for attempt in range(MAX_ATTEMPTS):
+        if limit is not None and len(seen) >= limit:
+            break
         spec = _draw_spec(template, Draws(template.seed, f"{key}\x00{attempt}"))
+        digest = _digest(json.dumps(spec, sort_keys=True))
+        if digest in seen:
+            continue  # given or refused already: no problem is built for it again
+        variant, reason = _build(template, key, spec, attempt)
+        if variant is not None:
+            return variant, ""
+        seen.add(digest)
+    return None, reason
+
+
+def _build(template: Template, key: str, spec: dict, attempt: int) -> tuple[Variant | None, str]:
+    """The variant of a drawn problem table, or None and why it is no good as an exercise."""
+    try:
+        problem = build_problem(spec)
+    except ProblemError as error:  # this draw's layers do not fit: draw again
+        return None, str(error)
+    derivation = derive(problem)
+    answer_keys = {}
+    for name in template.wrt:
         try:
-            problem = build_problem(spec)
-        except ProblemError as error:  # this draw's layers do not fit: draw again
-            reason = str(error)
-            continue
-        derivation = derive(problem)
-        answer_keys = {}
-        for name in template.wrt:
-            try:
-                answer_keys[name] = AnswerKey(problem, name, derivation=derivation)
-            except ProblemError as error:
-                raise TemplateError(str(error), where=template.source) from None
-        reason = rejection(problem, answer_keys, template.allow_ties)
-        if reason:
-            continue
-        variant = Variant(key, spec, problem, derivation, answer_keys, attempt)
-        if variant.identity not in avoid:
-            return variant
-        first = first or variant
-    if first is not None:
-        return first
-    raise TemplateError(f"no usable variant for {key!r} in {MAX_ATTEMPTS} draws; the last one was"
-                        f" refused because {reason}; widen the ranges in [variants]",
-                        where=template.source)
+            answer_keys[name] = AnswerKey(problem, name, derivation=derivation)
+        except ProblemError as error:
+            raise TemplateError(str(error), where=template.source) from None
+    reason = rejection(problem, answer_keys, template.allow_ties)
+    if reason:
+        return None, reason
+    return Variant(key, spec, problem, derivation, answer_keys, attempt), ""
 
 
 def _draw_spec(template: Template, draws: Draws) -> dict:
-    spec = copy.deepcopy(template.spec)
-    fills: list = []
-    _apply(spec, template.variants, (), draws, fills)
+    spec, fills = _choose(template, draws)
     if fills:
         # Drawn values fill their tensor's shape, which the other draws decide (the upstream
-        # gradient's is the last output's): build once without them to learn the shapes.
-        for table, _, _ in fills:
-            table.pop("values", None)
-        try:
-            shapes = _tensor_shapes(build_problem(copy.deepcopy(spec)))
-        except ProblemError:
+        # gradient's is the last output's): the problem is built without them to learn the shapes.
+        shapes = _shapes(json.dumps(spec, sort_keys=True))
+        if shapes is None:
             return spec  # refused again, with its reason, by the caller's build
         for table, path, (low, high) in fills:
             shape = shapes[path]
-            drawn = [draws.integer(low, high) for _ in range(int(np.prod(shape)))]
+            drawn = [draws.integer(low, high) for _ in range(math.prod(shape))]
             table["values"] = np.array(drawn, dtype=object).reshape(shape).tolist()
     return spec
 
 
-def _apply(spec: dict, rules: dict, path: tuple, draws: Draws, fills: list) -> None:
+def _choose(template: Template, draws) -> tuple[dict, list]:
+    """The problem table with every choice drawn, and the tables whose values are still to draw
+    as (table, path, (low, high)), their ``values`` left out."""
+    spec = copy.deepcopy(template.spec)
+    fills: list = []
+    _apply(spec, template.variants, (), draws, fills)
+    for table, _, _ in fills:
+        table.pop("values", None)
+    return spec, fills
+
+
+@lru_cache(maxsize=256)
+def _shapes(identity: str) -> dict[tuple, tuple[int, ...]] | None:
+    """The tensor shapes of a problem table without its drawn values (None when it does not
+    build), remembered by the table's text: a class draws few different shapes, many times."""
+    try:
+        return _tensor_shapes(build_problem(json.loads(identity)))
+    except ProblemError:
+        return None
+
+
+# -- how many different variants ------------------------------------------------------------------
+class _Radices:
+    """Stands in for :class:`Draws` to learn what is drawn: how many choices each draw has, in
+    order (always taking the first)."""
+
+    def __init__(self) -> None:
+        self.radices: list[int] = []
+
+    def below(self, n: int) -> int:
+        self.radices.append(n)
+        return 0
+
+    def integer(self, low: int, high: int) -> int:
+        self.radices.append(high - low + 1)
+        return low
+
+
+class _Choices:
+    """Stands in for :class:`Draws` to make the choices ``digits``, one per draw."""
+
+    def __init__(self, digits: list[int]) -> None:
+        self.digits = iter(digits)
+
+    def below(self, n: int) -> int:
+        return next(self.digits)
+
+    def integer(self, low: int, high: int) -> int:
+        return low + next(self.digits)
+
+
+def variant_count(template: Template, *, at_most: int) -> int:
+    """How many different problem tables ``[variants]`` can draw (a bound on the usable variants,
+    as some are refused), or ``at_most`` when there are at least that many. Choices and whole
+    numbers multiply; ``values`` drawn from k numbers give k ** entries for each combination of
+    the other draws (which may decide the shape)."""
+    recorder = _Radices()
+    _, fills = _choose(template, recorder)
+    radices = recorder.radices
+    choices = math.prod(radices)
+    if all(low == high for _, _, (low, high) in fills):
+        return min(choices, at_most)
+    if choices >= at_most:
+        return at_most
+    total = 0
+    for number in range(choices):
+        digits = []
+        for radix in reversed(radices):
+            number, digit = divmod(number, radix)
+            digits.append(digit)
+        spec, fills = _choose(template, _Choices(digits[::-1]))
+        shapes = _shapes(json.dumps(spec, sort_keys=True))
+        if shapes is None:
+            total += 1  # layers that do not fit: one problem table, refused
+            continue
+        sizes = [(high - low + 1, math.prod(shapes[path])) for _, path, (low, high) in fills]
+        if sum(entries * math.log2(k) for k, entries in sizes) >= math.log2(at_most):
+            return at_most
+        total += math.prod(k ** entries for k, entries in sizes)
+        if total >= at_most:
+            return at_most
+    return total
+
+
+def _apply(spec: dict, rules: dict, path: tuple, draws, fills: list) -> None:
     for key, rule in rules.items():
         if key == "layers":
             for i, layer_rules in enumerate(rule):

@@ -1,6 +1,7 @@
 """symconv exercise: one variant per student, reproducible, usable, with what the issue asks."""
 
 import hashlib
+import json
 import hmac
 import tomllib
 from pathlib import Path
@@ -11,7 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 from helpers import run_cli
 from symconv import check, load_problem
-from symconv.exercise import read_roster, write_exercises
+from symconv.exercise import write_exercises
+from symconv.roster import read_roster
 from symconv.toml_writer import dumps
 from symconv.variants import Draws, TemplateError, draw_variant, load_template, parse_template
 
@@ -32,8 +34,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def test_the_same_template_roster_and_seed_give_byte_identical_files(tmp_path, roster):
     template = "examples/exercises/homework_5x5_values.toml"
-    assert run_cli(["exercise", template, "--roster", roster, "--out", tmp_path / "a"]) == 0
-    assert run_cli(["exercise", template, "--roster", roster, "--out", tmp_path / "b"]) == 0
+    assert run_cli(["exercise", template, "--roster", roster, "--out", tmp_path / "a",
+                    "--show-expected"]) == 0
+    assert run_cli(["exercise", template, "--roster", roster, "--out", tmp_path / "b",
+                    "--show-expected"]) == 0
     first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
     assert first == second
     assert sorted({name.split("/")[0] for name in first}) == sorted(
@@ -58,11 +62,15 @@ def test_draws_are_hmac_sha256_of_the_seed_and_the_label():
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
 def test_every_shipped_template_gives_checked_different_variants(tmp_path, roster, path):
-    exercises = write_exercises(load_template(path), read_roster(roster), tmp_path / "out")
-    assert len({e.variant.identity for e in exercises}) == len(exercises)
-    for exercise in exercises:
-        folder = tmp_path / "out" / exercise.student.id
+    students = read_roster(roster).students
+    summary = write_exercises(load_template(path), read_roster(roster), tmp_path / "out",
+                              show_expected=True)
+    assert summary.students == len(students) and summary.shared == (1,) * len(students)
+    problems = set()
+    for student in students:
+        folder = tmp_path / "out" / student.id
         problem = load_problem(folder / "problem.toml")
+        problems.add((folder / "problem.toml").read_text().split("\n", 2)[2])
         assert check(problem).ok
         question = (folder / "question.md").read_text()
         for name in load_template(path).wrt:
@@ -71,9 +79,10 @@ def test_every_shipped_template_gives_checked_different_variants(tmp_path, roste
         headings = [line for line in question.splitlines() if line.startswith("#")]
         assert headings[1:] == ["## Problem", "## Question"]  # the statement, never the answer
         assert "## Chain rule" not in question and "Chain rule" in (folder / "solution.md").read_text()
+    assert len(problems) == len(students)
     summary = (tmp_path / "out" / "SUMMARY.md").read_text()
     assert "tells every named mistake that applies to it apart from the right answer" in summary
-    assert all(f"| {e.student.id} |" in summary for e in exercises)
+    assert all(f"| {s.id} | {number} |" in summary for number, s in enumerate(students, start=1))
 
 
 def full_correlation_with_rotated_kernel(kernel: np.ndarray, size: int) -> np.ndarray:
@@ -123,7 +132,10 @@ def test_chain_variants_have_no_max_pooling_tie_by_numpy():
 
 @pytest.mark.parametrize("text, message", [
     ("id,name\ns1,Ada\ns1,Bob\n", "roster.csv:3: id 's1' is also on line 2"),
-    ("name\nAda\n", "roster.csv:1: the roster needs a header row with an id column"),
+    ("name\nAda\n", "roster.csv:1: the roster needs a header row with an id (or email) column"),
+    ("ID,name\nAda@x.org,Ada\nada@X.org,Ada again\n",
+     "roster.csv:3: id 'ada@X.org' is also on line 2 (ids are compared ignoring case)"),
+    ("Email\nJos\u00e9@x.org\njose\u0301@x.org\n", "roster.csv:3: id 'jos\u00e9@x.org' is also on line 2"),
     ("id\n../up\n", "roster.csv:2: id '../up' cannot name a folder"),
     ("id\nroster.csv\n", "id 'roster.csv' cannot name a folder"),
     ("id\n", "the roster lists no students"),
@@ -179,3 +191,87 @@ tables = st.recursive(st.dictionaries(names, values, max_size=4),
 @given(tables)
 def test_the_toml_writer_round_trips_through_tomllib(table):
     assert tomllib.loads(dumps(table)) == table
+
+
+# -- a class larger than the template's variants (issue 19, item 5) ----------------------------------
+FEW = "examples/exercises/symbolic_conv.toml"  # 4 input shapes × 2 upstream names × 2 strides
+
+
+def test_a_templates_variants_are_counted_before_drawing():
+    from symconv.variants import variant_count
+
+    assert variant_count(load_template(FEW), at_most=1000) == 16
+    assert variant_count(load_template(FEW), at_most=10) == 10  # "at least 10"
+    # 9 kernel entries from 10 numbers each: 10**9 tables, more than any class
+    homework = load_template("examples/exercises/homework_5x5_values.toml")
+    assert variant_count(homework, at_most=10_001) == 10_001
+    text = Path("examples/exercises/homework_5x5_values.toml").read_text().replace(
+        "weight.values = { integers = [-3, 6] }", "weight.values = { integers = [0, 1] }")
+    assert variant_count(parse_template(text, "t.toml"), at_most=10_000) == 2 ** 9
+
+
+def test_a_large_class_shares_the_variants_in_turn_without_building_a_problem_twice(monkeypatch):
+    import symconv.variants as variants
+
+    built = []
+    real = variants._build
+    monkeypatch.setattr(variants, "_build", lambda template, key, spec, attempt: (
+        built.append(json.dumps(spec, sort_keys=True)), real(template, key, spec, attempt))[1])
+    keys = [f"s{i}" for i in range(40)]
+    drawn = list(variants.draw_class(load_template(FEW), keys))
+    assert len(built) == len(set(built)) <= 16  # each different table built once, at most
+    new = [a for a in drawn if a.variant is not None]
+    usable = len(new)
+    assert [a.number for a in new] == list(range(1, usable + 1)) and usable == len(built) - 2
+    # after the last new variant, the class shares them in turn: 1, 2, …, usable, 1, 2, …
+    later = [a.number for a in drawn[drawn.index(new[-1]) + 1:]]
+    assert later == [(i % usable) + 1 for i in range(len(later))]
+    assert all(a.first == next(i for i, b in enumerate(drawn) if b.number == a.number) for a in drawn)
+    # the first students are drawn exactly as each alone would be, skipping what is taken
+    assert new[0].variant.identity == draw_variant(load_template(FEW), "s0").identity
+
+
+def test_exercise_says_how_many_students_share_each_variant(tmp_path, capsys):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\n" + "".join(f"s{i}\n" for i in range(30)))
+    assert run_cli(["exercise", FEW, "--roster", roster, "--out", tmp_path / "out"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    summary = (tmp_path / "out" / "SUMMARY.md").read_text()
+    numbers = [int(line.split("|")[2]) for line in summary.split("## Students")[1].splitlines()
+               if line.startswith("| s")]
+    usable = max(numbers)
+    counts = [numbers.count(n) for n in range(1, usable + 1)]
+    assert max(counts) - min(counts) <= 1  # shared in turn
+    assert f"only {usable} different variants for 30 students (the template allows no more)" in last
+    assert last.split("; ", 1)[1] in summary
+    rows = [line for line in summary.split("## Variants")[1].split("## Students")[0].splitlines()
+            if line.startswith("| ") and line[2].isdigit()]
+    assert [int(row.split("|")[-2]) for row in rows] == counts
+    # each variant's row shows the values it drew, as the students' problem files have them
+    first = tomllib.loads((tmp_path / "out" / "s0" / "problem.toml").read_text())
+    assert f"`input.shape = {first['input']['shape']}`" in rows[0]
+    assert f"`upstream.name = \"{first['upstream']['name']}\"`" in rows[0]
+    # a student who shares a variant has its files, under their own name
+    twin = next(f"s{i}" for i, n in enumerate(numbers) if n == 1 and i > 0)
+    mine, theirs = (tmp_path / "out" / s / "problem.toml" for s in ("s0", twin))
+    assert mine.read_text().split("\n", 2)[2] == theirs.read_text().split("\n", 2)[2]
+    assert theirs.read_text().startswith(f"# {twin}'s variant of symbolic_conv.toml")
+    assert (tmp_path / "out" / twin / "question.md").read_bytes() == \
+        (tmp_path / "out" / "s0" / "question.md").read_bytes()
+
+
+def test_solutions_are_written_only_with_show_expected(tmp_path, roster):
+    assert run_cli(["exercise", FEW, "--roster", roster, "--out", tmp_path / "a"]) == 0
+    assert sorted(p.name for p in (tmp_path / "a" / "s1").iterdir()) == [
+        "problem.toml", "question.md", "question.tex"]
+    assert run_cli(["exercise", FEW, "--roster", roster, "--out", tmp_path / "b", "--show-expected"]) == 0
+    assert (tmp_path / "b" / "s1" / "solution.md").exists()
+    assert (tmp_path / "a" / "s1" / "problem.toml").read_bytes() == \
+        (tmp_path / "b" / "s1" / "problem.toml").read_bytes()
+
+
+def test_students_are_drawn_and_written_one_by_one(tmp_path, roster):
+    seen = []
+    write_exercises(load_template(FEW), read_roster(roster), tmp_path / "out",
+                    progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 5) for i in range(1, 6)]

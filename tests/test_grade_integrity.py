@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -168,7 +169,13 @@ def test_feedback_files_hold_what_verify_prints(tmp_path, capsys):
     (folder / "bob.txt").write_text(RIGHT.replace(" 34 ", " 35 "))
     (folder / "sec2" / "bob.txt").write_text(RIGHT)
     (folder / "eve.txt").write_text("not an answer (\n")
-    assert run_cli(["grade", HOMEWORK, folder, "--wrt", "A", "--feedback", tmp_path / "fb"]) == 0
+    assert run_cli(["grade", HOMEWORK, folder, "--wrt", "A", "--feedback", tmp_path / "students"]) == 0
+    # what a student may see before the deadline: the wrong entry and what was given, no expected value
+    assert (tmp_path / "students" / "bob.txt.txt").read_text() == (
+        f"{folder}/bob.txt: 24 of 25 entries right (score 0.96)\n"
+        "✗ ∂E/∂A_33 (row 3, entry 3): given 35\n")
+    assert run_cli(["grade", HOMEWORK, folder, "--wrt", "A", "--feedback", tmp_path / "fb",
+                    "--show-expected"]) == 0
     capsys.readouterr()
     written = sorted(p.name for p in (tmp_path / "fb").iterdir())
     assert written == ["bob.txt.txt", "eve.txt.txt", "sec2__bob.txt.txt"]
@@ -179,7 +186,8 @@ def test_feedback_files_hold_what_verify_prints(tmp_path, capsys):
     assert run_cli(["verify", HOMEWORK, "--wrt", "A", "--answer", folder / "eve.txt"]) == 2
     assert (tmp_path / "fb" / "eve.txt.txt").read_text() == capsys.readouterr().err
     # a second run needs --force, checked before grading
-    assert run_cli(["grade", HOMEWORK, folder, "--wrt", "A", "--feedback", tmp_path / "fb"]) == 2
+    assert run_cli(["grade", HOMEWORK, folder, "--wrt", "A", "--feedback", tmp_path / "fb",
+                    "--show-expected"]) == 2
     assert "already exists; add --force" in capsys.readouterr().err
 
 
@@ -238,7 +246,7 @@ def test_each_submission_is_graded_against_its_students_own_key(exercises, tmp_p
     by_file = {os.path.relpath(r[3], subs): r for r in rows[1:]}
     assert by_file["s1.txt"][:3] + by_file["s1.txt"][4:8] == ["s1", "Ada", "ada@x.org", "graded", "25", "25", "1.0000"]
     assert by_file["s2/answer.txt"][:3] + by_file["s2/answer.txt"][4:8] == ["s2", "Bo", "bo@x.org", "graded", "9", "9", "1.0000"]
-    assert by_file["mallory.txt"][:5] == ["", "", "", by_file["mallory.txt"][3], "not graded (retry)"]
+    assert by_file["mallory.txt"][:5] == ["", "", "", by_file["mallory.txt"][3], "no such student"]
     assert "no student with the id 'mallory' in the roster" in by_file["mallory.txt"][9]
     assert by_file["s3.txt"][0] == "s3" and by_file["s3.txt"][4] == "not graded (retry)"
     assert "no answer key for s3" in by_file["s3.txt"][9]
@@ -332,7 +340,7 @@ def test_ctrl_c_during_grade_is_one_line_and_exit_130(tmp_path):
                 os.kill(worker, signal.SIGKILL)
 
 
-def test_the_readme_grading_commands_run_as_written(exercises, tmp_path, monkeypatch, capsys):
+def test_the_readme_grading_commands_run_as_written_on_the_shipped_class(tmp_path, monkeypatch, capsys):
     import re
     import shlex
 
@@ -341,21 +349,31 @@ def test_the_readme_grading_commands_run_as_written(exercises, tmp_path, monkeyp
     section = readme[start:readme.index("\n## ", start)]
     commands = [c for block in re.findall(r"```bash\n(.*?)```", section, re.S)
                 for c in block.strip().splitlines()]
-    assert len(commands) == 3
-    folder, subs = exercises
+    assert [c.split()[1] for c in commands] == ["exercise", "grade", "grade", "grade"]
     (tmp_path / "examples").symlink_to(Path("examples").resolve())
-    os.rename(folder, tmp_path / "exercises")
-    os.rename(subs, tmp_path / "submissions")
     monkeypatch.chdir(tmp_path)
     for command in commands:
         argv = shlex.split(command)
         assert argv[0] == "symconv"
         assert run_cli(argv[1:]) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
-    assert "wrote grades.csv" in out and Path("feedback/s1.txt.txt").read_text().startswith(
-        "submissions/s1.txt: 25 of 25 entries right")
-    assert next(csv.reader(open("grades.csv")))[:3] == ["file", "status", "correct"]
-    assert next(csv.reader(open("class-grades.csv")))[:3] == ["student", "name", "email"]
+    assert "wrote grades.csv" in out and "wrote same-problem.csv" in out
+    rows = {row["student"]: row for row in csv.DictReader(open("grades.csv", encoding="utf-8"))}
+    assert list(next(csv.reader(open("grades.csv")))[:3]) == ["student", "name", "file"]
+    assert (rows["ada@example.edu"]["status"], rows["ada@example.edu"]["score"]) == ("graded", "1.0000")
+    assert (rows["bob@example.edu"]["correct"], rows["bob@example.edu"]["total"]) == ("24", "25")
+    assert rows["cy@example.edu"]["status"] == "invalid"
+    # Bob's feedback names his slip and what he gave, not the expected value
+    bob = Path("feedback/bob@example.edu.txt").read_text()
+    assert "✗ ∂E/∂A_24 (row 2, entry 4): given 6" in bob and "expected" not in bob
+    # Bob's right value is his own variant's, by NumPy: every output adds his kernel
+    spec = tomllib.loads(Path("hw1/bob@example.edu/problem.toml").read_text())
+    kernel = np.array(spec["layers"][0]["weight"]["values"])
+    grad = np.zeros((5, 5), dtype=int)
+    for i in range(3):
+        for j in range(3):
+            grad[i:i + 3, j:j + 3] += kernel
+    assert f"A_24: given 6, expected {grad[1, 3]}" == rows["bob@example.edu"]["wrong entries"]
 
 
 def test_the_key_budget_turns_too_much_memory_into_one_line():
@@ -365,3 +383,17 @@ def test_the_key_budget_turns_too_much_memory_into_one_line():
         with grading.key_budget(memory=64 * 2**20):
             bytearray(1024 * 2**20)
     assert len(bytearray(256 * 2**20)) == 256 * 2**20  # the limit is lifted afterwards
+
+
+def test_submissions_find_their_student_ignoring_case_and_strangers_are_told_so(exercises, tmp_path,
+                                                                                capsys):
+    folder, _ = exercises
+    subs = tmp_path / "upper"
+    subs.mkdir()
+    (subs / "S1.txt").write_text(RIGHT)  # s1, as a platform may spell it
+    (subs / "mallory.txt").write_text(RIGHT)
+    assert run_cli(["grade", "--exercises", folder, "--wrt", "A", subs]) == 0
+    out = capsys.readouterr().out
+    assert "S1.txt: 25 of 25 right" in out
+    assert "2 submissions: 1 graded, 0 invalid, 0 not graded (retry), 1 for no such student" in out
+    assert "no such student: " in out and "no student with the id 'mallory' in the roster" in out

@@ -53,13 +53,26 @@ def shown_outputs() -> list[tuple[str, list[str]]]:
     return found
 
 
-def run(command: str) -> list[str]:
+def run(command: str, cwd: Path) -> list[str]:
     words = shlex.split(command)
-    prefix = [sys.executable, "-m", "symconv"] if words[0] == "symconv" else [sys.executable, "cli.py"]
-    result = subprocess.run(prefix + words[2 if words[0] == "python" else 1:], cwd=ROOT,
+    prefix = [sys.executable, "-m", "symconv"] if words[0] == "symconv" else [sys.executable,
+                                                                             str(ROOT / "cli.py")]
+    result = subprocess.run(prefix + words[2 if words[0] == "python" else 1:], cwd=cwd,
                             capture_output=True, text=True, timeout=300)
     assert "Traceback" not in result.stderr, result.stderr
     return (result.stdout + result.stderr).splitlines()
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory) -> Path:
+    """A reader's folder with the examples, where the README's `symconv exercise` commands (the
+    class the grading examples grade) have run."""
+    folder = tmp_path_factory.mktemp("shown")
+    (folder / "examples").symlink_to(ROOT / "examples")
+    for command in every_command():
+        if command.startswith("symconv exercise"):
+            run(command, folder)
+    return folder
 
 
 def pattern(line: str) -> re.Pattern:
@@ -71,15 +84,15 @@ def test_the_readme_has_shell_examples_with_their_output():
 
 
 @pytest.mark.parametrize("command, comments", commented_commands(), ids=lambda v: str(v)[:60])
-def test_each_commented_line_is_a_line_of_the_output_in_order(command, comments):
-    output = iter(run(command))
+def test_each_commented_line_is_a_line_of_the_output_in_order(command, comments, reader):
+    output = iter(run(command, reader))
     for comment in comments:
         assert any(pattern(comment).fullmatch(line.strip()) for line in output), (command, comment)
 
 
 @pytest.mark.parametrize("command, shown", shown_outputs(), ids=lambda v: str(v)[:60])
-def test_each_shown_output_is_what_the_command_prints(command, shown):
-    output = run(command)
+def test_each_shown_output_is_what_the_command_prints(command, shown, reader):
+    output = run(command, reader)
     at = 0
     for number, line in enumerate(shown):
         if line.strip() == "…":  # any lines left out
@@ -101,18 +114,10 @@ def every_command() -> list[str]:
 
 @pytest.fixture(scope="module")
 def class_folder(tmp_path_factory) -> Path:
-    """A folder as the README's reader has it: the examples, a roster, a class's exercises and
-    two submissions (the handout's answer, one file per student)."""
+    """A folder as the README's reader has it: the examples (examples/class/ is the class whose
+    grading the README shows) and nothing else; the commands run in the README's order."""
     folder = tmp_path_factory.mktemp("reader")
     (folder / "examples").symlink_to(ROOT / "examples")
-    (folder / "roster.csv").write_text("id,name\ns1,Ada\ns2,Bo\n")
-    subprocess.run([sys.executable, "-m", "symconv", "exercise", "examples/exercises/homework_5x5_values.toml",
-                    "--roster", "roster.csv", "--out", "exercises"], cwd=folder, check=True,
-                   capture_output=True)
-    (folder / "submissions").mkdir()
-    for student in ("s1", "s2"):
-        answer = (ROOT / "examples/answers/homework_5x5_handout.txt").read_text()
-        (folder / "submissions" / f"{student}.txt").write_text(answer)
     return folder
 
 

@@ -120,6 +120,8 @@ class VerdictPrinter(TextPrinter):
         invalid or not graded file named."""
         invalid, retry = len(summary.invalid), len(summary.not_graded)
         counts = f"{summary.valid} graded, {invalid} invalid, {retry} not graded (retry)"
+        if summary.no_student:
+            counts += f", {len(summary.no_student)} for no such student"
         mean = ("no mean score" if summary.mean_score is None
                 else f"mean score {summary.mean_score:.2f} over the {summary.valid} graded")
         lines = [f"{summary.count} submissions: {counts}; {mean}"]
@@ -129,7 +131,8 @@ class VerdictPrinter(TextPrinter):
         if summary.mistakes:
             lines.append("likely mistakes: " + ", ".join(f"{key} ({count})"
                                                          for key, count in summary.mistakes))
-        for label, rows in (("invalid", summary.invalid), ("not graded (retry)", summary.not_graded)):
+        for label, rows in (("invalid", summary.invalid), ("not graded (retry)", summary.not_graded),
+                            ("no such student", summary.no_student)):
             lines += [f"{label}: {why}" if why.startswith(file) else f"{label}: {file}: {why}"
                       for file, why in rows]
         if summary.seed is not None:
@@ -141,6 +144,20 @@ class VerdictPrinter(TextPrinter):
         """``−d5``, ``2·d1·w2``: a term as a person writes it (never ``-1·d5``)."""
         sign = "\u2212" if coefficient < 0 else ""
         return sign + self.coefficient(abs(coefficient), bool(monomial)) + self.monomial(monomial)
+
+
+class WithoutExpected(VerdictPrinter):
+    """The feedback a student sees before the deadline: the score, the likely mistake and which
+    entries are wrong with what was given, never the expected values (which could be copied)."""
+
+    def entry_feedback(self, verdict: Verdict, result: EntryResult) -> list[str]:
+        target = Symbol(verdict.key.gradient.wrt, result.flat)
+        return [f"✗ ∂{self.loss}/∂{self.doprint(target)} (row {result.cell.row}, entry"
+                f" {result.cell.col}): given {self.given(result)}"]
+
+
+def feedback_printer(loss: str, show_expected: bool) -> VerdictPrinter:
+    return VerdictPrinter(loss) if show_expected else WithoutExpected(loss)
 
 
 class DecimalPrinter(VerdictPrinter):
@@ -193,8 +210,8 @@ def sampling_seed(verdict: Verdict) -> int | None:
     return getattr(verdict.key.compare, "seed", None)
 
 
-def render_verdict(verdict: Verdict) -> str:
-    return VerdictPrinter(verdict.key.problem.loss).doprint(verdict)
+def render_verdict(verdict: Verdict, show_expected: bool = True) -> str:
+    return feedback_printer(verdict.key.problem.loss, show_expected).doprint(verdict)
 
 
 def verdict_json(verdict: Verdict) -> dict:

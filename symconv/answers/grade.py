@@ -51,6 +51,7 @@ DEFAULT_MEMORY = 512 * 2**20  # bytes of address space a worker may add to what 
 KEY_MEMORY = 4 * 2**30  # bytes the answer keys may add to the grading process
 KEY_CPU_SECONDS = 600
 GRADED, INVALID, NOT_GRADED = "graded", "invalid", "not graded"
+NO_STUDENT = "no such student"  # grading exercises: a file no roster id names (retrying cannot help)
 CSV_COLUMNS = ("file", "status", "correct", "total", "score", "diagnosis", "first error",
                "wrong entries")
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -95,6 +96,7 @@ class GradeSummary:
     mistakes: list[tuple[str, int]]
     invalid: list[tuple[str, str]] = field(default_factory=list)  # file, why
     not_graded: list[tuple[str, str]] = field(default_factory=list)  # file, why (retry)
+    no_student: list[tuple[str, str]] = field(default_factory=list)  # file, why (rename it)
     loss: str = "L"
     seed: int | None = None  # of the random points answers with roots were compared at
 
@@ -187,51 +189,36 @@ def _address_space() -> int:
 
 
 class Exercises:
-    """One problem per student, as ``symconv exercise`` writes them: ``folder/roster.csv`` (a
-    header row with an ``id`` column; the other columns are kept for the CSV) and
+    """One problem per student, as ``symconv exercise`` writes them: ``folder/roster.csv`` (read
+    by :mod:`symconv.roster`; its other columns are kept for the CSV) and
     ``folder/<id>/problem.toml``. Keys are built when a student's submission first needs one."""
 
     def __init__(self, folder: str, wrt: str, *, make_key: Callable[[str], AnswerKey]):
-        from ..problem_file import read_text
+        from ..roster import read_roster
 
         self.folder, self.wrt, self._make_key = folder, wrt, make_key
-        roster_path = os.path.join(folder, "roster.csv")
-        text = read_text(roster_path, what="roster")
-        rows = list(csv.reader(io.StringIO(text)))
-        shown = display_path(roster_path)
-        if not rows or "id" not in [cell.strip() for cell in rows[0]]:
-            raise SymconvError(f"{shown}: the first row must name the columns, one of them id,"
-                               f" e.g. id,name")
-        header = [cell.strip() for cell in rows[0]]
-        at = header.index("id")
-        self.columns = tuple(c for i, c in enumerate(header) if i != at)
-        self.students: dict[str, tuple[str, ...]] = {}
-        for line, row in enumerate(rows[1:], start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            row = row + [""] * (len(header) - len(row))
-            student = row[at].strip()
-            if not student or student.startswith(".") or "/" in student or "\\" in student:
-                raise SymconvError(f"{shown}:{line}: {student!r} is not an id (a name without"
-                                   f" slashes, e.g. s001)")
-            if student in self.students:
-                raise SymconvError(f"{shown}:{line}: the id {student!r} appears twice")
-            self.students[student] = tuple(c for i, c in enumerate(row[:len(header)]) if i != at)
+        self.roster = read_roster(os.path.join(folder, "roster.csv"))
+        self.columns = self.roster.other_columns
+        self.students: dict[str, tuple[str, ...]] = {
+            student.id: tuple(student.columns[c] for c in self.columns)
+            for student in self.roster.students}
         self._keys: dict[str, AnswerKey | SymconvError] = {}
 
     def student_of(self, path: str) -> tuple[str | None, str]:
-        """The student a submission belongs to, by its file's stem or its folder's name, or None
-        and why."""
+        """The student a submission belongs to, by its file's stem or its folder's name (ids
+        compared ignoring case), or None and why."""
         stem = os.path.splitext(os.path.basename(path))[0]
         folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
-        found = sorted({name for name in (stem, folder) if name in self.students})
+        found = sorted({student.id for student in map(self.roster.find, (stem, folder))
+                        if student is not None})
         if len(found) == 1:
             return found[0], ""
         if found:
             return None, (f"its name matches two students ({', '.join(found)}); name the file or"
                           f" its folder after one student's id")
+        example = self.roster.students[0].id
         return None, (f"no student with the id {display_path(stem)!r} in the roster; name the"
-                      f" file or its folder after a student's id (e.g. {next(iter(self.students), 's001')}.txt)")
+                      f" file or its folder after a student's id (e.g. {example}.txt)")
 
     def key(self, student: str) -> AnswerKey:
         if student not in self._keys:
@@ -294,7 +281,8 @@ def collect(paths: list[str], *, exclude: tuple[str, ...] = ()) -> list[Found]:
 
 
 # -- one submission (in a worker) -------------------------------------------------------------------
-def grade_one(key: AnswerKey, path: str, *, feedback: bool = False) -> GradeRow:
+def grade_one(key: AnswerKey, path: str, *, feedback: bool = False,
+              show_expected: bool = False) -> GradeRow:
     shown = display_path(path)
     try:
         verdict = key.check_file(path)
@@ -319,7 +307,7 @@ def grade_one(key: AnswerKey, path: str, *, feedback: bool = False) -> GradeRow:
     diagnosis = verdict.diagnosis.mistake.key if verdict.diagnosis else ""
     return GradeRow(shown, GRADED, verdict.correct, verdict.total, verdict.score, diagnosis, first,
                     tuple(printer.doprint(Symbol(key.gradient.wrt, e.flat)) for e in wrong), errors,
-                    render_verdict(verdict) + "\n" if feedback else "")
+                    render_verdict(verdict, show_expected) + "\n" if feedback else "")
 
 
 def _short(text: str, limit: int) -> str:
@@ -368,10 +356,10 @@ def _serve(connection, keys: list, memory: int, timeout: float, parent: int):
             return
         if job is None:
             return
-        key_index, path, feedback = job
+        key_index, path, feedback, show_expected = job
         _limit_cpu(timeout)
         try:
-            row = grade_one(keys[key_index], path, feedback=feedback)
+            row = grade_one(keys[key_index], path, feedback=feedback, show_expected=show_expected)
         except Exception as error:  # a bug must cost one row, not the batch
             row = GradeRow(display_path(path), NOT_GRADED, error=f"internal error"
                            f" ({type(error).__name__}); please report it with this file")
@@ -408,7 +396,7 @@ class _Worker:
 
 
 def _run_bounded(jobs: list[tuple[int, str]], keys: list, *, workers: int, timeout: float,
-                 backstop: float, memory: int, feedback: bool,
+                 backstop: float, memory: int, feedback: bool, show_expected: bool,
                  progress: Callable[[int, int], None]) -> list[GradeRow]:
     """Every (key index, file) through the worker pool, in order; a worker over a bound is
     killed and replaced, and its submission is not graded."""
@@ -432,11 +420,11 @@ def _run_bounded(jobs: list[tuple[int, str]], keys: list, *, workers: int, timeo
                 worker = idle.pop()
                 index, (key_index, path) = pending.popleft()
                 try:
-                    worker.connection.send((key_index, path, feedback))
+                    worker.connection.send((key_index, path, feedback, show_expected))
                 except OSError:  # the worker died while idle: a fresh one takes the file
                     worker.stop(kill=True)
                     worker = start()
-                    worker.connection.send((key_index, path, feedback))
+                    worker.connection.send((key_index, path, feedback, show_expected))
                 busy[worker.connection] = (worker, index, time.monotonic() + backstop)
             nearest = min(deadline for _, _, deadline in busy.values())
             ready: list[Any] = wait(list(busy), timeout=max(0.0, nearest - time.monotonic()))
@@ -476,6 +464,7 @@ def summarize(rows: list[GradeRow], loss: str = "L", seed: int | None = None) ->
     return GradeSummary(len(rows), len(graded), mean, wrong.most_common(5), mistakes.most_common(5),
                         [(row.file, row.error) for row in rows if row.status == INVALID],
                         [(row.file, row.error) for row in rows if row.status == NOT_GRADED],
+                        [(row.file, row.error) for row in rows if row.status == NO_STUDENT],
                         loss, seed)
 
 
@@ -516,11 +505,12 @@ def feedback_names(rows: list[Found], students: dict[int, str]) -> list[str]:
 
 def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None = None,
           force: bool = False, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-          memory: int = DEFAULT_MEMORY, feedback_dir: str | None = None,
+          memory: int = DEFAULT_MEMORY, feedback_dir: str | None = None, show_expected: bool = False,
           wall_timeout: float | None = None,
           progress: Callable[[int, int], None] = lambda done, total: None) -> GradeReport:
     """Grade every submission under ``paths`` (files or folders) against ``key``, or against
-    each student's own key (:class:`Exercises`); write the CSV and the feedback files when asked.
+    each student's own key (:class:`Exercises`); write the CSV and the feedback files when asked
+    (the wrong entries and the likely mistake; the expected values too with ``show_expected``).
 
     ``timeout`` is CPU seconds per submission, ``wall_timeout`` the wall-clock backstop (default
     :func:`wall_backstop`); ``workers`` defaults to :func:`available_cores`.
@@ -542,7 +532,7 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
         if exercises is not None and index not in skipped:
             student, why = exercises.student_of(item.path)
             if student is None:
-                skipped[index] = GradeRow(display_path(item.path), NOT_GRADED, error=why)
+                skipped[index] = GradeRow(display_path(item.path), NO_STUDENT, error=why)
             else:
                 students[index] = student
     feedback_targets = _feedback_targets(feedback_dir, found, students, force)
@@ -565,6 +555,7 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
     backstop = wall_backstop(timeout) if wall_timeout is None else check_timeout(wall_timeout)
     checked = iter(_run_bounded(jobs, keys, workers=workers or available_cores(), timeout=timeout,
                                 backstop=backstop, memory=memory, feedback=feedback_dir is not None,
+                                show_expected=show_expected,
                                 progress=progress) if jobs else [])
     rows = [skipped[i] if i in skipped else next(checked) for i in range(len(found))]
     if exercises is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 from math import prod
-from typing import Self
+from typing import TypeVar
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from ..base import Constant, EntryOf
 from ..registry import Connections, only
 from . import closed_form, reference
 from .geometry import ConvGeometry
+
+
+_SumOfProducts = TypeVar("_SumOfProducts", bound="SumOfProducts")
 
 
 class SumOfProducts:
@@ -51,7 +54,7 @@ class SumOfProducts:
     def parameters(self) -> tuple[Tensor, ...]:
         return (self.weight,) if self.bias is None else (self.weight, self.bias)
 
-    def with_output(self, output: Tensor) -> Self:
+    def with_output(self: _SumOfProducts, output: Tensor) -> _SumOfProducts:
         return replace(self, output=output)  # type: ignore[type-var]  # every subclass is a dataclass
 
     def branch(self, x: np.ndarray) -> None:
