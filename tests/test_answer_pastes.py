@@ -224,3 +224,10 @@ def test_a_transposed_shape_is_named():
     assert str(error.value) == (f"a.txt: got {columns}×{rows}, expected {rows}×{columns}:"
                                 f" {columns}×{rows} is ∂L/∂A transposed (rows and columns swapped);"
                                 f" ∂L/∂A has the shape of A, {rows}×{columns}")
+
+
+def test_a_note_instead_of_an_answer_gets_no_form_to_copy():
+    with pytest.raises(AnswerError) as error:
+        KEY.check("I did this on paper, see the photo I handed in", "a.txt")
+    assert str(error.value) == ("a.txt: got 1×2, expected 5×5: ∂E/∂A has the shape of A (input 5×5,"
+                                " kernel 3×3, stride 1, padding 0)")

@@ -124,7 +124,8 @@ def read_answer(text: str, source: str) -> Rows:
         return Rows(_grid(body, 0, source, separators=";\t" if form == SEMICOLONS else None),
                     form, text)
     except AnswerError as error:
-        raise AnswerError(f"{error}; {nearest_form(text)}") from None
+        hint = nearest_form(text)
+        raise AnswerError(f"{error}; {hint}" if hint else str(error)) from None
 
 
 # -- labels, prompts and wrappers -----------------------------------------------------------------
@@ -611,11 +612,17 @@ def unwrap_quietly(text: str) -> tuple[str, str | None]:
 MAX_SHOWN = 6
 
 
-def nearest_form(text: str) -> str:
+_PROSE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")  # two words in a row: a sentence, not entries
+
+
+def nearest_form(text: str) -> str | None:
     """``this looks like NumPy's printed array; write your first row as [[4, 7, 10, 6, 3], …]``:
-    what the answer seems to be, and its first row written the way symconv reads it."""
+    what the answer seems to be, and its first row written the way symconv reads it; None when
+    the first row is words (a note, not an answer), which no form would help."""
     seen = looks_like(text)
     entries = first_row(text) or ["1", "2", "3"]
+    if any(_PROSE.search(entry) for entry in entries):
+        return None
     shown = entries[:MAX_SHOWN] + (["…"] if len(entries) > MAX_SHOWN else [])
     if seen in LIST_FORMS or seen.startswith(("a Mathematica", "Python tuples")):
         example = f"[[{', '.join(shown)}], …] (one list per row)"

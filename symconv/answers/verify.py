@@ -189,9 +189,8 @@ class AnswerKey:
         meaning = explain_shape(self.problem, self.gradient.wrt, error.got) if error.got else None
         if meaning:
             return AnswerError(f"{error.head}: {meaning}")
-        if misread(error.got, grid_of(self.shape)):
-            return AnswerError(f"{error}; {nearest_form(rows.text)}")
-        return error
+        hint = nearest_form(rows.text) if misread(error.got, grid_of(self.shape)) else None
+        return AnswerError(f"{error}; {hint}") if hint else error
 
     def _parse(self, text: str, shifted: bool) -> ParsedEntry:
         parsed = self._parsed.get((text, shifted))
