@@ -222,7 +222,14 @@ class Gradient(Presentable):
         ``grad`` writes after the layer-by-layer form; of the entries ``flats`` only (by flat
         position) when given. None for one layer (its value is the number already), where a
         symbol remains, or where the expansion is over the size limit."""
-        if not self.reads_intermediate or self.derivation.problem.upstream.values is None:
+        problem = self.derivation.problem
+        if not self.reads_intermediate or problem.upstream.values is None:
+            return None
+        if flats is not None and not (all(layer.exact for layer in problem.layers) and all(
+                t.is_numeric for t in problem.tensors() if t.role in ("input", "weight", "bias"))):
+            # a few entries decide as the whole gradient would, without expanding it: its entries
+            # are all numbers when every value is given and every layer computes exactly (a
+            # symbol or a root left over keeps it from them)
             return None
         try:
             expanded = self.expanded() if flats is None else self.expanded_at(flats)
