@@ -202,8 +202,10 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
 
     problem = load(problem, {"input": input_shape, "kernel": kernel, "stride": stride,
                              "padding": padding, "dilation": dilation}, max_terms)
-    # One entry counts only its own terms against the limit: any entry of any size answers.
-    derivation = derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS, whole=entry is None)
+    # One entry of a problem over the limit counts only its own terms: any entry of any size
+    # answers. Within the limit it is written as the whole gradient writes it.
+    limit = max_terms or DEFAULT_MAX_TERMS
+    derivation = derive(problem, max_terms=limit, whole=entry is None or problem.term_count() <= limit)
     tensor = problem.tensor(wrt)
     flats = range(tensor.size) if entry is None else [flat_from_display(tensor, entry)]
     gradient = derivation.gradient(tensor.name, None if entry is None else flats)

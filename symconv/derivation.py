@@ -138,6 +138,7 @@ class Gradient(Presentable):
     wrt: Tensor
     blocks: list[Terms]
     derivation: "Derivation" = field(repr=False)
+    asked: tuple[int, ...] | None = None  # the entries whose terms it holds, when not all
     _polys: list[Poly] | None = field(default=None, repr=False)
     _expanded: list[Poly] | None = field(default=None, repr=False)
 
@@ -227,9 +228,9 @@ class Gradient(Presentable):
             return None
         if flats is not None and not (all(layer.exact for layer in problem.layers) and all(
                 t.is_numeric for t in problem.tensors() if t.role in ("input", "weight", "bias"))):
-            # a few entries decide as the whole gradient would, without expanding it: its entries
-            # are all numbers when every value is given and every layer computes exactly (a
-            # symbol or a root left over keeps it from them)
+            # a few entries of a problem too large to expand whole: numbers when every value is
+            # given and every layer computes exactly (the whole gradient's entries are all
+            # numbers then; a symbol that happens to cancel everywhere is not looked for)
             return None
         try:
             expanded = self.expanded() if flats is None else self.expanded_at(flats)
@@ -344,6 +345,7 @@ class Derivation(Presentable):
     def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True):
         self.problem = problem
         self.max_terms = max_terms
+        self.whole = whole  # false: only the entries asked count (and a few entries decide alone)
         count = problem.term_count()
         if whole and count > max_terms:
             raise SizeLimitError(
@@ -395,7 +397,7 @@ class Derivation(Presentable):
                 raise SizeLimitError(
                     f"these entries of ∂L/∂{name} have {count:,} chain-rule terms, over the limit of"
                     f" {self.max_terms:,}; ask fewer entries, or raise the limit with --max-terms")
-            self._partial[key] = Gradient(self.problem.tensor(name), blocks, self)
+            self._partial[key] = Gradient(self.problem.tensor(name), blocks, self, entries)
         return self._partial[key]
 
     def blocks(self, name: str, targets: np.ndarray | None = None) -> list[Terms]:

@@ -55,9 +55,13 @@ def expansion(gradient: Gradient, flats: Sequence[int], expand: bool) -> Sequenc
     ``--expand``, the value in terms of the given upstream gradient (over the size limit: refused
     before any output); else a chain's numbers when every value is known
     (:meth:`Gradient.known_expansion`). A few entries are expanded on their own."""
-    if few(gradient, flats):
-        return gradient.expanded_at(flats) if expand else gradient.known_expansion(flats)
-    return gradient.expanded() if expand else gradient.known_expansion()
+    if expand:
+        return gradient.expanded_at(flats) if few(gradient, flats) else gradient.expanded()
+    if gradient.asked is None:
+        return gradient.known_expansion()
+    if gradient.derivation.whole:  # the whole gradient decides, with --entry or without
+        return gradient.derivation.gradient(gradient.wrt.name).known_expansion()
+    return gradient.known_expansion(flats)
 
 
 def objects(items: Sequence) -> np.ndarray:
