@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 
@@ -302,22 +303,35 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
 
 def figure_name(target: OutputTarget, output_format: str) -> str | None:
     """Markdown written to a file keeps its pictures in files beside it, named after it
-    (``cs7643.md`` -> ``cs7643-figure-1.svg``); on standard output they are inline data."""
+    (``cs7643.md`` -> ``cs7643-figure-1.svg``; bytes of the name that are not UTF-8 become �, so
+    the document can name them); on standard output they are inline data."""
     from pathlib import Path
 
-    return Path(target.path).stem if output_format == "markdown" and not target.stream else None
+    if output_format != "markdown" or target.stream:
+        return None
+    return os.fsencode(Path(target.path).stem).decode("utf-8", "replace")
 
 
 def write_document(target: OutputTarget, text: str, files: dict[str, str], force: bool) -> None:
-    """The pictures beside the document (every one checked before any is written), then it."""
-    import os
-
+    """The pictures beside the document (every one checked before any is written), then it; the
+    pictures this run made are removed again when the document cannot be written."""
     folder = os.path.dirname(target.path)
     pictures = [(OutputTarget.check(os.path.join(folder, name), force=force), content)
                 for name, content in files.items()]
-    for picture, content in pictures:
-        picture.write_text(content)
-    target.write_text(text)
+    made = []
+    try:
+        for picture, content in pictures:
+            if not os.path.lexists(picture.path):
+                made.append(picture.path)
+            picture.write_text(content)
+        target.write_text(text)
+    except BaseException:
+        for path in made:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        raise
 
 
 def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
@@ -561,6 +575,9 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
 @click.option("--exercises", "exercises_dir",
               help="A folder from symconv exercise: each submission is checked against its"
                    " student's own problem (then every path is a submission).")
+@click.option("--pick", type=click.Choice(["newest", "best"]), default=None,
+              help="With --exercises, a student with several submissions is graded on the newest"
+                   " or the best of them (without --pick, on none: the row says which).")
 @click.option("--force", is_flag=True, help="Replace output files that exist.")
 @click.option("--timeout", type=BoundedNumber(0.1, 3600, "--timeout 2"), default=2.0,
               show_default=True, help="CPU seconds one submission may take before it is not graded.")
@@ -570,18 +587,21 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
 @with_options(tolerance_options)
 @max_terms_option
 @seed_option
-def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, workers, show_expected,
-          rtol, atol, max_terms, seed):
+def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, pick, force, timeout, workers,
+          show_expected, rtol, atol, max_terms, seed):
     """symconv grade PROBLEM.toml SUBMISSION... --wrt NAME [--csv OUT]: check every submission
     (files or folders); a summary on screen, one row per submission in the CSV.
 
     With --exercises DIR, every path is a submission, matched to a student of DIR/roster.csv by
-    its file's stem or its folder's name."""
+    its file's stem or its folder's name; each student gets one row (see --pick)."""
     import secrets
 
     from .answers.grade import Exercises, grade as grade_all, key_budget
     from .answers.feedback import VerdictPrinter
 
+    if pick is not None and exercises_dir is None:
+        raise SymconvError("--pick chooses among one student's submissions; it goes with"
+                           " --exercises DIR")
     if exercises_dir is not None:
         seed = secrets.randbits(64) if seed is None else seed  # one run, one seed for every key
         source = Exercises(exercises_dir, wrt, make_key=lambda path: answer_key(
@@ -597,14 +617,16 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, force, timeout, wor
     with progress_bar("grading") as progress:
         report = grade_all(source, submissions, csv_path=csv_path, force=force, workers=workers,
                            timeout=timeout, feedback_dir=feedback_dir, show_expected=show_expected,
-                           progress=progress)
+                           progress=progress, pick=pick,
+                           inputs=() if exercises_dir is not None else (paths[0],))
     show = complain_lines if csv_path == "-" else say  # the CSV has standard output to itself
     if csv_path is None:
         for row in report.rows:
             if row.valid:
                 mistake = f"; likely mistake: {row.diagnosis}" if row.diagnosis else ""
+                picked = f" ({row.note})" if row.note else ""
                 show(f"{row.file}: {row.correct} of {row.total} right (score {row.score:.2f})"
-                     f"{mistake}")
+                     f"{mistake}{picked}")
     show(VerdictPrinter(report.summary.loss).doprint(report.summary))
     if csv_path not in (None, "-"):
         show(f"wrote {display_path(csv_path)}")
@@ -641,9 +663,9 @@ def default_page(problem: str) -> str:
 @click.argument("template", type=click.Path(dir_okay=False))
 @click.option("--roster", required=True, type=click.Path(dir_okay=False),
               help="CSV with a header row and an id column (other columns are kept).")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", required=True,
               help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
-@click.option("--force", is_flag=True, help="Replace the folder if it exists.")
+@click.option("--force", is_flag=True, help="Replace what symconv wrote in the folder before.")
 @show_expected_option
 def exercise(template, roster, out, force, show_expected):
     """One variant per student: problem.toml and question.md/.tex each (with --show-expected,
@@ -655,7 +677,9 @@ def exercise(template, roster, out, force, show_expected):
     with progress_bar("drawing") as progress:
         summary = write_exercises(load_template(template), read_roster(roster), out, force=force,
                                   show_expected=show_expected, progress=progress)
-    say(f"wrote {summary.students} exercises to {out} (see {out}/SUMMARY.md); {summary.line()}")
+    shown = display_path(out)
+    say(f"wrote {summary.students} exercises to {shown} (see {os.path.join(shown, 'SUMMARY.md')});"
+        f" {summary.line()}")
 
 
 @cli.group()
@@ -670,7 +694,7 @@ asked_option = click.option("--wrt", required=True, help="The gradient to ask, e
 @export.command("prairielearn")
 @click.argument("template", type=click.Path(dir_okay=False))
 @asked_option
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="The course folder.")
+@click.option("--out", required=True, help="The course folder.")
 @force_option
 @show_expected_option
 def export_prairielearn(template, wrt, out, force, show_expected):
@@ -678,7 +702,8 @@ def export_prairielearn(template, wrt, out, force, show_expected):
     from .export.prairielearn import export_prairielearn as write
     from .variants import load_template
 
-    say(f"wrote {write(load_template(template), wrt, out, force=force, show_expected=show_expected)}")
+    folder = write(load_template(template), wrt, out, force=force, show_expected=show_expected)
+    say(f"wrote {display_path(folder)}")
 
 
 @export.command("gradescope")
@@ -697,7 +722,7 @@ def export_gradescope(problem, wrt, out, roster, force, show_expected):
 
     written = write(problem, wrt, out, roster=None if roster is None else read_roster(roster),
                     force=force, show_expected=show_expected)
-    say(f"wrote {written}")
+    say(f"wrote {display_path(written)}")
 
 
 @export.command("moodle")
@@ -716,7 +741,7 @@ def export_moodle(template, wrt, count, out, force, show_expected):
     path, written = write(load_template(template), wrt, count, out, force=force,
                           show_expected=show_expected)
     fewer = "" if written == count else f" (the template allows no more than {written} different ones)"
-    say(f"wrote {path}: {written} questions{fewer}")
+    say(f"wrote {display_path(path)}: {written} questions{fewer}")
 
 
 def complain_lines(text: str) -> None:

@@ -343,20 +343,10 @@ class Derivation(Presentable):
     """All gradients of a problem, derived lazily from its layers' connectivity."""
 
     def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True):
+        check_size(problem, max_terms, terms=whole)
         self.problem = problem
         self.max_terms = max_terms
         self.whole = whole  # false: only the entries asked count (and a few entries decide alone)
-        count = problem.term_count()
-        if whole and count > max_terms:
-            raise SizeLimitError(
-                f"this problem has {count:,} chain-rule terms, over the limit of {max_terms:,};"
-                " use smaller sizes, or raise the limit with --max-terms")
-        entries = sum(tensor.size for tensor in problem.tensors())
-        budget = max(max_terms, DEFAULT_MAX_TERMS)  # a smaller max_terms limits the terms only
-        if entries > budget:  # e.g. a huge input read by a few strided outputs
-            raise SizeLimitError(
-                f"this problem's tensors have {entries:,} entries, over the limit of {budget:,};"
-                " use smaller sizes, or raise the limit with --max-terms")
         self._gradients: dict[str, Gradient] = {}
         self._partial: dict[tuple[str, tuple[int, ...]], Gradient] = {}
 
@@ -444,6 +434,24 @@ class Derivation(Presentable):
         if of is not None and of is not self.problem.layers[-1].output:
             return self.gradient(of.name).evaluate(values_of)
         return values_of(upstream)
+
+
+def check_size(problem, max_terms: int = DEFAULT_MAX_TERMS, *, subject: str = "this problem",
+               hint: str = "use smaller sizes, or raise the limit with --max-terms",
+               terms: bool = True) -> None:
+    """Refuse, from its sizes alone, a problem with more chain-rule terms, or tensor entries,
+    than ``max_terms``: every command that works entry by entry (grad, matrix, forward --format
+    json, exercise, the exports) asks this before it allocates anything of that size. Without
+    ``terms`` only the entries are counted (``grad --entry`` counts the asked entries' terms
+    when it builds them)."""
+    count = problem.term_count()
+    if terms and count > max_terms:
+        raise SizeLimitError(f"{subject} has {count:,} chain-rule terms, over the limit of"
+                             f" {max_terms:,}; {hint}")
+    entries = sum(tensor.size for tensor in problem.tensors())
+    if entries > max_terms:  # e.g. a huge input read by a few strided outputs
+        raise SizeLimitError(f"{subject}'s tensors have {entries:,} entries, over the limit of"
+                             f" {max_terms:,}; {hint}")
 
 
 def derive(problem, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True) -> Derivation:

@@ -228,24 +228,32 @@ class Note(NamedTuple):
     flows_back: bool = False
 
 
+class Window(NamedTuple):
+    """A rectangle outlined around cells of a grid (a pooling window), ``top_left`` and
+    ``bottom_right`` (row, column) inclusive, each window in its own colour; its ``ringed`` cells
+    (flat positions: its maximum) get a ring in the same colour."""
+
+    top_left: tuple[int, int]
+    bottom_right: tuple[int, int]
+    ringed: frozenset = frozenset()
+
+
 class Grid(NamedTuple):
     """One grid of a picture: a tensor's 2-D slice (one row for 1-D), as padded or zero-inserted as
     the picture needs. ``cells`` holds what each cell is: an entry (a :class:`Symbol`, named in its
     cell), a number (an inserted zero) or None (padding, drawn as a grey 0). ``highlighted`` groups
     flat positions, each group in its own colour (a receptive field, the next one a stride
-    further); ``marked`` cells get a ring (the chosen entry, a window's winner); ``windows`` are
-    rectangles outlined around cells, ``((top, left), (bottom, right))`` inclusive (pooling
-    windows)."""
+    further); ``marked`` cells get a red ring (the chosen entry); ``windows`` are outlined."""
 
     cells: np.ndarray
     label: object  # math or words written above the grid
     highlighted: tuple[frozenset, ...] = ()
     marked: frozenset = frozenset()
-    windows: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
+    windows: tuple[Window, ...] = ()
 
 
 class Figure(NamedTuple):
-    """A picture: grids drawn side by side, and a caption of words and math (like a
+    """A picture: grids drawn side by side (as the page allows), and a caption of words and math (like a
     :class:`Paragraph`'s parts) that says what the colours and marks are."""
 
     grids: tuple[Grid, ...]

@@ -12,7 +12,16 @@ class SymconvError(Exception):
     def __init__(self, message: str, *, where: str | None = None):
         self.where = where
         text = f"{where}: {message}" if where else message
-        super().__init__(" ".join(text.split("\n")))
+        super().__init__(" ".join(printable(text).split("\n")))
+
+
+def printable(text: str) -> str:
+    """``text`` as it can always be printed: the bytes of a file name that are not UTF-8 (held as
+    lone surrogates) shown as escapes, ``caf\\xe9.toml``."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate no file name holds
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class ProblemError(SymconvError):

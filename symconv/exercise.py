@@ -8,11 +8,13 @@
     OUT/<id>/question.md, .tex     what to compute, without the answer
     OUT/<id>/solution.md, .tex     the worked solution, only with ``show_expected``
 
-Students are drawn in the roster's order by :func:`symconv.variants.draw_class` (the function
-the exports use too) and each is written as drawn, into a temporary folder beside OUT that is
-moved into place at the end: a failed run leaves nothing half-written, and memory does not grow
-with the class (a student who shares a variant gets copies of its first holder's files). The
-same template, roster and seed give byte-identical files.
+OUT follows :class:`~symconv.output.OutputFolder` (made when missing, written into when symconv made
+it, refused otherwise; ``--force`` replaces only what symconv wrote there). Students are drawn in
+the roster's order by :func:`symconv.variants.draw_class` (the function the exports use too) and
+each is written as drawn, into a staging folder inside OUT whose files are moved into place at
+the end: a failed run leaves nothing half-written, and memory does not grow with the class (a
+student who shares a variant gets copies of its first holder's files). The same template, roster
+and seed give byte-identical files.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-from .errors import SymconvError
-from .output import current_umask
+from .output import OutputFolder
 from .roster import Roster, Student
 from .spec import format_path
 from .variants import Template, Variant, draw_class
@@ -62,74 +63,37 @@ class ClassSummary:
 def write_exercises(template: Template, roster: Roster, out: str | os.PathLike, *,
                     force: bool = False, show_expected: bool = False,
                     progress: Callable[[int, int], None] = lambda done, total: None) -> ClassSummary:
-    """Draw and write every student's files into ``out`` (replaced only with ``force``); the
-    worked solutions too with ``show_expected``. ``progress(done, total)`` after each student."""
-    target = Path(out)
-    if target.exists() and not force:
-        raise SymconvError(f"{str(target)!r} already exists; give another --out or add --force to"
-                           f" replace it")
+    """Draw and write every student's files into the folder ``out`` (see
+    :class:`~symconv.output.OutputFolder`: made when missing, written into when symconv made it;
+    with ``force`` what symconv wrote there before is replaced); the worked solutions too with
+    ``show_expected``. ``progress(done, total)`` after each student."""
     names = QUESTION_FILES + (SOLUTION_FILES if show_expected else ())
     students = roster.students
+    folder = OutputFolder.check(out, force=force, inputs=(template.source, roster.source),
+                                names=[ROSTER_FILE, SUMMARY_FILE, *(f"{student.id}/{name}"
+                                                                    for student in students
+                                                                    for name in names)])
     summary = SummaryWriter(template, len(students))
-    with staged_folder(target) as staging:
-        (staging / ROSTER_FILE).write_text(roster.text, encoding="utf-8", newline="")
+    with folder.writer() as writer:
+        writer.write_text(ROSTER_FILE, roster.text)
         for position, assignment in enumerate(draw_class(template, [s.key for s in students])):
             student = students[position]
-            folder = staging / student.id
-            folder.mkdir()
             if assignment.variant is not None:
                 files = student_files(template, assignment.variant, student, show_expected)
                 for name in names:
-                    (folder / name).write_text(files[name], encoding="utf-8", newline="")
+                    writer.write_text(f"{student.id}/{name}", files[name])
             else:
-                first = staging / students[assignment.first].id
+                first = students[assignment.first].id
                 for name in names[1:]:
-                    shutil.copyfile(first / name, folder / name)
-                body = (first / "problem.toml").read_text(encoding="utf-8").split("\n", 2)[2]
-                (folder / "problem.toml").write_text(problem_header(template, student) + body,
-                                                     encoding="utf-8", newline="")
+                    writer.write_bytes(f"{student.id}/{name}", writer.read_bytes(f"{first}/{name}"))
+                body = writer.read_bytes(f"{first}/problem.toml").decode("utf-8").split("\n", 2)[2]
+                writer.write_text(f"{student.id}/problem.toml",
+                                  problem_header(template, student) + body)
             summary.add(student, assignment.number, assignment.variant)
             progress(position + 1, len(students))
-        summary.write(staging / SUMMARY_FILE)
+        with writer.open(SUMMARY_FILE) as stream:
+            summary.write(stream)
     return summary.result()
-
-
-@contextmanager
-def staged_folder(target: Path) -> Iterator[Path]:
-    """A new folder beside ``target`` to write into; moved to ``target`` when the block ends
-    without error (replacing what is there), removed otherwise. A symbolic link to a folder
-    keeps pointing there: its target is what is replaced."""
-    target = Path(os.path.realpath(target))
-    parent = target.parent
-    try:
-        staging = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-"))
-        os.chmod(staging, 0o777 & ~current_umask())  # a folder as mkdir makes it, not mkdtemp's 0700
-    except OSError as error:
-        raise SymconvError(f"cannot write into {str(parent)!r}: {error.strerror}") from None
-    try:
-        yield staging
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-old-"))
-            os.replace(target, old / "old")
-            os.replace(staging, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, target)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise SymconvError(f"cannot write {str(target)!r}: {error.strerror}") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def write_tree(files: dict[str, str], target: Path) -> None:
-    """Write ``files`` (relative path -> text) as the folder ``target``, all at once."""
-    with staged_folder(target) as staging:
-        for name, text in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="")
 
 
 # -- the files of one student -----------------------------------------------------------------------
@@ -141,10 +105,10 @@ def problem_header(template: Template, student: Student) -> str:
 
 def student_files(template: Template, variant: Variant, student: Student,
                   show_expected: bool = False) -> dict[str, str]:
-    from .solution import SECTION_NAMES, build_solution, render_solution
+    from .solution import SECTION_NAMES, build_solution, build_statement, render_solution
 
     problem = variant.problem
-    statement = build_solution(problem, (), derivation=variant.derivation)
+    statement = build_statement(problem)
     latex_question = render_solution(statement, "latex")
     end = latex_question.rindex("\\end{document}")
     files = {
@@ -212,24 +176,24 @@ class SummaryWriter:
     def result(self) -> ClassSummary:
         return ClassSummary(self.students, tuple(self.shared))
 
-    def write(self, path: Path) -> None:
+    def write(self, out: TextIO) -> None:
+        """The whole summary into ``out``; the rows gathered so far are then let go."""
         name = Path(self.template.source).name
         asked = ", ".join(f"∂{self.loss}/∂{w}" for w in self.template.wrt)
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(f"# Exercise variants of {name}\n\nAsked: {asked} for {self.students}"
-                      f" students; {self.result().line()}.\n\n")
-            out.write("Every variant below tells every named mistake that applies to it apart from"
-                      " the right answer and from each other (draws where one would not were drawn"
-                      " again), so a diagnosis is never hidden: "
-                      + (", ".join(sorted(self.told)) or "none") + ".\n\n")
-            out.write("## Variants\n\n| variant | problem | drawn values | mistakes told apart |"
-                      " students |\n| --- | --- | --- | --- | --- |\n")
-            self.variant_rows.seek(0)
-            for row, holders in zip(self.variant_rows, self.shared):
-                out.write(f"{row.rstrip()} {holders} |\n")
-            out.write("\n## Students\n\n| id | variant |\n| --- | --- |\n")
-            self.student_rows.seek(0)
-            shutil.copyfileobj(self.student_rows, out)
+        out.write(f"# Exercise variants of {name}\n\nAsked: {asked} for {self.students}"
+                  f" students; {self.result().line()}.\n\n")
+        out.write("Every variant below tells every named mistake that applies to it apart from"
+                  " the right answer and from each other (draws where one would not were drawn"
+                  " again), so a diagnosis is never hidden: "
+                  + (", ".join(sorted(self.told)) or "none") + ".\n\n")
+        out.write("## Variants\n\n| variant | problem | drawn values | mistakes told apart |"
+                  " students |\n| --- | --- | --- | --- | --- |\n")
+        self.variant_rows.seek(0)
+        for row, holders in zip(self.variant_rows, self.shared):
+            out.write(f"{row.rstrip()} {holders} |\n")
+        out.write("\n## Students\n\n| id | variant |\n| --- | --- |\n")
+        self.student_rows.seek(0)
+        shutil.copyfileobj(self.student_rows, out)
         self.variant_rows.close()
         self.student_rows.close()
 

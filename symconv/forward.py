@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import ProblemError, SizeLimitError
+from .derivation import check_size
+from .errors import ProblemError
 from .layers import layer_type
 from .poly import Number
 from .problem import Problem
@@ -31,12 +32,10 @@ class ForwardOutput(NamedTuple):
 
 
 def forward_outputs(problem: Problem, max_terms: int) -> list[ForwardOutput]:
-    """Every layer's output entries, in layer order; problems with more chain-rule terms than
-    ``max_terms`` (about twice the products of the forward sums) are refused."""
-    count = problem.term_count()
-    if count > max_terms:
-        raise SizeLimitError(f"this problem has {count:,} chain-rule terms, over the limit of"
-                             f" {max_terms:,}; raise it with --max-terms")
+    """Every layer's output entries, in layer order; problems with more chain-rule terms (about
+    twice the products of the forward sums) or tensor entries than ``max_terms`` are refused
+    before any is written."""
+    check_size(problem, max_terms)
     values = problem.input.numeric_values() if problem.input.is_numeric else None
     outputs = []
     for layer in problem.layers:

@@ -17,7 +17,7 @@ layer is linear in its input. d2l's ``kernel2matrix`` example, a 3×3 input and 
 from __future__ import annotations
 
 from math import prod
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
@@ -100,10 +100,11 @@ def matrix_layer(problem, name: str | None = None):
                        f" name: {names}")
 
 
-def printable_sizes(layer) -> list[tuple[str, tuple[int, int]]]:
-    """The matrices the view prints: C, and im2col's per group."""
-    im2col = im2col_of(layer)
-    return [("C", matrix_of(layer).shape), ("im2col", im2col.columns.shape[1:])]
+def printable_sizes(layer) -> Iterator[tuple[str, tuple[int, int]]]:
+    """The matrices the view prints: C (its size from the layer's tensors, nothing built), then
+    im2col's per group (built only once C is known to be small)."""
+    yield "C", (layer.output.size, layer.input.size)
+    yield "im2col", im2col_of(layer).columns.shape[1:]
 
 
 def printable(layer) -> bool:

@@ -94,10 +94,11 @@ def problem_text(problem: Problem) -> str:
 
 
 def statement(problem: Problem, output_format: str) -> str:
-    """The problem's statement (its layers and given tensors) as a worked solution begins."""
-    from .solution import build_solution, render_solution
+    """The problem's statement (its layers and given tensors) as a worked solution begins; it
+    needs no derivation, so a problem of any size that loaded shows it."""
+    from .solution import build_statement, render_solution
 
-    return render_solution(build_solution(problem, ()), output_format)
+    return render_solution(build_statement(problem), output_format)
 
 
 register(Problem, Look(problem_text, lambda problem: statement(problem, "text"),
@@ -113,11 +114,13 @@ def derivation_text(derivation: Derivation) -> str:
 
 
 def derivation_markdown(derivation: Derivation) -> dict[str, str]:
+    from .render.markdown import markdown_words
     from .render.notebook import latex_inline
     from .document import Derivative
 
     problem = derivation.problem
-    lines = [f"Derivation: {problem.title or 'a problem'} (loss ${problem.loss}$), gradients:", ""]
+    title = markdown_words(problem.title) if problem.title else "a problem"
+    lines = [f"Derivation: {title} (loss ${problem.loss}$), gradients:", ""]
     for tensor in problem.differentiable():
         lines.append(f"- {latex_inline(Derivative(problem.loss, tensor))}: {shape_text(tensor.shape)}")
     return {"text/markdown": "\n".join(lines)}

@@ -97,18 +97,13 @@ def build_practice(source, wrt: str, *, variants: int | None = None) -> Practice
 
 
 def load_source(path):
-    """A problem file, or an exercise template (a file with an ``[exercise]`` table)."""
-    import tomllib
-
-    from .problem_file import parse_problem, read_text
+    """A problem file, or an exercise template (a file with ``[exercise]`` or ``[variants]``)."""
+    from .problem_file import is_template, parse_toml, problem_from_table, read_text
     from .variants import parse_template
 
-    text = read_text(path, what="problem file")
-    try:
-        template = "exercise" in tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        template = False  # the problem reader says where the TOML is malformed
-    return parse_template(text, str(path)) if template else parse_problem(text, str(path))
+    text, source = read_text(path, what="problem file"), str(path)
+    table = parse_toml(text, source)
+    return parse_template(text, source) if is_template(table) else problem_from_table(table, text, source)
 
 
 def practice(source, wrt: str, *, variants: int | None = None) -> PracticePage:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
 import sys
 from pathlib import Path
 
 from .errors import ProblemError
+from .output import display_path, read_regular
 from .derivation import DEFAULT_MAX_TERMS
 from .problem import Problem, build_problem
 from .spec import SpecError
@@ -27,35 +27,37 @@ else:  # Ubuntu 22.04's Python, Gradescope's newest image: the same parser, as a
 TOMLDecodeError = tomllib.TOMLDecodeError
 
 MAX_PROBLEM_BYTES = 1_000_000
+MAX_TABLES = 10_000  # table headers (and the last rows of multi-line arrays, which look alike)
+MAX_KEY_PARTS = 64
+TEMPLATE_TABLES = ("exercise", "variants")
+_PART = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
+_TABLE_LINE = re.compile(r"^[ \t]*\[[^\n]*\][ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+# A key: a chain of parts before "=" or "]". It is tried from its start only (never from a part
+# after a dot), so the scan stays linear.
+_LONG_DOTTED = re.compile(rf"""(?<![A-Za-z0-9_.'"-])(?<!\.[ \t])(?<!\.[ \t][ \t]){_PART}"""
+                          rf"(?:[ \t]*\.[ \t]*{_PART}){{{MAX_KEY_PARTS},}}[ \t]*[=\]]")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\s-]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=")  # also dotted: a.b = 1
 
 
 def read_text(path: str | os.PathLike, *, limit: int = MAX_PROBLEM_BYTES, what: str = "file") -> str:
-    """A regular file's text, refusing devices, FIFOs, huge files and invalid UTF-8."""
+    """A regular file's text, refusing devices, FIFOs, huge files and invalid UTF-8 before
+    reading them (:func:`symconv.output.read_regular`)."""
     path = Path(path)
     try:
         # Non-blocking, and checked on the open descriptor: a FIFO (or one swapped in after a
         # check by name) can neither stall the read nor slip past the regular-file test.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as error:
-        raise ProblemError(f"cannot read {what} {str(path)!r}: {error.strerror}") from None
+        raise ProblemError(f"cannot read {what} {display_path(path)!r}: {error.strerror}") from None
     try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise ProblemError(f"{str(path)!r} is not a regular file; give the path of a regular {what}")
-        if info.st_size > limit:
-            raise ProblemError(f"{str(path)!r} is {info.st_size:,} bytes, over the limit of {limit:,}")
-        chunks, size = [], 0
-        while size <= limit:  # the file may grow after fstat: read at most limit + 1 bytes
-            chunk = os.read(descriptor, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_regular(descriptor, display_path(path), limit=limit, what=what,
+                            error=ProblemError)
+    except OSError as error:  # a folder opened for reading: EISDIR on read
+        raise ProblemError(f"cannot read {what} {display_path(path)!r}: {error.strerror}") from None
     finally:
         os.close(descriptor)
-    return decode_text(b"".join(chunks), str(path), limit=limit)
+    return decode_text(data, display_path(path), limit=limit)
 
 
 def read_standard_input(*, limit: int = MAX_PROBLEM_BYTES) -> str:
@@ -123,17 +125,12 @@ def line_of(path: tuple, lines: dict[tuple, int]) -> int | None:
     return None
 
 
-def loads_toml(text: str) -> dict:
-    """The TOML text as a table (raises :data:`TOMLDecodeError`, RecursionError, ValueError)."""
-    return tomllib.loads(text)
-
-
-def parse_problem(text: str, source: str = "<problem>", *,
-                  max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
-    """Parse and check the text of a problem file; errors name ``source`` and the line. Tensors
-    (and the arrays behind them) of more than ``max_entries`` entries are refused."""
+def parse_toml(text: str, source: str) -> dict:
+    """The TOML text as a table; malformed TOML, or a shape no problem file has that would make
+    the parser slow (:func:`check_toml_shape`), is one located :class:`ProblemError`."""
+    check_toml_shape(text, source)
     try:
-        spec = loads_toml(text)
+        return tomllib.loads(text)
     except RecursionError:  # tomllib recurses once per nested array or inline table
         raise ProblemError("arrays or inline tables are nested too deeply; a problem file needs"
                            " at most a few levels, e.g. values = [[1, 2], [3, 4]]",
@@ -143,6 +140,44 @@ def parse_problem(text: str, source: str = "<problem>", *,
     except ValueError:  # Python refuses to convert integers of over 4,300 digits
         raise ProblemError("a number has thousands of digits; write numbers with at most 40"
                            " digits", where=source) from None
+
+
+def check_toml_shape(text: str, source: str) -> None:
+    """Refuse, by a linear scan before parsing, what no problem file or template has and what
+    tomllib takes long over: thousands of tables, or dotted names of many parts (its time grows
+    with the square of their length)."""
+    tables = _TABLE_LINE.findall(text)
+    if len(tables) > MAX_TABLES:
+        raise ProblemError(f"the file has {len(tables):,} tables, over the limit of {MAX_TABLES:,};"
+                           f" a problem file needs a few per layer, e.g. [[layers]] and"
+                           f" [layers.weight]", where=source)
+    dotted = _LONG_DOTTED.search(text)
+    if dotted:
+        line = text.count("\n", 0, dotted.start()) + 1
+        raise ProblemError(f"a dotted name has more than {MAX_KEY_PARTS} parts; a problem file"
+                           f" needs at most 3, e.g. layers.weight.values", where=f"{source}:{line}")
+
+
+def is_template(table: dict) -> bool:
+    """Whether a parsed file is an exercise template (it has the tables only templates have),
+    not a problem file."""
+    return any(name in table for name in TEMPLATE_TABLES)
+
+
+def parse_problem(text: str, source: str = "<problem>", *,
+                  max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
+    """Parse and check the text of a problem file; errors name ``source`` and the line. Tensors
+    (and the arrays behind them) of more than ``max_entries`` entries are refused."""
+    return problem_from_table(parse_toml(text, source), text, source, max_entries=max_entries)
+
+
+def problem_from_table(spec: dict, text: str, source: str, *,
+                       max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
+    """The problem of a parsed problem file (``text`` is its text, for line numbers)."""
+    if is_template(spec):
+        raise ProblemError("this is an exercise template (it has [exercise] or [variants]), not a"
+                           " problem file; give it to symconv exercise or symconv export, or give"
+                           " one student's problem.toml", where=source)
     try:
         return build_problem(spec, max_entries=max_entries)
     except SpecError as error:

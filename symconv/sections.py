@@ -10,12 +10,13 @@ matrix fits a line is the printers' business.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import prod
 from typing import NamedTuple, Protocol, Sequence
 
 import numpy as np
 
-from .derivation import Derivation, Gradient
+from .derivation import Derivation, Gradient, derive
 from .document import Derivative, Formula, Labeled, Matrix, Paragraph, TensorView
 from .errors import SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
@@ -59,9 +60,13 @@ class ProblemView(Protocol):
 @dataclass(frozen=True)
 class Context:
     problem: ProblemView
-    derivation: Derivation
+    derived: Derivation | None  # None: derived when a section first asks (a statement never does)
     limits: SolutionLimits
     _results: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def derivation(self) -> Derivation:
+        return self.derived if self.derived is not None else derive(self.problem)
 
     @property
     def loss(self) -> str:

@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from .checks import check
-from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
+from .derivation import DEFAULT_MAX_TERMS, Derivation, check_size, derive
 from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
                        Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
                        Section, Sum, Truncated, equation)
@@ -381,6 +381,14 @@ def build_solution(problem: Problem, sections=SECTION_NAMES, *, derivation: Deri
     return Solution(problem, document, limits, derivation)
 
 
+def build_statement(problem: Problem, *, limits: SolutionLimits = SolutionLimits()) -> Solution:
+    """The problem's statement alone (its layers and given tensors, as a worked solution begins),
+    whatever its size: nothing is derived (``print(problem)`` of a 200×200 problem)."""
+    document = Document(problem.title or default_title(problem),
+                        tuple(introduction(Context(problem, None, limits))), ())
+    return Solution(problem, document, limits, None)
+
+
 def render_solution(solution: Solution, output_format: str, *, fragment: bool = False) -> str:
     """The document as LaTeX (standalone, or only its body with ``fragment``), Markdown, text or
     HTML (one self-contained interactive page). Markdown's pictures are inline data here; see
@@ -407,6 +415,7 @@ def render_matrix(problem: Problem, layer_name: str | None = None, output_format
     non-zero entries as ``json``. A matrix too large to print is a
     :class:`~symconv.spec.SpecError` about the layer (JSON has no such limit)."""
     layer = matrix_layer(problem, layer_name)
+    check_size(problem, max_terms)
     if output_format == "json":
         return json.dumps(matrix_json(matrix_of(layer)), indent=1) + "\n"
     check_printable(problem, layer)

@@ -38,16 +38,17 @@ from functools import lru_cache
 import numpy as np
 
 from .answers.verify import AnswerKey
-from .derivation import Derivation, derive
-from .errors import ProblemError, nearest
+from .derivation import Derivation, check_size, derive
+from .errors import ProblemError, SizeLimitError, nearest
 from .layers import LAYER_TYPES, layer_type
 from .problem import TOP_KEYS, UPSTREAM_KEYS, Problem, build_problem
-from .problem_file import TOMLDecodeError, key_lines, line_of, loads_toml, parse_problem, read_text
+from .problem_file import key_lines, line_of, parse_toml, read_text
 from .spec import TENSOR_KEYS, format_path
 from .toml_writer import dumps
 
 MAX_ATTEMPTS = 200
 MAX_RANGE = 1_000_000
+SMALLER = "use smaller sizes in the template or its [variants]"
 EXERCISE_KEYS = ("wrt", "seed", "allow_ties")
 SUBTABLES = {(): TOP_KEYS, ("input",): TENSOR_KEYS, ("upstream",): UPSTREAM_KEYS,
              ("weight",): TENSOR_KEYS, ("bias",): TENSOR_KEYS}
@@ -97,11 +98,11 @@ def load_template(path: str | os.PathLike) -> Template:
 
 def parse_template(text: str, source: str = "<template>") -> Template:
     """Check a template's ``[variants]`` and ``[exercise]``; the problem part is checked by drawing."""
-    try:
-        data = loads_toml(text)
-    except TOMLDecodeError:
-        parse_problem(text, source)  # raises the problem reader's located "malformed TOML" error
-        raise
+    return template_from_table(parse_toml(text, source), text, source)
+
+
+def template_from_table(data: dict, text: str, source: str) -> Template:
+    """The template of a parsed file (``text`` is its text, for line numbers)."""
     lines = key_lines(text)
 
     def fail(path: tuple, message: str):
@@ -270,11 +271,14 @@ def _first_usable(template: Template, key: str, seen: set[bytes],
     for attempt in range(MAX_ATTEMPTS):
         if limit is not None and len(seen) >= limit:
             break
-        spec = _draw_spec(template, Draws(template.seed, f"{key}\x00{attempt}"))
-        digest = _digest(json.dumps(spec, sort_keys=True))
-        if digest in seen:
-            continue  # given or refused already: no problem is built for it again
-        variant, reason = _build(template, key, spec, attempt)
+        try:
+            spec = _draw_spec(template, Draws(template.seed, f"{key}\x00{attempt}"))
+            digest = _digest(json.dumps(spec, sort_keys=True))
+            if digest in seen:
+                continue  # given or refused already: no problem is built for it again
+            variant, reason = _build(template, key, spec, attempt)
+        except SizeLimitError as error:  # sizes are the template's to change, not the draw's
+            raise TemplateError(str(error), where=template.source) from None
         if variant is not None:
             return variant, ""
         seen.add(digest)
@@ -287,6 +291,7 @@ def _build(template: Template, key: str, spec: dict, attempt: int) -> tuple[Vari
         problem = build_problem(spec)
     except ProblemError as error:  # this draw's layers do not fit: draw again
         return None, str(error)
+    check_size(problem, subject="a variant", hint=SMALLER)
     derivation = derive(problem)
     answer_keys = {}
     for name in template.wrt:
@@ -329,11 +334,14 @@ def _choose(template: Template, draws) -> tuple[dict, list]:
 @lru_cache(maxsize=256)
 def _shapes(identity: str) -> dict[tuple, tuple[int, ...]] | None:
     """The tensor shapes of a problem table without its drawn values (None when it does not
-    build), remembered by the table's text: a class draws few different shapes, many times."""
+    build), remembered by the table's text: a class draws few different shapes, many times. A
+    problem too large is refused here (:class:`SizeLimitError`), before a value is drawn."""
     try:
-        return _tensor_shapes(build_problem(json.loads(identity)))
+        problem = build_problem(json.loads(identity))
     except ProblemError:
         return None
+    check_size(problem, subject="a variant", hint=SMALLER)
+    return _tensor_shapes(problem)
 
 
 # -- how many different variants ------------------------------------------------------------------

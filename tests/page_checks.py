@@ -130,3 +130,23 @@ def nonblank(png: bytes) -> bool:
             dark += grey < 100
             light += grey > 200
     return dark > 200 and light > 2000
+
+
+PANEL = """
+const panel = document.getElementById('sc-panel');
+arguments[0].focus();
+const page = window.scrollY;
+panel.scrollTop = 60;
+return [panel.getBoundingClientRect().height, window.innerHeight, panel.scrollHeight, panel.clientHeight,
+        panel.scrollTop, window.scrollY - page];
+"""
+
+
+def check_panel(run, entry) -> None:
+    """Focusing ``entry`` (an entry with a long chain rule) shows its equation in the panel at the
+    bottom, which takes at most a quarter of the window's height and scrolls inside itself."""
+    height, window, content, shown, scrolled, page_moved = run(PANEL, entry)
+    assert 0 < height <= window / 4 + 1, (height, window)
+    assert content > shown + 60  # it holds more than it shows
+    assert scrolled == 60 and page_moved == 0
+

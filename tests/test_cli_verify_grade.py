@@ -205,6 +205,47 @@ def test_spreadsheet_formulas_in_file_names_are_quoted(tmp_path):
     assert GradeRow("a.txt", "invalid", error="+1").csv_cells()[6] == "'+1"
 
 
+def test_roster_column_names_are_quoted_like_the_cells(tmp_path, capsys):
+    """A roster's header reached the grade CSV as written: =1+2 ran as a formula (issue 19)."""
+    folder = tmp_path / "ex"
+    (folder / "s1").mkdir(parents=True)
+    (folder / "s1" / "problem.toml").write_text(open(PROBLEM).read())
+    (folder / "roster.csv").write_text("id,=1+2,@SUM(A1),-x,name\ns1,=3,@4,-5,Ada\n")
+    (tmp_path / "s1.txt").write_text(RIGHT)
+    assert main(["grade", "--exercises", folder, tmp_path / "s1.txt", "--wrt", "A", "--csv",
+                 tmp_path / "g.csv"]) == 0
+    header, row = list(csv.reader(open(tmp_path / "g.csv", encoding="utf-8")))
+    assert header[:5] == ["student", "'=1+2", "'@SUM(A1)", "'-x", "name"]
+    assert row[:5] == ["s1", "'=3", "'@4", "'-5", "Ada"]
+
+
+def test_no_csv_cell_is_longer_than_32000_characters(tmp_path, capsys):
+    """Every wrong entry's expression made a cell of over 128 KB, which spreadsheets cut and
+    Python's csv module refuses to read (issue 19): the cell lists the first ones and says how
+    many more there are; the feedback file has them all."""
+    problem = tmp_path / "big.toml"
+    problem.write_text('[input]\nshape = [30, 30]\n[[layers]]\ntype = "conv"\n[layers.weight]\n'
+                       'shape = [3, 3]\n')
+    (tmp_path / "zeros.txt").write_text("\n".join(" ".join(["0"] * 30) for _ in range(30)))
+    (tmp_path / ("=" + "x" * 40_000 + ".txt")[:200]).write_text("not an answer (")
+    assert main(["grade", problem, tmp_path / "zeros.txt", tmp_path / ("=" + "x" * 199)[:200],
+                 "--wrt", "X", "--csv", tmp_path / "g.csv", "--feedback", tmp_path / "fb",
+                 "--show-expected", "--timeout", "60"]) == 0
+    text = (tmp_path / "g.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))  # the default field size limit, 131,072
+    assert max(len(cell) for row in rows for cell in row.values()) <= 32_000
+    listed = rows[0]["wrong entries"]
+    found = re.fullmatch(r"(.*); … and ([\d,]+) more \(every one is in the --feedback file\)",
+                         listed)
+    assert found and 30_000 < len(listed) <= 32_000
+    shown = found.group(1).split("; ")
+    assert shown[0].startswith("X_00: given 0, expected ")
+    assert len(shown) + int(found.group(2).replace(",", "")) == 900  # every entry is wrong
+    feedback = (tmp_path / "fb" / "zeros.txt.txt").read_text()
+    assert len(re.findall(r"^✗ ∂L/∂X_\S+ \(row \d+, entry \d+\): given 0, expected ", feedback,
+                          re.MULTILINE)) == 900
+
+
 # -- bounds on each submission (library level, with a key that misbehaves on purpose) ------------
 class MisbehavingKey(AnswerKey):
     def check_file(self, path):

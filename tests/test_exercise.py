@@ -41,7 +41,7 @@ def test_the_same_template_roster_and_seed_give_byte_identical_files(tmp_path, r
     first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
     assert first == second
     assert sorted({name.split("/")[0] for name in first}) == sorted(
-        ["SUMMARY.md", "roster.csv", "s1", "s2", "jane.doe", "k-4", "lee_5"])
+        [".symconv-output", "SUMMARY.md", "roster.csv", "s1", "s2", "jane.doe", "k-4", "lee_5"])
     for student in ("s1", "jane.doe"):
         assert {n.split("/")[1] for n in first if n.startswith(student + "/")} == {
             "problem.toml", "question.md", "question.tex", "solution.md", "solution.tex"}
@@ -166,15 +166,19 @@ def test_a_bad_template_is_one_line_with_its_place(tmp_path, capsys, roster, old
     assert not (tmp_path / "out").exists()
 
 
-def test_an_existing_folder_is_replaced_only_with_force(tmp_path, roster):
+def test_a_folder_symconv_did_not_make_is_never_replaced(tmp_path, roster):
+    """Before issue 19, --force replaced the whole folder, and what was in it (see
+    test_output_folders.py for the whole rule)."""
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep").write_text("mine")
     args = ["exercise", "examples/exercises/symbolic_conv.toml", "--roster", roster, "--out", out]
-    assert run_cli(args) == 2 and (out / "keep").exists()
-    assert run_cli(args + ["--force"]) == 0 and not (out / "keep").exists()
+    assert run_cli(args) == 2 and run_cli(args + ["--force"]) == 2
+    assert [p.name for p in out.iterdir()] == ["keep"] and (out / "keep").read_text() == "mine"
+    (out / "keep").unlink()
+    assert run_cli(args) == 0 and run_cli(args + ["--force"]) == 0
     assert (out / "s1" / "problem.toml").exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".symconv")]
+    assert not [p for p in out.iterdir() if p.name.startswith(".symconv-") and p.name != ".symconv-output"]
 
 
 names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)

@@ -71,10 +71,12 @@ def test_exports_write_into_a_symbolic_link_and_a_fifo_and_replace_only_with_for
 
 
 def test_an_exercise_folder_behind_a_symbolic_link_stays_linked_with_the_umasks_mode(tmp_path):
+    """An empty folder is written into (its own mode kept); what symconv makes in it gets the
+    mode the umask gives."""
     roster = tmp_path / "roster.csv"
     roster.write_text("id\ns1\n")
     real = tmp_path / "real"
-    real.mkdir()
+    real.mkdir(mode=0o711)
     link = tmp_path / "course"
     link.symlink_to(real)
     previous = os.umask(0o027)
@@ -83,4 +85,6 @@ def test_an_exercise_folder_behind_a_symbolic_link_stays_linked_with_the_umasks_
     finally:
         os.umask(previous)
     assert link.is_symlink() and (real / "s1" / "problem.toml").exists()
-    assert real.stat().st_mode & 0o777 == 0o750
+    assert real.stat().st_mode & 0o777 == 0o711
+    assert (real / "s1").stat().st_mode & 0o777 == 0o750
+    assert (real / "s1" / "problem.toml").stat().st_mode & 0o777 == 0o640

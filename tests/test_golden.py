@@ -269,6 +269,8 @@ def latex_as_text(latex: str, names: Names) -> str:
 
 
 def text_blocks(text: str) -> list[list[str]]:
+    """The blocks of a text document: paragraphs, displays (one 2-D display of matrices), and each
+    equation of a list of them (set line after line, a long one's lines indented further)."""
     blocks, current = [], []
     for line in text.split("\n"):
         if line.strip():
@@ -276,7 +278,22 @@ def text_blocks(text: str) -> list[list[str]]:
         elif current:
             blocks.append(current)
             current = []
-    return blocks + ([current] if current else [])
+    blocks += [current] if current else []
+    return [equation for block in blocks for equation in equations_of(block)]
+
+
+def equations_of(block: list[str]) -> list[list[str]]:
+    """A display block of equations line after line, one block per equation (a line as indented
+    as the first starts one); any other block as it is."""
+    indent = len(block[0]) - len(block[0].lstrip())
+    if not indent or has_matrix(" ".join(block)):
+        return [block]
+    equations: list[list[str]] = []
+    for line in block:
+        if len(line) - len(line.lstrip()) == indent or not equations:
+            equations.append([])
+        equations[-1].append(line)
+    return equations
 
 
 def matrices_in(lines: list[str]) -> list[list[list[str]]]:

@@ -5,11 +5,12 @@ gradient's."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from helpers import run_cli
 from strategies import field_specs
-from symconv import ProblemError, build_problem, derive, load_problem
+from symconv import ProblemError, SizeLimitError, build_problem, derive, load_problem, quick_problem
 
 
 def test_an_entry_of_a_700_by_700_input_answers_with_its_four_terms(capsys):
@@ -31,13 +32,21 @@ def test_the_whole_gradient_of_that_problem_is_still_refused(capsys):
     assert "8,769,672 chain-rule terms, over the limit of 5,000,000" in capsys.readouterr().err
 
 
-def test_an_entry_over_the_limit_is_refused_with_its_own_count(capsys):
+def test_entries_over_the_limit_are_refused_with_their_own_count():
+    problem = quick_problem((100, 100), (3, 3))  # 19,613 entries; ∂L/∂W_00 has 9,604 terms
+    derivation = derive(problem, max_terms=20_000, whole=False)
+    assert len(derivation.gradient("W", [0, 1]).entry(1).terms) == 9_604
+    with pytest.raises(SizeLimitError) as error:
+        derivation.gradient("W", range(9))
+    assert str(error.value) == ("these entries of ∂L/∂W have 86,436 chain-rule terms, over the"
+                                " limit of 20,000; ask fewer entries, or raise the limit with --max-terms")
+
+
+def test_one_entry_of_a_problem_over_a_raised_limit_answers(capsys):
     status = run_cli(["grad", "--input", "100x100", "--kernel", "3x3", "--wrt", "W", "--entry", "0,0",
-                      "--max-terms", "1000"])
-    assert status == 2
-    assert capsys.readouterr().err == (
-        "symconv: error: these entries of ∂L/∂W have 9,604 chain-rule terms, over the limit of"
-        " 1,000; ask fewer entries, or raise the limit with --max-terms\n")
+                      "--max-terms", "20000"])  # the whole problem has 172,872 terms
+    out, err = capsys.readouterr()
+    assert status == 0 and err == "" and out.count(" + ") == 2 * 9_604 - 2
 
 
 def test_an_entry_of_a_chain_expands_as_the_whole_gradient_does(capsys):

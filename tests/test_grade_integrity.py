@@ -178,7 +178,7 @@ def test_feedback_files_hold_what_verify_prints(tmp_path, capsys):
                     "--show-expected"]) == 0
     capsys.readouterr()
     written = sorted(p.name for p in (tmp_path / "fb").iterdir())
-    assert written == ["bob.txt.txt", "eve.txt.txt", "sec2__bob.txt.txt"]
+    assert written == [".symconv-output", "bob.txt.txt", "eve.txt.txt", "sec2__bob.txt.txt"]
     for name, path in (("bob.txt.txt", folder / "bob.txt"),
                        ("sec2__bob.txt.txt", folder / "sec2" / "bob.txt")):
         run_cli(["verify", HOMEWORK, "--wrt", "A", "--answer", path])
@@ -188,7 +188,7 @@ def test_feedback_files_hold_what_verify_prints(tmp_path, capsys):
     # a second run needs --force, checked before grading
     assert run_cli(["grade", HOMEWORK, folder, "--wrt", "A", "--feedback", tmp_path / "fb",
                     "--show-expected"]) == 2
-    assert "already exists; add --force" in capsys.readouterr().err
+    assert "holds what symconv wrote there before ('bob.txt.txt'); add --force" in capsys.readouterr().err
 
 
 # -- each student's own key ------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_each_submission_is_graded_against_its_students_own_key(exercises, tmp_p
     assert status == 0, capsys.readouterr().err
     rows = list(csv.reader(open(out_csv, encoding="utf-8")))
     assert rows[0] == ["student", "name", "email", "file", "status", "correct", "total", "score",
-                       "diagnosis", "first error", "wrong entries"]
+                       "diagnosis", "first error", "wrong entries", "note"]
     by_file = {os.path.relpath(r[3], subs): r for r in rows[1:]}
     assert by_file["s1.txt"][:3] + by_file["s1.txt"][4:8] == ["s1", "Ada", "ada@x.org", "graded", "25", "25", "1.0000"]
     assert by_file["s2/answer.txt"][:3] + by_file["s2/answer.txt"][4:8] == ["s2", "Bo", "bo@x.org", "graded", "9", "9", "1.0000"]
@@ -259,6 +259,120 @@ def test_a_neighbours_answer_is_not_right(exercises, tmp_path, capsys):
     run_cli(["grade", "--exercises", folder, "--wrt", "A", subs / "s2"])
     out = capsys.readouterr().out
     assert "1 submissions: 0 graded, 1 invalid" in out and "got 5×5, expected 3×3" in out
+
+
+# -- one grade per student ------------------------------------------------------------------------
+WRONG = RIGHT.replace("34", "35")
+
+
+def class_of_two(tmp_path, *extra_ids: str) -> tuple[Path, Path]:
+    """Exercises for s1 (the homework) and s2; submissions: s1 twice (issue 19: subs/s1.txt
+    wrong, subs/bob-upload/s1.txt right, both graded), s2 once."""
+    folder = tmp_path / "ex"
+    for student in ("s1", "s2", *extra_ids):
+        (folder / student).mkdir(parents=True)
+        (folder / student / "problem.toml").write_text(Path(HOMEWORK).read_text())
+    (folder / "roster.csv").write_text("id,name\ns1,Ada\ns2,Bo\n" + "".join(
+        f"{student},{student.title()}\n" for student in extra_ids))
+    subs = tmp_path / "subs"
+    (subs / "bob-upload").mkdir(parents=True)
+    (subs / "s1.txt").write_text(WRONG)
+    (subs / "bob-upload" / "s1.txt").write_text(RIGHT)
+    (subs / "s2.txt").write_text(RIGHT)
+    return folder, subs
+
+
+def graded_rows(folder, subs, tmp_path, *more) -> list[dict]:
+    status = run_cli(["grade", "--exercises", folder, "--wrt", "A", subs, "--csv",
+                      tmp_path / "g.csv", "--force", *more])
+    assert status == 0
+    return list(csv.DictReader(open(tmp_path / "g.csv", encoding="utf-8")))
+
+
+def age(path: Path, seconds_ago: int) -> None:
+    when = time.time() - seconds_ago
+    os.utime(path, (when, when))
+
+
+def test_two_submissions_for_one_student_give_one_row_and_no_grade(tmp_path, capsys):
+    folder, subs = class_of_two(tmp_path)
+    rows = graded_rows(folder, subs, tmp_path)
+    assert [row["student"] for row in rows] == ["s1", "s2"]
+    s1 = rows[0]
+    assert s1["status"] == "not graded (ambiguous)" and s1["score"] == s1["correct"] == ""
+    assert s1["first error"] == (f"2 submissions for s1: {subs}/s1.txt, {subs}/bob-upload/s1.txt;"
+                                 f" not graded: keep one, or grade with --pick newest or --pick best")
+    assert rows[1]["status"] == "graded" and rows[1]["score"] == "1.0000"
+    out = capsys.readouterr().out
+    assert out.startswith("2 submissions: 1 graded, 0 invalid, 0 not graded (retry), 1 not graded"
+                          " (ambiguous); mean score 1.00 over the 1 graded")
+    assert f"not graded (ambiguous): {subs}/s1.txt: 2 submissions for s1" in out
+
+
+@pytest.mark.parametrize("newer, score", [("bob-upload/s1.txt", "1.0000"), ("s1.txt", "0.9600")])
+def test_pick_newest_grades_the_last_modified(tmp_path, newer, score):
+    folder, subs = class_of_two(tmp_path)
+    for name in ("s1.txt", "bob-upload/s1.txt"):
+        age(subs / name, 10 if name == newer else 3600)
+    s1 = graded_rows(folder, subs, tmp_path, "--pick", "newest")[0]
+    assert (s1["student"], s1["status"], s1["score"]) == ("s1", "graded", score)
+    assert s1["file"] == str(subs / newer)
+    assert s1["note"] == f"newest of 2 submissions: {subs}/s1.txt, {subs}/bob-upload/s1.txt"
+
+
+def test_pick_best_grades_every_one_and_keeps_the_best(tmp_path):
+    folder, subs = class_of_two(tmp_path)
+    age(subs / "bob-upload" / "s1.txt", 3600)  # the right one is the older
+    rows = graded_rows(folder, subs, tmp_path, "--pick", "best")
+    assert len(rows) == 2
+    assert (rows[0]["file"], rows[0]["score"]) == (str(subs / "bob-upload" / "s1.txt"), "1.0000")
+    assert rows[0]["note"].startswith("best of 2 submissions: ")
+
+
+def test_a_file_named_after_a_student_in_another_students_folder_is_flagged(tmp_path, capsys):
+    folder, subs = class_of_two(tmp_path, "bob")
+    (subs / "s1.txt").unlink()
+    s1 = {row["student"]: row for row in graded_rows(folder, subs, tmp_path, "--pick", "best")}["s1"]
+    assert (s1["status"], s1["score"]) == ("not graded (ambiguous)", "")
+    assert s1["first error"] == (f"it is named after s1 but lies in bob's folder '{subs}/bob-upload';"
+                                 f" not graded: was it handed in by bob? Move it into s1's own"
+                                 f" folder, or out of bob's, and grade again")
+
+
+def test_a_file_in_another_students_folder_is_never_picked(tmp_path):
+    folder, subs = class_of_two(tmp_path, "bob")
+    for pick in ("newest", "best"):
+        s1 = graded_rows(folder, subs, tmp_path, "--pick", pick)[0]
+        assert (s1["file"], s1["score"]) == (str(subs / "s1.txt"), "0.9600")
+        assert s1["note"] == (f"{pick} of 2 submissions: {subs}/s1.txt, {subs}/bob-upload/s1.txt"
+                              f" (in bob's folder '{subs}/bob-upload')")
+    s1 = graded_rows(folder, subs, tmp_path)[0]
+    assert s1["status"] == "not graded (ambiguous)" and "(in bob's folder" in s1["first error"]
+
+
+def test_a_students_own_upload_folder_is_theirs(tmp_path):
+    folder, subs = class_of_two(tmp_path, "bob")
+    (subs / "s1.txt").unlink()
+    (subs / "bob-upload" / "s1.txt").rename(subs / "bob-upload" / "bob.txt")
+    (subs / "s1_2024-upload").mkdir()
+    (subs / "s1_2024-upload" / "s1.txt").write_text(RIGHT)
+    rows = {row["student"]: row for row in graded_rows(folder, subs, tmp_path)}
+    assert rows["s1"]["status"] == rows["bob"]["status"] == "graded"
+
+
+def test_one_feedback_file_per_student(tmp_path, capsys):
+    folder, subs = class_of_two(tmp_path)
+    assert run_cli(["grade", "--exercises", folder, "--wrt", "A", subs, "--feedback",
+                    tmp_path / "fb"]) == 0
+    assert sorted(p.name for p in (tmp_path / "fb").iterdir()) == [".symconv-output", "s1.txt",
+                                                                    "s2.txt"]
+    assert "2 submissions for s1" in (tmp_path / "fb" / "s1.txt").read_text()
+
+
+def test_pick_goes_with_exercises(capsys):
+    assert run_cli(["grade", HOMEWORK, HOMEWORK, "--wrt", "A", "--pick", "best"]) == 2
+    assert capsys.readouterr().err == ("symconv: error: --pick chooses among one student's"
+                                       " submissions; it goes with --exercises DIR\n")
 
 
 # -- processes ----------------------------------------------------------------------------------

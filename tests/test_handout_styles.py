@@ -153,8 +153,8 @@ def test_homework_output_size_formula_with_its_numbers():
 def test_slides_1d_forward_and_gradients():
     text = solve(load_problem("examples/slides_1d.toml"), ("forward", "chain", "closed-form"), "latex")
     # y_1 = w_0*x_0 + w_1*x_1 + w_2*x_2 + b: the slides count outputs from 1, as dy_1
-    assert "y_{1} = x_{0} w_{0} + x_{1} w_{1} + x_{2} w_{2} + b" in text
-    assert "y_{3} = x_{2} w_{0} + x_{3} w_{1} + x_{4} w_{2} + b" in text
+    assert "y_{1} &= x_{0} w_{0} + x_{1} w_{1} + x_{2} w_{2} + b" in text  # rows of an align*
+    assert "y_{3} &= x_{2} w_{0} + x_{3} w_{1} + x_{4} w_{2} + b" in text
     assert r"\frac{\partial L}{\partial y_{1}} \frac{\partial y_{1}}{\partial x_{0}}" in text
     assert r"= dy_{1} x_{0} + dy_{2} x_{1} + dy_{3} x_{2} \tag{6}" in text  # dw_0
     assert r"= dy_{1} w_{2} + dy_{2} w_{1} + dy_{3} w_{0} \tag{3}" in text  # dx_2
@@ -189,7 +189,7 @@ def test_notes_5x5_kernel_3_stride_2_inserts_zeros_into_a_7x7_matrix():
     grad = {(2, 2): "d_{1}", (2, 4): "d_{2}", (4, 2): "d_{3}", (4, 4): "d_{4}"}  # grad_y,00 …
     inserted = bmatrix([[grad.get((r, c), "0") for c in range(7)] for r in range(7)])
     assert rf"\operatorname{{inserted}}(\partial L/\partial Y) = {inserted}" in text
-    assert r"\operatorname{size}_H = O + (S - 1)(O - 1) + 2(K - 1) = 2 + (2 - 1)\cdot (2 - 1) + 2\cdot (3 - 1) = 7" in text
+    assert r"\operatorname{size}_H &= O + (S - 1)(O - 1) + 2(K - 1) = 2 + (2 - 1)\cdot (2 - 1) + 2\cdot (3 - 1) = 7" in text
     assert r"\operatorname{rot180}(W) = \begin{bmatrix} W_{22} & W_{21} & W_{20} \\" in text
 
 
@@ -210,17 +210,17 @@ def recitation_problem(stride: int, padding: int = 0):
 
 
 def test_recitation_outputs_written_out_with_the_bias():
-    text = solve(recitation_problem(1), ("forward", "shapes"), "latex")
-    assert "Z_{11} = A_{11} W_{11} + A_{12} W_{12} + A_{21} W_{21} + A_{22} W_{22} + B" in text
-    assert "Z_{13} = A_{13} W_{11} + A_{14} W_{12} + A_{23} W_{21} + A_{24} W_{22} + B" in text
+    text = solve(recitation_problem(1), ("forward", "shapes"), "latex")  # rows of align*s
+    assert "Z_{11} &= A_{11} W_{11} + A_{12} W_{12} + A_{21} W_{21} + A_{22} W_{22} + B" in text
+    assert "Z_{13} &= A_{13} W_{11} + A_{14} W_{12} + A_{23} W_{21} + A_{24} W_{22} + B" in text
     # Output Width = [(W_in − W_k + 2P) // S] + 1 with P = 0 and S = 1
-    assert r"O_W = \left\lfloor (I - K + 2P)/S\right\rfloor  + 1 = \left\lfloor (4 - 2 + 2\cdot 0)/1\right\rfloor  + 1 = 3" in text
+    assert r"O_W &= \left\lfloor (I - K + 2P)/S\right\rfloor  + 1 = \left\lfloor (4 - 2 + 2\cdot 0)/1\right\rfloor  + 1 = 3" in text
 
 
 def test_recitation_stride_2_moves_two_elements():
     text = solve(recitation_problem(2), ("forward",), "latex")
-    assert "Z_{12} = A_{13} W_{11} + A_{14} W_{12} + A_{23} W_{21} + A_{24} W_{22} + B" in text
-    assert "Z_{21} = A_{31} W_{11} + A_{32} W_{12} + A_{41} W_{21} + A_{42} W_{22} + B" in text
+    assert "Z_{12} &= A_{13} W_{11} + A_{14} W_{12} + A_{23} W_{21} + A_{24} W_{22} + B" in text
+    assert "Z_{21} &= A_{31} W_{11} + A_{32} W_{12} + A_{41} W_{21} + A_{42} W_{22} + B" in text
 
 
 def test_recitation_padding_1_reads_zeros_at_the_border():

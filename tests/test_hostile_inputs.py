@@ -305,6 +305,57 @@ def test_o_onto_a_device_writes_into_it_and_never_replaces_it(capsys):
     assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
 
 
+def test_a_regular_file_under_dev_is_replaced_not_appended_to(capsys):
+    """Whether a path is a stream is decided from its type, never its folder: /dev/shm/x.csv is a
+    regular file (issue 19: grade --csv /dev/shm/x.csv --force appended to it)."""
+    import tempfile
+
+    if not os.path.isdir("/dev/shm"):
+        pytest.skip("no /dev/shm here")
+    descriptor, name = tempfile.mkstemp(dir="/dev/shm", suffix=".csv")
+    os.close(descriptor)
+    try:
+        Path(name).write_text("an old run\n")
+        status, _, err = run(capsys, "grade", HOMEWORK, HANDOUT, "--wrt", "A", "--csv", name)
+        assert status == 2 and "already exists; add --force" in one_line(err)
+        assert run(capsys, "grade", HOMEWORK, HANDOUT, "--wrt", "A", "--csv", name, "--force")[0] == 0
+        text = Path(name).read_text()
+        assert text.startswith("file,status,") and "an old run" not in text and text.count("file,") == 1
+    finally:
+        os.unlink(name)
+
+
+@pytest.mark.parametrize("name", ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"])
+def test_a_descriptor_path_writes_into_what_the_shell_opened(tmp_path, name):
+    """-o /dev/stdout with standard output sent to a file: written into that file, never a
+    replacement of it, and no --force needed."""
+    out = tmp_path / "out.txt"
+    with open(out, "w") as stream:
+        stream.write("first line\n")
+        stream.flush()
+        done = subprocess.run([sys.executable, "-m", "symconv", "shapes", "examples/slides_1d.toml",
+                               "-o", name], stdout=stream, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    assert done.returncode == 0 and done.stderr == ""
+    expected = subprocess.run([sys.executable, "-m", "symconv", "shapes", "examples/slides_1d.toml"],
+                              capture_output=True, text=True, timeout=120).stdout
+    assert expected and out.read_text() == "first line\n" + expected
+
+
+def test_markdown_to_a_name_that_is_not_utf8_names_its_pictures_so_it_can_refer_to_them(tmp_path):
+    """The pictures were named after the document's bytes, which Markdown cannot name: an
+    internal error after the pictures were written (found trying issue 19's hostile names)."""
+    done = subprocess.run([sys.executable, "-m", "symconv", "solve",
+                           os.path.abspath("examples/cs7643_4x4_stride1.toml"), "--format",
+                           "markdown", "-o", b"caf\xe9.md"], capture_output=True, timeout=300,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert (done.returncode, done.stderr) == (0, b""), done
+    text = (tmp_path / os.fsdecode(b"caf\xe9.md")).read_text(encoding="utf-8")
+    pictures = sorted(p.name for p in tmp_path.glob("*.svg"))
+    assert pictures and all(name.startswith("caf\ufffd-figure-") for name in pictures)
+    assert all(f"]({name})" in text for name in pictures)
+
+
 def test_an_existing_file_keeps_its_mode_and_needs_force(tmp_path, capsys):
     target = tmp_path / "out.txt"
     target.write_text("precious")

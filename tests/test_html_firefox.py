@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from firefox import available, offline_firefox
-from page_checks import check_lit, check_rendered, written_page
+from page_checks import check_lit, check_panel, check_rendered, written_page
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs firefox-esr (.ci/browser-packages)")
@@ -52,3 +52,10 @@ def test_the_page_works_in_firefox(example, tmp_path, firefox):
         firefox.press(TAB)
         if firefox.run("return document.activeElement.classList.contains('sc-entry')"):
             check_lit(firefox.run, problem)
+
+
+def test_the_panel_takes_a_quarter_of_the_window_at_most_and_scrolls_inside_itself_in_firefox(tmp_path, firefox):
+    _, page = written_page(Path("examples/recitation_image_16x12.toml"), tmp_path)
+    firefox.open(page.as_uri())
+    check_panel(firefox.run, firefox.find('.sc-entry[data-grad="W"]')[0])
+

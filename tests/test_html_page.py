@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from browser import available, offline_browser
-from page_checks import check_lit, check_rendered, written_page
+from page_checks import check_lit, check_panel, check_rendered, written_page
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
@@ -68,3 +68,40 @@ def test_the_page_renders_offline_and_lights_up_each_entrys_factors(example, tmp
         following = browser.switch_to.active_element
         if "sc-entry" in (following.get_attribute("class") or ""):
             check_highlight(browser, problem, following)
+
+
+WIDE_DISPLAYS = """
+return [...document.querySelectorAll('.sc-display, .sc-gallery, .sc-numbered, figure')]
+  .filter(block => block.scrollWidth > block.clientWidth + 1)
+  .map(block => block.textContent.slice(0, 40));
+"""
+
+
+def test_in_a_1400_pixel_window_no_display_scrolls_and_a_5x5_matrix_of_sums_is_whole(tmp_path):
+    """1400 pixels wide, every example's displays, galleries and pictures fit their boxes (none
+    scrolls sideways), and the homework's 5 × 5 ∂E/∂A of sums of up to nine terms is one matrix,
+    never blocks of columns: the page measures its MathML as browsers set it."""
+    with offline_browser(1400, 900) as driver:
+        for example in EXAMPLES:
+            _, page = written_page(example, tmp_path)
+            driver.get(page.as_uri())
+            assert driver.execute_script(WIDE_DISPLAYS) == [], example.stem
+        _, page = written_page(Path("examples/homework_5x5.toml"), tmp_path)
+        driver.get(page.as_uri())
+        before_the_matrix_form = driver.execute_script("return document.body.textContent").split("Matrix form")[0]
+        assert "blocks of columns" not in before_the_matrix_form  # (the matrix form's row of 25 is)
+        rows = driver.execute_script("""
+            return [...document.querySelectorAll('mtable')].filter(t => t.querySelectorAll('mtr').length === 5
+              && t.querySelector('mtr').children.length === 5).length""")
+        assert rows >= 4  # ∂E/∂A: the four running sums and the result, each one 5 × 5 matrix
+
+
+def test_the_panel_takes_a_quarter_of_the_window_at_most_and_scrolls_inside_itself(tmp_path, browser):
+    """The recitation's ∂L/∂W_11 sums 140 terms: its chain rule in the panel is taller than a
+    quarter of the window, so the panel stops there and scrolls, and the page does not move."""
+    from selenium.webdriver.common.by import By
+
+    _, page = written_page(Path("examples/recitation_image_16x12.toml"), tmp_path)
+    browser.get(page.as_uri())
+    check_panel(browser.execute_script, browser.find_element(By.CSS_SELECTOR, '.sc-entry[data-grad="W"]'))
+

@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from symconv import build_problem, build_solution, load_problem, render_solution
+from symconv.document import Figure, Paragraph, Section
+from symconv.render.solve import render_document
 from symconv.render.latex import PREAMBLE, LatexPrinter
 from symconv.render.latex_width import latex_width
 
@@ -28,21 +30,112 @@ needs_pdflatex = pytest.mark.skipif(not shutil.which("pdflatex") and not os.envi
 EM = 10.95  # pt: the 11 pt class's quad
 
 
-def overfull(latex: str, folder: Path) -> list[str]:
-    """pdflatex's complaints about lines past the margin or displays taller than a page."""
+# Writes to doc.figures, as each page is shipped out, the page of each picture ("drawn 3") and
+# the pages of the text just before and just after the place each picture was written at
+# ("before 1", "after 2"): a picture that floats leaves its place to the text after it. None of
+# them takes any room.
+MARKS = r"""\newwrite\figurepages\immediate\openout\figurepages=\jobname.figures
+\tikzset{every picture/.append style={execute at begin picture={\write\figurepages{drawn \thepage}}}}
+\newcommand\placemark[1]{\write\figurepages{#1 \thepage}}
+"""
+PICTURE_BLOCK = re.compile(r"\\begin\{(figure|center)\}(\[htbp\])?\n(?:\{\\centering\n)?(?:\\resizebox[^\n]*\n)?"
+                           r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}.*?\\end\{\1\}\n?", re.S)
+TEXT_TOP, TEXT_HEIGHT = 2 / 2.54 * 72, 841.89 - 4 / 2.54 * 72  # bp: A4 with 2 cm margins
+
+
+def compile_latex(latex: str, folder: Path) -> str:
+    """pdflatex's log of the document, compiled to doc.pdf in ``folder`` with the pages and places
+    of its pictures written to doc.figures."""
+    latex = latex.replace("\\begin{document}", MARKS + "\\begin{document}", 1)
+    latex = PICTURE_BLOCK.sub(lambda block: f"\\placemark{{before}}{block.group()}\\placemark{{after}}",
+                              latex)
     (folder / "doc.tex").write_text(latex, encoding="utf-8")
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "doc.tex"], cwd=folder,
                    capture_output=True, timeout=300, check=False)
     log = (folder / "doc.log").read_text(errors="replace")
     assert "Output written" in log, log[-2000:]
-    return re.findall(r"Overfull \\[hv]box \([\d.]+pt too \w+\)[^\n]*", log)
+    return log
+
+
+def overfull(latex: str, folder: Path) -> list[str]:
+    """pdflatex's complaints about lines past the margin or displays taller than a page."""
+    return re.findall(r"Overfull \\[hv]box \([\d.]+pt too \w+\)[^\n]*", compile_latex(latex, folder))
+
+
+def page_fill(folder: Path) -> list[float]:
+    """How far down its text block each page of doc.pdf is written (0 to 1; the page number
+    below the block is not counted)."""
+    boxes = subprocess.run(["pdftotext", "-bbox", "doc.pdf", "-"], cwd=folder, capture_output=True,
+                           text=True, check=True).stdout
+    fills = []
+    for page in boxes.split("<page ")[1:]:
+        bottoms = [float(y) for y in re.findall(r'yMax="([\d.]+)"', page)
+                   if float(y) < TEXT_TOP + TEXT_HEIGHT + 2]
+        fills.append((max(bottoms) - TEXT_TOP) / TEXT_HEIGHT if bottoms else 0.0)
+    return fills
+
+
+def figure_marks(folder: Path, kind: str) -> list[int]:
+    """The pages of the marks of one kind ("drawn", "before", "after"), in order."""
+    figures = folder / "doc.figures"
+    lines = figures.read_text().splitlines() if figures.exists() else []
+    return [int(line.split()[1]) for line in lines if line.startswith(kind)]
+
+
+def figure_pages(folder: Path) -> list[int]:
+    return figure_marks(folder, "drawn")
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    """Each example's LaTeX compiled once for this module's tests: (log, folder)."""
+    done: dict[Path, tuple[str, Path]] = {}
+
+    def compile_example(example: Path) -> tuple[str, Path]:
+        if example not in done:
+            folder = tmp_path_factory.mktemp(example.stem)
+            latex = render_solution(build_solution(load_problem(example)), "latex")
+            done[example] = (compile_latex(latex, folder), folder)
+        return done[example]
+
+    return compile_example
 
 
 @needs_pdflatex
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_every_example_stays_inside_the_page(example, tmp_path):
-    latex = render_solution(build_solution(load_problem(example)), "latex")
-    assert overfull(latex, tmp_path) == []
+def test_every_example_stays_inside_the_page(example, compiled):
+    log, _ = compiled(example)
+    assert re.findall(r"Overfull \\[hv]box \([\d.]+pt too \w+\)[^\n]*", log) == []
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_no_page_before_a_picture_is_left_part_empty(example, compiled):
+    """A picture that does not fit the rest of a page floats to the next, and the text after it
+    fills the page: no page ends early because a picture was written at the top of the next (the
+    homework's first page was a sixth empty, the recitation's p. 70 a quarter)."""
+    _, folder = compiled(example)
+    fills = page_fill(folder)
+    for before, after in zip(figure_marks(folder, "before"), figure_marks(folder, "after")):
+        if after > before:  # the text went on on a later page
+            assert fills[before - 1] >= 0.85, f"p. {before} is {fills[before - 1]:.0%} full"
+
+
+@needs_pdflatex
+def test_text_after_a_picture_fills_the_page_the_picture_does_not_fit(tmp_path):
+    """Paragraphs that leave an eighth of a page, the homework's first picture (taller than that),
+    then more paragraphs: the page is filled with them, the picture heads the next."""
+    problem = load_problem("examples/homework_5x5.toml")
+    document = build_solution(problem, ("forward",)).document
+    [picture] = [block for block in document.sections[0].blocks if isinstance(block, Figure)]
+    words = Paragraph(("The receptive fields slide over the input one entry at a time. " * 6,))
+    filler = Section("filler", (words,) * 10)
+    after = Section("after", (words,) * 4)
+    latex = render_document(document._replace(introduction=(), sections=(
+        filler, Section("picture", (picture,)), after)), "latex", loss=problem.loss)
+    compile_latex(latex, tmp_path)
+    assert figure_pages(tmp_path) == [2]
+    assert page_fill(tmp_path)[0] >= 0.95
 
 
 @st.composite
@@ -99,6 +192,31 @@ def test_the_width_estimate_is_within_3_percent_of_what_tex_sets(tmp_path):
         assert latex_width(formula) == pytest.approx(typeset[number], rel=0.03), formula
 
 
+def column_blocks(document: str) -> list[list[tuple[int, int]]]:
+    """The blocks of columns (first, last) of each matrix the document splits, in order: a new
+    matrix starts at a block from column 1."""
+    if re.search(r"\bcolumn \d", document):
+        raise AssertionError("a block of one column: " + re.search(r".{60}\bcolumn \d.{20}", document).group())
+    matrices: list[list[tuple[int, int]]] = []
+    for first, last in re.findall(r"\bcolumns (\d+)(?:–|--)(\d+)", document):
+        if first == "1" or not matrices:
+            matrices.append([])
+        matrices[-1].append((int(first), int(last)))
+    return matrices
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_matrices_are_split_only_into_blocks_of_two_columns_and_only_past_six(example):
+    """In every format: a matrix of at most six columns is never split (it is one matrix, or its
+    entries are listed), and no block of a split matrix has a single column (the recitation's
+    "columns 1–3 | column 4 | columns 5–12", the homework's 5 × 5 ∂E/∂A in 2 + 1 + 2)."""
+    solution = build_solution(load_problem(example))
+    for output_format in ("latex", "markdown", "text", "html"):
+        for blocks in column_blocks(render_solution(solution, output_format)):
+            assert blocks[-1][1] > 6, (output_format, blocks)
+            assert all(last > first for first, last in blocks), (output_format, blocks)
+
+
 def test_small_results_are_never_cut_into_single_columns():
     """A result whose columns fit one at a time reads better entry by entry (CS7643's 2×2 ∂L/∂w
     of long sums, the homework's 3×3 ∂E/∂B); a short one is one matrix (a two-entry ∂L/∂b); a wide
@@ -115,8 +233,8 @@ def test_small_results_are_never_cut_into_single_columns():
         assert "∂E/∂B (3 × 3) has entries too long for a matrix" in render_solution(homework, "text")
     latex = render_solution(bias, "latex")
     assert re.search(r"\\frac\{\\partial L\}\{\\partial b\} = \\begin\{bmatrix\}", latex)
-    # CS7643's 4×4 ∂L/∂X is too wide for a terminal: two blocks of two columns
-    assert "columns 1–2:" in render_solution(cs7643, "text")
+    # CS7643's 4×4 ∂L/∂X is too wide for a terminal, and too narrow to split: entry by entry
+    assert "∂L/∂X (4 × 4) has entries too long for a matrix" in render_solution(cs7643, "text")
 
 
 def test_receptive_fields_are_laid_out_like_the_output_grid():

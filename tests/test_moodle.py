@@ -261,3 +261,25 @@ def test_the_tolerance_is_half_a_unit_of_the_fourth_figure(value):
         context.prec = 50
         exponent = (Decimal(abs(value.numerator)) / Decimal(value.denominator)).adjusted()  # first figure's
     assert tolerance(value) == Fraction(10) ** (exponent - 3) / 2
+
+
+def test_moodle_refuses_numbers_beyond_a_floats_range_in_one_line(tmp_path, capsys):
+    """Moodle reads a numerical blank as a float: ∂E/∂A_00 = (10^39)^8 / 9 (eight 2×2
+    convolutions whose kernels start with 10^39, then a 3×3 average) cannot be one; this was an
+    internal OverflowError (issue 19)."""
+    big = 10 ** 39
+    layers = "".join(f'[[layers]]\ntype = "conv"\noutput = "Y{i}"\n[layers.weight]\nname = "W{i}"\n'
+                     f'shape = [2, 2]\nvalues = [[{big}, 1], [2, 3]]\n' for i in range(8))
+    template = tmp_path / "huge.toml"
+    template.write_text(f'loss = "E"\n[input]\nname = "A"\nshape = [11, 11]\n{layers}'
+                        '[[layers]]\ntype = "avgpool"\nkernel_size = [3, 3]\nstride = 3\n'
+                        '[upstream]\nvalues = [[1]]\n[variants]\nupstream.values = [[[1]], [[2]]]\n'
+                        '[exercise]\nwrt = ["A"]\nseed = "s"\n')
+    assert 10 ** 311 <= Fraction(big ** 8, 9) < 10 ** 312
+    status = run_cli(["export", "moodle", template, "--wrt", "A", "--variants", "1", "--out",
+                      tmp_path / "quiz.xml"])
+    err = capsys.readouterr().err
+    assert status == 2 and err == (f"symconv: error: {template}: ∂E/∂A_00 is about 1e311, beyond the"
+                                   f" range of the numbers Moodle's numerical blanks hold (about"
+                                   f" 1e-308 to 1.8e308); give the template other values\n")
+    assert not (tmp_path / "quiz.xml").exists()

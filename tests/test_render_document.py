@@ -91,6 +91,25 @@ def test_latex_long_equation_breaks_into_aligned_lines_at_plus():
     assert r" \\ &\quad + " in printed and printed.endswith(r"\end{aligned}")
 
 
+def test_latex_equations_one_under_another_are_one_align_continuing_the_paragraph():
+    """A list of equations is one align* (aligned at "=", a little space between equations), not a
+    display each with a display's space around it; a display goes on from the paragraph before
+    it, so no empty line opens it."""
+    rows = tuple(Equation((Derivative("E", Symbol(X, k)), Symbol(E, k))) for k in range(3))
+    assert latex(Display(rows)) == (
+        "\\begin{align*}\n"
+        "\\frac{\\partial E}{\\partial X_{00}} &= \\frac{\\partial E}{\\partial C_{11}} \\\\[2pt]\n"
+        "\\frac{\\partial E}{\\partial X_{01}} &= \\frac{\\partial E}{\\partial C_{12}} \\\\[2pt]\n"
+        "\\frac{\\partial E}{\\partial X_{10}} &= \\frac{\\partial E}{\\partial C_{13}}\n"
+        "\\end{align*}")
+    assert latex(Display((Matrix(grid([1, 2], (1, 2))),))) == "\\[\n\\begin{bmatrix} 1 & 2 \\end{bmatrix}\n\\]"
+    printer = LatexPrinter()
+    assert printer.joined(["Heading", "Some words:", "\\[\nx\n\\]", "More words.", "\\begin{align*}\na\n\\end{align*}"]) == (
+        "Heading\n\nSome words:\n\\[\nx\n\\]\n\nMore words.\n\\begin{align*}\na\n\\end{align*}")
+    # Markdown keeps its $$ blocks apart from the text
+    assert MarkdownPrinter().doprint(Display(rows)).count("$$") == 6
+
+
 def test_latex_numbered_equation_and_blocks():
     assert LatexPrinter().doprint(Numbered(Equation((Symbol(X, 0), 0)), 3)) == (
         "\\begin{equation*}\nX_{00} = 0 \\tag{3}\n\\end{equation*}")

@@ -184,6 +184,67 @@ def test_a_latex_error_is_one_line_and_no_pdf(tmp_path):
     assert not target.exists()
 
 
+@needs_tex
+def test_a_full_disk_while_tex_runs_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch):
+    """An injected ENOSPC where TeX runs (the temporary folder): was an internal error (issue 19)."""
+    import errno
+    import tempfile
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", full)
+    code, out, err = run(capsys, "solve", "examples/slides_1d.toml", "--pdf", "-o",
+                         str(tmp_path / "x.pdf"))
+    assert (code, out) == (2, "") and err == (
+        f"symconv: error: cannot compile the PDF in the temporary folder {tempfile.gettempdir()!r}:"
+        f" No space left on device; free some space there, or set TMPDIR to a folder with room; no"
+        f" PDF written\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def tiny_disk_available() -> bool:
+    """Whether a tmpfs can be mounted in a mount namespace of its own (root, unshare)."""
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=4k tmpfs /mnt"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@needs_tex
+@pytest.mark.parametrize("size", ["4k", "40k", "120k"])
+@pytest.mark.parametrize("full", ["TMPDIR", "the PDF's folder"])
+def test_a_real_full_disk_during_pdf_is_one_line_and_exit_2(tmp_path, size, full):
+    """A tmpfs of a few kilobytes, mounted in a mount namespace of the test's own (it vanishes
+    with the child): full before TeX starts, while TeX writes, or when the PDF is written."""
+    import sys
+
+    if not tiny_disk_available():
+        pytest.skip("cannot mount a tmpfs here (needs root and unshare)")
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    target = (tiny if full != "TMPDIR" else tmp_path) / "x.pdf"
+    script = (f"mount -t tmpfs -o size={size} tmpfs {tiny} && "
+              + (f"TMPDIR={tiny} " if full == "TMPDIR" else "")
+              + f"{sys.executable} -m symconv solve examples/slides_1d.toml --pdf -o {target}"
+              + f"; code=$?; ls -A {tiny}; exit $code")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    if done.returncode == 0:  # room enough after all: a whole PDF was written
+        assert "x.pdf" in done.stdout.split() or full == "TMPDIR"
+        return
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done
+    if full == "TMPDIR":
+        assert done.stderr.startswith(f"symconv: error: cannot compile the PDF in the temporary"
+                                      f" folder '{tiny}': No space left on device")
+        assert done.stdout == ""  # TeX's own folder removed, nothing left behind
+    else:
+        assert done.stderr == f"symconv: error: cannot write '{target}': No space left on device\n"
+        assert done.stdout == ""  # no half-written PDF, no temporary file beside it
+    assert not (tmp_path / "x.pdf").exists()
+
+
 def readme_solve_commands() -> list[list[str]]:
     """The bash examples of the README's worked-solutions section, as argument lists."""
     import shlex

@@ -122,6 +122,8 @@ class VerdictPrinter(TextPrinter):
         counts = f"{summary.valid} graded, {invalid} invalid, {retry} not graded (retry)"
         if summary.no_student:
             counts += f", {len(summary.no_student)} for no such student"
+        if summary.ambiguous:
+            counts += f", {len(summary.ambiguous)} not graded (ambiguous)"
         mean = ("no mean score" if summary.mean_score is None
                 else f"mean score {summary.mean_score:.2f} over the {summary.valid} graded")
         lines = [f"{summary.count} submissions: {counts}; {mean}"]
@@ -132,7 +134,8 @@ class VerdictPrinter(TextPrinter):
             lines.append("likely mistakes: " + ", ".join(f"{key} ({count})"
                                                          for key, count in summary.mistakes))
         for label, rows in (("invalid", summary.invalid), ("not graded (retry)", summary.not_graded),
-                            ("no such student", summary.no_student)):
+                            ("no such student", summary.no_student),
+                            ("not graded (ambiguous)", summary.ambiguous)):
             lines += [f"{label}: {why}" if why.startswith(file) else f"{label}: {file}: {why}"
                       for file, why in rows]
         if summary.seed is not None:
@@ -292,8 +295,10 @@ def verdict_html(verdict: Verdict) -> dict[str, str]:
     if verdict.diagnosis:
         lines.append(html.escape(printer.mistake_line(verdict.diagnosis)))
     header = "<br>".join(lines)
-    return {"text/html": f"<div style='font-family:sans-serif'><p>{header}</p><table"
-                         f" style='border-collapse:collapse'>{rows}</table></div>"}
+    # tex2jax_ignore: a notebook's MathJax must not typeset what a student wrote ($…$ in a file
+    # name or an entry); nothing here is TeX.
+    return {"text/html": f"<div class='tex2jax_ignore' style='font-family:sans-serif'><p>{header}"
+                         f"</p><table style='border-collapse:collapse'>{rows}</table></div>"}
 
 
 register(Verdict, Look(verdict_summary, render_verdict, verdict_html))

@@ -39,7 +39,7 @@ from multiprocessing.connection import wait
 from typing import Callable, Iterator
 
 from ..errors import SizeLimitError, SymconvError
-from ..output import OutputTarget, display_path
+from ..output import OutputFolder, OutputTarget, display_path
 from ..poly import Symbol
 from ..render.text import TextPrinter
 from .feedback import render_verdict
@@ -52,6 +52,10 @@ KEY_MEMORY = 4 * 2**30  # bytes the answer keys may add to the grading process
 KEY_CPU_SECONDS = 600
 GRADED, INVALID, NOT_GRADED = "graded", "invalid", "not graded"
 NO_STUDENT = "no such student"  # grading exercises: a file no roster id names (retrying cannot help)
+AMBIGUOUS = "ambiguous"  # whose file, or which of a student's files, is not clear: never a grade
+PICKS = (None, "newest", "best")
+_SEPARATORS = "-_ ."  # between a student's id and the rest of an upload folder's name
+MAX_CELL = 32_000  # characters in one CSV cell: spreadsheets cut at 32,767
 CSV_COLUMNS = ("file", "status", "correct", "total", "score", "diagnosis", "first error",
                "wrong entries")
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -74,6 +78,7 @@ class GradeRow:
     feedback: str = ""  # what `symconv verify` prints for it (when asked for)
     student: str = ""  # the roster id (grading exercises)
     roster: tuple[str, ...] = ()  # the roster's other columns for that student
+    note: str = ""  # which of a student's submissions was picked (grading exercises)
 
     @property
     def valid(self) -> bool:
@@ -81,10 +86,14 @@ class GradeRow:
 
     def csv_cells(self) -> list[str]:
         graded = self.valid
-        return [_safe_cell(self.file), self.status if self.status != NOT_GRADED
-                else "not graded (retry)", str(self.correct) if graded else "",
+        return [_safe_cell(self.file), STATUS_CELLS.get(self.status, self.status),
+                str(self.correct) if graded else "",
                 str(self.total) if graded else "", f"{self.score:.4f}" if graded else "",
-                self.diagnosis, _safe_cell(self.error), _safe_cell("; ".join(self.errors))]
+                self.diagnosis, _safe_cell(self.error),
+                _safe_cell(_listed(self.errors, "every one is in the --feedback file"))]
+
+
+STATUS_CELLS = {NOT_GRADED: "not graded (retry)", AMBIGUOUS: "not graded (ambiguous)"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,7 @@ class GradeSummary:
     invalid: list[tuple[str, str]] = field(default_factory=list)  # file, why
     not_graded: list[tuple[str, str]] = field(default_factory=list)  # file, why (retry)
     no_student: list[tuple[str, str]] = field(default_factory=list)  # file, why (rename it)
+    ambiguous: list[tuple[str, str]] = field(default_factory=list)  # file, why (never a grade)
     loss: str = "L"
     seed: int | None = None  # of the random points answers with roots were compared at
 
@@ -108,8 +118,27 @@ class GradeReport:
 
 
 def _safe_cell(text: str) -> str:
-    """Cells a spreadsheet would run as a formula (=, +, -, @) are quoted with a leading '."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Cells a spreadsheet would run as a formula (=, +, -, @) are quoted with a leading ', and
+    none is longer than :data:`MAX_CELL` (spreadsheets cut cells at 32,767 characters)."""
+    text = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
+
+
+def _listed(items: tuple[str, ...], more: str) -> str:
+    """``a; b; c`` within :data:`MAX_CELL` characters: the first items, then ``… and N more``
+    with where the whole list is (``more``)."""
+    text = "; ".join(items)
+    if len(text) <= MAX_CELL:
+        return text
+    kept: list[str] = []
+    size = 0
+    for item in items:
+        tail = f"; … and {len(items) - len(kept) - 1:,} more ({more})"
+        if size + len(item) + 2 + len(tail) > MAX_CELL:
+            break
+        kept.append(item)
+        size += len(item) + 2
+    return "; ".join([*kept, f"… and {len(items) - len(kept):,} more ({more})"])
 
 
 def available_cores() -> int:
@@ -204,21 +233,37 @@ class Exercises:
             for student in self.roster.students}
         self._keys: dict[str, AnswerKey | SymconvError] = {}
 
-    def student_of(self, path: str) -> tuple[str | None, str]:
-        """The student a submission belongs to, by its file's stem or its folder's name (ids
-        compared ignoring case), or None and why."""
+    def claim(self, item: Found) -> Claim:
+        """Whose submission a file is: the student its file's stem names, else the one its folder
+        is named after; and, for a file named after one student, a folder of another's that it
+        lies in (``bob-upload/s1.txt``: an upload folder names its student by their id and more)."""
+        path = item.path
         stem = os.path.splitext(os.path.basename(path))[0]
-        folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
-        found = sorted({student.id for student in map(self.roster.find, (stem, folder))
-                        if student is not None})
-        if len(found) == 1:
-            return found[0], ""
-        if found:
-            return None, (f"its name matches two students ({', '.join(found)}); name the file or"
-                          f" its folder after one student's id")
-        example = self.roster.students[0].id
-        return None, (f"no student with the id {display_path(stem)!r} in the roster; name the"
-                      f" file or its folder after a student's id (e.g. {example}.txt)")
+        parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        found = self.roster.find(stem) or self.roster.find(parent)
+        if found is None:
+            example = self.roster.students[0].id
+            return Claim(None, f"no student with the id {display_path(stem)!r} in the roster; name"
+                               f" the file or its folder after a student's id (e.g. {example}.txt)")
+        student = found.id
+        below = os.path.relpath(os.path.dirname(path), item.root) if item.root else parent
+        folders = [part for part in below.split(os.sep) if part not in ("", ".", "..")]
+        for depth in range(len(folders), 0, -1):  # the nearest folder first
+            owner = self.owner(folders[depth - 1])
+            if owner is not None and owner != student:
+                where = os.path.join(item.root or "", *folders[:depth])
+                return Claim(student, "", owner, display_path(where))
+        return Claim(student)
+
+    def owner(self, folder: str) -> str | None:
+        """The student a folder is named after (ids compared ignoring case): their id, or their
+        id and more after a separator (``bob-upload``, ``bob_1234``); the longest id that fits."""
+        for end in (len(folder), *range(len(folder) - 1, 0, -1)):
+            if end == len(folder) or folder[end] in _SEPARATORS:
+                found = self.roster.find(folder[:end])
+                if found is not None:
+                    return found.id
+        return None
 
     def key(self, student: str) -> AnswerKey:
         if student not in self._keys:
@@ -232,6 +277,32 @@ class Exercises:
         if isinstance(found, SymconvError):
             raise found
         return found
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Whose file it is (``student``, or None and ``why``), and the folder of another student
+    (``owner``) it lies in, if any."""
+
+    student: str | None
+    why: str = ""
+    owner: str | None = None
+    folder: str = ""
+
+    def shown(self, path: str) -> str:
+        return display_path(path) + (f" (in {self.owner}'s folder {self.folder!r})" if self.owner else "")
+
+
+@dataclass
+class _Plan:
+    """One row of the report: a file to grade, several (the candidates of ``--pick best``), or
+    a row decided without grading (``row``)."""
+
+    found: Found  # what the row is named after (its file, its feedback file's name)
+    student: str = ""
+    candidates: list[int] = field(default_factory=list)  # indices into the files found
+    row: GradeRow | None = None
+    note: str = ""
 
 
 # -- which files ----------------------------------------------------------------------------------
@@ -465,6 +536,7 @@ def summarize(rows: list[GradeRow], loss: str = "L", seed: int | None = None) ->
                         [(row.file, row.error) for row in rows if row.status == INVALID],
                         [(row.file, row.error) for row in rows if row.status == NOT_GRADED],
                         [(row.file, row.error) for row in rows if row.status == NO_STUDENT],
+                        [(row.file, row.error) for row in rows if row.status == AMBIGUOUS],
                         loss, seed)
 
 
@@ -473,13 +545,15 @@ def csv_text(rows: list[GradeRow], roster_columns: tuple[str, ...] | None = None
     exercises)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    prefix = () if roster_columns is None else ("student", *roster_columns)
-    writer.writerow(prefix + CSV_COLUMNS)
+    prefix = () if roster_columns is None else ("student", *map(_safe_cell, roster_columns))
+    suffix = () if roster_columns is None else ("note",)
+    writer.writerow(prefix + CSV_COLUMNS + suffix)
     for row in rows:
         extra = [] if roster_columns is None else [
             _safe_cell(row.student), *[_safe_cell(cell) for cell in
                                        (row.roster or ("",) * len(roster_columns))]]
-        writer.writerow(extra + row.csv_cells())
+        writer.writerow(extra + row.csv_cells() + ([] if roster_columns is None
+                                                   else [_safe_cell(row.note)]))
     return out.getvalue()
 
 
@@ -506,7 +580,8 @@ def feedback_names(rows: list[Found], students: dict[int, str]) -> list[str]:
 def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None = None,
           force: bool = False, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
           memory: int = DEFAULT_MEMORY, feedback_dir: str | None = None, show_expected: bool = False,
-          wall_timeout: float | None = None,
+          wall_timeout: float | None = None, inputs: tuple[str, ...] = (),
+          pick: str | None = None,
           progress: Callable[[int, int], None] = lambda done, total: None) -> GradeReport:
     """Grade every submission under ``paths`` (files or folders) against ``key``, or against
     each student's own key (:class:`Exercises`); write the CSV and the feedback files when asked
@@ -515,75 +590,136 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
     ``timeout`` is CPU seconds per submission, ``wall_timeout`` the wall-clock backstop (default
     :func:`wall_backstop`); ``workers`` defaults to :func:`available_cores`.
     ``progress(done, total)`` is called after each submission. Output files are checked before
-    anything is graded, and an existing one is replaced only with ``force``.
+    anything is graded, and an existing one is replaced only with ``force``; the feedback folder
+    follows :class:`~symconv.output.OutputFolder` (``inputs``: more files the command reads, such
+    as the problem file, which it must not hold).
+
+    With :class:`Exercises`, every student gets one row: several files for one student are not
+    graded (the row says which) unless ``pick`` is ``"newest"`` (the last modified) or
+    ``"best"`` (every one graded, the best score kept); a file named after one student inside
+    another's folder is never picked.
     """
     timeout = check_timeout(timeout)
+    if pick not in PICKS:
+        raise SymconvError(f"pick one of {', '.join(p for p in PICKS if p)}; got {pick!r}")
     csv_target = None if csv_path is None else OutputTarget.check(csv_path, force=force,
                                                                   option="--csv")
     exclude = tuple(os.path.realpath(p) for p in (csv_path, feedback_dir)
                     if p not in (None, "-"))
     found = collect(list(paths), exclude=exclude)
     exercises = key if isinstance(key, Exercises) else None
-    skipped: dict[int, GradeRow] = {
-        i: GradeRow(display_path(item.path), INVALID, error=item.skip)
-        for i, item in enumerate(found) if item.skip is not None}
-    students: dict[int, str] = {}
-    for index, item in enumerate(found):
-        if exercises is not None and index not in skipped:
-            student, why = exercises.student_of(item.path)
-            if student is None:
-                skipped[index] = GradeRow(display_path(item.path), NO_STUDENT, error=why)
-            else:
-                students[index] = student
-    feedback_targets = _feedback_targets(feedback_dir, found, students, force)
+    plans = _plans(found, exercises, pick)
+    feedback, feedback_files = _feedback_folder(
+        feedback_dir, [plan.found for plan in plans],
+        {i: plan.student for i, plan in enumerate(plans) if plan.student}, force,
+        [*inputs, *paths, *([exercises.folder] if exercises is not None else [])])
     keys: list[AnswerKey] = [] if exercises else [key]  # type: ignore[list-item]
     key_of: dict[str, int] = {}
     jobs: list[tuple[int, str]] = []
-    for index, item in enumerate(found):
-        if index in skipped:
+    for plan in plans:
+        if plan.row is not None:
             continue
-        student = students.get(index, "")
-        if exercises is not None and student not in key_of:
+        if exercises is not None and plan.student not in key_of:
             try:
-                keys.append(exercises.key(student))
+                keys.append(exercises.key(plan.student))
             except SymconvError as error:
-                skipped[index] = GradeRow(display_path(item.path), NOT_GRADED,
-                                          error=f"no answer key for {student}: {error}")
+                plan.row = GradeRow(display_path(plan.found.path), NOT_GRADED,
+                                    error=f"no answer key for {plan.student}: {error}")
                 continue
-            key_of[student] = len(keys) - 1
-        jobs.append((key_of.get(student, 0), item.path))
+            key_of[plan.student] = len(keys) - 1
+        jobs += [(key_of.get(plan.student, 0), found[index].path) for index in plan.candidates]
     backstop = wall_backstop(timeout) if wall_timeout is None else check_timeout(wall_timeout)
     checked = iter(_run_bounded(jobs, keys, workers=workers or available_cores(), timeout=timeout,
                                 backstop=backstop, memory=memory, feedback=feedback_dir is not None,
                                 show_expected=show_expected,
                                 progress=progress) if jobs else [])
-    rows = [skipped[i] if i in skipped else next(checked) for i in range(len(found))]
-    if exercises is not None:
-        rows = [replace(row, student=students.get(i, row.student),
-                        roster=exercises.students.get(students.get(i, row.student), ()))
-                for i, row in enumerate(rows)]
+    rows = []
+    for plan in plans:
+        if plan.row is None:  # the best of its candidates (there is one unless --pick best)
+            graded = [(next(checked), index) for index in plan.candidates]
+            plan.row = max(graded, key=lambda done: (done[0].valid, done[0].score,
+                                                     _modified(found[done[1]].path)))[0]
+        rows.append(replace(plan.row, student=plan.student, note=plan.note,
+                            roster=exercises.students.get(plan.student, ()) if exercises else ()))
     if csv_target is not None:
         csv_target.write_text(csv_text(rows, exercises.columns if exercises else None))
-    for target, row in zip(feedback_targets, rows):
-        target.write_text(row.feedback or f"{row.file}: {row.status}: {row.error}\n")
+    if feedback is not None:
+        with feedback.writer() as writer:
+            for name, row in zip(feedback_files, rows):
+                writer.write_text(name, row.feedback or f"{row.file}: {row.status}: {row.error}\n")
     seeds = [getattr(k.compare, "seed", None) for k in keys if k.radicals]
     loss = keys[0].problem.loss if keys else "L"
     return GradeReport(rows, summarize(rows, loss, seeds[0] if seeds else None))
 
 
-def _feedback_targets(folder: str | None, found: list[Found], students: dict[int, str],
-                      force: bool) -> list[OutputTarget]:
-    """The feedback files, checked before any grading (the folder is made when missing)."""
+def _modified(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _plans(found: list[Found], exercises: Exercises | None, pick: str | None) -> list[_Plan]:
+    """The report's rows, in the order their first file was found: one per submission, or with
+    ``exercises`` one per student (their files grouped; several without ``pick`` are not
+    graded, and a file in another student's folder is never picked)."""
+    plans: list[_Plan] = []
+    claims: dict[str, list[tuple[int, Claim]]] = {}
+    for index, item in enumerate(found):
+        shown = display_path(item.path)
+        if item.skip is not None:
+            plans.append(_Plan(item, row=GradeRow(shown, INVALID, error=item.skip)))
+            continue
+        if exercises is None:
+            plans.append(_Plan(item, candidates=[index]))
+            continue
+        claim = exercises.claim(item)
+        if claim.student is None:
+            plans.append(_Plan(item, row=GradeRow(shown, NO_STUDENT, error=claim.why)))
+            continue
+        if claim.student not in claims:
+            claims[claim.student] = []
+            plans.append(_Plan(item, claim.student))
+        claims[claim.student].append((index, claim))
+    for plan in plans:
+        if plan.student:
+            _choose(plan, claims[plan.student], found, pick)
+    return plans
+
+
+def _choose(plan: _Plan, claims: list[tuple[int, Claim]], found: list[Found],
+            pick: str | None) -> None:
+    """Which of a student's files is graded (``plan.candidates``), or why none is (``plan.row``)."""
+    student = plan.student
+    fair = [index for index, claim in claims if claim.owner is None]
+    listed = ", ".join(claim.shown(found[index].path) for index, claim in claims)
+    if len(claims) == 1 and fair:
+        plan.candidates = fair
+        return
+    if len(claims) == 1:
+        index, claim = claims[0]
+        why = (f"it is named after {student} but lies in {claim.owner}'s folder {claim.folder!r};"
+               f" not graded: was it handed in by {claim.owner}? Move it into {student}'s own"
+               f" folder, or out of {claim.owner}'s, and grade again")
+    elif pick is None or not fair:
+        also = "" if fair else " (none of them may be picked: each lies in another student's folder)"
+        why = (f"{len(claims)} submissions for {student}: {listed}{also}; not graded: keep one, or"
+               f" grade with --pick newest or --pick best")
+    else:
+        chosen = fair if pick == "best" else [max(fair, key=lambda i: (_modified(found[i].path), i))]
+        plan.candidates = chosen
+        plan.found = found[chosen[0]]
+        plan.note = f"{pick} of {len(claims)} submissions: {listed}"
+        return
+    plan.row = GradeRow(display_path(found[claims[0][0]].path), AMBIGUOUS, error=why)
+
+
+def _feedback_folder(folder: str | None, found: list[Found], students: dict[int, str],
+                     force: bool, inputs: list[str]) -> tuple[OutputFolder | None, list[str]]:
+    """The feedback folder and its files' names, checked before any grading (see
+    :class:`~symconv.output.OutputFolder`)."""
     if folder is None:
-        return []
-    shown = display_path(folder)
-    if os.path.lexists(folder) and not os.path.isdir(folder):
-        raise SymconvError(f"--feedback {shown!r} is not a folder; give a folder, e.g. --feedback"
-                           f" feedback/")
-    if not os.path.isdir(folder):
-        try:
-            os.mkdir(folder)
-        except OSError as error:
-            raise SymconvError(f"cannot make the folder {shown!r}: {error.strerror}") from None
-    return [OutputTarget.check(os.path.join(folder, name), force=force, option="--feedback")
-            for name in feedback_names(found, students)]
+        return None, []
+    names = feedback_names(found, students)
+    return OutputFolder.check(folder, force=force, option="--feedback", inputs=inputs,
+                              names=names), names

@@ -29,9 +29,9 @@ def package_files() -> dict[str, bytes]:
 
 def statement_html(problem: Problem) -> str:
     """The problem's statement (layers, given tensors) as HTML with $$ … $$ math for MathJax."""
-    from ..solution import build_solution, render_solution
+    from ..solution import build_statement, render_solution
 
-    markdown = render_solution(build_solution(problem, ()), "markdown")
+    markdown = render_solution(build_statement(problem), "markdown")
     blocks = [block.strip() for block in markdown.split("\n\n") if block.strip()]
     return "\n".join(f"<p>{html.escape(block, quote=False)}</p>" for block in blocks
                      if not block.startswith("#"))

@@ -40,9 +40,10 @@ from ..answers.verify import AnswerKey, Verdict
 from ..errors import SymconvError
 from ..output import OutputTarget, display_path
 from ..poly import Symbol
-from ..problem_file import decode_text, load_problem, parse_problem, read_text
+from ..problem_file import (decode_text, is_template, load_problem, parse_problem, parse_toml,
+                            problem_from_table, read_text)
 from ..roster import Roster, student_key
-from ..variants import draw_class, load_template
+from ..variants import draw_class, template_from_table
 from . import package_files
 
 # numpy and sympy releases known to work with symconv on each Python (tests install exactly these)
@@ -95,14 +96,18 @@ def export_gradescope(path: str | os.PathLike, wrt: str, out: str | os.PathLike,
                       roster: Roster | None = None, force: bool = False,
                       show_expected: bool = False) -> Path:
     """Write autograder.zip for a problem file (every student the same) or an exercise template
-    with the class ``roster`` (ids: the students' Gradescope e-mail addresses)."""
-    text = read_text(path, what="problem file")
+    with the class ``roster`` (ids: the students' Gradescope e-mail addresses); a template is
+    told from a problem by its parsed tables."""
+    target = OutputTarget.check(out, force=force, option="--out")
+    source = str(path)
+    text = read_text(path, what="problem file or exercise template")
+    table = parse_toml(text, source)
     files: dict[str, bytes] = {}
-    if "[exercise]" in text or "[variants" in text:
-        template = load_template(path)
+    if is_template(table):
+        template = template_from_table(table, text, source)
         if wrt not in template.wrt:
             raise SymconvError(f"--wrt {wrt} is not asked by the template; its [exercise] wrt is"
-                               f" {list(template.wrt)}", where=str(path))
+                               f" {list(template.wrt)}", where=source)
         if roster is None:
             raise SymconvError("a template's autograder needs the class: add --roster roster.csv,"
                                " whose ids are the students' Gradescope e-mail addresses (the"
@@ -113,10 +118,9 @@ def export_gradescope(path: str | os.PathLike, wrt: str, out: str | os.PathLike,
         if roster is not None:
             raise SymconvError("--roster is for a template (one variant per student); a problem file"
                                " gives every student the same problem: leave --roster out")
-        AnswerKey(load_problem(path), wrt)  # refuse a problem that cannot be checked now
+        AnswerKey(problem_from_table(table, text, source), wrt)  # refuse one that cannot be checked
         kind = "problem"
         files[PROBLEM] = text.encode("utf-8")
-    target = OutputTarget.check(out, force=force, option="--out")
     files.update({"setup.sh": SETUP_SH.encode(), "run_autograder": RUN_AUTOGRADER.encode(),
                   "requirements.txt": REQUIREMENTS.encode(),
                   CONFIG: json.dumps({"wrt": wrt, "kind": kind,

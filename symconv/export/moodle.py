@@ -24,6 +24,7 @@ import html
 import io
 import math
 import os
+import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
 from fractions import Fraction
@@ -34,11 +35,14 @@ from ..answers.verify import AnswerKey
 from ..errors import SymconvError
 from ..output import OutputTarget
 from ..poly import Symbol
+from ..render.text import TextPrinter
 from ..variants import Template, Variant, draw_class
 from . import statement_html
 
 FIGURES = 4  # significant figures asked for
 DIGITS = 15  # significant digits written for a value without a finite decimal form
+LARGEST = Fraction(sys.float_info.max)  # Moodle reads a numerical blank as a float
+SMALLEST = Fraction(sys.float_info.min)
 
 
 def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLike, *,
@@ -91,8 +95,23 @@ def numbers(key: AnswerKey, source: str) -> list[Fraction]:
                                f" to every tensor in the template, e.g. values = [[1, 2], [3, 4]]"
                                f" or values = {{ integers = [-3, 3] }} under [variants]",
                                where=source)
-        values.append(Fraction(forms[-1].number))
+        values.append(within_float_range(Fraction(forms[-1].number), key, flat, source))
     return values
+
+
+def within_float_range(value: Fraction, key: AnswerKey, flat: int, source: str) -> Fraction:
+    """``value``, when Moodle can hold it: its numerical blanks are read as floating-point
+    numbers, so one beyond ±1.8e308 (or closer to 0 than 2.2e-308) could be neither written nor
+    graded."""
+    if value == 0 or SMALLEST <= abs(value) <= LARGEST:
+        return value
+    magnitude = len(str(abs(value.numerator))) - len(str(value.denominator))  # or one more
+    if Fraction(10) ** magnitude > abs(value):
+        magnitude -= 1
+    name = TextPrinter(key.problem.loss).doprint(Symbol(key.gradient.wrt, flat))
+    raise SymconvError(f"∂{key.problem.loss}/∂{name} is about 1e{magnitude}, beyond the range of"
+                       f" the numbers Moodle's numerical blanks hold (about 1e-308 to 1.8e308);"
+                       f" give the template other values", where=source)
 
 
 def tolerance(value: Fraction) -> Fraction:
@@ -141,6 +160,8 @@ def mistaken_values(key: AnswerKey, flat: int, right: Fraction) -> list[tuple[Fr
         if not value.is_number:
             continue
         number = Fraction(value.number)
+        if not (number == 0 or SMALLEST <= abs(number) <= LARGEST):
+            continue  # Moodle could not hold it: no answer for that mistake
         if abs(number - right) > tolerance(right):
             found.setdefault(number, []).append(mistake.description)
     return [(number, "likely mistake: " + " or ".join(dict.fromkeys(descriptions)))

@@ -31,12 +31,17 @@ field). By default it names the wrong entries and the likely mistake, never the 
 ``show_expected`` puts them in. PrairieLearn seeds its random generators from
 ``data["variant_seed"]``; symconv draws from HMAC-SHA256 of the template's seed and that variant
 seed instead (:func:`symconv.variants.draw_variant`), so a variant is the same on every server.
+
+``<qid>`` is the template's file name made a safe folder name (:func:`question_id`). Both folders
+follow :class:`~symconv.output.OutputFolder`: nothing symconv did not write is ever replaced.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import unicodedata
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -44,13 +49,15 @@ from pathlib import Path
 from ..answers.feedback import feedback_printer
 from ..answers.verify import AnswerKey
 from ..errors import SymconvError
-from ..exercise import derivative_latex, write_tree
+from ..exercise import derivative_latex
+from ..output import OutputFolder, display_path
 from ..poly import Symbol
 from ..problem_file import parse_problem
 from ..variants import Template, draw_variant, load_template
 from . import field_name, package_files, statement_html
 
 TEMPLATE_FILE = "template.toml"
+QUESTION_FILES = ("info.json", "question.html", "server.py", TEMPLATE_FILE)
 INVALID_ENTRY = "1 +"  # what test() submits as an invalid entry: symconv cannot read it
 SERVER_PY = '''"""PrairieLearn server.py written by `symconv export prairielearn`: the variant, the answer
 key and the feedback all come from symconv (serverFilesCourse/symconv), on the question's
@@ -111,11 +118,18 @@ QUESTION_HTML = '''<pl-question-panel>
 
 def export_prairielearn(template: Template, wrt: str, course_dir: str | os.PathLike, *,
                         force: bool = False, show_expected: bool = False) -> Path:
-    """Write the question (and symconv's code) into ``course_dir``; returns the question folder."""
+    """Write the question (and symconv's code) into ``course_dir``; returns the question folder.
+    Both folders follow :class:`~symconv.output.OutputFolder`; the code folder, shared by every
+    exported question, is always replaced by this version of it."""
+    qid = question_id(template.source)
+    course = Path(course_dir)
+    code = package_files()
+    question_folder = OutputFolder.check(course / "questions" / qid, force=force, parents=True,
+                                         inputs=(template.source,), names=QUESTION_FILES)
+    code_folder = OutputFolder.check(course / "serverFilesCourse" / "symconv", force=True,
+                                     parents=True, inputs=(template.source,), names=list(code))
     # a template that cannot draw (or has no tensor named wrt) is refused here, not in PrairieLearn
     loss = draw_variant(_asked(template, wrt), "prairielearn:check").problem.loss
-    qid = Path(template.source).stem
-    course = Path(course_dir)
     info = {"uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"symconv:{qid}:{wrt}:{template.text}")),
             "title": f"{template.spec.get('title', qid)}",
             "topic": "Backpropagation through convolutions", "tags": ["symconv", "gradients"],
@@ -124,17 +138,25 @@ def export_prairielearn(template: Template, wrt: str, course_dir: str | os.PathL
                 "question.html": QUESTION_HTML.format(derivative=derivative_latex(loss, wrt)),
                 "server.py": SERVER_PY.format(wrt=wrt, show_expected=show_expected),
                 TEMPLATE_FILE: template.text}
-    folder = course / "questions" / qid
-    if folder.exists() and not force:
-        raise SymconvError(f"{str(folder)!r} already exists; add --force to replace it")
-    # serverFilesCourse/symconv is symconv's own code, shared by every exported question: a second
-    # question replaces it with the same (or a newer) version.
-    for part, files in ((folder, question),
-                        (course / "serverFilesCourse" / "symconv",
-                         {name: data.decode("utf-8") for name, data in package_files().items()})):
-        part.parent.mkdir(parents=True, exist_ok=True)
-        write_tree(files, part)
-    return folder
+    with question_folder.writer() as question_writer, code_folder.writer() as code_writer:
+        for name, text in question.items():
+            question_writer.write_text(name, text)
+        for name, data in code.items():
+            code_writer.write_bytes(name, data)
+    return Path(question_folder.name)
+
+
+def question_id(source: str) -> str:
+    """The question's id, a safe folder name made from the template's: ``Conv HW 1.toml`` ->
+    ``Conv-HW-1``; never ``.`` or ``..`` (``..toml`` is refused)."""
+    name = Path(source).name
+    stem = Path(source).stem
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", plain).strip("-")[:80]
+    if not slug:
+        raise SymconvError(f"the template's file name {display_path(name)!r} gives no question id;"
+                           f" name the template with letters or digits, e.g. conv_backprop.toml")
+    return slug
 
 
 def _asked(template: Template, wrt: str) -> Template:

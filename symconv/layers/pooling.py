@@ -25,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..document import (Concat, Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled,
-                        Matrix, Note, Paragraph, Section, equation)
+                        Matrix, Note, Paragraph, Section, Window, equation)
 from ..figures import entry_grid, grid_position, is_pictured, slice_label
 from ..poly import Number, Poly, Symbol
 from ..sections import Context, kernel_front, more, object_array, output_matrix, planes, remarks
@@ -413,18 +413,18 @@ def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list:
     stride, kernel = (g.stride, g.kernel) if g.dims == 2 else ((1, *g.stride), (1, *g.kernel))
     grid = entry_grid(x, g.dims, 0, padding_pairs(g.padding))
     drawn = [w for w in windows if w.output.flat < prod(size)]
-    outlines: list = []
-    winners: set[int] = set()
+    outlines: list[Window] = []
     reads: dict[int, int] = {}
     for window in drawn:
         row, column = divmod(window.output.flat, size[1])
         top, left = row * stride[0], column * stride[1]
-        outlines.append(((top, left), (top + kernel[0] - 1, left + kernel[1] - 1)))
-        for offset in range(kernel[0] * kernel[1]):
-            cell = grid_position(grid, top + offset // kernel[1], left + offset % kernel[1])
+        cells = [grid_position(grid, top + offset // kernel[1], left + offset % kernel[1])
+                 for offset in range(kernel[0] * kernel[1])]
+        for cell in cells:
             reads[cell] = reads.get(cell, 0) + 1
-            if offset == window.winner:
-                winners.add(cell)
+        ringed = frozenset() if window.winner is None else frozenset({cells[window.winner]})
+        outlines.append(Window((top, left), (top + kernel[0] - 1, left + kernel[1] - 1), ringed))
+    winners = any(window.ringed for window in outlines)
     shared = frozenset(cell for cell, count in reads.items() if count > 1)
     caption: list = [f"The {'first ' if len(drawn) < prod(size) else ''}windows outlined on"
                      f" {x.name}" + (" (padding grey)" if any(g.padding) else "")]
@@ -432,9 +432,9 @@ def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list:
         caption.append(f"; the windows overlap (stride {per_axis(g.stride)}, smaller than the window"
                        f" {per_axis(g.kernel)}), and entries read by several windows are shaded")
     if winners:
-        caption.append("; each window's maximum is ringed")
+        caption.append("; each window's maximum is ringed in the window's colour")
     grids = (Grid(grid, slice_label(x, g.dims, 0, "padded" if any(g.padding) else ""),
-                  (shared,) if shared else (), frozenset(winners), tuple(outlines)),)
+                  (shared,) if shared else (), windows=tuple(outlines)),)
     return [Figure(grids, tuple(caption + ["."]))]
 
 

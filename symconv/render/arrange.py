@@ -8,10 +8,12 @@ fits its own page:
 - a matrix shows at most :data:`MAX_ROWS` rows (in every format) and as many columns as fit the
   format's line; ``⋮`` and ``⋯`` stand for the rest;
 - a whole tensor (:class:`~symconv.document.TensorView`) is one matrix, a wide one wrapped into
-  blocks of whole columns, slices over its batch and channel axes (each slice whole, wrapped the
-  same way), or, when its entries are too long to stand side by side, a list of entries (the
-  first of every slice);
-- a gallery puts as many items on a row as its ``columns`` asks and the line holds;
+  blocks of two or more whole columns (never one of six columns or fewer), slices over its batch
+  and channel axes (each slice whole, wrapped the same way), or, when its entries are too long to
+  stand side by side, a list of entries (the first of every slice);
+- a gallery laid out as a grid (``columns``) keeps one grid row to a line, set smaller when it must
+  (never smaller than its text stays readable), else cuts every row into the same equal pieces;
+  another puts as many items on a line as fit;
 - an equation breaks between its sides and at the ``+`` of a long sum.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from math import prod
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -31,6 +33,7 @@ from .printer import Printer
 
 MAX_ROWS = 16  # rows of a matrix shown, in every format
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
+MIN_SPLIT_COLUMNS = 7  # a matrix of fewer columns is never cut into blocks (entry by entry instead)
 MAX_LISTED_ENTRIES = 32  # entries listed one per line when they are too long for a matrix
 MAX_SLICES = 6  # 2-D slices of a tensor with batch or channel axes
 
@@ -145,6 +148,8 @@ class ArrangingPrinter(Printer):
     ellipsis_width: float = 3  # a ⋯ column
     gallery_gap: float = 4
     gallery_width: float = 98
+    smallest_gallery: float = 1.0  # the smallest size a gallery may be set at (1: never smaller)
+    gallery_steps: tuple[float, ...] | None = None  # the sizes it may be set at (None: any)
     # Rows of a matrix shown whole that one page holds (None: the page scrolls); a taller one is
     # cut into bands of rows, as a display cannot break across pages.
     page_rows: int | None = None
@@ -224,13 +229,13 @@ class ArrangingPrinter(Printer):
 
     def column_blocks(self, array: np.ndarray, slice_label: str = "",
                       whole: bool = False) -> list | None:
-        """A result matrix too wide for a line, wrapped into the fewest blocks of whole columns
-        that fit, as even in width as they can be (every entry is shown; only rows beyond
-        :data:`MAX_ROWS` are cut, and blocks beyond :data:`MAX_COLUMN_BLOCKS`, unless the matrix
-        is to be shown ``whole``). None when that takes a block per column: such a tensor reads
-        better entry by entry (a ``whole`` matrix is wrapped all the same). ``slice_label``
-        (``n = 0, c = 1``): the matrix is that slice, labelled so beside it, and each block
-        ``n = 0, c = 1, columns 1–2``."""
+        """A result matrix too wide for a line, wrapped into the fewest blocks of at least two
+        whole columns that fit, as even in width as they can be (every entry is shown; only rows
+        beyond :data:`MAX_ROWS` are cut, and blocks beyond :data:`MAX_COLUMN_BLOCKS`, unless the
+        matrix is to be shown ``whole``). None when it cannot be: a matrix of fewer than
+        :data:`MIN_SPLIT_COLUMNS` columns, or one with a column that fits beside no other, reads
+        better entry by entry. ``slice_label`` (``n = 0, c = 1``): the matrix is that slice,
+        labelled so beside it, and each block ``n = 0, c = 1, columns 1–2``."""
         grid = as_grid(array)
         count = grid.shape[1]
         if whole:  # every row is shown: the widest cell of each column, over all of them
@@ -251,19 +256,13 @@ class ArrangingPrinter(Printer):
             return [Labeled(f"{slice_label}, {label[:-2]}" if slice_label else label[:-2],
                             Matrix(band, frozenset(), band.shape[0], count))
                     for label, band in bands]
+        if count < MIN_SPLIT_COLUMNS:
+            return None
         prefix = f"{slice_label}, " if slice_label else ""
         room = self.matrix_width - self.label_width(f"{prefix}columns {count}–{count}")
-        groups: list[list[int]] = []
-        while sum(map(len, groups)) < count:  # greedy: as many columns as fit, block by block
-            start = sum(map(len, groups))
-            stop = start + 1
-            while stop < count and self.fits(widths, list(range(start, stop + 1)), room):
-                stop += 1
-            groups.append(list(range(start, stop)))
-        if len(groups) == count and not whole:
+        groups = self.wrapped(widths, count, room)
+        if groups is None:
             return None
-        if len(groups) <= MAX_COLUMN_BLOCKS:
-            groups = self.balanced(widths, count, len(groups))
         if rows < grid.shape[0]:
             self.note_cut()
         shown = groups if whole else groups[:MAX_COLUMN_BLOCKS]
@@ -271,8 +270,7 @@ class ArrangingPrinter(Printer):
         for band_label, band in self.row_bands(grid, whole):
             for group in shown:
                 start, stop = group[0] + 1, group[-1] + 1
-                label = f"column {start}" if start == stop else f"columns {start}–{stop}"
-                blocks.append(Labeled(prefix + band_label + label,
+                blocks.append(Labeled(f"{prefix}{band_label}columns {start}–{stop}",
                                       Matrix(band[:, start - 1:stop], frozenset(),
                                              min(rows, band.shape[0]), len(group))))
         if len(shown) < len(groups):
@@ -290,24 +288,46 @@ class ArrangingPrinter(Printer):
         return [(f"rows {start + 1}–{min(start + size, count)}, ", grid[start:start + size])
                 for start in range(0, count, size)]
 
-    def balanced(self, widths: np.ndarray, count: int, parts: int) -> list[list[int]]:
-        """``count`` columns in ``parts`` consecutive blocks whose widest is as narrow as it can
-        be (so no block is left with one thin column when the others could share)."""
+    def wrapped(self, widths: np.ndarray, count: int, room: float) -> list[list[int]] | None:
+        """``count`` columns in consecutive blocks of at least two columns that each fit ``room``:
+        as few blocks as can be, and of those up to :data:`MAX_COLUMN_BLOCKS` blocks the division
+        whose widest block is narrowest (so no block is left with one thin column when the others
+        could share); beyond that many, as many columns in each as fit. None when no division
+        has every block fit (a column too wide to stand beside either neighbour)."""
         column = widths[:MAX_ROWS].max(axis=0) + self.column_gap
+        ends = np.concatenate([[0.0], np.cumsum(column)])
 
-        def span(start: int, stop: int) -> float:
-            return float(column[start:stop].sum())
+        def fits(start: int, stop: int) -> bool:
+            return stop - start >= 2 and self.bracket_width + ends[stop] - ends[start] <= room
 
-        best: dict[tuple[int, int], tuple[float, list[int]]] = {}  # (columns, parts) -> (widest, cuts)
-        for end in range(1, count + 1):
-            best[end, 1] = (span(0, end), [])
-        for k in range(2, parts + 1):
-            for end in range(k, count + 1):
-                best[end, k] = min(((max(best[cut, k - 1][0], span(cut, end)),
-                                     best[cut, k - 1][1] + [cut]) for cut in range(k - 1, end)),
-                                   key=lambda option: option[0])
-        cuts = [0, *best[count, parts][1], count]
-        return [list(range(a, b)) for a, b in zip(cuts, cuts[1:])]
+        # (columns, blocks) -> (widest block, cuts): the best division of the first columns
+        best: dict[tuple[int, int], tuple[float, list[int]]] = {
+            (stop, 1): (float(ends[stop]), []) for stop in range(2, count + 1) if fits(0, stop)}
+        for parts in range(1, min(MAX_COLUMN_BLOCKS, count // 2) + 1):
+            if parts > 1:
+                for stop in range(2 * parts, count + 1):
+                    options = [(max(best[cut, parts - 1][0], float(ends[stop] - ends[cut])),
+                                best[cut, parts - 1][1] + [cut])
+                               for cut in range(2 * parts - 2, stop - 1)
+                               if (cut, parts - 1) in best and fits(cut, stop)]
+                    if options:
+                        best[stop, parts] = min(options, key=lambda option: option[0])
+            if (count, parts) in best:
+                cuts = [0, *best[count, parts][1], count]
+                return [list(range(a, b)) for a, b in zip(cuts, cuts[1:])]
+        groups: list[list[int]] = []  # many blocks: as many columns in each as fit
+        start = 0
+        while start < count:
+            stop = start + 2
+            while stop < count and fits(start, stop + 1):
+                stop += 1
+            groups.append(list(range(start, min(stop, count))))
+            start = stop
+        if len(groups[-1]) == 1:  # the last block takes a column from the one before
+            groups[-2:] = [groups[-2][:-1], groups[-2][-1:] + groups[-1]]
+        if all(fits(group[0], group[-1] + 1) for group in groups):
+            return groups
+        return None
 
     def fits(self, widths: np.ndarray, columns: list[int], room: float) -> bool:
         """Whether these columns of a matrix fit ``room`` side by side."""
@@ -321,6 +341,10 @@ class ArrangingPrinter(Printer):
         return 0.0
 
     # -- whole tensors -------------------------------------------------------------------------------
+    def plain(self, value):
+        """A cell's value as the document gave it (a format may have wrapped it)."""
+        return value
+
     def too_long(self, array: np.ndarray) -> bool:
         """Whether some entry is too long (or too tall) to sit in a matrix next to others."""
         shown = array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]  # what a matrix would show
@@ -389,7 +413,8 @@ class ArrangingPrinter(Printer):
     def entry_list(self, label, view: TensorView) -> list:
         """The entries one per line: the first :data:`MAX_LISTED_ENTRIES` of each slice (of the
         first :data:`MAX_SLICES`), so every slice a matrix would show is listed too; all of them
-        when the view is to be shown ``whole``."""
+        when the view is to be shown ``whole``. Entries that are 0 (most of a running sum's) are
+        left out, and the list says so."""
         values = view.array.reshape(-1)
         per_slice = prod(view.array.shape[len(view.axes):])
         listed = per_slice if view.whole else MAX_LISTED_ENTRIES
@@ -401,9 +426,11 @@ class ArrangingPrinter(Printer):
             symbol = Symbol(view.tensor, flat)
             return Derivative(view.gradient_of, symbol) if view.gradient_of else symbol
 
+        written = [flat for flat in shown if not is_zero(self.plain(values[flat]))]
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
-                                   " for a matrix; entry by entry:",)),
-                        Display(tuple(equation(name(flat), values[flat]) for flat in shown))]
+                                   " for a matrix; entry by entry" + (", those that are not 0:"
+                                                                      if len(written) < len(shown) else ":"),)),
+                        Display(tuple(equation(name(flat), self.plain(values[flat])) for flat in written))]
         if per_slice > listed:
             where = " of each slice" if view.axes else ""
             blocks.append(Paragraph((f"(The first {MAX_LISTED_ENTRIES} of the {per_slice} entries"
@@ -424,25 +451,41 @@ class ArrangingPrinter(Printer):
         return introduction + body
 
     # -- galleries -----------------------------------------------------------------------------------
-    def gallery_rows(self, node: Gallery, widths: list[float]) -> list[list[int]]:
-        """Item positions per row. A gallery with ``columns`` is a grid (receptive fields laid out
-        like the outputs): each of its rows stays a row, or is split into the fewest equal parts
-        that fit ``gallery_width``; without ``columns``, as many items as fit."""
+    def gallery_items(self, node: Gallery) -> list:
+        """The items as set: in a grid (``columns``) each label goes under its item, where it takes
+        no width from the row."""
         if node.columns is None:
-            return self.packed(list(range(len(widths))), widths)
-        rows: list[list[int]] = []
-        for start in range(0, len(widths), node.columns):
-            row = list(range(start, min(start + node.columns, len(widths))))
-            parts = 1
-            while parts < len(row) and any(self.too_wide(part, widths)
-                                           for part in split_evenly(row, parts)):
-                parts += 1
-            rows += split_evenly(row, parts)
-        return rows
+            return list(node.items)
+        return [Captioned(item.value, item.label) if isinstance(item, Labeled) else item
+                for item in node.items]
 
-    def too_wide(self, positions: list[int], widths: list[float]) -> bool:
-        return (sum(widths[i] for i in positions) + self.gallery_gap * (len(positions) - 1)
-                > self.gallery_width)
+    def gallery_scale(self, widths: list[float], lines: list[list[int]]) -> float | None:
+        """The size (1: as printed) at which the widest of these lines fits the line, as large as
+        :attr:`gallery_steps` allow; None when that would be smaller than :attr:`smallest_gallery`."""
+        needed = max(sum(widths[i] for i in line) + self.gallery_gap * (len(line) - 1) for line in lines)
+        scale = min(1.0, self.gallery_width / needed)
+        if self.gallery_steps is not None:
+            scale = max((step for step in self.gallery_steps if step <= scale + 1e-9), default=0.0)
+        return scale if scale >= self.smallest_gallery - 1e-9 else None
+
+    def gallery_rows(self, node: Gallery, widths: list[float]) -> tuple[float, list[list[int]]]:
+        """(the size to set the gallery at, the item positions of each line). A gallery with
+        ``columns`` is a grid (receptive fields laid out like the outputs): each grid row is one
+        line, the whole gallery set smaller when that is what it takes, down to
+        :attr:`smallest_gallery`; failing that, every grid row is cut into the same number of
+        equal pieces, as few as fit (a row of three: three lines of one, never two and one).
+        Without ``columns``, as many items on a line as fit."""
+        if node.columns is None:
+            return 1.0, self.packed(list(range(len(widths))), widths)
+        grid = [list(range(start, min(start + node.columns, len(widths))))
+                for start in range(0, len(widths), node.columns)]
+        for size in [size for size in range(node.columns, 1, -1) if node.columns % size == 0]:
+            lines = [row[start:start + size] for row in grid for start in range(0, len(row), size)]
+            scale = self.gallery_scale(widths, lines)
+            if scale is not None:
+                return scale, lines
+        lines = [[position] for position in range(len(widths))]
+        return self.gallery_scale(widths, lines) or self.smallest_gallery, lines
 
     def packed(self, positions: list[int], widths: list[float]) -> list[list[int]]:
         """As many items on a row as fit ``gallery_width``."""
@@ -459,12 +502,12 @@ class ArrangingPrinter(Printer):
         return rows + ([current] if current else [])
 
 
-def split_evenly(items: list, parts: int) -> list[list]:
-    """``items`` in ``parts`` consecutive pieces whose lengths differ by at most one (longer first)."""
-    size, extra = divmod(len(items), parts)
-    pieces, start = [], 0
-    for part in range(parts):
-        stop = start + size + (1 if part < extra else 0)
-        pieces.append(items[start:stop])
-        start = stop
-    return pieces
+class Captioned(NamedTuple):
+    """A gallery item with its label under it (in a grid: the output a receptive field is for)."""
+
+    value: object
+    label: object
+
+
+def is_zero(value) -> bool:
+    return (isinstance(value, Poly) and not value.terms) or (not isinstance(value, Poly) and value == 0)

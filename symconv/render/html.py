@@ -10,9 +10,12 @@ one marks it ``sc-active``, marks every displayed entry its chain rule reads ``s
 next layer's gradient entries it sums over and the entries its local derivatives are), and shows
 its chain-rule equation at the bottom of the page.
 
-Widths are measured like the LaTeX printer's, in characters of the text form; typeset MathML at
-the page's size takes about half an em per character, so a line of :attr:`line_width` characters
-fills the page's 60 em.
+Widths are measured in pixels from the LaTeX printer's estimate of the same math: browsers set
+MathML in Latin Modern Math (or a font of its metrics) at the page's 17 pixels, 16.5 pixels per
+em of that estimate, 17 more for each matrix's stretched brackets and 4 for each fraction
+(measured in Chromium on every example). Text stays in a column of 62 em; a display may be as wide as
+:data:`DISPLAY_EM` where the window has room (a 5 × 5 matrix of sums is not cut into blocks in a
+1400-pixel window) and scrolls sideways in a narrower one.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from ..document import (Bracket, Call, ChainFactors, Concat, Derivative, Display
                         Power, Product, Quotient, Sum, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
-from .arrange import MAX_ROWS, ArrangingPrinter, as_grid, break_equation, is_tall
+from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, is_tall
+from .latex import LatexPrinter
+from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg
 from .text_document import TextDocumentPrinter
 
@@ -121,31 +126,58 @@ def formula_pieces(tokens: list[str], at: int, closing: str | None) -> tuple[lis
     return pieces, at
 
 
+FONT_PX = 17  # the page's text, and its math
+PX_PER_EM = 16.5  # MathML's pixels per em of the LaTeX printer's estimate (render/latex_width.py)
+MATRIX_PX = 17  # more for each matrix: its stretched brackets
+FRACTION_PX = 4  # more for each fraction
+DISPLAY_EM = 80  # the widest a display may be (the text is 62 em wide)
+CONTINUED = ' class="sc-more"'  # a line that goes on with a sum: indented
+
+
 class HtmlPrinter(ArrangingPrinter):
-    """MathML for the math nodes, HTML for the blocks, SVG for the pictures; one page."""
+    """MathML for the math nodes, HTML for the blocks, SVG for the pictures; one page. Widths are
+    in pixels."""
 
     interactive = True  # its documents need the chain-rule relations
     times = INVISIBLE_TIMES
-    line_width = 110
-    gallery_width = 110
+    line_width = 0.97 * DISPLAY_EM * FONT_PX  # less 3 %: what browsers set is within 3 % of the estimate
+    gallery_width = 0.95 * DISPLAY_EM * FONT_PX  # small matrices: within 5 %
+    indent = 3 * FONT_PX  # .sc-more
+    column_gap = 0.9 * FONT_PX  # mtd's padding
+    bracket_width = MATRIX_SIDES * PX_PER_EM + MATRIX_PX
+    ellipsis_width = (COLUMN_GAP + 1.2) * PX_PER_EM
+    gallery_gap = 2.5 * FONT_PX  # .sc-grid's gap
+    tag_width = 4 * FONT_PX  # "(25)" and the gap before it, beside a numbered equation
+    figure_width = 62 * FONT_PX  # the page's column
+    smallest_gallery = 0.75  # as a footnote's math
 
     def __init__(self, loss: str = "L"):
         self.loss = loss
-        self.text = TextDocumentPrinter(loss)  # measures widths
+        self.latex = LatexPrinter(loss)  # measures widths
+        self.text = TextDocumentPrinter(loss)  # a picture's labels and its caption's words
         self.factors: dict[str, ChainFactors] = {}  # "NAME:i,j" -> its chain rule, when known
         self.upstream: str | None = None  # the last output: the given upstream's entries are its gradient's
         self.shown: dict[str, None] = {}  # the focusable entries printed so far, in order
         self.recording = True  # off while printing the equations the page shows on focus
 
     # -- measuring ----------------------------------------------------------------------------------
-    def measure(self, node) -> int:
-        return self.text.measure(self.fit_all(node))
+    def measure(self, node) -> float:
+        return pixels(self.latex.doprint(self.fit_all(node)))
 
-    def cell_width(self, value, marked: bool) -> int:
-        return self.text.cell_width(value, marked)
+    def cell_width(self, value, marked: bool) -> float:
+        return self.latex.cell_width(value, marked) * PX_PER_EM
+
+    def operator_width(self, sign: str) -> float:
+        return self.latex.operator_width(sign) * PX_PER_EM
+
+    def label_width(self, label: str) -> float:
+        return self.latex.label_width(label) * PX_PER_EM
+
+    def plain(self, value):
+        return value.value if isinstance(value, Tagged) else value
 
     def too_long(self, array: np.ndarray) -> bool:
-        untagged = np.vectorize(lambda v: v.value if isinstance(v, Tagged) else v, otypes=[object])
+        untagged = np.vectorize(self.plain, otypes=[object])
         return super().too_long(untagged(array) if array.size else array)
 
     # -- which entry an element shows -----------------------------------------------------------------
@@ -358,14 +390,16 @@ class HtmlPrinter(ArrangingPrinter):
         return super().arrange(view._replace(array=self.tagged_array(view)))
 
     # -- blocks ---------------------------------------------------------------------------------------
-    def display_math(self, node) -> str:
-        """A displayed formula; a long equation broken into lines, continuation lines indented."""
+    def display_math(self, node, width: float | None = None) -> str:
+        """A displayed formula; a long equation broken into lines (of ``width``, a display's by
+        default), the lines that go on with a sum indented (one that starts with "=", a side of
+        its own, such as a wide matrix, is not)."""
         if isinstance(node, Equation):
-            lines = break_equation(node, self.measure, self.line_width)
+            lines = self.equation_lines(node, width)
             if len(lines) > 1:
-                return ('<div class="sc-lines">' + "".join(
-                    f'<math display="block"{" class=" + chr(34) + "sc-more" + chr(34) if i else ""}>'
-                    f"{self.tokens_markup(tokens)}</math>" for i, tokens in enumerate(lines)) + "</div>")
+                return '<div class="sc-lines">' + "".join(
+                    f'<math display="block"{"" if not i or tokens[0][0].startswith("=") else CONTINUED}>'
+                    f"{self.tokens_markup(tokens)}</math>" for i, tokens in enumerate(lines)) + "</div>"
             return f'<math display="block">{self.tokens_markup(lines[0])}</math>'
         return f'<math display="block">{self.doprint(node)}</math>'
 
@@ -383,14 +417,28 @@ class HtmlPrinter(ArrangingPrinter):
         return '<div class="sc-display">' + "".join(self.display_math(r) for r in node.rows) + "</div>"
 
     def _print_Numbered(self, node: Numbered) -> str:
-        return (f'<div class="sc-numbered"><div class="sc-body">{self.display_math(node.math)}</div>'
+        body = self.display_math(node.math, self.line_width - self.tag_width)
+        return (f'<div class="sc-numbered"><div class="sc-body">{body}</div>'
                 f'<span class="sc-number">({node.number})</span></div>')
 
+    def _print_Captioned(self, node: Captioned) -> str:
+        return (f"<mtable><mtr><mtd>{self.doprint(node.value)}</mtd></mtr>"
+                f"<mtr><mtd>{self.doprint(node.label)}</mtd></mtr></mtable>")
+
     def _print_Gallery(self, node: Gallery) -> str:
-        rows = self.gallery_rows(node, [self.measure(item) for item in node.items])
-        return '<div class="sc-gallery">' + "".join(
-            '<div class="sc-row">' + "".join(f'<math display="block">{self.doprint(node.items[i])}</math>'
-                                             for i in row) + "</div>" for row in rows) + "</div>"
+        """A grid gallery as a CSS grid of as many columns as its lines hold (the items of a
+        column aligned), set smaller when it has to be; another as lines of items."""
+        items = self.gallery_items(node)
+        printed = [self.doprint(item) for item in items]
+        scale, rows = self.gallery_rows(node, [self.measure(item) for item in items])
+        if node.columns is None:
+            return '<div class="sc-gallery">' + "".join(
+                '<div class="sc-row">' + "".join(f'<math display="block">{printed[i]}</math>' for i in row)
+                + "</div>" for row in rows) + "</div>"
+        size = "" if scale == 1 else f"font-size:{scale:.0%};"
+        return (f'<div class="sc-gallery"><div class="sc-grid" style="{size}grid-template-columns:'
+                f'repeat({len(rows[0])},max-content)">'
+                + "".join(f'<math display="block">{text}</math>' for text in printed) + "</div></div>")
 
     def figure_text(self, value) -> str:
         return self.text.doprint(value)
@@ -400,7 +448,7 @@ class HtmlPrinter(ArrangingPrinter):
             if isinstance(value, Symbol) else ""
 
     def _print_Figure(self, node: Figure) -> str:
-        pictures = svg(node, self.figure_text, self.figure_attributes,
+        pictures = svg(node, self.figure_text, self.figure_width, self.figure_attributes,
                        "".join(p if isinstance(p, str) else self.text.doprint(p) for p in node.caption))
         return (f'<figure class="sc-figure"><div class="sc-picture">{pictures}</div>'
                 f"<figcaption>{''.join(self.inline(p) for p in node.caption)}</figcaption></figure>")
@@ -448,6 +496,12 @@ class HtmlPrinter(ArrangingPrinter):
                            hint=escape(hint))
 
 
+def pixels(latex: str) -> float:
+    """How wide browsers set, as MathML, the math the LaTeX printer writes as ``latex``."""
+    return (latex_width(latex) * PX_PER_EM + latex.count(r"\begin{bmatrix}") * MATRIX_PX
+            + latex.count(r"\frac") * FRACTION_PX)
+
+
 def notebook_frame(page: str, height: int = 640) -> str:
     """The page inside a notebook cell: an iframe, so its style sheet and script stay its own."""
     return (f'<iframe srcdoc="{escape(page)}" title="symconv worked solution" sandbox="allow-scripts"'
@@ -463,11 +517,13 @@ h3{font-size:1.1em;margin-top:1.4em}
 nav ol{columns:2;font-size:.9em;padding-left:1.2em}
 math{font-family:math,"STIX Two Math","Latin Modern Math","DejaVu Math TeX Gyre",serif}
 math[display=block]{margin:.5em 0}
-.sc-display,.sc-gallery{overflow-x:auto}
+.sc-display,.sc-gallery,.sc-numbered{width:max(100%,min(80em,calc(100vw - 2em)));
+margin-left:calc((100% - max(100%,min(80em,calc(100vw - 2em))))/2);overflow-x:auto}
 .sc-lines math.sc-more{padding-left:3em}
 .sc-numbered{display:flex;align-items:center;gap:1em;overflow-x:auto}
 .sc-numbered .sc-body{flex:1}.sc-number{color:#57606a}
 .sc-row{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:center}
+.sc-grid{display:grid;gap:0 2.5em;align-items:center;justify-content:center}
 mtd{padding:.15em .45em}
 mtd.sc-marked{outline:1.5px solid #1b1b1b;outline-offset:-2px}
 .sc-entry{cursor:pointer;border-radius:3px}
@@ -478,7 +534,7 @@ g.sc-related>rect:first-child{fill:#b2f2bb}
 figure.sc-figure{margin:1em 0;overflow-x:auto}
 figcaption{font-size:.92em;color:#3d444d;margin-top:.3em}
 #sc-panel{position:fixed;left:0;right:0;bottom:0;background:#f6f8fa;border-top:1px solid #d0d7de;
-padding:.3em 2em;max-height:35vh;overflow:auto;font-size:.95em}
+padding:.3em 2em;max-height:25vh;overflow:auto;font-size:.95em;box-sizing:border-box}
 #sc-panel:empty{display:none}
 #sc-hint{color:#57606a;margin:.2em 0}
 """

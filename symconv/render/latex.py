@@ -18,11 +18,10 @@ from ..document import (Call, Concat, Derivative, Display, Document, Equation, F
                         Product, Quotient, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
-from .arrange import ArrangingPrinter, as_grid, break_equation
+from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
 from .latex_names import latex_entry_name
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, latex_width
-from .picture import TIKZ_UNIT, layout, tikz
-from .text import TextPrinter
+from .picture import tikz
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -36,7 +35,9 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \sloppy  % lists of names in inline math: loose lines rather than lines past the margin
 """
 
-FIGURE_WIDTH_CM = 16  # pictures wider than this are scaled to the line
+DISPLAYS = ("\\[", "\\begin{align*}", "\\begin{equation*}")  # how the blocks of displayed math begin
+SIZE_COMMANDS = {0.9: r"\small", 0.8: r"\footnotesize", 0.7: r"\scriptsize"}  # KaTeX's (and MathJax's)
+FIGURE_WIDTH = 770  # pixels of a picture's layout (picture.TIKZ_UNIT) that the text block holds
 
 # Our own Unicode math notation (Formula nodes, words) and what it is in LaTeX math.
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
@@ -85,6 +86,9 @@ class LatexPrinter(ArrangingPrinter):
     ellipsis_width = COLUMN_GAP + 1.2  # a \cdots column
     gallery_gap = 2.0  # \qquad
     gallery_width = 42.8
+    # A gallery may be set as small as a footnote's math: 8.25 pt, its subscripts 6 pt.
+    smallest_gallery = 0.75
+    size_commands = False  # KaTeX and MathJax: a smaller gallery is set with \small and the like
     # The text block is 257 mm = 731 pt high and a matrix row (\arraystretch 1.3) 17.7 pt: 41 rows
     # fill a page alone; a band leaves room for the text around it.
     page_rows = 32
@@ -92,7 +96,6 @@ class LatexPrinter(ArrangingPrinter):
     def __init__(self, loss: str = "L"):
         self.loss = loss
         self.available = self.line_width  # less beside an equation number
-        self.text = TextPrinter(loss)  # a picture's cells are sized by their names' length
 
     def measure(self, piece) -> float:
         """The typeset width of the piece in em: its LaTeX, read back. A product's factors stand
@@ -203,7 +206,7 @@ class LatexPrinter(ArrangingPrinter):
         return "".join(self.doprint(part) for part in node.parts)
 
     def _print_TensorView(self, node: TensorView) -> str:
-        return "\n\n".join(self.doprint(block) for block in self.arrange(node))
+        return self.joined([self.doprint(block) for block in self.arrange(node)])
 
     def _print_Matrix(self, node: Matrix) -> str:
         node = self.fitted(node)
@@ -277,6 +280,11 @@ class LatexPrinter(ArrangingPrinter):
         return "\\[\n" + math + "\n\\]"
 
     def _print_Display(self, node: Display) -> str:
+        """Equations one under another as one ``align*``, aligned at their "=" (a display per
+        row would put a display's space above and below each); anything else a display each."""
+        if len(node.rows) > 1 and all(isinstance(row, Equation) for row in node.rows):
+            equations = [" \\\\\n".join(self.equation_rows(row)) for row in node.rows]
+            return "\\begin{align*}\n" + " \\\\[2pt]\n".join(equations) + "\n\\end{align*}"
         return "\n".join(self.display_equation(row) for row in node.rows)
 
     def _print_Numbered(self, node: Numbered) -> str:
@@ -287,24 +295,56 @@ class LatexPrinter(ArrangingPrinter):
             self.available = self.line_width
 
     def gallery_lines(self, node: Gallery) -> list[str]:
-        """Each row of the gallery as one line of math, items a \\qquad apart."""
-        rows = self.gallery_rows(node, [self.measure(item) for item in node.items])
-        return [r" \qquad ".join(self.doprint(node.items[i]) for i in row) for row in rows]
+        """Each line of the gallery as one line of math, items a \\qquad apart, set smaller
+        when the gallery has to be."""
+        items = self.gallery_items(node)
+        printed = [self.doprint(item) for item in items]
+        scale, rows = self.gallery_rows(node, [self.measure(item) for item in items])
+        return [self.scaled(r" \qquad ".join(printed[i] for i in row), scale) for row in rows]
+
+    def scaled(self, math: str, scale: float) -> str:
+        """Math set at ``scale`` of its size: scaled as a whole in LaTeX (a size command such as
+        \\small is not allowed in math); KaTeX and MathJax have \\small, \\footnotesize and
+        \\scriptsize in math, at 0.9, 0.8 and 0.7."""
+        if scale == 1:
+            return math
+        if self.size_commands:
+            return f"{{{SIZE_COMMANDS[scale]} {math}}}"
+        return rf"\scalebox{{{scale:.3f}}}{{$\displaystyle {math}$}}"
+
+    def _print_Captioned(self, node: Captioned) -> str:
+        return rf"\begin{{gathered}} {self.doprint(node.value)} \\ {self.doprint(node.label)} \end{{gathered}}"
 
     def _print_Gallery(self, node: Gallery) -> str:
         return "\n".join(self.display(line) for line in self.gallery_lines(node))
 
     def _print_Figure(self, node: Figure) -> str:
-        picture = tikz(node, self.text.doprint, self.doprint)
-        if layout(node, self.text.doprint).width * TIKZ_UNIT > FIGURE_WIDTH_CM:
-            picture = "\\resizebox{\\linewidth}{!}{%\n" + picture + "}"
-        return ("\\begin{center}\n" + picture + "\n\\end{center}\n"
-                + "".join(self.inline(part) for part in node.caption))
+        """A float: where the picture does not fit the rest of the page, the text goes on around
+        it rather than leaving the page half empty."""
+        picture = tikz(node, self.doprint, lambda math: latex_width(math, style=1), FIGURE_WIDTH)
+        return ("\\begin{figure}[htbp]\n{\\centering\n" + picture + "\\par}\n\\medskip\n"
+                + "".join(self.inline(part) for part in node.caption) + "\n\\end{figure}")
 
     def body(self, document: Document) -> str:
-        return "\n\n".join(self.blocks(document)) + "\n"
+        return self.joined(self.blocks(document)) + "\n"
+
+    def joined(self, blocks: list[str]) -> str:
+        """Blocks one after another, a blank line between paragraphs; a display goes on from the
+        paragraph before it (a display that starts a paragraph leaves an empty line above it)."""
+        return "".join(("\n" if block.startswith(DISPLAYS) else "\n\n") + block if number else block
+                       for number, block in enumerate(blocks))
 
     def _print_Document(self, document: Document) -> str:
         return (PREAMBLE + "\\begin{document}\n"
                 + rf"\begin{{center}}\Large {latex_words(document.title)}\end{{center}}" + "\n\n"
                 + self.body(document) + "\\end{document}\n")
+
+
+class KatexPrinter(LatexPrinter):
+    """The LaTeX math of Markdown viewers and notebooks, which KaTeX or MathJax typeset: a smaller
+    gallery is set with \\small, \\footnotesize or \\scriptsize, which they have in math."""
+
+    size_commands = True
+    gallery_steps = (1.0, *SIZE_COMMANDS)
+    smallest_gallery = 0.7  # KaTeX sets math at 1.21 times the text: 0.7 of it is 0.85 of the text
+

@@ -11,9 +11,13 @@ from __future__ import annotations
 import base64
 
 from ..document import Display, Document, Figure, Gallery, Heading, Numbered
-from .latex import LatexPrinter
+from .latex import KatexPrinter
 from .picture import svg
+from .text import TextPrinter
 
+# Pixels a picture may take: Markdown viewers set 16-pixel text in a column of 760 pixels or more
+# (GitHub, GitLab, VS Code); a wider picture would be shrunk to the column, its text with it.
+FIGURE_WIDTH = 760
 MARKDOWN_SPECIALS = {"\\": "\\\\", "*": r"\*", "_": r"\_", "`": r"\`", "$": r"\$", "<": "&lt;",
                      "[": r"\[", "]": r"\]", "#": r"\#", "|": r"\|"}
 
@@ -22,8 +26,12 @@ def markdown_words(text: str) -> str:
     return "".join(MARKDOWN_SPECIALS.get(char, char) for char in text)
 
 
-class MarkdownPrinter(LatexPrinter):
+class MarkdownPrinter(KatexPrinter):
     figure_files: str | None = None  # a name: pictures go to NAME-figure-N.svg files
+
+    def __init__(self, loss: str = "L"):
+        super().__init__(loss)
+        self.text = TextPrinter(loss)  # a picture's labels and its caption's words
 
     @property
     def files(self) -> dict[str, str]:
@@ -32,7 +40,7 @@ class MarkdownPrinter(LatexPrinter):
 
     def _print_Figure(self, node: Figure) -> str:
         words = "".join(part if isinstance(part, str) else self.text.doprint(part) for part in node.caption)
-        picture = svg(node, self.text.doprint, title=words)
+        picture = svg(node, self.text.doprint, FIGURE_WIDTH, title=words)
         if self.figure_files is None:
             target = "data:image/svg+xml;base64," + base64.b64encode(picture.encode()).decode()
         else:

@@ -12,10 +12,10 @@ import html
 from ..checks import CheckReport
 from ..derivation import GradientEntry
 from ..document import Derivative, Display, Equation, Gallery, Paragraph, Product, Sum, TensorView, equation
-from .latex import LatexPrinter, latex_words
+from .latex import KatexPrinter, LatexPrinter, latex_words
 
 
-class NotebookLatexPrinter(LatexPrinter):
+class NotebookLatexPrinter(KatexPrinter):
     """LaTeX for a notebook's output area, which scrolls sideways: a whole 5 × 5 gradient of sums
     stays one matrix rather than blocks of columns."""
 

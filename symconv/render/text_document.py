@@ -14,7 +14,7 @@ from ..document import (Derivative, Display, Document, Equation, Figure, Gallery
                         Labeled, Matrix, Numbered, Paragraph, Product, TensorView, Truncated)
 from ..poly import Symbol
 from ..tensors import Tensor
-from .arrange import ArrangingPrinter, as_grid
+from .arrange import ArrangingPrinter, Captioned, as_grid
 from .text import TextPrinter
 
 TERMINAL_WIDTH = 100
@@ -138,16 +138,25 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         return textwrap.fill(text, TERMINAL_WIDTH, break_long_words=False, break_on_hyphens=False)
 
     def _print_Display(self, node: Display) -> str:
-        return "\n\n".join(textwrap.indent(self.doprint(row), "  ") for row in node.rows)
+        """Equations one under another, line after line (as LaTeX's align*); with a blank line
+        between them when one is set in two dimensions (a matrix), or is not an equation."""
+        rows = [textwrap.indent(self.doprint(row), "  ") for row in node.rows]
+        flat = all(isinstance(row, Equation) and "⎡" not in text for row, text in zip(node.rows, rows))
+        return ("\n" if flat else "\n\n").join(rows)
 
     def _print_Numbered(self, node: Numbered) -> str:
         label = f"({node.number}) "
         lines = self.doprint(node.math).split("\n")
         return "\n".join([label + lines[0]] + [" " * len(label) + line for line in lines[1:]])
 
+    def _print_Captioned(self, node: Captioned) -> str:
+        value, label = self.doprint(node.value), self.doprint(node.label)
+        width = max(width_of(value), width_of(label))
+        return value + "\n" + label.center(width).rstrip()
+
     def _print_Gallery(self, node: Gallery) -> str:
-        texts = [self.doprint(item) for item in node.items]
-        rows = self.gallery_rows(node, [width_of(text) for text in texts])
+        texts = [self.doprint(item) for item in self.gallery_items(node)]
+        _, rows = self.gallery_rows(node, [width_of(text) for text in texts])
         return "\n\n".join(textwrap.indent(hcat([part for i in row for part in (texts[i], GALLERY_GAP)][:-1]),
                                            "  ") for row in rows)
 

@@ -245,12 +245,12 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
 
 def field_items(field: ReceptiveField, item_of, base: int = 0) -> list:
     """``item_of(index)`` for each 2-D plane of a receptive field (each channel c, and in 3-D each
-    depth d of the kernel), labelled with the output when there are several (counted from
-    ``base``, as the input's slices)."""
+    depth d of the kernel), labelled with the output (and the plane when there are several,
+    counted from ``base``, as the input's slices)."""
     names = ("c", *kernel_front(field.window.ndim - 1))
     found = planes(field.window, names, base)
     if len(found) == 1:
-        return [item_of(found[0][1])]
+        return [Labeled(field.output, item_of(found[0][1]))]
     return [Labeled(Concat((field.output, Formula(", " + label))), item_of(index))
             for label, index in found]
 
