@@ -74,7 +74,7 @@ def answer_grid(view: VariantView) -> str:
                 f' aria-label="show the chain rule of {escape(e.gradient)}">∑</button></td>'
                 for e in row) + "</tr>" for i, row in enumerate(rows))
         caption = f"<caption>{escape(label)}</caption>" if label else ""
-        parts.append(f'<table class="sc-grid">{caption}{header}{cells}</table>')
+        parts.append(f'<table class="sc-inputs">{caption}{header}{cells}</table>')
     return '<div class="sc-answer">' + "".join(parts) + "</div>"
 
 
@@ -110,16 +110,16 @@ def practice_html(view: PracticeView) -> str:
 PRACTICE_STYLE = """
 .sc-note{color:#57606a;font-size:.92em}
 .sc-answer{overflow-x:auto;margin:.6em 0}
-table.sc-grid{border-collapse:separate;border-spacing:.3em;margin:.4em 0}
-table.sc-grid caption{text-align:left;color:#57606a;font-size:.92em}
-table.sc-grid td{white-space:nowrap}
-table.sc-grid th{font-weight:normal;color:#8c959f;font-size:.8em;padding:0 .2em}
-table.sc-grid input{font:15px/1.4 ui-monospace,"DejaVu Sans Mono",monospace;padding:.25em .4em;
+table.sc-inputs{border-collapse:separate;border-spacing:.3em;margin:.4em 0}
+table.sc-inputs caption{text-align:left;color:#57606a;font-size:.92em}
+table.sc-inputs td{white-space:nowrap}
+table.sc-inputs th{font-weight:normal;color:#8c959f;font-size:.8em;padding:0 .2em}
+table.sc-inputs input{font:15px/1.4 ui-monospace,"DejaVu Sans Mono",monospace;padding:.25em .4em;
 border:1.5px solid #8c959f;border-radius:4px;background:#fff}
-table.sc-grid input:focus{outline:2px solid #1f6feb;outline-offset:0}
-table.sc-grid input.sc-right{border-color:#1a7f37;background:#dafbe1}
-table.sc-grid input.sc-wrong{border-color:#cf222e;background:#ffebe9}
-table.sc-grid button{font-size:.8em;margin-left:.15em;padding:.1em .3em;border:1px solid #d0d7de;
+table.sc-inputs input:focus{outline:2px solid #1f6feb;outline-offset:0}
+table.sc-inputs input.sc-right{border-color:#1a7f37;background:#dafbe1}
+table.sc-inputs input.sc-wrong{border-color:#cf222e;background:#ffebe9}
+table.sc-inputs button{font-size:.8em;margin-left:.15em;padding:.1em .3em;border:1px solid #d0d7de;
 border-radius:4px;background:#f6f8fa;color:#57606a;cursor:pointer}
 .sc-buttons button{font-size:1em;padding:.35em .9em;margin-right:.4em;border-radius:6px;
 border:1px solid #8c959f;background:#f6f8fa;cursor:pointer}
