@@ -5,11 +5,9 @@
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from .errors import ProblemError, SizeLimitError, SymconvError
-from .checks import CheckReport, check
-from .derivation import Derivation, Gradient, GradientEntry, Term, Terms, derive
-from .problem import Problem, build_problem, quick_problem
-from .problem_file import load_problem, parse_problem
 from .notebook import display  # also registers how objects look in a REPL and a notebook
 
 __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",
@@ -17,9 +15,23 @@ __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", 
            "build_solution", "check", "derive", "display", "load_problem", "parse_problem", "practice",
            "quick_problem", "render_solution"]
 
-# Worked solutions load their renderers on first use: `symconv grad` never pays for them.
-_LAZY = {"Solution": ".solution", "build_solution": ".solution", "render_solution": ".solution",
-         "practice": ".practice_page"}
+# Everything else is loaded on first use: `import symconv` loads no NumPy (the command line sets
+# NumPy's threads before it does, see cli.one_blas_thread), and `symconv grad` never loads the
+# worked solutions' renderers.
+_LAZY = {"CheckReport": ".checks", "check": ".checks", "Derivation": ".derivation",
+         "Gradient": ".derivation", "GradientEntry": ".derivation", "Term": ".derivation",
+         "Terms": ".derivation", "derive": ".derivation", "Problem": ".problem",
+         "build_problem": ".problem", "quick_problem": ".problem", "load_problem": ".problem_file",
+         "parse_problem": ".problem_file", "Solution": ".solution", "build_solution": ".solution",
+         "render_solution": ".solution", "practice": ".practice_page"}
+
+if TYPE_CHECKING:
+    from .checks import CheckReport, check
+    from .derivation import Derivation, Gradient, GradientEntry, Term, Terms, derive
+    from .problem import Problem, build_problem, quick_problem
+    from .problem_file import load_problem, parse_problem
+    from .practice_page import practice
+    from .solution import Solution, build_solution, render_solution
 
 
 def __getattr__(name):

@@ -748,8 +748,23 @@ def complain_lines(text: str) -> None:
     complain(text, 0)
 
 
+# The variables the BLAS libraries NumPy may be built with read for their thread count.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def one_blas_thread(environment=os.environ) -> None:
+    """One BLAS thread unless the user chose a number (any of :data:`BLAS_THREADS` set): symconv's
+    matrix products are small, and OpenBLAS's threads start and wait for work on every core, about
+    0.1 s of CPU a command. Must run before NumPy is first imported."""
+    if not any(name in environment for name in BLAS_THREADS):
+        for name in BLAS_THREADS:
+            environment[name] = "1"
+
+
 def main(argv=None):
     """Run the CLI (the ``symconv`` console script); exits with the command's status."""
+    one_blas_thread()
     cli.main(args=argv, prog_name="symconv")
 
 

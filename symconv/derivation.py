@@ -21,6 +21,7 @@ from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
+from .product_sums import BlockTerms, Known, TermFactors, block_products, product_polys, runs
 from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
@@ -44,6 +45,9 @@ class LocalDerivative(Protocol):
 
     def factor_table(self) -> FactorTable:
         """Every term's exact local derivative at once, for printers that work on whole arrays."""
+
+    def named_table(self) -> FactorTable:
+        """Every term's local derivative as :meth:`named` gives it, at once."""
 
 
 class Term(NamedTuple):
@@ -79,8 +83,11 @@ class Terms:
     def count(self) -> int:
         return len(self.outputs)
 
-    def of_entry(self, flat: int) -> list[Term]:
+    def of_entry(self, flat: int, limit: int | None = None) -> list[Term]:
+        """The terms of entry ``flat`` (the first ``limit`` of them)."""
         start, stop = int(self.offsets[flat]), int(self.offsets[flat + 1])
+        if limit is not None:
+            stop = min(stop, start + limit)
         outputs = self.outputs[start:stop].tolist()
         upstream = self.upstream.entries_at(outputs)
         local = self.local.factors(start, stop)
@@ -91,6 +98,10 @@ class Terms:
         upstream ∂L/∂y (the entry of ``upstream`` at each term's output) and the local derivative
         ∂y/∂x (see ``factor_table`` in :mod:`symconv.layers.base`)."""
         return EntryFactors(self.upstream, self.outputs), self.local.factor_table()
+
+    def named_tables(self) -> tuple[EntryFactors, FactorTable]:
+        """As :meth:`factor_tables`, the local derivatives named (:meth:`LocalDerivative.named`)."""
+        return EntryFactors(self.upstream, self.outputs), self.local.named_table()
 
     def evaluate(self, upstream_values: np.ndarray, values_of) -> np.ndarray:
         """All entries at once, numerically: ``values_of(tensor)`` gives a tensor's array."""
@@ -121,6 +132,7 @@ class EntryFields(NamedTuple):
     terms: list[Term]
     value: Poly  # the simplified sum
     loss: str = "L"  # the loss's name, for ∂loss/∂entry
+    total: int | None = None  # how many terms in all, when ``terms`` are the first ones only
 
 
 class GradientEntry(Presentable, EntryFields):
@@ -140,6 +152,7 @@ class Gradient(Presentable):
     derivation: "Derivation" = field(repr=False)
     asked: tuple[int, ...] | None = None  # the entries whose terms it holds, when not all
     _polys: list[Poly] | None = field(default=None, repr=False)
+    _known: Known | None = field(default=None, repr=False)
     _expanded: list[Poly] | None = field(default=None, repr=False)
 
     @property
@@ -150,8 +163,17 @@ class Gradient(Presentable):
     def term_count(self) -> int:
         return sum(block.count for block in self.blocks)
 
-    def entry(self, index: tuple[int, ...] | int) -> GradientEntry:
+    def entry(self, index: tuple[int, ...] | int, *, limit: int | None = None) -> GradientEntry:
+        """One entry; with ``limit``, an entry of more terms lists the first ``limit`` of them
+        (and says how many there are)."""
         flat = index if isinstance(index, int) else self.wrt.flat_of(index)
+        count = sum(int(block.offsets[flat + 1] - block.offsets[flat]) for block in self.blocks)
+        if limit is not None and count > limit:
+            terms: list[Term] = []
+            for block in self.blocks:
+                terms += block.of_entry(flat, limit - len(terms))
+            return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms,
+                                 self.polys()[flat], self.derivation.problem.loss, total=count)
         terms = [term for block in self.blocks for term in block.of_entry(flat)]
         value = poly_sum(product_of((t.upstream, t.local)) for t in terms)
         return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms, value,
@@ -171,9 +193,7 @@ class Gradient(Presentable):
         for number, block in enumerate(self.blocks):
             first, sizes = block.offsets[flats], block.offsets[flats + 1] - block.offsets[flats]
             counts += sizes
-            # Consecutive runs first[i] .. first[i] + sizes[i], laid end to end.
-            shift = np.repeat(first - (np.cumsum(sizes) - sizes), sizes)
-            rows.append(np.arange(int(sizes.sum()), dtype=np.int64) + shift)
+            rows.append(runs(first, sizes))
             entries.append(np.repeat(np.arange(len(flats)), sizes))
             blocks.append(np.full(len(rows[-1]), number, dtype=np.int64))
         starts = np.zeros(len(flats) + 1, dtype=np.int64)
@@ -185,18 +205,43 @@ class Gradient(Presentable):
 
     def polys(self) -> list[Poly]:
         """The simplified value of every entry, in row-major order (computed once): the same sums
-        as :meth:`entry`'s, accumulated straight from the term arrays, no objects per term."""
+        as :meth:`entry`'s, from the term arrays. When every factor is a symbol or an integer (a
+        convolution) like terms are merged on arrays, one sort for all entries
+        (:class:`~symconv.product_sums.TermFactors`); otherwise term by term, one dictionary per
+        entry."""
         if self._polys is None:
-            sums: list[dict] = [{} for _ in range(self.wrt.size)]
-            for block in self.blocks:
-                upstream = block.upstream.entries()
-                targets = np.repeat(np.arange(self.wrt.size), np.diff(block.offsets)).tolist()
-                for target, output, local in zip(targets, block.outputs.tolist(),
-                                                 block.local.factors(0, block.count)):
-                    add_product(sums[target], upstream[output], local)
-            self._polys = [Poly({m: c if type(c) is int else normalize(c)
-                                 for m, c in terms.items() if c}) for terms in sums]
+            factors = TermFactors(self.blocks)
+            if factors.exact:
+                sums, symbols = factors.sums(), factors.codes.symbols()
+                self._polys = sums.polys(symbols)
+                self._known = Known(sums, symbols, self._polys)
+            else:
+                self._polys = self._summed_term_by_term()
         return self._polys
+
+    def known(self) -> Known | None:
+        """:meth:`polys` with the sums they were made from, when they were made on arrays (a
+        closed form equal to them gives the same objects, see :func:`product_polys`)."""
+        self.polys()
+        return self._known
+
+    def numbers(self) -> np.ndarray | None:
+        """Every entry's value as an int64 array, when every factor of every term is an integer
+        (all values given) and the sums fit: straight from the term arrays, no polynomial made.
+        None otherwise."""
+        numbers = TermFactors(self.blocks).numbers()
+        return None if numbers is None else numbers.reshape(self.shape)
+
+    def _summed_term_by_term(self) -> list[Poly]:
+        sums: list[dict] = [{} for _ in range(self.wrt.size)]
+        for block in self.blocks:
+            upstream = block.upstream.entries()
+            targets = np.repeat(np.arange(self.wrt.size), np.diff(block.offsets)).tolist()
+            for target, output, local in zip(targets, block.outputs.tolist(),
+                                             block.local.factors(0, block.count)):
+                add_product(sums[target], upstream[output], local)
+        return [Poly({m: c if type(c) is int else normalize(c) for m, c in terms.items() if c})
+                for terms in sums]
 
     def expanded(self) -> list[Poly]:
         """Every entry with upstream factors that are themselves gradients substituted, all the way
@@ -287,18 +332,12 @@ class Gradient(Presentable):
     def pulled_back(self, upstreams: list[list[Poly]]) -> list[Poly]:
         """Every entry with each block's upstream gradient given as polynomials (one list per
         block, indexed by output position): :meth:`expanded` passes the right ones, the answer
-        checker's diagnosis wrong ones (a mistake made in a later layer, pulled back to here)."""
-        results = []
-        for flat in range(self.wrt.size):
-            parts = []
-            for block, upstream in zip(self.blocks, upstreams):
-                start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
-                for output, local in zip(block.outputs[start:stop].tolist(),
-                                         block.local.factors(start, stop)):
-                    if local != 0:
-                        parts.append(upstream[output] * local)
-            results.append(poly_sum(parts))
-        return results
+        checker's diagnosis wrong ones (a mistake made in a later layer, pulled back to here).
+        The products are listed as index arrays and each entry's sum built once
+        (:func:`~symconv.product_sums.product_polys`)."""
+        blocks = [BlockTerms(block.offsets, block.outputs, upstream, block.local.factor_table())
+                  for block, upstream in zip(self.blocks, upstreams)]
+        return product_polys(*block_products(blocks, np.arange(self.wrt.size))).tolist()
 
     def expanded_size(self) -> np.ndarray:
         """An upper bound on the terms of every expanded entry (before like terms merge), from the

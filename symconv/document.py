@@ -13,12 +13,12 @@ whether a wide result is wrapped into blocks of columns, and where a long sum br
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from .poly import Poly, Symbol
-from .tensors import Tensor
+from .tensors import FactorTable, Tensor
 
 # -- math -------------------------------------------------------------------------------------------
 
@@ -267,24 +267,37 @@ class Section(NamedTuple):
     blocks: tuple
 
 
-class ChainFactors(NamedTuple):
-    """What the chain rule of ∂loss/∂``entry`` reads: the next layer's output entries y_k it sums
-    over (through ∂loss/∂y_k), the tensor entries its local derivatives ∂y_k/∂entry are, and the
-    entry's chain-rule equation. Printers that point at related entries (HTML) use it."""
+class ChainBlock(NamedTuple):
+    """The chain-rule terms of a gradient through one layer, as arrays grouped by entry: entry i's
+    terms are ``offsets[i]`` to ``offsets[i + 1]``; term t reads the layer's output entry
+    ``outputs[t]`` of ``output`` through ∂loss/∂y (``upstream``'s entry there: a symbol, or its
+    number), times its local derivative, named (``local``: a tensor's entries as symbols, one
+    number for every term, or a number or atom per term)."""
 
-    entry: Symbol
-    upstream: tuple  # Symbols: the outputs y_k
-    local: tuple  # Symbols: the entries the local derivatives are (an indicator's whole window)
-    equation: Equation
+    output: Tensor
+    upstream: Tensor
+    offsets: np.ndarray
+    outputs: np.ndarray
+    local: FactorTable  # named
+
+
+class ChainTerms(NamedTuple):
+    """∂loss/∂``tensor``'s chain rule for every entry, as arrays (one block per layer that reads
+    it), and every entry's value: what a printer that shows an entry's chain rule on demand (HTML)
+    needs, for whichever entries it shows."""
+
+    tensor: Tensor
+    blocks: tuple[ChainBlock, ...]
+    values: Sequence[Poly]
 
 
 class Relations(NamedTuple):
-    """The chain-rule factors of every gradient entry of a problem (the first ones of a very large
-    tensor). ``upstream`` names the last layer's output: the given upstream gradient's entries
-    (``d1``, …, or ``∂L/∂Y_00`` with values) are the entries of ∂loss/∂``upstream``."""
+    """The chain rule of every gradient entry of a problem. ``upstream`` names the last layer's
+    output: the given upstream gradient's entries (``d1``, …, or ``∂L/∂Y_00`` with values) are
+    the entries of ∂loss/∂``upstream``."""
 
     loss: str
-    entries: tuple[ChainFactors, ...]
+    gradients: tuple[ChainTerms, ...]
     upstream: str
 
 

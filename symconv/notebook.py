@@ -10,13 +10,17 @@ notebooks is LaTeX that KaTeX (VS Code, JupyterLab) and MathJax (classic Jupyter
 
 from __future__ import annotations
 
-from .checks import CheckReport
-from .derivation import Derivation, Gradient, GradientEntry
+from typing import TYPE_CHECKING
+
 from .errors import SymconvError
 from .poly import Atom, Poly
 from .presentation import Look, register
-from .problem import Problem
 from .wording import shape_text
+
+if TYPE_CHECKING:  # registered by name below: showing an object must not load NumPy first
+    from .checks import CheckReport
+    from .derivation import Derivation, Gradient, GradientEntry
+    from .problem import Problem
 
 
 # -- polynomials and their atoms ------------------------------------------------------------------
@@ -54,7 +58,7 @@ def entry_latex(entry: GradientEntry) -> dict[str, str]:
     return {"text/latex": latex_block(entry_equation(entry), entry.loss)}
 
 
-register(GradientEntry, Look(entry_text, bundle=entry_latex))
+register("symconv.derivation.GradientEntry", Look(entry_text, bundle=entry_latex))
 
 
 def gradient_view(gradient: Gradient):
@@ -79,7 +83,7 @@ def gradient_latex(gradient: Gradient) -> dict[str, str]:
     return {"text/latex": latex_block(gradient_view(gradient), gradient.derivation.problem.loss)}
 
 
-register(Gradient, Look(gradient_text, bundle=gradient_latex))
+register("symconv.derivation.Gradient", Look(gradient_text, bundle=gradient_latex))
 
 
 # -- problems and derivations ---------------------------------------------------------------------
@@ -101,8 +105,8 @@ def statement(problem: Problem, output_format: str) -> str:
     return render_solution(build_statement(problem), output_format)
 
 
-register(Problem, Look(problem_text, lambda problem: statement(problem, "text"),
-                       lambda problem: {"text/markdown": statement(problem, "markdown")}))
+register("symconv.problem.Problem", Look(problem_text, lambda problem: statement(problem, "text"),
+                                         lambda problem: {"text/markdown": statement(problem, "markdown")}))
 
 
 def derivation_text(derivation: Derivation) -> str:
@@ -126,7 +130,7 @@ def derivation_markdown(derivation: Derivation) -> dict[str, str]:
     return {"text/markdown": "\n".join(lines)}
 
 
-register(Derivation, Look(derivation_text, bundle=derivation_markdown))
+register("symconv.derivation.Derivation", Look(derivation_text, bundle=derivation_markdown))
 
 
 # -- check reports --------------------------------------------------------------------------------
@@ -149,7 +153,7 @@ def report_html(report: CheckReport) -> dict[str, str]:
     return {"text/html": check_report_html(report)}
 
 
-register(CheckReport, Look(report_text, report_long_text, report_html))
+register("symconv.checks.CheckReport", Look(report_text, report_long_text, report_html))
 
 
 # -- the interactive page -------------------------------------------------------------------------
@@ -161,6 +165,7 @@ def display(problem_or_solution) -> None:
 
     >>> symconv.display(load_problem("examples/homework_5x5.toml"))   # doctest: +SKIP
     """
+    from .problem import Problem
     from .solution import Solution, build_solution
 
     if isinstance(problem_or_solution, Solution):

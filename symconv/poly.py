@@ -126,10 +126,12 @@ class Poly(Presentable):
     """A polynomial with exact rational coefficients; immutable by convention. It prints as
     mathematics in display names (``B_11 + B_12``), LaTeX in a notebook."""
 
-    __slots__ = ("terms",)
+    __slots__ = ("terms", "_ordered", "_key")
 
-    def __init__(self, terms: dict[Monomial, Number] | None = None):
+    def __init__(self, terms: dict[Monomial, Number] | None = None, *, ordered: bool = False):
         self.terms: dict[Monomial, Number] = terms or {}
+        self._ordered = ordered  # the terms are in reading order already (see sorted_terms)
+        self._key: frozenset | None = None
 
     @classmethod
     def lift(cls, value: "Poly | Number | Atom") -> "Poly":
@@ -187,6 +189,8 @@ class Poly(Presentable):
     __rmul__ = __mul__
 
     def __eq__(self, other):
+        if other is self:
+            return True
         if isinstance(other, (Poly, Atom, int, Fraction)):
             return self.terms == Poly.lift(other).terms
         return NotImplemented
@@ -195,8 +199,11 @@ class Poly(Presentable):
 
     @property
     def key(self) -> frozenset:
-        """The value as a hashable key, for a cache of what is computed from a polynomial."""
-        return frozenset(self.terms.items())
+        """The value as a hashable key, for a cache of what is computed from a polynomial (made
+        once: a document prints and measures the same polynomial several times)."""
+        if self._key is None:
+            self._key = frozenset(self.terms.items())
+        return self._key
 
     # -- inspection -------------------------------------------------------------------------------
     @property
@@ -211,8 +218,13 @@ class Poly(Presentable):
         return self.terms.get((), 0)
 
     def sorted_terms(self) -> list[tuple[Monomial, Number]]:
-        """Monomials in reading order: by their symbols (upstream first), constants last."""
-        return sorted(self.terms.items(), key=lambda item: (not item[0], item[0]))
+        """Monomials in reading order: by their symbols (upstream first), constants last. The
+        terms are put in that order once (the same polynomial, its dictionary reordered), as a
+        document prints and measures a polynomial several times."""
+        if not self._ordered:
+            self.terms = dict(sorted(self.terms.items(), key=lambda item: (not item[0], item[0])))
+            self._ordered = True
+        return list(self.terms.items())
 
     def symbols(self) -> set[Atom]:
         return {symbol for monomial in self.terms for symbol in monomial}

@@ -25,6 +25,7 @@ from .answers.names import AMBIGUOUS, NameTable, display_name, spellings
 from .answers.roots import exact_form
 from .answers.verify import AnswerKey
 from .derivation import derive
+from .document import MAX_SUM_TERMS
 from .errors import SymconvError
 from .poly import Poly, Symbol
 from .presentation import Look, Presentable, register
@@ -32,7 +33,7 @@ from .problem import Problem
 from .radicals import Radical
 from .render.practice import Entry, PracticeView, VariantView, practice_html
 from .render.text import TextPrinter
-from .sections import label_base, named_terms, planes, slice_axes
+from .sections import label_base, named_terms, named_values, planes, slice_axes, term_count
 from .solution import build_solution, chain_equation
 
 MAX_PRACTICE_ENTRIES = 1_024  # one input each: more is not a page anyone fills in
@@ -214,8 +215,10 @@ def variant_view(key: AnswerKey, number: int, count: int) -> VariantView:
     statement = build_solution(problem, (), derivation=gradient.derivation).document.introduction
     values = gradient.polys()
     expanded = gradient.expanded() if gradient.reads_intermediate else None
+    named = named_values(gradient, range(tensor.size))
     equations = [chain_equation(problem.loss, Symbol(tensor, flat), values[flat],
-                                named_terms(gradient, flat), expanded[flat] if expanded else None)
+                                named_terms(gradient, flat, MAX_SUM_TERMS), named[flat],
+                                term_count(gradient, flat), expanded[flat] if expanded else None)
                  for flat in range(tensor.size)]
     axes = slice_axes(tensor, problem.dims)
     grids = []

@@ -5,8 +5,9 @@ entries, check reports, verdicts) inherit :class:`Presentable` or call :func:`te
 :func:`mimebundle`; the printers register what each class looks like (:func:`register`). The
 printers live in :mod:`symconv.render` (and :mod:`symconv.answers.feedback` for verdicts), which
 import the core classes: the core never imports a printer, so the imports go one way. The package
-(``symconv/__init__.py``) imports :mod:`symconv.render`, so the registry is filled before any
-object can be shown.
+(``symconv/__init__.py``) imports :mod:`symconv.notebook`, which registers the core classes'
+looks by name (``"symconv.derivation.Gradient"``) without importing them, so the registry is
+filled before any object can be shown and ``import symconv`` loads no NumPy.
 """
 
 from __future__ import annotations
@@ -24,17 +25,23 @@ class Look(NamedTuple):
     bundle: Callable[[Any], dict[str, str]] | None = None
 
 
-_LOOKS: dict[type, Look] = {}
+_LOOKS: dict[str, Look] = {}
 
 
-def register(cls: type, look: Look) -> None:
-    _LOOKS[cls] = look
+def class_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def register(cls: type | str, look: Look) -> None:
+    """``look`` for ``cls`` (and its subclasses), given as the class or as its full name."""
+    _LOOKS[cls if isinstance(cls, str) else class_name(cls)] = look
 
 
 def look_of(obj) -> Look | None:
     for cls in type(obj).__mro__:
-        if cls in _LOOKS:
-            return _LOOKS[cls]
+        look = _LOOKS.get(class_name(cls))
+        if look is not None:
+            return look
     return None
 
 

@@ -213,7 +213,8 @@ def with_exact_output(layer):
         return layer
     values = layer.reference_forward(layer.input.values, {p.name: p.values for p in layer.parameters})
     exact = np.empty(layer.output.size, dtype=object)
-    exact[:] = [normalize(Fraction(v)) for v in np.asarray(values, dtype=object).reshape(-1)]
+    exact[:] = [v if type(v) is int else normalize(Fraction(v))
+                for v in np.asarray(values, dtype=object).reshape(-1).tolist()]
     return layer.with_output(replace(layer.output, values=exact.reshape(layer.output.shape)))
 
 

@@ -3,6 +3,10 @@ none, with ``tomli``, the package tomllib was made from).
 
 Errors point at the file and line: ``problem.toml:7: input.values[1][2]: 'a' is not a number``.
 tomllib does not keep line numbers, so :func:`key_lines` scans the text for table headers and keys.
+
+tomllib reads about a megabyte of numbers a second; large ``values`` arrays of plain integers (a
+320×320 input) are read by :func:`integer_arrays` instead, straight into NumPy, and tomllib reads
+the rest of the file with each such array replaced by a marker on as many lines.
 """
 
 from __future__ import annotations
@@ -10,14 +14,17 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import secrets
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from .errors import ProblemError
 from .output import display_path, read_regular
 from .derivation import DEFAULT_MAX_TERMS
 from .problem import Problem, build_problem
-from .spec import SpecError
+from .spec import IntegerArray, SpecError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -125,12 +132,113 @@ def line_of(path: tuple, lines: dict[tuple, int]) -> int | None:
     return None
 
 
-def parse_toml(text: str, source: str) -> dict:
+# -- large arrays of integers, read without tomllib ---------------------------------------------------
+MIN_FAST_ARRAY = 2_000  # characters: shorter arrays are read by tomllib
+MAX_FAST_DEPTH = 6
+_VALUES_KEY = re.compile(r"^[ \t]*values[ \t]*=[ \t]*\[", re.M)
+_ARRAY_TEXT = re.compile(r"[0-9 \t\r\n,+\-\[\]]*")  # what such an array may contain
+_INTEGER = re.compile(r"[+-]?(?:0|[1-9][0-9]{0,17})")  # TOML's decimal integers that fit int64
+_SPACE = r"[ \t\n]*"
+_INNERMOST = re.compile(rf"\[{_SPACE}(?:{_INTEGER.pattern}{_SPACE}(?:,{_SPACE}{_INTEGER.pattern}{_SPACE})*"
+                        rf"(?:,{_SPACE})?)?\]")
+_OUTER = re.compile(rf"\[{_SPACE}(?:@{_SPACE}(?:,{_SPACE}@{_SPACE})*(?:,{_SPACE})?)?\]")
+_BRACKET = re.compile(r"[\[\]]")
+_SEPARATORS = str.maketrans("[],\n", "    ")
+
+
+def integer_arrays(text: str) -> tuple[str, dict[str, IntegerArray]]:
+    """The text with every long ``values = […]`` array of plain integers (rectangular, nested to
+    any depth, as TOML writes them) replaced by a marker, ``["<marker>"]`` with as many line
+    breaks as the array it replaces, and those arrays by marker. Anything else (a fraction, a
+    decimal, a comment, an invalid or ragged array) is left for tomllib."""
+    found: dict[str, IntegerArray] = {}
+    pieces, at = [], 0
+    nonce = secrets.token_hex(8)
+    for key in _VALUES_KEY.finditer(text):
+        start = key.end() - 1
+        span = _array_span(text, start)
+        if span is None or len(span) < MIN_FAST_ARRAY:
+            continue
+        array = _integer_array(span.replace("\r\n", "\n"))
+        if array is None:
+            continue
+        marker = f"symconv integer array {len(found)} {nonce}"
+        found[marker] = array
+        pieces += [text[at:start], f'["{marker}"' + "\n" * span.count("\n") + "]"]
+        at = start + len(span)
+    return "".join(pieces) + text[at:], found
+
+
+def _array_span(text: str, start: int) -> str | None:
+    """The array that opens at ``start``, when it holds only integers, signs, commas, brackets and
+    white space; None otherwise."""
+    match = _ARRAY_TEXT.match(text, start)
+    depth = 0
+    for bracket in _BRACKET.finditer(text, start, match.end() if match else start):
+        depth += 1 if bracket.group() == "[" else -1
+        if depth == 0:
+            return text[start:bracket.end()]
+    return None
+
+
+def _integer_array(span: str) -> IntegerArray | None:
+    """The array's shape and numbers when it is valid TOML and rectangular, else None: the
+    innermost arrays must be valid lists of integers of one length, and taking each away (``@``)
+    must leave valid arrays of arrays, level by level, each level of one length."""
+    if "\r" in span:  # a carriage return not followed by a line feed
+        return None
+    lengths = {len(inner.translate(_SEPARATORS).split()) for inner in _INNERMOST.findall(span)}
+    skeleton = _INNERMOST.sub("@", span)
+    if len(lengths) != 1 or 0 in lengths or any(c.isdigit() for c in skeleton):
+        return None
+    shape = [lengths.pop()]
+    while skeleton != "@":
+        arrays = _OUTER.findall(skeleton)
+        counts = {array.count("@") for array in arrays}
+        if len(counts) != 1 or len(shape) == MAX_FAST_DEPTH:
+            return None
+        shape.insert(0, counts.pop())
+        skeleton = _OUTER.sub("@", skeleton)
+    numbers = np.fromstring(span.translate(_SEPARATORS), dtype=np.int64, sep=" ")
+    return IntegerArray(tuple(shape), numbers) if numbers.size == np.prod(shape) else None
+
+
+def restored(spec, arrays: dict[str, IntegerArray], seen: set):
+    """``spec`` with every ``["<marker>"]`` replaced by its array (markers found go in ``seen``)."""
+    if isinstance(spec, dict):
+        return {key: restored(value, arrays, seen) for key, value in spec.items()}
+    if isinstance(spec, list):
+        if len(spec) == 1 and isinstance(spec[0], str) and spec[0] in arrays:
+            seen.add(spec[0])
+            return arrays[spec[0]]
+        return [restored(value, arrays, seen) for value in spec]
+    return spec
+
+
+def loads_problem_toml(text: str) -> dict:
+    """``tomllib.loads`` of a problem file, its large integer arrays read by :func:`integer_arrays`
+    (as :class:`~symconv.spec.IntegerArray`, which :func:`~symconv.spec.parse_values` takes); an
+    error is raised for the whole text (found again in it, so its line and column are the
+    file's)."""
+    marked, arrays = integer_arrays(text)
+    if not arrays:
+        return tomllib.loads(text)
+    seen: set = set()
+    try:
+        spec = restored(tomllib.loads(marked), arrays, seen)
+    except TOMLDecodeError:
+        return tomllib.loads(text)
+    return spec if len(seen) == len(arrays) else tomllib.loads(text)
+
+
+def parse_toml(text: str, source: str, *, numbers_fast: bool = False) -> dict:
     """The TOML text as a table; malformed TOML, or a shape no problem file has that would make
-    the parser slow (:func:`check_toml_shape`), is one located :class:`ProblemError`."""
+    the parser slow (:func:`check_toml_shape`), is one located :class:`ProblemError`. With
+    ``numbers_fast`` (a problem file), its long integer arrays are read by NumPy
+    (:func:`loads_problem_toml`)."""
     check_toml_shape(text, source)
     try:
-        return tomllib.loads(text)
+        return loads_problem_toml(text) if numbers_fast else tomllib.loads(text)
     except RecursionError:  # tomllib recurses once per nested array or inline table
         raise ProblemError("arrays or inline tables are nested too deeply; a problem file needs"
                            " at most a few levels, e.g. values = [[1, 2], [3, 4]]",
@@ -168,7 +276,8 @@ def parse_problem(text: str, source: str = "<problem>", *,
                   max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
     """Parse and check the text of a problem file; errors name ``source`` and the line. Tensors
     (and the arrays behind them) of more than ``max_entries`` entries are refused."""
-    return problem_from_table(parse_toml(text, source), text, source, max_entries=max_entries)
+    return problem_from_table(parse_toml(text, source, numbers_fast=True), text, source,
+                              max_entries=max_entries)
 
 
 def problem_from_table(spec: dict, text: str, source: str, *,

@@ -20,6 +20,7 @@ from .derivation import Derivation, Gradient, derive
 from .document import Derivative, Formula, Labeled, Matrix, Paragraph, TensorView
 from .errors import SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
+from .product_sums import TermFactors, named_as_valued
 from .tensors import Tensor
 from .wording import axis_names
 
@@ -270,16 +271,18 @@ def joined(items: list) -> list:
     return parts
 
 
-def listing(items: list) -> list:
-    """``a, b, c.``; after :data:`MAX_LISTED` items, the count of the rest."""
+def listing(items: list, total: int | None = None) -> list:
+    """``a, b, c.``; after :data:`MAX_LISTED` items, the count of the rest (of ``total`` items in
+    all, when only the first ones are given)."""
+    total = len(items) if total is None else total
     parts: list = []
     for number, item in enumerate(items[:MAX_LISTED]):
         if number:
             parts.append(", ")
         parts.append(item)
-    if len(items) > MAX_LISTED:
-        parts.append(f" and {len(items) - MAX_LISTED} more")
-    return parts + ["."] if items else []
+    if total > MAX_LISTED:
+        parts.append(f" and {total - MAX_LISTED} more")
+    return parts + ["."] if total else []
 
 
 def output_matrix(layer, context: Context) -> list:
@@ -311,15 +314,49 @@ class NamedTerm(NamedTuple):
     local: Number | Atom  # a number, a symbol or another atom (an indicator, LP's root)
 
 
-def named_terms(gradient: Gradient, flat: int) -> list[NamedTerm]:
-    terms = []
+def named_terms(gradient: Gradient, flat: int, limit: int | None = None) -> list[NamedTerm]:
+    """The chain-rule terms of entry ``flat`` (the first ``limit`` of them)."""
+    terms: list[NamedTerm] = []
     for block in gradient.blocks:
         start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
+        if limit is not None:
+            stop = min(stop, start + limit - len(terms))
         for row in range(start, stop):
             output = int(block.outputs[row])
             terms.append(NamedTerm(Symbol(block.output, output), block.upstream.entry(output),
                                    block.local.named(row)))
     return terms
+
+
+def term_count(gradient: Gradient, flat: int) -> int:
+    """How many chain-rule terms entry ``flat`` has."""
+    return sum(int(block.offsets[flat + 1] - block.offsets[flat]) for block in gradient.blocks)
+
+
+def named_values(gradient: Gradient, flats: Sequence[int]) -> list[Poly]:
+    """The sums of the entries ``flats`` with their local derivatives named
+    (:func:`named_terms`): on arrays when every factor is a symbol or an integer."""
+    if named_as_valued(block.named_tables()[1] for block in gradient.blocks):
+        values = gradient.polys()  # no factor has a value to be named by
+        return [values[flat] for flat in flats]
+    factors = TermFactors(gradient.blocks, named=True)
+    if factors.exact:
+        return factors.polys(np.asarray(flats, dtype=np.int64))
+    return [named_sum(named_terms(gradient, flat)) for flat in flats]
+
+
+def named_factor_lists(gradient: Gradient) -> list:
+    """Each block's named local derivatives as a list when they are numbers or atoms (which may
+    have remarks, :func:`entry_remarks`), None where they are tensor entries or one number."""
+    return [local if isinstance(local, list) else None
+            for _, local in (block.named_tables() for block in gradient.blocks)]
+
+
+def entry_remarks(gradient: Gradient, factor_lists: list, flat: int) -> list:
+    """:func:`remarks` of entry ``flat``'s named local derivatives (``factor_lists`` from
+    :func:`named_factor_lists`): symbols and numbers make none."""
+    return remarks(factor for block, factors in zip(gradient.blocks, factor_lists) if factors is not None
+                   for factor in factors[int(block.offsets[flat]):int(block.offsets[flat + 1])])
 
 
 def remarks(factors) -> list:

@@ -19,21 +19,22 @@ import numpy as np
 
 from .checks import check
 from .derivation import DEFAULT_MAX_TERMS, Derivation, check_size, derive
-from .document import (MAX_SUM_TERMS, ChainFactors, Concat, Derivative, Display, Document, Equation,
-                       Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
+from .document import (MAX_SUM_TERMS, ChainBlock, ChainTerms, Concat, Derivative, Display, Document,
+                       Equation, Figure, Formula, Gallery, Heading, Numbered, Paragraph, Product, Relations,
                        Section, Sum, Truncated, equation)
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
 from .layers import layer_type
 from .matrix import (check_printable, has_matrix, matrix_document, matrix_layer, matrix_of, matrix_section,
                      printable)
-from .poly import Atom, Poly, Symbol
+from .poly import Poly, Symbol
 from .presentation import Look, Presentable, register
 from .problem import Problem
 from .render.json import matrix_json
 from .render.solve import Rendered, is_interactive, render_document, render_document_files
-from .sections import (Context, NamedTerm, ProblemView, SolutionLimits, entry_array, listing, more,
-                       named_array, named_sum, named_terms, object_array, remarks)
+from .sections import (MAX_LISTED, Context, NamedTerm, ProblemView, SolutionLimits, entry_array,
+                       entry_remarks, listing, more, named_array, named_factor_lists, named_terms,
+                       named_values, object_array, term_count)
 from .tensors import Tensor
 from .wording import plural, shape_text
 
@@ -114,19 +115,20 @@ def backward_order(problem: ProblemView) -> list[Tensor]:
     return order
 
 
-def chain_equation(loss: str, entry: Symbol, value: Poly, terms: list[NamedTerm],
-                   expanded: Poly | None = None) -> Equation:
+def chain_equation(loss: str, entry: Symbol, value: Poly, terms: list[NamedTerm], named: Poly,
+                   count: int | None = None, expanded: Poly | None = None) -> Equation:
     """``∂L/∂x = Σ_k ∂L/∂y_k·∂y_k/∂x = (the terms with their factors named) = value``, then the
     value expanded down to the given upstream gradient when it differs (a chain). ``terms``:
-    the entry's chain-rule terms (:func:`~symconv.sections.named_terms`), ``value`` its value
-    (the derivation's)."""
+    the entry's chain-rule terms (:func:`~symconv.sections.named_terms`; the first
+    :data:`~symconv.document.MAX_SUM_TERMS` of its ``count`` are enough), ``named`` their sum
+    (:func:`~symconv.sections.named_values`), ``value`` the entry's value (the derivation's)."""
+    count = len(terms) if count is None else count
     sides: tuple = (Derivative(loss, entry),)
-    if not terms:
+    if not count:
         return equation(*sides, 0)
-    named = named_sum(terms)
     written = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry)))
                         for t in terms[:MAX_SUM_TERMS]))  # the rest would be cut short anyway
-    sides += (written if len(terms) <= MAX_SUM_TERMS else Truncated(written, len(terms)), named)
+    sides += (written if count <= MAX_SUM_TERMS else Truncated(written, count), named)
     if value != named:
         sides += (value,)
     if expanded is not None and expanded != value:
@@ -168,12 +170,15 @@ def chain_rule_section(context: Context) -> Section:
                                      " would have too many terms to write; they are left in the"
                                      " layer-by-layer form.)",)))
         result = context.result(tensor)
+        named = named_values(gradient, range(count))
+        factor_lists = named_factor_lists(gradient)
         for flat in range(count):
             number += 1
-            terms = named_terms(gradient, flat)
+            terms = named_terms(gradient, flat, MAX_SUM_TERMS)
             blocks.append(Numbered(chain_equation(loss, Symbol(tensor, flat), result.flat[flat], terms,
+                                                  named[flat], term_count(gradient, flat),
                                                   expanded[flat]), number))
-            blocks += remarks(t.local for t in terms)
+            blocks += entry_remarks(gradient, factor_lists, flat)
         blocks += more(count, tensor.size, f"entries of ∂{loss}/∂{tensor.name}")
         blocks.append(Paragraph(("For all the entries together:",)))
         blocks.append(context.gradient_view(tensor, result))
@@ -186,24 +191,16 @@ def chain_rule_section(context: Context) -> Section:
 # -- what each gradient entry reads, for interactive pages ------------------------------------------
 
 
-MAX_RELATED_ENTRIES = 4096  # entries per tensor whose chain-rule factors a page knows
-
-
 def chain_relations(problem: Problem, derivation: Derivation) -> Relations:
-    """Every gradient entry's chain-rule factors (the first :data:`MAX_RELATED_ENTRIES` of each
-    tensor): the outputs it sums over, the entries its local derivatives are, its equation."""
-    entries = []
+    """Every gradient's chain rule as the derivation's arrays (nothing is made per entry: a page
+    takes what it shows)."""
+    gradients = []
     for tensor in backward_order(problem):
         gradient = derivation.gradient(tensor.name)
-        values = gradient.polys()
-        for flat in range(min(tensor.size, MAX_RELATED_ENTRIES)):
-            terms = named_terms(gradient, flat)
-            local = dict.fromkeys(symbol for t in terms if isinstance(t.local, Atom)
-                                  for symbol in t.local.free_symbols())
-            entries.append(ChainFactors(Symbol(tensor, flat), tuple(t.output for t in terms),
-                                        tuple(local), chain_equation(problem.loss, Symbol(tensor, flat),
-                                                                     values[flat], terms)))
-    return Relations(problem.loss, tuple(entries), problem.layers[-1].output.name)
+        blocks = tuple(ChainBlock(block.output, block.upstream, block.offsets, block.outputs,
+                                  block.local.named_table()) for block in gradient.blocks)
+        gradients.append(ChainTerms(tensor, blocks, gradient.polys()))
+    return Relations(problem.loss, tuple(gradients), problem.layers[-1].output.name)
 
 
 # -- connectivity -------------------------------------------------------------------------------------
@@ -239,10 +236,11 @@ def connect_section(context: Context, entry: Symbol) -> Section:
                  + context.slices(named_array(y), y, outputs, y.name))
     else:
         inputs = frozenset(t.local.flat for t in terms if isinstance(t.local, Symbol))
-        pairs = [Concat((Formula("("), t.local, Formula(", "), t.output, Formula(")"))) for t in terms]
+        pairs = [Concat((Formula("("), t.local, Formula(", "), t.output, Formula(")")))
+                 for t in terms[:MAX_LISTED]]
         blocks = [Heading((f"Which ({x.name}, {y.name}) pairs use ", entry)),
-                  Paragraph((entry, f" is used by {plural(len(pairs), 'pair')}"
-                             + (": " if pairs else "."), *listing(pairs)))]
+                  Paragraph((entry, f" is used by {plural(len(terms), 'pair')}"
+                             + (": " if terms else "."), *listing(pairs, len(terms))))]
         items = (context.slices(named_array(x), x, inputs, x.name)
                  + context.slices(named_array(entry.tensor), entry.tensor, frozenset({entry.flat}),
                                   entry.tensor.name)
@@ -250,8 +248,11 @@ def connect_section(context: Context, entry: Symbol) -> Section:
     blocks.append(Paragraph(("The entries involved are marked:",)))
     blocks.append(Gallery(tuple(items)))
     blocks += connect_figure(context, entry, x, y, terms)
-    chain = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry))) for t in terms))
-    sides = ((Derivative(loss, entry), chain, gradient.entry(entry.flat).value) if terms
+    chain: Sum | Truncated = Sum(tuple(Product((Derivative(loss, t.output), Derivative(t.output, entry)))
+                                       for t in terms[:MAX_SUM_TERMS]))  # the rest would be cut anyway
+    if len(terms) > MAX_SUM_TERMS:
+        chain = Truncated(chain, len(terms))
+    sides = ((Derivative(loss, entry), chain, gradient.polys()[entry.flat]) if terms
              else (Derivative(loss, entry), 0))
     blocks.append(Paragraph(("So its gradient is:",)))
     return Section("connect", tuple(blocks + [Display((equation(*sides),))]))

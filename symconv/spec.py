@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from math import prod
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -70,8 +70,25 @@ def parse_number(value: Any, path: tuple) -> Number:
     return normalize(Fraction(numerator) / (Fraction(denominator) if denominator else 1))
 
 
+class IntegerArray(NamedTuple):
+    """A rectangular array of plain integers read straight from a problem file's text (see
+    :func:`symconv.problem_file.integer_arrays`): its nested shape and its numbers, row-major."""
+
+    shape: tuple[int, ...]
+    numbers: np.ndarray  # int64
+
+    def tolist(self) -> list:
+        return self.numbers.reshape(self.shape).tolist()
+
+
 def parse_values(values: Any, shape: tuple[int, ...], path: tuple, what: str) -> np.ndarray:
     """Nested lists (or a bare number for a one-entry tensor) as an object array of numbers."""
+    if isinstance(values, IntegerArray):
+        if values.shape == tuple(shape):  # every number an int of a few digits: nothing to check
+            array = np.empty(values.numbers.size, dtype=object)
+            array[:] = values.numbers.tolist()
+            return array.reshape(shape)
+        values = values.tolist()  # the walk below says where the shape differs
     if not isinstance(values, list) and prod(shape) == 1:
         values = np.reshape(np.array([values], dtype=object), shape).tolist()
     flat: list[Number] = []

@@ -167,10 +167,12 @@ class Tensor:
 
 class EntryFactors(NamedTuple):
     """A factor per chain-rule term that is an entry of one tensor: term t's is
-    ``tensor.entry(flats[t])`` (a symbol, or a number when the tensor has values)."""
+    ``tensor.entry(flats[t])`` (a symbol, or a number when the tensor has values); ``named``:
+    the entry's symbol even where the tensor has values (``X_{11}`` where the value is 1)."""
 
     tensor: Tensor
     flats: np.ndarray
+    named: bool = False
 
 
 # Every chain-rule term's local derivative at once (``factor_table()`` of a local-derivative kind,

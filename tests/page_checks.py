@@ -53,6 +53,35 @@ def expected_related(problem, name: str, index: tuple[int, ...]) -> set[tuple[st
     return related
 
 
+# The page lays out its blocks when they come into view (content-visibility: auto), so an entry
+# scrolled to may move once while the blocks around it get their size: wait until it stays put
+# for a few frames (as a reader's pointer comes to rest), then centre it again.
+SETTLED = """
+const element = arguments[0];
+element.scrollIntoView({block: 'center'});
+return new Promise(resolve => {
+  let last = null, still = 0, frames = 0;
+  function check() {
+    const top = element.getBoundingClientRect().top;
+    still = top === last ? still + 1 : 0;
+    last = top;
+    if (still >= 3 || ++frames > 300) {
+      element.scrollIntoView({block: 'center'});
+      requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)));
+    } else {
+      requestAnimationFrame(check);
+    }
+  }
+  requestAnimationFrame(check);
+});
+"""
+
+
+def bring_into_view(run, element) -> None:
+    """Scroll ``element`` to the middle of the window and wait until the page around it settles."""
+    run(SETTLED, element)
+
+
 HIGHLIGHTED = """
 return [...document.querySelectorAll('.sc-related')].map(e => [
   e.getAttribute('data-grad'), e.getAttribute('data-tensor'), e.getAttribute('data-index')]);

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from firefox import available, offline_firefox
-from page_checks import check_lit, check_panel, check_rendered, written_page
+from page_checks import bring_into_view, check_lit, check_panel, check_rendered, written_page
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs firefox-esr (.ci/browser-packages)")
@@ -38,7 +38,7 @@ def test_the_page_works_in_firefox(example, tmp_path, firefox):
     picked = entries[::max(1, len(entries) // 4)][:4]
     heading = firefox.find("h1")[0]
     for element in picked:  # the pointer
-        firefox.run("arguments[0].scrollIntoView({block: 'center'})", element)
+        bring_into_view(firefox.run, element)
         firefox.pointer_to(element)
         check_lit(firefox.run, problem)
         assert firefox.run("return arguments[0].contains(document.querySelector('.sc-active'))", element)

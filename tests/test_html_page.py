@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from browser import available, offline_browser
-from page_checks import check_lit, check_panel, check_rendered, written_page
+from page_checks import bring_into_view, check_lit, check_panel, check_rendered, written_page
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
@@ -54,7 +54,7 @@ def test_the_page_renders_offline_and_lights_up_each_entrys_factors(example, tmp
     assert entries
     picked = entries[::max(1, len(entries) // HOVERED)][:HOVERED]
     for element in picked:  # the mouse
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        bring_into_view(browser.execute_script, element)
         ActionChains(browser).move_to_element(element).perform()
         check_highlight(browser, problem, element)
         ActionChains(browser).move_by_offset(0, 0).move_to_element(

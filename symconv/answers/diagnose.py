@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import Sequence
 
 import numpy as np
 
 from ..layers import WrongVariant, layer_type
 from ..poly import Poly
+from .compare import Tolerance
 from .names import display_name
-from .compare import Comparison, Tolerance
 
 MAX_DIAGNOSED_ENTRIES = 4_096  # larger gradients get per-entry feedback only (object arrays are slow)
 MAX_DIAGNOSED_TERMS = 100_000  # chains: a mistake in a later layer is a pass over all their terms
@@ -155,13 +156,14 @@ def pull_back(derivation, tensor, replaced: dict[str, tuple[Poly, ...] | list[Po
                                  for block in gradient.blocks])
 
 
-def diagnose(given: list, comparisons: list[Comparison], mistakes: list[Mistake],
+def diagnose(given: list, correct: Sequence[bool], mistakes: list[Mistake],
              tolerance: Tolerance, compare) -> Diagnosis | None:
-    """The mistake that explains the answer best, when it explains enough of it."""
-    wrong = [i for i, c in enumerate(comparisons) if not c.correct]
+    """The mistake that explains the answer best, when it explains enough of it; ``correct``
+    says which entries of ``given`` are right."""
+    wrong = [i for i, right in enumerate(correct) if not right]
     if not wrong:
         return None
-    right = [i for i, c in enumerate(comparisons) if c.correct]
+    right = [i for i, right in enumerate(correct) if right]
     best = None
     for mistake in mistakes:
         explained = sum(compare(given[i], mistake.values[i], tolerance).correct for i in wrong)

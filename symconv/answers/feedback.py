@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from fractions import Fraction
 
+from ..document import MAX_SUM_TERMS
 from ..poly import Symbol
 from ..presentation import Look, register
 from ..render.json import entry_json, json_number
@@ -27,9 +28,8 @@ class VerdictPrinter(TextPrinter):
                  f" (score {verdict.score:.2f})"]
         if verdict.diagnosis:
             lines.append(self.mistake_line(verdict.diagnosis))
-        for result in verdict.entries:
-            if not result.correct:
-                lines += self.entry_feedback(verdict, result)
+        for result in verdict.entries.wrong():
+            lines += self.entry_feedback(verdict, result)
         if verdict.sampling:
             lines.append(self.sampling_note(*verdict.sampling, seed=sampling_seed(verdict)))
         if verdict.readings:
@@ -45,14 +45,16 @@ class VerdictPrinter(TextPrinter):
     def entry_feedback(self, verdict: Verdict, result: EntryResult) -> list[str]:
         """A wrong entry: what was given and expected, its chain rule, where its number comes from."""
         gradient = verdict.key.gradient
-        entry = gradient.entry(result.flat)
+        entry = gradient.entry(result.flat, limit=MAX_SUM_TERMS)  # a long sum as the handouts cut it
         lines = [self.wrong_entry(result, entry.wrt), "    " + self.doprint(entry)]
         if entry.value.is_number and entry.terms:  # show where the number comes from
             named = " + ".join(f"{self.factor(t.upstream, u)}·{self.factor(t.local, l)}"
-                               for t, (u, l) in zip(entry.terms, term_symbols(gradient, result.flat)))
+                               for t, (u, l) in zip(entry.terms, term_symbols(gradient, result.flat,
+                                                                              len(entry.terms))))
             numbers = " + ".join(f"{self.doprint(t.upstream)}·{self.doprint(t.local)}"
                                  for t in entry.terms)
-            lines.append(f"    terms: {named} = {numbers}")
+            rest = self.rest(entry)
+            lines.append(f"    terms: {named}{rest} = {numbers}{rest}")
         return lines
 
     def readings_note(self, verdict: Verdict) -> str:
@@ -196,12 +198,14 @@ def decimal_text(number) -> str | None:
     return ("-" if number < 0 else "") + whole + (f".{fraction}" if fraction else "")
 
 
-def term_symbols(gradient, flat: int) -> list[tuple[Symbol | None, Symbol | None]]:
-    """The entries behind each term's factors, also when they have numeric values (so the
-    feedback can say ``1·B_33`` rather than only ``1·3``); None for a constant factor."""
+def term_symbols(gradient, flat: int, limit: int) -> list[tuple[Symbol | None, Symbol | None]]:
+    """The entries behind each term's factors (of the first ``limit`` terms), also when they have
+    numeric values (so the feedback can say ``1·B_33`` rather than only ``1·3``); None for a
+    constant factor."""
     pairs: list[tuple[Symbol | None, Symbol | None]] = []
     for block in gradient.blocks:
         start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
+        stop = min(stop, start + limit - len(pairs))
         upstream = [Symbol(block.upstream, o) for o in block.outputs[start:stop].tolist()]
         named = [block.local.named(row) for row in range(start, stop)]
         pairs += zip(upstream, [n if isinstance(n, Symbol) else None for n in named])

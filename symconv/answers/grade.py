@@ -366,7 +366,7 @@ def grade_one(key: AnswerKey, path: str, *, feedback: bool = False,
     except RecursionError:
         return GradeRow(shown, INVALID, error="the answer is nested too deeply to read")
     printer = TextPrinter(key.problem.loss)
-    wrong = [e for e in verdict.entries if not e.correct]
+    wrong = verdict.entries.wrong()
     errors = tuple(f"{printer.doprint(Symbol(key.gradient.wrt, e.flat))}: given"
                    f" {_short(e.cell.text, 40)}, expected {_short(printer.doprint(e.comparison.expected), 80)}"
                    for e in wrong)
@@ -408,13 +408,11 @@ def _limit_resources(memory: int):
 
 
 def _limit_cpu(seconds: float) -> None:
-    """SIGXCPU (which ends the worker) once it has used ``seconds`` more CPU time."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    """SIGPROF (which ends the worker: no handler is installed) once it has used ``seconds``
+    more CPU time, counted from now on the kernel's own clock (0 disarms). A limit on the total
+    (RLIMIT_CPU) drifts from what getrusage reports on a busy machine, by seconds after a few
+    hundred submissions, and stopped right answers."""
+    signal.setitimer(signal.ITIMER_PROF, seconds)
 
 
 def _serve(connection, keys: list, memory: int, timeout: float, parent: int):
@@ -434,6 +432,7 @@ def _serve(connection, keys: list, memory: int, timeout: float, parent: int):
         except Exception as error:  # a bug must cost one row, not the batch
             row = GradeRow(display_path(path), NOT_GRADED, error=f"internal error"
                            f" ({type(error).__name__}); please report it with this file")
+        _limit_cpu(0)
         connection.send(row)
 
 
@@ -461,7 +460,7 @@ class _Worker:
 
     def why_stopped(self, timeout: float) -> str:
         self.process.join(1)
-        if self.process.exitcode == -signal.SIGXCPU:
+        if self.process.exitcode == -signal.SIGPROF:
             return f"checking it used more than {timeout:g} s of CPU time; retry (e.g. --timeout 10)"
         return "the checker stopped on this file (over the memory limit?); retry, or look at the file"
 

@@ -13,9 +13,13 @@ Run-together names such as ``d1w2`` are read only as a split into declared spell
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
 
 from ..errors import nearest
 from ..poly import Symbol
+from ..render.emit import written
 from ..render.text import TextPrinter
 from ..tensors import Tensor
 
@@ -55,28 +59,72 @@ def spellings(tensor: Tensor, flat: int, index_base: int) -> list[str]:
     return names
 
 
+def spelling_arrays(tensor: Tensor, index_base: int) -> list[np.ndarray]:
+    """:func:`spellings` of every entry at once: arrays of spellings by flat position, the first
+    for every entry, the others for the entries that have them (the rest ``None``)."""
+    if tensor.naming == "bare":
+        return [np.array([tensor.name], dtype=object)]
+    base = f"d{tensor.derivative_of}_d{tensor.name}" if tensor.derivative_of else tensor.name
+    columns = [column - tensor.index_base + index_base for column in tensor.subscripts]
+    if tensor.naming == "flat":
+        return [written(columns, base, "", ""), written(columns, base + "_", "", "")]
+    names = [written(columns, base + "_", "_", "")]
+    if len(columns) > 1:
+        short = np.logical_and.reduce([column <= 9 for column in columns])
+        for prefix in (base + "_", base):
+            joined = np.full(tensor.size, None, dtype=object)
+            if short.any():
+                joined[short] = written([column[short] for column in columns], prefix, "", "")
+            names.append(joined)
+    else:
+        names.append(written(columns, base, "", ""))
+    return names
+
+
 class NameTable:
-    """Canonical spelling -> entry (symbol or number), for the tensors an answer may mention."""
+    """Canonical spelling -> entry (symbol or number), for the tensors an answer may mention.
+    The table is made when first read: an answer of numbers never needs it."""
 
     def __init__(self, tensors: list[Tensor], *, shift_base: bool = False,
                  right_form: str = RIGHT_FORM):
         self.tensors = tensors
         self.shift_base = shift_base  # spellings as if every index base were flipped (0 <-> 1)
         self.right_form = right_form  # an example for messages, in the problem's names
-        self._entries: dict[str, object] = {}
-        self._positions: dict[str, tuple[Tensor, int]] = {}  # for display names
-        for tensor in tensors:
-            base = 1 - tensor.index_base if shift_base else tensor.index_base
-            for flat in range(tensor.size):
-                entry = tensor.entry(flat)
-                for spelling in spellings(tensor, flat, base):
-                    known = self._entries.get(spelling)
-                    if known is None:
-                        self._entries[spelling] = entry
-                        self._positions[spelling] = (tensor, flat)
-                    elif known is not entry and known != entry:
-                        self._entries[spelling] = AMBIGUOUS
-        self.longest = max((len(s) for s in self._entries), default=0)
+
+    def _spellings(self):
+        """(tensor, spellings by flat position, entries by flat position) for every spelling kind."""
+        for tensor in self.tensors:
+            base = 1 - tensor.index_base if self.shift_base else tensor.index_base
+            entries = tensor.symbols if tensor.values is None else tensor.values.reshape(-1).tolist()
+            for names in spelling_arrays(tensor, base):
+                yield tensor, names, entries
+
+    @cached_property
+    def _entries(self) -> dict[str, object]:
+        table: dict[str, object] = {}
+        for _, names, entries in self._spellings():
+            spelled = names.tolist()
+            found = (dict(zip(spelled, entries)) if None not in spelled
+                     else {name: entry for name, entry in zip(spelled, entries) if name is not None})
+            for spelling in found.keys() & table.keys():  # written alike: the same entry, or ambiguous
+                known, entry = table[spelling], found[spelling]
+                found[spelling] = known if known is entry or known == entry else AMBIGUOUS
+            table.update(found)
+        return table
+
+    @cached_property
+    def _positions(self) -> dict[str, tuple[Tensor, int]]:
+        """The entry each spelling names first, for display names."""
+        positions: dict[str, tuple[Tensor, int]] = {}
+        for tensor, names, _ in self._spellings():
+            for flat, spelling in enumerate(names.tolist()):
+                if spelling is not None:
+                    positions.setdefault(spelling, (tensor, flat))
+        return positions
+
+    @cached_property
+    def longest(self) -> int:
+        return max((len(s) for s in self._entries), default=0)
 
     def lookup(self, spelling: str):
         """The entry named by a canonical spelling, ``AMBIGUOUS``, or None."""

@@ -31,6 +31,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from math import prod
 
+import numpy as np
+
 from ..errors import AnswerError
 
 MAX_ANSWER_BYTES = 1_000_000
@@ -41,6 +43,8 @@ _RULES = re.compile(r"\\hline|\\hdashline|\\cline\s*\{[^{}]*\}")
 _SEPARATOR_ROW = re.compile(r"\s*:?-{1,}:?\s*")
 _BINARY_START = ("+", "*", "/", "^", ")", "}", "·", "×", "\\cdot", "\\times")
 _BINARY_END = ("+", "-", "−", "*", "/", "^", "(", "{", "·", "×", "\\cdot", "\\times")
+_BRACKETS = re.compile(r"[(){}]")
+_PLAIN_NUMBERS = re.compile(r"[ \t]*(?:-?[0-9]+(?:\.[0-9]+)?[ \t]+)*(?:-?[0-9]+(?:\.[0-9]+)?)?[ \t]*")
 
 # The formats, as messages name them.
 GRID = "a plain grid"
@@ -227,10 +231,10 @@ def _count_brackets(text: str) -> tuple[int, int]:
 # -- plain grids --------------------------------------------------------------------------------
 def _depth_split(text: str, separators: str) -> list[tuple[str, int]]:
     """Split at separator characters outside ( ) and { }; parts with their offsets."""
-    if "(" not in text and "{" not in text:  # the common case, at the speed of the regex engine
-        starts = [0] + [m.end() for m in re.finditer(f"[{re.escape(separators)}]", text)]
-        ends = [m - 1 for m in starts[1:]] + [len(text)]
-        return [(text[a:b], a) for a, b in zip(starts, ends)]
+    if not _BRACKETS.search(text):  # no brackets: every separator splits (as fast as str.split)
+        pieces = re.split("[" + re.escape(separators) + "]", text)
+        offsets = np.cumsum([0] + [len(piece) + 1 for piece in pieces[:-1]]).tolist()
+        return list(zip(pieces, offsets))
     parts, depth, start = [], 0, 0
     for i, char in enumerate(text):
         if char in "({":
@@ -246,6 +250,8 @@ def _depth_split(text: str, separators: str) -> list[tuple[str, int]]:
 
 def _unbalanced(text: str) -> tuple[str, int] | None:
     """The first bracket of ( ) { } without a partner, and its offset; None when all match."""
+    if not _BRACKETS.search(text):
+        return None
     opened: list[tuple[str, int]] = []
     for i, char in enumerate(text):
         if char in "({":
@@ -260,6 +266,8 @@ def _unbalanced(text: str) -> tuple[str, int] | None:
 def _space_spans(line: str) -> list[tuple[int, int]]:
     """Where the entries of a line separated by spaces are, as (start, end) offsets; ``B11 + B12``
     and ``d_1 \\cdot w_2`` stay whole because of the operators between their parts."""
+    if _PLAIN_NUMBERS.fullmatch(line):  # numbers such as 3 -4 0.5: none joins its neighbour
+        return [found.span() for found in re.finditer(r"\S+", line)]
     spans: list[tuple[int, int]] = []
     for chunk, start in _depth_split(line, " \t\n"):
         if not chunk:

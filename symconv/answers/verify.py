@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Iterator, Sequence, overload
+
+import numpy as np
 
 from ..derivation import derive
 from ..errors import AnswerError, ProblemError
-from ..poly import Symbol
+from ..poly import Poly, Symbol
 from ..presentation import Presentable
 from ..problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
 from .compare import Comparison, Sampling, Tolerance, best_comparison, compare_polys
-from .diagnose import Diagnosis, Mistake, diagnose, wrong_variants
+from .diagnose import Diagnosis, Mistake, WrongVariants, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors, right_form
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
 from .read import MAX_ANSWER_BYTES, Cell, ShapeError, arrange, nearest_form, read_answer
@@ -45,19 +49,56 @@ class EntryResult:
         return self.comparison.correct and not self.base_shifted
 
 
+class EntryResults(Sequence[EntryResult]):
+    """Every entry's :class:`EntryResult`, each made when it is first asked for: an answer of
+    100,000 numbers is checked on arrays, and a right one never needs its entries' objects.
+    ``correct`` says which entries are right; ``comparison(flat)`` compares one entry."""
+
+    def __init__(self, cells: list[Cell], given: list[ParsedEntry], correct: np.ndarray,
+                 comparison: Callable[[int], Comparison], shifted: bool = False):
+        self.cells, self.given, self.correct = cells, given, correct
+        self._comparison, self._shifted = comparison, shifted
+        self._made: dict[int, EntryResult] = {}
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    @overload
+    def __getitem__(self, flat: int) -> EntryResult: ...
+
+    @overload
+    def __getitem__(self, flat: slice) -> list[EntryResult]: ...
+
+    def __getitem__(self, flat):
+        if isinstance(flat, slice):
+            return [self[i] for i in range(len(self))[flat]]
+        flat = range(len(self))[flat]
+        if flat not in self._made:
+            self._made[flat] = EntryResult(flat, self.cells[flat], self.given[flat],
+                                           self._comparison(flat), self._shifted)
+        return self._made[flat]
+
+    def __iter__(self) -> Iterator[EntryResult]:
+        return (self[flat] for flat in range(len(self)))
+
+    def wrong(self) -> list[EntryResult]:
+        """The wrong entries, in order."""
+        return [self[int(flat)] for flat in np.flatnonzero(~self.correct)]
+
+
 @dataclass(frozen=True, repr=False)
 class Verdict(Presentable):
     """The answer checked entry by entry; it prints as the feedback ``symconv verify`` gives (its
     look is registered by :mod:`.feedback`), in a notebook as a table in green and red."""
 
     source: str
-    entries: tuple[EntryResult, ...]
+    entries: EntryResults
     diagnosis: Diagnosis | None
     key: "AnswerKey" = field(repr=False)
 
     @property
     def correct(self) -> int:
-        return sum(entry.correct for entry in self.entries)
+        return int(self.entries.correct.sum())
 
     @property
     def total(self) -> int:
@@ -75,6 +116,8 @@ class Verdict(Presentable):
     def sampling(self) -> tuple[int, Sampling] | None:
         """(entries, the weakest of their samplings) when some entries were found right at random
         points because their form differs from the expected one (answers with roots, LP pooling)."""
+        if not self.key.radicals:  # compared exactly: nothing at random points
+            return None
         sampled = [e.comparison.sampling for e in self.entries
                    if e.correct and e.comparison.sampling is not None]
         if not sampled:
@@ -84,7 +127,8 @@ class Verdict(Presentable):
 
     @property
     def readings(self) -> list[tuple[Cell, Reading]]:
-        return [(e.cell, r) for e in self.entries for r in e.given.readings]
+        return [(cell, r) for cell, given in zip(self.entries.cells, self.entries.given)
+                for r in given.readings]
 
 
 class AnswerKey:
@@ -95,25 +139,27 @@ class AnswerKey:
                  seed: int | None = None):
         self.problem = problem
         self.gradient = (derivation or derive(problem)).gradient(problem.tensor(wrt).name)
-        polys = self.gradient.polys()
-        expanded = self.gradient.expanded()
-        # LP pooling's gradients have roots: answers may write them, and are compared exactly
-        # where the forms agree, else at random exact rational points (see .roots).
-        self.radicals = has_roots(expanded)
+        # Every value given: the key is the numbers, from the term arrays (no polynomial made).
+        self.numbers = self.gradient.numbers()
+        self._expected: list[list[Poly]] | None = None
+        self.radicals = False
+        self.right_form = right_form([])  # messages' example: numbers, or in the problem's names
+        if self.numbers is None:
+            polys = self.gradient.polys()
+            expanded = self.gradient.expanded()
+            # LP pooling's gradients have roots: answers may write them, and are compared exactly
+            # where the forms agree, else at random exact rational points (see .roots).
+            self.radicals = has_roots(expanded)
+            # A gradient through several layers may be written with the intermediate ∂L/∂Y or
+            # fully expanded; both forms are right.
+            self._expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
+            refuse_indicators(problem, self.gradient, expanded)
+            self.right_form = right_form(expanded)
         if compare is None:
             compare = RootComparer(seed) if self.radicals else compare_polys  # seed: see .roots
         self.tolerance, self.limits, self.compare = tolerance, limits, compare
-        # A gradient through several layers may be written with the intermediate ∂L/∂Y or fully
-        # expanded; both forms are right.
-        self.expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
-        refuse_indicators(problem, self.gradient, expanded)
-        self.right_form = right_form(expanded)  # messages' example, in the problem's names
         self.names = NameTable(answer_tensors(problem), right_form=self.right_form)
         self._shifted_names: NameTable | None = None
-        self.variants = wrong_variants(problem, self.gradient)
-        self.mistakes = self.variants.mistakes
-        # ∂L/∂X with the padding left on has another shape: matched when the shape is wrong
-        self.reshaped = self.variants.reshaped
         self.context = shape_context(problem, self.gradient.wrt)
         # A class writes the same entries again and again: small parsed entries (immutable) are
         # kept, up to a fixed number, so hostile answers cannot grow the memory through it.
@@ -122,6 +168,29 @@ class AnswerKey:
     @property
     def shape(self) -> tuple[int, ...]:
         return self.gradient.shape
+
+    @property
+    def expected(self) -> list[list[Poly]]:
+        """The accepted forms of every entry (one, or two through a chain)."""
+        if self._expected is None:
+            assert self.numbers is not None
+            self._expected = [[Poly.lift(number)] for number in self.numbers.reshape(-1).tolist()]
+        return self._expected
+
+    @cached_property
+    def variants(self) -> WrongVariants:
+        """The likely mistakes, worked out when an answer first needs them (one with wrong
+        entries, or of the wrong shape): a right answer never does."""
+        return wrong_variants(self.problem, self.gradient)
+
+    @property
+    def mistakes(self) -> list[Mistake]:
+        return self.variants.mistakes
+
+    @property
+    def reshaped(self) -> list[tuple[Mistake, tuple[int, ...]]]:
+        """∂L/∂X with the padding left on has another shape: matched when the shape is wrong."""
+        return self.variants.reshaped
 
     # -- reading ------------------------------------------------------------------------------------
     def shifted_names(self) -> NameTable:
@@ -162,13 +231,15 @@ class AnswerKey:
 
     def _check_cells(self, cells: list[Cell], source: str) -> Verdict:
         try:
-            parsed = [self._parse_at(cell, source) for cell in cells]
+            parsed = self._parse_cells(cells, source, shifted=False)
         except _UnknownName as unknown:
             return self._check_shifted(cells, unknown, source)
         results = self._compare(cells, parsed, shifted=False)
-        diagnosis = diagnose(parsed, [r.comparison for r in results], self.mistakes,
-                             self.tolerance, self.compare)
-        return Verdict(source, tuple(results), diagnosis, self)
+        diagnosis = None
+        if not results.correct.all():
+            diagnosis = diagnose(parsed, results.correct.tolist(), self.mistakes, self.tolerance,
+                                 self.compare)
+        return Verdict(source, results, diagnosis, self)
 
     def _explain_shape(self, rows, source: str, error: ShapeError) -> AnswerError:
         """A wrong shape that is a known mistake (∂L/∂X with the padding left on) says so (the
@@ -178,7 +249,7 @@ class AnswerKey:
         for mistake, shape in self.reshaped:
             try:
                 cells = arrange(rows, shape, source, self.context)
-                parsed = [self._parse_at(cell, source) for cell in cells]
+                parsed = self._parse_cells(cells, source, shifted=False)
             except (AnswerError, _UnknownName):
                 continue
             matching = sum(self.compare(given, value, self.tolerance).correct
@@ -202,6 +273,15 @@ class AnswerKey:
                 self._parsed[text, shifted] = parsed
         return parsed
 
+    def _parse_cells(self, cells: list[Cell], source: str, *, shifted: bool) -> list[ParsedEntry]:
+        """Every cell's entry; a text written many times (a class writes the same numbers again
+        and again) is read once. The first cell that cannot be read is the error."""
+        texts = [cell.text for cell in cells]
+        first = dict(zip(reversed(texts), range(len(texts) - 1, -1, -1)))  # each text's first cell
+        read = {text: self._parse_at(cells[flat], source, shifted=shifted)
+                for text, flat in sorted(first.items(), key=lambda item: item[1])}
+        return [read[text] for text in texts]
+
     def _parse_at(self, cell: Cell, source: str, *, shifted: bool = False) -> ParsedEntry:
         try:
             return self._parse(cell.text, shifted)
@@ -210,29 +290,54 @@ class AnswerKey:
                 raise _UnknownName(located(error, cell, source)) from None
             raise located(error, cell, source) from None
 
-    def _compare(self, cells, parsed, *, shifted: bool) -> list[EntryResult]:
-        return [EntryResult(flat, cell, given, best_comparison(given, self.expected[flat],
-                                                               self.tolerance, self.compare), shifted)
-                for flat, (cell, given) in enumerate(zip(cells, parsed))]
+    def _compare(self, cells: list[Cell], parsed: list[ParsedEntry], *, shifted: bool) -> EntryResults:
+        """Every entry compared. With a key of numbers, entries written as exact numbers are
+        compared all at once; the rest (decimals, expressions) one by one."""
+        if self.numbers is None:
+            comparisons = [best_comparison(given, self.expected[flat], self.tolerance, self.compare)
+                           for flat, given in enumerate(parsed)]
+            correct = np.array([c.correct for c in comparisons], dtype=bool)
+            return EntryResults(cells, parsed, correct & (not shifted), comparisons.__getitem__, shifted)
+        expected = self.numbers.reshape(-1)
+        texts = [cell.text for cell in cells]
+        numbers = {text: entry.value.number for text, entry in zip(texts, parsed)
+                   if not entry.inexact and entry.value.is_number}  # parsed once per text
+        given = np.array([numbers.get(text) for text in texts], dtype=object)
+        exact = given != None  # noqa: E711  (elementwise: entries that are exact numbers)
+        correct = np.zeros(len(parsed), dtype=bool)
+        correct[exact] = given[exact] == expected[exact]
+        compared: dict[int, Comparison] = {}
+        for flat in np.flatnonzero(~exact).tolist():
+            compared[flat] = best_comparison(parsed[flat], self.expected[flat], self.tolerance,
+                                             self.compare)
+            correct[flat] = compared[flat].correct
+
+        def comparison(flat: int) -> Comparison:
+            if flat not in compared:
+                compared[flat] = Comparison(bool(correct[flat]), Poly.lift(int(expected[flat])),
+                                            parsed[flat], self.tolerance)
+            return compared[flat]
+
+        return EntryResults(cells, parsed, correct & (not shifted), comparison, shifted)
 
     def _check_shifted(self, cells, unknown: "_UnknownName", source: str) -> Verdict:
         """An unknown name such as ``B_00`` in a problem counted from 1: when the whole answer reads
         and is mostly right with every index base flipped, that is the mistake; otherwise the
         unknown name is the error."""
         try:
-            parsed = [self._parse_at(cell, source, shifted=True) for cell in cells]
+            parsed = self._parse_cells(cells, source, shifted=True)
         except AnswerError:
             raise unknown.error from None
         results = self._compare(cells, parsed, shifted=True)
-        right = sum(r.comparison.correct for r in results)
+        right = sum(results[flat].comparison.correct for flat in range(len(results)))
         if 3 * right < 2 * len(results):
             raise unknown.error
         bases = {t.index_base for t in self.names.tensors if t.naming != "bare"}
         counted = f"from {bases.pop()}" if len(bases) == 1 else "as each tensor declares"
         mistake = Mistake(INDEX_BASE, f"the names are counted from the wrong index base; this"
                                       f" problem counts {counted} ({self.names.describe()})", ())
-        return Verdict(source, tuple(results), Diagnosis(mistake, right, len(results),
-                                                         right == len(results)), self)
+        return Verdict(source, results, Diagnosis(mistake, right, len(results), right == len(results)),
+                       self)
 
     def check_file(self, path: str) -> Verdict:
         """Check an answer file (``-`` for standard input)."""

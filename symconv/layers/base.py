@@ -11,7 +11,8 @@ rows as one object. Every kind answers the same questions on its rows:
                            (``X_{11}`` where the value is 1), for worked solutions and feedback;
 ``numeric(values_of)``     all rows as numbers, vectorised;
 ``factor_table()``         every row's exact local derivative at once, for printers that work on
-                           whole arrays (:data:`~symconv.tensors.FactorTable`).
+                           whole arrays (:data:`~symconv.tensors.FactorTable`);
+``named_table()``          every row's named local derivative at once.
 
 The kinds here are shared: a tensor entry (convolutions), one constant (a bias, 1/N of average
 pooling), a number per row. Layer types with their own kinds define them in their home (max
@@ -47,6 +48,9 @@ class EntryOf:
     def named(self, row: int) -> Atom:
         return Symbol(self.tensor, int(self.index[row]))
 
+    def named_table(self) -> FactorTable:
+        return EntryFactors(self.tensor, self.index, named=True)
+
     def numeric(self, values_of) -> np.ndarray:
         return values_of(self.tensor).reshape(-1)[self.index]
 
@@ -67,6 +71,9 @@ class Constant:
         return self.value
 
     def named(self, row: int) -> Number:
+        return self.value
+
+    def named_table(self) -> FactorTable:
         return self.value
 
     def numeric(self, values_of) -> Number | float:
@@ -91,6 +98,9 @@ class Numbers:
 
     def named(self, row: int) -> Number:
         return self.values[row]
+
+    def named_table(self) -> FactorTable:
+        return self.values.tolist()
 
     def numeric(self, values_of) -> np.ndarray:
         return self.values.astype(float)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from math import prod
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -163,6 +163,9 @@ class InWindow:
     def named(self, row: int) -> object:
         """The factor over the window's symbols (an indicator, LP's root; 1/N stays a number)."""
         return self.factor(*self.window_of(row, self.tensor.symbols.__getitem__))
+
+    def named_table(self) -> FactorTable:
+        return cast(FactorTable, [self.named(row) for row in range(len(self.rows))])
 
     def window_values(self, values_of, fill: float) -> np.ndarray:
         """(outputs, K): the values in every output's window, ``fill`` on padding."""

@@ -65,6 +65,9 @@ class Positive(EntryOf):
     def named(self, row: int) -> IsPositive:
         return IsPositive(Symbol(self.tensor, int(self.index[row])))
 
+    def named_table(self) -> FactorTable:
+        return [IsPositive(symbol) for symbol in (self.tensor.symbols[i] for i in self.index.tolist())]
+
     def numeric(self, values_of) -> np.ndarray:
         return (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)
 

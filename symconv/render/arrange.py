@@ -48,8 +48,8 @@ def is_tall(value) -> bool:
     fraction): such entries are listed, never set in a matrix cell, in every format."""
     if not isinstance(value, Poly):
         return False
-    atoms = {atom for monomial in value.terms for atom in monomial if not isinstance(atom, Symbol)}
-    return any(_has_stack(atom.notation()) for atom in atoms)
+    return any(type(atom) is not Symbol and _has_stack(atom.notation())
+               for monomial in value.terms for atom in monomial)
 
 
 def _has_stack(node) -> bool:
@@ -348,11 +348,10 @@ class ArrangingPrinter(Printer):
     def too_long(self, array: np.ndarray) -> bool:
         """Whether some entry is too long (or too tall) to sit in a matrix next to others."""
         shown = array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]  # what a matrix would show
-        if any(is_tall(value) for value in shown):
-            return True
         # the entries of most terms first: one too long is enough to know
         likely_first = sorted(shown, key=lambda value: -len(value.terms) if isinstance(value, Poly) else 0)
-        return any(self.cell_width(value, False) > self.line_width * 3 // 4 for value in likely_first)
+        return (any(self.cell_width(value, False) > self.line_width * 3 // 4 for value in likely_first)
+                or any(is_tall(value) for value in shown))
 
     def arrange(self, view: TensorView) -> list:
         """The blocks that show a whole tensor on this printer's page."""

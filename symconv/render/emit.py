@@ -16,17 +16,16 @@ printers, as before. tests/test_emit.py checks the two give the same text on ran
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
 from ..derivation import ExpandedEntry, Gradient
-from ..tensors import EntryFactors, Tensor
+from ..product_sums import Codes, Sums, TermFactors, factor_codes, objects
+from ..tensors import Tensor
 from .printer import plain
 
 BATCH_TERMS = 1 << 16  # terms joined and written at a time: memory stays flat for any gradient
-INT64_SAFE = 1 << 62  # sums of coefficients are done in int64 only while they stay below this
 
 
 FEW_TERMS = 20_000  # printed entry by entry through the printers, up to this many terms
@@ -64,13 +63,6 @@ def expansion(gradient: Gradient, flats: Sequence[int], expand: bool) -> Sequenc
     return gradient.known_expansion(flats)
 
 
-def objects(items: Sequence) -> np.ndarray:
-    """A 1-D object array of ``items`` (taken per term by index, joined as strings)."""
-    array = np.empty(len(items), dtype=object)
-    array[:] = items
-    return array
-
-
 # -- entry names on whole arrays, for Tensor.per_entry: one call per tensor, not per entry ------
 def written(columns: Sequence[np.ndarray], prefix: str, separator: str, suffix: str) -> np.ndarray:
     """``prefix``, every entry's subscript numbers (:attr:`Tensor.subscripts`) joined by
@@ -103,6 +95,20 @@ def subscripted(tensor: Tensor, prefix: str, suffix: str, *, short_prefix: str |
     return names
 
 
+NAMED_AT_ONCE = 200_000  # entries: a tensor up to this size has every name spelled at once
+
+
+def entry_text(tensor: Tensor, flat: int, spell: Callable[[Tensor], np.ndarray],
+               one: Callable[[Tensor, int], str]) -> str:
+    """What ``spell(tensor)`` writes for entry ``flat`` (every entry spelled at once, then
+    remembered: a document names the same tensors' entries thousands of times), or ``one(tensor,
+    flat)``, the same text for one entry, in a tensor too large to spell whole (a huge input
+    read by a few outputs, of which a document names a few)."""
+    if tensor.size <= NAMED_AT_ONCE:
+        return tensor.per_entry(spell)[flat]
+    return one(tensor, flat)
+
+
 def plain_identifiers(tensor: Tensor, escape: Callable[[str], str] = str) -> np.ndarray:
     """Every entry's plain identifier (``X_0_1``, ``w2``, ``dL_dY_0_0``, ``b``), as
     :meth:`Tensor.plain_name` writes it; ``escape`` is applied to the letters (the tensor and
@@ -127,36 +133,6 @@ def plain_entries(tensor: Tensor) -> np.ndarray:
     return objects([plain(value) for value in tensor.values.reshape(-1).tolist()])
 
 
-def integer_values(tensor: Tensor) -> np.ndarray | None:
-    """The given values as int64, or None when one is a fraction or too large for exact sums."""
-    assert tensor.values is not None
-    values = tensor.values.reshape(-1).tolist()
-    if not all(type(v) is int and abs(v) < INT64_SAFE for v in values):
-        return None
-    return np.array(values, dtype=np.int64)
-
-
-# -- the factors of every term, as codes of symbols and integer coefficients -----------------------
-class Codes:
-    """Integer codes for the symbols of a gradient's terms, ordered as :class:`~symconv.poly.Symbol`
-    is (by tensor rank, then flat position): ``offsets[tensor] + flat``. ``count`` is one more than
-    the largest code; it marks a monomial without symbols (a number), which sorts last."""
-
-    def __init__(self, tensors: list[Tensor]):
-        self.tensors = sorted({t.name: t for t in tensors}.values(), key=lambda t: t.rank)
-        self.offsets = {}
-        count = 0
-        for tensor in self.tensors:
-            self.offsets[tensor.name] = count
-            count += tensor.size
-        self.count = count
-
-    def spelling(self, spell: Callable[[Tensor], np.ndarray], times: str) -> "Spelling":
-        names = np.concatenate([*(t.per_entry(spell) for t in self.tensors), objects([""])])
-        tails = objects([times + name for name in names[:-1].tolist()] + [""])
-        return Spelling(names, tails, times)
-
-
 class Spelling(NamedTuple):
     """How monomials are written: ``names[code]``, what follows a first symbol (``tails[code]``:
     the multiplication sign and the second symbol's name), and the multiplication sign; the last
@@ -167,81 +143,11 @@ class Spelling(NamedTuple):
     times: str
 
 
-class Column:
-    """One factor of every term of a block: for given rows, their symbols' codes (−1 for a
-    number) and integer coefficients (``monomial``, when ``bound`` is not None), and their
-    printed form (``texts``)."""
-
-    bound: int | None = 1  # the largest |coefficient|; None when not every factor is a symbol or an int
-    tensor: Tensor | None = None  # the tensor whose entries the factors are, if any
-
-    def monomial(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | int]:
-        raise NotImplementedError
-
-    def texts(self, rows: np.ndarray, spell: Callable[[Tensor], np.ndarray],
-              write: Callable[[object], str]) -> np.ndarray:
-        raise NotImplementedError
-
-
-class EntryColumn(Column):
-    """Term t's factor is entry ``flats[t]`` of a tensor: a symbol, or a given number."""
-
-    def __init__(self, factors: EntryFactors, codes: Codes):
-        self.tensor, self.flats = factors
-        self.offset = codes.offsets.get(self.tensor.name)
-        self.integers = None if self.tensor.values is None else self.tensor.per_entry(integer_values)
-        if self.integers is not None:
-            self.bound = int(np.abs(self.integers).max(initial=0))
-        elif self.tensor.values is not None:
-            self.bound = None
-
-    def monomial(self, rows):
-        index = self.flats[rows]
-        if self.offset is not None:
-            return index + self.offset, 1
-        assert self.integers is not None  # exact: every value is an integer
-        return np.full(len(rows), -1), self.integers[index]
-
-    def texts(self, rows, spell, write):
-        return self.tensor.per_entry(spell)[self.flats[rows]]
-
-
-class NumberColumn(Column):
-    """Every term's factor is the same number."""
-
-    def __init__(self, value):
-        self.value = value
-        self.bound = abs(value) if type(value) is int and abs(value) < INT64_SAFE else None
-
-    def monomial(self, rows):
-        return np.full(len(rows), -1), self.value
-
-    def texts(self, rows, spell, write):
-        return np.full(len(rows), write(self.value), dtype=object)
-
-
-class ListColumn(Column):
-    """One number or atom (an indicator, an LP root) per term."""
-
-    def __init__(self, items: Sequence):
-        self.items = objects(items)
-        exact = all(type(v) is int and abs(v) < INT64_SAFE for v in items)
-        self.integers = np.array(items if exact else [], dtype=np.int64)
-        self.bound = int(np.abs(self.integers).max(initial=0)) if exact else None
-
-    def monomial(self, rows):
-        return np.full(len(rows), -1), self.integers[rows]
-
-    def texts(self, rows, spell, write):
-        return objects([write(item) for item in self.items[rows].tolist()])
-
-
-def column(table, codes: Codes) -> Column:
-    if isinstance(table, EntryFactors):
-        return EntryColumn(table, codes)
-    if isinstance(table, (int, Fraction)):
-        return NumberColumn(table)
-    return ListColumn(table)
+def spelling(codes: Codes, spell: Callable[[Tensor], np.ndarray], times: str) -> Spelling:
+    """How the symbols of ``codes`` are written: ``spell(tensor)`` names a tensor's entries."""
+    names = np.concatenate([*(t.per_entry(spell) for t in codes.tensors), objects([""])])
+    tails = objects([times + name for name in names[:-1].tolist()] + [""])
+    return Spelling(names, tails, times)
 
 
 # -- batches of entries and their sums -----------------------------------------------------------
@@ -297,69 +203,32 @@ def joined(segments: Sequence[np.ndarray | Pieces]) -> str:
     return "".join(text.tolist())
 
 
-class Sums:
-    """The simplified sums of a batch's entries: their monomials, like terms merged and sorted as
-    :meth:`Poly.sorted_terms` sorts them. A monomial is ``(low, high)``: its symbols' codes in
-    order, ``high`` −1 for one symbol and ``low`` = ``Codes.count`` for none. (Never a square: the
-    two factors of a term are entries of different tensors, see ``GradientArrays.exact``.)"""
-
-    def __init__(self, entries: int, entry: np.ndarray, low: np.ndarray, high: np.ndarray,
-                 coefficients: np.ndarray, none: int):
-        same_entry = entry[1:] == entry[:-1]
-        same_low = low[1:] == low[:-1]
-        in_order = ~same_entry | (low[1:] > low[:-1]) | (same_low & (high[1:] >= high[:-1]))
-        if not in_order.all():  # e.g. numeric upstream factors, whose symbols come in any order
-            order = np.lexsort((high, low, entry))
-            entry, low, high, coefficients = entry[order], low[order], high[order], coefficients[order]
-            same_entry, same_low = entry[1:] == entry[:-1], low[1:] == low[:-1]
-        repeated = same_entry & same_low & (high[1:] == high[:-1])
-        if repeated.any():  # like terms: add their coefficients
-            first = np.flatnonzero(np.concatenate([[True], ~repeated]))
-            coefficients = np.add.reduceat(coefficients, first)
-            entry, low, high = entry[first], low[first], high[first]
-        kept = coefficients != 0
-        if not kept.all():
-            entry, low, high, coefficients = entry[kept], low[kept], high[kept], coefficients[kept]
-        self.starts = np.searchsorted(entry, np.arange(entries + 1))
-        self.counts = np.diff(self.starts)
-        self.low, self.high, self.coefficients, self.none = low, high, coefficients, none
-
-    def numbers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Which entries are numbers (nothing left, or one monomial without symbols), and those
-        numbers (0 when nothing is left)."""
-        single = np.flatnonzero(self.counts == 1)
-        single = single[self.low[self.starts[single]] == self.none]
-        values = np.zeros(len(self.counts), dtype=np.int64)
-        values[single] = self.coefficients[self.starts[single]]
-        numeric = self.counts == 0
-        numeric[single] = True
-        return numeric, values
-
-    def pieces(self, spelling: Spelling) -> Pieces:
-        """Each entry's sum as the printers write a :class:`Poly` (``d1*w2 + 2*d2*w1``, ``-3``),
-        three pieces per monomial; nothing for an entry whose sum is 0."""
-        low, high, coefficients = self.low, self.high, self.coefficients
-        count = len(low)
-        first = first_of_runs(self.starts, count)
-        negative = coefficients < 0
-        magnitude = np.abs(coefficients)
-        with_symbols = low != self.none
-        if (magnitude == 1).all():
-            magnitudes, which = np.ones(1, dtype=np.int64), np.zeros(count, dtype=np.int64)
-        else:
-            magnitudes, which = np.unique(magnitude, return_inverse=True)
-        # The sign (with its spaces) and the written coefficient, for every combination at once.
-        leads = []
-        for value in magnitudes.tolist():
-            for symbols in (False, True):
-                written_value = str(value) + (spelling.times if symbols else "")
-                number = "" if symbols and value == 1 else written_value
-                leads += [" + " + number, number, " - " + number, "-" + number]
-        pieces = np.empty((count, 3), dtype=object)
-        pieces[:, 0] = objects(leads)[((which * 2 + with_symbols) * 2 + negative) * 2 + first]
-        pieces[:, 1] = spelling.names[low]
-        pieces[:, 2] = spelling.tails[np.where(high < 0, self.none, high)]
-        return pieces.ravel(), 3 * self.counts
+def sum_pieces(sums: Sums, spelling: Spelling) -> Pieces:
+    """Each entry's sum as the printers write a :class:`Poly` (``d1*w2 + 2*d2*w1``, ``-3``),
+    three pieces per monomial; nothing for an entry whose sum is 0. (Never a square: the two
+    factors of a term are entries of different tensors, see ``GradientArrays.exact``.)"""
+    low, high, coefficients = sums.low, sums.high, sums.coefficients
+    count = len(low)
+    first = first_of_runs(sums.starts, count)
+    negative = coefficients < 0
+    magnitude = np.abs(coefficients)
+    with_symbols = low != sums.none
+    if (magnitude == 1).all():
+        magnitudes, which = np.ones(1, dtype=np.int64), np.zeros(count, dtype=np.int64)
+    else:
+        magnitudes, which = np.unique(magnitude, return_inverse=True)
+    # The sign (with its spaces) and the written coefficient, for every combination at once.
+    leads = []
+    for value in magnitudes.tolist():
+        for symbols in (False, True):
+            written_value = str(value) + (spelling.times if symbols else "")
+            number = "" if symbols and value == 1 else written_value
+            leads += [" + " + number, number, " - " + number, "-" + number]
+    pieces = np.empty((count, 3), dtype=object)
+    pieces[:, 0] = objects(leads)[((which * 2 + with_symbols) * 2 + negative) * 2 + first]
+    pieces[:, 1] = spelling.names[low]
+    pieces[:, 2] = spelling.tails[np.where(high < 0, sums.none, high)]
+    return pieces.ravel(), 3 * sums.counts
 
 
 class GradientArrays:
@@ -368,22 +237,10 @@ class GradientArrays:
     def __init__(self, gradient: Gradient, flats: Sequence[int]):
         self.gradient = gradient
         self.flats = np.asarray(flats, dtype=np.int64)
-        tables = [block.factor_tables() for block in gradient.blocks]
-        self.codes = Codes([t.tensor for pair in tables for t in pair
-                            if isinstance(t, EntryFactors) and t.tensor.values is None])
-        self.columns = [tuple(column(table, self.codes) for table in pair) for pair in tables]
-        self.exact = self._exact()
-
-    def _exact(self) -> bool:
-        """Whether :meth:`sums` applies: every factor is a symbol or an integer, the two factors of
-        a term are entries of different tensors (no squares), and every sum fits in int64."""
-        largest = 0
-        for up, local in self.columns:
-            if up.bound is None or local.bound is None or local.tensor is up.tensor:
-                return False
-            largest = max(largest, up.bound * local.bound)
-        longest = sum(int(np.diff(block.offsets).max(initial=0)) for block in self.gradient.blocks)
-        return largest * longest < INT64_SAFE
+        factors = TermFactors(gradient.blocks)
+        self.codes, self.columns = factors.codes, factors.columns
+        # The two factors of a term are entries of different tensors: no squares to write.
+        self.exact = factors.exact and all(local.tensor is not up.tensor for up, local in self.columns)
 
     def batches(self) -> Iterator[Batch]:
         """Consecutive entries with about ``BATCH_TERMS`` terms together (at least one entry)."""
@@ -423,17 +280,6 @@ class GradientArrays:
 
     def sums(self, batch: Batch) -> Sums:
         """The simplified sums of the batch's entries (only when ``exact``)."""
-        def factors(b: int, rows: np.ndarray) -> np.ndarray:
-            """Codes and coefficients of both factors: one row per term."""
-            parts = [part for c in self.columns[b] for part in c.monomial(rows)]
-            return np.stack([np.broadcast_to(np.asarray(p, dtype=np.int64), rows.shape) for p in parts],
-                            axis=1)
-
-        up, up_coefficient, local, local_coefficient = self.per_term(batch, factors).T
-        symbols = (up >= 0) & (local >= 0)
-        low = np.where(symbols, np.minimum(up, local), np.maximum(up, local))
-        low[low < 0] = self.codes.count
-        high = np.where(symbols, np.maximum(up, local), -1)
+        factors = self.per_term(batch, lambda b, rows: factor_codes(*self.columns[b], rows))
         entry = np.repeat(np.arange(len(batch.flats)), batch.counts)
-        return Sums(len(batch.flats), entry, low, high, up_coefficient * local_coefficient,
-                    self.codes.count)
+        return Sums.of_products(len(batch.flats), entry, factors, self.codes.count)

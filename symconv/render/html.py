@@ -10,6 +10,11 @@ one marks it ``sc-active``, marks every displayed entry its chain rule reads ``s
 next layer's gradient entries it sums over and the entries its local derivatives are), and shows
 its chain-rule equation at the bottom of the page.
 
+That equation is built in the page, when it is needed, from compact data (:meth:`chain_data`): for
+each gradient entry the page shows, the outputs its terms read and the entries of their local
+derivatives as flat positions, and its sum as monomials of references; every tensor's entry names
+are spelled once, as arrays (:func:`subscripts`), as are the names printed in the document.
+
 Widths are measured in pixels from the LaTeX printer's estimate of the same math: browsers set
 MathML in Latin Modern Math (or a font of its metrics) at the page's 17 pixels, 16.5 pixels per
 em of that estimate, 17 more for each matrix's stretched brackets and 4 for each fraction
@@ -24,17 +29,20 @@ import html
 import json
 import re
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..document import (Bracket, Call, ChainFactors, Concat, Derivative, Display, Document, Equation, Figure,
-                        Formula, Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph,
-                        Power, Product, Quotient, Sum, TensorView, Truncated)
-from ..poly import Poly, Symbol
-from ..tensors import Tensor
+from ..document import (MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
+                        Equation, Figure, Formula, Gallery, Group, Hadamard, Heading, Labeled, Matrix,
+                        Numbered, Paragraph, Power, Product, Quotient, Sum, TensorView, Truncated, short)
+from ..poly import Atom, Poly, Symbol
+from ..product_sums import BlockTerms, block_products, named_as_valued, product_polys
+from ..tensors import EntryFactors, Tensor
 from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, is_tall
+from .emit import entry_text, subscripted, written
 from .latex import LatexPrinter
+from .latex_names import latex_subscript
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg
 from .text_document import TextDocumentPrinter
@@ -44,18 +52,48 @@ MINUS = "−"
 
 
 class Tagged(NamedTuple):
-    """A matrix cell that is a tensor's entry or a gradient's entry: ``attributes`` say which.
-    Other printers (the text printer that measures) see only its value."""
+    """A matrix cell that is entry ``flat`` of ``tensor`` (``gradient``: of ∂L/∂tensor); its
+    attributes are written when it is printed. Other printers (the text printer that measures)
+    see only its value."""
 
     value: object
-    attributes: str
+    tensor: Tensor
+    flat: int
+    gradient: bool
 
     def notation(self):
         return self.value
 
 
 def index_text(tensor: Tensor, flat: int) -> str:
-    return ",".join(map(str, tensor.index_of(flat)))
+    return entry_text(tensor, flat, index_texts, lambda t, f: ",".join(map(str, t.index_of(f))))
+
+
+def index_texts(tensor: Tensor) -> np.ndarray:
+    """Every entry's 0-based index in the declared shape, ``i,j``, as ``data-index`` writes it."""
+    columns = np.unravel_index(np.arange(tensor.size), tensor.shape) if tensor.shape else ()
+    return written(list(columns), "", ",", "") if columns else np.array([""], dtype=object)
+
+
+def subscripts(tensor: Tensor) -> np.ndarray | None:
+    """Every entry's subscript as its name writes it (``00``, ``0,12``; None for a bare name)."""
+    return subscripted(tensor, "", "") if tensor.subscripts else None
+
+
+def name_markups(tensor: Tensor) -> np.ndarray:
+    """Every entry's name as MathML (``<msub><mi>X</mi><mn>00</mn></msub>``), spelled at once."""
+    base = identifier_markup(tensor.name)
+    numbers = subscripts(tensor)
+    if numbers is None:
+        return np.full(tensor.size, base, dtype=object)
+    return f"<msub>{base}<mn>" + numbers + "</mn></msub>"
+
+
+def name_markup_of(tensor: Tensor, flat: int) -> str:
+    """One entry's name as :func:`name_markups` writes it."""
+    _, subscript, _ = tensor.entry_name(flat)
+    base = identifier_markup(tensor.name)
+    return f"<msub>{base}<mn>{latex_subscript(subscript)}</mn></msub>" if subscript else base
 
 
 def escape(text: str) -> str:
@@ -155,10 +193,10 @@ class HtmlPrinter(ArrangingPrinter):
         self.loss = loss
         self.latex = LatexPrinter(loss)  # measures widths
         self.text = TextDocumentPrinter(loss)  # a picture's labels and its caption's words
-        self.factors: dict[str, ChainFactors] = {}  # "NAME:i,j" -> its chain rule, when known
+        self.chains: dict[str, ChainTerms] = {}  # gradient name -> its chain rule, when known
         self.upstream: str | None = None  # the last output: the given upstream's entries are its gradient's
-        self.shown: dict[str, None] = {}  # the focusable entries printed so far, in order
-        self.recording = True  # off while printing the equations the page shows on focus
+        self.shown: dict[tuple[str, int], None] = {}  # the focusable entries printed so far, in order
+        self.in_panel = False  # printing for the chain rule shown on focus: no entry is marked there
 
     # -- measuring ----------------------------------------------------------------------------------
     def measure(self, node) -> float:
@@ -181,41 +219,48 @@ class HtmlPrinter(ArrangingPrinter):
         return super().too_long(untagged(array) if array.size else array)
 
     # -- which entry an element shows -----------------------------------------------------------------
-    def gradient_attributes(self, name: str, index: str, also: str = "") -> str:
-        key = f"{name}:{index}"
-        attributes = f' data-grad="{escape(name)}"{also} data-index="{index}"'
-        if key in self.factors and self.recording:
-            self.shown[key] = None
+    def gradient_attributes(self, name: str, tensor: Tensor, flat: int, also: str = "", *,
+                            focusable: bool = True) -> str:
+        """The attributes of ∂L/∂name_ij, entry ``flat`` of ``tensor`` (or of a tensor of its shape:
+        the given upstream); an entry whose chain rule the page knows is focusable, and the page
+        gets its chain rule (:meth:`chain_data`)."""
+        attributes = f' data-grad="{escape(name)}"{also} data-index="{index_text(tensor, flat)}"'
+        if name in self.chains and focusable:
+            self.shown[name, flat] = None
             attributes += ' class="sc-entry" tabindex="0"'
         return attributes
 
-    def entry_attributes(self, symbol: Symbol) -> str:
+    def entry_attributes(self, symbol: Symbol, *, focusable: bool = True) -> str:
         """Which entry a displayed symbol is: a tensor's (``data-tensor``), a gradient's
         (``data-grad``: written ∂L/∂Y_00, or the given upstream ``d1``), or both."""
         tensor = symbol.tensor
-        index = index_text(tensor, symbol.flat)
         if tensor.derivative_of:
-            return self.gradient_attributes(tensor.name, index)
+            return self.gradient_attributes(tensor.name, tensor, symbol.flat, focusable=focusable)
         if tensor.role == "upstream" and self.upstream is not None:
-            return self.gradient_attributes(self.upstream, index, f' data-tensor="{escape(tensor.name)}"')
-        return f' data-tensor="{escape(tensor.name)}" data-index="{index}"'
+            return self.gradient_attributes(self.upstream, tensor, symbol.flat,
+                                            f' data-tensor="{escape(tensor.name)}"', focusable=focusable)
+        return f' data-tensor="{escape(tensor.name)}" data-index="{index_text(tensor, symbol.flat)}"'
 
     def tagged_array(self, view: TensorView) -> np.ndarray:
         """The view's array with each cell saying whose entry it is: a gradient view's cells are
-        ∂L/∂T's entries, a tensor's own entries (the problem statement) are T's; anything else
-        in a tensor's shape (a running sum) is left as it is."""
+        ∂L/∂T's entries (a long sum cut short, as in every format), a tensor's own entries (the
+        problem statement) are T's; anything else in a tensor's shape (a running sum) is left as
+        it is."""
         tensor, array = view.tensor, view.array
         if view.gradient_of:
-            cells = [Tagged(v, self.gradient_attributes(tensor.name, index_text(tensor, flat)))
-                     for flat, v in enumerate(array.flat)]
+            cells = [Tagged(short(v), tensor, flat, True) for flat, v in enumerate(array.flat)]
         elif array.size == tensor.size and all(v == e for v, e in zip(array.flat, tensor.entries())):
-            cells = [Tagged(v, self.entry_attributes(Symbol(tensor, flat)))
-                     for flat, v in enumerate(array.flat)]
+            cells = [Tagged(v, tensor, flat, False) for flat, v in enumerate(array.flat)]
         else:
             return array
         tagged = np.empty(len(cells), dtype=object)
         tagged[:] = cells
         return tagged.reshape(array.shape)
+
+    def tagged_attributes(self, node: Tagged) -> str:
+        if node.gradient:
+            return self.gradient_attributes(node.tensor.name, node.tensor, node.flat)
+        return self.entry_attributes(Symbol(node.tensor, node.flat))
 
     # -- numbers, names, polynomials ------------------------------------------------------------------
     def _print_int(self, number: int) -> str:
@@ -226,23 +271,40 @@ class HtmlPrinter(ArrangingPrinter):
         return mrow(operator(MINUS), fraction) if number < 0 else fraction
 
     def name_markup(self, symbol: Symbol) -> str:
-        base, subscript, _ = symbol.tensor.entry_name(symbol.flat)
-        if not subscript:
-            return identifier_markup(base)
-        numbers = ("".join(map(str, subscript)) if len(subscript) <= 2 and max(subscript) <= 9
-                   else ",".join(map(str, subscript)))
-        return f"<msub>{identifier_markup(base)}<mn>{numbers}</mn></msub>"
+        return entry_text(symbol.tensor, symbol.flat, name_markups, name_markup_of)
 
     def partial(self, top: str, bottom: str, attributes: str = "") -> str:
         return (f"<mfrac{attributes}>{mrow(operator('∂'), top)}{mrow(operator('∂'), bottom)}"
                 "</mfrac>")
 
     def _print_Symbol(self, symbol: Symbol, attributes: str | None = None) -> str:
-        attributes = self.entry_attributes(symbol) if attributes is None else attributes
+        if attributes is None:
+            if not self.in_panel:
+                return self.symbol_markup(symbol)
+            attributes = ""  # in the chain rule shown on focus no entry is marked
         loss = symbol.tensor.derivative_of
         if loss:
             return self.partial(identifier_markup(loss), self.name_markup(symbol), attributes)
         return f"<mrow{attributes}>{self.name_markup(symbol)}</mrow>"
+
+    def symbol_markup(self, symbol: Symbol) -> str:
+        """A symbol with its attributes, written once per symbol (a document shows the same
+        entries many times); the page learns again that a focusable one is shown."""
+        written = self.__dict__.setdefault("_symbols", {})
+        if symbol._key not in written:
+            written[symbol._key] = (self._print_Symbol(symbol, self.entry_attributes(symbol)),
+                                    self.focus(symbol))
+        markup, focus = written[symbol._key]
+        if focus is not None:
+            self.shown[focus] = None
+        return markup
+
+    def focus(self, symbol: Symbol) -> tuple[str, int] | None:
+        """The gradient entry a displayed symbol is, when the page knows its chain rule (the
+        entry :meth:`entry_attributes` makes focusable)."""
+        tensor = symbol.tensor
+        name = tensor.name if tensor.derivative_of else self.upstream if tensor.role == "upstream" else None
+        return (name, symbol.flat) if name in self.chains else None
 
     def _print_Tensor(self, tensor: Tensor) -> str:
         return identifier_markup(tensor.name)
@@ -258,6 +320,21 @@ class HtmlPrinter(ArrangingPrinter):
         return INVISIBLE_TIMES.join(parts + ([self.monomial(symbols)] if symbols else []))
 
     def _print_Poly(self, poly: Poly) -> str:
+        """Written once per value (outside the panel); printing it again tells the page again
+        which focusable entries it shows."""
+        if self.in_panel:
+            return self.poly_markup(poly)
+        written = self.__dict__.setdefault("_polys", {})
+        if poly.key not in written:
+            markup = self.poly_markup(poly)  # in reading order: the entries are met as written
+            focus = [self.focus(atom) for monomial, _ in poly.sorted_terms() for atom in monomial
+                     if isinstance(atom, Symbol)]
+            written[poly.key] = markup, [f for f in focus if f is not None]
+        markup, shown = written[poly.key]
+        self.shown.update(dict.fromkeys(shown))
+        return markup
+
+    def poly_markup(self, poly: Poly) -> str:
         pieces: list[str] = []
         for monomial, coefficient in poly.sorted_terms():
             body = self.monomial_markup(abs(coefficient), monomial)
@@ -280,8 +357,8 @@ class HtmlPrinter(ArrangingPrinter):
         if isinstance(node.bottom, Symbol):
             attributes = ""
             if isinstance(node.top, str):  # ∂L/∂x_ij: an entry of a gradient
-                attributes = self.gradient_attributes(node.bottom.tensor.name,
-                                                      index_text(node.bottom.tensor, node.bottom.flat))
+                bottom = node.bottom
+                attributes = self.gradient_attributes(bottom.tensor.name, bottom.tensor, bottom.flat)
             return self.partial(top, self.name_markup(node.bottom), attributes)
         return self.partial(top, self.doprint(node.bottom))
 
@@ -340,8 +417,8 @@ class HtmlPrinter(ArrangingPrinter):
 
     def _print_Tagged(self, node: Tagged) -> str:
         if isinstance(node.value, Symbol):
-            return self._print_Symbol(node.value, node.attributes)
-        return f"<mrow{node.attributes}>{self.doprint(node.value)}</mrow>"
+            return self._print_Symbol(node.value, self.tagged_attributes(node))
+        return f"<mrow{self.tagged_attributes(node)}>{self.doprint(node.value)}</mrow>"
 
     def _print_Matrix(self, node: Matrix) -> str:
         node = self.fitted(node)
@@ -365,7 +442,7 @@ class HtmlPrinter(ArrangingPrinter):
         if isinstance(value, Tagged):
             inner = (self.name_markup(value.value) if isinstance(value.value, Symbol)
                      and not value.value.tensor.derivative_of else self.doprint(value.value))
-            attributes = value.attributes
+            attributes = self.tagged_attributes(value)
             if marked:
                 attributes = (attributes.replace('class="', 'class="sc-marked ') if "class=" in attributes
                               else attributes + mark)
@@ -444,8 +521,12 @@ class HtmlPrinter(ArrangingPrinter):
         return self.text.doprint(value)
 
     def figure_attributes(self, value) -> str:
-        return self.entry_attributes(value).replace(' class="sc-entry" tabindex="0"', "") \
-            if isinstance(value, Symbol) else ""
+        if not isinstance(value, Symbol):
+            return ""
+        written = self.__dict__.setdefault("_figure_attributes", {})  # a figure's cells, once each
+        if value._key not in written:
+            written[value._key] = self.entry_attributes(value, focusable=False)
+        return written[value._key]
 
     def _print_Figure(self, node: Figure) -> str:
         pictures = svg(node, self.figure_text, self.figure_width, self.figure_attributes,
@@ -454,24 +535,91 @@ class HtmlPrinter(ArrangingPrinter):
                 f"<figcaption>{''.join(self.inline(p) for p in node.caption)}</figcaption></figure>")
 
     # -- the page -------------------------------------------------------------------------------------
-    def relations_script(self) -> tuple[str, str]:
-        """The relations of every focusable entry shown (JSON) and their equations (templates)."""
-        self.recording = False
-        data, templates = {}, []
-        for number, key in enumerate(self.shown):
-            factors = self.factors[key]
-            data[key] = {"g": [f"{s.tensor.name}:{index_text(s.tensor, s.flat)}" for s in factors.upstream],
-                         "t": [f"{s.tensor.name}:{index_text(s.tensor, s.flat)}" for s in factors.local],
-                         "e": number}
-            templates.append(f'<template id="sc-eq-{number}">{self.display_math(factors.equation)}</template>')
-        text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-        return f'<script type="application/json" id="sc-relations">{text}</script>', "".join(templates)
+    def chain_data(self) -> str:
+        """The chain rule of every focusable entry shown, as compact JSON for the page's script:
+
+        ``tensors``: every tensor named, once: its name, its MathML name without a subscript, its
+        entries' subscripts (``00``, ``0,12``; null for a bare name), its shape and the loss when
+        its entries are written ∂L/∂…; ``pieces``: MathML of the factors that are not a tensor's
+        entry (numbers, an indicator, an LP root), each once; ``entries``: ``"X:i,j"`` → ``o``
+        (per layer that reads X: the output tensor and the outputs y_k the terms read), ``t``
+        (per tensor: the entries the local derivatives are), ``s`` (the terms' sum with the
+        local derivatives named) and ``v`` (the value, when it is written otherwise). A sum is
+        ``[number of terms, monomials]``, the first :data:`MAX_SUM_TERMS` monomials, each
+        ``[sign, coefficient piece or −1, [factor…]]``, a factor a tensor entry ``flat·T + tensor``
+        (T tensors) or a piece ``−1 − piece``; ``x`` is the entry itself, ``[tensor, flat]``."""
+        tensors: dict[str, Tensor] = {}
+        pieces: dict[str, int] = {}
+        entries: dict[str, dict[str, Any]] = {}
+        symbols: list[list[Any]] = []  # symbols and pieces: references once every tensor is known
+
+        def piece(node) -> int:
+            self.in_panel = True
+            try:
+                return pieces.setdefault(self.doprint(node), len(pieces))
+            finally:
+                self.in_panel = False
+
+        def monomials(poly: Poly) -> list:
+            written = []
+            for monomial, coefficient in poly.sorted_terms()[:MAX_SUM_TERMS]:
+                magnitude = abs(coefficient)
+                factors: list = []
+                for atom in monomial:
+                    if isinstance(atom, Symbol):
+                        tensors.setdefault(atom.tensor.name, atom.tensor)
+                        factors.append(atom)
+                    else:
+                        factors.append(-1 - piece(atom))
+                symbols.append(factors)
+                written.append([-1 if coefficient < 0 else 1,
+                                -1 if magnitude == 1 and monomial else piece(magnitude), factors])
+            return [len(poly.terms), written]
+
+        by_tensor: dict[str, list[int]] = {}
+        for name, flat in self.shown:
+            by_tensor.setdefault(name, []).append(flat)
+        for name, flats in by_tensor.items():
+            chain = self.chains[name]
+            tensors.setdefault(name, chain.tensor)
+            named = ([chain.values[flat] for flat in flats]  # no factor has a value to be named by
+                     if named_as_valued(block.local for block in chain.blocks) else named_sums(chain, flats))
+            for flat, sum_named in zip(flats, named):
+                reads: list = []
+                local: dict[str, dict[int, None]] = {}
+                for block in chain.blocks:
+                    start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
+                    tensors.setdefault(block.output.name, block.output)
+                    reads.append([block.output.name, block.outputs[start:stop].tolist()])
+                    for symbol in local_symbols(block.local, start, stop):
+                        tensors.setdefault(symbol.tensor.name, symbol.tensor)
+                        local.setdefault(symbol.tensor.name, {})[symbol.flat] = None
+                entry = {"x": [name, flat], "o": reads,
+                         "t": [[t, list(found)] for t, found in local.items()], "s": monomials(sum_named)}
+                value = chain.values[flat]
+                if value != sum_named:
+                    entry["v"] = monomials(value)
+                entries[f"{name}:{index_text(chain.tensor, flat)}"] = entry
+        order = {name: number for number, name in enumerate(tensors)}
+        count = len(order)
+        for factors in symbols:
+            factors[:] = [f.flat * count + order[f.tensor.name] if isinstance(f, Symbol) else f
+                          for f in factors]
+        for entry in entries.values():
+            entry["x"][0] = order[entry["x"][0]]
+            entry["o"] = [[order[t], flats] for t, flats in entry["o"]]
+            entry["t"] = [[order[t], flats] for t, flats in entry["t"]]
+        table = [{"n": t.name, "b": identifier_markup(t.name),
+                  "s": None if names is None else names.tolist(), "shape": list(t.shape),
+                  "d": t.derivative_of} for t in tensors.values() for names in [subscripts(t)]]
+        data = {"loss": identifier_markup(self.loss), "cut": MAX_SUM_TERMS, "tensors": table,
+                "pieces": list(pieces), "entries": entries}
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
 
     def _print_Document(self, document: Document) -> str:
         if document.relations is not None:
             self.upstream = document.relations.upstream
-            self.factors = {f"{f.entry.tensor.name}:{index_text(f.entry.tensor, f.entry.flat)}": f
-                            for f in document.relations.entries}
+            self.chains = {chain.tensor.name: chain for chain in document.relations.gradients}
         sections, contents = [], []
         for number, section in enumerate(document.sections):
             anchor = f"sc-{section.name}-{number}"
@@ -487,13 +635,31 @@ class HtmlPrinter(ArrangingPrinter):
                 f"Large matrices show their first {MAX_ROWS} rows at most and as many columns as fit"
                 " the line;"
                 " ⋮ and ⋯ stand for the rest, which follow the same pattern.",))))
-        relations, templates = self.relations_script()
         hint = (f"Hover over a gradient entry ∂{self.loss}/∂… (or reach it with Tab) to see its"
                 " chain rule: the entries it reads light up." if self.shown else "")
         return PAGE.format(title=escape(document.title), style=STYLE, script=SCRIPT,
                            contents="".join(contents), introduction="\n".join(introduction),
-                           sections="\n".join(sections), relations=relations, templates=templates,
-                           hint=escape(hint))
+                           sections="\n".join(sections), chains=self.chain_data(), hint=escape(hint))
+
+
+def named_sums(chain: ChainTerms, flats: list[int]) -> list[Poly]:
+    """The entries' sums with their local derivatives named (``X_11`` where the value is 1), from
+    the chain's arrays: each term's upstream entry (its number when given) times its named local
+    derivative, each entry's polynomial built once (:func:`~symconv.product_sums.product_polys`)."""
+    blocks = [BlockTerms(block.offsets, block.outputs, block.upstream.entries(), block.local)
+              for block in chain.blocks]
+    return product_polys(*block_products(blocks, np.asarray(flats, dtype=np.int64))).tolist()
+
+
+def local_symbols(local, start: int, stop: int) -> list[Symbol]:
+    """The tensor entries the named local derivatives of terms ``start`` to ``stop`` are (an
+    indicator's or an LP root's whole window)."""
+    if isinstance(local, EntryFactors):
+        return [local.tensor.symbols[flat] for flat in local.flats[start:stop].tolist()]
+    if isinstance(local, (int, Fraction)):
+        return []
+    return [symbol for factor in local[start:stop] if isinstance(factor, Atom)
+            for symbol in factor.free_symbols()]
 
 
 def pixels(latex: str) -> float:
@@ -519,6 +685,7 @@ math{font-family:math,"STIX Two Math","Latin Modern Math","DejaVu Math TeX Gyre"
 math[display=block]{margin:.5em 0}
 .sc-display,.sc-gallery,.sc-numbered{width:max(100%,min(80em,calc(100vw - 2em)));
 margin-left:calc((100% - max(100%,min(80em,calc(100vw - 2em))))/2);overflow-x:auto}
+.sc-display,.sc-numbered,.sc-gallery,figure.sc-figure{content-visibility:auto;contain-intrinsic-size:auto 4em}
 .sc-lines math.sc-more{padding-left:3em}
 .sc-numbered{display:flex;align-items:center;gap:1em;overflow-x:auto}
 .sc-numbered .sc-body{flex:1}.sc-number{color:#57606a}
@@ -541,13 +708,106 @@ padding:.3em 2em;max-height:25vh;overflow:auto;font-size:.95em;box-sizing:border
 
 SCRIPT = """
 (function () {
-  var relations = JSON.parse(document.getElementById("sc-relations").textContent);
+  var data = JSON.parse(document.getElementById("sc-relations").textContent);
+  var tensors = data.tensors, count = tensors.length, pieces = data.pieces;
   var panel = document.getElementById("sc-equation");
+  var TIMES = "<mo>\\u2062</mo>", PER_LINE = 8;
   var current = null, how = null;  // the active entry, and whether the mouse or the focus chose it
-  function entries(kind, key) {
-    var split = key.lastIndexOf(":");
-    return document.querySelectorAll("[data-" + kind + "=\\"" + key.slice(0, split) +
-      "\\"][data-index=\\"" + key.slice(split + 1) + "\\"]");
+  // -- names and sums, from the page's data (spelled once per tensor) --------------------------
+  function index(t, flat) {
+    var shape = tensors[t].shape, parts = [];
+    for (var axis = shape.length - 1; axis >= 0; axis--) {
+      parts.unshift(flat % shape[axis]);
+      flat = Math.floor(flat / shape[axis]);
+    }
+    return parts.join(",");
+  }
+  function name(t, flat) {
+    var tensor = tensors[t];
+    return tensor.s ? "<msub>" + tensor.b + "<mn>" + tensor.s[flat] + "</mn></msub>" : tensor.b;
+  }
+  function partial(top, bottom) {
+    return "<mfrac><mrow><mo>\\u2202</mo>" + top + "</mrow><mrow><mo>\\u2202</mo>" + bottom +
+      "</mrow></mfrac>";
+  }
+  function factor(reference) {
+    if (reference < 0) return pieces[-1 - reference];
+    var t = reference % count, flat = Math.floor(reference / count);
+    return tensors[t].d ? partial(data.loss, name(t, flat)) : name(t, flat);
+  }
+  function monomial(m) {
+    var parts = m[1] >= 0 ? [pieces[m[1]]] : [], factors = m[2];
+    for (var i = 0; i < factors.length;) {
+      var j = i;
+      while (j < factors.length && factors[j] === factors[i]) j++;
+      var written = factor(factors[i]);
+      parts.push(j - i > 1 ? "<msup>" + written + "<mn>" + (j - i) + "</mn></msup>" : written);
+      i = j;
+    }
+    return "<mrow>" + parts.join(TIMES) + "</mrow>";
+  }
+  function rest(total) { return "<mo>+</mo><mtext>\\u22ef (" + total + " terms in all)</mtext>"; }
+  function sum(written) {  // [number of terms, monomials]: the terms of one side
+    var tokens = written[1].map(function (m, i) {
+      return (m[0] < 0 ? "<mo>\\u2212</mo>" : i ? "<mo>+</mo>" : "") + monomial(m);
+    });
+    if (!tokens.length) tokens.push("<mn>0</mn>");
+    if (written[0] > written[1].length) tokens.push(rest(written[0]));
+    return tokens;
+  }
+  function products(entry) {  // ∂L/∂y_k ∂y_k/∂x for the terms, as they are summed
+    var x = name(entry.x[0], entry.x[1]), tokens = [], total = 0;
+    entry.o.forEach(function (group) {
+      group[1].forEach(function (k) {
+        total++;
+        if (tokens.length < data.cut) {
+          var y = name(group[0], k);
+          tokens.push((tokens.length ? "<mo>+</mo>" : "") + "<mrow>" + partial(data.loss, y) + TIMES +
+                      partial(y, x) + "</mrow>");
+        }
+      });
+    });
+    if (total > tokens.length) tokens.push(rest(total));
+    return tokens;
+  }
+  function equation(entry) {
+    var left = partial(data.loss, name(entry.x[0], entry.x[1]));
+    var sides = [products(entry)];
+    if (sides[0].length) sides.push(sum(entry.s)); else sides[0] = ["<mn>0</mn>"];
+    if (entry.v) sides.push(sum(entry.v));
+    var lines = [];
+    sides.forEach(function (tokens, side) {
+      for (var at = 0; at < tokens.length; at += PER_LINE) {
+        var lead = at ? "" : side ? "<mo>=</mo>" : left + "<mo>=</mo>";
+        lines.push('<math display="block"' + (lines.length ? ' class="sc-more"' : "") + "><mrow>" +
+                   lead + tokens.slice(at, at + PER_LINE).join("") + "</mrow></math>");
+      }
+    });
+    return '<div class="sc-lines">' + lines.join("") + "</div>";
+  }
+  // -- the entries a chain rule reads, found once -----------------------------------------------
+  var elements = null;
+  function shown(kind, t, flat) {
+    if (!elements) {
+      elements = new Map();
+      document.querySelectorAll("[data-grad],[data-tensor]").forEach(function (element) {
+        ["grad", "tensor"].forEach(function (which) {
+          var of = element.getAttribute("data-" + which);
+          if (of === null) return;
+          var key = which + ":" + of + ":" + element.getAttribute("data-index");
+          if (!elements.has(key)) elements.set(key, []);
+          elements.get(key).push(element);
+        });
+      });
+    }
+    return elements.get(kind + ":" + tensors[t].n + ":" + index(t, flat)) || [];
+  }
+  function light(kind, groups) {
+    groups.forEach(function (group) {
+      group[1].forEach(function (flat) {
+        shown(kind, group[0], flat).forEach(function (e) { e.classList.add("sc-related"); });
+      });
+    });
   }
   function clear() {
     document.querySelectorAll(".sc-active, .sc-related").forEach(function (element) {
@@ -558,14 +818,14 @@ SCRIPT = """
   function activate(element, by) {
     if (element === current) { how = by; return; }
     clear();
-    var entry = relations[element.getAttribute("data-grad") + ":" + element.getAttribute("data-index")];
+    var entry = data.entries[element.getAttribute("data-grad") + ":" + element.getAttribute("data-index")];
     if (!entry) return;
     current = element;
     how = by;
-    panel.replaceChildren(document.getElementById("sc-eq-" + entry.e).content.cloneNode(true));
+    panel.innerHTML = equation(entry);
     element.classList.add("sc-active");
-    entry.g.forEach(function (key) { entries("grad", key).forEach(function (e) { e.classList.add("sc-related"); }); });
-    entry.t.forEach(function (key) { entries("tensor", key).forEach(function (e) { e.classList.add("sc-related"); }); });
+    light("grad", entry.o);
+    light("tensor", entry.t);
   }
   function entryAt(node) {
     var element = node && node.closest ? node.closest(".sc-entry") : null;
@@ -617,8 +877,7 @@ PAGE = """<!DOCTYPE html>
 {sections}
 </main>
 <aside id="sc-panel" aria-live="polite"><p id="sc-hint">{hint}</p><div id="sc-equation"></div></aside>
-{relations}
-{templates}
+<script type="application/json" id="sc-relations">{chains}</script>
 <script>{script}</script>
 </body>
 </html>

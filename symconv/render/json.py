@@ -15,7 +15,7 @@ from ..forward import ForwardOutput
 from ..poly import Poly
 from ..tensors import Tensor
 from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, plain_entries,
-                   plain_identifiers, subscripted, written)
+                   plain_identifiers, spelling, subscripted, sum_pieces, written)
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
@@ -156,7 +156,7 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
                              for item in entries)[:-2] + "\n" + tail)
         return
     arrays = GradientArrays(gradient, flats)
-    spelling = arrays.codes.spelling(json_plain_names, "*")
+    written_names = spelling(arrays.codes, json_plain_names, "*")
     heads = [block.output.per_entry(term_outputs) + block.upstream.per_entry(term_upstreams)
              + '", "local": "' for block in gradient.blocks]
     write(head)
@@ -170,7 +170,7 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
             numeric, numbers = sums.numbers()
             values = np.full(len(batch.flats), "null", dtype=object)
             values[numeric] = objects([str(number) for number in numbers[numeric].tolist()])
-            expression: list[np.ndarray | Pieces] = [sums.pieces(spelling),
+            expression: list[np.ndarray | Pieces] = [sum_pieces(sums, written_names),
                                                      np.where(sums.counts == 0, "0", "")]
         else:
             polys = [gradient.entry(flat).value for flat in batch.flats.tolist()]

@@ -1,6 +1,6 @@
 """Worked solutions as LaTeX (a standalone ``article`` by default, or only the body).
 
-Printed from the term data directly: symbols through :func:`latex_entry_name`, polynomials through
+Printed from the term data directly: symbols through :func:`latex_entry_names`, polynomials through
 the shared :class:`Printer` logic. sympy's ``latex()`` is never used here (it is some 400× slower).
 Needs only amsmath, amssymb, geometry, graphicx and tikz (Debian: texlive-latex-base,
 texlive-latex-recommended, texlive-pictures); pictures are TikZ.
@@ -19,8 +19,9 @@ from ..document import (Call, Concat, Derivative, Display, Document, Equation, F
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
-from .latex_names import latex_entry_name
-from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, latex_width
+from .emit import entry_text
+from .latex_names import latex_entry_names, latex_name
+from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, fraction_width, latex_width
 from .picture import tikz
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -101,7 +102,7 @@ class LatexPrinter(ArrangingPrinter):
         """The typeset width of the piece in em: its LaTeX, read back. A product's factors stand
         side by side, so their widths add up: each factor is read once however often it comes."""
         if isinstance(piece, Product):
-            return sum(latex_width(self.product_factor(factor)) for factor in piece.factors)
+            return sum(self.factor_width(factor) for factor in piece.factors)
         if isinstance(piece, Poly) and len(piece.terms) == 1:  # a monomial: its names side by side
             [(monomial, coefficient)] = piece.terms.items()
             if monomial and len(set(monomial)) == len(monomial) and all(
@@ -110,6 +111,13 @@ class LatexPrinter(ArrangingPrinter):
                 return latex_width(sign + self.coefficient(abs(coefficient), True)) + sum(
                     latex_width(self.symbol_name(atom)) for atom in monomial)
         return latex_width(self.doprint(self.fit_all(piece)))
+
+    def factor_width(self, factor) -> float:
+        """A factor of a product; a derivative ∂a/∂b from the widths of ∂a and ∂b."""
+        if isinstance(factor, Derivative) and isinstance(factor.bottom, (str, Symbol)):
+            top, bottom = self.derivative_parts(factor)
+            return fraction_width(top, bottom)
+        return latex_width(self.product_factor(factor))
 
     def cell_width(self, value, marked: bool) -> float:
         return latex_width(self.doprint(value), style=1) + (BOX if marked else 0.0)
@@ -131,7 +139,9 @@ class LatexPrinter(ArrangingPrinter):
         return rf"{sign}\frac{{{abs(number.numerator)}}}{{{number.denominator}}}"
 
     def _print_Symbol(self, symbol: Symbol) -> str:
-        return latex_entry_name(symbol)
+        name = self.name_only(symbol)
+        loss = symbol.tensor.derivative_of if symbol.tensor.naming != "bare" else None
+        return rf"\frac{{\partial {loss}}}{{\partial {name}}}" if loss else name
 
     def monomial(self, symbols) -> str:
         text = super().monomial(symbols)
@@ -155,10 +165,7 @@ class LatexPrinter(ArrangingPrinter):
 
     # -- math ---------------------------------------------------------------------------------------
     def name_only(self, symbol: Symbol) -> str:
-        names = self.__dict__.setdefault("_bare_names", {})  # as symbol_name: printed once each
-        if symbol not in names:
-            names[symbol] = latex_entry_name(symbol, with_derivative=False)
-        return names[symbol]
+        return entry_text(symbol.tensor, symbol.flat, latex_entry_names, latex_name)
 
     def _print_Derivative(self, node: Derivative) -> str:
         if not isinstance(node.bottom, (str, Symbol)):
@@ -169,10 +176,14 @@ class LatexPrinter(ArrangingPrinter):
         return printed[node]
 
     def derivative(self, node: Derivative) -> str:
+        return r"\frac{%s}{%s}" % self.derivative_parts(node)
+
+    def derivative_parts(self, node: Derivative) -> tuple[str, str]:
+        """``∂top`` and ``∂bottom`` of ∂top/∂bottom, in LaTeX."""
         top = node.top if isinstance(node.top, str) else self.name_only(node.top)
         bottom = (self.name_only(node.bottom) if isinstance(node.bottom, Symbol)
                   else self.doprint(node.bottom))
-        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+        return rf"\partial {top}", rf"\partial {bottom}"
 
     def _print_Product(self, node: Product) -> str:
         return " ".join(self.product_factor(f) for f in node.factors)

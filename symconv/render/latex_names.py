@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..poly import Symbol
+from ..tensors import Tensor
+from .emit import objects, subscripted
 
 
 def latex_subscript(subscript: tuple[int, ...]) -> str:
@@ -10,6 +14,19 @@ def latex_subscript(subscript: tuple[int, ...]) -> str:
     if len(subscript) <= 2 and all(0 <= i <= 9 for i in subscript):
         return "".join(map(str, subscript))
     return ",".join(map(str, subscript))
+
+
+def latex_entry_names(tensor: Tensor) -> np.ndarray:
+    """Every entry's name as :func:`latex_entry_name` writes it without the derivative, spelled
+    at once (for :meth:`Tensor.per_entry`: a document names thousands of entries)."""
+    if not tensor.subscripts:
+        return objects([tensor.name] * tensor.size)
+    return subscripted(tensor, tensor.name + "_{", "}")
+
+
+def latex_name(tensor: Tensor, flat: int) -> str:
+    """One entry's name as :func:`latex_entry_names` writes it."""
+    return latex_entry_name(Symbol(tensor, flat), with_derivative=False)
 
 
 def latex_entry_name(symbol: Symbol, *, with_derivative: bool = True) -> str:

@@ -68,6 +68,15 @@ def latex_width(math: str, style: int = 0) -> float:
     return _Reader(tokens).row(style)[0]
 
 
+def fraction_width(numerator: str, denominator: str, style: int = 0) -> float:
+    """The width of ``\\frac{numerator}{denominator}``, exactly as :func:`latex_width` reads it,
+    from its two parts' widths (each remembered): a chain rule writes thousands of different
+    ∂L/∂y_k·∂y_k/∂x, but each name in them many times."""
+    inner = style + 1 if style >= 1 else 1
+    return (max(latex_width(numerator, inner), latex_width(denominator, inner))
+            + FRACTION_SIDES * SHRINK[min(style, 3)])
+
+
 class _Reader:
     """Reads the token list once, left to right."""
 

@@ -11,8 +11,8 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
-from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, subscripted,
-                   written)
+from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, spelling,
+                   subscripted, sum_pieces, written)
 from .printer import Printer
 
 
@@ -58,7 +58,7 @@ class TextPrinter(Printer):
 
     def name_only(self, symbol: Symbol) -> str:
         """The entry's own name, without the ∂L/∂ of a derivative-notation tensor."""
-        text = self.doprint(symbol)
+        text = self.symbol_name(symbol)
         return text.split("/∂", 1)[1] if symbol.tensor.derivative_of else text
 
     def _print_GradientEntry(self, entry: GradientEntry) -> str:
@@ -70,7 +70,12 @@ class TextPrinter(Printer):
         chain = " + ".join(
             f"∂{loss}/∂{self.name_only(t.output)}·∂{self.name_only(t.output)}/∂{target}"
             for t in entry.terms)
-        return f"{left} = {chain} = {self.value(entry.value)}"
+        return f"{left} = {chain}{self.rest(entry)} = {self.value(entry.value)}"
+
+    @staticmethod
+    def rest(entry: GradientEntry) -> str:
+        """`` + ⋯ (38416 terms in all)`` after the terms listed of an entry that has more."""
+        return f" + ⋯ ({entry.total} terms in all)" if entry.total else ""
 
     def value(self, poly) -> str:
         """A result, with its decimal value when it is an irrational number (an LP root)."""
@@ -140,7 +145,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
         write("".join(printer.doprint(entry) + "\n" for entry in chosen_entries(gradient, flats, expanded)))
         return
     arrays = GradientArrays(gradient, flats)
-    spelling = arrays.codes.spelling(text_names, printer.times)
+    written_names = spelling(arrays.codes, text_names, printer.times)
     wrt = gradient.wrt
     lefts = text_names_between(wrt, f"∂{loss}/∂", " = ")
     pluses, equals = text_names_between(wrt, "", " + "), text_names_between(wrt, "", " = ")
@@ -157,7 +162,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
         chain[:, 1] = np.where(batch.lasts(), equals[target], pluses[target])
         if arrays.exact and expanded is None:
             sums = arrays.sums(batch)
-            values: list[np.ndarray | Pieces] = [sums.pieces(spelling),
+            values: list[np.ndarray | Pieces] = [sum_pieces(sums, written_names),
                                                  np.where(sums.counts == 0, "0", "")]
         else:
             values = [objects([value_text(printer, gradient, flat, expanded)

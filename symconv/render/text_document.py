@@ -55,6 +55,10 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
     gallery_width = TERMINAL_WIDTH - 2
 
     def measure(self, node) -> int:
+        if isinstance(node, Product):  # its factors side by side, each printed once (remembered)
+            pieces = [self.product_factor(f) for f in node.factors]
+            if not any("\n" in piece for piece in pieces):
+                return sum(map(len, pieces)) + len(self.times) * (len(pieces) - 1)
         return width_of(self.doprint(node))
 
     def cell_width(self, value, marked: bool) -> int:

@@ -10,44 +10,37 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
 from ...poly import Poly
+from ...sections import object_array
 from ...wording import per_axis
 from ..registry import WrongVariant
 from . import closed_form
 from .layer import ConvLayer
 
 
-def poly_array(values: Iterable, shape) -> np.ndarray:
-    """Numbers, symbols or polynomials as an object array of :class:`Poly` in ``shape``."""
-    items = [Poly.lift(value) for value in values]
-    array = np.empty(len(items), dtype=object)
-    array[:] = items
-    return array.reshape(shape)
-
-
 def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms,
                   loss: str) -> list[WrongVariant]:
     g = layer.geometry
     x_name, w_name, dy_name = layer.input.name, layer.weight.name, f"∂{loss}/∂{layer.output.name}"
-    dy = poly_array(dy_polys, g.output_shape)
+    dy = object_array(dy_polys, g.output_shape)
     unit_stride = replace(g, stride=(1,) * g.dims)
     found: list[WrongVariant] = []
     if target is layer.input:
-        w = poly_array(layer.weight.entries(), g.weight_shape)
+        w = object_array(layer.weight.entries(), g.weight_shape)
         found.append(WrongVariant(
             "kernel-not-rotated", f"the kernel {w_name} was not rotated by 180° (∂{loss}/∂{x_name} is the"
             f" full correlation of {dy_name} with {w_name} rotated by 180°)",
-            lambda: closed_form.grad_input(dy, closed_form.rotate_180(w, g.dims), g)))
+            lambda: closed_form.symbolic(closed_form.grad_input, (dy, closed_form.rotate_180(w, g.dims)), g)))
         if max(g.stride) > 1:
             found.append(WrongVariant(
                 "zeros-not-inserted", f"no zeros were inserted between the entries of {dy_name}"
                 f" for stride {per_axis(g.stride)} (insert stride − 1 zeros before the full"
                 f" correlation with {w_name} rotated)",
-                lambda: closed_form.grad_input(dy, w, unit_stride)))
+                lambda: closed_form.symbolic(closed_form.grad_input, (dy, w), unit_stride)))
         if max(g.pad_before + g.pad_after) > 0:
             total = tuple(b + a for b, a in g.padding)
             both = "remove P from both sides" if g.symmetric else "remove each side's own padding"
@@ -64,16 +57,16 @@ def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms,
                 " rows and columns)", lambda: padded_input_gradient(dy, w, layer),
                 (*target.shape[:-g.dims], *g.padded_size)))
     elif target is layer.weight:
-        x = poly_array(layer.input.entries(), g.input_shape)
+        x = object_array(layer.input.entries(), g.input_shape)
         found.append(WrongVariant(
             "result-rotated", f"∂{loss}/∂{w_name} was rotated by 180° (it is a plain correlation of"
             f" {x_name} with {dy_name}, nothing flipped)",
-            lambda: closed_form.rotate_180(closed_form.grad_weight(x, dy, g), g.dims)))
+            lambda: closed_form.rotate_180(closed_form.symbolic(closed_form.grad_weight, (x, dy), g), g.dims)))
         if max(g.stride) > 1:
             found.append(WrongVariant(
                 "zeros-not-inserted", f"{dy_name} was not dilated for stride"
                 f" {per_axis(g.stride)} (insert stride − 1 zeros between its entries)",
-                lambda: closed_form.grad_weight(x, dy, unit_stride)))
+                lambda: closed_form.symbolic(closed_form.grad_weight, (x, dy), unit_stride)))
     return found
 
 
@@ -81,7 +74,7 @@ def padded_input_gradient(dy: np.ndarray, w: np.ndarray, layer: ConvLayer) -> np
     """∂L/∂(padded input): the full correlation before the padding is removed."""
     g = layer.geometry
     padded = replace(g, padding=((0, 0),) * g.dims, input_size=g.padded_size)
-    return closed_form.grad_input(dy, w, padded)
+    return closed_form.symbolic(closed_form.grad_input, (dy, w), padded)
 
 
 def crop_padded(dy, w, layer: ConvLayer, start) -> np.ndarray:

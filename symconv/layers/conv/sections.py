@@ -500,9 +500,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     x, w, y = layer.input, layer.weight, layer.output
     loss = context.loss
     upstream = context.upstream_of(layer)
-    lift = np.vectorize(Poly.lift, otypes=[object])
     passed = object_array(context.upstream_entries(layer), g.output_shape)  # carried values too
-    dy = lift(passed)
     reach = tuple(d * (k - 1) for d, k in zip(g.dilation, g.kernel))
     inserted = closed_form.pad(closed_form.insert_zeros(passed, g.stride), reach, reach)
     rotated = closed_form.rotate_180(entry_array(w, g.weight_shape), g.dims)
@@ -530,19 +528,20 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
                              + (", summed over the filters" if g.filters > 1 else "")
                              + expanded_words(layer, context) + ":",)))
-    x_polys = lift(entry_array(x, g.input_shape))
-    w_polys = lift(entry_array(w, g.weight_shape))
+    xs, ws = entry_array(x, g.input_shape), entry_array(w, g.weight_shape)
     blocks.append(context.gradient_view(
-        x, closed_form.grad_input(dy, w_polys, g).reshape(x.shape)))
+        x, closed_form.symbolic(closed_form.grad_input, (passed, ws), g,
+                                known=context.derivation.gradient(x.name).known()).reshape(x.shape)))
     blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
                              f" {padding_named(g)}) with the zero-inserted upstream gradient"
                              + (", summed over the batch" if g.batch > 1 else "")
                              + expanded_words(layer, context) + ":",)))
     blocks.append(context.gradient_view(
-        w, closed_form.grad_weight(x_polys, dy, g).reshape(w.shape)))
+        w, closed_form.symbolic(closed_form.grad_weight, (xs, passed), g,
+                                known=context.derivation.gradient(w.name).known()).reshape(w.shape)))
     if layer.bias is not None:
         b = layer.bias
-        bias_gradient = closed_form.grad_bias(dy).reshape(b.shape)
+        bias_gradient = closed_form.symbolic(closed_form.grad_bias, (passed,)).reshape(b.shape)
         blocks.append(Paragraph((Derivative(loss, b), " is the sum of the upstream gradient"
                                  + (" of each filter" if g.filters > 1 else "")
                                  + expanded_words(layer, context) + ":",)))

@@ -9,8 +9,8 @@ with the one step the student got wrong changed.
 from __future__ import annotations
 
 from ...poly import Poly
+from ...sections import object_array
 from ..conv import closed_form
-from ..conv.mistakes import poly_array
 from ..registry import WrongVariant
 from .layer import ConvTransposeLayer
 
@@ -19,18 +19,18 @@ def transpose_mistakes(layer: ConvTransposeLayer, target, dy_polys: list[Poly],
                        terms, loss: str) -> list[WrongVariant]:
     g = layer.geometry
     x_name, w_name, dy_name = layer.input.name, layer.weight.name, f"∂{loss}/∂{layer.output.name}"
-    dy = poly_array(dy_polys, g.input_shape)
+    dy = object_array(dy_polys, g.input_shape)
     if target is layer.input:
-        w = poly_array(layer.weight.entries(), g.weight_shape)
+        w = object_array(layer.weight.entries(), g.weight_shape)
         return [WrongVariant(
             "kernel-rotated", f"the kernel {w_name} was rotated by 180°, as for a convolution's"
             f" input gradient; a transposed convolution's ∂{loss}/∂{x_name} is the plain strided"
             f" correlation of {dy_name} with {w_name}",
-            lambda: closed_form.correlate(dy, closed_form.rotate_180(w, g.dims), g))]
+            lambda: closed_form.symbolic(closed_form.correlate, (dy, closed_form.rotate_180(w, g.dims)), g))]
     if target is layer.weight:
-        x = poly_array(layer.input.entries(), g.output_shape)
+        x = object_array(layer.input.entries(), g.output_shape)
         return [WrongVariant(
             "result-rotated", f"∂{loss}/∂{w_name} was rotated by 180° (it is a plain correlation"
             f" of {dy_name} with {x_name}, nothing flipped)",
-            lambda: closed_form.rotate_180(closed_form.grad_weight(dy, x, g), g.dims))]
+            lambda: closed_form.rotate_180(closed_form.symbolic(closed_form.grad_weight, (dy, x), g), g.dims))]
     return []

@@ -223,7 +223,7 @@ def closed_form_section(layer: ConvTransposeLayer, context: Context) -> Section:
     blocks += canonical_slices(Formula(f"rot180({w.name})"), closed_form.rotate_180(ws, g.dims),
                                context.label_base(w),
                                (layer.in_channels, g.group_channels), ("c", "f"))
-    forward_polys = closed_form.grad_input(lift(xs), lift(ws), g)
+    forward_polys = closed_form.symbolic(closed_form.grad_input, (xs, ws), g)
     if layer.bias is not None:
         forward_polys = forward_polys + lift(entry_array(layer.bias)).reshape(
             (1, -1) + (1,) * g.dims)
@@ -241,18 +241,18 @@ def closed_form_section(layer: ConvTransposeLayer, context: Context) -> Section:
                                context.label_base(upstream),
                                (g.batch, layer.out_channels), ("n", "f"))
     blocks.append(Paragraph(("Its strided correlation with the kernel:",)))
-    blocks.append(context.gradient_view(x, closed_form.correlate(lift(dys), lift(ws), g).reshape(
+    blocks.append(context.gradient_view(x, closed_form.symbolic(closed_form.correlate, (dys, ws), g).reshape(
         x.shape)))
     blocks.append(Paragraph((Derivative(loss, w), " is the correlation of the padded ",
                              Derivative(loss, y), " with the zero-inserted input"
                              + (", summed over the batch" if g.batch > 1 else "") + ":",)))
-    blocks.append(context.gradient_view(w, closed_form.grad_weight(lift(dys), lift(xs), g).reshape(
+    blocks.append(context.gradient_view(w, closed_form.symbolic(closed_form.grad_weight, (dys, xs), g).reshape(
         w.shape)))
     if layer.bias is not None:
         b = layer.bias
         blocks.append(Paragraph((Derivative(loss, b), " is the sum of the upstream gradient"
                                  + (" of each output channel" if b.size > 1 else "") + ":",)))
-        blocks.append(context.gradient_view(b, closed_form.grad_bias(lift(dys)).reshape(b.shape)))
+        blocks.append(context.gradient_view(b, closed_form.symbolic(closed_form.grad_bias, (dys,)).reshape(b.shape)))
     return Section("closed-form", tuple(blocks))
 
 
