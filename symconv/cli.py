@@ -278,10 +278,10 @@ def output_target(output, force: bool) -> OutputTarget:
 
 
 def document(problem, quick, sections, output_format, *, connect=(), statement=True, fragment=False,
-             max_terms=None, figures=None) -> tuple:
+             max_terms=None, figures=None, detail="handout") -> tuple:
     """Load the problem, build the solution's sections and render them: (problem, text, files);
     with ``figures`` (a name), Markdown's pictures are files named after it."""
-    from .solution import (MAX_SOLUTION_TERMS, SECTION_NAMES, build_solution, parse_sections,
+    from .solution import (MAX_SOLUTION_TERMS, build_solution, parse_sections,
                            render_solution_files)
     from .tensors import flat_from_display
     from .poly import Symbol
@@ -294,8 +294,8 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
             raise SymconvError(f"--entry {name}:… asks about {name}, a bias; ask about an"
                                " input entry (e.g. X:2,2) or a weight entry (e.g. W:0,1)")
         entries.append(Symbol(tensor, flat_from_display(tensor, numbers)))
-    chosen = parse_sections(sections) if isinstance(sections, str) else (sections or SECTION_NAMES)
-    solution = build_solution(loaded, chosen, connect=entries or None,
+    chosen = parse_sections(sections) if isinstance(sections, str) else (sections or None)
+    solution = build_solution(loaded, chosen, detail=detail, connect=entries or None,
                               max_terms=max_terms or MAX_SOLUTION_TERMS, statement=statement)
     rendered = render_solution_files(solution, output_format, fragment=fragment, figures=figures)
     return loaded, rendered.text, rendered.files
@@ -348,25 +348,32 @@ def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
 @click.option("--pdf", is_flag=True, help="Compile the LaTeX to PDF (latexmk or pdflatex); the PDF"
                                           " goes to -o FILE, else PROBLEM.pdf here.")
 @click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into your own document.")
+@click.option("--detail", type=click.Choice(["handout", "full"]), default="handout", show_default=True,
+              help="handout: what a TA hands out (each result once, long sums as Σ, the chain rule"
+                   " for the first entries and each case); full: every entry written out.")
 @quick_options
 @click.option("--max-terms", type=click.IntRange(min=1), default=None,
               help="Refuse worked solutions with more chain-rule terms than this (default 200,000).")
-def solve(problem, output_format, sections, output, force, pdf, fragment, input_shape, kernel,
+def solve(problem, output_format, sections, output, force, pdf, fragment, detail, input_shape, kernel,
           stride, padding, dilation, max_terms):
     """A worked solution: shapes, forward pass, gradients, chain rule, closed form, checks."""
     if pdf and (output_format != "latex" or fragment):
         raise SymconvError("--pdf compiles a whole LaTeX document; leave out --format and --fragment")
     if pdf:
+        from pathlib import Path
+
+        if output not in (None, "-") and not output.lower().endswith(".pdf"):
+            raise SymconvError(f"--pdf writes a PDF, so its name ends in .pdf: -o"
+                               f" {Path(output).with_suffix('.pdf')} (for the LaTeX source, leave"
+                               f" out --pdf: -o {output})")
         from .pdf import tex_command
 
         tex_command("solution.tex")  # says how to install TeX before any work is done
-        from pathlib import Path
-
         output = output or (Path(problem).stem + ".pdf" if problem else "solution.pdf")
     target = output_target(output, force)
     _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
                               sections, output_format, fragment=fragment, max_terms=max_terms,
-                              figures=figure_name(target, output_format))
+                              figures=figure_name(target, output_format), detail=detail)
     if not pdf:
         write_document(target, text, files, force)
         return
@@ -389,7 +396,7 @@ def one_section_command(name: str, section: str, summary: str, as_json=None):
                            force)
             return
         _, text, files = document(problem, quick, (section,), output_format, statement=False,
-                                  figures=figure_name(target, output_format))
+                                  figures=figure_name(target, output_format), detail="full")
         write_document(target, text, files, force)
 
     command.__doc__ = summary
@@ -433,7 +440,7 @@ def connect(problem, entries, output_format, output, force, input_shape, kernel,
     target = output_target(output, force)
     _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
                               ("connect",), output_format, connect=entries, statement=False,
-                              figures=figure_name(target, output_format))
+                              figures=figure_name(target, output_format), detail="full")
     write_document(target, text, files, force)
 
 

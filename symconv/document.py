@@ -38,6 +38,16 @@ class Formula(NamedTuple):
     text: str
 
 
+def with_math(text: str) -> tuple:
+    """Paragraph parts from words with their formulas between dollars, each a :class:`Formula`:
+    ``with_math("insert $S − 1$ zeros")`` is ``("insert ", Formula("S − 1"), " zeros")``."""
+    pieces = text.split("$")
+    if len(pieces) % 2 == 0:
+        raise ValueError(f"unbalanced $ in {text!r}")
+    return tuple(Formula(piece) if odd else piece for odd, piece in
+                 ((n % 2 == 1, piece) for n, piece in enumerate(pieces)) if piece)
+
+
 class Product(NamedTuple):
     """Factors written side by side (``A_{11}W_{11}``; ``∂E/∂C_{11} ∂C_{11}/∂A_{12}``); a factor
     that prints with a leading minus is set in parentheses."""
@@ -135,6 +145,42 @@ class Truncated(NamedTuple):
         return f"⋯ ({self.total} terms in all)"
 
 
+class Indexed(NamedTuple):
+    """An entry of ``tensor`` named by index expressions, in the general term of an
+    :class:`IndexedSum`: ``A_{i,j+1}``, ``∂L/∂Z_{i,j}`` (a derivative-notation tensor), ``d_{3i+j+1}``
+    (a flat-named one). Each expression is a letter of the sum, a number, or both
+    (``2i−1``)."""
+
+    tensor: Tensor
+    indices: tuple[str, ...]
+
+    @property
+    def separator(self) -> str:
+        """Between the indices: nothing (``C_{ij}``), like the tensor's numbered entries
+        (``C_{11}``), when each is one letter or digit; else a comma (``A_{i,j+1}``)."""
+        together = not self.tensor.comma_indices and all(len(i) == 1 for i in self.indices)
+        return "" if together else ","
+
+    @property
+    def subscript(self) -> str:
+        return self.separator.join(self.indices)
+
+
+class IndexedSum(NamedTuple):
+    """``Σ_{i=1}^{14} Σ_{j=1}^{10} term``: a long sum written by its general term, ``letters``
+    running over ``ranges`` (inclusive, in the entries' display numbering), with its number of
+    terms, ``terms``, written after it (None: said elsewhere in the equation)."""
+
+    letters: tuple[str, ...]
+    ranges: tuple[tuple[int, int], ...]
+    term: object
+    terms: int | None
+
+    @property
+    def count_text(self) -> str:
+        return "" if self.terms is None else f"({self.terms} terms)"
+
+
 class Equation(NamedTuple):
     """``sides[0] = sides[1] = …``; long sides break at their ``+``."""
 
@@ -185,10 +231,16 @@ class Display(NamedTuple):
 
 
 class Numbered(NamedTuple):
-    """A display equation with its number, like the homework's (1) … (25)."""
+    """A display with its number, like the homework's (1) … (25): an equation, or a result (a
+    :class:`TensorView`, a :class:`Gallery`) that later blocks refer to. Sections leave
+    ``number`` None; :func:`settle` numbers the document in order. A ``key`` says what the display
+    shows (``("gradient", "X")``), for a :class:`Reference`; an ``optional`` number is given only
+    when a reference points at it."""
 
     math: object
-    number: int
+    number: int | None = None
+    key: tuple | None = None
+    optional: bool = False
 
 
 class Gallery(NamedTuple):
@@ -208,7 +260,11 @@ class TensorView(NamedTuple):
     as ``∂loss/∂name`` when ``gradient_of`` gives the loss. ``label`` None: the matrix alone.
     ``label_base``: the number slice labels (``n = 0, c = 1``) count from. ``whole``: a 1-D or
     2-D array shown with every row and column, wrapped into as many blocks of columns as it needs
-    (the matrix view's C, which is worth nothing cut)."""
+    (the matrix view's C, which is worth nothing cut). ``listed`` and ``listed_slices`` (None:
+    the printers' own limits) say how many entries of how many slices are listed when they are
+    too long for a matrix; ``nonzero`` leaves out slices of zeros. ``equations``: the numbered
+    equations that already write every entry (or the first ``covered``, those a list would
+    show), which the printers name instead of listing the entries again."""
 
     label: object
     array: np.ndarray
@@ -217,6 +273,12 @@ class TensorView(NamedTuple):
     gradient_of: str | None = None
     label_base: int = 0
     whole: bool = False
+    listed: int | None = None  # entries listed per slice when they are too long for a matrix
+    listed_slices: int | None = None  # slices listed at most
+    slices: int | None = None  # slices shown at most (None: the printers' own limit)
+    nonzero: bool = False  # slices whose entries are all 0 are left out (a running sum)
+    equations: tuple = ()  # (first, last) References: every entry is written in these equations
+    covered: int | None = None  # ... or only the first this many (those a list would show)
 
 
 class Note(NamedTuple):
@@ -253,11 +315,40 @@ class Grid(NamedTuple):
 
 
 class Figure(NamedTuple):
-    """A picture: grids drawn side by side (as the page allows), and a caption of words and math (like a
-    :class:`Paragraph`'s parts) that says what the colours and marks are."""
+    """A picture: grids drawn side by side (as the page allows), and a caption of words and math
+    (like a :class:`Paragraph`'s parts) that says what the colours and marks are. ``alone``: no
+    other block says what it shows, so a format without pictures (text) writes its grids as
+    matrices with the highlighted and ringed cells marked."""
 
     grids: tuple[Grid, ...]
     caption: tuple
+    alone: bool = False
+
+
+class Once(NamedTuple):
+    """Blocks that depend on what the document has shown before: ``first`` where ``key`` comes up
+    for the first time, ``again`` (which refers back, or is empty) where it comes up later. A
+    ``result`` (a gradient, an output) is shown every time in a document that repeats results
+    (``--detail full``); anything else (an explanation, a fact several sections rely on) is said
+    once in every document. :func:`settle` decides, in document order."""
+
+    key: tuple
+    first: tuple
+    again: tuple = ()
+    result: bool = False
+    label: object = None  # what ``first`` shows (∂L/∂Y2), for a reference from another label
+
+
+class Reference(NamedTuple):
+    """``(7)``: the number of the display that shows ``key`` (filled in by :func:`settle`).
+    ``of``: the label the referring text gives the thing (``∂L/∂Y1 is the same as (7)``); when
+    the display showed it under another label (a :class:`Once`'s), :func:`settle` fills in
+    ``label`` with that one, printed before the number (``the same as ∂L/∂Y2 (7)``)."""
+
+    key: tuple
+    number: int | None = None
+    of: object = None
+    label: object = None
 
 
 class Section(NamedTuple):
@@ -313,3 +404,87 @@ class Document(NamedTuple):
     @property
     def blocks(self) -> tuple:
         return self.introduction + tuple(b for section in self.sections for b in section.blocks)
+
+
+# -- what is printed: each result once, numbers in order -----------------------------------------------
+
+
+def settle(document: Document, *, repeat: bool = False) -> Document:
+    """The document as it is printed, decided in one pass in document order, from the document
+    alone: every :class:`Once` becomes its ``first`` blocks the first time its key comes up and
+    its ``again`` blocks after that (a result's ``first`` every time when ``repeat``); every
+    :class:`Numbered` gets the next number (an optional one only when a :class:`Reference` points
+    at it, else it is printed without a number, as is a second display of the same key); every
+    :class:`Reference` gets the number of the display it points at."""
+    seen: set = set()
+    labels: dict = {}  # the label each key was first shown under
+
+    def expand(blocks) -> list:
+        out: list = []
+        for block in blocks:
+            if isinstance(block, Once):
+                again = block.key in seen and not (repeat and block.result)
+                if block.key not in seen:
+                    labels[block.key] = block.label
+                seen.add(block.key)
+                out += expand(block.again if again else block.first)
+            else:
+                out.append(block)
+        return out
+
+    introduction = expand(document.introduction)
+    sections = [(section, expand(section.blocks)) for section in document.sections]
+    every = introduction + [block for _, blocks in sections for block in blocks]
+    wanted = {found.key for found in _nodes(every, Reference)}
+    numbers: dict = {}
+
+    def numbered(block):
+        if not isinstance(block, Numbered) or block.number is not None:
+            return block
+        if block.key in numbers or (block.optional and block.key not in wanted):
+            return block.math if not isinstance(block.math, Equation) else Display((block.math,))
+        number = len(numbers) + 1
+        numbers[block.key if block.key is not None else ("equation", number)] = number
+        return block._replace(number=number)
+
+    introduction = [numbered(block) for block in introduction]
+    sections = [(section, [numbered(block) for block in blocks]) for section, blocks in sections]
+
+    def resolve(node):
+        if isinstance(node, Reference):
+            if node.key not in numbers:
+                raise ValueError(f"a reference to {node.key!r}, which no numbered display shows")
+            shown = labels.get(node.key)
+            other = node.of is not None and shown is not None and shown != node.of
+            return node._replace(number=numbers[node.key], label=shown if other else None)
+        if isinstance(node, tuple) and not isinstance(node, _LEAVES):
+            parts = [resolve(part) for part in node]
+            if all(new is old for new, old in zip(parts, node)):
+                return node
+            return type(node)(*parts) if hasattr(node, "_fields") else tuple(parts)
+        return node
+
+    return document._replace(
+        introduction=tuple(resolve(block) for block in introduction),
+        sections=tuple(section._replace(blocks=tuple(resolve(block) for block in blocks))
+                       for section, blocks in sections))
+
+
+# Nodes that never hold a reference: not searched (a chain-rule sum has hundreds of terms).
+_LEAVES = (Sum, Truncated, Matrix, Figure, Grid, Relations)
+
+
+def _nodes(blocks, kind: type) -> list:
+    """Every node of type ``kind`` in the blocks, in order."""
+    found: list = []
+
+    def walk(node):
+        if isinstance(node, kind):
+            found.append(node)
+        elif isinstance(node, tuple) and not isinstance(node, _LEAVES):
+            for part in node:
+                walk(part)
+
+    for block in blocks:
+        walk(block)
+    return found

@@ -21,7 +21,7 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
-from .document import Derivative, Document, Formula, Heading, Paragraph, Section, TensorView
+from .document import Derivative, Document, Formula, Heading, Paragraph, Section, TensorView, settle
 from .errors import ProblemError
 from .layers import LAYER_TYPES, Im2col, layer_type
 from .poly import poly_sum, product_of
@@ -189,8 +189,8 @@ def matrix_section(context: Context, layer) -> Section:
     transposed = [poly_sum(product_of((dense[r, c], upstream.entry(r))) for r in range(rows))
                   for c in range(columns)]
     blocks += [vector(Formula(f"(Cᵀ·vec(∂{loss}/∂{y.name}))ᵀ"), transposed, x, gradient_of=loss),
-               Paragraph(("which is ", Derivative(loss, x), " row by row:")),
-               context.gradient_view(x, object_array(transposed, x.shape))]
+               *context.result_blocks(("which is ", Derivative(loss, x), " row by row"), x,
+                                      object_array(transposed, x.shape))]
     blocks += im2col_blocks(context, layer, weight)
     return Section("matrix", tuple(blocks))
 
@@ -230,9 +230,8 @@ def im2col_blocks(context: Context, layer, weight: Tensor) -> list:
         products.append([[poly_sum(product_of((p, q)) for p, q in zip(a_row, b_row)) for b_row in b]
                          for a_row in a])
     result = np.array(products, dtype=object).reshape(weight.shape)
-    blocks.append(Paragraph((f"The product, one row per {row}, reshaped to the shape of"
-                             f" {weight.name}:",)))
-    blocks.append(context.gradient_view(weight, result))
+    blocks += context.result_blocks((f"The product, one row per {row}, reshaped to the shape of"
+                                     f" {weight.name}",), weight, result)
     return blocks
 
 
@@ -244,5 +243,5 @@ def entries_at(tensor: Tensor, positions: np.ndarray) -> np.ndarray:
 
 def matrix_document(context: Context, layer) -> Document:
     """``symconv matrix``'s document: the matrix section of one layer."""
-    return Document(f"Matrix form of {layer.input.name} → {layer.output.name}", (),
-                    (matrix_section(context, layer),))
+    return settle(Document(f"Matrix form of {layer.input.name} → {layer.output.name}", (),
+                           (matrix_section(context, layer),)), repeat=not context.detail.once)

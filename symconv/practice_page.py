@@ -33,7 +33,8 @@ from .problem import Problem
 from .radicals import Radical
 from .render.practice import Entry, PracticeView, VariantView, practice_html
 from .render.text import TextPrinter
-from .sections import label_base, named_terms, named_values, planes, slice_axes, term_count
+from .sections import (FULL, Context, label_base, named_terms, named_values, planes, slice_axes,
+                       term_count)
 from .solution import build_solution, chain_equation
 
 MAX_PRACTICE_ENTRIES = 1_024  # one input each: more is not a page anyone fills in
@@ -216,9 +217,11 @@ def variant_view(key: AnswerKey, number: int, count: int) -> VariantView:
     values = gradient.polys()
     expanded = gradient.expanded() if gradient.reads_intermediate else None
     named = named_values(gradient, range(tensor.size))
-    equations = [chain_equation(problem.loss, Symbol(tensor, flat), values[flat],
-                                named_terms(gradient, flat, MAX_SUM_TERMS), named[flat],
-                                term_count(gradient, flat), expanded[flat] if expanded else None)
+    context = Context(problem, gradient.derivation, FULL)  # each entry's chain rule written out
+    equations = [chain_equation(context, Symbol(tensor, flat), values[flat],
+                                named_terms(gradient, flat, MAX_SUM_TERMS),
+                                expanded[flat] if expanded else None, named=named[flat],
+                                count=term_count(gradient, flat))
                  for flat in range(tensor.size)]
     axes = slice_axes(tensor, problem.dims)
     grids = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
 from math import prod
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,14 +23,26 @@ from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, LayerRequest
 from .poly import normalize
 from .presentation import Presentable
-from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_name, get_naming, get_shape,
-                   get_text, make_tensor, parse_values)
+from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_index_style, get_name, get_naming,
+                   get_shape, get_text, make_tensor, parse_values)
 from .tensors import Tensor
 from .wording import AXIS_WORDS, axis_names, shape_text
 
 MAX_LAYERS = 64  # every walk through the chain (expansion, diagnosis) stays far from Python's stack limit
-TOP_KEYS = ("loss", "dims", "title", "input", "layers", "upstream")
-UPSTREAM_KEYS = ("name", "naming", "index_base", "values")
+TOP_KEYS = ("loss", "dims", "title", "source", "input", "layers", "upstream")
+SOURCE_KEYS = ("title", "citation", "notes")
+MAX_NOTES = 50
+MAX_NOTE_CHARACTERS = 2000
+
+
+class Source(NamedTuple):
+    """Where a problem comes from and what in it was corrected (the ``[source]`` table): a worked
+    solution prints it under "Source and corrections", near the top."""
+
+    title: str | None = None
+    citation: str | None = None
+    notes: tuple[str, ...] = ()
+UPSTREAM_KEYS = ("name", "naming", "index_base", "values", "index_style")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -43,6 +55,7 @@ class Problem(Presentable):
     layers: tuple
     upstream: Tensor
     title: str | None = None
+    source: Source | None = None
 
     @cached_property
     def derivative_tensors(self) -> tuple[Tensor, ...]:
@@ -50,7 +63,8 @@ class Problem(Presentable):
         a rank of its own, so ∂L/∂Y1_00 and Y1_00 are different symbols; negative because upstream
         factors come first in printed products."""
         return tuple(Tensor(layer.output.name, layer.output.shape, "upstream", "indexed",
-                            layer.output.index_base, derivative_of=self.loss, rank=-layer.output.rank)
+                            layer.output.index_base, derivative_of=self.loss, rank=-layer.output.rank,
+                            index_style=layer.output.index_style)
                      for layer in self.layers[:-1])
 
     def tensors(self) -> list[Tensor]:
@@ -114,6 +128,7 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
         raise SpecError(("loss",), f"loss is a name such as \"L\" or \"E\"; got {loss!r}")
     dims = get_choice(spec, "dims", 2, (1, 2, 3), ())
     title = get_text(spec, "title", (), '"Homework 1.2"')
+    source = build_source(spec["source"]) if "source" in spec else None
 
     input_table = check_keys(spec.get("input"), TENSOR_KEYS, ("input",), "[input]") \
         if "input" in spec else None
@@ -177,7 +192,36 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
         raise SpecError((), f"{first.name} and {second.name} both have an entry written {spelling}"
                             f" ({first.name} counts its entries flat, {first.name}1, {first.name}2,"
                             f" …); rename one of them, e.g. name = \"{second.name.swapcase()}\"")
-    return Problem(loss, dims, problem_input, tuple(layers), upstream, title)
+    return Problem(loss, dims, problem_input, tuple(layers), upstream, title, source)
+
+
+def build_source(table: Any) -> Source:
+    """The ``[source]`` table: ``title`` and ``citation`` (text) and ``notes``, a list of
+    sentences (the corrections made to the source, or anything a reader should know of it),
+    math between dollars (``$X_{np}$``)."""
+    path = ("source",)
+    check_keys(table, SOURCE_KEYS, path, "[source]")
+    title = get_text(table, "title", path, '"Homework 1, solution"')
+    citation = get_text(table, "citation", path, '"CS7643, Spring 2021"')
+    notes = table.get("notes", [])
+    example = 'notes = ["A_33 = 35 in the handout is 34."]'
+    if not isinstance(notes, list):
+        raise SpecError(path + ("notes",), f"notes is a list of sentences in quotes, e.g. {example};"
+                                           f" got {notes!r:.40}")
+    if len(notes) > MAX_NOTES:
+        raise SpecError(path + ("notes",), f"{len(notes)} notes are over the limit of {MAX_NOTES};"
+                                           " say the corrections in fewer")
+    for number, note in enumerate(notes):
+        if not isinstance(note, str) or not note.strip():
+            raise SpecError(path + ("notes", number), f"each note is a sentence in quotes, e.g."
+                                                      f" {example}; got {note!r:.40}")
+        if len(note) > MAX_NOTE_CHARACTERS:
+            raise SpecError(path + ("notes", number), f"a note of {len(note):,} characters is over"
+                                                      f" the limit of {MAX_NOTE_CHARACTERS:,}")
+        if note.count("$") % 2:
+            raise SpecError(path + ("notes", number), "a note has an odd number of $: math goes"
+                                                      " between two, e.g. \"$X_{n,p}$ is …\"")
+    return Source(title, citation, tuple(" ".join(note.split()) for note in notes))
 
 
 def colliding_names(tensors: list[Tensor]) -> tuple[Tensor, Tensor, str] | None:
@@ -230,10 +274,16 @@ def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
         values = parse_values(values, output.shape, path + ("values",),
                               f"the upstream gradient ∂{loss}/∂{output.name}")
     if "name" in table:
-        return Tensor(get_name(table, path, "d"), output.shape, "upstream", naming, base, values,
-                      rank=0)
+        name = get_name(table, path, "d")
+        return Tensor(name, output.shape, "upstream", naming, base, values, rank=0,
+                      index_style=get_index_style(table, path, name, output.shape, base, naming))
+    if "index_style" in table:  # written ∂L/∂Y_{…}: its names are the output's
+        raise SpecError(path + ("index_style",), f"the upstream gradient is written with {output.name}'s"
+                                                 f" names, ∂{loss}/∂{output.name}_…; set index_style"
+                                                 f" on the layer's output, e.g. output = {{ name ="
+                                                 f" \"{output.name}\", index_style = \"comma\" }}")
     return Tensor(output.name, output.shape, "upstream", "indexed", output.index_base, values,
-                  derivative_of=loss, rank=0)
+                  derivative_of=loss, rank=0, index_style=output.index_style)
 
 
 def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *,

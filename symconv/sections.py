@@ -10,15 +10,18 @@ matrix fits a line is the printers' business.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from math import prod
-from typing import NamedTuple, Protocol, Sequence
+from typing import Mapping, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
 from .derivation import Derivation, Gradient, derive
-from .document import Derivative, Formula, Labeled, Matrix, Paragraph, TensorView
-from .errors import SizeLimitError
+from .document import (Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
+                       Reference, Sum, TensorView, Truncated)
+from .errors import SizeLimitError, SymconvError
+from .indexed import general_term, letters_for
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .product_sums import TermFactors, named_as_valued
 from .tensors import Tensor
@@ -29,12 +32,47 @@ MAX_LISTED = 32  # items listed in a sentence before the rest are counted
 MAX_CARRIED_TERMS = 4  # terms of a value carried back through a chain into a layer's sections
 
 
-class SolutionLimits(NamedTuple):
-    """How many items a section writes out before it summarises the rest."""
+class Detail(NamedTuple):
+    """How much a worked solution writes out (``--detail``), passed to every section builder.
 
-    fields: int = 9  # receptive fields in the forward, ∂L/∂W and ∂L/∂X sections
-    steps: int = 4  # running "mapped back" matrices before the final one
-    equations: int = 25  # chain-rule equations per tensor (the homework's 5×5 has 25)
+    :data:`HANDOUT`, the default, is what a TA hands out: each result shown once and referred to
+    by its number afterwards, sums of more than 12 terms written as a Σ over their index set, the
+    chain rule for the first entries and one entry of every other case of the geometry (corner,
+    edge, interior, skipped by the stride), running sums only for small inputs, and the checks in
+    one paragraph. :data:`FULL` writes everything.
+    """
+
+    name: str
+    fields: int = 9  # receptive fields (pooling windows) written out in a gallery
+    steps: int = 2  # running "mapped back" matrices before the result, ...
+    stepped_entries: int | None = 36  # ... when the input has at most this many entries per slice
+    equations: int = 9  # chain-rule equations of the first entries of each tensor, ...
+    cases: bool = True  # ... and of one entry of each other case of the geometry
+    written_terms: int | None = 12  # a longer sum is written as Σ over its index set
+    chain_terms: int | None = 6  # ... and the chain-rule side ∂L/∂y·∂y/∂x of a longer one
+    once: bool = True  # each result once, then referred to; a matrix of 9+ entries written once
+    brief_checks: bool = True  # the checks in one short paragraph
+    listed: int | None = 9  # entries listed of a slice too long for a matrix (None: the printers'),
+    listed_whole: int = 16  # ... all of them when the slice has at most this many
+    listed_slices: int | None = 1  # slices listed so (None: the printers')
+
+    @staticmethod
+    def named(name: "str | Detail") -> "Detail":
+        """``"handout"`` or ``"full"`` (a :class:`Detail` is returned as it is)."""
+        if isinstance(name, Detail):
+            return name
+        if name not in DETAILS:
+            raise SymconvError(f"unknown detail {name!r}; choose handout (what a TA hands out, the"
+                               " default) or full (every entry written out)")
+        return DETAILS[name]
+
+
+HANDOUT = Detail("handout")
+FULL = Detail("full", steps=4, stepped_entries=None, equations=25, cases=False, written_terms=None,
+              chain_terms=None,
+              once=False, brief_checks=False, listed=None, listed_slices=None)
+DETAILS = {"handout": HANDOUT, "full": FULL}
+MIN_NAMED = 9  # a matrix of this many entries is written once in a handout, then by its name
 
 
 class ProblemView(Protocol):
@@ -53,6 +91,11 @@ class ProblemView(Protocol):
     def upstream(self) -> Tensor: ...
 
     @property
+    def source(self): ...  # its Source (symconv.problem), or None
+
+    def tensors(self) -> list[Tensor]: ...
+
+    @property
     def layers(self) -> tuple: ...
 
     def upstream_of(self, layer) -> Tensor: ...
@@ -60,10 +103,19 @@ class ProblemView(Protocol):
 
 @dataclass(frozen=True)
 class Context:
+    """What a section builder reads: the problem, its derivation, the :class:`Detail`, whether
+    the document states the problem first and which sections it has. The sections it builds are
+    a pure function of these (``_memo`` only remembers results computed from them, which several
+    sections show)."""
+
     problem: ProblemView
     derived: Derivation | None  # None: derived when a section first asks (a statement never does)
-    limits: SolutionLimits
-    _results: dict = field(default_factory=dict, repr=False)
+    detail: Detail = HANDOUT
+    statement: bool = True  # the document states the problem (its tensors) before the sections
+    sections: tuple[str, ...] = ()  # the names of the sections the document has
+    #: the entries whose chain rule the document writes as numbered equations, by tensor name
+    chained: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def derivation(self) -> Derivation:
@@ -80,13 +132,16 @@ class Context:
     def upstream_of(self, layer) -> Tensor:
         return self.problem.upstream_of(layer)
 
+    def remembered(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def result(self, tensor: Tensor) -> np.ndarray:
-        """∂L/∂tensor from the derivation, in the tensor's shape; computed once per solution (the
-        ∂L/∂W, ∂L/∂X and chain-rule sections all show it)."""
-        if tensor.name not in self._results:
-            polys = self.derivation.gradient(tensor.name).polys()
-            self._results[tensor.name] = object_array(polys, tensor.shape)
-        return self._results[tensor.name]
+        """∂L/∂tensor from the derivation, in the tensor's shape (the ∂L/∂W, ∂L/∂X and chain-rule
+        sections all show it)."""
+        return self.remembered(("result", tensor.name), lambda: object_array(
+            self.derivation.gradient(tensor.name).polys(), tensor.shape))
 
     def carried(self, layer) -> np.ndarray | None:
         """∂L/∂(the layer's output) expanded down to the given upstream gradient, in the output's
@@ -98,31 +153,32 @@ class Context:
         write ∂L/∂(output)'s entries by name, and the chain-rule section expands them)."""
         if layer is self.problem.layers[-1]:
             return None
-        key = ("carried", layer.output.name)
-        if key not in self._results:
+
+        def compute():
             try:
                 polys = self.derivation.gradient(layer.output.name).expanded()
             except SizeLimitError:
-                polys = None
+                return None
             given = self.problem.upstream
-            if polys is not None and all(len(poly.terms) <= MAX_CARRIED_TERMS for poly in polys) and all(
+            if all(len(poly.terms) <= MAX_CARRIED_TERMS for poly in polys) and all(
                     isinstance(atom, Symbol) and atom.tensor is given
                     for poly in polys for atom in poly.symbols()):
-                self._results[key] = object_array([plain(p) for p in polys], layer.output.shape)
-            else:
-                self._results[key] = None
-        return self._results[key]
+                return object_array([plain(p) for p in polys], layer.output.shape)
+            return None
+
+        return self.remembered(("carried", layer.output.name), compute)
 
     def layer_result(self, layer, tensor: Tensor) -> np.ndarray:
         """∂L/∂tensor as the layer's own sections write it: in terms of the given upstream
         gradient when the layer's upstream is :meth:`carried`, else through ∂L/∂(its output)."""
         if self.carried(layer) is None:
             return self.result(tensor)
-        key = ("expanded", tensor.name)
-        if key not in self._results:
-            polys = self.derivation.gradient(tensor.name).expanded()
-            self._results[key] = object_array([plain(p) for p in polys], tensor.shape)
-        return self._results[key]
+        return self.expanded(tensor)
+
+    def expanded(self, tensor: Tensor) -> np.ndarray:
+        """∂L/∂tensor expanded down to the given upstream gradient."""
+        return self.remembered(("expanded", tensor.name), lambda: object_array(
+            [plain(p) for p in self.derivation.gradient(tensor.name).expanded()], tensor.shape))
 
     def upstream_entries(self, layer) -> list:
         """What each output of the layer passes back, as its sections write it: the carried
@@ -132,14 +188,134 @@ class Context:
             return list(carried.reshape(-1))
         return self.upstream_of(layer).entries()
 
-    def first_time(self, key) -> bool:
-        """Whether ``key`` comes up for the first time in this solution: a fact several sections
-        rely on (a layer's carried upstream gradient) is stated in the first of them only."""
-        seen = self._results.setdefault("said", set())
-        if key in seen:
-            return False
-        seen.add(key)
-        return True
+    # -- what the detail level writes out ----------------------------------------------------------
+    @property
+    def canonical_slices(self) -> int:
+        """Slices of an array that one operation makes slice by slice (the rotated kernel, the
+        zero-inserted gradient): a handout shows the first, the others are alike."""
+        return 1 if self.detail.once else MAX_SLICES
+
+    def gallery_fields(self, fields: Sequence, planes: int) -> Sequence:
+        """The receptive fields (or windows) a gallery shows: the first ``fields`` of the detail
+        level; a handout shows as many matrices in all, each field being ``planes`` of them (its
+        channels, its depth slices)."""
+        return fields[:max(1, self.detail.fields // planes)] if self.detail.once else fields
+
+    def steps(self, tensor: Tensor, count: int) -> list[int]:
+        """After how many of ``count`` contributions a running sum shaped like ``tensor`` is
+        shown (the CS7643 handout's "first, second, … receptive field mapped back"): the first
+        few, the last being the result itself; none when a slice of it has more entries than
+        the detail level steps through."""
+        limit = self.detail.stepped_entries
+        if limit is not None and prod(tensor.shape[len(tensor.shape) - self.dims:]) > limit:
+            return []
+        return list(range(1, min(self.detail.steps, count - 1) + 1))
+
+    def letters(self, tensor: Tensor) -> list[str]:
+        """Index letters for the axes of ``tensor`` (``n, f, i, j``) in a Σ's general term."""
+        taken = {self.loss}
+        for layer in self.problem.layers:
+            taken |= {t.name for t in (layer.input, layer.output, *layer.parameters)}
+        taken.add(self.problem.upstream.name)
+        if len(tensor.shape) < self.dims:  # a bias: one axis, of filters
+            return letters_for(("f",), 0, taken)[:len(tensor.shape)]
+        return letters_for(leading_axes(tensor, self.dims), self.dims, taken)
+
+    def is_long(self, count: int, limit: int | None = None) -> bool:
+        """Whether a sum of ``count`` terms is written as a Σ (or cut short) at this detail (or
+        with more terms than ``limit``)."""
+        limit = self.detail.written_terms if limit is None else limit
+        return limit is not None and count > limit
+
+    def sum_of(self, terms: Sequence[tuple], running: Sequence[Symbol], *, counted: bool = True,
+               limit: int | None = None):
+        """The terms (tuples of factors) as their :class:`Sum` of products, or, when the sum is
+        long at this detail (or has more terms than ``limit``), as a Σ over the indices of
+        ``running`` (or its first terms, when the terms have no general term; written out when
+        they are not too many)."""
+        written = Sum(tuple(Product(tuple(t)) if len(t) > 1 else t[0] for t in terms))
+        if not self.is_long(len(terms), limit):
+            return written
+        found = general_term(terms, running, self.letters(running[0].tensor), counted=counted)
+        return found if found is not None else self.cut(written)
+
+    def cut(self, side):
+        """A long sum (written out, or a polynomial) cut to its first terms at this detail."""
+        limit = self.detail.written_terms
+        if limit is None:
+            return side
+        if isinstance(side, Sum) and len(side.terms) > limit:
+            return Truncated(Sum(side.terms[:limit]), len(side.terms))
+        if isinstance(side, Poly) and len(side.terms) > limit:
+            return Truncated(Poly(dict(side.sorted_terms()[:limit])), len(side.terms))
+        return side
+
+    def written_entries(self, tensor: Tensor, array: np.ndarray) -> np.ndarray:
+        """∂L/∂tensor's entries as this detail writes them: an entry of more than
+        ``written_terms`` terms as the Σ of its chain rule when it is the derivation's value
+        (a number stays a number), else cut short."""
+        if self.detail.written_terms is None or not any(
+                isinstance(v, Poly) and self.is_long(len(v.terms)) for v in array.flat):
+            return array
+        result = self.result(tensor)
+        gradient = self.derivation.gradient(tensor.name)
+        written = array.copy()
+        for flat, value in enumerate(array.flat):
+            if not (isinstance(value, Poly) and self.is_long(len(value.terms))):
+                continue
+            found = None
+            if value == result.flat[flat]:
+                terms = named_terms(gradient, flat)
+                found = general_term([(t.upstream, t.local) for t in terms],
+                                     [t.output for t in terms], self.letters(terms[0].output.tensor))
+            written.flat[flat] = found if found is not None else self.cut(value)
+        return written
+
+    def result_blocks(self, lead: tuple, tensor: Tensor, array: np.ndarray | None = None,
+                      equations: tuple = ()) -> list:
+        """``lead:`` then ∂L/∂tensor (the derivation's result unless ``array`` is given;
+        ``equations``, the first and last equation that write every entry). Shown once in a
+        handout: where the same matrix was shown before, ``lead: ∂L/∂tensor is the same as (n).``"""
+        array = self.result(tensor) if array is None else array
+        written = self.chained.get(tensor.name, ())
+        covered = None
+        if not equations and written and self.detail.once and all(
+                a == r for a, r in zip(array.flat, self.result(tensor).flat)):
+            # the chain-rule section writes every entry, or the ones a list would show (the
+            # first of the first slice): a list of them would say them again
+            listed = self.listed_entries(tensor)
+            if len(written) == tensor.size:
+                equations = tuple(Reference(("chain", tensor.name, flat))
+                                  for flat in (written[0], written[-1]))
+            elif listed is not None and list(written[:listed]) == list(range(listed)):
+                equations = (Reference(("chain", tensor.name, 0)),
+                             Reference(("chain", tensor.name, listed - 1)))
+                covered = listed
+        view = self.gradient_view(tensor, array)._replace(equations=equations, covered=covered)
+        return self.shown_once(result_key(array), lead, Derivative(self.loss, tensor), view)
+
+    def listed_entries(self, tensor: Tensor) -> int | None:
+        """How many entries a list of ∂L/∂tensor shows when it lists only the first entries of
+        its first slice (None: it lists more)."""
+        if self.detail.listed is None or self.detail.listed_slices != 1:
+            return None
+        per_slice = prod(tensor.shape[len(slice_axes(tensor, self.dims)):])
+        return min(per_slice, self.listed(tensor) or per_slice)
+
+    def listed(self, tensor: Tensor) -> int | None:
+        """Entries of each slice a list of a tensor shows (None: the printers' limit): every one
+        of a slice of at most ``listed_whole`` (a short list is worth having whole)."""
+        per_slice = prod(tensor.shape[len(slice_axes(tensor, self.dims)):])
+        return None if per_slice <= self.detail.listed_whole else self.detail.listed
+
+    @staticmethod
+    def shown_once(key: tuple, lead: tuple, label, view) -> list:
+        """``lead:`` then ``view``, numbered when later sections refer to it; where ``key`` was
+        shown before (in a handout), ``lead: label is the same as (n).``"""
+        return [Once(key, (Paragraph((*lead, ":")), Numbered(view, key=key, optional=True)),
+                     (Paragraph((*lead, ": ", label, " is the same as ", Reference(key, of=label),
+                                 ".")),),
+                     result=True, label=label)]
 
     def where(self, layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, nothing for a single layer."""
@@ -152,23 +328,31 @@ class Context:
         """`` (layer 2: Y1 → Y2)`` in a chain, `` (X → Y)`` for a single layer."""
         return self.where(layer) or f" ({layer.input.name} → {layer.output.name})"
 
-    def view(self, label, array: np.ndarray, tensor: Tensor, *, gradient: bool = False) -> TensorView:
+    def view(self, label, array: np.ndarray, tensor: Tensor, *, gradient: bool = False,
+             running: bool = False) -> TensorView:
         """``label = array`` shown whole (slice by slice when the tensor has batch or channel axes);
-        ``gradient``: the array is ∂L/∂tensor, so listed entries are named ∂L/∂T_i."""
+        ``gradient``: the array is ∂L/∂tensor, so listed entries are named ∂L/∂T_i; ``running``:
+        a running sum, whose slices of zeros a handout leaves out."""
+        detail = self.detail
         return TensorView(label, array, tensor, slice_axes(tensor, self.dims),
-                          self.loss if gradient else None, self.label_base(tensor))
+                          self.loss if gradient else None, self.label_base(tensor),
+                          listed=self.listed(tensor), listed_slices=detail.listed_slices,
+                          nonzero=running and detail.once)
 
     def label_base(self, tensor: Tensor) -> int:
         return label_base(self.problem, tensor)
 
     def gradient_view(self, tensor: Tensor, array: np.ndarray | None = None) -> TensorView:
-        """∂L/∂tensor (the derivation's result unless ``array`` is given)."""
-        return self.view(Derivative(self.loss, tensor),
-                         self.result(tensor) if array is None else array, tensor, gradient=True)
+        """∂L/∂tensor (the derivation's result unless ``array`` is given), its long entries as
+        this detail writes them."""
+        array = self.result(tensor) if array is None else array
+        return self.view(Derivative(self.loss, tensor), self.written_entries(tensor, array), tensor,
+                         gradient=True)
 
     def slices(self, array: np.ndarray, tensor: Tensor, marked=frozenset(), name: str = "") -> list:
         """A tensor as one matrix, or as labelled 2-D slices (the first few) when it has batch,
-        channel, filter or depth axes; ``marked`` flat positions are highlighted."""
+        channel, filter or depth axes; ``marked`` flat positions are highlighted (a handout
+        leaves out the slices with none)."""
         axes = slice_axes(tensor, self.dims)
         if not axes:
             return [Labeled(name, Matrix(array, frozenset(marked))) if name
@@ -176,13 +360,60 @@ class Context:
         size = prod(array.shape[len(axes):])
         items: list = []
         for number, index in enumerate(np.ndindex(*array.shape[:len(axes)])):
-            if number == MAX_SLICES:
+            if len(items) == MAX_SLICES:
                 break
             start = number * size
             local = frozenset(m - start for m in marked if start <= m < start + size)
+            if self.detail.once and marked and not local:
+                continue
             label = ", ".join(f"{a} = {i + self.label_base(tensor)}" for a, i in zip(axes, index))
             items.append(Labeled(f"{name}, {label}" if name else label, Matrix(array[index], local)))
         return items
+
+
+# -- the chain rule's cases ------------------------------------------------------------------------
+
+
+class Case(NamedTuple):
+    """What kind of entry a gradient entry is, for the chain rule's cases: entries with the same
+    ``key`` have chain-rule sums of the same form, shifted; ``words`` name it (``a corner``)."""
+
+    key: tuple
+    words: str
+
+
+EDGE_WORDS = {1: {1: "an edge"}, 2: {2: "a corner", 1: "an edge"},
+              3: {3: "a corner", 2: "an edge", 1: "a face"}}
+
+
+def entry_cases(tensor: Tensor, per_axis: Sequence[Sequence], *, window: bool = False) -> list[Case]:
+    """The case of every entry of ``tensor``, from the cases of its positions along each spatial
+    axis (the last ones; :class:`~symconv.layers.conv.geometry.AxisCase`). ``window``: the
+    entries are kernel offsets (or a transposed convolution's inputs), whose edges are where the
+    padding cuts their sums."""
+    dims = len(per_axis)
+    spatial = tensor.shape[len(tensor.shape) - dims:]
+    found: dict = {}
+    cases = []
+    for index in np.ndindex(*spatial):
+        axes = [per_axis[a][i] for a, i in enumerate(index)]
+        key = tuple(axis.key for axis in axes)
+        if key not in found:
+            found[key] = Case(key, case_words(axes, window))
+        cases.append(found[key])
+    return cases * (tensor.size // max(1, prod(spatial)))
+
+
+def case_words(axes: Sequence, window: bool) -> str:
+    if any(axis.unread for axis in axes):
+        return "read by no output" if not window else "on the padding only"
+    edges = sum(1 for axis in axes if axis.side)
+    if window:
+        return ("cut by the padding" + (f" on {edges} axes" if edges > 1 else "")) if edges else (
+            "with every term")
+    if edges:
+        return EDGE_WORDS[len(axes)][edges]
+    return "the interior"
 
 
 # -- arrays of entries ---------------------------------------------------------------------------
@@ -242,13 +473,14 @@ def kernel_front(dims: int) -> tuple[str, ...]:
     return tuple(f"k_{axis}" for axis in axis_names(dims)[:-2])
 
 
-def planes(array: np.ndarray, names: Sequence[str],
+def planes(array: np.ndarray, names: Sequence[str | None],
            base: int = 0) -> list[tuple[str, tuple[int, ...]]]:
     """Every 2-D plane of an array whose axes in front of the last two are ``names`` (a 1-D or
-    2-D array is one plane): its label (``c = 0, d = 1``, counted from ``base``) and its index."""
+    2-D array is one plane): its label (``c = 0, d = 1``, counted from ``base``; an axis named
+    None, of size 1, is left out of it) and its index."""
     front = len(names)
-    return [(", ".join(f"{name} = {i + base}" for name, i in zip(names, index)), index)
-            for index in np.ndindex(*array.shape[:front])]
+    return [(", ".join(f"{name} = {i + base}" for name, i in zip(names, index) if name is not None),
+             index) for index in np.ndindex(*array.shape[:front])]
 
 
 # -- sentences ------------------------------------------------------------------------------------
@@ -257,8 +489,9 @@ def planes(array: np.ndarray, names: Sequence[str],
 def more(shown: int, total: int, what: str) -> list:
     if shown >= total:
         return []
+    rest = total - shown
     return [Paragraph((f"Only the first {shown} of the {total} {what} are written out; the"
-                       f" other {total - shown} are formed the same way.",))]
+                       + (" last is" if rest == 1 else f" other {rest} are") + " formed the same way.",))]
 
 
 def joined(items: list) -> list:
@@ -290,7 +523,20 @@ def output_matrix(layer, context: Context) -> list:
     y = layer.output
     if not y.is_numeric:
         return []
-    return [Paragraph(("So the output is:",)), context.view(Formula(y.name), entry_array(y), y)]
+    return output_blocks(context, ("So the output is",), y, entry_array(y))
+
+
+def output_blocks(context: Context, lead: tuple, y: Tensor, array: np.ndarray) -> list:
+    """``lead:`` and the output ``y = […]``, shown once in a handout."""
+    return context.shown_once(result_key(array), lead, Formula(y.name),
+                              context.view(Formula(y.name), array, y))
+
+
+def result_key(array: np.ndarray) -> tuple:
+    """A result by its shape and entries: the same matrix shown twice (∂L/∂X by the chain rule and
+    by the closed form, or two tensors of equal entries) is shown once in a handout."""
+    return ("result", array.shape, tuple(Poly.lift(value).key if isinstance(value, (Poly, Atom, int, Fraction))
+                                         else repr(value) for value in array.flat))
 
 
 def slices_note(tensor: Tensor, dims: int) -> list:

@@ -18,7 +18,8 @@ from .errors import ProblemError, nearest
 from .poly import Number, normalize
 from .tensors import NAMINGS, Tensor
 
-TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base")
+TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base", "index_style")
+INDEX_STYLES = ("comma", "compact")
 
 
 class SpecError(ProblemError):
@@ -212,16 +213,42 @@ def get_name(table: dict, path: tuple, default: str) -> str:
 
 def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: int,
                 bare: bool = False) -> Tensor:
-    """A tensor from its table (naming, index base, values); ``bare``: a one-entry tensor written
-    as its name alone (the bias of a single filter)."""
+    """A tensor from its table (naming, index base, values, index style); ``bare``: a one-entry
+    tensor written as its name alone (the bias of a single filter)."""
     naming, base = get_naming(table, path)
     values = None
     if "values" in table:
         values = parse_values(table["values"], shape, path + ("values",), name)
-    return Tensor(name, shape, role, "bare" if bare else naming, base, values, rank=rank)
+    style = get_index_style(table, path, name, shape, base, "bare" if bare else naming)
+    return Tensor(name, shape, role, "bare" if bare else naming, base, values, rank=rank,
+                  index_style=style)
 
 
-OUTPUT_KEYS = ("name", "index_base")
+def get_index_style(table: dict, path: tuple, name: str, shape: tuple[int, ...], base: int,
+                    naming: str) -> str:
+    """``index_style``: "comma" (A_{1,1}) or "compact" (A_11) for every entry's subscript; left
+    out, a document chooses (commas once some index needs two digits)."""
+    if "index_style" not in table:
+        return "auto"
+    style = table["index_style"]
+    where = path + ("index_style",)
+    if style not in INDEX_STYLES:
+        raise SpecError(where, f"index_style is \"comma\" ({name}_{{1,1}}) or \"compact\""
+                               f" ({name}_11); got {_shown(style)}")
+    if naming != "indexed":
+        raise SpecError(where, f"index_style is for indexed names such as {name}_{{1,2}}; {name} is"
+                               f" named {'by its position' if naming == 'flat' else 'alone'}"
+                               f" ({'naming = ' + repr(naming)}), so it has no subscript to write;"
+                               " leave index_style out")
+    largest = max(shape) - 1 + base if shape else base
+    if style == "compact" and largest > 9:
+        raise SpecError(where, f"index_style = \"compact\" would write {name}_{{1,{largest}}} as"
+                               f" {name}_1{largest}, which reads as other indices; use"
+                               " index_style = \"comma\" or leave it out")
+    return style
+
+
+OUTPUT_KEYS = ("name", "index_base", "index_style")
 OUTPUT_EXAMPLE = 'output is a name such as "Y", or a table such as { name = "y", index_base = 1 }'
 
 
@@ -242,4 +269,5 @@ def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...]
     check_keys(output, OUTPUT_KEYS, where, format_path(where))
     name = get_name(output, where, default)
     base = get_choice(output, "index_base", layer_input.index_base, (0, 1), where)
-    return Tensor(name, shape, "output", "indexed", base, rank=rank)
+    style = get_index_style(output, where, name, shape, base, "indexed")
+    return Tensor(name, shape, "output", "indexed", base, rank=rank, index_style=style)

@@ -62,6 +62,9 @@ class Tensor:
     #: names of the axes in front of the spatial ones when they are not the role's usual ones
     #: (a transposed convolution's weight is (c, f): input channels first)
     leading: tuple[str, ...] | None = None
+    #: how an indexed name's subscript is written: "comma" (X_{0,1}), "compact" (X_01), or
+    #: "auto": in a document, with commas for every entry once some index needs two digits
+    index_style: str = "auto"
 
     def __post_init__(self):
         if self.values is not None:
@@ -136,6 +139,24 @@ class Tensor:
         for column in columns:
             column.flags.writeable = False
         return tuple(columns)
+
+    @cached_property
+    def comma_indices(self) -> bool:
+        """Whether a document writes every entry's subscript with commas (``A_{1,10}`` and so
+        ``A_{1,1}``): as ``index_style`` says, or when some index needs two digits or there are
+        more than two indices (one style per tensor in a document)."""
+        if self.index_style != "auto":
+            return self.index_style == "comma"
+        return self.naming == "indexed" and bool(self.shape) and (
+            len(self.shape) > 2 or max(self.shape) - 1 + self.index_base > 9)
+
+    def commas(self, subscript: tuple[int, ...], *, per_tensor: bool) -> bool:
+        """Whether this subscript is written with commas: in a document (``per_tensor``) as every
+        entry of the tensor is; elsewhere (``symconv grad``) entry by entry, commas when an index
+        needs two digits or there are more than two, unless ``index_style`` says otherwise."""
+        if per_tensor or self.index_style != "auto":
+            return self.comma_indices
+        return len(subscript) > 2 or any(i > 9 for i in subscript)
 
     def plain_name(self, flat: int) -> str:
         """The identifier used in plain expressions, JSON and sympy symbols (``A_1_1``, ``w1``)."""

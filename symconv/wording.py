@@ -29,7 +29,12 @@ def ordinal(number: int) -> str:
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+    """``1 entry``, ``2 entries``, ``3 outputs``."""
+    return f"{count} {word if count == 1 else plural_of(word)}"
+
+
+def plural_of(word: str) -> str:
+    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
 
 
 def axis_names(dims: int) -> str:

@@ -81,7 +81,7 @@ def mapped(problem, count):
 def test_the_forward_section_shows_where_each_input_entry_lands(layer):
     x = [[1, -2, 3], [0, 2, -1], [4, 1, 2]]
     problem = transposed(layer, x=x, k=[[1, 2], [-1, 3]])
-    [section] = build_solution(problem, ("forward",)).sections
+    [section] = build_solution(problem, ("forward",), detail="full").sections
     blocks = list(section.blocks)
     counts = []
     for number, block in enumerate(blocks):
@@ -93,7 +93,7 @@ def test_the_forward_section_shows_where_each_input_entry_lands(layer):
             assert view.array.tolist() == mapped(problem, count).tolist()
             counts.append(count)
     assert counts == [1, 2, 3, 4]
-    text = render_solution(build_solution(problem, ("forward",)), "text")
+    text = render_solution(build_solution(problem, ("forward",), detail="full"), "text")
     y = problem.layers[0].output.values
     first = re.search(r"\n  Y_00 = (.*) = (-?\d+)\n", text)
     assert int(first.group(2)) == y[0, 0]
@@ -105,7 +105,7 @@ def test_every_section_renders_in_every_format_and_the_checks_agree():
     problem = build_problem({"input": {"shape": [2, 2, 3]}, "layers": [
         {"type": "conv_transpose", "stride": [2, 1], "padding": [[1, 0], [0, 1]], "groups": 2,
          "output_padding": [1, 0], "weight": {"shape": [2, 2, 2, 2]}, "bias": {"name": "b"}}]})
-    solution = build_solution(problem)
+    solution = build_solution(problem, detail="full")
     assert [s.name for s in solution.sections] == [
         "shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect", "connect",
         "checks"]

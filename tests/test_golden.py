@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from itertools import product
 
 import numpy as np
 import pytest
 
 from symconv import derive, load_problem
-from symconv.checks import forward_values
+from symconv.checks import backward_by, forward_values
 from symconv.poly import Poly, Symbol, poly_sum, product_of
 from symconv.render.latex_names import latex_entry_name
 from symconv.layers.conv import ConvLayer
 from symconv.layers.conv_transpose import ConvTransposeLayer
 from symconv.wording import axis_names
-from symconv.render.text import TextPrinter
+from symconv.render.text_document import TextDocumentPrinter
 
 
 from tests.dense_reference import DenseLayer
@@ -64,7 +65,7 @@ class Names:
 
     def __init__(self, problem):
         self.problem = problem
-        printer = TextPrinter(problem.loss)
+        printer = TextDocumentPrinter(problem.loss)  # one index style per tensor, as documents write
         tensors = problem.tensors() + [problem.upstream_of(layer) for layer in problem.layers]
         self.text = {}
         self.latex = {}
@@ -72,7 +73,7 @@ class Names:
             for flat in range(tensor.size):
                 symbol = Symbol(tensor, flat)
                 self.text.setdefault(printer.doprint(symbol), symbol)
-                self.latex.setdefault(latex_entry_name(symbol), symbol)
+                self.latex.setdefault(latex_entry_name(symbol, per_tensor=True), symbol)
         self.by_tensor = {t.name: t for t in tensors}
 
     def value(self, symbol: Symbol):
@@ -131,12 +132,79 @@ def random_values(problem, seed=1) -> dict:
 
 def with_gradients(problem, derivation, values: dict) -> dict:
     """``values`` plus every intermediate gradient ∂L/∂Y1, ∂L/∂Y2, … (the upstream factors of the
-    layer-by-layer chain rule), numerically."""
+    layer-by-layer chain rule), numerically, from each layer's NumPy reference (not the
+    derivation: the documents are checked against an independent route)."""
     values = dict(values)
+    grads = reference_gradients(problem, values)
     for layer in problem.layers[:-1]:
         tensor = problem.upstream_of(layer)
-        values[tensor] = np.asarray(derivation.upstream_numeric(tensor, values.__getitem__), dtype=float)
+        values[tensor] = np.asarray(grads[layer.output.name], dtype=float).reshape(tensor.shape)
     return values
+
+
+def reference_gradients(problem, values: dict) -> dict[str, np.ndarray]:
+    """Every gradient by tensor name at ``values``, through the layers' NumPy references."""
+    return backward_by(problem, values, None)[0]
+
+
+# -- Σ over an index set, written out for the checks ------------------------------------------------
+
+SUM_PREFIX = re.compile(r"((?:Σ_\{\w=\d+\.\.\d+\} )+)")
+INDEXED_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*)_\{([^{}]*[a-z][^{}]*)\}")
+
+
+def spelled_names(problem) -> dict:
+    """(tensor name, subscript numbers) -> the entry's name as the text documents spell it."""
+    printer = TextDocumentPrinter(problem.loss)
+    tensors = problem.tensors() + [problem.upstream_of(layer) for layer in problem.layers]
+    spelled = {}
+    for tensor in tensors:
+        for flat in range(tensor.size):
+            symbol = Symbol(tensor, flat)
+            base, subscript, _ = tensor.entry_name(flat)
+            spelled.setdefault((base, subscript), printer.name_only(symbol))
+    return spelled
+
+
+def index_value(expression: str, letters: dict[str, int]) -> int:
+    """``2i−1`` with i = 3: 5. Whole coefficients, letters and one constant, as written."""
+    total = 0
+    for sign, size, letter in re.findall(r"([+−-]?)(\d*)([a-z]?)", expression.replace(" ", "")):
+        if not size and not letter:
+            continue
+        value = int(size) if size else 1
+        value *= letters[letter] if letter else 1
+        total += -value if sign in "−-" and sign else value
+    return total
+
+
+def expand_sums(side: str, spelled: dict) -> str:
+    """A side with every ``Σ_{i=1..3} Σ_{j=1..3} term  (9 terms)`` written out term by term (its
+    count checked), so the checks read it like any other sum."""
+    while "Σ_{" in side:
+        prefix = SUM_PREFIX.search(side)
+        ranges = re.findall(r"Σ_\{(\w)=(\d+)\.\.(\d+)\}", prefix.group(1))
+        rest = side[prefix.end():]
+        counted = re.search(r"  \((\d+) terms\)", rest)
+        term, after = (rest[:counted.start()], rest[counted.end():]) if counted else (rest, "")
+        letters = [letter for letter, _, _ in ranges]
+        terms = []
+        for values in product(*[range(int(low), int(high) + 1) for _, low, high in ranges]):
+            bound = dict(zip(letters, values))
+
+            def named(match):
+                name, subscript = match.groups()
+                axes = next(len(numbers) for base, numbers in spelled if base == name)
+                # a compact subscript runs one-character indices together (Y1_{ij})
+                parts = subscript.split(",") if "," in subscript or axes == 1 else list(subscript)
+                numbers = tuple(index_value(part, bound) for part in parts)
+                return spelled[(name, numbers)]
+
+            terms.append(INDEXED_NAME.sub(named, term))
+        if counted:
+            assert int(counted.group(1)) == len(terms), side
+        side = side[:prefix.start()] + " + ".join(terms) + after
+    return side
 
 
 def split_top(text: str, separator: str = " = ") -> list[str]:
@@ -253,7 +321,7 @@ class TextMath:
 
 def latex_as_text(latex: str, names: Names) -> str:
     """Our LaTeX math spelled in the text documents' notation, for :class:`TextMath`."""
-    text_of = {spelling: TextPrinter(names.problem.loss).doprint(symbol)
+    text_of = {spelling: TextDocumentPrinter(names.problem.loss).doprint(symbol)
                for spelling, symbol in names.latex.items()}
     for spelling in sorted(text_of, key=len, reverse=True):
         latex = latex.replace(spelling, text_of[spelling])
@@ -329,6 +397,9 @@ class Checker:
         self.derivation = derive(self.problem)
         self.names = Names(self.problem)
         self.values = with_gradients(self.problem, self.derivation, random_values(self.problem))
+        self.reference = reference_gradients(self.problem, self.values)  # NumPy, not derive()
+        self.outputs = {layer.output.name: layer.output for layer in self.problem.layers}
+        self.spelled = spelled_names(self.problem)
         self.math = TextMath(self.names, self.values)
         self.loss = self.problem.loss
         # ("gradient", name), ("mapped", count) or ("landed", count) for the displays that follow
@@ -375,6 +446,9 @@ class Checker:
             pass  # the running sum, entry by entry: still a partial sum
         elif label and label.group(1) in self.derivation.names() and continuation:
             self.mode = ("gradient", label.group(1))
+        elif continuation and (output := re.match(r"(\w+) (?:\(.*\) )?(?:is too wide|has entries|, slice)",
+                                                   joined)) and output.group(1) in self.outputs:
+            self.mode = ("output", output.group(1))  # an output in blocks, slices or listed
         elif landed:
             self.mode = ("landed", int(landed.group(1) or 1))
         elif not continuation:
@@ -391,6 +465,16 @@ class Checker:
         mode = ("gradient", label.group(1)) if label else self.mode
         if mode is None or (mode[0] == "gradient" and mode[1] not in self.derivation.names()):
             return  # receptive fields, rot180, zero-inserted, highlighted grids: see test_solution
+        if mode[0] == "output":  # an output's values in blocks of columns or slice by slice
+            values = np.asarray(self.values[self.outputs[mode[1]]], dtype=float)
+            labels = re.findall(r"((?:[nfcd] = \d+, )*[nfcd] = \d+)(?:, columns? (\d+)(?:–\d+)?)?:", joined)
+            columns = re.search(r"columns? (\d+)", joined)
+            for number, cells in enumerate(matrices_in([line for line in block if has_matrix(line)])):
+                offset = int(labels[number][1] or 1) - 1 if labels else (
+                    int(columns.group(1)) - 1 if columns else 0)
+                self.compare(cells, values, labels[number][0] if labels else None, offset, exact=False)
+            self.checked["forward"] += 1
+            return
         lines = [line for line in block if has_matrix(line)]
         # slice labels, each with the first column of its block when a slice is wrapped
         labels = re.findall(r"((?:[nfcd] = \d+, )*[nfcd] = \d+)(?:, columns? (\d+)(?:–\d+)?)?:", joined)
@@ -407,9 +491,12 @@ class Checker:
                 gradient = self.derivation.gradient(mode[1])
                 polys = gradient.expanded() if self.expanded else gradient.polys()
                 expected = np.array(polys, dtype=object).reshape(gradient.shape)
+                reference = np.asarray(self.reference[mode[1]], dtype=float).reshape(gradient.shape)
                 if scale and number == 0:
                     expected = expected * (1 / Fraction(scale.group(1)))
+                    reference = reference / float(Fraction(scale.group(1)))
                 self.compare(cells, expected, slice_label, offset, exact=True)
+                self.compare(cells, reference, slice_label, offset, exact=False)  # NumPy's
                 self.checked["matrix"] += 1
             else:
                 expected = self.partial(mode)
@@ -432,8 +519,7 @@ class Checker:
                     assert self.math.value(cell) == pytest.approx(
                         self.number(grid[r, c + offset]), rel=1e-9, abs=1e-9)
                 else:
-                    value = evaluate(parse_text_poly(cell, self.names, substitute=True), self.values)
-                    assert value == pytest.approx(grid[r, c + offset], abs=1e-9)
+                    assert self.math.value(cell) == pytest.approx(float(grid[r, c + offset]), abs=1e-9)
 
     def number(self, value) -> float:
         """A polynomial (indicators and roots included) at the checker's values."""
@@ -450,6 +536,7 @@ class Checker:
             for c, cell in enumerate(row):
                 assert self.math.value(cell) == pytest.approx(expected[r, c], rel=1e-9, abs=1e-9)
         self.checked["output matrix"] = self.checked.get("output matrix", 0) + 1
+        self.checked["forward"] += 1  # a handout writes the outputs as their matrix
 
     def local(self, output, entry, sides: list[str], joined: str):
         """∂y/∂x of one window entry, against central differences of the layer's NumPy forward."""
@@ -469,8 +556,12 @@ class Checker:
             assert self.math.value(side) == pytest.approx(slope, rel=1e-5, abs=1e-6), joined
         self.checked["local"] += 1
 
+    def expected(self, symbol: Symbol) -> float:
+        """A gradient entry at the checker's values, from the layers' NumPy references."""
+        return float(np.asarray(self.reference[symbol.tensor.name], dtype=float).reshape(-1)[symbol.flat])
+
     def equation(self, joined: str):
-        sides = split_top(joined)
+        sides = [expand_sums(side, self.spelled) for side in split_top(joined)]
         lhs, loss, names = sides[0], self.loss, self.names
         if lhs.startswith(("O_", "size_", "full_", "I_", "P_")):
             self.size(lhs, int(sides[-1]))
@@ -491,16 +582,16 @@ class Checker:
             value_sides = [s for s in sides[1:] if s not in chain and not s.startswith("sum(")]
             if chain:
                 outputs = re.findall(rf"∂{loss}/∂(\S+?)·∂\S+?/∂", chain[0])
-                assert outputs == [TextPrinter(loss).name_only(t.output) for t in entry.terms], joined
-            # the last value: exactly the entry, or in a chain the entry expanded down to the
-            # given upstream gradient (when that differs)
+                assert outputs == [TextDocumentPrinter(loss).name_only(t.output) for t in entry.terms], joined
+            # the last value: exactly the entry (given values put in), or in a chain the entry
+            # expanded down to the given upstream gradient (when that differs)
             if not re.search(r"[\[(]", value_sides[-1]):
-                last = parse_text_poly(value_sides[-1], names, substitute=False)
+                last = parse_text_poly(value_sides[-1], names, substitute=True)
                 expanded = ((len(value_sides) > 1 or self.expanded)
                             and gradient.reads_intermediate
                             and last == gradient.expanded()[symbol.flat])
                 assert last == entry.value or expanded, joined
-            expected = self.number(entry.value)
+            expected = self.expected(symbol)
             for side in value_sides:
                 assert self.math.value(side) == pytest.approx(expected, rel=1e-9, abs=1e-9), joined
             self.checked["entry"] += 1
@@ -570,7 +661,11 @@ class Checker:
 def test_every_text_equation_and_gradient_matrix_has_the_derivations_value(example):
     text = golden_path(example, "text").read_text(encoding="utf-8")
     checked = Checker(example).run(text)
-    needed = [kind for kind in checked if kind != "matrix" or "entry by entry" not in text]
+    optional = {"matrix": "entry by entry|they are those of|one entry, written in",
+                "mapped": None if "First receptive field mapped back" in text else "",
+                "landed": None if "Where the first input entry lands" in text else ""}
+    needed = [kind for kind in checked
+              if optional.get(kind) is None or not re.search(optional[kind], text)]
     assert all(checked[kind] > 0 for kind in needed), checked
 
 
@@ -608,6 +703,7 @@ def test_numbered_latex_equations_give_the_derivations_values(example):
     problem = load_problem(example)
     derivation = derive(problem)
     names = Names(problem)
+    spelled = spelled_names(problem)
     latex = golden_path(example, "latex").read_text(encoding="utf-8")
     # one row: equation* with the tag at its end; several rows: align*, the tag on the first row
     equations = [(re.sub(r" \\tag\{\d+\}", "", body), re.search(r"\\tag\{(\d+)\}", body).group(1))
@@ -615,25 +711,44 @@ def test_numbered_latex_equations_give_the_derivations_values(example):
                                         latex, re.S) if "\\tag{" in body]
     markdown = golden_path(example, "markdown").read_text(encoding="utf-8")
     assert len(re.findall(r"\\tag\{\d+\}\$\$", markdown)) == len(equations) > 0
-    math = TextMath(names, with_gradients(problem, derivation, random_values(problem)))
-    for number, (body, tag) in enumerate(equations, start=1):
-        assert int(tag) == number
-        flat = re.sub(r"\\begin\{aligned\}|\\end\{aligned\}|&|\\\\|\\quad", " ", body)
+    tags = [int(tag) for _, tag in equations]  # in order; a result listed in words has no tag
+    assert tags == sorted(set(tags))
+    for number in set(range(1, tags[-1] + 1)) - set(tags):  # a result listed in words, by number
+        assert f"({number}) " in latex
+    values = with_gradients(problem, derivation, random_values(problem))
+    reference = reference_gradients(problem, values)
+    math = TextMath(names, values)
+    checked = 0
+    for body, _ in equations:
+        flat = re.sub(r"\\begin\{aligned\}|\\end\{aligned\}|&|\\\\|\\quad(?! \\text)", " ", body)
         sides = [" ".join(side.split()) for side in split_top(flat)]
-        lhs = re.fullmatch(r"\\frac\{\\partial \w+\}\{\\partial (.+)\}", sides[0]).group(1)
-        symbol = names.latex[lhs]
+        lhs = re.fullmatch(r"\\frac\{\\partial \w+\}\{\\partial (.+)\}", sides[0])
+        if lhs is None or lhs.group(1) not in names.latex:
+            continue  # a numbered result (a matrix, a gallery) that later sections refer to
+        symbol = names.latex[lhs.group(1)]
         gradient = derivation.gradient(symbol.tensor.name)
         entry = gradient.entry(symbol.flat)
-        # every value (not the chain-rule side of ∂y/∂x factors), by value at random values
-        values = [latex_as_text(side, names) for side in sides[1:]]
-        values = [side for side in values if r"\partial" not in side]
-        expected = float(entry.value.evaluate(lambda s: float(math.values[s.tensor].reshape(-1)[s.flat])))
-        for side in values:
+        # every value (not the chain-rule side of ∂y/∂x factors), by value at random values,
+        # against the layers' NumPy references; a Σ written out term by term first
+        texts = [expand_sums(latex_as_text(latex_sums(side), names), spelled) for side in sides[1:]]
+        texts = [side for side in texts if r"\partial" not in side]
+        expected = float(np.asarray(reference[symbol.tensor.name], dtype=float).reshape(-1)[symbol.flat])
+        for side in texts:
             assert math.value(side) == pytest.approx(expected, rel=1e-9, abs=1e-9), body
         # and the last exactly, when it is a polynomial: the entry, or in a chain its expansion
-        if not re.search(r"\[|\\left|\\sqrt", sides[-1]):
+        if not re.search(r"\[|\\left|\\sqrt|\\sum", sides[-1]):
             last = parse_latex_poly(sides[-1], names)
-            assert last == entry.value or (len(values) > 1 and last == gradient.expanded()[symbol.flat]), body
+            assert last == entry.value or (len(texts) > 1 and last == gradient.expanded()[symbol.flat]), body
+        checked += 1
+    assert checked > 0
+
+
+def latex_sums(side: str) -> str:
+    """Our LaTeX Σ in the text documents' notation: ``\\sum_{i=1}^{3}`` as ``Σ_{i=1..3}``, its
+    count as ``  (9 terms)``, and ∂L/∂ of an indexed entry as ``∂L/∂Z_{i,j}``."""
+    side = re.sub(r"\\sum_\{(\w)=(\d+)\}\^\{(\d+)\} ?", r"Σ_{\1=\2..\3} ", side)
+    side = re.sub(r" ?\\quad \\text\{\((\d+) terms\)\}", r"  (\1 terms)", side)
+    return re.sub(r"\\frac\{\\partial (\w+)\}\{\\partial (\w+_\{[^{}]*\})\}", r"∂\1/∂\2", side)
 
 
 # -- the matrix view --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from symconv.solution import build_solution, render_solution
 
 
 def solve(problem, sections, output_format="markdown", **options) -> str:
-    return render_solution(build_solution(problem, sections, **options), output_format)
+    return render_solution(build_solution(problem, sections, **{"detail": "full", **options}), output_format)
 
 
 def compact(latex: str) -> str:
@@ -53,9 +53,9 @@ def test_cs7643_stride_2_has_the_four_receptive_fields_of_the_handout():
     assert windows == cs7643_windows(2)  # [1 2; 2 3], [3 4; 4 5], [5 6; 7 8], [7 8; 9 0]
     # The handout's four questions, answered.
     assert "1. What is the shape of the output $Y$? 2 × 2." in text
-    assert r"passed back to this layer? 2 × 2, the same as Y." in text
-    assert r"3. What is the shape of $\frac{\partial L}{\partial w}$? 2 × 2, the same as w." in text
-    assert r"4. What is the shape of $\frac{\partial L}{\partial X}$? 4 × 4, the same as X." in text
+    assert r"passed back to this layer? 2 × 2, the same as $Y$." in text
+    assert r"3. What is the shape of $\frac{\partial L}{\partial w}$? 2 × 2, the same as $w$." in text
+    assert r"4. What is the shape of $\frac{\partial L}{\partial X}$? 4 × 4, the same as $X$." in text
 
 
 def test_cs7643_weight_gradient_is_each_receptive_field_odot_its_upstream_entry():
@@ -191,6 +191,27 @@ def test_notes_5x5_kernel_3_stride_2_inserts_zeros_into_a_7x7_matrix():
     assert rf"\operatorname{{inserted}}(\partial L/\partial Y) = {inserted}" in text
     assert r"\operatorname{size}_H &= O + (S - 1)(O - 1) + 2(K - 1) = 2 + (2 - 1)\cdot (2 - 1) + 2\cdot (3 - 1) = 7" in text
     assert r"\operatorname{rot180}(W) = \begin{bmatrix} W_{22} & W_{21} & W_{20} \\" in text
+
+
+def test_the_notes_example_file_gives_the_notes_7x7_inserted_gradient():
+    problem = load_problem("examples/notes_strided_5x5.toml")
+    assert problem.layers[0].output.shape == (2, 2)
+    text = solve(problem, ("closed-form",), "latex")
+    grad = {(2, 2): r"\frac{\partial L}{\partial y_{00}}", (2, 4): r"\frac{\partial L}{\partial y_{01}}",
+            (4, 2): r"\frac{\partial L}{\partial y_{10}}", (4, 4): r"\frac{\partial L}{\partial y_{11}}"}
+    inserted = bmatrix([[grad.get((r, c), "0") for c in range(7)] for r in range(7)])
+    assert rf"\operatorname{{inserted}}(\partial L/\partial y) = {inserted}" in text
+    # and the handout draws it, names in their cells, with the sizes said once for both axes
+    handout = render_solution(build_solution(problem, ("closed-form",)), "text")
+    assert "size_H = size_W = O + (S − 1)(O − 1) + 2(K − 1) = 2 + (2 − 1)·(2 − 1) + 2·(3 − 1) = 7" in handout
+    assert "⎢ 0  0  [∂L/∂y_00]  0  [∂L/∂y_01]  0  0 ⎥" in handout
+
+
+def test_the_slides_2d_example_answers_the_slides_two_questions():
+    text = solve(load_problem("examples/slides_2d.toml"), ("connect",), "text")
+    assert "x_22 is read by 9 outputs: y_11, y_12, y_13, y_21, y_22, y_23, y_31, y_32, y_33." in text
+    assert ("w_01 is used by 9 pairs: (x_01, y_11), (x_02, y_12), (x_03, y_13), (x_11, y_21), (x_12, y_22),"
+            " (x_13, y_23), (x_21, y_31), (x_22, y_32), (x_23, y_33).") in " ".join(text.split())
 
 
 def test_notes_bias_gradient_is_the_sum_of_the_upstream_gradient():

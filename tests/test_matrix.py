@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from symconv import build_problem, derive
-from symconv.document import TensorView
+from symconv.document import Document, TensorView, settle
 from symconv.matrix import MAX_SIDE, matrix_of, matrix_section
-from symconv.sections import Context, SolutionLimits
+from symconv.sections import FULL, Context
 from symconv.solution import build_solution
 
 from dense_reference import DenseLayer
@@ -94,7 +94,8 @@ def test_c_times_vec_x_is_the_correlation_and_its_transpose_the_input_gradient()
 
 
 def section_of(problem, layer):
-    return matrix_section(Context(problem, derive(problem), SolutionLimits()), layer)
+    document = Document("", (), (matrix_section(Context(problem, derive(problem), FULL), layer),))
+    return settle(document, repeat=True).sections[0]
 
 
 @pytest.mark.parametrize("layer", [
@@ -126,11 +127,11 @@ def test_the_section_shows_the_dense_c_its_transpose_and_the_im2col_product(laye
 def test_solve_has_a_matrix_section_when_the_layer_is_small_enough():
     small = build_problem({"input": {"shape": [4, 4]}, "layers": [
         {"type": "conv", "weight": {"shape": [2, 2]}}]})
-    assert [s.name for s in build_solution(small, ("matrix",)).sections] == ["matrix"]
+    assert [s.name for s in build_solution(small, ("matrix",), detail="full").sections] == ["matrix"]
     side = MAX_SIDE + 1  # C has MAX_SIDE + 1 columns
     large = build_problem({"dims": 1, "input": {"shape": [side]}, "layers": [
         {"type": "conv", "weight": {"shape": [1]}}]})
-    assert build_solution(large, ("matrix",)).sections == ()
+    assert build_solution(large, ("matrix",), detail="full").sections == ()
 
 
 def test_too_large_a_matrix_is_refused_with_its_size_and_the_limit(tmp_path, capsys):

@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from symconv import build_problem
 from symconv.document import Display, Equation, Formula
-from symconv.solution import build_solution
+from symconv.solution import build_solution, render_solution
 
 from tests.test_solution import conv_specs
 
@@ -51,7 +51,7 @@ def arithmetic(text: str) -> int:
 def closed_form_sizes(spec) -> dict[str, dict[str, Equation]]:
     """The closed form's size equations by axis: {"H": {"size": …, "full": …, "I": …}}."""
     problem = build_problem(spec)
-    blocks = section(build_solution(problem, ("closed-form",)), "closed-form").blocks
+    blocks = section(build_solution(problem, ("closed-form",), detail="full"), "closed-form").blocks
     found: dict[str, dict[str, Equation]] = {}
     for equation in equations(blocks):
         left = equation.sides[0]
@@ -90,7 +90,8 @@ def test_six_by_six_stride_two_pads_the_full_correlation_by_what_the_floor_dropp
     assert [sizes[w].sides[-1] for w in ("size", "full", "I")] == [9, 7, 6]
     assert sizes["I"].sides[-2] == Formula("7 + 1 − 2·1")
     problem = build_problem(spec)
-    text = str(section(build_solution(problem, ("closed-form",)), "closed-form").blocks)
+    text = " ".join(render_solution(build_solution(problem, ("closed-form",), detail="full"),
+                                    "text").split())
     assert "the floor dropped R = 1: the padded X has 6 + 2·1 = 7 + 1 rows" in text
 
 
@@ -107,7 +108,7 @@ def test_checks_section_says_how_many_finite_differences_were_skipped_at_kinks()
     skipped = {row.tensor: (row.fd_skipped, row.fd_skipped + row.fd_entries) for row in report.rows
                if row.fd_skipped}
     assert skipped  # X at ReLU's zeros and the tie; every entry of w (the example says so)
-    blocks = section(build_solution(problem, ("checks",), seed=0), "checks").blocks
+    blocks = section(build_solution(problem, ("checks",), seed=0, detail="full"), "checks").blocks
     printer = TextDocumentPrinter("L")
     text = " ".join(printer.doprint(block) for block in blocks).replace("\n", " ")
     for name, (count, tried) in skipped.items():
@@ -124,7 +125,7 @@ def test_checks_section_says_how_many_finite_differences_were_skipped_at_kinks()
 
 
 def automatic_title(spec) -> str:
-    return build_solution(build_problem(spec), ("shapes",)).document.title
+    return build_solution(build_problem(spec), ("shapes",), detail="full").document.title
 
 
 @settings(max_examples=30, deadline=None)
@@ -171,7 +172,7 @@ def test_an_output_table_sets_its_index_base_so_y1_goes_with_dy1():
     problem = build_problem(SLIDES)
     y = problem.layers[0].output
     assert (y.name, y.index_base) == ("y", 1)
-    chain = section(build_solution(problem, ("chain",)), "chain")
+    chain = section(build_solution(problem, ("chain",), detail="full"), "chain")
     text = "\n".join(TextDocumentPrinter("L").doprint(block) for block in chain.blocks)
     # ∂L/∂x0 = ∂L/∂y_1·∂y_1/∂x0 = dy1·w0: the first output is y_1, whose upstream entry is dy1
     assert "∂L/∂x0 = ∂L/∂y_1·∂y_1/∂x0 = dy1·w0" in text
@@ -223,7 +224,7 @@ MIXED_BASES = {"input": {"name": "A", "shape": [2, 2, 4, 4], "index_base": 1},
 def solved_text(spec, sections) -> str:
     from symconv.solution import render_solution
 
-    return render_solution(build_solution(build_problem(spec), sections), "text")
+    return render_solution(build_solution(build_problem(spec), sections, detail="full"), "text")
 
 
 def labelled_rows(text: str) -> list[tuple[tuple[int, ...], str]]:
@@ -290,7 +291,7 @@ def test_every_running_sum_is_shown_whole_and_named_as_the_partial_gradient(spec
     from symconv.solution import render_solution
 
     problem = load_problem(spec) if isinstance(spec, str) else build_problem(spec)
-    text = render_solution(build_solution(problem, ("dx",)), "text")
+    text = render_solution(build_solution(problem, ("dx",), detail="full"), "text")
     sums = running_sums(text)
     assert [k for k, _ in sums] == [1, 2, 3, 4], sums
     for k, body in sums:
@@ -332,7 +333,7 @@ def test_the_chain_examples_tie_is_named_under_its_equations():
     from symconv.solution import render_solution
 
     problem = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
-    text = " ".join(render_solution(build_solution(problem, ("chain",)), "text").split())
+    text = " ".join(render_solution(build_solution(problem, ("chain",), detail="full"), "text").split())
     sentence = ("Y2_12 and Y2_21 tie for the maximum 1 of max(Y2_11, Y2_12, Y2_21, Y2_22); Y2_12, the"
                 " first in row-major window order, takes the gradient")
     assert text.count(sentence) == 2  # under ∂L/∂Y2_12 and under ∂L/∂Y2_21
@@ -406,7 +407,7 @@ def test_a_chains_conv_sections_carry_the_numbers_down_to_the_given_upstream(ups
         return float(Poly.lift(entry).evaluate(lambda s: at[s.tensor].reshape(-1)[s.flat]))
 
     numpy = exact_route(problem, "reference_backward", upstream=at[d].astype(object))
-    solution = build_solution(problem, ("dw", "dx", "closed-form"))
+    solution = build_solution(problem, ("dw", "dx", "closed-form"), detail="full")
     conv = [s for s in solution.sections if "layer 1" in str(s.blocks[0])]
     assert [s.name for s in conv] == ["dw", "dx", "closed-form"]
     views = 0

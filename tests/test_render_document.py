@@ -81,7 +81,7 @@ def test_latex_formula_maps_our_unicode_notation():
 
 
 def test_latex_words_escape_specials_and_unknown_characters():
-    assert latex_words("5×5 & 100% #1 a_b {x} ☃") == r"5$\times$5 \& 100\% \#1 a\_b \{x\} ?"
+    assert latex_words("5×5 & 100% #1 a_b {x} ☃") == r"5$\times$5 \& 100\% \#1 a\_\allowbreak{}b \{x\} ?"
 
 
 def test_latex_long_equation_breaks_into_aligned_lines_at_plus():

@@ -12,7 +12,7 @@ from symconv.poly import Poly, Symbol
 from symconv.document import Derivative, Display, Equation, Gallery, Matrix, Numbered, TensorView
 from symconv.layers.conv.geometry import ConvGeometry
 from symconv.layers.conv.sections import axis_sizes, mapped_back, receptive_fields
-from symconv.sections import SolutionLimits
+from symconv.sections import FULL
 from symconv.solution import build_solution, parse_sections
 
 from dense_reference import Network
@@ -106,7 +106,7 @@ def test_mapped_back_after_k_fields_is_the_gradient_when_only_k_outputs_send_the
 @given(conv_specs())
 def test_closed_form_section_equals_the_chain_rule_exactly(spec):
     problem = build_problem(spec)
-    solution = build_solution(problem, ("closed-form", "dw", "dx"))
+    solution = build_solution(problem, ("closed-form", "dw", "dx"), detail="full")
     closed = views(section(solution, "closed-form"))
     derivation = derive(problem)
     layer = problem.layers[0]
@@ -122,7 +122,7 @@ def test_closed_form_section_equals_the_chain_rule_exactly(spec):
 
 
 def test_notes_zero_inserted_upstream_is_7x7_with_the_entries_two_apart():
-    solution = build_solution(quick_problem((5, 5), (3, 3), stride=2), ("closed-form",))
+    solution = build_solution(quick_problem((5, 5), (3, 3), stride=2), ("closed-form",), detail="full")
     matrices = {equation.sides[0].text: equation.sides[1].array
                 for block in section(solution, "closed-form").blocks if isinstance(block, Display)
                 for equation in block.rows
@@ -149,7 +149,7 @@ def test_shapes_say_what_the_floor_drops():
 
 def test_chain_equations_name_given_values_and_substitute_them():
     problem = load_problem("examples/cs7643_4x4_stride1.toml")
-    chain = section(build_solution(problem, ("chain",)), "chain")
+    chain = section(build_solution(problem, ("chain",), detail="full"), "chain")
     w = problem.layers[0].weight
     equations = {eq.sides[0].bottom: eq for eq in numbered(chain)}
     first = equations[Symbol(w, 0)]
@@ -166,7 +166,7 @@ def test_chain_equations_name_given_values_and_substitute_them():
 
 def test_chain_equations_stop_at_the_limit_and_keep_the_count():
     problem = quick_problem((6, 6), (2, 2))
-    chain = section(build_solution(problem, ("chain",), limits=SolutionLimits(equations=5)), "chain")
+    chain = section(build_solution(problem, ("chain",), detail=FULL._replace(equations=5)), "chain")
     x = problem.input
     assert len([eq for eq in numbered(chain) if eq.sides[0].bottom.tensor is x]) == 5
     assert "Only the first 5 of the 36 entries of ∂L/∂X are written out" in str(chain.blocks)
@@ -175,7 +175,7 @@ def test_chain_equations_stop_at_the_limit_and_keep_the_count():
 
 def test_sections_hold_the_first_fields_and_the_total():
     problem = load_problem("examples/batch_multichannel.toml")
-    solution = build_solution(problem, ("forward", "dw"), limits=SolutionLimits(fields=4))
+    solution = build_solution(problem, ("forward", "dw"), detail=FULL._replace(fields=4))
     forward = section(solution, "forward")
     [gallery] = [block for block in forward.blocks if isinstance(block, Gallery)]
     assert len(gallery.items) == 4 * 3  # 4 receptive fields, one item per channel
@@ -186,7 +186,7 @@ def test_sections_hold_the_first_fields_and_the_total():
 
 def test_default_connect_questions_are_the_slides_x22_and_w01():
     problem = quick_problem((5, 5), (3, 3))
-    solution = build_solution(problem, ("connect",))
+    solution = build_solution(problem, ("connect",), detail="full")
     first, second = [s for s in solution.sections if s.name == "connect"]
     assert first.blocks[0].text[1] == Symbol(problem.input, 12)
     [gallery] = [block for block in first.blocks if isinstance(block, Gallery)]
@@ -209,4 +209,4 @@ def test_parse_sections_keeps_document_order_and_rejects_unknown_names():
 def test_a_solution_too_long_to_read_is_refused_with_the_count_and_the_limit():
     problem = quick_problem((60, 60), (5, 5))  # 56² outputs × 25 products, for ∂X and for ∂W
     with pytest.raises(SizeLimitError, match=r"has 156,800 chain-rule terms, over the limit of 100,000"):
-        build_solution(problem, max_terms=100_000)
+        build_solution(problem, max_terms=100_000, detail="full")

@@ -43,17 +43,22 @@ def test_solve_text_fits_a_100_column_terminal(capsys, example):
     from symconv.matrix import has_matrix
 
     matrices = any(has_matrix(layer) for layer in load_problem(example).layers)
-    assert f"All {'four' if matrices else 'three'} routes agree." in out
+    checks = " ".join(out.split("\nChecks\n======\n", 1)[1].split())  # one short paragraph
+    assert ("and the layer written as one matrix product agree on" if matrices
+            else "finite differences agree on") in checks
+    assert checks.count(". ") == 0 and checks.endswith(".")
 
 
 def test_solve_latex_is_a_standalone_document_and_fragment_only_the_body(capsys):
     code, out, _ = run(capsys, "solve", "examples/homework_5x5.toml")
     assert code == 0
     assert out.startswith("\\documentclass") and out.rstrip().endswith("\\end{document}")
-    code, out, _ = run(capsys, "solve", "examples/homework_5x5.toml", "--fragment", "--sections", "chain")
+    code, out, _ = run(capsys, "solve", "examples/homework_5x5.toml", "--fragment", "--sections", "chain",
+                       "--detail", "full")
     assert code == 0 and "documentclass" not in out and "\\begin{document}" not in out
     # 25 entries of ∂E/∂A, then 9 of ∂E/∂B
-    assert out.startswith("\\section*{Problem}") and "\\tag{34}" in out and "\\tag{35}" not in out
+    assert out.startswith("\\section*{Source and corrections}") and "\\section*{Problem}" in out
+    assert "\\tag{34}" in out and "\\tag{35}" not in out
 
 
 def test_solve_markdown_with_chosen_sections_in_document_order(capsys):
@@ -70,8 +75,8 @@ def test_solve_writes_the_file_given_with_o(capsys, tmp_path):
     assert code == 0 and out == ""
     assert target.read_text(encoding="utf-8").startswith("# Slides: 1-D convolution")
     names = sorted(p.name for p in tmp_path.iterdir())  # no temporary file left
-    assert names == ["solution-figure-1.svg", "solution-figure-2.svg", "solution-figure-3.svg",
-                     "solution-figure-4.svg", "solution.md"]  # the pictures beside the document
+    # the pictures beside the document: the receptive fields and the closed form's grid
+    assert names == ["solution-figure-1.svg", "solution-figure-2.svg", "solution.md"]
     for name in names[:-1]:
         assert f"]({name})" in target.read_text(encoding="utf-8")
         assert (tmp_path / name).read_text(encoding="utf-8").startswith("<svg xmlns=")
@@ -257,7 +262,7 @@ def readme_solve_commands() -> list[list[str]]:
 
 def test_readme_worked_solution_examples_run(capsys, tmp_path):
     commands = readme_solve_commands()
-    assert len(commands) == 9
+    assert len(commands) == 10
     for argv in commands:
         if "--pdf" in argv and not HAS_TEX:
             continue
@@ -297,10 +302,10 @@ def test_pdf_goes_next_to_the_working_directory_by_default(capsys, tmp_path, mon
 def test_long_sums_and_lists_are_cut_short_and_say_how_long_they_are(capsys):
     # ∂L/∂W_00 of a 40×40 input and a 2×2 kernel sums 39² = 1521 terms; w_01 joins 1521 pairs
     code, out, _ = run(capsys, "solve", "--input", "40x40", "--kernel", "2x2", "--format", "text",
-                       "--sections", "chain,connect")
+                       "--sections", "chain,connect", "--detail", "full")
     assert code == 0
     assert "+ ⋯ (1521 terms in all)" in out
-    assert "W_01 is used by 1521 pairs: (X_01, Y_00), " in out and " and 1489 more." in out
+    assert "W_01 is used by 1521 pairs: (X_{0,1}, Y_{0,0}), " in out and " and 1489 more." in out
     assert max(len(line) for line in out.split("\n")) <= 100
 
 

@@ -13,16 +13,17 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..document import Derivative, Display, Equation, Formula, Group, Matrix, Paragraph, Product, Sum
+from ..document import (Derivative, Display, Equation, Formula, Group, Matrix, Once, Paragraph, Product,
+                        Sum, with_math)
 from ..poly import normalize, poly_sum
 from ..sections import Context, slice_axes
 from ..spec import SpecError
 from ..wording import per_axis
 from .base import Constant, Numbers
 from .conv import closed_form
-from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
-                      pool_geometry, pool_gradient, pool_output_size, pool_shapes, pool_title,
-                      pool_words)
+from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
+                      pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
+                      pool_shapes, pool_title, pool_windows, pool_words)
 from .registry import LayerRequest, LayerType, register
 
 MAX_GROUPED = 9  # windows up to this size are written 1/N·(y_00 + …); larger ones term by term
@@ -113,15 +114,15 @@ def gradient(layer: AvgPoolLayer, context: Context):
     g = layer.geometry
     x, y, loss = layer.input, layer.output, context.loss
     n = layer.shared_count()
-    how = (f"N = {n}" if n is not None else "N the number of the window's entries inside the input"
-           " (count_include_pad = false), smaller at the border")
+    how = (f"$N = {n}$" if n is not None else "$N$ the number of the window's entries inside the"
+           " input (count_include_pad = false), smaller at the border")
     if n is not None and max(g.padding) > 0 and layer.count_include_pad:
         how += ", the whole window, padding included (count_include_pad = true)"
     explanation = [Paragraph((
         "Average pooling weighs every entry of a window by the same ", Formula("1/N"),
-        ": it is a convolution whose weights are all 1/N, so ", Formula(f"∂{y.name}/∂{x.name} = 1/N"),
-        f" with {how}. Each entry receives 1/N of the upstream entry of every window that contains"
-        " it.",))]
+        *with_math(": it is a convolution whose weights are all $1/N$, so"
+                   f" $∂{y.name}/∂{x.name} = 1/N$ with {how}. Each entry receives $1/N$ of the"
+                   " upstream entry of every window that contains it."))), *why_a_share(layer, context)]
 
     def share(windows) -> list:
         """The notes' matrix: with one N, ∂L/∂X = 1/N · (the upstream gradient spread out)."""
@@ -132,17 +133,36 @@ def gradient(layer: AvgPoolLayer, context: Context):
         if tuple(g.stride) == tuple(g.kernel) and max(g.padding) == 0:
             k = per_axis(g.kernel)
             words: tuple = (
-                f"Here the stride equals the window (k = {k}) and there is no padding, so every"
-                " entry lies in exactly one window and ",
+                *with_math(f"Here the stride equals the window ($k = {k}$) and there is no padding,"
+                           " so every entry lies in exactly one window and "),
                 Formula(f"∂{loss}/∂{x.name}_{{ij}} = 1/k^2 · ∂{loss}/∂{y.name}_{{⌊i/k⌋⌊j/k⌋}}"
                         if g.dims == 2 else f"∂{loss}/∂{x.name}_i = 1/k · ∂{loss}/∂{y.name}_{{⌊i/k⌋}}"),
                 f": the upstream gradient spread over the windows, times 1/{n}:")
         else:
-            words = (f"Every window has N = {n}, so 1/{n} comes out of the sum:",)
+            words = with_math(f"Every window has $N = {n}$, so $1/{n}$ comes out of the sum:")
         return [Paragraph(words), Display((Equation((Derivative(loss, x),
                                                      Product((Fraction(1, n), Matrix(spread))))),))]
 
     return pool_gradient(layer, context, explanation, share)
+
+
+def why_a_share(layer: AvgPoolLayer, context: Context) -> list:
+    """Why average pooling spreads 1/N of each upstream entry, told with the first window."""
+    [window] = pool_windows(layer, context.upstream_of(layer), 1)
+    inside, y = window.inside(), window.output
+    if len(inside) < 2:
+        return []
+    g = layer.geometry
+    count = int(layer.counts()[window.output.flat])
+    entry = inside[1]
+    square = tuple(g.stride) == tuple(g.kernel) and len(set(g.kernel)) == 1 and g.dims == 2
+    parts: tuple = ("Why a share? ", y, " = ", formula(layer, window), f" counts each of its {count}"
+                    " entries once in a mean, so a change of ", entry, " moves ", y, f" by 1/{count}"
+                    " of it: ", Derivative(y, entry), f" = 1/{count}",
+                    *(with_math(f", the notes' $1/k²$ with $k = {g.kernel[0]}$") if square else ()),
+                    f". Each entry of the window so takes 1/{count} of ", Derivative(context.loss, y),
+                    ".")
+    return [Once(("why", "average"), (Paragraph(parts),))]
 
 
 def describe(layer: AvgPoolLayer, context: Context) -> tuple:
@@ -158,4 +178,4 @@ AVGPOOL = register(LayerType(
     title=lambda layer: pool_title(layer, "average pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
     output_size=pool_output_size,
-    mistakes=overlap_mistakes, expression=expression_of(formula)))
+    mistakes=overlap_mistakes, expression=expression_of(formula), cases=pool_cases))

@@ -15,14 +15,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..document import Formula, Paragraph, Power, Product, Quotient, Group, Root
+from ..document import Formula, Paragraph, Power, Product, Quotient, Group, Root, with_math
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize, poly_sum, product_of
 from ..radicals import power
 from ..sections import Context
 from ..spec import SpecError
 from ..wording import ordinal
-from .pooling import (InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_forward,
-                      pool_geometry, pool_gradient, pool_output_size, pool_shapes, pool_title,
+from .pooling import (InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_cases,
+                      pool_forward, pool_geometry, pool_gradient, pool_output_size, pool_shapes, pool_title,
                       pool_words)
 from .registry import LayerRequest, LayerType, register
 
@@ -223,11 +223,12 @@ def gradient(layer: LpPoolLayer, context: Context):
     derivative = (f"∂{b}/∂{a} = {a}^(p − 1)·(Σ {a}^p / N)^(1/p − 1)/N" if mean
                   else f"∂{b}/∂{a} = {a}^(p − 1)·(Σ {a}^p)^(1/p − 1)")
     explanation = [Paragraph((
-        "LP pooling computes ", Formula(rule), " over each window"
-        + (f" with N = {layer.divisor}, the window size (normalize = \"mean\", the homework's form)"
-           if mean else " (normalize = \"sum\", PyTorch's LPPool)")
-        + f", here p = {layer.p}. Its exact derivative, by the chain rule through the root and the"
-        " power: ", Formula(derivative), "."
+        "LP pooling computes ", Formula(rule), *with_math(
+            " over each window"
+            + (f" with $N = {layer.divisor}$, the window size (normalize = \"mean\", the"
+               " homework's form)" if mean else " (normalize = \"sum\", PyTorch's LPPool)")
+            + f", here $p = {layer.p}$. Its exact derivative, by the chain rule through the root and"
+            " the power: "), Formula(derivative), "."
         + (" Every window's sum of p-th powers is taken to be positive, as the root needs (symconv"
            " refuses values that make one 0 or negative)." if layer.p > 1 else ""),))]
     return pool_gradient(layer, context, explanation, lambda windows: [])
@@ -244,4 +245,4 @@ LPPOOL = register(LayerType(
     title=lambda layer: pool_title(layer, f"LP pooling (p = {layer.p})"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
     output_size=pool_output_size,
-    mistakes=overlap_mistakes, atoms=(LpFactor,), expression=expression_of(formula)))
+    mistakes=overlap_mistakes, atoms=(LpFactor,), expression=expression_of(formula), cases=pool_cases))

@@ -14,12 +14,12 @@ from functools import partial
 
 import numpy as np
 
-from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Paragraph
+from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
 from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
-                      pool_forward, pool_geometry, pool_gradient, pool_output_size, pool_shapes,
-                      pool_title, pool_words)
+                      pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
+                      pool_shapes, pool_title, pool_windows, pool_words)
 from .registry import LayerRequest, LayerType, WrongVariant, register
 
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -193,12 +193,45 @@ def gradient(layer: MaxPoolLayer, context: Context):
         Formula(f"∂{y.name}/∂{x.name} = [{x.name} = max(window)]"),
         ", 1 for the maximum and 0 for every other entry. When entries tie for the maximum, the"
         " gradient goes to the first of them in row-major window order, as in PyTorch.",))]
-    return pool_gradient(layer, context, explanation,
-                         lambda windows: routing(windows, layer.output.size, loss), first_maximum)
+    return pool_gradient(layer, context, explanation + why_one_entry(layer, context),
+                         lambda windows: routing(windows, layer.output.size, loss, context.detail.once),
+                         first_maximum)
 
 
-def routing(windows: tuple[PoolWindow, ...], total: int, loss: str) -> list:
-    """Where each upstream entry goes (and the ties), when the windows hold numbers."""
+def either(items: list) -> list:
+    """``a``, ``a or b``, ``a, b or c``."""
+    parts = joined(items)
+    return [" or " if part == " and " else part for part in parts]
+
+
+def why_one_entry(layer: MaxPoolLayer, context: Context) -> list:
+    """Why max pooling passes each upstream entry to one input, told with the first window."""
+    [window] = pool_windows(layer, context.upstream_of(layer), 1, first_maximum)
+    inside, y = window.inside(), window.output
+    if len(inside) < 2:
+        return []
+    if window.winner is None:  # symbols: which is largest is not known
+        parts: tuple = ("Why one entry? Whichever of ", *joined(list(inside)), " is the largest, a"
+                        " small change of another leaves ", y, " = ", Call("max", inside), " where"
+                        " it is (derivative 0), and a small change of the largest moves ", y,
+                        " with it (derivative 1).")
+        return [Once(("why", "max"), (Paragraph(parts),))]
+    names, cells = window.names.reshape(-1), window.cells.reshape(-1)
+    winner = names[window.winner]
+    others = [n for i, n in enumerate(names) if n is not None and i != window.winner]
+    parts = ("Why one entry? ", y, " = ", Call("max", inside), " = ", winner,
+             f" = {cells[window.winner]}: a small change of ", *either(others), " leaves the"
+             " maximum where it is, so their derivative is 0; a small change of ", winner, " moves ",
+             y, " with it, derivative 1.")
+    if len(window.tied) > 1:
+        parts += (" Where entries tie for the maximum, as ", *joined([names[i] for i in window.tied]),
+                  " do here, no derivative exists; the convention (PyTorch's) gives it to the first.")
+    return [Once(("why", "max"), (Paragraph(parts),))]
+
+
+def routing(windows: tuple[PoolWindow, ...], total: int, loss: str, brief: bool = False) -> list:
+    """Where each upstream entry goes (and the ties), when the windows hold numbers; ``brief``:
+    in one paragraph."""
     if any(w.winner is None for w in windows):
         return [Paragraph(("The entries are symbols, so which one is the maximum is not known:"
                            " each gradient entry keeps its indicators, which become 0 or 1"
@@ -216,6 +249,11 @@ def routing(windows: tuple[PoolWindow, ...], total: int, loss: str) -> list:
             parts += [" (a tie: ", *joined([names[i] for i in window.tied]),
                       " hold the maximum; the first in row-major order takes the gradient)"]
         blocks.append(Paragraph(tuple(parts + ["."])))
+    if brief:  # one paragraph: "Where each upstream entry goes: ∂L/∂Z_11 goes to …; ∂L/∂Z_12 …"
+        said: list = ["Where each upstream entry goes: "]
+        for number, block in enumerate(blocks[1:]):
+            said += ([] if not number else ["; "]) + list(block.parts[:-1])
+        blocks = [Paragraph(tuple(said + ["."]))]
     blocks += more(len(windows), total, "windows")
     repeated = [name for name, count in wins.items() if count > 1]
     if repeated:
@@ -288,4 +326,5 @@ MAXPOOL = register(LayerType(
     title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
     output_size=pool_output_size,
-    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity, expression=expression_of(formula)))
+    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity, expression=expression_of(formula),
+    cases=pool_cases))

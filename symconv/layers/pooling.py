@@ -28,12 +28,13 @@ from ..document import (Concat, Derivative, Display, Figure, Formula, Gallery, G
                         Matrix, Note, Paragraph, Section, Window, equation)
 from ..figures import entry_grid, grid_position, is_pictured, slice_label
 from ..poly import Number, Poly, Symbol
-from ..sections import Context, kernel_front, more, object_array, output_matrix, planes, remarks
+from ..sections import (Case, Context, entry_cases, kernel_front, more, object_array, output_blocks,
+                        output_matrix, planes, remarks)
 from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import FactorTable, Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
-from .conv.sections import axis_sizes, shapes_section, size_arithmetic
+from .conv.sections import axis_sizes, letters, shapes_section, size_arithmetic
 from .registry import Connections, LayerRequest, WrongVariant, only
 
 
@@ -298,6 +299,12 @@ def pool_words(layer: PoolLayer, context: Context) -> str:
             f" padding {per_axis(g.padding)}")
 
 
+def pool_cases(layer: PoolLayer, tensor: Tensor) -> list[Case] | None:
+    """The input's entries by where they sit (a corner, an edge, the interior), as for a
+    convolution with the same windows."""
+    return entry_cases(tensor, layer.geometry.conv.input_cases()) if tensor is layer.input else None
+
+
 # -- sections -----------------------------------------------------------------------------------------
 
 
@@ -378,8 +385,10 @@ def window_gallery(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> Gallery
 
 
 def pool_shapes(layer: PoolLayer, context: Context) -> Section:
-    words = ("The windows slide like a convolution's kernel, so the output size along each axis"
-             " has the same formula (I input, K window, P padding, S stride):")
+    words = letters("The windows slide like a convolution's kernel, so the output size along each"
+                    " axis has the same formula (", [("I", "input"), ("K", "window"),
+                                                     ("P", "padding"), ("S", "stride")],
+                    context)
     return shapes_section(layer, context, axis_sizes(layer.geometry.conv), words, None)
 
 
@@ -387,12 +396,18 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
                  winner: Callable[[list], int] | None = None) -> Section:
     """Every window (the winner marked), every output as ``formula(window)``, the output."""
     y = layer.output
-    windows = pool_windows(layer, context.upstream_of(layer), context.limits.fields, winner)
+    windows = pool_windows(layer, context.upstream_of(layer), context.detail.fields, winner)
     marked = " (the maximum is marked)" if any(w.winner is not None for w in windows) else ""
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph((f"{kind}. The windows{marked}:",)),
                     window_gallery(layer, windows),
                     *windows_figure(layer, windows)]
+    if context.detail.once:  # a handout: the outputs as one result, after their windows
+        every = pool_windows(layer, context.upstream_of(layer), y.size, winner)
+        outputs = object_array([w.value if w.value is not None else formula(w) for w in every], y.shape)
+        blocks += more(len(windows), y.size, "windows")
+        return Section("forward", tuple(blocks + output_blocks(context, ("So the output is",), y,
+                                                                outputs)))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for window in windows:
@@ -448,7 +463,7 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
     then the result."""
     x = layer.input
     g = layer.geometry
-    windows = pool_windows(layer, context.upstream_of(layer), context.limits.fields, winner)
+    windows = pool_windows(layer, context.upstream_of(layer), context.detail.fields, winner)
     blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)), *explanation]
     if g.overlapping:
         blocks.append(Paragraph((
@@ -471,8 +486,7 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
     blocks += [Paragraph(("The local derivatives in the first window, that of ", first.output, ":")),
                Display(tuple(rows)), *remarks(named_factors)]
     blocks += extra(windows)
-    blocks.append(Paragraph(("Adding up what every entry receives:",)))
-    blocks.append(context.gradient_view(x))
+    blocks += context.result_blocks(("Adding up what every entry receives",), x)
     return Section("dx", tuple(blocks))
 
 

@@ -158,6 +158,10 @@ class LayerType:
     #: (kernel shape, stride=…, padding=…, dilation=…, bias=…) -> its layer table, for the quick
     #: questions of the command line (``symconv grad --input 4x4 --kernel 2x2``)
     quick: Callable[..., dict] | None = None
+    #: (layer, tensor) -> the case of every entry of ``tensor`` (its input or a parameter), from
+    #: the layer's geometry (:class:`symconv.sections.Case`: a corner, an edge, the interior, …),
+    #: or None: the chain rule of a handout shows one entry of every case
+    cases: Callable[[Any, Tensor], list | None] | None = None
 
 
 LAYER_TYPES: dict[str, LayerType] = {}

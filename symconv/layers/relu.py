@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..document import Bracket, Call, Concat, Formula, Heading, Note, Paragraph, Section
+from ..document import Bracket, Call, Concat, Derivative, Formula, Heading, Note, Once, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
 from ..spec import output_tensor
@@ -149,14 +149,32 @@ def section(layer: ReluLayer, context: Context) -> Section:
                                Formula(f"{y.name} = max({x.name}, 0)"), " entry by entry, and it"
                                " passes the gradient on where its input is positive, ",
                                Formula(f"∂{y.name}/∂{x.name} = [{x.name} > 0]"),
-                               " (0 where the input is exactly 0, as in PyTorch).",))]
+                               " (0 where the input is exactly 0, as in PyTorch).",)),
+                    *why_a_mask(layer, context)]
     blocks.append(Paragraph(("The mask:",)))
     mask = object_array([is_positive(e) for e in x.entries()], x.shape)
     blocks.append(context.view(Formula(f"[{x.name} > 0]"), mask, x))
-    blocks.append(Paragraph(("So ", Formula(f"∂{loss}/∂{x.name} = ∂{loss}/∂{y.name} ⊙ [{x.name} > 0]"),
-                             ":")))
-    blocks.append(context.gradient_view(x))
+    blocks += context.result_blocks(
+        ("So ", Formula(f"∂{loss}/∂{x.name} = ∂{loss}/∂{y.name} ⊙ [{x.name} > 0]")), x)
     return Section("dx", tuple(blocks))
+
+
+def why_a_mask(layer: ReluLayer, context: Context) -> list:
+    """Why ReLU masks the gradient: its slope is 1 or 0, told with the input's own values."""
+    x, y, loss = layer.input, layer.output, context.loss
+    parts: tuple = ("Why a mask? ", Formula(f"{y.name}_k = max({x.name}_k, 0)"), " is ",
+                    Formula(f"{x.name}_k"), " itself where it is positive (slope 1) and 0 wherever it"
+                    " is not, whatever it does (slope 0)")
+    if x.is_numeric and x.values is not None:
+        values = x.values.reshape(-1).tolist()
+        passing = next((i for i, v in enumerate(values) if v > 0), None)
+        stopping = next((i for i, v in enumerate(values) if v <= 0), None)
+        for flat, verb in ((passing, " passes "), (stopping, " stops ")):
+            if flat is not None:
+                parts += ("; " if flat == stopping and passing is not None else ": ",
+                          Symbol(x, flat), f" = {str(values[flat]).replace('-', '−')}", verb,
+                          Derivative(loss, Symbol(y, flat)))
+    return [Once(("why", "relu"), (Paragraph(parts + (".",)),))]
 
 
 def describe(layer: ReluLayer, context: Context) -> tuple:

@@ -25,8 +25,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ..document import (Derivative, Display, Document, Equation, Formula, Gallery, Labeled, Matrix, Paragraph,
-                        Power, Quotient, Sum, TensorView, Truncated, equation)
+from ..document import (Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum, Labeled, Matrix,
+                        Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated, equation)
 from ..poly import Poly, Symbol
 from ..wording import shape_text
 from .printer import Printer
@@ -45,7 +45,10 @@ def as_grid(array: np.ndarray) -> np.ndarray:
 
 def is_tall(value) -> bool:
     """Whether a value typesets taller than a line (a root under a fraction power, a stacked
-    fraction): such entries are listed, never set in a matrix cell, in every format."""
+    fraction, a Σ with its limits): such entries are listed, never set in a matrix cell, in
+    every format."""
+    if isinstance(value, IndexedSum):
+        return True
     if not isinstance(value, Poly):
         return False
     return any(type(atom) is not Symbol and _has_stack(atom.notation())
@@ -380,15 +383,39 @@ class ArrangingPrinter(Printer):
         return [Paragraph((view.label, f" ({shape_text(view.array.shape)}), slice by slice over"
                            f" ({', '.join(view.axes)}):")), *gallery]
 
-    def slice_labels(self, view: TensorView) -> list[tuple[tuple[int, ...], str]]:
-        """The first :data:`MAX_SLICES` slices over the leading axes: (index, ``n = 0, c = 1``)."""
-        labelled = []
-        for number, index in enumerate(np.ndindex(*view.array.shape[:len(view.axes)])):
-            if number == MAX_SLICES:
+    def numbered_blocks(self, node: Numbered) -> list:
+        """A numbered result (a whole tensor, a gallery, a display) as blocks, the number on its
+        first display: the first equation or block of columns, or the first row of a gallery."""
+        blocks = self.arrange(node.math) if isinstance(node.math, TensorView) else [node.math]
+        for position, block in enumerate(blocks):
+            if isinstance(block, Display) and block.rows:
+                rest = [Display(block.rows[1:])] if len(block.rows) > 1 else []
+                return blocks[:position] + [Numbered(block.rows[0], node.number), *rest] + blocks[position + 1:]
+            if isinstance(block, Gallery):
+                return blocks[:position] + [Numbered(block, node.number)] + blocks[position + 1:]
+        first = blocks[0]  # no display (the entries are named by their equations): in words
+        assert isinstance(first, Paragraph)
+        return [Paragraph((f"({node.number}) ", *first.parts)), *blocks[1:]]
+
+    def slice_labels(self, view: TensorView, listing: bool = False) -> list[tuple[tuple[int, ...], str]]:
+        """The first :data:`MAX_SLICES` slices over the leading axes (or as many as the view lists,
+        when ``listing`` its entries; with ``nonzero``, those not all 0): (index, ``n = 0, c = 1``)."""
+        def label(index: tuple[int, ...]) -> str:
+            return ", ".join(f"{a} = {i + view.label_base}" for a, i in zip(view.axes, index))
+
+        labelled: list[tuple[tuple[int, ...], str]] = []
+        every = list(np.ndindex(*view.array.shape[:len(view.axes)]))
+        for index in every:
+            if len(labelled) == self.slice_limit(view, listing):
                 break
-            labelled.append((index, ", ".join(f"{a} = {i + view.label_base}"
-                                              for a, i in zip(view.axes, index))))
-        return labelled
+            if not (view.nonzero and all(value == 0 for value in view.array[index].flat)):
+                labelled.append((index, label(index)))
+        return labelled or [(every[0], label(every[0]))]
+
+    @staticmethod
+    def slice_limit(view: TensorView, listing: bool = False) -> int:
+        limits = [MAX_SLICES, view.slices, view.listed_slices if listing else None]
+        return min(limit for limit in limits if limit is not None)
 
     def slices(self, view: TensorView) -> list | None:
         """Each slice whole: one matrix, or blocks of whole columns when it is too wide (never cut
@@ -402,12 +429,19 @@ class ArrangingPrinter(Printer):
             items += blocks
         return items
 
-    def slices_note(self, view: TensorView) -> list:
+    def slices_note(self, view: TensorView, listing: bool = False) -> list:
         count = prod(view.array.shape[:len(view.axes)])
-        if count <= MAX_SLICES:
+        shown = len(self.slice_labels(view, listing))
+        rest = count - shown
+        if view.nonzero and rest and shown < self.slice_limit(view, listing):
+            return [Paragraph(("(The other slice is 0.)" if rest == 1 else f"(The other {rest} slices"
+                               " are 0.)",))]
+        if count <= shown:
             return []
-        return [Paragraph((f"(The first {MAX_SLICES} of the {count} slices of {view.tensor.name}"
-                           " are shown; the others are formed the same way.)",))]
+        first = "Only the first" if shown == 1 else f"The first {shown}"
+        verb = "is" if shown == 1 else "are"
+        return [Paragraph((f"({first} of the {count} slices of {view.tensor.name} {verb} shown; the"
+                           " others are formed the same way.)",))]
 
     def entry_list(self, label, view: TensorView) -> list:
         """The entries one per line: the first :data:`MAX_LISTED_ENTRIES` of each slice (of the
@@ -416,15 +450,29 @@ class ArrangingPrinter(Printer):
         left out, and the list says so."""
         values = view.array.reshape(-1)
         per_slice = prod(view.array.shape[len(view.axes):])
-        listed = per_slice if view.whole else MAX_LISTED_ENTRIES
+        listed = per_slice if view.whole else (MAX_LISTED_ENTRIES if view.listed is None else view.listed)
         starts = [int(np.ravel_multi_index(index, view.array.shape[:len(view.axes)])) * per_slice
-                  for index, _ in self.slice_labels(view)] if view.axes else [0]
+                  for index, _ in self.slice_labels(view, listing=True)] if view.axes else [0]
         shown = [flat for start in starts for flat in range(start, start + min(per_slice, listed))]
 
         def name(flat: int):
             symbol = Symbol(view.tensor, flat)
             return Derivative(view.gradient_of, symbol) if view.gradient_of else symbol
 
+        if view.equations:
+            first, last = view.equations
+            if view.array.size == 1:
+                return [Paragraph((label, " has one entry, written in ", first, "."))]
+            if view.covered == 1:
+                return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
+                                   " for a matrix; the first is that of ", first, ", the others are"
+                                   " formed the same way."))]
+            if view.covered is not None:
+                return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
+                                   f" for a matrix; the first {view.covered} are those of ", first,
+                                   "–", last, ", the others are formed the same way."))]
+            return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long for"
+                               " a matrix; they are those of ", first, "–", last, "."))]
         written = [flat for flat in shown if not is_zero(self.plain(values[flat]))]
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; entry by entry" + (", those that are not 0:"
@@ -432,9 +480,9 @@ class ArrangingPrinter(Printer):
                         Display(tuple(equation(name(flat), self.plain(values[flat])) for flat in written))]
         if per_slice > listed:
             where = " of each slice" if view.axes else ""
-            blocks.append(Paragraph((f"(The first {MAX_LISTED_ENTRIES} of the {per_slice} entries"
+            blocks.append(Paragraph((f"(The first {listed} of the {per_slice} entries"
                                      f"{where} are listed.)",)))
-        return blocks + (self.slices_note(view) if view.axes else [])
+        return blocks + (self.slices_note(view, listing=True) if view.axes else [])
 
     # -- the document -------------------------------------------------------------------------------
     def blocks(self, document: Document) -> list[str]:

@@ -80,12 +80,17 @@ def written(columns: Sequence[np.ndarray], prefix: str, separator: str, suffix: 
 
 
 def subscripted(tensor: Tensor, prefix: str, suffix: str, *, short_prefix: str | None = None,
-                short_suffix: str | None = None) -> np.ndarray:
+                short_suffix: str | None = None, per_tensor: bool = False) -> np.ndarray:
     """Every entry's name with its subscript numbers joined by commas (``X_{0,11}``), except at
-    most two single digits, written side by side (``X_{01}``, as ``latex_subscript`` and
-    ``subscript_text`` decide) between ``short_prefix`` and ``short_suffix`` when given."""
+    most two single digits, written side by side (``X_{01}``, as :meth:`Tensor.commas` decides
+    entry by entry) between ``short_prefix`` and ``short_suffix`` when given; a tensor whose
+    ``index_style`` is set, or every tensor of a document (``per_tensor``), is written all one way."""
     columns = tensor.subscripts
     names = written(columns, prefix, ",", suffix)
+    if per_tensor or tensor.index_style != "auto":  # one style, as Tensor.comma_indices says
+        return names if tensor.comma_indices else written(
+            columns, prefix if short_prefix is None else short_prefix, "",
+            suffix if short_suffix is None else short_suffix)
     if len(columns) <= 2:
         short = np.flatnonzero(np.logical_and.reduce([column <= 9 for column in columns]))
         if len(short):

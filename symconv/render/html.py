@@ -34,15 +34,15 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..document import (MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
-                        Equation, Figure, Formula, Gallery, Group, Hadamard, Heading, Labeled, Matrix,
-                        Numbered, Paragraph, Power, Product, Quotient, Sum, TensorView, Truncated, short)
+                        Equation, Figure, Formula, Gallery, Group, Hadamard, Heading, Indexed, IndexedSum,
+                        Labeled, Matrix, Numbered, Paragraph, Power, Product, Quotient, Reference, Sum,
+                        TensorView, Truncated, short)
 from ..poly import Atom, Poly, Symbol
 from ..product_sums import BlockTerms, block_products, named_as_valued, product_polys
 from ..tensors import EntryFactors, Tensor
 from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, is_tall
 from .emit import entry_text, subscripted, written
 from .latex import LatexPrinter
-from .latex_names import latex_subscript
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg
 from .text_document import TextDocumentPrinter
@@ -77,7 +77,7 @@ def index_texts(tensor: Tensor) -> np.ndarray:
 
 def subscripts(tensor: Tensor) -> np.ndarray | None:
     """Every entry's subscript as its name writes it (``00``, ``0,12``; None for a bare name)."""
-    return subscripted(tensor, "", "") if tensor.subscripts else None
+    return subscripted(tensor, "", "", per_tensor=True) if tensor.subscripts else None
 
 
 def name_markups(tensor: Tensor) -> np.ndarray:
@@ -93,7 +93,8 @@ def name_markup_of(tensor: Tensor, flat: int) -> str:
     """One entry's name as :func:`name_markups` writes it."""
     _, subscript, _ = tensor.entry_name(flat)
     base = identifier_markup(tensor.name)
-    return f"<msub>{base}<mn>{latex_subscript(subscript)}</mn></msub>" if subscript else base
+    numbers = ("," if tensor.commas(subscript, per_tensor=True) else "").join(map(str, subscript))
+    return f"<msub>{base}<mn>{numbers}</mn></msub>" if subscript else base
 
 
 def escape(text: str) -> str:
@@ -353,7 +354,7 @@ class HtmlPrinter(ArrangingPrinter):
     # -- math nodes -----------------------------------------------------------------------------------
     def _print_Derivative(self, node: Derivative) -> str:
         top = (identifier_markup(node.top) if isinstance(node.top, str)
-               else self.name_markup(node.top))
+               else self.name_markup(node.top) if isinstance(node.top, Symbol) else self.doprint(node.top))
         if isinstance(node.bottom, Symbol):
             attributes = ""
             if isinstance(node.top, str):  # ∂L/∂x_ij: an entry of a gradient
@@ -481,6 +482,8 @@ class HtmlPrinter(ArrangingPrinter):
         return f'<math display="block">{self.doprint(node)}</math>'
 
     def inline(self, part) -> str:
+        if isinstance(part, Reference):
+            return f'<a class="sc-ref" href="#sc-n{part.number}">({part.number})</a>'
         return escape(part) if isinstance(part, str) else f"<math>{self.doprint(part)}</math>"
 
     def _print_Heading(self, node: Heading) -> str:
@@ -494,9 +497,31 @@ class HtmlPrinter(ArrangingPrinter):
         return '<div class="sc-display">' + "".join(self.display_math(r) for r in node.rows) + "</div>"
 
     def _print_Numbered(self, node: Numbered) -> str:
-        body = self.display_math(node.math, self.line_width - self.tag_width)
-        return (f'<div class="sc-numbered"><div class="sc-body">{body}</div>'
+        if isinstance(node.math, (TensorView, Display)):
+            return "\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+        body = (self.doprint(node.math) if isinstance(node.math, Gallery)
+                else self.display_math(node.math, self.line_width - self.tag_width))
+        return (f'<div class="sc-numbered" id="sc-n{node.number}"><div class="sc-body">{body}</div>'
                 f'<span class="sc-number">({node.number})</span></div>')
+
+    def _print_Reference(self, node: Reference) -> str:
+        number = f"<mtext>({node.number})</mtext>"
+        return number if node.label is None else mrow(self.doprint(node.label), "<mspace width=\"0.3em\"/>", number)
+
+    def _print_Indexed(self, node: Indexed) -> str:
+        name = identifier_markup(node.tensor.name)
+        if node.indices and node.tensor.naming != "bare":
+            separator = operator(node.separator) if node.separator else ""
+            name = f"<msub>{name}{mrow(separator.join(formula_markup(i) for i in node.indices))}</msub>"
+        loss = node.tensor.derivative_of
+        return self.partial(identifier_markup(loss), name) if loss else name
+
+    def _print_IndexedSum(self, node: IndexedSum) -> str:
+        sums = "".join(f"<munderover>{operator('∑')}{mrow(identifier_markup(letter), operator('='), f'<mn>{low}</mn>')}"
+                       f"<mn>{high}</mn></munderover>"
+                       for letter, (low, high) in zip(node.letters, node.ranges))
+        count = f"<mspace width=\"1em\"/><mtext>{escape(node.count_text)}</mtext>" if node.terms is not None else ""
+        return mrow(sums, self.doprint(node.term), count)
 
     def _print_Captioned(self, node: Captioned) -> str:
         return (f"<mtable><mtr><mtd>{self.doprint(node.value)}</mtd></mtr>"

@@ -14,8 +14,8 @@ from fractions import Fraction
 import numpy as np
 
 from ..document import (Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
-                        Gallery, Group, Hadamard, Heading, Labeled, Matrix, Numbered, Paragraph, Power,
-                        Product, Quotient, TensorView, Truncated)
+                        Gallery, Group, Hadamard, Heading, Indexed, IndexedSum, Labeled, Matrix, Numbered,
+                        Paragraph, Power, Product, Quotient, Reference, TensorView, Truncated)
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
@@ -24,7 +24,7 @@ from .latex_names import latex_entry_names, latex_name
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, fraction_width, latex_width
 from .picture import tikz
 
-PREAMBLE = r"""\documentclass[11pt]{article}
+PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
 \usepackage{graphicx,tikz}
@@ -32,8 +32,13 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \renewcommand{\arraystretch}{1.3}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
-\setlength{\parskip}{0.6em}
+\setlength{\parskip}{0.5em}
 \sloppy  % lists of names in inline math: loose lines rather than lines past the margin
+\makeatletter  % displays follow each other closely: a handout is mostly displays
+\g@addto@macro\normalsize{\setlength\abovedisplayskip{5pt plus 2pt minus 2pt}%
+\setlength\belowdisplayskip{5pt plus 2pt minus 2pt}%
+\setlength\abovedisplayshortskip{2pt plus 2pt}\setlength\belowdisplayshortskip{4pt plus 2pt}}
+\makeatother
 """
 
 DISPLAYS = ("\\[", "\\begin{align*}", "\\begin{equation*}")  # how the blocks of displayed math begin
@@ -44,9 +49,9 @@ FIGURE_WIDTH = 770  # pixels of a picture's layout (picture.TIKZ_UNIT) that the 
 MATH_CHARACTERS = {"−": "-", "·": r"\cdot ", "×": r"\times ", "⊙": r"\odot ", "∂": r"\partial ",
                    "⌊": r"\left\lfloor ", "⌋": r"\right\rfloor ", "…": r"\dots ", "⋯": r"\cdots ",
                    "→": r"\to ", "Σ": r"\sum ", "≤": r"\le ", "°": r"^\circ ", "⋮": r"\vdots ",
-                   "ᵀ": r"^\top ", "⌈": r"\lceil ", "⌉": r"\rceil "}
+                   "ᵀ": r"^\top ", "⌈": r"\lceil ", "⌉": r"\rceil ", "∗": r"\ast ", "²": "^2"}
 TEXT_SPECIALS = {"–": "--", "—": "---", "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$",
-                 "&": r"\&", "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
+                 "&": r"\&", "#": r"\#", "^": r"\^{}", "_": r"\_\allowbreak{}", "%": r"\%", "~": r"\~{}"}
 
 
 def latex_words(text: str) -> str:
@@ -67,7 +72,8 @@ def latex_words(text: str) -> str:
 
 def latex_math_text(text: str) -> str:
     """Our Unicode math notation in LaTeX; words such as ``rot180`` or ``size`` set upright."""
-    text = re.sub(r"[a-z]{3,}\d*", lambda word: rf"\operatorname{{{word.group()}}}", text)
+    text = re.sub(r"(?<![A-Za-z0-9\\])[a-z][a-z0-9]*", lambda word: rf"\operatorname{{{word.group()}}}"
+                  if sum(c.isalpha() for c in word.group()) >= 3 else word.group(), text)  # im2col, rot180
     text = re.sub(r"_(\\operatorname\{\w+\})", r"_{\1}", text)  # P_before: the whole word low
     text = re.sub(r"\^\(([^()]*)\)", r"^{\1}", text)  # x^(p − 1): the whole exponent raised
     return "".join(MATH_CHARACTERS.get(char, char) for char in text)
@@ -78,21 +84,21 @@ class LatexPrinter(ArrangingPrinter):
 
     times = " "
     power = "^"
-    # Measured in em of the document's 11 pt font (latex_width.py reads the printed LaTeX back):
-    # the text block of an A4 page with 2 cm margins is 483.7 pt = 44.2 em wide.
-    line_width = 42.8  # less 3 %: the estimate is within 3 % of what TeX sets
+    # Measured in em of the document's 10 pt font (latex_width.py reads the printed LaTeX back):
+    # the text block of an A4 page with 2 cm margins is 483.7 pt = 48.4 em wide.
+    line_width = 46.4  # less 4 %: the estimate is within 3 % of what TeX sets (at 11 pt; less sure at 10)
     tag_width = 3.0  # "(25)" and the space before it, beside a numbered equation
     column_gap = COLUMN_GAP
     bracket_width = MATRIX_SIDES
     ellipsis_width = COLUMN_GAP + 1.2  # a \cdots column
     gallery_gap = 2.0  # \qquad
-    gallery_width = 42.8
-    # A gallery may be set as small as a footnote's math: 8.25 pt, its subscripts 6 pt.
-    smallest_gallery = 0.75
+    gallery_width = 46.4
+    # A gallery may be set as small as a footnote's math at 11 pt: 8.25 pt, its subscripts 6 pt.
+    smallest_gallery = 0.825
     size_commands = False  # KaTeX and MathJax: a smaller gallery is set with \small and the like
-    # The text block is 257 mm = 731 pt high and a matrix row (\arraystretch 1.3) 17.7 pt: 41 rows
+    # The text block is 257 mm = 731 pt high and a matrix row (\arraystretch 1.3) 15.6 pt: 46 rows
     # fill a page alone; a band leaves room for the text around it.
-    page_rows = 32
+    page_rows = 36
 
     def __init__(self, loss: str = "L"):
         self.loss = loss
@@ -180,7 +186,8 @@ class LatexPrinter(ArrangingPrinter):
 
     def derivative_parts(self, node: Derivative) -> tuple[str, str]:
         """``∂top`` and ``∂bottom`` of ∂top/∂bottom, in LaTeX."""
-        top = node.top if isinstance(node.top, str) else self.name_only(node.top)
+        top = (node.top if isinstance(node.top, str) else self.name_only(node.top)
+               if isinstance(node.top, Symbol) else self.doprint(node.top))
         bottom = (self.name_only(node.bottom) if isinstance(node.bottom, Symbol)
                   else self.doprint(node.bottom))
         return rf"\partial {top}", rf"\partial {bottom}"
@@ -282,6 +289,8 @@ class LatexPrinter(ArrangingPrinter):
         return rf"\{command}*{{{''.join(self.inline(part) for part in node.parts)}}}"
 
     def inline(self, part) -> str:
+        if isinstance(part, Reference):
+            return f"({part.number})"
         return latex_words(part) if isinstance(part, str) else f"${self.doprint(part)}$"
 
     def _print_Paragraph(self, node: Paragraph) -> str:
@@ -296,14 +305,60 @@ class LatexPrinter(ArrangingPrinter):
         if len(node.rows) > 1 and all(isinstance(row, Equation) for row in node.rows):
             equations = [" \\\\\n".join(self.equation_rows(row)) for row in node.rows]
             return "\\begin{align*}\n" + " \\\\[2pt]\n".join(equations) + "\n\\end{align*}"
-        return "\n".join(self.display_equation(row) for row in node.rows)
+        return self.displays([self.display_equation(row) for row in node.rows])
+
+    def displays(self, printed: list[str]) -> str:
+        """Displays one after the other; consecutive one-line ones share a ``gather*``, so that
+        they stand a line apart rather than two display skips."""
+        parts: list[str] = []
+        run: list[str] = []
+
+        def flush():
+            if len(run) == 1:
+                parts.append(self.display(run[0]))
+            elif run:
+                parts.append("\\begin{gather*}\n" + " \\\\\n".join(run) + "\n\\end{gather*}")
+            run.clear()
+
+        for text in printed:
+            if text.startswith("\\[\n") and text.endswith("\n\\]"):
+                run.append(text[3:-3])
+            else:
+                flush()
+                parts.append(text)
+        flush()
+        return "\n".join(parts)
 
     def _print_Numbered(self, node: Numbered) -> str:
+        if isinstance(node.math, (TensorView, Display)):
+            return "\n\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+        tag = rf" \tag{{{node.number}}}"
         self.available = self.line_width - self.tag_width
         try:
-            return self.display_equation(node.math, rf" \tag{{{node.number}}}")
+            if isinstance(node.math, Gallery):
+                first, *rest = self.gallery_lines(node.math)
+                return "\n".join(["\\begin{equation*}\n" + first + tag + "\n\\end{equation*}",
+                                  *(self.display(line) for line in rest)])
+            return self.display_equation(node.math, tag)
         finally:
             self.available = self.line_width
+
+    def _print_Reference(self, node: Reference) -> str:
+        number = rf"\text{{({node.number})}}"
+        return number if node.label is None else rf"{self.doprint(node.label)}\ {number}"
+
+    def _print_Indexed(self, node: Indexed) -> str:
+        name = node.tensor.name
+        if node.indices and node.tensor.naming != "bare":
+            name += "_{" + node.separator.join(latex_math_text(i) for i in node.indices) + "}"
+        loss = node.tensor.derivative_of
+        return rf"\frac{{\partial {loss}}}{{\partial {name}}}" if loss else name
+
+    def _print_IndexedSum(self, node: IndexedSum) -> str:
+        sums = " ".join(rf"\sum_{{{letter}={low}}}^{{{high}}}"
+                        for letter, (low, high) in zip(node.letters, node.ranges))
+        count = rf" \quad \text{{{node.count_text}}}" if node.terms is not None else ""
+        return f"{sums} {self.doprint(node.term)}{count}"
 
     def gallery_lines(self, node: Gallery) -> list[str]:
         """Each line of the gallery as one line of math, items a \\qquad apart, set smaller
@@ -327,7 +382,7 @@ class LatexPrinter(ArrangingPrinter):
         return rf"\begin{{gathered}} {self.doprint(node.value)} \\ {self.doprint(node.label)} \end{{gathered}}"
 
     def _print_Gallery(self, node: Gallery) -> str:
-        return "\n".join(self.display(line) for line in self.gallery_lines(node))
+        return self.displays([self.display(line) for line in self.gallery_lines(node)])
 
     def _print_Figure(self, node: Figure) -> str:
         """A float: where the picture does not fit the rest of the page, the text goes on around
@@ -358,4 +413,7 @@ class KatexPrinter(LatexPrinter):
     size_commands = True
     gallery_steps = (1.0, *SIZE_COMMANDS)
     smallest_gallery = 0.7  # KaTeX sets math at 1.21 times the text: 0.7 of it is 0.85 of the text
+    # a Markdown page is not the 10 pt PDF: its math is measured as on an 11 pt page, as before
+    line_width = 42.8
+    gallery_width = 42.8
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 
-from ..document import Display, Document, Figure, Gallery, Heading, Numbered
+from ..document import Display, Document, Figure, Gallery, Heading, Numbered, Reference, TensorView
 from .latex import KatexPrinter
 from .picture import svg
 from .text import TextPrinter
@@ -53,6 +53,9 @@ class MarkdownPrinter(KatexPrinter):
         return "#" * (node.level + 1) + " " + "".join(self.inline(part) for part in node.parts)
 
     def inline(self, part) -> str:
+        if isinstance(part, Reference):
+            number = f"({part.number})"
+            return number if part.label is None else f"${self.doprint(part.label)}$ {number}"
         return markdown_words(part) if isinstance(part, str) else f"${self.doprint(part)}$"
 
     def display(self, math: str) -> str:
@@ -65,7 +68,13 @@ class MarkdownPrinter(KatexPrinter):
         return "\n\n".join(self.display(line) for line in self.gallery_lines(node))
 
     def _print_Numbered(self, node: Numbered) -> str:
-        return self.display(self.doprint(node.math) + rf" \tag{{{node.number}}}")
+        if isinstance(node.math, (TensorView, Display)):
+            return "\n\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+        tag = rf" \tag{{{node.number}}}"
+        if isinstance(node.math, Gallery):
+            first, *rest = self.gallery_lines(node.math)
+            return "\n\n".join([self.display(first + tag), *(self.display(line) for line in rest)])
+        return self.display(self.doprint(node.math) + tag)
 
     def _print_Document(self, document: Document) -> str:
         return f"# {markdown_words(document.title)}\n\n" + self.body(document)

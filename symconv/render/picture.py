@@ -18,11 +18,9 @@ from __future__ import annotations
 import html
 from typing import Callable, Iterator, NamedTuple
 
-import numpy as np
 
 from ..document import Figure, Grid
 from ..poly import Symbol
-from .latex_names import latex_subscript
 
 FONT = 16  # px: a cell's label and a grid's name (TikZ: \small, 10 pt)
 SCRIPT = 12  # px: a label's subscript (TikZ: 7 pt)
@@ -101,8 +99,9 @@ class Label(NamedTuple):
 def cell_label(value, text_of: Callable[[object], str]) -> Label:
     if isinstance(value, Symbol):
         base, subscript, loss = value.tensor.entry_name(value.flat)
-        return Label(f"∂{loss}/∂{base}" if loss else base, latex_subscript(subscript) if subscript else "",
-                     True)
+        # one style for every entry of a tensor in a document, as its other names are written
+        separator = "," if value.tensor.commas(subscript, per_tensor=True) else ""
+        return Label(f"∂{loss}/∂{base}" if loss else base, separator.join(map(str, subscript)), True)
     if isinstance(value, Elision):
         return Label(value.text, "", False)
     return Label("0" if value is None else text_of(value), "", False)

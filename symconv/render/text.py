@@ -16,11 +16,9 @@ from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joine
 from .printer import Printer
 
 
-def subscript_text(subscript: tuple[int, ...]) -> str:
-    """``01`` for at most two single digits, else ``{1,2,10}`` (as the LaTeX form)."""
-    if len(subscript) <= 2 and all(0 <= i <= 9 for i in subscript):
-        return "".join(map(str, subscript))
-    return "{" + ",".join(map(str, subscript)) + "}"
+def subscript_text(subscript: tuple[int, ...], commas: bool) -> str:
+    """``01``, or with ``commas`` ``{1,2,10}`` (as the LaTeX form)."""
+    return "{" + ",".join(map(str, subscript)) + "}" if commas else "".join(map(str, subscript))
 
 
 NUMBER_WORDS = {3: "three", 4: "four"}
@@ -47,13 +45,17 @@ def text_names(tensor: Tensor) -> np.ndarray:
 class TextPrinter(Printer):
     times = "·"
     power = "^"
+    per_tensor = False  # indices written alike for every entry of a tensor (documents do)
 
     def _print_Symbol(self, symbol: Symbol) -> str:
-        base, subscript, loss = symbol.tensor.entry_name(symbol.flat)
-        if symbol.tensor.naming == "flat":
+        tensor = symbol.tensor
+        base, subscript, loss = tensor.entry_name(symbol.flat)
+        if tensor.naming == "flat":
             name = f"{base}{subscript[0]}"
+        elif subscript:
+            name = f"{base}_{subscript_text(subscript, tensor.commas(subscript, per_tensor=self.per_tensor))}"
         else:
-            name = f"{base}_{subscript_text(subscript)}" if subscript else base
+            name = base
         return f"∂{loss}/∂{name}" if loss else name
 
     def name_only(self, symbol: Symbol) -> str:

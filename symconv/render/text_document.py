@@ -10,8 +10,9 @@ import textwrap
 
 import numpy as np
 
-from ..document import (Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading,
-                        Labeled, Matrix, Numbered, Paragraph, Product, TensorView, Truncated)
+from ..document import (Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading, Indexed,
+                        IndexedSum, Labeled, Matrix, Numbered, Paragraph, Product, Reference, TensorView,
+                        Truncated)
 from ..poly import Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid
@@ -53,6 +54,7 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
 
     line_width = TERMINAL_WIDTH - 10
     gallery_width = TERMINAL_WIDTH - 2
+    per_tensor = True  # one index style per tensor in a document
 
     def measure(self, node) -> int:
         if isinstance(node, Product):  # its factors side by side, each printed once (remembered)
@@ -69,7 +71,8 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         return tensor.name
 
     def _print_Derivative(self, node: Derivative) -> str:
-        top = node.top if isinstance(node.top, str) else self.name_only(node.top)
+        top = (node.top if isinstance(node.top, str) else self.name_only(node.top)
+               if isinstance(node.top, Symbol) else self.doprint(node.top))
         bottom = self.name_only(node.bottom) if isinstance(node.bottom, Symbol) else self.doprint(node.bottom)
         return f"∂{top}/∂{bottom}"
 
@@ -81,6 +84,23 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
 
     def _print_Truncated(self, node: Truncated) -> str:
         return f"{self.doprint(node.shown)} + {node.rest}"
+
+    def _print_Reference(self, node: Reference) -> str:
+        number = f"({node.number})"
+        return number if node.label is None else f"{self.doprint(node.label)} {number}"
+
+    def _print_Indexed(self, node: Indexed) -> str:
+        name = node.tensor.name
+        if node.indices and node.tensor.naming != "bare":
+            name += "_{" + node.subscript + "}"
+        loss = node.tensor.derivative_of
+        return f"∂{loss}/∂{name}" if loss else name
+
+    def _print_IndexedSum(self, node: IndexedSum) -> str:
+        sums = " ".join(f"Σ_{{{letter}={low}..{high}}}"
+                        for letter, (low, high) in zip(node.letters, node.ranges))
+        count = f"  {node.count_text}" if node.terms is not None else ""
+        return f"{sums} {self.doprint(node.term)}{count}"
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         return hcat([self.doprint(node.left), " ⊙ ", self.doprint(node.right)])
@@ -149,9 +169,13 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         return ("\n" if flat else "\n\n").join(rows)
 
     def _print_Numbered(self, node: Numbered) -> str:
+        if isinstance(node.math, (TensorView, Display)):
+            return "\n\n".join(self.doprint(block) for block in self.numbered_blocks(node))
         label = f"({node.number}) "
         lines = self.doprint(node.math).split("\n")
-        return "\n".join([label + lines[0]] + [" " * len(label) + line for line in lines[1:]])
+        if isinstance(node.math, Gallery):  # its rows are indented; the number goes in front
+            lines = [line[2:] for line in lines]
+        return "\n".join([label + lines[0]] + [(" " * len(label) + line).rstrip() for line in lines[1:]])
 
     def _print_Captioned(self, node: Captioned) -> str:
         value, label = self.doprint(node.value), self.doprint(node.label)
@@ -165,7 +189,18 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
                                            "  ") for row in rows)
 
     def _print_Figure(self, node: Figure) -> str:
-        return ""  # a terminal draws no pictures; the matrices beside them say the same
+        """A terminal draws no pictures: the matrices beside them say the same, unless the
+        picture stands ``alone``; then its grids are matrices, highlighted and ringed cells
+        marked [like this], and its caption follows."""
+        if not node.alone:
+            return ""
+        items = []
+        for grid in node.grids:
+            cells = np.vectorize(lambda cell: 0 if cell is None else cell, otypes=[object])(grid.cells)
+            marked = frozenset(grid.marked).union(*grid.highlighted)
+            items.append(Labeled(grid.label, Matrix(cells, marked)))
+        caption = Paragraph(tuple(node.caption) + (" (Ringed and shaded entries are marked [like this].)",))
+        return self.doprint(Gallery(tuple(items))) + "\n\n" + self.doprint(caption)
 
     def _print_Document(self, document: Document) -> str:
         title = document.title

@@ -8,7 +8,9 @@ Keys: ``stride``, ``dilation`` (an int or one per spatial axis), ``padding`` (al
 
 from __future__ import annotations
 
+from ...sections import Case, entry_cases
 from ...spec import SpecError, get_name, make_tensor, output_tensor
+from ...tensors import Tensor
 from ...wording import shape_text
 from ..registry import Im2col, LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError, same_padding
@@ -85,12 +87,23 @@ def im2col(layer: ConvLayer) -> Im2col:
     return Im2col(outputs, "upstream", patches, "input")
 
 
+def cases(layer: ConvLayer, tensor: Tensor) -> list[Case] | None:
+    """The input's entries by where they sit (a corner, an edge, between skipped outputs, the
+    interior); the weight's by whether the padding cuts their sums."""
+    g = layer.geometry
+    if tensor is layer.input:
+        return entry_cases(tensor, g.input_cases())
+    if tensor is layer.weight:
+        return entry_cases(tensor, g.weight_cases(), window=True)
+    return None
+
+
 CONV = register(LayerType(
     kind="conv", summary="a convolution (cross-correlation, as in PyTorch)",
     keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
     quick=quick_table, output_size=output_arithmetic,
     expression=lambda layer, flat: layer.expression(flat),
-    im2col=im2col))
+    im2col=im2col, cases=cases))
 
 __all__ = ["CONV", "ConvGeometry", "ConvLayer", "GeometryError", "declared_output_shape"]

@@ -92,8 +92,9 @@ def closed_form_figure(layer: ConvLayer, context: Context) -> list:
              Grid(rotated, Formula(f"rot180({w.name})"), (frozenset(i for i, c in enumerate(rotated.flat)
                                                           if isinstance(c, Symbol)),)))
     gaps = tuple(s - 1 for s in g.stride)
+    reach_letters = "D(K − 1)" if any(d > 1 for d in g.dilation) else "K − 1"  # D only when dilated
     caption: list = [f"The upstream gradient (blue) with S − 1 = {per_axis(gaps)}"
-                     f" {zeros(gaps)} inserted between neighbouring entries and D(K − 1) ="
+                     f" {zeros(gaps)} inserted between neighbouring entries and {reach_letters} ="
                      f" {per_axis(reach)} {zeros(reach)} of padding (grey) on every side, next to the"
                      " kernel rotated by 180°"]
     if any(d > 1 for d in g.dilation):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
+from typing import NamedTuple
 
 import numpy as np
 
@@ -74,6 +75,26 @@ def read_positions(size: int, kernel: int, stride: int, padding: tuple[int, int]
         last = min(outputs - 1, (size - 1 - shift) // stride)
         count += max(0, last - first + 1)
     return count
+
+
+class AxisCase(NamedTuple):
+    """Where a position sits along one axis, for the chain rule's cases: ``side`` ``"start"``,
+    ``"end"`` or ``"both"`` at an edge (some of the terms it would have on an endless input lie
+    past that border), ``skipped`` when the stride leaves out some kernel offsets, ``unread``
+    when it has no term; positions with the same ``key`` have sums of the same form."""
+
+    side: str
+    skipped: bool
+    unread: bool
+    key: tuple
+
+
+def border(positions: list[int], size: int) -> tuple[str, bool]:
+    """Which borders the positions pass (``"start"``, ``"end"``, ``"both"`` or ``""``), and
+    whether none of them lies inside ``range(size)``."""
+    before, after = any(x < 0 for x in positions), any(x >= size for x in positions)
+    side = "both" if before and after else "start" if before else "end" if after else ""
+    return side, all(x < 0 or x >= size for x in positions)
 
 
 @dataclass(frozen=True)
@@ -203,6 +224,52 @@ class ConvGeometry:
                 reads |= (positions >= 0) & (positions < h)
             idle.append(tuple(int(i) for i in np.flatnonzero(~reads)))
         return idle
+
+    def input_cases(self) -> list[list[AxisCase]]:
+        """Per spatial axis, the case of every input position, for the chain rule's cases. The
+        kernel offsets k whose output o = (p + P − k·D)/S is whole are those that would reach
+        position p on an endless input: it is at an edge when some of those outputs lie past a
+        border, and the stride skips the other offsets. Positions of one ``key`` (edge or not,
+        skipped or not, how many terms) have chain-rule sums of the same form, shifted or
+        mirrored."""
+        cases = []
+        for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
+                                    self.dilation, self.output_size):
+            axis = []
+            for position in range(h):
+                aligned = [m for m in range(k) if (position + p - m * d) % s == 0]
+                outputs = [(position + p - m * d) // s for m in aligned]
+                side, unread = border(outputs, o)
+                reached = sum(1 for out in outputs if 0 <= out < o)
+                axis.append(AxisCase(side, len(aligned) < k, unread,
+                                     (bool(side), len(aligned) < k, reached)))
+            cases.append(axis)
+        return cases
+
+    def output_cases(self) -> list[list[AxisCase]]:
+        """Per spatial axis, the case of every output position (the entries of a transposed
+        convolution's input, whose sums run over their windows): at an edge when some kernel
+        offsets fall on the padding there."""
+        return self._window_cases(lambda out, m, s, p, d: out * s - p + m * d, output=True)
+
+    def weight_cases(self) -> list[list[AxisCase]]:
+        """Per spatial axis, the case of every kernel offset: at an edge when the padding there
+        takes some of the outputs that would read it."""
+        return self._window_cases(lambda m, out, s, p, d: out * s - p + m * d, output=False)
+
+    def _window_cases(self, position, output: bool) -> list[list[AxisCase]]:
+        cases = []
+        for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
+                                    self.dilation, self.output_size):
+            outer, inner = (o, k) if output else (k, o)
+            axis = []
+            for first in range(outer):
+                positions = [position(first, second, s, p, d) for second in range(inner)]
+                side, unread = border(positions, h)
+                axis.append(AxisCase(side, False, unread,
+                                     (bool(side), sum(1 for x in positions if 0 <= x < h))))
+            cases.append(axis)
+        return cases
 
     def product_count(self) -> int:
         """Products x·w in the forward sums (padding left out), counted without building them."""

@@ -16,13 +16,15 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 
 from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
-                         Labeled, Matrix, Paragraph, Product, Section, Sum, equation)
+                         Labeled, Matrix, Numbered, Once, Paragraph, Reference, Section, Sum,
+                         equation, with_math)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import (MAX_SLICES, Context, entry_array, kernel_front, leading_axes, more,
-                         object_array, output_matrix, planes, spatial_front)
+from ...sections import (MAX_SLICES, MIN_NAMED, Context, entry_array, kernel_front, leading_axes, more,
+                         object_array, output_blocks, output_matrix, planes, plain, slice_axes,
+                         spatial_front)
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
-from . import closed_form
+from . import closed_form, why
 from .figures import closed_form_figure, receptive_field_figure
 from .geometry import ConvGeometry
 from .layer import ConvLayer
@@ -52,6 +54,19 @@ def axis_sizes(g: ConvGeometry) -> list[AxisSize]:
         remainder = (h + sum(p) - d * (k - 1) - 1) % s
         axes.append(AxisSize(axis, h, k, s, p, d, o, remainder, unused))
     return axes
+
+
+def axis_rows(per_axis: Sequence[Sequence[Equation]], same: bool) -> tuple[Equation, ...]:
+    """The equations of every axis in turn; when every axis has the same numbers (``same``: in a
+    handout), each equation once for all of them: ``O_H = O_W = ⌊(I − K + 2P)/S⌋ + 1 = … = 3``."""
+    if not same or len(per_axis) < 2:
+        return tuple(row for rows in per_axis for row in rows)
+    return tuple(Equation((Formula(" = ".join(rows[i].sides[0].text for rows in per_axis)),
+                           *per_axis[0][i].sides[1:])) for i in range(len(per_axis[0])))
+
+
+def same_numbers(axes: Sequence[AxisSize]) -> bool:
+    return len({axis._replace(axis="") for axis in axes}) == 1
 
 
 def padding_terms(padding: tuple[int, int]) -> tuple[str, str]:
@@ -112,20 +127,36 @@ def floor_note(axis: AxisSize, x: Tensor) -> list:
     return blocks
 
 
-def axes_words(tensor: Tensor, dims: int) -> str:
+def axes_words(tensor: Tensor, dims: int) -> tuple:
+    """`` (N × F × H_out × W_out)``, the axes of an output with batch or filter axes, in math."""
     extra = leading_axes(tensor, dims)
     if not extra:
-        return ""
+        return ()
     spatial = {1: ("L_out",), 2: ("H_out", "W_out"), 3: ("D_out", "H_out", "W_out")}[dims]
-    return f" ({' × '.join([a.upper() for a in extra] + list(spatial))})"
+    return (" (", Formula(" × ".join([a.upper() for a in extra] + list(spatial))), ")")
 
 
-def shapes_section(layer, context: Context, axes: list[AxisSize], words: str,
+def letters(lead: str, pairs: list[tuple[str, str]], context: Context, end: str = "):") -> tuple:
+    """``lead`` then the letters of a formula, each in math, with what it stands for:
+    "… (I input, K kernel, …):"; a letter that also names one of the problem's tensors (d2l's
+    kernel K) is said to be its size here."""
+    names = {t.name for layer in context.problem.layers
+             for t in (layer.input, layer.output, *layer.parameters)}
+    parts: list = [lead]
+    for n, (letter, meaning) in enumerate(pairs):
+        parts += [", " if n else "", Formula(letter), f" {meaning}"]
+        if letter in names:
+            parts += [" size (in these formulas, not the tensor ", Formula(letter), ")"]
+    return (*parts, end)
+
+
+def shapes_section(layer, context: Context, axes: list[AxisSize], words: tuple,
                    weight: Tensor | None, padding: list | None = None) -> Section:
     """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
     blocks saying which padding is used, first."""
-    blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph((words,)),
-                    Display(tuple(size_formula(axis) for axis in axes))]
+    blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph(words),
+                    Display(axis_rows([[size_formula(axis)] for axis in axes],
+                                      context.detail.once and same_numbers(axes)))]
     blocks += shape_questions(layer, context, weight)
     for axis in axes:
         blocks += floor_note(axis, layer.input)
@@ -140,22 +171,23 @@ def shape_questions(layer, context: Context, weight: Tensor | None) -> list:
         (("What is the shape of the output ", Formula(y.name), "?"), y.shape,
          axes_words(y, context.dims)),
         (("What is the shape of the upstream gradient ", Derivative(loss, y),
-          " passed back to this layer?"), upstream.shape, f", the same as {y.name}"),
+          " passed back to this layer?"), upstream.shape, (", the same as ", Formula(y.name))),
     ]
     if weight is not None:
         questions.append((("What is the shape of ", Derivative(loss, weight), "?"), weight.shape,
-                          f", the same as {weight.name}"))
+                          (", the same as ", Formula(weight.name))))
     questions.append((("What is the shape of ", Derivative(loss, x), "?"), x.shape,
-                      f", the same as {x.name}" + ("" if weight is not None
-                                                    else " (pooling has no weights)")))
-    return [Paragraph((f"{number}. ", *question, f" {shape_text(shape)}{remark}."))
+                      (", the same as ", Formula(x.name),
+                       "" if weight is not None else " (pooling has no weights)")))
+    return [Paragraph((f"{number}. ", *question, f" {shape_text(shape)}", *remark, "."))
             for number, (question, shape, remark) in enumerate(questions, start=1)]
 
 
 def conv_shapes(layer: ConvLayer, context: Context) -> Section:
     dilated = any(d > 1 for d in layer.geometry.dilation)
-    words = ("The output size along each axis (I input, K kernel, P padding, S stride"
-             + (", D dilation" if dilated else "") + "):")
+    words = letters("The output size along each axis (", [
+        ("I", "input"), ("K", "kernel"), ("P", "padding"), ("S", "stride"),
+        *([("D", "dilation")] if dilated else [])], context)
     return shapes_section(layer, context, axis_sizes(layer.geometry), words, layer.weight,
                           padding_blocks(layer.geometry, layer.same))
 
@@ -174,9 +206,10 @@ def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = 
                            Formula(f"max((⌈{h}/{s}⌉ − 1)·{s} + {reach_of(d, k)} − {h}, 0)"), b + a))
                  for axis, h, k, s, d, (b, a) in zip(g.axes, sizes, g.kernel, g.stride, g.dilation,
                                                       g.padding))
-    return [Paragraph(("padding = \"same\" (TensorFlow and Keras): ", Formula("⌈I/S⌉"), " outputs"
-                       " along each axis, with the total padding below split in half, the odd one"
-                       " after:")),
+    return [Paragraph(with_math("padding = \"same\" (TensorFlow and Keras): $⌈I/S⌉$ outputs along"
+                                " each axis ($I$ the input size, $S$ the stride, $K$ the kernel size"
+                                + (", $D$ the dilation" if dilated else "") + "), with the total"
+                                " padding below split in half, the odd one after:")),
             Display(rows),
             Paragraph((f"So the padding used is {g.padding_words}"
                        + (" on every side" if g.symmetric and len(set(g.pad_before)) == 1 else "")
@@ -191,6 +224,7 @@ class ReceptiveField(NamedTuple):
     upstream entry ∂L/∂y, the bias; ``products`` are the named (input, weight) pairs of its sum."""
 
     output: Symbol
+    filter: int
     window: np.ndarray  # (C/groups, *kernel): input entries, 0 on padding
     kernel: np.ndarray  # (C/groups, *kernel): weight entries
     upstream: Number | Symbol | Poly
@@ -235,7 +269,7 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
         value = poly_sum([product_of((x.entry(a.flat), w.entry(b.flat))) for a, b in products]
                          + ([bias] if bias is not None else []))
         fields.append(ReceptiveField(
-            Symbol(layer.output, o),
+            Symbol(layer.output, o), int(f),
             object_array([x.entry(int(i)) if i >= 0 else 0 for i in window.flat], window.shape),
             object_array([w.entry(int(j)) for j in kernel.flat], kernel.shape),
             upstream_of(o), Symbol(layer.bias, int(f)) if layer.bias is not None else None,
@@ -243,11 +277,12 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
     return tuple(fields)
 
 
-def field_items(field: ReceptiveField, item_of, base: int = 0) -> list:
-    """``item_of(index)`` for each 2-D plane of a receptive field (each channel c, and in 3-D each
-    depth d of the kernel), labelled with the output (and the plane when there are several,
-    counted from ``base``, as the input's slices)."""
-    names = ("c", *kernel_front(field.window.ndim - 1))
+def field_items(field: ReceptiveField, item_of, base: int = 0, channel: str | None = "c") -> list:
+    """``item_of(index)`` for each 2-D plane of a receptive field (each channel, named
+    ``channel``, and in 3-D each depth d of the kernel), labelled with the output (and the plane
+    when there are several, counted from ``base``, as the input's slices). ``channel`` None: the
+    input has no channel axis, so no label names one."""
+    names = (channel, *kernel_front(field.window.ndim - 1))
     found = planes(field.window, names, base)
     if len(found) == 1:
         return [Labeled(field.output, item_of(found[0][1]))]
@@ -255,36 +290,125 @@ def field_items(field: ReceptiveField, item_of, base: int = 0) -> list:
             for label, index in found]
 
 
+def shown_fields(context: Context, fields: tuple[ReceptiveField, ...]) -> tuple[ReceptiveField, ...]:
+    """The receptive fields a gallery shows (:meth:`~symconv.sections.Context.gallery_fields`:
+    fewer in a handout when each has several channels or depth slices)."""
+    planes = len(field_items(fields[0], lambda index: index)) if fields else 1
+    return tuple(context.gallery_fields(fields, planes))
+
+
 def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...], item_of,
                   base: int) -> Gallery:
     """The receptive fields' items (``item_of(field, channel)``) laid out like the output grid:
     a row of the gallery per row of outputs; channels counted from ``base``."""
+    leading = leading_axes(layer.input, layer.geometry.dims)
+    channel = leading[-1] if leading and leading[-1] != "n" else None
     items = []
     for field in fields:
-        items += field_items(field, lambda c, f=field: item_of(f, c), base)
+        items += field_items(field, lambda c, f=field: item_of(f, c), base, channel)
     per_field = len(items) // max(1, len(fields))
     return Gallery(tuple(items), columns=layer.geometry.output_size[-1] * per_field)
 
 
+def fields_key(layer: ConvLayer) -> tuple:
+    return ("receptive fields", layer.output.name)
+
+
+def fields_once(layer: ConvLayer, context: Context, fields: tuple[ReceptiveField, ...],
+                gallery: Gallery, again: tuple = ()) -> list:
+    """A gallery of the receptive fields; in a handout, where they were shown before, ``again``
+    instead (which refers to them)."""
+    if not fields or not context.detail.once:
+        return [gallery]
+    key = fields_key(layer)
+    return [Once(key, (Numbered(gallery, key=key, optional=True),), again, result=True)]
+
+
+def is_big(context: Context, plane: np.ndarray) -> bool:
+    """Whether a matrix is written once in this document, and by name after that (a handout's
+    3 × 3 kernel in every receptive field)."""
+    return context.detail.once and plane.size >= MIN_NAMED
+
+
+def kernel_item(layer: ConvLayer, context: Context, field: ReceptiveField, plane: tuple):
+    """A receptive field's kernel (the ``plane`` of a kernel with channels or depth): its matrix,
+    or in a handout a kernel of 9 or more entries by its name, ``W`` or ``W[f, c]`` (the problem
+    statement shows it)."""
+    kernel = field.kernel[plane]
+    if not (context.statement and is_big(context, kernel)):
+        return Matrix(kernel)
+    return Formula(kernel_name(layer, context, field.filter, plane))
+
+
+def kernel_name(layer: ConvLayer, context: Context, filter_: int, plane: tuple) -> str:
+    """``W``, or the slice ``W[f, c]`` (``W[f, c, d]`` in 3-D) counted from the slice labels' base."""
+    w = layer.weight
+    leading = [filter_, plane[0]] if len(w.shape) > layer.geometry.dims else []
+    indices = leading + list(plane[1:])  # and the kernel's depth in 3-D
+    base = context.label_base(w)
+    return w.name + (f"[{', '.join(str(i + base) for i in indices)}]" if indices else "")
+
+
+def kernel_label(layer: ConvLayer, context: Context, filter_: int) -> Formula:
+    """The kernel of a filter by name: ``W``, or ``W[f]`` for filter f of a weight with filters."""
+    w = layer.weight
+    if len(w.shape) == layer.geometry.dims:
+        return Formula(w.name)
+    return Formula(f"{w.name}[{filter_ + context.label_base(w)}]")
+
+
+def kernel_words(layer: ConvLayer, context: Context) -> tuple:
+    """What ``W[f]`` stands for, when a sentence names a filter's kernel."""
+    w = layer.weight
+    if len(w.shape) == layer.geometry.dims:
+        return ()
+    return (f" ({w.name}[f] is filter f's kernel, every channel of it.)",)
+
+
+def named_kernels_note(layer: ConvLayer, context: Context, fields: tuple[ReceptiveField, ...]) -> list:
+    """What ``W[f, c]`` stands for, when a gallery names kernel slices."""
+    w = layer.weight
+    if not fields or not context.statement or len(w.shape) == layer.geometry.dims or not is_big(
+            context, fields[0].kernel[(0,) * (fields[0].kernel.ndim - 2)]):
+        return []
+    axes = ", ".join(slice_axes(w, context.dims))
+    return [Paragraph((f"({w.name}[{axes}] is the slice {axes} of the kernel {w.name}, as shown"
+                       " with the problem.)",))]
+
+
 def conv_forward(layer: ConvLayer, context: Context) -> Section:
-    fields = receptive_fields(layer, context.upstream_of(layer), context.limits.fields)
+    fields = receptive_fields(layer, context.upstream_of(layer), context.detail.fields)
     blocks: list = [Heading("Forward pass" + context.where(layer)),
                     Paragraph(("Each receptive field is multiplied element-wise (⊙) by the kernel"
                                " and the products are added"
                                + (", plus the bias" if layer.bias is not None else "") + ":",))]
     blocks += receptive_field_figure(layer, context)
-    blocks.append(field_gallery(layer, fields, lambda f, c: Hadamard(Matrix(f.window[c]),
-                                                                     Matrix(f.kernel[c])),
-                                context.label_base(layer.input)))
+    shown = shown_fields(context, fields)
+    gallery = field_gallery(layer, shown, lambda f, c: Hadamard(Matrix(f.window[c]),
+                                                                kernel_item(layer, context, f, c)),
+                            context.label_base(layer.input))
+    blocks += fields_once(layer, context, shown, gallery)
+    blocks += named_kernels_note(layer, context, shown)
+    if len(shown) < len(fields):
+        blocks += more(len(shown), layer.output.size, "receptive fields")
+    outputs = [plain(f.value) for f in receptive_fields(layer, context.upstream_of(layer),
+                                                        layer.output.size)] if context.detail.once else []
+    if outputs and not any(isinstance(v, Poly) and context.is_long(len(v.terms)) for v in outputs):
+        # a handout: the outputs as one result (the gallery shows the products)
+        return Section("forward", tuple(blocks + output_blocks(
+            context, ("Adding up the products of each receptive field, the output",), layer.output,
+            object_array(outputs, layer.output.shape))))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for field in fields:
-        terms: list = [Product(pair) for pair in field.products]
-        if field.bias_name is not None:
-            terms.append(field.bias_name)
-        sides: tuple = (field.output, Sum(tuple(terms)))
-        if any(t.is_numeric for t in (x.tensor for pair in field.products for x in pair)) or (
-                field.bias_name is not None and field.bias_name.tensor.is_numeric):
+        products = context.sum_of(field.products, [w for _, w in field.products])
+        sum_side = products if field.bias_name is None else (
+            Sum((products, field.bias_name)) if not isinstance(products, Sum)
+            else Sum((*products.terms, field.bias_name)))
+        sides: tuple = (field.output, sum_side)
+        if (any(t.is_numeric for t in (x.tensor for pair in field.products for x in pair)) or (
+                field.bias_name is not None and field.bias_name.tensor.is_numeric)) and not (
+                context.is_long(len(field.value.terms))):
             sides += (field.value,)
         rows.append(equation(*sides))
     blocks.append(Display(tuple(rows)))
@@ -294,17 +418,23 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
 
 def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
     w = layer.weight
-    fields = receptive_fields(layer, context.upstream_entries(layer), context.limits.fields)
+    fields = receptive_fields(layer, context.upstream_entries(layer), context.detail.fields)
     blocks: list = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, w), ": multiply each upstream entry into"
-                               " its receptive field, then add all the receptive fields together.",))]
-    blocks.append(field_gallery(layer, fields,
-                                lambda f, c: Hadamard(Matrix(f.window[c]), factor(f.upstream)),
-                                context.label_base(layer.input)))
-    blocks += more(len(fields), layer.output.size, "receptive fields")
-    blocks.append(Paragraph((f"The sum, with the shape of {w.name}{expanded_words(layer, context)}:",)))
-    blocks.append(context.gradient_view(w, context.layer_result(layer, w)))
+                               " its receptive field, then add all the receptive fields together.",)),
+                    *why.weight_correlation(layer, context)]
+    shown = shown_fields(context, fields)
+    gallery = field_gallery(layer, shown,
+                            lambda f, c: Hadamard(Matrix(f.window[c]), factor(f.upstream)),
+                            context.label_base(layer.input))
+    blocks += fields_once(layer, context, shown, gallery, (Paragraph((
+        "The receptive fields are those of ", Reference(fields_key(layer)), ", each now multiplied"
+        " by its output's upstream entry: the field of ", shown[0].output, " by ",
+        factor(shown[0].upstream), ", and so on.")),))
+    blocks += more(len(shown), layer.output.size, "receptive fields")
+    blocks += context.result_blocks((f"The sum, with the shape of {w.name}{expanded_words(layer, context)}",),
+                                    w, context.layer_result(layer, w))
     return Section("dw", tuple(blocks))
 
 
@@ -315,14 +445,15 @@ def carried_upstream(layer: ConvLayer, context: Context) -> list:
     """In a chain whose later values are known, ∂L/∂(output) expanded down to the given upstream
     gradient: the numbers the layer's sections then carry. Stated in the first of them."""
     carried = context.carried(layer)
-    if carried is None or not context.first_time(("carried", layer.output.name)):
+    if carried is None:
         return []
-    loss = context.loss
-    return [Paragraph(("In this chain ", Derivative(loss, layer.output), " is not given: it comes"
-                       " back through the later layers. Expanded down to the given upstream"
-                       " gradient ", Derivative(loss, context.problem.layers[-1].output),
-                       " (the chain-rule section writes out each entry), it is:")),
-            context.gradient_view(context.upstream_of(layer), carried)]
+    loss, y = context.loss, layer.output
+    said = Paragraph(("In this chain ", Derivative(loss, y), " is not given: it comes"
+                      " back through the later layers. Expanded down to the given upstream"
+                      " gradient ", Derivative(loss, context.problem.layers[-1].output),
+                      " (the chain-rule section writes out each entry)"))
+    return [Once(("carried", y.name), (*context.result_blocks(
+        said.parts, context.upstream_of(layer), carried),))]
 
 
 def expanded_words(layer: ConvLayer, context: Context) -> str:
@@ -355,27 +486,39 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
     x = layer.input
     upstream = context.upstream_entries(layer)
     outputs = layer.output.size
-    fields = receptive_fields(layer, upstream, context.limits.fields)
+    fields = receptive_fields(layer, upstream, context.detail.fields)
     blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, x), ": multiply each upstream entry into"
                                f" the kernel and map it back onto its receptive field in {x.name};"
                                " overlapping entries are added.",))]
-    blocks.append(field_gallery(layer, fields,
-                                lambda f, c: Hadamard(factor(f.upstream), Matrix(f.kernel[c])),
-                                context.label_base(x)))
-    blocks += more(len(fields), outputs, "receptive fields")
-    counts = list(range(1, min(context.limits.steps, outputs - 1) + 1))  # the last is the result
-    for after, array in mapped_back(layer, upstream, counts):
+    if context.detail.once and fields:  # every item would be the same kernel: said once
+        landing: list = []
+        for number, field in enumerate(fields[:2]):
+            product = Hadamard(factor(field.upstream), kernel_label(layer, context, field.filter))
+            landing += ([product, " lands on the receptive field of ", field.output] if not number
+                        else [", ", product, " on that of ", field.output])
+        blocks[-1] = Paragraph((Derivative(context.loss, x), ": multiply each upstream entry into"
+                                f" the kernel and map it back onto its receptive field in {x.name};"
+                                " overlapping entries are added. ", *landing, ", and so on.",
+                                *kernel_words(layer, context)))
+    else:
+        shown = shown_fields(context, fields)
+        blocks.append(field_gallery(layer, shown,
+                                    lambda f, c: Hadamard(factor(f.upstream), kernel_item(layer, context, f, c)),
+                                    context.label_base(x)))
+        blocks += named_kernels_note(layer, context, shown)
+        blocks += more(len(shown), outputs, "receptive fields")
+    for after, array in mapped_back(layer, upstream, context.steps(x, outputs)):
         # a partial sum of ∂L/∂X, named as such (its entries too, when they are listed)
         so_far = "receptive field" if after == 1 else f"{after} receptive fields"
         blocks.append(Paragraph((f"{ordinal(after).capitalize()} receptive field mapped back: ",
                                  Derivative(context.loss, x), f" after the first {so_far} (same"
                                  f" shape as {x.name}):")))
-        blocks.append(context.view(None, array, x, gradient=True))
-    blocks.append(Paragraph((f"All {outputs} receptive fields mapped back"
-                             f"{expanded_words(layer, context)}:",)))
-    blocks.append(context.gradient_view(x, context.layer_result(layer, x)))
+        blocks.append(context.view(None, array, x, gradient=True, running=True))
+    mapped = "The receptive field mapped back" if outputs == 1 else f"All {outputs} receptive fields mapped back"
+    blocks += context.result_blocks((mapped + expanded_words(layer, context),), x,
+                                    context.layer_result(layer, x))
     return Section("dx", tuple(blocks))
 
 
@@ -393,13 +536,18 @@ def bias_gradient(layer, context: Context, output_shape: tuple[int, ...], channe
     channels = np.unravel_index(np.arange(layer.output.size), output_shape)[1]
     blocks: list = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
-                    Paragraph((f"Every output of a {channel} adds its bias once (∂y/∂b = 1), so the"
-                               f" bias gradient is the sum of the upstream entries of that {channel}:",))]
+                    Paragraph(with_math(f"Every output of a {channel} adds its bias once"
+                                        f" ($∂{layer.output.name}_k/∂{layer.bias.name} = 1$ for each"
+                                        f" output ${layer.output.name}_k$), so the bias gradient is"
+                                        f" the sum of the upstream entries of that {channel}:"))]
     rows = []
     for f in range(output_shape[1]):
-        entries = tuple(factor(upstream[int(o)]) for o in np.flatnonzero(channels == f))
-        sides: tuple = (Derivative(context.loss, Symbol(layer.bias, f)), Sum(entries))
-        if any(not isinstance(u, Symbol) for u in entries):
+        outputs = np.flatnonzero(channels == f)
+        entries = [factor(upstream[int(o)]) for o in outputs]
+        sides: tuple = (Derivative(context.loss, Symbol(layer.bias, f)), context.sum_of(
+            [(u,) for u in entries], [Symbol(layer.output, int(o)) for o in outputs]))
+        if any(not isinstance(u, Symbol) for u in entries) and not (
+                isinstance(values[f], Poly) and context.is_long(len(values[f].terms))):
             sides += (values[f],)
         rows.append(equation(*sides))
     return Section("db", tuple(blocks + [Display(tuple(rows))]))
@@ -409,8 +557,9 @@ def bias_gradient(layer, context: Context, output_shape: tuple[int, ...], channe
 
 
 def padding_named(g: ConvGeometry) -> str:
-    """``P = 1``, or the padding of each side when they differ."""
-    return f"P = {g.padding_words}" if g.symmetric else f"P ({g.padding_words})"
+    """``$P = 1$``, or the padding of each side when they differ, formulas between dollars
+    (:func:`~symconv.document.with_math`)."""
+    return f"$P = {g.padding_words}$" if g.symmetric else f"$P$ ({g.padding_words})"
 
 
 def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
@@ -419,7 +568,7 @@ def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
     return output + (stride - 1) * (output - 1) + 2 * dilation * (kernel - 1)
 
 
-def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor) -> list:
+def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor, merge: bool) -> list:
     """From the zero-inserted, padded upstream gradient to the size of X, axis by axis: the full
     correlation is D(K − 1) shorter; where the floor in the output size dropped a remainder R, no
     output reads the last R positions of the padded input, so the full correlation is padded at
@@ -429,36 +578,37 @@ def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor) 
     for a, size in zip(axes, inserted):
         full = size - a.dilation * (a.kernel - 1)
         reach = f"({a.kernel} − 1)" if a.dilation == 1 else f"{a.dilation}·({a.kernel} − 1)"
-        rows.append(Equation((Formula(f"full_{a.axis}"),
-                              Formula(f"size_{a.axis} − {'D' if a.dilation > 1 else ''}(K − 1)"),
-                              Formula(f"{size} − {reach}"), full)))
         added = (" + R", f" + {a.remainder}") if a.remainder else ("", "")
         letters, numbers = padding_terms(a.padding)
         if a.padding[0] != a.padding[1]:
             letters, numbers = f"({letters})", f"({numbers})"
-        rows.append(Equation((Formula(f"I_{a.axis}"), Formula(f"full_{a.axis}{added[0]} − {letters}"),
-                              Formula(f"{full}{added[1]} − {numbers}"), a.size)))
+        rows.append([Equation((Formula(f"full_{a.axis}"),
+                               Formula(f"size_{a.axis} − {'D' if a.dilation > 1 else ''}(K − 1)"),
+                               Formula(f"{size} − {reach}"), full)),
+                     Equation((Formula(f"I_{a.axis}"), Formula(f"full_{a.axis}{added[0]} − {letters}"),
+                               Formula(f"{full}{added[1]} − {numbers}"), a.size))])
         if a.remainder:
             words = AXIS_WORDS[a.axis]
             last = f"its last {words[:-1]} is" if a.remainder == 1 else f"its last {a.remainder} {words} are"
             notes.append(Paragraph((
-                f"Along {a.axis} the floor dropped R = {a.remainder}: the padded {x.name} has"
-                f" {a.size} + {padding_terms(a.padding)[1]} = {full} + {a.remainder} {words}, and"
-                f" {last} read by no output.",)))
+                f"Along {a.axis} the floor dropped ", Formula(f"R = {a.remainder}"),
+                ": the padded ", Formula(x.name), f" has {a.size} + {padding_terms(a.padding)[1]}"
+                f" = {full} + {a.remainder} {words}, and {last} read by no output.")))
     shorter = "D(K − 1)" if dilated else "K − 1"
     if notes:
-        rest = (f" It covers the padded {x.name} except, along an axis where the floor in the"
-                " output size dropped a remainder R, its last R positions (no output reads them, so"
-                " their gradient is 0): pad it at the end with R zeros there, then remove the"
-                " padding from both sides:")
+        rest = (f" It covers the padded ${x.name}$ except, along an axis where the floor in the"
+                " output size dropped a remainder $R$, its last $R$ positions (no output reads"
+                " them, so their gradient is 0): pad it at the end with $R$ zeros there, then"
+                " remove the padding from both sides:")
     else:
-        rest = f" Removing the padding from both sides leaves the size of {x.name}:"
-    return [Paragraph((f"The full correlation is {shorter} shorter than that along each axis (the"
-                       " rotated kernel has to fit inside it)." + rest,)),
-            Display(tuple(rows)), *notes]
+        rest = f" Removing the padding from both sides leaves $I$, the size of ${x.name}$:"
+    return [Paragraph(with_math(f"The full correlation is ${shorter}$ shorter than that along"
+                                " each axis (the rotated kernel has to fit inside it)." + rest)),
+            Display(axis_rows(rows, merge and same_numbers(axes))), *notes]
 
 
-def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry) -> tuple[Display, tuple[int, ...]]:
+def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry,
+                   merge: bool) -> tuple[Display, tuple[int, ...]]:
     """Each axis's size once S − 1 zeros go between ``sizes`` entries and D(K − 1) zeros on each
     side, ``size_H = O + (S − 1)(O − 1) + 2(K − 1)`` with the numbers (``letter``: O for the
     upstream gradient, I for a transposed convolution's input); and the sizes."""
@@ -467,16 +617,18 @@ def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry) -> tupl
         reach_words = "2(K − 1)" if d == 1 else "2D(K − 1)"
         numbers = f"{o} + ({s} − 1)·({o} − 1) + " + (f"2·({k} − 1)" if d == 1 else f"2·{d}·({k} − 1)")
         found.append(inserted_size(o, s, d, k))
-        rows.append(Equation((Formula(f"size_{axis}"),
-                              Formula(f"{letter} + (S − 1)({letter} − 1) + {reach_words}"),
-                              Formula(numbers), found[-1])))
-    return Display(tuple(rows)), tuple(found)
+        rows.append([Equation((Formula(f"size_{axis}"),
+                               Formula(f"{letter} + (S − 1)({letter} − 1) + {reach_words}"),
+                               Formula(numbers), found[-1]))])
+    same = len({row[0].sides[1:] for row in rows}) == 1
+    return Display(axis_rows(rows, merge and same)), tuple(found)
 
 
 def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, int],
-                     axes: tuple[str, str]) -> list:
+                     axes: tuple[str, str], limit: int = MAX_SLICES) -> list:
     """An array in canonical layout (two leading axes), leading axes of size 1 left out, slice
-    by slice over the others (and the depth of a 3-D array); slice labels count from ``base``."""
+    by slice over the others (and the depth of a 3-D array), the first ``limit``; slice labels
+    count from ``base``."""
     spatial_size = array.shape[2:]
     kept = [(a, n) for a, n in zip(axes, leading) if n > 1]
     spatial = array.reshape(tuple(n for _, n in kept) + spatial_size)
@@ -485,13 +637,15 @@ def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, in
         return [Display((Equation((label, Matrix(spatial))),))]
     items = []
     for number, index in enumerate(np.ndindex(*[n for _, n in kept])):
-        if number == MAX_SLICES:
+        if number == limit:
             break
         words = ", ".join(f"{a} = {i + base}" for (a, _), i in zip(kept, index))
         items.append(Labeled(words, Matrix(spatial[index])))
     count = int(np.prod([n for _, n in kept]))
-    note = ([Paragraph((f"(The first {MAX_SLICES} of the {count} slices are shown.)",))]
-            if count > MAX_SLICES else [])
+    first = "Only the first" if len(items) == 1 else f"The first {len(items)}"
+    note = ([Paragraph((f"({first} of the {count} slices {'is' if len(items) == 1 else 'are'}"
+                        " shown; the others are formed the same way.)",))]
+            if count > len(items) else [])
     return [Paragraph((label, ", slice by slice:")), Gallery(tuple(items))] + note
 
 
@@ -506,50 +660,63 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     rotated = closed_form.rotate_180(entry_array(w, g.weight_shape), g.dims)
     blocks: list = [
         Heading("Closed form" + context.where(layer)), *carried_upstream(layer, context),
-        Paragraph((Derivative(loss, x), " is a full correlation: insert S − 1 zeros between the"
-                   " entries of ", Derivative(loss, y), ", pad it with K − 1 zeros on every side"
-                   + (" (D(K − 1) with dilation D)" if max(g.dilation) > 1 else "")
-                   + ", and slide the kernel rotated by 180° over it; then remove the padding"
-                   f" {padding_named(g)} of the input.",)),
-        Paragraph(("The kernel rotated by 180°:",))]
-    blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, context.label_base(w),
-                               (g.filters, g.group_channels), ("f", "c"))
-    blocks.append(Paragraph(("Size of the zero-inserted, padded upstream gradient along each"
-                             " axis:",)))
-    display, sizes = inserted_sizes("O", g.output_size, g)
+        Paragraph((Derivative(loss, x), *with_math(" is a full correlation: insert $S − 1$ zeros"
+                                                   " between the entries of "), Derivative(loss, y),
+                   *with_math(f" ($S = {per_axis(g.stride)}$, the stride), pad it with $K − 1$"
+                              f" zeros on every side ($K = {per_axis(g.kernel)}$, the kernel size"
+                              + (f"; $D(K − 1)$ with the dilation $D = {per_axis(g.dilation)}$"
+                                 if max(g.dilation) > 1 else "")
+                              + "), and slide the kernel rotated by 180° over it; then remove the"
+                              f" padding {padding_named(g)} of the input."))),
+        ]
+    blocks += why.rotation(layer, context) + why.zero_insertion(layer, context)
+    figure = closed_form_figure(layer, context)
+    # A handout lets the picture show the rotated kernel and the zero-inserted gradient (their
+    # first slice, as the matrices would), when it shows the upstream gradient's own entries
+    # (not carried values).
+    pictured = bool(figure) and context.detail.once and context.carried(layer) is None
+    if not pictured:
+        blocks.append(Paragraph(("The kernel rotated by 180°:",)))
+        blocks += canonical_slices(Formula(f"rot180({w.name})"), rotated, context.label_base(w),
+                                   (g.filters, g.group_channels), ("f", "c"), context.canonical_slices)
+    blocks.append(Paragraph(with_math("Size of the zero-inserted, padded upstream gradient along"
+                                      " each axis ($O$ the output size):")))
+    display, sizes = inserted_sizes("O", g.output_size, g, context.detail.once)
     blocks.append(display)
-    blocks.append(Paragraph(("The zero-inserted, padded upstream gradient (",
-                             Formula(shape_text(tuple(sizes))), "):",)))
-    blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted,
-                               context.label_base(upstream),
-                               (g.batch, g.filters), ("n", "f"))
-    blocks += correlation_sizes(axis_sizes(g), sizes, x)
-    blocks += closed_form_figure(layer, context)
-    blocks.append(Paragraph(("Its full correlation with the rotated kernel, with the padding removed"
-                             + (", summed over the filters" if g.filters > 1 else "")
-                             + expanded_words(layer, context) + ":",)))
+    if not pictured:
+        blocks.append(Paragraph(("The zero-inserted, padded upstream gradient (",
+                                 Formula(shape_text(tuple(sizes))), "):",)))
+        blocks += canonical_slices(Formula(f"inserted(∂{loss}/∂{y.name})"), inserted,
+                                   context.label_base(upstream),
+                                   (g.batch, g.filters), ("n", "f"), context.canonical_slices)
+    blocks += correlation_sizes(axis_sizes(g), sizes, x, context.detail.once)
+    blocks += [f._replace(alone=pictured) for f in figure]
     xs, ws = entry_array(x, g.input_shape), entry_array(w, g.weight_shape)
-    blocks.append(context.gradient_view(
+    blocks += context.result_blocks(
+        ("Its full correlation with the rotated kernel, with the padding removed"
+         + (", summed over the filters" if g.filters > 1 else "") + expanded_words(layer, context),),
         x, closed_form.symbolic(closed_form.grad_input, (passed, ws), g,
-                                known=context.derivation.gradient(x.name).known()).reshape(x.shape)))
-    blocks.append(Paragraph((Derivative(loss, w), f" is the correlation of the input (padded by"
-                             f" {padding_named(g)}) with the zero-inserted upstream gradient"
-                             + (", summed over the batch" if g.batch > 1 else "")
-                             + expanded_words(layer, context) + ":",)))
-    blocks.append(context.gradient_view(
+                                known=context.derivation.gradient(x.name).known()).reshape(x.shape))
+    blocks += why.weight_correlation(layer, context)
+    blocks += context.result_blocks(
+        (Derivative(loss, w), *with_math(f" is the correlation of the input (padded by"
+                                         f" {padding_named(g)}) with the zero-inserted upstream"
+                                         " gradient" + (", summed over the batch" if g.batch > 1 else "")
+                                         + expanded_words(layer, context))),
         w, closed_form.symbolic(closed_form.grad_weight, (xs, passed), g,
-                                known=context.derivation.gradient(w.name).known()).reshape(w.shape)))
+                                known=context.derivation.gradient(w.name).known()).reshape(w.shape))
     if layer.bias is not None:
         b = layer.bias
         bias_gradient = closed_form.symbolic(closed_form.grad_bias, (passed,)).reshape(b.shape)
-        blocks.append(Paragraph((Derivative(loss, b), " is the sum of the upstream gradient"
-                                 + (" of each filter" if g.filters > 1 else "")
-                                 + expanded_words(layer, context) + ":",)))
+        lead = (Derivative(loss, b), " is the sum of the upstream gradient"
+                + (" of each filter" if g.filters > 1 else "") + expanded_words(layer, context))
         if b.size == 1:
+            blocks.append(Paragraph((*lead, ":")))
+            written = context.written_entries(b, bias_gradient).reshape(-1)[0]
             blocks.append(Display((Equation((Derivative(loss, b), Formula(f"sum(∂{loss}/∂{y.name})"),
-                                             bias_gradient.reshape(-1)[0])),)))
+                                             written)),)))
         else:
-            blocks.append(context.gradient_view(b, bias_gradient))
+            blocks += context.result_blocks(lead, b, bias_gradient)
     return Section("closed-form", tuple(blocks))
 
 

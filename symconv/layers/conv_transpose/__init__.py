@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ...sections import Case, entry_cases
 from ...spec import SpecError, get_name, get_per_axis, make_tensor, output_tensor
+from ...tensors import Tensor
 from ...wording import axis_names, per_axis, shape_text
 from ..conv.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
 from ..conv.layer import declared_output_shape
@@ -138,11 +140,21 @@ def im2col(layer: ConvTransposeLayer) -> Im2col:
     return Im2col(inputs, "input", patches, "upstream")
 
 
+def cases(layer: ConvTransposeLayer, tensor: Tensor) -> list[Case] | None:
+    """The input's and the weight's entries by whether the cropping cuts their sums."""
+    g = layer.geometry
+    if tensor is layer.input:
+        return entry_cases(tensor, g.output_cases(), window=True)
+    if tensor is layer.weight:
+        return entry_cases(tensor, g.weight_cases(), window=True)
+    return None
+
+
 CONV_TRANSPOSE = register(LayerType(
     kind="conv_transpose", summary="a transposed convolution (as PyTorch's ConvTranspose)",
     keys=("stride", "padding", "output_padding", "dilation", "groups", "weight", "bias"),
     build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
     output_size=output_arithmetic, expression=lambda layer, flat: layer.expression(flat),
-    im2col=im2col))
+    im2col=im2col, cases=cases))
 
 __all__ = ["CONV_TRANSPOSE", "ConvTransposeLayer"]

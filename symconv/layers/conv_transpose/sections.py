@@ -21,16 +21,19 @@ from __future__ import annotations
 import numpy as np
 
 from ...document import (Derivative, Display, Equation, Formula, Hadamard, Heading, Matrix,
-                         Paragraph, Product, Section, Sum, equation)
+                         Paragraph, Product, Reference, Section, Sum, equation,
+                         with_math)
 from ...poly import Poly, Symbol, poly_sum, product_of
-from ...sections import Context, entry_array, more
+from ...sections import Context, entry_array, more, object_array, output_blocks, output_matrix, plain
 from ...tensors import Tensor
 from ...wording import per_axis, shape_text
 from ..conv import closed_form
+from ..conv.why import transposed_input
 from ..conv.layer import ConvLayer
-from ..conv.sections import (bias_gradient, canonical_slices, field_gallery, inserted_sizes, mapped_back,
+from ..conv.sections import (axis_rows, bias_gradient, canonical_slices, field_gallery, fields_key,
+                             fields_once, inserted_sizes, kernel_item, letters, mapped_back, named_kernels_note,
                              padding_blocks, padding_named, padding_terms, receptive_fields,
-                             settings_sentence, shape_questions)
+                             settings_sentence, shape_questions, shown_fields)
 from .layer import ConvTransposeLayer
 
 
@@ -72,15 +75,17 @@ def output_arithmetic(layer: ConvTransposeLayer) -> tuple[str, ...]:
 def shapes(layer: ConvTransposeLayer, context: Context) -> Section:
     g = layer.geometry
     dilated = any(d > 1 for d in g.dilation)
-    words = ("The output size along each axis, PyTorch's formula (I input, K kernel, P padding,"
-             " S stride" + (", D dilation" if dilated else "") + ", OP output_padding):")
-    rows = tuple(size_formula(*axis) for axis in zip(
+    words = letters("The output size along each axis, PyTorch's formula (", [
+        ("I", "input"), ("K", "kernel"), ("P", "padding"), ("S", "stride"),
+        *([("D", "dilation")] if dilated else []), ("OP", "output_padding")], context)
+    formulas = [[size_formula(*axis)] for axis in zip(
         g.axes, layer.input_size, g.kernel, g.stride, g.padding, g.dilation, layer.output_padding,
-        layer.output_size))
+        layer.output_size)]
+    rows = axis_rows(formulas, context.detail.once and len({row[0].sides[1:] for row in formulas}) == 1)
     blocks: list = [Heading("Shapes" + context.where(layer)),
                     *padding_blocks(g, layer.same, tuple(h * s for h, s in zip(layer.input_size,
                                                                                 g.stride))),
-                    Paragraph((words,)), Display(rows)]
+                    Paragraph(words), Display(rows)]
     if layer.same:
         blocks.append(Paragraph(("With padding = \"same\" the output is stride × input along each"
                                  " axis, as in Keras; OP is what the formula needs to get there.",)))
@@ -94,37 +99,41 @@ def forward(layer: ConvTransposeLayer, context: Context) -> Section:
     x, y = layer.input, layer.output
     g = layer.geometry
     conv = adjoint(layer, y)
-    fields = receptive_fields(conv, x, context.limits.fields)
+    fields = shown_fields(context, receptive_fields(conv, x, context.detail.fields))
     blocks: list = [
         Heading("Forward pass" + context.where(layer)),
-        Paragraph((f"Each entry of {x.name} multiplies the whole kernel, and the product lands on"
-                   f" {y.name} at stride {per_axis(g.stride)}: the product of input entry i goes to"
-                   f" the outputs i·S − P + k" + ("·D" if max(g.dilation) > 1 else "") + " for"
-                   f" the kernel offsets k. Products that land on the padding"
-                   f" {padding_named(g)} are cropped, and where they overlap they add up"
-                   + (", plus the bias of each output channel" if layer.bias is not None else "")
-                   + ":",))]
-    blocks.append(field_gallery(conv, fields, lambda f, i: Hadamard(f.upstream, Matrix(f.kernel[i])),
+        Paragraph(with_math(
+            f"Each entry of ${x.name}$ multiplies the whole kernel, and the product lands on"
+            f" ${y.name}$ at the stride $S = {per_axis(g.stride)}$: the product of input entry $i$"
+            f" goes to the outputs $i·S − P + k" + ("·D" if max(g.dilation) > 1 else "") + "$ for"
+            " the kernel offsets $k$" + (f" ($D = {per_axis(g.dilation)}$, the dilation)"
+                                         if max(g.dilation) > 1 else "")
+            + ". Products that land on the padding"
+            f" {padding_named(g)} are cropped, and where they overlap they add up"
+            + (", plus the bias of each output channel" if layer.bias is not None else "")
+            + ":"))]
+    blocks.append(field_gallery(conv, fields, lambda f, i: Hadamard(f.upstream, kernel_item(conv, context, f, i)),
                                 context.label_base(x)))
+    blocks += named_kernels_note(conv, context, fields)
     blocks += more(len(fields), x.size, "input entries")
-    counts = list(range(1, min(context.limits.steps, x.size - 1) + 1))
-    for after, array in mapped_back(conv, x, counts):
+    for after, array in mapped_back(conv, x, context.steps(y, x.size)):
         what = "the first input entry lands" if after == 1 else f"the first {after} input entries land"
         blocks.append(Paragraph((f"Where {what} (same shape as {y.name}):",)))
-        blocks.append(context.view(None, array, y))
+        blocks.append(context.view(None, array, y, running=True))
+    if context.detail.once:  # a handout: the outputs as one result
+        values = object_array([plain(output_value(layer, o)) for o in range(y.size)], y.shape)
+        return Section("forward", tuple(blocks + output_blocks(
+            context, ("Adding up what lands on each output, the output",), y, values)))
     blocks.append(Paragraph(("Each output written out:",)))
     blocks.append(Display(tuple(output_equation(layer, o) for o in range(
-        min(context.limits.fields, y.size)))))
-    blocks += more(min(context.limits.fields, y.size), y.size, "outputs")
-    if y.is_numeric:
-        blocks.append(Paragraph(("So the output is:",)))
-        blocks.append(context.view(Formula(y.name), entry_array(y), y))
-    return Section("forward", tuple(blocks))
+        min(context.detail.fields, y.size)))))
+    blocks += more(min(context.detail.fields, y.size), y.size, "outputs")
+    return Section("forward", tuple(blocks + output_matrix(layer, context)))
 
 
-def output_equation(layer: ConvTransposeLayer, flat: int) -> Equation:
-    """``Y_o = X_i·W_k + … (+ b) (= its value)``: the products that land on output ``flat``."""
-    x, w, y, b = layer.input, layer.weight, layer.output, layer.bias
+def output_terms(layer: ConvTransposeLayer, flat: int) -> tuple[list, list]:
+    """The products (and the bias) that land on output ``flat``: as named terms, and as values."""
+    x, w, b = layer.input, layer.weight, layer.bias
     outputs, inputs, weights = layer.triples
     rows = np.flatnonzero(outputs == flat)
     pairs = [(Symbol(x, int(inputs[r])), Symbol(w, int(weights[r]))) for r in rows]
@@ -134,7 +143,18 @@ def output_equation(layer: ConvTransposeLayer, flat: int) -> Equation:
         channel = flat // int(np.prod(layer.output_size)) % layer.out_channels
         terms.append(Symbol(b, channel))
         values.append(b.entry(channel))
-    sides: tuple = (Symbol(y, flat), Sum(tuple(terms)) if terms else 0)
+    return terms, values
+
+
+def output_value(layer: ConvTransposeLayer, flat: int) -> Poly:
+    return poly_sum(output_terms(layer, flat)[1])
+
+
+def output_equation(layer: ConvTransposeLayer, flat: int) -> Equation:
+    """``Y_o = X_i·W_k + … (+ b) (= its value)``: the products that land on output ``flat``."""
+    x, w, b = layer.input, layer.weight, layer.bias
+    terms, values = output_terms(layer, flat)
+    sides: tuple = (Symbol(layer.output, flat), Sum(tuple(terms)) if terms else 0)
     if terms and (x.is_numeric or w.is_numeric or (b is not None and b.is_numeric)):
         sides += (poly_sum(values),)
     return equation(*sides)
@@ -148,24 +168,33 @@ def input_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
     g = layer.geometry
     upstream = context.upstream_of(layer)
     conv = adjoint(layer, upstream)
-    fields = receptive_fields(conv, x, context.limits.fields)
+    fields = shown_fields(context, receptive_fields(conv, x, context.detail.fields))
     dilation = "·D" if max(g.dilation) > 1 else ""
     blocks: list = [
         Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
         Paragraph((Derivative(loss, x), " is the plain strided correlation of ",
                    Derivative(loss, layer.output), " with the kernel: each input entry collects the"
                    " upstream gradient from exactly the outputs its product landed on, ",
-                   Formula(f"∂{loss}/∂{x.name}_i = Σ_k ∂{loss}/∂{layer.output.name}_(i·S − P +"
-                           f" k{dilation})·{layer.weight.name}_k"),
-                   f". Nothing is rotated and no zeros are inserted: it is a convolution of"
-                   f" ∂{loss}/∂{layer.output.name} (padded by {padding_named(g)}, stride"
-                   f" {per_axis(g.stride)}) with {layer.weight.name}. Each window ⊙ the kernel:",))]
-    blocks.append(field_gallery(conv, fields,
-                                lambda f, i: Hadamard(Matrix(f.window[i]), Matrix(f.kernel[i])),
-                                context.label_base(x)))
+                   Formula(f"∂{loss}/∂{x.name}_i = Σ_k ∂{loss}/∂{layer.output.name}_{{i·S − P +"
+                           f" k{dilation}}}·{layer.weight.name}_k"),
+                   *with_math(
+                       f" for input position $i$ and kernel offset $k$ ($S$ the stride,"
+                       f" $P = {per_axis(g.pad_before)}$ the padding"
+                       + (", $D$ the dilation" if dilation else "") + "). Nothing is rotated and no"
+                       " zeros are inserted: it is a convolution of "),
+                   Derivative(loss, layer.output),
+                   *with_math(f" (padded by {padding_named(g)}, stride {per_axis(g.stride)}) with"
+                              f" ${layer.weight.name}$. Each window ⊙ the kernel:")))]
+    blocks += transposed_input(layer, context)
+    gallery = field_gallery(conv, fields, lambda f, i: Hadamard(Matrix(f.window[i]),
+                                                                kernel_item(conv, context, f, i)),
+                            context.label_base(x))
+    blocks += fields_once(conv, context, fields, gallery, (Paragraph((
+        "The windows are those of ", Reference(fields_key(conv)), ", each now multiplied"
+        " element-wise by the kernel ", Formula(layer.weight.name), ".")),))
+    blocks += named_kernels_note(conv, context, fields)
     blocks += more(len(fields), x.size, "windows")
-    blocks.append(Paragraph((f"Each window's products added up, with the shape of {x.name}:",)))
-    blocks.append(context.gradient_view(x))
+    blocks += context.result_blocks((f"Each window's products added up, with the shape of {x.name}",), x)
     return Section("dx", tuple(blocks))
 
 
@@ -173,17 +202,20 @@ def weight_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
     x, w, loss = layer.input, layer.weight, context.loss
     upstream = context.upstream_of(layer)
     conv = adjoint(layer, upstream)
-    fields = receptive_fields(conv, x, context.limits.fields)
+    fields = shown_fields(context, receptive_fields(conv, x, context.detail.fields))
     blocks: list = [
         Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
         Paragraph((Derivative(loss, w), ": each input entry times the window of ",
                    Derivative(loss, layer.output), " where its product landed, all of them added"
                    " together.",))]
-    blocks.append(field_gallery(conv, fields, lambda f, i: Hadamard(Matrix(f.window[i]), f.upstream),
-                                context.label_base(x)))
+    gallery = field_gallery(conv, fields, lambda f, i: Hadamard(Matrix(f.window[i]), f.upstream),
+                            context.label_base(x))
+    blocks += fields_once(conv, context, fields, gallery, (Paragraph((
+        "The windows are those of ", Reference(fields_key(conv)), ", each now multiplied by its"
+        " input entry: the window of ", fields[0].output, " by ", fields[0].upstream,
+        ", and so on.")),))
     blocks += more(len(fields), x.size, "windows")
-    blocks.append(Paragraph((f"The sum, with the shape of {w.name}:",)))
-    blocks.append(context.gradient_view(w))
+    blocks += context.result_blocks((f"The sum, with the shape of {w.name}",), w)
     return Section("dw", tuple(blocks))
 
 
@@ -205,54 +237,58 @@ def closed_form_section(layer: ConvTransposeLayer, context: Context) -> Section:
     dilated = max(g.dilation) > 1
     blocks: list = [
         Heading("Closed form" + context.where(layer)),
-        Paragraph((f"The forward pass is itself a convolution, a full correlation: insert S − 1"
-                   f" zeros between the entries of {x.name}, pad it with K − 1 zeros on every side"
-                   + (" (D(K − 1) with dilation D)" if dilated else "") + ", slide the kernel"
-                   " rotated by 180° over it"
-                   + (", add OP zeros at the end" if any(layer.output_padding) else "")
-                   + f", then remove the padding {padding_named(g)}.",)),
-        Paragraph(("Size of the zero-inserted, padded input along each axis:",))]
-    display, sizes = inserted_sizes("I", layer.input_size, g)
+        Paragraph(with_math(
+            "The forward pass is itself a convolution, a full correlation: insert $S − 1$"
+            f" zeros between the entries of ${x.name}$ ($S = {per_axis(g.stride)}$, the stride),"
+            f" pad it with $K − 1$ zeros on every side ($K = {per_axis(g.kernel)}$, the kernel size"
+            + (f"; $D(K − 1)$ with the dilation $D = {per_axis(g.dilation)}$" if dilated else "")
+            + "), slide the kernel rotated by 180° over it"
+            + (", add $OP$ zeros at the end ($OP$ = output_padding)" if any(layer.output_padding) else "")
+            + f", then remove the padding {padding_named(g)}.")),
+        Paragraph(with_math("Size of the zero-inserted, padded input along each axis ($I$ the"
+                            " input size):"))]
+    display, sizes = inserted_sizes("I", layer.input_size, g, context.detail.once)
     blocks.append(display)
     blocks.append(Paragraph(("The zero-inserted, padded input (", Formula(shape_text(tuple(sizes))),
                              "):")))
     inserted = closed_form.pad(closed_form.insert_zeros(xs, g.stride), reach, reach)
     blocks += canonical_slices(Formula(f"inserted({x.name})"), inserted, context.label_base(x),
-                               (g.batch, layer.in_channels), ("n", "c"))
+                               (g.batch, layer.in_channels), ("n", "c"), context.canonical_slices)
     blocks.append(Paragraph(("The kernel rotated by 180°:",)))
     blocks += canonical_slices(Formula(f"rot180({w.name})"), closed_form.rotate_180(ws, g.dims),
                                context.label_base(w),
-                               (layer.in_channels, g.group_channels), ("c", "f"))
+                               (layer.in_channels, g.group_channels), ("c", "f"), context.canonical_slices)
     forward_polys = closed_form.symbolic(closed_form.grad_input, (xs, ws), g)
     if layer.bias is not None:
         forward_polys = forward_polys + lift(entry_array(layer.bias)).reshape(
             (1, -1) + (1,) * g.dims)
-    blocks.append(Paragraph(("Their full correlation, cropped"
-                             + (", plus the bias" if layer.bias is not None else "") + ":",)))
-    blocks.append(context.view(Formula(y.name), forward_polys.reshape(y.shape), y))
+    blocks += output_blocks(context, ("Their full correlation, cropped"
+                                      + (", plus the bias" if layer.bias is not None else ""),),
+                            y, forward_polys.reshape(y.shape))
     blocks.append(Paragraph((Derivative(loss, x), " is the strided correlation of ",
-                             Derivative(loss, y), f" padded by {padding_named(g)} with {w.name}"
-                             f" (stride {per_axis(g.stride)}"
-                             + (f", dilation {per_axis(g.dilation)}" if dilated else "")
-                             + "): nothing rotated, no zeros inserted. The padded upstream"
-                             " gradient:",)))
+                             Derivative(loss, y),
+                             *with_math(f" padded by {padding_named(g)} with ${w.name}$"
+                                        f" (stride {per_axis(g.stride)}"
+                                        + (f", dilation {per_axis(g.dilation)}" if dilated else "")
+                                        + "): nothing rotated, no zeros inserted. The padded"
+                                        " upstream gradient:"))))
     blocks += canonical_slices(Formula(f"pad(∂{loss}/∂{y.name})"),
                                closed_form.pad(dys, g.pad_before, g.pad_after),
                                context.label_base(upstream),
-                               (g.batch, layer.out_channels), ("n", "f"))
-    blocks.append(Paragraph(("Its strided correlation with the kernel:",)))
-    blocks.append(context.gradient_view(x, closed_form.symbolic(closed_form.correlate, (dys, ws), g).reshape(
-        x.shape)))
-    blocks.append(Paragraph((Derivative(loss, w), " is the correlation of the padded ",
-                             Derivative(loss, y), " with the zero-inserted input"
-                             + (", summed over the batch" if g.batch > 1 else "") + ":",)))
-    blocks.append(context.gradient_view(w, closed_form.symbolic(closed_form.grad_weight, (dys, xs), g).reshape(
-        w.shape)))
+                               (g.batch, layer.out_channels), ("n", "f"), context.canonical_slices)
+    blocks += context.result_blocks(
+        ("Its strided correlation with the kernel",), x,
+        closed_form.symbolic(closed_form.correlate, (dys, ws), g).reshape(x.shape))
+    blocks += context.result_blocks(
+        (Derivative(loss, w), " is the correlation of the padded ", Derivative(loss, y),
+         " with the zero-inserted input" + (", summed over the batch" if g.batch > 1 else "")),
+        w, closed_form.symbolic(closed_form.grad_weight, (dys, xs), g).reshape(w.shape))
     if layer.bias is not None:
         b = layer.bias
-        blocks.append(Paragraph((Derivative(loss, b), " is the sum of the upstream gradient"
-                                 + (" of each output channel" if b.size > 1 else "") + ":",)))
-        blocks.append(context.gradient_view(b, closed_form.symbolic(closed_form.grad_bias, (dys,)).reshape(b.shape)))
+        blocks += context.result_blocks(
+            (Derivative(loss, b), " is the sum of the upstream gradient"
+             + (" of each output channel" if b.size > 1 else "")),
+            b, closed_form.symbolic(closed_form.grad_bias, (dys,)).reshape(b.shape))
     return Section("closed-form", tuple(blocks))
 
 
