@@ -12,8 +12,8 @@ from .notebook import display  # also registers how objects look in a REPL and a
 
 __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",
            "SizeLimitError", "Solution", "SymconvError", "Term", "Terms", "__version__", "build_problem",
-           "build_solution", "check", "derive", "display", "load_problem", "parse_problem", "quick_problem",
-           "render_solution"]
+           "build_solution", "check", "derive", "display", "load_problem", "parse_problem", "practice",
+           "quick_problem", "render_solution"]
 
 # Everything else is loaded on first use: `import symconv` loads no NumPy (the command line sets
 # NumPy's threads before it does, see cli.one_blas_thread), and `symconv grad` never loads the
@@ -23,13 +23,14 @@ _LAZY = {"CheckReport": ".checks", "check": ".checks", "Derivation": ".derivatio
          "Terms": ".derivation", "derive": ".derivation", "Problem": ".problem",
          "build_problem": ".problem", "quick_problem": ".problem", "load_problem": ".problem_file",
          "parse_problem": ".problem_file", "Solution": ".solution", "build_solution": ".solution",
-         "render_solution": ".solution"}
+         "render_solution": ".solution", "practice": ".practice_page"}
 
 if TYPE_CHECKING:
     from .checks import CheckReport, check
     from .derivation import Derivation, Gradient, GradientEntry, Term, Terms, derive
     from .problem import Problem, build_problem, quick_problem
     from .problem_file import load_problem, parse_problem
+    from .practice_page import practice
     from .solution import Solution, build_solution, render_solution
 
 

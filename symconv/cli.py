@@ -179,6 +179,7 @@ def cli():
       symconv solve examples/homework_5x5.toml --pdf
       symconv shapes --input 5x5 --kernel 3x3 --stride 2 --padding 1
       symconv verify examples/homework_5x5_values.toml --wrt A --answer answer.txt
+      symconv practice examples/homework_5x5_values.toml --wrt A -o practice.html
       symconv grade examples/homework_5x5_values.toml --wrt A submissions/ --csv grades.csv
     """
 
@@ -202,9 +203,13 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
 
     problem = load(problem, {"input": input_shape, "kernel": kernel, "stride": stride,
                              "padding": padding, "dilation": dilation}, max_terms)
-    derivation = derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS)
-    gradient = derivation.gradient(problem.tensor(wrt).name)
-    flats = range(gradient.wrt.size) if entry is None else [flat_from_display(gradient.wrt, entry)]
+    # One entry of a problem over the limit counts only its own terms: any entry of any size
+    # answers. Within the limit it is written as the whole gradient writes it.
+    limit = max_terms or DEFAULT_MAX_TERMS
+    derivation = derive(problem, max_terms=limit, whole=entry is None or problem.term_count() <= limit)
+    tensor = problem.tensor(wrt)
+    flats = range(tensor.size) if entry is None else [flat_from_display(tensor, entry)]
+    gradient = derivation.gradient(tensor.name, None if entry is None else flats)
     notes = derivation.notes_for(gradient.wrt)
     if output_format == "json":
         write_gradient_json(gradient, flats, notes, write_stdout, expand=expand)
@@ -633,6 +638,31 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, pick, force, timeou
     if csv_path not in (None, "-"):
         show(f"wrote {display_path(csv_path)}")
     return 0
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False))
+@click.option("--wrt", required=True, help="The gradient to practise, e.g. A.")
+@output_option
+@force_option
+@click.option("--variants", type=click.IntRange(1, 50), default=None,
+              help="For an exercise template: how many variants the page holds (default 5).")
+def practice(problem, wrt, output, force, variants):
+    """One offline page to practise ∂L/∂NAME: an input per entry, checked in the page itself."""
+    from .practice_page import build_practice, load_source
+
+    target = output_target(output or default_page(problem), force)
+    page = build_practice(load_source(problem), wrt, variants=variants)
+    target.write_text(page.html)
+    if not target.stream:
+        say(f"wrote {display_path(target.name)}")
+
+
+def default_page(problem: str) -> str:
+    """``homework_5x5.toml`` -> ``homework_5x5-practice.html`` in the current folder."""
+    from pathlib import Path
+
+    return f"{Path(problem).stem}-practice.html"
 
 
 # -- instructors: exercises and exports ------------------------------------------------------------

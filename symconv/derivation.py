@@ -13,7 +13,7 @@ derivatives. Polynomials (:mod:`symconv.poly`) and sympy objects are built only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple, Protocol
+from typing import Any, Iterator, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -89,7 +89,7 @@ class Terms:
         if limit is not None:
             stop = min(stop, start + limit)
         outputs = self.outputs[start:stop].tolist()
-        upstream = [self.upstream.entry(o) for o in outputs]
+        upstream = self.upstream.entries_at(outputs)
         local = self.local.factors(start, stop)
         return [Term(Symbol(self.output, o), u, l) for o, u, l in zip(outputs, upstream, local)]
 
@@ -150,6 +150,7 @@ class Gradient(Presentable):
     wrt: Tensor
     blocks: list[Terms]
     derivation: "Derivation" = field(repr=False)
+    asked: tuple[int, ...] | None = None  # the entries whose terms it holds, when not all
     _polys: list[Poly] | None = field(default=None, repr=False)
     _known: Known | None = field(default=None, repr=False)
     _expanded: list[Poly] | None = field(default=None, repr=False)
@@ -261,18 +262,66 @@ class Gradient(Presentable):
                                            for block in self.blocks])
         return self._expanded
 
-    def known_expansion(self) -> list[Poly] | None:
+    def known_expansion(self, flats: Sequence[int] | None = None) -> list[Poly] | dict[int, Poly] | None:
         """For a gradient through later layers whose every value is known, the given upstream
         gradient's included: each entry's number (its value expanded down to that gradient), which
-        ``grad`` writes after the layer-by-layer form. None for one layer (its value is the number
-        already), where a symbol remains, or where the expansion is over the size limit."""
-        if not self.reads_intermediate or self.derivation.problem.upstream.values is None:
+        ``grad`` writes after the layer-by-layer form; of the entries ``flats`` only (by flat
+        position) when given. None for one layer (its value is the number already), where a
+        symbol remains, or where the expansion is over the size limit."""
+        problem = self.derivation.problem
+        if not self.reads_intermediate or problem.upstream.values is None:
+            return None
+        if flats is not None and not (all(layer.exact for layer in problem.layers) and all(
+                t.is_numeric for t in problem.tensors() if t.role in ("input", "weight", "bias"))):
+            # a few entries of a problem too large to expand whole: numbers when every value is
+            # given and every layer computes exactly (the whole gradient's entries are all
+            # numbers then; a symbol that happens to cancel everywhere is not looked for)
             return None
         try:
-            expanded = self.expanded()
+            expanded = self.expanded() if flats is None else self.expanded_at(flats)
         except SizeLimitError:
             return None
-        return expanded if all(poly.is_number for poly in expanded) else None
+        values = expanded.values() if isinstance(expanded, dict) else expanded
+        return expanded if all(poly.is_number for poly in values) else None
+
+    def expanded_at(self, flats: Sequence[int]) -> dict[int, Poly]:
+        """:meth:`expanded` of the entries ``flats`` only: each later gradient is taken at just
+        the entries these terms read, so a few entries of a large chain cost a few terms."""
+        flats = sorted(set(int(f) for f in flats))
+        if not self.reads_intermediate:
+            return {flat: self.entry(flat).value for flat in flats}
+        bound = float(sum(self.expanded_size_at(flats).values()))
+        if bound > self.derivation.max_terms:
+            raise SizeLimitError(
+                f"expanding these entries of ∂L/∂{self.wrt.name} could write up to {bound:,.0f} terms,"
+                f" over the limit of {self.derivation.max_terms:,}; use the layer-by-layer form"
+                " (without --expand), or raise the limit with --max-terms")
+        parts: dict[int, list[Poly]] = {flat: [] for flat in flats}
+        for block in self.blocks:
+            upstream = self.derivation.upstream_at(block.upstream, self.read_by(block, flats))
+            for flat in flats:
+                start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
+                for output, local in zip(block.outputs[start:stop].tolist(),
+                                         block.local.factors(start, stop)):
+                    if local != 0:
+                        parts[flat].append(upstream[output] * local)
+        return {flat: poly_sum(found) for flat, found in parts.items()}
+
+    def expanded_size_at(self, flats: Sequence[int]) -> dict[int, float]:
+        """:meth:`expanded_size` of the entries ``flats`` only."""
+        total = {int(flat): 0.0 for flat in flats}
+        for block in self.blocks:
+            sizes = self.derivation.upstream_sizes_at(block.upstream, self.read_by(block, flats))
+            for flat in total:
+                rows = block.outputs[int(block.offsets[flat]):int(block.offsets[flat + 1])]
+                total[flat] += sum(sizes[o] for o in rows.tolist())
+        return total
+
+    @staticmethod
+    def read_by(block: "Terms", flats: Sequence[int]) -> np.ndarray:
+        """The outputs whose upstream entries the terms of ``flats`` read, ascending."""
+        rows = [block.outputs[int(block.offsets[f]):int(block.offsets[f + 1])] for f in flats]
+        return np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
 
     @property
     def reads_intermediate(self) -> bool:
@@ -332,11 +381,13 @@ class ExpandedEntry(NamedTuple):
 class Derivation(Presentable):
     """All gradients of a problem, derived lazily from its layers' connectivity."""
 
-    def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS):
-        check_size(problem, max_terms)
+    def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True):
+        check_size(problem, max_terms, terms=whole)
         self.problem = problem
         self.max_terms = max_terms
+        self.whole = whole  # false: only the entries asked count (and a few entries decide alone)
         self._gradients: dict[str, Gradient] = {}
+        self._partial: dict[tuple[str, tuple[int, ...]], Gradient] = {}
 
     @property
     def notes(self) -> list[Note]:
@@ -354,16 +405,39 @@ class Derivation(Presentable):
     def names(self) -> list[str]:
         return [tensor.name for tensor in self.problem.differentiable()]
 
-    def gradient(self, name: str) -> Gradient:
+    def gradient(self, name: str, entries: Sequence[int] | None = None) -> Gradient:
+        """∂L/∂name; with ``entries`` (flat positions), a gradient that holds the chain-rule terms
+        of those entries only (the others have none): their terms, counted against
+        ``max_terms``, are all that is built (``symconv grad --entry`` of a large problem)."""
+        if entries is not None:
+            return self.gradient_at(name, tuple(sorted(set(int(e) for e in entries))))
         if name not in self._gradients:
-            tensor = self.problem.tensor(name)
-            blocks = [Terms.from_connections(tensor, layer.output, self.problem.upstream_of(layer),
-                                             layer.connections(tensor))
-                      for layer in self.problem.layers if tensor in (layer.input, *layer.parameters)]
-            if not blocks:
-                raise ProblemError(f"nothing in the problem reads {name}, so ∂L/∂{name} is not defined")
-            self._gradients[name] = Gradient(tensor, blocks, self)
+            self._gradients[name] = Gradient(self.problem.tensor(name), self.blocks(name), self)
         return self._gradients[name]
+
+    def gradient_at(self, name: str, entries: tuple[int, ...]) -> Gradient:
+        key = (name, entries)
+        if name in self._gradients:
+            return self._gradients[name]
+        if key not in self._partial:
+            blocks = self.blocks(name, np.asarray(entries, dtype=np.int64))
+            count = sum(block.count for block in blocks)
+            if count > self.max_terms:
+                raise SizeLimitError(
+                    f"these entries of ∂L/∂{name} have {count:,} chain-rule terms, over the limit of"
+                    f" {self.max_terms:,}; ask fewer entries, or raise the limit with --max-terms")
+            self._partial[key] = Gradient(self.problem.tensor(name), blocks, self, entries)
+        return self._partial[key]
+
+    def blocks(self, name: str, targets: np.ndarray | None = None) -> list[Terms]:
+        """The terms of ∂L/∂name through every layer that reads it (of ``targets`` only)."""
+        tensor = self.problem.tensor(name)
+        blocks = [Terms.from_connections(tensor, layer.output, self.problem.upstream_of(layer),
+                                         layer.connections(tensor, targets))
+                  for layer in self.problem.layers if tensor in (layer.input, *layer.parameters)]
+        if not blocks:
+            raise ProblemError(f"nothing in the problem reads {name}, so ∂L/∂{name} is not defined")
+        return blocks
 
     def upstream_polys(self, upstream: Tensor) -> list[Poly]:
         """Every entry of an upstream gradient as a polynomial, expanded through later layers when
@@ -372,6 +446,20 @@ class Derivation(Presentable):
         if of is not None and of is not self.problem.layers[-1].output:
             return self.gradient(of.name).expanded()
         return [Poly.lift(entry) for entry in upstream.entries()]
+
+    def upstream_at(self, upstream: Tensor, flats: np.ndarray) -> dict[int, Poly]:
+        """:meth:`upstream_polys` of the entries ``flats`` only."""
+        of = self.problem.output_named(upstream.name) if upstream.derivative_of else None
+        if of is not None and of is not self.problem.layers[-1].output:
+            return self.gradient(of.name, flats.tolist()).expanded_at(flats.tolist())
+        return {flat: Poly.lift(upstream.entry(flat)) for flat in flats.tolist()}
+
+    def upstream_sizes_at(self, upstream: Tensor, flats: np.ndarray) -> dict[int, float]:
+        """:meth:`upstream_sizes` of the entries ``flats`` only."""
+        of = self.problem.output_named(upstream.name) if upstream.derivative_of else None
+        if of is not None and of is not self.problem.layers[-1].output:
+            return self.gradient(of.name, flats.tolist()).expanded_size_at(flats.tolist())
+        return {flat: 1.0 for flat in flats.tolist()}
 
     def upstream_sizes(self, upstream: Tensor) -> np.ndarray:
         """Bounds on the terms of every upstream entry once expanded (see ``upstream_polys``)."""
@@ -388,12 +476,15 @@ class Derivation(Presentable):
 
 
 def check_size(problem, max_terms: int = DEFAULT_MAX_TERMS, *, subject: str = "this problem",
-               hint: str = "use smaller sizes, or raise the limit with --max-terms") -> None:
+               hint: str = "use smaller sizes, or raise the limit with --max-terms",
+               terms: bool = True) -> None:
     """Refuse, from its sizes alone, a problem with more chain-rule terms, or tensor entries,
     than ``max_terms``: every command that works entry by entry (grad, matrix, forward --format
-    json, exercise, the exports) asks this before it allocates anything of that size."""
+    json, exercise, the exports) asks this before it allocates anything of that size. Without
+    ``terms`` only the entries are counted (``grad --entry`` counts the asked entries' terms
+    when it builds them)."""
     count = problem.term_count()
-    if count > max_terms:
+    if terms and count > max_terms:
         raise SizeLimitError(f"{subject} has {count:,} chain-rule terms, over the limit of"
                              f" {max_terms:,}; {hint}")
     entries = sum(tensor.size for tensor in problem.tensors())
@@ -402,6 +493,8 @@ def check_size(problem, max_terms: int = DEFAULT_MAX_TERMS, *, subject: str = "t
                              f" {max_terms:,}; {hint}")
 
 
-def derive(problem, *, max_terms: int = DEFAULT_MAX_TERMS) -> Derivation:
-    """Derive every gradient of ``problem`` (lazily; nothing is built until asked for)."""
-    return Derivation(problem, max_terms=max_terms)
+def derive(problem, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True) -> Derivation:
+    """Derive every gradient of ``problem`` (lazily; nothing is built until asked for). A problem
+    with more chain-rule terms than ``max_terms`` is refused, unless ``whole`` is false: then only
+    the entries asked of :meth:`Derivation.gradient` count (``symconv grad --entry``)."""
+    return Derivation(problem, max_terms=max_terms, whole=whole)

@@ -40,6 +40,9 @@ class EntryName(NamedTuple):
     derivative_of: str | None = None
 
 
+CACHED_SYMBOLS = 65_536  # a tensor this small makes all its symbols at the first lookup
+MANY_ENTRIES = 256  # asked at once, so many entries make all the tensor's symbols
+
 @dataclass(frozen=True, eq=False)
 class Tensor:
     """A named tensor of the problem; immutable (its values are a read-only array).
@@ -81,10 +84,22 @@ class Tensor:
         return [Symbol(self, i) for i in range(self.size)]
 
     def entry(self, flat: int) -> Number | Symbol:
-        """The entry at a flat (row-major, 0-based) position: a number or a symbol."""
+        """The entry at a flat (row-major, 0-based) position: a number or a symbol. A large
+        tensor's symbols are made one by one until many are asked at once (:meth:`entries_at`):
+        one entry of a 700×700 problem makes a few symbols, not 490,000."""
         if self.values is not None:
             return self.values.flat[flat]
-        return self.symbols[flat]
+        if self.size <= CACHED_SYMBOLS or "symbols" in self.__dict__:
+            return self.symbols[flat]
+        return Symbol(self, flat)
+
+    def entries_at(self, flats: list[int]) -> list:
+        """The entries at the flat positions ``flats`` (all the tensor's symbols are made once
+        when they are many)."""
+        if self.values is None and len(flats) > MANY_ENTRIES:
+            symbols = self.symbols
+            return [symbols[flat] for flat in flats]
+        return [self.entry(flat) for flat in flats]
 
     def entries(self) -> list:
         return [self.entry(i) for i in range(self.size)]

@@ -45,7 +45,7 @@ def free_port() -> int:
 
 class Firefox:
     """One Marionette session: ``run(script, *args)`` runs JavaScript in the page (elements as
-    returned by :meth:`find`), ``pointer_to``/``press`` are real input actions."""
+    returned by :meth:`find`), ``pointer_to``/``press``/``click``/``type`` are real input actions."""
 
     def __init__(self, connection: socket.socket):
         self.connection = connection
@@ -92,6 +92,16 @@ class Firefox:
         self.call("WebDriver:PerformActions", {"actions": [{
             "type": "key", "id": "keyboard",
             "actions": [{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]})
+
+    def click(self, element: dict) -> None:
+        self.call("WebDriver:ElementClick", {"id": element[ELEMENT]})
+
+    def type(self, element: dict, text: str) -> None:
+        """Real key events into the element (focused first), as a person types."""
+        self.call("WebDriver:ElementSendKeys", {"id": element[ELEMENT], "text": text})
+
+    def clear(self, element: dict) -> None:
+        self.call("WebDriver:ElementClear", {"id": element[ELEMENT]})
 
     def screenshot(self) -> bytes:
         return base64.b64decode(self.call("WebDriver:TakeScreenshot", {"full": False})["value"])

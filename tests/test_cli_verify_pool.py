@@ -27,8 +27,8 @@ def test_verify_a_tie_routed_to_the_last_maximum_exits_1_and_names_it(tmp_path, 
     status, out, _ = run(["verify", CHAIN, "--wrt", "X", "--answer", str(answer)], capsys)
     assert status == 1
     assert out.splitlines()[1] == (  # right after the score
-        "likely mistake: on a tie the gradient went to the last maximum of the window; it goes to"
-        " the first maximum in row-major window order (PyTorch's rule) — this explains the whole"
+        "likely mistake: on a tie in a window of Y2 the gradient went to the last maximum; it goes"
+        " to the first maximum in row-major window order (PyTorch's rule) — this explains the whole"
         " answer")
     status, out, _ = run(["verify", CHAIN, "--wrt", "X", "--answer", str(answer), "--format", "json"],
                          capsys)

@@ -40,3 +40,61 @@ def test_the_page_tags_entries_zero_based_and_fetches_nothing():
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page and "url(" not in page
     assert "<math" in page and "<merror" not in page
+
+
+def mistakes_of_every_example():
+    """(example, wrt, mistake) for every gradient verify can check in the examples."""
+    from pathlib import Path
+
+    from symconv.errors import ProblemError
+
+    for path in sorted(Path("examples").glob("*.toml")):
+        problem = load_problem(path)
+        for tensor in problem.differentiable():
+            try:
+                key = AnswerKey(problem, tensor.name)
+            except ProblemError:  # indicators no value decides: verify refuses these
+                continue
+            for mistake in key.mistakes + [m for m, _ in key.reshaped]:
+                yield path.stem, problem, tensor, mistake
+
+
+def test_every_named_mistake_speaks_in_the_problems_own_names():
+    seen = set()
+    for example, problem, tensor, mistake in mistakes_of_every_example():
+        names = {t.name for t in problem.tensors()}
+        derivatives = re.findall(r"∂(\w+)/∂(\w+)", mistake.description)
+        assert all(loss == problem.loss and name in names for loss, name in derivatives), (
+            example, mistake.description)
+        words = set(re.findall(r"[A-Za-z]\w*", mistake.description))
+        assert words & names, (example, mistake.description)  # some tensor is named
+        assert "the result" not in mistake.description and "[[" not in mistake.description, (
+            example, mistake.description)
+        seen.add(mistake.key)
+    assert {"kernel-not-rotated", "zeros-not-inserted", "padding-not-removed", "sign-flipped",
+            "transposed", "result-rotated", "kernel-rotated", "overlap-counted-once",
+            "tie-last-maximum", "relu-derivative-at-zero", "upstream-ones"} <= seen
+
+
+def test_the_homeworks_kernel_not_rotated_names_e_a_b_and_c():
+    key = AnswerKey(load_problem("examples/homework_5x5_values.toml"), "A")
+    described = {m.key: m.description for m in key.mistakes}
+    assert described["kernel-not-rotated"] == ("the kernel B was not rotated by 180° (∂E/∂A is the"
+                                               " full correlation of ∂E/∂C with B rotated by 180°)")
+    assert described["sign-flipped"] == "the sign of ∂E/∂A is flipped"
+
+
+def test_an_unreadable_entry_is_shown_its_right_form_in_the_problems_names():
+    from symconv.errors import AnswerError
+    import pytest
+
+    cases = [("examples/homework_5x5.toml", "A", r"e.g. B_11 + 2*B_12, \frac{1}{4} B_11 or 0.5"),
+             ("examples/cs7643_4x4_stride1.toml", "X", r"e.g. d1*w1 + 2*d1*w2, \frac{1}{4} d1*w1 or 0.5"),
+             ("examples/homework_5x5_values.toml", "A", "e.g. 3, -2, 1/4 or 0.5")]
+    for path, wrt, form in cases:
+        key = AnswerKey(load_problem(path), wrt)
+        size = key.gradient.wrt.size
+        with pytest.raises(AnswerError) as error:
+            key.check_entries(["0 = 4"] + ["0"] * (size - 1))
+        assert str(error.value).endswith(f"comparisons and '=' are not allowed ('='); write only the value,"
+                                         f" {form} (at character 3)"), str(error.value)

@@ -185,7 +185,7 @@ def test_a_problem_file_autograder_grades_everyone_against_it(here, tmp_path):
     assert right["score"] == 25.0 and right["output"] == "25 of 25 entries right"
     rotated = "\n".join(" ".join(row.split()[::-1]) for row in HANDOUT_RIGHT.splitlines()[::-1])
     unrotated = grade(tmp_path / "rotated", source, writes(rotated))
-    assert unrotated["score"] == 13.0 and "likely mistake: the kernel was not rotated" in unrotated["output"]
+    assert unrotated["score"] == 13.0 and "likely mistake: the kernel B was not rotated" in unrotated["output"]
     hostile = grade(tmp_path / "hostile", source, writes("__import__('os').system('touch pwned')\n"))
     assert hostile["score"] == 0.0 and "could not be read" in hostile["output"]
     assert not (tmp_path / "hostile" / "autograder" / "pwned").exists()

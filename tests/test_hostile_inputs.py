@@ -178,7 +178,7 @@ OPTIONS = {
     "check --seed -1": (["check", HOMEWORK, "--seed", "-1"],
                         "Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295."),
     "no command": ([], "no command given; commands: check, connect, exercise, export, forward,"
-                       " grad, grade, matrix, shapes, solve, verify (e.g. symconv grad examples/cs7643_4x4_stride1.toml --wrt X;"
+                       " grad, grade, matrix, practice, shapes, solve, verify (e.g. symconv grad examples/cs7643_4x4_stride1.toml --wrt X;"
                        " symconv --help for more)"),
     "grade on a missing path": (["grade", HOMEWORK, "nowhere/", "--wrt", "A"],
                                 "cannot read 'nowhere/': no such file or folder"),

@@ -161,7 +161,7 @@ def test_a_named_mistake_gets_zero_and_its_feedback_in_every_blank_it_changes(tm
         if bad != good:
             changed += 1
             grade, feedback = moodle_grade(blank, str(bad))
-            assert grade == 0.0 and "likely mistake: the kernel was not rotated" in feedback
+            assert grade == 0.0 and "likely mistake: the kernel B was not rotated" in feedback
     assert changed > 0
 
 

@@ -27,6 +27,7 @@ CELLS = [
     "symconv.display(problem)",
     'from symconv.answers import AnswerKey\nkey = AnswerKey(load_problem("examples/homework_5x5_values.toml"), "A")\n'
     'key.check_file("examples/answers/homework_5x5_handout.txt")',
+    'symconv.practice(load_problem("examples/homework_5x5_values.toml"), "A")',
 ]
 
 
@@ -95,6 +96,15 @@ def test_a_verdict_is_green_and_red(outputs):
     assert data["text/plain"].startswith("examples/answers/homework_5x5_handout.txt: 24 of 25 entries right")
     html = data["text/html"]
     assert html.count("✓") == 24 and html.count("✗") == 1 and "expected 34" in html
+
+
+def test_practice_shows_the_practice_page_inline(outputs):
+    data = rich(outputs[8])
+    assert data["text/plain"] == ("<PracticePage \"Homework 1.1(d) with the kernel's values: ∂E/∂A\":"
+                                  " ∂/∂A, 1 variant(s)>")
+    assert data["text/html"].startswith("<iframe srcdoc=")
+    assert data["text/html"].count("data-answer=&quot;A&quot;") == 25
+    assert "data-action=&quot;check&quot;" in data["text/html"]
 
 
 def test_the_notebook_latex_renders_in_katex(outputs, tmp_path):

@@ -1,11 +1,11 @@
 """Issue 10's smaller refusals: names written alike, LP pooling's roots of non-positive sums, and
-indicators no value given can decide."""
+indicators no value given can decide; issue 22's input written channels-last."""
 
 from __future__ import annotations
 
 import pytest
 
-from symconv import build_problem
+from symconv import build_problem, parse_problem
 from symconv.answers import AnswerKey
 from symconv.errors import ProblemError
 
@@ -45,3 +45,38 @@ def test_an_indicator_after_lp_pooling_is_refused_for_what_it_is_not_for_missing
     message = str(refusal.value)
     assert "every value is given, but Y1 is computed with roots" in message
     assert "give the values of" not in message
+
+
+@pytest.mark.parametrize("input_shape, weight, message", [
+    ([28, 28, 3], "[8, 3, 3, 3]", "p.toml:3: input.shape: shape [28, 28, 3] looks like [H, W, C], channels"
+                                  " last, and the weight wants 3 channels; symconv reads [C, H, W]"
+                                  " (PyTorch's order): write shape = [3, 28, 28]"),
+    ([4, 28, 28, 3], "[8, 3, 3, 3]", "shape [4, 28, 28, 3] looks like [N, H, W, C], channels last,"
+                                     " and the weight wants 3 channels; symconv reads [N, C, H, W]"
+                                     " (PyTorch's order): write shape = [4, 3, 28, 28]"),
+    ([28, 28, 4], "[8, 2, 3, 3]\ngroups = 2", "shape [28, 28, 4] looks like [H, W, C], channels"
+                                              " last, and the weight wants 4 channels"),
+])
+def test_a_channels_last_input_is_named_with_the_shape_to_write(input_shape, weight, message):
+    layer = weight.split("\n")
+    text = (f"[input]\nname = \"X\"\nshape = {input_shape}\n[[layers]]\ntype = \"conv\"\n"
+            + "".join(f"{line}\n" for line in layer[1:])
+            + f"[layers.weight]\nshape = {layer[0]}\n")
+    with pytest.raises(ProblemError) as error:
+        parse_problem(text, "p.toml")
+    assert message in str(error.value)
+
+
+def test_a_channels_last_input_of_a_transposed_convolution_too():
+    text = ("dims = 1\n[input]\nshape = [7, 3]\n[[layers]]\ntype = \"conv_transpose\"\n"
+            "[layers.weight]\nshape = [3, 2, 2]\n")
+    with pytest.raises(ProblemError, match=r"shape \[7, 3\] looks like \[L, C\], channels last.*"
+                                           r" symconv reads \[C, L\] \(PyTorch's order\): write shape ="
+                                           r" \[3, 7\]"):
+        parse_problem(text, "p.toml")
+
+
+def test_a_channels_first_input_with_the_wrong_channels_keeps_the_weights_message():
+    text = "[input]\nshape = [3, 28, 28]\n[[layers]]\ntype = \"conv\"\n[layers.weight]\nshape = [8, 4, 3, 3]\n"
+    with pytest.raises(ProblemError, match="the weight has 4 channels per filter but the input has 3"):
+        parse_problem(text, "p.toml")

@@ -44,7 +44,7 @@ def test_the_score_and_the_mistake_come_first_then_the_wrong_entries(key):
     flipped = [[f"-({entry})" for entry in row] for row in RIGHT]
     lines = render_verdict(key.check(grid(flipped), "flipped.txt")).splitlines()
     assert lines[0] == "flipped.txt: 0 of 16 entries right (score 0.00)"
-    assert lines[1] == "likely mistake: the sign is flipped — this explains the whole answer"
+    assert lines[1] == "likely mistake: the sign of ∂L/∂X is flipped — this explains the whole answer"
     assert lines[2].startswith("✗ ∂L/∂X_00 (row 1, entry 1): given -d1·w1, expected d1·w1")
 
 

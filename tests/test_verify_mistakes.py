@@ -197,7 +197,7 @@ def test_the_padding_left_on_is_named_in_the_shape_error():
         AnswerKey(NUMERIC, "X").check(grid(full), "padded")
     assert str(caught.value) == (
         "padded: got 8×8, expected 6×6: ∂L/∂X has the shape of X (input 6×6, kernel 3×3, stride 2,"
-        " padding 1); it matches 64 of 64 entries of a likely mistake: the padding 1 was not removed"
+        " padding 1); it matches 64 of 64 entries of a likely mistake: X's padding 1 was not removed"
         " (∂L/∂X is the full correlation without its outer 1 rows and columns)")
     other = full.copy()
     other[:4] += 100  # half the entries no longer match: only the shape is reported

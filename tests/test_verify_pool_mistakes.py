@@ -121,8 +121,8 @@ def test_each_pooling_mistake_is_named_when_it_is_the_whole_answer(name, answers
 def test_the_overlap_mistake_says_which_windows_and_what_is_right():
     verdict = AnswerKey(MAXPOOL, "C").check(grid(MAXPOOL_MISTAKES["overlap-counted-once"][0]))
     assert verdict.diagnosis.mistake.description == (
-        "overlapping windows (kernel 2, stride 1) were counted once: each entry got the gradient of"
-        " only the first window that routes to it; it gets the sum over all of them")
+        "overlapping windows (kernel 2, stride 1) were counted once: each entry of ∂L/∂C got the"
+        " gradient of only the first window that routes to it; it gets the sum over all of them")
     # C_22 = 4 is the maximum of three windows: d5 + d6 + d8 (the tie in window 6 goes to it)
     assert written(RIGHT[2][2]) == "1*d5 + 1*d6 + 1*d8 + 1*d9"
     line = next(l for l in render_verdict(verdict).splitlines() if "∂L/∂C_22" in l)

@@ -27,6 +27,7 @@ import numpy as np
 from ..layers import WrongVariant, layer_type
 from ..poly import Poly
 from .compare import Tolerance
+from .names import display_name
 
 MAX_DIAGNOSED_ENTRIES = 4_096  # larger gradients get per-entry feedback only (object arrays are slow)
 MAX_DIAGNOSED_TERMS = 100_000  # chains: a mistake in a later layer is a pass over all their terms
@@ -90,7 +91,7 @@ def wrong_variants(problem, gradient) -> WrongVariants:
             written = [Poly.lift(entry) for entry in upstream.entries()]
             upstream_forms = [written] + [f for f in upstream_forms if f != written]
         for form_number, dy in enumerate(upstream_forms):
-            for variant in layer_type(layer).mistakes(layer, target, dy, block):
+            for variant in layer_type(layer).mistakes(layer, target, dy, block, problem.loss):
                 if variant.shape is not None and (i != reader or form_number):
                     continue  # another shape: only as the answer would write it, in this layer
                 if i != reader:
@@ -100,15 +101,19 @@ def wrong_variants(problem, gradient) -> WrongVariants:
     if small and not all(value == 1 for value in problem.upstream.entries()):
         ones = [Poly.lift(1)] * problem.upstream.size
         last = problem.layers[-1].output.name
-        candidates.append(WrongVariant("upstream-ones", "the upstream gradient was taken as all ones",
+        given = problem.upstream
+        entries = ("" if given.derivative_of else
+                   f" ({display_name(given, 0)} … {display_name(given, given.size - 1)})")
+        candidates.append(WrongVariant("upstream-ones", f"the upstream gradient ∂{problem.loss}/∂{last}"
+                                       f"{entries} was taken as all ones",
                                        lambda: pull_back(derivation, wrt, {last: ones})))
-    shape = wrt.shape
+    shape, asked = wrt.shape, f"∂{problem.loss}/∂{wrt.name}"
     for form in forms:
-        candidates.append(WrongVariant("sign-flipped", "the sign is flipped",
+        candidates.append(WrongVariant("sign-flipped", f"the sign of {asked} is flipped",
                                        partial(negated, form)))
         if len(shape) == 2 and shape[0] == shape[1]:
             candidates.append(WrongVariant(
-                "transposed", "the result is transposed (rows and columns swapped)",
+                "transposed", f"{asked} is transposed (rows and columns swapped)",
                 partial(transposed, form, shape)))
     found = WrongVariants([], [], [])
     seen = list(forms)

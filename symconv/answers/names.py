@@ -25,6 +25,8 @@ from ..tensors import Tensor
 
 AMBIGUOUS = object()  # a spelling shared by two entries: using it is an error
 MAX_SPLIT_PARTS = 8
+#: the right form of an entry, for messages, when no answer key says it in the problem's names
+RIGHT_FORM = "e.g. B_11 + 2*B_12, d1*w2 + d2*w1, \\frac{1}{4} d_1 or 0.5"
 
 
 def canonical(identifier: str) -> str:
@@ -83,9 +85,11 @@ class NameTable:
     """Canonical spelling -> entry (symbol or number), for the tensors an answer may mention.
     The table is made when first read: an answer of numbers never needs it."""
 
-    def __init__(self, tensors: list[Tensor], *, shift_base: bool = False):
+    def __init__(self, tensors: list[Tensor], *, shift_base: bool = False,
+                 right_form: str = RIGHT_FORM):
         self.tensors = tensors
         self.shift_base = shift_base  # spellings as if every index base were flipped (0 <-> 1)
+        self.right_form = right_form  # an example for messages, in the problem's names
 
     def _spellings(self):
         """(tensor, spellings by flat position, entries by flat position) for every spelling kind."""
@@ -165,6 +169,21 @@ class NameTable:
         if close:
             return f"did you mean {display_name(*firsts[close])}? Names here: {self.describe()}"
         return f"names here: {self.describe()}"
+
+
+def right_form(values) -> str:
+    """``e.g. B_11 + 2*B_12, \\frac{1}{4} B_11 or 0.5``: how an entry is written, in the names of
+    the terms the expected ``values`` (polynomials) have; numbers when they have none."""
+    monomials = list(dict.fromkeys(m for value in values for m, _ in value.sorted_terms()
+                                   if m and all(isinstance(a, Symbol) for a in m)))
+    if not monomials:  # factors with roots or indicators: their entries, one by one
+        monomials = [(s,) for s in sorted({s for value in values for m in value.terms for a in m
+                                            for s in a.free_symbols()})]
+    if not monomials:
+        return "e.g. 3, -2, 1/4 or 0.5"
+    printer = TextPrinter()
+    first, second = [("*".join(printer.doprint(a) for a in m)) for m in (monomials + monomials)[:2]]
+    return f"e.g. {first} + 2*{second}, \\frac{{1}}{{4}} {first} or 0.5"
 
 
 def display_name(tensor: Tensor, flat: int) -> str:

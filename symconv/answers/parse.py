@@ -73,7 +73,6 @@ _LATEX_OPS = {"cdot": "*", "times": "*", "ast": "*", "frac": "frac", "dfrac": "f
               "tfrac": "frac"}
 _SYMPY_NAMES = {"E", "I", "N", "S", "O", "Q", "pi", "oo", "zoo"}
 _NOT_NUMBERS = {"nan", "inf", "infinity"}
-_RIGHT_FORM = "e.g. B_11 + 2*B_12, d1*w2 + d2*w1, \\frac{1}{4} d_1 or 0.5"
 
 
 @lru_cache(maxsize=8)
@@ -197,7 +196,7 @@ class _Tokenizer:
                     f" X_00/(2*sqrt(X_00^2 + X_01^2))")
         if call:
             return (f"function calls such as {written}(...) are not allowed; write a polynomial,"
-                    f" {_RIGHT_FORM}")
+                    f" {self.names.right_form}")
         if re.fullmatch(r"[lIO][0-9]+", written):
             guess = {"l": "1", "I": "1", "O": "0"}[written[0]] + written[1:]
             return f"unknown name {written!r}: did you mean the number {guess}?"
@@ -231,7 +230,7 @@ class _Tokenizer:
             raise EntryError(f"only \\left( and \\right) are accepted here, got \\{name}{bracket}",
                              i + 1)
         raise EntryError(f"the LaTeX command \\{name} is not accepted here; use + - \\cdot"
-                         f" \\frac{{}}{{}} ( ) ^ and names, {_RIGHT_FORM}", i + 1)
+                         f" \\frac{{}}{{}} ( ) ^ and names, {self.names.right_form}", i + 1)
 
     def _braceless_arguments(self, at: int) -> int:
         """LaTeX's ``\\frac14`` and ``\\frac1{4}``: an argument without braces is a single token,
@@ -251,10 +250,11 @@ class _Tokenizer:
         for sequence, message in (("__", "'__' is not allowed"), ("==", "'==' is not allowed"),
                                   ("\\\\", "'\\\\' ends a row; it cannot be inside an entry")):
             if text.startswith(sequence, i):
-                return f"{message}; write only the value, {_RIGHT_FORM}"
+                return f"{message}; write only the value, {self.names.right_form}"
         char = text[i]
         if char in "<>=":
-            return f"comparisons and '=' are not allowed ({char!r}); write only the value, {_RIGHT_FORM}"
+            return (f"comparisons and '=' are not allowed ({char!r}); write only the value,"
+                    f" {self.names.right_form}")
         if char in "[]":
             return f"brackets {char!r} are not allowed inside an entry; use ( )"
         if char == ".":
@@ -263,7 +263,7 @@ class _Tokenizer:
             return "'_' must follow a name and come before its index, e.g. B_11"
         shown = char if char.isprintable() else ""
         return (f"unexpected character {shown!r} (U+{ord(char):04X}); write numbers, names and"
-                f" + - * / ^ ( ), {_RIGHT_FORM}").replace("'' ", "")
+                f" + - * / ^ ( ), {self.names.right_form}").replace("'' ", "")
 
 
 @dataclass
@@ -280,8 +280,9 @@ class _Node:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple], limits: Limits, radicals: bool):
+    def __init__(self, tokens: list[tuple], limits: Limits, radicals: bool, right_form: str):
         self.tokens, self.limits, self.at, self.depth = tokens, limits, 0, 0
+        self.right_form = right_form
         self.radicals = radicals  # roots, fractional and negative powers, division by sums
 
     # -- token helpers --------------------------------------------------------------------------
@@ -332,7 +333,7 @@ class _Parser:
     # -- grammar --------------------------------------------------------------------------------
     def entry(self) -> _Node:
         if self.peek()[0] == "end":
-            raise EntryError(f"the entry is empty; write 0 for a zero entry, {_RIGHT_FORM}", 1)
+            raise EntryError(f"the entry is empty; write 0 for a zero entry, {self.right_form}", 1)
         node = self.sum()
         token = self.peek()
         if token[0] != "end":
@@ -537,5 +538,5 @@ def parse_entry(text: str, names: NameTable, *, loss: str = "L", limits: Limits 
                          f" {limits.entry_chars:,}", 1)
     tokenizer = _Tokenizer(text, names, loss, limits, radicals)
     tokens = tokenizer.run()
-    tree = _Parser(tokens, limits, radicals).entry()
+    tree = _Parser(tokens, limits, radicals, names.right_form).entry()
     return ParsedEntry(_evaluate(tree), tokenizer.inexact, tuple(tokenizer.readings))

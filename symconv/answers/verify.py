@@ -23,10 +23,11 @@ from ..problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
 from .compare import Comparison, Sampling, Tolerance, best_comparison, compare_polys
 from .diagnose import Diagnosis, Mistake, WrongVariants, diagnose, wrong_variants
-from .names import NameTable, Reading, answer_tensors
+from .names import NameTable, Reading, answer_tensors, right_form
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
-from .read import MAX_ANSWER_BYTES, Cell, arrange, read_answer
+from .read import MAX_ANSWER_BYTES, Cell, ShapeError, arrange, nearest_form, read_answer
 from .roots import RootComparer, has_roots
+from .shapes import explain_shape, grid_of
 
 INDEX_BASE = "index-base"
 # [C_11 = max(C_11, …)], 1[x > 0], \mathbb{1}[x>0]: bounded, so the scan stays linear
@@ -142,6 +143,7 @@ class AnswerKey:
         self.numbers = self.gradient.numbers()
         self._expected: list[list[Poly]] | None = None
         self.radicals = False
+        self.right_form = right_form([])  # messages' example: numbers, or in the problem's names
         if self.numbers is None:
             polys = self.gradient.polys()
             expanded = self.gradient.expanded()
@@ -152,10 +154,11 @@ class AnswerKey:
             # fully expanded; both forms are right.
             self._expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
             refuse_indicators(problem, self.gradient, expanded)
+            self.right_form = right_form(expanded)
         if compare is None:
             compare = RootComparer(seed) if self.radicals else compare_polys  # seed: see .roots
         self.tolerance, self.limits, self.compare = tolerance, limits, compare
-        self.names = NameTable(answer_tensors(problem))
+        self.names = NameTable(answer_tensors(problem), right_form=self.right_form)
         self._shifted_names: NameTable | None = None
         self.context = shape_context(problem, self.gradient.wrt)
         # A class writes the same entries again and again: small parsed entries (immutable) are
@@ -192,7 +195,8 @@ class AnswerKey:
     # -- reading ------------------------------------------------------------------------------------
     def shifted_names(self) -> NameTable:
         if self._shifted_names is None:
-            self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True)
+            self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True,
+                                            right_form=self.right_form)
         return self._shifted_names
 
     def check(self, text: str, source: str = "<answer>") -> Verdict:
@@ -201,7 +205,7 @@ class AnswerKey:
         rows = read_answer(text, source)
         try:
             cells = arrange(rows, self.shape, source, self.context)
-        except AnswerError as error:
+        except ShapeError as error:
             raise self._explain_shape(rows, source, error) from None
         return self._check_cells(cells, source)
 
@@ -237,9 +241,11 @@ class AnswerKey:
                                  self.compare)
         return Verdict(source, results, diagnosis, self)
 
-    def _explain_shape(self, rows, source: str, error: AnswerError) -> AnswerError:
+    def _explain_shape(self, rows, source: str, error: ShapeError) -> AnswerError:
         """A wrong shape that is a known mistake (∂L/∂X with the padding left on) says so (the
-        answer is still unreadable as ∂L/∂X: its entries do not line up with X's)."""
+        answer is still unreadable as ∂L/∂X: its entries do not line up with X's); one that is
+        another tensor's shape says which and how the asked one comes about; any other says what
+        the answer looks like and its first row in a form symconv reads."""
         for mistake, shape in self.reshaped:
             try:
                 cells = arrange(rows, shape, source, self.context)
@@ -251,7 +257,11 @@ class AnswerKey:
             if 3 * matching >= 2 * len(parsed):
                 return AnswerError(f"{error}; it matches {matching} of {len(parsed)} entries of a"
                                    f" likely mistake: {mistake.description}")
-        return error
+        meaning = explain_shape(self.problem, self.gradient.wrt, error.got) if error.got else None
+        if meaning:
+            return AnswerError(f"{error.head}: {meaning}")
+        hint = nearest_form(rows.text) if misread(error.got, grid_of(self.shape)) else None
+        return AnswerError(f"{error}; {hint}") if hint else error
 
     def _parse(self, text: str, shifted: bool) -> ParsedEntry:
         parsed = self._parsed.get((text, shifted))
@@ -339,6 +349,12 @@ class _UnknownName(Exception):
 
     def __init__(self, error: AnswerError):
         self.error = error
+
+
+def misread(got: tuple[int, int] | None, expected: tuple[int, int]) -> bool:
+    """Whether rows of ``got`` look like an answer read in the wrong format (rows of unequal
+    length, one row or one column where more were due) rather than one of another shape."""
+    return got is None or (got[0] == 1 < expected[0]) or (got[1] == 1 < expected[1])
 
 
 def read_answer_file(path: str) -> str:

@@ -22,8 +22,8 @@ from ..wording import per_axis
 from .base import Constant, Numbers
 from .conv import closed_form
 from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
-                      pool_cases, pool_forward, pool_geometry, pool_gradient, pool_shapes,
-                      pool_title, pool_windows, pool_words)
+                      pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
+                      pool_shapes, pool_title, pool_windows, pool_words)
 from .registry import LayerRequest, LayerType, register
 
 MAX_GROUPED = 9  # windows up to this size are written 1/N·(y_00 + …); larger ones term by term
@@ -177,4 +177,5 @@ AVGPOOL = register(LayerType(
     keys=(*POOL_KEYS, "count_include_pad"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, "average pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
+    output_size=pool_output_size,
     mistakes=overlap_mistakes, expression=expression_of(formula), cases=pool_cases))

@@ -40,7 +40,7 @@ class EntryOf:
         return replace(self, index=self.index[order])
 
     def factors(self, start: int, stop: int) -> list:
-        return [self.tensor.entry(i) for i in self.index[start:stop].tolist()]
+        return self.tensor.entries_at(self.index[start:stop].tolist())
 
     def factor_table(self) -> FactorTable:
         return EntryFactors(self.tensor, self.index)

@@ -22,7 +22,7 @@ from ..sections import Context
 from ..spec import SpecError
 from ..wording import ordinal
 from .pooling import (InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_cases,
-                      pool_forward, pool_geometry, pool_gradient, pool_shapes, pool_title,
+                      pool_forward, pool_geometry, pool_gradient, pool_output_size, pool_shapes, pool_title,
                       pool_words)
 from .registry import LayerRequest, LayerType, register
 
@@ -244,4 +244,5 @@ LPPOOL = register(LayerType(
     keys=("kernel_size", "stride", "p", "normalize"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, f"LP pooling (p = {layer.p})"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
+    output_size=pool_output_size,
     mistakes=overlap_mistakes, atoms=(LpFactor,), expression=expression_of(formula), cases=pool_cases))

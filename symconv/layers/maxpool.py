@@ -17,9 +17,9 @@ import numpy as np
 from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
-from .pooling import (InWindow, POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
-                      pool_cases, pool_forward, pool_geometry, pool_gradient, pool_shapes,
-                      pool_title, pool_windows, pool_words)
+from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
+                      pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
+                      pool_shapes, pool_title, pool_windows, pool_words)
 from .registry import LayerRequest, LayerType, WrongVariant, register
 
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
@@ -270,21 +270,25 @@ def describe(layer: MaxPoolLayer, context: Context) -> tuple:
 
 
 # -- mistakes --------------------------------------------------------------------------------------
-TIE_RULES = (
-    ("tie-last-maximum", "last", "on a tie the gradient went to the last maximum of the window; it"
-                                 " goes to the first maximum in row-major window order (PyTorch's"
-                                 " rule)"),
-    ("tie-split", "split", "on a tie the gradient was split equally among the tied maxima; it goes"
-                           " whole to the first maximum in row-major window order (PyTorch's rule)"),
-    ("tie-all-maxima", "all", "on a tie every tied maximum got the whole gradient; only the first"
-                              " maximum in row-major window order gets it (PyTorch's rule)"),
+TIE_RULES = (  # {x}: the name of the pooled tensor
+    ("tie-last-maximum", "last", "on a tie in a window of {x} the gradient went to the last"
+                                 " maximum; it goes to the first maximum in row-major window order"
+                                 " (PyTorch's rule)"),
+    ("tie-split", "split", "on a tie in a window of {x} the gradient was split equally among the"
+                           " tied maxima; it goes whole to the first maximum in row-major window"
+                           " order (PyTorch's rule)"),
+    ("tie-all-maxima", "all", "on a tie in a window of {x} every tied maximum got the whole"
+                              " gradient; only the first maximum in row-major window order gets it"
+                              " (PyTorch's rule)"),
 )
 
 
-def mistakes(layer: MaxPoolLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
-    found = overlap_mistakes(layer, target, dy_polys, terms, routes=True)
+def mistakes(layer: MaxPoolLayer, target, dy_polys: list[Poly], terms,
+             loss: str) -> list[WrongVariant]:
+    found = overlap_mistakes(layer, target, dy_polys, terms, loss, routes=True)
     if layer.ties():
-        found += [WrongVariant(key, description, partial(routed, layer, dy_polys, rule))
+        found += [WrongVariant(key, description.format(x=layer.input.name),
+                               partial(routed, layer, dy_polys, rule))
                   for key, rule, description in TIE_RULES]
     return found
 
@@ -321,4 +325,6 @@ MAXPOOL = register(LayerType(
     keys=POOL_KEYS, build=build, describe=describe,
     title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},
-    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity, expression=expression_of(formula), cases=pool_cases))
+    output_size=pool_output_size,
+    mistakes=mistakes, atoms=(IsMax,), ambiguity=ambiguity, expression=expression_of(formula),
+    cases=pool_cases))

@@ -34,8 +34,8 @@ from ..spec import SpecError, get_per_axis, output_tensor
 from ..tensors import FactorTable, Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
-from .conv.sections import axis_sizes, letters, shapes_section
-from .registry import Connections, LayerRequest, WrongVariant
+from .conv.sections import axis_sizes, letters, shapes_section, size_arithmetic
+from .registry import Connections, LayerRequest, WrongVariant, only
 
 
 @dataclass(frozen=True)
@@ -220,11 +220,14 @@ class PoolLayer:
         """The local derivatives of the window members (output ``y``, position ``offset``)."""
         raise NotImplementedError
 
-    def connections(self, wrt: Tensor) -> Connections:
+    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
+        """Every window member's term; with ``targets``, theirs (the windows are bounded by the
+        allocation limit, so they are built whole)."""
         if wrt is not self.input:
             raise KeyError(wrt.name)
         y, x, offset = self.triples
-        return Connections(x, y, self.local(y, offset))
+        found = Connections(x, y, self.local(y, offset))
+        return found if targets is None else only(found, targets)
 
     @cached_property
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -275,6 +278,12 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
     output = output_tensor(table, path, request.default_output, geometry.declared_output_shape,
                            layer_input, rank + 1)
     return geometry, output
+
+
+def pool_output_size(layer: PoolLayer) -> tuple[str, ...]:
+    """The output size along each axis, as a message writes it (the convolution's arithmetic,
+    the window as its kernel)."""
+    return tuple(size_arithmetic(axis) for axis in axis_sizes(layer.geometry.conv))
 
 
 def pool_title(layer: PoolLayer, name: str) -> str:
@@ -484,7 +493,7 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
 # -- mistakes -----------------------------------------------------------------------------------------
 
 
-def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms,
+def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms, loss: str,
                      routes: bool = False) -> list[WrongVariant]:
     """Overlapping windows counted once: each entry takes the gradient of only the first (or the
     last) window that reads it (``routes``: that routes to it, for max pooling)."""
@@ -494,7 +503,8 @@ def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms,
     return [WrongVariant(
         "overlap-counted-once",
         f"overlapping windows (kernel {per_axis(g.kernel)}, stride {per_axis(g.stride)}) were"
-        f" counted once: each entry got the gradient of only the {which} window"
+        f" counted once: each entry of ∂{loss}/∂{layer.input.name} got the gradient of only the"
+        f" {which} window"
         f" {'that routes to it' if routes else 'containing it'}; it gets the sum over all of them",
         partial(one_window, terms, dy_polys, pick)) for which, pick in (("first", 0), ("last", -1))]
 

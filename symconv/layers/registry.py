@@ -52,7 +52,11 @@ class Layer(Protocol):
 
     def with_output(self, output: Tensor) -> "Layer": ...
 
-    def connections(self, wrt: Tensor) -> Connections: ...
+    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
+        """The chain-rule terms of ``wrt`` through the layer; with ``targets`` (flat positions of
+        ``wrt``, ascending) only theirs, built without the rest where the layer can (``grad
+        --entry`` of a large convolution)."""
+        ...
 
     def term_count(self) -> int: ...
 
@@ -74,6 +78,13 @@ class Layer(Protocol):
     def notes(self) -> list[Note]: ...
 
     def sizes_text(self) -> str: ...
+
+
+def only(connections: Connections, targets: np.ndarray) -> Connections:
+    """The terms of ``connections`` whose target is one of ``targets``, in their order."""
+    keep = np.flatnonzero(np.isin(connections.target, targets))
+    return Connections(connections.target[keep], connections.output[keep],
+                       connections.local.take(keep))
 
 
 class LayerRequest(NamedTuple):
@@ -112,8 +123,9 @@ class WrongVariant(NamedTuple):
 #: A worked-solution section of one layer: (layer, context) -> the section, or None to leave it out.
 SectionBuilder = Callable[[Any, Any], "Section | None"]
 #: A layer's wrong variants: (layer, differentiated tensor, upstream gradient as polynomials,
-#: the tensor's chain-rule terms through the layer) -> candidates.
-MistakeFinder = Callable[[Any, Tensor, list, Any], list[WrongVariant]]
+#: the tensor's chain-rule terms through the layer, the loss's name) -> candidates, each described
+#: in the problem's own names (``the kernel B was not rotated …, ∂E/∂A is …``).
+MistakeFinder = Callable[[Any, Tensor, list, Any, str], list[WrongVariant]]
 
 
 @dataclass(frozen=True)
@@ -127,7 +139,7 @@ class LayerType:
     #: ``2 × 2 max pooling, stride 1``, ``ReLU``); without one the title names its kind
     title: Callable[[Any], str] | None = None
     sections: Mapping[str, SectionBuilder] = field(default_factory=dict)
-    mistakes: MistakeFinder = lambda layer, target, upstream, terms: []
+    mistakes: MistakeFinder = lambda layer, target, upstream, terms, loss: []
     atoms: tuple[type, ...] = ()  # its non-polynomial factors (each says how it is written)
     #: (layer) -> why its given values sit where conventions differ (a max pooling tie), or None:
     #: such a variant makes a poor exercise unless the exercise asks for it
@@ -140,6 +152,9 @@ class LayerType:
     #: input, ``vec(Y) = C·vec(X) + vec(b)``, whose matrix C is then read from their connections
     #: (the matrix view, ``symconv matrix``)
     im2col: Callable[[Any], Im2col] | None = None
+    #: (layer) -> how its output's size comes about along each spatial axis, with the numbers
+    #: (``(5 − 3)/1 + 1``), for messages about shapes; None: the output keeps the input's shape
+    output_size: Callable[[Any], tuple[str, ...]] | None = None
     #: (kernel shape, stride=…, padding=…, dilation=…, bias=…) -> its layer table, for the quick
     #: questions of the command line (``symconv grad --input 4x4 --kernel 2x2``)
     quick: Callable[..., dict] | None = None

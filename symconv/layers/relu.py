@@ -57,7 +57,7 @@ class Positive(EntryOf):
     """∂y/∂x of ReLU: ``[x > 0]`` of the entry ``index`` of ``tensor``."""
 
     def factors(self, start: int, stop: int) -> list:
-        return [is_positive(self.tensor.entry(i)) for i in self.index[start:stop].tolist()]
+        return [is_positive(entry) for entry in self.tensor.entries_at(self.index[start:stop].tolist())]
 
     def factor_table(self) -> FactorTable:
         return self.factors(0, len(self.index))
@@ -102,10 +102,10 @@ class ReluLayer:
     def sizes_text(self) -> str:
         return f"input {compact_shape(self.input.shape)}"
 
-    def connections(self, wrt: Tensor) -> Connections:
+    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
         if wrt is not self.input:
             raise KeyError(wrt.name)
-        every = np.arange(self.input.size)
+        every = np.arange(self.input.size) if targets is None else np.asarray(targets)
         return Connections(every, every, Positive(self.input, every))
 
     def branch(self, x: np.ndarray) -> np.ndarray:
@@ -181,15 +181,17 @@ def describe(layer: ReluLayer, context: Context) -> tuple:
     return (f"ReLU{context.arrow(layer)}",)
 
 
-def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
+def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms,
+             loss: str) -> list[WrongVariant]:
     """ReLU's derivative at exactly 0 taken as 1 (it is 0: [x > 0])."""
     if layer.input.values is None:
         return []
     values = layer.input.values.reshape(-1).tolist()
     if 0 not in values:
         return []
-    return [WrongVariant("relu-derivative-at-zero", "ReLU's derivative at exactly 0 was taken as 1;"
-                         " it is 0 there ([x > 0], PyTorch's choice)",
+    x = layer.input.name
+    return [WrongVariant("relu-derivative-at-zero", f"ReLU's derivative where {x} is exactly 0 was"
+                         f" taken as 1; it is 0 there ([{x} > 0], PyTorch's choice)",
                          lambda: [dy if v >= 0 else Poly() for dy, v in zip(dy_polys, values)])]
 
 

@@ -28,24 +28,39 @@ from .printer import plain
 BATCH_TERMS = 1 << 16  # terms joined and written at a time: memory stays flat for any gradient
 
 
+FEW_TERMS = 20_000  # printed entry by entry through the printers, up to this many terms
+
+
 def few(gradient: Gradient, flats: Sequence[int]) -> bool:
     """Whether ``flats`` are few enough (``--entry``) to print entry by entry: spelling every name
-    of every tensor involved would cost more than the entries themselves."""
-    return 2 * len(flats) < gradient.wrt.size
+    of every tensor involved would cost more than the entries themselves, unless the entries have
+    very many terms (one weight entry of a large convolution reads every output)."""
+    if 2 * len(flats) >= gradient.wrt.size:
+        return False
+    terms = sum(int((block.offsets[np.asarray(flats) + 1] - block.offsets[np.asarray(flats)]).sum())
+                for block in gradient.blocks)
+    return terms <= FEW_TERMS
 
 
-def chosen_entries(gradient: Gradient, flats: Sequence[int], expanded: list | None) -> list:
+def chosen_entries(gradient: Gradient, flats: Sequence[int], expanded: Sequence | dict | None) -> list:
     """The entries ``flats`` as :class:`GradientEntry`, or as :class:`ExpandedEntry` with their
     ``expanded`` values (``--expand``, or a chain's numbers)."""
     entries = [gradient.entry(flat) for flat in flats]
     return entries if expanded is None else [ExpandedEntry(e, expanded[e.flat]) for e in entries]
 
 
-def expansion(gradient: Gradient, expand: bool) -> list | None:
-    """What ``grad`` writes after an entry's layer-by-layer value: with ``--expand``, the value
-    in terms of the given upstream gradient (over the size limit: refused before any output);
-    else a chain's numbers when every value is known (:meth:`Gradient.known_expansion`)."""
-    return gradient.expanded() if expand else gradient.known_expansion()
+def expansion(gradient: Gradient, flats: Sequence[int], expand: bool) -> Sequence | dict | None:
+    """What ``grad`` writes after an entry's layer-by-layer value, by flat position: with
+    ``--expand``, the value in terms of the given upstream gradient (over the size limit: refused
+    before any output); else a chain's numbers when every value is known
+    (:meth:`Gradient.known_expansion`). A few entries are expanded on their own."""
+    if expand:
+        return gradient.expanded_at(flats) if few(gradient, flats) else gradient.expanded()
+    if gradient.asked is None:
+        return gradient.known_expansion()
+    if gradient.derivation.whole:  # the whole gradient decides, with --entry or without
+        return gradient.derivation.gradient(gradient.wrt.name).known_expansion()
+    return gradient.known_expansion(flats)
 
 
 # -- entry names on whole arrays, for Tensor.per_entry: one call per tensor, not per entry ------

@@ -146,7 +146,7 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
     ``expand``, of their :class:`ExpandedEntry`), one entry per line, passed to ``write`` a batch
     of entries at a time. The same data and the same text but for the line breaks."""
     loss = gradient.derivation.problem.loss
-    expanded = expansion(gradient, expand)
+    expanded = expansion(gradient, flats, expand)
     head = (f'{{"loss": {json.dumps(loss)}, "wrt": {json.dumps(gradient.wrt.name)},'
             f' "shape": {json.dumps(list(gradient.shape))}, "entries": [\n')
     tail = f'], "notes": {json.dumps(note_texts(notes, loss))}}}\n'

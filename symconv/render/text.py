@@ -142,7 +142,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
     their :class:`ExpandedEntry` with ``expand``), passed to ``write`` a batch of lines at a time."""
     loss = gradient.derivation.problem.loss
     printer = TextPrinter(loss)
-    expanded = expansion(gradient, expand)
+    expanded = expansion(gradient, flats, expand)
     if few(gradient, flats):
         write("".join(printer.doprint(entry) + "\n" for entry in chosen_entries(gradient, flats, expanded)))
         return

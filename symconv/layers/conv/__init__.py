@@ -16,8 +16,8 @@ from ..registry import Im2col, LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
-from .reading import SAME, read_bias, read_field_keys
-from .sections import SECTIONS, describe, settings_words
+from .reading import SAME, read_bias, read_field_keys, refuse_channels_last
+from .sections import SECTIONS, describe, output_arithmetic, settings_words
 
 
 def build_conv(request: LayerRequest) -> ConvLayer:
@@ -30,6 +30,7 @@ def build_conv(request: LayerRequest) -> ConvLayer:
     kernel_channels = weight_shape[1] if has_filters else 1
     if groups >= 1 and channels % groups == 0 and kernel_channels != channels // groups:
         if has_filters:
+            refuse_channels_last(layer_input, dims, kernel_channels * groups)
             message = (f"the weight has {kernel_channels} channels per filter but the input has"
                        f" {channels} channels and groups = {groups}, so it needs {channels // groups}"
                        f" (shape [F, C/groups, K...])")
@@ -101,7 +102,7 @@ CONV = register(LayerType(
     kind="conv", summary="a convolution (cross-correlation, as in PyTorch)",
     keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
-    quick=quick_table,
+    quick=quick_table, output_size=output_arithmetic,
     expression=lambda layer, flat: layer.expression(flat),
     im2col=im2col, cases=cases))
 

@@ -281,14 +281,21 @@ class ConvGeometry:
         """Chain-rule terms of ∂L/∂X, ∂L/∂W and ∂L/∂b together, without building them."""
         return 2 * self.product_count() + (prod(self.output_shape) if with_bias else 0)
 
-    def index_triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Flat (output, input, weight) positions of every product in the forward sums.
+    def index_triples(self, outputs: np.ndarray | None = None,
+                      columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flat (output, input, weight) positions of every product in the forward sums; only of
+        the ``outputs`` given (flat positions, ascending) and the kernel ``columns`` (flat
+        positions (c', k) in a filter), when given.
 
         Rows: outputs in row-major order; within an output, kernel entries (c', k) in row-major
         order; products that fall on padding are left out (they are zero).
         """
-        n, f, *o = np.unravel_index(np.arange(prod(self.output_shape)), self.output_shape)
-        c, *k = np.unravel_index(np.arange(prod(self.weight_shape[1:])), self.weight_shape[1:])
+        if outputs is None:
+            outputs = np.arange(prod(self.output_shape))
+        if columns is None:
+            columns = np.arange(prod(self.weight_shape[1:]))
+        n, f, *o = np.unravel_index(outputs, self.output_shape)
+        c, *k = np.unravel_index(columns, self.weight_shape[1:])
         channel = (f // self.group_filters * self.group_channels)[:, None] + c[None, :]
         x_flat = n[:, None] * self.in_channels + channel
         valid = np.ones(x_flat.shape, dtype=bool)
@@ -297,10 +304,34 @@ class ConvGeometry:
                         + k[axis][None, :] * self.dilation[axis])
             valid &= (position >= 0) & (position < self.input_size[axis])
             x_flat = x_flat * self.input_size[axis] + position
-        columns = prod(self.weight_shape[1:])
-        w_flat = f[:, None] * columns + np.arange(columns)[None, :]
-        y_flat = np.broadcast_to(np.arange(len(n))[:, None], x_flat.shape)
+        w_flat = f[:, None] * prod(self.weight_shape[1:]) + columns[None, :]
+        y_flat = np.broadcast_to(outputs[:, None], x_flat.shape)
         return y_flat[valid], x_flat[valid], w_flat[valid]
+
+    def outputs_reading(self, inputs: np.ndarray) -> np.ndarray:
+        """The flat output positions whose sums read any of the flat ``inputs`` (ascending):
+        along each axis, output o reads position o·S − P + k·D for the kernel offsets k."""
+        n, c, *position = np.unravel_index(np.asarray(inputs, dtype=np.int64), self.input_shape)
+        found = []
+        for i in range(len(n)):
+            per_axis = []
+            for axis, p in enumerate(position):
+                shifted = p[i] + self.pad_before[axis] - np.arange(self.kernel[axis]) * self.dilation[axis]
+                o = shifted // self.stride[axis]
+                per_axis.append(np.unique(o[(shifted % self.stride[axis] == 0) & (o >= 0)
+                                            & (o < self.output_size[axis])]))
+            group = c[i] // self.group_channels
+            filters = np.arange(group * self.group_filters, (group + 1) * self.group_filters)
+            grid = np.meshgrid(filters, *per_axis, indexing="ij")
+            found.append(np.ravel_multi_index((np.full(grid[0].size, n[i]),
+                                               *[g.reshape(-1) for g in grid]), self.output_shape))
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+    def outputs_of_filters(self, filters: np.ndarray) -> np.ndarray:
+        """The flat output positions of the given filters (every image of the batch), ascending."""
+        positions = prod(self.output_size)
+        starts = (np.arange(self.batch)[:, None] * self.filters + np.unique(filters)[None, :]) * positions
+        return (starts.reshape(-1, 1) + np.arange(positions)[None, :]).reshape(-1)
 
     def im2col(self) -> tuple[np.ndarray, np.ndarray]:
         """The convolution as one matrix product per group g, ``Y_g = W_g·B_g``: ``W_g`` has the

@@ -21,7 +21,7 @@ from ...poly import Poly, Symbol, poly_sum, product_of
 from ...tensors import Tensor
 from ...wording import compact_shape, per_axis, shape_text
 from ..base import Constant, EntryOf
-from ..registry import Connections
+from ..registry import Connections, only
 from . import closed_form, reference
 from .geometry import ConvGeometry
 
@@ -63,17 +63,23 @@ class SumOfProducts:
     def notes(self) -> list[Note]:
         return []
 
-    def connections(self, wrt: Tensor) -> Connections:
+    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
         if wrt is self.bias:
             layout = self.layouts[1]
             outputs = np.arange(prod(layout))
-            return Connections(np.unravel_index(outputs, layout)[1], outputs, Constant(1))
-        y, x, w = self.triples
-        if wrt is self.input:
-            return Connections(x, y, EntryOf(self.weight, w))
-        if wrt is self.weight:
-            return Connections(w, y, EntryOf(self.input, x))
-        raise KeyError(wrt.name)
+            found = Connections(np.unravel_index(outputs, layout)[1], outputs, Constant(1))
+        elif wrt is self.input or wrt is self.weight:
+            y, x, w = self.triples if targets is None else self.triples_at(wrt, targets)
+            found = (Connections(x, y, EntryOf(self.weight, w)) if wrt is self.input
+                     else Connections(w, y, EntryOf(self.input, x)))
+        else:
+            raise KeyError(wrt.name)
+        return found if targets is None else only(found, targets)
+
+    def triples_at(self, wrt: Tensor, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows of :attr:`triples` that can hold a term of the entries ``targets`` of the
+        input or the weight (a superset, in the same order), built on their own."""
+        raise NotImplementedError
 
     def expression(self, flat: int) -> Poly:
         """Output entry ``flat`` over the symbols of the input, weight and bias:
@@ -104,6 +110,13 @@ class SumOfProducts:
         if self.bias is not None:
             grads[self.bias.name] = db.reshape(self.bias.shape)
         return grads
+
+
+def filter_columns(g: ConvGeometry, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The outputs and the kernel columns (c', k) that read the flat weight entries ``weights``:
+    every output of their filters, and their own columns."""
+    columns = prod(g.weight_shape[1:])
+    return g.outputs_of_filters(weights // columns), np.unique(weights % columns)
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,6 +154,12 @@ class ConvLayer(SumOfProducts):
         g = self.geometry
         return (f"input {compact_shape(self.input.shape)}, kernel {compact_shape(self.weight.shape)},"
                 f" stride {per_axis(g.stride)}, padding {g.padding_words}")
+
+    def triples_at(self, wrt: Tensor, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g = self.geometry
+        if wrt is self.input:
+            return g.index_triples(g.outputs_reading(targets))
+        return g.index_triples(*filter_columns(g, targets))
 
     @cached_property
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

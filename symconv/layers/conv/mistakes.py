@@ -22,21 +22,24 @@ from . import closed_form
 from .layer import ConvLayer
 
 
-def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms) -> list[WrongVariant]:
+def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms,
+                  loss: str) -> list[WrongVariant]:
     g = layer.geometry
+    x_name, w_name, dy_name = layer.input.name, layer.weight.name, f"∂{loss}/∂{layer.output.name}"
     dy = object_array(dy_polys, g.output_shape)
     unit_stride = replace(g, stride=(1,) * g.dims)
     found: list[WrongVariant] = []
     if target is layer.input:
         w = object_array(layer.weight.entries(), g.weight_shape)
         found.append(WrongVariant(
-            "kernel-not-rotated", "the kernel was not rotated by 180° (∂L/∂X is the full correlation"
-            " with the rotated kernel)",
+            "kernel-not-rotated", f"the kernel {w_name} was not rotated by 180° (∂{loss}/∂{x_name} is the"
+            f" full correlation of {dy_name} with {w_name} rotated by 180°)",
             lambda: closed_form.symbolic(closed_form.grad_input, (dy, closed_form.rotate_180(w, g.dims)), g)))
         if max(g.stride) > 1:
             found.append(WrongVariant(
-                "zeros-not-inserted", f"no zeros were inserted between the upstream entries for"
-                f" stride {per_axis(g.stride)} (insert stride − 1 zeros before the full correlation)",
+                "zeros-not-inserted", f"no zeros were inserted between the entries of {dy_name}"
+                f" for stride {per_axis(g.stride)} (insert stride − 1 zeros before the full"
+                f" correlation with {w_name} rotated)",
                 lambda: closed_form.symbolic(closed_form.grad_input, (dy, w), unit_stride)))
         if max(g.pad_before + g.pad_after) > 0:
             total = tuple(b + a for b, a in g.padding)
@@ -45,23 +48,23 @@ def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms) -> list
                 if start == g.pad_before:  # all the padding sits on that side: no mistake there
                     continue
                 found.append(WrongVariant(
-                    f"padding-removed-at-{side}", f"the padding {g.padding_words} was removed"
-                    f" from the {side} of each axis only ({both})",
+                    f"padding-removed-at-{side}", f"{x_name}'s padding {g.padding_words} was"
+                    f" removed from the {side} of each axis of ∂{loss}/∂{x_name} only ({both})",
                     partial(crop_padded, dy, w, layer, start)))
             found.append(WrongVariant(
-                "padding-not-removed", f"the padding {g.padding_words} was not removed (∂L/∂X"
-                f" is the full correlation without its outer {g.padding_words} rows and"
-                " columns)", lambda: padded_input_gradient(dy, w, layer),
+                "padding-not-removed", f"{x_name}'s padding {g.padding_words} was not removed"
+                f" (∂{loss}/∂{x_name} is the full correlation without its outer {g.padding_words}"
+                " rows and columns)", lambda: padded_input_gradient(dy, w, layer),
                 (*target.shape[:-g.dims], *g.padded_size)))
     elif target is layer.weight:
         x = object_array(layer.input.entries(), g.input_shape)
         found.append(WrongVariant(
-            "result-rotated", "the result was rotated by 180° (∂L/∂W is a plain correlation of the"
-            " input with the upstream gradient, nothing flipped)",
+            "result-rotated", f"∂{loss}/∂{w_name} was rotated by 180° (it is a plain correlation of"
+            f" {x_name} with {dy_name}, nothing flipped)",
             lambda: closed_form.rotate_180(closed_form.symbolic(closed_form.grad_weight, (x, dy), g), g.dims)))
         if max(g.stride) > 1:
             found.append(WrongVariant(
-                "zeros-not-inserted", f"the upstream gradient was not dilated for stride"
+                "zeros-not-inserted", f"{dy_name} was not dilated for stride"
                 f" {per_axis(g.stride)} (insert stride − 1 zeros between its entries)",
                 lambda: closed_form.symbolic(closed_form.grad_weight, (x, dy), unit_stride)))
     return found

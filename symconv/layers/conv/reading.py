@@ -116,3 +116,22 @@ def read_field_keys(table: dict, path: tuple, dims: int, shape: tuple[int, ...],
                      get_per_axis(table, "dilation", 1, dims, path), get_int(table, "groups", 1, path),
                      shape[0] if len(shape) == dims + 2 else 1,
                      shape[-dims - 1] if len(shape) > dims else 1)
+
+
+def refuse_channels_last(layer_input: Tensor, dims: int, channels: int) -> None:
+    """An input written channels-last (TensorFlow's and NumPy images' ``[H, W, C]``) whose last
+    axis holds the ``channels`` the weight wants: say so at the input's shape, with the shape in
+    PyTorch's order. Only for the problem's own input (a layer further on gets its input's shape
+    from the layer before)."""
+    shape = list(layer_input.shape)
+    if layer_input.role != "input" or len(shape) <= dims or shape[-1] != channels \
+            or shape[-dims - 1] == channels:
+        return
+    spatial = axis_names(dims)
+    letters = ", ".join((["N"] if len(shape) == dims + 2 else []) + list(spatial))
+    seen = f"[{letters}, C]"
+    wanted = f"[{letters.replace(spatial[0], 'C, ' + spatial[0], 1)}]"
+    fixed = shape[:-dims - 1] + [shape[-1]] + shape[-dims - 1:-1]
+    raise SpecError(("input", "shape"), f"shape {shape} looks like {seen}, channels last, and the"
+                                        f" weight wants {channels} channels; symconv reads"
+                                        f" {wanted} (PyTorch's order): write shape = {fixed}")

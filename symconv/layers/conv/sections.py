@@ -90,6 +90,21 @@ def size_formula(a: AxisSize) -> Equation:
     return Equation((Formula(f"O_{a.axis}"), general, numbers, a.output))
 
 
+def size_arithmetic(a: AxisSize) -> str:
+    """The output size along one axis as a message writes it, with the numbers only: ``(5 − 3)/1 +
+    1``, ``⌊(6 − 3 + 2·1)/2⌋ + 1`` (the floor only when it drops something, the padding only when
+    there is some)."""
+    _, padding = padding_terms(a.padding)
+    padding = f" + {padding}" if sum(a.padding) else ""
+    inner = (f"{a.size} − {a.kernel}{padding}" if a.dilation == 1
+             else f"{a.size}{padding} − {a.dilation}·({a.kernel} − 1) − 1")
+    return f"⌊({inner})/{a.stride}⌋ + 1" if a.remainder else f"({inner})/{a.stride} + 1"
+
+
+def output_arithmetic(layer: ConvLayer) -> tuple[str, ...]:
+    return tuple(size_arithmetic(axis) for axis in axis_sizes(layer.geometry))
+
+
 def floor_note(axis: AxisSize, x: Tensor) -> list:
     words = AXIS_WORDS[axis.axis]
     blocks: list = []

@@ -22,11 +22,11 @@ from ...tensors import Tensor
 from ...wording import axis_names, per_axis, shape_text
 from ..conv.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
 from ..conv.layer import declared_output_shape
-from ..conv.reading import SAME, read_bias, read_field_keys
+from ..conv.reading import SAME, read_bias, read_field_keys, refuse_channels_last
 from ..registry import Im2col, LayerRequest, LayerType, register
 from .layer import ConvTransposeLayer, transposed_size
 from .mistakes import transpose_mistakes
-from .sections import SECTIONS, describe
+from .sections import SECTIONS, describe, output_arithmetic
 
 LAYOUT = "C_in, C_out/groups"
 
@@ -39,6 +39,8 @@ def build(request: LayerRequest) -> ConvTransposeLayer:
     output_padding = get_per_axis(table, "output_padding", 0, dims, path)
     weight_path = path + ("weight",)
     has_channels = len(weight_shape) == dims + 2
+    if has_channels and weight_shape[0] != channels:
+        refuse_channels_last(layer_input, dims, weight_shape[0])
     check_channels(weight_shape if has_channels else None, channels, groups, path)
     out_channels = (weight_shape[1] if has_channels else 1) * groups
     size, kernel = tuple(shape[-dims:]), tuple(weight_shape[-dims:])
@@ -152,7 +154,7 @@ CONV_TRANSPOSE = register(LayerType(
     kind="conv_transpose", summary="a transposed convolution (as PyTorch's ConvTranspose)",
     keys=("stride", "padding", "output_padding", "dilation", "groups", "weight", "bias"),
     build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
-    expression=lambda layer, flat: layer.expression(flat),
+    output_size=output_arithmetic, expression=lambda layer, flat: layer.expression(flat),
     im2col=im2col, cases=cases))
 
 __all__ = ["CONV_TRANSPOSE", "ConvTransposeLayer"]

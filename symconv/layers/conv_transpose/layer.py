@@ -26,7 +26,15 @@ from ...tensors import Tensor
 from ...wording import compact_shape, per_axis, shape_text
 from ..conv import closed_form, reference
 from ..conv.geometry import ConvGeometry
-from ..conv.layer import SumOfProducts
+from ..conv.layer import SumOfProducts, filter_columns
+
+
+def swapped(triples: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The convolution's (output, input, weight) triples as this layer's: input and output
+    swapped, rows sorted by the new output (stably)."""
+    conv_output, conv_input, w = triples
+    order = np.argsort(conv_input, kind="stable")
+    return conv_input[order], conv_output[order], w[order]
 
 
 def transposed_size(size: int, kernel: int, stride: int, padding: tuple[int, int], dilation: int,
@@ -95,9 +103,13 @@ class ConvTransposeLayer(SumOfProducts):
         """(output, input, weight) flat positions of every product, the convolution's triples with
         input and output swapped; rows in row-major output order (then as the convolution had
         them), so each entry's chain-rule terms come in output order."""
-        conv_output, conv_input, w = self.geometry.index_triples()
-        order = np.argsort(conv_input, kind="stable")
-        return conv_input[order], conv_output[order], w[order]
+        return swapped(self.geometry.index_triples())
+
+    def triples_at(self, wrt: Tensor, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g = self.geometry  # its outputs are this layer's inputs
+        if wrt is self.input:
+            return swapped(g.index_triples(np.unique(targets)))
+        return swapped(g.index_triples(*filter_columns(g, targets)))
 
     def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
         """The NumPy forward pass: the convolution's input gradient of ``x`` (plus the bias)."""

@@ -48,16 +48,28 @@ def adjoint(layer: ConvTransposeLayer, reads: Tensor) -> ConvLayer:
 
 def size_formula(axis: str, size: int, kernel: int, stride: int, padding: tuple[int, int],
                  dilation: int, output_padding: int, output: int) -> Equation:
-    letters, numbers = padding_terms(padding)
-    letters, numbers = (f"({letters})", f"({numbers})") if "+" in letters else (letters, numbers)
-    if dilation == 1:
-        general = f"(I − 1)·S − {letters} + K + OP"
-        values = f"({size} − 1)·{stride} − {numbers} + {kernel} + {output_padding}"
-    else:
-        general = f"(I − 1)·S − {letters} + D(K − 1) + OP + 1"
-        values = (f"({size} − 1)·{stride} − {numbers} + {dilation}·({kernel} − 1) +"
-                  f" {output_padding} + 1")
+    letters = padding_terms(padding)[0]
+    letters = f"({letters})" if "+" in letters else letters
+    general = ("(I − 1)·S − {letters} + K + OP" if dilation == 1
+               else "(I − 1)·S − {letters} + D(K − 1) + OP + 1").format(letters=letters)
+    values = size_values(size, kernel, stride, padding, dilation, output_padding)
     return Equation((Formula(f"O_{axis}"), Formula(general), Formula(values), output))
+
+
+def size_values(size: int, kernel: int, stride: int, padding: tuple[int, int], dilation: int,
+                output_padding: int) -> str:
+    """PyTorch's output size with the numbers: ``(3 − 1)·2 − 2·1 + 3 + 1``."""
+    numbers = padding_terms(padding)[1]
+    numbers = f"({numbers})" if "+" in numbers else numbers
+    if dilation == 1:
+        return f"({size} − 1)·{stride} − {numbers} + {kernel} + {output_padding}"
+    return f"({size} − 1)·{stride} − {numbers} + {dilation}·({kernel} − 1) + {output_padding} + 1"
+
+
+def output_arithmetic(layer: ConvTransposeLayer) -> tuple[str, ...]:
+    g = layer.geometry
+    return tuple(size_values(*axis) for axis in zip(layer.input_size, g.kernel, g.stride, g.padding,
+                                                    g.dilation, layer.output_padding))
 
 
 def shapes(layer: ConvTransposeLayer, context: Context) -> Section:
