@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from .contract import Array, Arrays, Layer
 from .derivation import Derivation, derive
 from .matrix import has_matrix, matrix_backward
 from .presentation import Presentable
@@ -96,11 +97,11 @@ def forward_values(problem: Problem, values: dict) -> dict:
 Route = Callable[..., "dict | None"]  # (layer, x, params, upstream) -> gradients by name, or None
 
 
-def closed_form_route(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+def closed_form_route(layer: Layer, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None:
     return layer.closed_form(x, params, dy)
 
 
-def matrix_route(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+def matrix_route(layer: Layer, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None:
     return matrix_backward(layer, x, params, dy) if has_matrix(layer) else None
 
 

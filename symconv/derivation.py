@@ -17,6 +17,7 @@ from typing import Any, Iterator, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
+from .contract import Connections, Layer, LocalDerivative
 from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
@@ -25,29 +26,6 @@ from .product_sums import BlockTerms, Known, TermFactors, block_products, produc
 from .tensors import EntryFactors, FactorTable, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
-
-
-class LocalDerivative(Protocol):
-    """The local derivatives ∂y/∂x of a block of chain-rule terms, as per-term data (each layer
-    type has its kinds, see :mod:`symconv.layers.base`)."""
-
-    def take(self, order: np.ndarray) -> "LocalDerivative":
-        """The terms reordered."""
-
-    def factors(self, start: int, stop: int) -> list:
-        """The exact local derivatives of terms start..stop: numbers or atoms."""
-
-    def named(self, row: int) -> Any:
-        """The local derivative of one term with its entries named (symbols, even with values)."""
-
-    def numeric(self, values_of) -> Any:
-        """Every term's local derivative as a number (an array, or one number for all)."""
-
-    def factor_table(self) -> FactorTable:
-        """Every term's exact local derivative at once, for printers that work on whole arrays."""
-
-    def named_table(self) -> FactorTable:
-        """Every term's local derivative as :meth:`named` gives it, at once."""
 
 
 class Term(NamedTuple):
@@ -71,7 +49,8 @@ class Terms:
     local: LocalDerivative
 
     @classmethod
-    def from_connections(cls, wrt: Tensor, output: Tensor, upstream: Tensor, connections):
+    def from_connections(cls, wrt: Tensor, output: Tensor, upstream: Tensor,
+                         connections: Connections) -> Terms:
         order = np.argsort(connections.target, kind="stable")
         counts = np.bincount(connections.target, minlength=wrt.size)
         offsets = np.zeros(wrt.size + 1, dtype=np.int64)

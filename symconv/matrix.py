@@ -21,10 +21,12 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
+from .contract import Array, Arrays, Layer
 from .document import Derivative, Document, Formula, Heading, Paragraph, Section, TensorView, settle
 from .errors import ProblemError
 from .layers import LAYER_TYPES, Im2col, layer_type
 from .poly import poly_sum, product_of
+from .problem import Problem
 from .sections import Context, object_array
 from .spec import SpecError
 from .tensors import Tensor
@@ -64,16 +66,16 @@ class LayerMatrix(NamedTuple):
         return array
 
 
-def has_matrix(layer) -> bool:
+def has_matrix(layer: Layer) -> bool:
     return layer_type(layer).im2col is not None
 
 
-def matrix_of(layer) -> LayerMatrix:
+def matrix_of(layer: Layer) -> LayerMatrix:
     connections = layer.connections(layer.input)
     return LayerMatrix(layer, connections.output, connections.target, connections.local)
 
 
-def im2col_of(layer) -> Im2col:
+def im2col_of(layer: Layer) -> Im2col:
     im2col = layer_type(layer).im2col
     assert im2col is not None  # has_matrix(layer)
     return im2col(layer)
@@ -100,19 +102,19 @@ def matrix_layer(problem, name: str | None = None):
                        f" name: {names}")
 
 
-def printable_sizes(layer) -> Iterator[tuple[str, tuple[int, int]]]:
+def printable_sizes(layer: Layer) -> Iterator[tuple[str, tuple[int, int]]]:
     """The matrices the view prints: C (its size from the layer's tensors, nothing built), then
     im2col's per group (built only once C is known to be small)."""
     yield "C", (layer.output.size, layer.input.size)
     yield "im2col", im2col_of(layer).columns.shape[1:]
 
 
-def printable(layer) -> bool:
+def printable(layer: Layer) -> bool:
     """Whether every matrix of the view is small enough to print."""
     return all(max(shape) <= MAX_SIDE for _, shape in printable_sizes(layer))
 
 
-def check_printable(problem, layer) -> None:
+def check_printable(problem: Problem, layer: Layer) -> None:
     """A matrix too large to print is refused (a :class:`SpecError` about the layer's table)."""
     for name, (rows, columns) in printable_sizes(layer):
         if rows > MAX_SIDE or columns > MAX_SIDE:
@@ -125,7 +127,7 @@ def check_printable(problem, layer) -> None:
 # -- the numeric route of `symconv check` ---------------------------------------------------------
 
 
-def matrix_backward(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+def matrix_backward(layer: Layer, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
     """Every gradient of the layer by tensor name through its matrices: ∂L/∂X = Cᵀ·∂L/∂Y (C
     from the connections, evaluated at the values), ∂L/∂W by the im2col products, ∂L/∂b by the
     bias's connections. Exact on integer and object arrays."""
@@ -160,7 +162,7 @@ def gathered(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
 # -- the section and the document -------------------------------------------------------------------
 
 
-def matrix_section(context: Context, layer) -> Section:
+def matrix_section(context: Context, layer: Layer) -> Section:
     """The layer as vec(Y) = C·vec(X) + vec(b), its backward pass as Cᵀ, ∂L/∂W as im2col."""
     loss = context.loss
     x, y = layer.input, layer.output
@@ -202,7 +204,7 @@ def vector(label, entries, tensor: Tensor, gradient_of: str | None = None) -> Te
                       gradient_of=gradient_of, whole=True)
 
 
-def im2col_blocks(context: Context, layer, weight: Tensor) -> list:
+def im2col_blocks(context: Context, layer: Layer, weight: Tensor) -> list:
     loss, y = context.loss, layer.output
     im2col = im2col_of(layer)
     upstream = context.upstream_of(layer)
@@ -241,7 +243,7 @@ def entries_at(tensor: Tensor, positions: np.ndarray) -> np.ndarray:
                         positions.shape)
 
 
-def matrix_document(context: Context, layer) -> Document:
+def matrix_document(context: Context, layer: Layer) -> Document:
     """``symconv matrix``'s document: the matrix section of one layer."""
     return settle(Document(f"Matrix form of {layer.input.name} → {layer.output.name}", (),
                            (matrix_section(context, layer),)), repeat=not context.detail.once)

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .contract import Layer
 from .document import Note
 from .derivation import DEFAULT_MAX_TERMS
 from .errors import ProblemError, nearest
@@ -52,7 +53,7 @@ class Problem(Presentable):
     loss: str
     dims: int
     input: Tensor
-    layers: tuple
+    layers: tuple[Layer, ...]
     upstream: Tensor
     title: str | None = None
     source: Source | None = None
@@ -89,7 +90,7 @@ class Problem(Presentable):
     def output_named(self, name: str) -> Tensor | None:
         return next((layer.output for layer in self.layers if layer.output.name == name), None)
 
-    def upstream_of(self, layer) -> Tensor:
+    def upstream_of(self, layer: Layer) -> Tensor:
         """∂L/∂(layer output): the given upstream for the last layer, else derivative symbols."""
         position = self.layers.index(layer)
         if position == len(self.layers) - 1:
@@ -249,13 +250,14 @@ def within_budget(count: int, what: str, path: tuple, limit: int) -> None:
                               f" --max-terms")
 
 
-def with_exact_output(layer):
+def with_exact_output(layer: Layer) -> Layer:
     """The layer with exact values on its output when its input and parameters have them and its
     forward pass is exact, so later ReLU masks and max routings resolve to 0/1."""
-    known = [layer.input, *layer.parameters]
-    if not layer.exact or not all(t.is_numeric for t in known):
+    x = layer.input.values
+    params = {p.name: p.values for p in layer.parameters if p.values is not None}
+    if not layer.exact or x is None or len(params) < len(layer.parameters):
         return layer
-    values = layer.reference_forward(layer.input.values, {p.name: p.values for p in layer.parameters})
+    values = layer.reference_forward(x, params)
     exact = np.empty(layer.output.size, dtype=object)
     exact[:] = [v if type(v) is int else normalize(Fraction(v))
                 for v in np.asarray(values, dtype=object).reshape(-1).tolist()]

@@ -17,6 +17,7 @@ from typing import Mapping, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
+from .contract import Layer
 from .derivation import Derivation, Gradient, derive
 from .document import (Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
                        Reference, Sum, TensorView, Truncated)
@@ -96,9 +97,9 @@ class ProblemView(Protocol):
     def tensors(self) -> list[Tensor]: ...
 
     @property
-    def layers(self) -> tuple: ...
+    def layers(self) -> tuple[Layer, ...]: ...
 
-    def upstream_of(self, layer) -> Tensor: ...
+    def upstream_of(self, layer: Layer) -> Tensor: ...
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Context:
     def dims(self) -> int:
         return self.problem.dims
 
-    def upstream_of(self, layer) -> Tensor:
+    def upstream_of(self, layer: Layer) -> Tensor:
         return self.problem.upstream_of(layer)
 
     def remembered(self, key, compute):
@@ -143,7 +144,7 @@ class Context:
         return self.remembered(("result", tensor.name), lambda: object_array(
             self.derivation.gradient(tensor.name).polys(), tensor.shape))
 
-    def carried(self, layer) -> np.ndarray | None:
+    def carried(self, layer: Layer) -> np.ndarray | None:
         """∂L/∂(the layer's output) expanded down to the given upstream gradient, in the output's
         shape, when that leaves only numbers and the given upstream gradient's entries (every
         value between this layer and the loss is known): the numbers a worked solution carries
@@ -168,7 +169,7 @@ class Context:
 
         return self.remembered(("carried", layer.output.name), compute)
 
-    def layer_result(self, layer, tensor: Tensor) -> np.ndarray:
+    def layer_result(self, layer: Layer, tensor: Tensor) -> np.ndarray:
         """∂L/∂tensor as the layer's own sections write it: in terms of the given upstream
         gradient when the layer's upstream is :meth:`carried`, else through ∂L/∂(its output)."""
         if self.carried(layer) is None:
@@ -180,7 +181,7 @@ class Context:
         return self.remembered(("expanded", tensor.name), lambda: object_array(
             [plain(p) for p in self.derivation.gradient(tensor.name).expanded()], tensor.shape))
 
-    def upstream_entries(self, layer) -> list:
+    def upstream_entries(self, layer: Layer) -> list:
         """What each output of the layer passes back, as its sections write it: the carried
         value (``d3 − d5 + d6``, or a number) in a chain, else the upstream entry itself."""
         carried = self.carried(layer)
@@ -317,14 +318,14 @@ class Context:
                                  ".")),),
                      result=True, label=label)]
 
-    def where(self, layer) -> str:
+    def where(self, layer: Layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, nothing for a single layer."""
         layers = self.problem.layers
         if len(layers) == 1:
             return ""
         return f" (layer {layers.index(layer) + 1}: {layer.input.name} → {layer.output.name})"
 
-    def arrow(self, layer) -> str:
+    def arrow(self, layer: Layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, `` (X → Y)`` for a single layer."""
         return self.where(layer) or f" ({layer.input.name} → {layer.output.name})"
 
@@ -518,7 +519,7 @@ def listing(items: list, total: int | None = None) -> list:
     return parts + ["."] if total else []
 
 
-def output_matrix(layer, context: Context) -> list:
+def output_matrix(layer: Layer, context: Context) -> list:
     """``So the output is: Y = […]``, the end of a forward section, when the output has values."""
     y = layer.output
     if not y.is_numeric:

@@ -20,6 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .contract import Layer
 from .checks import CheckReport, check
 from .derivation import DEFAULT_MAX_TERMS, Derivation, check_size, derive
 from .document import (MAX_SUM_TERMS, ChainBlock, ChainTerms, Concat, Derivative, Display, Document,
@@ -563,7 +564,7 @@ def parse_sections(text: str) -> tuple[str, ...]:
     return tuple(name for name in SECTION_NAMES if name in wanted)
 
 
-def layer_sections(layer, names: tuple[str, ...], context: Context) -> list[Section]:
+def layer_sections(layer: Layer, names: tuple[str, ...], context: Context) -> list[Section]:
     builders = layer_type(layer).sections
     return [section for name in names if name in builders
             if (section := builders[name](layer, context)) is not None]

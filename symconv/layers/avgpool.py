@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..contract import Array, Arrays
 from ..document import (Derivative, Display, Equation, Formula, Group, Matrix, Once, Paragraph, Product,
                         Sum, with_math)
 from ..poly import normalize, poly_sum
@@ -63,16 +64,16 @@ class AvgPoolLayer(PoolLayer):
         values[:] = [normalize(Fraction(1, int(n))) for n in counts[y]]
         return Numbers(values)
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         x = self.canonical(x)
         sums = self.geometry.windows(x, 0).sum(axis=-1)
         return (sums * self.reciprocals(x)).reshape(self.output.shape)
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         share = dy.reshape(self.geometry.output_shape) * self.reciprocals(dy)
         return self.declared(self.geometry.scatter(lambda k: share))
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """The notes' view: a convolution with weights 1/N, so ∂L/∂X is the full correlation of
         the zero-inserted ∂L/∂Y/N with the (rotated) all-ones kernel — for stride = kernel and no
         padding, 1/k² times ∂L/∂Y upsampled."""

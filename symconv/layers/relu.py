@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..contract import Array, Arrays, Connections
 from ..document import Bracket, Call, Concat, Derivative, Formula, Heading, Note, Once, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
@@ -18,7 +19,7 @@ from ..spec import output_tensor
 from ..tensors import FactorTable, Tensor
 from ..wording import compact_shape, shape_text
 from .base import EntryOf
-from .registry import Connections, LayerRequest, LayerType, WrongVariant, register
+from .registry import LayerRequest, LayerType, WrongVariant, register
 
 
 class IsPositive(Atom):
@@ -111,14 +112,14 @@ class ReluLayer:
     def branch(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x > 0, dtype=bool)
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         return np.where(x > 0, x, 0 * x)
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         dy = dy.reshape(self.input.shape)
         return {self.input.name: np.where(x > 0, dy, 0 * dy)}
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> None:
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> None:
         return None
 
 

@@ -12,16 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 from math import prod
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
+from ...contract import Array, Arrays, Connections
 from ...document import Note
 from ...poly import Poly, Symbol, poly_sum, product_of
 from ...tensors import Tensor
 from ...wording import compact_shape, per_axis, shape_text
 from ..base import Constant, EntryOf
-from ..registry import Connections, only
+from ..registry import only
 from . import closed_form, reference
 from .geometry import ConvGeometry
 
@@ -35,12 +36,37 @@ class SumOfProducts:
     input, weight), sorted by output; ``layouts`` are the canonical (N, C, *spatial) shapes of
     the input and of the output."""
 
+    geometry: ConvGeometry  # a transposed convolution's is the convolution it transposes
     input: Tensor
     weight: Tensor
     bias: Tensor | None
     output: Tensor
+    same: bool  # padding = "same": the padding was worked out by TensorFlow's rule
+    kind: ClassVar[str]  # each type's own
     exact = True  # sums of products stay exact on int/Fraction arrays
     positive_inputs = False
+
+    # Each type's own (:class:`symconv.contract.Layer`):
+    def term_count(self) -> int:
+        raise NotImplementedError
+
+    def allocation(self) -> tuple[int, str]:
+        raise NotImplementedError
+
+    def unused_positions(self) -> list[tuple[int, ...]]:
+        raise NotImplementedError
+
+    def sizes_text(self) -> str:
+        raise NotImplementedError
+
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
+        raise NotImplementedError
+
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
+        raise NotImplementedError
+
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None:
+        raise NotImplementedError
 
     @property
     def layouts(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -167,18 +193,18 @@ class ConvLayer(SumOfProducts):
         function of the frozen configuration, computed on first use."""
         return self.geometry.index_triples()
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         """The NumPy forward pass (``params`` maps weight and bias names to arrays)."""
         x, w, b = self.canonical(x, params)
         return reference.forward(x, w, b, self.geometry).reshape(self.output.shape)
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """The NumPy backward pass: gradient arrays by tensor name."""
         x, w, _ = self.canonical(x, params)
         dx, dw, db = reference.backward(x, w, dy.reshape(self.geometry.output_shape), self.geometry)
         return self.named(dx, dw, db)
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """The closed-form gradients (correlations with the dilated / rotated operands)."""
         g = self.geometry
         x, w, _ = self.canonical(x, params)

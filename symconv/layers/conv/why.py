@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...contract import Layer
 from ...document import Derivative, Formula, Indexed, Once, Paragraph, with_math
 from ...indexed import general_term
 from ...poly import Symbol
@@ -26,7 +27,7 @@ def why(key: str, parts: tuple) -> list:
     return [Once(("why", key), (Paragraph(parts),))]
 
 
-def busiest_entry(context: Context, layer) -> tuple[Symbol, list[NamedTerm]]:
+def busiest_entry(context: Context, layer: Layer) -> tuple[Symbol, list[NamedTerm]]:
     """The input entry of ``layer`` read by the most outputs, and its chain-rule terms in output
     order (the worked instance of an explanation)."""
     gradient = context.derivation.gradient(layer.input.name)
@@ -139,7 +140,7 @@ def weight_correlation(layer: ConvLayer, context: Context) -> list:
     return why("dw", tuple(parts))
 
 
-def transposed_input(layer, context: Context) -> list:
+def transposed_input(layer: Layer, context: Context) -> list:
     """Why a transposed convolution's ∂L/∂X rotates nothing: an input entry's product lands on
     outputs whose index goes up with the kernel's."""
     x, y = layer.input, layer.output
