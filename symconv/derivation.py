@@ -23,7 +23,7 @@ from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
 from .product_sums import BlockTerms, Known, TermFactors, block_products, product_polys, runs
-from .tensors import EntryFactors, FactorTable, Tensor
+from .tensors import EntryFactors, FactorTable, Role, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
 
@@ -251,7 +251,7 @@ class Gradient(Presentable):
         if not self.reads_intermediate or problem.upstream.values is None:
             return None
         if flats is not None and not (all(layer.exact for layer in problem.layers) and all(
-                t.is_numeric for t in problem.tensors() if t.role in ("input", "weight", "bias"))):
+                t.is_numeric for t in problem.tensors() if t.role in (Role.INPUT, Role.WEIGHT, Role.BIAS))):
             # a few entries of a problem too large to expand whole: numbers when every value is
             # given and every layer computes exactly (the whole gradient's entries are all
             # numbers then; a symbol that happens to cancel everywhere is not looked for)

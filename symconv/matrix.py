@@ -29,7 +29,7 @@ from .poly import poly_sum, product_of
 from .problem import Problem
 from .sections import Context, object_array
 from .spec import SpecError
-from .tensors import Tensor
+from .tensors import Role, Tensor
 
 MAX_SIDE = 64  # rows and columns of a matrix printed whole
 
@@ -143,9 +143,9 @@ def matrix_backward(layer: Layer, x: Array, params: Arrays, dy: Array) -> dict[s
     sources = {"input": x.reshape(-1), "upstream": upstream}
     a = gathered(sources[im2col.rows_of], im2col.rows)
     b = gathered(sources[im2col.columns_of], im2col.columns)
-    weight = next(p for p in layer.parameters if p.role == "weight")
+    weight = next(p for p in layer.parameters if p.role is Role.WEIGHT)
     grads[weight.name] = np.einsum("grn,gcn->grc", a, b).reshape(weight.shape)
-    for bias in (p for p in layer.parameters if p.role == "bias"):
+    for bias in (p for p in layer.parameters if p.role is Role.BIAS):
         connections = layer.connections(bias)
         db = np.zeros(bias.size, dtype=upstream.dtype)
         np.add.at(db, connections.target, upstream[connections.output])
@@ -166,8 +166,8 @@ def matrix_section(context: Context, layer: Layer) -> Section:
     """The layer as vec(Y) = C·vec(X) + vec(b), its backward pass as Cᵀ, ∂L/∂W as im2col."""
     loss = context.loss
     x, y = layer.input, layer.output
-    weight = next(p for p in layer.parameters if p.role == "weight")
-    bias = next((p for p in layer.parameters if p.role == "bias"), None)
+    weight = next(p for p in layer.parameters if p.role is Role.WEIGHT)
+    bias = next((p for p in layer.parameters if p.role is Role.BIAS), None)
     matrix = matrix_of(layer)
     rows, columns = matrix.shape
     dense = matrix.dense()

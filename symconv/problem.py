@@ -26,7 +26,7 @@ from .poly import normalize
 from .presentation import Presentable
 from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_index_style, get_name, get_naming,
                    get_shape, get_text, make_tensor, parse_values)
-from .tensors import Tensor
+from .tensors import Role, Tensor
 from .wording import AXIS_WORDS, axis_names, shape_text
 
 MAX_LAYERS = 64  # every walk through the chain (expansion, diagnosis) stays far from Python's stack limit
@@ -63,7 +63,7 @@ class Problem(Presentable):
         """∂L/∂(output of layer i) for every layer but the last, written as derivatives: each with
         a rank of its own, so ∂L/∂Y1_00 and Y1_00 are different symbols; negative because upstream
         factors come first in printed products."""
-        return tuple(Tensor(layer.output.name, layer.output.shape, "upstream", "indexed",
+        return tuple(Tensor(layer.output.name, layer.output.shape, Role.UPSTREAM, "indexed",
                             layer.output.index_base, derivative_of=self.loss, rank=-layer.output.rank,
                             index_style=layer.output.index_style)
                      for layer in self.layers[:-1])
@@ -140,7 +140,7 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
     rank = 1  # 0 is the upstream gradient's: its factor comes first in every product
     within_budget(prod(input_shape), "the input", ("input", "shape"), max_entries)
     current = make_tensor(input_table, ("input",), name=get_name(input_table, ("input",), "X"),
-                          shape=input_shape, role="input", rank=rank)
+                          shape=input_shape, role=Role.INPUT, rank=rank)
     problem_input = current
 
     layer_tables = spec.get("layers")
@@ -161,7 +161,7 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
         check_keys(table, ("type", "output", *layer_type.keys), path, f"a {kind} layer")
         default_output = "Y" if len(layer_tables) == 1 else f"Y{i + 1}"
         try:
-            layer = layer_type.build(LayerRequest(table, path, current, dims, rank, default_output))
+            layer = layer_type.built(LayerRequest(table, path, current, dims, rank, default_output))
         except SpecError as error:
             if i == 0 or not error.about_input:
                 raise
@@ -277,14 +277,14 @@ def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
                               f"the upstream gradient ∂{loss}/∂{output.name}")
     if "name" in table:
         name = get_name(table, path, "d")
-        return Tensor(name, output.shape, "upstream", naming, base, values, rank=0,
+        return Tensor(name, output.shape, Role.UPSTREAM, naming, base, values, rank=0,
                       index_style=get_index_style(table, path, name, output.shape, base, naming))
     if "index_style" in table:  # written ∂L/∂Y_{…}: its names are the output's
         raise SpecError(path + ("index_style",), f"the upstream gradient is written with {output.name}'s"
                                                  f" names, ∂{loss}/∂{output.name}_…; set index_style"
                                                  f" on the layer's output, e.g. output = {{ name ="
                                                  f" \"{output.name}\", index_style = \"comma\" }}")
-    return Tensor(output.name, output.shape, "upstream", "indexed", output.index_base, values,
+    return Tensor(output.name, output.shape, Role.UPSTREAM, "indexed", output.index_base, values,
                   derivative_of=loss, rank=0, index_style=output.index_style)
 
 

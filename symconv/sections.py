@@ -25,7 +25,7 @@ from .errors import SizeLimitError, SymconvError
 from .indexed import general_term, letters_for
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .product_sums import TermFactors, named_as_valued
-from .tensors import Tensor
+from .tensors import Role, Tensor
 from .wording import axis_names
 
 MAX_SLICES = 6  # 2-D slices of a tensor with more than two axes written out
@@ -444,7 +444,7 @@ def named_array(tensor: Tensor, shape=None) -> np.ndarray:
 def leading_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:
     """Names of the axes in front of the spatial ones: batch ``n``, channel ``c``, filter ``f``."""
     extra = len(tensor.shape) - dims
-    names = tensor.leading or {"weight": ("f", "c"), "input": ("n", "c")}.get(tensor.role, ("n", "f"))
+    names = tensor.leading or {Role.WEIGHT: ("f", "c"), Role.INPUT: ("n", "c")}.get(tensor.role, ("n", "f"))
     return names[len(names) - extra:] if extra > 0 else ()
 
 

@@ -39,7 +39,7 @@ from .render.solve import Rendered, is_interactive, render_document, render_docu
 from .sections import (FULL, HANDOUT, MAX_LISTED, Context, Detail, NamedTerm, ProblemView, entry_array,
                        entry_remarks, joined, listing, more, named_array, named_factor_lists, named_sum,
                        named_terms, named_values, slice_axes, term_count)
-from .tensors import Tensor, flat_from_display
+from .tensors import Role, Tensor, flat_from_display
 from .wording import plural, shape_text
 
 SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect",
@@ -291,7 +291,7 @@ def chained_tensors(context: Context) -> list[Tensor]:
     problem's own tensors only."""
     tensors = backward_order(context.problem)
     if context.detail.once and "dx" in context.sections:
-        return [t for t in tensors if t.role != "output"]
+        return [t for t in tensors if t.role is not Role.OUTPUT]
     return tensors
 
 
@@ -425,7 +425,7 @@ def default_connect_entries(problem: Problem, derivation: Derivation) -> list[Sy
     layer = problem.layers[0]
     counts = np.diff(derivation.gradient(layer.input.name).blocks[0].offsets)
     entries = [Symbol(layer.input, int(np.argmax(counts)))]
-    weight = next((p for p in layer.parameters if p.role == "weight"), None)
+    weight = next((p for p in layer.parameters if p.role is Role.WEIGHT), None)
     if weight is not None:
         entries.append(Symbol(weight, min(1, weight.size - 1)))
     return entries

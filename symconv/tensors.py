@@ -16,6 +16,7 @@ Index bases are for display only; flat positions and JSON indices are always 0-b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from functools import cached_property
 from math import prod
 from typing import Callable, NamedTuple, Sequence, TypeVar
@@ -40,6 +41,18 @@ class EntryName(NamedTuple):
     derivative_of: str | None = None
 
 
+class Role(Enum):
+    """What a tensor is to the problem. The input, the output and the upstream gradient are every
+    problem's; a layer type declares the roles of its parameters
+    (:attr:`~symconv.layers.registry.LayerType.roles`)."""
+
+    INPUT = "input"
+    WEIGHT = "weight"
+    BIAS = "bias"
+    OUTPUT = "output"
+    UPSTREAM = "upstream"
+
+
 CACHED_SYMBOLS = 65_536  # a tensor this small makes all its symbols at the first lookup
 MANY_ENTRIES = 256  # asked at once, so many entries make all the tensor's symbols
 
@@ -53,7 +66,7 @@ class Tensor:
 
     name: str
     shape: tuple[int, ...]
-    role: str  # "input", "weight", "bias", "output", "upstream"
+    role: Role
     naming: str = "indexed"  # "indexed", "flat" or "bare" (a one-entry tensor: just the name)
     index_base: int = 0
     values: np.ndarray | None = None  # object array of exact numbers, in the declared shape
@@ -66,7 +79,9 @@ class Tensor:
     #: "auto": in a document, with commas for every entry once some index needs two digits
     index_style: str = "auto"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        if not isinstance(self.role, Role):
+            raise TypeError(f"a tensor's role is a Role, e.g. Role.WEIGHT; got {self.role!r}")
         if self.values is not None:
             self.values.flags.writeable = False
 

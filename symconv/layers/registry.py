@@ -24,9 +24,9 @@ from ..contract import Array, Connections, Layer
 from ..derivation import Terms
 from ..document import Section
 from ..errors import ProblemError
-from ..tensors import Tensor
 from ..poly import Atom, Poly
 from ..sections import Case, Context
+from ..tensors import Role, Tensor
 
 L = TypeVar("L", bound=Layer)
 
@@ -100,6 +100,8 @@ class LayerType(Generic[L]):
     build: Callable[[LayerRequest], L]  # reads and checks the table; raises SpecError
     #: (layer, context) -> the problem statement's sentence
     describe: Callable[[L, Context], tuple[Any, ...]]
+    #: the roles of its parameters (weight, bias), in the order of ``Layer.parameters``
+    roles: tuple[Role, ...] = ()
     #: (layer) -> the layer in the automatic title (``2 × 2 kernel, stride 1, padding 0``,
     #: ``2 × 2 max pooling, stride 1``, ``ReLU``); without one the title names its kind
     title: Callable[[L], str] | None = None
@@ -127,6 +129,16 @@ class LayerType(Generic[L]):
     #: the layer's geometry (:class:`symconv.sections.Case`: a corner, an edge, the interior, …),
     #: or None: the chain rule of a handout shows one entry of every case
     cases: Callable[[L, Tensor], list[Case] | None] | None = None
+
+    def built(self, request: LayerRequest) -> L:
+        """The layer of a problem file's table, its parameters' roles checked against the declared
+        ones (a layer type that makes a parameter of a role it does not declare is a bug in it)."""
+        layer = self.build(request)
+        undeclared = [p for p in layer.parameters if p.role not in self.roles]
+        if undeclared:
+            raise TypeError(f"the {self.kind} layer type made {undeclared[0].name} a"
+                            f" {undeclared[0].role.value}, a role it does not declare")
+        return layer
 
 
 #: Every registered layer type by kind. Their layer classes differ, so the registry holds them as

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ...sections import Case, entry_cases
 from ...spec import SpecError, get_name, make_tensor, output_tensor
-from ...tensors import Tensor
+from ...tensors import Role, Tensor
 from ...wording import shape_text
 from ..registry import Im2col, LayerRequest, LayerType, register
 from .geometry import ConvGeometry, GeometryError, same_padding
@@ -50,7 +50,7 @@ def build_conv(request: LayerRequest) -> ConvLayer:
 
     weight = make_tensor(weight_table, path + ("weight",),
                          name=get_name(weight_table, path + ("weight",), "W"),
-                         shape=weight_shape, role="weight", rank=rank + 1)
+                         shape=weight_shape, role=Role.WEIGHT, rank=rank + 1)
     bias = read_bias(table, path, filters, rank + 2, "filter")
     output = output_tensor(table, path, request.default_output,
                            declared_output_shape(len(shape), dims, batch, filters,
@@ -100,7 +100,7 @@ def cases(layer: ConvLayer, tensor: Tensor) -> list[Case] | None:
 
 CONV = register(LayerType(
     kind="conv", summary="a convolution (cross-correlation, as in PyTorch)",
-    keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
+    keys=("stride", "padding", "dilation", "groups", "weight", "bias"), roles=(Role.WEIGHT, Role.BIAS),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
     quick=quick_table, output_size=output_arithmetic,
     expression=lambda layer, flat: layer.expression(flat),

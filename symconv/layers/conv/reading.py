@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis, get_shape,
                      is_whole, make_tensor, whole_in_range)
-from ...tensors import Tensor
+from ...tensors import Role, Tensor
 from ...wording import axis_names
 
 SAME = "same"
@@ -90,7 +90,7 @@ def read_bias(table: dict, path: tuple, channels: int, rank: int, per: str) -> T
         raise SpecError(bias_path + ("shape",), f"the bias has one entry per {per}: shape ="
                                                 f" [{channels}]; got {bias_table['shape']!r}")
     return make_tensor(bias_table, bias_path, name=get_name(bias_table, bias_path, "b"),
-                       shape=(channels,), role="bias", rank=rank, bare=channels == 1)
+                       shape=(channels,), role=Role.BIAS, rank=rank, bare=channels == 1)
 
 
 class FieldKeys(NamedTuple):
@@ -124,7 +124,7 @@ def refuse_channels_last(layer_input: Tensor, dims: int, channels: int) -> None:
     PyTorch's order. Only for the problem's own input (a layer further on gets its input's shape
     from the layer before)."""
     shape = list(layer_input.shape)
-    if layer_input.role != "input" or len(shape) <= dims or shape[-1] != channels \
+    if layer_input.role is not Role.INPUT or len(shape) <= dims or shape[-1] != channels \
             or shape[-dims - 1] == channels:
         return
     spatial = axis_names(dims)

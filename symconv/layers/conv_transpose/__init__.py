@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from ...sections import Case, entry_cases
 from ...spec import SpecError, get_name, get_per_axis, make_tensor, output_tensor
-from ...tensors import Tensor
+from ...tensors import Role, Tensor
 from ...wording import axis_names, per_axis, shape_text
 from ..conv.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
 from ..conv.layer import declared_output_shape
@@ -64,7 +64,7 @@ def build(request: LayerRequest) -> ConvTransposeLayer:
         raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
 
     weight = replace(make_tensor(weight_table, weight_path, name=get_name(weight_table, weight_path, "W"),
-                                 shape=weight_shape, role="weight", rank=rank + 1), leading=("c", "f"))
+                                 shape=weight_shape, role=Role.WEIGHT, rank=rank + 1), leading=("c", "f"))
     bias = read_bias(table, path, out_channels, rank + 2, "output channel")
     output = output_tensor(table, path, request.default_output,
                            declared_output_shape(len(shape), dims, batch, out_channels,
@@ -153,7 +153,7 @@ def cases(layer: ConvTransposeLayer, tensor: Tensor) -> list[Case] | None:
 CONV_TRANSPOSE = register(LayerType(
     kind="conv_transpose", summary="a transposed convolution (as PyTorch's ConvTranspose)",
     keys=("stride", "padding", "output_padding", "dilation", "groups", "weight", "bias"),
-    build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
+    roles=(Role.WEIGHT, Role.BIAS), build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
     output_size=output_arithmetic, expression=lambda layer, flat: layer.expression(flat),
     im2col=im2col, cases=cases))
 
