@@ -140,7 +140,7 @@ def matrix_backward(layer: Layer, x: Array, params: Arrays, dy: Array) -> dict[s
     np.add.at(dx, matrix.columns, products)
     grads = {layer.input.name: dx.reshape(layer.input.shape)}
     im2col = im2col_of(layer)
-    sources = {"input": x.reshape(-1), "upstream": upstream}
+    sources = {Role.INPUT: x.reshape(-1), Role.UPSTREAM: upstream}
     a = gathered(sources[im2col.rows_of], im2col.rows)
     b = gathered(sources[im2col.columns_of], im2col.columns)
     weight = next(p for p in layer.parameters if p.role is Role.WEIGHT)
@@ -208,10 +208,11 @@ def im2col_blocks(context: Context, layer: Layer, weight: Tensor) -> list:
     loss, y = context.loss, layer.output
     im2col = im2col_of(layer)
     upstream = context.upstream_of(layer)
-    sources = {"input": (layer.input, layer.input.name), "upstream": (upstream, f"∂{loss}/∂{y.name}")}
+    sources = {Role.INPUT: (layer.input, layer.input.name),
+               Role.UPSTREAM: (upstream, f"∂{loss}/∂{y.name}")}
     (a_tensor, a_name), (b_tensor, b_name) = sources[im2col.rows_of], sources[im2col.columns_of]
     groups = im2col.rows.shape[0]
-    by_output = im2col.rows_of == "upstream"  # a convolution: the rows are ∂L/∂Y's filters
+    by_output = im2col.rows_of is Role.UPSTREAM  # a convolution: the rows are ∂L/∂Y's filters
     position, window, row = (("output position", "the receptive field that output reads", "filter")
                              if by_output else
                              ("input position", f"the window of {b_name} its product lands on",

@@ -53,12 +53,12 @@ class Im2col(NamedTuple):
     """∂L/∂W of a layer that is a matrix product (a convolution, a transposed one) as one product
     per group g, ``∂L/∂W_g = A_g·B_gᵀ`` reshaped to the weight's shape: ``rows`` (groups, r, n) and
     ``columns`` (groups, c, n) hold flat positions (−1: a padding zero) into the tensors named by
-    ``rows_of`` and ``columns_of``, each ``"input"`` or ``"upstream"`` (∂L/∂Y)."""
+    ``rows_of`` and ``columns_of``, each :attr:`Role.INPUT` or :attr:`Role.UPSTREAM` (∂L/∂Y)."""
 
     rows: Array
-    rows_of: str
+    rows_of: Role
     columns: Array
-    columns_of: str
+    columns_of: Role
 
 
 class WrongVariant(NamedTuple):

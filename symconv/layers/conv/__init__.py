@@ -84,7 +84,7 @@ def title(layer: ConvLayer) -> str:
 def im2col(layer: ConvLayer) -> Im2col:
     """∂L/∂W = ∂L/∂Y·im2col(X)ᵀ, one product per group."""
     outputs, patches = layer.geometry.im2col()
-    return Im2col(outputs, "upstream", patches, "input")
+    return Im2col(outputs, Role.UPSTREAM, patches, Role.INPUT)
 
 
 def cases(layer: ConvLayer, tensor: Tensor) -> list[Case] | None:

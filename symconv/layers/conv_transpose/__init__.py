@@ -137,7 +137,7 @@ def im2col(layer: ConvTransposeLayer) -> Im2col:
     """∂L/∂W = X·im2col(∂L/∂Y)ᵀ: the convolution's product with X in the place of its upstream
     gradient and ∂L/∂Y in the place of its input."""
     inputs, patches = layer.geometry.im2col()
-    return Im2col(inputs, "input", patches, "upstream")
+    return Im2col(inputs, Role.INPUT, patches, Role.UPSTREAM)
 
 
 def cases(layer: ConvTransposeLayer, tensor: Tensor) -> list[Case] | None:
