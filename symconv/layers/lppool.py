@@ -241,7 +241,8 @@ def describe(layer: LpPoolLayer, context: Context) -> tuple:
 
 
 LPPOOL = register(LayerType(
-    kind="lppool", summary="LP pooling (p a whole number; \"sum\" as PyTorch, or \"mean\")",
+    kind="lppool", name="LP pooling",
+    summary="LP pooling (p a whole number; \"sum\" as PyTorch, or \"mean\")",
     keys=("kernel_size", "stride", "p", "normalize"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, f"LP pooling (p = {layer.p})"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},

@@ -95,6 +95,7 @@ class LayerType(Generic[L]):
     ``L`` against the :class:`~symconv.contract.Layer` contract."""
 
     kind: str  # the problem file's ``type``
+    name: str  # what prose calls it (``max pooling``, ``ReLU``), in messages and notes
     summary: str  # one line for the list of layer types
     keys: tuple[str, ...]  # the keys of its table besides ``type`` and ``output``
     build: Callable[[LayerRequest], L]  # reads and checks the table; raises SpecError
