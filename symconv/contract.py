@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, NamedTuple, Protocol
 
-import numpy as np
 from numpy.typing import NDArray
 
 from .document import Note

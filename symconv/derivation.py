@@ -13,11 +13,11 @@ derivatives. Polynomials (:mod:`symconv.poly`) and sympy objects are built only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple, Protocol, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .contract import Connections, Layer, LocalDerivative
+from .contract import Connections, LocalDerivative
 from .document import Note
 from .errors import ProblemError, SizeLimitError
 from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
