@@ -7,19 +7,17 @@ output entry, so ∂L/∂X_i has a single chain-rule term. There is no separate 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..contract import Array, Arrays, Connections
-from ..document import Bracket, Call, Concat, Derivative, Formula, Heading, Note, Once, Paragraph, Section
+from ..contract import Array, Arrays
+from ..document import Bracket, Call, Concat, Derivative, Formula, Heading, Once, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
-from ..spec import output_tensor
-from ..tensors import FactorTable, Tensor
-from ..wording import compact_shape, shape_text
-from .base import EntryOf
-from .registry import LayerRequest, LayerType, WrongVariant, register
+from ..wording import shape_text
+from .elementwise import Elementwise, Slope
+from .registry import LayerType, WrongVariant, register
 
 
 class IsPositive(Atom):
@@ -54,60 +52,25 @@ def is_positive(entry) -> Number | IsPositive:
 
 
 @dataclass(frozen=True)
-class Positive(EntryOf):
+class Positive(Slope):
     """∂y/∂x of ReLU: ``[x > 0]`` of the entry ``index`` of ``tensor``."""
 
-    def factors(self, start: int, stop: int) -> list:
-        return [is_positive(entry) for entry in self.tensor.entries_at(self.index[start:stop].tolist())]
+    def at(self, entry: Number | Symbol) -> Number | IsPositive:
+        return is_positive(entry)
 
-    def factor_table(self) -> FactorTable:
-        return self.factors(0, len(self.index))
-
-    def named(self, row: int) -> IsPositive:
-        return IsPositive(Symbol(self.tensor, int(self.index[row])))
-
-    def named_table(self) -> FactorTable:
-        return [IsPositive(symbol) for symbol in (self.tensor.symbols[i] for i in self.index.tolist())]
+    def named_at(self, symbol: Symbol) -> IsPositive:
+        return IsPositive(symbol)
 
     def numeric(self, values_of) -> np.ndarray:
         return (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)
 
 
-@dataclass(frozen=True, eq=False)
-class ReluLayer:
-    input: Tensor
-    output: Tensor
+class ReluLayer(Elementwise):
     kind = "relu"
     exact = True
-    positive_inputs = False
 
-    @property
-    def parameters(self) -> tuple[Tensor, ...]:
-        return ()
-
-    def with_output(self, output: Tensor) -> "ReluLayer":
-        return replace(self, output=output)
-
-    def term_count(self) -> int:
-        return self.input.size
-
-    def allocation(self) -> tuple[int, str]:
-        return self.input.size, f"its input {shape_text(self.input.shape)}"
-
-    def unused_positions(self) -> list[tuple[int, ...]]:
-        return []  # every entry is read
-
-    def notes(self) -> list[Note]:
-        return []
-
-    def sizes_text(self) -> str:
-        return f"input {compact_shape(self.input.shape)}"
-
-    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
-        if wrt is not self.input:
-            raise KeyError(wrt.name)
-        every = np.arange(self.input.size) if targets is None else np.asarray(targets)
-        return Connections(every, every, Positive(self.input, every))
+    def local(self, entries: Array) -> Positive:
+        return Positive(self.input, entries)
 
     def branch(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x > 0, dtype=bool)
@@ -119,14 +82,6 @@ class ReluLayer:
         dy = dy.reshape(self.input.shape)
         return {self.input.name: np.where(x > 0, dy, 0 * dy)}
 
-    def closed_form(self, x: Array, params: Arrays, dy: Array) -> None:
-        return None
-
-
-def build(request: LayerRequest) -> ReluLayer:
-    return ReluLayer(request.input, output_tensor(request.table, request.path,
-                                                  request.default_output, request.input.shape,
-                                                  request.input, request.rank + 1))
 
 
 def forward(layer: ReluLayer, context: Context) -> Section:
@@ -198,6 +153,6 @@ def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms,
 
 RELU = register(LayerType(
     kind="relu", name="ReLU", summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
-    build=build, describe=describe, title=lambda layer: "ReLU",
+    build=ReluLayer.from_request, describe=describe, title=lambda layer: "ReLU",
     sections={"forward": forward, "dx": section}, mistakes=mistakes, atoms=(IsPositive,),
     expression=lambda layer, flat: Call("max", (Symbol(layer.input, flat), 0))))
