@@ -11,5 +11,6 @@ from . import maxpool  # noqa: F401
 from . import avgpool  # noqa: F401
 from . import lppool  # noqa: F401
 from . import relu  # noqa: F401
+from . import sigmoid  # noqa: F401
 
 __all__ = ["LAYER_TYPES", "Im2col", "Layer", "LayerRequest", "LayerType", "WrongVariant", "layer_type"]
