@@ -10,7 +10,7 @@ and the section helpers (:mod:`symconv.sections`) read layers while the layer ty
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple, Protocol
+from typing import Any, Callable, Mapping, NamedTuple, Protocol, Sequence
 
 from numpy.typing import NDArray
 
@@ -33,7 +33,7 @@ class LocalDerivative(Protocol):
         """The terms reordered."""
         ...
 
-    def factors(self, start: int, stop: int) -> list[Any]:
+    def factors(self, start: int, stop: int) -> Sequence[Number | Atom]:
         """The exact local derivatives of terms start..stop: numbers or atoms."""
         ...
 
@@ -143,3 +143,44 @@ class Layer(Protocol):
     def sizes_text(self) -> str:
         """Its sizes in a few words, for messages (``input 4×4, kernel 2×2``)."""
         ...
+
+
+class ProblemView(Protocol):
+    """What the engine (:mod:`symconv.derivation`) and the sections (:mod:`symconv.sections`) read
+    of a problem (:class:`symconv.problem.Problem`, which imports both): its layers in order, the
+    tensors around them, the loss and how the problem is introduced."""
+
+    @property
+    def loss(self) -> str: ...
+
+    @property
+    def dims(self) -> int: ...
+
+    @property
+    def input(self) -> Tensor: ...
+
+    @property
+    def upstream(self) -> Tensor: ...
+
+    @property
+    def layers(self) -> tuple[Layer, ...]: ...
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def source(self) -> Any: ...  # its Source (symconv.problem), or None
+
+    def tensors(self) -> list[Tensor]: ...
+
+    def differentiable(self) -> list[Tensor]: ...
+
+    def tensor(self, name: str) -> Tensor: ...
+
+    def output_named(self, name: str) -> Tensor | None: ...
+
+    def upstream_of(self, layer: Layer) -> Tensor: ...
+
+    def term_count(self) -> int: ...
+
+    def notes(self) -> list[Note]: ...

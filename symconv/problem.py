@@ -29,6 +29,8 @@ from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_index_sty
 from .tensors import Role, Tensor
 from .wording import AXIS_WORDS, axis_names, shape_text
 
+#: a quick question's stride, padding or dilation: one number, one per axis, or "same"/"valid"
+QuickSetting = int | tuple[int, ...] | str
 MAX_LAYERS = 64  # every walk through the chain (expansion, diagnosis) stays far from Python's stack limit
 TOP_KEYS = ("loss", "dims", "title", "source", "input", "layers", "upstream")
 SOURCE_KEYS = ("title", "citation", "notes")
@@ -117,7 +119,7 @@ class Problem(Presentable):
 
 
 # -- the builder ------------------------------------------------------------------------------------
-def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
+def build_problem(spec: dict[str, Any], *, max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
     """Check a problem specification and build its tensors and layers.
 
     Sizes are worked out from the specification before anything of that size is allocated: a
@@ -243,7 +245,7 @@ def colliding_names(tensors: list[Tensor]) -> tuple[Tensor, Tensor, str] | None:
     return None
 
 
-def within_budget(count: int, what: str, path: tuple, limit: int) -> None:
+def within_budget(count: int, what: str, path: tuple[str | int, ...], limit: int) -> None:
     if count > limit:
         raise SpecError(path, f"{what} would have {count:,} entries, over the limit of {limit:,};"
                               f" use smaller sizes, padding or dilation, or raise the limit with"
@@ -289,7 +291,8 @@ def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
 
 
 def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *,
-                  stride=1, padding=0, dilation=1, bias: bool = False,
+                  stride: QuickSetting = 1, padding: QuickSetting = 0, dilation: QuickSetting = 1,
+                  bias: bool = False,
                   max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
     """The problem behind ``symconv grad --input 4x4 --kernel 2x2 ...``: X, W and Y indexed from 0,
     upstream flat ``d1, d2, …``; a single number per shape means 1-D. The layer is the one of the

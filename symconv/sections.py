@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 from math import prod
-from typing import Mapping, NamedTuple, Protocol, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from .contract import Layer
+from .contract import Layer, ProblemView
 from .derivation import Derivation, Gradient, derive
 from .document import (Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
                        Reference, Sum, TensorView, Truncated)
@@ -74,32 +74,6 @@ FULL = Detail("full", steps=4, stepped_entries=None, equations=25, cases=False, 
               once=False, brief_checks=False, listed=None, listed_slices=None)
 DETAILS = {"handout": HANDOUT, "full": FULL}
 MIN_NAMED = 9  # a matrix of this many entries is written once in a handout, then by its name
-
-
-class ProblemView(Protocol):
-    """What sections read of a problem (:class:`symconv.problem.Problem`)."""
-
-    @property
-    def loss(self) -> str: ...
-
-    @property
-    def dims(self) -> int: ...
-
-    @property
-    def input(self) -> Tensor: ...
-
-    @property
-    def upstream(self) -> Tensor: ...
-
-    @property
-    def source(self): ...  # its Source (symconv.problem), or None
-
-    def tensors(self) -> list[Tensor]: ...
-
-    @property
-    def layers(self) -> tuple[Layer, ...]: ...
-
-    def upstream_of(self, layer: Layer) -> Tensor: ...
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 type provides). Importing this package registers every type; adding one means adding its module
 and one import line here, in the order the problem file's error messages list the types."""
 
-from .registry import LAYER_TYPES, Im2col, Layer, LayerRequest, LayerType, WrongVariant, layer_type
+from ..contract import Layer
+from .registry import LAYER_TYPES, Im2col, LayerRequest, LayerType, WrongVariant, layer_type
 
 # Each import registers its layer type; the order is the listed one.
 from . import conv  # noqa: F401

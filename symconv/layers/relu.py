@@ -8,13 +8,16 @@ output entry, so ∂L/∂X_i has a single chain-rule term. There is no separate 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
-from ..contract import Array, Arrays
+from ..contract import Array, Arrays, ValuesOf
+from ..derivation import Terms
 from ..document import Bracket, Call, Concat, Derivative, Formula, Heading, Once, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
+from ..tensors import Tensor
 from ..wording import shape_text
 from .elementwise import Elementwise, Slope
 from .registry import LayerType, WrongVariant, register
@@ -29,25 +32,25 @@ class IsPositive(Atom):
         self.entry = entry
         self._key = (FACTOR_RANK, 1, entry._key)
 
-    def value(self, value_of):
+    def value(self, value_of: Callable[[Symbol], float]) -> float:
         return int(value_of(self.entry) > 0)
 
-    def free_symbols(self):
+    def free_symbols(self) -> tuple[Symbol, ...]:
         return (self.entry,)
 
     def notation(self) -> Bracket:
         return Bracket(Concat((self.entry, Formula(" > 0"))))
 
-    def to_sympy(self, entry):
+    def to_sympy(self, entry: Callable[[Number | Symbol], Any]) -> Any:
         import sympy  # only when a user asks for sympy objects
 
         return sympy.Heaviside(entry(self.entry), 0)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"IsPositive({self.entry!r})"
 
 
-def is_positive(entry) -> Number | IsPositive:
+def is_positive(entry: Number | Symbol) -> Number | IsPositive:
     return IsPositive(entry) if isinstance(entry, Symbol) else int(entry > 0)
 
 
@@ -61,8 +64,9 @@ class Positive(Slope):
     def named_at(self, symbol: Symbol) -> IsPositive:
         return IsPositive(symbol)
 
-    def numeric(self, values_of) -> np.ndarray:
-        return (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)
+    def numeric(self, values_of: ValuesOf) -> Array:
+        mask: Array = (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)
+        return mask
 
 
 class ReluLayer(Elementwise):
@@ -88,7 +92,7 @@ def forward(layer: ReluLayer, context: Context) -> Section:
     """``Y = max(X, 0)`` entry by entry: the values when the input has them, else each entry's
     ``max(x, 0)``."""
     x, y = layer.input, layer.output
-    blocks: list = [Heading("Forward pass" + context.where(layer)),
+    blocks: list[object] = [Heading("Forward pass" + context.where(layer)),
                     Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), ") and every"
                                " positive entry; the others become 0:",))]
     values = entry_array(y) if y.is_numeric else object_array(
@@ -100,7 +104,7 @@ def forward(layer: ReluLayer, context: Context) -> Section:
 def section(layer: ReluLayer, context: Context) -> Section:
     """The mask ``[x > 0]`` (0/1, or indicators with symbols), and ∂L/∂X = ∂L/∂Y ⊙ mask."""
     x, y, loss = layer.input, layer.output, context.loss
-    blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
+    blocks: list[object] = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
                     Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), "): ",
                                Formula(f"{y.name} = max({x.name}, 0)"), " entry by entry, and it"
                                " passes the gradient on where its input is positive, ",
@@ -115,10 +119,10 @@ def section(layer: ReluLayer, context: Context) -> Section:
     return Section("dx", tuple(blocks))
 
 
-def why_a_mask(layer: ReluLayer, context: Context) -> list:
+def why_a_mask(layer: ReluLayer, context: Context) -> list[object]:
     """Why ReLU masks the gradient: its slope is 1 or 0, told with the input's own values."""
     x, y, loss = layer.input, layer.output, context.loss
-    parts: tuple = ("Why a mask? ", Formula(f"{y.name}_k = max({x.name}_k, 0)"), " is ",
+    parts: tuple[object, ...] = ("Why a mask? ", Formula(f"{y.name}_k = max({x.name}_k, 0)"), " is ",
                     Formula(f"{x.name}_k"), " itself where it is positive (slope 1) and 0 wherever it"
                     " is not, whatever it does (slope 0)")
     if x.is_numeric and x.values is not None:
@@ -133,11 +137,11 @@ def why_a_mask(layer: ReluLayer, context: Context) -> list:
     return [Once(("why", "relu"), (Paragraph(parts + (".",)),))]
 
 
-def describe(layer: ReluLayer, context: Context) -> tuple:
+def describe(layer: ReluLayer, context: Context) -> tuple[str]:
     return (f"ReLU{context.arrow(layer)}",)
 
 
-def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms,
+def mistakes(layer: ReluLayer, target: Tensor, dy_polys: list[Poly], terms: Terms,
              loss: str) -> list[WrongVariant]:
     """ReLU's derivative at exactly 0 taken as 1 (it is 0: [x > 0])."""
     if layer.input.values is None:

@@ -69,7 +69,8 @@ def sigmoid(x: object) -> Array:
     """1/(1 + e^(−x)) in floats, written with e^(−|x|) so that no x overflows."""
     x = np.asarray(x, dtype=float)
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    s: Array = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return s
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ class SigmoidSlopes(Slope):
 
     def numeric(self, values_of: ValuesOf) -> Array:
         s = sigmoid(values_of(self.tensor).reshape(-1)[self.index])
-        return s * (1 - s)
+        slopes: Array = s * (1 - s)
+        return slopes
 
 
 class SigmoidLayer(Elementwise):
