@@ -22,6 +22,7 @@ from .document import Note
 from .derivation import DEFAULT_MAX_TERMS
 from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, LayerRequest
+from .layers.registry import QuickSetting
 from .poly import normalize
 from .presentation import Presentable
 from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_index_style, get_name, get_naming,
@@ -29,8 +30,6 @@ from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_index_sty
 from .tensors import Role, Tensor
 from .wording import AXIS_WORDS, axis_names, shape_text
 
-#: a quick question's stride, padding or dilation: one number, one per axis, or "same"/"valid"
-QuickSetting = int | tuple[int, ...] | str
 MAX_LAYERS = 64  # every walk through the chain (expansion, diagnosis) stays far from Python's stack limit
 TOP_KEYS = ("loss", "dims", "title", "source", "input", "layers", "upstream")
 SOURCE_KEYS = ("title", "citation", "notes")

@@ -18,6 +18,9 @@ from .errors import ProblemError, nearest
 from .poly import Number, normalize
 from .tensors import NAMINGS, Role, Tensor
 
+#: A table of a problem file, and where a value sits in the file (``("layers", 0, "stride")``).
+Table = dict[str, Any]
+KeyPath = tuple[str | int, ...]
 TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base", "index_style")
 INDEX_STYLES = ("comma", "compact")
 

@@ -29,6 +29,8 @@ from ..sections import Case, Context
 from ..tensors import Role, Tensor
 
 L = TypeVar("L", bound=Layer)
+#: a quick question's stride, padding or dilation: one number, one per axis, or "same"/"valid"
+QuickSetting = int | tuple[int, ...] | str
 
 
 def only(connections: Connections, targets: Array) -> Connections:

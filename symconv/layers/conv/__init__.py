@@ -8,11 +8,13 @@ Keys: ``stride``, ``dilation`` (an int or one per spatial axis), ``padding`` (al
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...sections import Case, entry_cases
 from ...spec import SpecError, get_name, make_tensor, output_tensor
 from ...tensors import Role, Tensor
 from ...wording import shape_text
-from ..registry import Im2col, LayerRequest, LayerType, register
+from ..registry import Im2col, LayerRequest, LayerType, QuickSetting, register
 from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
@@ -59,13 +61,13 @@ def build_conv(request: LayerRequest) -> ConvLayer:
     return ConvLayer(geometry, layer_input, weight, bias, output, same=padding == SAME)
 
 
-def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=1,
-                bias: bool = False) -> dict:
+def quick_table(kernel_shape: tuple[int, ...], *, stride: QuickSetting = 1, padding: QuickSetting = 0,
+                dilation: QuickSetting = 1, bias: bool = False) -> dict[str, Any]:
     """The layer table of ``symconv grad --input 4x4 --kernel 2x2 [--stride …]``: weight W."""
-    def per_axis_value(value):
+    def per_axis_value(value: QuickSetting) -> int | str | list[int]:
         return list(value) if isinstance(value, tuple) else value
 
-    table = {"type": "conv", "weight": {"name": "W", "shape": list(kernel_shape)},
+    table: dict[str, Any] = {"type": "conv", "weight": {"name": "W", "shape": list(kernel_shape)},
              "stride": per_axis_value(stride), "padding": per_axis_value(padding),
              "dilation": per_axis_value(dilation)}
     if bias:

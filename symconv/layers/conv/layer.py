@@ -112,14 +112,14 @@ class SumOfProducts:
         ``X_00·W_00 + … + b``."""
         outputs, inputs, weights = self.triples
         start, stop = np.searchsorted(outputs, [flat, flat + 1])
-        terms: list = [product_of((Symbol(self.input, int(i)), Symbol(self.weight, int(k))))
+        terms: list[Poly | Symbol] = [product_of((Symbol(self.input, int(i)), Symbol(self.weight, int(k))))
                        for i, k in zip(inputs[start:stop], weights[start:stop])]
         if self.bias is not None:
             terms.append(Symbol(self.bias, int(np.unravel_index(flat, self.layouts[1])[1])))
         return poly_sum(terms)
 
     # -- the two independent routes work on arrays in these layouts --------------------------------
-    def canonical(self, x, params):
+    def canonical(self, x: Array, params: Arrays) -> tuple[Array, Array, Array | None]:
         """The input, weight and bias arrays (declared shapes) in canonical layout."""
         w = params[self.weight.name].reshape(self.weight_layout)
         b = params[self.bias.name].reshape(-1) if self.bias is not None else None
@@ -129,11 +129,11 @@ class SumOfProducts:
     def weight_layout(self) -> tuple[int, ...]:
         raise NotImplementedError
 
-    def named(self, dx, dw, db) -> dict:
+    def named(self, dx: Array, dw: Array, db: Array | None) -> dict[str, Array]:
         """Gradient arrays by tensor name, in the declared shapes."""
         grads = {self.input.name: dx.reshape(self.input.shape),
                  self.weight.name: dw.reshape(self.weight.shape)}
-        if self.bias is not None:
+        if self.bias is not None and db is not None:
             grads[self.bias.name] = db.reshape(self.bias.shape)
         return grads
 

@@ -75,7 +75,7 @@ def build(request: LayerRequest) -> ConvTransposeLayer:
 
 
 def check_channels(weight_shape: tuple[int, ...] | None, channels: int, groups: int,
-                   path: tuple) -> None:
+                   path: tuple[str | int, ...]) -> None:
     """The weight's first axis holds the input channels (PyTorch's layout), which the groups
     divide; a weight without channel axes is for a single channel."""
     if groups < 1 or channels % groups:
@@ -108,7 +108,9 @@ def check_output_padding(output_padding: tuple[int, ...], stride: tuple[int, ...
                 f" dilation ({d}), as in PyTorch; e.g. output_padding = {max(s, d) - 1}")
 
 
-def output_size(size, kernel, stride, padding, dilation, output_padding) -> tuple[int, ...]:
+def output_size(size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
+                padding: tuple[tuple[int, int], ...], dilation: tuple[int, ...],
+                output_padding: tuple[int, ...]) -> tuple[int, ...]:
     """The output size per axis; padding that leaves no output is refused."""
     sizes = []
     for axis, h, k, s, p, d, op in zip(axis_names(len(size)), size, kernel, stride, padding,
