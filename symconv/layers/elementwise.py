@@ -4,8 +4,9 @@ chain-rule term, whose local derivative ∂y_i/∂x_i each type gives (:meth:`El
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -18,20 +19,17 @@ from ..wording import compact_shape, shape_text
 from .base import EntryOf
 from .registry import LayerRequest
 
-_Elementwise = TypeVar("_Elementwise", bound="Elementwise")
-
-
 @dataclass(frozen=True)
-class Slope(EntryOf):
+class Slope(EntryOf, ABC):
     """∂y_i/∂x_i = f'(x_i) at the entry ``index`` of ``tensor``: a subclass says it for an entry
     (:meth:`at`: a number where the entry is one and f' stays exact there, else an atom) and for
     a symbol (:meth:`named_at`)."""
 
-    def at(self, entry: Number | Symbol) -> Number | Atom:
-        raise NotImplementedError
+    @abstractmethod
+    def at(self, entry: Number | Symbol) -> Number | Atom: ...
 
-    def named_at(self, symbol: Symbol) -> Atom:
-        raise NotImplementedError
+    @abstractmethod
+    def named_at(self, symbol: Symbol) -> Atom: ...
 
     def factors(self, start: int, stop: int) -> list[Number | Atom]:
         return [self.at(entry) for entry in self.tensor.entries_at(self.index[start:stop].tolist())]
@@ -47,9 +45,10 @@ class Slope(EntryOf):
 
 
 @dataclass(frozen=True, eq=False)
-class Elementwise:
+class Elementwise(ABC):
     """A layer ``y_i = f(x_i)`` without parameters; a subclass gives its kind, whether ``f`` stays
-    exact on exact numbers, ``local``, ``branch`` and the references."""
+    exact on exact numbers, ``local``, ``branch`` and the references (abstract: a type that
+    forgets one cannot be built, and mypy says so where its ``build`` makes one)."""
 
     input: Tensor
     output: Tensor
@@ -57,17 +56,11 @@ class Elementwise:
     exact: ClassVar[bool]
     positive_inputs = False
 
-    @classmethod
-    def from_request(cls: type[_Elementwise], request: LayerRequest) -> _Elementwise:
-        """The layer of a table with no keys besides ``type`` and ``output``."""
-        return cls(request.input, output_tensor(request.table, request.path, request.default_output,
-                                                request.input.shape, request.input, request.rank + 1))
-
     @property
     def parameters(self) -> tuple[Tensor, ...]:
         return ()
 
-    def with_output(self: _Elementwise, output: Tensor) -> _Elementwise:
+    def with_output(self, output: Tensor) -> Elementwise:
         return replace(self, output=output)
 
     def term_count(self) -> int:
@@ -95,15 +88,21 @@ class Elementwise:
         return None  # ∂L/∂X = ∂L/∂Y ⊙ f'(X) is the reference already
 
     # Each type's own:
+    @abstractmethod
     def local(self, entries: Array) -> LocalDerivative:
         """∂y_i/∂x_i at the input entries ``entries`` (flat positions)."""
-        raise NotImplementedError
 
-    def branch(self, x: Array) -> Array | None:
-        raise NotImplementedError
+    @abstractmethod
+    def branch(self, x: Array) -> Array | None: ...
 
-    def reference_forward(self, x: Array, params: Arrays) -> Array:
-        raise NotImplementedError
+    @abstractmethod
+    def reference_forward(self, x: Array, params: Arrays) -> Array: ...
 
-    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
-        raise NotImplementedError
+    @abstractmethod
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]: ...
+
+
+def same_shape_output(request: LayerRequest) -> Tensor:
+    """The output of an entry-by-entry layer: the input's shape, named by the table or the default."""
+    return output_tensor(request.table, request.path, request.default_output, request.input.shape,
+                         request.input, request.rank + 1)

@@ -16,6 +16,7 @@ formula and what its sections say about it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from math import prod
@@ -179,7 +180,7 @@ _Pool = TypeVar("_Pool", bound="PoolLayer")
 
 
 @dataclass(frozen=True, eq=False)
-class PoolLayer:
+class PoolLayer(ABC):
     """What every pooling layer shares: geometry, windows, connectivity; no parameters."""
 
     geometry: PoolGeometry
@@ -221,15 +222,16 @@ class PoolLayer:
     def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None:
         return None
 
+    # Each pooling type's own (abstract: mypy refuses to build a type that forgets one):
+    @abstractmethod
     def local(self, y: np.ndarray, offset: np.ndarray) -> LocalDerivative:
         """The local derivatives of the window members (output ``y``, position ``offset``)."""
-        raise NotImplementedError
 
-    def reference_forward(self, x: Array, params: Arrays) -> Array:
-        raise NotImplementedError  # each pooling type's own
+    @abstractmethod
+    def reference_forward(self, x: Array, params: Arrays) -> Array: ...
 
-    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
-        raise NotImplementedError
+    @abstractmethod
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]: ...
 
     def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
         """Every window member's term; with ``targets``, theirs (the windows are bounded by the

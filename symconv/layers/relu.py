@@ -19,8 +19,8 @@ from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
 from ..tensors import Tensor
 from ..wording import shape_text
-from .elementwise import Elementwise, Slope
-from .registry import LayerType, WrongVariant, register
+from .elementwise import Elementwise, Slope, same_shape_output
+from .registry import LayerRequest, LayerType, WrongVariant, register
 
 
 class IsPositive(Atom):
@@ -86,6 +86,10 @@ class ReluLayer(Elementwise):
         dy = dy.reshape(self.input.shape)
         return {self.input.name: np.where(x > 0, dy, 0 * dy)}
 
+
+
+def build(request: LayerRequest) -> ReluLayer:
+    return ReluLayer(request.input, same_shape_output(request))
 
 
 def forward(layer: ReluLayer, context: Context) -> Section:
@@ -157,6 +161,6 @@ def mistakes(layer: ReluLayer, target: Tensor, dy_polys: list[Poly], terms: Term
 
 RELU = register(LayerType(
     kind="relu", name="ReLU", summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
-    build=ReluLayer.from_request, describe=describe, title=lambda layer: "ReLU",
+    build=build, describe=describe, title=lambda layer: "ReLU",
     sections={"forward": forward, "dx": section}, mistakes=mistakes, atoms=(IsPositive,),
     expression=lambda layer, flat: Call("max", (Symbol(layer.input, flat), 0))))

@@ -20,8 +20,8 @@ from ..document import Concat, Formula, Group, Heading, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Symbol, entry_key
 from ..sections import Context, object_array
 from ..wording import shape_text
-from .elementwise import Elementwise, Slope
-from .registry import LayerType, register
+from .elementwise import Elementwise, Slope, same_shape_output
+from .registry import LayerRequest, LayerType, register
 
 
 def sigmoid_of(entry: Number | Symbol) -> Concat:
@@ -107,6 +107,10 @@ class SigmoidLayer(Elementwise):
         return {self.input.name: dy.reshape(self.input.shape) * s * (1 - s)}
 
 
+def build(request: LayerRequest) -> SigmoidLayer:
+    return SigmoidLayer(request.input, same_shape_output(request))
+
+
 def forward(layer: SigmoidLayer, context: Context) -> Section:
     """``Y = sigmoid(X)`` entry by entry, each output written over its input entry."""
     x, y = layer.input, layer.output
@@ -142,6 +146,6 @@ def describe(layer: SigmoidLayer, context: Context) -> tuple[str]:
 
 SIGMOID = register(LayerType(
     kind="sigmoid", name="sigmoid", summary="the logistic sigmoid, 1/(1 + e^(−x)) entry by entry", keys=(),
-    build=SigmoidLayer.from_request, describe=describe, title=lambda layer: "sigmoid",
+    build=build, describe=describe, title=lambda layer: "sigmoid",
     sections={"forward": forward, "dx": section}, atoms=(SigmoidSlope,),
     expression=lambda layer, flat: sigmoid_of(Symbol(layer.input, flat))))

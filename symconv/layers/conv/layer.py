@@ -9,6 +9,7 @@ is :mod:`.geometry`'s; the two independent routes are :mod:`.closed_form` and :m
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from functools import cached_property
 from math import prod
@@ -30,7 +31,7 @@ from .geometry import ConvGeometry
 _SumOfProducts = TypeVar("_SumOfProducts", bound="SumOfProducts")
 
 
-class SumOfProducts:
+class SumOfProducts(ABC):
     """What a convolution and a transposed one share: every output is a sum of input × weight
     products (plus the bias of its output channel), the products given by ``triples`` (output,
     input, weight), sorted by output; ``layouts`` are the canonical (N, C, *spatial) shapes of
@@ -46,27 +47,28 @@ class SumOfProducts:
     exact = True  # sums of products stay exact on int/Fraction arrays
     positive_inputs = False
 
-    # Each type's own (:class:`symconv.contract.Layer`):
-    def term_count(self) -> int:
-        raise NotImplementedError
+    # Each type's own (:class:`symconv.contract.Layer`; abstract: mypy refuses to build a type
+    # that forgets one):
+    @abstractmethod
+    def term_count(self) -> int: ...
 
-    def allocation(self) -> tuple[int, str]:
-        raise NotImplementedError
+    @abstractmethod
+    def allocation(self) -> tuple[int, str]: ...
 
-    def unused_positions(self) -> list[tuple[int, ...]]:
-        raise NotImplementedError
+    @abstractmethod
+    def unused_positions(self) -> list[tuple[int, ...]]: ...
 
-    def sizes_text(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def sizes_text(self) -> str: ...
 
-    def reference_forward(self, x: Array, params: Arrays) -> Array:
-        raise NotImplementedError
+    @abstractmethod
+    def reference_forward(self, x: Array, params: Arrays) -> Array: ...
 
-    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
-        raise NotImplementedError
+    @abstractmethod
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]: ...
 
-    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None:
-        raise NotImplementedError
+    @abstractmethod
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None: ...
 
     @property
     def layouts(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
