@@ -188,6 +188,7 @@ class Equation(NamedTuple):
 
 
 MAX_SUM_TERMS = 150  # terms of one sum written out (the recitation's 140 fit)
+MAX_SLICES = 6  # 2-D slices of a tensor with batch, channel or depth axes written out, at most
 
 
 def equation(*sides) -> Equation:

@@ -104,7 +104,8 @@ def test_latex_equations_one_under_another_are_one_align_continuing_the_paragrap
         "\\end{align*}")
     assert latex(Display((Matrix(grid([1, 2], (1, 2))),))) == "\\[\n\\begin{bmatrix} 1 & 2 \\end{bmatrix}\n\\]"
     printer = LatexPrinter()
-    assert printer.joined(["Heading", "Some words:", "\\[\nx\n\\]", "More words.", "\\begin{align*}\na\n\\end{align*}"]) == (
+    assert printer.laid_out(["Heading", "Some words:", "\\[\nx\n\\]", "More words.",
+                             "\\begin{align*}\na\n\\end{align*}"]) == (
         "Heading\n\nSome words:\n\\[\nx\n\\]\n\nMore words.\n\\begin{align*}\na\n\\end{align*}")
     # Markdown keeps its $$ blocks apart from the text
     assert MarkdownPrinter().doprint(Display(rows)).count("$$") == 6

@@ -25,8 +25,9 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ..document import (Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum, Labeled, Matrix,
-                        Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated, equation)
+from ..document import (MAX_SLICES, Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum,
+                        Labeled, Matrix, Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated,
+                        equation)
 from ..poly import Poly, Symbol
 from ..wording import shape_text
 from .printer import Printer
@@ -35,7 +36,6 @@ MAX_ROWS = 16  # rows of a matrix shown, in every format
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
 MIN_SPLIT_COLUMNS = 7  # a matrix of fewer columns is never cut into blocks (entry by entry instead)
 MAX_LISTED_ENTRIES = 32  # entries listed one per line when they are too long for a matrix
-MAX_SLICES = 6  # 2-D slices of a tensor with batch or channel axes
 
 
 def as_grid(array: np.ndarray) -> np.ndarray:
@@ -344,7 +344,7 @@ class ArrangingPrinter(Printer):
         return 0.0
 
     # -- whole tensors -------------------------------------------------------------------------------
-    def plain(self, value):
+    def cell_value(self, value):
         """A cell's value as the document gave it (a format may have wrapped it)."""
         return value
 
@@ -473,11 +473,12 @@ class ArrangingPrinter(Printer):
                                    "–", last, ", the others are formed the same way."))]
             return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long for"
                                " a matrix; they are those of ", first, "–", last, "."))]
-        written = [flat for flat in shown if not is_zero(self.plain(values[flat]))]
+        written = [flat for flat in shown if not is_zero(self.cell_value(values[flat]))]
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; entry by entry" + (", those that are not 0:"
                                                                       if len(written) < len(shown) else ":"),)),
-                        Display(tuple(equation(name(flat), self.plain(values[flat])) for flat in written))]
+                        Display(tuple(equation(name(flat), self.cell_value(values[flat]))
+                                      for flat in written))]
         if per_slice > listed:
             where = " of each slice" if view.axes else ""
             blocks.append(Paragraph((f"(The first {listed} of the {per_slice} entries"

@@ -190,7 +190,7 @@ def first_of_runs(starts: np.ndarray, size: int) -> np.ndarray:
 Pieces = tuple[np.ndarray, np.ndarray]  # strings, and how many of them belong to each entry
 
 
-def joined(segments: Sequence[np.ndarray | Pieces]) -> str:
+def concatenated(segments: Sequence[np.ndarray | Pieces]) -> str:
     """Every entry's text, entry after entry: its pieces of each segment in turn. A segment is one
     string per entry (an object array), or :data:`Pieces`. One join for the whole batch."""
     sizes = [segment[1] if isinstance(segment, tuple) else np.ones(len(segment), dtype=np.int64)

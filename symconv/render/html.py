@@ -212,11 +212,11 @@ class HtmlPrinter(ArrangingPrinter):
     def label_width(self, label: str) -> float:
         return self.latex.label_width(label) * PX_PER_EM
 
-    def plain(self, value):
+    def cell_value(self, value):
         return value.value if isinstance(value, Tagged) else value
 
     def too_long(self, array: np.ndarray) -> bool:
-        untagged = np.vectorize(self.plain, otypes=[object])
+        untagged = np.vectorize(self.cell_value, otypes=[object])
         return super().too_long(untagged(array) if array.size else array)
 
     # -- which entry an element shows -----------------------------------------------------------------

@@ -14,8 +14,8 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..forward import ForwardOutput
 from ..poly import Poly
 from ..tensors import Tensor
-from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, plain_entries,
-                   plain_identifiers, spelling, subscripted, sum_pieces, written)
+from .emit import (GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, objects,
+                   plain_entries, plain_identifiers, spelling, subscripted, sum_pieces, written)
 from .latex_names import latex_entry_name
 from .printer import plain
 from .text import render_text
@@ -184,7 +184,7 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
                                   for flat in batch.flats.tolist()]) + "},\n"
         if batch.last:
             ends[-1] = ends[-1].removesuffix(",\n") + "\n"
-        write(joined([gradient.wrt.per_entry(entry_heads)[batch.flats], *expression,
+        write(concatenated([gradient.wrt.per_entry(entry_heads)[batch.flats], *expression,
                       '", "value": ' + values + ', "terms": [', (terms.ravel(), 3 * batch.counts),
                       ends]))
     write(tail)

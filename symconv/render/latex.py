@@ -224,7 +224,7 @@ class LatexPrinter(ArrangingPrinter):
         return "".join(self.doprint(part) for part in node.parts)
 
     def _print_TensorView(self, node: TensorView) -> str:
-        return self.joined([self.doprint(block) for block in self.arrange(node)])
+        return self.laid_out([self.doprint(block) for block in self.arrange(node)])
 
     def _print_Matrix(self, node: Matrix) -> str:
         node = self.fitted(node)
@@ -392,9 +392,9 @@ class LatexPrinter(ArrangingPrinter):
                 + "".join(self.inline(part) for part in node.caption) + "\n\\end{figure}")
 
     def body(self, document: Document) -> str:
-        return self.joined(self.blocks(document)) + "\n"
+        return self.laid_out(self.blocks(document)) + "\n"
 
-    def joined(self, blocks: list[str]) -> str:
+    def laid_out(self, blocks: list[str]) -> str:
         """Blocks one after another, a blank line between paragraphs; a display goes on from the
         paragraph before it (a display that starts a paragraph leaves an empty line above it)."""
         return "".join(("\n" if block.startswith(DISPLAYS) else "\n\n") + block if number else block

@@ -11,8 +11,8 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
-from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, spelling,
-                   subscripted, sum_pieces, written)
+from .emit import (GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, objects,
+                   spelling, subscripted, sum_pieces, written)
 from .printer import Printer
 
 
@@ -170,7 +170,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
             values = [objects([value_text(printer, gradient, flat, expanded)
                                for flat in batch.flats.tolist()])]
         # An entry without terms: "∂L/∂X_40 = ", its value 0 and "  (no output reads X_40)".
-        write(joined([lefts[batch.flats], (chain.ravel(), 2 * batch.counts), *values,
+        write(concatenated([lefts[batch.flats], (chain.ravel(), 2 * batch.counts), *values,
                       unread[batch.flats],
                       np.full(len(batch.flats), "\n", dtype=object)]))
 
