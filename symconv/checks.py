@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from .derivation import Derivation, derive
+from .layers import layer_type
 from .matrix import has_matrix, matrix_backward
 from .presentation import Presentable
 from .problem import Problem
@@ -63,6 +64,10 @@ class CheckReport(Presentable):
     rows: list[RouteComparison]
     seed: int
     loss: str = "L"
+    # the problem's layer types, as their own names call them (``ReLU``), that ...
+    without_closed_form: tuple[str, ...] = ()  # ... have no closed form,
+    not_matrix_products: tuple[str, ...] = ()  # ... are not a matrix product,
+    with_kinks: tuple[str, ...] = ()  # ... have kinks where finite differences were skipped
 
     @property
     def ok(self) -> bool:
@@ -194,7 +199,8 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
     values.update({layer.output: layer.output.numeric_values()
                    for layer in problem.layers if layer.output.is_numeric})
     reference, _ = backward_by(problem, values, None)
-    closed, covered = backward_by(problem, values, closed_form_route)
+    without_closed_form: list = []
+    closed, covered = backward_by(problem, values, noting_misses(closed_form_route, without_closed_form))
     matrices, by_matrix = backward_by(problem, values, matrix_route)
     loss, pieces, named = loss_function(problem, leaves)
     rows = []
@@ -216,4 +222,24 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
             largest_difference(closed, covered, tensor.name, expected), fd_error, count - skipped,
             float(np.max(np.abs(expected), initial=0.0)), skipped,
             largest_difference(matrices, by_matrix, tensor.name, expected)))
-    return CheckReport(rows, seed, problem.loss)
+    missed = {id(layer) for layer in without_closed_form}
+    return CheckReport(rows, seed, problem.loss,
+                       called([layer for layer in problem.layers if id(layer) in missed]),
+                       called([layer for layer in problem.layers if not has_matrix(layer)]),
+                       called([layer for layer in problem.layers
+                               if layer.branch(values[layer.input]) is not None]))
+
+
+def noting_misses(route: Route, missed: list) -> Route:
+    """``route``, adding every layer it has no answer for to ``missed``."""
+    def noted(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+        found = route(layer, x, params, dy)
+        if found is None:
+            missed.append(layer)
+        return found
+    return noted
+
+
+def called(layers: list) -> tuple[str, ...]:
+    """The layers' types by their own names, each once, in the problem's order."""
+    return tuple(dict.fromkeys(layer_type(layer).called for layer in layers))

@@ -39,7 +39,7 @@ from .sections import (FULL, HANDOUT, MAX_LISTED, Context, Detail, NamedTerm, Pr
                        entry_remarks, listing, more, named_array, named_factor_lists, named_sum,
                        named_terms, named_values, slice_axes, term_count, with_and)
 from .tensors import Tensor, flat_from_display
-from .wording import plural, shape_text
+from .wording import kinks_words, plural, shape_text
 
 SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect",
                  "checks")
@@ -519,8 +519,7 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
                for row in report.rows if row.fd_skipped]
     if skipped:
         blocks.append(Paragraph((f"Finite differences were skipped at kinks ({', '.join(skipped)}):"
-                                 " a step of ±h there changes a ReLU mask or a max routing, so the"
-                                 " loss has no derivative to estimate.",)))
+                                 f" {kinks_words(report.with_kinks)}.",)))
     words = {3: "three", 4: "four"}[report.routes]
     blocks.append(Paragraph((f"All {words} routes agree." if report.ok else
                              "The routes DISAGREE: please report this problem file.",)))

@@ -37,6 +37,17 @@ def plural_of(word: str) -> str:
     return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
 
 
+def listed(words: list[str] | tuple[str, ...], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``last``: the word before the last one)."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} {words[-1]}"
+
+
+def kinks_words(kinds: tuple[str, ...]) -> str:
+    """Why finite differences are skipped at some entries: the layers whose pieces meet there."""
+    return (f"a step of ±h there crosses a kink of {listed(kinds, 'or')}, so the loss has no"
+            " derivative to estimate")
+
+
 def axis_names(dims: int) -> str:
     """The spatial axes' letters: ``L`` (1-D), ``HW`` (2-D), ``DHW`` (3-D)."""
     return {1: "L", 2: "HW", 3: "DHW"}[dims]

@@ -173,7 +173,8 @@ def describe(layer: AvgPoolLayer, context: Context) -> tuple:
 
 
 AVGPOOL = register(LayerType(
-    kind="avgpool", summary="average pooling",
+    kind="avgpool", name="average pooling",
+    summary="average pooling",
     keys=(*POOL_KEYS, "count_include_pad"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, "average pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},

@@ -204,9 +204,11 @@ def build(request: LayerRequest) -> LpPoolLayer:
 # -- sections --------------------------------------------------------------------------------------
 
 
-def formula(layer: LpPoolLayer, window: PoolWindow) -> Root:
-    return Root(poly_sum(product_of([entry] * layer.p) for entry in window.inside()), layer.divisor,
-                layer.p)
+def formula(layer: LpPoolLayer, window: PoolWindow) -> object:
+    """``(Σ x^p / N)^(1/p)`` over the window (no division for N = 1, no root for p = 1)."""
+    power_sum = poly_sum(product_of([entry] * layer.p) for entry in window.inside())
+    mean = Quotient(power_sum, layer.divisor) if layer.divisor > 1 else power_sum
+    return mean if layer.p == 1 else Root(mean, layer.p)
 
 
 def forward(layer: LpPoolLayer, context: Context):
@@ -240,7 +242,8 @@ def describe(layer: LpPoolLayer, context: Context) -> tuple:
 
 
 LPPOOL = register(LayerType(
-    kind="lppool", summary="LP pooling (p a whole number; \"sum\" as PyTorch, or \"mean\")",
+    kind="lppool", name="LP pooling",
+    summary="LP pooling (p a whole number; \"sum\" as PyTorch, or \"mean\")",
     keys=("kernel_size", "stride", "p", "normalize"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, f"LP pooling (p = {layer.p})"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},

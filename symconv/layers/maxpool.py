@@ -321,7 +321,8 @@ def ambiguity(layer: MaxPoolLayer) -> str | None:
 
 
 MAXPOOL = register(LayerType(
-    kind="maxpool", summary="max pooling (the first maximum of a tie takes the gradient)",
+    kind="maxpool", name="max pooling",
+    summary="max pooling (the first maximum of a tie takes the gradient)",
     keys=POOL_KEYS, build=build, describe=describe,
     title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},

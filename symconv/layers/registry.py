@@ -162,6 +162,13 @@ class LayerType:
     #: the layer's geometry (:class:`symconv.sections.Case`: a corner, an edge, the interior, …),
     #: or None: the chain rule of a handout shows one entry of every case
     cases: Callable[[Any, Tensor], list | None] | None = None
+    #: what a sentence calls a layer of this type (``ReLU``, ``max pooling``); its kind when left out
+    name: str = ""
+
+    @property
+    def called(self) -> str:
+        """The layer type's name in a sentence (the checks' ``ReLU has no closed form``)."""
+        return self.name or self.kind
 
 
 LAYER_TYPES: dict[str, LayerType] = {}

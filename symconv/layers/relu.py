@@ -196,7 +196,8 @@ def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms,
 
 
 RELU = register(LayerType(
-    kind="relu", summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
+    kind="relu", name="ReLU",
+    summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
     build=build, describe=describe, title=lambda layer: "ReLU",
     sections={"forward": forward, "dx": section}, mistakes=mistakes, atoms=(IsPositive,),
     expression=lambda layer, flat: Call("max", (Symbol(layer.input, flat), 0))))

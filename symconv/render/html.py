@@ -395,9 +395,6 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Quotient(self, node: Quotient) -> str:
         return f"<mfrac>{self.doprint(node.numerator)}{self.doprint(node.denominator)}</mfrac>"
 
-    def divided(self, text: str, divisor: int) -> str:
-        return f"<mfrac>{text}<mn>{divisor}</mn></mfrac>"
-
     def root(self, text: str, p: int, *, divided: bool) -> str:
         if p == 2:
             return f"<msqrt>{text}</msqrt>"

@@ -21,7 +21,7 @@ from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
 from .emit import entry_text
 from .latex_names import latex_entry_names, latex_name
-from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, fraction_width, latex_width
+from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, TEX_OPERATORS, fraction_width, latex_width
 from .picture import tikz
 
 PREAMBLE = r"""\documentclass[10pt]{article}
@@ -153,7 +153,7 @@ class LatexPrinter(ArrangingPrinter):
         text = super().monomial(symbols)
         return re.sub(r"\^(\d{2,})", r"^{\1}", text) if "^" in text else text  # x^{10}, not x^10
 
-    # -- powers and quotients (LP pooling's root) ------------------------------------------------
+    # -- powers and quotients ---------------------------------------------------------------------
     def _print_Power(self, node: Power) -> str:
         return rf"{self.doprint(node.base)}^{{{self.doprint(node.exponent)}}}"
 
@@ -199,13 +199,18 @@ class LatexPrinter(ArrangingPrinter):
         return f"{self.doprint(node.shown)} + {self.doprint(node.rest)}"
 
     def _print_Call(self, node: Call) -> str:
-        return rf"\{node.name}({', '.join(self.doprint(a) for a in node.args)})"
+        return f"{self.function_name(node)}({', '.join(self.doprint(a) for a in node.args)})"
+
+    @staticmethod
+    def function_name(node: Call) -> str:
+        """The node's own LaTeX name, TeX's operator of that name (``\\max``), or
+        ``\\operatorname{sigmoid}``, as sympy's printer falls back to."""
+        if node.latex is not None:
+            return node.latex
+        return rf"\{node.name}" if node.name in TEX_OPERATORS else rf"\operatorname{{{node.name}}}"
 
     def _print_Group(self, node: Group) -> str:
         return rf"\left({self.doprint(node.inner)}\right)"
-
-    def divided(self, text: str, divisor: int) -> str:
-        return rf"\frac{{{text}}}{{{divisor}}}"
 
     def root(self, text: str, p: int, *, divided: bool) -> str:
         """``\\sqrt{…}`` for p = 2, else ``\\left(…\\right)^{1/p}``."""

@@ -121,17 +121,12 @@ class Printer:
         return f"{self.doprint(node.base)}{self.power}({self.doprint(node.exponent)})"
 
     def _print_Root(self, node: Root) -> str:
-        """(Σ x^p / N)^(1/p): the power sum, divided by N when it is a mean, its p-th root (none
-        for p = 1); each format writes the division and the root its own way."""
-        inner = self.doprint(node.power_sum)
-        if node.divisor > 1:
-            inner = self.divided(inner, node.divisor)
-        return inner if node.p == 1 else self.root(inner, node.p, divided=node.divisor > 1)
-
-    def divided(self, text: str, divisor: int) -> str:
-        return f"({text})/{divisor}"
+        return self.root(self.doprint(node.radicand), node.degree,
+                         divided=isinstance(node.radicand, Quotient))
 
     def root(self, text: str, p: int, *, divided: bool) -> str:
+        """The ``p``-th root of the printed radicand (``divided``: a fraction, stacked where the
+        format stacks them); each format writes roots its own way."""
         return f"({text}){self.power}(1/{p})"
 
     def _print_Quotient(self, node: Quotient) -> str:

@@ -11,6 +11,7 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
+from ..wording import kinks_words, listed
 from .emit import (GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, objects,
                    spelling, subscripted, sum_pieces, written)
 from .printer import Printer
@@ -115,14 +116,15 @@ class TextPrinter(Printer):
                    for row in report.rows if row.fd_skipped]
         if skipped:
             lines.append(f"finite differences skipped at kinks ({', '.join(skipped)} entries tried):"
-                         " a step of ±h there changes a ReLU mask or a max routing, so the loss has"
-                         " no derivative to estimate")
+                         f" {kinks_words(report.with_kinks)}")
         if any(row.closed_form is None for row in report.rows):
             lines.append("closed form n/a: no layer between that tensor and the loss has one"
-                         " (ReLU and LP pooling have none)")
+                         f" ({listed(report.without_closed_form)}"
+                         f" {'has' if len(report.without_closed_form) == 1 else 'have'} none)")
         if any(row.matrix is None for row in report.rows) and report.routes == 4:
             lines.append("matrix n/a: no layer between that tensor and the loss is a matrix product"
-                         " (convolutions are; pooling and ReLU are not)")
+                         f" ({listed(report.not_matrix_products)}"
+                         f" {'is' if len(report.not_matrix_products) == 1 else 'are'} not)")
         lines.append((f"all {NUMBER_WORDS[report.routes]} routes agree" if report.ok
                       else "the routes DISAGREE")
                      + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")

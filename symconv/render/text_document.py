@@ -37,7 +37,7 @@ def hcat(pieces: list[str]) -> str:
 
 def fold(line: str) -> str:
     """A line still too wide for the terminal, folded at its spaces: a single piece can be wider
-    than a line (LP pooling's root over a 3×3 window), and equations break only between pieces."""
+    than a line (a root over a 3×3 window), and equations break only between pieces."""
     if width_of(line) <= TERMINAL_WIDTH:
         return line
     indent = line[:len(line) - len(line.lstrip())]

@@ -99,7 +99,8 @@ def cases(layer: ConvLayer, tensor: Tensor) -> list[Case] | None:
 
 
 CONV = register(LayerType(
-    kind="conv", summary="a convolution (cross-correlation, as in PyTorch)",
+    kind="conv", name="convolution",
+    summary="a convolution (cross-correlation, as in PyTorch)",
     keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
     quick=quick_table, output_size=output_arithmetic,

@@ -151,7 +151,8 @@ def cases(layer: ConvTransposeLayer, tensor: Tensor) -> list[Case] | None:
 
 
 CONV_TRANSPOSE = register(LayerType(
-    kind="conv_transpose", summary="a transposed convolution (as PyTorch's ConvTranspose)",
+    kind="conv_transpose", name="transposed convolution",
+    summary="a transposed convolution (as PyTorch's ConvTranspose)",
     keys=("stride", "padding", "output_padding", "dilation", "groups", "weight", "bias"),
     build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
     output_size=output_arithmetic, expression=lambda layer, flat: layer.expression(flat),
