@@ -41,7 +41,7 @@ from ..poly import Atom, Poly, Symbol
 from ..product_sums import BlockTerms, block_products, named_as_valued, product_polys
 from ..tensors import EntryFactors, Tensor
 from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, is_tall
-from .emit import entry_text, subscripted, written
+from .names import entry_text, subscripted, written
 from .latex import LatexPrinter
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg

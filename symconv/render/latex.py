@@ -1,6 +1,6 @@
 """Worked solutions as LaTeX (a standalone ``article`` by default, or only the body).
 
-Printed from the term data directly: symbols through :func:`latex_entry_names`, polynomials through
+Printed from the term data directly: symbols through :func:`.names.latex_names`, polynomials through
 the shared :class:`Printer` logic. sympy's ``latex()`` is never used here (it is some 400× slower).
 Needs only amsmath, amssymb, geometry, graphicx and tikz (Debian: texlive-latex-base,
 texlive-latex-recommended, texlive-pictures); pictures are TikZ.
@@ -19,8 +19,7 @@ from ..document import (Call, Concat, Derivative, Display, Document, Equation, F
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
-from .emit import entry_text
-from .latex_names import latex_entry_names, latex_name
+from .names import document_latex_names
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, TEX_OPERATORS, fraction_width, latex_width
 from .picture import tikz
 
@@ -84,6 +83,7 @@ class LatexPrinter(ArrangingPrinter):
 
     times = " "
     power = "^"
+    spell = document_latex_names  # names without the ∂L/∂, which _print_Symbol writes
     # Measured in em of the document's 10 pt font (latex_width.py reads the printed LaTeX back):
     # the text block of an A4 page with 2 cm margins is 483.7 pt = 48.4 em wide.
     line_width = 46.4  # less 4 %: the estimate is within 3 % of what TeX sets (at 11 pt; less sure at 10)
@@ -171,7 +171,7 @@ class LatexPrinter(ArrangingPrinter):
 
     # -- math ---------------------------------------------------------------------------------------
     def name_only(self, symbol: Symbol) -> str:
-        return entry_text(symbol.tensor, symbol.flat, latex_entry_names, latex_name)
+        return self.entry_name(symbol.tensor, symbol.flat)
 
     def _print_Derivative(self, node: Derivative) -> str:
         if not isinstance(node.bottom, (str, Symbol)):

@@ -10,9 +10,13 @@ is printed through the same printer, so a symbol looks the same in a term, a sum
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Callable
+
+import numpy as np
 
 from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Root, Sum
 from ..poly import Atom, Poly, Symbol
+from .names import entry_text, plain_names
 
 
 class Printer:
@@ -21,6 +25,8 @@ class Printer:
     times = "*"
     power = "**"
     minus = "-"
+    #: the format's speller of entry names (:mod:`.names`): every entry of a tensor at once
+    spell: Callable[..., np.ndarray]
 
     def doprint(self, obj) -> str:
         for cls in type(obj).__mro__:
@@ -38,6 +44,13 @@ class Printer:
 
     def _print_Fraction(self, number: Fraction) -> str:
         return f"{number.numerator}/{number.denominator}"
+
+    def _print_Symbol(self, symbol: Symbol) -> str:
+        return self.entry_name(symbol.tensor, symbol.flat)
+
+    def entry_name(self, tensor, flat: int) -> str:
+        """Entry ``flat``'s name, as :attr:`spell` writes the whole tensor's."""
+        return entry_text(tensor, flat, self.spell)
 
     def coefficient(self, number, has_symbols: bool) -> str:
         """``number`` as the leading factor of a monomial (nothing for 1 when symbols follow)."""
@@ -80,14 +93,15 @@ class Printer:
     def poly_text(self, poly: Poly) -> str:
         text = ""
         for monomial, coefficient in poly.sorted_terms():
-            negative = coefficient < 0
-            body = self.coefficient(abs(coefficient), bool(monomial)) + self.monomial(monomial)
-            if not text:
-                text = (self.minus if negative else "") + body
-            else:
-                text += f" {self.minus} " if negative else " + "
-                text += body
+            text += self.lead(abs(coefficient), bool(monomial), coefficient < 0, not text)
+            text += self.monomial(monomial)
         return text or "0"
+
+    def lead(self, magnitude, has_symbols: bool, negative: bool, first: bool) -> str:
+        """A term of a sum up to its symbols: the sign (`` + ``, `` - ``; a first term's ``-``
+        only) and the coefficient (see :meth:`coefficient`)."""
+        sign = (self.minus if negative else "") if first else f" {self.minus} " if negative else " + "
+        return sign + self.coefficient(magnitude, has_symbols)
 
     # -- document math shared by every format --------------------------------------------------
     def _print_Sum(self, node) -> str:
@@ -144,8 +158,7 @@ def is_sum(node) -> bool:
 class PlainPrinter(Printer):
     """Plain identifiers with ``* + - / **``: ``d1*w2 + d2*w1`` (JSON ``expr``, sympy names)."""
 
-    def _print_Symbol(self, symbol: Symbol) -> str:
-        return symbol.tensor.plain_name(symbol.flat)
+    spell = staticmethod(plain_names)
 
 
 def plain(obj) -> str:

@@ -16,6 +16,7 @@ from ..document import (Derivative, Display, Document, Equation, Figure, Gallery
 from ..poly import Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid
+from .names import document_text_names
 from .text import TextPrinter
 
 TERMINAL_WIDTH = 100
@@ -54,7 +55,7 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
 
     line_width = TERMINAL_WIDTH - 10
     gallery_width = TERMINAL_WIDTH - 2
-    per_tensor = True  # one index style per tensor in a document
+    spell = document_text_names  # one index style per tensor in a document
 
     def measure(self, node) -> int:
         if isinstance(node, Product):  # its factors side by side, each printed once (remembered)
