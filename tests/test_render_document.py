@@ -232,3 +232,48 @@ def test_text_solution_fits_100_columns_even_when_one_factor_is_wider():
     text = render_solution(build_solution(problem), "text")
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "X_22^3)^(-2/3)" in text
+
+
+# -- settings, and printing again -------------------------------------------------------------------
+
+
+def test_printers_take_their_settings_and_refuse_unknown_ones():
+    """As sympy's printers: the settings come when the printer is made, and a setting the printer
+    does not have is an error that names the ones it has."""
+    from symconv.document import Document, Section
+
+    with pytest.raises(TypeError, match="LatexPrinter has no setting 'colour'; its settings: fragment"):
+        LatexPrinter("L", colour=True)
+    with pytest.raises(TypeError, match="MarkdownPrinter has no setting 'figures'; its settings:"
+                                        " figure_files, fragment"):
+        MarkdownPrinter("L", figures="hw")
+    with pytest.raises(TypeError, match="TextDocumentPrinter has no setting 'fragment'; its"
+                                        " settings: none besides the loss"):
+        TextDocumentPrinter("L", fragment=True)
+    document = Document("A title", (Paragraph(("Words.",)),), (Section("s", (Paragraph(("More.",)),)),))
+    assert LatexPrinter("L", fragment=True).doprint(document) == "Words.\n\nMore.\n"
+    assert LatexPrinter("L").doprint(document).startswith("\\documentclass")
+    assert MarkdownPrinter("E", fragment=True).doprint(document) == "Words.\n\nMore.\n"
+    assert MarkdownPrinter("E").loss == "E"
+
+
+def test_a_printer_prints_any_number_of_documents_each_as_if_it_were_the_first():
+    """What one document noted (a matrix cut short, its picture files) does not reach the next."""
+    from symconv import load_problem
+    from symconv.document import Document, Section
+    from symconv.solution import build_solution
+
+    def document(size: int) -> Document:
+        matrix = Matrix(grid(list(range(size * size)), (size, size)))
+        return Document("t", (), (Section("s", (Display((matrix,)),)),))
+
+    for printer in (TextDocumentPrinter("L"), LatexPrinter("L"), MarkdownPrinter("L")):
+        large = printer.doprint(document(20))  # 20 rows: the first 16 are shown
+        assert "Large matrices show their first 16 rows" in large
+        assert "Large matrices" not in printer.doprint(document(2))
+        assert printer.doprint(document(20)) == large
+    pictured = build_solution(load_problem("examples/chain_conv_relu_maxpool.toml")).document
+    printer = MarkdownPrinter("L", figure_files="hw")
+    first, files = printer.doprint(pictured), dict(printer.files)
+    assert list(files) == [f"hw-figure-{n}.svg" for n in range(1, len(files) + 1)] and len(files) > 1
+    assert (printer.doprint(pictured), printer.files) == (first, files)

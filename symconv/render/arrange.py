@@ -193,11 +193,23 @@ class ArrangingPrinter(Printer):
 
     @property
     def cut(self) -> bool:
-        """Whether some matrix was cut so far (the document then says how)."""
+        """Whether some matrix of the document being printed was cut (it then says how)."""
         return bool(self.__dict__.get("_cut"))
 
     def note_cut(self) -> None:
         self.__dict__["_cut"] = True
+
+    @property
+    def files(self) -> dict[str, str]:
+        """The files the document printed last refers to (name -> content): Markdown's pictures
+        in files of their own; none in other formats."""
+        return self.__dict__.setdefault("_files", {})
+
+    def start_document(self) -> None:
+        """Forget what the document printed before noted (a cut matrix, its files): a printer
+        prints any number of documents, each as if it were the first."""
+        self.__dict__.pop("_cut", None)
+        self.__dict__.pop("_files", None)
 
     # -- matrices --------------------------------------------------------------------------------
     def cell_widths(self, array: np.ndarray, marked: bool = False, rows: int = MAX_ROWS) -> np.ndarray:
@@ -489,6 +501,7 @@ class ArrangingPrinter(Printer):
     def blocks(self, document: Document) -> list[str]:
         """Every block of the document printed, in order. The sections are printed first, so the
         introduction can say whether a large matrix was cut anywhere."""
+        self.start_document()
         body = [text for section in document.sections for block in section.blocks
                 if (text := self.doprint(block))]  # a format may draw no picture: nothing then
         introduction = [self.doprint(block) for block in document.introduction]

@@ -100,8 +100,10 @@ class LatexPrinter(ArrangingPrinter):
     # fill a page alone; a band leaves room for the text around it.
     page_rows = 36
 
-    def __init__(self, loss: str = "L"):
-        self.loss = loss
+    default_settings: dict[str, object] = {"fragment": False}  # fragment: the body only, to \\input
+
+    def __init__(self, loss: str = "L", **settings):
+        super().__init__(loss, **settings)
         self.available = self.line_width  # less beside an equation number
 
     def measure(self, piece) -> float:
@@ -406,6 +408,8 @@ class LatexPrinter(ArrangingPrinter):
                        for number, block in enumerate(blocks))
 
     def _print_Document(self, document: Document) -> str:
+        if self.settings["fragment"]:
+            return self.body(document)
         return (PREAMBLE + "\\begin{document}\n"
                 + rf"\begin{{center}}\Large {latex_words(document.title)}\end{{center}}" + "\n\n"
                 + self.body(document) + "\\end{document}\n")

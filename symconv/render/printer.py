@@ -5,6 +5,10 @@ that has one; an object the printer has no method for but that says how it is wr
 (``obj.notation()``: the non-polynomial factors of the layer types, which live outside
 :mod:`symconv.render`) is printed as that. A format is one subclass in its own module; every sub-part
 is printed through the same printer, so a symbol looks the same in a term, a sum or a matrix.
+
+A printer takes its settings when it is made, as sympy's do: the loss's name, then the settings its
+class lists in :attr:`Printer.default_settings` (LaTeX's ``fragment``, Markdown's
+``figure_files``); an unknown one is refused with the valid ones named.
 """
 
 from __future__ import annotations
@@ -25,6 +29,17 @@ class Printer:
     times = "*"
     power = "**"
     minus = "-"
+    #: the settings this printer takes besides the loss, and their defaults (a subclass adds its own)
+    default_settings: dict[str, object] = {}
+
+    def __init__(self, loss: str = "L", **settings):
+        unknown = sorted(set(settings) - set(self.default_settings))
+        if unknown:
+            valid = ", ".join(sorted(self.default_settings)) or "none besides the loss"
+            raise TypeError(f"{type(self).__name__} has no setting {unknown[0]!r}; its settings:"
+                            f" {valid}")
+        self.loss = loss
+        self.settings = {**self.default_settings, **settings}
     #: the format's speller of entry names (:mod:`.names`): every entry of a tensor at once
     spell: Callable[..., np.ndarray]
 

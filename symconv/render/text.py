@@ -95,9 +95,6 @@ class TextPrinter(Printer):
                      + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")
         return "\n".join(lines)
 
-    def __init__(self, loss: str = "L"):
-        self.loss = loss
-
 
 def render_text(obj, loss: str = "L") -> str:
     return TextPrinter(loss).doprint(obj)
