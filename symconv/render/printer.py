@@ -29,6 +29,8 @@ class Printer:
     times = "*"
     power = "**"
     minus = "-"
+    #: the format's speller of entry names (:mod:`.names`): every entry of a tensor at once
+    spell: Callable[..., np.ndarray]
     #: the settings this printer takes besides the loss, and their defaults (a subclass adds its own)
     default_settings: dict[str, object] = {}
 
@@ -40,8 +42,6 @@ class Printer:
                             f" {valid}")
         self.loss = loss
         self.settings = {**self.default_settings, **settings}
-    #: the format's speller of entry names (:mod:`.names`): every entry of a tensor at once
-    spell: Callable[..., np.ndarray]
 
     def doprint(self, obj) -> str:
         for cls in type(obj).__mro__:

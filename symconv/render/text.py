@@ -10,10 +10,11 @@ from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
+from ..product_sums import objects
 from ..tensors import Tensor
 from ..wording import kinks_words, listed
 from .emit import GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, spelling, sum_pieces
-from .names import objects, text_names
+from .names import text_names
 from .printer import Printer
 
 NUMBER_WORDS = {3: "three", 4: "four"}
