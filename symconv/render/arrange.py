@@ -484,7 +484,7 @@ class ArrangingPrinter(Printer):
                 return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    f" for a matrix; {count} of them are written in ", first, "–",
                                    last, f", the other {len(view.rest)} are:")),
-                        Display(tuple(equation(name(flat), self.plain(values[flat])) for flat in view.rest))]
+                        Display(tuple(equation(name(flat), self.cell_value(values[flat])) for flat in view.rest))]
             if view.covered == 1:
                 return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; the first is that of ", first, ", the others are"
