@@ -65,10 +65,10 @@ class CheckReport(Presentable):
     rows: list[RouteComparison]
     seed: int
     loss: str = "L"
-    #: the names of the problem's layer types (``ReLU``) that have no closed form, and that are
-    #: not matrix products, for the notes under the table
-    without_closed_form: tuple[str, ...] = ()
-    without_matrix: tuple[str, ...] = ()
+    # the names of the problem's layer types (``ReLU``), each once, that ...
+    without_closed_form: tuple[str, ...] = ()  # ... have no closed form,
+    not_matrix_products: tuple[str, ...] = ()  # ... are not a matrix product,
+    with_kinks: tuple[str, ...] = ()  # ... have kinks where finite differences were skipped
 
     @property
     def ok(self) -> bool:
@@ -228,9 +228,12 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
             largest_difference(closed, covered, tensor.name, expected), fd_error, count - skipped,
             float(np.max(np.abs(expected), initial=0.0)), skipped,
             largest_difference(matrices, by_matrix, tensor.name, expected)))
-    return CheckReport(rows, seed, problem.loss, type_names(no_closed_form), type_names(no_matrix))
+    kinked = [layer for layer in reversed(problem.layers) if layer.branch(values[layer.input]) is not None]
+    return CheckReport(rows, seed, problem.loss, type_names(no_closed_form), type_names(no_matrix),
+                       type_names(kinked))
 
 
 def type_names(layers: list[Layer]) -> tuple[str, ...]:
-    """The names of the layers' types, each once, in the problem's order."""
+    """The names of the layers' types, each once, in the problem's order (``layers`` from the
+    loss back, as the routes meet them)."""
     return tuple(dict.fromkeys(layer_type(layer).name for layer in reversed(layers)))

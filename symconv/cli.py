@@ -89,21 +89,30 @@ def entry_budget(max_terms: int | None) -> int:
     return max(max_terms or 0, DEFAULT_MAX_TERMS)
 
 
-def quick_options(command):
-    for option in reversed([
-        click.option("--input", "input_shape", type=ShapeType(), help="Input size, e.g. 4x4 (or 7 for 1-D)."),
-        click.option("--kernel", type=ShapeType(), help="Kernel size, e.g. 2x2 (or 3 for 1-D)."),
-        click.option("--stride", type=NumbersType("2 or 2,1"), help="Stride, one value or one per axis."),
-        click.option("--padding", type=NumbersType("1 or 1,0"), help="Zero padding, likewise."),
-        click.option("--dilation", type=NumbersType("2 or 2,1"), help="Dilation, likewise."),
-    ]):
-        command = option(command)
-    return command
+def options(*decorators):
+    """One decorator applying ``decorators`` as if they were stacked in this order (the first on
+    top): an option group is used like a single option."""
+    def apply(command):
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+    return apply
 
 
+quick_options = options(
+    click.option("--input", "input_shape", type=ShapeType(), help="Input size, e.g. 4x4 (or 7 for 1-D)."),
+    click.option("--kernel", type=ShapeType(), help="Kernel size, e.g. 2x2 (or 3 for 1-D)."),
+    click.option("--stride", type=NumbersType("2 or 2,1"), help="Stride, one value or one per axis."),
+    click.option("--padding", type=NumbersType("1 or 1,0"), help="Zero padding, likewise."),
+    click.option("--dilation", type=NumbersType("2 or 2,1"), help="Dilation, likewise."))
 max_terms_option = click.option(
     "--max-terms", type=click.IntRange(min=1), default=None,
-    help="Refuse problems with more chain-rule terms than this (default 5,000,000).")
+    help="Refuse problems with more chain-rule terms than this (default 5,000,000; 200,000 for a"
+         " worked solution).")
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Replace what is there: an output file, or what symconv wrote in an output folder before"
+         " (never anything else).")
 
 
 INTERNAL_ERROR = 3
@@ -259,8 +268,6 @@ sections_option = click.option(
                        " closed-form, connect, checks.")
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
                              help="Write to FILE instead of standard output (- is standard output).")
-force_option = click.option("--force", is_flag=True,
-                            help="Replace the output file if it exists (as every command does).")
 
 
 def document_format_option(default: str, *more: str):
@@ -352,8 +359,7 @@ def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
               help="handout: what a TA hands out (each result once, long sums as Σ, the chain rule"
                    " for the first entries and each case); full: every entry written out.")
 @quick_options
-@click.option("--max-terms", type=click.IntRange(min=1), default=None,
-              help="Refuse worked solutions with more chain-rule terms than this (default 200,000).")
+@max_terms_option
 def solve(problem, output_format, sections, output, force, pdf, fragment, detail, input_shape, kernel,
           stride, padding, dilation, max_terms):
     """A worked solution: shapes, forward pass, gradients, chain rule, closed form, checks."""
@@ -401,12 +407,10 @@ def one_section_command(name: str, section: str, summary: str, as_json=None):
 
     command.__doc__ = summary
     formats = ("json",) if as_json is not None else ()
-    for decorator in reversed([cli.command(name), click.argument("problem", required=False,
-                                                                 type=click.Path(dir_okay=False)),
-                               document_format_option("text", *formats), output_option,
-                               force_option, quick_options]):
-        command = decorator(command)
-    return command
+    return options(cli.command(name),
+                   click.argument("problem", required=False, type=click.Path(dir_okay=False)),
+                   document_format_option("text", *formats), output_option, force_option,
+                   quick_options)(command)
 
 
 shapes = one_section_command("shapes", "shapes", "Output size formula with the numbers, and the"
@@ -492,12 +496,11 @@ class BoundedNumber(click.ParamType):
         return number
 
 
-tolerance_options = [
+tolerance_options = options(
     click.option("--rtol", type=BoundedNumber(0, 1, "--rtol 1e-3"), default=None,
                  help="Relative tolerance for answers written with decimals (default 1e-3)."),
     click.option("--atol", type=BoundedNumber(0, 1e6, "--atol 1e-6"), default=None,
-                 help="Absolute tolerance for answers written with decimals (default 1e-6)."),
-]
+                 help="Absolute tolerance for answers written with decimals (default 1e-6)."))
 
 
 def answer_key(problem_path, wrt, rtol, atol, max_terms, seed=None):
@@ -511,14 +514,6 @@ def answer_key(problem_path, wrt, rtol, atol, max_terms, seed=None):
     tolerance = Tolerance(defaults.rtol if rtol is None else rtol, defaults.atol if atol is None else atol)
     return AnswerKey(problem, wrt, tolerance=tolerance,
                      derivation=derive(problem, max_terms=max_terms or DEFAULT_MAX_TERMS), seed=seed)
-
-
-def with_options(options):
-    def apply(command):
-        for option in reversed(options):
-            command = option(command)
-        return command
-    return apply
 
 
 seed_option = click.option(
@@ -558,7 +553,7 @@ def progress_bar(label: str):
 @click.option("--answer", required=True, help="The answer file (grid, JSON, LaTeX or Markdown), or - for stdin.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@with_options(tolerance_options)
+@tolerance_options
 @max_terms_option
 @seed_option
 def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
@@ -585,13 +580,13 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
 @click.option("--pick", type=click.Choice(["newest", "best"]), default=None,
               help="With --exercises, a student with several submissions is graded on the newest"
                    " or the best of them (without --pick, on none: the row says which).")
-@click.option("--force", is_flag=True, help="Replace output files that exist.")
+@force_option
 @click.option("--timeout", type=BoundedNumber(0.1, 3600, "--timeout 2"), default=2.0,
               show_default=True, help="CPU seconds one submission may take before it is not graded.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the cores available to symconv).")
 @show_expected_option
-@with_options(tolerance_options)
+@tolerance_options
 @max_terms_option
 @seed_option
 def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, pick, force, timeout, workers,
@@ -672,7 +667,7 @@ def default_page(problem: str) -> str:
               help="CSV with a header row and an id column (other columns are kept).")
 @click.option("--out", required=True,
               help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
-@click.option("--force", is_flag=True, help="Replace what symconv wrote in the folder before.")
+@force_option
 @show_expected_option
 def exercise(template, roster, out, force, show_expected):
     """One variant per student: problem.toml and question.md/.tex each (with --show-expected,
@@ -694,7 +689,6 @@ def export():
     """Export an exercise to PrairieLearn, Gradescope or Moodle."""
 
 
-force_option = click.option("--force", is_flag=True, help="Replace what is already there.")
 asked_option = click.option("--wrt", required=True, help="The gradient to ask, e.g. A.")
 
 

@@ -93,10 +93,14 @@ class Concat(NamedTuple):
 
 
 class Call(NamedTuple):
-    """``name(arg, arg, …)``: ``max(C_{11}, C_{12}, …)`` of max pooling."""
+    """``name(arg, arg, …)``: a function applied to its arguments (``max(C_{11}, C_{12}, …)``,
+    ``sigmoid(x)``, ``softmax(z)``). ``name`` is how it is written in Unicode (text, MathML);
+    ``latex``, how LaTeX writes it: when left out, TeX's own operator where TeX has one
+    (``\\max``), else ``\\operatorname{name}``. A new function needs no printer edits."""
 
     name: str
     args: tuple
+    latex: str | None = None
 
 
 class Group(NamedTuple):
@@ -126,12 +130,11 @@ class Quotient(NamedTuple):
 
 
 class Root(NamedTuple):
-    """LP pooling's ``(Σ x^p / N)^(1/p)`` over a window: ``power_sum`` is Σ x^p as a polynomial,
-    ``divisor`` N (1 for ``normalize = "sum"``)."""
+    """The ``degree``-th root of ``radicand``: ``√x`` for degree 2, else ``x^(1/degree)``, as each
+    format writes roots (LP pooling's ``(Σ x^p / N)^(1/p)``)."""
 
-    power_sum: object
-    divisor: int
-    p: int
+    radicand: object
+    degree: int
 
 
 class Truncated(NamedTuple):
@@ -188,6 +191,7 @@ class Equation(NamedTuple):
 
 
 MAX_SUM_TERMS = 150  # terms of one sum written out (the recitation's 140 fit)
+MAX_SLICES = 6  # 2-D slices of a tensor with batch, channel or depth axes written out, at most
 
 
 def equation(*sides) -> Equation:

@@ -9,8 +9,6 @@ is about another one.
 
 from __future__ import annotations
 
-from math import prod
-
 import numpy as np
 
 from .document import Grid
@@ -25,10 +23,6 @@ def spatial_shape(tensor: Tensor, dims: int) -> tuple[int, int]:
     """The (rows, columns) a slice of the tensor is drawn as (1-D: one row)."""
     spatial = tensor.shape[len(tensor.shape) - dims:] if dims else tensor.shape
     return (1, spatial[0]) if len(spatial) == 1 else (spatial[-2], spatial[-1])
-
-
-def slice_count(tensor: Tensor, dims: int) -> int:
-    return prod(tensor.shape[:len(tensor.shape) - dims]) if len(tensor.shape) > dims else 1
 
 
 def slice_of(tensor: Tensor, dims: int, flat: int) -> tuple[int, int]:

@@ -184,7 +184,7 @@ def matrix_section(context: Context, layer: Layer) -> Section:
                    " them (0 where they are not connected).",)),
         vector(Formula(f"vec({x.name})ᵀ"), x.symbols, x),
         vector(Formula(f"vec({y.name})ᵀ"), y.symbols, y),
-        TensorView(Formula("C"), dense, weight, whole=True),
+        TensorView(Formula("C"), dense, standing_in("C", dense), whole=True),
         Paragraph(("The backward pass multiplies by the transpose, ",
                    Formula(f"vec(∂{loss}/∂{x.name}) = Cᵀ·vec(∂{loss}/∂{y.name})"), ":",)),
         vector(Formula(f"vec(∂{loss}/∂{y.name})ᵀ"), upstream.entries(), upstream)]
@@ -195,6 +195,13 @@ def matrix_section(context: Context, layer: Layer) -> Section:
                                       object_array(transposed, x.shape))]
     blocks += im2col_blocks(context, layer, weight)
     return Section("matrix", tuple(blocks))
+
+
+def standing_in(name: str, matrix: np.ndarray) -> Tensor:
+    """A tensor in the shape of a matrix that is no tensor of the problem (C, an im2col matrix),
+    for a view of it: were its entries too long to stand side by side, they are listed by row and
+    column (``C_{1,2} = …``), not under a tensor of another shape."""
+    return Tensor(name, matrix.shape, Role.OUTPUT, index_base=1, index_style="comma")
 
 
 def vector(label, entries, tensor: Tensor, gradient_of: str | None = None) -> TensorView:
@@ -228,8 +235,9 @@ def im2col_blocks(context: Context, layer: Layer, weight: Tensor) -> list:
         a = entries_at(a_tensor, im2col.rows[g])
         b = entries_at(b_tensor, im2col.columns[g])
         suffix = f" (group {g + 1})" if groups > 1 else ""
-        blocks.append(TensorView(Formula(f"im2col({b_name}){suffix}"), b, weight, whole=True))
-        blocks.append(TensorView(Formula(f"{a_name}{suffix}"), a, weight, whole=True))
+        blocks.append(TensorView(Formula(f"im2col({b_name}){suffix}"), b, standing_in("im2col", b),
+                                 whole=True))
+        blocks.append(TensorView(Formula(f"{a_name}{suffix}"), a, standing_in("A", a), whole=True))
         products.append([[poly_sum(product_of((p, q)) for p, q in zip(a_row, b_row)) for b_row in b]
                          for a_row in a])
     result = np.array(products, dtype=object).reshape(weight.shape)

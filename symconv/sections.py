@@ -19,7 +19,7 @@ import numpy as np
 
 from .contract import Layer, ProblemView
 from .derivation import Derivation, Gradient, derive
-from .document import (Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
+from .document import (MAX_SLICES, Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
                        Reference, Sum, TensorView, Truncated)
 from .errors import SizeLimitError, SymconvError
 from .indexed import general_term, letters_for
@@ -28,7 +28,6 @@ from .product_sums import TermFactors, named_as_valued
 from .tensors import Role, Tensor
 from .wording import axis_names
 
-MAX_SLICES = 6  # 2-D slices of a tensor with more than two axes written out
 MAX_LISTED = 32  # items listed in a sentence before the rest are counted
 MAX_CARRIED_TERMS = 4  # terms of a value carried back through a chain into a layer's sections
 
@@ -140,7 +139,7 @@ class Context:
             if all(len(poly.terms) <= MAX_CARRIED_TERMS for poly in polys) and all(
                     isinstance(atom, Symbol) and atom.tensor is given
                     for poly in polys for atom in poly.symbols()):
-                return object_array([plain(p) for p in polys], layer.output.shape)
+                return object_array([unwrap_constant(p) for p in polys], layer.output.shape)
             return None
 
         return self.remembered(("carried", layer.output.name), compute)
@@ -155,7 +154,7 @@ class Context:
     def expanded(self, tensor: Tensor) -> np.ndarray:
         """∂L/∂tensor expanded down to the given upstream gradient."""
         return self.remembered(("expanded", tensor.name), lambda: object_array(
-            [plain(p) for p in self.derivation.gradient(tensor.name).expanded()], tensor.shape))
+            [unwrap_constant(p) for p in self.derivation.gradient(tensor.name).expanded()], tensor.shape))
 
     def upstream_entries(self, layer: Layer) -> list:
         """What each output of the layer passes back, as its sections write it: the carried
@@ -409,7 +408,7 @@ def object_array(items: Sequence, shape) -> np.ndarray:
     return array.reshape(shape)
 
 
-def plain(poly: Poly) -> Number | Poly:
+def unwrap_constant(poly: Poly) -> Number | Poly:
     """A constant polynomial as its number (``3``, not a polynomial), anything else as it is."""
     return poly.number if poly.is_number else poly
 
@@ -478,7 +477,7 @@ def more(shown: int, total: int, what: str) -> list:
                        + (" last is" if rest == 1 else f" other {rest} are") + " formed the same way.",))]
 
 
-def joined(items: list) -> list:
+def with_and(items: list) -> list:
     """``a``, ``a and b``, ``a, b and c`` (names and math, for a sentence)."""
     parts: list = []
     for number, item in enumerate(items):
@@ -521,15 +520,6 @@ def result_key(array: np.ndarray) -> tuple:
     by the closed form, or two tensors of equal entries) is shown once in a handout."""
     return ("result", array.shape, tuple(Poly.lift(value).key if isinstance(value, (Poly, Atom, int, Fraction))
                                          else repr(value) for value in array.flat))
-
-
-def slices_note(tensor: Tensor, dims: int) -> list:
-    axes = slice_axes(tensor, dims)
-    count = prod(tensor.shape[:len(axes)]) if axes else 1
-    if count <= MAX_SLICES:
-        return []
-    return [Paragraph((f"(The first {MAX_SLICES} of the {count} slices of {tensor.name} are"
-                       f" shown; the others are formed the same way.)",))]
 
 
 # -- chain-rule terms with their factors named ------------------------------------------------------

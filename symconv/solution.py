@@ -37,10 +37,10 @@ from .problem import Problem, Source
 from .render.json import matrix_json
 from .render.solve import Rendered, is_interactive, render_document, render_document_files
 from .sections import (FULL, HANDOUT, MAX_LISTED, Context, Detail, NamedTerm, ProblemView, entry_array,
-                       entry_remarks, joined, listing, more, named_array, named_factor_lists, named_sum,
-                       named_terms, named_values, slice_axes, term_count)
+                       entry_remarks, listing, more, named_array, named_factor_lists, named_sum,
+                       named_terms, named_values, slice_axes, term_count, with_and)
 from .tensors import Role, Tensor, flat_from_display
-from .wording import plural, shape_text
+from .wording import kinks_words, plural, shape_text
 
 SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect",
                  "checks")
@@ -307,7 +307,7 @@ def chain_rule_section(context: Context) -> Section:
     if len(layers) > 1 and len(tensors) < len(backward_order(problem)):
         inner = [Derivative(loss, layer.output) for layer in layers[:-1]]
         blocks.append(Paragraph((
-            "The gradients of the layers' outputs, ", *joined(inner), ", are derived layer by"
+            "The gradients of the layers' outputs, ", *with_and(inner), ", are derived layer by"
             " layer in the sections above. Here each entry of the problem's own tensors is"
             " written through the entries of the next layer's gradient, and the last value of an"
             " equation expands it down to the given upstream gradient ",
@@ -520,8 +520,7 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
                for row in report.rows if row.fd_skipped]
     if skipped:
         blocks.append(Paragraph((f"Finite differences were skipped at kinks ({', '.join(skipped)}):"
-                                 " a step of ±h there changes a ReLU mask or a max routing, so the"
-                                 " loss has no derivative to estimate.",)))
+                                 f" {kinks_words(report.with_kinks)}.",)))
     words = {3: "three", 4: "four"}[report.routes]
     blocks.append(Paragraph((f"All {words} routes agree." if report.ok else
                              "The routes DISAGREE: please report this problem file.",)))
@@ -535,7 +534,7 @@ def brief_checks(report: CheckReport, loss: str) -> Paragraph:
         "a NumPy reference with central finite differences",
         "the layer written as one matrix product" if report.routes == 4 else None]
     named = [route for route in routes if route is not None]
-    gradients = joined([Derivative(loss, Formula(row.tensor)) for row in report.rows])
+    gradients = with_and([Derivative(loss, Formula(row.tensor)) for row in report.rows])
     largest = max((value for row in report.rows for value in (row.chain_rule, row.closed_form,
                                                               row.matrix) if value is not None),
                   default=0.0)
@@ -544,7 +543,7 @@ def brief_checks(report: CheckReport, loss: str) -> Paragraph:
                           "): the largest difference from NumPy is "
                           + (f"{largest:.1e}." if largest else "0."))
     else:
-        wrong = joined([Derivative(loss, Formula(row.tensor)) for row in report.rows if not row.ok])
+        wrong = with_and([Derivative(loss, Formula(row.tensor)) for row in report.rows if not row.ok])
         verdict = (" DISAGREE on ", *wrong, ": please report this problem file.")
     return Paragraph((f"At random values (seed {report.seed}; given values kept), "
                       + ", ".join(named[:-1]) + f" and {named[-1]}", *verdict))

@@ -33,13 +33,21 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word if count == 1 else plural_of(word)}"
 
 
-def listed(words: tuple[str, ...]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return " and ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else ""
-
-
 def plural_of(word: str) -> str:
     return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+
+
+def listed(words: list[str] | tuple[str, ...], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``last``: the word before the last one; none: ``""``)."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {last} {words[-1]}"
+
+
+def kinks_words(kinds: tuple[str, ...]) -> str:
+    """Why finite differences are skipped at some entries: the layers whose pieces meet there."""
+    return (f"a step of ±h there crosses a kink of {listed(kinds, 'or')}, so the loss has no"
+            " derivative to estimate")
 
 
 def axis_names(dims: int) -> str:

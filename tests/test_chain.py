@@ -119,7 +119,7 @@ def test_the_check_notes_name_the_layer_types_without_a_route():
     from symconv import check
 
     chain = check(load_problem(CHAIN))
-    assert (chain.without_closed_form, chain.without_matrix) == (("ReLU",), ("ReLU", "max pooling"))
+    assert (chain.without_closed_form, chain.not_matrix_products) == (("ReLU",), ("ReLU", "max pooling"))
     assert ("matrix n/a: no layer between that tensor and the loss is a matrix product"
             " (ReLU and max pooling are not)") in str(chain)
     lp = check(load_problem("examples/lppool_mean.toml"))

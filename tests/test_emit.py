@@ -23,10 +23,11 @@ from symconv.derivation import ExpandedEntry, Gradient
 from symconv.poly import Symbol
 from symconv.render import (TextPrinter, emit, gradient_json, plain, render_text, write_gradient_json,
                             write_gradient_text)
-from symconv.render.emit import GradientArrays, plain_names
-from symconv.render.json import entry_heads, term_outputs, term_upstreams
-from symconv.render.latex_names import latex_entry_name
-from symconv.render.text import text_names, text_names_between
+from symconv.render.emit import GradientArrays
+from symconv.render.json import entry_heads, plain_entries, term_outputs
+from symconv.render.latex import LatexPrinter
+from symconv.render.names import NAMED_AT_ONCE, latex_entry_name, latex_names, plain_names, text_names
+from symconv.render.text_document import TextDocumentPrinter
 from symconv.tensors import Role, Tensor
 
 from helpers import run_cli
@@ -177,24 +178,58 @@ def tensors(draw):
                   derivative_of=draw(st.sampled_from([None, "L", "E2"])))
 
 
+def reference_names(tensor: Tensor, flat: int, per_tensor: bool) -> tuple[str, str, str]:
+    """An entry's text name without the derivative, with it, and its LaTeX name without it,
+    composed entry by entry from :meth:`Tensor.entry_name` (independently of names.py's arrays)."""
+    base, subscript, loss = tensor.entry_name(flat)
+    commas = tensor.commas(subscript, per_tensor=per_tensor)
+    numbers = ("," if commas else "").join(map(str, subscript))
+    if tensor.naming == "flat":
+        text = f"{base}{subscript[0]}"
+    else:
+        text = (f"{base}_{{{numbers}}}" if commas else f"{base}_{numbers}") if subscript else base
+    return text, f"∂{loss}/∂{text}" if loss else text, f"{base}_{{{numbers}}}" if subscript else base
+
+
 @settings(max_examples=200, deadline=None)
 @given(tensors())
-def test_name_arrays_spell_every_entry_as_the_printers_do(tensor):
+def test_the_spellers_name_every_entry_as_its_name_parts_say(tensor):
     """Indices of two digits, three and four axes, index bases, flat and bare names, the
-    derivative notation and given numbers included."""
-    printer, symbols = TextPrinter(), [Symbol(tensor, flat) for flat in range(tensor.size)]
+    derivative notation and given numbers included; the printers name a symbol by the same
+    speller as grad's writers."""
+    symbols = [Symbol(tensor, flat) for flat in range(tensor.size)]
+    for per_tensor, printer in [(False, TextPrinter()), (True, TextDocumentPrinter())]:
+        names = [reference_names(tensor, s.flat, per_tensor) for s in symbols]
+        assert text_names(tensor, per_tensor=per_tensor).tolist() == [full for _, full, _ in names]
+        assert [printer.doprint(s) for s in symbols] == [full for _, full, _ in names]
+        assert (text_names(tensor, None, "<", ">", derivative=False, per_tensor=per_tensor).tolist()
+                == [f"<{name}>" for name, _, _ in names])
+        latex = [latex for _, _, latex in names]
+        assert latex_names(tensor, derivative=False, per_tensor=per_tensor).tolist() == latex
+        loss = tensor.derivative_of if tensor.naming != "bare" else None
+        assert [latex_entry_name(s, per_tensor=per_tensor) for s in symbols] == [
+            rf"\frac{{\partial {loss}}}{{\partial {name}}}" if loss else name for name in latex]
+    document = [latex for _, _, latex in (reference_names(tensor, s.flat, True) for s in symbols)]
+    assert [LatexPrinter().name_only(s) for s in symbols] == document
     assert plain_names(tensor).tolist() == [tensor.plain_name(s.flat) for s in symbols]
-    assert text_names(tensor).tolist() == [printer.doprint(s) for s in symbols]
-    if tensor.derivative_of is None or tensor.naming != "bare":  # name_only needs the ∂ there
-        assert (text_names_between(tensor, "<", ">").tolist()
-                == [f"<{printer.name_only(s)}>" for s in symbols])
-    latex = [json.dumps(latex_entry_name(s, with_derivative=False)) for s in symbols]
+    latex = [json.dumps(reference_names(tensor, s.flat, False)[2]) for s in symbols]
     assert entry_heads(tensor).tolist() == [
         f'{{"index": {json.dumps(list(tensor.index_of(s.flat)))}, "name": {name}, "expr": "'
         for s, name in zip(symbols, latex)]
     assert term_outputs(tensor).tolist() == [f'{{"output": {name}, "upstream": "' for name in latex]
-    assert term_upstreams(tensor).tolist() == [json.dumps(plain(tensor.entry(s.flat)))[1:-1]
-                                               for s in symbols]
+    assert plain_entries(tensor).tolist() == [json.dumps(plain(tensor.entry(s.flat)))[1:-1]
+                                              for s in symbols]
+
+
+def test_one_entry_of_a_tensor_too_large_to_spell_whole_is_spelled_alone():
+    """A huge input read by a few outputs: its symbol is named by the same speller, for itself."""
+    tensor = Tensor("X", (2, 400, 300), Role.INPUT, index_base=1)
+    assert tensor.size > NAMED_AT_ONCE
+    symbol = Symbol(tensor, tensor.size - 1)
+    assert TextPrinter().doprint(symbol) == "X_{2,400,300}"
+    assert LatexPrinter().doprint(symbol) == "X_{2,400,300}"
+    assert plain(symbol) == "X_2_400_300"
+    assert not tensor._entry_arrays  # no name spelled for the other 239,999 entries
 
 
 def test_writers_on_names_with_two_digit_indices_and_four_axes():

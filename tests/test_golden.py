@@ -21,7 +21,7 @@ from symconv import derive, load_problem
 from symconv.checks import backward_by, forward_values
 from symconv.poly import Poly, Symbol, poly_sum, product_of
 from symconv.tensors import Role
-from symconv.render.latex_names import latex_entry_name
+from symconv.render.names import latex_entry_name
 from symconv.layers.conv import ConvLayer
 from symconv.layers.conv_transpose import ConvTransposeLayer
 from symconv.wording import axis_names

@@ -186,3 +186,19 @@ def test_the_python_api_gives_what_the_command_prints(output_format, tmp_path):
             dense[entry["row"], entry["col"]] = entry["value"]
         assert dense.tolist() == [[1, 2, 0, 3, 4, 0, 0, 0, 0], [0, 1, 2, 0, 3, 4, 0, 0, 0],
                                   [0, 0, 0, 1, 2, 0, 3, 4, 0], [0, 0, 0, 0, 1, 2, 0, 3, 4]]
+
+
+def test_a_matrix_listed_entry_by_entry_names_its_entries_by_row_and_column():
+    """An im2col matrix too wide for a line is listed by its own rows and columns: it used to be
+    listed under the weight's name, whose 16 entries wrapped around for its 48."""
+    from symconv import build_problem
+    from symconv.solution import build_solution, render_solution
+
+    problem = build_problem({"input": {"shape": [2, 2, 3]}, "layers": [
+        {"type": "conv_transpose", "stride": [2, 1], "padding": [[1, 0], [0, 1]], "groups": 2,
+         "output_padding": [1, 0], "weight": {"shape": [2, 2, 2, 2]}}]})
+    text = render_solution(build_solution(problem, ("matrix",), detail="full"), "text")
+    listed = text[text.index("im2col(∂L/∂Y) (group 1) (8 × 6) has entries too long"):]
+    # row 1's first non-zero entries, named by row and column (they were W_{0,0,1,1}, W_{0,1,0,0})
+    assert "\n  im2col_{1,4} = ∂L/∂Y_{0,1,0}\n  im2col_{1,5} = ∂L/∂Y_{0,1,1}\n" in listed
+    assert "W_{" not in listed.split("\n\n")[1]

@@ -121,6 +121,28 @@ def test_checks_section_says_how_many_finite_differences_were_skipped_at_kinks()
                              " kinks\\)", text), text
 
 
+def test_the_checks_name_the_problems_layer_types_by_the_names_they_register(monkeypatch):
+    """No layer kind is written into the printers: the report's words come from the layer types."""
+    from dataclasses import replace
+
+    from symconv import build_problem, load_problem
+    from symconv.checks import check
+    from symconv.layers import LAYER_TYPES
+    from symconv.render.text import render_text
+
+    pooled = build_problem({"input": {"shape": [3, 3]},
+                            "layers": [{"type": "relu"}, {"type": "lppool", "kernel_size": 2, "stride": 1}]})
+    report = check(pooled, seed=0)
+    assert (report.without_closed_form, report.not_matrix_products) == (("ReLU", "LP pooling"),) * 2
+    assert "has one (ReLU and LP pooling have none)" in render_text(report)
+    chain = check(load_problem("examples/chain_conv_relu_maxpool_symbolic.toml"), seed=0)
+    assert (chain.not_matrix_products, chain.with_kinks) == (("ReLU", "max pooling"),) * 2
+    assert "a step of ±h there crosses a kink of ReLU or max pooling, so" in render_text(chain)
+    assert "matrix product (ReLU and max pooling are not)" in render_text(chain)
+    monkeypatch.setitem(LAYER_TYPES, "relu", replace(LAYER_TYPES["relu"], name="the rectifier"))
+    assert "(the rectifier and LP pooling have none)" in render_text(check(pooled, seed=0))
+
+
 # -- automatic titles ------------------------------------------------------------------------------
 
 

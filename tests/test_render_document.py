@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pytest
 
 from symconv.document import (Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
                               Labeled, Matrix, Numbered, Paragraph, Product, Sum)
@@ -104,7 +105,8 @@ def test_latex_equations_one_under_another_are_one_align_continuing_the_paragrap
         "\\end{align*}")
     assert latex(Display((Matrix(grid([1, 2], (1, 2))),))) == "\\[\n\\begin{bmatrix} 1 & 2 \\end{bmatrix}\n\\]"
     printer = LatexPrinter()
-    assert printer.joined(["Heading", "Some words:", "\\[\nx\n\\]", "More words.", "\\begin{align*}\na\n\\end{align*}"]) == (
+    assert printer.laid_out(["Heading", "Some words:", "\\[\nx\n\\]", "More words.",
+                             "\\begin{align*}\na\n\\end{align*}"]) == (
         "Heading\n\nSome words:\n\\[\nx\n\\]\n\nMore words.\n\\begin{align*}\na\n\\end{align*}")
     # Markdown keeps its $$ blocks apart from the text
     assert MarkdownPrinter().doprint(Display(rows)).count("$$") == 6
@@ -171,7 +173,7 @@ def test_latex_pooling_factors_use_fractions_and_braced_exponents():
 
 
 def test_pooling_and_relu_math_in_every_format():
-    from symconv.document import Call, Group, Root
+    from symconv.document import Call, Group, Quotient, Root
     from symconv.layers.relu import IsPositive
 
     window = (Symbol(X, 0), Symbol(X, 1))
@@ -184,15 +186,41 @@ def test_pooling_and_relu_math_in_every_format():
         r"\frac{1}{4} \left(X_{00} + X_{01}\right)")
     assert text(Product((Fraction(1, 4), Group(Sum(window))))) == "1/4·(X_00 + X_01)"
     # LP pooling's forward: the mean of the squares under a square root, or a p-th root of a sum
-    assert latex(Root(squares, 2, 2)) == r"\sqrt{\frac{X_{00}^2 + X_{01}^2}{2}}"
-    assert text(Root(squares, 2, 2)) == "((X_00^2 + X_01^2)/2)^(1/2)"
+    mean = Quotient(squares, 2)
+    assert latex(Root(mean, 2)) == r"\sqrt{\frac{X_{00}^2 + X_{01}^2}{2}}"
+    assert text(Root(mean, 2)) == "((X_00^2 + X_01^2)/2)^(1/2)"
     cubes = Poly({(Symbol(X, 0),) * 3: 1, (Symbol(X, 1),) * 3: 1})
-    assert latex(Root(cubes, 1, 3)) == r"\left(X_{00}^3 + X_{01}^3\right)^{1/3}"
-    assert text(Root(cubes, 1, 3)) == "(X_00^3 + X_01^3)^(1/3)"
-    assert latex(Root(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2, 1)) == r"\frac{X_{00} + X_{01}}{2}"
-    assert text(Root(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2, 1)) == "(X_00 + X_01)/2"
+    assert latex(Root(cubes, 3)) == r"\left(X_{00}^3 + X_{01}^3\right)^{1/3}"
+    assert text(Root(cubes, 3)) == "(X_00^3 + X_01^3)^(1/3)"
+    assert latex(Quotient(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2)) == r"\frac{X_{00} + X_{01}}{2}"
+    assert text(Quotient(Poly({(Symbol(X, 0),): 1, (Symbol(X, 1),): 1}), 2)) == "(X_00 + X_01)/2"
     # exponents of our own formulas are raised whole in LaTeX
     assert latex(Formula("Y = (Σ X^p / N)^(1/p)")) == r"Y = (\sum  X^p / N)^{1/p}"
+
+
+def test_a_function_the_printers_do_not_know_is_written_by_its_name_in_every_format():
+    """A new operation needs no printer edits: LaTeX writes TeX's operator where TeX has one and
+    \\operatorname{…} otherwise (never an undefined \\sigmoid), or the node's own LaTeX name; the
+    width of any name is measured, not only \\max's."""
+    from symconv.document import Call
+    from symconv.render.html import HtmlPrinter
+    from symconv.render.latex_width import latex_width
+    from symconv.render.printer import plain
+
+    x = Symbol(X, 0)
+    sigmoid, softmax = Call("sigmoid", (x,)), Call("softmax", (x, Symbol(X, 1)))
+    assert latex(sigmoid) == r"\operatorname{sigmoid}(X_{00})"
+    assert latex(softmax) == r"\operatorname{softmax}(X_{00}, X_{01})"
+    assert latex(Call("exp", (x,))) == r"\exp(X_{00})"
+    assert latex(Call("sigmoid", (x,), latex=r"\sigma")) == r"\sigma(X_{00})"
+    assert text(sigmoid) == "sigmoid(X_00)"
+    assert plain(softmax) == "softmax(X_0_0, X_0_1)"
+    assert HtmlPrinter("L").doprint(sigmoid).startswith("<mrow><mi>sigmoid</mi>")
+    # Computer Modern roman: s .394 i .278 g .5 m .833 o .5 i .278 d .556; e .444 x .528 p .556
+    assert latex_width(r"\operatorname{sigmoid}") == pytest.approx(3.339)
+    assert latex_width(r"\exp") == pytest.approx(1.528)
+    assert latex_width(r"\max") == pytest.approx(1.861) and latex_width(r"\min") == pytest.approx(1.667)
+    assert LatexPrinter("L").measure(sigmoid) > LatexPrinter("L").measure(Call("max", (x,)))
 
 
 def test_text_solution_fits_100_columns_even_when_one_factor_is_wider():
@@ -204,3 +232,48 @@ def test_text_solution_fits_100_columns_even_when_one_factor_is_wider():
     text = render_solution(build_solution(problem), "text")
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "X_22^3)^(-2/3)" in text
+
+
+# -- settings, and printing again -------------------------------------------------------------------
+
+
+def test_printers_take_their_settings_and_refuse_unknown_ones():
+    """As sympy's printers: the settings come when the printer is made, and a setting the printer
+    does not have is an error that names the ones it has."""
+    from symconv.document import Document, Section
+
+    with pytest.raises(TypeError, match="LatexPrinter has no setting 'colour'; its settings: fragment"):
+        LatexPrinter("L", colour=True)
+    with pytest.raises(TypeError, match="MarkdownPrinter has no setting 'figures'; its settings:"
+                                        " figure_files, fragment"):
+        MarkdownPrinter("L", figures="hw")
+    with pytest.raises(TypeError, match="TextDocumentPrinter has no setting 'fragment'; its"
+                                        " settings: none besides the loss"):
+        TextDocumentPrinter("L", fragment=True)
+    document = Document("A title", (Paragraph(("Words.",)),), (Section("s", (Paragraph(("More.",)),)),))
+    assert LatexPrinter("L", fragment=True).doprint(document) == "Words.\n\nMore.\n"
+    assert LatexPrinter("L").doprint(document).startswith("\\documentclass")
+    assert MarkdownPrinter("E", fragment=True).doprint(document) == "Words.\n\nMore.\n"
+    assert MarkdownPrinter("E").loss == "E"
+
+
+def test_a_printer_prints_any_number_of_documents_each_as_if_it_were_the_first():
+    """What one document noted (a matrix cut short, its picture files) does not reach the next."""
+    from symconv import load_problem
+    from symconv.document import Document, Section
+    from symconv.solution import build_solution
+
+    def document(size: int) -> Document:
+        matrix = Matrix(grid(list(range(size * size)), (size, size)))
+        return Document("t", (), (Section("s", (Display((matrix,)),)),))
+
+    for printer in (TextDocumentPrinter("L"), LatexPrinter("L"), MarkdownPrinter("L")):
+        large = printer.doprint(document(20))  # 20 rows: the first 16 are shown
+        assert "Large matrices show their first 16 rows" in large
+        assert "Large matrices" not in printer.doprint(document(2))
+        assert printer.doprint(document(20)) == large
+    pictured = build_solution(load_problem("examples/chain_conv_relu_maxpool.toml")).document
+    printer = MarkdownPrinter("L", figure_files="hw")
+    first, files = printer.doprint(pictured), dict(printer.files)
+    assert list(files) == [f"hw-figure-{n}.svg" for n in range(1, len(files) + 1)] and len(files) > 1
+    assert (printer.doprint(pictured), printer.files) == (first, files)

@@ -210,3 +210,28 @@ def test_a_solution_too_long_to_read_is_refused_with_the_count_and_the_limit():
     problem = quick_problem((60, 60), (5, 5))  # 56² outputs × 25 products, for ∂X and for ∂W
     with pytest.raises(SizeLimitError, match=r"has 156,800 chain-rule terms, over the limit of 100,000"):
         build_solution(problem, max_terms=100_000, detail="full")
+
+
+@pytest.mark.parametrize("detail", ["handout", "full"])
+def test_sections_are_the_same_whatever_order_they_are_built_in(detail):
+    """A section is a pure function of the problem, the detail level and the section list: the
+    context only remembers what it computed, and what is said the first time is decided when the
+    document is settled, in document order, not by which section was built first."""
+    from symconv.document import Document, settle
+    from symconv.render.text_document import TextDocumentPrinter
+    from symconv.sections import Context, Detail
+    from symconv.solution import introduction, layer_sections
+
+    problem = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
+    names = ("shapes", "forward", "dw", "dx", "db", "closed-form")
+    level = Detail.named(detail)
+    pairs = [(layer, name) for name in names for layer in problem.layers]
+
+    def printed(order: list) -> str:
+        context = Context(problem, derive(problem), level, True, names)
+        built = {(id(layer), name): layer_sections(layer, (name,), context) for layer, name in order}
+        sections = tuple(section for layer, name in pairs for section in built[id(layer), name])
+        document = Document("t", tuple(introduction(context)), sections)
+        return TextDocumentPrinter("L").doprint(settle(document, repeat=not level.once))
+
+    assert printed(pairs) == printed(pairs[::-1])

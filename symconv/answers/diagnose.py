@@ -64,11 +64,6 @@ class WrongVariants:
     hidden: list[str]
 
 
-def mistakes_for(problem, gradient) -> list[Mistake]:
-    """The wrong variants of ``gradient`` that differ from the right one (in either form)."""
-    return wrong_variants(problem, gradient).mistakes
-
-
 def wrong_variants(problem, gradient) -> WrongVariants:
     wrt = gradient.wrt
     if wrt.size > MAX_DIAGNOSED_ENTRIES:

@@ -13,7 +13,7 @@ from ..document import MAX_SUM_TERMS
 from ..poly import Symbol
 from ..presentation import Look, register
 from ..render.json import entry_json, json_number
-from ..render.latex_names import latex_entry_name
+from ..render.names import latex_entry_name
 from ..render.printer import plain
 from ..render.text import TextPrinter
 from .compare import Comparison

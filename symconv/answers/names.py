@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import nearest
 from ..poly import Symbol
-from ..render.emit import written
+from ..render.names import written
 from ..render.text import TextPrinter
 from ..tensors import Tensor
 

@@ -205,9 +205,11 @@ def build(request: LayerRequest) -> LpPoolLayer:
 # -- sections --------------------------------------------------------------------------------------
 
 
-def formula(layer: LpPoolLayer, window: PoolWindow) -> Root:
-    return Root(poly_sum(product_of([entry] * layer.p) for entry in window.inside()), layer.divisor,
-                layer.p)
+def formula(layer: LpPoolLayer, window: PoolWindow) -> object:
+    """``(Σ x^p / N)^(1/p)`` over the window (no division for N = 1, no root for p = 1)."""
+    power_sum = poly_sum(product_of([entry] * layer.p) for entry in window.inside())
+    mean = Quotient(power_sum, layer.divisor) if layer.divisor > 1 else power_sum
+    return mean if layer.p == 1 else Root(mean, layer.p)
 
 
 def forward(layer: LpPoolLayer, context: Context):

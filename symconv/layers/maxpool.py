@@ -17,7 +17,7 @@ import numpy as np
 from ..contract import Array, Arrays
 from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
-from ..sections import Context, joined, more
+from ..sections import Context, more, with_and
 from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
                       pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
                       pool_shapes, pool_title, pool_windows, pool_words)
@@ -68,7 +68,7 @@ class IsMax(Atom):
         tied = [s for s, v in zip(self.window, values) if v == values[first]]
         if len(tied) < 2 or self.entry not in tied:
             return ()
-        return (*joined(tied), f" tie for the maximum {values[first]} of ", Call("max", self.window),
+        return (*with_and(tied), f" tie for the maximum {values[first]} of ", Call("max", self.window),
                 "; ", self.window[first], ", the first in row-major window order, takes the"
                 " gradient.")
 
@@ -201,7 +201,7 @@ def gradient(layer: MaxPoolLayer, context: Context):
 
 def either(items: list) -> list:
     """``a``, ``a or b``, ``a, b or c``."""
-    parts = joined(items)
+    parts = with_and(items)
     return [" or " if part == " and " else part for part in parts]
 
 
@@ -212,7 +212,7 @@ def why_one_entry(layer: MaxPoolLayer, context: Context) -> list:
     if len(inside) < 2:
         return []
     if window.winner is None:  # symbols: which is largest is not known
-        parts: tuple = ("Why one entry? Whichever of ", *joined(list(inside)), " is the largest, a"
+        parts: tuple = ("Why one entry? Whichever of ", *with_and(list(inside)), " is the largest, a"
                         " small change of another leaves ", y, " = ", Call("max", inside), " where"
                         " it is (derivative 0), and a small change of the largest moves ", y,
                         " with it (derivative 1).")
@@ -225,7 +225,7 @@ def why_one_entry(layer: MaxPoolLayer, context: Context) -> list:
              " maximum where it is, so their derivative is 0; a small change of ", winner, " moves ",
              y, " with it, derivative 1.")
     if len(window.tied) > 1:
-        parts += (" Where entries tie for the maximum, as ", *joined([names[i] for i in window.tied]),
+        parts += (" Where entries tie for the maximum, as ", *with_and([names[i] for i in window.tied]),
                   " do here, no derivative exists; the convention (PyTorch's) gives it to the first.")
     return [Once(("why", "max"), (Paragraph(parts),))]
 
@@ -247,7 +247,7 @@ def routing(windows: tuple[PoolWindow, ...], total: int, loss: str, brief: bool 
         parts: list = [Derivative(loss, window.output), " goes to ", winner,
                        f" = {window.cells.reshape(-1)[window.winner]}"]
         if len(window.tied) > 1:
-            parts += [" (a tie: ", *joined([names[i] for i in window.tied]),
+            parts += [" (a tie: ", *with_and([names[i] for i in window.tied]),
                       " hold the maximum; the first in row-major order takes the gradient)"]
         blocks.append(Paragraph(tuple(parts + ["."])))
     if brief:  # one paragraph: "Where each upstream entry goes: ∂L/∂Z_11 goes to …; ∂L/∂Z_12 …"
@@ -258,7 +258,7 @@ def routing(windows: tuple[PoolWindow, ...], total: int, loss: str, brief: bool 
     blocks += more(len(windows), total, "windows")
     repeated = [name for name, count in wins.items() if count > 1]
     if repeated:
-        blocks.append(Paragraph((*joined(repeated),
+        blocks.append(Paragraph((*with_and(repeated),
                                  " win" + ("s" if len(repeated) == 1 else "") + " more than one"
                                  " window, so the upstream entries of all those windows add"
                                  " up in " + ("its" if len(repeated) == 1 else "their")

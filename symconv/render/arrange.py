@@ -25,8 +25,9 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ..document import (Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum, Labeled, Matrix,
-                        Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated, equation)
+from ..document import (MAX_SLICES, Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum,
+                        Labeled, Matrix, Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated,
+                        equation)
 from ..poly import Poly, Symbol
 from ..wording import shape_text
 from .printer import Printer
@@ -35,7 +36,6 @@ MAX_ROWS = 16  # rows of a matrix shown, in every format
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
 MIN_SPLIT_COLUMNS = 7  # a matrix of fewer columns is never cut into blocks (entry by entry instead)
 MAX_LISTED_ENTRIES = 32  # entries listed one per line when they are too long for a matrix
-MAX_SLICES = 6  # 2-D slices of a tensor with batch or channel axes
 
 
 def as_grid(array: np.ndarray) -> np.ndarray:
@@ -193,11 +193,23 @@ class ArrangingPrinter(Printer):
 
     @property
     def cut(self) -> bool:
-        """Whether some matrix was cut so far (the document then says how)."""
+        """Whether some matrix of the document being printed was cut (it then says how)."""
         return bool(self.__dict__.get("_cut"))
 
     def note_cut(self) -> None:
         self.__dict__["_cut"] = True
+
+    @property
+    def files(self) -> dict[str, str]:
+        """The files the document printed last refers to (name -> content): Markdown's pictures
+        in files of their own; none in other formats."""
+        return self.__dict__.setdefault("_files", {})
+
+    def start_document(self) -> None:
+        """Forget what the document printed before noted (a cut matrix, its files): a printer
+        prints any number of documents, each as if it were the first."""
+        self.__dict__.pop("_cut", None)
+        self.__dict__.pop("_files", None)
 
     # -- matrices --------------------------------------------------------------------------------
     def cell_widths(self, array: np.ndarray, marked: bool = False, rows: int = MAX_ROWS) -> np.ndarray:
@@ -344,7 +356,7 @@ class ArrangingPrinter(Printer):
         return 0.0
 
     # -- whole tensors -------------------------------------------------------------------------------
-    def plain(self, value):
+    def cell_value(self, value):
         """A cell's value as the document gave it (a format may have wrapped it)."""
         return value
 
@@ -472,7 +484,7 @@ class ArrangingPrinter(Printer):
                 return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    f" for a matrix; {count} of them are written in ", first, "–",
                                    last, f", the other {len(view.rest)} are:")),
-                        Display(tuple(equation(name(flat), self.plain(values[flat])) for flat in view.rest))]
+                        Display(tuple(equation(name(flat), self.cell_value(values[flat])) for flat in view.rest))]
             if view.covered == 1:
                 return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; the first is that of ", first, ", the others are"
@@ -483,11 +495,12 @@ class ArrangingPrinter(Printer):
                                    "–", last, ", the others are formed the same way."))]
             return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long for"
                                " a matrix; they are those of ", first, "–", last, "."))]
-        written = [flat for flat in shown if not is_zero(self.plain(values[flat]))]
+        written = [flat for flat in shown if not is_zero(self.cell_value(values[flat]))]
         blocks: list = [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; entry by entry" + (", those that are not 0:"
                                                                       if len(written) < len(shown) else ":"),)),
-                        Display(tuple(equation(name(flat), self.plain(values[flat])) for flat in written))]
+                        Display(tuple(equation(name(flat), self.cell_value(values[flat]))
+                                      for flat in written))]
         if per_slice > listed:
             where = " of each slice" if view.axes else ""
             blocks.append(Paragraph((f"(The first {listed} of the {per_slice} entries"
@@ -498,6 +511,7 @@ class ArrangingPrinter(Printer):
     def blocks(self, document: Document) -> list[str]:
         """Every block of the document printed, in order. The sections are printed first, so the
         introduction can say whether a large matrix was cut anywhere."""
+        self.start_document()
         body = [text for section in document.sections for block in section.blocks
                 if (text := self.doprint(block))]  # a format may draw no picture: nothing then
         introduction = [self.doprint(block) for block in document.introduction]

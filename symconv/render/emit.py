@@ -1,16 +1,17 @@
 """A gradient's printed pieces built on arrays, for ``symconv grad`` at the speed of the derivation.
 
-Printing entry by entry through the printers builds Python objects for every chain-rule term (a
-symbol, its name, a polynomial), and a layer has hundreds of thousands of terms. Here every
-tensor's entry names are spelled once, as an object array (:meth:`Tensor.per_entry`), and taken
-per term by index from the derivation's CSR arrays (:meth:`Gradient.term_rows`,
-:meth:`Terms.factor_tables`); the writers in :mod:`.json` and :mod:`.text` join them a batch of
-entries at a time and write each batch as soon as it is made.
+Printing entry by entry builds Python objects for every chain-rule term (a symbol, its name, a
+polynomial), and a layer has hundreds of thousands of terms. Here the printers' own bulk speller
+(:attr:`Printer.spell`, :mod:`.names`) names every tensor's entries once, as an object array
+(:meth:`Tensor.per_entry`), and the names are taken per term by index from the derivation's CSR
+arrays (:meth:`Gradient.term_rows`, :meth:`Terms.factor_tables`); the writers in :mod:`.json` and
+:mod:`.text` join them a batch of entries at a time and write each batch as soon as it is made.
 
 An entry's simplified value (like terms merged, in :meth:`Poly.sorted_terms` order) is computed
-on arrays too when every factor is a symbol or an integer, as in every convolution. Anything else
-(indicators, LP roots, fractions) goes through each entry's :class:`~symconv.poly.Poly` and the
-printers, as before. tests/test_emit.py checks the two give the same text on random problems.
+on arrays too when every factor is a symbol or an integer, as in every convolution, and written
+with the printer's own signs and coefficients (:meth:`Printer.lead`). Anything else (indicators,
+LP roots, fractions) goes through each entry's :class:`~symconv.poly.Poly` and the printer.
+tests/test_emit.py checks the two give the same text on random problems.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from ..derivation import ExpandedEntry, Gradient
 from ..product_sums import Codes, Sums, TermFactors, factor_codes, objects
 from ..tensors import Tensor
-from .printer import plain
+from .printer import Printer
 
 BATCH_TERMS = 1 << 16  # terms joined and written at a time: memory stays flat for any gradient
 
@@ -63,96 +64,21 @@ def expansion(gradient: Gradient, flats: Sequence[int], expand: bool) -> Sequenc
     return gradient.known_expansion(flats)
 
 
-# -- entry names on whole arrays, for Tensor.per_entry: one call per tensor, not per entry ------
-def written(columns: Sequence[np.ndarray], prefix: str, separator: str, suffix: str) -> np.ndarray:
-    """``prefix``, every entry's subscript numbers (:attr:`Tensor.subscripts`) joined by
-    ``separator``, then ``suffix``. Each number is looked up with its separator in a small table,
-    so an entry costs one string addition per number after the first."""
-    def table(column: np.ndarray, before: str, after: str) -> np.ndarray:
-        return objects([before + str(i) + after for i in range(int(column.max()) + 1)])[column]
-
-    if len(columns) == 1:
-        return table(columns[0], prefix, suffix)
-    text = table(columns[0], prefix, "")
-    for column in columns[1:-1]:
-        text = text + table(column, separator, "")
-    return text + table(columns[-1], separator, suffix)
-
-
-def subscripted(tensor: Tensor, prefix: str, suffix: str, *, short_prefix: str | None = None,
-                short_suffix: str | None = None, per_tensor: bool = False) -> np.ndarray:
-    """Every entry's name with its subscript numbers joined by commas (``X_{0,11}``), except at
-    most two single digits, written side by side (``X_{01}``, as :meth:`Tensor.commas` decides
-    entry by entry) between ``short_prefix`` and ``short_suffix`` when given; a tensor whose
-    ``index_style`` is set, or every tensor of a document (``per_tensor``), is written all one way."""
-    columns = tensor.subscripts
-    names = written(columns, prefix, ",", suffix)
-    if per_tensor or tensor.index_style != "auto":  # one style, as Tensor.comma_indices says
-        return names if tensor.comma_indices else written(
-            columns, prefix if short_prefix is None else short_prefix, "",
-            suffix if short_suffix is None else short_suffix)
-    if len(columns) <= 2:
-        short = np.flatnonzero(np.logical_and.reduce([column <= 9 for column in columns]))
-        if len(short):
-            names[short] = written([column[short] for column in columns],
-                                   prefix if short_prefix is None else short_prefix, "",
-                                   suffix if short_suffix is None else short_suffix)
-    return names
-
-
-NAMED_AT_ONCE = 200_000  # entries: a tensor up to this size has every name spelled at once
-
-
-def entry_text(tensor: Tensor, flat: int, spell: Callable[[Tensor], np.ndarray],
-               one: Callable[[Tensor, int], str]) -> str:
-    """What ``spell(tensor)`` writes for entry ``flat`` (every entry spelled at once, then
-    remembered: a document names the same tensors' entries thousands of times), or ``one(tensor,
-    flat)``, the same text for one entry, in a tensor too large to spell whole (a huge input
-    read by a few outputs, of which a document names a few)."""
-    if tensor.size <= NAMED_AT_ONCE:
-        return tensor.per_entry(spell)[flat]
-    return one(tensor, flat)
-
-
-def plain_identifiers(tensor: Tensor, escape: Callable[[str], str] = str) -> np.ndarray:
-    """Every entry's plain identifier (``X_0_1``, ``w2``, ``dL_dY_0_0``, ``b``), as
-    :meth:`Tensor.plain_name` writes it; ``escape`` is applied to the letters (the tensor and
-    loss names), the rest being digits and ``_``."""
-    base = escape(tensor.name if tensor.derivative_of is None or tensor.naming == "bare"
-                  else f"d{tensor.derivative_of}_d{tensor.name}")
-    columns = tensor.subscripts
-    if not columns:
-        return objects([base] * tensor.size)
-    return written(columns, base + ("" if tensor.naming == "flat" else "_"), "_", "")
-
-
-def plain_names(tensor: Tensor) -> np.ndarray:
-    """:func:`plain_identifiers` as they are (for :meth:`Tensor.per_entry`)."""
-    return plain_identifiers(tensor)
-
-
-def plain_entries(tensor: Tensor) -> np.ndarray:
-    """Every entry as the plain printer writes it: its identifier, or its number when given."""
-    if tensor.values is None:
-        return tensor.per_entry(plain_names)
-    return objects([plain(value) for value in tensor.values.reshape(-1).tolist()])
-
-
 class Spelling(NamedTuple):
-    """How monomials are written: ``names[code]``, what follows a first symbol (``tails[code]``:
-    the multiplication sign and the second symbol's name), and the multiplication sign; the last
-    name and tail, for ``Codes.count``, are "" (no symbol)."""
+    """How ``printer`` writes monomials: ``names[code]`` (its names of the entries), and what
+    follows a first symbol (``tails[code]``: its multiplication sign and the second symbol's
+    name); the last name and tail, for ``Codes.count``, are "" (no symbol)."""
 
     names: np.ndarray
     tails: np.ndarray
-    times: str
+    printer: Printer
 
 
-def spelling(codes: Codes, spell: Callable[[Tensor], np.ndarray], times: str) -> Spelling:
-    """How the symbols of ``codes`` are written: ``spell(tensor)`` names a tensor's entries."""
-    names = np.concatenate([*(t.per_entry(spell) for t in codes.tensors), objects([""])])
-    tails = objects([times + name for name in names[:-1].tolist()] + [""])
-    return Spelling(names, tails, times)
+def spelling(codes: Codes, printer: Printer) -> Spelling:
+    """How ``printer`` writes the symbols of ``codes``: its own speller's names."""
+    names = np.concatenate([*(t.per_entry(printer.spell) for t in codes.tensors), objects([""])])
+    tails = objects([printer.times + name for name in names[:-1].tolist()] + [""])
+    return Spelling(names, tails, printer)
 
 
 # -- batches of entries and their sums -----------------------------------------------------------
@@ -190,7 +116,7 @@ def first_of_runs(starts: np.ndarray, size: int) -> np.ndarray:
 Pieces = tuple[np.ndarray, np.ndarray]  # strings, and how many of them belong to each entry
 
 
-def joined(segments: Sequence[np.ndarray | Pieces]) -> str:
+def concatenated(segments: Sequence[np.ndarray | Pieces]) -> str:
     """Every entry's text, entry after entry: its pieces of each segment in turn. A segment is one
     string per entry (an object array), or :data:`Pieces`. One join for the whole batch."""
     sizes = [segment[1] if isinstance(segment, tuple) else np.ones(len(segment), dtype=np.int64)
@@ -209,9 +135,10 @@ def joined(segments: Sequence[np.ndarray | Pieces]) -> str:
 
 
 def sum_pieces(sums: Sums, spelling: Spelling) -> Pieces:
-    """Each entry's sum as the printers write a :class:`Poly` (``d1*w2 + 2*d2*w1``, ``-3``),
-    three pieces per monomial; nothing for an entry whose sum is 0. (Never a square: the two
-    factors of a term are entries of different tensors, see ``GradientArrays.exact``.)"""
+    """Each entry's sum as the printer writes a :class:`Poly` (``d1*w2 + 2*d2*w1``, ``-3``: its
+    :meth:`Printer.lead` and names), three pieces per monomial; nothing for an entry whose sum is 0.
+    (Never a square: the two factors of a term are entries of different tensors, see
+    ``GradientArrays.exact``.)"""
     low, high, coefficients = sums.low, sums.high, sums.coefficients
     count = len(low)
     first = first_of_runs(sums.starts, count)
@@ -223,12 +150,8 @@ def sum_pieces(sums: Sums, spelling: Spelling) -> Pieces:
     else:
         magnitudes, which = np.unique(magnitude, return_inverse=True)
     # The sign (with its spaces) and the written coefficient, for every combination at once.
-    leads = []
-    for value in magnitudes.tolist():
-        for symbols in (False, True):
-            written_value = str(value) + (spelling.times if symbols else "")
-            number = "" if symbols and value == 1 else written_value
-            leads += [" + " + number, number, " - " + number, "-" + number]
+    leads = [spelling.printer.lead(value, symbols, negative, first) for value in magnitudes.tolist()
+             for symbols in (False, True) for negative in (False, True) for first in (False, True)]
     pieces = np.empty((count, 3), dtype=object)
     pieces[:, 0] = objects(leads)[((which * 2 + with_symbols) * 2 + negative) * 2 + first]
     pieces[:, 1] = spelling.names[low]

@@ -41,7 +41,7 @@ from ..poly import Atom, Poly, Symbol
 from ..product_sums import BlockTerms, block_products, named_as_valued, product_polys
 from ..tensors import EntryFactors, Role, Tensor
 from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, is_tall
-from .emit import entry_text, subscripted, written
+from .names import entry_text, subscripted, written
 from .latex import LatexPrinter
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg
@@ -212,11 +212,11 @@ class HtmlPrinter(ArrangingPrinter):
     def label_width(self, label: str) -> float:
         return self.latex.label_width(label) * PX_PER_EM
 
-    def plain(self, value):
+    def cell_value(self, value):
         return value.value if isinstance(value, Tagged) else value
 
     def too_long(self, array: np.ndarray) -> bool:
-        untagged = np.vectorize(self.plain, otypes=[object])
+        untagged = np.vectorize(self.cell_value, otypes=[object])
         return super().too_long(untagged(array) if array.size else array)
 
     # -- which entry an element shows -----------------------------------------------------------------
@@ -394,9 +394,6 @@ class HtmlPrinter(ArrangingPrinter):
 
     def _print_Quotient(self, node: Quotient) -> str:
         return f"<mfrac>{self.doprint(node.numerator)}{self.doprint(node.denominator)}</mfrac>"
-
-    def divided(self, text: str, divisor: int) -> str:
-        return f"<mfrac>{text}<mn>{divisor}</mn></mfrac>"
 
     def root(self, text: str, p: int, *, divided: bool) -> str:
         if p == 2:

@@ -14,10 +14,10 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..forward import ForwardOutput
 from ..poly import Poly
 from ..tensors import Tensor
-from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, plain_entries,
-                   plain_identifiers, spelling, subscripted, sum_pieces, written)
-from .latex_names import latex_entry_name
-from .printer import plain
+from ..product_sums import objects
+from .emit import GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, spelling, sum_pieces
+from .names import latex_entry_name, latex_names, plain_names, written
+from .printer import PlainPrinter, plain
 from .text import render_text
 
 
@@ -92,35 +92,24 @@ def note_texts(notes: list, loss: str) -> list[str]:
     return [render_text(note, loss).removeprefix("note: ") for note in notes]
 
 
-# -- the same as a stream, from arrays (emit.py): entry names for Tensor.per_entry -------------
+# -- the same as a stream, from arrays (emit.py), names by the printers' spellers (names.py) ------
+# (names need no escapes inside a JSON string: see names.py)
 def json_escape(text: str) -> str:
     """``text`` as it reads inside an encoded JSON string (json.dumps's escapes, ASCII only)."""
     return json_string(text)[1:-1]
 
 
-def latex_names(tensor: Tensor, before: str, after: str) -> np.ndarray:
-    """Every entry's LaTeX name as ``latex_entry_name(…, with_derivative=False)`` writes it
-    (``X_{01}``, ``w_{2}``, ``b``), escaped for a JSON string, between ``before`` and ``after``."""
-    name = json_escape(tensor.name)
-    if tensor.naming == "bare":
-        return objects([before + name + after] * tensor.size)
-    return subscripted(tensor, before + name + "_{", "}" + after)
-
-
 def term_outputs(tensor: Tensor) -> np.ndarray:
     """A term up to its upstream factor, by output entry: ``{"output": "Y_{00}", "upstream": "``."""
-    return latex_names(tensor, '{"output": "', '", "upstream": "')
+    return latex_names(tensor, None, '{"output": "', '", "upstream": "', derivative=False)
 
 
-def json_plain_names(tensor: Tensor) -> np.ndarray:
-    """Every entry's plain identifier as it reads inside an encoded string: ``X_0_1``."""
-    return plain_identifiers(tensor, json_escape)
-
-
-def term_upstreams(tensor: Tensor) -> np.ndarray:
-    """Every entry as a term's ``upstream`` or ``local`` reads inside its string: its identifier,
-    or its number (digits, ``-`` and ``/``, which need no escapes)."""
-    return tensor.per_entry(json_plain_names if tensor.values is None else plain_entries)
+def plain_entries(tensor: Tensor) -> np.ndarray:
+    """Every entry as the plain printer writes it (a term's ``upstream`` or ``local`` inside its
+    string): its identifier, or its number when given (digits, ``-`` and ``/``: no escapes)."""
+    if tensor.values is None:
+        return tensor.per_entry(plain_names)
+    return objects([plain(value) for value in tensor.values.reshape(-1).tolist()])
 
 
 def term_end(item) -> str:
@@ -130,14 +119,14 @@ def term_end(item) -> str:
 
 def term_ends(tensor: Tensor) -> np.ndarray:
     """:func:`term_end` of every entry."""
-    return tensor.per_entry(term_upstreams) + '"}'
+    return tensor.per_entry(plain_entries) + '"}'
 
 
 def entry_heads(tensor: Tensor) -> np.ndarray:
     """Every entry's line up to its ``expr``: ``{"index": [0, 1], "name": "X_{01}", "expr": "``."""
     indices = written(list(np.unravel_index(np.arange(tensor.size), tensor.shape)), '{"index": [',
                       ", ", '], "name": ')
-    return indices + latex_names(tensor, '"', '", "expr": "')
+    return indices + latex_names(tensor, None, '"', '", "expr": "', derivative=False)
 
 
 def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
@@ -156,8 +145,8 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
                              for item in entries)[:-2] + "\n" + tail)
         return
     arrays = GradientArrays(gradient, flats)
-    written_names = spelling(arrays.codes, json_plain_names, "*")
-    heads = [block.output.per_entry(term_outputs) + block.upstream.per_entry(term_upstreams)
+    written_names = spelling(arrays.codes, PlainPrinter())
+    heads = [block.output.per_entry(term_outputs) + block.upstream.per_entry(plain_entries)
              + '", "local": "' for block in gradient.blocks]
     write(head)
     for batch in arrays.batches():
@@ -184,7 +173,7 @@ def write_gradient_json(gradient: Gradient, flats: Sequence[int], notes: list,
                                   for flat in batch.flats.tolist()]) + "},\n"
         if batch.last:
             ends[-1] = ends[-1].removesuffix(",\n") + "\n"
-        write(joined([gradient.wrt.per_entry(entry_heads)[batch.flats], *expression,
+        write(concatenated([gradient.wrt.per_entry(entry_heads)[batch.flats], *expression,
                       '", "value": ' + values + ', "terms": [', (terms.ravel(), 3 * batch.counts),
                       ends]))
     write(tail)

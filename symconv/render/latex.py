@@ -1,6 +1,6 @@
 """Worked solutions as LaTeX (a standalone ``article`` by default, or only the body).
 
-Printed from the term data directly: symbols through :func:`latex_entry_names`, polynomials through
+Printed from the term data directly: symbols through :func:`.names.latex_names`, polynomials through
 the shared :class:`Printer` logic. sympy's ``latex()`` is never used here (it is some 400× slower).
 Needs only amsmath, amssymb, geometry, graphicx and tikz (Debian: texlive-latex-base,
 texlive-latex-recommended, texlive-pictures); pictures are TikZ.
@@ -19,9 +19,8 @@ from ..document import (Call, Concat, Derivative, Display, Document, Equation, F
 from ..poly import Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
-from .emit import entry_text
-from .latex_names import latex_entry_names, latex_name
-from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, fraction_width, latex_width
+from .names import document_latex_names
+from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, TEX_OPERATORS, fraction_width, latex_width
 from .picture import tikz
 
 PREAMBLE = r"""\documentclass[10pt]{article}
@@ -84,6 +83,7 @@ class LatexPrinter(ArrangingPrinter):
 
     times = " "
     power = "^"
+    spell = document_latex_names  # names without the ∂L/∂, which _print_Symbol writes
     # Measured in em of the document's 10 pt font (latex_width.py reads the printed LaTeX back):
     # the text block of an A4 page with 2 cm margins is 483.7 pt = 48.4 em wide.
     line_width = 46.4  # less 4 %: the estimate is within 3 % of what TeX sets (at 11 pt; less sure at 10)
@@ -100,8 +100,10 @@ class LatexPrinter(ArrangingPrinter):
     # fill a page alone; a band leaves room for the text around it.
     page_rows = 36
 
-    def __init__(self, loss: str = "L"):
-        self.loss = loss
+    default_settings: dict[str, object] = {"fragment": False}  # fragment: the body only, to \\input
+
+    def __init__(self, loss: str = "L", **settings):
+        super().__init__(loss, **settings)
         self.available = self.line_width  # less beside an equation number
 
     def measure(self, piece) -> float:
@@ -153,7 +155,7 @@ class LatexPrinter(ArrangingPrinter):
         text = super().monomial(symbols)
         return re.sub(r"\^(\d{2,})", r"^{\1}", text) if "^" in text else text  # x^{10}, not x^10
 
-    # -- powers and quotients (LP pooling's root) ------------------------------------------------
+    # -- powers and quotients ---------------------------------------------------------------------
     def _print_Power(self, node: Power) -> str:
         return rf"{self.doprint(node.base)}^{{{self.doprint(node.exponent)}}}"
 
@@ -171,7 +173,7 @@ class LatexPrinter(ArrangingPrinter):
 
     # -- math ---------------------------------------------------------------------------------------
     def name_only(self, symbol: Symbol) -> str:
-        return entry_text(symbol.tensor, symbol.flat, latex_entry_names, latex_name)
+        return self.entry_name(symbol.tensor, symbol.flat)
 
     def _print_Derivative(self, node: Derivative) -> str:
         if not isinstance(node.bottom, (str, Symbol)):
@@ -199,13 +201,18 @@ class LatexPrinter(ArrangingPrinter):
         return f"{self.doprint(node.shown)} + {self.doprint(node.rest)}"
 
     def _print_Call(self, node: Call) -> str:
-        return rf"\{node.name}({', '.join(self.doprint(a) for a in node.args)})"
+        return f"{self.function_name(node)}({', '.join(self.doprint(a) for a in node.args)})"
+
+    @staticmethod
+    def function_name(node: Call) -> str:
+        """The node's own LaTeX name, TeX's operator of that name (``\\max``), or
+        ``\\operatorname{sigmoid}``, as sympy's printer falls back to."""
+        if node.latex is not None:
+            return node.latex
+        return rf"\{node.name}" if node.name in TEX_OPERATORS else rf"\operatorname{{{node.name}}}"
 
     def _print_Group(self, node: Group) -> str:
         return rf"\left({self.doprint(node.inner)}\right)"
-
-    def divided(self, text: str, divisor: int) -> str:
-        return rf"\frac{{{text}}}{{{divisor}}}"
 
     def root(self, text: str, p: int, *, divided: bool) -> str:
         """``\\sqrt{…}`` for p = 2, else ``\\left(…\\right)^{1/p}``."""
@@ -224,7 +231,7 @@ class LatexPrinter(ArrangingPrinter):
         return "".join(self.doprint(part) for part in node.parts)
 
     def _print_TensorView(self, node: TensorView) -> str:
-        return self.joined([self.doprint(block) for block in self.arrange(node)])
+        return self.laid_out([self.doprint(block) for block in self.arrange(node)])
 
     def _print_Matrix(self, node: Matrix) -> str:
         node = self.fitted(node)
@@ -392,15 +399,17 @@ class LatexPrinter(ArrangingPrinter):
                 + "".join(self.inline(part) for part in node.caption) + "\n\\end{figure}")
 
     def body(self, document: Document) -> str:
-        return self.joined(self.blocks(document)) + "\n"
+        return self.laid_out(self.blocks(document)) + "\n"
 
-    def joined(self, blocks: list[str]) -> str:
+    def laid_out(self, blocks: list[str]) -> str:
         """Blocks one after another, a blank line between paragraphs; a display goes on from the
         paragraph before it (a display that starts a paragraph leaves an empty line above it)."""
         return "".join(("\n" if block.startswith(DISPLAYS) else "\n\n") + block if number else block
                        for number, block in enumerate(blocks))
 
     def _print_Document(self, document: Document) -> str:
+        if self.settings["fragment"]:
+            return self.body(document)
         return (PREAMBLE + "\\begin{document}\n"
                 + rf"\begin{{center}}\Large {latex_words(document.title)}\end{{center}}" + "\n\n"
                 + self.body(document) + "\\end{document}\n")

@@ -39,7 +39,11 @@ ITALIC_CORRECTION = dict(zip("BCDEFHIJKMNOPSTUVWXYZfjpqvwy",
 SYMBOLS = {"\\partial": 0.57, "\\sum": 1.06, "\\dots": 1.2, "\\cdots": 1.2, "\\vdots": 0.3,
            "\\ddots": 1.2, "\\circ": 0.5, "\\lfloor": 0.45, "\\rfloor": 0.45,
            "\\qquad": 2.0, "\\quad": 1.0, "\\,": THIN, "\\ ": 0.33, "\\;": 0.28, "\\!": -0.17}
-OPERATORS = {"\\max": 1.861, "\\min": 1.667}
+# The operator names TeX and amsmath define (\max, \log, …): set upright, as \operatorname{…} is.
+TEX_OPERATORS = frozenset({
+    "arccos", "arcsin", "arctan", "arg", "cos", "cosh", "cot", "coth", "csc", "deg", "det", "dim",
+    "exp", "gcd", "hom", "inf", "ker", "lg", "lim", "liminf", "limsup", "ln", "log", "max", "min",
+    "Pr", "sec", "sin", "sinh", "sup", "tan", "tanh"})
 DELIMITER = 0.389
 COLUMN_GAP = 0.914  # 2 × \arraycolsep (5 pt) between matrix columns
 MATRIX_SIDES = 1.333  # brackets and \arraycolsep on both sides, for three rows or more
@@ -181,8 +185,8 @@ class _Reader:
             return RELATION[token] * scale
         if token in SYMBOLS:
             return SYMBOLS[token] * (scale if token not in ("\\qquad", "\\quad") else 1.0)
-        if token in OPERATORS:
-            return OPERATORS[token] * scale
+        if token[1:] in TEX_OPERATORS:
+            return text_width(token[1:]) * scale
         if token in ("(", ")", "[", "]", "|"):
             return DELIMITER * scale
         if token.startswith("\\"):

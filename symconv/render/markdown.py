@@ -2,8 +2,9 @@
 
 The math is the LaTeX printer's; only the blocks around it differ: ``#`` headings, ``$…$``
 inline math, one ``$$…$$`` block per display and ``\\tag{n}`` for numbered equations. Pictures are
-SVG: inline data by default, or files beside the document (``figure_files = "hw"`` refers to
-``hw-figure-1.svg``, … and collects them in :attr:`MarkdownPrinter.files` for the caller to write).
+SVG: inline data by default, or files beside the document (the setting ``figure_files="hw"``
+refers to ``hw-figure-1.svg``, … and collects them in :attr:`MarkdownPrinter.files` for the caller
+to write).
 """
 
 from __future__ import annotations
@@ -27,24 +28,21 @@ def markdown_words(text: str) -> str:
 
 
 class MarkdownPrinter(KatexPrinter):
-    figure_files: str | None = None  # a name: pictures go to NAME-figure-N.svg files
+    # figure_files: a name: pictures go to NAME-figure-N.svg files (None: inline data)
+    default_settings: dict[str, object] = {**KatexPrinter.default_settings, "figure_files": None}
 
-    def __init__(self, loss: str = "L"):
-        super().__init__(loss)
+    def __init__(self, loss: str = "L", **settings):
+        super().__init__(loss, **settings)
         self.text = TextPrinter(loss)  # a picture's labels and its caption's words
-
-    @property
-    def files(self) -> dict[str, str]:
-        """The picture files printed so far (name -> SVG)."""
-        return self.__dict__.setdefault("_files", {})
 
     def _print_Figure(self, node: Figure) -> str:
         words = "".join(part if isinstance(part, str) else self.text.doprint(part) for part in node.caption)
         picture = svg(node, self.text.doprint, FIGURE_WIDTH, title=words)
-        if self.figure_files is None:
+        name = self.settings["figure_files"]
+        if name is None:
             target = "data:image/svg+xml;base64," + base64.b64encode(picture.encode()).decode()
         else:
-            target = f"{self.figure_files}-figure-{len(self.files) + 1}.svg"
+            target = f"{name}-figure-{len(self.files) + 1}.svg"
             self.files[target] = picture
         alt = markdown_words(words).replace("\n", " ")
         return f"![{alt}]({target})\n\n" + "".join(self.inline(part) for part in node.caption)
@@ -77,4 +75,5 @@ class MarkdownPrinter(KatexPrinter):
         return self.display(self.doprint(node.math) + tag)
 
     def _print_Document(self, document: Document) -> str:
-        return f"# {markdown_words(document.title)}\n\n" + self.body(document)
+        body = self.body(document)
+        return body if self.settings["fragment"] else f"# {markdown_words(document.title)}\n\n" + body

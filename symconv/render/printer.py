@@ -5,14 +5,22 @@ that has one; an object the printer has no method for but that says how it is wr
 (``obj.notation()``: the non-polynomial factors of the layer types, which live outside
 :mod:`symconv.render`) is printed as that. A format is one subclass in its own module; every sub-part
 is printed through the same printer, so a symbol looks the same in a term, a sum or a matrix.
+
+A printer takes its settings when it is made, as sympy's do: the loss's name, then the settings its
+class lists in :attr:`Printer.default_settings` (LaTeX's ``fragment``, Markdown's
+``figure_files``); an unknown one is refused with the valid ones named.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Callable
+
+import numpy as np
 
 from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Root, Sum
 from ..poly import Atom, Poly, Symbol
+from .names import entry_text, plain_names
 
 
 class Printer:
@@ -21,6 +29,19 @@ class Printer:
     times = "*"
     power = "**"
     minus = "-"
+    #: the format's speller of entry names (:mod:`.names`): every entry of a tensor at once
+    spell: Callable[..., np.ndarray]
+    #: the settings this printer takes besides the loss, and their defaults (a subclass adds its own)
+    default_settings: dict[str, object] = {}
+
+    def __init__(self, loss: str = "L", **settings):
+        unknown = sorted(set(settings) - set(self.default_settings))
+        if unknown:
+            valid = ", ".join(sorted(self.default_settings)) or "none besides the loss"
+            raise TypeError(f"{type(self).__name__} has no setting {unknown[0]!r}; its settings:"
+                            f" {valid}")
+        self.loss = loss
+        self.settings = {**self.default_settings, **settings}
 
     def doprint(self, obj) -> str:
         for cls in type(obj).__mro__:
@@ -38,6 +59,13 @@ class Printer:
 
     def _print_Fraction(self, number: Fraction) -> str:
         return f"{number.numerator}/{number.denominator}"
+
+    def _print_Symbol(self, symbol: Symbol) -> str:
+        return self.entry_name(symbol.tensor, symbol.flat)
+
+    def entry_name(self, tensor, flat: int) -> str:
+        """Entry ``flat``'s name, as :attr:`spell` writes the whole tensor's."""
+        return entry_text(tensor, flat, self.spell)
 
     def coefficient(self, number, has_symbols: bool) -> str:
         """``number`` as the leading factor of a monomial (nothing for 1 when symbols follow)."""
@@ -80,14 +108,15 @@ class Printer:
     def poly_text(self, poly: Poly) -> str:
         text = ""
         for monomial, coefficient in poly.sorted_terms():
-            negative = coefficient < 0
-            body = self.coefficient(abs(coefficient), bool(monomial)) + self.monomial(monomial)
-            if not text:
-                text = (self.minus if negative else "") + body
-            else:
-                text += f" {self.minus} " if negative else " + "
-                text += body
+            text += self.lead(abs(coefficient), bool(monomial), coefficient < 0, not text)
+            text += self.monomial(monomial)
         return text or "0"
+
+    def lead(self, magnitude, has_symbols: bool, negative: bool, first: bool) -> str:
+        """A term of a sum up to its symbols: the sign (`` + ``, `` - ``; a first term's ``-``
+        only) and the coefficient (see :meth:`coefficient`)."""
+        sign = (self.minus if negative else "") if first else f" {self.minus} " if negative else " + "
+        return sign + self.coefficient(magnitude, has_symbols)
 
     # -- document math shared by every format --------------------------------------------------
     def _print_Sum(self, node) -> str:
@@ -121,17 +150,12 @@ class Printer:
         return f"{self.doprint(node.base)}{self.power}({self.doprint(node.exponent)})"
 
     def _print_Root(self, node: Root) -> str:
-        """(Σ x^p / N)^(1/p): the power sum, divided by N when it is a mean, its p-th root (none
-        for p = 1); each format writes the division and the root its own way."""
-        inner = self.doprint(node.power_sum)
-        if node.divisor > 1:
-            inner = self.divided(inner, node.divisor)
-        return inner if node.p == 1 else self.root(inner, node.p, divided=node.divisor > 1)
-
-    def divided(self, text: str, divisor: int) -> str:
-        return f"({text})/{divisor}"
+        return self.root(self.doprint(node.radicand), node.degree,
+                         divided=isinstance(node.radicand, Quotient))
 
     def root(self, text: str, p: int, *, divided: bool) -> str:
+        """The ``p``-th root of the printed radicand (``divided``: a fraction, stacked where the
+        format stacks them); each format writes roots its own way."""
         return f"({text}){self.power}(1/{p})"
 
     def _print_Quotient(self, node: Quotient) -> str:
@@ -149,8 +173,7 @@ def is_sum(node) -> bool:
 class PlainPrinter(Printer):
     """Plain identifiers with ``* + - / **``: ``d1*w2 + d2*w1`` (JSON ``expr``, sympy names)."""
 
-    def _print_Symbol(self, symbol: Symbol) -> str:
-        return symbol.tensor.plain_name(symbol.flat)
+    spell = staticmethod(plain_names)
 
 
 def plain(obj) -> str:

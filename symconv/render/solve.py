@@ -6,12 +6,13 @@ from typing import NamedTuple
 
 from ..document import Document
 from ..errors import SymconvError
+from .arrange import ArrangingPrinter
 from .html import HtmlPrinter
 from .latex import LatexPrinter
 from .markdown import MarkdownPrinter
 from .text_document import TextDocumentPrinter
 
-FORMATS = {"latex": LatexPrinter, "markdown": MarkdownPrinter, "text": TextDocumentPrinter,
+FORMATS: dict[str, type[ArrangingPrinter]] = {"latex": LatexPrinter, "markdown": MarkdownPrinter, "text": TextDocumentPrinter,
            "html": HtmlPrinter}
 
 
@@ -37,14 +38,13 @@ def render_document(document: Document, output_format: str, *, loss: str = "L",
 
 def render_document_files(document: Document, output_format: str, *, loss: str = "L",
                           fragment: bool = False, figures: str | None = None) -> Rendered:
-    """The document, and with ``figures`` (Markdown) its pictures as files named after it."""
+    """The document, and with ``figures`` (Markdown) its pictures as files named after it; a
+    format without such a setting (a fragment of a text document, picture files of LaTeX's TikZ)
+    prints the document as it is."""
     if output_format not in FORMATS:
         raise SymconvError(f"unknown format {output_format!r}; choose from {', '.join(FORMATS)}")
-    printer = FORMATS[output_format](loss)
-    if figures is not None and isinstance(printer, MarkdownPrinter):
-        printer.figure_files = figures
-    if fragment and isinstance(printer, LatexPrinter):
-        text = printer.body(document)
-    else:
-        text = printer.doprint(document)
-    return Rendered(text, dict(getattr(printer, "files", {})))
+    kind = FORMATS[output_format]
+    asked = {"fragment": fragment, "figure_files": figures}
+    printer = kind(loss, **{name: value for name, value in asked.items() if name in kind.default_settings})
+    text = printer.doprint(document)
+    return Rendered(text, dict(printer.files))

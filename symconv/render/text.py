@@ -10,54 +10,20 @@ from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
+from ..product_sums import objects
 from ..tensors import Tensor
-from ..wording import listed
-from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, spelling,
-                   subscripted, sum_pieces, written)
+from ..wording import kinks_words, listed
+from .emit import GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, spelling, sum_pieces
+from .names import text_names
 from .printer import Printer
 
-
-def subscript_text(subscript: tuple[int, ...], commas: bool) -> str:
-    """``01``, or with ``commas`` ``{1,2,10}`` (as the LaTeX form)."""
-    return "{" + ",".join(map(str, subscript)) + "}" if commas else "".join(map(str, subscript))
-
-
 NUMBER_WORDS = {3: "three", 4: "four"}
-
-
-def text_names_between(tensor: Tensor, before: str, after: str) -> np.ndarray:
-    """Every entry's text name without the ∂L/∂ of a derivative-notation tensor (``X_01``, ``w2``,
-    ``A_{1,2,10}``, as ``TextPrinter.name_only``), between ``before`` and ``after``."""
-    columns = tensor.subscripts
-    if not columns:
-        return objects([before + tensor.name + after] * tensor.size)
-    if tensor.naming == "flat":
-        return written(columns, before + tensor.name, "", after)
-    return subscripted(tensor, before + tensor.name + "_{", "}" + after,
-                       short_prefix=before + tensor.name + "_", short_suffix=after)
-
-
-def text_names(tensor: Tensor) -> np.ndarray:
-    """Every entry's text name, ``∂L/∂Y_00`` for a derivative-notation tensor (``doprint``)."""
-    derivative = tensor.derivative_of and tensor.naming != "bare"
-    return text_names_between(tensor, f"∂{tensor.derivative_of}/∂" if derivative else "", "")
 
 
 class TextPrinter(Printer):
     times = "·"
     power = "^"
-    per_tensor = False  # indices written alike for every entry of a tensor (documents do)
-
-    def _print_Symbol(self, symbol: Symbol) -> str:
-        tensor = symbol.tensor
-        base, subscript, loss = tensor.entry_name(symbol.flat)
-        if tensor.naming == "flat":
-            name = f"{base}{subscript[0]}"
-        elif subscript:
-            name = f"{base}_{subscript_text(subscript, tensor.commas(subscript, per_tensor=self.per_tensor))}"
-        else:
-            name = base
-        return f"∂{loss}/∂{name}" if loss else name
+    spell = staticmethod(text_names)  # commas entry by entry (a document: per tensor)
 
     def name_only(self, symbol: Symbol) -> str:
         """The entry's own name, without the ∂L/∂ of a derivative-notation tensor."""
@@ -116,8 +82,7 @@ class TextPrinter(Printer):
                    for row in report.rows if row.fd_skipped]
         if skipped:
             lines.append(f"finite differences skipped at kinks ({', '.join(skipped)} entries tried):"
-                         " a step of ±h there changes a ReLU mask or a max routing, so the loss has"
-                         " no derivative to estimate")
+                         f" {kinks_words(report.with_kinks)}")
         if any(row.closed_form is None for row in report.rows):
             lines.append("closed form n/a: no layer between that tensor and the loss has one"
                          + (f" ({listed(report.without_closed_form)}"
@@ -125,16 +90,13 @@ class TextPrinter(Printer):
                             if report.without_closed_form else ""))
         if any(row.matrix is None for row in report.rows) and report.routes == 4:
             lines.append("matrix n/a: no layer between that tensor and the loss is a matrix product"
-                         + (f" ({listed(report.without_matrix)}"
-                            f" {'is' if len(report.without_matrix) == 1 else 'are'} not)"
-                            if report.without_matrix else ""))
+                         + (f" ({listed(report.not_matrix_products)}"
+                            f" {'is' if len(report.not_matrix_products) == 1 else 'are'} not)"
+                            if report.not_matrix_products else ""))
         lines.append((f"all {NUMBER_WORDS[report.routes]} routes agree" if report.ok
                       else "the routes DISAGREE")
                      + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")
         return "\n".join(lines)
-
-    def __init__(self, loss: str = "L"):
-        self.loss = loss
 
 
 def render_text(obj, loss: str = "L") -> str:
@@ -152,16 +114,22 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
         write("".join(printer.doprint(entry) + "\n" for entry in chosen_entries(gradient, flats, expanded)))
         return
     arrays = GradientArrays(gradient, flats)
-    written_names = spelling(arrays.codes, text_names, printer.times)
+    written_names = spelling(arrays.codes, printer)
     wrt = gradient.wrt
-    lefts = text_names_between(wrt, f"∂{loss}/∂", " = ")
-    pluses, equals = text_names_between(wrt, "", " + "), text_names_between(wrt, "", " = ")
+
+    def names(tensor: Tensor, before: str, after: str) -> np.ndarray:
+        """The printer's names of the entries without the ∂L/∂ of derivative notation (as
+        :meth:`TextPrinter.name_only`), between ``before`` and ``after``."""
+        return printer.spell(tensor, None, before, after, derivative=False)
+
+    lefts = names(wrt, f"∂{loss}/∂", " = ")
+    pluses, equals = names(wrt, "", " + "), names(wrt, "", " = ")
     # ∂L/∂Y_00·∂Y_00/∂, followed by the target and " + " (" = " after the last term of an entry)
-    heads = [text_names_between(output, f"∂{loss}/∂", "·∂") + text_names_between(output, "", "/∂")
+    heads = [names(output, f"∂{loss}/∂", "·∂") + names(output, "", "/∂")
              for output in (block.output for block in gradient.blocks)]
     read = np.logical_or.reduce([np.diff(block.offsets) > 0 for block in gradient.blocks])
     unread = objects([""] * wrt.size) if read.all() else np.where(
-        read, "", text_names_between(wrt, "  (no output reads ", ")"))
+        read, "", names(wrt, "  (no output reads ", ")"))
     for batch in arrays.batches():
         chain = np.empty((len(batch.rows), 2), dtype=object)
         chain[:, 0] = arrays.outputs(batch, heads)
@@ -175,7 +143,7 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
             values = [objects([value_text(printer, gradient, flat, expanded)
                                for flat in batch.flats.tolist()])]
         # An entry without terms: "∂L/∂X_40 = ", its value 0 and "  (no output reads X_40)".
-        write(joined([lefts[batch.flats], (chain.ravel(), 2 * batch.counts), *values,
+        write(concatenated([lefts[batch.flats], (chain.ravel(), 2 * batch.counts), *values,
                       unread[batch.flats],
                       np.full(len(batch.flats), "\n", dtype=object)]))
 

@@ -16,6 +16,7 @@ from ..document import (Derivative, Display, Document, Equation, Figure, Gallery
 from ..poly import Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid
+from .names import document_text_names
 from .text import TextPrinter
 
 TERMINAL_WIDTH = 100
@@ -37,7 +38,7 @@ def hcat(pieces: list[str]) -> str:
 
 def fold(line: str) -> str:
     """A line still too wide for the terminal, folded at its spaces: a single piece can be wider
-    than a line (LP pooling's root over a 3×3 window), and equations break only between pieces."""
+    than a line (a root over a 3×3 window), and equations break only between pieces."""
     if width_of(line) <= TERMINAL_WIDTH:
         return line
     indent = line[:len(line) - len(line.lstrip())]
@@ -54,7 +55,7 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
 
     line_width = TERMINAL_WIDTH - 10
     gallery_width = TERMINAL_WIDTH - 2
-    per_tensor = True  # one index style per tensor in a document
+    spell = document_text_names  # one index style per tensor in a document
 
     def measure(self, node) -> int:
         if isinstance(node, Product):  # its factors side by side, each printed once (remembered)

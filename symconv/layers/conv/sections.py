@@ -18,11 +18,11 @@ import numpy as np
 from ...contract import Layer
 from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
                          Labeled, Matrix, Numbered, Once, Paragraph, Reference, Section, Sum,
-                         equation, with_math)
+                         MAX_SLICES, equation, with_math)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import (MAX_SLICES, MIN_NAMED, Context, entry_array, kernel_front, leading_axes, more,
-                         object_array, output_blocks, output_matrix, planes, plain, slice_axes,
-                         spatial_front)
+from ...sections import (MIN_NAMED, Context, entry_array, kernel_front, leading_axes, more,
+                         object_array, output_blocks, output_matrix, planes, slice_axes,
+                         spatial_front, unwrap_constant)
 from ...tensors import Tensor
 from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form, why
@@ -392,7 +392,7 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
     blocks += named_kernels_note(layer, context, shown)
     if len(shown) < len(fields):
         blocks += more(len(shown), layer.output.size, "receptive fields")
-    outputs = [plain(f.value) for f in receptive_fields(layer, context.upstream_of(layer),
+    outputs = [unwrap_constant(f.value) for f in receptive_fields(layer, context.upstream_of(layer),
                                                         layer.output.size)] if context.detail.once else []
     if outputs and not any(isinstance(v, Poly) and context.is_long(len(v.terms)) for v in outputs):
         # a handout: the outputs as one result (the gallery shows the products)

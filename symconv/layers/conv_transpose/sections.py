@@ -24,7 +24,8 @@ from ...document import (Derivative, Display, Equation, Formula, Hadamard, Headi
                          Paragraph, Product, Reference, Section, Sum, equation,
                          with_math)
 from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import Context, entry_array, more, object_array, output_blocks, output_matrix, plain
+from ...sections import (Context, entry_array, more, object_array, output_blocks, output_matrix,
+                         unwrap_constant)
 from ...tensors import Tensor
 from ...wording import per_axis, shape_text
 from ..conv import closed_form
@@ -121,7 +122,7 @@ def forward(layer: ConvTransposeLayer, context: Context) -> Section:
         blocks.append(Paragraph((f"Where {what} (same shape as {y.name}):",)))
         blocks.append(context.view(None, array, y, running=True))
     if context.detail.once:  # a handout: the outputs as one result
-        values = object_array([plain(output_value(layer, o)) for o in range(y.size)], y.shape)
+        values = object_array([unwrap_constant(output_value(layer, o)) for o in range(y.size)], y.shape)
         return Section("forward", tuple(blocks + output_blocks(
             context, ("Adding up what lands on each output, the output",), y, values)))
     blocks.append(Paragraph(("Each output written out:",)))
