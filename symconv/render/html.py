@@ -201,7 +201,23 @@ class HtmlPrinter(ArrangingPrinter):
 
     # -- measuring ----------------------------------------------------------------------------------
     def measure(self, node) -> float:
+        """The LaTeX printer's measure in pixels (:func:`pixels`); as there, the factors of a
+        product and the names of a monomial stand side by side, so their widths add up, each
+        name's read once however often it comes."""
+        if isinstance(node, Product):
+            return sum(self.factor_width(factor) for factor in node.factors)
+        parts = self.latex.monomial_parts(node)
+        if parts is not None:
+            return sum(pixels(part) for part in parts)
         return pixels(self.latex.doprint(self.fit_all(node)))
+
+    def factor_width(self, factor) -> float:
+        """A factor of a product; ∂a/∂b of two names from the widths of ∂a and ∂b, and one
+        fraction."""
+        if (isinstance(factor, Derivative) and isinstance(factor.top, (str, Symbol))
+                and isinstance(factor.bottom, Symbol)):
+            return self.latex.factor_width(factor) * PX_PER_EM + FRACTION_PX
+        return pixels(self.latex.product_factor(factor))
 
     def cell_width(self, value, marked: bool) -> float:
         return self.latex.cell_width(value, marked) * PX_PER_EM
