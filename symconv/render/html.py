@@ -29,7 +29,7 @@ import html
 import json
 import re
 from fractions import Fraction
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -107,7 +107,9 @@ def mrow(*parts: str) -> str:
     return "<mrow>" + "".join(parts) + "</mrow>"
 
 
+@lru_cache(maxsize=256)
 def operator(text: str) -> str:
+    """``<mo>text</mo>``, remembered: a page writes a few signs tens of thousands of times."""
     return f"<mo>{escape(text)}</mo>"
 
 
