@@ -373,15 +373,26 @@ class HtmlPrinter(ArrangingPrinter):
 
     # -- math nodes -----------------------------------------------------------------------------------
     def _print_Derivative(self, node: Derivative) -> str:
-        top = (identifier_markup(node.top) if isinstance(node.top, str)
-               else self.name_markup(node.top) if isinstance(node.top, Symbol) else self.doprint(node.top))
-        if isinstance(node.bottom, Symbol):
-            attributes = ""
+        if not (isinstance(node.top, (str, Symbol)) and isinstance(node.bottom, Symbol)):
+            top = identifier_markup(node.top) if isinstance(node.top, str) else self.doprint(node.top)
+            bottom = self.name_markup(node.bottom) if isinstance(node.bottom, Symbol) else self.doprint(node.bottom)
+            return self.partial(top, bottom)
+        # ∂L/∂x_ij or ∂y_k/∂x_ij, written once each (a chain rule writes each ∂L/∂y_k many
+        # times); the page learns again that a focusable one is shown
+        written = self.__dict__.setdefault("_derivatives", {})
+        if node not in written:
+            bottom = node.bottom
             if isinstance(node.top, str):  # ∂L/∂x_ij: an entry of a gradient
-                bottom = node.bottom
                 attributes = self.gradient_attributes(bottom.tensor.name, bottom.tensor, bottom.flat)
-            return self.partial(top, self.name_markup(node.bottom), attributes)
-        return self.partial(top, self.doprint(node.bottom))
+                focus = (bottom.tensor.name, bottom.flat) if 'tabindex' in attributes else None
+                top = identifier_markup(node.top)
+            else:
+                attributes, focus, top = "", None, self.name_markup(node.top)
+            written[node] = self.partial(top, self.name_markup(bottom), attributes), focus
+        markup, focus = written[node]
+        if focus is not None:
+            self.shown[focus] = None
+        return markup
 
     def _print_Sum(self, node: Sum) -> str:
         return mrow(*[(operator("+") if i else "") + self.doprint(t) for i, t in enumerate(node.terms)]) \
@@ -874,8 +885,10 @@ def local_entries(local, start: int, stop: int) -> list[tuple[Tensor, list[int]]
             for symbol in factor.free_symbols()]
 
 
+@lru_cache(maxsize=1 << 16)
 def pixels(latex: str) -> float:
-    """How wide browsers set, as MathML, the math the LaTeX printer writes as ``latex``."""
+    """How wide browsers set, as MathML, the math the LaTeX printer writes as ``latex`` (remembered,
+    as :func:`latex_width` is: the same names are measured many times)."""
     return (latex_width(latex) * PX_PER_EM + latex.count(r"\begin{bmatrix}") * MATRIX_PX
             + latex.count(r"\frac") * FRACTION_PX)
 
