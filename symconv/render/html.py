@@ -373,22 +373,21 @@ class HtmlPrinter(ArrangingPrinter):
 
     # -- math nodes -----------------------------------------------------------------------------------
     def _print_Derivative(self, node: Derivative) -> str:
-        if not (isinstance(node.top, (str, Symbol)) and isinstance(node.bottom, Symbol)):
-            top = identifier_markup(node.top) if isinstance(node.top, str) else self.doprint(node.top)
-            bottom = self.name_markup(node.bottom) if isinstance(node.bottom, Symbol) else self.doprint(node.bottom)
-            return self.partial(top, bottom)
+        top, entry = node.top, node.bottom
+        if not (isinstance(top, (str, Symbol)) and isinstance(entry, Symbol)):
+            upper = identifier_markup(top) if isinstance(top, str) else self.doprint(top)
+            return self.partial(upper, self.name_markup(entry) if isinstance(entry, Symbol) else self.doprint(entry))
         # ∂L/∂x_ij or ∂y_k/∂x_ij, written once each (a chain rule writes each ∂L/∂y_k many
         # times); the page learns again that a focusable one is shown
         written = self.__dict__.setdefault("_derivatives", {})
         if node not in written:
-            bottom = node.bottom
-            if isinstance(node.top, str):  # ∂L/∂x_ij: an entry of a gradient
-                attributes = self.gradient_attributes(bottom.tensor.name, bottom.tensor, bottom.flat)
-                focus = (bottom.tensor.name, bottom.flat) if 'tabindex' in attributes else None
-                top = identifier_markup(node.top)
+            if isinstance(top, str):  # ∂L/∂x_ij: an entry of a gradient
+                attributes = self.gradient_attributes(entry.tensor.name, entry.tensor, entry.flat)
+                focus = (entry.tensor.name, entry.flat) if entry.tensor.name in self.chains else None
+                upper = identifier_markup(top)
             else:
-                attributes, focus, top = "", None, self.name_markup(node.top)
-            written[node] = self.partial(top, self.name_markup(bottom), attributes), focus
+                attributes, focus, upper = "", None, self.name_markup(top)
+            written[node] = self.partial(upper, self.name_markup(entry), attributes), focus
         markup, focus = written[node]
         if focus is not None:
             self.shown[focus] = None
