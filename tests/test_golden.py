@@ -20,6 +20,7 @@ import pytest
 from symconv import derive, load_problem
 from symconv.checks import backward_by, forward_values
 from symconv.poly import Poly, Symbol, poly_sum, product_of
+from symconv.tensors import Role
 from symconv.render.latex_names import latex_entry_name
 from symconv.layers.conv import ConvLayer
 from symconv.layers.conv_transpose import ConvTransposeLayer
@@ -601,7 +602,7 @@ class Checker:
             value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
             assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
             self.checked[self.mode[0]] += 1
-        elif lhs in names.text and names.text[lhs].tensor.role == "output":
+        elif lhs in names.text and names.text[lhs].tensor.role is Role.OUTPUT:
             symbol = names.text[lhs]
             expected = self.values[symbol.tensor].reshape(-1)[symbol.flat]
             for side in sides[1:]:
@@ -621,7 +622,7 @@ class Checker:
         layer = self.layer
         x = np.asarray(self.values[layer.input], dtype=float).reshape(-1).copy()
         x[mode[1]:] = 0
-        params = {p.name: self.values[p] if p.role == "weight" else 0 * self.values[p]
+        params = {p.name: self.values[p] if p.role is Role.WEIGHT else 0 * self.values[p]
                   for p in layer.parameters}
         return layer.reference_forward(x.reshape(layer.input.shape), params)
 
