@@ -225,19 +225,23 @@ def wall_time(command: list[str], repeat: int) -> float:
 SYMPY_IMPORT = [sys.executable, "-c", "import sympy"]
 
 
+def medians_in_turn(commands: list[list[str]], repeat: int) -> list[tuple[float, float]]:
+    """Each command's median CPU and wall seconds, the commands run in turn (so a busy spell on
+    the machine slows them all), ``repeat`` times after a first round that warms the file cache
+    (none for a single repetition, the quick mode)."""
+    times: list[list[tuple[float, float]]] = [[] for _ in commands]
+    for round_number in range(repeat + (0 if repeat == 1 else 1)):
+        for which, command in enumerate(commands):
+            measured = child_run(command)
+            if repeat == 1 or round_number:
+                times[which].append(measured)
+    return [(statistics.median(t for t, _ in runs), statistics.median(w for _, w in runs)) for runs in times]
+
+
 def ratio_figure(name: str, command: list[str], target: float, repeat: int) -> Figure:
-    """A command's CPU time over ``python -c "import sympy"``'s, the two run in turn (so a busy
-    spell on the machine slows both), medians of ``repeat`` each after a first pair that warms
-    the file cache (none for a single repetition, the quick mode); wall times beside them."""
-    times: dict[int, list[tuple[float, float]]] = {0: [], 1: []}
-    warm = 0 if repeat == 1 else 2
-    for i in range(2 * repeat + warm):
-        which = i % 2
-        measured = child_run(command if which else SYMPY_IMPORT)
-        if i >= warm:
-            times[which].append(measured)
-    (ours, ours_wall), (sympy, sympy_wall) = [(statistics.median(t for t, _ in times[w]),
-                                               statistics.median(t for _, t in times[w])) for w in (1, 0)]
+    """A command's CPU time over ``python -c "import sympy"``'s, the two run in turn, medians of
+    ``repeat`` each (:func:`medians_in_turn`); wall times beside them."""
+    (sympy, sympy_wall), (ours, ours_wall) = medians_in_turn([SYMPY_IMPORT, command], repeat)
     return Figure(name, ours / sympy, "× import sympy", f"≤ {target:g}", ours / sympy <= target,
                   f"CPU {ours * 1e3:.0f} ms vs import sympy {sympy * 1e3:.0f} ms"
                   f" (wall {ours_wall * 1e3:.0f} vs {sympy_wall * 1e3:.0f} ms)")
@@ -284,25 +288,32 @@ def command_figures(quick: bool) -> list[Figure]:
 
 # -- worked solutions: the closed form's sizes, and the HTML page -------------------------------------
 def solve_command(size: int, *options: str) -> list[str]:
+    """``symconv solve`` of a size×size input with a 5×5 kernel, every entry written out
+    (``--detail full``, the largest document) unless ``options`` say otherwise."""
+    detail = [] if "--detail" in options else ["--detail", "full"]
     return [sys.executable, "-m", "symconv", "solve", "--input", f"{size}x{size}", "--kernel", "5x5",
-            "--max-terms", "1000000", *options]
+            "--max-terms", "1000000", *detail, *options]
 
 
 def solve_figures(quick: bool) -> list[Figure]:
-    """``symconv solve`` at the worked-solution limit (67×67 input, 5×5 kernel: 198,450 terms) in
-    LaTeX and Markdown, as ratios to ``import sympy``; and how the whole command's CPU time grows
-    with the terms from 32×32 to 128×128 (the fastest of three runs at each size)."""
+    """``symconv solve`` at the worked-solution limit (67×67 input, 5×5 kernel: 198,450 terms),
+    ``--detail full``, in LaTeX and Markdown, as ratios to ``import sympy``, and the default
+    handout level in LaTeX; how the whole command's CPU time grows with the terms from 32×32 to
+    128×128 (``--detail full``, the fastest of three runs at each size)."""
     repeat = 1 if quick else 7
     size = 20 if quick else 67
     figures = [ratio_figure(f"symconv solve {size}×{size} input, 5×5 kernel, {name}",
                             solve_command(size, "--format", fmt), 3, repeat)
-               for name, fmt in (("LaTeX", "latex"), ("Markdown", "markdown"))]
+               for name, fmt in (("LaTeX, --detail full", "latex"), ("Markdown, --detail full", "markdown"))]
+    figures.append(ratio_figure(f"symconv solve {size}×{size} input, 5×5 kernel, LaTeX, --detail handout"
+                                " (the default)", solve_command(size, "--detail", "handout"), 3,
+                                1 if quick else 3))
     sizes = [12, 16, 20] if quick else [32, 48, 64, 96, 128]
     points = [(2 * 25 * (n - 4) ** 2, min(child_run(solve_command(n))[0] for _ in range(1 if quick else 3)))
               for n in sizes]
     slope = scaling_exponent(points)
-    figures.append(Figure(f"scaling exponent of symconv solve (LaTeX) CPU time in terms, {sizes[0]}² …"
-                          f" {sizes[-1]}²", slope, "", "≤ 1.1", slope <= 1.1,
+    figures.append(Figure(f"scaling exponent of symconv solve (LaTeX, --detail full) CPU time in terms,"
+                          f" {sizes[0]}² … {sizes[-1]}²", slope, "", "≤ 1.1", slope <= 1.1,
                           ", ".join(f"{n}²: {t:.2f} s" for n, (_, t) in zip(sizes, points))))
     return figures
 
@@ -328,26 +339,66 @@ def page_load_seconds(path: Path) -> float:
 
 
 def html_figures(quick: bool) -> list[Figure]:
-    """The interactive page of the worked solution at the worked-solution limit: the command as a
-    ratio to ``import sympy``, the page's size and its load time in headless Chromium."""
+    """The interactive page of the worked solution at the worked-solution limit (``--detail
+    full``): the command as a ratio to ``import sympy`` and to the LaTeX command, the three run in
+    turn; the page's size and its load time in headless Chromium. The recitation's page at the
+    default handout level, its size; the notebook bundles of both (every MIME type together)."""
     size = 20 if quick else 67
-    repeat = 1 if quick else 5
-    figures = [ratio_figure(f"symconv solve {size}×{size} input, 5×5 kernel, HTML",
-                            solve_command(size, "--format", "html"), 3, repeat)]
+    repeat = 1 if quick else 7
+    (sympy, _), (latex, latex_wall), (page, page_wall) = medians_in_turn(
+        [SYMPY_IMPORT, solve_command(size, "--format", "latex"), solve_command(size, "--format", "html")],
+        repeat)
+    name = f"symconv solve {size}×{size} input, 5×5 kernel, HTML, --detail full"
+    figures = [Figure(name, page / sympy, "× import sympy", "≤ 3", page / sympy <= 3,
+                      f"CPU {page * 1e3:.0f} ms vs import sympy {sympy * 1e3:.0f} ms"),
+               Figure(f"{name}, over the LaTeX command", page / latex, "× LaTeX", "≤ 1.1", page / latex <= 1.1,
+                      f"CPU {page * 1e3:.0f} ms vs LaTeX {latex * 1e3:.0f} ms (wall {page_wall * 1e3:.0f}"
+                      f" vs {latex_wall * 1e3:.0f} ms), the three in turn")]
     with tempfile.TemporaryDirectory(prefix="symconv-page-") as folder:
-        page = Path(folder) / "page.html"
-        child_run(solve_command(size, "--format", "html", "-o", str(page)))
-        megabytes = page.stat().st_size / 1e6
-        figures.append(Figure(f"HTML page, {size}×{size} input, 5×5 kernel: size", megabytes, "MB",
-                              "< 15", megabytes < 15))
+        page_file = Path(folder) / "page.html"
+        child_run(solve_command(size, "--format", "html", "-o", str(page_file)))
+        megabytes = page_file.stat().st_size / 1e6
+        figures.append(Figure(f"HTML page, {size}×{size} input, 5×5 kernel, --detail full: size", megabytes,
+                              "MB", "< 15", megabytes < 15))
         try:
-            seconds = page_load_seconds(page)
+            seconds = page_load_seconds(page_file)
         except Exception as error:  # no Chromium here: say so rather than stop the run
             figures.append(Figure(f"HTML page, {size}×{size}: load in headless Chromium", math.nan, "s",
                                   "< 3", False, f"not measured: {type(error).__name__}: {error}"[:120]))
         else:
             figures.append(Figure(f"HTML page, {size}×{size}: load in headless Chromium (to the load"
                                   f" event)", seconds, "s", "< 3", seconds < 3, "fastest of three"))
+        recitation = Path(folder) / "recitation.html"
+        child_run([sys.executable, "-m", "symconv", "solve", "examples/recitation_image_16x12.toml",
+                   "--format", "html", "-o", str(recitation)])
+        megabytes = recitation.stat().st_size / 1e6
+        figures.append(Figure("HTML page, recitation 16×12, default detail (handout): size", megabytes, "MB",
+                              "< 1", megabytes < 1, "2.7 MB at --detail full"))
+    figures += notebook_figures(size)
+    return figures
+
+
+BUNDLE_PROBE = """
+from symconv import build_solution, load_problem, quick_problem
+from symconv.presentation import mimebundle
+solution = build_solution({problem}, detail={detail!r})
+print(sum(len(data.encode()) for data in mimebundle(solution).values()))
+"""
+
+
+def notebook_figures(size: int) -> list[Figure]:
+    """What a notebook stores for a worked solution (``symconv.display``, ``_repr_mimebundle_``):
+    every MIME type together, for the page at the limit (``--detail full``) and the recitation's
+    handout, each computed in a process of its own."""
+    figures = []
+    for name, problem, detail, bound in (
+            (f"{size}×{size} input, 5×5 kernel, --detail full", f"quick_problem(({size}, {size}), (5, 5))",
+             "full", 15),
+            ("recitation 16×12, handout", 'load_problem("examples/recitation_image_16x12.toml")', "handout", 1)):
+        [size_bytes] = in_new_process(BUNDLE_PROBE.format(problem=problem, detail=detail))
+        megabytes = int(size_bytes) / 1e6
+        figures.append(Figure(f"notebook bundle of the solution, {name}", megabytes, "MB", f"< {bound}",
+                              megabytes < bound, "text/plain and the framed page"))
     return figures
 
 

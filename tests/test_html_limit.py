@@ -1,5 +1,6 @@
 """The interactive page of a problem at the worked-solution limit (67×67 input, 5×5 kernel:
-198,450 chain-rule terms, the most `symconv solve` writes by default), in a real offline Chromium
+198,450 chain-rule terms, the most `symconv solve` writes by default) at ``--detail full`` (every
+entry written out: the largest page), in a real offline Chromium
 (tests/browser.py): it stays under 15 MB, every entry it offers has its chain rule in the page's
 data, and hovering an entry of ∂L/∂W (3,969 terms) and one of ∂L/∂X lights exactly what their
 chain rules read (tests/page_checks.py computes that from the derivation) and shows the equation.
@@ -37,7 +38,7 @@ def test_the_page_at_the_limit_is_small_and_every_entry_shows_its_chain_rule(tmp
     problem = quick_problem((67, 67), (5, 5))
     assert problem.term_count() == 198_450 <= MAX_SOLUTION_TERMS
     page = tmp_path / "limit.html"
-    page.write_text(render_solution(build_solution(problem), "html"), encoding="utf-8")
+    page.write_text(render_solution(build_solution(problem, detail="full"), "html"), encoding="utf-8")
     assert page.stat().st_size < MAX_PAGE_BYTES
 
     with offline_browser() as browser:

@@ -17,6 +17,7 @@ import pytest
 
 from browser import available, offline_browser
 from page_checks import bring_into_view, check_lit, check_panel, check_rendered, written_page
+from symconv import build_solution, load_problem, render_solution
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
@@ -105,3 +106,50 @@ def test_the_panel_takes_a_quarter_of_the_window_at_most_and_scrolls_inside_itse
     browser.get(page.as_uri())
     check_panel(browser.execute_script, browser.find_element(By.CSS_SELECTOR, '.sc-entry[data-grad="W"]'))
 
+
+
+MAX_HANDOUT_PAGE_BYTES = 1_000_000
+RECITATION = Path("examples/recitation_image_16x12.toml")
+
+HOVER_EVERY_ENTRY = """
+const panel = document.getElementById('sc-equation'), failed = [];
+const entries = document.querySelectorAll('.sc-entry');
+for (const entry of entries) {
+  entry.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+  const shown = panel.textContent;
+  if (!entry.classList.contains('sc-active') || !shown.startsWith('\u2202') || !shown.includes('='))
+    failed.push(entry.getAttribute('data-grad') + ':' + entry.getAttribute('data-index'));
+  entry.dispatchEvent(new MouseEvent('mouseout', {bubbles: true}));
+}
+return [entries.length, failed, document.querySelectorAll('.sc-active, .sc-related').length];
+"""
+
+
+def test_the_recitation_handout_is_under_1_mb_and_every_entry_it_shows_has_its_chain_rule(tmp_path, browser):
+    """Issue 21: the handout-level page of the recitation (a 16×12 image) stays under 1 MB, and
+    every gradient entry it offers, hovered, is active and shows its chain rule in the panel."""
+    _, page = written_page(RECITATION, tmp_path)
+    assert page.stat().st_size < MAX_HANDOUT_PAGE_BYTES
+    browser.get(page.as_uri())
+    count, failed, left_lit = browser.execute_script(HOVER_EVERY_ENTRY)
+    assert count == page.read_text(encoding="utf-8").count('class="sc-entry"') >= 28  # A, W and B
+    assert failed == [] and left_lit == 0
+
+
+def test_in_a_notebook_frame_the_page_is_whole_and_every_entry_shows_its_chain_rule(tmp_path, browser):
+    """The notebook bundle of the recitation's handout (the page as the frame's srcdoc) stays
+    under 1 MB, and in the frame every entry works as on the page."""
+    from selenium.webdriver.common.by import By
+
+    solution = build_solution(load_problem(RECITATION))
+    bundle = solution._repr_mimebundle_()
+    assert sum(len(data.encode()) for data in bundle.values()) < MAX_HANDOUT_PAGE_BYTES
+    path = tmp_path / "notebook.html"
+    path.write_text(f"<!DOCTYPE html><html><body>{bundle['text/html']}</body></html>", encoding="utf-8")
+    browser.get(path.as_uri())
+    browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
+    try:
+        count, failed, _ = browser.execute_script(HOVER_EVERY_ENTRY)
+    finally:
+        browser.switch_to.default_content()
+    assert count == render_solution(solution, "html").count('class="sc-entry"') and failed == []

@@ -1,15 +1,17 @@
 """What notebooks receive is safe and cheap: every user string is escaped in every MIME bundle
 (HTML, Markdown, LaTeX), and a problem shows its statement without deriving anything (issue 19:
 a title reached Jupyter as raw HTML through Derivation's text/markdown bundle; print(problem)
-raised SizeLimitError for a 200×200 problem that loaded fine)."""
+raised SizeLimitError for a 200×200 problem that loaded fine); a worked solution's bundle is its
+page, within the page's bounds (issue 21)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 
-from symconv import build_problem, check, derive
+from symconv import build_problem, check, derive, load_problem, quick_problem, render_solution
 from symconv.answers import AnswerKey
 from symconv.presentation import mimebundle
 from symconv.solution import build_solution
@@ -81,3 +83,19 @@ def test_a_large_problem_prints_its_statement_without_a_derivation(monkeypatch):
     markdown = mimebundle(problem)["text/markdown"]
     assert markdown.startswith("# 200 × 200 input, ") and "## Problem" in markdown
     assert repr(problem) == "<Problem X (200 × 200) → conv → Y (198 × 198); loss L>"
+
+
+@pytest.mark.parametrize("problem, detail, bound", [
+    (lambda: quick_problem((67, 67), (5, 5)), "full", 15_000_000),  # the worked-solution limit
+    (lambda: load_problem("examples/recitation_image_16x12.toml"), "handout", 1_000_000)],
+    ids=["67x67 full", "recitation handout"])
+def test_a_solutions_bundle_is_its_page_within_the_pages_bounds(problem, detail, bound):
+    """Every MIME type together (the text and the framed page) within the bounds of the HTML
+    page, and the frame's srcdoc, unescaped, exactly the page ``symconv solve --format html``
+    writes (``>`` is left as it is in the attribute: the page is mostly MathML tags)."""
+    solution = build_solution(problem(), detail=detail)
+    bundle = mimebundle(solution)
+    assert sum(len(data.encode()) for data in bundle.values()) < bound
+    source = re.fullmatch(r'<iframe srcdoc="([^"]*)" [^<>]*></iframe>', bundle["text/html"], re.S)
+    assert source is not None and "<" not in source.group(1)
+    assert html.unescape(source.group(1)) == render_solution(solution, "html")

@@ -29,7 +29,8 @@ import html
 import json
 import re
 from fractions import Fraction
-from typing import Any, NamedTuple
+from functools import lru_cache, partial
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -38,7 +39,8 @@ from ..document import (MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Deriva
                         Labeled, Matrix, Numbered, Paragraph, Power, Product, Quotient, Reference, Sum,
                         TensorView, Truncated, short)
 from ..poly import Atom, Poly, Symbol
-from ..product_sums import BlockTerms, block_products, named_as_valued, product_polys
+from ..product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products, named_as_valued, objects,
+                            product_polys)
 from ..tensors import EntryFactors, Role, Tensor
 from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, is_tall
 from .names import entry_text, subscripted, written
@@ -105,7 +107,9 @@ def mrow(*parts: str) -> str:
     return "<mrow>" + "".join(parts) + "</mrow>"
 
 
+@lru_cache(maxsize=256)
 def operator(text: str) -> str:
+    """``<mo>text</mo>``, remembered: a page writes a few signs tens of thousands of times."""
     return f"<mo>{escape(text)}</mo>"
 
 
@@ -201,7 +205,23 @@ class HtmlPrinter(ArrangingPrinter):
 
     # -- measuring ----------------------------------------------------------------------------------
     def measure(self, node) -> float:
+        """The LaTeX printer's measure in pixels (:func:`pixels`); as there, the factors of a
+        product and the names of a monomial stand side by side, so their widths add up, each
+        name's read once however often it comes."""
+        if isinstance(node, Product):
+            return sum(self.factor_width(factor) for factor in node.factors)
+        parts = self.latex.monomial_parts(node)
+        if parts is not None:
+            return sum(pixels(part) for part in parts)
         return pixels(self.latex.doprint(self.fit_all(node)))
+
+    def factor_width(self, factor) -> float:
+        """A factor of a product; ∂a/∂b of two names from the widths of ∂a and ∂b, and one
+        fraction."""
+        if (isinstance(factor, Derivative) and isinstance(factor.top, (str, Symbol))
+                and isinstance(factor.bottom, Symbol)):
+            return self.latex.factor_width(factor) * PX_PER_EM + FRACTION_PX
+        return pixels(self.latex.product_factor(factor))
 
     def cell_width(self, value, marked: bool) -> float:
         return self.latex.cell_width(value, marked) * PX_PER_EM
@@ -353,15 +373,25 @@ class HtmlPrinter(ArrangingPrinter):
 
     # -- math nodes -----------------------------------------------------------------------------------
     def _print_Derivative(self, node: Derivative) -> str:
-        top = (identifier_markup(node.top) if isinstance(node.top, str)
-               else self.name_markup(node.top) if isinstance(node.top, Symbol) else self.doprint(node.top))
-        if isinstance(node.bottom, Symbol):
-            attributes = ""
-            if isinstance(node.top, str):  # ∂L/∂x_ij: an entry of a gradient
-                bottom = node.bottom
-                attributes = self.gradient_attributes(bottom.tensor.name, bottom.tensor, bottom.flat)
-            return self.partial(top, self.name_markup(node.bottom), attributes)
-        return self.partial(top, self.doprint(node.bottom))
+        top, entry = node.top, node.bottom
+        if not (isinstance(top, (str, Symbol)) and isinstance(entry, Symbol)):
+            upper = identifier_markup(top) if isinstance(top, str) else self.doprint(top)
+            return self.partial(upper, self.name_markup(entry) if isinstance(entry, Symbol) else self.doprint(entry))
+        # ∂L/∂x_ij or ∂y_k/∂x_ij, written once each (a chain rule writes each ∂L/∂y_k many
+        # times); the page learns again that a focusable one is shown
+        written = self.__dict__.setdefault("_derivatives", {})
+        if node not in written:
+            if isinstance(top, str):  # ∂L/∂x_ij: an entry of a gradient
+                attributes = self.gradient_attributes(entry.tensor.name, entry.tensor, entry.flat)
+                focus = (entry.tensor.name, entry.flat) if entry.tensor.name in self.chains else None
+                upper = identifier_markup(top)
+            else:
+                attributes, focus, upper = "", None, self.name_markup(top)
+            written[node] = self.partial(upper, self.name_markup(entry), attributes), focus
+        markup, focus = written[node]
+        if focus is not None:
+            self.shown[focus] = None
+        return markup
 
     def _print_Sum(self, node: Sum) -> str:
         return mrow(*[(operator("+") if i else "") + self.doprint(t) for i, t in enumerate(node.terms)]) \
@@ -569,74 +599,22 @@ class HtmlPrinter(ArrangingPrinter):
         local derivatives named) and ``v`` (the value, when it is written otherwise). A sum is
         ``[number of terms, monomials]``, the first :data:`MAX_SUM_TERMS` monomials, each
         ``[sign, coefficient piece or −1, [factor…]]``, a factor a tensor entry ``flat·T + tensor``
-        (T tensors) or a piece ``−1 − piece``; ``x`` is the entry itself, ``[tensor, flat]``."""
-        tensors: dict[str, Tensor] = {}
-        pieces: dict[str, int] = {}
-        entries: dict[str, dict[str, Any]] = {}
-        symbols: list[list[Any]] = []  # symbols and pieces: references once every tensor is known
-
-        def piece(node) -> int:
+        (T tensors) or a piece ``−1 − piece``; ``x`` is the entry itself, ``[tensor, flat]``.
+        Tensors and pieces are numbered in the order the entries name them."""
+        def piece(node) -> str:
             self.in_panel = True
             try:
-                return pieces.setdefault(self.doprint(node), len(pieces))
+                return self.doprint(node)
             finally:
                 self.in_panel = False
 
-        def monomials(poly: Poly) -> list:
-            written = []
-            for monomial, coefficient in poly.sorted_terms()[:MAX_SUM_TERMS]:
-                magnitude = abs(coefficient)
-                factors: list = []
-                for atom in monomial:
-                    if isinstance(atom, Symbol):
-                        tensors.setdefault(atom.tensor.name, atom.tensor)
-                        factors.append(atom)
-                    else:
-                        factors.append(-1 - piece(atom))
-                symbols.append(factors)
-                written.append([-1 if coefficient < 0 else 1,
-                                -1 if magnitude == 1 and monomial else piece(magnitude), factors])
-            return [len(poly.terms), written]
-
+        data = ChainData(piece)
         by_tensor: dict[str, list[int]] = {}
         for name, flat in self.shown:
             by_tensor.setdefault(name, []).append(flat)
         for name, flats in by_tensor.items():
-            chain = self.chains[name]
-            tensors.setdefault(name, chain.tensor)
-            named = ([chain.values[flat] for flat in flats]  # no factor has a value to be named by
-                     if named_as_valued(block.local for block in chain.blocks) else named_sums(chain, flats))
-            for flat, sum_named in zip(flats, named):
-                reads: list = []
-                local: dict[str, dict[int, None]] = {}
-                for block in chain.blocks:
-                    start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
-                    tensors.setdefault(block.output.name, block.output)
-                    reads.append([block.output.name, block.outputs[start:stop].tolist()])
-                    for symbol in local_symbols(block.local, start, stop):
-                        tensors.setdefault(symbol.tensor.name, symbol.tensor)
-                        local.setdefault(symbol.tensor.name, {})[symbol.flat] = None
-                entry = {"x": [name, flat], "o": reads,
-                         "t": [[t, list(found)] for t, found in local.items()], "s": monomials(sum_named)}
-                value = chain.values[flat]
-                if value != sum_named:
-                    entry["v"] = monomials(value)
-                entries[f"{name}:{index_text(chain.tensor, flat)}"] = entry
-        order = {name: number for number, name in enumerate(tensors)}
-        count = len(order)
-        for factors in symbols:
-            factors[:] = [f.flat * count + order[f.tensor.name] if isinstance(f, Symbol) else f
-                          for f in factors]
-        for entry in entries.values():
-            entry["x"][0] = order[entry["x"][0]]
-            entry["o"] = [[order[t], flats] for t, flats in entry["o"]]
-            entry["t"] = [[order[t], flats] for t, flats in entry["t"]]
-        table = [{"n": t.name, "b": identifier_markup(t.name),
-                  "s": None if names is None else names.tolist(), "shape": list(t.shape),
-                  "d": t.derivative_of} for t in tensors.values() for names in [subscripts(t)]]
-        data = {"loss": identifier_markup(self.loss), "cut": MAX_SUM_TERMS, "tensors": table,
-                "pieces": list(pieces), "entries": entries}
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+            data.add(self.chains[name], flats)
+        return data.json(identifier_markup(self.loss))
 
     def _print_Document(self, document: Document) -> str:
         if document.relations is not None:
@@ -664,6 +642,225 @@ class HtmlPrinter(ArrangingPrinter):
                            sections="\n".join(sections), chains=self.chain_data(), hint=escape(hint))
 
 
+class ChainData:
+    """The page's data for the chain rules it shows (:meth:`HtmlPrinter.chain_data`), gradient by
+    gradient. Where every factor is a symbol or an integer and the named sums are the values (no
+    factor has a value to be named by: every convolution of a symbolic problem), the sums are
+    written on arrays (:class:`~symconv.product_sums.Sums`), a string per term made at once;
+    otherwise monomial by monomial from the polynomials. Both name tensors and pieces in the
+    order an entry after the other meets them: its layers' outputs and local tensors, then the
+    symbols and coefficients of its sum's terms, then its value's."""
+
+    def __init__(self, piece: Callable[[object], str]):
+        self.markup = piece  # the MathML of a number or an atom
+        self.tensors: dict[str, Tensor] = {}
+        self.pieces: dict[str, int] = {}
+        # Each gradient's entries as "key":{…}, once every tensor has its number.
+        self.gradients: list[Callable[[dict[str, int]], list[str]]] = []
+
+    def piece(self, node) -> int:
+        return self.pieces.setdefault(self.markup(node), len(self.pieces))
+
+    def add(self, chain: ChainTerms, flats: list[int]) -> None:
+        """The entries ``flats`` of ``chain``'s gradient."""
+        self.meet(chain.tensor)
+        sums = array_sums(chain, np.asarray(flats, dtype=np.int64))
+        if sums is None:
+            self.add_polys(chain, flats)
+        else:
+            self.add_arrays(chain, flats, *sums)
+
+    def reads(self, chain: ChainTerms, flat: int, meet: Callable[[Tensor], None]) -> tuple[list, list]:
+        """An entry's ``o`` and ``t`` (by tensor name); ``meet`` is told each tensor they name."""
+        reads: list = []
+        local: dict[str, dict[int, None]] = {}
+        for block in chain.blocks:
+            start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
+            meet(block.output)
+            reads.append([block.output.name, block.outputs[start:stop].tolist()])
+            for tensor, found in local_entries(block.local, start, stop):
+                meet(tensor)
+                local.setdefault(tensor.name, {}).update(dict.fromkeys(found))
+        return reads, [[t, list(found)] for t, found in local.items()]
+
+    def meet(self, tensor: Tensor) -> None:
+        self.tensors.setdefault(tensor.name, tensor)
+
+    def add_polys(self, chain: ChainTerms, flats: list[int]) -> None:
+        named = ([chain.values[flat] for flat in flats]  # no factor has a value to be named by
+                 if named_as_valued(block.local for block in chain.blocks) else named_sums(chain, flats))
+        name = chain.tensor.name
+        entries = {}
+        for flat, sum_named in zip(flats, named):
+            reads, local = self.reads(chain, flat, self.meet)
+            entry = {"x": [name, flat], "o": reads, "t": local, "s": self.monomials(sum_named)}
+            value = chain.values[flat]
+            if value != sum_named:
+                entry["v"] = self.monomials(value)
+            entries[entry_key(chain.tensor, flat)] = entry
+        self.gradients.append(partial(polys_json, entries))
+
+    def monomials(self, poly: Poly) -> list:
+        written = []
+        for monomial, coefficient in poly.sorted_terms()[:MAX_SUM_TERMS]:
+            magnitude = abs(coefficient)
+            factors: list = []
+            for atom in monomial:
+                if isinstance(atom, Symbol):
+                    self.meet(atom.tensor)
+                    factors.append(atom)
+                else:
+                    factors.append(-1 - self.piece(atom))
+            written.append([-1 if coefficient < 0 else 1,
+                            -1 if magnitude == 1 and monomial else self.piece(magnitude), factors])
+        return [len(poly.terms), written]
+
+    def add_arrays(self, chain: ChainTerms, flats: list[int], sums: Sums, codes: Codes) -> None:
+        met: dict[str, tuple[tuple[int, int, int], Tensor]] = {}  # where each tensor is first met
+
+        def meeting(at: int):
+            def meet(tensor: Tensor) -> None:
+                if tensor.name not in met:
+                    met[tensor.name] = ((at, 0, len(met)), tensor)
+            return meet
+
+        entries = [(flat, *self.reads(chain, flat, meeting(at))) for at, flat in enumerate(flats)]
+        counts = sums.counts
+        position = np.arange(len(sums.low)) - np.repeat(sums.starts[:-1], counts)
+        kept = np.flatnonzero(position < MAX_SUM_TERMS)  # the terms written
+        entry_of = np.repeat(np.arange(len(counts)), counts)[kept]
+        low, high, coefficients = sums.low[kept], sums.high[kept], sums.coefficients[kept]
+        tensor_of = np.repeat(np.arange(len(codes.tensors) + 1),
+                              [t.size for t in codes.tensors] + [1])  # of a code; the last: none
+        sides = tensor_of[low], np.where(high >= 0, tensor_of[np.maximum(high, 0)], -1)
+        for number, tensor in enumerate(codes.tensors):  # where the terms first name each tensor
+            for slot, side in enumerate(sides):
+                found = np.flatnonzero(side == number)
+                if len(found):
+                    at = (int(entry_of[found[0]]), 1, 2 * int(found[0]) + slot)
+                    if tensor.name not in met or at < met[tensor.name][0]:
+                        met[tensor.name] = (at, tensor)
+        for _, tensor in sorted(met.values(), key=lambda item: item[0]):
+            self.meet(tensor)
+        magnitudes = np.abs(coefficients)
+        written = ~((magnitudes == 1) & (low != sums.none))  # a coefficient that is written
+        values, first = np.unique(magnitudes[written], return_index=True)
+        pieces = np.full(len(kept), -1, dtype=np.int64)
+        if len(values):
+            numbers = np.empty(len(values), dtype=np.int64)
+            for index in np.argsort(first).tolist():
+                numbers[index] = self.piece(int(values[index]))
+            pieces[written] = numbers[np.searchsorted(values, magnitudes[written])]
+        terms = TermArrays(entry_of, np.where(coefficients < 0, -1, 1), pieces, low, high, sums.none,
+                           codes, counts)
+        self.gradients.append(partial(arrays_json, chain.tensor, entries, terms))
+
+    def json(self, loss: str) -> str:
+        order = {name: number for number, name in enumerate(self.tensors)}
+        table = [{"n": t.name, "b": identifier_markup(t.name),
+                  "s": None if names is None else names.tolist(), "shape": list(t.shape),
+                  "d": t.derivative_of} for t in self.tensors.values() for names in [subscripts(t)]]
+        head = json.dumps({"loss": loss, "cut": MAX_SUM_TERMS, "tensors": table, "pieces": list(self.pieces)},
+                          separators=(",", ":"), ensure_ascii=False)
+        entries = ",".join(entry for write in self.gradients for entry in write(order))
+        return (head[:-1] + ',"entries":{' + entries + "}}").replace("</", "<\\/")
+
+
+def entry_key(tensor: Tensor, flat: int) -> str:
+    """``"X:i,j"`` as JSON, the key of an entry's data (the page reads ``data-grad`` and
+    ``data-index``)."""
+    return json.dumps(f"{tensor.name}:{index_text(tensor, flat)}", ensure_ascii=False)
+
+
+def polys_json(entries: dict[str, dict[str, Any]], order: dict[str, int]) -> list[str]:
+    """The entries' data from :meth:`ChainData.add_polys`, their tensors numbered by ``order``."""
+    count = len(order)
+
+    def references(sum_written: list) -> list:
+        return [sum_written[0], [[sign, coefficient, [f.flat * count + order[f.tensor.name]
+                                                     if isinstance(f, Symbol) else f for f in factors]]
+                                 for sign, coefficient, factors in sum_written[1]]]
+
+    texts = []
+    for key, entry in entries.items():
+        written = {"x": [order[entry["x"][0]], entry["x"][1]],
+                   "o": [[order[t], flats] for t, flats in entry["o"]],
+                   "t": [[order[t], flats] for t, flats in entry["t"]], "s": references(entry["s"])}
+        if "v" in entry:
+            written["v"] = references(entry["v"])
+        texts.append(key + ":" + json.dumps(written, separators=(",", ":"), ensure_ascii=False))
+    return texts
+
+
+class TermArrays(NamedTuple):
+    """The terms written of some entries' sums (:meth:`ChainData.add_arrays`): each term's entry,
+    sign, coefficient piece (−1: none) and symbols' codes (``low``, ``high`` as in
+    :class:`~symconv.product_sums.Sums`); ``counts``: every entry's number of terms."""
+
+    entry: np.ndarray
+    sign: np.ndarray
+    piece: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    none: int
+    codes: Codes
+    counts: np.ndarray
+
+    def texts(self, order: dict[str, int]) -> list[str]:
+        """Every term as JSON, its tensors numbered by ``order``: a string per term, made at once."""
+        count = len(order)  # a tensor that no term written names has no number, and needs none
+        references = np.concatenate([np.arange(t.size, dtype=np.int64) * count + order.get(t.name, 0)
+                                     for t in self.codes.tensors] + [np.zeros(1, dtype=np.int64)])
+        low = objects(list(map(str, references[self.low].tolist())))
+        high = objects(["," + str(r) for r in references[np.maximum(self.high, 0)].tolist()])
+        high[self.high < 0] = ""
+        factors = "[" + low + high + "]"
+        factors[self.low == self.none] = "[]"
+        leads = objects([f"[{sign},{piece}," for sign, piece in zip(self.sign.tolist(), self.piece.tolist())])
+        return (leads + factors + "]").tolist()
+
+
+def arrays_json(tensor: Tensor, entries: list[tuple[int, list, list]], terms: TermArrays,
+                order: dict[str, int]) -> list[str]:
+    """The entries' data from :meth:`ChainData.add_arrays` (``entries``: each one's flat
+    position, ``o`` and ``t``), their tensors numbered by ``order``."""
+    texts = terms.texts(order)
+    starts = np.searchsorted(terms.entry, np.arange(len(entries) + 1)).tolist()
+    counts = terms.counts.tolist()
+
+    def groups(named: list) -> str:
+        return "[" + ",".join(f"[{order[t]},[{','.join(map(str, flats))}]]" for t, flats in named) + "]"
+
+    return [f'{entry_key(tensor, flat)}:{{"x":[{order[tensor.name]},{flat}],"o":{groups(reads)},'
+            f'"t":{groups(local)},"s":[{counts[at]},[{",".join(texts[starts[at]:starts[at + 1]])}]]}}'
+            for at, (flat, reads, local) in enumerate(entries)]
+
+
+def array_sums(chain: ChainTerms, flats: np.ndarray) -> tuple[Sums, Codes] | None:
+    """The named sums of the entries ``flats`` on arrays, when they are the values (no factor has
+    a value to be named by) and every factor is a symbol or an integer; else None."""
+    if not named_as_valued(block.local for block in chain.blocks):
+        return None
+    factors = TermFactors([NamedBlock(block.offsets, EntryFactors(block.upstream, block.outputs), block.local)
+                           for block in chain.blocks], named=True)
+    return (factors.sums(flats), factors.codes) if factors.exact else None
+
+
+class NamedBlock(NamedTuple):
+    """A chain block as :class:`~symconv.product_sums.TermFactors` reads it: its upstream factors
+    and its named local derivatives."""
+
+    offsets: np.ndarray
+    upstream: EntryFactors
+    local: Any  # a FactorTable
+
+    def factor_tables(self) -> tuple[EntryFactors, Any]:
+        return self.upstream, self.local
+
+    def named_tables(self) -> tuple[EntryFactors, Any]:
+        return self.upstream, self.local
+
+
 def named_sums(chain: ChainTerms, flats: list[int]) -> list[Poly]:
     """The entries' sums with their local derivatives named (``X_11`` where the value is 1), from
     the chain's arrays: each term's upstream entry (its number when given) times its named local
@@ -673,26 +870,33 @@ def named_sums(chain: ChainTerms, flats: list[int]) -> list[Poly]:
     return product_polys(*block_products(blocks, np.asarray(flats, dtype=np.int64))).tolist()
 
 
-def local_symbols(local, start: int, stop: int) -> list[Symbol]:
+def local_entries(local, start: int, stop: int) -> list[tuple[Tensor, list[int]]]:
     """The tensor entries the named local derivatives of terms ``start`` to ``stop`` are (an
-    indicator's or an LP root's whole window)."""
+    indicator's or an LP root's whole window), as (tensor, flat positions) in the order met."""
     if isinstance(local, EntryFactors):
-        return [local.tensor.symbols[flat] for flat in local.flats[start:stop].tolist()]
+        return [(local.tensor, local.flats[start:stop].tolist())] if stop > start else []
     if isinstance(local, (int, Fraction)):
         return []
-    return [symbol for factor in local[start:stop] if isinstance(factor, Atom)
+    return [(symbol.tensor, [symbol.flat]) for factor in local[start:stop] if isinstance(factor, Atom)
             for symbol in factor.free_symbols()]
 
 
+@lru_cache(maxsize=1 << 16)
 def pixels(latex: str) -> float:
-    """How wide browsers set, as MathML, the math the LaTeX printer writes as ``latex``."""
+    """How wide browsers set, as MathML, the math the LaTeX printer writes as ``latex`` (remembered,
+    as :func:`latex_width` is: the same names are measured many times)."""
     return (latex_width(latex) * PX_PER_EM + latex.count(r"\begin{bmatrix}") * MATRIX_PX
             + latex.count(r"\frac") * FRACTION_PX)
 
 
 def notebook_frame(page: str, height: int = 640) -> str:
-    """The page inside a notebook cell: an iframe, so its style sheet and script stay its own."""
-    return (f'<iframe srcdoc="{escape(page)}" title="symconv worked solution" sandbox="allow-scripts"'
+    """The page inside a notebook cell: an iframe, so its style sheet and script stay its own.
+    The page is the frame's ``srcdoc``, with ``&`` and ``"`` escaped, as a quoted attribute needs,
+    and ``<``, so nothing that scans the cell's HTML finds a tag of the page's. ``>`` is left as
+    it is, which an attribute's value allows: the page is mostly MathML tags, and ``&gt;`` would
+    add 1.9 MB to the 67×67 page's 7.6 MB."""
+    source = page.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return (f'<iframe srcdoc="{source}" title="symconv worked solution" sandbox="allow-scripts"'
             f' style="width:100%;height:{height}px;border:1px solid #d0d7de;border-radius:6px"></iframe>')
 
 

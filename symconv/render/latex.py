@@ -111,14 +111,22 @@ class LatexPrinter(ArrangingPrinter):
         side by side, so their widths add up: each factor is read once however often it comes."""
         if isinstance(piece, Product):
             return sum(self.factor_width(factor) for factor in piece.factors)
-        if isinstance(piece, Poly) and len(piece.terms) == 1:  # a monomial: its names side by side
-            [(monomial, coefficient)] = piece.terms.items()
-            if monomial and len(set(monomial)) == len(monomial) and all(
-                    isinstance(atom, Symbol) for atom in monomial):
-                sign = "-" if coefficient < 0 else ""
-                return latex_width(sign + self.coefficient(abs(coefficient), True)) + sum(
-                    latex_width(self.symbol_name(atom)) for atom in monomial)
+        parts = self.monomial_parts(piece)
+        if parts is not None:
+            return sum(latex_width(part) for part in parts)
         return latex_width(self.doprint(self.fit_all(piece)))
+
+    def monomial_parts(self, piece) -> list[str] | None:
+        """A monomial of different symbols as the LaTeX of what stands side by side in it (its
+        sign and coefficient, then each name), whose widths add up; None for anything else."""
+        if not (isinstance(piece, Poly) and len(piece.terms) == 1):
+            return None
+        [(monomial, coefficient)] = piece.terms.items()
+        if not monomial or len(set(monomial)) != len(monomial) or not all(
+                isinstance(atom, Symbol) for atom in monomial):
+            return None
+        sign = "-" if coefficient < 0 else ""
+        return [sign + self.coefficient(abs(coefficient), True), *map(self.symbol_name, monomial)]
 
     def factor_width(self, factor) -> float:
         """A factor of a product; a derivative ∂a/∂b from the widths of ∂a and ∂b."""

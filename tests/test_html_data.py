@@ -1,0 +1,69 @@
+"""The interactive page's chain-rule data (render/html.py, ``ChainData``): written on arrays for
+a symbolic convolution, it is byte for byte what the polynomials write (the route every other
+problem takes), whatever entries the page shows, in whatever order, with long sums cut."""
+
+from __future__ import annotations
+
+import json
+from unittest import mock
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import numpy as np
+
+from strategies import conv_specs
+from symconv import build_problem, derive
+from symconv.render import html
+from symconv.solution import chain_relations
+
+
+@st.composite
+def symbolic_convolutions(draw):
+    """A random convolution, its input and weight symbols, its upstream symbols or small integers
+    (so that sums have coefficients of several sizes)."""
+    spec = draw(conv_specs(5))
+    if draw(st.booleans()):
+        shape = build_problem(spec).layers[-1].output.shape
+        numbers = draw(st.lists(st.integers(-3, 3), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+        spec["upstream"] = {"values": np.array(numbers).reshape(shape).tolist()}
+    return build_problem(spec)
+
+
+def chain_data(problem, relations, shown, *, arrays: bool) -> str:
+    printer = html.HtmlPrinter(problem.loss)
+    printer.upstream = relations.upstream
+    printer.chains = {chain.tensor.name: chain for chain in relations.gradients}
+    printer.shown = dict.fromkeys(shown)
+    route = html.array_sums if arrays else (lambda chain, flats: None)
+    with mock.patch.object(html, "array_sums", route):
+        return printer.chain_data()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(symbolic_convolutions(), st.data())
+def test_the_data_on_arrays_is_the_data_from_polynomials(problem, data):
+    relations = chain_relations(problem, derive(problem))
+    entries = [(chain.tensor.name, flat) for chain in relations.gradients for flat in range(chain.tensor.size)]
+    shown = data.draw(st.permutations(entries).flatmap(
+        lambda order: st.integers(1, len(order)).map(lambda count: order[:count])))
+    cut = data.draw(st.sampled_from([html.MAX_SUM_TERMS, 1, 3]))
+    used = []
+
+    def spy(chain, flats):
+        sums = array_sums(chain, flats)
+        used.append(sums is not None)
+        return sums
+
+    array_sums = html.array_sums
+    with mock.patch.object(html, "MAX_SUM_TERMS", cut), mock.patch.object(html, "array_sums", spy):
+        on_arrays = chain_data(problem, relations, shown, arrays=True)
+    assert used and all(used)  # every gradient of a symbolic convolution is written on arrays
+    with mock.patch.object(html, "MAX_SUM_TERMS", cut):
+        assert on_arrays == chain_data(problem, relations, shown, arrays=False)
+    page = json.loads(on_arrays)
+    values = {chain.tensor.name: chain.values for chain in relations.gradients}
+    for key, entry in page["entries"].items():  # every sum has its value's number of terms
+        name = page["tensors"][entry["x"][0]]["n"]
+        assert key.startswith(f"{name}:") and entry["s"][0] == len(values[name][entry["x"][1]].terms)
+        assert len(entry["s"][1]) == min(cut, entry["s"][0])
