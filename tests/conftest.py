@@ -1,14 +1,16 @@
 """Session fixtures: the Gradescope autograder's environment, made by its own setup.sh once per
-Python and test session (it installs the pinned numpy and sympy from PyPI).
+Python and test run (it installs the pinned numpy and sympy from PyPI).
 
-The README's test command runs the tests on every core (pytest-xdist, ``--dist loadgroup``): a
-test is sent to any worker, except that the tests of a module with a fixture wider than one test
-(a browser, a notebook kernel, compiled LaTeX) stay together on one worker, and so do all the
-modules that use a session fixture (the autograder environments), so that each is made once."""
+The README's test command runs the tests on every core (pytest-xdist, ``--dist loadfile``): the
+tests of one file run on one worker, so a module fixture (a browser, a notebook kernel, compiled
+LaTeX) is made once. The autograder environments serve two files, which may run on two workers:
+the first worker to ask for one makes it, under a lock, and the other reuses it."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -17,43 +19,30 @@ import pytest
 
 from platforms import TEMPLATE, export, python, unpack
 
-SESSION_GROUP = "session fixtures"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each module that uses one of our module or session fixtures (pytest's own, defined
-    nowhere under tests/, do not count) as one xdist group; the session fixtures' users as one."""
-    groups: dict[str, str] = {}
-    for item in items:
-        scopes = {definitions[-1].scope for definitions in item._fixtureinfo.name2fixturedefs.values()
-                  if definitions[-1].baseid}
-        module = item.nodeid.split("::")[0]
-        if "session" in scopes:
-            groups[module] = SESSION_GROUP
-        elif "module" in scopes:
-            groups.setdefault(module, module)
-    for item in items:
-        group = groups.get(item.nodeid.split("::")[0])
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-
 
 @pytest.fixture(scope="session")
 def autograder_environments(tmp_path_factory) -> Callable[[str], Path]:
     """The template's autograder under a given Python, unpacked and set up by its own setup.sh
-    (the pinned numpy and sympy from PyPI), each made once per test session, whatever order
-    the tests that ask for them run in."""
-    made: dict[str, Path] = {}
+    (the pinned numpy and sympy from PyPI), each made once per test run whatever order the tests
+    that ask for it run in; under pytest-xdist in the folder the workers share (this run's)."""
+    here = tmp_path_factory.getbasetemp()
+    shared = here.parent if os.environ.get("PYTEST_XDIST_WORKER") else here
 
     def environment(version: str) -> Path:
-        if version not in made:
-            made[version] = set_up_autograder(version, tmp_path_factory.mktemp(f"gradescope-{version}"))
-        return made[version]
+        folder = shared / f"gradescope-{version}"
+        with open(shared / f"gradescope-{version}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not (folder / "ready").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                set_up_autograder(version, folder)
+                (folder / "ready").touch()
+        return folder / "source"
 
     return environment
 
 
-def set_up_autograder(version: str, tmp: Path) -> Path:
+def set_up_autograder(version: str, tmp: Path) -> None:
     interpreter = python(version)
     source = tmp / "source"
     unpack(export(tmp, TEMPLATE), source)
@@ -66,7 +55,6 @@ def set_up_autograder(version: str, tmp: Path) -> Path:
     pinned = (source / "requirements.txt").read_text()
     numpy_version, sympy_version = version_check.stdout.split()[-2:]
     assert f"numpy=={numpy_version}" in pinned and f"sympy=={sympy_version}" in pinned
-    return source
 
 
 @pytest.fixture(params=["3.10", "3.13"])
