@@ -264,7 +264,8 @@ class TensorView(NamedTuple):
     the printers' own limits) say how many entries of how many slices are listed when they are
     too long for a matrix; ``nonzero`` leaves out slices of zeros. ``equations``: the numbered
     equations that already write every entry (or the first ``covered``, those a list would
-    show), which the printers name instead of listing the entries again."""
+    show; or all but the ``rest``, which are listed), which the printers name instead of listing
+    the entries again."""
 
     label: object
     array: np.ndarray
@@ -279,6 +280,7 @@ class TensorView(NamedTuple):
     nonzero: bool = False  # slices whose entries are all 0 are left out (a running sum)
     equations: tuple = ()  # (first, last) References: every entry is written in these equations
     covered: int | None = None  # ... or only the first this many (those a list would show)
+    rest: tuple[int, ...] = ()  # ... or some, and these entries (flat positions) are listed
 
 
 class Note(NamedTuple):

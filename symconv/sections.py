@@ -55,6 +55,8 @@ class Detail(NamedTuple):
     listed: int | None = 9  # entries listed of a slice too long for a matrix (None: the printers'),
     listed_whole: int = 16  # ... all of them when the slice has at most this many
     listed_slices: int | None = 1  # slices listed so (None: the printers')
+    rest_listed: int | None = 36  # a gradient of at most this many entries, one slice, has the
+    # entries its chain-rule equations leave out listed beside their numbers: all of it is shown
 
     @staticmethod
     def named(name: "str | Detail") -> "Detail":
@@ -70,7 +72,7 @@ class Detail(NamedTuple):
 HANDOUT = Detail("handout")
 FULL = Detail("full", steps=4, stepped_entries=None, equations=25, cases=False, written_terms=None,
               chain_terms=None,
-              once=False, brief_checks=False, listed=None, listed_slices=None)
+              once=False, brief_checks=False, listed=None, listed_slices=None, rest_listed=None)
 DETAILS = {"handout": HANDOUT, "full": FULL}
 MIN_NAMED = 9  # a matrix of this many entries is written once in a handout, then by its name
 
@@ -278,20 +280,27 @@ class Context:
         handout: where the same matrix was shown before, ``lead: ∂L/∂tensor is the same as (n).``"""
         array = self.result(tensor) if array is None else array
         written = self.chained.get(tensor.name, ())
-        covered = None
+        covered: int | None = None
+        rest: tuple[int, ...] = ()
         if not equations and written and self.detail.once and all(
                 a == r for a, r in zip(array.flat, self.result(tensor).flat)):
             # the chain-rule section writes every entry, or the ones a list would show (the
-            # first of the first slice): a list of them would say them again
+            # first of the first slice): a list of them would say them again; a small gradient
+            # lists the entries the equations leave out, so every entry is shown once
             listed = self.listed_entries(tensor)
+            limit = self.detail.rest_listed
             if len(written) == tensor.size:
                 equations = tuple(Reference(("chain", tensor.name, flat))
                                   for flat in (written[0], written[-1]))
+            elif limit is not None and tensor.size <= limit and not slice_axes(tensor, self.dims):
+                equations = tuple(Reference(("chain", tensor.name, flat))
+                                  for flat in (written[0], written[-1]))
+                rest = tuple(sorted(set(range(tensor.size)) - set(written)))
             elif listed is not None and list(written[:listed]) == list(range(listed)):
                 equations = (Reference(("chain", tensor.name, 0)),
                              Reference(("chain", tensor.name, listed - 1)))
                 covered = listed
-        view = self.gradient_view(tensor, array)._replace(equations=equations, covered=covered)
+        view = self.gradient_view(tensor, array)._replace(equations=equations, covered=covered, rest=rest)
         return self.shown_once(result_key(array), lead, Derivative(self.loss, tensor), view)
 
     def listed_entries(self, tensor: Tensor) -> int | None:

@@ -195,6 +195,34 @@ def test_a_list_the_chain_rule_already_writes_refers_to_its_equations():
             " (11)–(19), the others are formed the same way.") in text
 
 
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_a_small_gradient_too_long_for_a_matrix_shows_every_entry_once(example):
+    """A gradient of at most 36 entries in one slice whose entries are too long for a matrix (the
+    homework's ∂E/∂A): the chain-rule equations write some entries, the list the others, so a
+    handout shows each of its entries exactly once, with its value (checked against NumPy
+    elsewhere: here that none is missing or said twice)."""
+    problem = load_problem(example)
+    text = render_solution(build_solution(problem), "text")
+    for tensor in {t.name: t for layer in problem.layers for t in (layer.input, *layer.parameters)}.values():
+        lead = re.search(rf"∂{problem.loss}/∂{tensor.name} \(([\d ×]+)\) has entries too long for a"
+                         r"\s+matrix; (\d+) of them are written in \((\d+)\)–\((\d+)\), the other\s+(\d+)\s+are:",
+                         text)
+        if lead is None:
+            continue
+        assert tensor.size <= 36
+        # from the list on (the running sums before it write partial values)
+        names = Counter(re.findall(rf"^(?:\(\d+\) )?\s*∂{problem.loss}/∂({tensor.name}_\S+) = ",
+                                   text[lead.start():], re.M))
+        assert len(names) == tensor.size and set(names.values()) == {1}, (tensor.name, names)
+        assert int(lead.group(2)) + int(lead.group(5)) == tensor.size
+
+
+def test_the_homework_lists_the_entries_its_equations_leave_out():
+    text = " ".join(render_solution(build_solution(load_problem("examples/homework_5x5.toml")), "text").split())
+    assert ("(3) ∂E/∂A (5 × 5) has entries too long for a matrix; 12 of them are written in (4)–(15),"
+            " the other 13 are: ∂E/∂A_25 = B_13 + B_23 ∂E/∂A_34 = B_12 + B_13 + B_22 + B_23 + B_32 + B_33") in text
+
+
 def test_a_long_sum_is_a_sigma_over_its_index_set_with_its_count_in_every_format():
     solution = build_solution(load_problem("examples/recitation_image_16x12.toml"), ("chain",))
     text = render_solution(solution, "text")
@@ -396,7 +424,7 @@ def test_pdf_into_a_name_not_ending_in_pdf_is_refused(capsys, tmp_path, monkeypa
 def test_the_readme_shows_a_page_of_the_handout_level_and_how_to_get_the_full_one():
     root = Path(__file__).resolve().parent.parent
     readme = (root / "README.md").read_text(encoding="utf-8")
-    shown = re.search(r"!\[[^\]]*\]\((docs/[\w-]+\.png)\)", readme)
+    shown = re.search(r"!\[[^\]]*\]\((docs/handout-[\w-]+\.png)\)", readme)
     assert shown and "--detail full" in readme and "[source]" in readme
     data = (root / shown.group(1)).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

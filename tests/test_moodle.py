@@ -2,8 +2,11 @@
 
 Read in moodle/moodle:
 
-- question/type/multianswer/questiontype.php (Moodle 4.x, ``qtype_multianswer_extract_question``
-  and the ANSWER_* regular expressions above it): a blank is ``{N:NUMERICAL:alternatives}``,
+- question/type/multianswer/questiontype.php at b70448bd5f99f25ae251a16cb2cea914d12448f7 of
+  andrewnicols/moodle, a Moodle core developer's mirror of Moodle 4.x (moodle/moodle's own
+  history is over 1.3 GB, too large to fetch here; the public code index holds only a Moodle 1.9
+  copy of this file), ``qtype_multianswer_extract_question`` and the ANSWER_* regular expressions
+  above it (ANSWER_REGEX_ALTERNATIVES = 16): a blank is ``{N:NUMERICAL:alternatives}``,
   alternatives are separated by ``~``, each is ``=`` (100 %) or ``%P%`` (P %) or nothing (0 %),
   then the answer, then ``#feedback``; a numerical answer is NUMBER or NUMBER:TOLERANCE
   (NUMBER_REGEX ``-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)``); feedback ends at a

@@ -387,7 +387,11 @@ class ArrangingPrinter(Printer):
         """A numbered result (a whole tensor, a gallery, a display) as blocks, the number on its
         first display: the first equation or block of columns, or the first row of a gallery."""
         blocks = self.arrange(node.math) if isinstance(node.math, TensorView) else [node.math]
-        for position, block in enumerate(blocks):
+        # a list of the entries some equations leave out is numbered in its words, not by its
+        # first entry
+        listed_rest = (isinstance(node.math, TensorView) and bool(node.math.rest)
+                       and isinstance(blocks[0], Paragraph))
+        for position, block in enumerate([] if listed_rest else blocks):
             if isinstance(block, Display) and block.rows:
                 rest = [Display(block.rows[1:])] if len(block.rows) > 1 else []
                 return blocks[:position] + [Numbered(block.rows[0], node.number), *rest] + blocks[position + 1:]
@@ -463,6 +467,12 @@ class ArrangingPrinter(Printer):
             first, last = view.equations
             if view.array.size == 1:
                 return [Paragraph((label, " has one entry, written in ", first, "."))]
+            if view.rest:
+                count = view.array.size - len(view.rest)
+                return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
+                                   f" for a matrix; {count} of them are written in ", first, "–",
+                                   last, f", the other {len(view.rest)} are:")),
+                        Display(tuple(equation(name(flat), self.plain(values[flat])) for flat in view.rest))]
             if view.covered == 1:
                 return [Paragraph((label, f" ({shape_text(view.array.shape)}) has entries too long"
                                    " for a matrix; the first is that of ", first, ", the others are"

@@ -22,7 +22,7 @@ from typing import Callable, Iterator, NamedTuple
 from ..document import Figure, Grid
 from ..poly import Symbol
 
-FONT = 16  # px: a cell's label and a grid's name (TikZ: \small, 10 pt)
+FONT = 16  # px: a cell's label and a grid's name (TikZ: \normalsize of the 10 pt document)
 SCRIPT = 12  # px: a label's subscript (TikZ: 7 pt)
 CELL_HEIGHT = 40
 CELL_PADDING = 14  # px between a cell's label and its sides, together
@@ -345,7 +345,7 @@ def tikz(figure: Figure, math_of: Callable[[object], str], measure: Callable[[st
     def point(x: float, y: float) -> str:
         return f"({x * TIKZ_UNIT:.2f},{(flip - y) * TIKZ_UNIT:.2f})"
 
-    lines = [r"\begin{tikzpicture}[font=\small]"]
+    lines = [r"\begin{tikzpicture}[font=\normalsize]"]
     for cell in picture.cells:
         centre = point(cell.x + cell.width / 2, cell.y + cell.height / 2)
         if isinstance(cell.value, Elision):
