@@ -23,7 +23,9 @@ from typing import Callable
 
 import numpy as np
 
+from .contract import Array, Arrays, Layer
 from .derivation import Derivation, derive
+from .layers import layer_type
 from .matrix import has_matrix, matrix_backward
 from .presentation import Presentable
 from .problem import Problem
@@ -63,6 +65,10 @@ class CheckReport(Presentable):
     rows: list[RouteComparison]
     seed: int
     loss: str = "L"
+    #: the names of the problem's layer types (``ReLU``) that have no closed form, and that are
+    #: not matrix products, for the notes under the table
+    without_closed_form: tuple[str, ...] = ()
+    without_matrix: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -96,18 +102,20 @@ def forward_values(problem: Problem, values: dict) -> dict:
 Route = Callable[..., "dict | None"]  # (layer, x, params, upstream) -> gradients by name, or None
 
 
-def closed_form_route(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+def closed_form_route(layer: Layer, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None:
     return layer.closed_form(x, params, dy)
 
 
-def matrix_route(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+def matrix_route(layer: Layer, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None:
     return matrix_backward(layer, x, params, dy) if has_matrix(layer) else None
 
 
-def backward_by(problem: Problem, values: dict, route: Route | None) -> tuple[dict[str, np.ndarray], set]:
+def backward_by(problem: Problem, values: dict, route: Route | None,
+                missed: list[Layer] | None = None) -> tuple[dict[str, np.ndarray], set]:
     """All gradients by tensor name through each layer's NumPy reference, or through ``route``
     (the closed form, the matrices) where the layer has it (else its reference); and the names
-    whose gradient went through ``route`` for at least one layer."""
+    whose gradient went through ``route`` for at least one layer. The layers without ``route``
+    are added to ``missed``."""
     grads: dict[str, np.ndarray] = {}
     covered: set[str] = set()
     through_route = False
@@ -119,6 +127,8 @@ def backward_by(problem: Problem, values: dict, route: Route | None) -> tuple[di
         through_route = through_route or found is not None
         if found is None:
             found = layer.reference_backward(x, params, upstream)
+            if missed is not None:
+                missed.append(layer)
         grads.update(found)
         if through_route:
             covered.update(found)
@@ -194,8 +204,10 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
     values.update({layer.output: layer.output.numeric_values()
                    for layer in problem.layers if layer.output.is_numeric})
     reference, _ = backward_by(problem, values, None)
-    closed, covered = backward_by(problem, values, closed_form_route)
-    matrices, by_matrix = backward_by(problem, values, matrix_route)
+    no_closed_form: list[Layer] = []
+    no_matrix: list[Layer] = []
+    closed, covered = backward_by(problem, values, closed_form_route, no_closed_form)
+    matrices, by_matrix = backward_by(problem, values, matrix_route, no_matrix)
     loss, pieces, named = loss_function(problem, leaves)
     rows = []
     for tensor in problem.differentiable():
@@ -216,4 +228,9 @@ def check(problem: Problem, *, seed: int = 0, fd_entries: int = 32,
             largest_difference(closed, covered, tensor.name, expected), fd_error, count - skipped,
             float(np.max(np.abs(expected), initial=0.0)), skipped,
             largest_difference(matrices, by_matrix, tensor.name, expected)))
-    return CheckReport(rows, seed, problem.loss)
+    return CheckReport(rows, seed, problem.loss, type_names(no_closed_form), type_names(no_matrix))
+
+
+def type_names(layers: list[Layer]) -> tuple[str, ...]:
+    """The names of the layers' types, each once, in the problem's order."""
+    return tuple(dict.fromkeys(layer_type(layer).name for layer in reversed(layers)))

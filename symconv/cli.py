@@ -283,14 +283,14 @@ def document(problem, quick, sections, output_format, *, connect=(), statement=T
     with ``figures`` (a name), Markdown's pictures are files named after it."""
     from .solution import (MAX_SOLUTION_TERMS, build_solution, parse_sections,
                            render_solution_files)
-    from .tensors import flat_from_display
+    from .tensors import Role, flat_from_display
     from .poly import Symbol
 
     loaded = load(problem, quick, max_terms)
     entries = []
     for name, numbers in connect:
         tensor = loaded.tensor(name)
-        if tensor.role == "bias":  # every output of its filter reads it: nothing to point at
+        if tensor.role is Role.BIAS:  # every output of its filter reads it: nothing to point at
             raise SymconvError(f"--entry {name}:… asks about {name}, a bias; ask about an"
                                " input entry (e.g. X:2,2) or a weight entry (e.g. W:0,1)")
         entries.append(Symbol(tensor, flat_from_display(tensor, numbers)))

@@ -13,41 +13,19 @@ derivatives. Polynomials (:mod:`symconv.poly`) and sympy objects are built only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple, Protocol, Sequence
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
+from .contract import Array, Connections, ProblemView, LocalDerivative, ValuesOf
 from .document import Note
 from .errors import ProblemError, SizeLimitError
-from .poly import Atom, Number, Poly, Symbol, normalize, poly_sum, product_of
+from .poly import Atom, Monomial, Number, Poly, Symbol, normalize, poly_sum, product_of
 from .presentation import Presentable
 from .product_sums import BlockTerms, Known, TermFactors, block_products, product_polys, runs
-from .tensors import EntryFactors, FactorTable, Tensor
+from .tensors import EntryFactors, FactorTable, Role, Tensor
 
 DEFAULT_MAX_TERMS = 5_000_000
-
-
-class LocalDerivative(Protocol):
-    """The local derivatives ∂y/∂x of a block of chain-rule terms, as per-term data (each layer
-    type has its kinds, see :mod:`symconv.layers.base`)."""
-
-    def take(self, order: np.ndarray) -> "LocalDerivative":
-        """The terms reordered."""
-
-    def factors(self, start: int, stop: int) -> list:
-        """The exact local derivatives of terms start..stop: numbers or atoms."""
-
-    def named(self, row: int) -> Any:
-        """The local derivative of one term with its entries named (symbols, even with values)."""
-
-    def numeric(self, values_of) -> Any:
-        """Every term's local derivative as a number (an array, or one number for all)."""
-
-    def factor_table(self) -> FactorTable:
-        """Every term's exact local derivative at once, for printers that work on whole arrays."""
-
-    def named_table(self) -> FactorTable:
-        """Every term's local derivative as :meth:`named` gives it, at once."""
 
 
 class Term(NamedTuple):
@@ -71,7 +49,8 @@ class Terms:
     local: LocalDerivative
 
     @classmethod
-    def from_connections(cls, wrt: Tensor, output: Tensor, upstream: Tensor, connections):
+    def from_connections(cls, wrt: Tensor, output: Tensor, upstream: Tensor,
+                         connections: Connections) -> Terms:
         order = np.argsort(connections.target, kind="stable")
         counts = np.bincount(connections.target, minlength=wrt.size)
         offsets = np.zeros(wrt.size + 1, dtype=np.int64)
@@ -103,18 +82,19 @@ class Terms:
         """As :meth:`factor_tables`, the local derivatives named (:meth:`LocalDerivative.named`)."""
         return EntryFactors(self.upstream, self.outputs), self.local.named_table()
 
-    def evaluate(self, upstream_values: np.ndarray, values_of) -> np.ndarray:
+    def evaluate(self, upstream_values: Array, values_of: ValuesOf) -> Array:
         """All entries at once, numerically: ``values_of(tensor)`` gives a tensor's array."""
         products = upstream_values.reshape(-1)[self.outputs] * self.local.numeric(values_of)
         sums = np.concatenate([np.zeros(1, dtype=products.dtype), np.cumsum(products)])
-        return (sums[self.offsets[1:]] - sums[self.offsets[:-1]]).reshape(self.wrt.shape)
+        result: Array = (sums[self.offsets[1:]] - sums[self.offsets[:-1]]).reshape(self.wrt.shape)
+        return result
 
 
-def add_product(terms: dict, upstream: Number | Atom, local: Number | Atom) -> None:
+def add_product(terms: dict[Monomial, Number], upstream: Number | Atom, local: Number | Atom) -> None:
     """``terms += upstream · local`` for a polynomial kept as a dict (monomial -> coefficient)."""
     if isinstance(upstream, Atom):
         if isinstance(local, Atom):
-            key: tuple = (upstream, local) if not local < upstream else (local, upstream)
+            key: Monomial = (upstream, local) if not local < upstream else (local, upstream)
             terms[key] = terms.get(key, 0) + 1
         elif local:
             terms[upstream,] = terms.get((upstream,), 0) + local
@@ -233,7 +213,7 @@ class Gradient(Presentable):
         return None if numbers is None else numbers.reshape(self.shape)
 
     def _summed_term_by_term(self) -> list[Poly]:
-        sums: list[dict] = [{} for _ in range(self.wrt.size)]
+        sums: list[dict[Monomial, Number]] = [{} for _ in range(self.wrt.size)]
         for block in self.blocks:
             upstream = block.upstream.entries()
             targets = np.repeat(np.arange(self.wrt.size), np.diff(block.offsets)).tolist()
@@ -272,7 +252,7 @@ class Gradient(Presentable):
         if not self.reads_intermediate or problem.upstream.values is None:
             return None
         if flats is not None and not (all(layer.exact for layer in problem.layers) and all(
-                t.is_numeric for t in problem.tensors() if t.role in ("input", "weight", "bias"))):
+                t.is_numeric for t in problem.tensors() if t.role in (Role.INPUT, Role.WEIGHT, Role.BIAS))):
             # a few entries of a problem too large to expand whole: numbers when every value is
             # given and every layer computes exactly (the whole gradient's entries are all
             # numbers then; a symbol that happens to cancel everywhere is not looked for)
@@ -337,7 +317,8 @@ class Gradient(Presentable):
         (:func:`~symconv.product_sums.product_polys`)."""
         blocks = [BlockTerms(block.offsets, block.outputs, upstream, block.local.factor_table())
                   for block, upstream in zip(self.blocks, upstreams)]
-        return product_polys(*block_products(blocks, np.arange(self.wrt.size))).tolist()
+        polys: list[Poly] = product_polys(*block_products(blocks, np.arange(self.wrt.size))).tolist()
+        return polys
 
     def expanded_size(self) -> np.ndarray:
         """An upper bound on the terms of every expanded entry (before like terms merge), from the
@@ -355,7 +336,7 @@ class Gradient(Presentable):
         expanded = self.expanded()
         return [ExpandedEntry(entry, expanded[entry.flat]) for entry in entries]
 
-    def evaluate(self, values_of) -> np.ndarray:
+    def evaluate(self, values_of: ValuesOf) -> Array:
         """Numeric value of every entry; ``values_of(tensor)`` gives a leaf tensor's array."""
         # Summed block by block so integer inputs stay exact integers.
         total = np.zeros(self.wrt.shape, dtype=int)
@@ -364,7 +345,7 @@ class Gradient(Presentable):
                                            values_of)
         return total
 
-    def to_sympy(self):
+    def to_sympy(self) -> Any:
         """The gradient as a sympy ``Matrix`` (≤ 2 axes) or ``Array``, in plain-identifier symbols."""
         from .sympy_bridge import polys_to_sympy
 
@@ -381,7 +362,7 @@ class ExpandedEntry(NamedTuple):
 class Derivation(Presentable):
     """All gradients of a problem, derived lazily from its layers' connectivity."""
 
-    def __init__(self, problem, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True):
+    def __init__(self, problem: ProblemView, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True):
         check_size(problem, max_terms, terms=whole)
         self.problem = problem
         self.max_terms = max_terms
@@ -468,14 +449,14 @@ class Derivation(Presentable):
             return self.gradient(of.name).expanded_size()
         return np.ones(upstream.size)
 
-    def upstream_numeric(self, upstream: Tensor, values_of) -> np.ndarray:
+    def upstream_numeric(self, upstream: Tensor, values_of: ValuesOf) -> Array:
         of = self.problem.output_named(upstream.name) if upstream.derivative_of else None
         if of is not None and of is not self.problem.layers[-1].output:
             return self.gradient(of.name).evaluate(values_of)
         return values_of(upstream)
 
 
-def check_size(problem, max_terms: int = DEFAULT_MAX_TERMS, *, subject: str = "this problem",
+def check_size(problem: ProblemView, max_terms: int = DEFAULT_MAX_TERMS, *, subject: str = "this problem",
                hint: str = "use smaller sizes, or raise the limit with --max-terms",
                terms: bool = True) -> None:
     """Refuse, from its sizes alone, a problem with more chain-rule terms, or tensor entries,
@@ -493,7 +474,7 @@ def check_size(problem, max_terms: int = DEFAULT_MAX_TERMS, *, subject: str = "t
                              f" {max_terms:,}; {hint}")
 
 
-def derive(problem, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True) -> Derivation:
+def derive(problem: ProblemView, *, max_terms: int = DEFAULT_MAX_TERMS, whole: bool = True) -> Derivation:
     """Derive every gradient of ``problem`` (lazily; nothing is built until asked for). A problem
     with more chain-rule terms than ``max_terms`` is refused, unless ``whole`` is false: then only
     the entries asked of :meth:`Derivation.gradient` count (``symconv grad --entry``)."""

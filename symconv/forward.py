@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .contract import Layer
 from .derivation import check_size
 from .errors import ProblemError
 from .layers import layer_type
@@ -43,7 +44,8 @@ def forward_outputs(problem: Problem, max_terms: int) -> list[ForwardOutput]:
         if expression is None:
             raise ProblemError(f"a {layer.kind} layer cannot write its outputs as expressions")
         values = output_values(layer, values)
-        numbers = layer.output.values.reshape(-1).tolist() if layer.output.is_numeric else (
+        given = layer.output.values
+        numbers = given.reshape(-1).tolist() if given is not None else (
             None if values is None else values.reshape(-1).tolist())
         outputs.append(ForwardOutput(layer.output, tuple(
             ForwardEntry(layer.output.index_of(flat), expression(layer, flat),
@@ -52,7 +54,7 @@ def forward_outputs(problem: Problem, max_terms: int) -> list[ForwardOutput]:
     return outputs
 
 
-def output_values(layer, values: np.ndarray | None) -> np.ndarray | None:
+def output_values(layer: Layer, values: np.ndarray | None) -> np.ndarray | None:
     """A layer's output values (floats) from its input's, when its parameters have values too."""
     if values is None or not all(p.is_numeric for p in layer.parameters):
         return None

@@ -21,13 +21,15 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
+from .contract import Array, Arrays, Layer
 from .document import Derivative, Document, Formula, Heading, Paragraph, Section, TensorView, settle
 from .errors import ProblemError
 from .layers import LAYER_TYPES, Im2col, layer_type
 from .poly import poly_sum, product_of
+from .problem import Problem
 from .sections import Context, object_array
 from .spec import SpecError
-from .tensors import Tensor
+from .tensors import Role, Tensor
 
 MAX_SIDE = 64  # rows and columns of a matrix printed whole
 
@@ -64,16 +66,16 @@ class LayerMatrix(NamedTuple):
         return array
 
 
-def has_matrix(layer) -> bool:
+def has_matrix(layer: Layer) -> bool:
     return layer_type(layer).im2col is not None
 
 
-def matrix_of(layer) -> LayerMatrix:
+def matrix_of(layer: Layer) -> LayerMatrix:
     connections = layer.connections(layer.input)
     return LayerMatrix(layer, connections.output, connections.target, connections.local)
 
 
-def im2col_of(layer) -> Im2col:
+def im2col_of(layer: Layer) -> Im2col:
     im2col = layer_type(layer).im2col
     assert im2col is not None  # has_matrix(layer)
     return im2col(layer)
@@ -100,19 +102,19 @@ def matrix_layer(problem, name: str | None = None):
                        f" name: {names}")
 
 
-def printable_sizes(layer) -> Iterator[tuple[str, tuple[int, int]]]:
+def printable_sizes(layer: Layer) -> Iterator[tuple[str, tuple[int, int]]]:
     """The matrices the view prints: C (its size from the layer's tensors, nothing built), then
     im2col's per group (built only once C is known to be small)."""
     yield "C", (layer.output.size, layer.input.size)
     yield "im2col", im2col_of(layer).columns.shape[1:]
 
 
-def printable(layer) -> bool:
+def printable(layer: Layer) -> bool:
     """Whether every matrix of the view is small enough to print."""
     return all(max(shape) <= MAX_SIDE for _, shape in printable_sizes(layer))
 
 
-def check_printable(problem, layer) -> None:
+def check_printable(problem: Problem, layer: Layer) -> None:
     """A matrix too large to print is refused (a :class:`SpecError` about the layer's table)."""
     for name, (rows, columns) in printable_sizes(layer):
         if rows > MAX_SIDE or columns > MAX_SIDE:
@@ -125,7 +127,7 @@ def check_printable(problem, layer) -> None:
 # -- the numeric route of `symconv check` ---------------------------------------------------------
 
 
-def matrix_backward(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+def matrix_backward(layer: Layer, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
     """Every gradient of the layer by tensor name through its matrices: ∂L/∂X = Cᵀ·∂L/∂Y (C
     from the connections, evaluated at the values), ∂L/∂W by the im2col products, ∂L/∂b by the
     bias's connections. Exact on integer and object arrays."""
@@ -138,12 +140,12 @@ def matrix_backward(layer, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
     np.add.at(dx, matrix.columns, products)
     grads = {layer.input.name: dx.reshape(layer.input.shape)}
     im2col = im2col_of(layer)
-    sources = {"input": x.reshape(-1), "upstream": upstream}
+    sources = {Role.INPUT: x.reshape(-1), Role.UPSTREAM: upstream}
     a = gathered(sources[im2col.rows_of], im2col.rows)
     b = gathered(sources[im2col.columns_of], im2col.columns)
-    weight = next(p for p in layer.parameters if p.role == "weight")
+    weight = next(p for p in layer.parameters if p.role is Role.WEIGHT)
     grads[weight.name] = np.einsum("grn,gcn->grc", a, b).reshape(weight.shape)
-    for bias in (p for p in layer.parameters if p.role == "bias"):
+    for bias in (p for p in layer.parameters if p.role is Role.BIAS):
         connections = layer.connections(bias)
         db = np.zeros(bias.size, dtype=upstream.dtype)
         np.add.at(db, connections.target, upstream[connections.output])
@@ -160,12 +162,12 @@ def gathered(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
 # -- the section and the document -------------------------------------------------------------------
 
 
-def matrix_section(context: Context, layer) -> Section:
+def matrix_section(context: Context, layer: Layer) -> Section:
     """The layer as vec(Y) = C·vec(X) + vec(b), its backward pass as Cᵀ, ∂L/∂W as im2col."""
     loss = context.loss
     x, y = layer.input, layer.output
-    weight = next(p for p in layer.parameters if p.role == "weight")
-    bias = next((p for p in layer.parameters if p.role == "bias"), None)
+    weight = next(p for p in layer.parameters if p.role is Role.WEIGHT)
+    bias = next((p for p in layer.parameters if p.role is Role.BIAS), None)
     matrix = matrix_of(layer)
     rows, columns = matrix.shape
     dense = matrix.dense()
@@ -202,14 +204,15 @@ def vector(label, entries, tensor: Tensor, gradient_of: str | None = None) -> Te
                       gradient_of=gradient_of, whole=True)
 
 
-def im2col_blocks(context: Context, layer, weight: Tensor) -> list:
+def im2col_blocks(context: Context, layer: Layer, weight: Tensor) -> list:
     loss, y = context.loss, layer.output
     im2col = im2col_of(layer)
     upstream = context.upstream_of(layer)
-    sources = {"input": (layer.input, layer.input.name), "upstream": (upstream, f"∂{loss}/∂{y.name}")}
+    sources = {Role.INPUT: (layer.input, layer.input.name),
+               Role.UPSTREAM: (upstream, f"∂{loss}/∂{y.name}")}
     (a_tensor, a_name), (b_tensor, b_name) = sources[im2col.rows_of], sources[im2col.columns_of]
     groups = im2col.rows.shape[0]
-    by_output = im2col.rows_of == "upstream"  # a convolution: the rows are ∂L/∂Y's filters
+    by_output = im2col.rows_of is Role.UPSTREAM  # a convolution: the rows are ∂L/∂Y's filters
     position, window, row = (("output position", "the receptive field that output reads", "filter")
                              if by_output else
                              ("input position", f"the window of {b_name} its product lands on",
@@ -241,7 +244,7 @@ def entries_at(tensor: Tensor, positions: np.ndarray) -> np.ndarray:
                         positions.shape)
 
 
-def matrix_document(context: Context, layer) -> Document:
+def matrix_document(context: Context, layer: Layer) -> Document:
     """``symconv matrix``'s document: the matrix section of one layer."""
     return settle(Document(f"Matrix form of {layer.input.name} → {layer.output.name}", (),
                            (matrix_section(context, layer),)), repeat=not context.detail.once)

@@ -39,16 +39,16 @@ class Atom(Presentable):
     mathematics (``B_11``, ``[C_11 = max(…)]``) by the printers (:mod:`symconv.presentation`)."""
 
     __slots__ = ("_key",)
-    _key: tuple
+    _key: tuple[Any, ...]
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Atom) and self._key == other._key
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._key)
 
-    def __lt__(self, other):
-        return self._key < other._key
+    def __lt__(self, other: Atom) -> bool:
+        return bool(self._key < other._key)
 
     def value(self, value_of: Callable[["Symbol"], float]) -> float:
         """The number this atom stands for, given a value for every symbol."""
@@ -66,7 +66,7 @@ class Atom(Presentable):
         """The sympy expression, with ``entry(e)`` giving the sympy form of each entry it reads."""
         raise NotImplementedError
 
-    def remark(self) -> tuple:
+    def remark(self) -> tuple[Any, ...]:
         """Words (and math nodes) for a reader who sees this factor's value and might misread it:
         a tied maximum whose indicator is 0. Empty when there is nothing to say."""
         return ()
@@ -82,19 +82,19 @@ class Symbol(Atom):
 
     __slots__ = ("tensor", "flat", "_hash")
 
-    def __init__(self, tensor, flat: int):
-        self.tensor = tensor
+    def __init__(self, tensor: Any, flat: int):
+        self.tensor = tensor  # a symconv.tensors.Tensor (which imports this module)
         self.flat = flat
         self._key = (tensor.rank, flat)
         self._hash = hash(self._key)  # symbols key every polynomial's dict: hash once
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return self._hash
 
-    def value(self, value_of):
+    def value(self, value_of: Callable[[Symbol], float]) -> float:
         return value_of(self)
 
-    def free_symbols(self):
+    def free_symbols(self) -> tuple[Symbol, ...]:
         return (self,)
 
     def notation(self) -> "Symbol":
@@ -105,7 +105,7 @@ class Symbol(Atom):
 FACTOR_RANK = 1 << 30
 
 
-def entry_key(entry: "Number | Symbol") -> tuple:
+def entry_key(entry: "Number | Symbol") -> tuple[Any, ...]:
     """A sortable key for a tensor entry that may be a number (numbers first)."""
     return entry._key if isinstance(entry, Symbol) else (-1, entry)
 
@@ -113,7 +113,7 @@ def entry_key(entry: "Number | Symbol") -> tuple:
 Monomial = tuple[Atom, ...]
 
 
-def _accumulate(terms: dict, monomial: Monomial, coefficient: Number) -> None:
+def _accumulate(terms: dict[Monomial, Number], monomial: Monomial, coefficient: Number) -> None:
     """``terms[monomial] += coefficient``, dropping the monomial when it cancels."""
     total = normalize(terms.get(monomial, 0) + coefficient)
     if total:
@@ -131,7 +131,7 @@ class Poly(Presentable):
     def __init__(self, terms: dict[Monomial, Number] | None = None, *, ordered: bool = False):
         self.terms: dict[Monomial, Number] = terms or {}
         self._ordered = ordered  # the terms are in reading order already (see sorted_terms)
-        self._key: frozenset | None = None
+        self._key: frozenset[tuple[Monomial, Number]] | None = None
 
     @classmethod
     def lift(cls, value: "Poly | Number | Atom") -> "Poly":
@@ -143,7 +143,7 @@ class Poly(Presentable):
         return cls({(): value} if value else {})
 
     # -- arithmetic -------------------------------------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other: Poly | Number | Atom) -> Poly:
         other = Poly.lift(other)
         if not other.terms:
             return self
@@ -159,22 +159,23 @@ class Poly(Presentable):
 
     __radd__ = __add__
 
-    def __neg__(self):
+    def __neg__(self) -> Poly:
         return Poly({m: -c for m, c in self.terms.items()})
 
-    def __sub__(self, other):
+    def __sub__(self, other: Poly | Number | Atom) -> Poly:
         return self + (-Poly.lift(other))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Poly | Number | Atom) -> Poly:
         return Poly.lift(other) - self
 
-    def __mul__(self, other):
+    def __mul__(self, other: Poly | Number | Atom) -> Poly:
         other = Poly.lift(other)
         if len(self.terms) == 1 and len(other.terms) == 1:  # a monomial times a monomial: most products
             [(m1, c1)], [(m2, c2)] = self.terms.items(), other.terms.items()
             c = c1 * c2
             if not c:
                 return Poly()
+            monomial: Monomial
             if len(m1) == 1 and len(m2) == 1:  # x·w: two atoms in order
                 monomial = m1 + m2 if m1[0]._key <= m2[0]._key else m2 + m1
             else:
@@ -188,7 +189,7 @@ class Poly(Presentable):
 
     __rmul__ = __mul__
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if other is self:
             return True
         if isinstance(other, (Poly, Atom, int, Fraction)):
@@ -198,7 +199,7 @@ class Poly(Presentable):
     __hash__ = None  # type: ignore[assignment]  # a container that compares by value: no hash
 
     @property
-    def key(self) -> frozenset:
+    def key(self) -> frozenset[tuple[Monomial, Number]]:
         """The value as a hashable key, for a cache of what is computed from a polynomial (made
         once: a document prints and measures the same polynomial several times)."""
         if self._key is None:

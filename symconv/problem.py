@@ -17,15 +17,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .contract import Layer
 from .document import Note
 from .derivation import DEFAULT_MAX_TERMS
 from .errors import ProblemError, nearest
 from .layers import LAYER_TYPES, LayerRequest
+from .layers.registry import QuickSetting
 from .poly import normalize
 from .presentation import Presentable
 from .spec import (TENSOR_KEYS, SpecError, check_keys, get_choice, get_index_style, get_name, get_naming,
                    get_shape, get_text, make_tensor, parse_values)
-from .tensors import Tensor
+from .tensors import Role, Tensor
 from .wording import AXIS_WORDS, axis_names, shape_text
 
 MAX_LAYERS = 64  # every walk through the chain (expansion, diagnosis) stays far from Python's stack limit
@@ -52,7 +54,7 @@ class Problem(Presentable):
     loss: str
     dims: int
     input: Tensor
-    layers: tuple
+    layers: tuple[Layer, ...]
     upstream: Tensor
     title: str | None = None
     source: Source | None = None
@@ -62,7 +64,7 @@ class Problem(Presentable):
         """∂L/∂(output of layer i) for every layer but the last, written as derivatives: each with
         a rank of its own, so ∂L/∂Y1_00 and Y1_00 are different symbols; negative because upstream
         factors come first in printed products."""
-        return tuple(Tensor(layer.output.name, layer.output.shape, "upstream", "indexed",
+        return tuple(Tensor(layer.output.name, layer.output.shape, Role.UPSTREAM, "indexed",
                             layer.output.index_base, derivative_of=self.loss, rank=-layer.output.rank,
                             index_style=layer.output.index_style)
                      for layer in self.layers[:-1])
@@ -89,7 +91,7 @@ class Problem(Presentable):
     def output_named(self, name: str) -> Tensor | None:
         return next((layer.output for layer in self.layers if layer.output.name == name), None)
 
-    def upstream_of(self, layer) -> Tensor:
+    def upstream_of(self, layer: Layer) -> Tensor:
         """∂L/∂(layer output): the given upstream for the last layer, else derivative symbols."""
         position = self.layers.index(layer)
         if position == len(self.layers) - 1:
@@ -116,7 +118,7 @@ class Problem(Presentable):
 
 
 # -- the builder ------------------------------------------------------------------------------------
-def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
+def build_problem(spec: dict[str, Any], *, max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
     """Check a problem specification and build its tensors and layers.
 
     Sizes are worked out from the specification before anything of that size is allocated: a
@@ -139,7 +141,7 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
     rank = 1  # 0 is the upstream gradient's: its factor comes first in every product
     within_budget(prod(input_shape), "the input", ("input", "shape"), max_entries)
     current = make_tensor(input_table, ("input",), name=get_name(input_table, ("input",), "X"),
-                          shape=input_shape, role="input", rank=rank)
+                          shape=input_shape, role=Role.INPUT, rank=rank)
     problem_input = current
 
     layer_tables = spec.get("layers")
@@ -160,7 +162,7 @@ def build_problem(spec: dict, *, max_entries: int = DEFAULT_MAX_TERMS) -> Proble
         check_keys(table, ("type", "output", *layer_type.keys), path, f"a {kind} layer")
         default_output = "Y" if len(layer_tables) == 1 else f"Y{i + 1}"
         try:
-            layer = layer_type.build(LayerRequest(table, path, current, dims, rank, default_output))
+            layer = layer_type.built(LayerRequest(table, path, current, dims, rank, default_output))
         except SpecError as error:
             if i == 0 or not error.about_input:
                 raise
@@ -242,20 +244,21 @@ def colliding_names(tensors: list[Tensor]) -> tuple[Tensor, Tensor, str] | None:
     return None
 
 
-def within_budget(count: int, what: str, path: tuple, limit: int) -> None:
+def within_budget(count: int, what: str, path: tuple[str | int, ...], limit: int) -> None:
     if count > limit:
         raise SpecError(path, f"{what} would have {count:,} entries, over the limit of {limit:,};"
                               f" use smaller sizes, padding or dilation, or raise the limit with"
                               f" --max-terms")
 
 
-def with_exact_output(layer):
+def with_exact_output(layer: Layer) -> Layer:
     """The layer with exact values on its output when its input and parameters have them and its
     forward pass is exact, so later ReLU masks and max routings resolve to 0/1."""
-    known = [layer.input, *layer.parameters]
-    if not layer.exact or not all(t.is_numeric for t in known):
+    x = layer.input.values
+    params = {p.name: p.values for p in layer.parameters if p.values is not None}
+    if not layer.exact or x is None or len(params) < len(layer.parameters):
         return layer
-    values = layer.reference_forward(layer.input.values, {p.name: p.values for p in layer.parameters})
+    values = layer.reference_forward(x, params)
     exact = np.empty(layer.output.size, dtype=object)
     exact[:] = [v if type(v) is int else normalize(Fraction(v))
                 for v in np.asarray(values, dtype=object).reshape(-1).tolist()]
@@ -275,19 +278,20 @@ def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
                               f"the upstream gradient ∂{loss}/∂{output.name}")
     if "name" in table:
         name = get_name(table, path, "d")
-        return Tensor(name, output.shape, "upstream", naming, base, values, rank=0,
+        return Tensor(name, output.shape, Role.UPSTREAM, naming, base, values, rank=0,
                       index_style=get_index_style(table, path, name, output.shape, base, naming))
     if "index_style" in table:  # written ∂L/∂Y_{…}: its names are the output's
         raise SpecError(path + ("index_style",), f"the upstream gradient is written with {output.name}'s"
                                                  f" names, ∂{loss}/∂{output.name}_…; set index_style"
                                                  f" on the layer's output, e.g. output = {{ name ="
                                                  f" \"{output.name}\", index_style = \"comma\" }}")
-    return Tensor(output.name, output.shape, "upstream", "indexed", output.index_base, values,
+    return Tensor(output.name, output.shape, Role.UPSTREAM, "indexed", output.index_base, values,
                   derivative_of=loss, rank=0, index_style=output.index_style)
 
 
 def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *,
-                  stride=1, padding=0, dilation=1, bias: bool = False,
+                  stride: QuickSetting = 1, padding: QuickSetting = 0, dilation: QuickSetting = 1,
+                  bias: bool = False,
                   max_entries: int = DEFAULT_MAX_TERMS) -> Problem:
     """The problem behind ``symconv grad --input 4x4 --kernel 2x2 ...``: X, W and Y indexed from 0,
     upstream flat ``d1, d2, …``; a single number per shape means 1-D. The layer is the one of the

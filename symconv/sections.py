@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 from math import prod
-from typing import Mapping, NamedTuple, Protocol, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 
+from .contract import Layer, ProblemView
 from .derivation import Derivation, Gradient, derive
 from .document import (Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
                        Reference, Sum, TensorView, Truncated)
@@ -24,7 +25,7 @@ from .errors import SizeLimitError, SymconvError
 from .indexed import general_term, letters_for
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .product_sums import TermFactors, named_as_valued
-from .tensors import Tensor
+from .tensors import Role, Tensor
 from .wording import axis_names
 
 MAX_SLICES = 6  # 2-D slices of a tensor with more than two axes written out
@@ -77,32 +78,6 @@ DETAILS = {"handout": HANDOUT, "full": FULL}
 MIN_NAMED = 9  # a matrix of this many entries is written once in a handout, then by its name
 
 
-class ProblemView(Protocol):
-    """What sections read of a problem (:class:`symconv.problem.Problem`)."""
-
-    @property
-    def loss(self) -> str: ...
-
-    @property
-    def dims(self) -> int: ...
-
-    @property
-    def input(self) -> Tensor: ...
-
-    @property
-    def upstream(self) -> Tensor: ...
-
-    @property
-    def source(self): ...  # its Source (symconv.problem), or None
-
-    def tensors(self) -> list[Tensor]: ...
-
-    @property
-    def layers(self) -> tuple: ...
-
-    def upstream_of(self, layer) -> Tensor: ...
-
-
 @dataclass(frozen=True)
 class Context:
     """What a section builder reads: the problem, its derivation, the :class:`Detail`, whether
@@ -131,7 +106,7 @@ class Context:
     def dims(self) -> int:
         return self.problem.dims
 
-    def upstream_of(self, layer) -> Tensor:
+    def upstream_of(self, layer: Layer) -> Tensor:
         return self.problem.upstream_of(layer)
 
     def remembered(self, key, compute):
@@ -145,7 +120,7 @@ class Context:
         return self.remembered(("result", tensor.name), lambda: object_array(
             self.derivation.gradient(tensor.name).polys(), tensor.shape))
 
-    def carried(self, layer) -> np.ndarray | None:
+    def carried(self, layer: Layer) -> np.ndarray | None:
         """∂L/∂(the layer's output) expanded down to the given upstream gradient, in the output's
         shape, when that leaves only numbers and the given upstream gradient's entries (every
         value between this layer and the loss is known): the numbers a worked solution carries
@@ -170,7 +145,7 @@ class Context:
 
         return self.remembered(("carried", layer.output.name), compute)
 
-    def layer_result(self, layer, tensor: Tensor) -> np.ndarray:
+    def layer_result(self, layer: Layer, tensor: Tensor) -> np.ndarray:
         """∂L/∂tensor as the layer's own sections write it: in terms of the given upstream
         gradient when the layer's upstream is :meth:`carried`, else through ∂L/∂(its output)."""
         if self.carried(layer) is None:
@@ -182,7 +157,7 @@ class Context:
         return self.remembered(("expanded", tensor.name), lambda: object_array(
             [plain(p) for p in self.derivation.gradient(tensor.name).expanded()], tensor.shape))
 
-    def upstream_entries(self, layer) -> list:
+    def upstream_entries(self, layer: Layer) -> list:
         """What each output of the layer passes back, as its sections write it: the carried
         value (``d3 − d5 + d6``, or a number) in a chain, else the upstream entry itself."""
         carried = self.carried(layer)
@@ -326,14 +301,14 @@ class Context:
                                  ".")),),
                      result=True, label=label)]
 
-    def where(self, layer) -> str:
+    def where(self, layer: Layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, nothing for a single layer."""
         layers = self.problem.layers
         if len(layers) == 1:
             return ""
         return f" (layer {layers.index(layer) + 1}: {layer.input.name} → {layer.output.name})"
 
-    def arrow(self, layer) -> str:
+    def arrow(self, layer: Layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, `` (X → Y)`` for a single layer."""
         return self.where(layer) or f" ({layer.input.name} → {layer.output.name})"
 
@@ -452,7 +427,7 @@ def named_array(tensor: Tensor, shape=None) -> np.ndarray:
 def leading_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:
     """Names of the axes in front of the spatial ones: batch ``n``, channel ``c``, filter ``f``."""
     extra = len(tensor.shape) - dims
-    names = tensor.leading or {"weight": ("f", "c"), "input": ("n", "c")}.get(tensor.role, ("n", "f"))
+    names = tensor.leading or {Role.WEIGHT: ("f", "c"), Role.INPUT: ("n", "c")}.get(tensor.role, ("n", "f"))
     return names[len(names) - extra:] if extra > 0 else ()
 
 
@@ -527,7 +502,7 @@ def listing(items: list, total: int | None = None) -> list:
     return parts + ["."] if total else []
 
 
-def output_matrix(layer, context: Context) -> list:
+def output_matrix(layer: Layer, context: Context) -> list:
     """``So the output is: Y = […]``, the end of a forward section, when the output has values."""
     y = layer.output
     if not y.is_numeric:

@@ -20,6 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .contract import Layer
 from .checks import CheckReport, check
 from .derivation import DEFAULT_MAX_TERMS, Derivation, check_size, derive
 from .document import (MAX_SUM_TERMS, ChainBlock, ChainTerms, Concat, Derivative, Display, Document,
@@ -38,7 +39,7 @@ from .render.solve import Rendered, is_interactive, render_document, render_docu
 from .sections import (FULL, HANDOUT, MAX_LISTED, Context, Detail, NamedTerm, ProblemView, entry_array,
                        entry_remarks, joined, listing, more, named_array, named_factor_lists, named_sum,
                        named_terms, named_values, slice_axes, term_count)
-from .tensors import Tensor, flat_from_display
+from .tensors import Role, Tensor, flat_from_display
 from .wording import plural, shape_text
 
 SECTION_NAMES = ("shapes", "forward", "dw", "dx", "db", "chain", "closed-form", "matrix", "connect",
@@ -290,7 +291,7 @@ def chained_tensors(context: Context) -> list[Tensor]:
     problem's own tensors only."""
     tensors = backward_order(context.problem)
     if context.detail.once and "dx" in context.sections:
-        return [t for t in tensors if t.role != "output"]
+        return [t for t in tensors if t.role is not Role.OUTPUT]
     return tensors
 
 
@@ -424,7 +425,7 @@ def default_connect_entries(problem: Problem, derivation: Derivation) -> list[Sy
     layer = problem.layers[0]
     counts = np.diff(derivation.gradient(layer.input.name).blocks[0].offsets)
     entries = [Symbol(layer.input, int(np.argmax(counts)))]
-    weight = next((p for p in layer.parameters if p.role == "weight"), None)
+    weight = next((p for p in layer.parameters if p.role is Role.WEIGHT), None)
     if weight is not None:
         entries.append(Symbol(weight, min(1, weight.size - 1)))
     return entries
@@ -563,7 +564,7 @@ def parse_sections(text: str) -> tuple[str, ...]:
     return tuple(name for name in SECTION_NAMES if name in wanted)
 
 
-def layer_sections(layer, names: tuple[str, ...], context: Context) -> list[Section]:
+def layer_sections(layer: Layer, names: tuple[str, ...], context: Context) -> list[Section]:
     builders = layer_type(layer).sections
     return [section for name in names if name in builders
             if (section := builders[name](layer, context)) is not None]

@@ -16,8 +16,11 @@ import numpy as np
 
 from .errors import ProblemError, nearest
 from .poly import Number, normalize
-from .tensors import NAMINGS, Tensor
+from .tensors import NAMINGS, Role, Tensor
 
+#: A table of a problem file, and where a value sits in the file (``("layers", 0, "stride")``).
+Table = dict[str, Any]
+KeyPath = tuple[str | int, ...]
 TENSOR_KEYS = ("name", "shape", "values", "naming", "index_base", "index_style")
 INDEX_STYLES = ("comma", "compact")
 
@@ -211,7 +214,7 @@ def get_name(table: dict, path: tuple, default: str) -> str:
     return name
 
 
-def make_tensor(table: dict, path: tuple, *, name: str, shape, role: str, rank: int,
+def make_tensor(table: dict, path: tuple, *, name: str, shape, role: Role, rank: int,
                 bare: bool = False) -> Tensor:
     """A tensor from its table (naming, index base, values, index style); ``bare``: a one-entry
     tensor written as its name alone (the bias of a single filter)."""
@@ -270,4 +273,4 @@ def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...]
     name = get_name(output, where, default)
     base = get_choice(output, "index_base", layer_input.index_base, (0, 1), where)
     style = get_index_style(output, where, name, shape, base, "indexed")
-    return Tensor(name, shape, "output", "indexed", base, rank=rank, index_style=style)
+    return Tensor(name, shape, Role.OUTPUT, "indexed", base, rank=rank, index_style=style)

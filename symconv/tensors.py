@@ -16,11 +16,13 @@ Index bases are for display only; flat positions and JSON indices are always 0-b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from functools import cached_property
 from math import prod
-from typing import Callable, NamedTuple, Sequence, TypeVar
+from typing import Any, Callable, NamedTuple, Sequence, TypeVar
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .poly import Atom, Number, Symbol
 
@@ -40,6 +42,18 @@ class EntryName(NamedTuple):
     derivative_of: str | None = None
 
 
+class Role(Enum):
+    """What a tensor is to the problem. The input, the output and the upstream gradient are every
+    problem's; a layer type declares the roles of its parameters
+    (:attr:`~symconv.layers.registry.LayerType.roles`)."""
+
+    INPUT = "input"
+    WEIGHT = "weight"
+    BIAS = "bias"
+    OUTPUT = "output"
+    UPSTREAM = "upstream"
+
+
 CACHED_SYMBOLS = 65_536  # a tensor this small makes all its symbols at the first lookup
 MANY_ENTRIES = 256  # asked at once, so many entries make all the tensor's symbols
 
@@ -53,7 +67,7 @@ class Tensor:
 
     name: str
     shape: tuple[int, ...]
-    role: str  # "input", "weight", "bias", "output", "upstream"
+    role: Role
     naming: str = "indexed"  # "indexed", "flat" or "bare" (a one-entry tensor: just the name)
     index_base: int = 0
     values: np.ndarray | None = None  # object array of exact numbers, in the declared shape
@@ -66,7 +80,9 @@ class Tensor:
     #: "auto": in a document, with commas for every entry once some index needs two digits
     index_style: str = "auto"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        if not isinstance(self.role, Role):
+            raise TypeError(f"a tensor's role is a Role, e.g. Role.WEIGHT; got {self.role!r}")
         if self.values is not None:
             self.values.flags.writeable = False
 
@@ -88,12 +104,13 @@ class Tensor:
         tensor's symbols are made one by one until many are asked at once (:meth:`entries_at`):
         one entry of a 700×700 problem makes a few symbols, not 490,000."""
         if self.values is not None:
-            return self.values.flat[flat]
+            number: Number = self.values.flat[flat]
+            return number
         if self.size <= CACHED_SYMBOLS or "symbols" in self.__dict__:
             return self.symbols[flat]
         return Symbol(self, flat)
 
-    def entries_at(self, flats: list[int]) -> list:
+    def entries_at(self, flats: list[int]) -> list[Number | Symbol]:
         """The entries at the flat positions ``flats`` (all the tensor's symbols are made once
         when they are many)."""
         if self.values is None and len(flats) > MANY_ENTRIES:
@@ -101,7 +118,7 @@ class Tensor:
             return [symbols[flat] for flat in flats]
         return [self.entry(flat) for flat in flats]
 
-    def entries(self) -> list:
+    def entries(self) -> list[Number | Symbol]:
         return [self.entry(i) for i in range(self.size)]
 
     def index_of(self, flat: int) -> tuple[int, ...]:
@@ -173,13 +190,14 @@ class Tensor:
         per chain-rule term by index (``names[indices]``) instead of naming each term anew."""
         if build not in self._entry_arrays:
             self._entry_arrays[build] = build(self)
-        return self._entry_arrays[build]
+        built: Built = self._entry_arrays[build]
+        return built
 
     @cached_property
-    def _entry_arrays(self) -> dict:
+    def _entry_arrays(self) -> dict[Callable[[Tensor], Any], Any]:
         return {}
 
-    def numeric_values(self, dtype=float) -> np.ndarray:
+    def numeric_values(self, dtype: DTypeLike = float) -> np.ndarray:
         """The given values converted for NumPy (exact fractions become floats)."""
         if self.values is None:
             raise ValueError(f"{self.name} has no values")

@@ -429,9 +429,8 @@ def _tensor_shapes(problem: Problem) -> dict[tuple, tuple[int, ...]]:
     shapes: dict[tuple, tuple[int, ...]] = {("input",): problem.input.shape,
                                             ("upstream",): problem.upstream.shape}
     for i, layer in enumerate(problem.layers):
-        for name, tensor in (("weight", getattr(layer, "weight", None)), ("bias", getattr(layer, "bias", None))):
-            if tensor is not None:
-                shapes[("layers", i, name)] = tensor.shape
+        for tensor in layer.parameters:  # each in its table's key of its role's name (weight, bias)
+            shapes[("layers", i, tensor.role.value)] = tensor.shape
     return shapes
 
 

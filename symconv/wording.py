@@ -33,6 +33,11 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word if count == 1 else plural_of(word)}"
 
 
+def listed(words: tuple[str, ...]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else ""
+
+
 def plural_of(word: str) -> str:
     return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
 

@@ -17,7 +17,8 @@ the (output, input, weight) triples. Pooling is a list of windows, each output's
 max: the largest entry, its gradient to the first maximum in row-major window order (PyTorch's CPU
 kernel keeps a new maximum only when it is larger); avg: the sum / N, N the window's size or, without
 count_include_pad, its entries inside the input; LP: (Σ x^p / N)^(1/p) with N = 1 for PyTorch's
-"sum" form. ReLU: max(x, 0), derivative [x > 0]. Shapes are canonical: (N, C, *spatial) and the
+"sum" form. ReLU: max(x, 0), derivative [x > 0]. Sigmoid: 1/(1 + e^(−x)), derivative
+e^(−x)/(1 + e^(−x))². Shapes are canonical: (N, C, *spatial) and the
 weight's own; :class:`Network` reads a problem file's specification (a dict) into them.
 """
 
@@ -222,6 +223,20 @@ class Relu:
         return np.where(np.asarray(x) > 0, np.asarray(dy).reshape(self.y_shape), 0)
 
 
+class Sigmoid:
+    """σ(x) = 1/(1 + e^(−x)) entry by entry; σ'(x) = σ(x)·(1 − σ(x)) by the quotient rule, e^(−x)/(1 + e^(−x))²."""
+
+    def __init__(self, x_shape):
+        self.x_shape = self.y_shape = tuple(x_shape)
+
+    def forward(self, x):
+        return np.array([1 / (1 + math.exp(-float(v))) for v in np.asarray(x).reshape(-1)]).reshape(self.y_shape)
+
+    def backward(self, x, dy):
+        slopes = [math.exp(-float(v)) / (1 + math.exp(-float(v))) ** 2 for v in np.asarray(x).reshape(-1)]
+        return np.asarray(dy, dtype=float).reshape(self.y_shape) * np.reshape(slopes, self.y_shape)
+
+
 # -- a problem file's layers ----------------------------------------------------------------------------
 def per_axis(table, key, default, dims):
     value = table.get(key, default)
@@ -283,6 +298,8 @@ class Network:
                 layer = Convolution(table, shape, dims)
             elif kind == "relu":
                 layer = Relu(shape)
+            elif kind == "sigmoid":
+                layer = Sigmoid(shape)
             else:
                 kernel = per_axis(table, "kernel_size", None, dims)
                 layer = Pool(kind, shape, kernel, per_axis(table, "stride", kernel, dims),

@@ -115,6 +115,18 @@ def test_check_passes_on_the_chain_examples(example):
     assert all(row.closed_form is not None for row in report.rows)
 
 
+def test_the_check_notes_name_the_layer_types_without_a_route():
+    from symconv import check
+
+    chain = check(load_problem(CHAIN))
+    assert (chain.without_closed_form, chain.without_matrix) == (("ReLU",), ("ReLU", "max pooling"))
+    assert ("matrix n/a: no layer between that tensor and the loss is a matrix product"
+            " (ReLU and max pooling are not)") in str(chain)
+    lp = check(load_problem("examples/lppool_mean.toml"))
+    assert "closed form n/a: no layer between that tensor and the loss has one (LP pooling has none)" \
+        in str(lp)
+
+
 def test_expansion_that_would_explode_is_refused_up_front_with_the_bound():
     from symconv import SizeLimitError
 

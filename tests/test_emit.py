@@ -27,7 +27,7 @@ from symconv.render.emit import GradientArrays, plain_names
 from symconv.render.json import entry_heads, term_outputs, term_upstreams
 from symconv.render.latex_names import latex_entry_name
 from symconv.render.text import text_names, text_names_between
-from symconv.tensors import Tensor
+from symconv.tensors import Role, Tensor
 
 from helpers import run_cli
 from strategies import conv_specs
@@ -172,7 +172,7 @@ def tensors(draw):
         numbers = [choose([0, 3, -12, Fraction(1, 2), Fraction(-7, 3)])
                    for _ in range(int(np.prod(shape)))]
         values = np.array(numbers + [None], dtype=object)[:-1].reshape(shape)
-    return Tensor(draw(st.sampled_from(["X", "dY", "Wq2"])), shape, "input",
+    return Tensor(draw(st.sampled_from(["X", "dY", "Wq2"])), shape, Role.INPUT,
                   draw(st.sampled_from(["indexed", "flat", "bare"])), draw(st.integers(0, 1)), values,
                   derivative_of=draw(st.sampled_from([None, "L", "E2"])))
 

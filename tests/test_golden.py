@@ -25,13 +25,14 @@ import pytest
 
 from symconv import load_problem
 from symconv.poly import Poly, Symbol, poly_sum, product_of
+from symconv.tensors import Role
 from symconv.render.latex_names import latex_entry_name
 from symconv.layers.conv import ConvLayer
 from symconv.layers.conv_transpose import ConvTransposeLayer
 from symconv.wording import axis_names
 from symconv.render.text_document import TextDocumentPrinter
 
-from dense_reference import Convolution, DenseLayer, Network, Pool, Relu
+from dense_reference import Convolution, DenseLayer, Network, Pool, Relu, Sigmoid
 from helpers import independent_gradients, independent_outputs
 from tests.golden.regenerate import (EXTENSIONS, GOLDEN, examples, golden_path, matrix_examples,
                                      matrix_golden_path, matrix_layer, render, render_matrix, rendered)
@@ -177,11 +178,11 @@ class Point:
     def outputs_reading(self, tensor, flat: int) -> list[int]:
         """The outputs (flat, in order) whose definition reads entry ``flat`` of ``tensor``: the
         chain rule's terms, from the reference's structure (a convolution's (output, input,
-        weight) triples, a pooling layer's windows, ReLU's one-to-one)."""
+        weight) triples, a pooling layer's windows, an entry-by-entry layer's one-to-one)."""
         layer = next(layer for layer in self.problem.layers
                      if layer.input is tensor or any(p is tensor for p in layer.parameters))
         reference = self.reference_layer(layer)
-        if isinstance(reference, Relu):
+        if isinstance(reference, (Relu, Sigmoid)):  # entry by entry
             return [flat]
         if isinstance(reference, Pool):
             return [o for o, window in enumerate(reference.windows) if flat in window]
@@ -609,7 +610,7 @@ class Checker:
             value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
             assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
             self.checked[self.mode[0]] += 1
-        elif lhs in names.text and names.text[lhs].tensor.role == "output":
+        elif lhs in names.text and names.text[lhs].tensor.role is Role.OUTPUT:
             symbol = names.text[lhs]
             expected = self.values[symbol.tensor].reshape(-1)[symbol.flat]
             for side in sides[1:]:
@@ -621,7 +622,7 @@ class Checker:
             raise AssertionError(f"an equation this test does not know how to check: {joined}")
 
     def partial(self, mode) -> np.ndarray:
-        """A running sum, by the layer's NumPy reference: ∂L/∂X when only the first outputs pass
+        """A running sum, by the dense reference: ∂L/∂X when only the first outputs pass
         their upstream entry back ("mapped"), or a transposed convolution's output when only its
         first input entries are kept, without the bias ("landed")."""
         if mode[0] == "mapped":
@@ -629,7 +630,7 @@ class Checker:
         layer = self.layer
         x = np.asarray(self.values[layer.input], dtype=float).reshape(-1).copy()
         x[mode[1]:] = 0
-        params = [self.values[p] if p.role == "weight" else 0 * self.values[p] for p in layer.parameters]
+        params = [self.values[p] if p.role is Role.WEIGHT else 0 * self.values[p] for p in layer.parameters]
         return self.points[0].layer_forward(layer, x, params)
 
     def size(self, lhs: str, value: int):

@@ -3,10 +3,10 @@
 from fractions import Fraction
 
 from symconv.poly import Poly, poly_sum, product_of
-from symconv.tensors import Tensor
+from symconv.tensors import Role, Tensor
 
-A = Tensor("a", (3,), "input", naming="flat", rank=1)
-B = Tensor("b", (2,), "weight", naming="flat", rank=2)
+A = Tensor("a", (3,), Role.INPUT, naming="flat", rank=1)
+B = Tensor("b", (2,), Role.WEIGHT, naming="flat", rank=2)
 a0, a1, a2 = A.entries()
 b0, b1 = B.entries()
 

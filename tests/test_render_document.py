@@ -13,13 +13,13 @@ from symconv.render.arrange import break_equation
 from symconv.render.latex import LatexPrinter, latex_words
 from symconv.render.markdown import MarkdownPrinter
 from symconv.render.text_document import TextDocumentPrinter, hcat
-from symconv.tensors import Tensor
+from symconv.tensors import Role, Tensor
 
-X = Tensor("X", (2, 2), "input", rank=1)
-W = Tensor("w", (2, 2), "weight", naming="flat", index_base=1, rank=2)
-Y = Tensor("C", (3, 3), "output", index_base=1, rank=4)
-E = Tensor("C", (3, 3), "upstream", index_base=1, derivative_of="E", rank=0)
-BIG = Tensor("A", (2, 3, 12, 4), "input", rank=1)
+X = Tensor("X", (2, 2), Role.INPUT, rank=1)
+W = Tensor("w", (2, 2), Role.WEIGHT, naming="flat", index_base=1, rank=2)
+Y = Tensor("C", (3, 3), Role.OUTPUT, index_base=1, rank=4)
+E = Tensor("C", (3, 3), Role.UPSTREAM, index_base=1, derivative_of="E", rank=0)
+BIG = Tensor("A", (2, 3, 12, 4), Role.INPUT, rank=1)
 
 
 def grid(items, shape):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from math import prod
 
 from ..layers import layer_type
-from ..tensors import Tensor
+from ..tensors import Role, Tensor
 from ..wording import axis_names
 
 
@@ -33,10 +33,10 @@ def role_words(problem, tensor: Tensor) -> str:
     """``A, the input``, ``B, the kernel``, ``C (and of ∂E/∂C)``: a tensor as the message names it."""
     if tensor is problem.input:
         return f"{tensor.name}, the input"
-    if tensor.role == "weight":
+    if tensor.role is Role.WEIGHT:
         kernel = len(tensor.shape) == problem.dims
         return f"{tensor.name}, the {'kernel' if kernel else 'weight'}"
-    if tensor.role == "bias":
+    if tensor.role is Role.BIAS:
         return f"{tensor.name}, the bias"
     return f"{tensor.name} (and of ∂{problem.loss}/∂{tensor.name})"
 

@@ -381,8 +381,8 @@ def refuse_indicators(problem, gradient, expanded) -> None:
     they compare are not given, and an answer cannot write them (the answer grammar has no
     brackets or comparisons, so hostile text has fewer ways in): say what to give instead."""
     for flat, value in enumerate(expanded):
-        atom = next((a for monomial in value.terms for a in monomial
-                     if not isinstance(a, Symbol) and a.exact_form() is None), None)
+        atom = next((a for monomial in value.terms for a in monomial  # (no free symbols: a number)
+                     if not isinstance(a, Symbol) and a.exact_form() is None and a.free_symbols()), None)
         if atom is None:
             continue
         printer = TextPrinter(problem.loss)

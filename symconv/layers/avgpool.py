@@ -13,8 +13,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..contract import Array, Arrays
 from ..document import (Derivative, Display, Equation, Formula, Group, Matrix, Once, Paragraph, Product,
-                        Sum, with_math)
+                        Section, Sum, with_math)
 from ..poly import normalize, poly_sum
 from ..sections import Context, slice_axes
 from ..spec import SpecError
@@ -38,7 +39,8 @@ class AvgPoolLayer(PoolLayer):
         """N of every output: the window size, or its non-padded part."""
         if self.count_include_pad:
             return np.full(int(np.prod(self.geometry.output_shape)), self.geometry.window_size)
-        return (self.window_matrix >= 0).sum(axis=1)
+        inside: Array = (self.window_matrix >= 0).sum(axis=1)
+        return inside
 
     def shared_count(self) -> int | None:
         """The one N of every window, or None when it varies at the border."""
@@ -63,16 +65,17 @@ class AvgPoolLayer(PoolLayer):
         values[:] = [normalize(Fraction(1, int(n))) for n in counts[y]]
         return Numbers(values)
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         x = self.canonical(x)
         sums = self.geometry.windows(x, 0).sum(axis=-1)
-        return (sums * self.reciprocals(x)).reshape(self.output.shape)
+        y: Array = (sums * self.reciprocals(x)).reshape(self.output.shape)
+        return y
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         share = dy.reshape(self.geometry.output_shape) * self.reciprocals(dy)
         return self.declared(self.geometry.scatter(lambda k: share))
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """The notes' view: a convolution with weights 1/N, so ∂L/∂X is the full correlation of
         the zero-inserted ∂L/∂Y/N with the (rotated) all-ones kernel — for stride = kernel and no
         padding, 1/k² times ∂L/∂Y upsampled."""
@@ -94,7 +97,7 @@ def build(request: LayerRequest) -> AvgPoolLayer:
 # -- sections --------------------------------------------------------------------------------------
 
 
-def formula(layer: AvgPoolLayer, window: PoolWindow):
+def formula(layer: AvgPoolLayer, window: PoolWindow) -> object:
     """``1/4·(y_00 + y_01 + y_10 + y_11)``; a long window term by term, so it can break."""
     inside = window.inside()
     count = int(layer.counts()[window.output.flat])
@@ -105,12 +108,12 @@ def formula(layer: AvgPoolLayer, window: PoolWindow):
     return poly_sum(inside) * Fraction(1, count)
 
 
-def forward(layer: AvgPoolLayer, context: Context):
+def forward(layer: AvgPoolLayer, context: Context) -> Section:
     return pool_forward(layer, context, "Each output is the mean of its window",
                         lambda window: formula(layer, window))
 
 
-def gradient(layer: AvgPoolLayer, context: Context):
+def gradient(layer: AvgPoolLayer, context: Context) -> Section:
     g = layer.geometry
     x, y, loss = layer.input, layer.output, context.loss
     n = layer.shared_count()
@@ -124,7 +127,7 @@ def gradient(layer: AvgPoolLayer, context: Context):
                    f" $∂{y.name}/∂{x.name} = 1/N$ with {how}. Each entry receives $1/N$ of the"
                    " upstream entry of every window that contains it."))), *why_a_share(layer, context)]
 
-    def share(windows) -> list:
+    def share(windows: tuple[PoolWindow, ...]) -> list[object]:
         """The notes' matrix: with one N, ∂L/∂X = 1/N · (the upstream gradient spread out)."""
         if n is None or slice_axes(x, context.dims):  # only for a single matrix
             return []
@@ -132,7 +135,7 @@ def gradient(layer: AvgPoolLayer, context: Context):
         spread = np.vectorize(lambda p: p * n, otypes=[object])(result)
         if tuple(g.stride) == tuple(g.kernel) and max(g.padding) == 0:
             k = per_axis(g.kernel)
-            words: tuple = (
+            words: tuple[object, ...] = (
                 *with_math(f"Here the stride equals the window ($k = {k}$) and there is no padding,"
                            " so every entry lies in exactly one window and "),
                 Formula(f"∂{loss}/∂{x.name}_{{ij}} = 1/k^2 · ∂{loss}/∂{y.name}_{{⌊i/k⌋⌊j/k⌋}}"
@@ -146,7 +149,7 @@ def gradient(layer: AvgPoolLayer, context: Context):
     return pool_gradient(layer, context, explanation, share)
 
 
-def why_a_share(layer: AvgPoolLayer, context: Context) -> list:
+def why_a_share(layer: AvgPoolLayer, context: Context) -> list[object]:
     """Why average pooling spreads 1/N of each upstream entry, told with the first window."""
     [window] = pool_windows(layer, context.upstream_of(layer), 1)
     inside, y = window.inside(), window.output
@@ -156,7 +159,7 @@ def why_a_share(layer: AvgPoolLayer, context: Context) -> list:
     count = int(layer.counts()[window.output.flat])
     entry = inside[1]
     square = tuple(g.stride) == tuple(g.kernel) and len(set(g.kernel)) == 1 and g.dims == 2
-    parts: tuple = ("Why a share? ", y, " = ", formula(layer, window), f" counts each of its {count}"
+    parts: tuple[object, ...] = ("Why a share? ", y, " = ", formula(layer, window), f" counts each of its {count}"
                     " entries once in a mean, so a change of ", entry, " moves ", y, f" by 1/{count}"
                     " of it: ", Derivative(y, entry), f" = 1/{count}",
                     *(with_math(f", the notes' $1/k²$ with $k = {g.kernel[0]}$") if square else ()),
@@ -165,7 +168,7 @@ def why_a_share(layer: AvgPoolLayer, context: Context) -> list:
     return [Once(("why", "average"), (Paragraph(parts),))]
 
 
-def describe(layer: AvgPoolLayer, context: Context) -> tuple:
+def describe(layer: AvgPoolLayer, context: Context) -> tuple[str]:
     words = f"Average pooling{pool_words(layer, context)}"
     if max(layer.geometry.padding) > 0:
         words += f", count_include_pad = {str(layer.count_include_pad).lower()}"
@@ -173,7 +176,7 @@ def describe(layer: AvgPoolLayer, context: Context) -> tuple:
 
 
 AVGPOOL = register(LayerType(
-    kind="avgpool", summary="average pooling",
+    kind="avgpool", name="average pooling", summary="average pooling",
     keys=(*POOL_KEYS, "count_include_pad"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, "average pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},

@@ -22,9 +22,11 @@ pooling's indicator, ReLU's mask, LP pooling's root).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 import numpy as np
 
+from ..contract import Array, ValuesOf
 from ..poly import Atom, Number, Symbol
 from ..tensors import EntryFactors, FactorTable, Tensor
 
@@ -39,7 +41,7 @@ class EntryOf:
     def take(self, order: np.ndarray) -> "EntryOf":
         return replace(self, index=self.index[order])
 
-    def factors(self, start: int, stop: int) -> list:
+    def factors(self, start: int, stop: int) -> Sequence[Number | Atom]:
         return self.tensor.entries_at(self.index[start:stop].tolist())
 
     def factor_table(self) -> FactorTable:
@@ -51,8 +53,9 @@ class EntryOf:
     def named_table(self) -> FactorTable:
         return EntryFactors(self.tensor, self.index, named=True)
 
-    def numeric(self, values_of) -> np.ndarray:
-        return values_of(self.tensor).reshape(-1)[self.index]
+    def numeric(self, values_of: ValuesOf) -> Array:
+        values: Array = values_of(self.tensor).reshape(-1)[self.index]
+        return values
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class Constant:
     def take(self, order: np.ndarray) -> "Constant":
         return self
 
-    def factors(self, start: int, stop: int) -> list:
+    def factors(self, start: int, stop: int) -> list[Number]:
         return [self.value] * (stop - start)
 
     def factor_table(self) -> FactorTable:
@@ -76,7 +79,7 @@ class Constant:
     def named_table(self) -> FactorTable:
         return self.value
 
-    def numeric(self, values_of) -> Number | float:
+    def numeric(self, values_of: ValuesOf) -> Number | float:
         # An int stays an int, so integer arrays give exact integer gradients.
         return self.value if isinstance(self.value, int) else float(self.value)
 
@@ -90,17 +93,19 @@ class Numbers:
     def take(self, order: np.ndarray) -> "Numbers":
         return Numbers(self.values[order])
 
-    def factors(self, start: int, stop: int) -> list:
-        return self.values[start:stop].tolist()
+    def factors(self, start: int, stop: int) -> list[Number]:
+        numbers: list[Number] = self.values[start:stop].tolist()
+        return numbers
 
     def factor_table(self) -> FactorTable:
-        return self.values.tolist()
+        return self.factors(0, len(self.values))
 
     def named(self, row: int) -> Number:
-        return self.values[row]
+        number: Number = self.values[row]
+        return number
 
     def named_table(self) -> FactorTable:
-        return self.values.tolist()
+        return self.factor_table()
 
-    def numeric(self, values_of) -> np.ndarray:
+    def numeric(self, values_of: ValuesOf) -> Array:
         return self.values.astype(float)

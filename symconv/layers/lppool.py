@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..contract import Array, Arrays
 from ..document import Formula, Paragraph, Power, Product, Quotient, Group, Root, with_math
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize, poly_sum, product_of
 from ..radicals import power
@@ -158,12 +159,12 @@ class LpPoolLayer(PoolLayer):
     def local(self, y: np.ndarray, offset: np.ndarray) -> LpRoot:
         return LpRoot(self.input, self.window_matrix, y, offset, self.p, self.divisor)
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         windows = self.geometry.windows(self.canonical(x).astype(float), 0)
         mean = (windows ** self.p).sum(axis=-1) / self.divisor
         return (mean ** (1 / self.p)).reshape(self.output.shape)
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         windows = self.geometry.windows(self.canonical(x).astype(float), 0)
         mean = (windows ** self.p).sum(axis=-1) / self.divisor
         outer = dy.reshape(self.geometry.output_shape) * mean ** ((1 - self.p) / self.p) / self.divisor
@@ -240,7 +241,8 @@ def describe(layer: LpPoolLayer, context: Context) -> tuple:
 
 
 LPPOOL = register(LayerType(
-    kind="lppool", summary="LP pooling (p a whole number; \"sum\" as PyTorch, or \"mean\")",
+    kind="lppool", name="LP pooling",
+    summary="LP pooling (p a whole number; \"sum\" as PyTorch, or \"mean\")",
     keys=("kernel_size", "stride", "p", "normalize"), build=build, describe=describe,
     title=lambda layer: pool_title(layer, f"LP pooling (p = {layer.p})"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},

@@ -14,6 +14,7 @@ from functools import partial
 
 import numpy as np
 
+from ..contract import Array, Arrays
 from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, joined, more
@@ -117,17 +118,17 @@ class MaxPoolLayer(PoolLayer):
         """Which window entry each output takes (the first maximum)."""
         return np.argmax(self.geometry.windows(self.canonical(x), -np.inf), axis=-1)
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         windows = self.geometry.windows(self.canonical(x), -np.inf)
         return windows.max(axis=-1).reshape(self.output.shape)
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """Each output's gradient scattered, offset by offset, onto its window's first maximum."""
         first = self.branch(x)
         dy = dy.reshape(self.geometry.output_shape)
         return self.declared(self.geometry.scatter(lambda k: np.where(first == k, dy, 0 * dy)))
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """Routing: ∂L/∂X = Σ_o ∂L/∂Y_o · e_{argmax of window o}, accumulated where windows overlap."""
         window = self.window_matrix
         values = self.geometry.windows(self.canonical(x), -np.inf).reshape(len(window), -1)
@@ -321,7 +322,7 @@ def ambiguity(layer: MaxPoolLayer) -> str | None:
 
 
 MAXPOOL = register(LayerType(
-    kind="maxpool", summary="max pooling (the first maximum of a tie takes the gradient)",
+    kind="maxpool", name="max pooling", summary="max pooling (the first maximum of a tie takes the gradient)",
     keys=POOL_KEYS, build=build, describe=describe,
     title=lambda layer: pool_title(layer, "max pooling"),
     sections={"shapes": pool_shapes, "forward": forward, "dx": gradient},

@@ -16,14 +16,16 @@ formula and what its sections say about it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from math import prod
-from typing import Any, Callable, NamedTuple, cast
+from typing import Any, Callable, ClassVar, NamedTuple, TypeVar, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..contract import Array, Arrays, Connections, LocalDerivative
 from ..document import (Concat, Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled,
                         Matrix, Note, Paragraph, Section, Window, equation)
 from ..figures import entry_grid, grid_position, is_pictured, slice_label
@@ -35,7 +37,7 @@ from ..tensors import FactorTable, Tensor
 from ..wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
 from .conv.sections import axis_sizes, letters, shapes_section, size_arithmetic
-from .registry import Connections, LayerRequest, WrongVariant, only
+from .registry import LayerRequest, WrongVariant, only
 
 
 @dataclass(frozen=True)
@@ -174,13 +176,17 @@ class InWindow:
         return np.where(self.windows >= 0, values, fill)
 
 
+_Pool = TypeVar("_Pool", bound="PoolLayer")
+
+
 @dataclass(frozen=True, eq=False)
-class PoolLayer:
+class PoolLayer(ABC):
     """What every pooling layer shares: geometry, windows, connectivity; no parameters."""
 
     geometry: PoolGeometry
     input: Tensor
     output: Tensor
+    kind: ClassVar[str]  # each pooling type's
     exact = True
     positive_inputs = False
 
@@ -188,7 +194,7 @@ class PoolLayer:
     def parameters(self) -> tuple[Tensor, ...]:
         return ()
 
-    def with_output(self, output: Tensor):
+    def with_output(self: _Pool, output: Tensor) -> _Pool:
         return replace(self, output=output)
 
     def term_count(self) -> int:
@@ -213,12 +219,19 @@ class PoolLayer:
         return (f"input {compact_shape(self.input.shape)}, window {compact_shape(g.kernel)},"
                 f" stride {per_axis(g.stride)}, padding {per_axis(g.padding)}")
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None:
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None:
         return None
 
-    def local(self, y: np.ndarray, offset: np.ndarray):
+    # Each pooling type's own (abstract: mypy refuses to build a type that forgets one):
+    @abstractmethod
+    def local(self, y: np.ndarray, offset: np.ndarray) -> LocalDerivative:
         """The local derivatives of the window members (output ``y``, position ``offset``)."""
-        raise NotImplementedError
+
+    @abstractmethod
+    def reference_forward(self, x: Array, params: Arrays) -> Array: ...
+
+    @abstractmethod
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]: ...
 
     def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
         """Every window member's term; with ``targets``, theirs (the windows are bounded by the

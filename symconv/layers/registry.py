@@ -16,71 +16,24 @@ the registry and asks the layer; it never names a layer kind or tests a layer's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Protocol
+from typing import Any, Callable, Generic, Iterable, Mapping, NamedTuple, TypeVar
 
 import numpy as np
 
-from ..document import Note, Section
+from ..contract import Array, Connections, Layer
+from ..derivation import Terms
+from ..document import Section
 from ..errors import ProblemError
-from ..tensors import Tensor
+from ..poly import Atom, Poly
+from ..sections import Case, Context
+from ..tensors import Role, Tensor
+
+L = TypeVar("L", bound=Layer)
+#: a quick question's stride, padding or dilation: one number, one per axis, or "same"/"valid"
+QuickSetting = int | tuple[int, ...] | str
 
 
-class Connections(NamedTuple):
-    """The chain-rule terms of one differentiated tensor through one layer, in forward order:
-    term t links entry ``target[t]`` to output entry ``output[t]`` with local derivative
-    ``local`` (per-term data, see :class:`LocalDerivative`)."""
-
-    target: np.ndarray
-    output: np.ndarray
-    local: Any
-
-
-class Layer(Protocol):
-    """What the derivation, the problem and the checks ask of a layer (an immutable config)."""
-
-    kind: str
-    input: Tensor
-    output: Tensor
-    #: whether the forward pass stays exact on object arrays of int/Fraction (then given values
-    #: give exact outputs, and indicators further on become 0 or 1)
-    exact: bool
-    #: whether random values for the checks must be positive (LP pooling's roots)
-    positive_inputs: bool
-
-    @property
-    def parameters(self) -> tuple[Tensor, ...]: ...
-
-    def with_output(self, output: Tensor) -> "Layer": ...
-
-    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
-        """The chain-rule terms of ``wrt`` through the layer; with ``targets`` (flat positions of
-        ``wrt``, ascending) only theirs, built without the rest where the layer can (``grad
-        --entry`` of a large convolution)."""
-        ...
-
-    def term_count(self) -> int: ...
-
-    def allocation(self) -> tuple[int, str]:
-        """The entries of the largest array its NumPy routes allocate (a padded input), computed
-        from the configuration alone, and what it is (for a refusal: ``the padded input 9 × 9``)."""
-        ...
-
-    def unused_positions(self) -> list[tuple[int, ...]]: ...
-
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray: ...
-
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict: ...
-
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict | None: ...
-
-    def branch(self, x: np.ndarray) -> np.ndarray | None: ...
-
-    def notes(self) -> list[Note]: ...
-
-    def sizes_text(self) -> str: ...
-
-
-def only(connections: Connections, targets: np.ndarray) -> Connections:
+def only(connections: Connections, targets: Array) -> Connections:
     """The terms of ``connections`` whose target is one of ``targets``, in their order."""
     keep = np.flatnonzero(np.isin(connections.target, targets))
     return Connections(connections.target[keep], connections.output[keep],
@@ -90,8 +43,8 @@ def only(connections: Connections, targets: np.ndarray) -> Connections:
 class LayerRequest(NamedTuple):
     """What a layer type's builder reads: its table of the problem file and where it sits."""
 
-    table: dict
-    path: tuple  # ("layers", i): the key path of the table, for errors
+    table: dict[str, Any]
+    path: tuple[str | int, ...]  # ("layers", i): the key path of the table, for errors
     input: Tensor  # the problem's input, or the previous layer's output
     dims: int
     rank: int  # the rank of the input: the layer's tensors take the ones after it
@@ -102,12 +55,12 @@ class Im2col(NamedTuple):
     """∂L/∂W of a layer that is a matrix product (a convolution, a transposed one) as one product
     per group g, ``∂L/∂W_g = A_g·B_gᵀ`` reshaped to the weight's shape: ``rows`` (groups, r, n) and
     ``columns`` (groups, c, n) hold flat positions (−1: a padding zero) into the tensors named by
-    ``rows_of`` and ``columns_of``, each ``"input"`` or ``"upstream"`` (∂L/∂Y)."""
+    ``rows_of`` and ``columns_of``, each :attr:`Role.INPUT` or :attr:`Role.UPSTREAM` (∂L/∂Y)."""
 
-    rows: np.ndarray
-    rows_of: str
-    columns: np.ndarray
-    columns_of: str
+    rows: Array
+    rows_of: Role
+    columns: Array
+    columns_of: Role
 
 
 class WrongVariant(NamedTuple):
@@ -116,65 +69,94 @@ class WrongVariant(NamedTuple):
 
     key: str  # e.g. "kernel-not-rotated"
     description: str
-    compute: Callable[[], Iterable]
+    compute: Callable[[], Iterable[Any]]
     shape: tuple[int, ...] | None = None
 
 
 #: A worked-solution section of one layer: (layer, context) -> the section, or None to leave it out.
-SectionBuilder = Callable[[Any, Any], "Section | None"]
+SectionBuilder = Callable[[L, Context], "Section | None"]
 #: A layer's wrong variants: (layer, differentiated tensor, upstream gradient as polynomials,
 #: the tensor's chain-rule terms through the layer, the loss's name) -> candidates, each described
 #: in the problem's own names (``the kernel B was not rotated …, ∂E/∂A is …``).
-MistakeFinder = Callable[[Any, Tensor, list, Any, str], list[WrongVariant]]
+MistakeFinder = Callable[[L, Tensor, list[Poly], Terms, str], list[WrongVariant]]
+
+
+def no_mistakes(layer: Layer, target: Tensor, upstream: list[Poly], terms: Terms,
+                loss: str) -> list[WrongVariant]:
+    return []
+
+
+def no_ambiguity(layer: Layer) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
-class LayerType:
+class LayerType(Generic[L]):
+    """A layer type, generic over its layers' class ``L``: ``build`` makes an ``L`` and every
+    other member takes one, so mypy checks each builder against the layer it is given, and
+    ``L`` against the :class:`~symconv.contract.Layer` contract."""
+
     kind: str  # the problem file's ``type``
+    name: str  # what prose calls it (``max pooling``, ``ReLU``), in messages and notes
     summary: str  # one line for the list of layer types
     keys: tuple[str, ...]  # the keys of its table besides ``type`` and ``output``
-    build: Callable[[LayerRequest], Any]  # reads and checks the table; raises SpecError
-    describe: Callable[[Any, Any], tuple]  # (layer, context) -> the problem statement's sentence
+    build: Callable[[LayerRequest], L]  # reads and checks the table; raises SpecError
+    #: (layer, context) -> the problem statement's sentence
+    describe: Callable[[L, Context], tuple[Any, ...]]
+    #: the roles of its parameters (weight, bias), in the order of ``Layer.parameters``
+    roles: tuple[Role, ...] = ()
     #: (layer) -> the layer in the automatic title (``2 × 2 kernel, stride 1, padding 0``,
     #: ``2 × 2 max pooling, stride 1``, ``ReLU``); without one the title names its kind
-    title: Callable[[Any], str] | None = None
-    sections: Mapping[str, SectionBuilder] = field(default_factory=dict)
-    mistakes: MistakeFinder = lambda layer, target, upstream, terms, loss: []
-    atoms: tuple[type, ...] = ()  # its non-polynomial factors (each says how it is written)
+    title: Callable[[L], str] | None = None
+    sections: Mapping[str, SectionBuilder[L]] = field(default_factory=dict)
+    mistakes: MistakeFinder[L] = no_mistakes
+    atoms: tuple[type[Atom], ...] = ()  # its non-polynomial factors (each says how it is written)
     #: (layer) -> why its given values sit where conventions differ (a max pooling tie), or None:
     #: such a variant makes a poor exercise unless the exercise asks for it
-    ambiguity: Callable[[Any], str | None] = lambda layer: None
+    ambiguity: Callable[[L], str | None] = no_ambiguity
     #: (layer, flat) -> output entry ``flat`` written over the symbols of the layer's input and
     #: parameters: a polynomial or a vocabulary node (``max(…)``, LP's root), for the forward
     #: pass as data (``symconv forward --format json``)
-    expression: Callable[[Any, int], object] | None = None
+    expression: Callable[[L, int], object] | None = None
     #: (layer) -> its weight gradient as im2col products; given only for layers linear in their
     #: input, ``vec(Y) = C·vec(X) + vec(b)``, whose matrix C is then read from their connections
     #: (the matrix view, ``symconv matrix``)
-    im2col: Callable[[Any], Im2col] | None = None
+    im2col: Callable[[L], Im2col] | None = None
     #: (layer) -> how its output's size comes about along each spatial axis, with the numbers
     #: (``(5 − 3)/1 + 1``), for messages about shapes; None: the output keeps the input's shape
-    output_size: Callable[[Any], tuple[str, ...]] | None = None
+    output_size: Callable[[L], tuple[str, ...]] | None = None
     #: (kernel shape, stride=…, padding=…, dilation=…, bias=…) -> its layer table, for the quick
     #: questions of the command line (``symconv grad --input 4x4 --kernel 2x2``)
-    quick: Callable[..., dict] | None = None
+    quick: Callable[..., dict[str, Any]] | None = None
     #: (layer, tensor) -> the case of every entry of ``tensor`` (its input or a parameter), from
     #: the layer's geometry (:class:`symconv.sections.Case`: a corner, an edge, the interior, …),
     #: or None: the chain rule of a handout shows one entry of every case
-    cases: Callable[[Any, Tensor], list | None] | None = None
+    cases: Callable[[L, Tensor], list[Case] | None] | None = None
+
+    def built(self, request: LayerRequest) -> L:
+        """The layer of a problem file's table, its parameters' roles checked against the declared
+        ones (a layer type that makes a parameter of a role it does not declare is a bug in it)."""
+        layer = self.build(request)
+        undeclared = [p for p in layer.parameters if p.role not in self.roles]
+        if undeclared:
+            raise TypeError(f"the {self.kind} layer type made {undeclared[0].name} a"
+                            f" {undeclared[0].role.value}, a role it does not declare")
+        return layer
 
 
-LAYER_TYPES: dict[str, LayerType] = {}
+#: Every registered layer type by kind. Their layer classes differ, so the registry holds them as
+#: ``LayerType[Any]``; each registration was checked against its own class.
+LAYER_TYPES: dict[str, LayerType[Any]] = {}
 
 
-def register(layer_type: LayerType) -> LayerType:
+def register(layer_type: LayerType[L]) -> LayerType[L]:
     if layer_type.kind in LAYER_TYPES:
         raise ValueError(f"layer type {layer_type.kind!r} registered twice")
     LAYER_TYPES[layer_type.kind] = layer_type
     return layer_type
 
 
-def layer_type(layer: Layer) -> LayerType:
+def layer_type(layer: Layer) -> LayerType[Any]:
     """The registered type of a layer."""
     try:
         return LAYER_TYPES[layer.kind]

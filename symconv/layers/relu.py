@@ -7,18 +7,20 @@ output entry, so ∂L/∂X_i has a single chain-rule term. There is no separate 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
-from ..document import Bracket, Call, Concat, Derivative, Formula, Heading, Note, Once, Paragraph, Section
+from ..contract import Array, Arrays, ValuesOf
+from ..derivation import Terms
+from ..document import Bracket, Call, Concat, Derivative, Formula, Heading, Once, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
 from ..sections import Context, entry_array, object_array
-from ..spec import output_tensor
-from ..tensors import FactorTable, Tensor
-from ..wording import compact_shape, shape_text
-from .base import EntryOf
-from .registry import Connections, LayerRequest, LayerType, WrongVariant, register
+from ..tensors import Tensor
+from ..wording import shape_text
+from .elementwise import Elementwise, Slope, same_shape_output
+from .registry import LayerRequest, LayerType, WrongVariant, register
 
 
 class IsPositive(Atom):
@@ -30,109 +32,71 @@ class IsPositive(Atom):
         self.entry = entry
         self._key = (FACTOR_RANK, 1, entry._key)
 
-    def value(self, value_of):
+    def value(self, value_of: Callable[[Symbol], float]) -> float:
         return int(value_of(self.entry) > 0)
 
-    def free_symbols(self):
+    def free_symbols(self) -> tuple[Symbol, ...]:
         return (self.entry,)
 
     def notation(self) -> Bracket:
         return Bracket(Concat((self.entry, Formula(" > 0"))))
 
-    def to_sympy(self, entry):
+    def to_sympy(self, entry: Callable[[Number | Symbol], Any]) -> Any:
         import sympy  # only when a user asks for sympy objects
 
         return sympy.Heaviside(entry(self.entry), 0)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"IsPositive({self.entry!r})"
 
 
-def is_positive(entry) -> Number | IsPositive:
+def is_positive(entry: Number | Symbol) -> Number | IsPositive:
     return IsPositive(entry) if isinstance(entry, Symbol) else int(entry > 0)
 
 
 @dataclass(frozen=True)
-class Positive(EntryOf):
+class Positive(Slope):
     """∂y/∂x of ReLU: ``[x > 0]`` of the entry ``index`` of ``tensor``."""
 
-    def factors(self, start: int, stop: int) -> list:
-        return [is_positive(entry) for entry in self.tensor.entries_at(self.index[start:stop].tolist())]
+    def at(self, entry: Number | Symbol) -> Number | IsPositive:
+        return is_positive(entry)
 
-    def factor_table(self) -> FactorTable:
-        return self.factors(0, len(self.index))
+    def named_at(self, symbol: Symbol) -> IsPositive:
+        return IsPositive(symbol)
 
-    def named(self, row: int) -> IsPositive:
-        return IsPositive(Symbol(self.tensor, int(self.index[row])))
-
-    def named_table(self) -> FactorTable:
-        return [IsPositive(symbol) for symbol in (self.tensor.symbols[i] for i in self.index.tolist())]
-
-    def numeric(self, values_of) -> np.ndarray:
-        return (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)
+    def numeric(self, values_of: ValuesOf) -> Array:
+        mask: Array = (values_of(self.tensor).reshape(-1)[self.index] > 0).astype(int)
+        return mask
 
 
-@dataclass(frozen=True, eq=False)
-class ReluLayer:
-    input: Tensor
-    output: Tensor
+class ReluLayer(Elementwise):
     kind = "relu"
     exact = True
-    positive_inputs = False
 
-    @property
-    def parameters(self) -> tuple[Tensor, ...]:
-        return ()
-
-    def with_output(self, output: Tensor) -> "ReluLayer":
-        return replace(self, output=output)
-
-    def term_count(self) -> int:
-        return self.input.size
-
-    def allocation(self) -> tuple[int, str]:
-        return self.input.size, f"its input {shape_text(self.input.shape)}"
-
-    def unused_positions(self) -> list[tuple[int, ...]]:
-        return []  # every entry is read
-
-    def notes(self) -> list[Note]:
-        return []
-
-    def sizes_text(self) -> str:
-        return f"input {compact_shape(self.input.shape)}"
-
-    def connections(self, wrt: Tensor, targets: np.ndarray | None = None) -> Connections:
-        if wrt is not self.input:
-            raise KeyError(wrt.name)
-        every = np.arange(self.input.size) if targets is None else np.asarray(targets)
-        return Connections(every, every, Positive(self.input, every))
+    def local(self, entries: Array) -> Positive:
+        return Positive(self.input, entries)
 
     def branch(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x > 0, dtype=bool)
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         return np.where(x > 0, x, 0 * x)
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         dy = dy.reshape(self.input.shape)
         return {self.input.name: np.where(x > 0, dy, 0 * dy)}
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> None:
-        return None
 
 
 def build(request: LayerRequest) -> ReluLayer:
-    return ReluLayer(request.input, output_tensor(request.table, request.path,
-                                                  request.default_output, request.input.shape,
-                                                  request.input, request.rank + 1))
+    return ReluLayer(request.input, same_shape_output(request))
 
 
 def forward(layer: ReluLayer, context: Context) -> Section:
     """``Y = max(X, 0)`` entry by entry: the values when the input has them, else each entry's
     ``max(x, 0)``."""
     x, y = layer.input, layer.output
-    blocks: list = [Heading("Forward pass" + context.where(layer)),
+    blocks: list[object] = [Heading("Forward pass" + context.where(layer)),
                     Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), ") and every"
                                " positive entry; the others become 0:",))]
     values = entry_array(y) if y.is_numeric else object_array(
@@ -144,7 +108,7 @@ def forward(layer: ReluLayer, context: Context) -> Section:
 def section(layer: ReluLayer, context: Context) -> Section:
     """The mask ``[x > 0]`` (0/1, or indicators with symbols), and ∂L/∂X = ∂L/∂Y ⊙ mask."""
     x, y, loss = layer.input, layer.output, context.loss
-    blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
+    blocks: list[object] = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
                     Paragraph(("ReLU keeps the shape (", Formula(shape_text(x.shape)), "): ",
                                Formula(f"{y.name} = max({x.name}, 0)"), " entry by entry, and it"
                                " passes the gradient on where its input is positive, ",
@@ -159,10 +123,10 @@ def section(layer: ReluLayer, context: Context) -> Section:
     return Section("dx", tuple(blocks))
 
 
-def why_a_mask(layer: ReluLayer, context: Context) -> list:
+def why_a_mask(layer: ReluLayer, context: Context) -> list[object]:
     """Why ReLU masks the gradient: its slope is 1 or 0, told with the input's own values."""
     x, y, loss = layer.input, layer.output, context.loss
-    parts: tuple = ("Why a mask? ", Formula(f"{y.name}_k = max({x.name}_k, 0)"), " is ",
+    parts: tuple[object, ...] = ("Why a mask? ", Formula(f"{y.name}_k = max({x.name}_k, 0)"), " is ",
                     Formula(f"{x.name}_k"), " itself where it is positive (slope 1) and 0 wherever it"
                     " is not, whatever it does (slope 0)")
     if x.is_numeric and x.values is not None:
@@ -177,11 +141,11 @@ def why_a_mask(layer: ReluLayer, context: Context) -> list:
     return [Once(("why", "relu"), (Paragraph(parts + (".",)),))]
 
 
-def describe(layer: ReluLayer, context: Context) -> tuple:
+def describe(layer: ReluLayer, context: Context) -> tuple[str]:
     return (f"ReLU{context.arrow(layer)}",)
 
 
-def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms,
+def mistakes(layer: ReluLayer, target: Tensor, dy_polys: list[Poly], terms: Terms,
              loss: str) -> list[WrongVariant]:
     """ReLU's derivative at exactly 0 taken as 1 (it is 0: [x > 0])."""
     if layer.input.values is None:
@@ -196,7 +160,7 @@ def mistakes(layer: ReluLayer, target, dy_polys: list[Poly], terms,
 
 
 RELU = register(LayerType(
-    kind="relu", summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
+    kind="relu", name="ReLU", summary="ReLU, max(x, 0) entry by entry (its derivative at 0 is 0)", keys=(),
     build=build, describe=describe, title=lambda layer: "ReLU",
     sections={"forward": forward, "dx": section}, mistakes=mistakes, atoms=(IsPositive,),
     expression=lambda layer, flat: Call("max", (Symbol(layer.input, flat), 0))))

@@ -39,7 +39,7 @@ from ..document import (MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Deriva
                         TensorView, Truncated, short)
 from ..poly import Atom, Poly, Symbol
 from ..product_sums import BlockTerms, block_products, named_as_valued, product_polys
-from ..tensors import EntryFactors, Tensor
+from ..tensors import EntryFactors, Role, Tensor
 from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, is_tall
 from .emit import entry_text, subscripted, written
 from .latex import LatexPrinter
@@ -237,7 +237,7 @@ class HtmlPrinter(ArrangingPrinter):
         tensor = symbol.tensor
         if tensor.derivative_of:
             return self.gradient_attributes(tensor.name, tensor, symbol.flat, focusable=focusable)
-        if tensor.role == "upstream" and self.upstream is not None:
+        if tensor.role is Role.UPSTREAM and self.upstream is not None:
             return self.gradient_attributes(self.upstream, tensor, symbol.flat,
                                             f' data-tensor="{escape(tensor.name)}"', focusable=focusable)
         return f' data-tensor="{escape(tensor.name)}" data-index="{index_text(tensor, symbol.flat)}"'
@@ -304,7 +304,7 @@ class HtmlPrinter(ArrangingPrinter):
         """The gradient entry a displayed symbol is, when the page knows its chain rule (the
         entry :meth:`entry_attributes` makes focusable)."""
         tensor = symbol.tensor
-        name = tensor.name if tensor.derivative_of else self.upstream if tensor.role == "upstream" else None
+        name = tensor.name if tensor.derivative_of else self.upstream if tensor.role is Role.UPSTREAM else None
         return (name, symbol.flat) if name in self.chains else None
 
     def _print_Tensor(self, tensor: Tensor) -> str:

@@ -11,6 +11,7 @@ from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
 from ..poly import Symbol
 from ..tensors import Tensor
+from ..wording import listed
 from .emit import (GradientArrays, Pieces, chosen_entries, expansion, few, joined, objects, spelling,
                    subscripted, sum_pieces, written)
 from .printer import Printer
@@ -119,10 +120,14 @@ class TextPrinter(Printer):
                          " no derivative to estimate")
         if any(row.closed_form is None for row in report.rows):
             lines.append("closed form n/a: no layer between that tensor and the loss has one"
-                         " (ReLU and LP pooling have none)")
+                         + (f" ({listed(report.without_closed_form)}"
+                            f" {'has' if len(report.without_closed_form) == 1 else 'have'} none)"
+                            if report.without_closed_form else ""))
         if any(row.matrix is None for row in report.rows) and report.routes == 4:
             lines.append("matrix n/a: no layer between that tensor and the loss is a matrix product"
-                         " (convolutions are; pooling and ReLU are not)")
+                         + (f" ({listed(report.without_matrix)}"
+                            f" {'is' if len(report.without_matrix) == 1 else 'are'} not)"
+                            if report.without_matrix else ""))
         lines.append((f"all {NUMBER_WORDS[report.routes]} routes agree" if report.ok
                       else "the routes DISAGREE")
                      + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")

@@ -8,11 +8,13 @@ Keys: ``stride``, ``dilation`` (an int or one per spatial axis), ``padding`` (al
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...sections import Case, entry_cases
 from ...spec import SpecError, get_name, make_tensor, output_tensor
-from ...tensors import Tensor
+from ...tensors import Role, Tensor
 from ...wording import shape_text
-from ..registry import Im2col, LayerRequest, LayerType, register
+from ..registry import Im2col, LayerRequest, LayerType, QuickSetting, register
 from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes
@@ -50,7 +52,7 @@ def build_conv(request: LayerRequest) -> ConvLayer:
 
     weight = make_tensor(weight_table, path + ("weight",),
                          name=get_name(weight_table, path + ("weight",), "W"),
-                         shape=weight_shape, role="weight", rank=rank + 1)
+                         shape=weight_shape, role=Role.WEIGHT, rank=rank + 1)
     bias = read_bias(table, path, filters, rank + 2, "filter")
     output = output_tensor(table, path, request.default_output,
                            declared_output_shape(len(shape), dims, batch, filters,
@@ -59,13 +61,13 @@ def build_conv(request: LayerRequest) -> ConvLayer:
     return ConvLayer(geometry, layer_input, weight, bias, output, same=padding == SAME)
 
 
-def quick_table(kernel_shape: tuple[int, ...], *, stride=1, padding=0, dilation=1,
-                bias: bool = False) -> dict:
+def quick_table(kernel_shape: tuple[int, ...], *, stride: QuickSetting = 1, padding: QuickSetting = 0,
+                dilation: QuickSetting = 1, bias: bool = False) -> dict[str, Any]:
     """The layer table of ``symconv grad --input 4x4 --kernel 2x2 [--stride …]``: weight W."""
-    def per_axis_value(value):
+    def per_axis_value(value: QuickSetting) -> int | str | list[int]:
         return list(value) if isinstance(value, tuple) else value
 
-    table = {"type": "conv", "weight": {"name": "W", "shape": list(kernel_shape)},
+    table: dict[str, Any] = {"type": "conv", "weight": {"name": "W", "shape": list(kernel_shape)},
              "stride": per_axis_value(stride), "padding": per_axis_value(padding),
              "dilation": per_axis_value(dilation)}
     if bias:
@@ -84,7 +86,7 @@ def title(layer: ConvLayer) -> str:
 def im2col(layer: ConvLayer) -> Im2col:
     """∂L/∂W = ∂L/∂Y·im2col(X)ᵀ, one product per group."""
     outputs, patches = layer.geometry.im2col()
-    return Im2col(outputs, "upstream", patches, "input")
+    return Im2col(outputs, Role.UPSTREAM, patches, Role.INPUT)
 
 
 def cases(layer: ConvLayer, tensor: Tensor) -> list[Case] | None:
@@ -99,8 +101,8 @@ def cases(layer: ConvLayer, tensor: Tensor) -> list[Case] | None:
 
 
 CONV = register(LayerType(
-    kind="conv", summary="a convolution (cross-correlation, as in PyTorch)",
-    keys=("stride", "padding", "dilation", "groups", "weight", "bias"),
+    kind="conv", name="convolution", summary="a convolution (cross-correlation, as in PyTorch)",
+    keys=("stride", "padding", "dilation", "groups", "weight", "bias"), roles=(Role.WEIGHT, Role.BIAS),
     build=build_conv, describe=describe, title=title, sections=SECTIONS, mistakes=conv_mistakes,
     quick=quick_table, output_size=output_arithmetic,
     expression=lambda layer, flat: layer.expression(flat),

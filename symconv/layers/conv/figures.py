@@ -20,7 +20,7 @@ def as_rows(values: tuple[int, ...]) -> tuple[int, int]:
     return (1, values[0]) if len(values) == 1 else (values[-2], values[-1])
 
 
-def field_cells(layer: ConvLayer, at: tuple[int, int], grid: np.ndarray) -> frozenset:
+def field_cells(layer: ConvLayer, at: tuple[int, int], grid: np.ndarray) -> frozenset[int]:
     """The padded input's cells that the output at (row, column) reads."""
     stride, dilation, kernel = (as_rows(v) for v in (layer.geometry.stride, layer.geometry.dilation,
                                                      layer.geometry.kernel))
@@ -29,7 +29,7 @@ def field_cells(layer: ConvLayer, at: tuple[int, int], grid: np.ndarray) -> froz
                      for i in range(kernel[0]) for j in range(kernel[1]))
 
 
-def receptive_field_figure(layer: ConvLayer, context: Context) -> list:
+def receptive_field_figure(layer: ConvLayer, context: Context) -> list[Figure]:
     """The first output's receptive field on the padded input, and the next output's a stride to
     the right (or down): stride, dilation and padding as the kernel meets them."""
     g = layer.geometry
@@ -49,7 +49,7 @@ def receptive_field_figure(layer: ConvLayer, context: Context) -> list:
     words = "padded" if padded else ""
     grids = (Grid(grid, slice_label(x, g.dims, 0, words), tuple(fields)),
              Grid(outputs, slice_label(y, g.dims, 0), tuple(shaded)))
-    caption: list = ["The receptive field of ", outputs[0, 0], " (blue) on ", Formula(x.name)]
+    caption: list[object] = ["The receptive field of ", outputs[0, 0], " (blue) on ", Formula(x.name)]
     if step is not None:
         axis = "to the right" if step == (0, 1) else "down"
         stride = as_rows(g.stride)[1 if step == (0, 1) else 0]
@@ -68,7 +68,7 @@ def zeros(counts: tuple[int, ...]) -> str:
     return "zero" if counts == (1,) * len(counts) else "zeros"
 
 
-def closed_form_figure(layer: ConvLayer, context: Context) -> list:
+def closed_form_figure(layer: ConvLayer, context: Context) -> list[Figure]:
     """∂L/∂Y with S − 1 zeros inserted and D(K − 1) of padding (grey), next to rot180(W) (with
     D − 1 zeros between its entries when dilated)."""
     g = layer.geometry
@@ -93,7 +93,7 @@ def closed_form_figure(layer: ConvLayer, context: Context) -> list:
                                                           if isinstance(c, Symbol)),)))
     gaps = tuple(s - 1 for s in g.stride)
     reach_letters = "D(K − 1)" if any(d > 1 for d in g.dilation) else "K − 1"  # D only when dilated
-    caption: list = [f"The upstream gradient (blue) with S − 1 = {per_axis(gaps)}"
+    caption: list[object] = [f"The upstream gradient (blue) with S − 1 = {per_axis(gaps)}"
                      f" {zeros(gaps)} inserted between neighbouring entries and {reach_letters} ="
                      f" {per_axis(reach)} {zeros(reach)} of padding (grey) on every side, next to the"
                      " kernel rotated by 180°"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
-from typing import NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -47,12 +47,12 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[in
     return total // 2, total - total // 2
 
 
-def padding_pairs(padding) -> tuple[tuple[int, int], ...]:
+def padding_pairs(padding: Iterable[Any]) -> tuple[tuple[int, int], ...]:
     """Per axis ``(before, after)``, from one int per axis (the same on both sides) or pairs."""
     return tuple((int(p), int(p)) if np.ndim(p) == 0 else (int(p[0]), int(p[1])) for p in padding)
 
 
-def require_at_least(axes: str, limits) -> None:
+def require_at_least(axes: str, limits: Iterable[tuple[str, Sequence[int], int]]) -> None:
     """A :class:`GeometryError` for the first per-axis value below its minimum.
 
     ``limits`` holds ``(name, values per axis, minimum)``.
@@ -86,7 +86,7 @@ class AxisCase(NamedTuple):
     side: str
     skipped: bool
     unread: bool
-    key: tuple
+    key: tuple[bool | int, ...]
 
 
 def border(positions: list[int], size: int) -> tuple[str, bool]:
@@ -118,7 +118,7 @@ class ConvGeometry:
     dilation: tuple[int, ...]
     output_limit: tuple[int, ...] | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "padding", padding_pairs(self.padding))
         axes = axis_names(self.dims)
         require_at_least(axes, (("stride", self.stride, 1), ("dilation", self.dilation, 1),
@@ -257,7 +257,8 @@ class ConvGeometry:
         takes some of the outputs that would read it."""
         return self._window_cases(lambda m, out, s, p, d: out * s - p + m * d, output=False)
 
-    def _window_cases(self, position, output: bool) -> list[list[AxisCase]]:
+    def _window_cases(self, position: Callable[[int, int, int, int, int], int],
+                      output: bool) -> list[list[AxisCase]]:
         cases = []
         for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
                                     self.dilation, self.output_size):
@@ -331,7 +332,8 @@ class ConvGeometry:
         """The flat output positions of the given filters (every image of the batch), ascending."""
         positions = prod(self.output_size)
         starts = (np.arange(self.batch)[:, None] * self.filters + np.unique(filters)[None, :]) * positions
-        return (starts.reshape(-1, 1) + np.arange(positions)[None, :]).reshape(-1)
+        outputs: np.ndarray = (starts.reshape(-1, 1) + np.arange(positions)[None, :]).reshape(-1)
+        return outputs
 
     def im2col(self) -> tuple[np.ndarray, np.ndarray]:
         """The convolution as one matrix product per group g, ``Y_g = W_g·B_g``: ``W_g`` has the

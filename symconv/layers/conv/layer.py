@@ -9,19 +9,21 @@ is :mod:`.geometry`'s; the two independent routes are :mod:`.closed_form` and :m
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from functools import cached_property
 from math import prod
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
+from ...contract import Array, Arrays, Connections
 from ...document import Note
 from ...poly import Poly, Symbol, poly_sum, product_of
 from ...tensors import Tensor
 from ...wording import compact_shape, per_axis, shape_text
 from ..base import Constant, EntryOf
-from ..registry import Connections, only
+from ..registry import only
 from . import closed_form, reference
 from .geometry import ConvGeometry
 
@@ -29,18 +31,44 @@ from .geometry import ConvGeometry
 _SumOfProducts = TypeVar("_SumOfProducts", bound="SumOfProducts")
 
 
-class SumOfProducts:
+class SumOfProducts(ABC):
     """What a convolution and a transposed one share: every output is a sum of input × weight
     products (plus the bias of its output channel), the products given by ``triples`` (output,
     input, weight), sorted by output; ``layouts`` are the canonical (N, C, *spatial) shapes of
     the input and of the output."""
 
+    geometry: ConvGeometry  # a transposed convolution's is the convolution it transposes
     input: Tensor
     weight: Tensor
     bias: Tensor | None
     output: Tensor
+    same: bool  # padding = "same": the padding was worked out by TensorFlow's rule
+    kind: ClassVar[str]  # each type's own
     exact = True  # sums of products stay exact on int/Fraction arrays
     positive_inputs = False
+
+    # Each type's own (:class:`symconv.contract.Layer`; abstract: mypy refuses to build a type
+    # that forgets one):
+    @abstractmethod
+    def term_count(self) -> int: ...
+
+    @abstractmethod
+    def allocation(self) -> tuple[int, str]: ...
+
+    @abstractmethod
+    def unused_positions(self) -> list[tuple[int, ...]]: ...
+
+    @abstractmethod
+    def sizes_text(self) -> str: ...
+
+    @abstractmethod
+    def reference_forward(self, x: Array, params: Arrays) -> Array: ...
+
+    @abstractmethod
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]: ...
+
+    @abstractmethod
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array] | None: ...
 
     @property
     def layouts(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -86,14 +114,14 @@ class SumOfProducts:
         ``X_00·W_00 + … + b``."""
         outputs, inputs, weights = self.triples
         start, stop = np.searchsorted(outputs, [flat, flat + 1])
-        terms: list = [product_of((Symbol(self.input, int(i)), Symbol(self.weight, int(k))))
+        terms: list[Poly | Symbol] = [product_of((Symbol(self.input, int(i)), Symbol(self.weight, int(k))))
                        for i, k in zip(inputs[start:stop], weights[start:stop])]
         if self.bias is not None:
             terms.append(Symbol(self.bias, int(np.unravel_index(flat, self.layouts[1])[1])))
         return poly_sum(terms)
 
     # -- the two independent routes work on arrays in these layouts --------------------------------
-    def canonical(self, x, params):
+    def canonical(self, x: Array, params: Arrays) -> tuple[Array, Array, Array | None]:
         """The input, weight and bias arrays (declared shapes) in canonical layout."""
         w = params[self.weight.name].reshape(self.weight_layout)
         b = params[self.bias.name].reshape(-1) if self.bias is not None else None
@@ -103,11 +131,11 @@ class SumOfProducts:
     def weight_layout(self) -> tuple[int, ...]:
         raise NotImplementedError
 
-    def named(self, dx, dw, db) -> dict:
+    def named(self, dx: Array, dw: Array, db: Array | None) -> dict[str, Array]:
         """Gradient arrays by tensor name, in the declared shapes."""
         grads = {self.input.name: dx.reshape(self.input.shape),
                  self.weight.name: dw.reshape(self.weight.shape)}
-        if self.bias is not None:
+        if self.bias is not None and db is not None:
             grads[self.bias.name] = db.reshape(self.bias.shape)
         return grads
 
@@ -167,18 +195,18 @@ class ConvLayer(SumOfProducts):
         function of the frozen configuration, computed on first use."""
         return self.geometry.index_triples()
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         """The NumPy forward pass (``params`` maps weight and bias names to arrays)."""
         x, w, b = self.canonical(x, params)
         return reference.forward(x, w, b, self.geometry).reshape(self.output.shape)
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """The NumPy backward pass: gradient arrays by tensor name."""
         x, w, _ = self.canonical(x, params)
         dx, dw, db = reference.backward(x, w, dy.reshape(self.geometry.output_shape), self.geometry)
         return self.named(dx, dw, db)
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """The closed-form gradients (correlations with the dilated / rotated operands)."""
         g = self.geometry
         x, w, _ = self.canonical(x, params)

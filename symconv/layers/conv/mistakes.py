@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
+from ...contract import Array
+from ...derivation import Terms
 from ...poly import Poly
 from ...sections import object_array
+from ...tensors import Tensor
 from ...wording import per_axis
 from ..registry import WrongVariant
 from . import closed_form
 from .layer import ConvLayer
 
 
-def conv_mistakes(layer: ConvLayer, target, dy_polys: list[Poly], terms,
+def conv_mistakes(layer: ConvLayer, target: Tensor, dy_polys: list[Poly], terms: Terms,
                   loss: str) -> list[WrongVariant]:
     g = layer.geometry
     x_name, w_name, dy_name = layer.input.name, layer.weight.name, f"∂{loss}/∂{layer.output.name}"
@@ -77,8 +80,9 @@ def padded_input_gradient(dy: np.ndarray, w: np.ndarray, layer: ConvLayer) -> np
     return closed_form.symbolic(closed_form.grad_input, (dy, w), padded)
 
 
-def crop_padded(dy, w, layer: ConvLayer, start) -> np.ndarray:
+def crop_padded(dy: Array, w: Array, layer: ConvLayer, start: Sequence[int]) -> Array:
     """∂L/∂(padded input), cropped to the input's size at ``start`` instead of at P."""
     full = padded_input_gradient(dy, w, layer)
     cropped: tuple[Any, ...] = (Ellipsis, *[slice(s, s + h) for s, h in zip(start, layer.geometry.input_size)])
-    return full[cropped]
+    cropped_gradient: Array = full[cropped]
+    return cropped_gradient

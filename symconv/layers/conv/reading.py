@@ -11,11 +11,11 @@ padding, which a problem file writes as::
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from ...spec import (TENSOR_KEYS, SpecError, check_keys, get_int, get_name, get_per_axis, get_shape,
-                     is_whole, make_tensor, whole_in_range)
-from ...tensors import Tensor
+from ...spec import (TENSOR_KEYS, KeyPath, SpecError, Table, check_keys, get_int, get_name, get_per_axis,
+                     get_shape, is_whole, make_tensor, whole_in_range)
+from ...tensors import Role, Tensor
 from ...wording import axis_names
 
 SAME = "same"
@@ -29,7 +29,7 @@ def forms(dims: int) -> str:
             f" ({PAIR_EXAMPLES[dims]}), \"valid\" or \"same\"")
 
 
-def read_padding(table: dict, dims: int, path: tuple) -> tuple[tuple[int, int], ...] | str:
+def read_padding(table: Table, dims: int, path: KeyPath) -> tuple[tuple[int, int], ...] | str:
     """The padding of a conv or conv_transpose table: ``(before, after)`` per spatial axis, or
     :data:`SAME` when the layer is to work it out."""
     value = table.get("padding", 0)
@@ -46,7 +46,7 @@ def read_padding(table: dict, dims: int, path: tuple) -> tuple[tuple[int, int], 
     return tuple((p, p) for p in get_per_axis(table, "padding", 0, dims, path))
 
 
-def read_pairs(value: list, dims: int, where: tuple) -> tuple[tuple[int, int], ...]:
+def read_pairs(value: list[Any], dims: int, where: KeyPath) -> tuple[tuple[int, int], ...]:
     example = f"padding = {PAIR_EXAMPLES[dims]}"
     if len(value) != dims or not all(isinstance(v, list) and len(v) == 2 and all(map(is_whole, v))
                                      for v in value):
@@ -63,7 +63,7 @@ def read_pairs(value: list, dims: int, where: tuple) -> tuple[tuple[int, int], .
     return pairs
 
 
-def read_weight_shape(table: dict, path: tuple, dims: int, layout: str) -> tuple[int, ...]:
+def read_weight_shape(table: Table, path: KeyPath, dims: int, layout: str) -> tuple[int, ...]:
     """The weight's shape, ``[K…]`` or ``[<layout>, K…]`` (``F, C/groups`` for a convolution);
     a shape with one spatial axis too many says that it needs ``dims`` one higher."""
     kernel = ", ".join(f"K{axis.lower()}" for axis in axis_names(dims)) if dims > 1 else "K"
@@ -76,10 +76,11 @@ def read_weight_shape(table: dict, path: tuple, dims: int, layout: str) -> tuple
                                            f" axes in a {dims}-D problem ({forms}), e.g. shape ="
                                            f" {example}; got {shape} (a {dims + 1}-D kernel needs"
                                            f" dims = {dims + 1} at the top of the file)")
-    return get_shape(table, path, "the weight", (dims, dims + 2), example)
+    weight_shape: tuple[int, ...] = get_shape(table, path, "the weight", (dims, dims + 2), example)
+    return weight_shape
 
 
-def read_bias(table: dict, path: tuple, channels: int, rank: int, per: str) -> Tensor | None:
+def read_bias(table: Table, path: KeyPath, channels: int, rank: int, per: str) -> Tensor | None:
     """The optional ``[layers.bias]``: one entry ``per`` output channel (a filter), written as its
     bare name when there is one."""
     if "bias" not in table:
@@ -90,13 +91,13 @@ def read_bias(table: dict, path: tuple, channels: int, rank: int, per: str) -> T
         raise SpecError(bias_path + ("shape",), f"the bias has one entry per {per}: shape ="
                                                 f" [{channels}]; got {bias_table['shape']!r}")
     return make_tensor(bias_table, bias_path, name=get_name(bias_table, bias_path, "b"),
-                       shape=(channels,), role="bias", rank=rank, bare=channels == 1)
+                       shape=(channels,), role=Role.BIAS, rank=rank, bare=channels == 1)
 
 
 class FieldKeys(NamedTuple):
     """What a convolution's table and a transposed one's say alike, with the input's layout."""
 
-    weight_table: dict
+    weight_table: Table
     weight_shape: tuple[int, ...]
     stride: tuple[int, ...]
     padding: tuple[tuple[int, int], ...] | str  # or SAME
@@ -106,7 +107,7 @@ class FieldKeys(NamedTuple):
     channels: int  # 1 when it has no channel axis
 
 
-def read_field_keys(table: dict, path: tuple, dims: int, shape: tuple[int, ...],
+def read_field_keys(table: Table, path: KeyPath, dims: int, shape: tuple[int, ...],
                     layout: str) -> FieldKeys:
     """The weight table and shape (``[K…]`` or ``[<layout>, K…]``), stride, padding, dilation,
     groups, and the batch and channels of an input of ``shape``."""
@@ -124,7 +125,7 @@ def refuse_channels_last(layer_input: Tensor, dims: int, channels: int) -> None:
     PyTorch's order. Only for the problem's own input (a layer further on gets its input's shape
     from the layer before)."""
     shape = list(layer_input.shape)
-    if layer_input.role != "input" or len(shape) <= dims or shape[-1] != channels \
+    if layer_input.role is not Role.INPUT or len(shape) <= dims or shape[-1] != channels \
             or shape[-dims - 1] == channels:
         return
     spatial = axis_names(dims)

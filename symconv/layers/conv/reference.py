@@ -45,14 +45,15 @@ def forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: ConvGeometry)
     y = y.reshape(g.output_shape)
     if b is not None:
         y = y + b.reshape((1, -1) + (1,) * g.dims)
-    return y
+    output: np.ndarray = y
+    return output
 
 
 def weight_gradient(x: np.ndarray, dy: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """∂L/∂W for input ``x`` and upstream ``dy``: each window times its upstream entry, summed."""
     out, kernel = _subscripts(g)
     grads = dy.reshape(g.batch, g.groups, g.group_filters, *g.output_size)
-    dw = np.einsum(f"ngc{out}{kernel},ngf{out}->gfc{kernel}", _windows(x, g), grads)
+    dw: np.ndarray = np.einsum(f"ngc{out}{kernel},ngf{out}->gfc{kernel}", _windows(x, g), grads)
     return dw.reshape(g.weight_shape)
 
 
@@ -69,15 +70,17 @@ def input_gradient(dy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray
                                                in zip(g.dilation, k, g.stride, g.output_size)])
         dxp[target] += contribution
     inner: tuple[Any, ...] = (Ellipsis, *[slice(p, p + h) for p, h in zip(g.pad_before, g.input_size)])
-    dx = dxp[inner]
+    dx: np.ndarray = dxp[inner]
     return dx.reshape(g.input_shape)
 
 
-def backward(x: np.ndarray, w: np.ndarray, dy: np.ndarray, g: ConvGeometry):
+def backward(x: np.ndarray, w: np.ndarray, dy: np.ndarray,
+             g: ConvGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(∂L/∂X, ∂L/∂W, ∂L/∂b) for upstream ``dy``."""
     return input_gradient(dy, w, g), weight_gradient(x, dy, g), channel_sums(dy)
 
 
 def channel_sums(array: np.ndarray) -> np.ndarray:
     """The sum over the batch and every position of each channel (∂L/∂b from the upstream)."""
-    return array.sum(axis=(0, *range(2, array.ndim)))
+    sums: np.ndarray = array.sum(axis=(0, *range(2, array.ndim)))
+    return sums

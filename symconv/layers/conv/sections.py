@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
+from ...contract import Layer
 from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
                          Labeled, Matrix, Numbered, Once, Paragraph, Reference, Section, Sum,
                          equation, with_math)
@@ -27,7 +28,7 @@ from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form, why
 from .figures import closed_form_figure, receptive_field_figure
 from .geometry import ConvGeometry
-from .layer import ConvLayer
+from .layer import ConvLayer, SumOfProducts
 
 
 # -- shapes (shared with pooling, whose windows slide like a kernel) -----------------------------------
@@ -150,7 +151,7 @@ def letters(lead: str, pairs: list[tuple[str, str]], context: Context, end: str 
     return (*parts, end)
 
 
-def shapes_section(layer, context: Context, axes: list[AxisSize], words: tuple,
+def shapes_section(layer: Layer, context: Context, axes: list[AxisSize], words: tuple,
                    weight: Tensor | None, padding: list | None = None) -> Section:
     """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
     blocks saying which padding is used, first."""
@@ -163,7 +164,7 @@ def shapes_section(layer, context: Context, axes: list[AxisSize], words: tuple,
     return Section("shapes", tuple(blocks))
 
 
-def shape_questions(layer, context: Context, weight: Tensor | None) -> list:
+def shape_questions(layer: Layer, context: Context, weight: Tensor | None) -> list:
     """CS7643's questions: the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X, answered."""
     x, y, loss = layer.input, layer.output, context.loss
     upstream = context.upstream_of(layer)
@@ -441,7 +442,7 @@ def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
 # -- the upstream gradient of a layer inside a chain ------------------------------------------------
 
 
-def carried_upstream(layer: ConvLayer, context: Context) -> list:
+def carried_upstream(layer: SumOfProducts, context: Context) -> list:
     """In a chain whose later values are known, ∂L/∂(output) expanded down to the given upstream
     gradient: the numbers the layer's sections then carry. Stated in the first of them."""
     carried = context.carried(layer)
@@ -526,7 +527,7 @@ def conv_bias_gradient(layer: ConvLayer, context: Context) -> Section | None:
     return bias_gradient(layer, context, layer.geometry.output_shape, "filter")
 
 
-def bias_gradient(layer, context: Context, output_shape: tuple[int, ...], channel: str) -> Section | None:
+def bias_gradient(layer: SumOfProducts, context: Context, output_shape: tuple[int, ...], channel: str) -> Section | None:
     """∂L/∂b: the sum of the upstream entries of each output ``channel`` (a filter), the output
     being laid out as ``output_shape`` (N, channels, *spatial)."""
     if layer.bias is None:
@@ -724,7 +725,7 @@ SECTIONS = {"shapes": conv_shapes, "forward": conv_forward, "dw": conv_weight_gr
             "dx": conv_input_gradient, "db": conv_bias_gradient, "closed-form": conv_closed_form}
 
 
-def settings_words(layer, extra: str = "") -> str:
+def settings_words(layer: SumOfProducts, extra: str = "") -> str:
     """``stride 2, padding 1`` (``"same" (…)`` when worked out), then ``extra`` (a transposed
     convolution's output_padding), the dilation and the groups when they are not 1."""
     g = layer.geometry
@@ -743,7 +744,7 @@ def describe(layer: ConvLayer, context: Context) -> tuple:
                                     " (cross-correlation, as in PyTorch)")
 
 
-def settings_sentence(layer, opening: str, extra: str = "") -> tuple:
+def settings_sentence(layer: SumOfProducts, opening: str, extra: str = "") -> tuple:
     """``opening: stride S, padding P, …`` (:func:`settings_words`) and a lone bias's name."""
     words = f"{opening}: {settings_words(layer, extra)}"
     if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":

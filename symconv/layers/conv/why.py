@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...contract import Layer
 from ...document import Derivative, Formula, Indexed, Once, Paragraph, with_math
 from ...indexed import general_term
 from ...poly import Symbol
@@ -21,12 +22,12 @@ from .layer import ConvLayer
 SHOWN_TERMS = 9  # pairs named in a worked instance
 
 
-def why(key: str, parts: tuple) -> list:
+def why(key: str, parts: tuple[object, ...]) -> list[object]:
     """An explanation, said once in a document, where its step is first used."""
     return [Once(("why", key), (Paragraph(parts),))]
 
 
-def busiest_entry(context: Context, layer) -> tuple[Symbol, list[NamedTerm]]:
+def busiest_entry(context: Context, layer: Layer) -> tuple[Symbol, list[NamedTerm]]:
     """The input entry of ``layer`` read by the most outputs, and its chain-rule terms in output
     order (the worked instance of an explanation)."""
     gradient = context.derivation.gradient(layer.input.name)
@@ -36,23 +37,23 @@ def busiest_entry(context: Context, layer) -> tuple[Symbol, list[NamedTerm]]:
     return Symbol(layer.input, flat), sorted(terms, key=lambda t: t.output.flat)
 
 
-def meetings(terms: list[NamedTerm]) -> list:
+def meetings(terms: list[NamedTerm]) -> list[object]:
     """``B_33 in C_11, B_32 in C_12, …``: each term's kernel entry and output."""
     shown = [[t.local, " in ", t.output] for t in terms[:SHOWN_TERMS] if isinstance(t.local, Symbol)]
-    parts: list = []
+    parts: list[object] = []
     for number, pair in enumerate(shown):
         parts += ([", "] if number else []) + pair
     return parts + ([", …"] if len(terms) > SHOWN_TERMS else [])
 
 
-def rotation(layer: ConvLayer, context: Context) -> list:
+def rotation(layer: ConvLayer, context: Context) -> list[object]:
     """Why ∂L/∂X correlates ∂L/∂Y with the kernel rotated by 180°: an input entry meets the
     kernel's entries in outputs whose index goes down as the kernel's goes up."""
     entry, terms = busiest_entry(context, layer)
     if len(terms) < 2:
         return []
     w, y = layer.weight, layer.output
-    parts: list = ["Why is the kernel rotated? ", entry, " meets ", *meetings(terms), "."]
+    parts: list[object] = ["Why is the kernel rotated? ", entry, " meets ", *meetings(terms), "."]
     general = general_formula(layer)
     parts += [" In general ", *general, ": as"] if general else [" As"]
     parts += [" the output index goes up, the kernel index goes down. So ",
@@ -61,7 +62,7 @@ def rotation(layer: ConvLayer, context: Context) -> list:
     return why("rotation", tuple(parts))
 
 
-def general_formula(layer: ConvLayer) -> list:
+def general_formula(layer: ConvLayer) -> list[object]:
     """``A_{i,j} meets B_{m,n} in C_{i−m+1,j−n+1}`` for an indexed kernel without stride or
     dilation (none where the letters would need channels or a division by the stride)."""
     g = layer.geometry
@@ -78,7 +79,7 @@ def general_formula(layer: ConvLayer) -> list:
     return [Indexed(x, inputs), " meets ", Indexed(w, kernel), " in ", Indexed(y, tuple(offsets))]
 
 
-def zero_insertion(layer: ConvLayer, context: Context) -> list:
+def zero_insertion(layer: ConvLayer, context: Context) -> list[object]:
     """Why S − 1 zeros go between the entries of ∂L/∂Y: the stride skipped the outputs whose
     windows would start there."""
     g = layer.geometry
@@ -101,7 +102,7 @@ def zero_insertion(layer: ConvLayer, context: Context) -> list:
                          f" the stride keeps {', '.join(map(str, kept))} and skips"
                          f" {', '.join(map(str, skipped)) or 'none'}")
     first, second = Symbol(y, 0), Symbol(y, 1) if y.size > 1 else None
-    parts: list = ["Why are zeros inserted? Without the stride ", Formula(f"S = {per_axis(g.stride)}"),
+    parts: list[object] = ["Why are zeros inserted? Without the stride ", Formula(f"S = {per_axis(g.stride)}"),
                    ", " + "; ".join(sentences) + ". A skipped window has no output, so it passes no"
                    " gradient back"]
     if second is not None:
@@ -111,7 +112,7 @@ def zero_insertion(layer: ConvLayer, context: Context) -> list:
     return why("zeros", tuple(parts))
 
 
-def weight_correlation(layer: ConvLayer, context: Context) -> list:
+def weight_correlation(layer: ConvLayer, context: Context) -> list[object]:
     """Why ∂L/∂W is the correlation of the input with ∂L/∂Y, and the notes' Rot180 form the same."""
     w, x, y, loss = layer.weight, layer.input, layer.output, context.loss
     flat = min(1, w.size - 1)
@@ -121,7 +122,7 @@ def weight_correlation(layer: ConvLayer, context: Context) -> list:
                            t.local) for t in terms],
                          [t.output for t in terms], context.letters(y)) if len(terms) > 1 else None
     strided = any(s > 1 for s in layer.geometry.stride)
-    parts: list = ["Why a correlation? Every output reads each kernel entry once, at its own place"
+    parts: list[object] = ["Why a correlation? Every output reads each kernel entry once, at its own place"
                    " in its receptive field"]
     if sigma is not None:
         parts += [", so ", Derivative(loss, Symbol(w, flat)), " = ", sigma._replace(terms=None)]
@@ -139,7 +140,7 @@ def weight_correlation(layer: ConvLayer, context: Context) -> list:
     return why("dw", tuple(parts))
 
 
-def transposed_input(layer, context: Context) -> list:
+def transposed_input(layer: Layer, context: Context) -> list[object]:
     """Why a transposed convolution's ∂L/∂X rotates nothing: an input entry's product lands on
     outputs whose index goes up with the kernel's."""
     x, y = layer.input, layer.output
@@ -148,7 +149,7 @@ def transposed_input(layer, context: Context) -> list:
                    key=lambda t: t.output.flat)
     if len(terms) < 2:
         return []
-    parts: tuple = ("Why is nothing rotated? ", Symbol(x, 0), "'s product lands with ",
+    parts: tuple[object, ...] = ("Why is nothing rotated? ", Symbol(x, 0), "'s product lands with ",
                     *meetings(terms), ": the output index goes up with the kernel index, so ",
                     Derivative(context.loss, Symbol(x, 0)), " reads ", Derivative(context.loss, y),
                     " and the kernel in the same order, a plain correlation.")

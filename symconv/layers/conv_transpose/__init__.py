@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from ...sections import Case, entry_cases
 from ...spec import SpecError, get_name, get_per_axis, make_tensor, output_tensor
-from ...tensors import Tensor
+from ...tensors import Role, Tensor
 from ...wording import axis_names, per_axis, shape_text
 from ..conv.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
 from ..conv.layer import declared_output_shape
@@ -64,7 +64,7 @@ def build(request: LayerRequest) -> ConvTransposeLayer:
         raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
 
     weight = replace(make_tensor(weight_table, weight_path, name=get_name(weight_table, weight_path, "W"),
-                                 shape=weight_shape, role="weight", rank=rank + 1), leading=("c", "f"))
+                                 shape=weight_shape, role=Role.WEIGHT, rank=rank + 1), leading=("c", "f"))
     bias = read_bias(table, path, out_channels, rank + 2, "output channel")
     output = output_tensor(table, path, request.default_output,
                            declared_output_shape(len(shape), dims, batch, out_channels,
@@ -75,7 +75,7 @@ def build(request: LayerRequest) -> ConvTransposeLayer:
 
 
 def check_channels(weight_shape: tuple[int, ...] | None, channels: int, groups: int,
-                   path: tuple) -> None:
+                   path: tuple[str | int, ...]) -> None:
     """The weight's first axis holds the input channels (PyTorch's layout), which the groups
     divide; a weight without channel axes is for a single channel."""
     if groups < 1 or channels % groups:
@@ -108,7 +108,9 @@ def check_output_padding(output_padding: tuple[int, ...], stride: tuple[int, ...
                 f" dilation ({d}), as in PyTorch; e.g. output_padding = {max(s, d) - 1}")
 
 
-def output_size(size, kernel, stride, padding, dilation, output_padding) -> tuple[int, ...]:
+def output_size(size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
+                padding: tuple[tuple[int, int], ...], dilation: tuple[int, ...],
+                output_padding: tuple[int, ...]) -> tuple[int, ...]:
     """The output size per axis; padding that leaves no output is refused."""
     sizes = []
     for axis, h, k, s, p, d, op in zip(axis_names(len(size)), size, kernel, stride, padding,
@@ -137,7 +139,7 @@ def im2col(layer: ConvTransposeLayer) -> Im2col:
     """∂L/∂W = X·im2col(∂L/∂Y)ᵀ: the convolution's product with X in the place of its upstream
     gradient and ∂L/∂Y in the place of its input."""
     inputs, patches = layer.geometry.im2col()
-    return Im2col(inputs, "input", patches, "upstream")
+    return Im2col(inputs, Role.INPUT, patches, Role.UPSTREAM)
 
 
 def cases(layer: ConvTransposeLayer, tensor: Tensor) -> list[Case] | None:
@@ -151,9 +153,11 @@ def cases(layer: ConvTransposeLayer, tensor: Tensor) -> list[Case] | None:
 
 
 CONV_TRANSPOSE = register(LayerType(
-    kind="conv_transpose", summary="a transposed convolution (as PyTorch's ConvTranspose)",
+    kind="conv_transpose", name="transposed convolution",
+    summary="a transposed convolution (as PyTorch's ConvTranspose)",
     keys=("stride", "padding", "output_padding", "dilation", "groups", "weight", "bias"),
-    build=build, describe=describe, title=title, sections=SECTIONS, mistakes=transpose_mistakes,
+    roles=(Role.WEIGHT, Role.BIAS), build=build, describe=describe, title=title, sections=SECTIONS,
+    mistakes=transpose_mistakes,
     output_size=output_arithmetic, expression=lambda layer, flat: layer.expression(flat),
     im2col=im2col, cases=cases))
 

@@ -22,6 +22,7 @@ from math import prod
 
 import numpy as np
 
+from ...contract import Array, Arrays
 from ...tensors import Tensor
 from ...wording import compact_shape, per_axis, shape_text
 from ..conv import closed_form, reference
@@ -111,7 +112,7 @@ class ConvTransposeLayer(SumOfProducts):
             return swapped(g.index_triples(np.unique(targets)))
         return swapped(g.index_triples(*filter_columns(g, targets)))
 
-    def reference_forward(self, x: np.ndarray, params: dict) -> np.ndarray:
+    def reference_forward(self, x: Array, params: Arrays) -> Array:
         """The NumPy forward pass: the convolution's input gradient of ``x`` (plus the bias)."""
         x, w, b = self.canonical(x, params)
         y = reference.input_gradient(x, w, self.geometry)
@@ -119,7 +120,7 @@ class ConvTransposeLayer(SumOfProducts):
             y = y + b.reshape((1, -1) + (1,) * self.geometry.dims)
         return y.reshape(self.output.shape)
 
-    def reference_backward(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """The NumPy backward pass: the convolution's forward pass of ∂L/∂Y is ∂L/∂X, and its
         weight gradient with ∂L/∂Y as input and X as upstream is ∂L/∂W."""
         g = self.geometry
@@ -128,7 +129,7 @@ class ConvTransposeLayer(SumOfProducts):
         return self.named(reference.forward(dy, w, None, g), reference.weight_gradient(dy, x, g),
                           reference.channel_sums(dy))
 
-    def closed_form(self, x: np.ndarray, params: dict, dy: np.ndarray) -> dict:
+    def closed_form(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """∂L/∂X: the strided correlation of ∂L/∂Y (padded) with W; ∂L/∂W: the correlation of the
         padded ∂L/∂Y with the zero-inserted input; ∂L/∂b: the sums of ∂L/∂Y."""
         g = self.geometry

@@ -8,15 +8,17 @@ with the one step the student got wrong changed.
 
 from __future__ import annotations
 
+from ...derivation import Terms
 from ...poly import Poly
 from ...sections import object_array
+from ...tensors import Tensor
 from ..conv import closed_form
 from ..registry import WrongVariant
 from .layer import ConvTransposeLayer
 
 
-def transpose_mistakes(layer: ConvTransposeLayer, target, dy_polys: list[Poly],
-                       terms, loss: str) -> list[WrongVariant]:
+def transpose_mistakes(layer: ConvTransposeLayer, target: Tensor, dy_polys: list[Poly],
+                       terms: Terms, loss: str) -> list[WrongVariant]:
     g = layer.geometry
     x_name, w_name, dy_name = layer.input.name, layer.weight.name, f"∂{loss}/∂{layer.output.name}"
     dy = object_array(dy_polys, g.input_shape)

@@ -23,7 +23,7 @@ import numpy as np
 from ...document import (Derivative, Display, Equation, Formula, Hadamard, Heading, Matrix,
                          Paragraph, Product, Reference, Section, Sum, equation,
                          with_math)
-from ...poly import Poly, Symbol, poly_sum, product_of
+from ...poly import Number, Poly, Symbol, poly_sum, product_of
 from ...sections import Context, entry_array, more, object_array, output_blocks, output_matrix, plain
 from ...tensors import Tensor
 from ...wording import per_axis, shape_text
@@ -82,7 +82,7 @@ def shapes(layer: ConvTransposeLayer, context: Context) -> Section:
         g.axes, layer.input_size, g.kernel, g.stride, g.padding, g.dilation, layer.output_padding,
         layer.output_size)]
     rows = axis_rows(formulas, context.detail.once and len({row[0].sides[1:] for row in formulas}) == 1)
-    blocks: list = [Heading("Shapes" + context.where(layer)),
+    blocks: list[object] = [Heading("Shapes" + context.where(layer)),
                     *padding_blocks(g, layer.same, tuple(h * s for h, s in zip(layer.input_size,
                                                                                 g.stride))),
                     Paragraph(words), Display(rows)]
@@ -100,7 +100,7 @@ def forward(layer: ConvTransposeLayer, context: Context) -> Section:
     g = layer.geometry
     conv = adjoint(layer, y)
     fields = shown_fields(context, receptive_fields(conv, x, context.detail.fields))
-    blocks: list = [
+    blocks: list[object] = [
         Heading("Forward pass" + context.where(layer)),
         Paragraph(with_math(
             f"Each entry of ${x.name}$ multiplies the whole kernel, and the product lands on"
@@ -131,14 +131,15 @@ def forward(layer: ConvTransposeLayer, context: Context) -> Section:
     return Section("forward", tuple(blocks + output_matrix(layer, context)))
 
 
-def output_terms(layer: ConvTransposeLayer, flat: int) -> tuple[list, list]:
+def output_terms(layer: ConvTransposeLayer, flat: int) -> tuple[list[Product | Symbol],
+                                                               list[Poly | Number | Symbol]]:
     """The products (and the bias) that land on output ``flat``: as named terms, and as values."""
     x, w, b = layer.input, layer.weight, layer.bias
     outputs, inputs, weights = layer.triples
     rows = np.flatnonzero(outputs == flat)
     pairs = [(Symbol(x, int(inputs[r])), Symbol(w, int(weights[r]))) for r in rows]
-    terms: list = [Product(pair) for pair in pairs]
-    values: list = [product_of((x.entry(i.flat), w.entry(k.flat))) for i, k in pairs]
+    terms: list[Product | Symbol] = [Product(pair) for pair in pairs]
+    values: list[Poly | Number | Symbol] = [product_of((x.entry(i.flat), w.entry(k.flat))) for i, k in pairs]
     if b is not None:
         channel = flat // int(np.prod(layer.output_size)) % layer.out_channels
         terms.append(Symbol(b, channel))
@@ -154,7 +155,7 @@ def output_equation(layer: ConvTransposeLayer, flat: int) -> Equation:
     """``Y_o = X_i·W_k + … (+ b) (= its value)``: the products that land on output ``flat``."""
     x, w, b = layer.input, layer.weight, layer.bias
     terms, values = output_terms(layer, flat)
-    sides: tuple = (Symbol(layer.output, flat), Sum(tuple(terms)) if terms else 0)
+    sides: tuple[object, ...] = (Symbol(layer.output, flat), Sum(tuple(terms)) if terms else 0)
     if terms and (x.is_numeric or w.is_numeric or (b is not None and b.is_numeric)):
         sides += (poly_sum(values),)
     return equation(*sides)
@@ -170,7 +171,7 @@ def input_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
     conv = adjoint(layer, upstream)
     fields = shown_fields(context, receptive_fields(conv, x, context.detail.fields))
     dilation = "·D" if max(g.dilation) > 1 else ""
-    blocks: list = [
+    blocks: list[object] = [
         Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
         Paragraph((Derivative(loss, x), " is the plain strided correlation of ",
                    Derivative(loss, layer.output), " with the kernel: each input entry collects the"
@@ -203,7 +204,7 @@ def weight_gradient(layer: ConvTransposeLayer, context: Context) -> Section:
     upstream = context.upstream_of(layer)
     conv = adjoint(layer, upstream)
     fields = shown_fields(context, receptive_fields(conv, x, context.detail.fields))
-    blocks: list = [
+    blocks: list[object] = [
         Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
         Paragraph((Derivative(loss, w), ": each input entry times the window of ",
                    Derivative(loss, layer.output), " where its product landed, all of them added"
@@ -235,7 +236,7 @@ def closed_form_section(layer: ConvTransposeLayer, context: Context) -> Section:
     dys = entry_array(upstream, g.input_shape)
     reach = tuple(d * (k - 1) for d, k in zip(g.dilation, g.kernel))
     dilated = max(g.dilation) > 1
-    blocks: list = [
+    blocks: list[object] = [
         Heading("Closed form" + context.where(layer)),
         Paragraph(with_math(
             "The forward pass is itself a convolution, a full correlation: insert $S − 1$"
@@ -296,7 +297,7 @@ SECTIONS = {"shapes": shapes, "forward": forward, "dw": weight_gradient, "dx": i
             "db": bias, "closed-form": closed_form_section}
 
 
-def describe(layer: ConvTransposeLayer, context: Context) -> tuple:
+def describe(layer: ConvTransposeLayer, context: Context) -> tuple[object, ...]:
     """One sentence for the problem statement."""
     dims = layer.geometry.dims
     extra = f", output_padding {per_axis(layer.output_padding)}" if any(layer.output_padding) else ""

@@ -1,0 +1,227 @@
+"""The sigmoid layer (``type = "sigmoid"``): its gradients against the tests' own reference
+(``dense_reference``: σ' written as e^(−x)/(1 + e^(−x))²) and central finite differences, exact
+where they can be, and its worked solutions compiled by pdflatex, rendered by KaTeX and opened in
+Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symconv import build_problem, check, derive
+from symconv.render.text import render_text
+from symconv.solution import build_solution, render_solution
+
+from browser import available as browser_available, offline_browser
+from dense_reference import Network
+from helpers import independent_gradients, independent_outputs
+
+README = Path("README.md").read_text(encoding="utf-8")
+CONV_SIGMOID = {"input": {"shape": [3, 3], "values": [[1, 0, -1], [2, 1, 0], [0, -2, 1]]},
+                "layers": [{"type": "conv", "weight": {"shape": [2, 2], "values": [[1, -1], [0, 2]]}},
+                           {"type": "sigmoid"}],
+                "upstream": {"values": [[1, -1], [2, 0]]}}
+
+
+def through_the_reference(spec: dict, values: dict) -> tuple[dict, dict]:
+    """(every output by name, every gradient by name) through dense_reference, at ``values`` (the
+    input's, each parameter's and the upstream gradient's, by name)."""
+    problem = build_problem(spec)
+    network = Network(spec)
+    return (independent_outputs(network, problem, values),
+            independent_gradients(network, problem, values))
+
+
+def derived(spec: dict, values: dict, outputs: dict) -> dict:
+    """Every gradient by name from symconv's chain rule, expanded down to the given upstream
+    gradient: each entry's polynomial evaluated at the leaf values and the reference's outputs
+    (the sigmoid's slopes read its input, an output)."""
+    problem = build_problem(spec)
+    leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters], problem.upstream]
+    arrays = {**{t: values[t.name] for t in leaves},  # the upstream ∂L/∂Y is named Y, as the output
+              **{layer.output: outputs[layer.output.name] for layer in problem.layers}}
+    value_of = lambda symbol: float(arrays[symbol.tensor].reshape(-1)[symbol.flat])  # noqa: E731
+    derivation = derive(problem)
+    return {t.name: np.array([float(p.evaluate(value_of)) for p in derivation.gradient(t.name).expanded()])
+            .reshape(t.shape) for t in problem.differentiable()}
+
+
+def central_differences(spec: dict, values: dict, name: str, step: float = 1e-5) -> np.ndarray:
+    """∂L/∂name by central differences of L = Σ upstream · (the last output), through
+    dense_reference."""
+    problem, network = build_problem(spec), Network(spec)
+    last, upstream = problem.layers[-1].output.name, problem.upstream.name
+
+    def loss(shifted: dict) -> float:
+        return float(np.sum(values[upstream] * independent_outputs(network, problem, shifted)[last]))
+
+    estimate = np.empty(values[name].size)
+    for flat in range(values[name].size):
+        shifted = {key: np.asarray(array, dtype=float).copy() for key, array in values.items()}
+        shifted[name].flat[flat] += step
+        up = loss(shifted)
+        shifted[name].flat[flat] -= 2 * step
+        estimate[flat] = (up - loss(shifted)) / (2 * step)
+    return estimate.reshape(values[name].shape)
+
+
+@st.composite
+def sigmoid_problems(draw):
+    """A sigmoid alone or after a convolution, 1-D or 2-D, with random values everywhere."""
+    dims = draw(st.sampled_from([1, 2]))
+    size = [draw(st.integers(2, 4)) for _ in range(dims)]
+    layers: list = [{"type": "sigmoid"}]
+    if draw(st.booleans()):
+        layers.insert(0, {"type": "conv", "weight": {"shape": [draw(st.integers(1, n)) for n in size]}})
+    spec = {"dims": dims, "input": {"shape": size}, "layers": layers}
+    problem = build_problem(spec)
+    numbers = st.floats(-4, 4, allow_nan=False)
+    values = {t.name: np.array(draw(st.lists(numbers, min_size=t.size, max_size=t.size))).reshape(t.shape)
+              for t in (problem.input, *[p for layer in problem.layers for p in layer.parameters],
+                        problem.upstream)}
+    return spec, values
+
+
+@settings(max_examples=25, deadline=None)
+@given(sigmoid_problems())
+def test_the_chain_rule_agrees_with_the_reference_and_finite_differences(drawn):
+    spec, values = drawn
+    problem = build_problem(spec)
+    outputs, expected = through_the_reference(spec, values)
+    found = derived(spec, values, outputs)
+    for name in (problem.input.name, *[p.name for layer in problem.layers for p in layer.parameters]):
+        np.testing.assert_allclose(found[name], expected[name], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(found[name], central_differences(spec, values, name),
+                                   rtol=1e-6, atol=1e-8)
+
+
+def test_symconv_check_agrees_on_a_chain_with_pooling():
+    report = check(build_problem({"input": {"shape": [2, 5, 5]}, "layers": [
+        {"type": "conv", "weight": {"shape": [3, 2, 2, 2]}, "bias": {}}, {"type": "sigmoid"},
+        {"type": "maxpool", "kernel_size": 2, "stride": 1}]}))
+    assert report.ok and len(report.rows) == 5
+
+
+def test_the_forward_pass_is_the_logistic_function():
+    outputs, _ = through_the_reference(CONV_SIGMOID, {
+        "X": np.array(CONV_SIGMOID["input"]["values"]),
+        "W": np.array(CONV_SIGMOID["layers"][0]["weight"]["values"]),
+        "Y2": np.array(CONV_SIGMOID["upstream"]["values"])})
+    y1 = np.array([[3, 1], [-3, 3]])  # the correlation of X with W, by hand
+    np.testing.assert_allclose(outputs["Y2"], 1 / (1 + np.exp(-y1)))
+    layer = build_problem(CONV_SIGMOID).layers[1]
+    np.testing.assert_allclose(layer.reference_forward(y1, {}), outputs["Y2"])
+
+
+def test_the_slope_at_zero_is_exactly_a_quarter():
+    problem = build_problem({"dims": 1, "input": {"shape": [2], "values": [0, 2]}, "layers": [{"type": "sigmoid"}],
+                             "upstream": {"values": [4, 1]}})
+    zero, two = derive(problem).gradient("X").polys()
+    assert zero.is_number and zero.number == 1  # 4 · 1/4
+    assert not two.is_number  # σ(2)(1 − σ(2)) is irrational
+    assert float(two.evaluate(lambda symbol: None)) == pytest.approx(np.exp(-2) / (1 + np.exp(-2)) ** 2)
+
+
+def test_huge_inputs_saturate_without_overflow():
+    import warnings
+
+    problem = build_problem({"dims": 1, "input": {"shape": [3], "values": [-1000, 1000, 5]},
+                             "layers": [{"type": "sigmoid"}], "upstream": {"values": [1, 1, 1]}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e^1000 would overflow
+        values = [p.approximate() for p in derive(problem).gradient("X").polys()]
+        assert check(problem).ok
+    assert values == [0.0, 0.0, pytest.approx(np.exp(-5) / (1 + np.exp(-5)) ** 2)]
+
+
+def test_the_chain_rule_is_written_with_the_sigmoid_by_name():
+    problem = build_problem({"input": {"shape": [2, 2]}, "layers": [{"type": "sigmoid"}]})
+    entry = derive(problem).gradient("X").entry((0, 1))
+    assert render_text(entry, "L") == "∂L/∂X_01 = ∂L/∂Y_01·∂Y_01/∂X_01 = ∂L/∂Y_01·sigmoid(X_01)·(1 − sigmoid(X_01))"
+    latex = render_solution(build_solution(problem, ("dx",)), "latex")
+    assert (r"\operatorname{sigmoid}\left(X_{01}\right)\cdot \left(1 - \operatorname{sigmoid}\left(X_{01}"
+            r"\right)\right)") in latex
+    assert r"\sigmoid" not in latex
+
+
+def test_sympy_gives_the_logistic_derivative():
+    import sympy
+
+    problem = build_problem({"dims": 1, "input": {"shape": [1]}, "layers": [{"type": "sigmoid"}],
+                             "upstream": {"values": [1]}})
+    [expression] = derive(problem).gradient("X").to_sympy()
+    x = sympy.Symbol("X_0")
+    assert sympy.simplify(expression - sympy.exp(-x) / (1 + sympy.exp(-x)) ** 2) == 0
+
+
+needs_pdflatex = pytest.mark.skipif(not shutil.which("pdflatex") and not os.environ.get("CI"),
+                                    reason="needs pdflatex (CI installs it)")
+KATEX = Path(os.environ.get("KATEX_MODULE", ".ci/katex/node_modules/katex"))
+
+
+@needs_pdflatex
+def test_the_worked_solution_compiles_with_pdflatex(tmp_path):
+    latex = render_solution(build_solution(build_problem(CONV_SIGMOID)), "latex")
+    (tmp_path / "doc.tex").write_text(latex, encoding="utf-8")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                   capture_output=True, timeout=300, check=False)
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert "Output written" in log and not re.search(r"^! ", log, re.M), log[-2000:]
+    assert "Overfull \\hbox" not in log
+
+
+@pytest.mark.skipif(not shutil.which("node") or not KATEX.exists(), reason="needs node and katex")
+def test_the_markdown_solution_renders_in_katex(tmp_path):
+    target = tmp_path / "sigmoid.md"
+    target.write_text(render_solution(build_solution(build_problem(CONV_SIGMOID)), "markdown"),
+                      encoding="utf-8")
+    result = subprocess.run(["node", "tests/katex_render.js", str(target)], capture_output=True, text=True,
+                            env=dict(os.environ, KATEX_MODULE=str(KATEX.resolve())), timeout=120)
+    assert result.returncode == 0 and " 0 failed" in result.stdout, result.stdout
+
+
+@pytest.mark.skipif(not browser_available(), reason="needs chromium and chromedriver")
+def test_the_html_solution_shows_the_slopes_in_chromium(tmp_path):
+    page = tmp_path / "sigmoid.html"
+    page.write_text(render_solution(build_solution(build_problem(CONV_SIGMOID)), "html"), encoding="utf-8")
+    with offline_browser() as driver:
+        driver.get(page.as_uri())
+        text = driver.find_element("tag name", "body").text
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    assert "Gradient with respect to Y1 (layer 2: Y1 → Y2)" in text and not errors
+    # MathML's tokens come one per line: the slope at Y1_00 = 3, its brackets balanced
+    assert "sigmoid(3)·(1−sigmoid(3))" in "".join(text.split())
+
+
+def test_verify_compares_decimals_with_the_irrational_slopes():
+    from symconv.answers.verify import AnswerKey
+
+    key = AnswerKey(build_problem(CONV_SIGMOID), "Y1")
+    slope = lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2  # noqa: E731
+    right = [[slope(3), -slope(1)], [2 * slope(-3), 0]]
+    written = "\n".join(" ".join(f"{v:.6g}" for v in row) for row in right)
+    assert key.check(written).ok
+    rounded = key.check(written.replace(f"{slope(3):.6g}", f"{slope(3):.2g}"))  # 0.045: 0.4 % off
+    assert [entry.correct for entry in rounded.entries] == [False, True, True, True]
+
+
+def test_the_readme_example_is_this_problem_and_prints_what_the_readme_shows(tmp_path):
+    import tomllib
+
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", README, re.S) if 'type = "sigmoid"' in b)
+    spec = tomllib.loads(block)
+    assert {k: spec[k] for k in CONV_SIGMOID} == CONV_SIGMOID
+    (tmp_path / "sigmoid.toml").write_text(block, encoding="utf-8")
+    shown = README.split("`symconv grad sigmoid.toml --wrt Y1`", 1)[1].split("```text\n", 1)[1].split("```")[0]
+    output = subprocess.run([sys.executable, "-m", "symconv", "grad", str(tmp_path / "sigmoid.toml"),
+                             "--wrt", "Y1"], capture_output=True, text=True, check=True).stdout
+    assert shown.splitlines() == output.splitlines()[:2]
