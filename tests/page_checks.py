@@ -1,17 +1,39 @@
 """What an interactive page must show in any browser (tests/test_html_page.py for Chromium,
 tests/test_html_firefox.py for Firefox): the lit factors of an entry, computed here from the
 derivation's terms (each term's output y_k, and the entries of its local derivative), never from
-the page's own data; and a screenshot that is not blank."""
+the page's own data; and a screenshot that is not blank. ``browser_examples`` picks the examples
+a browser test opens."""
 
 from __future__ import annotations
 
 import io
-
+import os
 from pathlib import Path
+
+import numpy as np
 
 from symconv import build_solution, derive, load_problem, render_solution
 from symconv.figures import is_pictured
 from symconv.poly import Atom
+
+
+# .ci/run sets it: Chromium and Firefox open every example's pages, and the large ones in both
+FULL_MATRIX = os.environ.get("SYMCONV_BROWSER_MATRIX") == "full"
+
+
+def browser_examples(examples: list[Path]) -> list[Path]:
+    """The examples a browser test opens: all of them with SYMCONV_BROWSER_MATRIX=full, else the
+    smallest of each kind of page (its layer types, its dimensions, a given or a symbolic input),
+    so that every kind is opened in both browsers and a contributor's run stays short."""
+    if FULL_MATRIX:
+        return examples
+    smallest: dict[tuple, tuple[int, Path]] = {}
+    for path in examples:
+        problem = load_problem(path)
+        kind = (tuple(layer.kind for layer in problem.layers), problem.dims, problem.input.is_numeric)
+        if kind not in smallest or problem.term_count() < smallest[kind][0]:
+            smallest[kind] = (problem.term_count(), path)
+    return sorted(path for _, path in smallest.values())
 
 
 def written_page(example: Path, folder: Path):
@@ -117,8 +139,8 @@ def check_lit(run, problem) -> None:
 
 def nonblank(png: bytes) -> bool:
     """Whether a screenshot has both a light background and a fair amount of dark ink."""
-    import zlib
     import struct
+    import zlib
 
     data = io.BytesIO(png)
     assert data.read(8) == b"\x89PNG\r\n\x1a\n"
@@ -134,32 +156,39 @@ def nonblank(png: bytes) -> bool:
             chunks.append(body)
         elif kind == b"IEND":
             break
-    raw = zlib.decompress(b"".join(chunks))
     channels = 4 if colour == 6 else 3
-    stride = width * channels + 1
-    dark = light = 0
-    previous = bytearray(stride - 1)
-    for row in range(height):  # undo PNG's per-row filters, then count grey levels
-        kind, line = raw[row * stride], bytearray(raw[row * stride + 1:(row + 1) * stride])
-        for i in range(len(line)):
-            left = line[i - channels] if i >= channels else 0
-            up, corner = previous[i], previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 255
-            elif kind == 2:
-                line[i] = (line[i] + up) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 255
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
-        previous = line
-        for i in range(0, len(line), channels * 7):  # a sample of the pixels
-            grey = sum(line[i:i + 3]) / 3
-            dark += grey < 100
-            light += grey > 200
-    return dark > 200 and light > 2000
+    raw = np.frombuffer(zlib.decompress(b"".join(chunks)), dtype=np.uint8).reshape(height, -1)
+    pixels = unfiltered(raw[:, 0], raw[:, 1:].astype(np.int64), channels)
+    grey = pixels.reshape(height, width, channels)[:, ::7, :3].mean(axis=2)  # a sample of the pixels
+    return int((grey < 100).sum()) > 200 and int((grey > 200).sum()) > 2000
+
+
+def unfiltered(filters: np.ndarray, rows: np.ndarray, channels: int) -> np.ndarray:
+    """PNG's per-row filters undone (None, Sub, Up, Average, Paeth): the rows of bytes."""
+    previous = np.zeros(rows.shape[1], dtype=np.int64)
+    for number, (kind, line) in enumerate(zip(filters, rows)):
+        if kind == 1:  # each byte plus the one a pixel to its left: a running sum per channel
+            line = line.reshape(-1, channels).cumsum(axis=0).reshape(-1)
+        elif kind == 2:
+            line = line + previous
+        elif kind in (3, 4):  # these read the byte just undone: byte by byte
+            line = np.array(undone(line.tolist(), previous.tolist(), channels, kind))
+        rows[number] = previous = line & 255
+    return rows
+
+
+def undone(line: list[int], previous: list[int], channels: int, kind: int) -> list[int]:
+    """One row's Average (3) or Paeth (4) filter undone."""
+    for i in range(len(line)):
+        left = line[i - channels] if i >= channels else 0
+        up, corner = previous[i], previous[i - channels] if i >= channels else 0
+        if kind == 3:
+            line[i] = (line[i] + (left + up) // 2) & 255
+        else:
+            p = left + up - corner
+            pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+            line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
+    return line
 
 
 PANEL = """

@@ -44,7 +44,8 @@ def test_every_entry_is_its_expression_and_its_value(capsys, example):
     values = {t.name: rng.uniform(0.5 if positive else -1, 1.5 if positive else 1, t.shape)
               for t in leaves}
     values.update(independent_outputs(network, problem, values))
-    named = {t.plain_name(flat): float(values[t.name].reshape(-1)[flat])
+    # each name as its sympy symbol (xreplace, unlike subs, does not compare every pair)
+    named = {sympy.Symbol(t.plain_name(flat)): sympy.Float(float(values[t.name].reshape(-1)[flat]))
              for t in [*leaves, *[layer.output for layer in problem.layers]] for flat in range(t.size)}
     exact = independent_outputs(network, problem, {t.name: t.values for t in leaves}) \
         if all(t.is_numeric for t in leaves) else None
@@ -54,7 +55,7 @@ def test_every_entry_is_its_expression_and_its_value(capsys, example):
         expected = values[layer.output.name].reshape(-1)
         for flat, entry in enumerate(output["entries"]):
             expression = sympy.sympify(entry["expr"], locals={"max": sympy.Max})
-            assert float(expression.subs(named)) == pytest.approx(expected[flat], abs=1e-9)
+            assert float(expression.xreplace(named)) == pytest.approx(expected[flat], abs=1e-9)
             if exact is None:
                 assert entry["value"] is None
             else:

@@ -3,22 +3,27 @@
 Regenerate with ``python tests/golden/regenerate.py`` and read the diff before committing.
 
 The golden files are also read back: every equation of the text documents is parsed with a small
-parser of our own and compared with the derivation (gradient entries), with the NumPy forward pass
-(output entries) or with the layer's sizes; every gradient matrix is compared cell by cell; the
-numbered equations of the LaTeX documents are parsed too and must give the same values.
+parser of our own and evaluated at two random points, where it must give the values of the tests'
+own dense reference (``tests/dense_reference.py``: a dense matrix per convolution, windows per
+pooling layer, written from PyTorch's definitions; never ``derive()`` nor symconv's own NumPy
+references): gradient entries, output entries, local derivatives (by central differences) and the
+running sums. A chain rule's terms must be the outputs the reference connects to the entry; every
+gradient matrix is compared cell by cell, and the layer's sizes with NumPy's. The numbered
+equations of the LaTeX documents are parsed too and must give the same values.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from fractions import Fraction
 from itertools import product
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from symconv import derive, load_problem
-from symconv.checks import backward_by, forward_values
+from symconv import load_problem
 from symconv.poly import Poly, Symbol, poly_sum, product_of
 from symconv.tensors import Role
 from symconv.render.names import latex_entry_name
@@ -27,8 +32,8 @@ from symconv.layers.conv_transpose import ConvTransposeLayer
 from symconv.wording import axis_names
 from symconv.render.text_document import TextDocumentPrinter
 
-
-from tests.dense_reference import DenseLayer
+from dense_reference import Convolution, DenseLayer, Network, Pool, Relu, Sigmoid
+from helpers import independent_gradients, independent_outputs
 from tests.golden.regenerate import (EXTENSIONS, GOLDEN, examples, golden_path, matrix_examples,
                                      matrix_golden_path, matrix_layer, render, render_matrix, rendered)
 
@@ -123,29 +128,70 @@ def evaluate(poly: Poly, values: dict) -> float:
     return float(poly.evaluate(lambda s: values[s.tensor].reshape(-1)[s.flat]))
 
 
-def random_values(problem, seed=1) -> dict:
-    rng = np.random.default_rng(seed)
-    leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters],
-              problem.upstream]
-    values = {t: t.numeric_values() if t.is_numeric else rng.uniform(-1, 1, t.shape) for t in leaves}
-    return forward_values(problem, values)
+class Point:
+    """One point at which the documents are evaluated: the given values, seeded random ones for
+    the rest, and every output and gradient there (the intermediate ∂L/∂Y1, … too: the upstream
+    factors of the layer-by-layer chain rule), from the tests' own dense reference."""
 
+    def __init__(self, example: Path, problem, names: Names, seed: int):
+        self.problem = problem
+        self.network = Network(tomllib.loads(Path(example).read_text(encoding="utf-8")))
+        rng = np.random.default_rng(seed)
+        leaves = [problem.input, *[p for layer in problem.layers for p in layer.parameters],
+                  problem.upstream]
+        self.values = {t: np.asarray(t.numeric_values(), dtype=float) if t.is_numeric
+                       else rng.uniform(-1, 1, t.shape) for t in leaves}
+        named = {t.name: v for t, v in self.values.items()}
+        outputs = independent_outputs(self.network, problem, named)
+        self.values.update({layer.output: np.asarray(outputs[layer.output.name], dtype=float)
+                            for layer in problem.layers})
+        self.gradients = {name: np.asarray(grad, dtype=float) for name, grad
+                          in independent_gradients(self.network, problem, named).items()}
+        for layer in problem.layers[:-1]:
+            tensor = problem.upstream_of(layer)
+            self.values[tensor] = self.gradients[layer.output.name].reshape(tensor.shape)
+        self.math = TextMath(names, self.values)
 
-def with_gradients(problem, derivation, values: dict) -> dict:
-    """``values`` plus every intermediate gradient ∂L/∂Y1, ∂L/∂Y2, … (the upstream factors of the
-    layer-by-layer chain rule), numerically, from each layer's NumPy reference (not the
-    derivation: the documents are checked against an independent route)."""
-    values = dict(values)
-    grads = reference_gradients(problem, values)
-    for layer in problem.layers[:-1]:
-        tensor = problem.upstream_of(layer)
-        values[tensor] = np.asarray(grads[layer.output.name], dtype=float).reshape(tensor.shape)
-    return values
+    def gradient(self, symbol: Symbol) -> float:
+        return float(self.gradients[symbol.tensor.name].reshape(-1)[symbol.flat])
 
+    def reference_layer(self, layer):
+        return self.network.layers[self.problem.layers.index(layer)]
 
-def reference_gradients(problem, values: dict) -> dict[str, np.ndarray]:
-    """Every gradient by tensor name at ``values``, through the layers' NumPy references."""
-    return backward_by(problem, values, None)[0]
+    def layer_forward(self, layer, x, params: list) -> np.ndarray:
+        """``layer``'s output for input ``x`` and parameter values ``params`` (weight, bias)."""
+        reference = self.reference_layer(layer)
+        y = reference.forward(np.asarray(x, dtype=float).reshape(reference.x_shape), *params)
+        return np.asarray(y, dtype=float).reshape(layer.output.shape)
+
+    def masked_input_gradient(self, layer, count: int) -> np.ndarray:
+        """∂L/∂X of ``layer`` when only the first ``count`` outputs pass their upstream entry back:
+        the running "mapped back" sum (independent of the document's accumulation)."""
+        reference = self.reference_layer(layer)
+        upstream = np.asarray(self.values[self.problem.upstream_of(layer)], dtype=float).reshape(-1).copy()
+        upstream[count:] = 0
+        x = np.asarray(self.values[layer.input], dtype=float).reshape(reference.x_shape)
+        found = reference.backward(x, upstream, *[self.values[p] for p in layer.parameters])
+        return np.asarray(found[0] if isinstance(found, list) else found, dtype=float).reshape(
+            layer.input.shape)
+
+    def outputs_reading(self, tensor, flat: int) -> list[int]:
+        """The outputs (flat, in order) whose definition reads entry ``flat`` of ``tensor``: the
+        chain rule's terms, from the reference's structure (a convolution's (output, input,
+        weight) triples, a pooling layer's windows, an entry-by-entry layer's one-to-one)."""
+        layer = next(layer for layer in self.problem.layers
+                     if layer.input is tensor or any(p is tensor for p in layer.parameters))
+        reference = self.reference_layer(layer)
+        if isinstance(reference, (Relu, Sigmoid)):  # entry by entry
+            return [flat]
+        if isinstance(reference, Pool):
+            return [o for o, window in enumerate(reference.windows) if flat in window]
+        assert isinstance(reference, Convolution)
+        if tensor is layer.input or tensor is layer.parameters[0]:
+            column = 1 if tensor is layer.input else 2
+            return sorted({triple[0] for triple in reference.layer.triples if triple[column] == flat})
+        channels = np.unravel_index(np.arange(int(np.prod(reference.y_shape))), reference.y_shape)[1]
+        return [int(o) for o in np.flatnonzero(channels == flat)]  # a bias entry: its channel's
 
 
 # -- Σ over an index set, written out for the checks ------------------------------------------------
@@ -379,34 +425,21 @@ MAPPED = r"\w+ receptive field mapped back: ∂\w+/∂\w+ after the first (\d+ )
 CONVOLUTIONS = (ConvLayer, ConvTransposeLayer)
 
 
-def masked_input_gradient(problem, layer, values: dict, count: int) -> np.ndarray:
-    """∂L/∂X of ``layer`` when only the first ``count`` outputs pass their upstream entry back: the
-    running "mapped back" sum, from the NumPy reference (independent of the document's
-    accumulation)."""
-    upstream = np.asarray(values[problem.upstream_of(layer)]).reshape(-1).copy()
-    upstream[count:] = 0
-    params = {p.name: values[p] for p in layer.parameters}
-    return layer.reference_backward(values[layer.input], params, upstream.reshape(layer.output.shape))[
-        layer.input.name]
-
-
 class Checker:
     """Walks a text document block by block and checks every equation and gradient matrix."""
 
     def __init__(self, example):
         self.problem = load_problem(example)
-        self.derivation = derive(self.problem)
         self.names = Names(self.problem)
-        self.values = with_gradients(self.problem, self.derivation, random_values(self.problem))
-        self.reference = reference_gradients(self.problem, self.values)  # NumPy, not derive()
+        self.points = [Point(example, self.problem, self.names, seed) for seed in (1, 2)]
+        self.values, self.math = self.points[0].values, self.points[0].math  # forward and sizes
+        self.gradients = {tensor.name for tensor in self.problem.differentiable()}
         self.outputs = {layer.output.name: layer.output for layer in self.problem.layers}
         self.spelled = spelled_names(self.problem)
-        self.math = TextMath(self.names, self.values)
         self.loss = self.problem.loss
         # ("gradient", name), ("mapped", count) or ("landed", count) for the displays that follow
         self.mode = None
         self.layer = self.problem.layers[0]  # the layer of the section being read
-        self.expanded = False  # whether the gradients that follow are expanded (chains)
         self.checked = {"entry": 0, "forward": 0, "size": 0, "matrix": 0}
         if any(isinstance(layer, ConvLayer) for layer in self.problem.layers):
             self.checked["mapped"] = 0  # the convolution's running "mapped back" matrices
@@ -439,13 +472,11 @@ class Checker:
         mapped = re.match(MAPPED, joined)
         landed = re.match(r"Where the first (?:input entry lands|(\d+) input entries land)", joined)
         continuation = re.search(r"too wide|slice by slice|entry by entry", joined)
-        if not continuation:  # a chain's result in terms of the given upstream gradient follows
-            self.expanded = "expanded down to the given upstream gradient" in joined.lower()
         if mapped:
             self.mode = ("mapped", int(mapped.group(1) or 1))
         elif continuation and self.mode and self.mode[0] == "mapped":
             pass  # the running sum, entry by entry: still a partial sum
-        elif label and label.group(1) in self.derivation.names() and continuation:
+        elif label and label.group(1) in self.gradients and continuation:
             self.mode = ("gradient", label.group(1))
         elif continuation and (output := re.match(r"(\w+) (?:\(.*\) )?(?:is too wide|has entries|, slice)",
                                                    joined)) and output.group(1) in self.outputs:
@@ -464,7 +495,7 @@ class Checker:
             self.output_matrix(block, forward.group(2), mask=bool(forward.group(1)))
             return
         mode = ("gradient", label.group(1)) if label else self.mode
-        if mode is None or (mode[0] == "gradient" and mode[1] not in self.derivation.names()):
+        if mode is None or (mode[0] == "gradient" and mode[1] not in self.gradients):
             return  # receptive fields, rot180, zero-inserted, highlighted grids: see test_solution
         if mode[0] == "output":  # an output's values in blocks of columns or slice by slice
             values = np.asarray(self.values[self.outputs[mode[1]]], dtype=float)
@@ -473,7 +504,7 @@ class Checker:
             for number, cells in enumerate(matrices_in([line for line in block if has_matrix(line)])):
                 offset = int(labels[number][1] or 1) - 1 if labels else (
                     int(columns.group(1)) - 1 if columns else 0)
-                self.compare(cells, values, labels[number][0] if labels else None, offset, exact=False)
+                self.compare(cells, values, labels[number][0] if labels else None, offset, self.points[0])
             self.checked["forward"] += 1
             return
         lines = [line for line in block if has_matrix(line)]
@@ -488,23 +519,18 @@ class Checker:
             slice_label = labels[number][0] if labels else None
             if labels:
                 offset = int(labels[number][1] or 1) - 1
-            if mode[0] == "gradient":
-                gradient = self.derivation.gradient(mode[1])
-                polys = gradient.expanded() if self.expanded else gradient.polys()
-                expected = np.array(polys, dtype=object).reshape(gradient.shape)
-                reference = np.asarray(self.reference[mode[1]], dtype=float).reshape(gradient.shape)
-                if scale and number == 0:
-                    expected = expected * (1 / Fraction(scale.group(1)))
-                    reference = reference / float(Fraction(scale.group(1)))
-                self.compare(cells, expected, slice_label, offset, exact=True)
-                self.compare(cells, reference, slice_label, offset, exact=False)  # NumPy's
+            if mode[0] == "gradient":  # by value at both points
+                divisor = float(Fraction(scale.group(1))) if scale and number == 0 else 1.0
+                for point in self.points:
+                    self.compare(cells, point.gradients[mode[1]] / divisor, slice_label, offset, point)
                 self.checked["matrix"] += 1
             else:
                 expected = self.partial(mode)
-                self.compare(cells, expected, slice_label, offset, exact=False)
+                self.compare(cells, expected, slice_label, offset, self.points[0])
                 self.checked[mode[0]] += 1
 
-    def compare(self, cells, expected: np.ndarray, slice_label, offset: int, exact: bool):
+    def compare(self, cells, expected: np.ndarray, slice_label, offset: int, point: Point):
+        """Every cell (``⋯`` and ``⋮`` skipped) at ``point`` against ``expected``."""
         grid = expected
         if slice_label:
             base = self.problem.input.index_base
@@ -514,18 +540,7 @@ class Checker:
             for c, cell in enumerate(row):
                 if cell in ("⋯", "⋮") or r >= grid.shape[0]:
                     continue
-                if exact and not re.search(r"[\[(]", cell):
-                    assert parse_text_poly(cell, self.names, substitute=False) == grid[r, c + offset]
-                elif exact:  # indicators or roots: by value
-                    assert self.math.value(cell) == pytest.approx(
-                        self.number(grid[r, c + offset]), rel=1e-9, abs=1e-9)
-                else:
-                    assert self.math.value(cell) == pytest.approx(float(grid[r, c + offset]), abs=1e-9)
-
-    def number(self, value) -> float:
-        """A polynomial (indicators and roots included) at the checker's values."""
-        return float(Poly.lift(value).evaluate(
-            lambda s: float(self.values[s.tensor].reshape(-1)[s.flat])))
+                assert point.math.value(cell) == pytest.approx(float(grid[r, c + offset]), rel=1e-9, abs=1e-9)
 
     def output_matrix(self, block: list[str], name: str, mask: bool):
         """``Z = [the forward values]`` (``Y2 = max(Y1, 0) = […]``) or ``[Y1 > 0] = [the mask]``."""
@@ -543,23 +558,19 @@ class Checker:
         """∂y/∂x of one window entry, against central differences of the layer's NumPy forward."""
         layer = next(l for l in self.problem.layers if l.output is output.tensor)
         assert layer.input is entry.tensor, joined
-        params = {p.name: self.values[p] for p in layer.parameters}
+        point = self.points[0]
+        params = [self.values[p] for p in layer.parameters]
         x = np.asarray(self.values[layer.input], dtype=float)
         h = 1e-6
         shifted = []
         for step in (h, -h):
             moved = x.copy().reshape(-1)
             moved[entry.flat] += step
-            y = layer.reference_forward(moved.reshape(x.shape), params)
-            shifted.append(float(np.asarray(y, dtype=float).reshape(-1)[output.flat]))
+            shifted.append(float(point.layer_forward(layer, moved, params).reshape(-1)[output.flat]))
         slope = (shifted[0] - shifted[1]) / (2 * h)
         for side in sides:
             assert self.math.value(side) == pytest.approx(slope, rel=1e-5, abs=1e-6), joined
         self.checked["local"] += 1
-
-    def expected(self, symbol: Symbol) -> float:
-        """A gradient entry at the checker's values, from the layers' NumPy references."""
-        return float(np.asarray(self.reference[symbol.tensor.name], dtype=float).reshape(-1)[symbol.flat])
 
     def equation(self, joined: str):
         sides = [expand_sums(side, self.spelled) for side in split_top(joined)]
@@ -571,30 +582,27 @@ class Checker:
         local = re.fullmatch(r"∂(\S+)/∂(\S+)", lhs)
         if self.mode and self.mode[0] == "mapped" and target in names.text:
             symbol = names.text[target]  # an entry of the running sum after mode[1] fields
-            expected = masked_input_gradient(self.problem, self.layer, self.values, self.mode[1]).reshape(-1)
+            expected = self.partial(self.mode).reshape(-1)
             value = evaluate(parse_text_poly(sides[1], names, substitute=True), self.values)
             assert value == pytest.approx(expected[symbol.flat], abs=1e-9), joined
             self.checked["mapped"] += 1
         elif lhs.startswith(f"∂{loss}/∂") and target in names.text:
             symbol = names.text[target]
-            gradient = self.derivation.gradient(symbol.tensor.name)
-            entry = gradient.entry(symbol.flat)
             chain = [s for s in sides[1:] if s.endswith(f"/∂{target}")]
             value_sides = [s for s in sides[1:] if s not in chain and not s.startswith("sum(")]
-            if chain:
+            if chain:  # one term per output that reads the entry
                 outputs = re.findall(rf"∂{loss}/∂(\S+?)·∂\S+?/∂", chain[0])
-                assert outputs == [TextDocumentPrinter(loss).name_only(t.output) for t in entry.terms], joined
-            # the last value: exactly the entry (given values put in), or in a chain the entry
-            # expanded down to the given upstream gradient (when that differs)
-            if not re.search(r"[\[(]", value_sides[-1]):
-                last = parse_text_poly(value_sides[-1], names, substitute=True)
-                expanded = ((len(value_sides) > 1 or self.expanded)
-                            and gradient.reads_intermediate
-                            and last == gradient.expanded()[symbol.flat])
-                assert last == entry.value or expanded, joined
-            expected = self.expected(symbol)
-            for side in value_sides:
-                assert self.math.value(side) == pytest.approx(expected, rel=1e-9, abs=1e-9), joined
+                layer = next(layer for layer in self.problem.layers if layer.input is symbol.tensor
+                             or any(p is symbol.tensor for p in layer.parameters))
+                printer = TextDocumentPrinter(loss)
+                assert outputs == [printer.name_only(Symbol(layer.output, o))
+                                   for o in self.points[0].outputs_reading(symbol.tensor, symbol.flat)], joined
+            # every value (the given values put in), at both points: the entry, or in a chain the
+            # entry expanded down to the given upstream gradient
+            for point in self.points:
+                for side in value_sides:
+                    assert point.math.value(side) == pytest.approx(point.gradient(symbol), rel=1e-9,
+                                                                   abs=1e-9), joined
             self.checked["entry"] += 1
         elif lhs in names.text and self.mode and self.mode[0] in ("mapped", "landed"):
             symbol = names.text[lhs]
@@ -614,17 +622,16 @@ class Checker:
             raise AssertionError(f"an equation this test does not know how to check: {joined}")
 
     def partial(self, mode) -> np.ndarray:
-        """A running sum, by the layer's NumPy reference: ∂L/∂X when only the first outputs pass
+        """A running sum, by the dense reference: ∂L/∂X when only the first outputs pass
         their upstream entry back ("mapped"), or a transposed convolution's output when only its
         first input entries are kept, without the bias ("landed")."""
         if mode[0] == "mapped":
-            return masked_input_gradient(self.problem, self.layer, self.values, mode[1])
+            return self.points[0].masked_input_gradient(self.layer, mode[1])
         layer = self.layer
         x = np.asarray(self.values[layer.input], dtype=float).reshape(-1).copy()
         x[mode[1]:] = 0
-        params = {p.name: self.values[p] if p.role is Role.WEIGHT else 0 * self.values[p]
-                  for p in layer.parameters}
-        return layer.reference_forward(x.reshape(layer.input.shape), params)
+        params = [self.values[p] if p.role is Role.WEIGHT else 0 * self.values[p] for p in layer.parameters]
+        return self.points[0].layer_forward(layer, x, params)
 
     def size(self, lhs: str, value: int):
         """O_H: the output size; size_H: the zero-inserted, padded upstream gradient's size (of a
@@ -659,7 +666,7 @@ class Checker:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_every_text_equation_and_gradient_matrix_has_the_derivations_value(example):
+def test_every_text_equation_and_gradient_matrix_has_the_dense_references_value(example):
     text = golden_path(example, "text").read_text(encoding="utf-8")
     checked = Checker(example).run(text)
     optional = {"matrix": "entry by entry|they are those of|one entry, written in",
@@ -673,36 +680,9 @@ def test_every_text_equation_and_gradient_matrix_has_the_derivations_value(examp
 # -- the LaTeX documents say the same ---------------------------------------------------------------
 
 
-def parse_latex_poly(text: str, names: Names) -> Poly:
-    """Our own LaTeX for a polynomial (``2 d_{2} + \\frac{1}{4} b``) as a polynomial."""
-    placeholders = {}
-    for number, name in enumerate(sorted(names.latex, key=len, reverse=True)):
-        if name in text:
-            key = f"§{number}§"
-            text = text.replace(name, key)
-            placeholders[key] = names.latex[name]
-    text = re.sub(r"\\frac\{(\d+)\}\{(\d+)\}", r"\1/\2", text)
-    tokens = text.split()
-    total, factors, sign = [], [], 1
-    for token in tokens + ["+"]:
-        if token in "+-":
-            if factors:
-                total.append(product_of([sign] + factors))
-            factors, sign = [], (-1 if token == "-" else 1)
-            continue
-        if token.startswith("-"):
-            sign, token = -1, token[1:]
-        base, _, power = token.partition("^")
-        number = parse_number(base)
-        factor = number if number is not None else placeholders[base]
-        factors += [factor] * (int(power) if power else 1)
-    return poly_sum(total)
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_numbered_latex_equations_give_the_derivations_values(example):
+def test_numbered_latex_equations_give_the_dense_references_values(example):
     problem = load_problem(example)
-    derivation = derive(problem)
     names = Names(problem)
     spelled = spelled_names(problem)
     latex = golden_path(example, "latex").read_text(encoding="utf-8")
@@ -716,9 +696,7 @@ def test_numbered_latex_equations_give_the_derivations_values(example):
     assert tags == sorted(set(tags))
     for number in set(range(1, tags[-1] + 1)) - set(tags):  # a result listed in words, by number
         assert f"({number}) " in latex
-    values = with_gradients(problem, derivation, random_values(problem))
-    reference = reference_gradients(problem, values)
-    math = TextMath(names, values)
+    points = [Point(example, problem, names, seed) for seed in (1, 2)]
     checked = 0
     for body, _ in equations:
         flat = re.sub(r"\\begin\{aligned\}|\\end\{aligned\}|&|\\\\|\\quad(?! \\text)", " ", body)
@@ -727,19 +705,14 @@ def test_numbered_latex_equations_give_the_derivations_values(example):
         if lhs is None or lhs.group(1) not in names.latex:
             continue  # a numbered result (a matrix, a gallery) that later sections refer to
         symbol = names.latex[lhs.group(1)]
-        gradient = derivation.gradient(symbol.tensor.name)
-        entry = gradient.entry(symbol.flat)
-        # every value (not the chain-rule side of ∂y/∂x factors), by value at random values,
-        # against the layers' NumPy references; a Σ written out term by term first
+        # every value (not the chain-rule side of ∂y/∂x factors), at both points, against the
+        # dense reference; a Σ written out term by term first
         texts = [expand_sums(latex_as_text(latex_sums(side), names), spelled) for side in sides[1:]]
         texts = [side for side in texts if r"\partial" not in side]
-        expected = float(np.asarray(reference[symbol.tensor.name], dtype=float).reshape(-1)[symbol.flat])
-        for side in texts:
-            assert math.value(side) == pytest.approx(expected, rel=1e-9, abs=1e-9), body
-        # and the last exactly, when it is a polynomial: the entry, or in a chain its expansion
-        if not re.search(r"\[|\\left|\\sqrt|\\sum", sides[-1]):
-            last = parse_latex_poly(sides[-1], names)
-            assert last == entry.value or (len(texts) > 1 and last == gradient.expanded()[symbol.flat]), body
+        assert texts, body
+        for point in points:
+            for side in texts:
+                assert point.math.value(side) == pytest.approx(point.gradient(symbol), rel=1e-9, abs=1e-9), body
         checked += 1
     assert checked > 0
 

@@ -1,4 +1,5 @@
-"""The interactive HTML page of every example, in a real offline Chromium (tests/browser.py).
+"""The interactive HTML page of the examples, in a real offline Chromium (tests/browser.py): the
+smallest of each kind of page, every example with SYMCONV_BROWSER_MATRIX=full (as .ci/run runs).
 
 For each example: the page loads with the network off and fetches nothing; the mathematics
 rendered (MathML, no error nodes, formulas with a size); the pictures are there; a screenshot is not
@@ -16,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from browser import available, offline_browser
-from page_checks import bring_into_view, check_lit, check_panel, check_rendered, written_page
+from page_checks import browser_examples, bring_into_view, check_lit, check_panel, check_rendered, written_page
 from symconv import build_solution, load_problem, render_solution
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
 
-EXAMPLES = sorted(Path("examples").glob("*.toml"))
+EXAMPLES = browser_examples(sorted(Path("examples").glob("*.toml")))
 HOVERED = 4  # gradient entries hovered, and as many focused, per example
 
 
@@ -79,7 +80,7 @@ return [...document.querySelectorAll('.sc-display, .sc-gallery, .sc-numbered, fi
 
 
 def test_in_a_1400_pixel_window_no_display_scrolls_and_a_5x5_matrix_of_sums_is_whole(tmp_path):
-    """1400 pixels wide, every example's displays, galleries and pictures fit their boxes (none
+    """1400 pixels wide, every page's displays, galleries and pictures fit their boxes (none
     scrolls sideways), and the homework's 5 × 5 ∂E/∂A of sums of up to nine terms is one matrix,
     never blocks of columns: the page measures its MathML as browsers set it."""
     with offline_browser(1400, 900) as driver:

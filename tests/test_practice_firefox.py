@@ -1,4 +1,5 @@
-"""The practice page of every example in a real offline Firefox (tests/firefox.py), as
+"""The practice page of the examples (the smallest of each kind of page; all of them with
+SYMCONV_BROWSER_MATRIX=full) in a real offline Firefox (tests/firefox.py), as
 tests/test_practice_page.py does in Chromium: a right answer, a one-entry slip and a named
 mistake typed with real keys, marked and named as `symconv verify` marks and names them; the chain
 rule and the worked solution revealed (tests/practice_checks.py)."""
@@ -10,12 +11,13 @@ import os
 import pytest
 
 from firefox import available, offline_firefox
+from page_checks import browser_examples
 from practice_checks import check_practice, checkable_examples, written_practice
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs firefox-esr (.ci/browser-packages)")
 
-EXAMPLES = checkable_examples()
+EXAMPLES = browser_examples(checkable_examples())
 
 
 class FirefoxPage:

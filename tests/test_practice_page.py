@@ -1,5 +1,6 @@
-"""The practice page of every example in a real offline Chromium (tests/browser.py): typed with
-real keys, a right answer, a one-entry slip and a named mistake are marked as `symconv verify`
+"""The practice page of the examples (the smallest of each kind of page; all of them with
+SYMCONV_BROWSER_MATRIX=full) in a real offline Chromium (tests/browser.py): typed with real keys,
+a right answer, a one-entry slip and a named mistake are marked as `symconv verify`
 marks them, and the mistake is named (tests/practice_checks.py); the chain rule and the worked
 solution are revealed; a pasted NumPy array fills the inputs; progress survives a reload; an
 exercise template's page moves to its next variant."""
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from browser import available, offline_browser
+from page_checks import browser_examples
 from practice_checks import MARKS, TEXT, answer, check_practice, checkable_examples, right_answer, written_practice
 from symconv.variants import load_template
 from symconv.practice_page import build_practice
@@ -19,7 +21,7 @@ from symconv.practice_page import build_practice
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
 
-EXAMPLES = checkable_examples()
+EXAMPLES = browser_examples(checkable_examples())
 
 
 class Chromium:
