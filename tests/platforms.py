@@ -8,6 +8,7 @@ import os
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import run_cli
@@ -47,3 +48,25 @@ def python(version: str) -> str:
                         f" Gradescope autograder on it")
         pytest.skip(f"no Python {version} under /root/.pyenv/versions")
     return found[-1]
+
+
+def chain_gradient(spec: dict) -> np.ndarray:
+    """∂L/∂X of conv (2×2) → ReLU → max pooling (2, stride 1), by hand with NumPy."""
+    x = np.array(spec["input"]["values"], dtype=object)
+    w = np.array(spec["layers"][0]["weight"]["values"], dtype=object)
+    d = np.array(spec["upstream"]["values"], dtype=object)
+    n = x.shape[0] - 1
+    y = np.array([[np.sum(x[i:i + 2, j:j + 2] * w) for j in range(n)] for i in range(n)], dtype=object)
+    relu = np.where(y > 0, y, 0)
+    d_relu = np.zeros_like(relu)
+    for i in range(n - 1):
+        for j in range(n - 1):
+            window = relu[i:i + 2, j:j + 2].reshape(-1).tolist()
+            first = window.index(max(window))  # PyTorch: the first maximum in row-major order
+            d_relu[i + first // 2, j + first % 2] += d[i, j]
+    d_y = np.where(y > 0, d_relu, 0)
+    d_x = np.zeros_like(x)
+    for i in range(n):
+        for j in range(n):
+            d_x[i:i + 2, j:j + 2] += d_y[i, j] * w
+    return d_x

@@ -1,53 +1,16 @@
-"""Exports checked against the platforms' documented contracts, with real data.
+"""Where exports and exercise folders are written: into what the user named (a symbolic link, a
+FIFO), replacing only with --force, with the modes the umask gives (symconv.output's rules). What
+each platform reads of an export is tested in test_gradescope.py, test_prairielearn.py and
+test_moodle.py."""
 
-PrairieLearn: server.py runs in a fresh interpreter whose path holds only the exported
-serverFilesCourse and numpy, sympy (and mpmath, sympy's own dependency); it is called as
-PrairieLearn's zygote calls it, with PrairieLearn's ``data`` dict (Gradescope's autograder is
-tested in test_gradescope.py). Moodle:
-quiz.xml is parsed with the standard library and every blank is checked against a NumPy backward
-pass of the drawn problem.
-"""
-
-import json
 import os
-import re
 import subprocess
-import sys
-import tomllib
 import xml.etree.ElementTree as ElementTree
 import zipfile
-from fractions import Fraction
-from pathlib import Path
-
-import numpy as np
-import pytest
 
 from helpers import run_cli
 
-CHAIN = "examples/exercises/chain_conv_relu_maxpool.toml"
 HOMEWORK = "examples/exercises/homework_5x5_values.toml"
-
-
-def chain_gradient(spec: dict) -> np.ndarray:
-    """∂L/∂X of conv (2×2) → ReLU → max pooling (2, stride 1), by hand with NumPy."""
-    x = np.array(spec["input"]["values"], dtype=object)
-    w = np.array(spec["layers"][0]["weight"]["values"], dtype=object)
-    d = np.array(spec["upstream"]["values"], dtype=object)
-    n = x.shape[0] - 1
-    y = np.array([[np.sum(x[i:i + 2, j:j + 2] * w) for j in range(n)] for i in range(n)], dtype=object)
-    relu = np.where(y > 0, y, 0)
-    d_relu = np.zeros_like(relu)
-    for i in range(n - 1):
-        for j in range(n - 1):
-            window = relu[i:i + 2, j:j + 2].reshape(-1).tolist()
-            first = window.index(max(window))  # PyTorch: the first maximum in row-major order
-            d_relu[i + first // 2, j + first % 2] += d[i, j]
-    d_y = np.where(y > 0, d_relu, 0)
-    d_x = np.zeros_like(x)
-    for i in range(n):
-        for j in range(n):
-            d_x[i:i + 2, j:j + 2] += d_y[i, j] * w
-    return d_x
 
 
 # -- where the files go: into what the user named (symconv.output's rules) ---------------------------

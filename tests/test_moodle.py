@@ -33,6 +33,7 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
+from platforms import chain_gradient
 
 CHAIN = "examples/exercises/chain_conv_relu_maxpool.toml"
 HOMEWORK = "examples/exercises/homework_5x5_values.toml"
@@ -105,28 +106,6 @@ def drawn(template: Path | str, wrt: str, count: int) -> list:
     asked = replace(load_template(template), wrt=(wrt,))
     return [a.variant for a in draw_class(asked, [f"moodle:{n}" for n in range(1, count + 1)])
             if a.variant is not None]
-
-
-def chain_gradient(spec: dict) -> np.ndarray:
-    """∂L/∂X of conv (2×2) → ReLU → max pooling (2, stride 1), by hand with NumPy."""
-    x = np.array(spec["input"]["values"], dtype=object)
-    w = np.array(spec["layers"][0]["weight"]["values"], dtype=object)
-    d = np.array(spec["upstream"]["values"], dtype=object)
-    n = x.shape[0] - 1
-    y = np.array([[np.sum(x[i:i + 2, j:j + 2] * w) for j in range(n)] for i in range(n)], dtype=object)
-    relu = np.where(y > 0, y, 0)
-    d_relu = np.zeros_like(relu)
-    for i in range(n - 1):
-        for j in range(n - 1):
-            window = relu[i:i + 2, j:j + 2].reshape(-1).tolist()
-            first = window.index(max(window))  # PyTorch: the first maximum in row-major order
-            d_relu[i + first // 2, j + first % 2] += d[i, j]
-    d_y = np.where(y > 0, d_relu, 0)
-    d_x = np.zeros_like(x)
-    for i in range(n):
-        for j in range(n):
-            d_x[i:i + 2, j:j + 2] += d_y[i, j] * w
-    return d_x
 
 
 def test_every_blank_is_the_numpy_value_and_moodle_accepts_it(tmp_path):

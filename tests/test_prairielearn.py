@@ -38,6 +38,7 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
+from platforms import chain_gradient
 
 TEMPLATES = {path.stem: path for path in sorted(Path("examples/exercises").glob("*.toml"))}
 ASKED = {stem: tomllib.loads(path.read_text())["exercise"]["wrt"][0] for stem, path in TEMPLATES.items()}
@@ -233,28 +234,6 @@ def test_the_course_fragment_has_what_prairielearn_reads(course):
     shipped = {p.name for p in (folder / "serverFilesCourse" / "symconv").iterdir()}
     assert "cli.py" not in shipped and {"variants.py", "export", "answers"} <= shipped
     assert "def test(data):" in (question / "server.py").read_text()
-
-
-def chain_gradient(spec: dict) -> np.ndarray:
-    """∂L/∂X of conv (2×2) → ReLU → max pooling (2, stride 1), by hand with NumPy."""
-    x = np.array(spec["input"]["values"], dtype=object)
-    w = np.array(spec["layers"][0]["weight"]["values"], dtype=object)
-    d = np.array(spec["upstream"]["values"], dtype=object)
-    n = x.shape[0] - 1
-    y = np.array([[np.sum(x[i:i + 2, j:j + 2] * w) for j in range(n)] for i in range(n)], dtype=object)
-    relu = np.where(y > 0, y, 0)
-    d_relu = np.zeros_like(relu)
-    for i in range(n - 1):
-        for j in range(n - 1):
-            window = relu[i:i + 2, j:j + 2].reshape(-1).tolist()
-            first = window.index(max(window))  # PyTorch: the first maximum in row-major order
-            d_relu[i + first // 2, j + first % 2] += d[i, j]
-    d_y = np.where(y > 0, d_relu, 0)
-    d_x = np.zeros_like(x)
-    for i in range(n):
-        for j in range(n):
-            d_x[i:i + 2, j:j + 2] += d_y[i, j] * w
-    return d_x
 
 
 def graded_submission(course, generated: dict, answers: list[str]) -> dict:
