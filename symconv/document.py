@@ -192,6 +192,8 @@ class Equation(NamedTuple):
 
 MAX_SUM_TERMS = 150  # terms of one sum written out (the recitation's 140 fit)
 MAX_SLICES = 6  # 2-D slices of a tensor with batch, channel or depth axes written out, at most
+MAX_ROWS = 16  # rows of a matrix shown, in every format
+MAX_LISTED_ENTRIES = 32  # entries listed one per line when they are too long for a matrix
 
 
 def equation(*sides) -> Equation:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .contract import Layer, ProblemView
 from .derivation import Derivation, Gradient, derive
-from .document import (MAX_SLICES, Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
+from .document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
                        Reference, Sum, TensorView, Truncated)
 from .errors import SizeLimitError, SymconvError
 from .indexed import general_term, letters_for
@@ -229,22 +229,46 @@ class Context:
     def written_entries(self, tensor: Tensor, array: np.ndarray) -> np.ndarray:
         """∂L/∂tensor's entries as this detail writes them: an entry of more than
         ``written_terms`` terms as the Σ of its chain rule when it is the derivation's value
-        (a number stays a number), else cut short."""
+        (a number stays a number), else cut short. Only the entries a printer can show are
+        written as Σ, the others cut short, which costs nothing (a 67×67 input has 4,489 entries
+        of ∂L/∂X): a Σ is listed, never set in a matrix, so once the first entries a list shows
+        have one, the rest are not shown; else a matrix shows the first rows of each slice."""
         if self.detail.written_terms is None or not any(
                 isinstance(v, Poly) and self.is_long(len(v.terms)) for v in array.flat):
             return array
+        return self.remembered(("written", tensor.name, result_key(array)),
+                               lambda: self.sums_written(tensor, array))
+
+    def sums_written(self, tensor: Tensor, array: np.ndarray) -> np.ndarray:
         result = self.result(tensor)
         gradient = self.derivation.gradient(tensor.name)
         written = array.copy()
-        for flat, value in enumerate(array.flat):
-            if not (isinstance(value, Poly) and self.is_long(len(value.terms))):
-                continue
-            found = None
-            if value == result.flat[flat]:
-                terms = named_terms(gradient, flat)
-                found = general_term([(t.upstream, t.local) for t in terms],
-                                     [t.output for t in terms], self.letters(terms[0].output.tensor))
-            written.flat[flat] = found if found is not None else self.cut(value)
+        leading = len(slice_axes(tensor, self.dims))
+
+        def write(flats) -> bool:
+            """Write the long entries among ``flats``; whether one became a Σ."""
+            summed = False
+            for flat in flats:
+                value = array.flat[flat]
+                if not (isinstance(value, Poly) and self.is_long(len(value.terms))):
+                    continue
+                found = None
+                if value == result.flat[flat]:
+                    terms = named_terms(gradient, flat)
+                    found = general_term([(t.upstream, t.local) for t in terms],
+                                         [t.output for t in terms], self.letters(terms[0].output.tensor))
+                written.flat[flat] = found if found is not None else self.cut(value)
+                summed = summed or found is not None
+            return summed
+
+        listed = showable(array.shape, leading, rows=0)
+        matrix = showable(array.shape, leading) & ~listed
+        if not write(np.flatnonzero(listed)):
+            write(np.flatnonzero(matrix))
+        for flat in np.flatnonzero(~(listed | matrix)):
+            value = array.flat[flat]
+            if isinstance(value, Poly) and self.is_long(len(value.terms)):
+                written.flat[flat] = self.cut(value)
         return written
 
     def result_blocks(self, lead: tuple, tensor: Tensor, array: np.ndarray | None = None,
@@ -436,6 +460,18 @@ def label_base(problem: ProblemView, tensor: Tensor) -> int:
     problem input's (``d7`` or a bare ``b`` has no axis subscripts to agree with, so its
     slices count like the input's: one image is ``n = 0`` in every tensor of the problem)."""
     return tensor.index_base if tensor.naming == "indexed" else problem.input.index_base
+
+
+def showable(shape: tuple[int, ...], leading: int, rows: int = MAX_ROWS) -> np.ndarray:
+    """Which entries of an array of ``shape`` a printer can show (a boolean per flat position):
+    in each slice over the ``leading`` axes, the first ``rows`` rows of the matrix it is set as,
+    or the first :data:`MAX_LISTED_ENTRIES` when listed, whichever is more."""
+    slice_shape = shape[leading:]
+    per_slice = prod(slice_shape)
+    columns = slice_shape[-1] if slice_shape else 1
+    rows = rows if len(slice_shape) >= 2 else min(rows, 1)  # a 1-D slice is one row
+    first = min(per_slice, max(rows * columns, MAX_LISTED_ENTRIES))
+    return np.tile(np.arange(per_slice) < first, prod(shape[:leading]))
 
 
 def slice_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:

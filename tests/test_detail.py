@@ -430,3 +430,27 @@ def test_the_readme_shows_a_page_of_the_handout_level_and_how_to_get_the_full_on
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert abs(height / width - 297 / 210) < 0.01  # a whole A4 page, as pdftoppm makes it
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(size=st.integers(12, 24), kernel=st.integers(4, 5), stride=st.integers(1, 2),
+       channels=st.sampled_from([(), (2,)]), form=st.sampled_from(["text", "latex"]))
+def test_only_the_entries_a_printer_can_show_are_written_as_sums_and_nothing_else_changes(
+        size, kernel, stride, channels, form):
+    """A handout writes the Σ form only for the entries a printer can show (the first rows of each
+    slice, or the first listed entries): the document is byte for byte what writing every entry
+    as Σ gives."""
+    import symconv.sections as sections
+
+    spec = {"input": {"shape": [*channels, size, size]},
+            "layers": [{"type": "conv", "stride": stride, "weight": {"shape": [2, *channels, kernel, kernel]
+                                                                     if channels else [kernel, kernel]}}]}
+    problem = build_problem(spec)
+    fast = render_solution(build_solution(problem), form)
+    every = sections.showable
+    try:
+        sections.showable = lambda shape, leading, rows=0: np.ones(int(np.prod(shape)), dtype=bool)
+        slow = render_solution(build_solution(problem), form)
+    finally:
+        sections.showable = every
+    assert "terms)" in fast and fast == slow

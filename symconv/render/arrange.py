@@ -25,17 +25,15 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ..document import (MAX_SLICES, Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum,
+from ..document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum,
                         Labeled, Matrix, Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated,
                         equation)
 from ..poly import Poly, Symbol
 from ..wording import shape_text
 from .printer import Printer
 
-MAX_ROWS = 16  # rows of a matrix shown, in every format
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
 MIN_SPLIT_COLUMNS = 7  # a matrix of fewer columns is never cut into blocks (entry by entry instead)
-MAX_LISTED_ENTRIES = 32  # entries listed one per line when they are too long for a matrix
 
 
 def as_grid(array: np.ndarray) -> np.ndarray:

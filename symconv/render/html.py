@@ -34,7 +34,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ..document import (MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
+from ..document import (MAX_ROWS, MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
                         Equation, Figure, Formula, Gallery, Group, Hadamard, Heading, Indexed, IndexedSum,
                         Labeled, Matrix, Numbered, Paragraph, Power, Product, Quotient, Reference, Sum,
                         TensorView, Truncated, short)
@@ -42,7 +42,7 @@ from ..poly import Atom, Poly, Symbol
 from ..product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products, named_as_valued, objects,
                             product_polys)
 from ..tensors import EntryFactors, Role, Tensor
-from .arrange import MAX_ROWS, ArrangingPrinter, Captioned, as_grid, is_tall
+from .arrange import ArrangingPrinter, Captioned, as_grid, is_tall
 from .names import entry_text, subscripted, written
 from .latex import LatexPrinter
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
