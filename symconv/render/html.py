@@ -915,7 +915,7 @@ margin-left:calc((100% - max(100%,min(80em,calc(100vw - 2em))))/2);overflow-x:au
 .sc-lines math.sc-more{padding-left:3em}
 .sc-numbered{display:flex;align-items:center;gap:1em;overflow-x:auto}
 .sc-numbered .sc-body{flex:1}.sc-number{color:#57606a}
-.sc-row{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:center}
+.sc-row{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:center;justify-content:center}
 .sc-grid{display:grid;gap:0 2.5em;align-items:center;justify-content:center}
 mtd{padding:.15em .45em}
 mtd.sc-marked{outline:1.5px solid #1b1b1b;outline-offset:-2px}
