@@ -264,8 +264,9 @@ class EntryType(click.ParamType):
 
 
 sections_option = click.option(
-    "--sections", help="Comma-separated sections (default: all): shapes, forward, dw, dx, db, chain,"
-                       " closed-form, connect, checks.")
+    "--sections", help="Comma-separated sections, e.g. shapes,dx: shapes, forward, dw, dx, db, chain,"
+                       " closed-form, matrix, connect, checks (default: all of them with --detail full;"
+                       " all but matrix and connect with --detail handout).")
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
                              help="Write to FILE instead of standard output (- is standard output).")
 
