@@ -10,13 +10,15 @@ of max pooling, the numbers of a chain), which are then cut short instead.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from math import prod
-from typing import Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
 from .document import Derivative, Indexed, IndexedSum, Product
 from .poly import Symbol
+from .tensors import EntryFactors, FactorTable
 
 SPATIAL_LETTERS = {1: ("i",), 2: ("i", "j"), 3: ("k", "i", "j")}
 SPARE_LETTERS = ("p", "q", "r", "s", "t", "u", "v")
@@ -35,9 +37,65 @@ def letters_for(axes: Sequence[str], dims: int, taken: set[str]) -> list[str]:
     return chosen
 
 
-def subscript_numbers(symbol: Symbol) -> tuple[int, ...]:
-    """The numbers of an entry's name, in its display base: one per axis, or its flat position."""
-    return symbol.tensor.entry_name(symbol.flat).subscript
+class Same(NamedTuple):
+    """A factor that is the same in every term (a number, the loss's name, a fixed entry)."""
+
+    value: Any
+
+
+class Derivatives(NamedTuple):
+    """∂top/∂bottom in every term, ``top`` and ``bottom`` being columns themselves."""
+
+    top: "Column"
+    bottom: "Column"
+
+
+#: One factor of every term of a sum, without an object per term: entries of one tensor by name
+#: (:class:`~symconv.tensors.EntryFactors`), the same factor in every term, or derivatives of
+#: such columns.
+Column = EntryFactors | Same | Derivatives
+
+
+class TermColumns(NamedTuple):
+    """The terms of a sum as columns: factor p of term t is the t-th of ``columns[p]`` (None: a
+    factor with no general form), and the Σ runs over the indices of the entries ``running``."""
+
+    columns: tuple[Column | None, ...]
+    running: EntryFactors
+
+    @property
+    def count(self) -> int:
+        return len(self.running.flats)
+
+
+def column(factors: Sequence) -> Column | None:
+    """The factors of every term (numbers, entries, derivatives) as a :data:`Column`, or None
+    when they have no general form."""
+    first = factors[0]
+    if all(type(f) is type(first) and f == first for f in factors):
+        return Same(first)
+    if isinstance(first, Derivative):
+        if not all(isinstance(f, Derivative) for f in factors):
+            return None
+        top, bottom = column([f.top for f in factors]), column([f.bottom for f in factors])
+        return None if top is None or bottom is None else Derivatives(top, bottom)
+    if not all(isinstance(f, Symbol) and f.tensor is first.tensor for f in factors):
+        return None
+    return EntryFactors(first.tensor, np.array([f.flat for f in factors], dtype=np.int64), named=True)
+
+
+def factor_column(table: FactorTable, start: int, stop: int) -> Column | None:
+    """Rows ``start`` to ``stop`` of a table of chain-rule factors (entries of a tensor, one
+    number, or a number or atom per row) as a :data:`Column`: entries by name when the table
+    names them or the tensor has no values, else their values."""
+    if isinstance(table, EntryFactors):
+        flats = table.flats[start:stop]
+        if table.named or table.tensor.values is None:
+            return EntryFactors(table.tensor, flats, named=True)
+        return column(table.tensor.values.reshape(-1)[flats].tolist())
+    if isinstance(table, (int, Fraction)):
+        return Same(table)
+    return column(list(table[start:stop]))
 
 
 def general_term(terms: Sequence[tuple], running: Sequence[Symbol], letters: Sequence[str], *,
@@ -47,11 +105,24 @@ def general_term(terms: Sequence[tuple], running: Sequence[Symbol], letters: Seq
     term, whose display indices must fill a box; ``letters`` name its axes). Every entry factor
     must be an affine function of those indices, and every number the same in every term; else
     None. ``counted``: the sum says its number of terms."""
-    count = len(terms)
-    if count < 2 or len(running) != count:
+    if len(terms) < 2 or len(running) != len(terms):
         return None
-    indices = np.array([subscript_numbers(symbol) for symbol in running], dtype=np.int64)
-    if indices.ndim != 2 or indices.shape[1] != len(letters):
+    entries = column(running)
+    if not isinstance(entries, EntryFactors):
+        return None
+    columns = tuple(column([term[position] for term in terms]) for position in range(len(terms[0])))
+    return columns_general_term(TermColumns(columns, entries), letters, counted=counted)
+
+
+def columns_general_term(table: TermColumns, letters: Sequence[str], *,
+                         counted: bool = True) -> IndexedSum | None:
+    """:func:`general_term` of terms given as columns: index arithmetic on arrays, nothing made
+    per term (a ∂L/∂W entry at the worked-solution limit has 3,969 terms)."""
+    count = table.count
+    if count < 2:
+        return None
+    indices = subscript_numbers(table.running)
+    if indices.shape[1] != len(letters):
         return None
     varying, ranges, values = [], [], []
     for axis in range(indices.shape[1]):
@@ -64,14 +135,14 @@ def general_term(terms: Sequence[tuple], running: Sequence[Symbol], letters: Seq
             ranges.append((low, high))
             values.append(letter_values)
     sizes = [high - low + 1 for low, high in ranges]
-    if prod(sizes) != count or len({tuple(row) for row in zip(*values)}) != count:
+    if prod(sizes) != count or not varying or len(np.unique(np.ravel_multi_index(
+            [v - low for v, (low, _) in zip(values, ranges)], sizes))) != count:
         return None  # not every index combination of the box: no single Σ
     design = np.column_stack([np.ones(count, dtype=np.int64), *values])
     names = [letters[axis] for axis in varying]
     factors = []
-    for position in range(len(terms[0])):
-        column = [term[position] for term in terms]
-        factor = affine_factor(column, design, names)
+    for found_column in table.columns:
+        factor = None if found_column is None else affine_factor(found_column, design, names)
         if factor is None:
             return None
         if factor != 1:
@@ -80,42 +151,49 @@ def general_term(terms: Sequence[tuple], running: Sequence[Symbol], letters: Seq
     return IndexedSum(tuple(names), tuple(ranges), term, count if counted else None)
 
 
+def subscript_numbers(entries: EntryFactors) -> np.ndarray:
+    """The numbers of each entry's name, in its display base (one per axis, or its flat
+    position), a row per entry."""
+    subscripts = entries.tensor.subscripts
+    if not subscripts:
+        return np.zeros((len(entries.flats), 0), dtype=np.int64)
+    return np.stack([numbers[entries.flats] for numbers in subscripts], axis=1)
+
+
 def lattice(numbers: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
     """The range of a letter running over these index numbers, and its value at each: the
     numbers themselves when they are consecutive (``i``); when they step by S (the outputs of a
     stride), a letter from ``low // S`` whose S multiple plus a constant they are (``2i+1``, i =
     0..2 for 1, 3, 5); None when they are not evenly spaced."""
-    distinct = sorted(set(numbers.tolist()))
-    low = distinct[0]
+    distinct = np.unique(numbers)
+    low, high = int(distinct[0]), int(distinct[-1])
     if len(distinct) == 1:
         return (low, low), numbers
-    step = distinct[1] - distinct[0]
-    if distinct != list(range(low, distinct[-1] + 1, step)):
+    step = int(distinct[1] - distinct[0])
+    if not np.array_equal(distinct, np.arange(low, high + 1, step)):
         return None
     if step == 1:
-        return (low, distinct[-1]), numbers
+        return (low, high), numbers
     start = low // step
     offset = low - step * start
     return (start, start + len(distinct) - 1), (numbers - offset) // step
 
 
-def affine_factor(column: list, design: np.ndarray, names: list[str]):
+def affine_factor(found: Column, design: np.ndarray, names: list[str]):
     """One factor of every term as a general factor: the same in every term (a number, a fixed
     entry), entries of one tensor whose indices are affine in the letters, or a derivative whose
     top and bottom are such factors; else None."""
-    first = column[0]
-    if all(type(f) is type(first) and f == first for f in column):
-        return first
-    if isinstance(first, Derivative):
-        if not all(isinstance(f, Derivative) for f in column):
-            return None
-        top = affine_factor([f.top for f in column], design, names)
-        bottom = affine_factor([f.bottom for f in column], design, names)
+    if isinstance(found, Same):
+        return found.value
+    if isinstance(found, Derivatives):
+        top = affine_factor(found.top, design, names)
+        bottom = affine_factor(found.bottom, design, names)
         return None if top is None or bottom is None else Derivative(top, bottom)
-    if not all(isinstance(f, Symbol) and f.tensor is first.tensor for f in column):
-        return None
-    numbers = np.array([subscript_numbers(s) for s in column], dtype=np.int64)
-    if numbers.ndim != 2 or numbers.shape[1] == 0:
+    flats = found.flats
+    if (flats == flats[0]).all():
+        return Symbol(found.tensor, int(flats[0]))
+    numbers = subscript_numbers(found)
+    if numbers.shape[1] == 0:
         return None
     expressions = []
     for axis in range(numbers.shape[1]):
@@ -125,7 +203,7 @@ def affine_factor(column: list, design: np.ndarray, names: list[str]):
         if not np.array_equal(design @ coefficients, numbers[:, axis]):
             return None
         expressions.append(affine_text(int(coefficients[0]), coefficients[1:].tolist(), names))
-    return Indexed(first.tensor, tuple(expressions))
+    return Indexed(found.tensor, tuple(expressions))
 
 
 def affine_text(constant: int, coefficients: list[int], names: list[str]) -> str:

@@ -19,13 +19,13 @@ import numpy as np
 
 from .contract import Layer, ProblemView
 from .derivation import Derivation, Gradient, derive
-from .document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Formula, Labeled, Matrix, Numbered, Once, Paragraph, Product,
-                       Reference, Sum, TensorView, Truncated)
+from .document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, MAX_SUM_TERMS, Derivative, Formula, IndexedSum, Labeled, Matrix,
+                       Numbered, Once, Paragraph, Product, Reference, Sum, TensorView, Truncated)
 from .errors import SizeLimitError, SymconvError
-from .indexed import general_term, letters_for
+from .indexed import TermColumns, columns_general_term, factor_column, general_term, letters_for
 from .poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .product_sums import TermFactors, named_as_valued
-from .tensors import Role, Tensor
+from .tensors import EntryFactors, FactorTable, Role, Tensor
 from .wording import axis_names
 
 MAX_LISTED = 32  # items listed in a sentence before the rest are counted
@@ -204,16 +204,51 @@ class Context:
         return limit is not None and count > limit
 
     def sum_of(self, terms: Sequence[tuple], running: Sequence[Symbol], *, counted: bool = True,
-               limit: int | None = None):
+               limit: int | None = None, columns: TermColumns | None = None):
         """The terms (tuples of factors) as their :class:`Sum` of products, or, when the sum is
         long at this detail (or has more terms than ``limit``), as a Σ over the indices of
         ``running`` (or its first terms, when the terms have no general term; written out when
-        they are not too many)."""
+        they are not too many). ``columns``: every term as columns, when ``terms`` and
+        ``running`` are only the first ones (as many as :meth:`first_terms` says)."""
+        count = len(terms) if columns is None else columns.count
         written = Sum(tuple(Product(tuple(t)) if len(t) > 1 else t[0] for t in terms))
-        if not self.is_long(len(terms), limit):
+        if not self.is_long(count, limit):
             return written
-        found = general_term(terms, running, self.letters(running[0].tensor), counted=counted)
-        return found if found is not None else self.cut(written)
+        letters = self.letters((running[0] if columns is None else columns.running).tensor)
+        found = (general_term(terms, running, letters, counted=counted) if columns is None
+                 else columns_general_term(columns, letters, counted=counted))
+        if found is not None:
+            return found
+        shown = self.detail.written_terms
+        return written if shown is None or count <= shown else Truncated(Sum(written.terms[:shown]), count)
+
+    def first_terms(self) -> int:
+        """How many of a long sum's terms :meth:`sum_of` and :func:`chain_equation
+        <symconv.solution.chain_equation>` write out at most, when they have all its terms as
+        columns."""
+        return max(MAX_SUM_TERMS, self.detail.written_terms or 0)
+
+    def named_tables(self, tensor: Tensor) -> list[FactorTable]:
+        """Each block's named local derivatives of ∂L/∂tensor (made once: a pooling layer makes
+        an atom per term)."""
+        return self.remembered(("named tables", tensor.name), lambda: [
+            block.local.named_table() for block in self.derivation.gradient(tensor.name).blocks])
+
+    def term_columns(self, tensor: Tensor, flat: int) -> TermColumns | None:
+        """The chain-rule terms of ∂L/∂tensor's entry ``flat`` as columns (nothing made per
+        term): its factors ∂L/∂y_k and ∂y_k/∂x (named), the Σ running over the outputs y_k. None
+        when they come through more than one layer, or it has none."""
+        gradient = self.derivation.gradient(tensor.name)
+        found = [(block, table) for block, table in zip(gradient.blocks, self.named_tables(tensor))
+                 if block.offsets[flat + 1] > block.offsets[flat]]
+        if len(found) != 1:
+            return None
+        [(block, table)] = found
+        start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
+        outputs = block.outputs[start:stop]
+        return TermColumns((factor_column(EntryFactors(block.upstream, outputs), 0, len(outputs)),
+                            factor_column(table, start, stop)),
+                           EntryFactors(block.output, outputs, named=True))
 
     def cut(self, side):
         """A long sum (written out, or a polynomial) cut to its first terms at this detail."""
@@ -254,9 +289,7 @@ class Context:
                     continue
                 found = None
                 if value == result.flat[flat]:
-                    terms = named_terms(gradient, flat)
-                    found = general_term([(t.upstream, t.local) for t in terms],
-                                         [t.output for t in terms], self.letters(terms[0].output.tensor))
+                    found = self.entry_general_term(tensor, gradient, flat)
                 written.flat[flat] = found if found is not None else self.cut(value)
                 summed = summed or found is not None
             return summed
@@ -270,6 +303,17 @@ class Context:
             if isinstance(value, Poly) and self.is_long(len(value.terms)):
                 written.flat[flat] = self.cut(value)
         return written
+
+    def entry_general_term(self, tensor: Tensor, gradient: Gradient, flat: int,
+                           counted: bool = True) -> IndexedSum | None:
+        """The chain-rule sum of ∂L/∂tensor's entry ``flat`` by its general term
+        (``Σ ∂L/∂y_k·∂y_k/∂x``), or None."""
+        columns = self.term_columns(tensor, flat)
+        if columns is not None:
+            return columns_general_term(columns, self.letters(columns.running.tensor), counted=counted)
+        terms = named_terms(gradient, flat)
+        return general_term([(t.upstream, t.local) for t in terms], [t.output for t in terms],
+                            self.letters(terms[0].output.tensor), counted=counted) if terms else None
 
     def result_blocks(self, lead: tuple, tensor: Tensor, array: np.ndarray | None = None,
                       equations: tuple = ()) -> list:

@@ -28,6 +28,7 @@ from .document import (MAX_SUM_TERMS, ChainBlock, ChainTerms, Concat, Derivative
                        Product, Reference, Relations, Section, Sum, Truncated, equation, settle, with_math)
 from .errors import SizeLimitError, SymconvError
 from .figures import entries_grids, is_pictured
+from .indexed import Derivatives, Same, TermColumns
 from .layers import layer_type
 from .matrix import (check_printable, has_matrix, matrix_document, matrix_layer, matrix_of, matrix_section,
                      printable)
@@ -218,15 +219,17 @@ def backward_order(problem: ProblemView) -> list[Tensor]:
 
 def chain_equation(context: Context, entry: Symbol, value: Poly, terms: list[NamedTerm],
                    expanded: Poly | None = None, *, named: Poly | None = None,
-                   count: int | None = None) -> Equation:
+                   count: int | None = None, columns: TermColumns | None = None) -> Equation:
     """``∂L/∂x = Σ_k ∂L/∂y_k·∂y_k/∂x = (the terms with their factors named) = value``, then the
     value expanded down to the given upstream gradient when it differs (a chain). ``terms``:
     the entry's chain-rule terms (:func:`~symconv.sections.named_terms`: all of them when the
     detail writes long sums as Σ, else the first :data:`~symconv.document.MAX_SUM_TERMS` of its
-    ``count`` are enough), ``named`` their sum (:func:`~symconv.sections.named_values`), ``value``
-    its value (the derivation's). A sum too long for the detail level is a Σ over the outputs
-    that read the entry, with its number of terms; its value is written when it is short (a
-    number)."""
+    ``count`` are enough; with ``columns``, every term as columns (:meth:`Context.term_columns
+    <symconv.sections.Context.term_columns>`), the first :meth:`Context.first_terms
+    <symconv.sections.Context.first_terms>` are), ``named`` their sum
+    (:func:`~symconv.sections.named_values`), ``value`` its value (the derivation's). A sum too
+    long for the detail level is a Σ over the outputs that read the entry, with its number of
+    terms; its value is written when it is short (a number)."""
     loss = context.loss
     count = len(terms) if count is None else count
     sides: tuple = (Derivative(loss, entry),)
@@ -241,8 +244,9 @@ def chain_equation(context: Context, entry: Symbol, value: Poly, terms: list[Nam
     elif not context.is_long(count):  # a chain side as Σ; the terms named one by one
         sides += (context.sum_of(chain, running, limit=context.detail.chain_terms), named)
     else:
-        general = context.sum_of([(t.upstream, t.local) for t in terms], running)
-        sides += (context.sum_of(chain, running, counted=isinstance(general, Truncated)), general)
+        general = context.sum_of([(t.upstream, t.local) for t in terms], running, columns=columns)
+        sides += (context.sum_of(chain, running, counted=isinstance(general, Truncated),
+                                 columns=columns and chain_columns(columns, loss, entry)), general)
     # the value, then its expansion down to the given upstream gradient (a chain), each when it
     # is short enough to add something a reader takes in
     for found, limit in ((value, None), (expanded, context.detail.chain_terms)):
@@ -250,6 +254,12 @@ def chain_equation(context: Context, entry: Symbol, value: Poly, terms: list[Nam
                 isinstance(found, Poly) and context.is_long(len(found.terms), limit)):
             sides += (found,)
     return equation(*sides)
+
+
+def chain_columns(columns: TermColumns, loss: str, entry: Symbol) -> TermColumns:
+    """The chain side ∂L/∂y_k·∂y_k/∂x of terms given as columns."""
+    outputs = columns.running
+    return TermColumns((Derivatives(Same(loss), outputs), Derivatives(outputs, Same(entry))), outputs)
 
 
 def value_of(side) -> object:
@@ -278,7 +288,7 @@ def chosen_entries(context: Context, tensor: Tensor) -> tuple[list[int], list[tu
     # leaves sums of different sizes) are told apart by their number of terms
     gradient = context.derivation.gradient(tensor.name)
     alike = {words for _, words in extra if sum(1 for _, w in extra if w == words) > 1}
-    counted = [(flat, f"{words}, {plural(len(named_terms(gradient, flat)), 'term')}"
+    counted = [(flat, f"{words}, {plural(term_count(gradient, flat), 'term')}"
                 if words in alike else words) for flat, words in extra]
     told = [words for _, words in counted]
     return first, [(flat, words if told.count(words) == 1 else plain)
@@ -339,17 +349,18 @@ def chain_rule_section(context: Context) -> Section:
                                      " would have too many terms to write; they are left in the"
                                      " layer-by-layer form.)",)))
         result = context.result(tensor)
-        # a detail that writes long sums out needs only the terms it shows; one that writes
-        # them as Σ reads them all to find the general term
-        limit = MAX_SUM_TERMS if context.detail.written_terms is None else None
         named = dict(zip(flats, named_values(gradient, flats)))
         factor_lists = named_factor_lists(gradient)
 
         def entry_equation(flat: int) -> list:
-            terms = named_terms(gradient, flat, limit)
+            # a detail that writes long sums out needs only the terms it shows; one that writes
+            # them as Σ finds the general term from every term, as columns where it can
+            columns = context.term_columns(tensor, flat) if context.detail.written_terms is not None else None
+            terms = named_terms(gradient, flat, None if context.detail.written_terms is not None
+                                and columns is None else context.first_terms())
             return [Numbered(chain_equation(context, Symbol(tensor, flat), result.flat[flat], terms,
                                             expanded.get(flat), named=named[flat],
-                                            count=term_count(gradient, flat)),
+                                            count=term_count(gradient, flat), columns=columns),
                              key=("chain", tensor.name, flat)),
                     *entry_remarks(gradient, factor_lists, flat)]
 

@@ -21,12 +21,15 @@ from hypothesis import strategies as st
 
 from symconv import build_problem, build_solution, derive, load_problem, quick_problem, render_solution
 from symconv.cli import cli
-from symconv.document import (Display, Document, Equation, Formula, IndexedSum, Indexed, Numbered, Once,
-                              Paragraph, Reference, Section, settle)
+from symconv.document import (Derivative, Display, Document, Equation, Formula, IndexedSum, Indexed, Numbered,
+                              Once, Paragraph, Reference, Section, settle)
 from symconv.errors import SymconvError
 from symconv.indexed import general_term
+from symconv.poly import Symbol
 from symconv.sections import FULL, HANDOUT, Context, Detail, named_terms
-from symconv.solution import chosen_entries
+from symconv.solution import chain_columns, chosen_entries
+
+from strategies import conv_specs
 
 EXAMPLES = sorted(Path("examples").glob("*.toml"))
 
@@ -454,3 +457,48 @@ def test_only_the_entries_a_printer_can_show_are_written_as_sums_and_nothing_els
     finally:
         sections.showable = every
     assert "terms)" in fast and fast == slow
+
+
+def assert_columns_route_is_the_terms_route(problem, detail=HANDOUT):
+    """Every entry's Σ found from its chain-rule terms as columns (:meth:`Context.term_columns`,
+    nothing made per term) is the Σ found from the terms one by one, for the value side
+    ∂L/∂y·∂y/∂x and the chain side, and so is the sum cut short where there is none."""
+    context = Context(problem, derive(problem), detail)
+    loss = problem.loss
+    for tensor in problem.differentiable():
+        gradient = context.derivation.gradient(tensor.name)
+        for flat in range(tensor.size):
+            terms = named_terms(gradient, flat)
+            columns = context.term_columns(tensor, flat)
+            if columns is None:
+                assert len({t.output.tensor for t in terms}) != 1
+                continue
+            entry = Symbol(tensor, flat)
+            running = [t.output for t in terms]
+            pairs = [(t.upstream, t.local) for t in terms]
+            chain = [(Derivative(loss, t.output), Derivative(t.output, entry)) for t in terms]
+            first = context.first_terms()
+            assert context.sum_of(pairs[:first], running[:first], columns=columns) == context.sum_of(pairs, running)
+            assert context.sum_of(chain[:first], running[:first], counted=False,
+                                  columns=chain_columns(columns, loss, entry)) == context.sum_of(
+                chain, running, counted=False)
+            assert context.entry_general_term(tensor, gradient, flat) == general_term(
+                pairs, running, context.letters(running[0].tensor))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=conv_specs(), written=st.integers(1, 12), values=st.booleans())
+def test_sums_found_on_columns_are_the_sums_found_term_by_term(spec, written, values):
+    """The handout's fast route to a Σ (index arithmetic on the derivation's arrays) against the
+    route it replaces (the terms as objects), on random convolutions (groups, stride, padding,
+    dilation, flat and indexed names, given values), sums long from ``written`` terms on."""
+    if values:
+        spec["upstream"] = {**spec["upstream"], "values": "ones"}
+    assert_columns_route_is_the_terms_route(build_problem(spec), HANDOUT._replace(written_terms=written))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_sums_found_on_columns_are_the_sums_found_term_by_term_in_every_example(example):
+    """The same in every example: chains (carried numbers), pooling's indicators and numbers,
+    transposed convolutions, 3-D, every sum long."""
+    assert_columns_route_is_the_terms_route(load_problem(example), HANDOUT._replace(written_terms=1))

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from itertools import islice
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -249,14 +250,18 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
                      count: int) -> tuple[ReceptiveField, ...]:
     """The first ``count`` outputs' receptive fields, in row-major output order; ``upstream`` is
     the upstream gradient or the entry each output passes back."""
+    return tuple(islice(each_receptive_field(layer, upstream), count))
+
+
+def each_receptive_field(layer: ConvLayer, upstream: Tensor | Sequence) -> Iterator[ReceptiveField]:
+    """Every output's receptive field in turn, in row-major output order (made as asked)."""
     g = layer.geometry
     x, w = layer.input, layer.weight
     positions = closed_form.pad(np.arange(x.size).reshape(g.input_shape) + 1, g.pad_before,
                                 g.pad_after) - 1
     weights = np.arange(w.size).reshape(g.weight_shape)
     upstream_of = upstream_entry(upstream)
-    fields = []
-    for o in range(min(count, layer.output.size)):
+    for o in range(layer.output.size):
         n, f, *at = np.unravel_index(o, g.output_shape)
         group = f // g.group_filters
         channels = slice(group * g.group_channels, (group + 1) * g.group_channels)
@@ -269,13 +274,12 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
         bias = layer.bias.entry(int(f)) if layer.bias is not None else None
         value = poly_sum([product_of((x.entry(a.flat), w.entry(b.flat))) for a, b in products]
                          + ([bias] if bias is not None else []))
-        fields.append(ReceptiveField(
+        yield ReceptiveField(
             Symbol(layer.output, o), int(f),
             object_array([x.entry(int(i)) if i >= 0 else 0 for i in window.flat], window.shape),
             object_array([w.entry(int(j)) for j in kernel.flat], kernel.shape),
             upstream_of(o), Symbol(layer.bias, int(f)) if layer.bias is not None else None,
-            products, value))
-    return tuple(fields)
+            products, value)
 
 
 def field_items(field: ReceptiveField, item_of, base: int = 0, channel: str | None = "c") -> list:
@@ -392,13 +396,12 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
     blocks += named_kernels_note(layer, context, shown)
     if len(shown) < len(fields):
         blocks += more(len(shown), layer.output.size, "receptive fields")
-    outputs = [unwrap_constant(f.value) for f in receptive_fields(layer, context.upstream_of(layer),
-                                                        layer.output.size)] if context.detail.once else []
-    if outputs and not any(isinstance(v, Poly) and context.is_long(len(v.terms)) for v in outputs):
+    outputs = short_outputs(layer, context) if context.detail.once else None
+    if outputs is not None:
         # a handout: the outputs as one result (the gallery shows the products)
         return Section("forward", tuple(blocks + output_blocks(
             context, ("Adding up the products of each receptive field, the output",), layer.output,
-            object_array(outputs, layer.output.shape))))
+            outputs)))
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for field in fields:
@@ -415,6 +418,18 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
     blocks.append(Display(tuple(rows)))
     blocks += more(len(fields), layer.output.size, "outputs")
     return Section("forward", tuple(blocks + output_matrix(layer, context)))
+
+
+def short_outputs(layer: ConvLayer, context: Context) -> np.ndarray | None:
+    """Every output's value, in the output's shape, when none is a sum long at this detail
+    (None as soon as one is: at the worked-solution limit the first output already is)."""
+    outputs = []
+    for field in each_receptive_field(layer, context.upstream_of(layer)):
+        value = unwrap_constant(field.value)
+        if isinstance(value, Poly) and context.is_long(len(value.terms)):
+            return None
+        outputs.append(value)
+    return object_array(outputs, layer.output.shape)
 
 
 def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
