@@ -217,13 +217,26 @@ def in_lines(pieces: list[Layout], width: float | None) -> Layout:
 
 
 def arrangements(figure: Figure, measure: Callable[[object], float], width: float) -> Iterator[Layout]:
-    """The ways to draw the figure, in the order they are preferred."""
-    whole = [grid_layout(grid, measure, None) for grid in figure.grids]
-    yield in_lines(whole, None)
-    yield in_lines(whole, width)
+    """The ways to draw the figure, in the order they are preferred; the grids whole only when
+    each could fit (a 67 × 67 input is not measured cell by cell to find that it does not)."""
+    if all(least + 2 <= width and height + 2 <= MAX_HEIGHT for least, height in map(least_size, figure.grids)):
+        whole = [grid_layout(grid, measure, None) for grid in figure.grids]
+        yield in_lines(whole, None)
+        yield in_lines(whole, width)
+    cut: dict[int, list[Layout]] = {}
     for lines in (None, width):
         for span in SPANS:
-            yield in_lines([grid_layout(grid, measure, span) for grid in figure.grids], lines)
+            if span not in cut:
+                cut[span] = [grid_layout(grid, measure, span) for grid in figure.grids]
+            yield in_lines(cut[span], lines)
+
+
+def least_size(grid: Grid) -> tuple[float, float]:
+    """The smallest width and height :func:`grid_layout` can give a grid drawn whole, whatever
+    its labels measure."""
+    rows, columns = (1, grid.cells.size) if grid.cells.ndim == 1 else grid.cells.shape
+    room = WINDOW_ROOM if grid.windows else 0
+    return (room + MIN_CELL_WIDTH) * columns, LABEL_HEIGHT + (CELL_HEIGHT + room) * rows
 
 
 def layout(figure: Figure, measure: Callable[[object], float], width: float) -> Layout:
