@@ -13,9 +13,10 @@ import numpy as np
 
 from ...contract import Layer
 from ...document import Derivative, Formula, Indexed, Once, Paragraph, with_math
-from ...indexed import general_term
+from ...indexed import Derivatives, Same, columns_general_term
 from ...poly import Symbol
 from ...sections import Context, NamedTerm, named_terms
+from ...tensors import EntryFactors
 from ...wording import per_axis
 from .layer import ConvLayer
 
@@ -116,11 +117,13 @@ def weight_correlation(layer: ConvLayer, context: Context) -> list[object]:
     """Why ∂L/∂W is the correlation of the input with ∂L/∂Y, and the notes' Rot180 form the same."""
     w, x, y, loss = layer.weight, layer.input, layer.output, context.loss
     flat = min(1, w.size - 1)
-    gradient = context.derivation.gradient(w.name)
-    terms = [t for t in named_terms(gradient, flat) if t.output.tensor is y]
-    sigma = general_term([(t.upstream if isinstance(t.upstream, Symbol) else Derivative(loss, t.output),
-                           t.local) for t in terms],
-                         [t.output for t in terms], context.letters(y)) if len(terms) > 1 else None
+    sigma = None
+    columns = context.term_columns(w, flat)  # a weight is read by its own layer only
+    if columns is not None:
+        upstream, local = columns.columns
+        if not isinstance(upstream, EntryFactors):  # numbers: written ∂L/∂y_k
+            upstream = Derivatives(Same(loss), columns.running)
+        sigma = columns_general_term(columns._replace(columns=(upstream, local)), context.letters(y))
     strided = any(s > 1 for s in layer.geometry.stride)
     parts: list[object] = ["Why a correlation? Every output reads each kernel entry once, at its own place"
                    " in its receptive field"]
