@@ -64,7 +64,7 @@ class TermColumns(NamedTuple):
     running: EntryFactors
 
     @property
-    def count(self) -> int:
+    def term_count(self) -> int:
         return len(self.running.flats)
 
 
@@ -118,7 +118,7 @@ def columns_general_term(table: TermColumns, letters: Sequence[str], *,
                          counted: bool = True) -> IndexedSum | None:
     """:func:`general_term` of terms given as columns: index arithmetic on arrays, nothing made
     per term (a ∂L/∂W entry at the worked-solution limit has 3,969 terms)."""
-    count = table.count
+    count = table.term_count
     if count < 2:
         return None
     indices = subscript_numbers(table.running)
@@ -135,20 +135,37 @@ def columns_general_term(table: TermColumns, letters: Sequence[str], *,
             ranges.append((low, high))
             values.append(letter_values)
     sizes = [high - low + 1 for low, high in ranges]
-    if prod(sizes) != count or not varying or len(np.unique(np.ravel_multi_index(
-            [v - low for v, (low, _) in zip(values, ranges)], sizes))) != count:
+    if prod(sizes) != count or not varying:
+        return None
+    codes = np.ravel_multi_index([v - low for v, (low, _) in zip(values, ranges)], sizes)
+    if np.bincount(codes, minlength=count).max() > 1:
         return None  # not every index combination of the box: no single Σ
-    design = np.column_stack([np.ones(count, dtype=np.int64), *values])
-    names = [letters[axis] for axis in varying]
+    rows = np.empty(count, dtype=np.int64)
+    rows[codes] = np.arange(count)
+    # the term where every letter is at its lowest, then each letter one above it
+    corners = rows[[0, *(prod(sizes[axis + 1:]) for axis in range(len(sizes)))]]
+    box = Box(np.column_stack([np.ones(count, dtype=np.int64), *values]), corners,
+              [low for low, _ in ranges], [letters[axis] for axis in varying])
     factors = []
     for found_column in table.columns:
-        factor = None if found_column is None else affine_factor(found_column, design, names)
+        factor = None if found_column is None else affine_factor(found_column, box)
         if factor is None:
             return None
         if factor != 1:
             factors.append(factor)
     term = factors[0] if len(factors) == 1 else Product(tuple(factors))
-    return IndexedSum(tuple(names), tuple(ranges), term, count if counted else None)
+    return IndexedSum(tuple(box.names), tuple(ranges), term, count if counted else None)
+
+
+class Box(NamedTuple):
+    """The letters of a Σ over a box of indices: ``design`` has a row per term (1, then each
+    letter's value), ``corners`` the rows where every letter is at its lowest (``lows``) and where
+    each letter in turn is one above it, ``names`` the letters."""
+
+    design: np.ndarray
+    corners: np.ndarray
+    lows: list[int]
+    names: list[str]
 
 
 def subscript_numbers(entries: EntryFactors) -> np.ndarray:
@@ -179,15 +196,15 @@ def lattice(numbers: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
     return (start, start + len(distinct) - 1), (numbers - offset) // step
 
 
-def affine_factor(found: Column, design: np.ndarray, names: list[str]):
+def affine_factor(found: Column, box: Box):
     """One factor of every term as a general factor: the same in every term (a number, a fixed
     entry), entries of one tensor whose indices are affine in the letters, or a derivative whose
     top and bottom are such factors; else None."""
     if isinstance(found, Same):
         return found.value
     if isinstance(found, Derivatives):
-        top = affine_factor(found.top, design, names)
-        bottom = affine_factor(found.bottom, design, names)
+        top = affine_factor(found.top, box)
+        bottom = affine_factor(found.bottom, box)
         return None if top is None or bottom is None else Derivative(top, bottom)
     flats = found.flats
     if (flats == flats[0]).all():
@@ -195,15 +212,15 @@ def affine_factor(found: Column, design: np.ndarray, names: list[str]):
     numbers = subscript_numbers(found)
     if numbers.shape[1] == 0:
         return None
-    expressions = []
-    for axis in range(numbers.shape[1]):
-        solution, *_ = np.linalg.lstsq(design.astype(float), numbers[:, axis].astype(float),
-                                       rcond=None)
-        coefficients = np.rint(solution).astype(np.int64)
-        if not np.array_equal(design @ coefficients, numbers[:, axis]):
-            return None
-        expressions.append(affine_text(int(coefficients[0]), coefficients[1:].tolist(), names))
-    return Indexed(found.tensor, tuple(expressions))
+    # An affine function on a whole box is fixed by its corners: each letter's coefficient is
+    # the step from the lowest corner, then every term must agree.
+    lowest, *above = numbers[box.corners]
+    slopes = np.array(above) - lowest
+    coefficients = np.vstack([lowest - np.array(box.lows) @ slopes, slopes])
+    if not np.array_equal(box.design @ coefficients, numbers):
+        return None
+    return Indexed(found.tensor, tuple(affine_text(int(axis[0]), axis[1:].tolist(), box.names)
+                                       for axis in coefficients.T))
 
 
 def affine_text(constant: int, coefficients: list[int], names: list[str]) -> str:
