@@ -210,7 +210,7 @@ class Context:
         ``running`` (or its first terms, when the terms have no general term; written out when
         they are not too many). ``columns``: every term as columns, when ``terms`` and
         ``running`` are only the first ones (as many as :meth:`first_terms` says)."""
-        count = len(terms) if columns is None else columns.count
+        count = len(terms) if columns is None else columns.term_count
         written = Sum(tuple(Product(tuple(t)) if len(t) > 1 else t[0] for t in terms))
         if not self.is_long(count, limit):
             return written
@@ -598,8 +598,33 @@ def output_blocks(context: Context, lead: tuple, y: Tensor, array: np.ndarray) -
 def result_key(array: np.ndarray) -> tuple:
     """A result by its shape and entries: the same matrix shown twice (∂L/∂X by the chain rule and
     by the closed form, or two tensors of equal entries) is shown once in a handout."""
-    return ("result", array.shape, tuple(Poly.lift(value).key if isinstance(value, (Poly, Atom, int, Fraction))
-                                         else repr(value) for value in array.flat))
+    return ("result", EntriesKey(array))
+
+
+class EntriesKey:
+    """An array's shape and entries as a key (:func:`result_key`): equal when the shapes and the
+    entries' values are. It is hashed by the shape and each entry's number of terms, and the
+    entries are compared only when those agree: a 67 × 67 gradient's polynomials are not hashed
+    term by term to find that it is shown for the first time."""
+
+    __slots__ = ("shape", "values", "_hash")
+
+    def __init__(self, array: np.ndarray):
+        self.shape = array.shape
+        self.values = [Poly.lift(value) if isinstance(value, (Poly, Atom, int, Fraction)) else repr(value)
+                       for value in array.flat]
+        self._hash = hash((self.shape, tuple(len(value.terms) if isinstance(value, Poly) else value
+                                             for value in self.values)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, EntriesKey) and self._hash == other._hash
+                                 and self.shape == other.shape and self.values == other.values)
+
+    def __repr__(self) -> str:
+        return f"EntriesKey(shape={self.shape})"
 
 
 # -- chain-rule terms with their factors named ------------------------------------------------------
