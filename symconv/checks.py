@@ -90,10 +90,10 @@ def leaf_values(problem: Problem, rng: np.random.Generator) -> dict:
     return {t: t.numeric_values() if t.is_numeric else rng.uniform(low, high, t.shape) for t in leaves}
 
 
-def forward_values(problem: Problem, values: dict) -> dict:
-    """``values`` extended with every layer's output."""
+def forward_values(problem: Problem, values: dict, layers: int | None = None) -> dict:
+    """``values`` extended with every layer's output (the first ``layers`` layers')."""
     values = dict(values)
-    for layer in problem.layers:
+    for layer in problem.layers[:layers]:
         params = {p.name: values[p] for p in layer.parameters}
         values[layer.output] = layer.reference_forward(values[layer.input], params)
     return values
@@ -141,17 +141,17 @@ def loss_function(problem: Problem, leaves: dict):
     of the piecewise-linear layers at those values, and the leaf values by name."""
     by_name = {t.name: t for t in leaves if t is not problem.upstream}
 
-    def forward(named: dict) -> dict:
+    def forward(named: dict, layers: int | None = None) -> dict:
         values = {by_name[name]: array for name, array in named.items()}
         values[problem.upstream] = leaves[problem.upstream]
-        return forward_values(problem, values)
+        return forward_values(problem, values, layers)
 
     def loss(named: dict) -> float:
         values = forward(named)
         return float(np.sum(values[problem.upstream] * values[problem.layers[-1].output]))
 
     def pieces(named: dict) -> list:
-        values = forward(named)
+        values = forward(named, len(problem.layers) - 1)  # the layers' inputs: not the last output
         return [layer.branch(values[layer.input]) for layer in problem.layers]
 
     return loss, pieces, {t.name: leaves[t] for t in by_name.values()}
