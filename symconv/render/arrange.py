@@ -34,6 +34,7 @@ from .printer import Printer
 
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
 MIN_SPLIT_COLUMNS = 7  # a matrix of fewer columns is never cut into blocks (entry by entry instead)
+FIRST_MEASURED = 64  # terms of a long polynomial measured before the whole, to find it too wide
 
 
 def as_grid(array: np.ndarray) -> np.ndarray:
@@ -363,8 +364,17 @@ class ArrangingPrinter(Printer):
         shown = array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]  # what a matrix would show
         # the entries of most terms first: one too long is enough to know
         likely_first = sorted(shown, key=lambda value: -len(value.terms) if isinstance(value, Poly) else 0)
-        return (any(self.cell_width(value, False) > self.line_width * 3 // 4 for value in likely_first)
+        return (any(self.wider_than(value, self.line_width * 3 // 4) for value in likely_first)
                 or any(is_tall(value) for value in shown))
+
+    def wider_than(self, value, width: float) -> bool:
+        """Whether a cell is wider than ``width``. A long polynomial's first terms are measured
+        first: they are printed first, so when they alone are too wide, so is the whole (a ∂L/∂W
+        entry of 3,969 terms is not printed whole to find that out)."""
+        if isinstance(value, Poly) and len(value.terms) > FIRST_MEASURED:
+            if self.cell_width(Poly(dict(value.sorted_terms()[:FIRST_MEASURED])), False) > width:
+                return True
+        return self.cell_width(value, False) > width
 
     def arrange(self, view: TensorView) -> list:
         """The blocks that show a whole tensor on this printer's page."""
