@@ -18,7 +18,7 @@ import numpy as np
 
 from .document import Derivative, Indexed, IndexedSum, Product
 from .poly import Symbol
-from .tensors import EntryFactors, FactorTable
+from .tensors import EntryFactors, FactorTable, Tensor
 
 SPATIAL_LETTERS = {1: ("i",), 2: ("i", "j"), 3: ("k", "i", "j")}
 SPARE_LETTERS = ("p", "q", "r", "s", "t", "u", "v")
@@ -145,7 +145,7 @@ def columns_general_term(table: TermColumns, letters: Sequence[str], *,
     # the term where every letter is at its lowest, then each letter one above it
     corners = rows[[0, *(prod(sizes[axis + 1:]) for axis in range(len(sizes)))]]
     box = Box(np.column_stack([np.ones(count, dtype=np.int64), *values]), corners,
-              [low for low, _ in ranges], [letters[axis] for axis in varying])
+              np.array([low for low, _ in ranges]), [letters[axis] for axis in varying])
     factors = []
     for found_column in table.columns:
         factor = None if found_column is None else affine_factor(found_column, box)
@@ -164,17 +164,22 @@ class Box(NamedTuple):
 
     design: np.ndarray
     corners: np.ndarray
-    lows: list[int]
+    lows: np.ndarray
     names: list[str]
 
 
 def subscript_numbers(entries: EntryFactors) -> np.ndarray:
     """The numbers of each entry's name, in its display base (one per axis, or its flat
     position), a row per entry."""
-    subscripts = entries.tensor.subscripts
-    if not subscripts:
-        return np.zeros((len(entries.flats), 0), dtype=np.int64)
-    return np.stack([numbers[entries.flats] for numbers in subscripts], axis=1)
+    return entries.tensor.per_entry(subscript_table)[entries.flats]
+
+
+def subscript_table(tensor: Tensor) -> np.ndarray:
+    """The numbers of every entry's name (:attr:`~symconv.tensors.Tensor.subscripts`), a row per
+    entry."""
+    if not tensor.subscripts:
+        return np.zeros((tensor.size, 0), dtype=np.int64)
+    return np.stack(tensor.subscripts, axis=1)
 
 
 def lattice(numbers: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
@@ -214,10 +219,10 @@ def affine_factor(found: Column, box: Box):
         return None
     # An affine function on a whole box is fixed by its corners: each letter's coefficient is
     # the step from the lowest corner, then every term must agree.
-    lowest, *above = numbers[box.corners]
-    slopes = np.array(above) - lowest
-    coefficients = np.vstack([lowest - np.array(box.lows) @ slopes, slopes])
-    if not np.array_equal(box.design @ coefficients, numbers):
+    corners = numbers[box.corners]
+    slopes = corners[1:] - corners[0]
+    coefficients = np.concatenate([(corners[0] - box.lows @ slopes)[np.newaxis], slopes])
+    if not (box.design @ coefficients == numbers).all():
         return None
     return Indexed(found.tensor, tuple(affine_text(int(axis[0]), axis[1:].tolist(), box.names)
                                        for axis in coefficients.T))

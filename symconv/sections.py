@@ -189,13 +189,16 @@ class Context:
 
     def letters(self, tensor: Tensor) -> list[str]:
         """Index letters for the axes of ``tensor`` (``n, f, i, j``) in a Σ's general term."""
-        taken = {self.loss}
-        for layer in self.problem.layers:
-            taken |= {t.name for t in (layer.input, layer.output, *layer.parameters)}
-        taken.add(self.problem.upstream.name)
-        if len(tensor.shape) < self.dims:  # a bias: one axis, of filters
-            return letters_for(("f",), 0, taken)[:len(tensor.shape)]
-        return letters_for(leading_axes(tensor, self.dims), self.dims, taken)
+        def find() -> list[str]:
+            taken = {self.loss}
+            for layer in self.problem.layers:
+                taken |= {t.name for t in (layer.input, layer.output, *layer.parameters)}
+            taken.add(self.problem.upstream.name)
+            if len(tensor.shape) < self.dims:  # a bias: one axis, of filters
+                return letters_for(("f",), 0, taken)[:len(tensor.shape)]
+            return letters_for(leading_axes(tensor, self.dims), self.dims, taken)
+
+        return self.remembered(("letters", tensor.name), find)
 
     def is_long(self, count: int, limit: int | None = None) -> bool:
         """Whether a sum of ``count`` terms is written as a Σ (or cut short) at this detail (or
