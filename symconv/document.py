@@ -206,7 +206,7 @@ def short(side):
     if isinstance(side, Sum) and len(side.terms) > MAX_SUM_TERMS:
         return Truncated(Sum(side.terms[:MAX_SUM_TERMS]), len(side.terms))
     if isinstance(side, Poly) and len(side.terms) > MAX_SUM_TERMS:
-        return Truncated(Poly(dict(side.sorted_terms()[:MAX_SUM_TERMS])), len(side.terms))
+        return Truncated(side.first_terms(MAX_SUM_TERMS), len(side.terms))
     return side
 
 

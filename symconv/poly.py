@@ -20,6 +20,7 @@ checker all meet here, and sympy objects are built only when a user asks for the
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import islice
 from typing import Any, Callable, Iterable
 
 from .presentation import Presentable
@@ -222,10 +223,19 @@ class Poly(Presentable):
         """Monomials in reading order: by their symbols (upstream first), constants last. The
         terms are put in that order once (the same polynomial, its dictionary reordered), as a
         document prints and measures a polynomial several times."""
+        self._put_in_order()
+        return list(self.terms.items())
+
+    def first_terms(self, count: int) -> Poly:
+        """The first ``count`` terms in reading order (:meth:`sorted_terms`), as a polynomial: a
+        long sum cut short, without copying all its terms."""
+        self._put_in_order()
+        return Poly(dict(islice(self.terms.items(), count)), ordered=True)
+
+    def _put_in_order(self) -> None:
         if not self._ordered:
             self.terms = dict(sorted(self.terms.items(), key=lambda item: (not item[0], item[0])))
             self._ordered = True
-        return list(self.terms.items())
 
     def symbols(self) -> set[Atom]:
         return {symbol for monomial in self.terms for symbol in monomial}

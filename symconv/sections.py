@@ -261,7 +261,7 @@ class Context:
         if isinstance(side, Sum) and len(side.terms) > limit:
             return Truncated(Sum(side.terms[:limit]), len(side.terms))
         if isinstance(side, Poly) and len(side.terms) > limit:
-            return Truncated(Poly(dict(side.sorted_terms()[:limit])), len(side.terms))
+            return Truncated(side.first_terms(limit), len(side.terms))
         return side
 
     def written_entries(self, tensor: Tensor, array: np.ndarray) -> np.ndarray:

@@ -372,7 +372,7 @@ class ArrangingPrinter(Printer):
         first: they are printed first, so when they alone are too wide, so is the whole (a ∂L/∂W
         entry of 3,969 terms is not printed whole to find that out)."""
         if isinstance(value, Poly) and len(value.terms) > FIRST_MEASURED:
-            if self.cell_width(Poly(dict(value.sorted_terms()[:FIRST_MEASURED])), False) > width:
+            if self.cell_width(value.first_terms(FIRST_MEASURED), False) > width:
                 return True
         return self.cell_width(value, False) > width
 
