@@ -187,12 +187,12 @@ def lattice(numbers: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
     numbers themselves when they are consecutive (``i``); when they step by S (the outputs of a
     stride), a letter from ``low // S`` whose S multiple plus a constant they are (``2i+1``, i =
     0..2 for 1, 3, 5); None when they are not evenly spaced."""
-    distinct = np.unique(numbers)
-    low, high = int(distinct[0]), int(distinct[-1])
+    distinct = sorted(set(numbers.tolist()))
+    low, high = distinct[0], distinct[-1]
     if len(distinct) == 1:
         return (low, low), numbers
-    step = int(distinct[1] - distinct[0])
-    if not np.array_equal(distinct, np.arange(low, high + 1, step)):
+    step = distinct[1] - distinct[0]
+    if distinct != list(range(low, high + 1, step)):
         return None
     if step == 1:
         return (low, high), numbers

@@ -235,9 +235,11 @@ def chain_equation(context: Context, entry: Symbol, value: Poly, terms: list[Nam
     sides: tuple = (Derivative(loss, entry),)
     if not count:
         return equation(*sides, 0)
+    named = named_sum(terms) if named is None else named
+    if columns is not None or not context.is_long(count):
+        terms = terms[:context.first_terms()]  # all that is written out (a Σ reads the columns)
     chain = [(Derivative(loss, t.output), Derivative(t.output, entry)) for t in terms]
     running = [t.output for t in terms]
-    named = named_sum(terms) if named is None else named
     if not context.is_long(count, context.detail.chain_terms):
         written = Sum(tuple(Product(factors) for factors in chain[:MAX_SUM_TERMS]))  # the rest
         sides += (written if count <= MAX_SUM_TERMS else Truncated(written, count), named)
@@ -475,7 +477,8 @@ def connect_section(context: Context, entry: Symbol) -> Section:
     blocks += [f._replace(alone=context.detail.once) for f in figure]
     blocks.append(Paragraph(("So its gradient is:",)))
     return Section("connect", tuple(blocks + [Display((chain_equation(
-        context, entry, gradient.polys()[entry.flat], terms),))]))
+        context, entry, gradient.polys()[entry.flat], terms,
+        named=named_values(gradient, [entry.flat])[0]),))]))
 
 
 def connect_figure(context: Context, entry: Symbol, x: Tensor, y: Tensor,
