@@ -154,7 +154,8 @@ def _check_rules(rules, spec, path: tuple, kind: tuple, fail) -> None:
             if not isinstance(rule, list) or not isinstance(layers, list) or len(rule) > len(layers):
                 fail(where, "[[variants.layers]] has one table per [[layers]] table, in order")
             for i, (layer_rules, layer) in enumerate(zip(rule, layers)):
-                if not isinstance(layer, dict) or layer.get("type") not in LAYER_TYPES:
+                layer_kind = layer.get("type") if isinstance(layer, dict) else None
+                if not isinstance(layer_kind, str) or layer_kind not in LAYER_TYPES:  # a list is not hashable
                     fail(("layers", i, "type"), f"layer {i} needs a type, e.g. type = \"conv\"")
                 _check_rules(layer_rules, layer, where + (i,), ("layer",), fail)
         elif isinstance(rule, list):
@@ -454,7 +455,7 @@ def rejection(problem: Problem, answer_keys: dict[str, AnswerKey], allow_ties: b
 
 def layer_keys(kind) -> tuple[str, ...]:
     """The keys of a layer table of this type (none for an unknown type)."""
-    found = LAYER_TYPES.get(kind)
+    found = LAYER_TYPES.get(kind) if isinstance(kind, str) else None
     return ("type", "output", *found.keys) if found is not None else ()
 
 
