@@ -201,7 +201,8 @@ def lattice(numbers: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
     return (start, start + len(distinct) - 1), (numbers - offset) // step
 
 
-def affine_factor(found: Column, box: Box):
+# Any: the factor as the terms hold it (a number, a symbol, a derivative) or its general form
+def affine_factor(found: Column, box: Box) -> Any:
     """One factor of every term as a general factor: the same in every term (a number, a fixed
     entry), entries of one tensor whose indices are affine in the letters, or a derivative whose
     top and bottom are such factors; else None."""
