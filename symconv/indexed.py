@@ -6,6 +6,11 @@ output's indices. :func:`general_term` finds that box and those functions from t
 themselves (it knows no layer), so the same code writes a chain-rule sum, a forward sum over a
 kernel and a bias gradient; it gives None for sums that do not follow such a pattern (indicators
 of max pooling, the numbers of a chain), which are then cut short instead.
+
+The analysis works on the terms as columns (:class:`TermColumns`: the entries of a factor by their
+flat positions, a factor the same in every term, derivatives of such), so a worked solution takes
+the ∂L/∂W entry of 3,969 terms straight from the derivation's arrays
+(:meth:`~symconv.sections.Context.term_columns`); :func:`general_term` takes terms as objects.
 """
 
 from __future__ import annotations

@@ -309,16 +309,16 @@ class Context:
                 written.flat[flat] = self.cut(value)
         return written
 
-    def entry_general_term(self, tensor: Tensor, gradient: Gradient, flat: int,
-                           counted: bool = True) -> IndexedSum | None:
+    def entry_general_term(self, tensor: Tensor, gradient: Gradient, flat: int) -> IndexedSum | None:
         """The chain-rule sum of ∂L/∂tensor's entry ``flat`` by its general term
-        (``Σ ∂L/∂y_k·∂y_k/∂x``), or None."""
+        (``Σ ∂L/∂y_k·∂y_k/∂x``), or None: from its terms as columns, or one by one where they
+        come through more than one layer."""
         columns = self.term_columns(tensor, flat)
         if columns is not None:
-            return columns_general_term(columns, self.letters(columns.running.tensor), counted=counted)
+            return columns_general_term(columns, self.letters(columns.running.tensor))
         terms = named_terms(gradient, flat)
         return general_term([(t.upstream, t.local) for t in terms], [t.output for t in terms],
-                            self.letters(terms[0].output.tensor), counted=counted) if terms else None
+                            self.letters(terms[0].output.tensor)) if terms else None
 
     def result_blocks(self, lead: tuple, tensor: Tensor, array: np.ndarray | None = None,
                       equations: tuple = ()) -> list:

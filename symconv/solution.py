@@ -248,7 +248,8 @@ def chain_equation(context: Context, entry: Symbol, value: Poly, terms: list[Nam
     else:
         general = context.sum_of([(t.upstream, t.local) for t in terms], running, columns=columns)
         sides += (context.sum_of(chain, running, counted=isinstance(general, Truncated),
-                                 columns=columns and chain_columns(columns, loss, entry)), general)
+                                 columns=None if columns is None else chain_columns(columns, loss, entry)),
+                  general)
     # the value, then its expansion down to the given upstream gradient (a chain), each when it
     # is short enough to add something a reader takes in
     for found, limit in ((value, None), (expanded, context.detail.chain_terms)):
