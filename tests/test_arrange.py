@@ -56,3 +56,19 @@ def test_blocks_are_the_fewest_of_two_columns_or_more_and_the_most_even(widths, 
 def test_a_column_too_wide_for_either_neighbour_leaves_no_division():
     widths = np.array([[3, 3, 3, 40, 3, 3, 3]], dtype=float)
     assert PRINTER.wrapped(widths, 7, 30) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(size=st.integers(1, 150), width=st.floats(1, 400), form=st.sampled_from(["latex", "text"]))
+def test_a_long_polynomial_is_too_wide_exactly_when_its_whole_text_is(size, width, form):
+    """ArrangingPrinter.wider_than measures a long polynomial's first terms before the whole:
+    the answer is the whole text's, for the LaTeX and the text printer."""
+    from symconv.poly import Poly, Symbol
+    from symconv.render.latex import LatexPrinter
+    from symconv.tensors import Role, Tensor
+
+    x = Tensor("X", (12, 13), Role.INPUT, rank=1)
+    w = Tensor("W", (3, 3), Role.WEIGHT, rank=2)
+    poly = Poly({(Symbol(x, i % x.size), Symbol(w, i % 9)): (-1) ** i * (i % 4 + 1) for i in range(size)})
+    printer = LatexPrinter() if form == "latex" else TextDocumentPrinter()
+    assert printer.wider_than(poly, width) == (printer.cell_width(poly, False) > width)

@@ -502,3 +502,28 @@ def test_sums_found_on_columns_are_the_sums_found_term_by_term_in_every_example(
     """The same in every example: chains (carried numbers), pooling's indicators and numbers,
     transposed convolutions, 3-D, every sum long."""
     assert_columns_route_is_the_terms_route(load_problem(example), HANDOUT._replace(written_terms=1))
+
+
+@settings(max_examples=80, deadline=None)
+@given(shape=st.sampled_from([(2, 2), (4,), (1, 4)]), data=st.data())
+def test_results_are_the_same_exactly_when_their_entries_are(shape, data):
+    """result_key, which hashes a result by its entries' sizes and compares the entries only when
+    those agree, against keying by every entry's terms: the same matrices are the same result."""
+    from fractions import Fraction
+
+    from symconv.poly import Poly
+    from symconv.sections import object_array, result_key
+    from symconv.tensors import Role, Tensor
+
+    x = Tensor("X", (3,), Role.INPUT, naming="flat", rank=1)
+    pool = [0, 1, 2, Fraction(1, 2), *x.symbols, Poly({(x.symbols[0],): 2}), Poly({(): 1}),
+            Poly.lift(x.symbols[1]) + x.symbols[2], Poly.lift(x.symbols[2]) + x.symbols[1], "⋯"]
+    arrays = [object_array(data.draw(st.lists(st.sampled_from(pool), min_size=4, max_size=4)), shape)
+              for _ in range(2)]
+
+    def by_terms(array):
+        return (array.shape, tuple(Poly.lift(v).key if not isinstance(v, str) else v for v in array.flat))
+
+    first, second = (result_key(array) for array in arrays)
+    assert (first == second) == (by_terms(arrays[0]) == by_terms(arrays[1]))
+    assert first != second or hash(first) == hash(second)

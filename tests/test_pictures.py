@@ -186,3 +186,19 @@ def test_html_pictures_fit_the_column_with_text_at_seven_tenths_of_the_body(tmp_
             assert smallest >= SMALLEST_RATIO, (example.stem, smallest)
             assert outside == [], (example.stem, outside)
             assert wide == [], (example.stem, wide)
+
+
+@pytest.mark.parametrize("rows, columns", [(1, 9), (3, 3), (12, 12), (40, 40)])
+@pytest.mark.parametrize("windowed", [False, True])
+def test_a_grid_drawn_whole_is_never_smaller_than_its_least_size(rows, columns, windowed):
+    """The arrangements skip the grids drawn whole when least_size says they cannot fit: it must
+    be a lower bound of the layout whatever the labels measure (here the narrowest: nothing)."""
+    from symconv.render.picture import grid_layout, least_size
+
+    cells = np.arange(rows * columns).reshape(rows, columns) if rows > 1 else np.arange(columns)
+    windows = (Window((0, 0), (0, 1), frozenset({0})),) if windowed else ()
+    grid = Grid(cells.astype(object), "A", windows=windows)
+    drawn = grid_layout(grid, lambda value: 0.0, None)
+    width, height = least_size(grid)
+    assert drawn.width >= width and drawn.height >= height
+    assert width >= columns * 48 and height >= rows * 40

@@ -2,6 +2,8 @@
 
 from fractions import Fraction
 
+from hypothesis import given, settings, strategies as st
+
 from symconv.poly import Poly, poly_sum, product_of
 from symconv.tensors import Role, Tensor
 
@@ -40,3 +42,15 @@ def test_zero_factor_gives_the_zero_polynomial():
 def test_sorted_terms_put_constants_last():
     poly = Poly.lift(3) + product_of((2, b1)) + a0
     assert [m for m, _ in poly.sorted_terms()] == [(a0,), (b1,), ()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(terms=st.dictionaries(st.lists(st.sampled_from([a0, a1, a2, b0, b1]), max_size=3).map(
+    lambda atoms: tuple(sorted(atoms))), st.integers(-3, 3).filter(bool), max_size=12),
+       count=st.integers(0, 14))
+def test_the_first_terms_are_those_of_the_sorted_terms(terms, count):
+    """Poly.first_terms (a long sum cut short without copying it) against the sorted terms cut."""
+    poly = Poly(dict(terms))
+    first = poly.first_terms(count)
+    assert list(first.terms.items()) == poly.sorted_terms()[:count]
+    assert first.sorted_terms() == poly.sorted_terms()[:count]
