@@ -32,9 +32,9 @@ from ..poly import Poly, Symbol
 from ..wording import shape_text
 from .printer import Printer
 
+FIRST_MEASURED = 64  # terms of a long polynomial measured before the whole, to find it too wide
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
 MIN_SPLIT_COLUMNS = 7  # a matrix of fewer columns is never cut into blocks (entry by entry instead)
-FIRST_MEASURED = 64  # terms of a long polynomial measured before the whole, to find it too wide
 
 
 def as_grid(array: np.ndarray) -> np.ndarray:
