@@ -187,6 +187,18 @@ class ArrangingPrinter(Printer):
         return break_equation(equation, self.measure, self.line_width if width is None else width,
                               self.operator_width, self.indent)
 
+    def term_width(self, piece: object, width_of: Callable[[object], float]) -> float:
+        """``width_of(piece)``, remembered when the piece is a term of a long sum (a one-term
+        polynomial): the same terms come back in a document's other equations (a ∂L/∂W entry's in
+        its chain rule, its listing and the closed form)."""
+        if not (isinstance(piece, Poly) and len(piece.terms) == 1):
+            return width_of(piece)
+        widths: dict[tuple[object, object], float] = self.__dict__.setdefault("_term_widths", {})
+        [term] = piece.terms.items()
+        if term not in widths:
+            widths[term] = width_of(piece)
+        return widths[term]
+
     def cell_width(self, value: object, marked: bool) -> float:
         """The width of one matrix cell (a marked cell is boxed)."""
         raise NotImplementedError

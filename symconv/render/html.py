@@ -210,6 +210,9 @@ class HtmlPrinter(ArrangingPrinter):
         name's read once however often it comes."""
         if isinstance(node, Product):
             return sum(self.factor_width(factor) for factor in node.factors)
+        return self.term_width(node, self.width_of)
+
+    def width_of(self, node: object) -> float:
         parts = self.latex.monomial_parts(node)
         if parts is not None:
             return sum(pixels(part) for part in parts)

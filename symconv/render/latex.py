@@ -111,14 +111,7 @@ class LatexPrinter(ArrangingPrinter):
         side by side, so their widths add up: each factor is read once however often it comes."""
         if isinstance(piece, Product):
             return sum(self.factor_width(factor) for factor in piece.factors)
-        if isinstance(piece, Poly) and len(piece.terms) == 1:
-            # a term of a long sum: the same terms come back in the sums of other equations
-            widths = self.__dict__.setdefault("_term_widths", {})
-            [term] = piece.terms.items()
-            if term not in widths:
-                widths[term] = self.width_of(piece)
-            return widths[term]
-        return self.width_of(piece)
+        return self.term_width(piece, self.width_of)
 
     def width_of(self, piece: object) -> float:
         parts = self.monomial_parts(piece)
