@@ -3,11 +3,10 @@
 >>> from symconv import parse_problem, derive
 """
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING
 
 from .errors import ProblemError, SizeLimitError, SymconvError
+from .version import __version__
 from .notebook import display  # also registers how objects look in a REPL and a notebook
 
 __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",

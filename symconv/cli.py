@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import click
 
-from . import __version__
+from .version import __version__
 from .errors import SymconvError
 from .output import BrokenPipe, OutputTarget, display_path, silence_stdout, write_stdout
 
