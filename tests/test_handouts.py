@@ -5,7 +5,7 @@ import pytest
 
 from symconv import build_problem, derive, load_problem
 from symconv.layers.conv.closed_form import insert_zeros, pad
-from symconv.poly import poly_sum, product_of
+from symconv.core.poly import poly_sum, product_of
 from symconv.render import plain
 
 

@@ -3,7 +3,7 @@
 Each :class:`Mistake` is the whole gradient as a student who made that mistake would write it:
 
 - a mistake in one layer's backward pass (each layer type lists its own, see
-  :attr:`symconv.layers.registry.LayerType.mistakes`: kernel not rotated, overlapping pooling
+  :attr:`symconv.engine.registry.LayerType.mistakes`: kernel not rotated, overlapping pooling
   windows counted once, a tie routed to the wrong maximum, …) made in the layer that reads the
   tensor, or in any later layer and then pulled back to the tensor through the earlier layers done
   right (a conv → ReLU → max pooling chain: a tie mistake in the pooling shows in ∂L/∂X);
@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from ..layers import WrongVariant, layer_type
-from ..poly import Poly
+from ..core.poly import Poly
 from .compare import Tolerance
 from .names import display_name
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import html
 from fractions import Fraction
 
-from ..document import MAX_SUM_TERMS
-from ..poly import Symbol
-from ..presentation import Look, register
+from ..core.document import MAX_SUM_TERMS
+from ..core.poly import Symbol
+from ..core.presentation import Look, register
 from ..render.json import entry_json, json_number
 from ..render.names import latex_entry_name
 from ..render.printer import plain

@@ -14,8 +14,8 @@ from __future__ import annotations
 from math import prod
 
 from ..layers import layer_type
-from ..tensors import Role, Tensor
-from ..wording import axis_names
+from ..core.tensors import Role, Tensor
+from ..core.wording import axis_names
 
 
 def grid_of(shape: tuple[int, ...]) -> tuple[int, int]:

@@ -25,19 +25,19 @@ from typing import Any, Callable, ClassVar, NamedTuple, TypeVar, cast
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..contract import Array, Arrays, Connections, LocalDerivative
-from ..document import (Concat, Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled,
+from ..core.contract import Array, Arrays, Connections, LocalDerivative
+from ..core.document import (Concat, Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled,
                         Matrix, Note, Paragraph, Section, Window, equation)
-from ..figures import entry_grid, grid_position, is_pictured, slice_label
-from ..poly import Number, Poly, Symbol
-from ..sections import (Case, Context, entry_cases, kernel_front, more, object_array, output_blocks,
+from ..engine.figures import entry_grid, grid_position, is_pictured, slice_label
+from ..core.poly import Number, Poly, Symbol
+from ..engine.sections import (Case, Context, entry_cases, kernel_front, more, object_array, output_blocks,
                         output_matrix, planes, remarks)
-from ..spec import SpecError, get_per_axis, output_tensor
-from ..tensors import FactorTable, Tensor
-from ..wording import axis_names, compact_shape, per_axis, shape_text
+from ..core.spec import SpecError, get_per_axis, output_tensor
+from ..core.tensors import FactorTable, Tensor
+from ..core.wording import axis_names, compact_shape, per_axis, shape_text
 from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
 from .conv.sections import axis_sizes, letters, shapes_section, size_arithmetic
-from .registry import LayerRequest, WrongVariant, only
+from ..engine.registry import LayerRequest, WrongVariant, only
 
 
 @dataclass(frozen=True)
@@ -365,8 +365,8 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
 
 
 def expression_of(formula: Callable[[Any, PoolWindow], object]) -> Callable[[PoolLayer, int], object]:
-    """A pooling type's :attr:`~.registry.LayerType.expression` from the formula its forward
-    section writes: the formula of output ``flat``'s window, over the window's symbols."""
+    """A pooling type's :attr:`~symconv.engine.registry.LayerType.expression` from the formula its
+    forward section writes: the formula of output ``flat``'s window, over the window's symbols."""
     def expression(layer: PoolLayer, flat: int) -> object:
         [window] = pool_windows(layer, layer.output, 1, start=flat)
         return formula(layer, window)

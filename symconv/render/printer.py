@@ -18,8 +18,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Root, Sum
-from ..poly import Atom, Poly, Symbol
+from ..core.document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Root, Sum
+from ..core.poly import Atom, Poly, Symbol
 from .names import entry_text, plain_names
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...sections import Case, entry_cases
-from ...spec import SpecError, get_name, make_tensor, output_tensor
-from ...tensors import Role, Tensor
-from ...wording import shape_text
-from ..registry import Im2col, LayerRequest, LayerType, QuickSetting, register
+from ...engine.sections import Case, entry_cases
+from ...core.spec import SpecError, get_name, make_tensor, output_tensor
+from ...core.tensors import Role, Tensor
+from ...core.wording import shape_text
+from ...engine.registry import Im2col, LayerRequest, LayerType, QuickSetting, register
 from .geometry import ConvGeometry, GeometryError, same_padding
 from .layer import ConvLayer, declared_output_shape
 from .mistakes import conv_mistakes

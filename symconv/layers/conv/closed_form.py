@@ -12,14 +12,14 @@ where Ẑ is ∂L/∂Y with S − 1 zeros inserted between entries (size S(O−1
 the notes handout: ∂L/∂X_c sums over the filters of c's group; ∂L/∂W_{f,c} sums over the batch.
 
 Every function works on NumPy arrays of any dtype that supports ``+`` and ``*``: floats for the
-numeric check, integers for exact tests, object arrays of :class:`~symconv.poly.Poly`. Arrays are
+numeric check, integers for exact tests, object arrays of :class:`~symconv.core.poly.Poly`. Arrays are
 in canonical layout ``(N, C, *spatial)`` / ``(F, C/groups, *kernel)``.
 
 Each function says where its products go (``into.add``: a region of the result, two operand
 slices and the axes they are contracted over) and leaves the arithmetic to ``into``:
 :class:`Numeric` multiplies and adds as it goes; :class:`Listed` only lists which operand entries
 each result entry multiplies (operands given as :func:`positions`), so a symbolic closed form is
-built as :mod:`symconv.product_sums` builds the chain rule's sums: each entry's polynomial once,
+built as :mod:`symconv.engine.product_sums` builds the chain rule's sums: each entry's polynomial once,
 never by adding products to a growing polynomial (:func:`symbolic`).
 """
 
@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ...product_sums import Known, Products, product_polys
+from ...engine.product_sums import Known, Products, product_polys
 from .geometry import ConvGeometry
 
 Crop = Callable[[np.ndarray], np.ndarray]
@@ -117,9 +117,9 @@ Into = Callable[..., Numeric | Listed]
 
 def symbolic(function, operands: Sequence[np.ndarray], *args, known: Known | None = None) -> np.ndarray:
     """``function(*operands, *args)`` of this module on arrays of exact entries (numbers, symbols,
-    polynomials), as an object array of :class:`~symconv.poly.Poly`: the products are listed
+    polynomials), as an object array of :class:`~symconv.core.poly.Poly`: the products are listed
     first and each entry's polynomial built once from them (or, when they are the ``known``
-    polynomials, those: see :func:`~symconv.product_sums.product_polys`)."""
+    polynomials, those: see :func:`~symconv.engine.product_sums.product_polys`)."""
     places, start = [], 0
     for operand in operands:
         places.append(positions(operand.shape, start))

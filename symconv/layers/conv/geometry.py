@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from ...errors import ProblemError
-from ...wording import axis_names, per_axis
+from ...core.errors import ProblemError
+from ...core.wording import axis_names, per_axis
 
 
 class GeometryError(ProblemError):

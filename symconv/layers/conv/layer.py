@@ -17,13 +17,13 @@ from typing import ClassVar, TypeVar
 
 import numpy as np
 
-from ...contract import Array, Arrays, Connections
-from ...document import Note
-from ...poly import Poly, Symbol, poly_sum, product_of
-from ...tensors import Tensor
-from ...wording import compact_shape, per_axis, shape_text
-from ..base import Constant, EntryOf
-from ..registry import only
+from ...core.contract import Array, Arrays, Connections
+from ...core.document import Note
+from ...core.poly import Poly, Symbol, poly_sum, product_of
+from ...core.tensors import Tensor
+from ...core.wording import compact_shape, per_axis, shape_text
+from ...engine.local_derivatives import Constant, EntryOf
+from ...engine.registry import only
 from . import closed_form, reference
 from .geometry import ConvGeometry
 
@@ -47,7 +47,7 @@ class SumOfProducts(ABC):
     exact = True  # sums of products stay exact on int/Fraction arrays
     positive_inputs = False
 
-    # Each type's own (:class:`symconv.contract.Layer`; abstract: mypy refuses to build a type
+    # Each type's own (:class:`symconv.core.contract.Layer`; abstract: mypy refuses to build a type
     # that forgets one):
     @abstractmethod
     def term_count(self) -> int: ...

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from ...spec import (TENSOR_KEYS, KeyPath, SpecError, Table, check_keys, get_int, get_name, get_per_axis,
+from ...core.spec import (TENSOR_KEYS, KeyPath, SpecError, Table, check_keys, get_int, get_name, get_per_axis,
                      get_shape, is_whole, make_tensor, whole_in_range)
-from ...tensors import Role, Tensor
-from ...wording import axis_names
+from ...core.tensors import Role, Tensor
+from ...core.wording import axis_names
 
 SAME = "same"
 PAIR_EXAMPLES = {1: "[[1, 2]]", 2: "[[1, 2], [0, 1]]", 3: "[[1, 2], [0, 1], [0, 1]]"}

@@ -15,16 +15,16 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ...contract import Layer
-from ...document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
+from ...core.contract import Layer
+from ...core.document import (Concat, Derivative, Display, Equation, Formula, Gallery, Group, Hadamard, Heading,
                          Labeled, Matrix, Numbered, Once, Paragraph, Reference, Section, Sum,
                          MAX_SLICES, equation, with_math)
-from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import (MIN_NAMED, Context, entry_array, kernel_front, leading_axes, more,
+from ...core.poly import Number, Poly, Symbol, poly_sum, product_of
+from ...engine.sections import (MIN_NAMED, Context, entry_array, kernel_front, leading_axes, more,
                          object_array, output_blocks, output_matrix, planes, slice_axes,
                          spatial_front, unwrap_constant)
-from ...tensors import Tensor
-from ...wording import AXIS_WORDS, ordinal, per_axis, shape_text
+from ...core.tensors import Tensor
+from ...core.wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from . import closed_form, why
 from .figures import closed_form_figure, receptive_field_figure
 from .geometry import ConvGeometry
@@ -236,7 +236,7 @@ class ReceptiveField(NamedTuple):
 
 def upstream_entry(upstream: Tensor | Sequence):
     """Output o's upstream entry: the tensor's entry, or ``upstream[o]`` for values carried back
-    through a chain (:meth:`~symconv.sections.Context.upstream_entries`)."""
+    through a chain (:meth:`~symconv.engine.sections.Context.upstream_entries`)."""
     return upstream.entry if isinstance(upstream, Tensor) else upstream.__getitem__
 
 
@@ -292,7 +292,7 @@ def field_items(field: ReceptiveField, item_of, base: int = 0, channel: str | No
 
 
 def shown_fields(context: Context, fields: tuple[ReceptiveField, ...]) -> tuple[ReceptiveField, ...]:
-    """The receptive fields a gallery shows (:meth:`~symconv.sections.Context.gallery_fields`:
+    """The receptive fields a gallery shows (:meth:`~symconv.engine.sections.Context.gallery_fields`:
     fewer in a handout when each has several channels or depth slices)."""
     planes = len(field_items(fields[0], lambda index: index)) if fields else 1
     return tuple(context.gallery_fields(fields, planes))
@@ -559,7 +559,7 @@ def bias_gradient(layer: SumOfProducts, context: Context, output_shape: tuple[in
 
 def padding_named(g: ConvGeometry) -> str:
     """``$P = 1$``, or the padding of each side when they differ, formulas between dollars
-    (:func:`~symconv.document.with_math`)."""
+    (:func:`~symconv.core.document.with_math`)."""
     return f"$P = {g.padding_words}$" if g.symmetric else f"$P$ ({g.padding_words})"
 
 

@@ -3,7 +3,7 @@ entries and numbers: why the kernel is rotated for ∂L/∂X, why zeros are inse
 skips outputs, why ∂L/∂W is a correlation (and the notes' Rot180 form the same), and why a
 transposed convolution's ∂L/∂X rotates nothing.
 
-Each explanation is a :class:`~symconv.document.Once` block: the sections that use a step all
+Each explanation is a :class:`~symconv.core.document.Once` block: the sections that use a step all
 carry it, and the document says it where the step is first used.
 """
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...contract import Layer
-from ...document import Derivative, Formula, Indexed, Once, Paragraph, with_math
-from ...indexed import general_term
-from ...poly import Symbol
-from ...sections import Context, NamedTerm, named_terms
-from ...wording import per_axis
+from ...core.contract import Layer
+from ...core.document import Derivative, Formula, Indexed, Once, Paragraph, with_math
+from ...core.indexed import general_term
+from ...core.poly import Symbol
+from ...engine.sections import Context, NamedTerm, named_terms
+from ...core.wording import per_axis
 from .layer import ConvLayer
 
 SHOWN_TERMS = 9  # pairs named in a worked instance

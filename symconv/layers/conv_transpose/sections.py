@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...document import (Derivative, Display, Equation, Formula, Hadamard, Heading, Matrix,
+from ...core.document import (Derivative, Display, Equation, Formula, Hadamard, Heading, Matrix,
                          Paragraph, Product, Reference, Section, Sum, equation,
                          with_math)
-from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import (Context, entry_array, more, object_array, output_blocks, output_matrix,
+from ...core.poly import Number, Poly, Symbol, poly_sum, product_of
+from ...engine.sections import (Context, entry_array, more, object_array, output_blocks, output_matrix,
                          unwrap_constant)
-from ...tensors import Tensor
-from ...wording import per_axis, shape_text
+from ...core.tensors import Tensor
+from ...core.wording import per_axis, shape_text
 from ..conv import closed_form
 from ..conv.why import transposed_input
 from ..conv.layer import ConvLayer
