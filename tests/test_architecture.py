@@ -1,6 +1,6 @@
 """The layout's promises, checked by reading the source: no import cycles (not even inside functions
-or behind TYPE_CHECKING), renderers that never import layers, and layer kinds named only in their
-own homes under symconv/layers/."""
+or behind TYPE_CHECKING), packages layered as :data:`LAYERING` says, renderers that never import
+layers, and layer kinds named only in their own homes under symconv/layers/."""
 
 from __future__ import annotations
 
@@ -78,11 +78,48 @@ def cycle_in(edges: dict[str, set[str]]) -> list[str] | None:
 
 
 def owner(module: str) -> str:
-    """The subpackage a module belongs to (symconv.layers, symconv.render, …), or the module
-    itself for the top-level modules of symconv."""
-    parts = module.split(".")
-    candidate = ".".join(parts[:2])
-    return candidate if (PACKAGE.parent / Path(*parts[:2])).is_dir() else module
+    """The package a module belongs to: the innermost one, so that a nested package
+    (symconv.layers.conv) is a package of its own beside its parent (symconv.layers). The modules
+    at the root beside the package's ``__init__`` (``__main__``, ``version``) are their own."""
+    if module == "symconv" or (PACKAGE.parent / Path(*module.split("."))).is_dir():
+        return module
+    parent = module.rsplit(".", 1)[0]
+    return module if parent == "symconv" else parent
+
+
+def package_graph() -> dict[str, dict[str, set[str]]]:
+    """package -> imported package -> the modules of the first that import the second."""
+    packages: dict[str, dict[str, set[str]]] = {}
+    for module, targets in graph().items():
+        edges = packages.setdefault(owner(module), {})
+        for target in targets:
+            if owner(target) != owner(module):
+                edges.setdefault(owner(target), set()).add(module)
+    return packages
+
+
+# The packages from the bottom up: a package imports only packages of lower tiers (packages of one
+# tier never import each other). core speaks the data; engine is the machinery every layer type
+# plugs into; the layer types come next (a transposed convolution still on the convolution's home);
+# problems loop over the registered layers; render prints data and files reads and writes them;
+# solutions are assembled and answers checked with both; the course side draws exercises; export
+# writes them for platforms; the command line and the notebook sit on top, and the package's root
+# (the public API) and ``python -m symconv`` above them.
+LAYERING: list[set[str]] = [
+    {"symconv.version"},
+    {"symconv.core"},
+    {"symconv.engine"},
+    {"symconv.layers.conv"},
+    {"symconv.layers.conv_transpose"},
+    {"symconv.layers"},
+    {"symconv.problems"},
+    {"symconv.files", "symconv.render"},
+    {"symconv.solutions", "symconv.answers"},
+    {"symconv.course"},
+    {"symconv.export"},
+    {"symconv.interface"},
+    {"symconv", "symconv.__main__"},
+]
 
 
 def test_no_module_imports_itself_through_others():
@@ -90,11 +127,34 @@ def test_no_module_imports_itself_through_others():
 
 
 def test_no_two_packages_import_each_other():
-    packages: dict[str, set[str]] = {}
-    for module, targets in graph().items():
-        packages.setdefault(owner(module), set()).update(
-            owner(t) for t in targets if owner(t) != owner(module))
-    assert cycle_in(packages) is None
+    packages = package_graph()
+    assert cycle_in({package: set(edges) for package, edges in packages.items()}) is None
+
+
+def test_every_package_has_its_place_in_the_layering():
+    listed = [package for tier in LAYERING for package in tier]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == set(package_graph()), "a new package gets its tier in LAYERING"
+
+
+def upward_imports(edges: dict[str, set[str]]) -> list[str]:
+    """Every import of a module graph that goes to a package not below the importer's."""
+    tier = {package: rank for rank, packages in enumerate(LAYERING) for package in packages}
+    return [f"{module} ({owner(module)}) imports {target} ({owner(target)}), which is not below it"
+            for module, targets in sorted(edges.items()) for target in sorted(targets)
+            if owner(target) != owner(module) and tier[owner(target)] >= tier[owner(module)]]
+
+
+def test_packages_import_only_lower_tiers():
+    upward = upward_imports(graph())
+    assert not upward, "\n".join(upward)
+
+
+def test_an_upward_import_is_named_with_both_modules():
+    assert upward_imports({"symconv.core.poly": {"symconv.render.text", "symconv.core.errors"},
+                           "symconv.render.text": {"symconv.core.poly"}}) == [
+        "symconv.core.poly (symconv.core) imports symconv.render.text (symconv.render), which is not"
+        " below it"]
 
 
 def test_the_cycle_finder_finds_a_cycle():
