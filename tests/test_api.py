@@ -38,7 +38,7 @@ def test_flat_named_tensor_takes_one_display_position_as_entry():
 
 
 def test_check_exits_1_and_says_so_when_a_route_disagrees(monkeypatch):
-    import symconv.layers.conv.closed_form as closed_form
+    import symconv.layers.sliding.closed_form as closed_form
 
     original = closed_form.grad_weight
     monkeypatch.setattr(closed_form, "grad_weight", lambda x, dy, g: original(x, dy, g) + 1.0)

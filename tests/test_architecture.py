@@ -100,7 +100,8 @@ def package_graph() -> dict[str, dict[str, set[str]]]:
 
 # The packages from the bottom up: a package imports only packages of lower tiers (packages of one
 # tier never import each other). core speaks the data; engine is the machinery every layer type
-# plugs into; the layer types come next (a transposed convolution still on the convolution's home);
+# plugs into; the layer types come next, on the sliding windows some of them share (a transposed
+# convolution still on the convolution's home);
 # problems loop over the registered layers; render prints data and files reads and writes them;
 # solutions are assembled and answers checked with both; the course side draws exercises; export
 # writes them for platforms; the command line and the notebook sit on top, and the package's root
@@ -109,6 +110,7 @@ LAYERING: list[set[str]] = [
     {"symconv.version"},
     {"symconv.core"},
     {"symconv.engine"},
+    {"symconv.layers.sliding"},
     {"symconv.layers.conv"},
     {"symconv.layers.conv_transpose"},
     {"symconv.layers"},

@@ -395,7 +395,7 @@ EDGE_WORDS = {1: {1: "an edge"}, 2: {2: "a corner", 1: "an edge"},
 
 def entry_cases(tensor: Tensor, per_axis: Sequence[Sequence], *, window: bool = False) -> list[Case]:
     """The case of every entry of ``tensor``, from the cases of its positions along each spatial
-    axis (the last ones; :class:`~symconv.layers.conv.geometry.AxisCase`). ``window``: the
+    axis (the last ones; :class:`~symconv.layers.sliding.geometry.AxisCase`). ``window``: the
     entries are kernel offsets (or a transposed convolution's inputs), whose edges are where the
     padding cuts their sums."""
     dims = len(per_axis)

@@ -21,7 +21,7 @@ from ..engine.sections import Context, slice_axes
 from ..core.spec import SpecError
 from ..core.wording import per_axis
 from ..engine.local_derivatives import Constant, Numbers
-from .conv import closed_form
+from .sliding import closed_form
 from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
                       pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
                       pool_shapes, pool_title, pool_windows, pool_words)

@@ -11,8 +11,8 @@ from ...engine.figures import entry_grid, grid_position, is_pictured, slice_labe
 from ...core.poly import Symbol
 from ...engine.sections import Context
 from ...core.wording import per_axis
-from . import closed_form
-from .layer import ConvLayer
+from ..sliding import closed_form
+from ..sliding.layer import ConvLayer
 
 
 def as_rows(values: tuple[int, ...]) -> tuple[int, int]:

@@ -21,8 +21,8 @@ from ...engine.sections import object_array
 from ...core.tensors import Tensor
 from ...core.wording import per_axis
 from ...engine.registry import WrongVariant
-from . import closed_form
-from .layer import ConvLayer
+from ..sliding import closed_form
+from ..sliding.layer import ConvLayer
 
 
 def conv_mistakes(layer: ConvLayer, target: Tensor, dy_polys: list[Poly], terms: Terms,

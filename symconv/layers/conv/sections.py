@@ -25,10 +25,11 @@ from ...engine.sections import (MIN_NAMED, Context, entry_array, kernel_front, l
                          spatial_front, unwrap_constant)
 from ...core.tensors import Tensor
 from ...core.wording import AXIS_WORDS, ordinal, per_axis, shape_text
-from . import closed_form, why
+from ..sliding import closed_form
+from . import why
 from .figures import closed_form_figure, receptive_field_figure
-from .geometry import ConvGeometry
-from .layer import ConvLayer, SumOfProducts
+from ..sliding.geometry import ConvGeometry
+from ..sliding.layer import ConvLayer, SumOfProducts
 
 
 # -- shapes (shared with pooling, whose windows slide like a kernel) -----------------------------------

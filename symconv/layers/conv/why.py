@@ -17,7 +17,7 @@ from ...core.indexed import general_term
 from ...core.poly import Symbol
 from ...engine.sections import Context, NamedTerm, named_terms
 from ...core.wording import per_axis
-from .layer import ConvLayer
+from ..sliding.layer import ConvLayer
 
 SHOWN_TERMS = 9  # pairs named in a worked instance
 

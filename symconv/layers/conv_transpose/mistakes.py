@@ -12,7 +12,7 @@ from ...engine.derivation import Terms
 from ...core.poly import Poly
 from ...engine.sections import object_array
 from ...core.tensors import Tensor
-from ..conv import closed_form
+from ..sliding import closed_form
 from ...engine.registry import WrongVariant
 from .layer import ConvTransposeLayer
 

@@ -28,9 +28,9 @@ from ...engine.sections import (Context, entry_array, more, object_array, output
                          unwrap_constant)
 from ...core.tensors import Tensor
 from ...core.wording import per_axis, shape_text
-from ..conv import closed_form
+from ..sliding import closed_form
 from ..conv.why import transposed_input
-from ..conv.layer import ConvLayer
+from ..sliding.layer import ConvLayer
 from ..conv.sections import (axis_rows, bias_gradient, canonical_slices, field_gallery, fields_key,
                              fields_once, inserted_sizes, kernel_item, letters, mapped_back, named_kernels_note,
                              padding_blocks, padding_named, padding_terms, receptive_fields,
