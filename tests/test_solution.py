@@ -11,7 +11,7 @@ from symconv.core.errors import SizeLimitError
 from symconv.core.poly import Poly, Symbol
 from symconv.core.document import Derivative, Display, Equation, Gallery, Matrix, Numbered, TensorView
 from symconv.layers.sliding.geometry import ConvGeometry
-from symconv.layers.conv.sections import axis_sizes, mapped_back, receptive_fields
+from symconv.layers.sliding.sections import axis_sizes, mapped_back, receptive_fields
 from symconv.engine.sections import FULL
 from symconv.solutions.solution import build_solution, parse_sections
 

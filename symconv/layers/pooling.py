@@ -36,7 +36,7 @@ from ..core.spec import SpecError, get_per_axis, output_tensor
 from ..core.tensors import FactorTable, Tensor
 from ..core.wording import axis_names, compact_shape, per_axis, shape_text
 from .sliding.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
-from .conv.sections import axis_sizes, letters, shapes_section, size_arithmetic
+from .sliding.sections import axis_sizes, letters, shapes_section, size_arithmetic
 from ..engine.registry import LayerRequest, WrongVariant, only
 
 

@@ -17,9 +17,10 @@ from ...core.wording import shape_text
 from ...engine.registry import Im2col, LayerRequest, LayerType, QuickSetting, register
 from ..sliding.geometry import ConvGeometry, GeometryError, same_padding
 from ..sliding.layer import ConvLayer, declared_output_shape
-from .mistakes import conv_mistakes
 from ..sliding.reading import SAME, read_bias, read_field_keys, refuse_channels_last
-from .sections import SECTIONS, describe, output_arithmetic, settings_words
+from ..sliding.sections import settings_words
+from .mistakes import conv_mistakes
+from .sections import SECTIONS, describe, output_arithmetic
 
 
 def build_conv(request: LayerRequest) -> ConvLayer:
