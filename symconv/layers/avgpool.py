@@ -123,7 +123,7 @@ def gradient(layer: AvgPoolLayer, context: Context) -> Section:
         how += ", the whole window, padding included (count_include_pad = true)"
     explanation = [Paragraph((
         "Average pooling weighs every entry of a window by the same ", Formula("1/N"),
-        *with_math(": it is a convolution whose weights are all $1/N$, so"
+        *with_math(": it is a correlation whose weights are all $1/N$, so"
                    f" $∂{y.name}/∂{x.name} = 1/N$ with {how}. Each entry receives $1/N$ of the"
                    " upstream entry of every window that contains it."))), *why_a_share(layer, context)]
 

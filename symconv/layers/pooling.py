@@ -398,11 +398,11 @@ def window_gallery(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> Gallery
 
 
 def pool_shapes(layer: PoolLayer, context: Context) -> Section:
-    words = letters("The windows slide like a convolution's kernel, so the output size along each"
-                    " axis has the same formula (", [("I", "input"), ("K", "window"),
-                                                     ("P", "padding"), ("S", "stride")],
+    words = letters("The windows slide over the input like a kernel, so the output size along each"
+                    " axis is (", [("I", "input"), ("K", "window"), ("P", "padding"), ("S", "stride")],
                     context)
-    return shapes_section(layer, context, axis_sizes(layer.geometry.conv), words, None)
+    return shapes_section(layer, context, axis_sizes(layer.geometry.conv), words, None,
+                          input_remark=" (pooling has no weights)")
 
 
 def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callable,

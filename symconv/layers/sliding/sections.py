@@ -141,20 +141,21 @@ def letters(lead: str, pairs: list[tuple[str, str]], context: Context, end: str 
 
 
 def shapes_section(layer: Layer, context: Context, axes: list[AxisSize], words: tuple,
-                   weight: Tensor | None, padding: list | None = None) -> Section:
+                   weight: Tensor | None, padding: list | None = None, input_remark: str = "") -> Section:
     """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
-    blocks saying which padding is used, first."""
+    blocks saying which padding is used, first; ``input_remark``: see :func:`shape_questions`."""
     blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph(words),
                     Display(axis_rows([[size_formula(axis)] for axis in axes],
                                       context.detail.once and same_numbers(axes)))]
-    blocks += shape_questions(layer, context, weight)
+    blocks += shape_questions(layer, context, weight, input_remark)
     for axis in axes:
         blocks += floor_note(axis, layer.input)
     return Section("shapes", tuple(blocks))
 
 
-def shape_questions(layer: Layer, context: Context, weight: Tensor | None) -> list:
-    """CS7643's questions: the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X, answered."""
+def shape_questions(layer: Layer, context: Context, weight: Tensor | None, input_remark: str = "") -> list:
+    """CS7643's questions: the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X, answered; ``input_remark`` ends
+    the answer about ∂L/∂X (a layer without weights says why it has no ∂L/∂W question)."""
     x, y, loss = layer.input, layer.output, context.loss
     upstream = context.upstream_of(layer)
     questions = [
@@ -167,8 +168,7 @@ def shape_questions(layer: Layer, context: Context, weight: Tensor | None) -> li
         questions.append((("What is the shape of ", Derivative(loss, weight), "?"), weight.shape,
                           (", the same as ", Formula(weight.name))))
     questions.append((("What is the shape of ", Derivative(loss, x), "?"), x.shape,
-                      (", the same as ", Formula(x.name),
-                       "" if weight is not None else " (pooling has no weights)")))
+                      (", the same as ", Formula(x.name), input_remark)))
     return [Paragraph((f"{number}. ", *question, f" {shape_text(shape)}", *remark, "."))
             for number, (question, shape, remark) in enumerate(questions, start=1)]
 
