@@ -100,8 +100,8 @@ def package_graph() -> dict[str, dict[str, set[str]]]:
 
 # The packages from the bottom up: a package imports only packages of lower tiers (packages of one
 # tier never import each other). core speaks the data; engine is the machinery every layer type
-# plugs into; the layer types come next, on the sliding windows some of them share (a transposed
-# convolution still on the convolution's home);
+# plugs into; the layer types come next, convolutions and transposed ones as equals on the sliding
+# windows they share with pooling;
 # problems loop over the registered layers; render prints data and files reads and writes them;
 # solutions are assembled and answers checked with both; the course side draws exercises; export
 # writes them for platforms; the command line and the notebook sit on top, and the package's root
@@ -111,8 +111,7 @@ LAYERING: list[set[str]] = [
     {"symconv.core"},
     {"symconv.engine"},
     {"symconv.layers.sliding"},
-    {"symconv.layers.conv"},
-    {"symconv.layers.conv_transpose"},
+    {"symconv.layers.conv", "symconv.layers.conv_transpose"},
     {"symconv.layers"},
     {"symconv.problems"},
     {"symconv.files", "symconv.render"},
@@ -162,6 +161,50 @@ def test_an_upward_import_is_named_with_both_modules():
 def test_the_cycle_finder_finds_a_cycle():
     assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle_in({"a": {"b"}, "b": set()}) is None
+
+
+def kind_homes() -> dict[str, str]:
+    """Each layer kind's home: the module or package under symconv/layers/ that builds it."""
+    return {kind: layer_type.build.__module__ for kind, layer_type in LAYER_TYPES.items()}
+
+
+def home_kind(module: str, homes: dict[str, str]) -> str | None:
+    """The kind whose home holds ``module``, or None (the shared modules, and everything else)."""
+    return next((kind for kind, home in homes.items()
+                 if module == home or module.startswith(home + ".")), None)
+
+
+def kind_crossings(edges: dict[str, set[str]], homes: dict[str, str]) -> list[str]:
+    """Every import by a module under symconv/layers/ of another kind's home (the package's
+    ``__init__``, which lists the kinds, aside)."""
+    return [f"{module} imports {target}, the home of {home_kind(target, homes)!r}"
+            for module, targets in sorted(edges.items()) if module.startswith("symconv.layers.")
+            for target in sorted(targets)
+            if home_kind(target, homes) not in (None, home_kind(module, homes))]
+
+
+def test_every_kind_has_a_home_of_its_own():
+    homes = kind_homes()
+    assert len(set(homes.values())) == len(homes)
+    assert all(home.startswith("symconv.layers.") for home in homes.values()), homes
+
+
+def test_no_layer_type_imports_another_ones_home():
+    """Layer types that share code (sliding windows, pooling's windows, element-wise slopes) share
+    it through a module that is no kind's home, as equals."""
+    crossings = kind_crossings(graph(), kind_homes())
+    assert not crossings, "\n".join(crossings)
+
+
+def test_a_kind_importing_another_is_named():
+    homes = {"conv": "symconv.layers.conv", "maxpool": "symconv.layers.maxpool"}
+    edges = {"symconv.layers.maxpool": {"symconv.layers.conv.sections", "symconv.layers.pooling"},
+             "symconv.layers.pooling": {"symconv.layers.conv"},
+             "symconv.layers.conv.sections": {"symconv.layers.conv.layer"},
+             "symconv.layers": {"symconv.layers.conv", "symconv.layers.maxpool"}}
+    assert kind_crossings(edges, homes) == [
+        "symconv.layers.maxpool imports symconv.layers.conv.sections, the home of 'conv'",
+        "symconv.layers.pooling imports symconv.layers.conv, the home of 'conv'"]
 
 
 def test_renderers_never_import_layers():
