@@ -27,7 +27,7 @@ from symconv import load_problem
 from symconv.core.poly import Poly, Symbol, poly_sum, product_of
 from symconv.core.tensors import Role
 from symconv.render.names import latex_entry_name
-from symconv.layers.conv import ConvLayer
+from symconv.layers.sliding.layer import ConvLayer
 from symconv.layers.conv_transpose import ConvTransposeLayer
 from symconv.core.wording import axis_names
 from symconv.render.text_document import TextDocumentPrinter
