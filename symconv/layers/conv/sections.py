@@ -53,7 +53,7 @@ def kernel_label(layer: ConvLayer, context: Context, filter_: int) -> Formula:
     return Formula(f"{w.name}[{filter_ + context.label_base(w)}]")
 
 
-def kernel_words(layer: ConvLayer, context: Context) -> tuple:
+def kernel_words(layer: ConvLayer, context: Context) -> tuple[object, ...]:
     """What ``W[f]`` stands for, when a sentence names a filter's kernel."""
     w = layer.weight
     if len(w.shape) == layer.geometry.dims:
@@ -63,7 +63,7 @@ def kernel_words(layer: ConvLayer, context: Context) -> tuple:
 
 def conv_forward(layer: ConvLayer, context: Context) -> Section:
     fields = receptive_fields(layer, context.upstream_of(layer), context.detail.fields)
-    blocks: list = [Heading("Forward pass" + context.where(layer)),
+    blocks: list[object] = [Heading("Forward pass" + context.where(layer)),
                     Paragraph(("Each receptive field is multiplied element-wise (⊙) by the kernel"
                                " and the products are added"
                                + (", plus the bias" if layer.bias is not None else "") + ":",))]
@@ -90,7 +90,7 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
         sum_side = products if field.bias_name is None else (
             Sum((products, field.bias_name)) if not isinstance(products, Sum)
             else Sum((*products.terms, field.bias_name)))
-        sides: tuple = (field.output, sum_side)
+        sides: tuple[object, ...] = (field.output, sum_side)
         if (any(t.is_numeric for t in (x.tensor for pair in field.products for x in pair)) or (
                 field.bias_name is not None and field.bias_name.tensor.is_numeric)) and not (
                 context.is_long(len(field.value.terms))):
@@ -104,7 +104,7 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
 def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
     w = layer.weight
     fields = receptive_fields(layer, context.upstream_entries(layer), context.detail.fields)
-    blocks: list = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
+    blocks: list[object] = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, w), ": multiply each upstream entry into"
                                " its receptive field, then add all the receptive fields together.",)),
@@ -133,13 +133,13 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
     upstream = context.upstream_entries(layer)
     outputs = layer.output.size
     fields = receptive_fields(layer, upstream, context.detail.fields)
-    blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
+    blocks: list[object] = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, x), ": multiply each upstream entry into"
                                f" the kernel and map it back onto its receptive field in {x.name};"
                                " overlapping entries are added.",))]
     if context.detail.once and fields:  # every item would be the same kernel: said once
-        landing: list = []
+        landing: list[object] = []
         for number, field in enumerate(fields[:2]):
             product = Hadamard(factor(field.upstream), kernel_label(layer, context, field.filter))
             landing += ([product, " lands on the receptive field of ", field.output] if not number
@@ -172,7 +172,8 @@ def conv_bias_gradient(layer: ConvLayer, context: Context) -> Section | None:
     return bias_gradient(layer, context, layer.geometry.output_shape, "filter")
 
 
-def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor, merge: bool) -> list:
+def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor,
+                      merge: bool) -> list[object]:
     """From the zero-inserted, padded upstream gradient to the size of X, axis by axis: the full
     correlation is D(K − 1) shorter; where the floor in the output size dropped a remainder R, no
     output reads the last R positions of the padded input, so the full correlation is padded at
@@ -220,7 +221,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     reach = tuple(d * (k - 1) for d, k in zip(g.dilation, g.kernel))
     inserted = closed_form.pad(closed_form.insert_zeros(passed, g.stride), reach, reach)
     rotated = closed_form.rotate_180(entry_array(w, g.weight_shape), g.dims)
-    blocks: list = [
+    blocks: list[object] = [
         Heading("Closed form" + context.where(layer)), *carried_upstream(layer, context),
         Paragraph((Derivative(loss, x), *with_math(" is a full correlation: insert $S − 1$ zeros"
                                                    " between the entries of "), Derivative(loss, y),
@@ -286,7 +287,7 @@ SECTIONS = {"shapes": conv_shapes, "forward": conv_forward, "dw": conv_weight_gr
             "dx": conv_input_gradient, "db": conv_bias_gradient, "closed-form": conv_closed_form}
 
 
-def describe(layer: ConvLayer, context: Context) -> tuple:
+def describe(layer: ConvLayer, context: Context) -> tuple[str]:
     """One sentence for the problem statement."""
     return settings_sentence(layer, f"A {layer.geometry.dims}-D convolution{context.where(layer)}"
                                     " (cross-correlation, as in PyTorch)")

@@ -6,7 +6,8 @@ padded sizes of a closed form, and the explanations said once in a document (:fu
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from functools import partial
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -95,9 +96,9 @@ def size_arithmetic(a: AxisSize) -> str:
     return f"⌊({inner})/{a.stride}⌋ + 1" if a.remainder else f"({inner})/{a.stride} + 1"
 
 
-def floor_note(axis: AxisSize, x: Tensor) -> list:
+def floor_note(axis: AxisSize, x: Tensor) -> list[object]:
     words = AXIS_WORDS[axis.axis]
-    blocks: list = []
+    blocks: list[object] = []
     if axis.remainder:
         numerator = axis.size + sum(axis.padding) - axis.dilation * (axis.kernel - 1) - 1
         letters = padding_terms(axis.padding)[0]
@@ -117,7 +118,7 @@ def floor_note(axis: AxisSize, x: Tensor) -> list:
     return blocks
 
 
-def axes_words(tensor: Tensor, dims: int) -> tuple:
+def axes_words(tensor: Tensor, dims: int) -> tuple[object, ...]:
     """`` (N × F × H_out × W_out)``, the axes of an output with batch or filter axes, in math."""
     extra = leading_axes(tensor, dims)
     if not extra:
@@ -126,13 +127,14 @@ def axes_words(tensor: Tensor, dims: int) -> tuple:
     return (" (", Formula(" × ".join([a.upper() for a in extra] + list(spatial))), ")")
 
 
-def letters(lead: str, pairs: list[tuple[str, str]], context: Context, end: str = "):") -> tuple:
+def letters(lead: str, pairs: list[tuple[str, str]], context: Context,
+            end: str = "):") -> tuple[object, ...]:
     """``lead`` then the letters of a formula, each in math, with what it stands for:
     "… (I input, K kernel, …):"; a letter that also names one of the problem's tensors (d2l's
     kernel K) is said to be its size here."""
     names = {t.name for layer in context.problem.layers
              for t in (layer.input, layer.output, *layer.parameters)}
-    parts: list = [lead]
+    parts: list[object] = [lead]
     for n, (letter, meaning) in enumerate(pairs):
         parts += [", " if n else "", Formula(letter), f" {meaning}"]
         if letter in names:
@@ -140,11 +142,12 @@ def letters(lead: str, pairs: list[tuple[str, str]], context: Context, end: str 
     return (*parts, end)
 
 
-def shapes_section(layer: Layer, context: Context, axes: list[AxisSize], words: tuple,
-                   weight: Tensor | None, padding: list | None = None, input_remark: str = "") -> Section:
+def shapes_section(layer: Layer, context: Context, axes: list[AxisSize], words: tuple[object, ...],
+                   weight: Tensor | None, padding: list[object] | None = None,
+                   input_remark: str = "") -> Section:
     """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
     blocks saying which padding is used, first; ``input_remark``: see :func:`shape_questions`."""
-    blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph(words),
+    blocks: list[object] = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph(words),
                     Display(axis_rows([[size_formula(axis)] for axis in axes],
                                       context.detail.once and same_numbers(axes)))]
     blocks += shape_questions(layer, context, weight, input_remark)
@@ -153,7 +156,8 @@ def shapes_section(layer: Layer, context: Context, axes: list[AxisSize], words: 
     return Section("shapes", tuple(blocks))
 
 
-def shape_questions(layer: Layer, context: Context, weight: Tensor | None, input_remark: str = "") -> list:
+def shape_questions(layer: Layer, context: Context, weight: Tensor | None,
+                    input_remark: str = "") -> list[object]:
     """CS7643's questions: the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X, answered; ``input_remark`` ends
     the answer about ∂L/∂X (a layer without weights says why it has no ∂L/∂W question)."""
     x, y, loss = layer.input, layer.output, context.loss
@@ -173,7 +177,7 @@ def shape_questions(layer: Layer, context: Context, weight: Tensor | None, input
             for number, (question, shape, remark) in enumerate(questions, start=1)]
 
 
-def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = None) -> list:
+def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = None) -> list[object]:
     """How the padding was worked out (``padding = "same"``, from ``sizes``: the input's by
     default) and what it is on each side, when the sides differ."""
     if not same:
@@ -181,6 +185,7 @@ def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = 
                                                   f" {g.padding_words}.",))]
     sizes = sizes or g.input_size
     dilated = any(d > 1 for d in g.dilation)
+    reach_of: Callable[[int, int], str]
     reach, reach_of = ("D(K − 1) + 1", lambda d, k: f"{d}·({k} − 1) + 1") if dilated else (
         "K", lambda d, k: f"{k}")
     rows = tuple(Equation((Formula(f"P_{axis}"), Formula(f"max((⌈I/S⌉ − 1)·S + {reach} − I, 0)"),
@@ -214,18 +219,19 @@ class ReceptiveField(NamedTuple):
     value: Poly  # the output's value from the entries (numbers where given)
 
 
-def upstream_entry(upstream: Tensor | Sequence):
+def upstream_entry(upstream: Tensor | Sequence[Number | Symbol | Poly]
+                   ) -> Callable[[int], Number | Symbol | Poly]:
     """Output o's upstream entry: the tensor's entry, or ``upstream[o]`` for values carried back
     through a chain (:meth:`~symconv.engine.sections.Context.upstream_entries`)."""
     return upstream.entry if isinstance(upstream, Tensor) else upstream.__getitem__
 
 
-def factor(value):
+def factor(value: object) -> object:
     """A value as a factor of ⊙ or of a sum: a polynomial of several terms in parentheses."""
     return Group(value) if isinstance(value, Poly) and len(value.terms) > 1 else value
 
 
-def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
+def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence[Number | Symbol | Poly],
                      count: int) -> tuple[ReceptiveField, ...]:
     """The first ``count`` outputs' receptive fields, in row-major output order; ``upstream`` is
     the upstream gradient or the entry each output passes back."""
@@ -258,7 +264,8 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
     return tuple(fields)
 
 
-def field_items(field: ReceptiveField, item_of, base: int = 0, channel: str | None = "c") -> list:
+def field_items(field: ReceptiveField, item_of: Callable[[tuple[int, ...]], object], base: int = 0,
+                channel: str | None = "c") -> list[Labeled]:
     """``item_of(index)`` for each 2-D plane of a receptive field (each channel, named
     ``channel``, and in 3-D each depth d of the kernel), labelled with the output (and the plane
     when there are several, counted from ``base``, as the input's slices). ``channel`` None: the
@@ -278,25 +285,26 @@ def shown_fields(context: Context, fields: tuple[ReceptiveField, ...]) -> tuple[
     return tuple(context.gallery_fields(fields, planes))
 
 
-def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...], item_of,
+def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...],
+                  item_of: Callable[[ReceptiveField, tuple[int, ...]], object],
                   base: int) -> Gallery:
     """The receptive fields' items (``item_of(field, channel)``) laid out like the output grid:
     a row of the gallery per row of outputs; channels counted from ``base``."""
     leading = leading_axes(layer.input, layer.geometry.dims)
     channel = leading[-1] if leading and leading[-1] != "n" else None
-    items = []
+    items: list[Labeled] = []
     for field in fields:
-        items += field_items(field, lambda c, f=field: item_of(f, c), base, channel)
+        items += field_items(field, partial(item_of, field), base, channel)
     per_field = len(items) // max(1, len(fields))
     return Gallery(tuple(items), columns=layer.geometry.output_size[-1] * per_field)
 
 
-def fields_key(layer: ConvLayer) -> tuple:
+def fields_key(layer: ConvLayer) -> tuple[str, str]:
     return ("receptive fields", layer.output.name)
 
 
 def fields_once(layer: ConvLayer, context: Context, fields: tuple[ReceptiveField, ...],
-                gallery: Gallery, again: tuple = ()) -> list:
+                gallery: Gallery, again: tuple[object, ...] = ()) -> list[object]:
     """A gallery of the receptive fields; in a handout, where they were shown before, ``again``
     instead (which refers to them)."""
     if not fields or not context.detail.once:
@@ -311,7 +319,8 @@ def is_big(context: Context, plane: np.ndarray) -> bool:
     return context.detail.once and plane.size >= MIN_NAMED
 
 
-def kernel_item(layer: ConvLayer, context: Context, field: ReceptiveField, plane: tuple):
+def kernel_item(layer: ConvLayer, context: Context, field: ReceptiveField,
+                plane: tuple[int, ...]) -> Matrix | Formula:
     """A receptive field's kernel (the ``plane`` of a kernel with channels or depth): its matrix,
     or in a handout a kernel of 9 or more entries by its name, ``W`` or ``W[f, c]`` (the problem
     statement shows it)."""
@@ -321,7 +330,7 @@ def kernel_item(layer: ConvLayer, context: Context, field: ReceptiveField, plane
     return Formula(kernel_name(layer, context, field.filter, plane))
 
 
-def kernel_name(layer: ConvLayer, context: Context, filter_: int, plane: tuple) -> str:
+def kernel_name(layer: ConvLayer, context: Context, filter_: int, plane: tuple[int, ...]) -> str:
     """``W``, or the slice ``W[f, c]`` (``W[f, c, d]`` in 3-D) counted from the slice labels' base."""
     w = layer.weight
     leading = [filter_, plane[0]] if len(w.shape) > layer.geometry.dims else []
@@ -330,7 +339,8 @@ def kernel_name(layer: ConvLayer, context: Context, filter_: int, plane: tuple) 
     return w.name + (f"[{', '.join(str(i + base) for i in indices)}]" if indices else "")
 
 
-def named_kernels_note(layer: ConvLayer, context: Context, fields: tuple[ReceptiveField, ...]) -> list:
+def named_kernels_note(layer: ConvLayer, context: Context,
+                       fields: tuple[ReceptiveField, ...]) -> list[object]:
     """What ``W[f, c]`` stands for, when a gallery names kernel slices."""
     w = layer.weight
     if not fields or not context.statement or len(w.shape) == layer.geometry.dims or not is_big(
@@ -344,7 +354,7 @@ def named_kernels_note(layer: ConvLayer, context: Context, fields: tuple[Recepti
 # -- the upstream gradient of a layer inside a chain ------------------------------------------------
 
 
-def carried_upstream(layer: SumOfProducts, context: Context) -> list:
+def carried_upstream(layer: SumOfProducts, context: Context) -> list[object]:
     """In a chain whose later values are known, ∂L/∂(output) expanded down to the given upstream
     gradient: the numbers the layer's sections then carry. Stated in the first of them."""
     carried = context.carried(layer)
@@ -362,7 +372,7 @@ def carried_upstream(layer: SumOfProducts, context: Context) -> list:
 # -- ∂L/∂X, mapped back -----------------------------------------------------------------------------
 
 
-def mapped_back(layer: ConvLayer, upstream: Tensor | Sequence,
+def mapped_back(layer: ConvLayer, upstream: Tensor | Sequence[Number | Symbol | Poly],
                 counts: list[int]) -> list[tuple[int, np.ndarray]]:
     """The input-shaped sum of ``∂L/∂y_k ⊙ W`` placed back over each output's receptive field,
     after the first ``count`` outputs, for each count (the CS7643 handout's running matrices);
@@ -388,7 +398,7 @@ def bias_gradient(layer: SumOfProducts, context: Context, output_shape: tuple[in
     upstream = context.upstream_entries(layer)
     values = context.layer_result(layer, layer.bias).reshape(-1)
     channels = np.unravel_index(np.arange(layer.output.size), output_shape)[1]
-    blocks: list = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
+    blocks: list[object] = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph(with_math(f"Every output of a {channel} adds its bias once"
                                         f" ($∂{layer.output.name}_k/∂{layer.bias.name} = 1$ for each"
@@ -398,7 +408,7 @@ def bias_gradient(layer: SumOfProducts, context: Context, output_shape: tuple[in
     for f in range(output_shape[1]):
         outputs = np.flatnonzero(channels == f)
         entries = [factor(upstream[int(o)]) for o in outputs]
-        sides: tuple = (Derivative(context.loss, Symbol(layer.bias, f)), context.sum_of(
+        sides: tuple[object, ...] = (Derivative(context.loss, Symbol(layer.bias, f)), context.sum_of(
             [(u,) for u in entries], [Symbol(layer.output, int(o)) for o in outputs]))
         if any(not isinstance(u, Symbol) for u in entries) and not (
                 isinstance(values[f], Poly) and context.is_long(len(values[f].terms))):
@@ -439,8 +449,8 @@ def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry,
     return Display(axis_rows(rows, merge and same)), tuple(found)
 
 
-def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, int],
-                     axes: tuple[str, str], limit: int = MAX_SLICES) -> list:
+def canonical_slices(label: object, array: np.ndarray, base: int, leading: tuple[int, int],
+                     axes: tuple[str, str], limit: int = MAX_SLICES) -> list[object]:
     """An array in canonical layout (two leading axes), leading axes of size 1 left out, slice
     by slice over the others (and the depth of a 3-D array), the first ``limit``; slice labels
     count from ``base``."""
@@ -458,7 +468,7 @@ def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, in
         items.append(Labeled(words, Matrix(spatial[index])))
     count = int(np.prod([n for _, n in kept]))
     first = "Only the first" if len(items) == 1 else f"The first {len(items)}"
-    note = ([Paragraph((f"({first} of the {count} slices {'is' if len(items) == 1 else 'are'}"
+    note: list[object] = ([Paragraph((f"({first} of the {count} slices {'is' if len(items) == 1 else 'are'}"
                         " shown; the others are formed the same way.)",))]
             if count > len(items) else [])
     return [Paragraph((label, ", slice by slice:")), Gallery(tuple(items))] + note
@@ -477,7 +487,7 @@ def settings_words(layer: SumOfProducts, extra: str = "") -> str:
     return words
 
 
-def settings_sentence(layer: SumOfProducts, opening: str, extra: str = "") -> tuple:
+def settings_sentence(layer: SumOfProducts, opening: str, extra: str = "") -> tuple[str]:
     """``opening: stride S, padding P, …`` (:func:`settings_words`) and a lone bias's name."""
     words = f"{opening}: {settings_words(layer, extra)}"
     if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
