@@ -63,9 +63,9 @@ def test_a_column_too_wide_for_either_neighbour_leaves_no_division():
 def test_a_long_polynomial_is_too_wide_exactly_when_its_whole_text_is(size, width, form):
     """ArrangingPrinter.wider_than measures a long polynomial's first terms before the whole:
     the answer is the whole text's, for the LaTeX and the text printer."""
-    from symconv.poly import Poly, Symbol
+    from symconv.core.poly import Poly, Symbol
     from symconv.render.latex import LatexPrinter
-    from symconv.tensors import Role, Tensor
+    from symconv.core.tensors import Role, Tensor
 
     x = Tensor("X", (12, 13), Role.INPUT, rank=1)
     w = Tensor("W", (3, 3), Role.WEIGHT, rank=2)

@@ -20,14 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symconv import build_problem, build_solution, derive, load_problem, quick_problem, render_solution
-from symconv.cli import cli
-from symconv.document import (Derivative, Display, Document, Equation, Formula, IndexedSum, Indexed, Numbered,
-                              Once, Paragraph, Reference, Section, settle)
-from symconv.errors import SymconvError
-from symconv.indexed import general_term
-from symconv.poly import Symbol
-from symconv.sections import FULL, HANDOUT, Context, Detail, named_terms
-from symconv.solution import chain_columns, chosen_entries
+from symconv.interface.cli import cli
+from symconv.core.document import (Derivative, Display, Document, Equation, Formula, IndexedSum, Indexed, Numbered,
+                                   Once, Paragraph, Reference, Section, settle)
+from symconv.core.errors import SymconvError
+from symconv.core.indexed import general_term
+from symconv.core.poly import Symbol
+from symconv.engine.sections import FULL, HANDOUT, Context, Detail, named_terms
+from symconv.solutions.solution import chain_columns, chosen_entries
 
 from strategies import conv_specs
 
@@ -443,7 +443,7 @@ def test_only_the_entries_a_printer_can_show_are_written_as_sums_and_nothing_els
     """A handout writes the Σ form only for the entries a printer can show (the first rows of each
     slice, or the first listed entries): the document is byte for byte what writing every entry
     as Σ gives."""
-    import symconv.sections as sections
+    import symconv.engine.sections as sections
 
     spec = {"input": {"shape": [*channels, size, size]},
             "layers": [{"type": "conv", "stride": stride, "weight": {"shape": [2, *channels, kernel, kernel]
@@ -511,9 +511,9 @@ def test_results_are_the_same_exactly_when_their_entries_are(shape, data):
     those agree, against keying by every entry's terms: the same matrices are the same result."""
     from fractions import Fraction
 
-    from symconv.poly import Poly
-    from symconv.sections import object_array, result_key
-    from symconv.tensors import Role, Tensor
+    from symconv.core.poly import Poly
+    from symconv.engine.sections import object_array, result_key
+    from symconv.core.tensors import Role, Tensor
 
     x = Tensor("X", (3,), Role.INPUT, naming="flat", rank=1)
     pool = [0, 1, 2, Fraction(1, 2), *x.symbols, Poly({(x.symbols[0],): 2}), Poly({(): 1}),
