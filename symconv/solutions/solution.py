@@ -29,6 +29,7 @@ from ..core.document import (MAX_SUM_TERMS, ChainBlock, ChainTerms, Concat, Deri
 from ..core.errors import SizeLimitError, SymconvError
 from ..engine.figures import entries_grids, is_pictured
 from ..core.indexed import Derivatives, Same, TermColumns
+from ..engine.product_sums import collection_paused
 from ..layers import layer_type
 from ..problems.matrix import (check_printable, has_matrix, matrix_document, matrix_layer, matrix_of, matrix_section,
                      printable)
@@ -592,6 +593,7 @@ def default_sections(detail: Detail | str = HANDOUT) -> tuple[str, ...]:
         name for name in SECTION_NAMES if name not in HANDOUT_LEAVES_OUT)
 
 
+@collection_paused()  # a worked solution is millions of small objects without cycles
 def build_solution(problem: Problem, sections: tuple[str, ...] | None = None, *,
                    detail: Detail | str = HANDOUT, derivation: Derivation | None = None,
                    connect: list[Symbol] | None = None, max_terms: int = MAX_SOLUTION_TERMS,
@@ -664,6 +666,7 @@ def render_solution(solution: Solution, output_format: str, *, fragment: bool = 
     return render_solution_files(solution, output_format, fragment=fragment).text
 
 
+@collection_paused()  # and so is its text, printed piece by piece
 def render_solution_files(solution: Solution, output_format: str, *, fragment: bool = False,
                           figures: str | None = None) -> Rendered:
     """The document and the files it refers to: with ``figures`` (a name such as ``hw``), Markdown
