@@ -25,7 +25,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ..document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum,
+from ..document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Display, Document, Equation, Figure, Formula, Gallery, IndexedSum,
                         Labeled, Matrix, Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated,
                         equation)
 from ..poly import Poly, Symbol
@@ -34,6 +34,10 @@ from .printer import Printer
 
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
 MIN_SPLIT_COLUMNS = 7  # a matrix of fewer columns is never cut into blocks (entry by entry instead)
+LEFT_OUT = "left out; they follow the same pattern"  # beside the columns of blocks not shown
+# What a document whose matrices are cut says in its introduction, in every format.
+CUT_NOTE = Paragraph((f"Large matrices show their first {MAX_ROWS} rows at most and as many columns as"
+                      " fit the line; ⋮ and ⋯ stand for the rest, which follow the same pattern.",))
 
 
 def as_grid(array: np.ndarray) -> np.ndarray:
@@ -289,7 +293,7 @@ class ArrangingPrinter(Printer):
         if len(shown) < len(groups):
             self.note_cut()
             blocks.append(Labeled(f"{prefix}columns {groups[MAX_COLUMN_BLOCKS][0] + 1}–{count}",
-                                  "left out; they follow the same pattern"))
+                                  LEFT_OUT))
         return blocks
 
     def row_bands(self, grid: np.ndarray, whole: bool) -> list[tuple[str, np.ndarray]]:
@@ -512,12 +516,18 @@ class ArrangingPrinter(Printer):
         self.start_document()
         body = [text for section in document.sections for block in section.blocks
                 if (text := self.doprint(block))]  # a format may draw no picture: nothing then
-        introduction = [self.doprint(block) for block in document.introduction]
-        if self.cut:
-            introduction.append(self.doprint(Paragraph((
-                f"Large matrices show their first {MAX_ROWS} rows at most and as many columns as fit"
-                " the line; ⋮ and ⋯ stand for the rest, which follow the same pattern.",))))
+        introduction = [self.doprint(block) for block in (*document.introduction, *([CUT_NOTE] if self.cut else []))]
         return introduction + body
+
+    def fitted_blocks(self, block) -> list:
+        """A section's block as this printer's page shows it, before anything is printed: a whole
+        tensor arranged (:meth:`arrange`, :meth:`numbered_blocks`), every matrix fitted to the
+        line (a picture draws its own). Printing the blocks prints the block."""
+        if isinstance(block, TensorView):
+            return [laid for arranged in self.arrange(block) for laid in self.fitted_blocks(arranged)]
+        if isinstance(block, Numbered) and isinstance(block.math, (TensorView, Display)):
+            return [laid for numbered in self.numbered_blocks(block) for laid in self.fitted_blocks(numbered)]
+        return [block if isinstance(block, Figure) else self.fit_all(block)]
 
     # -- galleries -----------------------------------------------------------------------------------
     def gallery_items(self, node: Gallery) -> list:
@@ -576,6 +586,17 @@ class Captioned(NamedTuple):
 
     value: object
     label: object
+
+
+def cut_short(node) -> bool:
+    """Whether a laid-out node (:meth:`ArrangingPrinter.fitted_blocks`) shows less than a whole matrix:
+    rows or columns left to ⋮ and ⋯, or blocks of columns left out."""
+    if isinstance(node, Matrix):
+        grid = as_grid(node.array)
+        return (node.rows or grid.shape[0]) < grid.shape[0] or (node.columns or grid.shape[1]) < grid.shape[1]
+    if isinstance(node, Labeled) and isinstance(node.value, str) and node.value == LEFT_OUT:
+        return True
+    return isinstance(node, tuple) and any(cut_short(part) for part in node)
 
 
 def is_zero(value) -> bool:
