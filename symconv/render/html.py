@@ -638,7 +638,7 @@ class HtmlPrinter(ArrangingPrinter):
             printed.append(f'<section id="{anchor}">' + "\n".join(page.doprint(b) for b in blocks) + "</section>")
         hint = (f"Hover over a gradient entry ∂{self.loss}/∂… (or reach it with Tab) to see its"
                 " chain rule: the entries it reads light up." if page.shown else "")
-        return PAGE.format(title=escape(document.title), style=STYLE, script=SCRIPT,
+        return PAGE.format(head=page_head(document.title, STYLE), title=escape(document.title), script=SCRIPT,
                            contents="".join(contents), introduction="\n".join(introduction),
                            sections="\n".join(printed), chains=page.chain_data(page.shown), hint=escape(hint))
 
@@ -1095,16 +1095,25 @@ SCRIPT = """
 })();
 """
 
-PAGE = """<!DOCTYPE html>
+HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="symconv">
+<meta name="generator" content="{generator}">
 <title>{title}</title>
 <style>{style}</style>
 </head>
-<body>
+"""
+
+
+def page_head(title: str, style: str, generator: str = "symconv") -> str:
+    """Every symconv page's start, up to its ``<body>``: the (escaped) title, the inline style
+    sheet, and which command wrote it."""
+    return HEAD.format(title=escape(title), style=style, generator=generator)
+
+
+PAGE = """{head}<body>
 <main>
 <h1>{title}</h1>
 <nav><ol>{contents}</ol></nav>
