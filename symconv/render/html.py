@@ -43,7 +43,7 @@ from ..product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products
                             product_polys)
 from ..tensors import EntryFactors, Role, Tensor
 from .arrange import CUT_NOTE, ArrangingPrinter, Captioned, as_grid, cut_short, is_tall
-from .names import entry_text, subscripted, written
+from .names import entry_text, subscript_names, written
 from .latex import LatexPrinter
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg
@@ -79,7 +79,7 @@ def index_texts(tensor: Tensor) -> np.ndarray:
 
 def subscripts(tensor: Tensor) -> np.ndarray | None:
     """Every entry's subscript as its name writes it (``00``, ``0,12``; None for a bare name)."""
-    return subscripted(tensor, "", "", per_tensor=True) if tensor.subscripts else None
+    return subscript_names(tensor) if tensor.subscripts else None
 
 
 def name_markups(tensor: Tensor) -> np.ndarray:
@@ -93,10 +93,10 @@ def name_markups(tensor: Tensor) -> np.ndarray:
 
 def name_markup_of(tensor: Tensor, flat: int) -> str:
     """One entry's name as :func:`name_markups` writes it."""
-    _, subscript, _ = tensor.entry_name(flat)
     base = identifier_markup(tensor.name)
-    numbers = ("," if tensor.commas(subscript, per_tensor=True) else "").join(map(str, subscript))
-    return f"<msub>{base}<mn>{numbers}</mn></msub>" if subscript else base
+    if not tensor.subscripts:
+        return base
+    return f"<msub>{base}<mn>{subscript_names(tensor, np.array([flat]))[0]}</mn></msub>"
 
 
 def escape(text: str) -> str:
