@@ -19,7 +19,6 @@ fits its own page:
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from math import prod
 from typing import Any, Callable, NamedTuple
 
@@ -171,20 +170,6 @@ class ArrangingPrinter(Printer):
         """How wide a matrix may be: it may have to stand on a continuation line of an equation."""
         return self.line_width
 
-    @contextmanager
-    def narrower(self, amount: float):
-        """While printing something set beside ``amount`` of other math (a label), matrices have
-        that much less room."""
-        self.__dict__["_taken"] = self.taken + amount
-        try:
-            yield
-        finally:
-            self.__dict__["_taken"] = self.taken - amount
-
-    @property
-    def taken(self) -> float:
-        return self.__dict__.get("_taken", 0.0)
-
     def equation_lines(self, equation: Equation, width: float | None = None):
         return break_equation(equation, self.measure, self.line_width if width is None else width,
                               self.operator_width, self.indent)
@@ -221,27 +206,29 @@ class ArrangingPrinter(Printer):
             widths[index] = self.cell_width(value, marked)
         return widths
 
-    def fitted(self, matrix: Matrix) -> Matrix:
-        """The matrix with the rows and columns that fit this printer's line."""
+    def fitted(self, matrix: Matrix, beside: float = 0.0) -> Matrix:
+        """The matrix with the rows and columns that fit this printer's line, less ``beside`` (the
+        width of what stands beside it: a label)."""
         if matrix.rows is not None or matrix.columns is not None:
             return matrix
         grid = as_grid(matrix.array)
         rows, columns = shown_window(self.cell_widths(matrix.array, bool(matrix.marked)),
-                                     grid.shape[0], self.matrix_width - self.taken, self.column_gap,
+                                     grid.shape[0], self.matrix_width - beside, self.column_gap,
                                      self.bracket_width, self.ellipsis_width)
         if rows < grid.shape[0] or columns < grid.shape[1]:
             self.note_cut()
             return matrix._replace(rows=rows, columns=columns)
         return matrix._replace(rows=grid.shape[0], columns=grid.shape[1])
 
-    def fit_all(self, node):
-        """The node with every matrix in it fitted to this printer's line (for measuring)."""
+    def fit_all(self, node, beside: float = 0.0):
+        """The node with every matrix in it fitted to this printer's line, less ``beside``
+        (:meth:`fitted`), before it is measured or printed."""
         if isinstance(node, Matrix):
-            return self.fitted(node)
+            return self.fitted(node, beside)
         if isinstance(node, tuple) and hasattr(node, "_fields"):
-            return type(node)(*[self.fit_all(part) for part in node])
+            return type(node)(*[self.fit_all(part, beside) for part in node])
         if isinstance(node, tuple):
-            return tuple(self.fit_all(part) for part in node)
+            return tuple(self.fit_all(part, beside) for part in node)
         return node
 
     def column_blocks(self, array: np.ndarray, slice_label: str = "",
