@@ -268,11 +268,16 @@ def test_a_printer_prints_any_number_of_documents_each_as_if_it_were_the_first()
         matrix = Matrix(grid(list(range(size * size)), (size, size)))
         return Document("t", (), (Section("s", (Display((matrix,)),)),))
 
+    def opening(size: int) -> Document:  # the large matrix in the introduction, before the note
+        matrix = Matrix(grid(list(range(size * size)), (size, size)))
+        return Document("t", (Display((matrix,)),), (Section("s", (Paragraph(("Words.",)),)),))
+
     for printer in (TextDocumentPrinter("L"), LatexPrinter("L"), MarkdownPrinter("L"), HtmlPrinter("L")):
         large = printer.doprint(document(20))  # 20 rows: the first 16 are shown
         assert "Large matrices show their first 16 rows" in large
         assert "Large matrices" not in printer.doprint(document(2))
         assert printer.doprint(document(20)) == large
+        assert "Large matrices show their first 16 rows" in printer.doprint(opening(20))
     pictured = build_solution(load_problem("examples/chain_conv_relu_maxpool.toml")).document
     printer = MarkdownPrinter("L", figure_files="hw")
     first, files = printer.doprint(pictured), dict(printer.files)

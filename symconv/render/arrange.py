@@ -179,23 +179,14 @@ class ArrangingPrinter(Printer):
         raise NotImplementedError
 
     @property
-    def cut(self) -> bool:
-        """Whether some matrix of the document being printed was cut (it then says how)."""
-        return bool(self.__dict__.get("_cut"))
-
-    def note_cut(self) -> None:
-        self.__dict__["_cut"] = True
-
-    @property
     def files(self) -> dict[str, str]:
         """The files the document printed last refers to (name -> content): Markdown's pictures
         in files of their own; none in other formats."""
         return self.__dict__.setdefault("_files", {})
 
     def start_document(self) -> None:
-        """Forget what the document printed before noted (a cut matrix, its files): a printer
-        prints any number of documents, each as if it were the first."""
-        self.__dict__.pop("_cut", None)
+        """Forget the files of the document printed before: a printer prints any number of
+        documents, each as if it were the first."""
         self.__dict__.pop("_files", None)
 
     # -- matrices --------------------------------------------------------------------------------
@@ -215,16 +206,16 @@ class ArrangingPrinter(Printer):
         rows, columns = shown_window(self.cell_widths(matrix.array, bool(matrix.marked)),
                                      grid.shape[0], self.matrix_width - beside, self.column_gap,
                                      self.bracket_width, self.ellipsis_width)
-        if rows < grid.shape[0] or columns < grid.shape[1]:
-            self.note_cut()
-            return matrix._replace(rows=rows, columns=columns)
-        return matrix._replace(rows=grid.shape[0], columns=grid.shape[1])
+        return matrix._replace(rows=rows, columns=columns)
 
     def fit_all(self, node, beside: float = 0.0):
         """The node with every matrix in it fitted to this printer's line, less ``beside``
-        (:meth:`fitted`), before it is measured or printed."""
+        (:meth:`fitted`) and less the labels set beside it (:meth:`room_beside`), before it is
+        measured or printed."""
         if isinstance(node, Matrix):
             return self.fitted(node, beside)
+        if isinstance(node, Labeled):
+            return node._replace(value=self.fit_all(node.value, beside + self.room_beside(node.label)))
         if isinstance(node, tuple) and hasattr(node, "_fields"):
             return type(node)(*[self.fit_all(part, beside) for part in node])
         if isinstance(node, tuple):
@@ -267,8 +258,6 @@ class ArrangingPrinter(Printer):
         groups = self.wrapped(widths, count, room)
         if groups is None:
             return None
-        if rows < grid.shape[0]:
-            self.note_cut()
         shown = groups if whole else groups[:MAX_COLUMN_BLOCKS]
         blocks: list = []
         for band_label, band in self.row_bands(grid, whole):
@@ -278,7 +267,6 @@ class ArrangingPrinter(Printer):
                                       Matrix(band[:, start - 1:stop], frozenset(),
                                              min(rows, band.shape[0]), len(group))))
         if len(shown) < len(groups):
-            self.note_cut()
             blocks.append(Labeled(f"{prefix}columns {groups[MAX_COLUMN_BLOCKS][0] + 1}–{count}",
                                   LEFT_OUT))
         return blocks
@@ -338,6 +326,11 @@ class ArrangingPrinter(Printer):
         shown = shown_window(widths[:, columns], widths.shape[0], room, self.column_gap,
                              self.bracket_width, self.ellipsis_width)[1]
         return shown == len(columns)
+
+    def room_beside(self, label) -> float:
+        """The room a :class:`Labeled` value's label takes from the matrices on its line: none
+        where a format sets labels above or apart (LaTeX writes ``label: value``)."""
+        return 0.0
 
     def label_width(self, label: str) -> float:
         """The room a label takes beside a matrix (``columns 3–4: ``); none where a label too
@@ -498,13 +491,37 @@ class ArrangingPrinter(Printer):
 
     # -- the document -------------------------------------------------------------------------------
     def blocks(self, document: Document) -> list[str]:
-        """Every block of the document printed, in order. The sections are printed first, so the
-        introduction can say whether a large matrix was cut anywhere."""
+        """Every block of the document printed, in order, the whole document laid out first
+        (:meth:`fitted_blocks`), so that the introduction says whether a large matrix is cut
+        anywhere (:data:`CUT_NOTE`) before anything is printed."""
         self.start_document()
-        body = [text for section in document.sections for block in section.blocks
-                if (text := self.doprint(block))]  # a format may draw no picture: nothing then
-        introduction = [self.doprint(block) for block in (*document.introduction, *([CUT_NOTE] if self.cut else []))]
-        return introduction + body
+        laid = [(block, self.fitted_blocks(block)) for block in document.blocks]
+        cut = any(cut_short(part) for _, parts in laid for part in parts)
+        printed = [self.laid_text(block, parts) for block, parts in laid]
+        opening = len(document.introduction)
+        return (printed[:opening] + ([self.doprint(CUT_NOTE)] if cut else [])
+                + [text for text in printed[opening:] if text])  # a format may draw no picture: nothing
+
+    def laid_text(self, block, laid: list) -> str:
+        """A block printed from its laid-out parts (:meth:`fitted_blocks`), joined as a whole
+        tensor's blocks or a numbered result's are."""
+        texts = [self.doprint(part) for part in laid]
+        if isinstance(block, (TensorView, Figure)):
+            return self.joined(texts)
+        if isinstance(block, Numbered) and isinstance(block.math, (TensorView, Display)):
+            return self.numbered_joined(texts)
+        return texts[0]
+
+    def joined(self, texts: list[str]) -> str:
+        """The blocks that show a whole tensor, one after another."""
+        return "\n\n".join(texts)
+
+    def numbered_joined(self, texts: list[str]) -> str:
+        """The blocks of a numbered result (:meth:`numbered_blocks`), one after another."""
+        return "\n\n".join(texts)
+
+    def _print_TensorView(self, node: TensorView) -> str:
+        return self.joined([self.doprint(block) for block in self.arrange(node)])
 
     def fitted_blocks(self, block) -> list:
         """A section's block as this printer's page shows it, before anything is printed: a whole
@@ -514,7 +531,14 @@ class ArrangingPrinter(Printer):
             return [laid for arranged in self.arrange(block) for laid in self.fitted_blocks(arranged)]
         if isinstance(block, Numbered) and isinstance(block.math, (TensorView, Display)):
             return [laid for numbered in self.numbered_blocks(block) for laid in self.fitted_blocks(numbered)]
-        return [block if isinstance(block, Figure) else self.fit_all(block)]
+        if isinstance(block, Figure):
+            return [part if isinstance(part, Figure) else self.fit_all(part) for part in self.figure_blocks(block)]
+        return [self.fit_all(block)]
+
+    def figure_blocks(self, figure: Figure) -> list:
+        """A picture as this printer shows it: the picture itself, unless a format draws it with
+        other blocks (text: its grids as matrices)."""
+        return [figure]
 
     # -- galleries -----------------------------------------------------------------------------------
     def gallery_items(self, node: Gallery) -> list:

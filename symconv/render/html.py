@@ -495,8 +495,11 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Equation(self, node: Equation) -> str:
         return mrow(*[(operator("=") if i else "") + self.doprint(side) for i, side in enumerate(node.sides)])
 
-    def _print_TensorView(self, node: TensorView) -> str:
-        return "\n".join(self.doprint(block) for block in self.arrange(node))
+    def joined(self, texts: list[str]) -> str:
+        return "\n".join(texts)
+
+    def numbered_joined(self, texts: list[str]) -> str:
+        return "\n".join(texts)
 
     def arrange(self, view: TensorView) -> list:
         return super().arrange(view._replace(array=self.tagged_array(view)))
@@ -532,7 +535,7 @@ class HtmlPrinter(ArrangingPrinter):
 
     def _print_Numbered(self, node: Numbered) -> str:
         if isinstance(node.math, (TensorView, Display)):
-            return "\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+            return self.numbered_joined([self.doprint(block) for block in self.numbered_blocks(node)])
         body = (self.doprint(node.math) if isinstance(node.math, Gallery)
                 else self.display_math(node.math, self.line_width - self.tag_width))
         return (f'<div class="sc-numbered" id="sc-n{node.number}"><div class="sc-body">{body}</div>'

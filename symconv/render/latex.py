@@ -226,15 +226,17 @@ class LatexPrinter(ArrangingPrinter):
         return rf"{self.doprint(node.left)} \odot {self.doprint(node.right)}"
 
     def _print_Labeled(self, node: Labeled) -> str:
-        label = (rf"\text{{{latex_words(node.label)}}}" if isinstance(node.label, str)
-                 else self.doprint(node.label)) + r"\colon\ "
-        return label + self.doprint(self.fit_all(node.value, latex_width(label)))  # less room beside it
+        return self.label_prefix(node.label) + self.doprint(self.fit_all(node).value)
+
+    def label_prefix(self, label) -> str:
+        """``label: `` before a labelled value, on its line."""
+        return (rf"\text{{{latex_words(label)}}}" if isinstance(label, str) else self.doprint(label)) + r"\colon\ "
+
+    def room_beside(self, label) -> float:
+        return latex_width(self.label_prefix(label))
 
     def _print_Concat(self, node: Concat) -> str:
         return "".join(self.doprint(part) for part in node.parts)
-
-    def _print_TensorView(self, node: TensorView) -> str:
-        return self.laid_out([self.doprint(block) for block in self.arrange(node)])
 
     def _print_Matrix(self, node: Matrix) -> str:
         node = self.fitted(node)
@@ -343,7 +345,7 @@ class LatexPrinter(ArrangingPrinter):
 
     def _print_Numbered(self, node: Numbered) -> str:
         if isinstance(node.math, (TensorView, Display)):
-            return "\n\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+            return self.numbered_joined([self.doprint(block) for block in self.numbered_blocks(node)])
         tag = rf" \tag{{{node.number}}}"
         if isinstance(node.math, Gallery):
             first, *rest = self.gallery_lines(node.math)
@@ -401,6 +403,9 @@ class LatexPrinter(ArrangingPrinter):
 
     def body(self, document: Document) -> str:
         return self.laid_out(self.blocks(document)) + "\n"
+
+    def joined(self, texts: list[str]) -> str:
+        return self.laid_out(texts)
 
     def laid_out(self, blocks: list[str]) -> str:
         """Blocks one after another, a blank line between paragraphs; a display goes on from the

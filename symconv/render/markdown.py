@@ -67,7 +67,7 @@ class MarkdownPrinter(KatexPrinter):
 
     def _print_Numbered(self, node: Numbered) -> str:
         if isinstance(node.math, (TensorView, Display)):
-            return "\n\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+            return self.numbered_joined([self.doprint(block) for block in self.numbered_blocks(node)])
         tag = rf" \tag{{{node.number}}}"
         if isinstance(node.math, Gallery):
             first, *rest = self.gallery_lines(node.math)
