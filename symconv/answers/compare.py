@@ -14,6 +14,7 @@ Gradients that are not polynomials (LP pooling's roots) are compared by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -33,7 +34,7 @@ class Tolerance:
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, value in (("rtol", self.rtol), ("atol", self.atol)):
             if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) \
                     or not math.isfinite(value) or value < 0:
@@ -111,6 +112,10 @@ class Comparison:
         return self._differences[2]
 
 
+# How one entry is compared with one accepted form: compare_polys, or roots.RootComparer
+Compare = Callable[[ParsedEntry, Poly, Tolerance], Comparison]
+
+
 def compare_polys(given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> Comparison:
     """Exact comparison (tolerant on coefficients when the answer has decimals). A decimal number
     answering an irrational number that no answer can write exactly (a sigmoid's slope at given
@@ -126,7 +131,7 @@ def compare_polys(given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> C
 
 
 def best_comparison(given: ParsedEntry, candidates: list[Poly], tolerance: Tolerance,
-                    compare=compare_polys) -> Comparison:
+                    compare: Compare = compare_polys) -> Comparison:
     """Right when any accepted form matches; otherwise the differences from the closest form."""
     results = [compare(given, candidate, tolerance) for candidate in candidates]
     right = next((r for r in results if r.correct), None)

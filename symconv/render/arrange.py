@@ -44,7 +44,7 @@ def as_grid(array: np.ndarray) -> np.ndarray:
     return array.reshape(1, -1) if array.ndim == 1 else array
 
 
-def is_tall(value) -> bool:
+def is_tall(value: object) -> bool:
     """Whether a value typesets taller than a line (a root under a fraction power, a stacked
     fraction, a Σ with its limits): such entries are listed, never set in a matrix cell, in
     every format."""
@@ -56,7 +56,7 @@ def is_tall(value) -> bool:
                for monomial in value.terms for atom in monomial)
 
 
-def _has_stack(node) -> bool:
+def _has_stack(node: object) -> bool:
     if isinstance(node, (Power, Quotient)):
         return True
     return isinstance(node, tuple) and any(_has_stack(part) for part in node)
@@ -65,7 +65,7 @@ def _has_stack(node) -> bool:
 # -- breaking long equations ---------------------------------------------------------------------
 
 
-def split_side(side) -> list[tuple[str, object]]:
+def split_side(side: object) -> list[tuple[str, object]]:
     """A side as (operator, piece) tokens: a :class:`Sum` or :class:`Poly` splits at its signs."""
     if isinstance(side, Truncated):
         return split_side(side.shown) + [("+", side.rest)]
@@ -158,7 +158,7 @@ class ArrangingPrinter(Printer):
     # cut into bands of rows, as a display cannot break across pages.
     page_rows: int | None = None
 
-    def measure(self, node) -> float:
+    def measure(self, node: object) -> float:
         raise NotImplementedError
 
     def operator_width(self, sign: str) -> float:
@@ -170,11 +170,12 @@ class ArrangingPrinter(Printer):
         """How wide a matrix may be: it may have to stand on a continuation line of an equation."""
         return self.line_width
 
-    def equation_lines(self, equation: Equation, width: float | None = None):
+    def equation_lines(self, equation: Equation,
+                       width: float | None = None) -> list[list[tuple[str, object]]]:
         return break_equation(equation, self.measure, self.line_width if width is None else width,
                               self.operator_width, self.indent)
 
-    def cell_width(self, value, marked: bool) -> float:
+    def cell_width(self, value: object, marked: bool) -> float:
         """The width of one matrix cell (a marked cell is boxed)."""
         raise NotImplementedError
 
@@ -208,7 +209,7 @@ class ArrangingPrinter(Printer):
                                      self.bracket_width, self.ellipsis_width)
         return matrix._replace(rows=rows, columns=columns)
 
-    def fit_all(self, node, beside: float = 0.0):
+    def fit_all(self, node: object, beside: float = 0.0) -> object:
         """The node with every matrix in it fitted to this printer's line, less ``beside``
         (:meth:`fitted`) and less the labels set beside it (:meth:`room_beside`), before it is
         measured or printed."""
@@ -217,7 +218,8 @@ class ArrangingPrinter(Printer):
         if isinstance(node, Labeled):
             return node._replace(value=self.fit_all(node.value, beside + self.room_beside(node.label)))
         if isinstance(node, tuple) and hasattr(node, "_fields"):
-            return type(node)(*[self.fit_all(part, beside) for part in node])
+            # a node of the vocabulary (a NamedTuple) is rebuilt from its fields
+            return type(node)(*[self.fit_all(part, beside) for part in node])  # type: ignore[arg-type]
         if isinstance(node, tuple):
             return tuple(self.fit_all(part, beside) for part in node)
         return node
@@ -327,7 +329,7 @@ class ArrangingPrinter(Printer):
                              self.bracket_width, self.ellipsis_width)[1]
         return shown == len(columns)
 
-    def room_beside(self, label) -> float:
+    def room_beside(self, label: object) -> float:
         """The room a :class:`Labeled` value's label takes from the matrices on its line: none
         where a format sets labels above or apart (LaTeX writes ``label: value``)."""
         return 0.0
@@ -338,7 +340,7 @@ class ArrangingPrinter(Printer):
         return 0.0
 
     # -- whole tensors -------------------------------------------------------------------------------
-    def cell_value(self, value):
+    def cell_value(self, value: object) -> object:
         """A cell's value as the document gave it (a format may have wrapped it)."""
         return value
 
@@ -441,7 +443,7 @@ class ArrangingPrinter(Printer):
         return [Paragraph((f"({first} of the {count} slices of {view.tensor.name} {verb} shown; the"
                            " others are formed the same way.)",))]
 
-    def entry_list(self, label, view: TensorView) -> list:
+    def entry_list(self, label: object, view: TensorView) -> list:
         """The entries one per line: the first :data:`MAX_LISTED_ENTRIES` of each slice (of the
         first :data:`MAX_SLICES`), so every slice a matrix would show is listed too; all of them
         when the view is to be shown ``whole``. Entries that are 0 (most of a running sum's) are
@@ -453,7 +455,7 @@ class ArrangingPrinter(Printer):
                   for index, _ in self.slice_labels(view, listing=True)] if view.axes else [0]
         shown = [flat for start in starts for flat in range(start, start + min(per_slice, listed))]
 
-        def name(flat: int):
+        def name(flat: int) -> Symbol | Derivative:
             symbol = Symbol(view.tensor, flat)
             return Derivative(view.gradient_of, symbol) if view.gradient_of else symbol
 
@@ -502,7 +504,7 @@ class ArrangingPrinter(Printer):
         return (printed[:opening] + ([self.doprint(CUT_NOTE)] if cut else [])
                 + [text for text in printed[opening:] if text])  # a format may draw no picture: nothing
 
-    def laid_text(self, block, laid: list) -> str:
+    def laid_text(self, block: object, laid: list[object]) -> str:
         """A block printed from its laid-out parts (:meth:`fitted_blocks`), joined as a whole
         tensor's blocks or a numbered result's are."""
         texts = [self.doprint(part) for part in laid]
@@ -523,7 +525,7 @@ class ArrangingPrinter(Printer):
     def _print_TensorView(self, node: TensorView) -> str:
         return self.joined([self.doprint(block) for block in self.arrange(node)])
 
-    def fitted_blocks(self, block) -> list:
+    def fitted_blocks(self, block: object) -> list[object]:
         """A section's block as this printer's page shows it, before anything is printed: a whole
         tensor arranged (:meth:`arrange`, :meth:`numbered_blocks`), every matrix fitted to the
         line (a picture draws its own). Printing the blocks prints the block."""
@@ -599,7 +601,7 @@ class Captioned(NamedTuple):
     label: object
 
 
-def cut_short(node) -> bool:
+def cut_short(node: object) -> bool:
     """Whether a laid-out node (:meth:`ArrangingPrinter.fitted_blocks`) shows less than a whole matrix:
     rows or columns left to ⋮ and ⋯, or blocks of columns left out."""
     if isinstance(node, Matrix):
@@ -610,5 +612,5 @@ def cut_short(node) -> bool:
     return isinstance(node, tuple) and any(cut_short(part) for part in node)
 
 
-def is_zero(value) -> bool:
+def is_zero(value: object) -> bool:
     return (isinstance(value, Poly) and not value.terms) or (not isinstance(value, Poly) and value == 0)
