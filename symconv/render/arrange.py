@@ -522,6 +522,17 @@ class ArrangingPrinter(Printer):
         """The blocks of a numbered result (:meth:`numbered_blocks`), one after another."""
         return "\n\n".join(texts)
 
+    def _print_Numbered(self, node: Numbered) -> str:
+        """A numbered whole tensor or display as its blocks, the number on the first
+        (:meth:`numbered_blocks`); a numbered equation or gallery as the format tags it."""
+        if isinstance(node.math, (TensorView, Display)):
+            return self.numbered_joined([self.doprint(block) for block in self.numbered_blocks(node)])
+        return self.tagged(node)
+
+    def tagged(self, node: Numbered) -> str:
+        """A numbered equation or gallery, its number beside it."""
+        raise NotImplementedError
+
     def _print_TensorView(self, node: TensorView) -> str:
         return self.joined([self.doprint(block) for block in self.arrange(node)])
 

@@ -533,9 +533,7 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Display(self, node: Display) -> str:
         return '<div class="sc-display">' + "".join(self.display_math(r) for r in node.rows) + "</div>"
 
-    def _print_Numbered(self, node: Numbered) -> str:
-        if isinstance(node.math, (TensorView, Display)):
-            return self.numbered_joined([self.doprint(block) for block in self.numbered_blocks(node)])
+    def tagged(self, node: Numbered) -> str:
         body = (self.doprint(node.math) if isinstance(node.math, Gallery)
                 else self.display_math(node.math, self.line_width - self.tag_width))
         return (f'<div class="sc-numbered" id="sc-n{node.number}"><div class="sc-body">{body}</div>'

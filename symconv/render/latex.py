@@ -343,9 +343,7 @@ class LatexPrinter(ArrangingPrinter):
         flush()
         return "\n".join(parts)
 
-    def _print_Numbered(self, node: Numbered) -> str:
-        if isinstance(node.math, (TensorView, Display)):
-            return self.numbered_joined([self.doprint(block) for block in self.numbered_blocks(node)])
+    def tagged(self, node: Numbered) -> str:
         tag = rf" \tag{{{node.number}}}"
         if isinstance(node.math, Gallery):
             first, *rest = self.gallery_lines(node.math)

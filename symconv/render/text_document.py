@@ -166,9 +166,7 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         flat = all(isinstance(row, Equation) and "⎡" not in text for row, text in zip(node.rows, rows))
         return ("\n" if flat else "\n\n").join(rows)
 
-    def _print_Numbered(self, node: Numbered) -> str:
-        if isinstance(node.math, (TensorView, Display)):
-            return self.numbered_joined([self.doprint(block) for block in self.numbered_blocks(node)])
+    def tagged(self, node: Numbered) -> str:
         label = f"({node.number}) "
         lines = self.doprint(node.math).split("\n")
         if isinstance(node.math, Gallery):  # its rows are indented; the number goes in front
