@@ -7,7 +7,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from symconv.cli import cli
+from symconv.interface.cli import cli
 
 EXAMPLES = ["homework_maxpool", "homework_conv_maxpool", "notes_avgpool_4x4",
             "chain_conv_relu_maxpool", "chain_conv_relu_maxpool_symbolic", "lppool_mean"]
@@ -36,9 +36,9 @@ def test_every_form_of_a_check_report_counts_the_routes_that_ran(name, routes, m
     routes ran (LP pooling has no closed form; only a convolution has the matrix form), never
     "three" regardless; the notebook's table has the matrix column when that route ran."""
     from symconv import check, load_problem
-    from symconv.presentation import mimebundle
+    from symconv.core.presentation import mimebundle
     from symconv.render.text import TextPrinter
-    from symconv.solution import build_solution, render_solution
+    from symconv.solutions.solution import build_solution, render_solution
 
     problem = load_problem(f"examples/{name}.toml")
     report = check(problem)
@@ -112,7 +112,7 @@ def test_unknown_wrt_lists_every_chain_tensor(capsys):
 
 
 def test_grad_on_pooling_does_not_import_sympy():
-    code = ("import sys; from symconv.cli import cli;"
+    code = ("import sys; from symconv.interface.cli import cli;"
             " cli.main(['grad', 'examples/lppool_mean.toml', '--wrt', 'X', '--expand'], standalone_mode=False);"
             " cli.main(['grad', 'examples/homework_conv_maxpool.toml', '--wrt', 'A', '--expand'],"
             " standalone_mode=False);"

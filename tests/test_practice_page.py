@@ -14,8 +14,8 @@ from browser import Chromium, needs_chromium
 from page_checks import browser_examples
 from practice_checks import (MARKS, TEXT, answer, check_practice, checkable_examples, fields, press, right_answer,
                              written_practice)
-from symconv.variants import load_template
-from symconv.practice_page import build_practice
+from symconv.course.variants import load_template
+from symconv.course.practice_page import build_practice
 
 pytestmark = needs_chromium
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from symconv import build_problem, check, derive
 from symconv.render.text import render_text
-from symconv.solution import build_solution, render_solution
+from symconv.solutions.solution import build_solution, render_solution
 
 from browser import needs_chromium, offline_browser
 from dense_reference import Network

@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..contract import Array, Arrays, ValuesOf
-from ..document import Concat, Formula, Group, Heading, Paragraph, Section
-from ..poly import FACTOR_RANK, Atom, Number, Symbol, entry_key
-from ..sections import Context, object_array
-from ..wording import shape_text
+from ..core.contract import Array, Arrays, ValuesOf
+from ..core.document import Concat, Formula, Group, Heading, Paragraph, Section
+from ..core.poly import FACTOR_RANK, Atom, Number, Symbol, entry_key
+from ..engine.sections import Context, object_array
+from ..core.wording import shape_text
 from .elementwise import Elementwise, Slope, same_shape_output
-from .registry import LayerRequest, LayerType, register
+from ..engine.registry import LayerRequest, LayerType, register
 
 
 def sigmoid_of(entry: Number | Symbol) -> Concat:
