@@ -359,7 +359,8 @@ class ArrangingPrinter(Printer):
 
     def too_long(self, array: np.ndarray) -> bool:
         """Whether some entry is too long (or too tall) to sit in a matrix next to others."""
-        shown = array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]  # what a matrix would show
+        shown = [self.cell_value(value)  # what a matrix would show
+                 for value in array.reshape(-1)[:MAX_ROWS * as_grid(array).shape[-1]]]
         # the entries of most terms first: one too long is enough to know
         likely_first = sorted(shown, key=lambda value: -len(value.terms) if isinstance(value, Poly) else 0)
         return (any(self.wider_than(value, self.line_width * 3 // 4) for value in likely_first)

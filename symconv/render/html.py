@@ -249,10 +249,6 @@ class HtmlPrinter(ArrangingPrinter):
     def cell_value(self, value: object) -> object:
         return value.value if isinstance(value, Tagged) else value
 
-    def too_long(self, array: np.ndarray) -> bool:
-        untagged = np.vectorize(self.cell_value, otypes=[object])
-        return super().too_long(untagged(array) if array.size else array)
-
     # -- which entry an element shows -----------------------------------------------------------------
     def gradient_attributes(self, name: str, tensor: Tensor, flat: int, also: str = "", *,
                             focusable: bool = True) -> str:
@@ -362,7 +358,8 @@ class HtmlPrinter(ArrangingPrinter):
                      if isinstance(atom, Symbol)]
             written[poly.key] = markup, [f for f in focus if f is not None]
         markup, shown = written[poly.key]
-        self.shown.update(dict.fromkeys(shown))
+        if shown:
+            self.shown.update(dict.fromkeys(shown))
         return markup
 
     def poly_markup(self, poly: Poly) -> str:

@@ -14,6 +14,7 @@ class lists in :attr:`Printer.default_settings` (LaTeX's ``fragment``, Markdown'
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -45,10 +46,9 @@ class Printer:
         self.settings = {**self.default_settings, **settings}
 
     def doprint(self, obj: object) -> str:
-        for cls in type(obj).__mro__:
-            method = getattr(self, f"_print_{cls.__name__}", None)
-            if method is not None:
-                return method(obj)
+        method = dispatch(type(self), type(obj))
+        if method is not None:
+            return method(self, obj)
         notation = getattr(obj, "notation", None)
         if notation is not None:
             return self.doprint(notation())
@@ -164,6 +164,18 @@ class Printer:
         if is_sum(node.numerator):
             numerator = f"({numerator})"
         return f"{numerator}/{self.doprint(node.denominator)}"
+
+
+@lru_cache(maxsize=None)
+def dispatch(printer: type, kind: type) -> Callable[..., str] | None:
+    """The ``_print_<Class>`` method a printer class uses for objects of class ``kind``: the first
+    along ``kind``'s MRO, found once per pair of classes (a document prints hundreds of thousands
+    of nodes of a few dozen classes)."""
+    for cls in kind.__mro__:
+        method = getattr(printer, f"_print_{cls.__name__}", None)
+        if method is not None:
+            return method  # type: ignore[no-any-return]
+    return None
 
 
 def is_sum(node: object) -> bool:
