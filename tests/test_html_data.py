@@ -64,3 +64,13 @@ def test_the_data_on_arrays_is_the_data_from_polynomials(problem, data):
         name = page["tensors"][entry["x"][0]]["n"]
         assert key.startswith(f"{name}:") and entry["s"][0] == len(values[name][entry["x"][1]].terms)
         assert len(entry["s"][1]) == min(cut, entry["s"][0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 5000), st.integers(0, 10**9)), max_size=300))
+def test_numbers_from_the_table_are_spelled_as_str_spells_them(numbers):
+    """The data's flat positions and references are taken from a table of number texts (or, a
+    few large ones, spelled one at a time): the same text as ``str``."""
+    for given_as in (numbers, np.array(numbers, dtype=np.int64)):
+        texts = html.number_texts(given_as)
+        assert texts.dtype == object and texts.tolist() == [str(n) for n in numbers]

@@ -687,7 +687,7 @@ class ChainData:
         for block in chain.blocks:
             start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
             meet(block.output)
-            reads.append([block.output.name, block.outputs[start:stop].tolist()])
+            reads.append([block.output.name, block.outputs[start:stop]])
             for tensor, found in local_entries(block.local, start, stop):
                 meet(tensor)
                 local.setdefault(tensor.name, {}).update(dict.fromkeys(found))
@@ -703,7 +703,8 @@ class ChainData:
         entries = {}
         for flat, sum_named in zip(flats, named):
             reads, local = self.reads(chain, flat, self.meet)
-            entry = {"x": [name, flat], "o": reads, "t": local, "s": self.monomials(sum_named)}
+            entry = {"x": [name, flat], "o": [[t, outputs.tolist()] for t, outputs in reads], "t": local,
+                     "s": self.monomials(sum_named)}
             value = chain.values[flat]
             if value != sum_named:
                 entry["v"] = self.monomials(value)
@@ -818,15 +819,19 @@ class TermArrays(NamedTuple):
 
     def texts(self, order: dict[str, int]) -> list[str]:
         """Every term as JSON, its tensors numbered by ``order``: a string per term, made at once."""
+        if not len(self.low):
+            return []
         count = len(order)  # a tensor that no term written names has no number, and needs none
         references = np.concatenate([np.arange(t.size, dtype=np.int64) * count + order.get(t.name, 0)
                                      for t in self.codes.tensors] + [np.zeros(1, dtype=np.int64)])
-        low = objects(list(map(str, references[self.low].tolist())))
-        high = objects(["," + str(r) for r in references[np.maximum(self.high, 0)].tolist()])
+        low = number_texts(references[self.low])
+        high = "," + number_texts(references[np.maximum(self.high, 0)])
         high[self.high < 0] = ""
         factors = "[" + low + high + "]"
         factors[self.low == self.none] = "[]"
-        leads = objects([f"[{sign},{piece}," for sign, piece in zip(self.sign.tolist(), self.piece.tolist())])
+        # the sign and coefficient piece of every term, from a table of the pairs that occur
+        pairs, which = np.unique(2 * self.piece + (self.sign > 0), return_inverse=True)
+        leads = objects([f"[{1 if pair % 2 else -1},{pair // 2}," for pair in pairs.tolist()])[which]
         return (leads + factors + "]").tolist()
 
 
@@ -839,11 +844,29 @@ def arrays_json(tensor: Tensor, entries: list[tuple[int, list, list]], terms: Te
     counts = terms.counts.tolist()
 
     def groups(named: list) -> str:
-        return "[" + ",".join(f"[{order[t]},[{','.join(map(str, flats))}]]" for t, flats in named) + "]"
+        return "[" + ",".join(f"[{order[t]},[{','.join(number_texts(flats).tolist())}]]"
+                              for t, flats in named) + "]"
 
     return [f'{entry_key(tensor, flat)}:{{"x":[{order[tensor.name]},{flat}],"o":{groups(reads)},'
             f'"t":{groups(local)},"s":[{counts[at]},[{",".join(texts[starts[at]:starts[at + 1]])}]]}}'
             for at, (flat, reads, local) in enumerate(entries)]
+
+
+def number_texts(numbers: np.ndarray | list[int]) -> np.ndarray:
+    """Non-negative integers as text, an object array, taken from a table of all the numbers up
+    to the largest (a ∂L/∂W entry's data lists thousands of outputs; ``str`` one at a time costs
+    six times as much)."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    largest = int(numbers.max()) if len(numbers) else 0
+    if largest > 4 * len(numbers) + 1024:  # a few entries of a large tensor: no table that large
+        return objects(list(map(str, numbers.tolist())))
+    return number_table(1 << largest.bit_length())[numbers]
+
+
+@lru_cache(maxsize=64)
+def number_table(size: int) -> np.ndarray:
+    """``str(i)`` for every ``i`` below ``size``, as an object array."""
+    return objects(list(map(str, range(size))))
 
 
 def array_sums(chain: ChainTerms, flats: np.ndarray) -> tuple[Sums, Codes] | None:
