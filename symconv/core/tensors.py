@@ -86,8 +86,9 @@ class Tensor:
         if self.values is not None:
             self.values.flags.writeable = False
 
-    @property
+    @cached_property
     def size(self) -> int:
+        """How many entries (worked out once: printers ask it for every name they write)."""
         return prod(self.shape)
 
     @property

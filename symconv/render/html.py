@@ -68,7 +68,12 @@ class Tagged(NamedTuple):
 
 
 def index_text(tensor: Tensor, flat: int) -> str:
-    return entry_text(tensor, flat, index_texts, lambda t, f: ",".join(map(str, t.index_of(f))))
+    return entry_text(tensor, flat, index_texts, one_index_text)
+
+
+def one_index_text(tensor: Tensor, flat: int) -> str:
+    """One entry's ``data-index``, as :func:`index_texts` writes every entry's."""
+    return ",".join(map(str, tensor.index_of(flat)))
 
 
 def index_texts(tensor: Tensor) -> np.ndarray:
