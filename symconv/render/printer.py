@@ -14,7 +14,6 @@ class lists in :attr:`Printer.default_settings` (LaTeX's ``fragment``, Markdown'
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -166,16 +165,19 @@ class Printer:
         return f"{numerator}/{self.doprint(node.denominator)}"
 
 
-@lru_cache(maxsize=None)
+METHODS: dict[tuple[type, type], Callable[..., str] | None] = {}  # found by dispatch
+
+
 def dispatch(printer: type, kind: type) -> Callable[..., str] | None:
     """The ``_print_<Class>`` method a printer class uses for objects of class ``kind``: the first
     along ``kind``'s MRO, found once per pair of classes (a document prints hundreds of thousands
     of nodes of a few dozen classes)."""
-    for cls in kind.__mro__:
-        method = getattr(printer, f"_print_{cls.__name__}", None)
-        if method is not None:
-            return method  # type: ignore[no-any-return]
-    return None
+    pair = (printer, kind)
+    if pair not in METHODS:
+        METHODS[pair] = next((method for cls in kind.__mro__
+                              for method in [getattr(printer, f"_print_{cls.__name__}", None)]
+                              if method is not None), None)
+    return METHODS[pair]
 
 
 def is_sum(node: object) -> bool:
