@@ -135,12 +135,19 @@ class LayerType(Generic[L]):
 
     def built(self, request: LayerRequest) -> L:
         """The layer of a problem file's table, its parameters' roles checked against the declared
-        ones (a layer type that makes a parameter of a role it does not declare is a bug in it)."""
+        ones and every tensor it made checked to name its axes in front of the spatial ones (a
+        layer type that does not is a bug in it)."""
         layer = self.build(request)
         undeclared = [p for p in layer.parameters if p.role not in self.roles]
         if undeclared:
             raise TypeError(f"the {self.kind} layer type made {undeclared[0].name} a"
                             f" {undeclared[0].role.value}, a role it does not declare")
+        for tensor in (*layer.parameters, layer.output):
+            leading = len(tensor.shape) - request.dims
+            if len(tensor.leading_axes) < leading:
+                raise TypeError(f"the {self.kind} layer type made {tensor.name} with {leading} axes"
+                                f" in front of the spatial ones but named {tensor.leading_axes};"
+                                f" give it leading_axes with a name for each, e.g. (\"n\", \"f\")")
         return layer
 
 
