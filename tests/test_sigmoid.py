@@ -225,3 +225,139 @@ def test_the_readme_example_is_this_problem_and_prints_what_the_readme_shows(tmp
     output = subprocess.run([sys.executable, "-m", "symconv", "grad", str(tmp_path / "sigmoid.toml"),
                              "--wrt", "Y1"], capture_output=True, text=True, check=True).stdout
     assert shown.splitlines() == output.splitlines()[:2]
+
+
+# -- answers: sigmoid(…) in the answer grammar, and the mistakes named ------------------------------
+# x1 … x3 and d1 … d3, as a homework sheet names them
+FLAT = {"dims": 1, "input": {"name": "x", "shape": [3], "naming": "flat", "index_base": 1},
+        "layers": [{"type": "sigmoid"}], "upstream": {"name": "d", "naming": "flat", "index_base": 1}}
+
+
+def flat_key():
+    from symconv.answers.verify import AnswerKey
+
+    return AnswerKey(build_problem(FLAT), "x")
+
+
+def row(entry: str) -> str:
+    """One answer row: ``entry`` (about x1 and d1, in any spelling) written for entries 1, 2, 3."""
+    return ", ".join(re.sub(r"\b([dx]_?\{?)1", rf"\g<1>{k}", entry) for k in (1, 2, 3))
+
+
+@pytest.mark.parametrize("entry", [
+    "d1*sigmoid(x1)*(1-sigmoid(x1))",
+    "d1*σ(x1)*(1 − σ(x1))",
+    "d1 \\sigma(x_1)\\left(1 - \\sigma(x_1)\\right)",
+    "d_{1} \\operatorname{sigmoid}(x_{1}) (1 - \\operatorname{sigmoid}(x_{1}))",
+    "d1*sigmoid(x1)*sigmoid(-x1)",  # 1 − sigmoid(x) = sigmoid(−x)
+    "d1*sigmoid(x1) - d1*sigmoid(x1)^2",
+])
+def test_an_answer_may_write_the_sigmoid_by_name(entry):
+    verdict = flat_key().check(row(entry))
+    assert verdict.ok and verdict.diagnosis is None
+
+
+@pytest.mark.parametrize("entry, key", [
+    ("d1*sigmoid(x1)", "sigmoid-value-as-slope"),
+    ("d1*sigmoid(x1)*(1 + sigmoid(x1))", "sigmoid-slope-plus"),
+    ("d1*x1*(1 - x1)", "sigmoid-slope-of-input"),
+    ("sigmoid(x1)*(1 - sigmoid(x1))", "sigmoid-upstream-forgotten"),
+    ("-d1*sigmoid(x1)*(1 - sigmoid(x1))", "sign-flipped"),
+])
+def test_a_wrong_sigmoid_slope_is_named(entry, key):
+    verdict = flat_key().check(row(entry))
+    assert verdict.correct == 0
+    assert (verdict.diagnosis.mistake.key, verdict.diagnosis.whole) == (key, True)
+
+
+def test_the_mistakes_are_told_in_the_problems_names():
+    described = {m.key: m.description for m in flat_key().mistakes}
+    assert described["sigmoid-value-as-slope"] == (
+        "the sigmoid itself, sigmoid(x), was used as its slope; the slope is"
+        " sigmoid(x)·(1 − sigmoid(x)) = Y·(1 − Y)")
+    assert described["sigmoid-slope-of-input"].startswith(
+        "the slope was taken as x·(1 − x), the rule y·(1 − y) used with the input x for the output Y")
+    assert described["sigmoid-upstream-forgotten"].startswith(
+        "the upstream gradient ∂L/∂Y (d1 … d3) was left out")
+
+
+def test_decimals_with_a_wrong_slope_are_named_where_the_values_are_given():
+    from symconv.answers.verify import AnswerKey
+
+    key = AnswerKey(build_problem(CONV_SIGMOID), "Y1")
+    s = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    upstream = np.array(CONV_SIGMOID["upstream"]["values"], dtype=float)
+    y1 = np.array([[3, 1], [-3, 3]])
+    for slope, mistake in ((s(y1), "sigmoid-value-as-slope"), (s(y1) * (1 + s(y1)), "sigmoid-slope-plus")):
+        written = "\n".join(" ".join(f"{v:.5f}" for v in values) for values in upstream * slope)
+        verdict = key.check(written)
+        assert (verdict.correct, verdict.diagnosis.mistake.key) == (1, mistake)  # the 0 is right
+    exact = "sigmoid(3)*(1 - sigmoid(3)), -sigmoid(1)*sigmoid(-1)\n2*sigmoid(-3)*sigmoid(3), 0"
+    assert key.check(exact).ok
+    assert key.check(exact.replace("sigmoid(-1)", "sigmoid(1)")).correct == 3
+
+
+def test_sigmoid_of_a_number_is_kept_exact():
+    from symconv.answers.verify import AnswerKey
+
+    key = AnswerKey(build_problem({"dims": 1, "input": {"shape": [2], "values": [0, -2]},
+                                   "layers": [{"type": "sigmoid"}], "upstream": {"values": [4, 1]}}), "X")
+    assert key.check("4*sigmoid(0)*(1 - sigmoid(0)), sigmoid(2)*(1 - sigmoid(2))").ok  # σ(0) = 1/2
+    assert key.check("1, sigmoid(-2)*sigmoid(2)").ok
+    assert not key.check("1, sigmoid(-2)*sigmoid(-2)").ok
+
+
+def test_an_intermediate_output_read_by_the_slope_can_be_named():
+    from symconv.answers.verify import AnswerKey
+
+    problem = build_problem({"input": {"shape": [2, 2]}, "layers": [
+        {"type": "conv", "weight": {"shape": [1, 1]}}, {"type": "sigmoid"}]})
+    key = AnswerKey(problem, "X")
+    assert key.check("dL_dY2_00*W_00*sigmoid(Y1_00)*(1 - sigmoid(Y1_00)), 0\n0, 0").correct == 1
+    assert key.check("\\frac{\\partial L}{\\partial Y1_{00}} W_{00}, 0\n0, 0").correct == 1
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("sigmod(x1)", "unknown function sigmod(…); the functions known here are sigmoid(…), σ(…),"
+                   " \\sigma(…); e.g. sigmoid(x1) (at character 1)"),
+    ("d1*sigmoid(x1 + x2)", "sigmoid(…) takes one entry of the sigmoid's input or a number, as the slope"
+                            " sigmoid(x)·(1 − sigmoid(x)) does, e.g. sigmoid(x1) (at character 4)"),
+    ("σ x1", "expected ( after σ, e.g. σ(x1) (at character 3)"),
+    ("\\operatorname{tanh}(x1)", "\\operatorname{tanh} is not a function symconv knows here (known:"
+                                 " sigmoid, σ, \\sigma) (at character 1)"),
+])
+def test_unknown_functions_and_arguments_say_what_is_known(entry, message):
+    from symconv.errors import AnswerError
+
+    with pytest.raises(AnswerError) as error:
+        flat_key().check(row(entry))
+    assert str(error.value).endswith(message)
+
+
+def test_problems_without_a_sigmoid_know_no_sigmoid():
+    from symconv.answers.verify import AnswerKey
+    from symconv.errors import AnswerError
+
+    key = AnswerKey(build_problem({"input": {"shape": [2, 2], "values": [[1, -1], [2, 0]]},
+                                   "layers": [{"type": "relu"}],
+                                   "upstream": {"values": [[1, 1], [1, 1]]}}), "X")
+    with pytest.raises(AnswerError, match=r"function calls such as sigmoid\(...\) are not allowed"):
+        key.check("sigmoid(X_00) 0\n0 0")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["sigmoid", "σ", "\\sigma", "\\operatorname{sigmoid}", "(", ")", "x1",
+                                 "d2", "-", "+", "*", "^2", "1", "0.5", " ", "{", "}", "\\left(",
+                                 "\\right)", "/", "sigmoid(", "σ(-"]), max_size=25))
+def test_fuzzed_calls_raise_only_our_error(parts):
+    from symconv.answers.names import NameTable
+    from symconv.answers.parse import parse_entry
+    from symconv.errors import SymconvError
+    from symconv.poly import Poly
+
+    key = flat_key()
+    try:
+        result = parse_entry("".join(parts), NameTable(key.tensors), functions=key.functions)
+    except SymconvError:
+        return
+    assert isinstance(result.value, Poly)

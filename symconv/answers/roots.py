@@ -30,9 +30,9 @@ from fractions import Fraction
 from math import lcm
 
 from ..errors import SymconvError
-from ..poly import Poly, Symbol, poly_sum
+from ..poly import Poly, Symbol
 from ..radicals import Radical, RootError, poly_key, simplify
-from .compare import Comparison, Sampling, Tolerance
+from .compare import Comparison, Sampling, Tolerance, written_form
 from .parse import ParsedEntry
 
 POINTS = 6
@@ -46,21 +46,14 @@ SEED_BITS = 64
 def exact_form(poly: Poly) -> Poly:
     """An expected value with every factor that has a root (LP pooling's) written with
     :class:`~symconv.radicals.Radical` (the same value, in the form answers are read into)."""
-    if not has_roots([poly]):
-        return poly
-    parts = []
-    for monomial, coefficient in poly.terms.items():
-        product = Poly.lift(coefficient)
-        for atom in monomial:
-            product = product * (atom.exact_form() or atom)
-        parts.append(product)
-    return simplify(poly_sum(parts))
+    written = written_form(poly)
+    return poly if written is poly else simplify(written)
 
 
 def has_roots(polys) -> bool:
     """Whether any expected value has a factor with a root (so answers need roots to be written)."""
-    return any(not isinstance(atom, Symbol) and atom.exact_form() is not None
-               for p in polys for m in p.terms for atom in m)
+    atoms = {atom for p in polys for m in p.terms for atom in m if not isinstance(atom, Symbol)}
+    return any((form := atom.exact_form()) is not None and _has_radical(form) for atom in atoms)
 
 
 # -- comparing ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..derivation import derive
 from ..errors import AnswerError, ProblemError
+from ..layers import layer_type
 from ..poly import Poly, Symbol
 from ..presentation import Presentable
 from ..problem_file import read_standard_input, read_text
@@ -142,6 +143,7 @@ class AnswerKey:
         # Every value given: the key is the numbers, from the term arrays (no polynomial made).
         self.numbers = self.gradient.numbers()
         self._expected: list[list[Poly]] | None = None
+        self.tensors = answer_tensors(problem)
         self.radicals = False
         self.right_form = right_form([])  # messages' example: numbers, or in the problem's names
         if self.numbers is None:
@@ -155,10 +157,14 @@ class AnswerKey:
             self._expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
             refuse_indicators(problem, self.gradient, expanded)
             self.right_form = right_form(expanded)
+            self.tensors = answer_tensors(problem, expanded)
         if compare is None:
             compare = RootComparer(seed) if self.radicals else compare_polys  # seed: see .roots
         self.tolerance, self.limits, self.compare = tolerance, limits, compare
-        self.names = NameTable(answer_tensors(problem), right_form=self.right_form)
+        # sigmoid(X_11): the functions the problem's layer types let answers call
+        self.functions = {name: function.apply for layer in problem.layers
+                          for function in layer_type(layer).functions for name in function.names}
+        self.names = NameTable(self.tensors, right_form=self.right_form)
         self._shifted_names: NameTable | None = None
         self.context = shape_context(problem, self.gradient.wrt)
         # A class writes the same entries again and again: small parsed entries (immutable) are
@@ -195,7 +201,7 @@ class AnswerKey:
     # -- reading ------------------------------------------------------------------------------------
     def shifted_names(self) -> NameTable:
         if self._shifted_names is None:
-            self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True,
+            self._shifted_names = NameTable(self.tensors, shift_base=True,
                                             right_form=self.right_form)
         return self._shifted_names
 
@@ -268,7 +274,7 @@ class AnswerKey:
         if parsed is None:
             names = self.shifted_names() if shifted else self.names
             parsed = parse_entry(text, names, loss=self.problem.loss, limits=self.limits,
-                                 radicals=self.radicals)
+                                 radicals=self.radicals, functions=self.functions)
             if len(parsed.value.terms) <= KEPT_TERMS and len(self._parsed) < PARSED_ENTRIES_KEPT:
                 self._parsed[text, shifted] = parsed
         return parsed
