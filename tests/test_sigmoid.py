@@ -168,9 +168,19 @@ needs_pdflatex = pytest.mark.skipif(not shutil.which("pdflatex") and not os.envi
 KATEX = Path(os.environ.get("KATEX_MODULE", ".ci/katex/node_modules/katex"))
 
 
+# Both detail levels, with values and with symbols (the slopes then read Y1's symbols); a pooling
+# after the sigmoid.
+SYMBOLIC_CHAIN = {"input": {"shape": [4, 4]}, "layers": [
+    {"type": "conv", "weight": {"shape": [2, 2]}}, {"type": "sigmoid"},
+    {"type": "avgpool", "kernel_size": 2, "stride": 1}]}
+DOCUMENTS = [(spec, detail) for spec in (CONV_SIGMOID, SYMBOLIC_CHAIN) for detail in ("handout", "full")]
+
+
 @needs_pdflatex
-def test_the_worked_solution_compiles_with_pdflatex(tmp_path):
-    latex = render_solution(build_solution(build_problem(CONV_SIGMOID)), "latex")
+@pytest.mark.parametrize("spec, detail", DOCUMENTS)
+def test_the_worked_solution_compiles_with_pdflatex(tmp_path, spec, detail):
+    latex = render_solution(build_solution(build_problem(spec), detail=detail), "latex")
+    assert "operatorname{sigmoid}" in latex
     (tmp_path / "doc.tex").write_text(latex, encoding="utf-8")
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
                    capture_output=True, timeout=300, check=False)
@@ -180,10 +190,12 @@ def test_the_worked_solution_compiles_with_pdflatex(tmp_path):
 
 
 @pytest.mark.skipif(not shutil.which("node") or not KATEX.exists(), reason="needs node and katex")
-def test_the_markdown_solution_renders_in_katex(tmp_path):
+@pytest.mark.parametrize("spec, detail", DOCUMENTS)
+def test_the_markdown_solution_renders_in_katex(tmp_path, spec, detail):
     target = tmp_path / "sigmoid.md"
-    target.write_text(render_solution(build_solution(build_problem(CONV_SIGMOID)), "markdown"),
-                      encoding="utf-8")
+    markdown = render_solution(build_solution(build_problem(spec), detail=detail), "markdown")
+    assert "operatorname{sigmoid}" in markdown
+    target.write_text(markdown, encoding="utf-8")
     result = subprocess.run(["node", "tests/katex_render.js", str(target)], capture_output=True, text=True,
                             env=dict(os.environ, KATEX_MODULE=str(KATEX.resolve())), timeout=120)
     assert result.returncode == 0 and " 0 failed" in result.stdout, result.stdout
