@@ -373,3 +373,16 @@ def test_fuzzed_calls_raise_only_our_error(parts):
     except SymconvError:
         return
     assert isinstance(result.value, Poly)
+
+
+def test_the_readme_verify_example_prints_what_the_readme_shows(tmp_path):
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", README, re.S) if 'type = "sigmoid"' in b)
+    (tmp_path / "sigmoid.toml").write_text(block, encoding="utf-8")
+    shown = README.split("$ symconv verify sigmoid.toml", 1)[1].split("```", 1)[0].splitlines()
+    rows = re.search(r"`wrong.txt` holding `(.*?)` and\s+`(.*?)`", README).groups()
+    (tmp_path / "wrong.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "symconv", "verify", "sigmoid.toml", "--wrt", "Y1",
+                             "--answer", "wrong.txt"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[:2] == shown[1:3]
+    assert "given 2·sigmoid(-3), expected 2·sigmoid(-3)·(1 − sigmoid(-3))" in result.stdout  # as written

@@ -85,7 +85,7 @@ class Comparison:
         if self.correct or self._given is None:
             return (), (), ()
         given = self._given
-        got, want = given.value.terms, self._written.terms
+        got, want = written_form(given.value).terms, self._written.terms
         missing, extra, coefficients = [], [], []
         for monomial in sorted(set(got) | set(want), key=lambda m: (not m, m)):
             g, e = got.get(monomial, 0), want.get(monomial, 0)
@@ -150,10 +150,10 @@ def compare_polys(given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> C
     form answers write. A decimal answering an irrational number that no answer can write exactly
     (a sigmoid's slope at given values: an atom without free symbols) is compared with its value,
     within the tolerance."""
-    written = written_form(expected)
+    written, value = written_form(expected), written_form(given.value)
     if not given.inexact:
-        return Comparison(given.value == written, expected, given, tolerance, written)
-    got, want = valued(given.value), valued(written)
+        return Comparison(value == written, expected, given, tolerance, written)
+    got, want = valued(value), valued(written)
     correct = all(tolerance.close(got.get(m, 0), want.get(m, 0)) for m in set(got) | set(want))
     return Comparison(correct, expected, given, tolerance, written)
 

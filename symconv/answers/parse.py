@@ -27,7 +27,7 @@ from functools import lru_cache, reduce
 from typing import Any, Callable, Mapping
 
 from ..errors import AnswerError
-from ..poly import Poly, Symbol, poly_sum
+from ..poly import Atom, Poly, Symbol, poly_sum
 from ..radicals import RootError, power, simplify
 from .names import AMBIGUOUS, NameTable, Reading, canonical, display_name
 
@@ -77,7 +77,7 @@ _SYMPY_NAMES = {"E", "I", "N", "S", "O", "Q", "pi", "oo", "zoo"}
 _NOT_NUMBERS = {"nan", "inf", "infinity"}
 _OPERATORNAME = re.compile(r"\s*\{\s*([A-Za-z]+)\s*\}")
 #: spelling -> the function's value at its argument (:class:`~symconv.layers.registry.AnswerFunction`)
-Functions = Mapping[str, Callable[[Poly], Poly]]
+Functions = Mapping[str, Callable[[Poly], Atom]]
 
 
 @lru_cache(maxsize=8)
@@ -535,13 +535,13 @@ class _Parser:
                          column)
 
 
-    def call(self, function: tuple[str, Callable[[Poly], Poly], str], column: int) -> _Node:
-        """``sigmoid(…)``: its value is one factor, or a number and one factor (see
+    def call(self, function: tuple[str, Callable[[Poly], Atom], str], column: int) -> _Node:
+        """``sigmoid(…)``: its value is one factor (see
         :class:`~symconv.layers.registry.AnswerFunction`), whatever the argument's size."""
         if self.peek()[0] != "(":
             raise EntryError(f"expected ( after {function[0]}, e.g. {function[2]}", self.peek()[2])
         argument = self.atom()
-        return _Node("call", column, 1, 2, argument.bits + 2, function, (argument,))
+        return _Node("call", column, 1, 1, 1, function, (argument,))
 
 
 def _bits(number: Fraction) -> int:
@@ -564,7 +564,7 @@ def _evaluate_node(node: _Node) -> Poly:
     if kind == "call":
         _, function, example = node.value
         try:
-            return function(_evaluate(node.children[0]))
+            return Poly.lift(function(_evaluate(node.children[0])))
         except ValueError as error:
             raise EntryError(f"{error}, e.g. {example}", node.column) from None
     if kind == "sum":

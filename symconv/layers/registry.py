@@ -77,13 +77,13 @@ class WrongVariant(NamedTuple):
 class AnswerFunction(NamedTuple):
     """A function that answers may call, e.g. ``sigmoid(X_11)``: its spellings (the first is how
     messages name it; a LaTeX command such as ``\\sigma`` is read as ``\\sigma(…)``) and
-    ``apply``, its value at the argument read: one factor, or a number and one factor
-    (``sigmoid(−x) = 1 − sigmoid(x)``), in the form the layer's atoms give as
-    :meth:`~symconv.poly.Atom.exact_form`. ``apply`` raises ValueError with a sentence for the
-    student when it does not take the argument."""
+    ``apply``, its value at the argument read: a factor, as written (``sigmoid(-3)``), whose
+    :meth:`~symconv.poly.Atom.exact_form` gives the form it is compared in (``1 − sigmoid(3)``).
+    ``apply`` raises ValueError with a sentence for the student when it does not take the
+    argument."""
 
     names: tuple[str, ...]
-    apply: Callable[[Poly], Poly]
+    apply: Callable[[Poly], Atom]
 
 
 #: A worked-solution section of one layer: (layer, context) -> the section, or None to leave it out.

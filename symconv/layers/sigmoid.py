@@ -7,8 +7,9 @@ reference (no separate closed form). The slope is irrational at every rational x
 an atom, evaluated in floating point, also where the input has values.
 
 Answers may write ``sigmoid(X_11)`` or ``σ(X_11)`` (:data:`SIGMOID_CALL`): the value is the atom
-:class:`Sigmoid`, and the slope's answer form (:meth:`SigmoidSlope.exact_form`) is
-``sigmoid(x) − sigmoid(x)²`` in it, so ``d1*sigmoid(x1)*(1 - sigmoid(x1))`` is compared exactly.
+:class:`Sigmoid`, compared in one form (``sigmoid(−x) = 1 − sigmoid(x)``, ``sigmoid(0) = 1/2``),
+and the slope's answer form (:meth:`SigmoidSlope.exact_form`) is ``sigmoid(x) − sigmoid(x)²`` in
+it, so ``d1*sigmoid(x1)*(1 - sigmoid(x1))`` is compared exactly.
 The likely mistakes (:func:`mistakes`) are the slopes students write instead of σ(1 − σ).
 """
 
@@ -31,37 +32,44 @@ from ..tensors import Tensor
 from .registry import AnswerFunction, LayerRequest, LayerType, WrongVariant, register
 
 
-def sigmoid_of(entry: Number | Symbol) -> Concat:
+def sigmoid_of(entry: Number | Symbol | Concat) -> Concat:
     """``sigmoid(x)`` as the printers write any word: ``\\operatorname{sigmoid}`` in LaTeX."""
     return Concat((Formula("sigmoid"), Group(entry)))
 
 
 class Sigmoid(Atom):
-    """``sigmoid(x)`` of an entry ``x`` (a symbol, or a positive number): the value answers write,
-    never a factor of a derivation (see :func:`sigmoid_value` for the other arguments)."""
+    """``sigmoid(x)`` or ``sigmoid(−x)`` of an entry ``x`` (a symbol or a number), as an answer
+    writes it; never a factor of a derivation. Its :meth:`exact_form` is the one form compared."""
 
-    __slots__ = ("entry",)
+    __slots__ = ("entry", "negated")
 
-    def __init__(self, entry: Number | Symbol):
-        self.entry = entry
-        self._key = (FACTOR_RANK, 5, entry_key(entry))
+    def __init__(self, entry: Number | Symbol, negated: bool = False):
+        self.entry, self.negated = entry, negated
+        self._key = (FACTOR_RANK, 5, entry_key(entry), negated)
 
     def value(self, value_of: Callable[[Symbol], float]) -> float:
-        return float(sigmoid(value_of(self.entry) if isinstance(self.entry, Symbol) else self.entry))
+        x = value_of(self.entry) if isinstance(self.entry, Symbol) else self.entry
+        return float(sigmoid(-x if self.negated else x))
 
     def free_symbols(self) -> tuple[Symbol, ...]:
         return (self.entry,) if isinstance(self.entry, Symbol) else ()
 
     def notation(self) -> Concat:
-        return sigmoid_of(self.entry)
+        return sigmoid_of(Concat((Formula("−"), self.entry)) if self.negated else self.entry)
 
     def to_sympy(self, entry: Callable[[Number | Symbol], Any]) -> Any:
         import sympy  # only when a user asks for sympy objects
 
-        return 1 / (1 + sympy.exp(-entry(self.entry)))
+        x = entry(self.entry)
+        return 1 / (1 + sympy.exp(x if self.negated else -x))
+
+    def exact_form(self) -> Poly | None:
+        """The one form of :func:`sigmoid_value`; None when this is it."""
+        form = sigmoid_value(self.entry, self.negated)
+        return None if form == self else form
 
     def __repr__(self) -> str:
-        return f"Sigmoid({self.entry!r})"
+        return f"Sigmoid({'-' * self.negated}{self.entry!r})"
 
 
 def sigmoid_value(entry: Number | Symbol, negated: bool = False) -> Poly:
@@ -76,13 +84,13 @@ def sigmoid_value(entry: Number | Symbol, negated: bool = False) -> Poly:
     return 1 - value if negated else value
 
 
-def sigmoid_call(argument: Poly) -> Poly:
-    """An answer's ``sigmoid(…)``: of one entry (``X_11``, ``-X_11``) or one number."""
+def sigmoid_call(argument: Poly) -> Sigmoid:
+    """An answer's ``sigmoid(…)``: of one entry (``X_11``, ``-X_11``) or one number, as written."""
     if argument.is_number:
-        return sigmoid_value(argument.number)
+        return Sigmoid(normalize(argument.number))
     [(monomial, coefficient)] = argument.terms.items() if len(argument.terms) == 1 else [((), 0)]
     if len(monomial) == 1 and isinstance(monomial[0], Symbol) and coefficient in (1, -1):
-        return sigmoid_value(monomial[0], negated=coefficient == -1)
+        return Sigmoid(monomial[0], negated=coefficient == -1)
     raise ValueError("sigmoid(…) takes one entry of the sigmoid's input or a number, as the slope"
                      " sigmoid(x)·(1 − sigmoid(x)) does")
 
