@@ -386,3 +386,44 @@ def test_the_readme_verify_example_prints_what_the_readme_shows(tmp_path):
     assert result.returncode == 1
     assert result.stdout.splitlines()[:2] == shown[1:3]
     assert "given 2·sigmoid(-3), expected 2·sigmoid(-3)·(1 − sigmoid(-3))" in result.stdout  # as written
+
+
+@st.composite
+def sigmoid_chains(draw):
+    """A sigmoid alone, after a convolution and/or before an average pooling, 1-D or 2-D, with or
+    without the input's values (small integers, zeros among them)."""
+    dims = draw(st.sampled_from([1, 2]))
+    size = [draw(st.integers(2, 4)) for _ in range(dims)]
+    layers: list = [{"type": "sigmoid"}]
+    if draw(st.booleans()):
+        layers.insert(0, {"type": "conv", "weight": {"shape": [draw(st.integers(1, 2)) for _ in size]}})
+    if draw(st.booleans()):
+        layers.append({"type": "avgpool", "kernel_size": 1 + (min(size) > 2), "stride": 1})
+    spec: dict = {"dims": dims, "input": {"shape": size}, "layers": layers}
+    if draw(st.booleans()):
+        count = int(np.prod(size))
+        values = draw(st.lists(st.integers(-2, 2), min_size=count, max_size=count))
+        spec["input"]["values"] = np.reshape(values, size).tolist()
+        if layers[0]["type"] == "conv":
+            shape = layers[0]["weight"]["shape"]
+            weights = draw(st.lists(st.integers(-1, 1), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+            layers[0]["weight"]["values"] = np.reshape(weights, shape).tolist()
+    return spec
+
+
+@settings(max_examples=20, deadline=None)
+@given(sigmoid_chains())
+def test_what_symconv_prints_verifies_and_each_mistake_printed_is_named(spec):
+    """Every accepted form of the key, as ``symconv grad`` prints it, is right; every wrong variant
+    printed the same way is named as that mistake, over the whole answer."""
+    from symconv.answers.verify import AnswerKey
+    from symconv.render.text import TextPrinter
+
+    problem = build_problem(spec)
+    key = AnswerKey(problem, problem.input.name)
+    printer = TextPrinter(problem.loss)
+    for form in (0, -1):
+        assert key.check_entries([printer.doprint(forms[form]) for forms in key.expected]).ok
+    for mistake in key.mistakes:
+        verdict = key.check_entries([printer.doprint(value) for value in mistake.values])
+        assert (verdict.diagnosis.mistake.key, verdict.diagnosis.whole) == (mistake.key, True)
