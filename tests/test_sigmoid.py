@@ -427,3 +427,14 @@ def test_what_symconv_prints_verifies_and_each_mistake_printed_is_named(spec):
     for mistake in key.mistakes:
         verdict = key.check_entries([printer.doprint(value) for value in mistake.values])
         assert (verdict.diagnosis.mistake.key, verdict.diagnosis.whole) == (mistake.key, True)
+
+
+def test_a_practice_page_says_it_cannot_check_the_sigmoid_and_writes_nothing(tmp_path):
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", README, re.S) if 'type = "sigmoid"' in b)
+    (tmp_path / "sigmoid.toml").write_text(block, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "symconv", "practice", "sigmoid.toml", "--wrt", "Y1",
+                             "-o", "page.html"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and not (tmp_path / "page.html").exists()
+    assert result.stderr == ("symconv: error: a practice page cannot check answers with"
+                             " sigmoid(3)·(1 − sigmoid(3)) in them (its script knows no such factor);"
+                             " check them with symconv verify\n")
