@@ -438,3 +438,15 @@ def test_a_practice_page_says_it_cannot_check_the_sigmoid_and_writes_nothing(tmp
     assert result.stderr == ("symconv: error: a practice page cannot check answers with"
                              " sigmoid(3)·(1 − sigmoid(3)) in them (its script knows no such factor);"
                              " check them with symconv verify\n")
+
+
+def test_a_max_pooling_after_the_sigmoid_is_refused_for_what_it_is():
+    from symconv.answers.verify import AnswerKey
+    from symconv.errors import ProblemError
+
+    problem = build_problem({"dims": 1, "input": {"shape": [3], "values": [1, 0, -1]}, "layers": [
+        {"type": "sigmoid"}, {"type": "maxpool", "kernel_size": 2, "stride": 1}], "upstream": {"values": [1, 2]}})
+    with pytest.raises(ProblemError, match=r"contains \[Y1_0 = max\(Y1_0, Y1_1\)\], which is 1 or 0"
+                                           r" depending on the values of Y1; every value is given, but Y1"
+                                           r" is irrational \(the output of the sigmoid\)"):
+        AnswerKey(problem, "X")

@@ -402,8 +402,8 @@ def refuse_indicators(problem, gradient, expanded) -> None:
             raise ProblemError(
                 f"∂{problem.loss}/∂{printer.name_only(gradient.entry(flat).wrt)} contains"
                 f" {printer.doprint(atom)}, which is 1 or 0 depending on the values of"
-                f" {compared.name}; every value is given, but {inexact.output.name} is computed"
-                f" with roots (irrational numbers), so symconv cannot decide the indicator"
+                f" {compared.name}; every value is given, but {inexact.output.name} is irrational"
+                f" (the output of the {layer_type(inexact).name}), so symconv cannot decide the indicator"
                 f" exactly, and answers about ∂{problem.loss}/∂{gradient.wrt.name} cannot be"
                 f" checked; check the gradients of the tensors after that indicator instead")
         raise ProblemError(
