@@ -534,7 +534,6 @@ class _Parser:
         raise EntryError(f"expected a number, a name or '(' here, found {self.describe(token)}",
                          column)
 
-
     def call(self, function: tuple[str, Callable[[Poly], Atom], str], column: int) -> _Node:
         """``sigmoid(…)``: its value is one factor (see
         :class:`~symconv.layers.registry.AnswerFunction`), whatever the argument's size."""

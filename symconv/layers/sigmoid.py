@@ -227,16 +227,18 @@ def mistakes(layer: SigmoidLayer, target: Tensor, dy_polys: list[Poly], terms: T
         return lambda: [dy * wrong_slope(entry) for dy, entry in zip(dy_polys, entries)]
 
     return [
-        WrongVariant("sigmoid-value-as-slope", f"the sigmoid itself, sigmoid({x}), was used as its"
-                     f" slope; {right}", times(sigmoid_value)),
-        WrongVariant("sigmoid-slope-plus", f"the slope was taken as sigmoid({x})·(1 + sigmoid({x})),"
-                     f" with + for −; {right}", times(lambda e: sigmoid_value(e) * (1 + sigmoid_value(e)))),
+        WrongVariant("sigmoid-value-as-slope", f"the sigmoid itself, sigmoid({x}), was used as"
+                     f" its slope; {right}", times(sigmoid_value)),
+        WrongVariant("sigmoid-slope-plus", f"the slope was taken as sigmoid({x})·(1 +"
+                     f" sigmoid({x})), with + for −; {right}",
+                     times(lambda e: sigmoid_value(e) * (1 + sigmoid_value(e)))),
         WrongVariant("sigmoid-slope-of-input", f"the slope was taken as {x}·(1 − {x}), the rule"
                      f" y·(1 − y) used with the input {x} for the output {y}; {right}",
                      times(lambda e: Poly.lift(e) * (1 - Poly.lift(e)))),
-        WrongVariant("sigmoid-upstream-forgotten", f"the upstream gradient ∂{loss}/∂{y}{named} was left out"
-                     f" (the answer is the slopes alone); ∂{loss}/∂{x} = ∂{loss}/∂{y} ⊙ sigmoid({x})"
-                     f" ⊙ (1 − sigmoid({x}))", lambda: [Poly.lift(slope(entry)) for entry in entries]),
+        WrongVariant("sigmoid-upstream-forgotten", f"the upstream gradient ∂{loss}/∂{y}{named} was"
+                     f" left out (the answer is the slopes alone); ∂{loss}/∂{x} = ∂{loss}/∂{y} ⊙"
+                     f" sigmoid({x}) ⊙ (1 − sigmoid({x}))",
+                     lambda: [Poly.lift(slope(entry)) for entry in entries]),
     ]
 
 
