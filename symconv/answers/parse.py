@@ -212,10 +212,13 @@ class _Tokenizer:
     def _unknown(self, spelling: str, written: str, call: bool) -> str:
         if written.lower() in _NOT_NUMBERS:
             return f"{written!r} is not a number symconv accepts; write a finite number such as 0.5"
-        known = self.known_functions()
-        if call and known:
+        if call and self.functions:
+            known = self.known_functions()
             return (f"unknown function {written}(…); the functions known here are"
                     f" {', '.join(f'{name}(…)' for name in known)}; e.g. {known[0]}({self.example()})")
+        if call and self.radicals:  # (the practice page's script says the same: answers.js)
+            return (f"function calls such as {written}(...) are not allowed, only sqrt(...); e.g."
+                    f" X_00/(2*sqrt(X_00^2 + X_01^2))")
         if call:
             return (f"function calls such as {written}(...) are not allowed; write a polynomial,"
                     f" {self.names.right_form}")

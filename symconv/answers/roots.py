@@ -51,9 +51,11 @@ def exact_form(poly: Poly) -> Poly:
 
 
 def has_roots(polys) -> bool:
-    """Whether any expected value has a factor with a root (so answers need roots to be written)."""
+    """Whether any expected value has a factor with a root (so answers need roots to be written):
+    one whose exact form is written with roots of :mod:`symconv.radicals` (or with none left,
+    a root of a square), not with other factors (a sigmoid's)."""
     atoms = {atom for p in polys for m in p.terms for atom in m if not isinstance(atom, Symbol)}
-    return any((form := atom.exact_form()) is not None and _has_radical(form) for atom in atoms)
+    return any((form := atom.exact_form()) is not None and _radical_form(form) for atom in atoms)
 
 
 # -- comparing ------------------------------------------------------------------------------------
@@ -191,6 +193,10 @@ class RootComparer:
 
 def _decimal(value: Fraction) -> Decimal:
     return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _radical_form(poly: Poly) -> bool:
+    return all(isinstance(a, (Symbol, Radical)) for monomial in poly.terms for a in monomial)
 
 
 def _has_radical(poly: Poly) -> bool:
