@@ -26,9 +26,9 @@ from ..document import Concat, Formula, Group, Heading, Paragraph, Section
 from ..derivation import Terms
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize
 from ..sections import Context, object_array
+from ..tensors import Tensor
 from ..wording import shape_text
 from .elementwise import Elementwise, Slope, same_shape_output
-from ..tensors import Tensor
 from .registry import AnswerFunction, LayerRequest, LayerType, WrongVariant, register
 
 
