@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .solution import Solution, build_solution, render_solution
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         from importlib import import_module
 

@@ -29,6 +29,7 @@ from .layers import layer_type
 from .matrix import has_matrix, matrix_backward
 from .presentation import Presentable
 from .problem import Problem
+from .tensors import Tensor
 
 TOLERANCE = 1e-9  # relative to the largest gradient entry; the routes are exact up to rounding
 FD_TOLERANCE = 1e-5
@@ -136,7 +137,9 @@ def backward_by(problem: Problem, values: dict, route: Route | None,
     return grads, covered
 
 
-def loss_function(problem: Problem, leaves: dict):
+def loss_function(problem: Problem, leaves: dict[Tensor, Array]) -> tuple[
+        Callable[[dict[str, Array]], float], Callable[[dict[str, Array]], list[Array | None]],
+        dict[str, Array]]:
     """L as a function of leaf values by name (Σ upstream · output of the last layer), the pieces
     of the piecewise-linear layers at those values, and the leaf values by name."""
     by_name = {t.name: t for t in leaves if t is not problem.upstream}
@@ -157,16 +160,18 @@ def loss_function(problem: Problem, leaves: dict):
     return loss, pieces, {t.name: leaves[t] for t in by_name.values()}
 
 
-def on_one_piece(pieces, named: dict, name: str, flat: int, step: float) -> bool:
+def on_one_piece(pieces: Callable[[dict[str, Array]], list[Array | None]], named: dict[str, Array],
+                 name: str, flat: int, step: float) -> bool:
     """Whether a step of ±``step`` in one entry keeps every ReLU mask and max routing."""
-    def shifted(delta):
+    def shifted(delta: float) -> list[Array | None]:
         moved = dict(named)
         moved[name] = named[name].astype(float, copy=True)
         moved[name].flat[flat] += delta
         return pieces(moved)
 
     here = pieces(named)
-    return all(all(a is None or np.array_equal(a, b) for a, b in zip(here, shifted(delta)))
+    return all(all(a is None or b is not None and np.array_equal(a, b)
+                   for a, b in zip(here, shifted(delta)))
                for delta in (step, -step))
 
 

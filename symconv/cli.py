@@ -11,7 +11,9 @@ import os
 import re
 import sys
 
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,13 +21,18 @@ from . import __version__
 from .errors import SymconvError
 from .output import BrokenPipe, OutputTarget, display_path, silence_stdout, write_stdout
 
+if TYPE_CHECKING:
+    from .answers import AnswerKey
+    from .problem import Problem
+
 
 class ShapeType(click.ParamType):
     """``5x5`` (2-D), ``7`` (1-D) or ``4x4x4`` (3-D)."""
 
     name = "shape"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: str | tuple[int, ...], param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[int, ...]:
         if isinstance(value, tuple):
             return value
         if not re.fullmatch(r"\d{1,6}(x\d{1,6}){0,2}", value.strip()):
@@ -42,10 +49,11 @@ class NumbersType(click.ParamType):
 
     name = "numbers"
 
-    def __init__(self, example: str):
+    def __init__(self, example: str) -> None:
         self.example = example
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: str | tuple[int, ...], param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[int, ...]:
         if isinstance(value, tuple):
             return value
         if not re.fullmatch(r"\s*-?\d{1,6}(\s*,\s*-?\d{1,6})*\s*", value):
@@ -53,12 +61,13 @@ class NumbersType(click.ParamType):
         return tuple(int(n) for n in value.split(","))
 
 
-def one_or_per_axis(values: tuple[int, ...]):
+def one_or_per_axis(values: tuple[int, ...]) -> int | tuple[int, ...]:
     """``--stride 2`` as 2 (every axis), ``--stride 2,1`` as (2, 1)."""
     return values[0] if len(values) == 1 else values
 
 
-def load(problem_path, quick: dict, max_terms: int | None = None):
+def load(problem_path: str | None, quick: dict[str, tuple[int, ...] | None],
+         max_terms: int | None = None) -> Problem:
     """The problem from a file, or from the quick flags (--input/--kernel/...); tensors bigger
     than the entry budget (5,000,000, or --max-terms when it is larger) are refused before they
     are built."""
@@ -89,10 +98,11 @@ def entry_budget(max_terms: int | None) -> int:
     return max(max_terms or 0, DEFAULT_MAX_TERMS)
 
 
-def options(*decorators):
+# Any: click's decorators take a function or a command and return either
+def options(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """One decorator applying ``decorators`` as if they were stacked in this order (the first on
     top): an option group is used like a single option."""
-    def apply(command):
+    def apply(command: Any) -> Any:
         for decorator in reversed(decorators):
             command = decorator(command)
         return command
@@ -126,7 +136,10 @@ class SymconvGroup(click.Group):
     one line naming it as an internal error, exit status 3, so a crash never looks like a verdict
     (0 right, 1 wrong, 2 unreadable)."""
 
-    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+    # click's main is overloaded on standalone_mode and takes complete_var positionally; this one
+    # is only called with names
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             standalone_mode: bool = True, **extra: Any) -> int:
         args = sys.argv[1:] if args is None else list(args)
         try:
             code = self._run(args, prog_name or "symconv", extra)
@@ -147,7 +160,7 @@ class SymconvGroup(click.Group):
             sys.exit(code)
         return code
 
-    def _run(self, args: list[str], prog_name: str, extra: dict) -> int:
+    def _run(self, args: list[str], prog_name: str, extra: dict[str, Any]) -> int:
         if not args:
             raise SymconvError(f"no command given; commands: {', '.join(sorted(self.commands))}"
                                f" (e.g. symconv grad examples/cs7643_4x4_stride1.toml --wrt X;"
@@ -177,7 +190,7 @@ def say(text: str = "") -> None:
 
 @click.group(cls=SymconvGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="symconv")
-def cli():
+def cli() -> None:
     """Chain-rule derivations of convolution-layer gradients.
 
     \b
@@ -203,20 +216,22 @@ def cli():
               help="In a chain, also write each entry in terms of the last layer's upstream gradient.")
 @quick_options
 @max_terms_option
-def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride, padding, dilation,
-         max_terms):
+def grad(problem: str | None, wrt: str, entry: tuple[int, ...] | None, output_format: str,
+         expand: bool, input_shape: tuple[int, ...] | None, kernel: tuple[int, ...] | None,
+         stride: tuple[int, ...] | None, padding: tuple[int, ...] | None,
+         dilation: tuple[int, ...] | None, max_terms: int | None) -> None:
     """Every entry of ∂L/∂NAME, as its chain rule and its value."""
     from .derivation import DEFAULT_MAX_TERMS, derive
     from .render import render_text, write_gradient_json, write_gradient_text
     from .tensors import flat_from_display
 
-    problem = load(problem, {"input": input_shape, "kernel": kernel, "stride": stride,
-                             "padding": padding, "dilation": dilation}, max_terms)
+    loaded = load(problem, {"input": input_shape, "kernel": kernel, "stride": stride,
+                            "padding": padding, "dilation": dilation}, max_terms)
     # One entry of a problem over the limit counts only its own terms: any entry of any size
     # answers. Within the limit it is written as the whole gradient writes it.
     limit = max_terms or DEFAULT_MAX_TERMS
-    derivation = derive(problem, max_terms=limit, whole=entry is None or problem.term_count() <= limit)
-    tensor = problem.tensor(wrt)
+    derivation = derive(loaded, max_terms=limit, whole=entry is None or loaded.term_count() <= limit)
+    tensor = loaded.tensor(wrt)
     flats = range(tensor.size) if entry is None else [flat_from_display(tensor, entry)]
     gradient = derivation.gradient(tensor.name, None if entry is None else flats)
     notes = derivation.notes_for(gradient.wrt)
@@ -225,7 +240,7 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
         return
     write_gradient_text(gradient, flats, write_stdout, expand=expand)
     for note in notes:
-        click.echo(render_text(note, problem.loss), err=True)
+        click.echo(render_text(note, loaded.loss), err=True)
 
 
 @cli.command()
@@ -234,7 +249,7 @@ def grad(problem, wrt, entry, output_format, expand, input_shape, kernel, stride
               help="Seed of the random values (0 to 2^32 - 1).")
 @max_terms_option
 @click.pass_context
-def check(ctx, problem, seed, max_terms):
+def check(ctx: click.Context, problem: str, seed: int, max_terms: int | None) -> None:
     """Compare the chain rule, the closed form and NumPy (with finite differences)."""
     from .checks import check as run_check
     from .derivation import DEFAULT_MAX_TERMS, derive
@@ -253,7 +268,8 @@ class EntryType(click.ParamType):
 
     name = "entry"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: str | tuple[str, tuple[int, ...]], param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[str, tuple[int, ...]]:
         if isinstance(value, tuple):
             return value
         found = re.fullmatch(r"\s*([A-Za-z][A-Za-z0-9]{0,15})\s*:\s*(\d{1,6}(\s*,\s*\d{1,6})*)\s*", value)
@@ -271,7 +287,7 @@ output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
                              help="Write to FILE instead of standard output (- is standard output).")
 
 
-def document_format_option(default: str, *more: str):
+def document_format_option(default: str, *more: str) -> Callable[[Any], Any]:
     return click.option("--format", "output_format",
                         type=click.Choice(["latex", "markdown", "text", "html", *more]),
                         help="latex, markdown (pictures as SVG files beside -o FILE), text, html"
@@ -280,13 +296,16 @@ def document_format_option(default: str, *more: str):
                         default=default, show_default=True)
 
 
-def output_target(output, force: bool) -> OutputTarget:
+def output_target(output: str | None, force: bool) -> OutputTarget:
     """Where a document goes (checked before any work): standard output without -o."""
     return OutputTarget.check("-" if output is None else output, force=force)
 
 
-def document(problem, quick, sections, output_format, *, connect=(), statement=True, fragment=False,
-             max_terms=None, figures=None, detail="handout") -> tuple:
+def document(problem: str | None, quick: dict[str, tuple[int, ...] | None],
+             sections: str | tuple[str, ...] | None, output_format: str, *,
+             connect: Sequence[tuple[str, tuple[int, ...]]] = (), statement: bool = True,
+             fragment: bool = False, max_terms: int | None = None, figures: str | None = None,
+             detail: str = "handout") -> tuple[Problem, str, dict[str, str]]:
     """Load the problem, build the solution's sections and render them: (problem, text, files);
     with ``figures`` (a name), Markdown's pictures are files named after it."""
     from .solution import (MAX_SOLUTION_TERMS, build_solution, parse_sections,
@@ -342,7 +361,9 @@ def write_document(target: OutputTarget, text: str, files: dict[str, str], force
         raise
 
 
-def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
+def quick_dict(input_shape: tuple[int, ...] | None, kernel: tuple[int, ...] | None,
+               stride: tuple[int, ...] | None, padding: tuple[int, ...] | None,
+               dilation: tuple[int, ...] | None) -> dict[str, tuple[int, ...] | None]:
     return {"input": input_shape, "kernel": kernel, "stride": stride, "padding": padding,
             "dilation": dilation}
 
@@ -361,8 +382,11 @@ def quick_dict(input_shape, kernel, stride, padding, dilation) -> dict:
                    " for the first entries and each case); full: every entry written out.")
 @quick_options
 @max_terms_option
-def solve(problem, output_format, sections, output, force, pdf, fragment, detail, input_shape, kernel,
-          stride, padding, dilation, max_terms):
+def solve(problem: str | None, output_format: str, sections: str | None, output: str | None,
+          force: bool, pdf: bool, fragment: bool, detail: str, input_shape: tuple[int, ...] | None,
+          kernel: tuple[int, ...] | None, stride: tuple[int, ...] | None,
+          padding: tuple[int, ...] | None, dilation: tuple[int, ...] | None,
+          max_terms: int | None) -> None:
     """A worked solution: shapes, forward pass, gradients, chain rule, closed form, checks."""
     if pdf and (output_format != "latex" or fragment):
         raise SymconvError("--pdf compiles a whole LaTeX document; leave out --format and --fragment")
@@ -390,15 +414,18 @@ def solve(problem, output_format, sections, output, force, pdf, fragment, detail
     say(f"wrote {display_path(target.name)}")
 
 
-def one_section_command(name: str, section: str, summary: str, as_json=None):
+def one_section_command(name: str, section: str, summary: str,
+                        as_json: Callable[[Problem], object] | None = None) -> click.Command:
     """A command that prints one section of the worked solution (text by default); ``as_json``
     (problem -> data) offers ``--format json`` too."""
 
-    def command(problem, output_format, output, force, input_shape, kernel, stride, padding,
-                dilation):
+    def command(problem: str | None, output_format: str, output: str | None, force: bool,
+                input_shape: tuple[int, ...] | None, kernel: tuple[int, ...] | None,
+                stride: tuple[int, ...] | None, padding: tuple[int, ...] | None,
+                dilation: tuple[int, ...] | None) -> None:
         target = output_target(output, force)
         quick = quick_dict(input_shape, kernel, stride, padding, dilation)
-        if output_format == "json":
+        if output_format == "json" and as_json is not None:  # only offered with as_json
             write_document(target, json.dumps(as_json(load(problem, quick)), indent=1) + "\n", {},
                            force)
             return
@@ -416,7 +443,7 @@ def one_section_command(name: str, section: str, summary: str, as_json=None):
 
 shapes = one_section_command("shapes", "shapes", "Output size formula with the numbers, and the"
                                                  " shapes of Y, ∂L/∂Y, ∂L/∂W and ∂L/∂X.")
-def forward_data(problem) -> dict:
+def forward_data(problem: Problem) -> dict[str, Any]:
     from .derivation import DEFAULT_MAX_TERMS
     from .forward import forward_outputs
     from .render.json import forward_json
@@ -439,8 +466,10 @@ forward = one_section_command("forward", "forward", "Every receptive field ⊙ t
 @output_option
 @force_option
 @quick_options
-def connect(problem, entries, output_format, output, force, input_shape, kernel, stride, padding,
-            dilation):
+def connect(problem: str | None, entries: tuple[tuple[str, tuple[int, ...]], ...], output_format: str,
+            output: str | None, force: bool, input_shape: tuple[int, ...] | None,
+            kernel: tuple[int, ...] | None, stride: tuple[int, ...] | None,
+            padding: tuple[int, ...] | None, dilation: tuple[int, ...] | None) -> None:
     """Which outputs an input entry feeds, or which (x, y) pairs a weight entry joins."""
     target = output_target(output, force)
     _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
@@ -458,8 +487,10 @@ def connect(problem, entries, output_format, output, force, input_shape, kernel,
 @force_option
 @quick_options
 @max_terms_option
-def matrix(problem, layer_name, output_format, output, force, input_shape, kernel, stride, padding,
-           dilation, max_terms):
+def matrix(problem: str | None, layer_name: str | None, output_format: str, output: str | None,
+           force: bool, input_shape: tuple[int, ...] | None, kernel: tuple[int, ...] | None,
+           stride: tuple[int, ...] | None, padding: tuple[int, ...] | None,
+           dilation: tuple[int, ...] | None, max_terms: int | None) -> None:
     """The layer as a matrix: vec(Y) = C·vec(X) + vec(b), vec(∂L/∂X) = Cᵀ·vec(∂L/∂Y), ∂L/∂W by im2col."""
     from .derivation import DEFAULT_MAX_TERMS
     from .solution import render_matrix
@@ -481,10 +512,11 @@ class BoundedNumber(click.ParamType):
 
     name = "number"
 
-    def __init__(self, low: float, high: float, example: str):
+    def __init__(self, low: float, high: float, example: str) -> None:
         self.low, self.high, self.example = low, high, example
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: str | float, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
         if isinstance(value, float):
             return value
         try:
@@ -504,7 +536,8 @@ tolerance_options = options(
                  help="Absolute tolerance for answers written with decimals (default 1e-6)."))
 
 
-def answer_key(problem_path, wrt, rtol, atol, max_terms, seed=None):
+def answer_key(problem_path: str, wrt: str, rtol: float | None, atol: float | None,
+               max_terms: int | None, seed: int | None = None) -> AnswerKey:
     """The answer key for ∂L/∂wrt of a problem file, with the tolerance options applied."""
     from .answers import AnswerKey, Tolerance
     from .derivation import DEFAULT_MAX_TERMS, derive
@@ -530,11 +563,11 @@ show_expected_option = click.option(
 
 
 @contextmanager
-def progress_bar(label: str):
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A ``progress(done, total)`` callback drawing a bar on stderr when it is a terminal."""
     bar = None
 
-    def progress(done, total):
+    def progress(done: int, total: int) -> None:
         nonlocal bar
         if bar is None and sys.stderr.isatty():
             bar = click.progressbar(length=total, label=label, file=sys.stderr)
@@ -557,7 +590,8 @@ def progress_bar(label: str):
 @tolerance_options
 @max_terms_option
 @seed_option
-def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
+def verify(problem: str, wrt: str, answer: str, output_format: str, rtol: float | None,
+           atol: float | None, max_terms: int | None, seed: int | None) -> int:
     """Check a student's ∂L/∂NAME entry by entry: exit 0 all right, 1 some wrong, 2 unreadable."""
     from .answers.feedback import render_verdict, verdict_json
 
@@ -590,8 +624,10 @@ def verify(problem, wrt, answer, output_format, rtol, atol, max_terms, seed):
 @tolerance_options
 @max_terms_option
 @seed_option
-def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, pick, force, timeout, workers,
-          show_expected, rtol, atol, max_terms, seed):
+def grade(paths: tuple[str, ...], wrt: str, csv_path: str | None, feedback_dir: str | None,
+          exercises_dir: str | None, pick: str | None, force: bool, timeout: float,
+          workers: int | None, show_expected: bool, rtol: float | None, atol: float | None,
+          max_terms: int | None, seed: int | None) -> int:
     """symconv grade PROBLEM.toml SUBMISSION... --wrt NAME [--csv OUT]: check every submission
     (files or folders); a summary on screen, one row per submission in the CSV.
 
@@ -607,7 +643,7 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, pick, force, timeou
                            " --exercises DIR")
     if exercises_dir is not None:
         seed = secrets.randbits(64) if seed is None else seed  # one run, one seed for every key
-        source = Exercises(exercises_dir, wrt, make_key=lambda path: answer_key(
+        source: AnswerKey | Exercises = Exercises(exercises_dir, wrt, make_key=lambda path: answer_key(
             path, wrt, rtol, atol, max_terms, seed))
         submissions = list(paths)
     else:
@@ -643,7 +679,7 @@ def grade(paths, wrt, csv_path, feedback_dir, exercises_dir, pick, force, timeou
 @force_option
 @click.option("--variants", type=click.IntRange(1, 50), default=None,
               help="For an exercise template: how many variants the page holds (default 5).")
-def practice(problem, wrt, output, force, variants):
+def practice(problem: str, wrt: str, output: str | None, force: bool, variants: int | None) -> None:
     """One offline page to practise ∂L/∂NAME: an input per entry, checked in the page itself."""
     from .practice_page import build_practice, load_source
 
@@ -670,7 +706,7 @@ def default_page(problem: str) -> str:
               help="Folder to write: roster.csv, SUMMARY.md and one folder per student.")
 @force_option
 @show_expected_option
-def exercise(template, roster, out, force, show_expected):
+def exercise(template: str, roster: str, out: str, force: bool, show_expected: bool) -> None:
     """One variant per student: problem.toml and question.md/.tex each (with --show-expected,
     the worked solution too)."""
     from .exercise import write_exercises
@@ -686,7 +722,7 @@ def exercise(template, roster, out, force, show_expected):
 
 
 @cli.group()
-def export():
+def export() -> None:
     """Export an exercise to PrairieLearn, Gradescope or Moodle."""
 
 
@@ -699,7 +735,7 @@ asked_option = click.option("--wrt", required=True, help="The gradient to ask, e
 @click.option("--out", required=True, help="The course folder.")
 @force_option
 @show_expected_option
-def export_prairielearn(template, wrt, out, force, show_expected):
+def export_prairielearn(template: str, wrt: str, out: str, force: bool, show_expected: bool) -> None:
     """A PrairieLearn question (info.json, question.html, server.py) and symconv's code."""
     from .export.prairielearn import export_prairielearn as write
     from .variants import load_template
@@ -717,7 +753,8 @@ def export_prairielearn(template, wrt, out, force, show_expected):
                    " addresses), as given to symconv exercise.")
 @force_option
 @show_expected_option
-def export_gradescope(problem, wrt, out, roster, force, show_expected):
+def export_gradescope(problem: str, wrt: str, out: str, roster: str | None, force: bool,
+                      show_expected: bool) -> None:
     """A Gradescope autograder.zip for a problem file or an exercise template."""
     from .export.gradescope import export_gradescope as write
     from .roster import read_roster
@@ -735,7 +772,8 @@ def export_gradescope(problem, wrt, out, roster, force, show_expected):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The quiz.xml to write.")
 @force_option
 @show_expected_option
-def export_moodle(template, wrt, count, out, force, show_expected):
+def export_moodle(template: str, wrt: str, count: int, out: str, force: bool,
+                  show_expected: bool) -> None:
     """A Moodle XML quiz: one Cloze question per variant, one numerical blank per entry."""
     from .export.moodle import export_moodle as write
     from .variants import load_template
@@ -755,7 +793,7 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                 "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def one_blas_thread(environment=os.environ) -> None:
+def one_blas_thread(environment: MutableMapping[str, str] = os.environ) -> None:
     """One BLAS thread unless the user chose a number (any of :data:`BLAS_THREADS` set): symconv's
     matrix products are small, and OpenBLAS's threads start and wait for work on every core, about
     0.1 s of CPU a command. Must run before NumPy is first imported."""
@@ -764,7 +802,7 @@ def one_blas_thread(environment=os.environ) -> None:
             environment[name] = "1"
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI (the ``symconv`` console script); exits with the command's status."""
     one_blas_thread()
     cli.main(args=argv, prog_name="symconv")

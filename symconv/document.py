@@ -196,12 +196,12 @@ MAX_ROWS = 16  # rows of a matrix shown, in every format
 MAX_LISTED_ENTRIES = 32  # entries listed one per line when they are too long for a matrix
 
 
-def equation(*sides) -> Equation:
+def equation(*sides: object) -> Equation:
     """An equation whose sums of more than :data:`MAX_SUM_TERMS` terms are cut short."""
     return Equation(tuple(short(side) for side in sides))
 
 
-def short(side):
+def short(side: object) -> object:
     """A sum (written out, or a polynomial) of more than :data:`MAX_SUM_TERMS` terms cut short."""
     if isinstance(side, Sum) and len(side.terms) > MAX_SUM_TERMS:
         return Truncated(Sum(side.terms[:MAX_SUM_TERMS]), len(side.terms))
@@ -427,7 +427,7 @@ def settle(document: Document, *, repeat: bool = False) -> Document:
     seen: set = set()
     labels: dict = {}  # the label each key was first shown under
 
-    def expand(blocks) -> list:
+    def expand(blocks: Sequence[object]) -> list[object]:
         out: list = []
         for block in blocks:
             if isinstance(block, Once):
@@ -446,7 +446,7 @@ def settle(document: Document, *, repeat: bool = False) -> Document:
     wanted = {found.key for found in _nodes(every, Reference)}
     numbers: dict = {}
 
-    def numbered(block):
+    def numbered(block: object) -> object:
         if not isinstance(block, Numbered) or block.number is not None:
             return block
         if block.key in numbers or (block.optional and block.key not in wanted):
@@ -458,7 +458,7 @@ def settle(document: Document, *, repeat: bool = False) -> Document:
     introduction = [numbered(block) for block in introduction]
     sections = [(section, [numbered(block) for block in blocks]) for section, blocks in sections]
 
-    def resolve(node):
+    def resolve(node: object) -> object:
         if isinstance(node, Reference):
             if node.key not in numbers:
                 raise ValueError(f"a reference to {node.key!r}, which no numbered display shows")
@@ -469,7 +469,8 @@ def settle(document: Document, *, repeat: bool = False) -> Document:
             parts = [resolve(part) for part in node]
             if all(new is old for new, old in zip(parts, node)):
                 return node
-            return type(node)(*parts) if hasattr(node, "_fields") else tuple(parts)
+            # a node of the vocabulary (a NamedTuple) is rebuilt from its fields
+            return type(node)(*parts) if hasattr(node, "_fields") else tuple(parts)  # type: ignore[arg-type]
         return node
 
     return document._replace(
@@ -482,11 +483,11 @@ def settle(document: Document, *, repeat: bool = False) -> Document:
 _LEAVES = (Sum, Truncated, Matrix, Figure, Grid, Relations)
 
 
-def _nodes(blocks, kind: type) -> list:
+def _nodes(blocks: Sequence[object], kind: type) -> list:
     """Every node of type ``kind`` in the blocks, in order."""
     found: list = []
 
-    def walk(node):
+    def walk(node: object) -> None:
         if isinstance(node, kind):
             found.append(node)
         elif isinstance(node, tuple) and not isinstance(node, _LEAVES):

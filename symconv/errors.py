@@ -5,6 +5,8 @@ read) is a :class:`SymconvError` whose message is a single line meant for a pers
 where, and an example of the right form. The CLI prints it and exits with status 2.
 """
 
+from collections.abc import Iterable
+
 
 class SymconvError(Exception):
     """A user-facing error: ``str(error)`` is one line that says what is wrong and where."""
@@ -36,7 +38,7 @@ class AnswerError(SymconvError):
     """A student's answer that cannot be read (an *invalid* answer, never a *wrong* one)."""
 
 
-def nearest(word: str, choices) -> str | None:
+def nearest(word: str, choices: Iterable[str]) -> str | None:
     """The choice a typo most likely meant (case-insensitive first), or None."""
     import difflib
 

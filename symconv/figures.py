@@ -9,6 +9,8 @@ is about another one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from .document import Grid
@@ -63,14 +65,15 @@ def grid_position(grid: np.ndarray, row: int, column: int) -> int:
     return row * grid.shape[1] + column
 
 
-def positions_of(grid: np.ndarray, symbols) -> frozenset:
+def positions_of(grid: np.ndarray, symbols: Iterable[Symbol]) -> frozenset[int]:
     """The flat positions of these entries in a grid (entries not in it are left out)."""
     wanted = set(symbols)
     return frozenset(int(i) for i, cell in enumerate(grid.flat)
                      if isinstance(cell, Symbol) and cell in wanted)
 
 
-def entries_grids(tensor: Tensor, dims: int, symbols, *, marked: bool = False) -> list[Grid]:
+def entries_grids(tensor: Tensor, dims: int, symbols: Iterable[Symbol], *,
+                  marked: bool = False) -> list[Grid]:
     """The slices of ``tensor`` that hold some of ``symbols`` (the first few), those entries
     highlighted (``marked``: ringed)."""
     wanted = list(symbols)

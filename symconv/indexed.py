@@ -11,7 +11,7 @@ of max pooling, the numbers of a chain), which are then cut short instead.
 from __future__ import annotations
 
 from math import prod
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -99,7 +99,8 @@ def lattice(numbers: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
     return (start, start + len(distinct) - 1), (numbers - offset) // step
 
 
-def affine_factor(column: list, design: np.ndarray, names: list[str]):
+# Any: the factor as the terms hold it (a number, a symbol, a derivative) or its general form
+def affine_factor(column: list, design: np.ndarray, names: list[str]) -> Any:
     """One factor of every term as a general factor: the same in every term (a number, a fixed
     entry), entries of one tensor whose indices are affine in the letters, or a derivative whose
     top and bottom are such factors; else None."""

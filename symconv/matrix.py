@@ -17,7 +17,7 @@ layer is linear in its input. d2l's ``kernel2matrix`` example, a 3×3 input and 
 from __future__ import annotations
 
 from math import prod
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -81,7 +81,7 @@ def im2col_of(layer: Layer) -> Im2col:
     return im2col(layer)
 
 
-def matrix_layer(problem, name: str | None = None):
+def matrix_layer(problem: Problem, name: str | None = None) -> Layer:
     """The layer the matrix view is about: the one whose output is ``name``, else the first with a
     matrix form."""
     kinds = " and ".join(kind for kind, t in LAYER_TYPES.items() if t.im2col is not None)
@@ -204,7 +204,8 @@ def standing_in(name: str, matrix: np.ndarray) -> Tensor:
     return Tensor(name, matrix.shape, Role.OUTPUT, index_base=1, index_style="comma")
 
 
-def vector(label, entries, tensor: Tensor, gradient_of: str | None = None) -> TensorView:
+def vector(label: Formula, entries: Sequence[object], tensor: Tensor,
+           gradient_of: str | None = None) -> TensorView:
     """A vec(…)ᵀ as one row, every entry shown (listed as ∂L/∂tensor's entries, with the loss
     ``gradient_of``, when they are too long for a row)."""
     return TensorView(label, object_array(list(entries), (len(entries),)), tensor,

@@ -20,20 +20,21 @@ from .wording import shape_text
 if TYPE_CHECKING:  # registered by name below: showing an object must not load NumPy first
     from .checks import CheckReport
     from .derivation import Derivation, Gradient, GradientEntry
+    from .document import TensorView
     from .problem import Problem
 
 
 # -- polynomials and their atoms ------------------------------------------------------------------
 
 
-def math_text(obj) -> str:
+def math_text(obj: object) -> str:
     """``B_11 + B_12``, ``[C_11 = max(C_11, …)]``: display names, never internal ones."""
     from .render.text import TextPrinter
 
     return TextPrinter().doprint(obj)
 
 
-def inline_latex(obj) -> dict[str, str]:
+def inline_latex(obj: object) -> dict[str, str]:
     from .render.notebook import latex_inline
 
     return {"text/latex": latex_inline(obj)}
@@ -61,7 +62,7 @@ def entry_latex(entry: GradientEntry) -> dict[str, str]:
 register("symconv.derivation.GradientEntry", Look(entry_text, bundle=entry_latex))
 
 
-def gradient_view(gradient: Gradient):
+def gradient_view(gradient: Gradient) -> TensorView:
     from .document import Derivative, TensorView
     from .sections import label_base, object_array, slice_axes
 
@@ -159,7 +160,7 @@ register("symconv.checks.CheckReport", Look(report_text, report_long_text, repor
 # -- the interactive page -------------------------------------------------------------------------
 
 
-def display(problem_or_solution) -> None:
+def display(problem_or_solution: object) -> None:
     """Show the interactive worked solution (every section, HTML with MathML) in a notebook cell:
     hover or focus a gradient entry to see its chain rule and what it reads.
 

@@ -39,6 +39,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Iterable, Iterator, TextIO
 
 from .errors import SymconvError, printable
@@ -617,7 +618,8 @@ class FolderWriter:
         self.names.append(name)
         return descriptor
 
-    def __exit__(self, kind, value, traceback) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         try:
             if kind is None:
                 try:

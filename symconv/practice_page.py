@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,7 +29,7 @@ from .answers.verify import AnswerKey
 from .derivation import derive
 from .document import MAX_SUM_TERMS
 from .errors import SymconvError
-from .poly import Poly, Symbol
+from .poly import Atom, Number, Poly, Symbol
 from .presentation import Look, Presentable, register
 from .problem import Problem
 from .radicals import Radical
@@ -36,6 +38,10 @@ from .render.text import TextPrinter
 from .sections import (FULL, Context, label_base, named_terms, named_values, planes, slice_axes,
                        term_count)
 from .solution import build_solution, chain_equation
+
+if TYPE_CHECKING:
+    from .tensors import Tensor
+    from .variants import Template
 
 MAX_PRACTICE_ENTRIES = 1_024  # one input each: more is not a page anyone fills in
 DEFAULT_VARIANTS = 5  # of an exercise template, when --variants is not given
@@ -54,7 +60,7 @@ class PracticePage(Presentable):
     keys: tuple[AnswerKey, ...] = field(repr=False)
     html: str = field(repr=False)
 
-    def save(self, path, *, force: bool = False) -> None:
+    def save(self, path: str | os.PathLike[str], *, force: bool = False) -> None:
         """Write the page to ``path`` as every output file is written (:mod:`symconv.output`): an
         existing file is replaced only with ``force``."""
         from .output import OutputTarget
@@ -62,7 +68,8 @@ class PracticePage(Presentable):
         OutputTarget.check(str(path), force=force).write_text(self.html)
 
 
-def build_practice(source, wrt: str, *, variants: int | None = None) -> PracticePage:
+def build_practice(source: Problem | Template, wrt: str, *,
+                   variants: int | None = None) -> PracticePage:
     """The practice page of ∂L/∂``wrt`` for a :class:`~symconv.problem.Problem`, or for an
     exercise template (:class:`~symconv.variants.Template`): then ``variants`` variants (5 unless
     given; fewer when the template has fewer), drawn as ``symconv exercise`` draws a class, for
@@ -98,7 +105,7 @@ def build_practice(source, wrt: str, *, variants: int | None = None) -> Practice
     return PracticePage(heading, wrt, keys, page)
 
 
-def load_source(path):
+def load_source(path: str | os.PathLike[str]) -> Problem | Template:
     """A problem file, or an exercise template (a file with ``[exercise]`` or ``[variants]``)."""
     from .problem_file import is_template, parse_toml, problem_from_table, read_text
     from .variants import parse_template
@@ -108,7 +115,7 @@ def load_source(path):
     return parse_template(text, source) if is_template(table) else problem_from_table(table, text, source)
 
 
-def practice(source, wrt: str, *, variants: int | None = None) -> PracticePage:
+def practice(source: Problem | Template, wrt: str, *, variants: int | None = None) -> PracticePage:
     """The practice page of ∂L/∂``wrt``; as a notebook cell's value it shows inline:
 
     >>> symconv.practice(load_problem("examples/homework_5x5_values.toml"), "A")  # doctest: +SKIP
@@ -143,14 +150,14 @@ class SymbolIds:
         return self.ids[symbol]
 
 
-def number_text(value) -> str:
+def number_text(value: Number | float) -> str:
     value = Fraction(value)
     return f"{value.numerator}" if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
 def poly_data(poly: Poly, ids: SymbolIds) -> list:
     """``[[coefficient, [atom, …]], …]``, an atom a symbol's id or ``["r", base, exponent]``."""
-    def atom(a):
+    def atom(a: Atom) -> int | list[object]:
         if isinstance(a, Symbol):
             return ids.of(a)
         if isinstance(a, Radical):
@@ -239,7 +246,7 @@ def variant_view(key: AnswerKey, number: int, count: int) -> VariantView:
                        solution.document, tuple(equations), tuple(grids))
 
 
-def entry_of(tensor, flat: int, loss: str) -> Entry:
+def entry_of(tensor: Tensor, flat: int, loss: str) -> Entry:
     index = ",".join(map(str, tensor.index_of(flat)))
     name = display_name(tensor, flat)
     return Entry(flat, index, name, f"∂{loss}/∂{name}")

@@ -12,7 +12,7 @@ filled before any object can be shown and ``import symconv`` loads no NumPy.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Container, NamedTuple
 
 
 class Look(NamedTuple):
@@ -37,7 +37,7 @@ def register(cls: type | str, look: Look) -> None:
     _LOOKS[cls if isinstance(cls, str) else class_name(cls)] = look
 
 
-def look_of(obj) -> Look | None:
+def look_of(obj: object) -> Look | None:
     for cls in type(obj).__mro__:
         look = _LOOKS.get(class_name(cls))
         if look is not None:
@@ -45,13 +45,13 @@ def look_of(obj) -> Look | None:
     return None
 
 
-def text(obj) -> str:
+def text(obj: object) -> str:
     """The short text of ``obj`` (its ``repr``)."""
     look = look_of(obj)
     return object.__repr__(obj) if look is None else look.text(obj)
 
 
-def long_text(obj) -> str:
+def long_text(obj: object) -> str:
     """The whole text of ``obj`` (its ``str``): a gradient's matrix, a verdict's feedback."""
     look = look_of(obj)
     if look is None:
@@ -59,7 +59,8 @@ def long_text(obj) -> str:
     return (look.long_text or look.text)(obj)
 
 
-def mimebundle(obj, include=None, exclude=None) -> dict[str, str]:
+def mimebundle(obj: object, include: Container[str] | None = None,
+               exclude: Container[str] | None = None) -> dict[str, str]:
     """What a notebook shows for ``obj``: ``text/plain`` and the richer forms its printer gives,
     filtered by IPython's ``include`` and ``exclude``."""
     look = look_of(obj)
@@ -82,5 +83,6 @@ class Presentable:
     def __str__(self) -> str:
         return long_text(self)
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Container[str] | None = None,
+                          exclude: Container[str] | None = None) -> dict[str, str]:
         return mimebundle(self, include, exclude)

@@ -155,7 +155,7 @@ def build_problem(spec: dict[str, Any], *, max_entries: int = DEFAULT_MAX_TERMS)
     for i, table in enumerate(layer_tables):
         path = ("layers", i)
         kind = table.get("type") if isinstance(table, dict) else None
-        if kind not in LAYER_TYPES:
+        if not isinstance(kind, str) or kind not in LAYER_TYPES:  # a list is not hashable
             raise SpecError(path + ("type",), f"unknown layer type {kind!r}; valid types:"
                                               f" {', '.join(map(repr, LAYER_TYPES))}")
         layer_type = LAYER_TYPES[kind]

@@ -17,6 +17,7 @@ import re
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -203,7 +204,8 @@ def _integer_array(span: str) -> IntegerArray | None:
     return IntegerArray(tuple(shape), numbers) if numbers.size == np.prod(shape) else None
 
 
-def restored(spec, arrays: dict[str, IntegerArray], seen: set):
+# Any: parsed TOML, tables and lists of any depth
+def restored(spec: Any, arrays: dict[str, IntegerArray], seen: set[str]) -> Any:
     """``spec`` with every ``["<marker>"]`` replaced by its array (markers found go in ``seen``)."""
     if isinstance(spec, dict):
         return {key: restored(value, arrays, seen) for key, value in spec.items()}

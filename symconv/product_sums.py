@@ -18,11 +18,11 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from fractions import Fraction
-from typing import Callable, Iterable, NamedTuple, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
-from .poly import Poly, Symbol, poly_sum
+from .poly import Number, Poly, Symbol, poly_sum
 from .tensors import EntryFactors, FactorTable, Tensor
 
 INT64_SAFE = 1 << 62  # sums of coefficients are done in int64 only while they stay below this
@@ -45,7 +45,7 @@ def integer_values(tensor: Tensor) -> np.ndarray | None:
 
 
 @contextmanager
-def collection_paused():
+def collection_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while many small objects that hold no cycles (the
     monomials and dictionaries of a gradient's polynomials) are made: otherwise it walks all the
     objects made so far again and again, about half the time of making them."""
@@ -100,6 +100,8 @@ class EntryColumn(Column):
     """Term t's factor is entry ``flats[t]`` of a tensor: a symbol, or a given number (coded as
     its symbol when ``codes`` has the tensor: named, see :class:`EntryFactors`)."""
 
+    tensor: Tensor
+
     def __init__(self, factors: EntryFactors, codes: Codes):
         self.tensor, self.flats, _ = factors
         self.offset = codes.offsets.get(self.tensor.name)
@@ -108,28 +110,31 @@ class EntryColumn(Column):
             self.integers = self.tensor.per_entry(integer_values)
             self.bound = None if self.integers is None else int(np.abs(self.integers).max(initial=0))
 
-    def monomial(self, rows):
+    def monomial(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | int]:
         index = self.flats[rows]
         if self.offset is not None:
             return index + self.offset, 1
         assert self.integers is not None  # exact: every value is an integer
         return np.full(len(rows), -1), self.integers[index]
 
-    def texts(self, rows, spell, write):
+    def texts(self, rows: np.ndarray, spell: Callable[[Tensor], np.ndarray],
+              write: Callable[[object], str]) -> np.ndarray:
         return self.tensor.per_entry(spell)[self.flats[rows]]
 
 
 class NumberColumn(Column):
     """Every term's factor is the same number."""
 
-    def __init__(self, value):
+    def __init__(self, value: Number) -> None:
         self.value = value
         self.bound = abs(value) if type(value) is int and abs(value) < INT64_SAFE else None
 
-    def monomial(self, rows):
+    def monomial(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | int]:
+        assert isinstance(self.value, int)  # asked only when bound is set: an int
         return np.full(len(rows), -1), self.value
 
-    def texts(self, rows, spell, write):
+    def texts(self, rows: np.ndarray, spell: Callable[[Tensor], np.ndarray],
+              write: Callable[[object], str]) -> np.ndarray:
         return np.full(len(rows), write(self.value), dtype=object)
 
 
@@ -142,14 +147,15 @@ class ListColumn(Column):
         self.integers = np.array(items if exact else [], dtype=np.int64)
         self.bound = int(np.abs(self.integers).max(initial=0)) if exact else None
 
-    def monomial(self, rows):
+    def monomial(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | int]:
         return np.full(len(rows), -1), self.integers[rows]
 
-    def texts(self, rows, spell, write):
+    def texts(self, rows: np.ndarray, spell: Callable[[Tensor], np.ndarray],
+              write: Callable[[object], str]) -> np.ndarray:
         return objects([write(item) for item in self.items[rows].tolist()])
 
 
-def column(table, codes: Codes) -> Column:
+def column(table: FactorTable, codes: Codes) -> Column:
     if isinstance(table, EntryFactors):
         return EntryColumn(table, codes)
     if isinstance(table, (int, Fraction)):
@@ -363,7 +369,7 @@ def entry_codes(entries: Sequence, symbols: dict) -> tuple[np.ndarray, np.ndarra
     return codes, coefficients
 
 
-def simplest(entry):
+def simplest(entry: object) -> object:
     """A polynomial that is a lone symbol or a number, as that symbol or number."""
     if isinstance(entry, Poly) and len(entry.terms) <= 1:
         [(monomial, coefficient)] = entry.terms.items() or [((), 0)]

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 from math import gcd, lcm
+from typing import Any, Callable
 
 from .document import Group, Power
-from .poly import FACTOR_RANK, Atom, Poly, Symbol, normalize, poly_sum
+from .poly import FACTOR_RANK, Atom, Monomial, Number, Poly, Symbol, normalize, poly_sum
 
 
 class RootError(ValueError):
@@ -37,10 +38,10 @@ class Radical(Atom):
         self.exponent = Fraction(exponent)
         self._key = (FACTOR_RANK, 3, poly_key(base), self.exponent)
 
-    def value(self, value_of):
+    def value(self, value_of: Callable[[Symbol], float]) -> float:
         return float(self.base.evaluate(value_of)) ** float(self.exponent)
 
-    def free_symbols(self):
+    def free_symbols(self) -> tuple[Symbol, ...]:
         return tuple(sorted(a for a in self.base.symbols() if isinstance(a, Symbol)))
 
     def notation(self) -> Power:
@@ -50,21 +51,22 @@ class Radical(Atom):
                              or not monomial and isinstance(coefficient, int) and coefficient > 0)
         return Power(self.base if bare else Group(self.base), normalize(self.exponent))
 
-    def to_sympy(self, entry):
+    def to_sympy(self, entry: Callable[[Number | Symbol], Any]) -> Any:
         import sympy  # only when a user asks for sympy objects
 
-        def rational(number):
+        def rational(number: Number) -> Any:
             number = Fraction(number)
             return sympy.Rational(number.numerator, number.denominator)
 
-        base = sympy.Add(*[rational(c) * sympy.Mul(*[entry(s) for s in monomial])
+        # the base has no roots or indicators: every factor is an entry's symbol
+        base = sympy.Add(*[rational(c) * sympy.Mul(*[entry(s) for s in monomial])  # type: ignore[arg-type]
                            for monomial, c in self.base.terms.items()])
         return base ** rational(self.exponent)
 
     def exact_form(self) -> Poly:
         return Poly({(self,): 1})
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Radical({self.base!r}, {self.exponent})"
 
 
@@ -174,7 +176,7 @@ def simplify(poly: Poly) -> Poly:
     return poly_sum([Poly(kept), *parts])
 
 
-def _is_merged(monomial) -> bool:
+def _is_merged(monomial: Monomial) -> bool:
     """Nothing to merge (the common case): no two factors share a base and every root's exponent
     is negative or not whole."""
     radicals = [a for a in monomial if isinstance(a, Radical)]

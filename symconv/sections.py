@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 from math import prod
-from typing import Mapping, NamedTuple, Sequence
+from typing import Callable, Iterable, Mapping, NamedTuple, Sequence, TypeVar
 
 import numpy as np
 
@@ -30,6 +30,8 @@ from .wording import axis_names
 
 MAX_LISTED = 32  # items listed in a sentence before the rest are counted
 MAX_CARRIED_TERMS = 4  # terms of a value carried back through a chain into a layer's sections
+
+_Value = TypeVar("_Value")  # what Context.remembered keeps under one key
 
 
 class Detail(NamedTuple):
@@ -108,7 +110,7 @@ class Context:
     def upstream_of(self, layer: Layer) -> Tensor:
         return self.problem.upstream_of(layer)
 
-    def remembered(self, key, compute):
+    def remembered(self, key: tuple[object, ...], compute: Callable[[], _Value]) -> _Value:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
@@ -130,7 +132,7 @@ class Context:
         if layer is self.problem.layers[-1]:
             return None
 
-        def compute():
+        def compute() -> np.ndarray | None:
             try:
                 polys = self.derivation.gradient(layer.output.name).expanded()
             except SizeLimitError:
@@ -204,7 +206,7 @@ class Context:
         return limit is not None and count > limit
 
     def sum_of(self, terms: Sequence[tuple], running: Sequence[Symbol], *, counted: bool = True,
-               limit: int | None = None):
+               limit: int | None = None) -> object:
         """The terms (tuples of factors) as their :class:`Sum` of products, or, when the sum is
         long at this detail (or has more terms than ``limit``), as a Σ over the indices of
         ``running`` (or its first terms, when the terms have no general term; written out when
@@ -215,7 +217,7 @@ class Context:
         found = general_term(terms, running, self.letters(running[0].tensor), counted=counted)
         return found if found is not None else self.cut(written)
 
-    def cut(self, side):
+    def cut(self, side: object) -> object:
         """A long sum (written out, or a polynomial) cut to its first terms at this detail."""
         limit = self.detail.written_terms
         if limit is None:
@@ -245,7 +247,7 @@ class Context:
         written = array.copy()
         leading = len(slice_axes(tensor, self.dims))
 
-        def write(flats) -> bool:
+        def write(flats: Iterable[int]) -> bool:
             """Write the long entries among ``flats``; whether one became a Σ."""
             summed = False
             for flat in flats:
@@ -316,7 +318,7 @@ class Context:
         return None if per_slice <= self.detail.listed_whole else self.detail.listed
 
     @staticmethod
-    def shown_once(key: tuple, lead: tuple, label, view) -> list:
+    def shown_once(key: tuple, lead: tuple, label: object, view: object) -> list:
         """``lead:`` then ``view``, numbered when later sections refer to it; where ``key`` was
         shown before (in a handout), ``lead: label is the same as (n).``"""
         return [Once(key, (Paragraph((*lead, ":")), Numbered(view, key=key, optional=True)),
@@ -335,7 +337,7 @@ class Context:
         """`` (layer 2: Y1 → Y2)`` in a chain, `` (X → Y)`` for a single layer."""
         return self.where(layer) or f" ({layer.input.name} → {layer.output.name})"
 
-    def view(self, label, array: np.ndarray, tensor: Tensor, *, gradient: bool = False,
+    def view(self, label: object, array: np.ndarray, tensor: Tensor, *, gradient: bool = False,
              running: bool = False) -> TensorView:
         """``label = array`` shown whole (slice by slice when the tensor has batch or channel axes);
         ``gradient``: the array is ∂L/∂tensor, so listed entries are named ∂L/∂T_i; ``running``:
@@ -356,7 +358,8 @@ class Context:
         return self.view(Derivative(self.loss, tensor), self.written_entries(tensor, array), tensor,
                          gradient=True)
 
-    def slices(self, array: np.ndarray, tensor: Tensor, marked=frozenset(), name: str = "") -> list:
+    def slices(self, array: np.ndarray, tensor: Tensor, marked: frozenset[int] = frozenset(),
+               name: str = "") -> list:
         """A tensor as one matrix, or as labelled 2-D slices (the first few) when it has batch,
         channel, filter or depth axes; ``marked`` flat positions are highlighted (a handout
         leaves out the slices with none)."""
@@ -426,7 +429,7 @@ def case_words(axes: Sequence, window: bool) -> str:
 # -- arrays of entries ---------------------------------------------------------------------------
 
 
-def object_array(items: Sequence, shape) -> np.ndarray:
+def object_array(items: Sequence, shape: int | tuple[int, ...]) -> np.ndarray:
     array = np.empty(len(items), dtype=object)
     array[:] = list(items)
     return array.reshape(shape)
@@ -437,12 +440,12 @@ def unwrap_constant(poly: Poly) -> Number | Poly:
     return poly.number if poly.is_number else poly
 
 
-def entry_array(tensor: Tensor, shape=None) -> np.ndarray:
+def entry_array(tensor: Tensor, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """The tensor's entries (numbers where values are given, else symbols)."""
     return object_array(tensor.entries(), shape or tensor.shape)
 
 
-def named_array(tensor: Tensor, shape=None) -> np.ndarray:
+def named_array(tensor: Tensor, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """The tensor's entries as symbols, even where values are given (for names such as ``X_{11}``)."""
     return object_array(tensor.symbols, shape or tensor.shape)
 
@@ -615,7 +618,7 @@ def entry_remarks(gradient: Gradient, factor_lists: list, flat: int) -> list:
                    for factor in factors[int(block.offsets[flat]):int(block.offsets[flat + 1])])
 
 
-def remarks(factors) -> list:
+def remarks(factors: Iterable[object]) -> list:
     """A paragraph for each different remark the factors make about their values (a tied maximum:
     which one takes the gradient), in order."""
     said: list = []

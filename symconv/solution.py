@@ -99,7 +99,7 @@ def introduction(context: Context) -> list:
     return merged_galleries(blocks)
 
 
-def source_blocks(source: Source | None, problem) -> list:
+def source_blocks(source: Source | None, problem: ProblemView) -> list:
     """"Source and corrections": where the problem comes from, then each of its notes."""
     if source is None:
         return []
@@ -118,7 +118,7 @@ SPLIT_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*?)(?:_(\{[\d, ]+\}|\d+)|([₀-₉
 SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
-def note_parts(note: str, problem: Problem) -> tuple:
+def note_parts(note: str, problem: ProblemView) -> tuple:
     """A note's words, with every name of an entry of the problem (``A_33``, ``A_{1,10}``,
     ``A₃₃``) as that entry and every derivative of one (``∂E/∂A_24``, ``∂C_21/∂A_24``) or of the
     loss by a whole tensor (``∂E/∂A``) as that derivative, so each format writes them as the
@@ -252,7 +252,7 @@ def chain_equation(context: Context, entry: Symbol, value: Poly, terms: list[Nam
     return equation(*sides)
 
 
-def value_of(side) -> object:
+def value_of(side: object) -> object:
     """A written side as a value, when it is one (a polynomial): to leave out a side that says it
     again."""
     return side if isinstance(side, (Poly, int)) else None

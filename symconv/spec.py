@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from math import prod
-from typing import Any, NamedTuple
+from typing import Any, Collection, NamedTuple
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def parse_values(values: Any, shape: tuple[int, ...], path: tuple, what: str) ->
         values = np.reshape(np.array([values], dtype=object), shape).tolist()
     flat: list[Number] = []
 
-    def walk(node, depth, where):
+    def walk(node: object, depth: int, where: tuple[str | int, ...]) -> None:
         if depth == len(shape):
             flat.append(parse_number(node, where))
             return
@@ -117,7 +117,7 @@ def parse_values(values: Any, shape: tuple[int, ...], path: tuple, what: str) ->
 
 
 # -- reading tables ---------------------------------------------------------------------------------
-def check_keys(table: Any, allowed, path: tuple, what: str) -> dict:
+def check_keys(table: Any, allowed: Collection[str], path: tuple, what: str) -> dict:
     if not isinstance(table, dict):
         raise SpecError(path, f"{what} must be a table, e.g. [{format_path(path)}]")
     for key in table:
@@ -182,7 +182,8 @@ def get_per_axis(table: dict, key: str, default: int, dims: int, path: tuple) ->
     return tuple(whole_in_range(v, key, path + (key,), example) for v in values)
 
 
-def get_shape(table: dict, path: tuple, what: str, ndims: tuple[int, ...], example: str):
+def get_shape(table: dict, path: tuple, what: str, ndims: tuple[int, ...],
+              example: str) -> tuple[int, ...]:
     if "shape" not in table:
         raise SpecError(path, f"{what} needs a shape, e.g. shape = {example}")
     shape = table["shape"]
@@ -198,7 +199,7 @@ def get_shape(table: dict, path: tuple, what: str, ndims: tuple[int, ...], examp
     return tuple(shape)
 
 
-def get_naming(table: dict, path: tuple, default_naming="indexed") -> tuple[str, int]:
+def get_naming(table: dict, path: tuple, default_naming: str = "indexed") -> tuple[str, int]:
     naming = table.get("naming", default_naming)
     if naming not in NAMINGS:
         raise SpecError(path + ("naming",), f"naming must be one of {', '.join(map(repr, NAMINGS))};"
@@ -214,7 +215,7 @@ def get_name(table: dict, path: tuple, default: str) -> str:
     return name
 
 
-def make_tensor(table: dict, path: tuple, *, name: str, shape, role: Role, rank: int,
+def make_tensor(table: dict, path: tuple, *, name: str, shape: tuple[int, ...], role: Role, rank: int,
                 bare: bool = False) -> Tensor:
     """A tensor from its table (naming, index base, values, index style); ``bare``: a one-entry
     tensor written as its name alone (the bias of a single filter)."""

@@ -10,10 +10,10 @@ from fractions import Fraction
 
 import sympy
 
-from .poly import Poly, Symbol
+from .poly import Atom, Number, Poly, Symbol
 
 
-def number(c) -> sympy.Rational:
+def number(c: Number) -> sympy.Rational:
     return sympy.Rational(c.numerator, c.denominator) if isinstance(c, Fraction) else sympy.Integer(c)
 
 
@@ -23,21 +23,21 @@ def to_sympy(poly: Poly, cache: dict | None = None) -> sympy.Expr:
     root a rational power."""
     cache = {} if cache is None else cache
 
-    def entry(e):
+    def entry(e: Number | Symbol) -> sympy.Expr:
         if not isinstance(e, Symbol):
             return number(e)
         if e not in cache:
             cache[e] = sympy.Symbol(e.tensor.plain_name(e.flat))
         return cache[e]
 
-    def atom(a):
+    def atom(a: Atom) -> sympy.Expr:
         return entry(a) if isinstance(a, Symbol) else a.to_sympy(entry)
 
     return sympy.Add(*[sympy.Mul(number(c), *[atom(s) for s in monomial])
                        for monomial, c in poly.terms.items()])
 
 
-def polys_to_sympy(polys: list[Poly], shape: tuple[int, ...]):
+def polys_to_sympy(polys: list[Poly], shape: tuple[int, ...]) -> sympy.Matrix | sympy.Array:
     """A ``Matrix`` for at most two axes (a 1-D tensor is a column), else an ``Array``."""
     cache: dict = {}
     items = [to_sympy(p, cache) for p in polys]

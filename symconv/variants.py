@@ -31,9 +31,10 @@ import hmac
 import json
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NoReturn
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def template_from_table(data: dict, text: str, source: str) -> Template:
     """The template of a parsed file (``text`` is its text, for line numbers)."""
     lines = key_lines(text)
 
-    def fail(path: tuple, message: str):
+    def fail(path: tuple, message: str) -> NoReturn:
         line = line_of(path, lines)
         where = f"{source}:{line}" if line else source
         raise TemplateError(f"{format_path(path)}: {message}" if path else message, where=where)
@@ -133,7 +134,8 @@ def template_from_table(data: dict, text: str, source: str) -> Template:
     return Template(source, text, data, variants, tuple(wrt), str(seed), allow_ties)
 
 
-def _check_keys(table: dict, allowed, path: tuple, fail) -> None:
+def _check_keys(table: dict, allowed: Collection[str], path: tuple,
+                fail: Callable[[tuple, str], NoReturn]) -> None:
     for key in table:
         if key not in allowed:
             hint = nearest(key, allowed)
@@ -141,7 +143,8 @@ def _check_keys(table: dict, allowed, path: tuple, fail) -> None:
                                 + (f"did you mean {hint!r}?" if hint else f"valid keys: {', '.join(allowed)}"))
 
 
-def _check_rules(rules, spec, path: tuple, kind: tuple, fail) -> None:
+def _check_rules(rules: object, spec: dict, path: tuple, kind: tuple,
+                 fail: Callable[[tuple, str], NoReturn]) -> None:
     """``rules`` (a table of ``[variants]``) against the problem table ``spec`` it varies."""
     if not isinstance(rules, dict):
         fail(path, "must be a table of keys to vary, e.g. input.shape = [[5, 5], [6, 6]]")
@@ -154,7 +157,8 @@ def _check_rules(rules, spec, path: tuple, kind: tuple, fail) -> None:
             if not isinstance(rule, list) or not isinstance(layers, list) or len(rule) > len(layers):
                 fail(where, "[[variants.layers]] has one table per [[layers]] table, in order")
             for i, (layer_rules, layer) in enumerate(zip(rule, layers)):
-                if not isinstance(layer, dict) or layer.get("type") not in LAYER_TYPES:
+                layer_kind = layer.get("type") if isinstance(layer, dict) else None
+                if not isinstance(layer_kind, str) or layer_kind not in LAYER_TYPES:  # a list is not hashable
                     fail(("layers", i, "type"), f"layer {i} needs a type, e.g. type = \"conv\"")
                 _check_rules(layer_rules, layer, where + (i,), ("layer",), fail)
         elif isinstance(rule, list):
@@ -320,7 +324,7 @@ def _draw_spec(template: Template, draws: Draws) -> dict:
     return spec
 
 
-def _choose(template: Template, draws) -> tuple[dict, list]:
+def _choose(template: Template, draws: Draws | _Radices | _Choices) -> tuple[dict, list]:
     """The problem table with every choice drawn, and the tables whose values are still to draw
     as (table, path, (low, high)), their ``values`` left out."""
     spec = copy.deepcopy(template.spec)
@@ -407,7 +411,8 @@ def variant_count(template: Template, *, at_most: int) -> int:
     return total
 
 
-def _apply(spec: dict, rules: dict, path: tuple, draws, fills: list) -> None:
+def _apply(spec: dict, rules: dict, path: tuple, draws: Draws | _Radices | _Choices,
+           fills: list) -> None:
     for key, rule in rules.items():
         if key == "layers":
             for i, layer_rules in enumerate(rule):
@@ -452,9 +457,9 @@ def rejection(problem: Problem, answer_keys: dict[str, AnswerKey], allow_ties: b
     return ""
 
 
-def layer_keys(kind) -> tuple[str, ...]:
+def layer_keys(kind: object) -> tuple[str, ...]:
     """The keys of a layer table of this type (none for an unknown type)."""
-    found = LAYER_TYPES.get(kind)
+    found = LAYER_TYPES.get(kind) if isinstance(kind, str) else None
     return ("type", "output", *found.keys) if found is not None else ()
 
 

@@ -131,6 +131,8 @@ BAD_PROBLEMS = [
      "has no channel axis but the input has 3 channels; write it as [F, 3, 2, 2]"),
     ("unknown layer", "[input]\nshape = [4, 4]\n[[layers]]\ntype = \"convolution\"\n",
      "unknown layer type 'convolution'; valid types: 'conv'"),
+    ("layer type not a string", "[input]\nshape = [4, 4]\n[[layers]]\ntype = [\"conv\"]\n",
+     ":4: layers[0].type: unknown layer type ['conv']; valid types: 'conv'"),
     ("no input", "[[layers]]\ntype = \"conv\"\n", "the problem has no [input] table"),
     ("bad upstream values", "[input]\nshape = [3, 3]\n[[layers]]\ntype = \"conv\"\n[layers.weight]\n"
                             "shape = [2, 2]\n[upstream]\nvalues = [[1, 2], [3, nan]]\n",

@@ -155,6 +155,7 @@ def test_a_bad_roster_is_one_line_and_nothing_is_written(tmp_path, capsys, text,
     ('stride = [1, 2]', 'stride = { integers = [3, 1] }', "integers = [LOW, HIGH] with LOW ≤ HIGH"),
     ('wrt = ["X"]', 'wrt = []', "t.toml:30: exercise.wrt: wrt lists the asked gradients"),
     ('wrt = ["X"]', 'wrt = ["Q"]', "no tensor named 'Q'"),
+    ('type = "conv"', 'type = ["conv"]', "t.toml:9: layers[0].type: layer 0 needs a type, e.g. type = \"conv\""),
 ])
 def test_a_bad_template_is_one_line_with_its_place(tmp_path, capsys, roster, old, new, message):
     text = Path("examples/exercises/symbolic_conv.toml").read_text()

@@ -18,6 +18,7 @@ Gradients that are not polynomials (LP pooling's roots) are compared by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -37,7 +38,7 @@ class Tolerance:
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, value in (("rtol", self.rtol), ("atol", self.atol)):
             if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) \
                     or not math.isfinite(value) or value < 0:
@@ -116,6 +117,10 @@ class Comparison:
         return self._differences[2]
 
 
+# How one entry is compared with one accepted form: compare_polys, or roots.RootComparer
+Compare = Callable[[ParsedEntry, Poly, Tolerance], Comparison]
+
+
 def written_form(poly: Poly) -> Poly:
     """``poly`` with every factor that answers write in another form in that form
     (:meth:`~symconv.poly.Atom.exact_form`); ``poly`` itself when it has none."""
@@ -159,7 +164,7 @@ def compare_polys(given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> C
 
 
 def best_comparison(given: ParsedEntry, candidates: list[Poly], tolerance: Tolerance,
-                    compare=compare_polys) -> Comparison:
+                    compare: Compare = compare_polys) -> Comparison:
     """Right when any accepted form matches; otherwise the differences from the closest form."""
     results = [compare(given, candidate, tolerance) for candidate in candidates]
     right = next((r for r in results if r.correct), None)

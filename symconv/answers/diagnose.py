@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..contract import ProblemView
+from ..derivation import Derivation, Gradient
 from ..layers import WrongVariant, layer_type
 from ..poly import Poly
-from .compare import Tolerance
+from ..tensors import Tensor
+from .compare import Compare, Tolerance
 from .names import display_name
 
 MAX_DIAGNOSED_ENTRIES = 4_096  # larger gradients get per-entry feedback only (object arrays are slow)
@@ -48,7 +51,7 @@ class Diagnosis:
     whole: bool  # the whole answer is exactly this mistake
 
 
-def _values(array) -> tuple[Poly, ...]:
+def _values(array: object) -> tuple[Poly, ...]:
     return tuple(Poly.lift(value) for value in np.asarray(array, dtype=object).reshape(-1))
 
 
@@ -64,7 +67,7 @@ class WrongVariants:
     hidden: list[str]
 
 
-def wrong_variants(problem, gradient) -> WrongVariants:
+def wrong_variants(problem: ProblemView, gradient: Gradient) -> WrongVariants:
     wrt = gradient.wrt
     if wrt.size > MAX_DIAGNOSED_ENTRIES:
         return WrongVariants([], [], [])
@@ -125,20 +128,21 @@ def wrong_variants(problem, gradient) -> WrongVariants:
     return found
 
 
-def negated(values) -> list[Poly]:
+def negated(values: Iterable[Poly]) -> list[Poly]:
     return [-v for v in values]
 
 
-def transposed(values, shape) -> np.ndarray:
+def transposed(values: Sequence[Poly], shape: tuple[int, ...]) -> np.ndarray:
     return np.asarray(values, dtype=object).reshape(shape).T
 
 
-def pulled_back_variant(derivation, wrt, target, compute) -> list[Poly]:
+def pulled_back_variant(derivation: Derivation, wrt: Tensor, target: Tensor,
+                        compute: Callable[[], object]) -> list[Poly]:
     """A wrong ∂L/∂target (a mistake in a later layer) pulled back to ∂L/∂wrt, done right."""
     return pull_back(derivation, wrt, {target.name: _values(compute())})
 
 
-def pull_back(derivation, tensor, replaced: dict[str, tuple[Poly, ...] | list[Poly]]) -> list[Poly]:
+def pull_back(derivation: Derivation, tensor: Tensor, replaced: dict[str, tuple[Poly, ...] | list[Poly]]) -> list[Poly]:
     """∂L/∂tensor expanded down to the given upstream gradient, with ∂L/∂T taken from
     ``replaced[T.name]`` (a wrong one) for the tensors T in it, and every other step done right."""
     if tensor.name in replaced:
@@ -152,7 +156,7 @@ def pull_back(derivation, tensor, replaced: dict[str, tuple[Poly, ...] | list[Po
 
 
 def diagnose(given: list, correct: Sequence[bool], mistakes: list[Mistake],
-             tolerance: Tolerance, compare) -> Diagnosis | None:
+             tolerance: Tolerance, compare: Compare) -> Diagnosis | None:
     """The mistake that explains the answer best, when it explains enough of it; ``correct``
     says which entries of ``given`` are right."""
     wrong = [i for i, right in enumerate(correct) if not right]

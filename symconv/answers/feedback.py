@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import html
 from fractions import Fraction
+from typing import Any
 
+from ..derivation import Gradient
 from ..document import MAX_SUM_TERMS
-from ..poly import Symbol
+from ..poly import Atom, Monomial, Number, Symbol
 from ..presentation import Look, register
 from ..render.json import entry_json, json_number
 from ..render.names import latex_entry_name
 from ..render.printer import plain
 from ..render.text import TextPrinter
-from .compare import Comparison
+from .compare import Comparison, Sampling
 from .diagnose import Diagnosis
 from .verify import EntryResult, Verdict
 
@@ -101,7 +103,7 @@ class VerdictPrinter(TextPrinter):
                          f" {written or self.doprint(given)}, expected {self.doprint(expected)}")
         return "; ".join(parts)
 
-    def sampling_note(self, count: int, sampling, seed: int | None = None) -> str:
+    def sampling_note(self, count: int, sampling: Sampling, seed: int | None = None) -> str:
         """How the entries found right in another form than the expected one were compared."""
         entries = "1 entry is" if count == 1 else f"{count} entries are"
         decimals = "; decimals within the tolerance" if sampling.decimals else ""
@@ -113,11 +115,12 @@ class VerdictPrinter(TextPrinter):
                 f" {sampling.digits} significant digits; a wrong value agrees at all of them by"
                 f" accident with probability below {sampling.bound:.0e}{decimals}")
 
-    def factor(self, value, symbol) -> str:
+    def factor(self, value: Number | Atom, symbol: Symbol | None) -> str:
         """A factor by its name when it has one (``B_33``), else its number."""
         return self.doprint(symbol if symbol is not None else value)
 
-    def _print_GradeSummary(self, summary) -> str:
+    # Any: a GradeSummary, from .grade, which imports this module
+    def _print_GradeSummary(self, summary: Any) -> str:
         """``symconv grade``'s summary: the mean over the graded submissions only, and every
         invalid or not graded file named."""
         invalid, retry = len(summary.invalid), len(summary.not_graded)
@@ -145,7 +148,7 @@ class VerdictPrinter(TextPrinter):
                          f" {summary.seed} reproduces this run")
         return "\n".join(lines)
 
-    def term(self, monomial, coefficient) -> str:
+    def term(self, monomial: Monomial, coefficient: Number) -> str:
         """``−d5``, ``2·d1·w2``: a term as a person writes it (never ``-1·d5``)."""
         sign = "\u2212" if coefficient < 0 else ""
         return sign + self.coefficient(abs(coefficient), bool(monomial)) + self.monomial(monomial)
@@ -181,7 +184,7 @@ def echo(written: str) -> str:
     return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
 
 
-def decimal_text(number) -> str | None:
+def decimal_text(number: Number) -> str | None:
     """``3/2`` as ``1.5`` when it has a finite decimal form (a coefficient a student wrote as a
     decimal), else None."""
     number = Fraction(number)
@@ -198,7 +201,7 @@ def decimal_text(number) -> str | None:
     return ("-" if number < 0 else "") + whole + (f".{fraction}" if fraction else "")
 
 
-def term_symbols(gradient, flat: int, limit: int) -> list[tuple[Symbol | None, Symbol | None]]:
+def term_symbols(gradient: Gradient, flat: int, limit: int) -> list[tuple[Symbol | None, Symbol | None]]:
     """The entries behind each term's factors (of the first ``limit`` terms), also when they have
     numeric values (so the feedback can say ``1·B_33`` rather than only ``1·3``); None for a
     constant factor."""
@@ -245,7 +248,7 @@ def verdict_json(verdict: Verdict) -> dict:
     }
 
 
-def entry_result_json(result: EntryResult, gradient, printer: VerdictPrinter) -> dict:
+def entry_result_json(result: EntryResult, gradient: Gradient, printer: VerdictPrinter) -> dict:
     comparison = result.comparison
     value = comparison.expected
     return {

@@ -35,8 +35,10 @@ from typing import Any
 from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from multiprocessing.connection import wait
-from typing import Callable, Iterator
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkContext
+from types import FrameType
+from typing import Callable, Iterator, NoReturn
 
 from ..errors import SizeLimitError, SymconvError
 from ..output import OutputFolder, OutputTarget, display_path
@@ -182,11 +184,11 @@ def key_budget(memory: int = KEY_MEMORY, cpu_seconds: int = KEY_CPU_SECONDS) -> 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     previous = signal.getsignal(signal.SIGXCPU)
 
-    def over_time(signum, frame):
+    def over_time(signum: int, frame: FrameType | None) -> NoReturn:
         raise SizeLimitError(f"building the answer key took more than {cpu_seconds} s of CPU;"
                              f" make the problem smaller")
 
-    def soft(kind, wanted: int) -> None:
+    def soft(kind: int, wanted: int) -> None:
         current, hard = limits[kind]
         ceiling = min(x for x in (current, hard, wanted) if x != resource.RLIM_INFINITY) \
             if wanted != resource.RLIM_INFINITY else current
@@ -332,7 +334,7 @@ def collect(paths: list[str], *, exclude: tuple[str, ...] = ()) -> list[Found]:
             continue
         root = os.path.realpath(given)
 
-        def unreadable(error: OSError, given=given):
+        def unreadable(error: OSError, given: str = given) -> None:
             name = error.filename if error.filename is not None else given
             found.append(Found(name, f"cannot read the folder {display_path(name)!r}:"
                                      f" {error.strerror}; no file in it was graded", given))
@@ -398,7 +400,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _limit_resources(memory: int):
+def _limit_resources(memory: int) -> None:
     """Bound this worker: address space (what it has now + ``memory``), no files written, no
     core dumps."""
     current = _address_space()
@@ -415,7 +417,8 @@ def _limit_cpu(seconds: float) -> None:
     signal.setitimer(signal.ITIMER_PROF, seconds)
 
 
-def _serve(connection, keys: list, memory: int, timeout: float, parent: int):
+def _serve(connection: Connection, keys: list[AnswerKey], memory: int, timeout: float,
+           parent: int) -> None:
     _die_with_parent(parent)
     _limit_resources(memory)
     while True:
@@ -437,14 +440,15 @@ def _serve(connection, keys: list, memory: int, timeout: float, parent: int):
 
 
 class _Worker:
-    def __init__(self, context, keys: list, memory: int, timeout: float):
+    def __init__(self, context: ForkContext, keys: list[AnswerKey], memory: int,
+                 timeout: float) -> None:
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, keys, memory, timeout,
                                                             os.getpid()), daemon=True)
         self.process.start()
         child.close()
 
-    def stop(self, *, kill: bool):
+    def stop(self, *, kill: bool) -> None:
         if kill:
             self.process.kill()
         else:

@@ -12,13 +12,15 @@ Run-together names such as ``d1w2`` are read only as a split into declared spell
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from ..contract import ProblemView
 from ..errors import nearest
-from ..poly import Symbol
+from ..poly import Poly, Symbol
 from ..render.names import written
 from ..render.text import TextPrinter
 from ..tensors import Tensor
@@ -91,7 +93,7 @@ class NameTable:
         self.shift_base = shift_base  # spellings as if every index base were flipped (0 <-> 1)
         self.right_form = right_form  # an example for messages, in the problem's names
 
-    def _spellings(self):
+    def _spellings(self) -> Iterator[tuple[Tensor, np.ndarray, Sequence[object]]]:
         """(tensor, spellings by flat position, entries by flat position) for every spelling kind."""
         for tensor in self.tensors:
             base = 1 - tensor.index_base if self.shift_base else tensor.index_base
@@ -126,7 +128,7 @@ class NameTable:
     def longest(self) -> int:
         return max((len(s) for s in self._entries), default=0)
 
-    def lookup(self, spelling: str):
+    def lookup(self, spelling: str) -> object:
         """The entry named by a canonical spelling, ``AMBIGUOUS``, or None."""
         return self._entries.get(spelling)
 
@@ -171,7 +173,7 @@ class NameTable:
         return f"names here: {self.describe()}"
 
 
-def right_form(values) -> str:
+def right_form(values: Iterable[Poly]) -> str:
     """``e.g. B_11 + 2*B_12, \\frac{1}{4} B_11 or 0.5``: how an entry is written, in the names of
     the terms the expected ``values`` (polynomials) have; numbers when they have none."""
     monomials = list(dict.fromkeys(m for value in values for m, _ in value.sorted_terms()
@@ -191,7 +193,7 @@ def display_name(tensor: Tensor, flat: int) -> str:
     return TextPrinter().doprint(Symbol(tensor, flat))
 
 
-def answer_tensors(problem, values=()) -> list[Tensor]:
+def answer_tensors(problem: ProblemView, values: Iterable[Poly] = ()) -> list[Tensor]:
     """The tensors whose entries a gradient can mention: leaves, the upstream gradient, the
     derivative symbols of intermediate outputs (∂L/∂Y1 of a two-layer problem), and the tensors
     that the factors of the expected ``values`` read (``sigmoid(Y1_00)``)."""

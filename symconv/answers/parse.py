@@ -134,7 +134,7 @@ class _Tokenizer:
         self.tokens.append(("end", None, len(text) + 1))
         return self.tokens
 
-    def _derivative(self, i: int):
+    def _derivative(self, i: int) -> tuple[re.Match[str], str] | None:
         for pattern in self.derivative:
             match = pattern.match(self.text, i)
             if match:
@@ -187,7 +187,7 @@ class _Tokenizer:
         self._name(canonical(written), written, start, call=call)
         return end
 
-    def _name(self, spelling: str, written: str, start: int, *, call: bool = False):
+    def _name(self, spelling: str, written: str, start: int, *, call: bool = False) -> None:
         column = start + 1
         entry = self.names.lookup(spelling)
         if entry is AMBIGUOUS:
@@ -341,7 +341,7 @@ class _Parser:
         kind, value, _ = self.peek()
         return kind == "op" and value in ops
 
-    def expect(self, kind: str, what: str):
+    def expect(self, kind: str, what: str) -> tuple:
         token = self.take()
         if token[0] != kind:
             raise EntryError(f"expected {what} here, found {self.describe(token)}", token[2])
@@ -358,7 +358,7 @@ class _Parser:
             return f"{value[0]}(…)"
         return {"num": "a number", "name": "a name", "frac": "\\frac"}.get(kind, repr(kind))
 
-    def enter(self, column: int):
+    def enter(self, column: int) -> None:
         self.depth += 1
         if self.depth > self.limits.depth:
             raise EntryError(f"nested more than {self.limits.depth} levels deep (parentheses,"

@@ -30,6 +30,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from math import prod
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -96,7 +97,8 @@ class Rows(list):
     with the format they were read as and, for a pipe table, whether a ``|---|`` line follows the
     first row (so that row may be a header)."""
 
-    def __init__(self, rows, form: str, text: str = "", header_possible: bool = False):
+    def __init__(self, rows: list[Any], form: str, text: str = "",
+                 header_possible: bool = False) -> None:
         super().__init__(rows)
         self.form = form
         self.text = text  # the answer as written, for the nearest accepted form
@@ -384,7 +386,7 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise AnswerError(f"{name} is not a number symconv accepts; write a finite number such as 0.5")
 
 
@@ -411,11 +413,11 @@ def _brackets(text: str, source: str, wrapper: str | None) -> tuple[list, str]:
     return _json_rows(data, source), wrapper or JSON_LISTS
 
 
-def _json_rows(data, source: str) -> list:
+def _json_rows(data: object, source: str) -> list[Any]:
     """JSON lists as nested lists of cells; a list of lists is rows, a flat list is one row."""
     depths: set[int] = set()
 
-    def walk(node, path):
+    def walk(node: object, path: tuple[int, ...]) -> Cell | list[Any]:
         if isinstance(node, list):
             return [walk(child, path + (i,)) for i, child in enumerate(node)]
         depths.add(len(path))
@@ -704,7 +706,7 @@ def _flatten_to_rows(rows: list, shape: tuple[int, ...]) -> list:
         return rows
     flat: list = []
 
-    def walk(node):
+    def walk(node: list[Any]) -> None:
         if node and isinstance(node[0], list) and node[0] and isinstance(node[0][0], list):
             for child in node:
                 walk(child)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from math import lcm
@@ -50,7 +51,7 @@ def exact_form(poly: Poly) -> Poly:
     return poly if written is poly else simplify(written)
 
 
-def has_roots(polys) -> bool:
+def has_roots(polys: Iterable[Poly]) -> bool:
     """Whether any expected value has a factor with a root (so answers need roots to be written):
     one whose exact form is written with roots of :mod:`symconv.radicals` (or with none left,
     a root of a square), not with other factors (a sigmoid's)."""
@@ -203,7 +204,7 @@ def _has_radical(poly: Poly) -> bool:
     return any(isinstance(a, Radical) for monomial in poly.terms for a in monomial)
 
 
-def _working_digits(polys) -> int:
+def _working_digits(polys: Iterable[Poly]) -> int:
     """Enough digits that a term can be told from rounding: the coefficients' own digits and
     the points' range (1/1024 to 2^20, six digits per degree each way) come on top of DIGITS."""
     coefficient_digits, degree = 0, 0
@@ -224,7 +225,7 @@ def _symbols(poly: Poly) -> set[Symbol]:
     return found
 
 
-def _sampling_bound(polys, points: int) -> float:
+def _sampling_bound(polys: Iterable[Poly], points: int) -> float:
     """(D / 2^SAMPLE_BITS)^points, D from :func:`_degree_bound`; 1.0 (no bound) when D is that
     big (an answer with very many different roots)."""
     degree = _degree_bound(*polys)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from math import prod
 
+from ..contract import ProblemView
 from ..layers import layer_type
 from ..tensors import Role, Tensor
 from ..wording import axis_names
@@ -29,7 +30,7 @@ def size(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, shape))
 
 
-def role_words(problem, tensor: Tensor) -> str:
+def role_words(problem: ProblemView, tensor: Tensor) -> str:
     """``A, the input``, ``B, the kernel``, ``C (and of ∂E/∂C)``: a tensor as the message names it."""
     if tensor is problem.input:
         return f"{tensor.name}, the input"
@@ -41,7 +42,7 @@ def role_words(problem, tensor: Tensor) -> str:
     return f"{tensor.name} (and of ∂{problem.loss}/∂{tensor.name})"
 
 
-def explain_shape(problem, wrt: Tensor, got: tuple[int, int]) -> str | None:
+def explain_shape(problem: ProblemView, wrt: Tensor, got: tuple[int, int]) -> str | None:
     """What an answer of ``got`` (rows, columns) for ∂loss/∂wrt means, and how the right shape comes
     about; None when no tensor of the problem has that shape."""
     seen = [t for t in problem.tensors() if t is not wrt and grid_of(t.shape) == got]
@@ -56,7 +57,7 @@ def explain_shape(problem, wrt: Tensor, got: tuple[int, int]) -> str | None:
     return f"{meaning}; {how_shaped(problem, wrt)}"
 
 
-def how_shaped(problem, tensor: Tensor) -> str:
+def how_shaped(problem: ProblemView, tensor: Tensor) -> str:
     """``∂E/∂C has the shape of C, 3×3 = (5 − 3)/1 + 1``: for a layer's output, its size formula
     with the numbers; for the input and the parameters, their declared shape."""
     head = f"∂{problem.loss}/∂{tensor.name} has the shape of {tensor.name}, {size(tensor.shape)}"

@@ -15,18 +15,21 @@ from typing import Callable, Iterator, Sequence, overload
 
 import numpy as np
 
-from ..derivation import derive
+from ..contract import ProblemView
+from ..derivation import Derivation, Gradient, derive
 from ..errors import AnswerError, ProblemError
 from ..layers import layer_type
 from ..poly import Poly, Symbol
 from ..presentation import Presentable
+from ..problem import Problem
 from ..problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
-from .compare import Comparison, Sampling, Tolerance, best_comparison, compare_polys
+from ..tensors import Tensor
+from .compare import Compare, Comparison, Sampling, Tolerance, best_comparison, compare_polys
 from .diagnose import Diagnosis, Mistake, WrongVariants, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors, right_form
 from .parse import DEFAULT_LIMITS, EntryError, Limits, ParsedEntry, parse_entry
-from .read import MAX_ANSWER_BYTES, Cell, ShapeError, arrange, nearest_form, read_answer
+from .read import MAX_ANSWER_BYTES, Cell, Rows, ShapeError, arrange, nearest_form, read_answer
 from .roots import RootComparer, has_roots
 from .shapes import explain_shape, grid_of
 
@@ -70,7 +73,7 @@ class EntryResults(Sequence[EntryResult]):
     @overload
     def __getitem__(self, flat: slice) -> list[EntryResult]: ...
 
-    def __getitem__(self, flat):
+    def __getitem__(self, flat: int | slice) -> EntryResult | list[EntryResult]:
         if isinstance(flat, slice):
             return [self[i] for i in range(len(self))[flat]]
         flat = range(len(self))[flat]
@@ -135,9 +138,9 @@ class Verdict(Presentable):
 class AnswerKey:
     """Everything needed to check answers for ∂loss/∂``wrt`` of ``problem``."""
 
-    def __init__(self, problem, wrt: str, *, tolerance: Tolerance = Tolerance(),
-                 limits: Limits = DEFAULT_LIMITS, derivation=None, compare=None,
-                 seed: int | None = None):
+    def __init__(self, problem: Problem, wrt: str, *, tolerance: Tolerance = Tolerance(),
+                 limits: Limits = DEFAULT_LIMITS, derivation: Derivation | None = None,
+                 compare: Compare | None = None, seed: int | None = None) -> None:
         self.problem = problem
         self.gradient = (derivation or derive(problem)).gradient(problem.tensor(wrt).name)
         # Every value given: the key is the numbers, from the term arrays (no polynomial made).
@@ -215,7 +218,7 @@ class AnswerKey:
             raise self._explain_shape(rows, source, error) from None
         return self._check_cells(cells, source)
 
-    def check_entries(self, texts, source: str = "<answer>") -> Verdict:
+    def check_entries(self, texts: Sequence[str], source: str = "<answer>") -> Verdict:
         """Check entries given one by one, row-major (a course platform's input fields)."""
         if len(texts) != self.gradient.wrt.size:
             raise AnswerError(f"{source}: got {len(texts)} entries, expected {self.gradient.wrt.size}:"
@@ -247,7 +250,7 @@ class AnswerKey:
                                  self.compare)
         return Verdict(source, results, diagnosis, self)
 
-    def _explain_shape(self, rows, source: str, error: ShapeError) -> AnswerError:
+    def _explain_shape(self, rows: Rows, source: str, error: ShapeError) -> AnswerError:
         """A wrong shape that is a known mistake (∂L/∂X with the padding left on) says so (the
         answer is still unreadable as ∂L/∂X: its entries do not line up with X's); one that is
         another tensor's shape says which and how the asked one comes about; any other says what
@@ -326,7 +329,7 @@ class AnswerKey:
 
         return EntryResults(cells, parsed, correct & (not shifted), comparison, shifted)
 
-    def _check_shifted(self, cells, unknown: "_UnknownName", source: str) -> Verdict:
+    def _check_shifted(self, cells: list[Cell], unknown: "_UnknownName", source: str) -> Verdict:
         """An unknown name such as ``B_00`` in a problem counted from 1: when the whole answer reads
         and is mostly right with every index base flipped, that is the mistake; otherwise the
         unknown name is the error."""
@@ -375,14 +378,14 @@ def located(error: EntryError, cell: Cell, source: str) -> AnswerError:
     return AnswerError(str(error), where=f"{cell.where(source)} ({shown!r})")
 
 
-def shape_context(problem, wrt) -> str:
+def shape_context(problem: ProblemView, wrt: Tensor) -> str:
     """``∂E/∂A has the shape of A (input 5×5, kernel 3×3, stride 1, padding 0)``: the sizes of
     the layer that reads it."""
     layer = next(l for l in problem.layers if wrt in (l.input, *l.parameters))
     return f"∂{problem.loss}/∂{wrt.name} has the shape of {wrt.name} ({layer.sizes_text()})"
 
 
-def refuse_indicators(problem, gradient, expanded) -> None:
+def refuse_indicators(problem: ProblemView, gradient: Gradient, expanded: Sequence[Poly]) -> None:
     """Max pooling's ``[x = max(window)]`` and ReLU's ``[x > 0]`` stay symbolic when the values
     they compare are not given, and an answer cannot write them (the answer grammar has no
     brackets or comparisons, so hostile text has fewer ways in): say what to give instead."""

@@ -40,10 +40,11 @@ from ..answers.verify import AnswerKey, Verdict
 from ..errors import SymconvError
 from ..output import OutputTarget, display_path
 from ..poly import Symbol
+from ..problem import Problem
 from ..problem_file import (decode_text, is_template, load_problem, parse_problem, parse_toml,
                             problem_from_table, read_text)
 from ..roster import Roster, student_key
-from ..variants import draw_class, template_from_table
+from ..variants import Template, draw_class, template_from_table
 from . import package_files
 
 # numpy and sympy releases known to work with symconv on each Python (tests install exactly these)
@@ -137,7 +138,7 @@ def export_gradescope(path: str | os.PathLike, wrt: str, out: str | os.PathLike,
     return Path(target.name)
 
 
-def class_json(template, roster: Roster) -> str:
+def class_json(template: Template, roster: Roster) -> str:
     """Each different variant's problem file, and each student's variant (by id as compared)."""
     students = roster.students
     variants: list[str] = []
@@ -192,7 +193,7 @@ def grade_submission(root: str) -> dict:
     return results_json(verdict, config.get("show_expected", False))
 
 
-def students_problem(root: str, kind: str):
+def students_problem(root: str, kind: str) -> Problem | None:
     """The problem this submission is graded against: the assignment's, or for a template the
     variant of the first submitter on the roster (None when none is)."""
     source = os.path.join(root, "source")

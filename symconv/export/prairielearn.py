@@ -45,6 +45,7 @@ import unicodedata
 import uuid
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..answers.feedback import feedback_printer
 from ..answers.verify import AnswerKey
@@ -163,7 +164,8 @@ def _asked(template: Template, wrt: str) -> Template:
     return replace(template, wrt=(wrt,))
 
 
-def _key(data, wrt: str) -> AnswerKey:
+# data: PrairieLearn's element data (JSON) that server.py receives and fills in
+def _key(data: dict[str, Any], wrt: str) -> AnswerKey:
     return AnswerKey(parse_problem(data["params"]["problem"], "problem.toml"), wrt)
 
 
@@ -172,7 +174,7 @@ def _names(key: AnswerKey) -> list[str]:
 
 
 # -- what runs in PrairieLearn ----------------------------------------------------------------------
-def generate(data, wrt: str) -> None:
+def generate(data: dict[str, Any], wrt: str) -> None:
     template = load_template(os.path.join(data["options"]["question_path"], TEMPLATE_FILE))
     variant = draw_variant(_asked(template, wrt), f"prairielearn:{data['variant_seed']}")
     key = variant.answer_keys[wrt]
@@ -190,7 +192,7 @@ def generate(data, wrt: str) -> None:
                            "rows": rows})
 
 
-def parse(data, wrt: str) -> None:
+def parse(data: dict[str, Any], wrt: str) -> None:
     """Unreadable or hostile entries become format errors, with symconv's message; nothing a
     student writes is evaluated (symconv's own parser reads it)."""
     key = _key(data, wrt)
@@ -203,14 +205,14 @@ def parse(data, wrt: str) -> None:
             data["format_errors"][name] = error
 
 
-def grade(data, wrt: str, show_expected: bool = False) -> None:
+def grade(data: dict[str, Any], wrt: str, show_expected: bool = False) -> None:
     key = _key(data, wrt)
     names = _names(key)
     _grade_entries(data, key, [str(data["submitted_answers"][name]) for name in names],
                    show_expected)
 
 
-def _grade_entries(data, key: AnswerKey, texts: list[str], show_expected: bool) -> None:
+def _grade_entries(data: dict[str, Any], key: AnswerKey, texts: list[str], show_expected: bool) -> None:
     """partial_scores (score 0 or 1, weight 1, the entry's feedback), score and feedback: the
     summary, and for the submission panel each wrong entry's feedback."""
     verdict = key.check_entries(texts, "answer")
@@ -232,7 +234,7 @@ def _grade_entries(data, key: AnswerKey, texts: list[str], show_expected: bool) 
                             wrong=bool(entries), entries=entries)
 
 
-def test(data, wrt: str, show_expected: bool = False) -> None:
+def test(data: dict[str, Any], wrt: str, show_expected: bool = False) -> None:
     """A test submission of ``data["test_type"]``: ``correct`` (the expected values),
     ``incorrect`` (a named mistake's answer, e.g. the kernel not rotated) or ``invalid`` (one
     entry symconv cannot read), with what parse() and grade() will make of it. It replaces what

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, Callable
 
 import numpy as np
 
-from ..contract import Array, Arrays
-from ..document import Formula, Paragraph, Power, Product, Quotient, Group, Root, with_math
+from ..contract import Array, Arrays, ValuesOf
+from ..document import Formula, Paragraph, Power, Product, Quotient, Group, Root, Section, with_math
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize, poly_sum, product_of
 from ..radicals import power
 from ..sections import Context
@@ -40,7 +41,7 @@ class LpFactor(Atom):
 
     __slots__ = ("window", "position", "p", "divisor")
 
-    def __init__(self, window: tuple, position: int, p: int, divisor: int):
+    def __init__(self, window: tuple[Number | Symbol, ...], position: int, p: int, divisor: int):
         self.window = window
         self.position = position
         self.p = p
@@ -48,7 +49,7 @@ class LpFactor(Atom):
         self._key = (FACTOR_RANK, 2, p, divisor, tuple(entry_key(e) for e in window), position)
 
     @property
-    def entry(self):
+    def entry(self) -> Number | Symbol:
         return self.window[self.position]
 
     @property
@@ -60,15 +61,16 @@ class LpFactor(Atom):
     def exponent(self) -> Fraction:
         return Fraction(1 - self.p, self.p)
 
-    def value(self, value_of):
+    def value(self, value_of: Callable[[Symbol], float]) -> float:
         numbers = [value_of(e) if isinstance(e, Symbol) else float(e) for e in self.window]
         mean = sum(v ** self.p for v in numbers) / self.divisor
-        return numbers[self.position] ** (self.p - 1) * mean ** float(self.exponent) / self.divisor
+        local: float = numbers[self.position] ** (self.p - 1) * mean ** float(self.exponent) / self.divisor
+        return local
 
-    def free_symbols(self):
+    def free_symbols(self) -> tuple[Symbol, ...]:
         return tuple(e for e in self.window if isinstance(e, Symbol))
 
-    def notation(self):
+    def notation(self) -> Quotient | Product | Power:
         """``X_00·((X_00^2 + X_01^2)/2)^(-1/2)/2``: the entry's power, the mean's root, 1/N."""
         power_sum = self.power_sum
         if power_sum.is_number:
@@ -82,7 +84,7 @@ class LpFactor(Atom):
         body = root if base == 1 else Product((base, root))
         return Quotient(body, self.divisor) if self.divisor > 1 else body
 
-    def to_sympy(self, entry):
+    def to_sympy(self, entry: Callable[[Number | Symbol], Any]) -> Any:
         mean = sum(entry(e) ** self.p for e in self.window) / self.divisor
         import sympy  # only when a user asks for sympy objects
 
@@ -95,11 +97,11 @@ class LpFactor(Atom):
         return product_of([self.entry] * (self.p - 1)) * power(mean, self.exponent) * Fraction(
             1, self.divisor)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"LpFactor(p={self.p}, N={self.divisor}, {self.entry!r} in {list(self.window)!r})"
 
 
-def lp_local(window: tuple, position: int, p: int, divisor: int) -> Number | LpFactor:
+def lp_local(window: tuple[Number | Symbol, ...], position: int, p: int, divisor: int) -> Number | LpFactor:
     if p == 1:
         return normalize(Fraction(1, divisor))
     if window[position] == 0 and not isinstance(window[position], Symbol):
@@ -114,7 +116,7 @@ class LpRoot(InWindow):
     p: int = 2
     divisor: int = 1
 
-    def factor(self, window: tuple, position: int) -> Number | LpFactor:
+    def factor(self, window: tuple[Number | Symbol, ...], position: int) -> Number | LpFactor:
         return lp_local(window, position, self.p, self.divisor)
 
     def named(self, row: int) -> Number | LpFactor:
@@ -123,11 +125,12 @@ class LpRoot(InWindow):
             return normalize(Fraction(1, self.divisor))
         return LpFactor(window, position, self.p, self.divisor)
 
-    def numeric(self, values_of) -> np.ndarray:
+    def numeric(self, values_of: ValuesOf) -> np.ndarray:
         values = self.window_values(values_of, 0.0)
         mean = (values ** self.p).sum(axis=1) / self.divisor
         target = values[self.rows, self.offset]
-        return target ** (self.p - 1) * mean[self.rows] ** ((1 - self.p) / self.p) / self.divisor
+        local: Array = target ** (self.p - 1) * mean[self.rows] ** ((1 - self.p) / self.p) / self.divisor
+        return local
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +165,8 @@ class LpPoolLayer(PoolLayer):
     def reference_forward(self, x: Array, params: Arrays) -> Array:
         windows = self.geometry.windows(self.canonical(x).astype(float), 0)
         mean = (windows ** self.p).sum(axis=-1) / self.divisor
-        return (mean ** (1 / self.p)).reshape(self.output.shape)
+        y: Array = (mean ** (1 / self.p)).reshape(self.output.shape)
+        return y
 
     def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         windows = self.geometry.windows(self.canonical(x).astype(float), 0)
@@ -212,13 +216,13 @@ def formula(layer: LpPoolLayer, window: PoolWindow) -> object:
     return mean if layer.p == 1 else Root(mean, layer.p)
 
 
-def forward(layer: LpPoolLayer, context: Context):
+def forward(layer: LpPoolLayer, context: Context) -> Section:
     kind = (f"Each output is the p-th root of the {layer.normalize} of the p-th powers of its window"
             f" (p = {layer.p})")
     return pool_forward(layer, context, kind, lambda window: formula(layer, window))
 
 
-def gradient(layer: LpPoolLayer, context: Context):
+def gradient(layer: LpPoolLayer, context: Context) -> Section:
     x, y = layer.input, layer.output
     mean = layer.normalize == "mean"
     a, b = x.name, y.name
@@ -237,7 +241,7 @@ def gradient(layer: LpPoolLayer, context: Context):
     return pool_gradient(layer, context, explanation, lambda windows: [])
 
 
-def describe(layer: LpPoolLayer, context: Context) -> tuple:
+def describe(layer: LpPoolLayer, context: Context) -> tuple[str]:
     return (f"LP pooling{pool_words(layer, context)}, p = {layer.p},"
             f" normalize = \"{layer.normalize}\"",)
 

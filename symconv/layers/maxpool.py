@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..contract import Array, Arrays
-from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph
+from ..contract import Array, Arrays, ValuesOf
+from ..derivation import Terms
+from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph, Section
 from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
 from ..sections import Context, more, with_and
+from ..tensors import Tensor
 from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
                       pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
                       pool_shapes, pool_title, pool_windows, pool_words)
@@ -26,7 +29,7 @@ from .registry import LayerRequest, LayerType, WrongVariant, register
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
 
 
-def first_maximum(values) -> int:
+def first_maximum(values: Sequence[Any]) -> int:  # Any: exact numbers or floats
     """Position of the first maximum (row-major window order), PyTorch's tie rule."""
     best = 0
     for i, value in enumerate(values):
@@ -49,16 +52,16 @@ class IsMax(Atom):
     def entry(self) -> Symbol:
         return self.window[self.position]
 
-    def value(self, value_of):
+    def value(self, value_of: Callable[[Symbol], float]) -> float:
         return int(first_maximum([value_of(s) for s in self.window]) == self.position)
 
-    def free_symbols(self):
+    def free_symbols(self) -> tuple[Symbol, ...]:
         return self.window
 
     def notation(self) -> Bracket:
         return Bracket(Concat((self.entry, Formula(" = "), Call("max", self.window))))
 
-    def remark(self) -> tuple:
+    def remark(self) -> tuple[object, ...]:
         """When the window's values are known and this entry ties for its maximum: which of the
         tied entries takes the gradient (``[x = max(…)]`` alone would read as 1 for each)."""
         if not all(s.tensor.is_numeric for s in self.window):
@@ -72,7 +75,7 @@ class IsMax(Atom):
                 "; ", self.window[first], ", the first in row-major window order, takes the"
                 " gradient.")
 
-    def to_sympy(self, entry):
+    def to_sympy(self, entry: Callable[[Number | Symbol], Any]) -> Any:
         import sympy  # only when a user asks for sympy objects
 
         x = entry(self.entry)
@@ -81,11 +84,12 @@ class IsMax(Atom):
                           *[x >= o for o in others[self.position + 1:]])
         return sympy.Piecewise((1, first), (0, True))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"IsMax({self.entry!r} in {list(self.window)!r})"
 
 
-def is_window_max(window: tuple, position: int) -> Number | IsMax:
+# Any: a window holds symbols (no values given) or numbers, never both
+def is_window_max(window: tuple[Any, ...], position: int) -> Number | IsMax:
     """The local derivative of max pooling: 0/1 when the window holds numbers, else the atom."""
     if any(isinstance(entry, Symbol) for entry in window):
         return IsMax(window, position)
@@ -96,15 +100,16 @@ def is_window_max(window: tuple, position: int) -> Number | IsMax:
 class WindowMax(InWindow):
     """∂y/∂x of max pooling: ``[x = max(window)]``."""
 
-    def factor(self, window: tuple, position: int) -> Number | IsMax:
+    def factor(self, window: tuple[Number | Symbol, ...], position: int) -> Number | IsMax:
         return is_window_max(window, position)
 
     def named(self, row: int) -> IsMax:
         return IsMax(*self.window_of(row, self.tensor.symbols.__getitem__))
 
-    def numeric(self, values_of) -> np.ndarray:
-        first = np.argmax(self.window_values(values_of, -np.inf), axis=1)  # first maximum
-        return (first[self.rows] == self.offset).astype(int)  # 0/1, exact with integer arrays
+    def numeric(self, values_of: ValuesOf) -> np.ndarray:
+        first: Array = np.argmax(self.window_values(values_of, -np.inf), axis=1)  # first maximum
+        exact: Array = (first[self.rows] == self.offset).astype(int)  # 0/1, exact with integer arrays
+        return exact
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,11 +121,13 @@ class MaxPoolLayer(PoolLayer):
 
     def branch(self, x: np.ndarray) -> np.ndarray:
         """Which window entry each output takes (the first maximum)."""
-        return np.argmax(self.geometry.windows(self.canonical(x), -np.inf), axis=-1)
+        first: Array = np.argmax(self.geometry.windows(self.canonical(x), -np.inf), axis=-1)
+        return first
 
     def reference_forward(self, x: Array, params: Arrays) -> Array:
         windows = self.geometry.windows(self.canonical(x), -np.inf)
-        return windows.max(axis=-1).reshape(self.output.shape)
+        y: Array = windows.max(axis=-1).reshape(self.output.shape)
+        return y
 
     def reference_backward(self, x: Array, params: Arrays, dy: Array) -> dict[str, Array]:
         """Each output's gradient scattered, offset by offset, onto its window's first maximum."""
@@ -157,7 +164,7 @@ class MaxPoolLayer(PoolLayer):
         if not ties:
             return [Note(x, (f"max pooling {x.name} -> {y.name}: each output's gradient goes to"
                              f" {RULE}; [x = max(…)] is 1 for that entry only",), flows_back=True)]
-        parts: list = [f"max pooling {x.name} -> {y.name} sends each gradient to {RULE}: "]
+        parts: list[object] = [f"max pooling {x.name} -> {y.name} sends each gradient to {RULE}: "]
         for number, (output, inputs) in enumerate(ties):
             if number:
                 parts.append("; ")
@@ -181,12 +188,12 @@ def formula(layer: MaxPoolLayer, window: PoolWindow) -> Call:
     return Call("max", window.inside())
 
 
-def forward(layer: MaxPoolLayer, context: Context):
+def forward(layer: MaxPoolLayer, context: Context) -> Section:
     return pool_forward(layer, context, "Each output is the largest entry of its window (padding"
                         " never wins)", lambda window: formula(layer, window), first_maximum)
 
 
-def gradient(layer: MaxPoolLayer, context: Context):
+def gradient(layer: MaxPoolLayer, context: Context) -> Section:
     x, y, loss = layer.input, layer.output, context.loss
     explanation = [Paragraph((
         "Max pooling passes each upstream entry ", Derivative(loss, y), " on to the one entry"
@@ -199,20 +206,20 @@ def gradient(layer: MaxPoolLayer, context: Context):
                          first_maximum)
 
 
-def either(items: list) -> list:
+def either(items: list[object]) -> list[object]:
     """``a``, ``a or b``, ``a, b or c``."""
     parts = with_and(items)
     return [" or " if part == " and " else part for part in parts]
 
 
-def why_one_entry(layer: MaxPoolLayer, context: Context) -> list:
+def why_one_entry(layer: MaxPoolLayer, context: Context) -> list[object]:
     """Why max pooling passes each upstream entry to one input, told with the first window."""
     [window] = pool_windows(layer, context.upstream_of(layer), 1, first_maximum)
     inside, y = window.inside(), window.output
     if len(inside) < 2:
         return []
     if window.winner is None:  # symbols: which is largest is not known
-        parts: tuple = ("Why one entry? Whichever of ", *with_and(list(inside)), " is the largest, a"
+        parts: tuple[object, ...] = ("Why one entry? Whichever of ", *with_and(list(inside)), " is the largest, a"
                         " small change of another leaves ", y, " = ", Call("max", inside), " where"
                         " it is (derivative 0), and a small change of the largest moves ", y,
                         " with it (derivative 1).")
@@ -230,28 +237,28 @@ def why_one_entry(layer: MaxPoolLayer, context: Context) -> list:
     return [Once(("why", "max"), (Paragraph(parts),))]
 
 
-def routing(windows: tuple[PoolWindow, ...], total: int, loss: str, brief: bool = False) -> list:
+def routing(windows: tuple[PoolWindow, ...], total: int, loss: str, brief: bool = False) -> list[Paragraph]:
     """Where each upstream entry goes (and the ties), when the windows hold numbers; ``brief``:
     in one paragraph."""
     if any(w.winner is None for w in windows):
         return [Paragraph(("The entries are symbols, so which one is the maximum is not known:"
                            " each gradient entry keeps its indicators, which become 0 or 1"
                            " once values are given.",))]
-    blocks: list = [Paragraph(("Where each upstream entry goes:",))]
-    wins: dict = {}
+    blocks: list[Paragraph] = [Paragraph(("Where each upstream entry goes:",))]
+    wins: dict[Symbol, int] = {}
     for window in windows:
         assert window.winner is not None
         names = window.names.reshape(-1)
         winner = names[window.winner]
         wins[winner] = wins.get(winner, 0) + 1
-        parts: list = [Derivative(loss, window.output), " goes to ", winner,
+        parts: list[object] = [Derivative(loss, window.output), " goes to ", winner,
                        f" = {window.cells.reshape(-1)[window.winner]}"]
         if len(window.tied) > 1:
             parts += [" (a tie: ", *with_and([names[i] for i in window.tied]),
                       " hold the maximum; the first in row-major order takes the gradient)"]
         blocks.append(Paragraph(tuple(parts + ["."])))
     if brief:  # one paragraph: "Where each upstream entry goes: ∂L/∂Z_11 goes to …; ∂L/∂Z_12 …"
-        said: list = ["Where each upstream entry goes: "]
+        said: list[object] = ["Where each upstream entry goes: "]
         for number, block in enumerate(blocks[1:]):
             said += ([] if not number else ["; "]) + list(block.parts[:-1])
         blocks = [Paragraph(tuple(said + ["."]))]
@@ -266,7 +273,7 @@ def routing(windows: tuple[PoolWindow, ...], total: int, loss: str, brief: bool 
     return blocks
 
 
-def describe(layer: MaxPoolLayer, context: Context) -> tuple:
+def describe(layer: MaxPoolLayer, context: Context) -> tuple[str]:
     return (f"Max pooling{pool_words(layer, context)}",)
 
 
@@ -284,7 +291,7 @@ TIE_RULES = (  # {x}: the name of the pooled tensor
 )
 
 
-def mistakes(layer: MaxPoolLayer, target, dy_polys: list[Poly], terms,
+def mistakes(layer: MaxPoolLayer, target: Tensor, dy_polys: list[Poly], terms: Terms,
              loss: str) -> list[WrongVariant]:
     found = overlap_mistakes(layer, target, dy_polys, terms, loss, routes=True)
     if layer.ties():

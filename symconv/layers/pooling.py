@@ -20,16 +20,17 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from math import prod
-from typing import Any, Callable, ClassVar, NamedTuple, TypeVar, cast
+from typing import Any, Callable, ClassVar, NamedTuple, Sequence, TypeVar, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..contract import Array, Arrays, Connections, LocalDerivative
+from ..contract import Array, Arrays, Connections, LocalDerivative, ValuesOf
+from ..derivation import Terms
 from ..document import (Concat, Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled,
                         Matrix, Note, Paragraph, Section, Window, equation)
 from ..figures import entry_grid, grid_position, is_pictured, slice_label
-from ..poly import Number, Poly, Symbol
+from ..poly import Atom, Number, Poly, Symbol
 from ..sections import (Case, Context, entry_cases, kernel_front, more, object_array, output_blocks,
                         output_matrix, planes, remarks)
 from ..spec import SpecError, get_per_axis, output_tensor
@@ -50,7 +51,7 @@ class PoolGeometry:
     stride: tuple[int, ...]
     padding: tuple[int, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         axes = self.conv_axes
         require_at_least(axes, (("kernel_size", self.kernel, 1), ("stride", self.stride, 1),
                                 ("padding", self.padding, 0)))
@@ -103,7 +104,7 @@ class PoolGeometry:
     def overlapping(self) -> bool:
         return any(s < k for s, k in zip(self.stride, self.kernel))
 
-    def windows(self, x: np.ndarray, fill) -> np.ndarray:
+    def windows(self, x: np.ndarray, fill: float) -> np.ndarray:
         """(lead, *out, K): each output's window of ``x`` (canonical layout), padding = ``fill``."""
         dtype = x.dtype if fill == 0 or x.dtype == object else np.result_type(x.dtype, float)
         padded = np.full((x.shape[0], *self.conv.padded_size), fill, dtype=dtype)
@@ -113,7 +114,7 @@ class PoolGeometry:
                                     for s, o in zip(self.stride, self.output_size)])]
         return view.reshape(*self.output_shape, self.window_size)
 
-    def scatter(self, per_offset) -> np.ndarray:
+    def scatter(self, per_offset: Callable[[int], np.ndarray]) -> np.ndarray:
         """The input-shaped sum of ``per_offset(k)`` (an output-shaped array for window offset k)
         over all offsets: the adjoint of :meth:`windows`, looping over offsets, never pixels."""
         total = None
@@ -127,6 +128,9 @@ class PoolGeometry:
             total[(slice(None), *target)] += contribution
         assert total is not None  # every window has at least one offset
         return total[(slice(None), *[slice(p, p + h) for p, h in zip(self.padding, self.input_size)])]
+
+
+_Entry = TypeVar("_Entry")  # what an entry of a window is given as: a number or symbol, or a symbol
 
 
 @dataclass(frozen=True)
@@ -144,39 +148,40 @@ class InWindow:
     rows: np.ndarray  # (terms,)
     offset: np.ndarray  # (terms,)
 
-    def take(self, order: np.ndarray):
+    def take(self: _InWindow, order: np.ndarray) -> _InWindow:
         return replace(self, rows=self.rows[order], offset=self.offset[order])
 
-    def window_of(self, row: int, entry: Callable[[int], object]) -> tuple[tuple, int]:
+    def window_of(self, row: int, entry: Callable[[int], _Entry]) -> tuple[tuple[_Entry, ...], int]:
         """For term ``row``: the window's entries (``entry(flat)``, padding left out) and the
         target's position among them."""
         window = self.windows[int(self.rows[row])]
         valid = window >= 0
         return tuple(entry(i) for i in window[valid].tolist()), int(valid[:int(self.offset[row])].sum())
 
-    def factor(self, window: tuple, position: int) -> object:
+    def factor(self, window: tuple[Number | Symbol, ...], position: int) -> Number | Atom:
         raise NotImplementedError
 
-    def factors(self, start: int, stop: int) -> list:
+    def factors(self, start: int, stop: int) -> list[Number | Atom]:
         return [self.factor(*self.window_of(row, self.tensor.entry)) for row in range(start, stop)]
 
     def factor_table(self) -> FactorTable:
         return self.factors(0, len(self.rows))
 
-    def named(self, row: int) -> object:
+    def named(self, row: int) -> Number | Atom:
         """The factor over the window's symbols (an indicator, LP's root; 1/N stays a number)."""
         return self.factor(*self.window_of(row, self.tensor.symbols.__getitem__))
 
     def named_table(self) -> FactorTable:
         return cast(FactorTable, [self.named(row) for row in range(len(self.rows))])
 
-    def window_values(self, values_of, fill: float) -> np.ndarray:
+    def window_values(self, values_of: ValuesOf, fill: float) -> np.ndarray:
         """(outputs, K): the values in every output's window, ``fill`` on padding."""
         values = values_of(self.tensor).reshape(-1).astype(float)[self.windows]
         return np.where(self.windows >= 0, values, fill)
 
 
 _Pool = TypeVar("_Pool", bound="PoolLayer")
+_InWindow = TypeVar("_InWindow", bound=InWindow)
 
 
 @dataclass(frozen=True, eq=False)
@@ -259,7 +264,7 @@ class PoolLayer(ABC):
     def canonical(self, x: np.ndarray) -> np.ndarray:
         return x.reshape(self.geometry.input_shape)
 
-    def declared(self, grad: np.ndarray) -> dict:
+    def declared(self, grad: np.ndarray) -> dict[str, np.ndarray]:
         return {self.input.name: grad.reshape(self.input.shape)}
 
 
@@ -340,7 +345,8 @@ class PoolWindow(NamedTuple):
 
 
 def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
-                 winner: Callable[[list], int] | None = None, start: int = 0) -> tuple[PoolWindow, ...]:
+                 winner: Callable[[list[Number | Symbol]], int] | None = None,
+                 start: int = 0) -> tuple[PoolWindow, ...]:
     """The windows of ``count`` outputs from ``start`` on, in row-major output order;
     ``winner(values)`` marks the entry that takes the gradient when the window holds numbers (max
     pooling)."""
@@ -374,7 +380,7 @@ def expression_of(formula: Callable[[Any, PoolWindow], object]) -> Callable[[Poo
     return expression
 
 
-def window_items(window: PoolWindow) -> list:
+def window_items(window: PoolWindow) -> list[Labeled]:
     """A window's entries (``pad`` on padding), the max-pooling winner marked, labelled with its
     output: one matrix, or in 3-D one per depth d of the window."""
     cells = np.vectorize(lambda c: Formula("pad") if c is None else c, otypes=[object])(window.cells)
@@ -405,13 +411,13 @@ def pool_shapes(layer: PoolLayer, context: Context) -> Section:
     return shapes_section(layer, context, axis_sizes(layer.geometry.conv), words, None)
 
 
-def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callable,
-                 winner: Callable[[list], int] | None = None) -> Section:
+def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callable[[PoolWindow], object],
+                 winner: Callable[[list[Number | Symbol]], int] | None = None) -> Section:
     """Every window (the winner marked), every output as ``formula(window)``, the output."""
     y = layer.output
     windows = pool_windows(layer, context.upstream_of(layer), context.detail.fields, winner)
     marked = " (the maximum is marked)" if any(w.winner is not None for w in windows) else ""
-    blocks: list = [Heading("Forward pass" + context.where(layer)),
+    blocks: list[object] = [Heading("Forward pass" + context.where(layer)),
                     Paragraph((f"{kind}. The windows{marked}:",)),
                     window_gallery(layer, windows),
                     *windows_figure(layer, windows)]
@@ -424,7 +430,7 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
     blocks.append(Paragraph(("Each output written out:",)))
     rows = []
     for window in windows:
-        sides: tuple = (window.output, formula(window))
+        sides: tuple[object, ...] = (window.output, formula(window))
         if window.value is not None and window.value != sides[1]:
             sides += (window.value,)
         rows.append(equation(*sides))
@@ -433,7 +439,7 @@ def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callabl
     return Section("forward", tuple(blocks + output_matrix(layer, context)))
 
 
-def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list:
+def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list[Figure]:
     """The windows outlined on the padded input (those of its first slice among ``windows``), each
     window's maximum ringed, entries that several windows read shaded."""
     g = layer.geometry
@@ -457,7 +463,7 @@ def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list:
         outlines.append(Window((top, left), (top + kernel[0] - 1, left + kernel[1] - 1), ringed))
     winners = any(window.ringed for window in outlines)
     shared = frozenset(cell for cell, count in reads.items() if count > 1)
-    caption: list = [f"The {'first ' if len(drawn) < prod(size) else ''}windows outlined on"
+    caption: list[str] = [f"The {'first ' if len(drawn) < prod(size) else ''}windows outlined on"
                      f" {x.name}" + (" (padding grey)" if any(g.padding) else "")]
     if shared:
         caption.append(f"; the windows overlap (stride {per_axis(g.stride)}, smaller than the window"
@@ -469,15 +475,17 @@ def windows_figure(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> list:
     return [Figure(grids, tuple(caption + ["."]))]
 
 
-def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: Callable[
-        [tuple[PoolWindow, ...]], list], winner: Callable[[list], int] | None = None) -> Section:
+def pool_gradient(layer: PoolLayer, context: Context, explanation: Sequence[object], extra: Callable[
+        [tuple[PoolWindow, ...]], Sequence[object]],
+                  winner: Callable[[list[Number | Symbol]], int] | None = None) -> Section:
     """∂L/∂X of a pooling layer: ``explanation`` (what its local derivative is), the overlap, the
     local derivatives of the first window, ``extra(windows)`` (routing, the notes' 1/N matrix),
     then the result."""
     x = layer.input
     g = layer.geometry
     windows = pool_windows(layer, context.upstream_of(layer), context.detail.fields, winner)
-    blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)), *explanation]
+    blocks: list[object] = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
+                            *explanation]
     if g.overlapping:
         blocks.append(Paragraph((
             f"The windows overlap (stride {per_axis(g.stride)} is smaller than the window"
@@ -492,7 +500,7 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
         [value] = block.local.factors(row, row + 1)
         named = block.local.named(row)
         named_factors.append(named)
-        sides: tuple = (Derivative(first.output, entry), named)
+        sides: tuple[object, ...] = (Derivative(first.output, entry), named)
         if value != named:
             sides += (value,)
         rows.append(equation(*sides))
@@ -506,7 +514,7 @@ def pool_gradient(layer: PoolLayer, context: Context, explanation: list, extra: 
 # -- mistakes -----------------------------------------------------------------------------------------
 
 
-def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms, loss: str,
+def overlap_mistakes(layer: PoolLayer, target: Tensor, dy_polys: list[Poly], terms: Terms, loss: str,
                      routes: bool = False) -> list[WrongVariant]:
     """Overlapping windows counted once: each entry takes the gradient of only the first (or the
     last) window that reads it (``routes``: that routes to it, for max pooling)."""
@@ -522,7 +530,7 @@ def overlap_mistakes(layer: PoolLayer, target, dy_polys: list[Poly], terms, loss
         partial(one_window, terms, dy_polys, pick)) for which, pick in (("first", 0), ("last", -1))]
 
 
-def one_window(terms, dy_polys: list[Poly], pick: int) -> list[Poly]:
+def one_window(terms: Terms, dy_polys: list[Poly], pick: int) -> list[Poly]:
     """Every entry with only one of its chain-rule terms (``pick``: 0 the first window, −1 the
     last), among those whose local derivative is not 0."""
     values = []

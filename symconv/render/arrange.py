@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from math import prod
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -41,7 +41,7 @@ def as_grid(array: np.ndarray) -> np.ndarray:
     return array.reshape(1, -1) if array.ndim == 1 else array
 
 
-def is_tall(value) -> bool:
+def is_tall(value: object) -> bool:
     """Whether a value typesets taller than a line (a root under a fraction power, a stacked
     fraction, a Σ with its limits): such entries are listed, never set in a matrix cell, in
     every format."""
@@ -53,7 +53,7 @@ def is_tall(value) -> bool:
                for monomial in value.terms for atom in monomial)
 
 
-def _has_stack(node) -> bool:
+def _has_stack(node: object) -> bool:
     if isinstance(node, (Power, Quotient)):
         return True
     return isinstance(node, tuple) and any(_has_stack(part) for part in node)
@@ -62,7 +62,7 @@ def _has_stack(node) -> bool:
 # -- breaking long equations ---------------------------------------------------------------------
 
 
-def split_side(side) -> list[tuple[str, object]]:
+def split_side(side: object) -> list[tuple[str, object]]:
     """A side as (operator, piece) tokens: a :class:`Sum` or :class:`Poly` splits at its signs."""
     if isinstance(side, Truncated):
         return split_side(side.shown) + [("+", side.rest)]
@@ -155,7 +155,7 @@ class ArrangingPrinter(Printer):
     # cut into bands of rows, as a display cannot break across pages.
     page_rows: int | None = None
 
-    def measure(self, node) -> float:
+    def measure(self, node: object) -> float:
         raise NotImplementedError
 
     def operator_width(self, sign: str) -> float:
@@ -168,7 +168,7 @@ class ArrangingPrinter(Printer):
         return self.line_width
 
     @contextmanager
-    def narrower(self, amount: float):
+    def narrower(self, amount: float) -> Iterator[None]:
         """While printing something set beside ``amount`` of other math (a label), matrices have
         that much less room."""
         self.__dict__["_taken"] = self.taken + amount
@@ -181,11 +181,12 @@ class ArrangingPrinter(Printer):
     def taken(self) -> float:
         return self.__dict__.get("_taken", 0.0)
 
-    def equation_lines(self, equation: Equation, width: float | None = None):
+    def equation_lines(self, equation: Equation,
+                       width: float | None = None) -> list[list[tuple[str, object]]]:
         return break_equation(equation, self.measure, self.line_width if width is None else width,
                               self.operator_width, self.indent)
 
-    def cell_width(self, value, marked: bool) -> float:
+    def cell_width(self, value: object, marked: bool) -> float:
         """The width of one matrix cell (a marked cell is boxed)."""
         raise NotImplementedError
 
@@ -230,12 +231,13 @@ class ArrangingPrinter(Printer):
             return matrix._replace(rows=rows, columns=columns)
         return matrix._replace(rows=grid.shape[0], columns=grid.shape[1])
 
-    def fit_all(self, node):
+    def fit_all(self, node: object) -> object:
         """The node with every matrix in it fitted to this printer's line (for measuring)."""
         if isinstance(node, Matrix):
             return self.fitted(node)
         if isinstance(node, tuple) and hasattr(node, "_fields"):
-            return type(node)(*[self.fit_all(part) for part in node])
+            # a node of the vocabulary (a NamedTuple) is rebuilt from its fields
+            return type(node)(*[self.fit_all(part) for part in node])  # type: ignore[arg-type]
         if isinstance(node, tuple):
             return tuple(self.fit_all(part) for part in node)
         return node
@@ -354,7 +356,7 @@ class ArrangingPrinter(Printer):
         return 0.0
 
     # -- whole tensors -------------------------------------------------------------------------------
-    def cell_value(self, value):
+    def cell_value(self, value: object) -> object:
         """A cell's value as the document gave it (a format may have wrapped it)."""
         return value
 
@@ -457,7 +459,7 @@ class ArrangingPrinter(Printer):
         return [Paragraph((f"({first} of the {count} slices of {view.tensor.name} {verb} shown; the"
                            " others are formed the same way.)",))]
 
-    def entry_list(self, label, view: TensorView) -> list:
+    def entry_list(self, label: object, view: TensorView) -> list:
         """The entries one per line: the first :data:`MAX_LISTED_ENTRIES` of each slice (of the
         first :data:`MAX_SLICES`), so every slice a matrix would show is listed too; all of them
         when the view is to be shown ``whole``. Entries that are 0 (most of a running sum's) are
@@ -469,7 +471,7 @@ class ArrangingPrinter(Printer):
                   for index, _ in self.slice_labels(view, listing=True)] if view.axes else [0]
         shown = [flat for start in starts for flat in range(start, start + min(per_slice, listed))]
 
-        def name(flat: int):
+        def name(flat: int) -> Symbol | Derivative:
             symbol = Symbol(view.tensor, flat)
             return Derivative(view.gradient_of, symbol) if view.gradient_of else symbol
 
@@ -578,5 +580,5 @@ class Captioned(NamedTuple):
     label: object
 
 
-def is_zero(value) -> bool:
+def is_zero(value: object) -> bool:
     return (isinstance(value, Poly) and not value.terms) or (not isinstance(value, Poly) and value == 0)

@@ -41,7 +41,7 @@ from ..document import (MAX_ROWS, MAX_SUM_TERMS, Bracket, Call, ChainTerms, Conc
 from ..poly import Atom, Poly, Symbol
 from ..product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products, named_as_valued, objects,
                             product_polys)
-from ..tensors import EntryFactors, Role, Tensor
+from ..tensors import EntryFactors, FactorTable, Role, Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, is_tall
 from .names import entry_text, subscripted, written
 from .latex import LatexPrinter
@@ -63,7 +63,7 @@ class Tagged(NamedTuple):
     flat: int
     gradient: bool
 
-    def notation(self):
+    def notation(self) -> object:
         return self.value
 
 
@@ -204,7 +204,7 @@ class HtmlPrinter(ArrangingPrinter):
         self.in_panel = False  # printing for the chain rule shown on focus: no entry is marked there
 
     # -- measuring ----------------------------------------------------------------------------------
-    def measure(self, node) -> float:
+    def measure(self, node: object) -> float:
         """The LaTeX printer's measure in pixels (:func:`pixels`); as there, the factors of a
         product and the names of a monomial stand side by side, so their widths add up, each
         name's read once however often it comes."""
@@ -215,7 +215,7 @@ class HtmlPrinter(ArrangingPrinter):
             return sum(pixels(part) for part in parts)
         return pixels(self.latex.doprint(self.fit_all(node)))
 
-    def factor_width(self, factor) -> float:
+    def factor_width(self, factor: object) -> float:
         """A factor of a product; ∂a/∂b of two names from the widths of ∂a and ∂b, and one
         fraction."""
         if (isinstance(factor, Derivative) and isinstance(factor.top, (str, Symbol))
@@ -223,7 +223,7 @@ class HtmlPrinter(ArrangingPrinter):
             return self.latex.factor_width(factor) * PX_PER_EM + FRACTION_PX
         return pixels(self.latex.product_factor(factor))
 
-    def cell_width(self, value, marked: bool) -> float:
+    def cell_width(self, value: object, marked: bool) -> float:
         return self.latex.cell_width(value, marked) * PX_PER_EM
 
     def operator_width(self, sign: str) -> float:
@@ -232,7 +232,7 @@ class HtmlPrinter(ArrangingPrinter):
     def label_width(self, label: str) -> float:
         return self.latex.label_width(label) * PX_PER_EM
 
-    def cell_value(self, value):
+    def cell_value(self, value: object) -> object:
         return value.value if isinstance(value, Tagged) else value
 
     def too_long(self, array: np.ndarray) -> bool:
@@ -333,10 +333,10 @@ class HtmlPrinter(ArrangingPrinter):
     def raised(self, name: str, count: int) -> str:
         return f"<msup>{name}<mn>{count}</mn></msup>"
 
-    def symbol_name(self, atom) -> str:
+    def symbol_name(self, atom: Atom) -> str:
         return self.doprint(atom)  # not remembered: an entry's attributes depend on where it stands
 
-    def monomial_markup(self, coefficient, symbols: tuple) -> str:
+    def monomial_markup(self, coefficient: object, symbols: tuple) -> str:
         parts = [] if coefficient == 1 and symbols else [self.doprint(coefficient)]
         return INVISIBLE_TIMES.join(parts + ([self.monomial(symbols)] if symbols else []))
 
@@ -397,7 +397,7 @@ class HtmlPrinter(ArrangingPrinter):
         return mrow(*[(operator("+") if i else "") + self.doprint(t) for i, t in enumerate(node.terms)]) \
             if node.terms else "<mn>0</mn>"
 
-    def is_negative(self, node) -> bool:
+    def is_negative(self, node: object) -> bool:
         if isinstance(node, (int, Fraction)):
             return node < 0
         if isinstance(node, Poly) and node.terms:
@@ -465,7 +465,7 @@ class HtmlPrinter(ArrangingPrinter):
                                                    if columns < grid.shape[1] else [])) + "</mtr>")
         return fence("[", "<mtable>" + "".join(lines) + "</mtable>", "]", stretchy=True)
 
-    def cell(self, value, marked: bool) -> str:
+    def cell(self, value: object, marked: bool) -> str:
         mark = ' class="sc-marked"' if marked else ""
         if isinstance(value, Tagged):
             inner = (self.name_markup(value.value) if isinstance(value.value, Symbol)
@@ -477,7 +477,7 @@ class HtmlPrinter(ArrangingPrinter):
             return f"<mtd{attributes}>{inner}</mtd>"
         return f"<mtd{mark}>{self.doprint(value)}</mtd>"
 
-    def tokens_markup(self, tokens) -> str:
+    def tokens_markup(self, tokens: list[tuple[str, object]]) -> str:
         parts = []
         for operator_text, piece in tokens:
             for symbol in operator_text.split():
@@ -495,7 +495,7 @@ class HtmlPrinter(ArrangingPrinter):
         return super().arrange(view._replace(array=self.tagged_array(view)))
 
     # -- blocks ---------------------------------------------------------------------------------------
-    def display_math(self, node, width: float | None = None) -> str:
+    def display_math(self, node: object, width: float | None = None) -> str:
         """A displayed formula; a long equation broken into lines (of ``width``, a display's by
         default), the lines that go on with a sum indented (one that starts with "=", a side of
         its own, such as a wide matrix, is not)."""
@@ -508,7 +508,7 @@ class HtmlPrinter(ArrangingPrinter):
             return f'<math display="block">{self.tokens_markup(lines[0])}</math>'
         return f'<math display="block">{self.doprint(node)}</math>'
 
-    def inline(self, part) -> str:
+    def inline(self, part: object) -> str:
         if isinstance(part, Reference):
             return f'<a class="sc-ref" href="#sc-n{part.number}">({part.number})</a>'
         return escape(part) if isinstance(part, str) else f"<math>{self.doprint(part)}</math>"
@@ -569,10 +569,10 @@ class HtmlPrinter(ArrangingPrinter):
                 f'repeat({len(rows[0])},max-content)">'
                 + "".join(f'<math display="block">{text}</math>' for text in printed) + "</div></div>")
 
-    def figure_text(self, value) -> str:
+    def figure_text(self, value: object) -> str:
         return self.text.doprint(value)
 
-    def figure_attributes(self, value) -> str:
+    def figure_attributes(self, value: object) -> str:
         if not isinstance(value, Symbol):
             return ""
         written = self.__dict__.setdefault("_figure_attributes", {})  # a figure's cells, once each
@@ -601,7 +601,7 @@ class HtmlPrinter(ArrangingPrinter):
         ``[sign, coefficient piece or −1, [factor…]]``, a factor a tensor entry ``flat·T + tensor``
         (T tensors) or a piece ``−1 − piece``; ``x`` is the entry itself, ``[tensor, flat]``.
         Tensors and pieces are numbered in the order the entries name them."""
-        def piece(node) -> str:
+        def piece(node: object) -> str:
             self.in_panel = True
             try:
                 return self.doprint(node)
@@ -658,7 +658,7 @@ class ChainData:
         # Each gradient's entries as "key":{…}, once every tensor has its number.
         self.gradients: list[Callable[[dict[str, int]], list[str]]] = []
 
-    def piece(self, node) -> int:
+    def piece(self, node: object) -> int:
         return self.pieces.setdefault(self.markup(node), len(self.pieces))
 
     def add(self, chain: ChainTerms, flats: list[int]) -> None:
@@ -718,7 +718,7 @@ class ChainData:
     def add_arrays(self, chain: ChainTerms, flats: list[int], sums: Sums, codes: Codes) -> None:
         met: dict[str, tuple[tuple[int, int, int], Tensor]] = {}  # where each tensor is first met
 
-        def meeting(at: int):
+        def meeting(at: int) -> Callable[[Tensor], None]:
             def meet(tensor: Tensor) -> None:
                 if tensor.name not in met:
                     met[tensor.name] = ((at, 0, len(met)), tensor)
@@ -870,7 +870,7 @@ def named_sums(chain: ChainTerms, flats: list[int]) -> list[Poly]:
     return product_polys(*block_products(blocks, np.asarray(flats, dtype=np.int64))).tolist()
 
 
-def local_entries(local, start: int, stop: int) -> list[tuple[Tensor, list[int]]]:
+def local_entries(local: FactorTable, start: int, stop: int) -> list[tuple[Tensor, list[int]]]:
     """The tensor entries the named local derivatives of terms ``start`` to ``stop`` are (an
     indicator's or an LP root's whole window), as (tensor, flat positions) in the order met."""
     if isinstance(local, EntryFactors):

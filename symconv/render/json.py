@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 from json.encoder import encode_basestring_ascii as json_string  # json.dumps's own (C) encoder
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..forward import ForwardOutput
-from ..poly import Poly
+from ..poly import Number, Poly
 from ..tensors import Tensor
 from ..product_sums import objects
 from .emit import GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, spelling, sum_pieces
@@ -21,13 +21,13 @@ from .printer import PlainPrinter, plain
 from .text import render_text
 
 
-def json_number(value):
+def json_number(value: Number | float | None) -> float | None:
     if isinstance(value, Fraction):
         return float(value)
     return value
 
 
-def json_value(poly):
+def json_value(poly: Poly) -> float | None:
     """The number a result stands for (exact when rational, a float for an LP root), else None."""
     return json_number(poly.number) if poly.is_number else poly.approximate()
 
@@ -66,7 +66,9 @@ def forward_json(outputs: list[ForwardOutput]) -> dict:
                         for output in outputs]}
 
 
-def matrix_json(matrix) -> dict:
+# Any: a symconv.matrix.LayerMatrix (its shape and entries); the renderers do not import the engine's
+# matrix module, which reaches into the layers
+def matrix_json(matrix: Any) -> dict:
     """``{"rows": m, "cols": n, "entries": [{"row", "col", "expr", "value"}, …]}``: a layer's
     matrix C (a :class:`symconv.matrix.LayerMatrix`), non-zero entries only, row-major; ``expr``
     names the weight entry, ``value`` is its number (None for a symbol)."""
@@ -112,7 +114,7 @@ def plain_entries(tensor: Tensor) -> np.ndarray:
     return objects([plain(value) for value in tensor.values.reshape(-1).tolist()])
 
 
-def term_end(item) -> str:
+def term_end(item: object) -> str:
     """What closes a term after ``"local": "``: the local derivative and ``"}``."""
     return json_escape(plain(item)) + '"}'
 

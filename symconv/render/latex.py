@@ -16,7 +16,7 @@ import numpy as np
 from ..document import (Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
                         Gallery, Group, Hadamard, Heading, Indexed, IndexedSum, Labeled, Matrix, Numbered,
                         Paragraph, Power, Product, Quotient, Reference, TensorView, Truncated)
-from ..poly import Poly, Symbol
+from ..poly import Atom, Poly, Symbol
 from ..tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
 from .names import document_latex_names
@@ -102,11 +102,11 @@ class LatexPrinter(ArrangingPrinter):
 
     default_settings: dict[str, object] = {"fragment": False}  # fragment: the body only, to \\input
 
-    def __init__(self, loss: str = "L", **settings):
+    def __init__(self, loss: str = "L", **settings: object) -> None:
         super().__init__(loss, **settings)
         self.available = self.line_width  # less beside an equation number
 
-    def measure(self, piece) -> float:
+    def measure(self, piece: object) -> float:
         """The typeset width of the piece in em: its LaTeX, read back. A product's factors stand
         side by side, so their widths add up: each factor is read once however often it comes."""
         if isinstance(piece, Product):
@@ -116,7 +116,7 @@ class LatexPrinter(ArrangingPrinter):
             return sum(latex_width(part) for part in parts)
         return latex_width(self.doprint(self.fit_all(piece)))
 
-    def monomial_parts(self, piece) -> list[str] | None:
+    def monomial_parts(self, piece: object) -> list[str] | None:
         """A monomial of different symbols as the LaTeX of what stands side by side in it (its
         sign and coefficient, then each name), whose widths add up; None for anything else."""
         if not (isinstance(piece, Poly) and len(piece.terms) == 1):
@@ -128,14 +128,14 @@ class LatexPrinter(ArrangingPrinter):
         sign = "-" if coefficient < 0 else ""
         return [sign + self.coefficient(abs(coefficient), True), *map(self.symbol_name, monomial)]
 
-    def factor_width(self, factor) -> float:
+    def factor_width(self, factor: object) -> float:
         """A factor of a product; a derivative ∂a/∂b from the widths of ∂a and ∂b."""
         if isinstance(factor, Derivative) and isinstance(factor.bottom, (str, Symbol)):
             top, bottom = self.derivative_parts(factor)
             return fraction_width(top, bottom)
         return latex_width(self.product_factor(factor))
 
-    def cell_width(self, value, marked: bool) -> float:
+    def cell_width(self, value: object, marked: bool) -> float:
         return latex_width(self.doprint(value), style=1) + (BOX if marked else 0.0)
 
     def operator_width(self, sign: str) -> float:
@@ -159,7 +159,7 @@ class LatexPrinter(ArrangingPrinter):
         loss = symbol.tensor.derivative_of if symbol.tensor.naming != "bare" else None
         return rf"\frac{{\partial {loss}}}{{\partial {name}}}" if loss else name
 
-    def monomial(self, symbols) -> str:
+    def monomial(self, symbols: tuple[Atom, ...]) -> str:
         text = super().monomial(symbols)
         return re.sub(r"\^(\d{2,})", r"^{\1}", text) if "^" in text else text  # x^{10}, not x^10
 
@@ -281,7 +281,7 @@ class LatexPrinter(ArrangingPrinter):
             printed.append(lead + self.tokens(tokens))
         return printed
 
-    def display_equation(self, node, tag: str = "") -> str:
+    def display_equation(self, node: object, tag: str = "") -> str:
         """One displayed equation; one that takes several rows is an ``align*``, whose rows can
         break across pages (a chain-rule sum of 140 terms is taller than a page)."""
         if isinstance(node, Equation):
@@ -294,7 +294,7 @@ class LatexPrinter(ArrangingPrinter):
             return "\\begin{equation*}\n" + math + tag + "\n\\end{equation*}"
         return self.display(math)
 
-    def tokens(self, tokens) -> str:
+    def tokens(self, tokens: list[tuple[str, object]]) -> str:
         return " ".join(f"{operator} {self.doprint(piece)}" if operator else self.doprint(piece)
                         for operator, piece in tokens)
 
@@ -303,7 +303,7 @@ class LatexPrinter(ArrangingPrinter):
         command = {1: "section", 2: "subsection"}.get(node.level, "subsubsection")
         return rf"\{command}*{{{''.join(self.inline(part) for part in node.parts)}}}"
 
-    def inline(self, part) -> str:
+    def inline(self, part: object) -> str:
         if isinstance(part, Reference):
             return f"({part.number})"
         return latex_words(part) if isinstance(part, str) else f"${self.doprint(part)}$"
@@ -328,7 +328,7 @@ class LatexPrinter(ArrangingPrinter):
         parts: list[str] = []
         run: list[str] = []
 
-        def flush():
+        def flush() -> None:
             if len(run) == 1:
                 parts.append(self.display(run[0]))
             elif run:

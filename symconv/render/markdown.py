@@ -31,7 +31,7 @@ class MarkdownPrinter(KatexPrinter):
     # figure_files: a name: pictures go to NAME-figure-N.svg files (None: inline data)
     default_settings: dict[str, object] = {**KatexPrinter.default_settings, "figure_files": None}
 
-    def __init__(self, loss: str = "L", **settings):
+    def __init__(self, loss: str = "L", **settings: object) -> None:
         super().__init__(loss, **settings)
         self.text = TextPrinter(loss)  # a picture's labels and its caption's words
 
@@ -50,7 +50,7 @@ class MarkdownPrinter(KatexPrinter):
     def _print_Heading(self, node: Heading) -> str:
         return "#" * (node.level + 1) + " " + "".join(self.inline(part) for part in node.parts)
 
-    def inline(self, part) -> str:
+    def inline(self, part: object) -> str:
         if isinstance(part, Reference):
             number = f"({part.number})"
             return number if part.label is None else f"${self.doprint(part.label)}$ {number}"

@@ -22,7 +22,7 @@ class NotebookLatexPrinter(KatexPrinter):
     line_width = 220
 
 
-def latex_inline(obj) -> str:
+def latex_inline(obj: object) -> str:
     return f"${LatexPrinter().doprint(obj)}$"
 
 
@@ -36,7 +36,7 @@ def entry_equation(entry: GradientEntry) -> Equation:
     return equation(left, chain, entry.value)
 
 
-def latex_block(node, loss: str = "L") -> str:
+def latex_block(node: object, loss: str = "L") -> str:
     """A node (an equation, a whole tensor) as one ``$$…$$`` block; a tensor fitted and cut as the
     LaTeX solution shows it, its slices or blocks of columns one per line."""
     printer = NotebookLatexPrinter(loss)

@@ -96,7 +96,7 @@ class Label(NamedTuple):
     entry: bool
 
 
-def cell_label(value, text_of: Callable[[object], str]) -> Label:
+def cell_label(value: object, text_of: Callable[[object], str]) -> Label:
     if isinstance(value, Symbol):
         base, subscript, loss = value.tensor.entry_name(value.flat)
         # one style for every entry of a tensor in a document, as its other names are written
@@ -255,7 +255,7 @@ SCRIPT_ADVANCE = 0.66 * SCRIPT
 
 def svg_measure(text_of: Callable[[object], str]) -> Callable[[object], float]:
     """The width of a cell's label or a grid's name as :func:`svg` writes them."""
-    def measure(value) -> float:
+    def measure(value: object) -> float:
         label = cell_label(value, text_of)
         return len(label.head) * HEAD_ADVANCE + len(label.subscript) * SCRIPT_ADVANCE
     return measure
@@ -322,7 +322,7 @@ TIKZ_UNIT = 0.022  # cm per pixel of the layout: a 40-pixel cell is 0.88 cm
 PX_PER_EM = 10 / (TIKZ_UNIT / 2.54 * 72.27)  # pixels per em of the picture's 10 pt font
 
 
-def tikz_label(value, math_of: Callable[[object], str]) -> str:
+def tikz_label(value: object, math_of: Callable[[object], str]) -> str:
     """A cell's label as LaTeX math, on one line (``\\partial L/\\partial Y_{11}``, never a
     stacked fraction, whose parts would be set smaller than a subscript)."""
     if isinstance(value, Symbol):

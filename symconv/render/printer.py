@@ -20,6 +20,7 @@ import numpy as np
 
 from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Root, Sum
 from ..poly import Atom, Poly, Symbol
+from ..tensors import Tensor
 from .names import entry_text, plain_names
 
 
@@ -34,7 +35,7 @@ class Printer:
     #: the settings this printer takes besides the loss, and their defaults (a subclass adds its own)
     default_settings: dict[str, object] = {}
 
-    def __init__(self, loss: str = "L", **settings):
+    def __init__(self, loss: str = "L", **settings: object) -> None:
         unknown = sorted(set(settings) - set(self.default_settings))
         if unknown:
             valid = ", ".join(sorted(self.default_settings)) or "none besides the loss"
@@ -43,7 +44,7 @@ class Printer:
         self.loss = loss
         self.settings = {**self.default_settings, **settings}
 
-    def doprint(self, obj) -> str:
+    def doprint(self, obj: object) -> str:
         for cls in type(obj).__mro__:
             method = getattr(self, f"_print_{cls.__name__}", None)
             if method is not None:
@@ -63,17 +64,17 @@ class Printer:
     def _print_Symbol(self, symbol: Symbol) -> str:
         return self.entry_name(symbol.tensor, symbol.flat)
 
-    def entry_name(self, tensor, flat: int) -> str:
+    def entry_name(self, tensor: Tensor, flat: int) -> str:
         """Entry ``flat``'s name, as :attr:`spell` writes the whole tensor's."""
         return entry_text(tensor, flat, self.spell)
 
-    def coefficient(self, number, has_symbols: bool) -> str:
+    def coefficient(self, number: object, has_symbols: bool) -> str:
         """``number`` as the leading factor of a monomial (nothing for 1 when symbols follow)."""
         if has_symbols and number == 1:
             return ""
         return self.doprint(number) + (self.times if has_symbols else "")
 
-    def symbol_name(self, atom) -> str:
+    def symbol_name(self, atom: Atom) -> str:
         """``doprint(atom)``, remembered by the atom's key: a solution prints the same few names
         many times."""
         names = self.__dict__.setdefault("_symbol_names", {})
@@ -112,14 +113,14 @@ class Printer:
             text += self.monomial(monomial)
         return text or "0"
 
-    def lead(self, magnitude, has_symbols: bool, negative: bool, first: bool) -> str:
+    def lead(self, magnitude: object, has_symbols: bool, negative: bool, first: bool) -> str:
         """A term of a sum up to its symbols: the sign (`` + ``, `` - ``; a first term's ``-``
         only) and the coefficient (see :meth:`coefficient`)."""
         sign = (self.minus if negative else "") if first else f" {self.minus} " if negative else " + "
         return sign + self.coefficient(magnitude, has_symbols)
 
     # -- document math shared by every format --------------------------------------------------
-    def _print_Sum(self, node) -> str:
+    def _print_Sum(self, node: Sum) -> str:
         """A document's written-out sum, in any format."""
         return " + ".join(self.doprint(t) for t in node.terms) if node.terms else "0"
 
@@ -138,7 +139,7 @@ class Printer:
     def _print_Bracket(self, node: Bracket) -> str:
         return f"[{self.doprint(node.inner)}]"
 
-    def product_factor(self, node) -> str:
+    def product_factor(self, node: object) -> str:
         """A factor of a product: set in parentheses when it prints with a leading minus."""
         text = self.doprint(node)
         return f"({text})" if text.startswith(self.minus) else text
@@ -165,7 +166,7 @@ class Printer:
         return f"{numerator}/{self.doprint(node.denominator)}"
 
 
-def is_sum(node) -> bool:
+def is_sum(node: object) -> bool:
     """Whether a node prints as several terms (so it needs parentheses before ``/``)."""
     return isinstance(node, Poly) and len(node.terms) > 1 or isinstance(node, Sum)
 
@@ -176,5 +177,5 @@ class PlainPrinter(Printer):
     spell = staticmethod(plain_names)
 
 
-def plain(obj) -> str:
+def plain(obj: object) -> str:
     return PlainPrinter().doprint(obj)

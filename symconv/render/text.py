@@ -9,7 +9,7 @@ import numpy as np
 from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
 from ..derivation import ExpandedEntry, Gradient, GradientEntry
 from ..document import Note
-from ..poly import Symbol
+from ..poly import Poly, Symbol
 from ..product_sums import objects
 from ..tensors import Tensor
 from ..wording import kinks_words, listed
@@ -46,7 +46,7 @@ class TextPrinter(Printer):
         """`` + ⋯ (38416 terms in all)`` after the terms listed of an entry that has more."""
         return f" + ⋯ ({entry.total} terms in all)" if entry.total else ""
 
-    def value(self, poly) -> str:
+    def value(self, poly: Poly) -> str:
         """A result, with its decimal value when it is an irrational number (an LP root)."""
         approximate = None if poly.is_number else poly.approximate()
         return self.doprint(poly) + ("" if approximate is None else f" ≈ {approximate:.6g}")
@@ -99,7 +99,7 @@ class TextPrinter(Printer):
         return "\n".join(lines)
 
 
-def render_text(obj, loss: str = "L") -> str:
+def render_text(obj: object, loss: str = "L") -> str:
     return TextPrinter(loss).doprint(obj)
 
 
@@ -148,7 +148,8 @@ def write_gradient_text(gradient: Gradient, flats: Sequence[int], write: Callabl
                       np.full(len(batch.flats), "\n", dtype=object)]))
 
 
-def value_text(printer: TextPrinter, gradient: Gradient, flat: int, expanded) -> str:
+def value_text(printer: TextPrinter, gradient: Gradient, flat: int,
+               expanded: Sequence[Poly] | dict[int, Poly] | None) -> str:
     """An entry's value through its :class:`Poly`, then (with ``expanded``, when it differs) its
     value in terms of the given upstream gradient."""
     value = gradient.entry(flat).value

@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 
-from ..document import (Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading, Indexed,
+from ..document import (Concat, Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading, Indexed,
                         IndexedSum, Labeled, Matrix, Numbered, Paragraph, Product, Reference, TensorView,
                         Truncated)
 from ..poly import Symbol
@@ -57,14 +57,14 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
     gallery_width = TERMINAL_WIDTH - 2
     spell = document_text_names  # one index style per tensor in a document
 
-    def measure(self, node) -> int:
+    def measure(self, node: object) -> int:
         if isinstance(node, Product):  # its factors side by side, each printed once (remembered)
             pieces = [self.product_factor(f) for f in node.factors]
             if not any("\n" in piece for piece in pieces):
                 return sum(map(len, pieces)) + len(self.times) * (len(pieces) - 1)
         return width_of(self.doprint(node))
 
-    def cell_width(self, value, marked: bool) -> int:
+    def cell_width(self, value: object, marked: bool) -> int:
         return width_of(self.doprint(value)) + (2 if marked else 0)  # [value]
 
     # -- math ---------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
             return label + "\n" + textwrap.indent(value, "  ")  # too wide side by side: stack
         return hcat([label + " ", value])
 
-    def _print_Concat(self, node) -> str:
+    def _print_Concat(self, node: Concat) -> str:
         return hcat([self.doprint(part) for part in node.parts])
 
     def _print_TensorView(self, node: TensorView) -> str:

@@ -26,7 +26,7 @@ never by adding products to a growing polynomial (:func:`symbolic`).
 from __future__ import annotations
 
 from math import prod
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, overload
 
 import numpy as np
 
@@ -34,21 +34,23 @@ from ...product_sums import Known, Products, product_polys
 from .geometry import ConvGeometry
 
 Crop = Callable[[np.ndarray], np.ndarray]
+Contraction = tuple[Sequence[int], Sequence[int]]  # the axes of each operand, as tensordot takes them
 
 
 class Numeric:
     """The closed form on numbers or polynomials: every contraction multiplied and added in."""
 
-    def __init__(self, shape: tuple[int, ...], dtype):
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
         self.out = np.zeros(shape, dtype=dtype)
 
-    def add(self, where: tuple, left: np.ndarray, right: np.ndarray, axes, axis: int | None = None):
+    def add(self, where: tuple[slice | int, ...], left: np.ndarray, right: np.ndarray, axes: Contraction,
+            axis: int | None = None) -> None:
         """``out[where] += tensordot(left, right, axes)``, the right operand's free axis moved to
         ``axis`` (where it is not already)."""
         product = np.tensordot(left, right, axes=axes)
         self.out[where] = self.out[where] + (product if axis is None else np.moveaxis(product, -1, axis))
 
-    def add_sum(self, where: tuple, operand: np.ndarray, axes: tuple[int, ...]):
+    def add_sum(self, where: tuple[slice | int, ...], operand: np.ndarray, axes: tuple[int, ...]) -> None:
         """``out[where] += operand`` summed over ``axes`` (no second factor)."""
         self.out[where] = self.out[where] + operand.sum(axis=axes)
 
@@ -68,11 +70,12 @@ class Listed:
     one list of both operands' entries, see :func:`positions`). Products with an inserted zero
     or padding are left out."""
 
-    def __init__(self, shape: tuple[int, ...], dtype=None):
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any] | None = None) -> None:
         self.cells = positions(shape)  # each result entry, in the operands' encoding
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
 
-    def add(self, where: tuple, left: np.ndarray, right: np.ndarray, axes, axis: int | None = None):
+    def add(self, where: tuple[slice | int, ...], left: np.ndarray, right: np.ndarray, axes: Contraction,
+            axis: int | None = None) -> None:
         left_axes, right_axes = [tuple(a % array.ndim for a in side)
                                  for side, array in zip(axes, (left, right))]
         contracted = int(np.prod([left.shape[a] for a in left_axes], dtype=np.int64))
@@ -89,12 +92,12 @@ class Listed:
             lefts, rights = np.moveaxis(lefts, -2, axis), np.moveaxis(rights, -2, axis)
         self._record(self.cells[where][..., None], lefts, rights)
 
-    def add_sum(self, where: tuple, operand: np.ndarray, axes: tuple[int, ...]):
+    def add_sum(self, where: tuple[slice | int, ...], operand: np.ndarray, axes: tuple[int, ...]) -> None:
         kept = [a for a in range(operand.ndim) if a not in axes]
         summed = operand.transpose(kept + list(axes)).reshape([operand.shape[a] for a in kept] + [-1])
         self._record(self.cells[where][..., None], summed, None)
 
-    def _record(self, cells: np.ndarray, lefts: np.ndarray, rights: np.ndarray | None):
+    def _record(self, cells: np.ndarray, lefts: np.ndarray, rights: np.ndarray | None) -> None:
         cells = np.broadcast_to(cells, lefts.shape)
         used = (lefts > 0) if rights is None else (lefts > 0) & (rights > 0)
         self.parts.append((cells[used] - 1, lefts[used] - 1, None if rights is None else rights[used] - 1))
@@ -115,7 +118,8 @@ class Listed:
 Into = Callable[..., Numeric | Listed]
 
 
-def symbolic(function, operands: Sequence[np.ndarray], *args, known: Known | None = None) -> np.ndarray:
+def symbolic(function: Callable[..., Products], operands: Sequence[np.ndarray], *args: object,
+             known: Known | None = None) -> np.ndarray:
     """``function(*operands, *args)`` of this module on arrays of exact entries (numbers, symbols,
     polynomials), as an object array of :class:`~symconv.poly.Poly`: the products are listed
     first and each entry's polynomial built once from them (or, when they are the ``known``
@@ -131,7 +135,8 @@ def symbolic(function, operands: Sequence[np.ndarray], *args, known: Known | Non
 def rotate_180(weight: np.ndarray, dims: int) -> np.ndarray:
     """The kernel flipped along every spatial axis (the last ``dims`` axes)."""
     flipped: tuple[Any, ...] = (Ellipsis, *[slice(None, None, -1)] * dims)
-    return weight[flipped]
+    rotated: np.ndarray = weight[flipped]
+    return rotated
 
 
 def insert_zeros(grad: np.ndarray, stride: tuple[int, ...]) -> np.ndarray:
@@ -157,16 +162,21 @@ def pad(array: np.ndarray, before: tuple[int, ...], after: tuple[int, ...]) -> n
 
 def _window(array: np.ndarray, start: tuple[int, ...], size: tuple[int, ...]) -> np.ndarray:
     window: tuple[Any, ...] = (Ellipsis, *[slice(a, a + n) for a, n in zip(start, size)])
-    return array[window]
+    inside: np.ndarray = array[window]
+    return inside
 
 
-def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry, into: Into = Numeric):
+@overload
+def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry, into: type[Numeric] = ...) -> np.ndarray: ...
+@overload
+def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry, into: type[Listed]) -> Products: ...
+def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry, into: Into = Numeric) -> np.ndarray | Products:
     """The forward pass as a strided correlation: ``Y[n, f, o] = Σ Xpad[n, c, o·S + k·D]·W[f, c, k]``
     over the channels c of f's group (no bias): a transposed convolution's ∂L/∂X."""
     xp = pad(x, g.pad_before, g.pad_after)
     out = into(g.output_shape, np.result_type(x, w))
     for k in np.ndindex(*g.kernel):
-        strided: tuple = (Ellipsis, *[slice(d * i, d * i + s * (o - 1) + 1, s) for d, i, s, o
+        strided: tuple[Any, ...] = (Ellipsis, *[slice(d * i, d * i + s * (o - 1) + 1, s) for d, i, s, o
                                       in zip(g.dilation, k, g.stride, g.output_size)])
         window = xp[strided]
         for group in range(g.groups):
@@ -177,7 +187,12 @@ def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry, into: Into = Numeri
     return out.result()
 
 
-def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry, into: Into = Numeric):
+@overload
+def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry, into: type[Numeric] = ...) -> np.ndarray: ...
+@overload
+def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry, into: type[Listed]) -> Products: ...
+def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry,
+                into: Into = Numeric) -> np.ndarray | Products:
     """∂L/∂W: correlation of the padded input with the zero-inserted upstream gradient."""
     xp = pad(x, g.pad_before, g.pad_after)
     dilated = insert_zeros(dy, g.stride)
@@ -194,7 +209,12 @@ def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry, into: Into = Num
     return out.result()
 
 
-def grad_input(dy: np.ndarray, w: np.ndarray, g: ConvGeometry, into: Into = Numeric):
+@overload
+def grad_input(dy: np.ndarray, w: np.ndarray, g: ConvGeometry, into: type[Numeric] = ...) -> np.ndarray: ...
+@overload
+def grad_input(dy: np.ndarray, w: np.ndarray, g: ConvGeometry, into: type[Listed]) -> Products: ...
+def grad_input(dy: np.ndarray, w: np.ndarray, g: ConvGeometry,
+               into: Into = Numeric) -> np.ndarray | Products:
     """∂L/∂X: full correlation of the zero-inserted, padded upstream gradient with rot180(W)."""
     reach = tuple(d * (k - 1) for d, k in zip(g.dilation, g.kernel))
     dilated = pad(insert_zeros(dy, g.stride), reach, reach)
@@ -215,7 +235,11 @@ def grad_input(dy: np.ndarray, w: np.ndarray, g: ConvGeometry, into: Into = Nume
         g.pad_before, g.input_size))
 
 
-def grad_bias(dy: np.ndarray, into: Into = Numeric):
+@overload
+def grad_bias(dy: np.ndarray, into: type[Numeric] = ...) -> np.ndarray: ...
+@overload
+def grad_bias(dy: np.ndarray, into: type[Listed]) -> Products: ...
+def grad_bias(dy: np.ndarray, into: Into = Numeric) -> np.ndarray | Products:
     """∂L/∂b_f: the sum of the upstream gradient over the batch and every position of filter f."""
     out = into(dy.shape[1:2], dy.dtype)
     out.add_sum((slice(None),), dy, (0, *range(2, dy.ndim)))

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from functools import partial
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -106,9 +107,9 @@ def output_arithmetic(layer: ConvLayer) -> tuple[str, ...]:
     return tuple(size_arithmetic(axis) for axis in axis_sizes(layer.geometry))
 
 
-def floor_note(axis: AxisSize, x: Tensor) -> list:
+def floor_note(axis: AxisSize, x: Tensor) -> list[object]:
     words = AXIS_WORDS[axis.axis]
-    blocks: list = []
+    blocks: list[object] = []
     if axis.remainder:
         numerator = axis.size + sum(axis.padding) - axis.dilation * (axis.kernel - 1) - 1
         letters = padding_terms(axis.padding)[0]
@@ -128,7 +129,7 @@ def floor_note(axis: AxisSize, x: Tensor) -> list:
     return blocks
 
 
-def axes_words(tensor: Tensor, dims: int) -> tuple:
+def axes_words(tensor: Tensor, dims: int) -> tuple[object, ...]:
     """`` (N × F × H_out × W_out)``, the axes of an output with batch or filter axes, in math."""
     extra = leading_axes(tensor, dims)
     if not extra:
@@ -137,13 +138,14 @@ def axes_words(tensor: Tensor, dims: int) -> tuple:
     return (" (", Formula(" × ".join([a.upper() for a in extra] + list(spatial))), ")")
 
 
-def letters(lead: str, pairs: list[tuple[str, str]], context: Context, end: str = "):") -> tuple:
+def letters(lead: str, pairs: list[tuple[str, str]], context: Context,
+            end: str = "):") -> tuple[object, ...]:
     """``lead`` then the letters of a formula, each in math, with what it stands for:
     "… (I input, K kernel, …):"; a letter that also names one of the problem's tensors (d2l's
     kernel K) is said to be its size here."""
     names = {t.name for layer in context.problem.layers
              for t in (layer.input, layer.output, *layer.parameters)}
-    parts: list = [lead]
+    parts: list[object] = [lead]
     for n, (letter, meaning) in enumerate(pairs):
         parts += [", " if n else "", Formula(letter), f" {meaning}"]
         if letter in names:
@@ -151,11 +153,11 @@ def letters(lead: str, pairs: list[tuple[str, str]], context: Context, end: str 
     return (*parts, end)
 
 
-def shapes_section(layer: Layer, context: Context, axes: list[AxisSize], words: tuple,
-                   weight: Tensor | None, padding: list | None = None) -> Section:
+def shapes_section(layer: Layer, context: Context, axes: list[AxisSize], words: tuple[object, ...],
+                   weight: Tensor | None, padding: list[object] | None = None) -> Section:
     """The output size along each axis, then the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X; ``padding``:
     blocks saying which padding is used, first."""
-    blocks: list = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph(words),
+    blocks: list[object] = [Heading("Shapes" + context.where(layer)), *(padding or []), Paragraph(words),
                     Display(axis_rows([[size_formula(axis)] for axis in axes],
                                       context.detail.once and same_numbers(axes)))]
     blocks += shape_questions(layer, context, weight)
@@ -164,7 +166,7 @@ def shapes_section(layer: Layer, context: Context, axes: list[AxisSize], words: 
     return Section("shapes", tuple(blocks))
 
 
-def shape_questions(layer: Layer, context: Context, weight: Tensor | None) -> list:
+def shape_questions(layer: Layer, context: Context, weight: Tensor | None) -> list[object]:
     """CS7643's questions: the shapes of Y, ∂L/∂Y, (∂L/∂W,) ∂L/∂X, answered."""
     x, y, loss = layer.input, layer.output, context.loss
     upstream = context.upstream_of(layer)
@@ -193,7 +195,7 @@ def conv_shapes(layer: ConvLayer, context: Context) -> Section:
                           padding_blocks(layer.geometry, layer.same))
 
 
-def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = None) -> list:
+def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = None) -> list[object]:
     """How the padding was worked out (``padding = "same"``, from ``sizes``: the input's by
     default) and what it is on each side, when the sides differ."""
     if not same:
@@ -201,6 +203,7 @@ def padding_blocks(g: ConvGeometry, same: bool, sizes: tuple[int, ...] | None = 
                                                   f" {g.padding_words}.",))]
     sizes = sizes or g.input_size
     dilated = any(d > 1 for d in g.dilation)
+    reach_of: Callable[[int, int], str]
     reach, reach_of = ("D(K − 1) + 1", lambda d, k: f"{d}·({k} − 1) + 1") if dilated else (
         "K", lambda d, k: f"{k}")
     rows = tuple(Equation((Formula(f"P_{axis}"), Formula(f"max((⌈I/S⌉ − 1)·S + {reach} − I, 0)"),
@@ -234,18 +237,19 @@ class ReceptiveField(NamedTuple):
     value: Poly  # the output's value from the entries (numbers where given)
 
 
-def upstream_entry(upstream: Tensor | Sequence):
+def upstream_entry(upstream: Tensor | Sequence[Number | Symbol | Poly]
+                   ) -> Callable[[int], Number | Symbol | Poly]:
     """Output o's upstream entry: the tensor's entry, or ``upstream[o]`` for values carried back
     through a chain (:meth:`~symconv.sections.Context.upstream_entries`)."""
     return upstream.entry if isinstance(upstream, Tensor) else upstream.__getitem__
 
 
-def factor(value):
+def factor(value: object) -> object:
     """A value as a factor of ⊙ or of a sum: a polynomial of several terms in parentheses."""
     return Group(value) if isinstance(value, Poly) and len(value.terms) > 1 else value
 
 
-def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
+def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence[Number | Symbol | Poly],
                      count: int) -> tuple[ReceptiveField, ...]:
     """The first ``count`` outputs' receptive fields, in row-major output order; ``upstream`` is
     the upstream gradient or the entry each output passes back."""
@@ -278,7 +282,8 @@ def receptive_fields(layer: ConvLayer, upstream: Tensor | Sequence,
     return tuple(fields)
 
 
-def field_items(field: ReceptiveField, item_of, base: int = 0, channel: str | None = "c") -> list:
+def field_items(field: ReceptiveField, item_of: Callable[[tuple[int, ...]], object], base: int = 0,
+                channel: str | None = "c") -> list[Labeled]:
     """``item_of(index)`` for each 2-D plane of a receptive field (each channel, named
     ``channel``, and in 3-D each depth d of the kernel), labelled with the output (and the plane
     when there are several, counted from ``base``, as the input's slices). ``channel`` None: the
@@ -298,25 +303,26 @@ def shown_fields(context: Context, fields: tuple[ReceptiveField, ...]) -> tuple[
     return tuple(context.gallery_fields(fields, planes))
 
 
-def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...], item_of,
+def field_gallery(layer: ConvLayer, fields: tuple[ReceptiveField, ...],
+                  item_of: Callable[[ReceptiveField, tuple[int, ...]], object],
                   base: int) -> Gallery:
     """The receptive fields' items (``item_of(field, channel)``) laid out like the output grid:
     a row of the gallery per row of outputs; channels counted from ``base``."""
     leading = leading_axes(layer.input, layer.geometry.dims)
     channel = leading[-1] if leading and leading[-1] != "n" else None
-    items = []
+    items: list[Labeled] = []
     for field in fields:
-        items += field_items(field, lambda c, f=field: item_of(f, c), base, channel)
+        items += field_items(field, partial(item_of, field), base, channel)
     per_field = len(items) // max(1, len(fields))
     return Gallery(tuple(items), columns=layer.geometry.output_size[-1] * per_field)
 
 
-def fields_key(layer: ConvLayer) -> tuple:
+def fields_key(layer: ConvLayer) -> tuple[str, str]:
     return ("receptive fields", layer.output.name)
 
 
 def fields_once(layer: ConvLayer, context: Context, fields: tuple[ReceptiveField, ...],
-                gallery: Gallery, again: tuple = ()) -> list:
+                gallery: Gallery, again: tuple[object, ...] = ()) -> list[object]:
     """A gallery of the receptive fields; in a handout, where they were shown before, ``again``
     instead (which refers to them)."""
     if not fields or not context.detail.once:
@@ -331,7 +337,8 @@ def is_big(context: Context, plane: np.ndarray) -> bool:
     return context.detail.once and plane.size >= MIN_NAMED
 
 
-def kernel_item(layer: ConvLayer, context: Context, field: ReceptiveField, plane: tuple):
+def kernel_item(layer: ConvLayer, context: Context, field: ReceptiveField,
+                plane: tuple[int, ...]) -> Matrix | Formula:
     """A receptive field's kernel (the ``plane`` of a kernel with channels or depth): its matrix,
     or in a handout a kernel of 9 or more entries by its name, ``W`` or ``W[f, c]`` (the problem
     statement shows it)."""
@@ -341,7 +348,7 @@ def kernel_item(layer: ConvLayer, context: Context, field: ReceptiveField, plane
     return Formula(kernel_name(layer, context, field.filter, plane))
 
 
-def kernel_name(layer: ConvLayer, context: Context, filter_: int, plane: tuple) -> str:
+def kernel_name(layer: ConvLayer, context: Context, filter_: int, plane: tuple[int, ...]) -> str:
     """``W``, or the slice ``W[f, c]`` (``W[f, c, d]`` in 3-D) counted from the slice labels' base."""
     w = layer.weight
     leading = [filter_, plane[0]] if len(w.shape) > layer.geometry.dims else []
@@ -358,7 +365,7 @@ def kernel_label(layer: ConvLayer, context: Context, filter_: int) -> Formula:
     return Formula(f"{w.name}[{filter_ + context.label_base(w)}]")
 
 
-def kernel_words(layer: ConvLayer, context: Context) -> tuple:
+def kernel_words(layer: ConvLayer, context: Context) -> tuple[object, ...]:
     """What ``W[f]`` stands for, when a sentence names a filter's kernel."""
     w = layer.weight
     if len(w.shape) == layer.geometry.dims:
@@ -366,7 +373,8 @@ def kernel_words(layer: ConvLayer, context: Context) -> tuple:
     return (f" ({w.name}[f] is filter f's kernel, every channel of it.)",)
 
 
-def named_kernels_note(layer: ConvLayer, context: Context, fields: tuple[ReceptiveField, ...]) -> list:
+def named_kernels_note(layer: ConvLayer, context: Context,
+                       fields: tuple[ReceptiveField, ...]) -> list[object]:
     """What ``W[f, c]`` stands for, when a gallery names kernel slices."""
     w = layer.weight
     if not fields or not context.statement or len(w.shape) == layer.geometry.dims or not is_big(
@@ -379,7 +387,7 @@ def named_kernels_note(layer: ConvLayer, context: Context, fields: tuple[Recepti
 
 def conv_forward(layer: ConvLayer, context: Context) -> Section:
     fields = receptive_fields(layer, context.upstream_of(layer), context.detail.fields)
-    blocks: list = [Heading("Forward pass" + context.where(layer)),
+    blocks: list[object] = [Heading("Forward pass" + context.where(layer)),
                     Paragraph(("Each receptive field is multiplied element-wise (⊙) by the kernel"
                                " and the products are added"
                                + (", plus the bias" if layer.bias is not None else "") + ":",))]
@@ -406,7 +414,7 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
         sum_side = products if field.bias_name is None else (
             Sum((products, field.bias_name)) if not isinstance(products, Sum)
             else Sum((*products.terms, field.bias_name)))
-        sides: tuple = (field.output, sum_side)
+        sides: tuple[object, ...] = (field.output, sum_side)
         if (any(t.is_numeric for t in (x.tensor for pair in field.products for x in pair)) or (
                 field.bias_name is not None and field.bias_name.tensor.is_numeric)) and not (
                 context.is_long(len(field.value.terms))):
@@ -420,7 +428,7 @@ def conv_forward(layer: ConvLayer, context: Context) -> Section:
 def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
     w = layer.weight
     fields = receptive_fields(layer, context.upstream_entries(layer), context.detail.fields)
-    blocks: list = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
+    blocks: list[object] = [Heading(f"Gradient with respect to {w.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, w), ": multiply each upstream entry into"
                                " its receptive field, then add all the receptive fields together.",)),
@@ -442,7 +450,7 @@ def conv_weight_gradient(layer: ConvLayer, context: Context) -> Section:
 # -- the upstream gradient of a layer inside a chain ------------------------------------------------
 
 
-def carried_upstream(layer: SumOfProducts, context: Context) -> list:
+def carried_upstream(layer: SumOfProducts, context: Context) -> list[object]:
     """In a chain whose later values are known, ∂L/∂(output) expanded down to the given upstream
     gradient: the numbers the layer's sections then carry. Stated in the first of them."""
     carried = context.carried(layer)
@@ -465,7 +473,7 @@ def expanded_words(layer: ConvLayer, context: Context) -> str:
 # -- ∂L/∂X, mapped back -----------------------------------------------------------------------------
 
 
-def mapped_back(layer: ConvLayer, upstream: Tensor | Sequence,
+def mapped_back(layer: ConvLayer, upstream: Tensor | Sequence[Number | Symbol | Poly],
                 counts: list[int]) -> list[tuple[int, np.ndarray]]:
     """The input-shaped sum of ``∂L/∂y_k ⊙ W`` placed back over each output's receptive field,
     after the first ``count`` outputs, for each count (the CS7643 handout's running matrices);
@@ -488,13 +496,13 @@ def conv_input_gradient(layer: ConvLayer, context: Context) -> Section:
     upstream = context.upstream_entries(layer)
     outputs = layer.output.size
     fields = receptive_fields(layer, upstream, context.detail.fields)
-    blocks: list = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
+    blocks: list[object] = [Heading(f"Gradient with respect to {x.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph((Derivative(context.loss, x), ": multiply each upstream entry into"
                                f" the kernel and map it back onto its receptive field in {x.name};"
                                " overlapping entries are added.",))]
     if context.detail.once and fields:  # every item would be the same kernel: said once
-        landing: list = []
+        landing: list[object] = []
         for number, field in enumerate(fields[:2]):
             product = Hadamard(factor(field.upstream), kernel_label(layer, context, field.filter))
             landing += ([product, " lands on the receptive field of ", field.output] if not number
@@ -535,7 +543,7 @@ def bias_gradient(layer: SumOfProducts, context: Context, output_shape: tuple[in
     upstream = context.upstream_entries(layer)
     values = context.layer_result(layer, layer.bias).reshape(-1)
     channels = np.unravel_index(np.arange(layer.output.size), output_shape)[1]
-    blocks: list = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
+    blocks: list[object] = [Heading(f"Gradient with respect to {layer.bias.name}" + context.where(layer)),
                     *carried_upstream(layer, context),
                     Paragraph(with_math(f"Every output of a {channel} adds its bias once"
                                         f" ($∂{layer.output.name}_k/∂{layer.bias.name} = 1$ for each"
@@ -545,7 +553,7 @@ def bias_gradient(layer: SumOfProducts, context: Context, output_shape: tuple[in
     for f in range(output_shape[1]):
         outputs = np.flatnonzero(channels == f)
         entries = [factor(upstream[int(o)]) for o in outputs]
-        sides: tuple = (Derivative(context.loss, Symbol(layer.bias, f)), context.sum_of(
+        sides: tuple[object, ...] = (Derivative(context.loss, Symbol(layer.bias, f)), context.sum_of(
             [(u,) for u in entries], [Symbol(layer.output, int(o)) for o in outputs]))
         if any(not isinstance(u, Symbol) for u in entries) and not (
                 isinstance(values[f], Poly) and context.is_long(len(values[f].terms))):
@@ -569,7 +577,8 @@ def inserted_size(output: int, stride: int, dilation: int, kernel: int) -> int:
     return output + (stride - 1) * (output - 1) + 2 * dilation * (kernel - 1)
 
 
-def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor, merge: bool) -> list:
+def correlation_sizes(axes: list[AxisSize], inserted: Sequence[int], x: Tensor,
+                      merge: bool) -> list[object]:
     """From the zero-inserted, padded upstream gradient to the size of X, axis by axis: the full
     correlation is D(K − 1) shorter; where the floor in the output size dropped a remainder R, no
     output reads the last R positions of the padded input, so the full correlation is padded at
@@ -625,8 +634,8 @@ def inserted_sizes(letter: str, sizes: tuple[int, ...], g: ConvGeometry,
     return Display(axis_rows(rows, merge and same)), tuple(found)
 
 
-def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, int],
-                     axes: tuple[str, str], limit: int = MAX_SLICES) -> list:
+def canonical_slices(label: object, array: np.ndarray, base: int, leading: tuple[int, int],
+                     axes: tuple[str, str], limit: int = MAX_SLICES) -> list[object]:
     """An array in canonical layout (two leading axes), leading axes of size 1 left out, slice
     by slice over the others (and the depth of a 3-D array), the first ``limit``; slice labels
     count from ``base``."""
@@ -644,7 +653,7 @@ def canonical_slices(label, array: np.ndarray, base: int, leading: tuple[int, in
         items.append(Labeled(words, Matrix(spatial[index])))
     count = int(np.prod([n for _, n in kept]))
     first = "Only the first" if len(items) == 1 else f"The first {len(items)}"
-    note = ([Paragraph((f"({first} of the {count} slices {'is' if len(items) == 1 else 'are'}"
+    note: list[object] = ([Paragraph((f"({first} of the {count} slices {'is' if len(items) == 1 else 'are'}"
                         " shown; the others are formed the same way.)",))]
             if count > len(items) else [])
     return [Paragraph((label, ", slice by slice:")), Gallery(tuple(items))] + note
@@ -659,7 +668,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
     reach = tuple(d * (k - 1) for d, k in zip(g.dilation, g.kernel))
     inserted = closed_form.pad(closed_form.insert_zeros(passed, g.stride), reach, reach)
     rotated = closed_form.rotate_180(entry_array(w, g.weight_shape), g.dims)
-    blocks: list = [
+    blocks: list[object] = [
         Heading("Closed form" + context.where(layer)), *carried_upstream(layer, context),
         Paragraph((Derivative(loss, x), *with_math(" is a full correlation: insert $S − 1$ zeros"
                                                    " between the entries of "), Derivative(loss, y),
@@ -738,13 +747,13 @@ def settings_words(layer: SumOfProducts, extra: str = "") -> str:
     return words
 
 
-def describe(layer: ConvLayer, context: Context) -> tuple:
+def describe(layer: ConvLayer, context: Context) -> tuple[str]:
     """One sentence for the problem statement."""
     return settings_sentence(layer, f"A {layer.geometry.dims}-D convolution{context.where(layer)}"
                                     " (cross-correlation, as in PyTorch)")
 
 
-def settings_sentence(layer: SumOfProducts, opening: str, extra: str = "") -> tuple:
+def settings_sentence(layer: SumOfProducts, opening: str, extra: str = "") -> tuple[str]:
     """``opening: stride S, padding P, …`` (:func:`settings_words`) and a lone bias's name."""
     words = f"{opening}: {settings_words(layer, extra)}"
     if layer.bias is not None and not layer.bias.is_numeric and layer.bias.naming == "bare":
