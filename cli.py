@@ -1,6 +1,6 @@
 """Run symconv from a checkout without installing: ``python cli.py --help``."""
 
-from symconv.cli import main
+from symconv.interface.cli import main
 
 if __name__ == "__main__":
     main()

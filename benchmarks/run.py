@@ -380,7 +380,7 @@ def html_figures(quick: bool) -> list[Figure]:
 
 BUNDLE_PROBE = """
 from symconv import build_solution, load_problem, quick_problem
-from symconv.presentation import mimebundle
+from symconv.core.presentation import mimebundle
 solution = build_solution({problem}, detail={detail!r})
 print(sum(len(data.encode()) for data in mimebundle(solution).values()))
 """
@@ -548,7 +548,7 @@ derive_all(lenet_problem())
 GRAD_MEMORY_PROBE = """
 import os, sys
 sys.stdout = open(os.devnull, "w")
-from symconv.cli import main
+from symconv.interface.cli import main
 try:
     main(["grad", "--input", "%dx%d", "--kernel", "5x5", "--wrt", "X", "--format", "json"])
 except SystemExit:
@@ -626,7 +626,7 @@ def grading_figures(quick: bool) -> list[Figure]:
 # child can carry the parent's peak across exec, and this benchmark's own is hundreds of MB by then.
 EXERCISE_PROBE = """
 import sys
-from symconv.cli import main
+from symconv.interface.cli import main
 try:
     main(["exercise", *sys.argv[1:]])
 except SystemExit as done:

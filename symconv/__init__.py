@@ -3,12 +3,11 @@
 >>> from symconv import parse_problem, derive
 """
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING
 
-from .errors import ProblemError, SizeLimitError, SymconvError
-from .notebook import display  # also registers how objects look in a REPL and a notebook
+from .core.errors import ProblemError, SizeLimitError, SymconvError
+from .version import __version__
+from .interface.notebook import display  # also registers how objects look in a REPL and a notebook
 
 __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", "ProblemError",
            "SizeLimitError", "Solution", "SymconvError", "Term", "Terms", "__version__", "build_problem",
@@ -18,20 +17,22 @@ __all__ = ["CheckReport", "Derivation", "Gradient", "GradientEntry", "Problem", 
 # Everything else is loaded on first use: `import symconv` loads no NumPy (the command line sets
 # NumPy's threads before it does, see cli.one_blas_thread), and `symconv grad` never loads the
 # worked solutions' renderers.
-_LAZY = {"CheckReport": ".checks", "check": ".checks", "Derivation": ".derivation",
-         "Gradient": ".derivation", "GradientEntry": ".derivation", "Term": ".derivation",
-         "Terms": ".derivation", "derive": ".derivation", "Problem": ".problem",
-         "build_problem": ".problem", "quick_problem": ".problem", "load_problem": ".problem_file",
-         "parse_problem": ".problem_file", "Solution": ".solution", "build_solution": ".solution",
-         "render_solution": ".solution", "practice": ".practice_page"}
+_LAZY = {"CheckReport": ".problems.checks", "check": ".problems.checks",
+         "Derivation": ".engine.derivation", "Gradient": ".engine.derivation",
+         "GradientEntry": ".engine.derivation", "Term": ".engine.derivation", "Terms": ".engine.derivation",
+         "derive": ".engine.derivation", "Problem": ".problems.problem", "build_problem": ".problems.problem",
+         "quick_problem": ".problems.problem", "load_problem": ".files.problem_file",
+         "parse_problem": ".files.problem_file", "Solution": ".solutions.solution",
+         "build_solution": ".solutions.solution", "render_solution": ".solutions.solution",
+         "practice": ".course.practice_page"}
 
 if TYPE_CHECKING:
-    from .checks import CheckReport, check
-    from .derivation import Derivation, Gradient, GradientEntry, Term, Terms, derive
-    from .problem import Problem, build_problem, quick_problem
-    from .problem_file import load_problem, parse_problem
-    from .practice_page import practice
-    from .solution import Solution, build_solution, render_solution
+    from .problems.checks import CheckReport, check
+    from .engine.derivation import Derivation, Gradient, GradientEntry, Term, Terms, derive
+    from .problems.problem import Problem, build_problem, quick_problem
+    from .files.problem_file import load_problem, parse_problem
+    from .course.practice_page import practice
+    from .solutions.solution import Solution, build_solution, render_solution
 
 
 def __getattr__(name: str) -> object:

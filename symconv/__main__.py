@@ -1,5 +1,5 @@
 """``python -m symconv``: the same CLI as the ``symconv`` console script."""
 
-from .cli import main
+from .interface.cli import main
 
 main()

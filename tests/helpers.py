@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from symconv import build_problem
-from symconv.checks import backward_by, closed_form_route, forward_values, matrix_route
+from symconv.problems.checks import backward_by, closed_form_route, forward_values, matrix_route
 
 from dense_reference import Network
 
@@ -67,6 +67,6 @@ def pool_problem(layer: dict, shape, values=None, upstream=None, dims=2, **input
 
 def run_cli(argv) -> int:
     """The symconv command in-process: prints as the console script does, returns the exit status."""
-    from symconv.cli import cli
+    from symconv.interface.cli import cli
 
     return cli.main(args=[str(a) for a in argv], prog_name="symconv", standalone_mode=False)

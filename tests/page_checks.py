@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from symconv import build_solution, derive, load_problem, render_solution
-from symconv.figures import is_pictured
-from symconv.poly import Atom
+from symconv.engine.figures import is_pictured
+from symconv.core.poly import Atom
 
 
 # .ci/run sets it: Chromium and Firefox open every example's pages, and the large ones in both

@@ -14,13 +14,13 @@ from symconv.answers.compare import best_comparison
 from symconv.answers.feedback import VerdictPrinter
 from symconv.answers.parse import EntryError, parse_entry
 from symconv.answers.roots import exact_form
-from symconv.errors import ProblemError
-from symconv.document import Figure
-from symconv.figures import is_pictured
-from symconv.practice_page import build_practice
+from symconv.core.errors import ProblemError
+from symconv.core.document import Figure
+from symconv.engine.figures import is_pictured
+from symconv.course.practice_page import build_practice
 from symconv.render.printer import plain
 from symconv.render.text import TextPrinter
-from symconv.solution import build_solution
+from symconv.solutions.solution import build_solution
 from page_checks import nonblank
 
 

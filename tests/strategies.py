@@ -2,7 +2,7 @@
 
 from hypothesis import strategies as st
 
-from symconv.problem import build_problem
+from symconv.problems.problem import build_problem
 
 
 @st.composite

@@ -11,7 +11,7 @@ from symconv import build_problem, derive
 from symconv.answers import AnswerKey
 from symconv.answers.feedback import render_verdict
 from symconv.answers.names import spelling_arrays, spellings
-from symconv.layers.conv import reference
+from symconv.layers.sliding import reference
 
 from strategies import conv_specs
 

@@ -11,8 +11,8 @@ from symconv import load_problem, parse_problem
 from symconv.answers import AnswerKey
 from symconv.answers.names import NameTable, answer_tensors
 from symconv.answers.parse import EntryError, Limits, parse_entry
-from symconv.errors import SymconvError
-from symconv.poly import Poly, Symbol
+from symconv.core.errors import SymconvError
+from symconv.core.poly import Poly, Symbol
 
 HOMEWORK = load_problem("examples/homework_5x5.toml")  # A, B symbolic, 1-based; upstream ∂E/∂C = 1
 CS7643 = load_problem("examples/cs7643_4x4_stride1.toml")  # X numeric, w1..w4, d1..d9

@@ -16,7 +16,7 @@ import pytest
 
 from symconv import load_problem, parse_problem
 from symconv.answers import AnswerKey
-from symconv.errors import AnswerError
+from symconv.core.errors import AnswerError
 from helpers import run_cli
 from test_hostile_answers import ENTRY_CASES, assert_refused
 

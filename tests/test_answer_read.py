@@ -3,7 +3,7 @@
 import pytest
 
 from symconv.answers.read import arrange, read_answer
-from symconv.errors import AnswerError
+from symconv.core.errors import AnswerError
 
 
 def texts(answer: str, shape=(2, 2)) -> list[str]:

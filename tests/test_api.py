@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from symconv import build_problem, check, derive
-from symconv.cli import cli
+from symconv.interface.cli import cli
 from symconv.render import plain
 
 
@@ -38,7 +38,7 @@ def test_flat_named_tensor_takes_one_display_position_as_entry():
 
 
 def test_check_exits_1_and_says_so_when_a_route_disagrees(monkeypatch):
-    import symconv.layers.conv.closed_form as closed_form
+    import symconv.layers.sliding.closed_form as closed_form
 
     original = closed_form.grad_weight
     monkeypatch.setattr(closed_form, "grad_weight", lambda x, dy, g: original(x, dy, g) + 1.0)
@@ -63,10 +63,10 @@ def test_derivative_notation_upstream_identifiers():
                                      ["grad", "--input", "4x4", "--kernel", "2x2", "--wrt", "X"]])
 def test_grad_command_does_not_import_sympy(command):
     """Start-up time: sympy costs ~0.5 s to import and grad never needs it."""
-    code = ("import sys; from symconv.cli import cli; cli.main(args=%r, standalone_mode=False);"
+    code = ("import sys; from symconv.interface.cli import cli; cli.main(args=%r, standalone_mode=False);"
             " print('sympy' in sys.modules, file=sys.stderr);"
             " print(sorted(m for m in sys.modules if m in ('symconv.render.latex',"
             " 'symconv.render.html', 'symconv.render.markdown', 'symconv.render.picture',"
-            " 'symconv.solution', 'IPython')), file=sys.stderr)" % command)
+            " 'symconv.solutions.solution', 'IPython')), file=sys.stderr)" % command)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr.strip().splitlines()[-2:] == ["False", "[]"]  # nor the unused printers

@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from symconv.cli import BLAS_THREADS, one_blas_thread
+from symconv.interface.cli import BLAS_THREADS, one_blas_thread
 
 # After a command, the thread count of the OpenBLAS NumPy loaded (numpy's wheels bundle it as
 # scipy_openblas); "none" when NumPy uses another BLAS.
 PROBE = """
 import ctypes
-from symconv.cli import main
+from symconv.interface.cli import main
 try:
     main(["grad", "--input", "4x4", "--kernel", "2x2", "--wrt", "X"])
 except SystemExit:
@@ -46,7 +46,7 @@ def test_the_command_line_uses_one_blas_thread_unless_the_user_sets_one():
 
 
 def test_importing_symconv_and_its_command_line_loads_no_numpy():
-    code = "import sys, symconv, symconv.cli; print('numpy' in sys.modules)"
+    code = "import sys, symconv, symconv.interface.cli; print('numpy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from symconv import build_problem, derive, load_problem
-from symconv.derivation import Derivation
+from symconv.engine.derivation import Derivation
 from symconv.render import plain, render_text
 
 from helpers import as_array, exact_route

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symconv import build_problem, derive, load_problem
-from symconv.cli import cli
+from symconv.interface.cli import cli
 from symconv.render import write_gradient_json, write_gradient_text
 
 from dense_reference import Network

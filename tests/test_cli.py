@@ -6,7 +6,7 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from symconv.cli import cli
+from symconv.interface.cli import cli
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_check_passes_on_every_example(run):
     from pathlib import Path
 
     from symconv import load_problem
-    from symconv.matrix import has_matrix
+    from symconv.problems.matrix import has_matrix
 
     for example in sorted(Path("examples").glob("*.toml")):
         result = run("check", example)

@@ -7,7 +7,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from symconv.cli import cli
+from symconv.interface.cli import cli
 
 EXAMPLES = ["homework_maxpool", "homework_conv_maxpool", "notes_avgpool_4x4",
             "chain_conv_relu_maxpool", "chain_conv_relu_maxpool_symbolic", "lppool_mean"]
@@ -87,7 +87,7 @@ def test_unknown_wrt_lists_every_chain_tensor(capsys):
 
 
 def test_grad_on_pooling_does_not_import_sympy():
-    code = ("import sys; from symconv.cli import cli;"
+    code = ("import sys; from symconv.interface.cli import cli;"
             " cli.main(['grad', 'examples/lppool_mean.toml', '--wrt', 'X', '--expand'], standalone_mode=False);"
             " cli.main(['grad', 'examples/homework_conv_maxpool.toml', '--wrt', 'A', '--expand'],"
             " standalone_mode=False);"

@@ -73,7 +73,7 @@ def test_a_gradient_too_big_for_a_page_is_refused(tmp_path, capsys):
 
 def test_the_python_page_saves_as_files_are_written(tmp_path):
     from symconv import load_problem, practice
-    from symconv.errors import SymconvError
+    from symconv.core.errors import SymconvError
 
     page = practice(load_problem(PROBLEM), "A")
     target = tmp_path / "page.html"

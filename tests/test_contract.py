@@ -1,5 +1,5 @@
 """The layer contract at run time: roles are a closed set, and a layer type declares its parameters'.
-(That a layer class has every member of :class:`symconv.contract.Layer` is mypy's check, at each
+(That a layer class has every member of :class:`symconv.core.contract.Layer` is mypy's check, at each
 layer type's ``register``.)"""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from symconv.layers import LAYER_TYPES, LayerRequest
-from symconv.tensors import Role, Tensor
+from symconv.core.tensors import Role, Tensor
 
 
 def test_a_misspelt_role_is_refused():

@@ -16,10 +16,10 @@ import pytest
 
 from symconv import build_problem, check, derive, load_problem
 from symconv.answers import AnswerKey
-from symconv.document import Paragraph, TensorView
-from symconv.poly import Symbol
+from symconv.core.document import Paragraph, TensorView
+from symconv.core.poly import Symbol
 from symconv.render.text import TextPrinter
-from symconv.solution import build_solution, render_solution
+from symconv.solutions.solution import build_solution, render_solution
 
 from dense_reference import DenseLayer, transposed_size
 from helpers import run_cli

@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symconv import build_problem, build_solution, derive, load_problem, quick_problem, render_solution
-from symconv.cli import cli
-from symconv.document import (Display, Document, Equation, Formula, IndexedSum, Indexed, Numbered, Once,
+from symconv.interface.cli import cli
+from symconv.core.document import (Display, Document, Equation, Formula, IndexedSum, Indexed, Numbered, Once,
                               Paragraph, Reference, Section, settle)
-from symconv.errors import SymconvError
-from symconv.indexed import general_term
-from symconv.sections import FULL, HANDOUT, Context, Detail, named_terms
-from symconv.solution import chosen_entries
+from symconv.core.errors import SymconvError
+from symconv.core.indexed import general_term
+from symconv.engine.sections import FULL, HANDOUT, Context, Detail, named_terms
+from symconv.solutions.solution import chosen_entries
 
 EXAMPLES = sorted(Path("examples").glob("*.toml"))
 
@@ -440,7 +440,7 @@ def test_only_the_entries_a_printer_can_show_are_written_as_sums_and_nothing_els
     """A handout writes the Σ form only for the entries a printer can show (the first rows of each
     slice, or the first listed entries): the document is byte for byte what writing every entry
     as Σ gives."""
-    import symconv.sections as sections
+    import symconv.engine.sections as sections
 
     spec = {"input": {"shape": [*channels, size, size]},
             "layers": [{"type": "conv", "stride": stride, "weight": {"shape": [2, *channels, kernel, kernel]

@@ -46,7 +46,7 @@ def mistakes_of_every_example():
     """(example, wrt, mistake) for every gradient verify can check in the examples."""
     from pathlib import Path
 
-    from symconv.errors import ProblemError
+    from symconv.core.errors import ProblemError
 
     for path in sorted(Path("examples").glob("*.toml")):
         problem = load_problem(path)
@@ -85,7 +85,7 @@ def test_the_homeworks_kernel_not_rotated_names_e_a_b_and_c():
 
 
 def test_an_unreadable_entry_is_shown_its_right_form_in_the_problems_names():
-    from symconv.errors import AnswerError
+    from symconv.core.errors import AnswerError
     import pytest
 
     cases = [("examples/homework_5x5.toml", "A", r"e.g. B_11 + 2*B_12, \frac{1}{4} B_11 or 0.5"),

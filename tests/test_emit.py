@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symconv import build_problem, derive
-from symconv.derivation import ExpandedEntry, Gradient
-from symconv.poly import Symbol
+from symconv.engine.derivation import ExpandedEntry, Gradient
+from symconv.core.poly import Symbol
 from symconv.render import (TextPrinter, emit, gradient_json, plain, render_text, write_gradient_json,
                             write_gradient_text)
 from symconv.render.emit import GradientArrays
@@ -28,7 +28,7 @@ from symconv.render.json import entry_heads, plain_entries, term_outputs
 from symconv.render.latex import LatexPrinter
 from symconv.render.names import NAMED_AT_ONCE, latex_entry_name, latex_names, plain_names, text_names
 from symconv.render.text_document import TextDocumentPrinter
-from symconv.tensors import Role, Tensor
+from symconv.core.tensors import Role, Tensor
 
 from helpers import run_cli
 from strategies import conv_specs

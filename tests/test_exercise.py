@@ -12,10 +12,10 @@ from hypothesis import given, settings, strategies as st
 
 from helpers import run_cli
 from symconv import check, load_problem
-from symconv.exercise import write_exercises
-from symconv.roster import read_roster
-from symconv.toml_writer import dumps
-from symconv.variants import Draws, TemplateError, draw_variant, load_template, parse_template
+from symconv.course.exercise import write_exercises
+from symconv.files.roster import read_roster
+from symconv.files.toml_writer import dumps
+from symconv.course.variants import Draws, TemplateError, draw_variant, load_template, parse_template
 
 TEMPLATES = sorted(Path("examples/exercises").glob("*.toml"))
 ROSTER = "id,name,section\ns1,Ada,A\ns2,Bob,B\njane.doe,Jane,A\nk-4,Kim,B\nlee_5,Lee,A\n"
@@ -203,7 +203,7 @@ FEW = "examples/exercises/symbolic_conv.toml"  # 4 input shapes × 2 upstream na
 
 
 def test_a_templates_variants_are_counted_before_drawing():
-    from symconv.variants import variant_count
+    from symconv.course.variants import variant_count
 
     assert variant_count(load_template(FEW), at_most=1000) == 16
     assert variant_count(load_template(FEW), at_most=10) == 10  # "at least 10"
@@ -216,7 +216,7 @@ def test_a_templates_variants_are_counted_before_drawing():
 
 
 def test_a_large_class_shares_the_variants_in_turn_without_building_a_problem_twice(monkeypatch):
-    import symconv.variants as variants
+    import symconv.course.variants as variants
 
     built = []
     real = variants._build

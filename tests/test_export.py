@@ -1,5 +1,5 @@
 """Where exports and exercise folders are written: into what the user named (a symbolic link, a
-FIFO), replacing only with --force, with the modes the umask gives (symconv.output's rules). What
+FIFO), replacing only with --force, with the modes the umask gives (symconv.files.output's rules). What
 each platform reads of an export is tested in test_gradescope.py, test_prairielearn.py and
 test_moodle.py."""
 
@@ -13,7 +13,7 @@ from helpers import run_cli
 HOMEWORK = "examples/exercises/homework_5x5_values.toml"
 
 
-# -- where the files go: into what the user named (symconv.output's rules) ---------------------------
+# -- where the files go: into what the user named (symconv.files.output's rules) ---------------------------
 def test_exports_write_into_a_symbolic_link_and_a_fifo_and_replace_only_with_force(tmp_path, capsys):
     real = tmp_path / "real.zip"
     real.write_bytes(b"old")

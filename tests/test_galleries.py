@@ -14,7 +14,7 @@ import pytest
 from browser import available as browser_available, offline_browser
 from page_checks import written_page
 from symconv import build_solution, load_problem, render_solution
-from symconv.document import Gallery
+from symconv.core.document import Gallery
 from symconv.render.latex import LatexPrinter
 from symconv.render.markdown import MarkdownPrinter
 

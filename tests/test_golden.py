@@ -24,12 +24,12 @@ import numpy as np
 import pytest
 
 from symconv import load_problem
-from symconv.poly import Poly, Symbol, poly_sum, product_of
-from symconv.tensors import Role
+from symconv.core.poly import Poly, Symbol, poly_sum, product_of
+from symconv.core.tensors import Role
 from symconv.render.names import latex_entry_name
-from symconv.layers.conv import ConvLayer
+from symconv.layers.sliding.layer import ConvLayer
 from symconv.layers.conv_transpose import ConvTransposeLayer
-from symconv.wording import axis_names
+from symconv.core.wording import axis_names
 from symconv.render.text_document import TextDocumentPrinter
 
 from dense_reference import Convolution, DenseLayer, Network, Pool, Relu, Sigmoid

@@ -23,7 +23,7 @@ from symconv import load_problem
 from symconv.answers import AnswerKey
 from symconv.answers import grade as grading
 from symconv.answers.roots import RootComparer
-from symconv.poly import Symbol
+from symconv.core.poly import Symbol
 from symconv.answers.feedback import render_verdict
 from helpers import run_cli
 
@@ -382,7 +382,7 @@ SLOW_GRADER = textwrap.dedent("""
     def slow(self, path):
         time.sleep(120)
     verify.AnswerKey.check_file = slow
-    from symconv.cli import main
+    from symconv.interface.cli import main
     main(["grade", "examples/homework_5x5_values.toml", "--wrt", "A", "--workers", "2",
           "--timeout", "100", *sys.argv[1:]])
 """)
@@ -491,7 +491,7 @@ def test_the_readme_grading_commands_run_as_written_on_the_shipped_class(tmp_pat
 
 
 def test_the_key_budget_turns_too_much_memory_into_one_line():
-    from symconv.errors import SizeLimitError
+    from symconv.core.errors import SizeLimitError
 
     with pytest.raises(SizeLimitError, match="building the answer key needs more than 64 MB"):
         with grading.key_budget(memory=64 * 2**20):

@@ -87,8 +87,8 @@ def grade(tmp: Path, source: Path, place=None, email: str | None = "ada@example.
 
 def right_answer(email: str) -> str:
     """∂E/∂A of the student's own variant by NumPy: every output (upstream ones) adds the kernel."""
-    from symconv.roster import student_key
-    from symconv.variants import draw_class, load_template
+    from symconv.files.roster import student_key
+    from symconv.course.variants import draw_class, load_template
 
     drawn = {a.key: a.variant for a in draw_class(load_template(TEMPLATE), [
         student_key(line.split(",")[0]) for line in ROSTER.splitlines()[1:]])}

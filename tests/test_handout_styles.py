@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from symconv import build_problem, load_problem, quick_problem
-from symconv.solution import build_solution, render_solution
+from symconv.solutions.solution import build_solution, render_solution
 
 
 def solve(problem, sections, output_format="markdown", **options) -> str:
@@ -174,7 +174,7 @@ def test_slides_2d_which_outputs_read_x22_and_which_pairs_use_w01():
 
 
 def test_slides_2d_x00_is_read_by_one_output():
-    from symconv.poly import Symbol
+    from symconv.core.poly import Symbol
 
     problem = quick_problem((5, 5), (3, 3))
     text = solve(problem, ("connect",), "text", connect=[Symbol(problem.input, 0)])

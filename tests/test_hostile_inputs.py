@@ -195,7 +195,7 @@ def test_bad_options_are_one_line_and_exit_2(name, capsys):
 
 def test_tolerances_from_python_are_checked_too():
     from symconv.answers import Tolerance
-    from symconv.errors import SymconvError
+    from symconv.core.errors import SymconvError
 
     for bad in (float("nan"), float("inf"), -1e-3):
         with pytest.raises(SymconvError, match="rtol must be a finite number of at least 0"):
@@ -204,12 +204,12 @@ def test_tolerances_from_python_are_checked_too():
 
 # -- the top level: internal errors, Ctrl-C -------------------------------------------------------
 def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys):
-    import symconv.derivation
+    import symconv.engine.derivation
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug\nover two lines")
 
-    monkeypatch.setattr(symconv.derivation, "derive", broken)
+    monkeypatch.setattr(symconv.engine.derivation, "derive", broken)
     status, out, err = run(capsys, "grad", "examples/homework_5x5.toml", "--wrt", "A")
     assert (status, out) == (3, "")
     assert one_line(err) == ("symconv: internal error: ZeroDivisionError: a bug over two lines (please"
@@ -217,12 +217,12 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys):
 
 
 def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
-    import symconv.derivation
+    import symconv.engine.derivation
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(symconv.derivation, "derive", interrupted)
+    monkeypatch.setattr(symconv.engine.derivation, "derive", interrupted)
     status, out, err = run(capsys, "grad", "examples/homework_5x5.toml", "--wrt", "A")
     assert (status, out, one_line(err)) == (130, "", "symconv: interrupted")
 
@@ -444,7 +444,7 @@ def test_a_crash_never_exits_with_a_verdicts_status(tmp_path):
         def broken(self, path):
             raise RuntimeError("boom")
         verify.AnswerKey.check_file = broken
-        from symconv.cli import main
+        from symconv.interface.cli import main
         main(sys.argv[1:])
     """))
     result = subprocess.run([sys.executable, str(script), "verify", HOMEWORK, "--wrt", "A", "--answer",

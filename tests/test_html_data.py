@@ -15,7 +15,7 @@ import numpy as np
 from strategies import conv_specs
 from symconv import build_problem, derive
 from symconv.render import html
-from symconv.solution import chain_relations
+from symconv.solutions.solution import chain_relations
 
 
 @st.composite

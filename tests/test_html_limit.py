@@ -15,8 +15,8 @@ import pytest
 from browser import available, offline_browser
 from page_checks import bring_into_view, check_lit, check_rendered
 from symconv import build_solution, derive, quick_problem, render_solution
-from symconv.document import MAX_SUM_TERMS
-from symconv.solution import MAX_SOLUTION_TERMS
+from symconv.core.document import MAX_SUM_TERMS
+from symconv.solutions.solution import MAX_SOLUTION_TERMS
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")

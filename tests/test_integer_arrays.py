@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv.problem_file import MIN_FAST_ARRAY, integer_arrays, loads_problem_toml, parse_problem
-from symconv.spec import IntegerArray
+from symconv.files.problem_file import MIN_FAST_ARRAY, integer_arrays, loads_problem_toml, parse_problem
+from symconv.core.spec import IntegerArray
 
 SETTINGS = settings(max_examples=150, deadline=None)
 

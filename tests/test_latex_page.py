@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from symconv import build_problem, build_solution, load_problem, render_solution
-from symconv.document import Figure, Paragraph, Section
+from symconv.core.document import Figure, Paragraph, Section
 from symconv.render.solve import render_document
 from symconv.render.latex import PREAMBLE, LatexPrinter
 from symconv.render.latex_width import latex_width

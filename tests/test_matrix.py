@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from symconv import build_problem, derive
-from symconv.document import Document, TensorView, settle
-from symconv.matrix import MAX_SIDE, matrix_of, matrix_section
-from symconv.sections import FULL, Context
-from symconv.solution import build_solution
+from symconv.core.document import Document, TensorView, settle
+from symconv.problems.matrix import MAX_SIDE, matrix_of, matrix_section
+from symconv.engine.sections import FULL, Context
+from symconv.solutions.solution import build_solution
 
 from dense_reference import DenseLayer
 from helpers import run_cli
@@ -172,7 +172,7 @@ def test_quick_question_matrix(capsys):
 def test_the_python_api_gives_what_the_command_prints(output_format, tmp_path):
     from helpers import run_cli
     from symconv import load_problem
-    from symconv.solution import render_matrix
+    from symconv.solutions.solution import render_matrix
 
     target = tmp_path / "out"
     assert run_cli(["matrix", "examples/d2l_kernel2matrix.toml", "--format", output_format,
@@ -192,7 +192,7 @@ def test_a_matrix_listed_entry_by_entry_names_its_entries_by_row_and_column():
     """An im2col matrix too wide for a line is listed by its own rows and columns: it used to be
     listed under the weight's name, whose 16 entries wrapped around for its 48."""
     from symconv import build_problem
-    from symconv.solution import build_solution, render_solution
+    from symconv.solutions.solution import build_solution, render_solution
 
     problem = build_problem({"input": {"shape": [2, 2, 3]}, "layers": [
         {"type": "conv_transpose", "stride": [2, 1], "padding": [[1, 0], [0, 1]], "groups": 2,

@@ -101,7 +101,7 @@ def export(tmp_path: Path, template: Path | str, wrt: str, count: int, *extra) -
 
 
 def drawn(template: Path | str, wrt: str, count: int) -> list:
-    from symconv.variants import draw_class, load_template
+    from symconv.course.variants import draw_class, load_template
 
     asked = replace(load_template(template), wrt=(wrt,))
     return [a.variant for a in draw_class(asked, [f"moodle:{n}" for n in range(1, count + 1)])

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from symconv import build_problem, build_solution, load_problem, render_solution
-from symconv.cli import cli
-from symconv.errors import ProblemError
-from symconv.problem_file import parse_problem
-from symconv.sections import more
+from symconv.interface.cli import cli
+from symconv.core.errors import ProblemError
+from symconv.files.problem_file import parse_problem
+from symconv.engine.sections import more
 
 GOLDEN = Path("tests/golden")
 

@@ -13,8 +13,8 @@ import pytest
 
 from symconv import build_problem, check, derive, load_problem, quick_problem, render_solution
 from symconv.answers import AnswerKey
-from symconv.presentation import mimebundle
-from symconv.solution import build_solution
+from symconv.core.presentation import mimebundle
+from symconv.solutions.solution import build_solution
 
 TITLE = ("<img src=x onerror=alert(1)> <script>alert(2)</script> $\\href{javascript:alert(3)}{x}$"
          " [link](javascript:alert(4)) **bold** `code` # 50% & _under_ \\input{/etc/passwd} | ~")
@@ -68,12 +68,12 @@ def test_the_derivation_names_the_title_escaped():
 
 
 def test_a_large_problem_prints_its_statement_without_a_derivation(monkeypatch):
-    import symconv.derivation
+    import symconv.engine.derivation
 
     def refuse(*args, **kwargs):
         raise AssertionError("the statement derived the problem")
 
-    monkeypatch.setattr(symconv.derivation.Derivation, "__init__", refuse)
+    monkeypatch.setattr(symconv.engine.derivation.Derivation, "__init__", refuse)
     problem = build_problem({"input": {"shape": [200, 200]},
                              "layers": [{"type": "conv", "weight": {"shape": [3, 3]}}]})
     text = str(problem)

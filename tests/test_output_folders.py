@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from helpers import run_cli
-from symconv.errors import SymconvError
+from symconv.core.errors import SymconvError
 
-MARKER = ".symconv-output"  # symconv.output.MARKER, as a user sees it
+MARKER = ".symconv-output"  # symconv.files.output.MARKER, as a user sees it
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "examples/exercises/homework_5x5_values.toml"
@@ -385,12 +385,12 @@ def test_a_failure_while_moving_into_place_puts_everything_back(course, capsys, 
 
 
 def test_the_folder_check_comes_before_any_drawing(course, capsys, monkeypatch):
-    import symconv.exercise
+    import symconv.course.exercise
 
     def never(*args, **kwargs):
         raise AssertionError("drew variants for a folder that is refused")
 
-    monkeypatch.setattr(symconv.exercise, "draw_class", never)
+    monkeypatch.setattr(symconv.course.exercise, "draw_class", never)
     (course / "hw1").mkdir()
     (course / "hw1" / "x").write_text(CANARY)
     one_line_exit_2(exercise("hw1"), capsys)
@@ -417,7 +417,7 @@ def test_prairielearn_exports_beside_other_questions_and_replaces_only_its_own(c
     # a second question shares symconv's code folder, replaced without --force
     shutil.copy(TEMPLATE, course / "T2.toml")
     assert run_cli(["export", "prairielearn", "T2.toml", "--wrt", "A", "--out", "pl"]) == 0
-    assert (course / "pl" / "serverFilesCourse" / "symconv" / "problem.py").exists()
+    assert (course / "pl" / "serverFilesCourse" / "symconv" / "problems" / "problem.py").exists()
 
 
 def test_prairielearn_refuses_a_code_folder_it_did_not_write(course, capsys):
@@ -471,7 +471,7 @@ def test_feedback_with_force_replaces_the_last_runs_feedback(course, capsys):
 
 # -- the Python API -----------------------------------------------------------------------------------
 def test_the_writer_writes_nothing_when_its_block_fails(tmp_path):
-    from symconv.output import MARKER as marker, OutputFolder
+    from symconv.files.output import MARKER as marker, OutputFolder
 
     assert marker == MARKER
     folder = OutputFolder.check(tmp_path / "out")
@@ -488,7 +488,7 @@ def test_the_writer_writes_nothing_when_its_block_fails(tmp_path):
 
 @pytest.mark.parametrize("name", ["../x", "/x", "a//b", "a/./b", ".symconv-output", ""])
 def test_the_writer_refuses_names_outside_the_folder(tmp_path, name):
-    from symconv.output import OutputFolder
+    from symconv.files.output import OutputFolder
 
     with pytest.raises(SymconvError, match="cannot write a file named"):
         with OutputFolder.check(tmp_path / "out").writer() as writer:

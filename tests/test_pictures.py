@@ -21,7 +21,7 @@ import pytest
 from browser import available as browser_available, offline_browser
 from page_checks import written_page
 from symconv import build_problem, build_solution, load_problem, render_solution
-from symconv.document import Document, Figure, Grid, Section, Window
+from symconv.core.document import Document, Figure, Grid, Section, Window
 from symconv.render.markdown import FIGURE_WIDTH as MARKDOWN_COLUMN
 from symconv.render.picture import COLOURS, RING, TIKZ_RING, TIKZ_STROKES, svg, tikz
 from symconv.render.solve import render_document
@@ -99,7 +99,7 @@ def test_markdown_pictures_keep_their_text_at_seven_tenths_of_the_body(example):
 
 
 def render_solution_files_of(solution) -> dict[str, str]:
-    from symconv.solution import render_solution_files
+    from symconv.solutions.solution import render_solution_files
 
     return render_solution_files(solution, "markdown", figures="x").files
 

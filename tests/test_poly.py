@@ -2,8 +2,8 @@
 
 from fractions import Fraction
 
-from symconv.poly import Poly, poly_sum, product_of
-from symconv.tensors import Role, Tensor
+from symconv.core.poly import Poly, poly_sum, product_of
+from symconv.core.tensors import Role, Tensor
 
 A = Tensor("a", (3,), Role.INPUT, naming="flat", rank=1)
 B = Tensor("b", (2,), Role.WEIGHT, naming="flat", rank=2)

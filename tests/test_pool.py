@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from symconv import derive, load_problem
-from symconv.poly import Poly
+from symconv.core.poly import Poly
 from symconv.render import plain, render_text
 
 from dense_reference import Pool
@@ -140,7 +140,7 @@ def test_lp_derivative_equals_sympy_differentiating_the_forward_expression(p, no
     local = derive(problem).gradient("X").entry((1, 0)).terms[0].local
     x = sympy.symbols("X_0_0 X_0_1 X_1_0 X_1_1", positive=True)
     forward = (sum(v ** p for v in x) / divisor) ** sympy.Rational(1, p)
-    from symconv.sympy_bridge import to_sympy
+    from symconv.core.sympy_bridge import to_sympy
 
     derived = to_sympy(Poly.lift(local)).subs({sympy.Symbol(str(v)): v for v in x})
     assert sympy.simplify(derived - sympy.diff(forward, x[2])) == 0

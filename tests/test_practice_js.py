@@ -22,8 +22,8 @@ from symconv.answers import AnswerKey
 from symconv.answers.parse import EntryError, parse_entry
 from symconv.answers.read import read_answer
 from symconv.answers.roots import exact_form
-from symconv.errors import AnswerError
-from symconv.practice_page import SymbolIds, names_data, poly_data
+from symconv.core.errors import AnswerError
+from symconv.course.practice_page import SymbolIds, names_data, poly_data
 from symconv.render.latex import LatexPrinter
 from symconv.render.printer import plain
 from symconv.render.text import TextPrinter

@@ -15,8 +15,8 @@ import pytest
 from browser import available, offline_browser
 from page_checks import browser_examples
 from practice_checks import MARKS, TEXT, answer, check_practice, checkable_examples, right_answer, written_practice
-from symconv.variants import load_template
-from symconv.practice_page import build_practice
+from symconv.course.variants import load_template
+from symconv.course.practice_page import build_practice
 
 pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
                                 reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")

@@ -231,8 +231,10 @@ def test_the_course_fragment_has_what_prairielearn_reads(course):
     elements = set(re.findall(r"<(pl-[a-z-]+)", html))
     assert elements == {"pl-question-panel", "pl-string-input", "pl-submission-panel"}
     assert 'answers-name="{{name}}"' in html and r"$\frac{\partial L}{\partial X}$" in html
-    shipped = {p.name for p in (folder / "serverFilesCourse" / "symconv").iterdir()}
-    assert "cli.py" not in shipped and {"variants.py", "export", "answers"} <= shipped
+    shipped = folder / "serverFilesCourse" / "symconv"
+    assert not (shipped / "interface" / "cli.py").exists()
+    assert (shipped / "course" / "variants.py").exists()
+    assert {"course", "export", "answers"} <= {p.name for p in shipped.iterdir()}
     assert "def test(data):" in (question / "server.py").read_text()
 
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from symconv import build_problem
-from symconv.document import Display, Equation, Formula
-from symconv.solution import build_solution, render_solution
+from symconv.core.document import Display, Equation, Formula
+from symconv.solutions.solution import build_solution, render_solution
 
 from tests.test_solution import conv_specs
 
@@ -100,7 +100,7 @@ def test_six_by_six_stride_two_pads_the_full_correlation_by_what_the_floor_dropp
 
 def test_checks_section_says_how_many_finite_differences_were_skipped_at_kinks():
     from symconv import load_problem
-    from symconv.checks import check
+    from symconv.problems.checks import check
     from symconv.render.text_document import TextDocumentPrinter
 
     problem = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
@@ -126,7 +126,7 @@ def test_the_checks_name_the_problems_layer_types_by_the_names_they_register(mon
     from dataclasses import replace
 
     from symconv import build_problem, load_problem
-    from symconv.checks import check
+    from symconv.problems.checks import check
     from symconv.layers import LAYER_TYPES
     from symconv.render.text import render_text
 
@@ -217,7 +217,7 @@ def test_an_output_table_sets_its_index_base_so_y1_goes_with_dy1():
     ({"name": "2y"}, "layers[0].output.name", "a name is a letter followed by letters or digits"),
 ])
 def test_a_bad_output_is_one_clear_message_with_its_place(output, where, message):
-    from symconv.spec import SpecError
+    from symconv.core.spec import SpecError
 
     spec = {**SLIDES, "layers": [{**SLIDES["layers"][0], "output": output}]}
     with pytest.raises(SpecError) as error:
@@ -244,7 +244,7 @@ MIXED_BASES = {"input": {"name": "A", "shape": [2, 2, 4, 4], "index_base": 1},
 
 
 def solved_text(spec, sections) -> str:
-    from symconv.solution import render_solution
+    from symconv.solutions.solution import render_solution
 
     return render_solution(build_solution(build_problem(spec), sections, detail="full"), "text")
 
@@ -310,7 +310,7 @@ def running_sums(text: str) -> list[tuple[int, str]]:
 ])
 def test_every_running_sum_is_shown_whole_and_named_as_the_partial_gradient(spec, slices):
     from symconv import load_problem
-    from symconv.solution import render_solution
+    from symconv.solutions.solution import render_solution
 
     problem = load_problem(spec) if isinstance(spec, str) else build_problem(spec)
     text = render_solution(build_solution(problem, ("dx",), detail="full"), "text")
@@ -352,7 +352,7 @@ def test_a_tied_maximum_says_which_maximum_wins_where_its_indicator_is_written()
 
 def test_the_chain_examples_tie_is_named_under_its_equations():
     from symconv import load_problem
-    from symconv.solution import render_solution
+    from symconv.solutions.solution import render_solution
 
     problem = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
     text = " ".join(render_solution(build_solution(problem, ("chain",), detail="full"), "text").split())
@@ -391,7 +391,7 @@ def matrix_after(text: str, label: str) -> np.ndarray:
 
 
 def test_forward_shows_the_relu_step_and_every_layers_output_as_a_matrix(capsys):
-    from symconv.cli import cli
+    from symconv.interface.cli import cli
 
     code = cli.main(args=["forward", "examples/chain_conv_relu_maxpool_symbolic.toml"], prog_name="symconv",
                     standalone_mode=False)
@@ -408,8 +408,8 @@ def test_a_chains_conv_sections_carry_the_numbers_down_to_the_given_upstream(ups
     """∂L/∂Y1 in the conv sections is written with its values (in d1…d9, or numbers when the
     upstream gradient is given too), and so is every result there; each agrees with NumPy."""
     from symconv import load_problem
-    from symconv.document import Gallery, Hadamard, Labeled, TensorView
-    from symconv.poly import Poly, Symbol
+    from symconv.core.document import Gallery, Hadamard, Labeled, TensorView
+    from symconv.core.poly import Poly, Symbol
 
     from tests.helpers import exact_route
 

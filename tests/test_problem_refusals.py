@@ -7,7 +7,7 @@ import pytest
 
 from symconv import build_problem, parse_problem
 from symconv.answers import AnswerKey
-from symconv.errors import ProblemError
+from symconv.core.errors import ProblemError
 
 FLAT = {"naming": "flat", "index_base": 1}
 

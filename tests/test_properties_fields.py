@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symconv import ProblemError, build_problem, check, derive
-from symconv.matrix import matrix_of
+from symconv.problems.matrix import matrix_of
 
 from dense_reference import dense_layer, tf_same
 from helpers import exact_route
@@ -124,7 +124,7 @@ def test_check_passes_with_all_four_routes(drawn, seed):
 @SLOW
 @given(field_specs())
 def test_the_closed_form_on_polynomials_is_the_chain_rule(drawn):
-    from symconv.poly import Poly
+    from symconv.core.poly import Poly
 
     problem = problem_of(drawn[0])
     layer = problem.layers[0]

@@ -7,14 +7,14 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from symconv.document import (Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
+from symconv.core.document import (Derivative, Display, Equation, Formula, Gallery, Hadamard, Heading,
                               Labeled, Matrix, Numbered, Paragraph, Product, Sum)
-from symconv.poly import Poly, Symbol
+from symconv.core.poly import Poly, Symbol
 from symconv.render.arrange import break_equation
 from symconv.render.latex import LatexPrinter, latex_words
 from symconv.render.markdown import MarkdownPrinter
 from symconv.render.text_document import TextDocumentPrinter, hcat
-from symconv.tensors import Role, Tensor
+from symconv.core.tensors import Role, Tensor
 
 X = Tensor("X", (2, 2), Role.INPUT, rank=1)
 W = Tensor("w", (2, 2), Role.WEIGHT, naming="flat", index_base=1, rank=2)
@@ -173,7 +173,7 @@ def test_latex_pooling_factors_use_fractions_and_braced_exponents():
 
 
 def test_pooling_and_relu_math_in_every_format():
-    from symconv.document import Call, Group, Quotient, Root
+    from symconv.core.document import Call, Group, Quotient, Root
     from symconv.layers.relu import IsPositive
 
     window = (Symbol(X, 0), Symbol(X, 1))
@@ -202,7 +202,7 @@ def test_a_function_the_printers_do_not_know_is_written_by_its_name_in_every_for
     """A new operation needs no printer edits: LaTeX writes TeX's operator where TeX has one and
     \\operatorname{…} otherwise (never an undefined \\sigmoid), or the node's own LaTeX name; the
     width of any name is measured, not only \\max's."""
-    from symconv.document import Call
+    from symconv.core.document import Call
     from symconv.render.html import HtmlPrinter
     from symconv.render.latex_width import latex_width
     from symconv.render.printer import plain
@@ -240,7 +240,7 @@ def test_text_solution_fits_100_columns_even_when_one_factor_is_wider():
 def test_printers_take_their_settings_and_refuse_unknown_ones():
     """As sympy's printers: the settings come when the printer is made, and a setting the printer
     does not have is an error that names the ones it has."""
-    from symconv.document import Document, Section
+    from symconv.core.document import Document, Section
 
     with pytest.raises(TypeError, match="LatexPrinter has no setting 'colour'; its settings: fragment"):
         LatexPrinter("L", colour=True)
@@ -260,8 +260,8 @@ def test_printers_take_their_settings_and_refuse_unknown_ones():
 def test_a_printer_prints_any_number_of_documents_each_as_if_it_were_the_first():
     """What one document noted (a matrix cut short, its picture files) does not reach the next."""
     from symconv import load_problem
-    from symconv.document import Document, Section
-    from symconv.solution import build_solution
+    from symconv.core.document import Document, Section
+    from symconv.solutions.solution import build_solution
 
     def document(size: int) -> Document:
         matrix = Matrix(grid(list(range(size * size)), (size, size)))

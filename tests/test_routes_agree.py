@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symconv import build_problem
-from symconv.checks import check
-from symconv.derivation import derive
-from symconv.poly import Poly
+from symconv.problems.checks import check
+from symconv.engine.derivation import derive
+from symconv.core.poly import Poly
 
 from dense_reference import Network
 from helpers import independent_outputs

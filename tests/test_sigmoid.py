@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from symconv import build_problem, check, derive
 from symconv.render.text import render_text
-from symconv.solution import build_solution, render_solution
+from symconv.solutions.solution import build_solution, render_solution
 
 from browser import available as browser_available, offline_browser
 from dense_reference import Network
@@ -339,7 +339,7 @@ def test_an_intermediate_output_read_by_the_slope_can_be_named():
                                  " sigmoid, σ, \\sigma) (at character 1)"),
 ])
 def test_unknown_functions_and_arguments_say_what_is_known(entry, message):
-    from symconv.errors import AnswerError
+    from symconv.core.errors import AnswerError
 
     with pytest.raises(AnswerError) as error:
         flat_key().check(row(entry))
@@ -348,7 +348,7 @@ def test_unknown_functions_and_arguments_say_what_is_known(entry, message):
 
 def test_problems_without_a_sigmoid_know_no_sigmoid():
     from symconv.answers.verify import AnswerKey
-    from symconv.errors import AnswerError
+    from symconv.core.errors import AnswerError
 
     key = AnswerKey(build_problem({"input": {"shape": [2, 2], "values": [[1, -1], [2, 0]]},
                                    "layers": [{"type": "relu"}],
@@ -364,8 +364,8 @@ def test_problems_without_a_sigmoid_know_no_sigmoid():
 def test_fuzzed_calls_raise_only_our_error(parts):
     from symconv.answers.names import NameTable
     from symconv.answers.parse import parse_entry
-    from symconv.errors import SymconvError
-    from symconv.poly import Poly
+    from symconv.core.errors import SymconvError
+    from symconv.core.poly import Poly
 
     key = flat_key()
     try:
@@ -442,7 +442,7 @@ def test_a_practice_page_says_it_cannot_check_the_sigmoid_and_writes_nothing(tmp
 
 def test_a_max_pooling_after_the_sigmoid_is_refused_for_what_it_is():
     from symconv.answers.verify import AnswerKey
-    from symconv.errors import ProblemError
+    from symconv.core.errors import ProblemError
 
     problem = build_problem({"dims": 1, "input": {"shape": [3], "values": [1, 0, -1]}, "layers": [
         {"type": "sigmoid"}, {"type": "maxpool", "kernel_size": 2, "stride": 1}], "upstream": {"values": [1, 2]}})

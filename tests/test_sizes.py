@@ -123,7 +123,7 @@ def test_every_oversized_problem_is_refused_within_a_second_and_300_mb(name, tmp
 def test_the_budget_follows_max_terms_upwards(tmp_path):
     """--max-terms raises the entry budget with the term budget (never below 5,000,000)."""
     from symconv import build_problem
-    from symconv.errors import ProblemError
+    from symconv.core.errors import ProblemError
 
     spec = {"input": {"shape": [3000, 3000]}, "layers": [{"type": "relu"}]}
     with pytest.raises(ProblemError, match=r"would have 9,000,000 entries, over the limit of"

@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from symconv import SymconvError, build_problem, derive, load_problem, quick_problem
-from symconv.errors import SizeLimitError
-from symconv.poly import Poly, Symbol
-from symconv.document import Derivative, Display, Equation, Gallery, Matrix, Numbered, TensorView
-from symconv.layers.conv.geometry import ConvGeometry
-from symconv.layers.conv.sections import axis_sizes, mapped_back, receptive_fields
-from symconv.sections import FULL
-from symconv.solution import build_solution, parse_sections
+from symconv.core.errors import SizeLimitError
+from symconv.core.poly import Poly, Symbol
+from symconv.core.document import Derivative, Display, Equation, Gallery, Matrix, Numbered, TensorView
+from symconv.layers.sliding.geometry import ConvGeometry
+from symconv.layers.sliding.sections import axis_sizes, mapped_back, receptive_fields
+from symconv.engine.sections import FULL
+from symconv.solutions.solution import build_solution, parse_sections
 
 from dense_reference import Network
 from helpers import independent_gradients, independent_outputs
@@ -217,10 +217,10 @@ def test_sections_are_the_same_whatever_order_they_are_built_in(detail):
     """A section is a pure function of the problem, the detail level and the section list: the
     context only remembers what it computed, and what is said the first time is decided when the
     document is settled, in document order, not by which section was built first."""
-    from symconv.document import Document, settle
+    from symconv.core.document import Document, settle
     from symconv.render.text_document import TextDocumentPrinter
-    from symconv.sections import Context, Detail
-    from symconv.solution import introduction, layer_sections
+    from symconv.engine.sections import Context, Detail
+    from symconv.solutions.solution import introduction, layer_sections
 
     problem = load_problem("examples/chain_conv_relu_maxpool_symbolic.toml")
     names = ("shapes", "forward", "dw", "dx", "db", "closed-form")

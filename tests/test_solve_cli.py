@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symconv.cli import cli
+from symconv.interface.cli import cli
 
 EXAMPLES = sorted(Path("examples").glob("*.toml"))
 HAS_TEX = bool(shutil.which("latexmk") or shutil.which("pdflatex"))
@@ -40,7 +40,7 @@ def test_solve_text_fits_a_100_column_terminal(capsys, example):
     assert code == 0 and err == ""
     assert max(len(line) for line in out.split("\n")) <= 100
     from symconv import load_problem
-    from symconv.matrix import has_matrix
+    from symconv.problems.matrix import has_matrix
 
     matrices = any(has_matrix(layer) for layer in load_problem(example).layers)
     checks = " ".join(out.split("\nChecks\n======\n", 1)[1].split())  # one short paragraph
@@ -180,8 +180,8 @@ def test_every_example_compiles_to_a_pdf_whose_first_page_has_ink(capsys, tmp_pa
 
 @needs_tex
 def test_a_latex_error_is_one_line_and_no_pdf(tmp_path):
-    from symconv.errors import SymconvError
-    from symconv.pdf import compile_pdf
+    from symconv.core.errors import SymconvError
+    from symconv.files.pdf import compile_pdf
 
     target = tmp_path / "broken.pdf"
     with pytest.raises(SymconvError, match=r"failed: Undefined control sequence. l\.\d+; no PDF written"):
@@ -324,9 +324,9 @@ def test_a_chain_gets_a_worked_section_for_every_layer_from_the_loss_back(capsys
 def test_importing_symconv_leaves_the_worked_solution_modules_unloaded():
     import sys
 
-    code = ("import sys, symconv; from symconv.cli import cli; "
-            "assert not [m for m in sys.modules if m.startswith(('symconv.solution', 'symconv.render.l'))]; "
-            "assert symconv.build_solution.__module__ == 'symconv.solution'")
+    code = ("import sys, symconv; from symconv.interface.cli import cli; "
+            "assert not [m for m in sys.modules if m.startswith(('symconv.solutions.solution', 'symconv.render.l'))]; "
+            "assert symconv.build_solution.__module__ == 'symconv.solutions.solution'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
 
 

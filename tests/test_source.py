@@ -7,12 +7,12 @@ import pytest
 
 from symconv import build_problem, build_solution, load_problem, render_solution
 from symconv.answers import AnswerKey
-from symconv.document import Derivative
-from symconv.errors import ProblemError
-from symconv.poly import Symbol
-from symconv.problem import Source
-from symconv.problem_file import parse_problem
-from symconv.solution import note_parts
+from symconv.core.document import Derivative
+from symconv.core.errors import ProblemError
+from symconv.core.poly import Symbol
+from symconv.problems.problem import Source
+from symconv.files.problem_file import parse_problem
+from symconv.solutions.solution import note_parts
 
 PROBLEM = '''title = "t"
 

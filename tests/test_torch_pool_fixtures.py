@@ -36,8 +36,8 @@ import numpy as np
 import pytest
 
 from symconv import ProblemError, build_problem, derive
-from symconv.derivation import DEFAULT_MAX_TERMS
-from symconv.forward import forward_outputs
+from symconv.engine.derivation import DEFAULT_MAX_TERMS
+from symconv.problems.forward import forward_outputs
 
 from dense_reference import Network, pool_windows
 from helpers import exact_route

@@ -15,7 +15,7 @@ from symconv import load_problem, parse_problem
 from symconv.answers import AnswerKey
 from symconv.answers.names import NameTable, answer_tensors
 from symconv.answers.parse import parse_entry
-from symconv.errors import AnswerError, SymconvError
+from symconv.core.errors import AnswerError, SymconvError
 from symconv.answers.feedback import render_verdict, verdict_json
 
 MEAN = load_problem("examples/lppool_mean.toml")  # 4×4 X, 2×2 windows, stride 2, p = 2, mean

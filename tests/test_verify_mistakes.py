@@ -12,8 +12,8 @@ import pytest
 
 from symconv import load_problem, parse_problem
 from symconv.answers import AnswerKey
-from symconv.errors import AnswerError
-from symconv.poly import Poly
+from symconv.core.errors import AnswerError
+from symconv.core.poly import Poly
 from symconv.render.printer import plain
 from symconv.answers.feedback import render_verdict
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from symconv import build_solution, load_problem, render_solution
-from symconv.checks import forward_values
+from symconv.problems.checks import forward_values
 from tests.helpers import exact_leaves
 
 

@@ -1,6 +1,6 @@
 """Comparing one given entry with the expected one: exact polynomials, term by term.
 
-Gradients of convolution layers are polynomials, and :class:`~symconv.poly.Poly` is canonical, so
+Gradients of convolution layers are polynomials, and :class:`~symconv.core.poly.Poly` is canonical, so
 an entry is right exactly when the two term -> coefficient maps are equal. When the student wrote a
 decimal, coefficients are compared with a tolerance (``|given − expected| ≤ atol + rtol·|expected|``)
 instead. The differences are kept as data for the feedback: terms missing, terms extra, and
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
-from ..errors import SymconvError
-from ..poly import Monomial, Number, Poly, Symbol, no_symbols, poly_sum, product_of
+from ..core.errors import SymconvError
+from ..core.poly import Monomial, Number, Poly, Symbol, no_symbols, poly_sum, product_of
 from .parse import ParsedEntry
 
 DEFAULT_RTOL = 1e-3

@@ -3,7 +3,7 @@
 Each :class:`Mistake` is the whole gradient as a student who made that mistake would write it:
 
 - a mistake in one layer's backward pass (each layer type lists its own, see
-  :attr:`symconv.layers.registry.LayerType.mistakes`: kernel not rotated, overlapping pooling
+  :attr:`symconv.engine.registry.LayerType.mistakes`: kernel not rotated, overlapping pooling
   windows counted once, a tie routed to the wrong maximum, …) made in the layer that reads the
   tensor, or in any later layer and then pulled back to the tensor through the earlier layers done
   right (a conv → ReLU → max pooling chain: a tie mistake in the pooling shows in ∂L/∂X);
@@ -24,11 +24,11 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..contract import ProblemView
-from ..derivation import Derivation, Gradient
+from ..core.contract import ProblemView
+from ..engine.derivation import Derivation, Gradient
 from ..layers import WrongVariant, layer_type
-from ..poly import Poly
-from ..tensors import Tensor
+from ..core.poly import Poly
+from ..core.tensors import Tensor
 from .compare import Compare, Tolerance
 from .names import display_name
 

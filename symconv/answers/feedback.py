@@ -10,10 +10,10 @@ import html
 from fractions import Fraction
 from typing import Any
 
-from ..derivation import Gradient
-from ..document import MAX_SUM_TERMS
-from ..poly import Atom, Monomial, Number, Symbol
-from ..presentation import Look, register
+from ..engine.derivation import Gradient
+from ..core.document import MAX_SUM_TERMS
+from ..core.poly import Atom, Monomial, Number, Symbol
+from ..core.presentation import Look, register
 from ..render.json import entry_json, json_number
 from ..render.names import latex_entry_name
 from ..render.printer import plain

@@ -12,7 +12,7 @@ Files: only regular files are read (up to the answer size cap); folders are walk
 following links, a link inside a folder that leads out of it is skipped, hidden files (``.name``)
 are skipped, and a folder that cannot be read gets a row saying why. File names that are not
 UTF-8 are shown with backslash escapes. Output files (the CSV, the feedback files) are checked
-before any grading and written by :mod:`symconv.output`.
+before any grading and written by :mod:`symconv.files.output`.
 
 With :class:`Exercises` (what ``symconv exercise`` writes: ``roster.csv`` and
 ``<id>/problem.toml`` per student), each submission is matched to a student by its file's stem or
@@ -40,9 +40,9 @@ from multiprocessing.context import ForkContext
 from types import FrameType
 from typing import Callable, Iterator, NoReturn
 
-from ..errors import SizeLimitError, SymconvError
-from ..output import OutputFolder, OutputTarget, display_path
-from ..poly import Symbol
+from ..core.errors import SizeLimitError, SymconvError
+from ..files.output import OutputFolder, OutputTarget, display_path
+from ..core.poly import Symbol
 from ..render.text import TextPrinter
 from .feedback import render_verdict
 from .verify import AnswerKey
@@ -179,7 +179,7 @@ def wall_backstop(timeout: float) -> float:
 def key_budget(memory: int = KEY_MEMORY, cpu_seconds: int = KEY_CPU_SECONDS) -> Iterator[None]:
     """Bound this process while it builds answer keys (before any worker exists): at most
     ``memory`` more bytes of address space and ``cpu_seconds`` more of CPU time; over either is
-    a one-line :class:`~symconv.errors.SizeLimitError`. The limits are lifted afterwards."""
+    a one-line :class:`~symconv.core.errors.SizeLimitError`. The limits are lifted afterwards."""
     limits = {kind: resource.getrlimit(kind) for kind in (resource.RLIMIT_AS, resource.RLIMIT_CPU)}
     usage = resource.getrusage(resource.RUSAGE_SELF)
     previous = signal.getsignal(signal.SIGXCPU)
@@ -221,11 +221,11 @@ def _address_space() -> int:
 
 class Exercises:
     """One problem per student, as ``symconv exercise`` writes them: ``folder/roster.csv`` (read
-    by :mod:`symconv.roster`; its other columns are kept for the CSV) and
+    by :mod:`symconv.files.roster`; its other columns are kept for the CSV) and
     ``folder/<id>/problem.toml``. Keys are built when a student's submission first needs one."""
 
     def __init__(self, folder: str, wrt: str, *, make_key: Callable[[str], AnswerKey]):
-        from ..roster import read_roster
+        from ..files.roster import read_roster
 
         self.folder, self.wrt, self._make_key = folder, wrt, make_key
         self.roster = read_roster(os.path.join(folder, "roster.csv"))
@@ -594,7 +594,7 @@ def grade(key: AnswerKey | Exercises, paths: list[str], *, csv_path: str | None 
     :func:`wall_backstop`); ``workers`` defaults to :func:`available_cores`.
     ``progress(done, total)`` is called after each submission. Output files are checked before
     anything is graded, and an existing one is replaced only with ``force``; the feedback folder
-    follows :class:`~symconv.output.OutputFolder` (``inputs``: more files the command reads, such
+    follows :class:`~symconv.files.output.OutputFolder` (``inputs``: more files the command reads, such
     as the problem file, which it must not hold).
 
     With :class:`Exercises`, every student gets one row: several files for one student are not
@@ -720,7 +720,7 @@ def _choose(plan: _Plan, claims: list[tuple[int, Claim]], found: list[Found],
 def _feedback_folder(folder: str | None, found: list[Found], students: dict[int, str],
                      force: bool, inputs: list[str]) -> tuple[OutputFolder | None, list[str]]:
     """The feedback folder and its files' names, checked before any grading (see
-    :class:`~symconv.output.OutputFolder`)."""
+    :class:`~symconv.files.output.OutputFolder`)."""
     if folder is None:
         return None, []
     names = feedback_names(found, students)

@@ -4,7 +4,7 @@ Students write the same entry many ways: ``B_1_1``, ``B11``, ``B_{11}``, ``B_{1,
 ``w2``, ``w_2``, ``w_{2}`` (flat), ``dE_dC_1_1`` or ``∂E/∂C_{11}`` (an upstream gradient written as
 the derivative). The tokenizer reduces an identifier to its *canonical spelling* (braces and spaces
 dropped, commas become ``_``), and this table maps each canonical spelling to the entry it names:
-a :class:`~symconv.poly.Symbol`, or the number when the tensor has values.
+a :class:`~symconv.core.poly.Symbol`, or the number when the tensor has values.
 
 Run-together names such as ``d1w2`` are read only as a split into declared spellings
 (``d1·w2``), and only when exactly one split exists.
@@ -18,12 +18,12 @@ from functools import cached_property
 
 import numpy as np
 
-from ..contract import ProblemView
-from ..errors import nearest
-from ..poly import Poly, Symbol
+from ..core.contract import ProblemView
+from ..core.errors import nearest
+from ..core.poly import Poly, Symbol
 from ..render.names import written
 from ..render.text import TextPrinter
-from ..tensors import Tensor
+from ..core.tensors import Tensor
 
 AMBIGUOUS = object()  # a spelling shared by two entries: using it is an error
 MAX_SPLIT_PARTS = 8

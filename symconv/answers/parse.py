@@ -1,4 +1,4 @@
-"""Reading one answer entry into an exact :class:`~symconv.poly.Poly`, without eval.
+"""Reading one answer entry into an exact :class:`~symconv.core.poly.Poly`, without eval.
 
 Answers are untrusted text, so this is a small tokenizer and recursive-descent parser that accepts
 only numbers, the problem's declared names (every spelling, see :mod:`.names`), ``+ - * / ^ ( )``
@@ -26,9 +26,9 @@ from fractions import Fraction
 from functools import lru_cache, reduce
 from typing import Any, Callable, Mapping
 
-from ..errors import AnswerError
-from ..poly import Atom, Poly, Symbol, poly_sum
-from ..radicals import RootError, power, simplify
+from ..core.errors import AnswerError
+from ..core.poly import Atom, Poly, Symbol, poly_sum
+from ..core.radicals import RootError, power, simplify
 from .names import AMBIGUOUS, NameTable, Reading, canonical, display_name
 
 
@@ -593,7 +593,7 @@ def parse_entry(text: str, names: NameTable, *, loss: str = "L", limits: Limits 
                 radicals: bool = False, functions: Functions | None = None) -> ParsedEntry:
     """One answer entry as an exact polynomial over the problem's entries; with ``radicals``
     (answers about LP pooling) also roots ``\\sqrt{…}``, ``sqrt(…)``, powers such as ``^(-1/2)``
-    and division by sums, as :class:`~symconv.radicals.Radical` factors; with ``functions``
+    and division by sums, as :class:`~symconv.core.radicals.Radical` factors; with ``functions``
     (spelling -> value) calls such as ``sigmoid(X_11)``."""
     if len(text) > limits.entry_chars:
         raise EntryError(f"the entry has {len(text):,} characters, over the limit of"

@@ -34,7 +34,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ..errors import AnswerError
+from ..core.errors import AnswerError
 
 MAX_ANSWER_BYTES = 1_000_000
 MAX_JSON_DEPTH = 6

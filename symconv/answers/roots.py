@@ -3,7 +3,7 @@ possible, else at random exact rational points.
 
 LP pooling's local derivative ``x^(p−1)·(Σ x^p / N)^(1/p − 1)/N`` has a root, and students write it
 many ways: ``X_00/(2\\sqrt{X_00^2 + X_01^2 + X_10^2 + X_11^2})``, ``X_00·((…)/4)^(-1/2)/4``, …
-Both sides are brought to the one form of :mod:`symconv.radicals`.
+Both sides are brought to the one form of :mod:`symconv.core.radicals`.
 
 Comparison (:class:`RootComparer`): when the two forms are equal, the answer is right,
 exactly; when they differ by a polynomial (no root left in the difference), it is wrong, exactly.
@@ -30,9 +30,9 @@ from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from math import lcm
 
-from ..errors import SymconvError
-from ..poly import Poly, Symbol
-from ..radicals import Radical, RootError, poly_key, simplify
+from ..core.errors import SymconvError
+from ..core.poly import Poly, Symbol
+from ..core.radicals import Radical, RootError, poly_key, simplify
 from .compare import Comparison, Sampling, Tolerance, written_form
 from .parse import ParsedEntry
 
@@ -46,7 +46,7 @@ SEED_BITS = 64
 
 def exact_form(poly: Poly) -> Poly:
     """An expected value with every factor that has a root (LP pooling's) written with
-    :class:`~symconv.radicals.Radical` (the same value, in the form answers are read into)."""
+    :class:`~symconv.core.radicals.Radical` (the same value, in the form answers are read into)."""
     written = written_form(poly)
     return poly if written is poly else simplify(written)
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from math import prod
 
-from ..contract import ProblemView
+from ..core.contract import ProblemView
 from ..layers import layer_type
-from ..tensors import Role, Tensor
-from ..wording import axis_names
+from ..core.tensors import Role, Tensor
+from ..core.wording import axis_names
 
 
 def grid_of(shape: tuple[int, ...]) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 An :class:`AnswerKey` is built once per problem and tensor (the expected polynomials, the name
 table, the wrong variants); :meth:`AnswerKey.check` then takes the text of one answer and returns
-a :class:`Verdict`. An answer that cannot be read raises :class:`~symconv.errors.AnswerError`
+a :class:`Verdict`. An answer that cannot be read raises :class:`~symconv.core.errors.AnswerError`
 (it is *invalid*, never *wrong*).
 """
 
@@ -15,16 +15,16 @@ from typing import Callable, Iterator, Sequence, overload
 
 import numpy as np
 
-from ..contract import ProblemView
-from ..derivation import Derivation, Gradient, derive
-from ..errors import AnswerError, ProblemError
+from ..core.contract import ProblemView
+from ..engine.derivation import Derivation, Gradient, derive
+from ..core.errors import AnswerError, ProblemError
 from ..layers import layer_type
-from ..poly import Poly, Symbol
-from ..presentation import Presentable
-from ..problem import Problem
-from ..problem_file import read_standard_input, read_text
+from ..core.poly import Poly, Symbol
+from ..core.presentation import Presentable
+from ..problems.problem import Problem
+from ..files.problem_file import read_standard_input, read_text
 from ..render.text import TextPrinter
-from ..tensors import Tensor
+from ..core.tensors import Tensor
 from .compare import Compare, Comparison, Sampling, Tolerance, best_comparison, compare_polys
 from .diagnose import Diagnosis, Mistake, WrongVariants, diagnose, wrong_variants
 from .names import NameTable, Reading, answer_tensors, right_form

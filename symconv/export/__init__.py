@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ..problem import Problem
+from ..problems.problem import Problem
 
 PACKAGE = Path(__file__).resolve().parent.parent
 # The command line needs click, which course platforms do not install; nothing else imports it.
-LEFT_OUT = {"cli.py", "__main__.py"}
+LEFT_OUT = {"interface/cli.py", "__main__.py"}
 
 
 def package_files() -> dict[str, bytes]:
@@ -29,7 +29,7 @@ def package_files() -> dict[str, bytes]:
 
 def statement_html(problem: Problem) -> str:
     """The problem's statement (layers, given tensors) as HTML with $$ … $$ math for MathJax."""
-    from ..solution import build_statement, render_solution
+    from ..solutions.solution import build_statement, render_solution
 
     markdown = render_solution(build_statement(problem), "markdown")
     blocks = [block.strip() for block in markdown.split("\n\n") if block.strip()]

@@ -14,11 +14,11 @@ elsewhere; newer Debian and Ubuntu refuse ``pip install`` into the system Python
 ``setup.sh`` makes a virtual environment with the versions of :data:`REQUIREMENTS`, tested on
 Python 3.10 and 3.13.
 
-For a template, the class is drawn when the zip is made (:func:`symconv.variants.draw_class`,
+For a template, the class is drawn when the zip is made (:func:`symconv.course.variants.draw_class`,
 as ``symconv exercise`` draws it, from the same roster): the zip holds each different variant's
 problem file and, for each roster id, its variant. A submission is matched to a student by the
 e-mail address Gradescope gives in ``/autograder/submission_metadata.json`` (``users[].email``,
-docs/submission_metadata.md), compared as :func:`symconv.roster.student_key` writes ids; an
+docs/submission_metadata.md), compared as :func:`symconv.files.roster.student_key` writes ids; an
 address not on the roster is told so, with score 0, and never graded against another variant.
 """
 
@@ -37,14 +37,14 @@ from pathlib import Path
 from ..answers.feedback import feedback_printer, render_verdict
 from ..answers.read import MAX_ANSWER_BYTES
 from ..answers.verify import AnswerKey, Verdict
-from ..errors import SymconvError
-from ..output import OutputTarget, display_path
-from ..poly import Symbol
-from ..problem import Problem
-from ..problem_file import (decode_text, is_template, load_problem, parse_problem, parse_toml,
+from ..core.errors import SymconvError
+from ..files.output import OutputTarget, display_path
+from ..core.poly import Symbol
+from ..problems.problem import Problem
+from ..files.problem_file import (decode_text, is_template, load_problem, parse_problem, parse_toml,
                             problem_from_table, read_text)
-from ..roster import Roster, student_key
-from ..variants import Template, draw_class, template_from_table
+from ..files.roster import Roster, student_key
+from ..course.variants import Template, draw_class, template_from_table
 from . import package_files
 
 # numpy and sympy releases known to work with symconv on each Python (tests install exactly these)

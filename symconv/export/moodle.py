@@ -32,11 +32,11 @@ from pathlib import Path
 
 from ..answers.feedback import decimal_text, feedback_printer
 from ..answers.verify import AnswerKey
-from ..errors import SymconvError
-from ..output import OutputTarget
-from ..poly import Symbol
+from ..core.errors import SymconvError
+from ..files.output import OutputTarget
+from ..core.poly import Symbol
 from ..render.text import TextPrinter
-from ..variants import Template, Variant, draw_class
+from ..course.variants import Template, Variant, draw_class
 from . import statement_html
 
 FIGURES = 4  # significant figures asked for
@@ -48,7 +48,7 @@ SMALLEST = Fraction(sys.float_info.min)
 def export_moodle(template: Template, wrt: str, count: int, out: str | os.PathLike, *,
                   force: bool = False, show_expected: bool = False) -> tuple[Path, int]:
     """Write up to ``count`` variants of ``template`` as Cloze questions in a Moodle XML quiz
-    (see :mod:`symconv.output` for how ``out`` is written); returns the path and how many
+    (see :mod:`symconv.files.output` for how ``out`` is written); returns the path and how many
     different variants it holds (fewer than ``count`` when the template allows no more).
     ``show_expected`` puts the expected values in each question's general feedback, which Moodle
     shows as the quiz's review options say (after the quiz closes, say)."""

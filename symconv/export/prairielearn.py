@@ -30,10 +30,10 @@ mustache from ``data["feedback"]["entries"]`` (``pl-string-input`` shows only a 
 field). By default it names the wrong entries and the likely mistake, never the expected values;
 ``show_expected`` puts them in. PrairieLearn seeds its random generators from
 ``data["variant_seed"]``; symconv draws from HMAC-SHA256 of the template's seed and that variant
-seed instead (:func:`symconv.variants.draw_variant`), so a variant is the same on every server.
+seed instead (:func:`symconv.course.variants.draw_variant`), so a variant is the same on every server.
 
 ``<qid>`` is the template's file name made a safe folder name (:func:`question_id`). Both folders
-follow :class:`~symconv.output.OutputFolder`: nothing symconv did not write is ever replaced.
+follow :class:`~symconv.files.output.OutputFolder`: nothing symconv did not write is ever replaced.
 """
 
 from __future__ import annotations
@@ -49,12 +49,12 @@ from typing import Any
 
 from ..answers.feedback import feedback_printer
 from ..answers.verify import AnswerKey
-from ..errors import SymconvError
-from ..exercise import derivative_latex
-from ..output import OutputFolder, display_path
-from ..poly import Symbol
-from ..problem_file import parse_problem
-from ..variants import Template, draw_variant, load_template
+from ..core.errors import SymconvError
+from ..course.exercise import derivative_latex
+from ..files.output import OutputFolder, display_path
+from ..core.poly import Symbol
+from ..files.problem_file import parse_problem
+from ..course.variants import Template, draw_variant, load_template
 from . import field_name, package_files, statement_html
 
 TEMPLATE_FILE = "template.toml"
@@ -120,7 +120,7 @@ QUESTION_HTML = '''<pl-question-panel>
 def export_prairielearn(template: Template, wrt: str, course_dir: str | os.PathLike, *,
                         force: bool = False, show_expected: bool = False) -> Path:
     """Write the question (and symconv's code) into ``course_dir``; returns the question folder.
-    Both folders follow :class:`~symconv.output.OutputFolder`; the code folder, shared by every
+    Both folders follow :class:`~symconv.files.output.OutputFolder`; the code folder, shared by every
     exported question, is always replaced by this version of it."""
     qid = question_id(template.source)
     course = Path(course_dir)

@@ -1,9 +1,9 @@
-"""Layer types, one home each, registered in :mod:`.registry` (see its docstring for what a layer
-type provides). Importing this package registers every type; adding one means adding its module
-and one import line here, in the order the problem file's error messages list the types."""
+"""Layer types, one home each, registered in :mod:`symconv.engine.registry` (see its docstring for
+what a layer type provides). Importing this package registers every type; adding one means adding
+its module and one import line here, in the order the problem file's error messages list the types."""
 
-from ..contract import Layer
-from .registry import LAYER_TYPES, Im2col, LayerRequest, LayerType, WrongVariant, layer_type
+from ..core.contract import Layer
+from ..engine.registry import LAYER_TYPES, Im2col, LayerRequest, LayerType, WrongVariant, layer_type
 
 # Each import registers its layer type; the order is the listed one.
 from . import conv  # noqa: F401

@@ -13,19 +13,19 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..contract import Array, Arrays
-from ..document import (Derivative, Display, Equation, Formula, Group, Matrix, Once, Paragraph, Product,
+from ..core.contract import Array, Arrays
+from ..core.document import (Derivative, Display, Equation, Formula, Group, Matrix, Once, Paragraph, Product,
                         Section, Sum, with_math)
-from ..poly import normalize, poly_sum
-from ..sections import Context, slice_axes
-from ..spec import SpecError
-from ..wording import per_axis
-from .base import Constant, Numbers
-from .conv import closed_form
+from ..core.poly import normalize, poly_sum
+from ..engine.sections import Context, slice_axes
+from ..core.spec import SpecError
+from ..core.wording import per_axis
+from ..engine.local_derivatives import Constant, Numbers
+from .sliding import closed_form
 from .pooling import (POOL_KEYS, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
                       pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
                       pool_shapes, pool_title, pool_windows, pool_words)
-from .registry import LayerRequest, LayerType, register
+from ..engine.registry import LayerRequest, LayerType, register
 
 MAX_GROUPED = 9  # windows up to this size are written 1/N·(y_00 + …); larger ones term by term
 
@@ -123,7 +123,7 @@ def gradient(layer: AvgPoolLayer, context: Context) -> Section:
         how += ", the whole window, padding included (count_include_pad = true)"
     explanation = [Paragraph((
         "Average pooling weighs every entry of a window by the same ", Formula("1/N"),
-        *with_math(": it is a convolution whose weights are all $1/N$, so"
+        *with_math(": it is a correlation whose weights are all $1/N$, so"
                    f" $∂{y.name}/∂{x.name} = 1/N$ with {how}. Each entry receives $1/N$ of the"
                    " upstream entry of every window that contains it."))), *why_a_share(layer, context)]
 

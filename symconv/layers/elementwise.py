@@ -10,14 +10,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..contract import Array, Arrays, Connections, LocalDerivative
-from ..document import Note
-from ..poly import Atom, Number, Symbol
-from ..spec import output_tensor
-from ..tensors import FactorTable, Tensor
-from ..wording import compact_shape, shape_text
-from .base import EntryOf
-from .registry import LayerRequest
+from ..core.contract import Array, Arrays, Connections, LocalDerivative
+from ..core.document import Note
+from ..core.poly import Atom, Number, Symbol
+from ..core.spec import output_tensor
+from ..core.tensors import FactorTable, Tensor
+from ..core.wording import compact_shape, shape_text
+from ..engine.local_derivatives import EntryOf
+from ..engine.registry import LayerRequest
 
 @dataclass(frozen=True)
 class Slope(EntryOf, ABC):

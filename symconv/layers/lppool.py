@@ -16,17 +16,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..contract import Array, Arrays, ValuesOf
-from ..document import Formula, Paragraph, Power, Product, Quotient, Group, Root, Section, with_math
-from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize, poly_sum, product_of
-from ..radicals import power
-from ..sections import Context
-from ..spec import SpecError
-from ..wording import ordinal
+from ..core.contract import Array, Arrays, ValuesOf
+from ..core.document import Formula, Paragraph, Power, Product, Quotient, Group, Root, Section, with_math
+from ..core.poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize, poly_sum, product_of
+from ..core.radicals import power
+from ..engine.sections import Context
+from ..core.spec import SpecError
+from ..core.wording import ordinal
 from .pooling import (InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes, pool_cases,
                       pool_forward, pool_geometry, pool_gradient, pool_output_size, pool_shapes, pool_title,
                       pool_words)
-from .registry import LayerRequest, LayerType, register
+from ..engine.registry import LayerRequest, LayerType, register
 
 NORMALIZATIONS = ("sum", "mean")
 MAX_P = 1024  # Σ x^p of a window stays a polynomial symconv can build and print
@@ -92,7 +92,7 @@ class LpFactor(Atom):
         return entry(self.entry) ** (self.p - 1) * mean ** exponent / self.divisor
 
     def exact_form(self) -> Poly:
-        """The same value with the root as a :class:`~symconv.radicals.Radical`."""
+        """The same value with the root as a :class:`~symconv.core.radicals.Radical`."""
         mean = self.power_sum * Fraction(1, self.divisor)
         return product_of([self.entry] * (self.p - 1)) * power(mean, self.exponent) * Fraction(
             1, self.divisor)

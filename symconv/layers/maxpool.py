@@ -15,16 +15,16 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..contract import Array, Arrays, ValuesOf
-from ..derivation import Terms
-from ..document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph, Section
-from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
-from ..sections import Context, more, with_and
-from ..tensors import Tensor
+from ..core.contract import Array, Arrays, ValuesOf
+from ..engine.derivation import Terms
+from ..core.document import Bracket, Call, Concat, Derivative, Formula, Note, Once, Paragraph, Section
+from ..core.poly import FACTOR_RANK, Atom, Number, Poly, Symbol, poly_sum
+from ..engine.sections import Context, more, with_and
+from ..core.tensors import Tensor
 from .pooling import (POOL_KEYS, InWindow, PoolLayer, PoolWindow, expression_of, overlap_mistakes,
                       pool_cases, pool_forward, pool_geometry, pool_gradient, pool_output_size,
                       pool_shapes, pool_title, pool_windows, pool_words)
-from .registry import LayerRequest, LayerType, WrongVariant, register
+from ..engine.registry import LayerRequest, LayerType, WrongVariant, register
 
 RULE = "the first maximum in row-major window order (PyTorch's rule for ties)"
 

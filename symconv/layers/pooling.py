@@ -25,20 +25,20 @@ from typing import Any, Callable, ClassVar, NamedTuple, Sequence, TypeVar, cast
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..contract import Array, Arrays, Connections, LocalDerivative, ValuesOf
-from ..derivation import Terms
-from ..document import (Concat, Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled,
+from ..core.contract import Array, Arrays, Connections, LocalDerivative, ValuesOf
+from ..engine.derivation import Terms
+from ..core.document import (Concat, Derivative, Display, Figure, Formula, Gallery, Grid, Heading, Labeled,
                         Matrix, Note, Paragraph, Section, Window, equation)
-from ..figures import entry_grid, grid_position, is_pictured, slice_label
-from ..poly import Atom, Number, Poly, Symbol
-from ..sections import (Case, Context, entry_cases, kernel_front, more, object_array, output_blocks,
+from ..engine.figures import entry_grid, grid_position, is_pictured, slice_label
+from ..core.poly import Atom, Number, Poly, Symbol
+from ..engine.sections import (Case, Context, entry_cases, kernel_front, more, object_array, output_blocks,
                         output_matrix, planes, remarks)
-from ..spec import SpecError, get_per_axis, output_tensor
-from ..tensors import FactorTable, Tensor
-from ..wording import axis_names, compact_shape, per_axis, shape_text
-from .conv.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
-from .conv.sections import axis_sizes, letters, shapes_section, size_arithmetic
-from .registry import LayerRequest, WrongVariant, only
+from ..core.spec import SpecError, get_per_axis, output_tensor
+from ..core.tensors import FactorTable, Tensor
+from ..core.wording import axis_names, compact_shape, per_axis, shape_text
+from .sliding.geometry import ConvGeometry, GeometryError, padding_pairs, require_at_least
+from .sliding.sections import axis_sizes, letters, shapes_section, size_arithmetic
+from ..engine.registry import LayerRequest, WrongVariant, only
 
 
 @dataclass(frozen=True)
@@ -371,8 +371,8 @@ def pool_windows(layer: PoolLayer, upstream: Tensor, count: int,
 
 
 def expression_of(formula: Callable[[Any, PoolWindow], object]) -> Callable[[PoolLayer, int], object]:
-    """A pooling type's :attr:`~.registry.LayerType.expression` from the formula its forward
-    section writes: the formula of output ``flat``'s window, over the window's symbols."""
+    """A pooling type's :attr:`~symconv.engine.registry.LayerType.expression` from the formula its
+    forward section writes: the formula of output ``flat``'s window, over the window's symbols."""
     def expression(layer: PoolLayer, flat: int) -> object:
         [window] = pool_windows(layer, layer.output, 1, start=flat)
         return formula(layer, window)
@@ -404,11 +404,11 @@ def window_gallery(layer: PoolLayer, windows: tuple[PoolWindow, ...]) -> Gallery
 
 
 def pool_shapes(layer: PoolLayer, context: Context) -> Section:
-    words = letters("The windows slide like a convolution's kernel, so the output size along each"
-                    " axis has the same formula (", [("I", "input"), ("K", "window"),
-                                                     ("P", "padding"), ("S", "stride")],
+    words = letters("The windows slide over the input like a kernel, so the output size along each"
+                    " axis is (", [("I", "input"), ("K", "window"), ("P", "padding"), ("S", "stride")],
                     context)
-    return shapes_section(layer, context, axis_sizes(layer.geometry.conv), words, None)
+    return shapes_section(layer, context, axis_sizes(layer.geometry.conv), words, None,
+                          input_remark=" (pooling has no weights)")
 
 
 def pool_forward(layer: PoolLayer, context: Context, kind: str, formula: Callable[[PoolWindow], object],

@@ -12,15 +12,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..contract import Array, Arrays, ValuesOf
-from ..derivation import Terms
-from ..document import Bracket, Call, Concat, Derivative, Formula, Heading, Once, Paragraph, Section
-from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol
-from ..sections import Context, entry_array, object_array
-from ..tensors import Tensor
-from ..wording import shape_text
+from ..core.contract import Array, Arrays, ValuesOf
+from ..engine.derivation import Terms
+from ..core.document import Bracket, Call, Concat, Derivative, Formula, Heading, Once, Paragraph, Section
+from ..core.poly import FACTOR_RANK, Atom, Number, Poly, Symbol
+from ..engine.sections import Context, entry_array, object_array
+from ..core.tensors import Tensor
+from ..core.wording import shape_text
 from .elementwise import Elementwise, Slope, same_shape_output
-from .registry import LayerRequest, LayerType, WrongVariant, register
+from ..engine.registry import LayerRequest, LayerType, WrongVariant, register
 
 
 class IsPositive(Atom):

@@ -21,15 +21,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..contract import Array, Arrays, ValuesOf
-from ..document import Concat, Formula, Group, Heading, Paragraph, Section
-from ..derivation import Terms
-from ..poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize
-from ..sections import Context, object_array
-from ..tensors import Tensor
-from ..wording import shape_text
+from ..core.contract import Array, Arrays, ValuesOf
+from ..core.document import Concat, Formula, Group, Heading, Paragraph, Section
+from ..core.poly import FACTOR_RANK, Atom, Number, Poly, Symbol, entry_key, normalize
+from ..core.tensors import Tensor
+from ..core.wording import shape_text
+from ..engine.derivation import Terms
+from ..engine.sections import Context, object_array
 from .elementwise import Elementwise, Slope, same_shape_output
-from .registry import AnswerFunction, LayerRequest, LayerType, WrongVariant, register
+from ..engine.registry import AnswerFunction, LayerRequest, LayerType, WrongVariant, register
 
 
 def sigmoid_of(entry: Number | Symbol | Concat) -> Concat:

@@ -7,7 +7,7 @@ fits its own page:
 
 - a matrix shows at most :data:`MAX_ROWS` rows (in every format) and as many columns as fit the
   format's line; ``⋮`` and ``⋯`` stand for the rest;
-- a whole tensor (:class:`~symconv.document.TensorView`) is one matrix, a wide one wrapped into
+- a whole tensor (:class:`~symconv.core.document.TensorView`) is one matrix, a wide one wrapped into
   blocks of two or more whole columns (never one of six columns or fewer), slices over its batch
   and channel axes (each slice whole, wrapped the same way), or, when its entries are too long to
   stand side by side, a list of entries (the first of every slice);
@@ -25,11 +25,11 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
-from ..document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum,
+from ..core.document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum,
                         Labeled, Matrix, Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated,
                         equation)
-from ..poly import Poly, Symbol
-from ..wording import shape_text
+from ..core.poly import Poly, Symbol
+from ..core.wording import shape_text
 from .printer import Printer
 
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into

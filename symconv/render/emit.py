@@ -10,7 +10,7 @@ arrays (:meth:`Gradient.term_rows`, :meth:`Terms.factor_tables`); the writers in
 An entry's simplified value (like terms merged, in :meth:`Poly.sorted_terms` order) is computed
 on arrays too when every factor is a symbol or an integer, as in every convolution, and written
 with the printer's own signs and coefficients (:meth:`Printer.lead`). Anything else (indicators,
-LP roots, fractions) goes through each entry's :class:`~symconv.poly.Poly` and the printer.
+LP roots, fractions) goes through each entry's :class:`~symconv.core.poly.Poly` and the printer.
 tests/test_emit.py checks the two give the same text on random problems.
 """
 
@@ -21,9 +21,9 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from ..derivation import ExpandedEntry, Gradient
-from ..product_sums import Codes, Sums, TermFactors, factor_codes, objects
-from ..tensors import Tensor
+from ..engine.derivation import ExpandedEntry, Gradient
+from ..engine.product_sums import Codes, Sums, TermFactors, factor_codes, objects
+from ..core.tensors import Tensor
 from .printer import Printer
 
 BATCH_TERMS = 1 << 16  # terms joined and written at a time: memory stays flat for any gradient

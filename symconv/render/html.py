@@ -5,7 +5,7 @@ stylesheet is fetched; its small style sheet and script are inline. Every displa
 carries ``data-tensor="NAME" data-index="i,j"`` and every displayed gradient entry ∂L/∂NAME_ij
 ``data-grad="NAME" data-index="i,j"`` (0-based, in the tensor's declared shape, whatever its
 display base). Gradient entries whose chain rule the document knows
-(:attr:`~symconv.document.Document.relations`) can be focused (``tabindex``): hovering or focusing
+(:attr:`~symconv.core.document.Document.relations`) can be focused (``tabindex``): hovering or focusing
 one marks it ``sc-active``, marks every displayed entry its chain rule reads ``sc-related`` (the
 next layer's gradient entries it sums over and the entries its local derivatives are), and shows
 its chain-rule equation at the bottom of the page.
@@ -34,14 +34,14 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ..document import (MAX_ROWS, MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
+from ..core.document import (MAX_ROWS, MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
                         Equation, Figure, Formula, Gallery, Group, Hadamard, Heading, Indexed, IndexedSum,
                         Labeled, Matrix, Numbered, Paragraph, Power, Product, Quotient, Reference, Sum,
                         TensorView, Truncated, short)
-from ..poly import Atom, Poly, Symbol
-from ..product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products, named_as_valued, objects,
+from ..core.poly import Atom, Poly, Symbol
+from ..engine.product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products, named_as_valued, objects,
                             product_polys)
-from ..tensors import EntryFactors, FactorTable, Role, Tensor
+from ..core.tensors import EntryFactors, FactorTable, Role, Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, is_tall
 from .names import entry_text, subscripted, written
 from .latex import LatexPrinter
@@ -646,7 +646,7 @@ class ChainData:
     """The page's data for the chain rules it shows (:meth:`HtmlPrinter.chain_data`), gradient by
     gradient. Where every factor is a symbol or an integer and the named sums are the values (no
     factor has a value to be named by: every convolution of a symbolic problem), the sums are
-    written on arrays (:class:`~symconv.product_sums.Sums`), a string per term made at once;
+    written on arrays (:class:`~symconv.engine.product_sums.Sums`), a string per term made at once;
     otherwise monomial by monomial from the polynomials. Both name tensors and pieces in the
     order an entry after the other meets them: its layers' outputs and local tensors, then the
     symbols and coefficients of its sum's terms, then its value's."""
@@ -795,7 +795,7 @@ def polys_json(entries: dict[str, dict[str, Any]], order: dict[str, int]) -> lis
 class TermArrays(NamedTuple):
     """The terms written of some entries' sums (:meth:`ChainData.add_arrays`): each term's entry,
     sign, coefficient piece (−1: none) and symbols' codes (``low``, ``high`` as in
-    :class:`~symconv.product_sums.Sums`); ``counts``: every entry's number of terms."""
+    :class:`~symconv.engine.product_sums.Sums`); ``counts``: every entry's number of terms."""
 
     entry: np.ndarray
     sign: np.ndarray
@@ -847,7 +847,7 @@ def array_sums(chain: ChainTerms, flats: np.ndarray) -> tuple[Sums, Codes] | Non
 
 
 class NamedBlock(NamedTuple):
-    """A chain block as :class:`~symconv.product_sums.TermFactors` reads it: its upstream factors
+    """A chain block as :class:`~symconv.engine.product_sums.TermFactors` reads it: its upstream factors
     and its named local derivatives."""
 
     offsets: np.ndarray
@@ -864,7 +864,7 @@ class NamedBlock(NamedTuple):
 def named_sums(chain: ChainTerms, flats: list[int]) -> list[Poly]:
     """The entries' sums with their local derivatives named (``X_11`` where the value is 1), from
     the chain's arrays: each term's upstream entry (its number when given) times its named local
-    derivative, each entry's polynomial built once (:func:`~symconv.product_sums.product_polys`)."""
+    derivative, each entry's polynomial built once (:func:`~symconv.engine.product_sums.product_polys`)."""
     blocks = [BlockTerms(block.offsets, block.outputs, block.upstream.entries(), block.local)
               for block in chain.blocks]
     return product_polys(*block_products(blocks, np.asarray(flats, dtype=np.int64))).tolist()

@@ -10,11 +10,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..derivation import ExpandedEntry, Gradient, GradientEntry
-from ..forward import ForwardOutput
-from ..poly import Number, Poly
-from ..tensors import Tensor
-from ..product_sums import objects
+from ..engine.derivation import ExpandedEntry, Gradient, GradientEntry
+from ..problems.forward import ForwardOutput
+from ..core.poly import Number, Poly
+from ..core.tensors import Tensor
+from ..engine.product_sums import objects
 from .emit import GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, spelling, sum_pieces
 from .names import latex_entry_name, latex_names, plain_names, written
 from .printer import PlainPrinter, plain
@@ -66,11 +66,11 @@ def forward_json(outputs: list[ForwardOutput]) -> dict:
                         for output in outputs]}
 
 
-# Any: a symconv.matrix.LayerMatrix (its shape and entries); the renderers do not import the engine's
+# Any: a symconv.problems.matrix.LayerMatrix (its shape and entries); the renderers do not import the engine's
 # matrix module, which reaches into the layers
 def matrix_json(matrix: Any) -> dict:
     """``{"rows": m, "cols": n, "entries": [{"row", "col", "expr", "value"}, …]}``: a layer's
-    matrix C (a :class:`symconv.matrix.LayerMatrix`), non-zero entries only, row-major; ``expr``
+    matrix C (a :class:`symconv.problems.matrix.LayerMatrix`), non-zero entries only, row-major; ``expr``
     names the weight entry, ``value`` is its number (None for a symbol)."""
     rows, columns = matrix.shape
     values = matrix.entries()

@@ -13,11 +13,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..document import (Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
+from ..core.document import (Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
                         Gallery, Group, Hadamard, Heading, Indexed, IndexedSum, Labeled, Matrix, Numbered,
                         Paragraph, Power, Product, Quotient, Reference, TensorView, Truncated)
-from ..poly import Atom, Poly, Symbol
-from ..tensors import Tensor
+from ..core.poly import Atom, Poly, Symbol
+from ..core.tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
 from .names import document_latex_names
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, TEX_OPERATORS, fraction_width, latex_width

@@ -19,9 +19,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..product_sums import objects
-from ..poly import Symbol
-from ..tensors import Tensor
+from ..engine.product_sums import objects
+from ..core.poly import Symbol
+from ..core.tensors import Tensor
 
 NAMED_AT_ONCE = 200_000  # entries: a tensor up to this size has every name spelled at once
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 
-from ..checks import CheckReport
-from ..derivation import GradientEntry
-from ..document import Derivative, Display, Equation, Gallery, Paragraph, Product, Sum, TensorView, equation
+from ..problems.checks import CheckReport
+from ..engine.derivation import GradientEntry
+from ..core.document import Derivative, Display, Equation, Gallery, Paragraph, Product, Sum, TensorView, equation
 from .latex import KatexPrinter, LatexPrinter, latex_words
 
 

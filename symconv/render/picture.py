@@ -1,4 +1,4 @@
-"""Pictures (:class:`~symconv.document.Figure`) laid out once and drawn as SVG or TikZ.
+"""Pictures (:class:`~symconv.core.document.Figure`) laid out once and drawn as SVG or TikZ.
 
 :func:`layout` places the grids cell by cell, in pixels (y down), within the width a format gives
 it; :func:`svg` writes that as an SVG document (HTML inline, Markdown as files) and :func:`tikz`
@@ -19,8 +19,8 @@ import html
 from typing import Callable, Iterator, NamedTuple
 
 
-from ..document import Figure, Grid
-from ..poly import Symbol
+from ..core.document import Figure, Grid
+from ..core.poly import Symbol
 
 FONT = 16  # px: a cell's label and a grid's name (TikZ: \normalsize of the 10 pt document)
 SCRIPT = 12  # px: a label's subscript (TikZ: 7 pt)

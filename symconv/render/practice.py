@@ -15,8 +15,8 @@ import json
 from importlib import resources
 from typing import NamedTuple
 
-from ..document import Derivative, Document, Equation
-from ..tensors import Tensor
+from ..core.document import Derivative, Document, Equation
+from ..core.tensors import Tensor
 from .html import STYLE, HtmlPrinter
 
 SCRIPTS = ("answers.js", "practice.js")

@@ -18,9 +18,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Root, Sum
-from ..poly import Atom, Poly, Symbol
-from ..tensors import Tensor
+from ..core.document import Bracket, Call, Concat, Formula, Group, Power, Product, Quotient, Root, Sum
+from ..core.poly import Atom, Poly, Symbol
+from ..core.tensors import Tensor
 from .names import entry_text, plain_names
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..document import Document
-from ..errors import SymconvError
+from ..core.document import Document
+from ..core.errors import SymconvError
 from .arrange import ArrangingPrinter
 from .html import HtmlPrinter
 from .latex import LatexPrinter
@@ -25,7 +25,7 @@ class Rendered(NamedTuple):
 
 def is_interactive(output_format: str) -> bool:
     """Whether the format points at related entries, so its document needs the chain-rule
-    relations (:attr:`symconv.document.Document.relations`)."""
+    relations (:attr:`symconv.core.document.Document.relations`)."""
     return getattr(FORMATS.get(output_format), "interactive", False)
 
 

@@ -6,13 +6,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..checks import FD_TOLERANCE, TOLERANCE, CheckReport
-from ..derivation import ExpandedEntry, Gradient, GradientEntry
-from ..document import Note
-from ..poly import Poly, Symbol
-from ..product_sums import objects
-from ..tensors import Tensor
-from ..wording import kinks_words, listed
+from ..problems.checks import FD_TOLERANCE, TOLERANCE, CheckReport
+from ..engine.derivation import ExpandedEntry, Gradient, GradientEntry
+from ..core.document import Note
+from ..core.poly import Poly, Symbol
+from ..engine.product_sums import objects
+from ..core.tensors import Tensor
+from ..core.wording import kinks_words, listed
 from .emit import GradientArrays, Pieces, chosen_entries, concatenated, expansion, few, spelling, sum_pieces
 from .names import text_names
 from .printer import Printer

@@ -10,11 +10,11 @@ import textwrap
 
 import numpy as np
 
-from ..document import (Concat, Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading, Indexed,
+from ..core.document import (Concat, Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading, Indexed,
                         IndexedSum, Labeled, Matrix, Numbered, Paragraph, Product, Reference, TensorView,
                         Truncated)
-from ..poly import Symbol
-from ..tensors import Tensor
+from ..core.poly import Symbol
+from ..core.tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid
 from .names import document_text_names
 from .text import TextPrinter
@@ -51,7 +51,7 @@ def width_of(text: str) -> int:
 
 
 class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
-    """Prints :mod:`symconv.document` nodes as text; widths are counted in characters."""
+    """Prints :mod:`symconv.core.document` nodes as text; widths are counted in characters."""
 
     line_width = TERMINAL_WIDTH - 10
     gallery_width = TERMINAL_WIDTH - 2

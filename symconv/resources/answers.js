@@ -95,7 +95,7 @@
   }
   function atomFromData(atom) { return typeof atom === "number" ? atom : radical(polyFromData(atom[1]), fparse(atom[2])); }
 
-  // -- roots (symconv/radicals.py) ------------------------------------------------------------------
+  // -- roots (symconv/core/radicals.py) -------------------------------------------------------------
   class RootError extends Error {}
   function polyKey(p) { return "(" + [...p.keys()].sort().map((k) => k + ":" + ftext(p.get(k)[1])).join(";") + ")"; }
   function radical(base, exponent) { return { base, exponent, key: "r" + polyKey(base) + "^" + ftext(exponent) }; }

@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from symconv import load_problem  # noqa: E402
-from symconv.matrix import has_matrix, printable  # noqa: E402
+from symconv.problems.matrix import has_matrix, printable  # noqa: E402
 from symconv.render.solve import Rendered  # noqa: E402
-from symconv.solution import SECTION_NAMES, build_solution, render_solution_files  # noqa: E402
-from symconv.solution import render_matrix as matrix_view  # noqa: E402
+from symconv.solutions.solution import SECTION_NAMES, build_solution, render_solution_files  # noqa: E402
+from symconv.solutions.solution import render_matrix as matrix_view  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent
 EXTENSIONS = {"latex": "tex", "markdown": "md", "text": "txt"}

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...sections import Case, entry_cases
-from ...spec import SpecError, get_name, make_tensor, output_tensor
-from ...tensors import Role, Tensor
-from ...wording import shape_text
-from ..registry import Im2col, LayerRequest, LayerType, QuickSetting, register
-from .geometry import ConvGeometry, GeometryError, same_padding
-from .layer import ConvLayer, declared_output_shape
+from ...engine.sections import Case, entry_cases
+from ...core.spec import SpecError, get_name, make_tensor, output_tensor
+from ...core.tensors import Role, Tensor
+from ...core.wording import shape_text
+from ...engine.registry import Im2col, LayerRequest, LayerType, QuickSetting, register
+from ..sliding.geometry import ConvGeometry, GeometryError, same_padding
+from ..sliding.layer import ConvLayer, declared_output_shape
+from ..sliding.reading import SAME, read_bias, read_field_keys, refuse_channels_last
+from ..sliding.sections import settings_words
 from .mistakes import conv_mistakes
-from .reading import SAME, read_bias, read_field_keys, refuse_channels_last
-from .sections import SECTIONS, describe, output_arithmetic, settings_words
+from .sections import SECTIONS, describe, output_arithmetic
 
 
 def build_conv(request: LayerRequest) -> ConvLayer:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...document import Figure, Formula, Grid
-from ...figures import entry_grid, grid_position, is_pictured, slice_label
-from ...poly import Symbol
-from ...sections import Context
-from ...wording import per_axis
-from . import closed_form
-from .layer import ConvLayer
+from ...core.document import Figure, Formula, Grid
+from ...engine.figures import entry_grid, grid_position, is_pictured, slice_label
+from ...core.poly import Symbol
+from ...engine.sections import Context
+from ...core.wording import per_axis
+from ..sliding import closed_form
+from ..sliding.layer import ConvLayer
 
 
 def as_rows(values: tuple[int, ...]) -> tuple[int, int]:

@@ -14,15 +14,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ...contract import Array
-from ...derivation import Terms
-from ...poly import Poly
-from ...sections import object_array
-from ...tensors import Tensor
-from ...wording import per_axis
-from ..registry import WrongVariant
-from . import closed_form
-from .layer import ConvLayer
+from ...core.contract import Array
+from ...engine.derivation import Terms
+from ...core.poly import Poly
+from ...engine.sections import object_array
+from ...core.tensors import Tensor
+from ...core.wording import per_axis
+from ...engine.registry import WrongVariant
+from ..sliding import closed_form
+from ..sliding.layer import ConvLayer
 
 
 def conv_mistakes(layer: ConvLayer, target: Tensor, dy_polys: list[Poly], terms: Terms,

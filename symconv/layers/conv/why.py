@@ -1,9 +1,8 @@
 """Why each step of a convolution's backward pass is what it is, told with the problem's own
 entries and numbers: why the kernel is rotated for ∂L/∂X, why zeros are inserted when the stride
-skips outputs, why ∂L/∂W is a correlation (and the notes' Rot180 form the same), and why a
-transposed convolution's ∂L/∂X rotates nothing.
+skips outputs, and why ∂L/∂W is a correlation (and the notes' Rot180 form the same).
 
-Each explanation is a :class:`~symconv.document.Once` block: the sections that use a step all
+Each explanation is a :class:`~symconv.core.document.Once` block: the sections that use a step all
 carry it, and the document says it where the step is first used.
 """
 
@@ -11,20 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...contract import Layer
-from ...document import Derivative, Formula, Indexed, Once, Paragraph, with_math
-from ...indexed import general_term
-from ...poly import Symbol
-from ...sections import Context, NamedTerm, named_terms
-from ...wording import per_axis
-from .layer import ConvLayer
-
-SHOWN_TERMS = 9  # pairs named in a worked instance
-
-
-def why(key: str, parts: tuple[object, ...]) -> list[object]:
-    """An explanation, said once in a document, where its step is first used."""
-    return [Once(("why", key), (Paragraph(parts),))]
+from ...core.contract import Layer
+from ...core.document import Derivative, Formula, Indexed, with_math
+from ...core.indexed import general_term
+from ...core.poly import Symbol
+from ...engine.sections import Context, NamedTerm, named_terms
+from ...core.wording import per_axis
+from ..sliding.layer import ConvLayer
+from ..sliding.sections import meetings, why
 
 
 def busiest_entry(context: Context, layer: Layer) -> tuple[Symbol, list[NamedTerm]]:
@@ -35,15 +28,6 @@ def busiest_entry(context: Context, layer: Layer) -> tuple[Symbol, list[NamedTer
     flat = int(np.argmax(np.diff(block.offsets)))
     terms = [t for t in named_terms(gradient, flat) if t.output.tensor is layer.output]
     return Symbol(layer.input, flat), sorted(terms, key=lambda t: t.output.flat)
-
-
-def meetings(terms: list[NamedTerm]) -> list[object]:
-    """``B_33 in C_11, B_32 in C_12, …``: each term's kernel entry and output."""
-    shown = [[t.local, " in ", t.output] for t in terms[:SHOWN_TERMS] if isinstance(t.local, Symbol)]
-    parts: list[object] = []
-    for number, pair in enumerate(shown):
-        parts += ([", "] if number else []) + pair
-    return parts + ([", …"] if len(terms) > SHOWN_TERMS else [])
 
 
 def rotation(layer: ConvLayer, context: Context) -> list[object]:
@@ -138,19 +122,3 @@ def weight_correlation(layer: ConvLayer, context: Context) -> list[object]:
               " gradient, padded by ", Formula("K − 1"), ", and meets its entries in the opposite"
               " order, which Rot 180° turns back, so it is the same sum."]
     return why("dw", tuple(parts))
-
-
-def transposed_input(layer: Layer, context: Context) -> list[object]:
-    """Why a transposed convolution's ∂L/∂X rotates nothing: an input entry's product lands on
-    outputs whose index goes up with the kernel's."""
-    x, y = layer.input, layer.output
-    gradient = context.derivation.gradient(x.name)
-    terms = sorted((t for t in named_terms(gradient, 0) if t.output.tensor is y),
-                   key=lambda t: t.output.flat)
-    if len(terms) < 2:
-        return []
-    parts: tuple[object, ...] = ("Why is nothing rotated? ", Symbol(x, 0), "'s product lands with ",
-                    *meetings(terms), ": the output index goes up with the kernel index, so ",
-                    Derivative(context.loss, Symbol(x, 0)), " reads ", Derivative(context.loss, y),
-                    " and the kernel in the same order, a plain correlation.")
-    return why("transposed", parts)

@@ -9,21 +9,21 @@ stride or the dilation. With ``padding = "same"`` (TensorFlow/Keras's Conv2DTran
 size is ``S·H``: the padding is TensorFlow's "same" padding of the convolution from ``S·H``.
 
 Everything is the adjoint of the convolution described in :mod:`.layer`; the index arithmetic is
-:class:`~symconv.layers.conv.geometry.ConvGeometry`'s.
+:class:`~symconv.layers.sliding.geometry.ConvGeometry`'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from ...sections import Case, entry_cases
-from ...spec import SpecError, get_name, get_per_axis, make_tensor, output_tensor
-from ...tensors import Role, Tensor
-from ...wording import axis_names, per_axis, shape_text
-from ..conv.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
-from ..conv.layer import declared_output_shape
-from ..conv.reading import SAME, read_bias, read_field_keys, refuse_channels_last
-from ..registry import Im2col, LayerRequest, LayerType, register
+from ...engine.sections import Case, entry_cases
+from ...core.spec import SpecError, get_name, get_per_axis, make_tensor, output_tensor
+from ...core.tensors import Role, Tensor
+from ...core.wording import axis_names, per_axis, shape_text
+from ..sliding.geometry import ConvGeometry, GeometryError, require_at_least, same_padding
+from ..sliding.layer import declared_output_shape
+from ..sliding.reading import SAME, read_bias, read_field_keys, refuse_channels_last
+from ...engine.registry import Im2col, LayerRequest, LayerType, register
 from .layer import ConvTransposeLayer, transposed_size
 from .mistakes import transpose_mistakes
 from .sections import SECTIONS, describe, output_arithmetic

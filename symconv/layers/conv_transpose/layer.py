@@ -22,12 +22,12 @@ from math import prod
 
 import numpy as np
 
-from ...contract import Array, Arrays
-from ...tensors import Tensor
-from ...wording import compact_shape, per_axis, shape_text
-from ..conv import closed_form, reference
-from ..conv.geometry import ConvGeometry
-from ..conv.layer import SumOfProducts, filter_columns
+from ...core.contract import Array, Arrays
+from ...core.tensors import Tensor
+from ...core.wording import compact_shape, per_axis, shape_text
+from ..sliding import closed_form, reference
+from ..sliding.geometry import ConvGeometry
+from ..sliding.layer import SumOfProducts, filter_columns
 
 
 def swapped(triples: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

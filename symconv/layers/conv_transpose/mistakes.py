@@ -8,12 +8,12 @@ with the one step the student got wrong changed.
 
 from __future__ import annotations
 
-from ...derivation import Terms
-from ...poly import Poly
-from ...sections import object_array
-from ...tensors import Tensor
-from ..conv import closed_form
-from ..registry import WrongVariant
+from ...engine.derivation import Terms
+from ...core.poly import Poly
+from ...engine.sections import object_array
+from ...core.tensors import Tensor
+from ..sliding import closed_form
+from ...engine.registry import WrongVariant
 from .layer import ConvTransposeLayer
 
 

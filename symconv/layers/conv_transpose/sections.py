@@ -20,21 +20,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...document import (Derivative, Display, Equation, Formula, Hadamard, Heading, Matrix,
+from ...core.document import (Derivative, Display, Equation, Formula, Hadamard, Heading, Matrix,
                          Paragraph, Product, Reference, Section, Sum, equation,
                          with_math)
-from ...poly import Number, Poly, Symbol, poly_sum, product_of
-from ...sections import (Context, entry_array, more, object_array, output_blocks, output_matrix,
-                         unwrap_constant)
-from ...tensors import Tensor
-from ...wording import per_axis, shape_text
-from ..conv import closed_form
-from ..conv.why import transposed_input
-from ..conv.layer import ConvLayer
-from ..conv.sections import (axis_rows, bias_gradient, canonical_slices, field_gallery, fields_key,
-                             fields_once, inserted_sizes, kernel_item, letters, mapped_back, named_kernels_note,
-                             padding_blocks, padding_named, padding_terms, receptive_fields,
-                             settings_sentence, shape_questions, shown_fields)
+from ...core.poly import Number, Poly, Symbol, poly_sum, product_of
+from ...engine.sections import (Context, entry_array, more, named_terms, object_array, output_blocks,
+                         output_matrix, unwrap_constant)
+from ...core.tensors import Tensor
+from ...core.wording import per_axis, shape_text
+from ..sliding import closed_form
+from ..sliding.layer import ConvLayer
+from ..sliding.sections import (axis_rows, bias_gradient, canonical_slices, field_gallery, fields_key,
+                                fields_once, inserted_sizes, kernel_item, letters, mapped_back,
+                                meetings, named_kernels_note, padding_blocks, padding_named,
+                                padding_terms, receptive_fields, settings_sentence, shape_questions,
+                                shown_fields, why)
 from .layer import ConvTransposeLayer
 
 
@@ -42,6 +42,22 @@ def adjoint(layer: ConvTransposeLayer, reads: Tensor) -> ConvLayer:
     """The convolution this layer is the adjoint of, reading ``reads`` (shaped like the output:
     ∂L/∂Y, or Y itself) and writing entries named after this layer's input."""
     return ConvLayer(layer.geometry, reads, layer.weight, None, layer.input)
+
+
+def transposed_input(layer: ConvTransposeLayer, context: Context) -> list[object]:
+    """Why a transposed convolution's ∂L/∂X rotates nothing: an input entry's product lands on
+    outputs whose index goes up with the kernel's."""
+    x, y = layer.input, layer.output
+    gradient = context.derivation.gradient(x.name)
+    terms = sorted((t for t in named_terms(gradient, 0) if t.output.tensor is y),
+                   key=lambda t: t.output.flat)
+    if len(terms) < 2:
+        return []
+    parts: tuple[object, ...] = ("Why is nothing rotated? ", Symbol(x, 0), "'s product lands with ",
+                    *meetings(terms), ": the output index goes up with the kernel index, so ",
+                    Derivative(context.loss, Symbol(x, 0)), " reads ", Derivative(context.loss, y),
+                    " and the kernel in the same order, a plain correlation.")
+    return why("transposed", parts)
 
 
 # -- shapes ---------------------------------------------------------------------------------------
