@@ -14,6 +14,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 CHROMIUM = os.environ.get("SYMCONV_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("SYMCONV_CHROMEDRIVER", "/usr/bin/chromedriver")
 
@@ -24,6 +26,41 @@ def available() -> bool:
     except ImportError:
         return False
     return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+needs_chromium = pytest.mark.skipif(not available() and not os.environ.get("CI"),
+                                    reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
+
+
+class Chromium:
+    """selenium's Chromium with the calls of tests/firefox.py's Firefox (``open``, ``run``, ``find``,
+    ``click``, ``type``, ``clear``, ``screenshot``), so a check written once runs in both."""
+
+    def __init__(self, driver):
+        self.driver = driver
+
+    def open(self, url: str) -> None:
+        self.driver.get(url)
+
+    def run(self, script: str, *args):
+        return self.driver.execute_script(script, *args)
+
+    def find(self, selector: str) -> list:
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_elements(By.CSS_SELECTOR, selector)
+
+    def click(self, element) -> None:
+        element.click()
+
+    def type(self, element, text: str) -> None:
+        element.send_keys(text)
+
+    def clear(self, element) -> None:
+        element.clear()
+
+    def screenshot(self) -> bytes:
+        return self.driver.get_screenshot_as_png()
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""Session fixtures: the Gradescope autograder's environment, made by its own setup.sh once per
-Python and test run (it installs the pinned numpy and sympy from PyPI).
+"""Shared fixtures: the browsers of the page tests, one per test file; the Gradescope autograder's
+environment, made by its own setup.sh once per Python and test run (it installs the pinned numpy
+and sympy from PyPI).
 
 The README's test command runs the tests on every core (pytest-xdist, ``--dist loadfile``): the
 tests of one file run on one worker, so a module fixture (a browser, a notebook kernel, compiled
@@ -17,7 +18,23 @@ from pathlib import Path
 
 import pytest
 
+from browser import offline_browser
+from firefox import offline_firefox
 from platforms import TEMPLATE, export, python, unpack
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """An offline Chromium's selenium driver (tests/browser.py), one per test file."""
+    with offline_browser() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def firefox():
+    """An offline Firefox (tests/firefox.py), one per test file."""
+    with offline_firefox() as driver:
+        yield driver
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,8 @@ import tempfile
 import time
 from contextlib import contextmanager
 
+import pytest
+
 FIREFOX = os.environ.get("SYMCONV_FIREFOX", "/usr/bin/firefox-esr")
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # WebDriver's key for an element reference
 PREFERENCES = {
@@ -35,6 +37,10 @@ PREFERENCES = {
 
 def available() -> bool:
     return os.path.exists(FIREFOX)
+
+
+needs_firefox = pytest.mark.skipif(not available() and not os.environ.get("CI"),
+                                   reason="needs firefox-esr (.ci/browser-packages)")
 
 
 def free_port() -> int:

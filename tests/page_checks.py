@@ -44,6 +44,16 @@ def written_page(example: Path, folder: Path):
     return problem, page
 
 
+def opened_page(browser, example: Path, folder: Path):
+    """(the example's problem, its page), written into ``folder`` and opened in ``browser`` (a
+    tests/firefox.py Firefox or a tests/browser.py Chromium), checked as :func:`check_rendered`
+    checks it."""
+    problem, page = written_page(example, folder)
+    browser.open(page.as_uri())
+    check_rendered(browser.run, problem, browser.screenshot())
+    return problem, page
+
+
 def check_rendered(run, problem, screenshot: bytes) -> None:
     """The page loaded and fetched nothing (only the page itself), its MathML has no error and
     its formulas a size, its pictures are drawn (none for 3-D layers), and it has ink."""

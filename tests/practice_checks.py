@@ -89,19 +89,29 @@ def named_mistake(key: AnswerKey):
 
 
 class Page(Protocol):
-    """What the checks ask of a browser's driver."""
+    """What the checks ask of a browser: tests/firefox.py's Firefox, tests/browser.py's Chromium."""
 
     def run(self, script: str, *args): ...
 
-    def fields(self) -> list: ...
+    def find(self, selector: str) -> list: ...
+
+    def click(self, element) -> None: ...
 
     def type(self, element, text: str) -> None: ...
 
     def clear(self, element) -> None: ...
 
-    def press(self, action: str) -> None: ...  # clicks the button with data-action=action
-
     def screenshot(self) -> bytes: ...
+
+
+def fields(page: Page) -> list:
+    """The answer's inputs, in row-major order."""
+    return page.find("input[data-answer]")
+
+
+def press(page: Page, action: str) -> None:
+    """Click the button with ``data-action=action``."""
+    page.click(page.find(f'button[data-action="{action}"]')[0])
 
 
 MARKS = """return [...document.querySelectorAll('input[data-answer]')].map(i =>
@@ -143,11 +153,11 @@ def answer(page: Page, texts: list[str], only: list[int] | None = None) -> None:
     chosen = list(range(len(texts))) if only is None else only
     typed = chosen[:TYPED] if only is None else chosen
     page.run(FILL, [text if flat in chosen and flat not in typed else None for flat, text in enumerate(texts)])
-    fields = page.fields()
+    inputs = fields(page)
     for flat in typed:
-        page.clear(fields[flat])
-        page.type(fields[flat], texts[flat])
-    page.press("check")
+        page.clear(inputs[flat])
+        page.type(inputs[flat], texts[flat])
+    press(page, "check")
 
 
 def check_as_verify(page: Page, key: AnswerKey, texts: list[str]) -> None:
@@ -205,9 +215,9 @@ def check_practice(page: Page, key: AnswerKey) -> None:
     assert page.run(TEXT, '[data-role="chain"]').startswith(f"Chain rule of ∂{key.problem.loss}/∂{name}:")
     assert page.run("return document.querySelectorAll('[data-role=chain] math').length") >= 1
 
-    page.press("close")
+    press(page, "close")
     assert page.run("return getComputedStyle(document.getElementById('sc-panel')).display") == "none"
-    page.press("solution")
+    press(page, "solution")
     assert page.run("return document.querySelector('[data-role=solution]').hidden") is False
     assert page.run("return document.querySelectorAll('[data-role=solution] math').length") > 10
     drawn = page.run("return document.querySelectorAll('[data-role=solution] figure svg rect').length")

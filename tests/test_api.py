@@ -70,3 +70,17 @@ def test_grad_command_does_not_import_sympy(command):
             " 'symconv.solutions.solution', 'IPython')), file=sys.stderr)" % command)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr.strip().splitlines()[-2:] == ["False", "[]"]  # nor the unused printers
+
+
+def test_an_entry_outside_the_tensor_is_one_clear_index_error():
+    """A flat position or an index past the end (or negative) names the tensor, its shape and the
+    range there is; it never wraps around to another entry."""
+    gradient = derive(build_problem({"input": {"shape": [5, 5], "name": "A"},
+                                     "layers": [{"type": "conv", "weight": {"shape": [3, 3]}}]})).gradient("A")
+    assert gradient.entry(24).index == (4, 4) == gradient.entry((4, 4)).index
+    ranges = r"its 0-based indices run from \(0, 0\) to \(4, 4\), its flat positions from 0 to 24"
+    for asked, written in [(25, "25"), (-1, "-1"), ((5, 0), r"\(5, 0\)"), ((0,), r"\(0,\)")]:
+        with pytest.raises(IndexError, match=rf"^A \(5×5\) has no entry {written}: {ranges}$"):
+            gradient.entry(asked)
+    with pytest.raises(IndexError, match=r"has no entry 26"):
+        gradient.wrt.index_of(26)

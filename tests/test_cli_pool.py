@@ -23,8 +23,33 @@ def run(capsys, *args):
 def test_check_passes_on_every_new_example(capsys, name):
     code, out, err = run(capsys, "check", f"examples/{name}.toml")
     assert code == 0, out
-    routes = "four" if "conv" in name else "three"  # a convolution is a matrix product
-    assert f"all {routes} routes agree" in out and err == ""
+    # a convolution is a matrix product (a fourth route); LP pooling has no closed form (one less)
+    routes = "all four" if "conv" in name else "both" if "lppool" in name else "all three"
+    assert f"{routes} routes agree" in out and err == ""
+
+
+@pytest.mark.parametrize("name, routes, matrix", [("lppool_mean", "both", False),
+                                                  ("homework_maxpool", "all three", False),
+                                                  ("homework_conv_maxpool", "all four", True)])
+def test_every_form_of_a_check_report_counts_the_routes_that_ran(name, routes, matrix):
+    """The notebook's table and summary, the text report and the worked solution say how many
+    routes ran (LP pooling has no closed form; only a convolution has the matrix form), never
+    "three" regardless; the notebook's table has the matrix column when that route ran."""
+    from symconv import check, load_problem
+    from symconv.core.presentation import mimebundle
+    from symconv.render.text import TextPrinter
+    from symconv.solutions.solution import build_solution, render_solution
+
+    problem = load_problem(f"examples/{name}.toml")
+    report = check(problem)
+    bundle = mimebundle(report)
+    assert f"): {routes} routes agree</caption>" in bundle["text/html"]
+    assert repr(report).endswith(f": {routes} routes agree on {len(report.rows)} gradients>")
+    assert ("<th style='padding:2px 8px;border-bottom:1px solid #ccc;text-align:right'>matrix</th>"
+            in bundle["text/html"]) == matrix
+    assert f"\n{routes} routes agree (tolerance" in TextPrinter("L").doprint(report)
+    full = render_solution(build_solution(problem, detail="full"), "text")
+    assert f"{routes.capitalize()} routes agree." in full
 
 
 @pytest.mark.parametrize("name, wrt, count", [("homework_maxpool", "C", 9),

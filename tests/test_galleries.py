@@ -5,13 +5,12 @@ math, or is cut into equal pieces."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from browser import available as browser_available, offline_browser
+from browser import needs_chromium, offline_browser
 from page_checks import written_page
 from symconv import build_solution, load_problem, render_solution
 from symconv.core.document import Gallery
@@ -85,8 +84,7 @@ return [...document.querySelectorAll('.sc-grid')].map(gallery => {
 """
 
 
-@pytest.mark.skipif(not browser_available() and not os.environ.get("CI"),
-                    reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
+@needs_chromium
 def test_html_galleries_keep_the_grid_in_a_1400_pixel_window(tmp_path):
     """In Chromium, 1400 pixels wide: the homework's receptive fields stand three to a row, in the
     output's order, each labelled with its output."""

@@ -49,10 +49,13 @@ def has_matrix(text: str) -> bool:
 @pytest.mark.parametrize("output_format", list(EXTENSIONS))
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_document_matches_its_golden_file(example, output_format):
-    expected = golden_path(example, output_format).read_text(encoding="utf-8")
-    assert render(example, output_format) == expected, (
-        f"{example.stem} ({output_format}) changed; if intended, run python tests/golden/regenerate.py"
-        " and read the diff")
+    assert_golden(render(example, output_format), golden_path(example, output_format),
+                  f"{example.stem} ({output_format})")
+
+
+def assert_golden(text: str, golden: Path, what: str) -> None:
+    assert text == golden.read_text(encoding="utf-8"), (
+        f"{what} changed; if intended, run python tests/golden/regenerate.py and read the diff")
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
@@ -733,10 +736,8 @@ MATRIX_EXAMPLES = matrix_examples()
 @pytest.mark.parametrize("output_format", list(EXTENSIONS))
 @pytest.mark.parametrize("example", MATRIX_EXAMPLES, ids=lambda p: p.stem)
 def test_matrix_view_matches_its_golden_file(example, output_format):
-    expected = matrix_golden_path(example, output_format).read_text(encoding="utf-8")
-    assert render_matrix(example, output_format) == expected, (
-        f"the matrix view of {example.stem} ({output_format}) changed; if intended, run python"
-        " tests/golden/regenerate.py and read the diff")
+    assert_golden(render_matrix(example, output_format), matrix_golden_path(example, output_format),
+                  f"the matrix view of {example.stem} ({output_format})")
 
 
 def golden_c(text: str) -> dict[tuple[int, int], str]:

@@ -31,13 +31,10 @@ def symbolic_convolutions(draw):
 
 
 def chain_data(problem, relations, shown, *, arrays: bool) -> str:
-    printer = html.HtmlPrinter(problem.loss)
-    printer.upstream = relations.upstream
-    printer.chains = {chain.tensor.name: chain for chain in relations.gradients}
-    printer.shown = dict.fromkeys(shown)
+    printer = html.HtmlPrinter(problem.loss).page_printer(relations)
     route = html.array_sums if arrays else (lambda chain, flats: None)
     with mock.patch.object(html, "array_sums", route):
-        return printer.chain_data()
+        return printer.chain_data(shown)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,33 +6,23 @@ the factors of the entry they reach (tests/page_checks.py computes them from the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from firefox import available, offline_firefox
-from page_checks import FULL_MATRIX, browser_examples, bring_into_view, check_lit, check_panel, check_rendered, written_page
+from firefox import needs_firefox
+from page_checks import FULL_MATRIX, browser_examples, bring_into_view, check_lit, check_panel, opened_page, written_page
 
-pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
-                                reason="needs firefox-esr (.ci/browser-packages)")
+pytestmark = needs_firefox
 
 EXAMPLES = browser_examples(sorted(Path("examples").glob("*.toml")))
 TAB = "\ue004"  # WebDriver's code for the Tab key
 NOTHING_LIT = "return document.querySelectorAll('.sc-active, .sc-related').length"
 
 
-@pytest.fixture(scope="module")
-def firefox():
-    with offline_firefox() as browser:
-        yield browser
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_the_page_works_in_firefox(example, tmp_path, firefox):
-    problem, page = written_page(example, tmp_path)
-    firefox.open(page.as_uri())
-    check_rendered(firefox.run, problem, firefox.screenshot())
+    problem, _ = opened_page(firefox, example, tmp_path)
 
     entries = firefox.find(".sc-entry")
     assert entries

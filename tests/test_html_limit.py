@@ -8,18 +8,15 @@ How fast it loads is a benchmark figure (benchmarks/run.py), not asserted here."
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from browser import available, offline_browser
+from browser import needs_chromium, offline_browser
 from page_checks import bring_into_view, check_lit, check_rendered
 from symconv import build_solution, derive, quick_problem, render_solution
 from symconv.core.document import MAX_SUM_TERMS
 from symconv.solutions.solution import MAX_SOLUTION_TERMS
 
-pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
-                                reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
+pytestmark = needs_chromium
 
 MAX_PAGE_BYTES = 15_000_000
 

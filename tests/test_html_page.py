@@ -11,17 +11,15 @@ the page's own data.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from browser import available, offline_browser
-from page_checks import browser_examples, bring_into_view, check_lit, check_panel, check_rendered, written_page
+from browser import Chromium, needs_chromium, offline_browser
+from page_checks import browser_examples, bring_into_view, check_lit, check_panel, opened_page, written_page
 from symconv import build_solution, load_problem, render_solution
 
-pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
-                                reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
+pytestmark = needs_chromium
 
 EXAMPLES = browser_examples(sorted(Path("examples").glob("*.toml")))
 HOVERED = 4  # gradient entries hovered, and as many focused, per example
@@ -37,20 +35,12 @@ def check_highlight(driver, problem, element) -> None:
     assert driver.execute_script("return arguments[0].contains(arguments[1])", element, active)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with offline_browser() as driver:
-        yield driver
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_the_page_renders_offline_and_lights_up_each_entrys_factors(example, tmp_path, browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    problem, page = written_page(example, tmp_path)
-    browser.get(page.as_uri())
-    check_rendered(browser.execute_script, problem, browser.get_screenshot_as_png())
+    problem, _ = opened_page(Chromium(browser), example, tmp_path)
 
     entries = browser.find_elements(By.CSS_SELECTOR, ".sc-entry")
     assert entries

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from browser import available as browser_available, offline_browser
+from browser import needs_chromium, offline_browser
 from page_checks import written_page
 from symconv import build_problem, build_solution, load_problem, render_solution
 from symconv.core.document import Document, Figure, Grid, Section, Window
@@ -172,8 +172,7 @@ return [Math.min(...sizes), outside, wide];
 """
 
 
-@pytest.mark.skipif(not browser_available() and not os.environ.get("CI"),
-                    reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
+@needs_chromium
 def test_html_pictures_fit_the_column_with_text_at_seven_tenths_of_the_body(tmp_path):
     """At 1400 pixels wide, every example's pictures stand in the page's column without scrolling,
     their smallest text (a subscript) is at least 0.7 of the body text, and every label lies

@@ -7,56 +7,19 @@ exercise template's page moves to its next variant."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
-from browser import available, offline_browser
+from browser import Chromium, needs_chromium
 from page_checks import browser_examples
-from practice_checks import MARKS, TEXT, answer, check_practice, checkable_examples, right_answer, written_practice
+from practice_checks import (MARKS, TEXT, answer, check_practice, checkable_examples, fields, press, right_answer,
+                             written_practice)
 from symconv.course.variants import load_template
 from symconv.course.practice_page import build_practice
 
-pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
-                                reason="needs chromium, chromium-driver and selenium (.ci/browser-packages)")
+pytestmark = needs_chromium
 
 EXAMPLES = browser_examples(checkable_examples())
-
-
-class Chromium:
-    """The page checks' driver on selenium's Chromium."""
-
-    def __init__(self, driver):
-        self.driver = driver
-
-    def run(self, script, *args):
-        return self.driver.execute_script(script, *args)
-
-    def fields(self):
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_elements(By.CSS_SELECTOR, "input[data-answer]")
-
-    def type(self, element, text):
-        element.send_keys(text)
-
-    def clear(self, element):
-        element.clear()
-
-    def press(self, action):
-        from selenium.webdriver.common.by import By
-
-        self.driver.find_element(By.CSS_SELECTOR, f'button[data-action="{action}"]').click()
-
-    def screenshot(self):
-        return self.driver.get_screenshot_as_png()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with offline_browser() as driver:
-        yield driver
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
@@ -88,9 +51,9 @@ def test_a_pasted_numpy_array_fills_every_input_and_progress_survives_a_reload(t
     browser.refresh()
     assert browser.execute_script("return [...document.querySelectorAll('input[data-answer]')].map(i => i.value)") == [
         str(v) for v in right.reshape(-1)]
-    Chromium(browser).press("check")
+    press(Chromium(browser), "check")
     assert set(browser.execute_script(MARKS)) == {"right"}
-    Chromium(browser).press("clear")
+    press(Chromium(browser), "clear")
     browser.refresh()
     assert set(browser.execute_script("return [...document.querySelectorAll('input[data-answer]')].map(i => i.value)")) == {""}
 
@@ -104,11 +67,11 @@ def test_new_variant_moves_through_the_templates_variants(tmp_path, browser):
     driver = Chromium(browser)
     for number, key in enumerate(page.keys):
         assert browser.execute_script(TEXT, ".sc-variant-label") == f"variant {number + 1} of 3"
-        assert len(driver.fields()) == key.gradient.wrt.size
+        assert len(fields(driver)) == key.gradient.wrt.size
         right = right_answer(key)
         answer(driver, right)
         assert set(browser.execute_script(MARKS)) == {"right"}, number
-        driver.press("variant")
+        press(driver, "variant")
     assert browser.execute_script(TEXT, ".sc-variant-label") == "variant 1 of 3"
     assert len({k.problem.input.shape + tuple(map(str, k.expected)) for k in page.keys}) == 3
 

@@ -261,19 +261,46 @@ def test_a_printer_prints_any_number_of_documents_each_as_if_it_were_the_first()
     """What one document noted (a matrix cut short, its picture files) does not reach the next."""
     from symconv import load_problem
     from symconv.core.document import Document, Section
+    from symconv.render.html import HtmlPrinter
     from symconv.solutions.solution import build_solution
 
     def document(size: int) -> Document:
         matrix = Matrix(grid(list(range(size * size)), (size, size)))
         return Document("t", (), (Section("s", (Display((matrix,)),)),))
 
-    for printer in (TextDocumentPrinter("L"), LatexPrinter("L"), MarkdownPrinter("L")):
+    def opening(size: int) -> Document:  # the large matrix in the introduction, before the note
+        matrix = Matrix(grid(list(range(size * size)), (size, size)))
+        return Document("t", (Display((matrix,)),), (Section("s", (Paragraph(("Words.",)),)),))
+
+    for printer in (TextDocumentPrinter("L"), LatexPrinter("L"), MarkdownPrinter("L"), HtmlPrinter("L")):
         large = printer.doprint(document(20))  # 20 rows: the first 16 are shown
         assert "Large matrices show their first 16 rows" in large
         assert "Large matrices" not in printer.doprint(document(2))
         assert printer.doprint(document(20)) == large
+        assert "Large matrices show their first 16 rows" in printer.doprint(opening(20))
     pictured = build_solution(load_problem("examples/chain_conv_relu_maxpool.toml")).document
     printer = MarkdownPrinter("L", figure_files="hw")
     first, files = printer.doprint(pictured), dict(printer.files)
     assert list(files) == [f"hw-figure-{n}.svg" for n in range(1, len(files) + 1)] and len(files) > 1
     assert (printer.doprint(pictured), printer.files) == (first, files)
+
+
+def test_the_html_printer_prints_pages_one_after_another_each_as_a_printer_of_its_own_would():
+    """A page's focusable entries, its chain-rule data and its note on cut matrices are its own:
+    a page with chain rules, then one without (every entry plain), then the first again."""
+    from symconv import load_problem
+    from symconv.render.html import HtmlPrinter
+    from symconv.solutions.solution import build_solution
+
+    def solution(example: str, related: bool):
+        built = build_solution(load_problem(f"examples/{example}.toml"))
+        return built.document._replace(relations=built.relations if related else None)
+
+    interactive, plain = solution("homework_5x5", True), solution("cs7643_4x4_stride1", False)
+    printer = HtmlPrinter("E")
+    first = printer.doprint(interactive)
+    assert 'class="sc-entry" tabindex="0"' in first and '"entries":{"' in first
+    again_plain = printer.doprint(plain)
+    assert again_plain == HtmlPrinter("E").doprint(plain)
+    assert "tabindex" not in again_plain and '"entries":{}' in again_plain and "Hover over" not in again_plain
+    assert printer.doprint(interactive) == first

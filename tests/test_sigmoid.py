@@ -21,7 +21,7 @@ from symconv import build_problem, check, derive
 from symconv.render.text import render_text
 from symconv.solutions.solution import build_solution, render_solution
 
-from browser import available as browser_available, offline_browser
+from browser import needs_chromium, offline_browser
 from dense_reference import Network
 from helpers import independent_gradients, independent_outputs
 
@@ -201,7 +201,7 @@ def test_the_markdown_solution_renders_in_katex(tmp_path, spec, detail):
     assert result.returncode == 0 and " 0 failed" in result.stdout, result.stdout
 
 
-@pytest.mark.skipif(not browser_available(), reason="needs chromium and chromedriver")
+@needs_chromium
 def test_the_html_solution_shows_the_slopes_in_chromium(tmp_path):
     page = tmp_path / "sigmoid.html"
     page.write_text(render_solution(build_solution(build_problem(CONV_SIGMOID)), "html"), encoding="utf-8")

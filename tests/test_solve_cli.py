@@ -14,6 +14,17 @@ import pytest
 from symconv.interface.cli import cli
 
 EXAMPLES = sorted(Path("examples").glob("*.toml"))
+# The page budgets for the default PDF (symconv solve EXAMPLE --pdf); the examples it does
+# not list get the budget of their kind.
+BUDGETS = {
+    "cs7643_4x4_stride1": 4, "cs7643_4x4_stride2": 4, "slides_1d": 4, "notes_avgpool_4x4": 4,
+    "homework_5x5": 6, "homework_5x5_values": 6, "homework_maxpool": 6, "conv_transpose_upsample": 6,
+    "conv3d": 6, "keras_same": 6, "chain_conv_relu_maxpool": 8, "homework_conv_maxpool": 8,
+    "recitation_image_16x12": 10, "batch_multichannel": 10,
+    # not in the table: as their neighbours
+    "chain_conv_relu_maxpool_symbolic": 8, "d2l_kernel2matrix": 4, "lppool_mean": 4,
+    "notes_strided_5x5": 6, "slides_2d": 6,  # the homework's sizes, and a bias
+}
 HAS_TEX = bool(shutil.which("latexmk") or shutil.which("pdflatex"))
 HAS_PDFTOPPM = bool(shutil.which("pdftoppm"))
 # CI installs the tools (.ci/tex-packages), so there a missing tool fails instead of skipping.
@@ -166,9 +177,14 @@ def page_one_ink(pdf: Path) -> tuple[float, float]:
     return float(dark.mean()), float(dark.any(axis=1).mean())
 
 
+def test_every_example_has_a_page_budget():
+    assert sorted(BUDGETS) == sorted(example.stem for example in EXAMPLES)
+
+
 @needs_tex
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_every_example_compiles_to_a_pdf_whose_first_page_has_ink(capsys, tmp_path, example):
+def test_every_example_compiles_to_a_pdf_within_its_page_budget_whose_first_page_has_ink(capsys, tmp_path,
+                                                                                        example):
     target = tmp_path / f"{example.stem}.pdf"
     code, out, err = run(capsys, "solve", str(example), "--pdf", "-o", str(target))
     assert code == 0, err
@@ -176,6 +192,9 @@ def test_every_example_compiles_to_a_pdf_whose_first_page_has_ink(capsys, tmp_pa
     assert target.read_bytes().startswith(b"%PDF")
     ink, rows = page_one_ink(target)
     assert ink > 0.001 and rows > 0.1, (ink, rows)  # a blank page has neither
+    info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages <= BUDGETS[example.stem], f"{example.stem}: {pages} pages"
 
 
 @needs_tex

@@ -123,14 +123,28 @@ class Tensor:
 
     def index_of(self, flat: int) -> tuple[int, ...]:
         # Plain divmod: this runs once per printed name, where np.unravel_index's overhead dominates.
+        # What is left over is 0 exactly when ``flat`` is in range: the check costs one comparison.
         index = []
+        left = int(flat)
         for size in reversed(self.shape):
-            flat, i = divmod(int(flat), size)
+            left, i = divmod(left, size)
             index.append(i)
+        if left:
+            raise IndexError(self.no_entry(flat))
         return tuple(reversed(index))
 
     def flat_of(self, index: tuple[int, ...]) -> int:
+        if len(index) != len(self.shape) or not all(0 <= i < n for i, n in zip(index, self.shape)):
+            raise IndexError(self.no_entry(index))
         return int(np.ravel_multi_index(index, self.shape)) if self.shape else 0
+
+    def no_entry(self, asked: int | tuple[int, ...]) -> str:
+        """Why ``asked`` (a flat position or an index) is not an entry of this tensor, with the
+        range that is."""
+        shape = "×".join(map(str, self.shape)) or "one entry"
+        first, last = tuple(0 for _ in self.shape), tuple(n - 1 for n in self.shape)
+        return (f"{self.name} ({shape}) has no entry {asked}: its 0-based indices run from {first} to"
+                f" {last}, its flat positions from 0 to {self.size - 1}")
 
     def entry_name(self, flat: int) -> EntryName:
         """Name parts of one entry, in this tensor's naming style and index base."""

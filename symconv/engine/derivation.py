@@ -147,16 +147,17 @@ class Gradient(Presentable):
         """One entry; with ``limit``, an entry of more terms lists the first ``limit`` of them
         (and says how many there are)."""
         flat = index if isinstance(index, int) else self.wrt.flat_of(index)
+        position = self.wrt.index_of(flat)  # an entry the gradient has, or one clear IndexError
         count = sum(int(block.offsets[flat + 1] - block.offsets[flat]) for block in self.blocks)
         if limit is not None and count > limit:
             terms: list[Term] = []
             for block in self.blocks:
                 terms += block.of_entry(flat, limit - len(terms))
-            return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms,
+            return GradientEntry(Symbol(self.wrt, flat), flat, position, terms,
                                  self.polys()[flat], self.derivation.problem.loss, total=count)
         terms = [term for block in self.blocks for term in block.of_entry(flat)]
         value = poly_sum(product_of((t.upstream, t.local)) for t in terms)
-        return GradientEntry(Symbol(self.wrt, flat), flat, self.wrt.index_of(flat), terms, value,
+        return GradientEntry(Symbol(self.wrt, flat), flat, position, terms, value,
                              self.derivation.problem.loss)
 
     def entries(self) -> Iterator[GradientEntry]:

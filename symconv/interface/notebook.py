@@ -138,8 +138,7 @@ register("symconv.engine.derivation.Derivation", Look(derivation_text, bundle=de
 
 
 def report_text(report: CheckReport) -> str:
-    verdict = "all three routes agree" if report.ok else "the routes DISAGREE"
-    return f"<CheckReport (seed {report.seed}): {verdict} on {len(report.rows)} gradients>"
+    return f"<CheckReport (seed {report.seed}): {report.verdict} on {len(report.rows)} gradients>"
 
 
 def report_long_text(report: CheckReport) -> str:

@@ -59,6 +59,9 @@ class RouteComparison:
         return self.chain_rule <= limit and closed_ok and matrix_ok and fd_ok
 
 
+ROUTE_COUNTS = {2: "both", 3: "all three", 4: "all four"}
+
+
 @dataclass(frozen=True, repr=False)
 class CheckReport(Presentable):
     """The routes compared: a table as text (``str``), coloured HTML in a notebook."""
@@ -76,9 +79,25 @@ class CheckReport(Presentable):
         return all(row.ok for row in self.rows)
 
     @property
+    def closed_form_compared(self) -> bool:
+        """Whether some gradient went through a closed form (LP pooling alone has none)."""
+        return any(row.closed_form is not None for row in self.rows)
+
+    @property
+    def matrix_compared(self) -> bool:
+        """Whether some gradient went through the matrix form (a layer that is a matrix product)."""
+        return any(row.matrix is not None for row in self.rows)
+
+    @property
     def routes(self) -> int:
-        """How many routes were compared: three, or four with the matrix view."""
-        return 4 if any(row.matrix is not None for row in self.rows) else 3
+        """How many routes ran: the chain rule and the NumPy reference (finite differences are its
+        second opinion), the closed form and the matrix form when some gradient went through them."""
+        return 2 + self.closed_form_compared + self.matrix_compared
+
+    @property
+    def verdict(self) -> str:
+        """``all four routes agree`` (as many as ran; ``both`` of two), or ``the routes DISAGREE``."""
+        return f"{ROUTE_COUNTS[self.routes]} routes agree" if self.ok else "the routes DISAGREE"
 
 
 def leaf_values(problem: Problem, rng: np.random.Generator) -> dict:

@@ -19,13 +19,12 @@ fits its own page:
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from math import prod
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ..core.document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Display, Document, Equation, Formula, Gallery, IndexedSum,
+from ..core.document import (MAX_LISTED_ENTRIES, MAX_ROWS, MAX_SLICES, Derivative, Display, Document, Equation, Figure, Formula, Gallery, IndexedSum,
                         Labeled, Matrix, Numbered, Paragraph, Power, Quotient, Sum, TensorView, Truncated,
                         equation)
 from ..core.poly import Poly, Symbol
@@ -34,6 +33,10 @@ from .printer import Printer
 
 MAX_COLUMN_BLOCKS = 4  # blocks of columns a wide matrix is wrapped into
 MIN_SPLIT_COLUMNS = 7  # a matrix of fewer columns is never cut into blocks (entry by entry instead)
+LEFT_OUT = "left out; they follow the same pattern"  # beside the columns of blocks not shown
+# What a document whose matrices are cut says in its introduction, in every format.
+CUT_NOTE = Paragraph((f"Large matrices show their first {MAX_ROWS} rows at most and as many columns as"
+                      " fit the line; ⋮ and ⋯ stand for the rest, which follow the same pattern.",))
 
 
 def as_grid(array: np.ndarray) -> np.ndarray:
@@ -167,20 +170,6 @@ class ArrangingPrinter(Printer):
         """How wide a matrix may be: it may have to stand on a continuation line of an equation."""
         return self.line_width
 
-    @contextmanager
-    def narrower(self, amount: float) -> Iterator[None]:
-        """While printing something set beside ``amount`` of other math (a label), matrices have
-        that much less room."""
-        self.__dict__["_taken"] = self.taken + amount
-        try:
-            yield
-        finally:
-            self.__dict__["_taken"] = self.taken - amount
-
-    @property
-    def taken(self) -> float:
-        return self.__dict__.get("_taken", 0.0)
-
     def equation_lines(self, equation: Equation,
                        width: float | None = None) -> list[list[tuple[str, object]]]:
         return break_equation(equation, self.measure, self.line_width if width is None else width,
@@ -191,23 +180,14 @@ class ArrangingPrinter(Printer):
         raise NotImplementedError
 
     @property
-    def cut(self) -> bool:
-        """Whether some matrix of the document being printed was cut (it then says how)."""
-        return bool(self.__dict__.get("_cut"))
-
-    def note_cut(self) -> None:
-        self.__dict__["_cut"] = True
-
-    @property
     def files(self) -> dict[str, str]:
         """The files the document printed last refers to (name -> content): Markdown's pictures
         in files of their own; none in other formats."""
         return self.__dict__.setdefault("_files", {})
 
     def start_document(self) -> None:
-        """Forget what the document printed before noted (a cut matrix, its files): a printer
-        prints any number of documents, each as if it were the first."""
-        self.__dict__.pop("_cut", None)
+        """Forget the files of the document printed before: a printer prints any number of
+        documents, each as if it were the first."""
         self.__dict__.pop("_files", None)
 
     # -- matrices --------------------------------------------------------------------------------
@@ -218,28 +198,30 @@ class ArrangingPrinter(Printer):
             widths[index] = self.cell_width(value, marked)
         return widths
 
-    def fitted(self, matrix: Matrix) -> Matrix:
-        """The matrix with the rows and columns that fit this printer's line."""
+    def fitted(self, matrix: Matrix, beside: float = 0.0) -> Matrix:
+        """The matrix with the rows and columns that fit this printer's line, less ``beside`` (the
+        width of what stands beside it: a label)."""
         if matrix.rows is not None or matrix.columns is not None:
             return matrix
         grid = as_grid(matrix.array)
         rows, columns = shown_window(self.cell_widths(matrix.array, bool(matrix.marked)),
-                                     grid.shape[0], self.matrix_width - self.taken, self.column_gap,
+                                     grid.shape[0], self.matrix_width - beside, self.column_gap,
                                      self.bracket_width, self.ellipsis_width)
-        if rows < grid.shape[0] or columns < grid.shape[1]:
-            self.note_cut()
-            return matrix._replace(rows=rows, columns=columns)
-        return matrix._replace(rows=grid.shape[0], columns=grid.shape[1])
+        return matrix._replace(rows=rows, columns=columns)
 
-    def fit_all(self, node: object) -> object:
-        """The node with every matrix in it fitted to this printer's line (for measuring)."""
+    def fit_all(self, node: object, beside: float = 0.0) -> object:
+        """The node with every matrix in it fitted to this printer's line, less ``beside``
+        (:meth:`fitted`) and less the labels set beside it (:meth:`room_beside`), before it is
+        measured or printed."""
         if isinstance(node, Matrix):
-            return self.fitted(node)
+            return self.fitted(node, beside)
+        if isinstance(node, Labeled):
+            return node._replace(value=self.fit_all(node.value, beside + self.room_beside(node.label)))
         if isinstance(node, tuple) and hasattr(node, "_fields"):
             # a node of the vocabulary (a NamedTuple) is rebuilt from its fields
-            return type(node)(*[self.fit_all(part) for part in node])  # type: ignore[arg-type]
+            return type(node)(*[self.fit_all(part, beside) for part in node])  # type: ignore[arg-type]
         if isinstance(node, tuple):
-            return tuple(self.fit_all(part) for part in node)
+            return tuple(self.fit_all(part, beside) for part in node)
         return node
 
     def column_blocks(self, array: np.ndarray, slice_label: str = "",
@@ -278,8 +260,6 @@ class ArrangingPrinter(Printer):
         groups = self.wrapped(widths, count, room)
         if groups is None:
             return None
-        if rows < grid.shape[0]:
-            self.note_cut()
         shown = groups if whole else groups[:MAX_COLUMN_BLOCKS]
         blocks: list = []
         for band_label, band in self.row_bands(grid, whole):
@@ -289,9 +269,8 @@ class ArrangingPrinter(Printer):
                                       Matrix(band[:, start - 1:stop], frozenset(),
                                              min(rows, band.shape[0]), len(group))))
         if len(shown) < len(groups):
-            self.note_cut()
             blocks.append(Labeled(f"{prefix}columns {groups[MAX_COLUMN_BLOCKS][0] + 1}–{count}",
-                                  "left out; they follow the same pattern"))
+                                  LEFT_OUT))
         return blocks
 
     def row_bands(self, grid: np.ndarray, whole: bool) -> list[tuple[str, np.ndarray]]:
@@ -349,6 +328,11 @@ class ArrangingPrinter(Printer):
         shown = shown_window(widths[:, columns], widths.shape[0], room, self.column_gap,
                              self.bracket_width, self.ellipsis_width)[1]
         return shown == len(columns)
+
+    def room_beside(self, label: object) -> float:
+        """The room a :class:`Labeled` value's label takes from the matrices on its line: none
+        where a format sets labels above or apart (LaTeX writes ``label: value``)."""
+        return 0.0
 
     def label_width(self, label: str) -> float:
         """The room a label takes beside a matrix (``columns 3–4: ``); none where a label too
@@ -509,17 +493,65 @@ class ArrangingPrinter(Printer):
 
     # -- the document -------------------------------------------------------------------------------
     def blocks(self, document: Document) -> list[str]:
-        """Every block of the document printed, in order. The sections are printed first, so the
-        introduction can say whether a large matrix was cut anywhere."""
+        """Every block of the document printed, in order, the whole document laid out first
+        (:meth:`fitted_blocks`), so that the introduction says whether a large matrix is cut
+        anywhere (:data:`CUT_NOTE`) before anything is printed."""
         self.start_document()
-        body = [text for section in document.sections for block in section.blocks
-                if (text := self.doprint(block))]  # a format may draw no picture: nothing then
-        introduction = [self.doprint(block) for block in document.introduction]
-        if self.cut:
-            introduction.append(self.doprint(Paragraph((
-                f"Large matrices show their first {MAX_ROWS} rows at most and as many columns as fit"
-                " the line; ⋮ and ⋯ stand for the rest, which follow the same pattern.",))))
-        return introduction + body
+        laid = [(block, self.fitted_blocks(block)) for block in document.blocks]
+        cut = any(cut_short(part) for _, parts in laid for part in parts)
+        printed = [self.laid_text(block, parts) for block, parts in laid]
+        opening = len(document.introduction)
+        return (printed[:opening] + ([self.doprint(CUT_NOTE)] if cut else [])
+                + [text for text in printed[opening:] if text])  # a format may draw no picture: nothing
+
+    def laid_text(self, block: object, laid: list[object]) -> str:
+        """A block printed from its laid-out parts (:meth:`fitted_blocks`), joined as a whole
+        tensor's blocks or a numbered result's are."""
+        texts = [self.doprint(part) for part in laid]
+        if isinstance(block, (TensorView, Figure)):
+            return self.joined(texts)
+        if isinstance(block, Numbered) and isinstance(block.math, (TensorView, Display)):
+            return self.numbered_joined(texts)
+        return texts[0]
+
+    def joined(self, texts: list[str]) -> str:
+        """The blocks that show a whole tensor, one after another."""
+        return "\n\n".join(texts)
+
+    def numbered_joined(self, texts: list[str]) -> str:
+        """The blocks of a numbered result (:meth:`numbered_blocks`), one after another."""
+        return "\n\n".join(texts)
+
+    def _print_Numbered(self, node: Numbered) -> str:
+        """A numbered whole tensor or display as its blocks, the number on the first
+        (:meth:`numbered_blocks`); a numbered equation or gallery as the format tags it."""
+        if isinstance(node.math, (TensorView, Display)):
+            return self.numbered_joined([self.doprint(block) for block in self.numbered_blocks(node)])
+        return self.tagged(node)
+
+    def tagged(self, node: Numbered) -> str:
+        """A numbered equation or gallery, its number beside it."""
+        raise NotImplementedError
+
+    def _print_TensorView(self, node: TensorView) -> str:
+        return self.joined([self.doprint(block) for block in self.arrange(node)])
+
+    def fitted_blocks(self, block: object) -> list[object]:
+        """A section's block as this printer's page shows it, before anything is printed: a whole
+        tensor arranged (:meth:`arrange`, :meth:`numbered_blocks`), every matrix fitted to the
+        line (a picture draws its own). Printing the blocks prints the block."""
+        if isinstance(block, TensorView):
+            return [laid for arranged in self.arrange(block) for laid in self.fitted_blocks(arranged)]
+        if isinstance(block, Numbered) and isinstance(block.math, (TensorView, Display)):
+            return [laid for numbered in self.numbered_blocks(block) for laid in self.fitted_blocks(numbered)]
+        if isinstance(block, Figure):
+            return [part if isinstance(part, Figure) else self.fit_all(part) for part in self.figure_blocks(block)]
+        return [self.fit_all(block)]
+
+    def figure_blocks(self, figure: Figure) -> list:
+        """A picture as this printer shows it: the picture itself, unless a format draws it with
+        other blocks (text: its grids as matrices)."""
+        return [figure]
 
     # -- galleries -----------------------------------------------------------------------------------
     def gallery_items(self, node: Gallery) -> list:
@@ -578,6 +610,17 @@ class Captioned(NamedTuple):
 
     value: object
     label: object
+
+
+def cut_short(node: object) -> bool:
+    """Whether a laid-out node (:meth:`ArrangingPrinter.fitted_blocks`) shows less than a whole matrix:
+    rows or columns left to ⋮ and ⋯, or blocks of columns left out."""
+    if isinstance(node, Matrix):
+        grid = as_grid(node.array)
+        return (node.rows or grid.shape[0]) < grid.shape[0] or (node.columns or grid.shape[1]) < grid.shape[1]
+    if isinstance(node, Labeled) and isinstance(node.value, str) and node.value == LEFT_OUT:
+        return True
+    return isinstance(node, tuple) and any(cut_short(part) for part in node)
 
 
 def is_zero(value: object) -> bool:

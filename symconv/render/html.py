@@ -30,20 +30,20 @@ import json
 import re
 from fractions import Fraction
 from functools import lru_cache, partial
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
-from ..core.document import (MAX_ROWS, MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
+from ..core.document import (MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
                         Equation, Figure, Formula, Gallery, Group, Hadamard, Heading, Indexed, IndexedSum,
-                        Labeled, Matrix, Numbered, Paragraph, Power, Product, Quotient, Reference, Sum,
-                        TensorView, Truncated, short)
+                        Labeled, Matrix, Numbered, Paragraph, Power, Product, Quotient, Reference, Relations,
+                        Sum, TensorView, Truncated, short)
 from ..core.poly import Atom, Poly, Symbol
 from ..engine.product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products, named_as_valued, objects,
                             product_polys)
 from ..core.tensors import EntryFactors, FactorTable, Role, Tensor
-from .arrange import ArrangingPrinter, Captioned, as_grid, is_tall
-from .names import entry_text, subscripted, written
+from .arrange import CUT_NOTE, ArrangingPrinter, Captioned, as_grid, cut_short, is_tall
+from .names import entry_text, subscript_names, written
 from .latex import LatexPrinter
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg
@@ -79,7 +79,7 @@ def index_texts(tensor: Tensor) -> np.ndarray:
 
 def subscripts(tensor: Tensor) -> np.ndarray | None:
     """Every entry's subscript as its name writes it (``00``, ``0,12``; None for a bare name)."""
-    return subscripted(tensor, "", "", per_tensor=True) if tensor.subscripts else None
+    return subscript_names(tensor) if tensor.subscripts else None
 
 
 def name_markups(tensor: Tensor) -> np.ndarray:
@@ -93,10 +93,10 @@ def name_markups(tensor: Tensor) -> np.ndarray:
 
 def name_markup_of(tensor: Tensor, flat: int) -> str:
     """One entry's name as :func:`name_markups` writes it."""
-    _, subscript, _ = tensor.entry_name(flat)
     base = identifier_markup(tensor.name)
-    numbers = ("," if tensor.commas(subscript, per_tensor=True) else "").join(map(str, subscript))
-    return f"<msub>{base}<mn>{numbers}</mn></msub>" if subscript else base
+    if not tensor.subscripts:
+        return base
+    return f"<msub>{base}<mn>{subscript_names(tensor, np.array([flat]))[0]}</mn></msub>"
 
 
 def escape(text: str) -> str:
@@ -194,14 +194,25 @@ class HtmlPrinter(ArrangingPrinter):
     figure_width = 62 * FONT_PX  # the page's column
     smallest_gallery = 0.75  # as a footnote's math
 
-    def __init__(self, loss: str = "L"):
-        self.loss = loss
+    def __init__(self, loss: str = "L", **settings: object) -> None:
+        super().__init__(loss, **settings)
         self.latex = LatexPrinter(loss)  # measures widths
         self.text = TextDocumentPrinter(loss)  # a picture's labels and its caption's words
-        self.chains: dict[str, ChainTerms] = {}  # gradient name -> its chain rule, when known
+        # A page's own printer (:meth:`page_printer`) knows its document's chain rules; this one
+        # knows none, so nothing it prints is focusable and :attr:`shown` stays empty.
+        self.chains: dict[str, ChainTerms] = {}  # gradient name -> its chain rule
         self.upstream: str | None = None  # the last output: the given upstream's entries are its gradient's
-        self.shown: dict[tuple[str, int], None] = {}  # the focusable entries printed so far, in order
-        self.in_panel = False  # printing for the chain rule shown on focus: no entry is marked there
+        self.shown: dict[tuple[str, int], None] = {}  # the focusable entries printed, in order
+
+    def page_printer(self, relations: Relations | None) -> HtmlPrinter:
+        """A printer for one page: this one's settings and the document's chain rules. It collects
+        the focusable entries it prints (:attr:`shown`) and is dropped with the page, so the
+        printer that made it prints any number of documents, each as if it were the first."""
+        page = type(self)(self.loss, **self.settings)
+        if relations is not None:
+            page.upstream = relations.upstream
+            page.chains = {chain.tensor.name: chain for chain in relations.gradients}
+        return page
 
     # -- measuring ----------------------------------------------------------------------------------
     def measure(self, node: object) -> float:
@@ -300,9 +311,7 @@ class HtmlPrinter(ArrangingPrinter):
 
     def _print_Symbol(self, symbol: Symbol, attributes: str | None = None) -> str:
         if attributes is None:
-            if not self.in_panel:
-                return self.symbol_markup(symbol)
-            attributes = ""  # in the chain rule shown on focus no entry is marked
+            return self.symbol_markup(symbol)
         loss = symbol.tensor.derivative_of
         if loss:
             return self.partial(identifier_markup(loss), self.name_markup(symbol), attributes)
@@ -341,10 +350,8 @@ class HtmlPrinter(ArrangingPrinter):
         return INVISIBLE_TIMES.join(parts + ([self.monomial(symbols)] if symbols else []))
 
     def _print_Poly(self, poly: Poly) -> str:
-        """Written once per value (outside the panel); printing it again tells the page again
-        which focusable entries it shows."""
-        if self.in_panel:
-            return self.poly_markup(poly)
+        """Written once per value; printing it again tells the page again which focusable
+        entries it shows."""
         written = self.__dict__.setdefault("_polys", {})
         if poly.key not in written:
             markup = self.poly_markup(poly)  # in reading order: the entries are met as written
@@ -488,8 +495,11 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Equation(self, node: Equation) -> str:
         return mrow(*[(operator("=") if i else "") + self.doprint(side) for i, side in enumerate(node.sides)])
 
-    def _print_TensorView(self, node: TensorView) -> str:
-        return "\n".join(self.doprint(block) for block in self.arrange(node))
+    def joined(self, texts: list[str]) -> str:
+        return "\n".join(texts)
+
+    def numbered_joined(self, texts: list[str]) -> str:
+        return "\n".join(texts)
 
     def arrange(self, view: TensorView) -> list:
         return super().arrange(view._replace(array=self.tagged_array(view)))
@@ -523,9 +533,7 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Display(self, node: Display) -> str:
         return '<div class="sc-display">' + "".join(self.display_math(r) for r in node.rows) + "</div>"
 
-    def _print_Numbered(self, node: Numbered) -> str:
-        if isinstance(node.math, (TensorView, Display)):
-            return "\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+    def tagged(self, node: Numbered) -> str:
         body = (self.doprint(node.math) if isinstance(node.math, Gallery)
                 else self.display_math(node.math, self.line_width - self.tag_width))
         return (f'<div class="sc-numbered" id="sc-n{node.number}"><div class="sc-body">{body}</div>'
@@ -587,8 +595,9 @@ class HtmlPrinter(ArrangingPrinter):
                 f"<figcaption>{''.join(self.inline(p) for p in node.caption)}</figcaption></figure>")
 
     # -- the page -------------------------------------------------------------------------------------
-    def chain_data(self) -> str:
-        """The chain rule of every focusable entry shown, as compact JSON for the page's script:
+    def chain_data(self, shown: Iterable[tuple[str, int]]) -> str:
+        """The chain rule of every focusable entry ``shown`` (gradient name, flat position), as
+        compact JSON for the page's script:
 
         ``tensors``: every tensor named, once: its name, its MathML name without a subscript, its
         entries' subscripts (``00``, ``0,12``; null for a bare name), its shape and the loss when
@@ -601,45 +610,46 @@ class HtmlPrinter(ArrangingPrinter):
         ``[sign, coefficient piece or −1, [factor…]]``, a factor a tensor entry ``flat·T + tensor``
         (T tensors) or a piece ``−1 − piece``; ``x`` is the entry itself, ``[tensor, flat]``.
         Tensors and pieces are numbered in the order the entries name them."""
-        def piece(node: object) -> str:
-            self.in_panel = True
-            try:
-                return self.doprint(node)
-            finally:
-                self.in_panel = False
-
-        data = ChainData(piece)
+        data = ChainData(PanelPrinter(self.loss).doprint)
         by_tensor: dict[str, list[int]] = {}
-        for name, flat in self.shown:
+        for name, flat in shown:
             by_tensor.setdefault(name, []).append(flat)
         for name, flats in by_tensor.items():
             data.add(self.chains[name], flats)
         return data.json(identifier_markup(self.loss))
 
     def _print_Document(self, document: Document) -> str:
-        if document.relations is not None:
-            self.upstream = document.relations.upstream
-            self.chains = {chain.tensor.name: chain for chain in document.relations.gradients}
-        sections, contents = [], []
-        for number, section in enumerate(document.sections):
+        """The page, laid out before anything is printed (:meth:`fitted_blocks`: every whole tensor
+        arranged, every matrix fitted), so what it says follows from the laid-out blocks: the
+        introduction says how large matrices are cut when one is (:func:`cut_short`). Then it is
+        printed in reading order by a printer made for this page (:meth:`page_printer`), which
+        collects the focusable entries whose chain rules the page's data holds."""
+        page = self.page_printer(document.relations)
+        opening, *sections = [[laid for block in blocks for laid in page.fitted_blocks(block)]
+                              for blocks in [document.introduction, *(s.blocks for s in document.sections)]]
+        cut = any(cut_short(block) for blocks in (opening, *sections) for block in blocks)
+        introduction = [page.doprint(block) for block in (*opening, *([CUT_NOTE] if cut else []))]
+        contents, printed = [], []
+        for number, (section, blocks) in enumerate(zip(document.sections, sections)):
             anchor = f"sc-{section.name}-{number}"
             heading = next((b for b in section.blocks if isinstance(b, Heading)), None)
             if heading is not None:
                 contents.append(f'<li><a href="#{anchor}">'
-                                f"{''.join(self.inline(p) for p in heading.parts)}</a></li>")
-            sections.append(f'<section id="{anchor}">'
-                            + "\n".join(self.doprint(b) for b in section.blocks) + "</section>")
-        introduction = [self.doprint(block) for block in document.introduction]
-        if self.cut:
-            introduction.append(self.doprint(Paragraph((
-                f"Large matrices show their first {MAX_ROWS} rows at most and as many columns as fit"
-                " the line;"
-                " ⋮ and ⋯ stand for the rest, which follow the same pattern.",))))
+                                f"{''.join(page.inline(p) for p in heading.parts)}</a></li>")
+            printed.append(f'<section id="{anchor}">' + "\n".join(page.doprint(b) for b in blocks) + "</section>")
         hint = (f"Hover over a gradient entry ∂{self.loss}/∂… (or reach it with Tab) to see its"
-                " chain rule: the entries it reads light up." if self.shown else "")
-        return PAGE.format(title=escape(document.title), style=STYLE, script=SCRIPT,
+                " chain rule: the entries it reads light up." if page.shown else "")
+        return PAGE.format(head=page_head(document.title, STYLE), title=escape(document.title), script=SCRIPT,
                            contents="".join(contents), introduction="\n".join(introduction),
-                           sections="\n".join(sections), chains=self.chain_data(), hint=escape(hint))
+                           sections="\n".join(printed), chains=page.chain_data(page.shown), hint=escape(hint))
+
+
+class PanelPrinter(HtmlPrinter):
+    """The MathML of the pieces of the chain rule shown on focus (:class:`ChainData`): no entry is
+    marked there."""
+
+    def _print_Symbol(self, symbol: Symbol, attributes: str | None = None) -> str:
+        return super()._print_Symbol(symbol, "")
 
 
 class ChainData:
@@ -1086,16 +1096,25 @@ SCRIPT = """
 })();
 """
 
-PAGE = """<!DOCTYPE html>
+HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="symconv">
+<meta name="generator" content="{generator}">
 <title>{title}</title>
 <style>{style}</style>
 </head>
-<body>
+"""
+
+
+def page_head(title: str, style: str, generator: str = "symconv") -> str:
+    """Every symconv page's start, up to its ``<body>``: the (escaped) title, the inline style
+    sheet, and which command wrote it."""
+    return HEAD.format(title=escape(title), style=style, generator=generator)
+
+
+PAGE = """{head}<body>
 <main>
 <h1>{title}</h1>
 <nav><ol>{contents}</ol></nav>

@@ -102,10 +102,6 @@ class LatexPrinter(ArrangingPrinter):
 
     default_settings: dict[str, object] = {"fragment": False}  # fragment: the body only, to \\input
 
-    def __init__(self, loss: str = "L", **settings: object) -> None:
-        super().__init__(loss, **settings)
-        self.available = self.line_width  # less beside an equation number
-
     def measure(self, piece: object) -> float:
         """The typeset width of the piece in em: its LaTeX, read back. A product's factors stand
         side by side, so their widths add up: each factor is read once however often it comes."""
@@ -230,16 +226,17 @@ class LatexPrinter(ArrangingPrinter):
         return rf"{self.doprint(node.left)} \odot {self.doprint(node.right)}"
 
     def _print_Labeled(self, node: Labeled) -> str:
-        label = (rf"\text{{{latex_words(node.label)}}}" if isinstance(node.label, str)
-                 else self.doprint(node.label)) + r"\colon\ "
-        with self.narrower(latex_width(label)):  # a matrix beside the label has less room
-            return label + self.doprint(node.value)
+        return self.label_prefix(node.label) + self.doprint(self.fit_all(node.value, self.room_beside(node.label)))
+
+    def label_prefix(self, label: object) -> str:
+        """``label: `` before a labelled value, on its line."""
+        return (rf"\text{{{latex_words(label)}}}" if isinstance(label, str) else self.doprint(label)) + r"\colon\ "
+
+    def room_beside(self, label: object) -> float:
+        return latex_width(self.label_prefix(label))
 
     def _print_Concat(self, node: Concat) -> str:
         return "".join(self.doprint(part) for part in node.parts)
-
-    def _print_TensorView(self, node: TensorView) -> str:
-        return self.laid_out([self.doprint(block) for block in self.arrange(node)])
 
     def _print_Matrix(self, node: Matrix) -> str:
         node = self.fitted(node)
@@ -267,11 +264,12 @@ class LatexPrinter(ArrangingPrinter):
             return rows[0].replace("&", "", 1)
         return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
 
-    def equation_rows(self, node: Equation) -> list[str]:
-        """The equation broken to fit, each row aligned at its first line's "=": continuation
-        rows start under it (after the left side), with a \\quad when they continue a sum."""
-        lines = break_equation(node, self.measure, self.available, self.operator_width,
-                               self.measure(node.sides[0]) + 1.0)
+    def equation_rows(self, node: Equation, width: float | None = None) -> list[str]:
+        """The equation broken to fit (the line, or ``width``), each row aligned at its first
+        line's "=": continuation rows start under it (after the left side), with a \\quad when
+        they continue a sum."""
+        lines = break_equation(node, self.measure, self.line_width if width is None else width,
+                               self.operator_width, self.measure(node.sides[0]) + 1.0)
         first = lines[0]
         split = next((i for i, (operator, _) in enumerate(first) if operator.startswith("=")), 0)
         lead = self.tokens(first[:split]) + " " if split else ""
@@ -281,11 +279,12 @@ class LatexPrinter(ArrangingPrinter):
             printed.append(lead + self.tokens(tokens))
         return printed
 
-    def display_equation(self, node: object, tag: str = "") -> str:
-        """One displayed equation; one that takes several rows is an ``align*``, whose rows can
-        break across pages (a chain-rule sum of 140 terms is taller than a page)."""
+    def display_equation(self, node: object, tag: str = "", width: float | None = None) -> str:
+        """One displayed equation (broken to fit ``width``, the line's by default); one that takes
+        several rows is an ``align*``, whose rows can break across pages (a chain-rule sum of 140
+        terms is taller than a page)."""
         if isinstance(node, Equation):
-            rows = self.equation_rows(node)
+            rows = self.equation_rows(node, width)
             if len(rows) > 1:
                 return ("\\begin{align*}\n" + " \\\\\n".join([rows[0] + tag, *rows[1:]])
                         + "\n\\end{align*}")
@@ -344,19 +343,13 @@ class LatexPrinter(ArrangingPrinter):
         flush()
         return "\n".join(parts)
 
-    def _print_Numbered(self, node: Numbered) -> str:
-        if isinstance(node.math, (TensorView, Display)):
-            return "\n\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+    def tagged(self, node: Numbered) -> str:
         tag = rf" \tag{{{node.number}}}"
-        self.available = self.line_width - self.tag_width
-        try:
-            if isinstance(node.math, Gallery):
-                first, *rest = self.gallery_lines(node.math)
-                return "\n".join(["\\begin{equation*}\n" + first + tag + "\n\\end{equation*}",
-                                  *(self.display(line) for line in rest)])
-            return self.display_equation(node.math, tag)
-        finally:
-            self.available = self.line_width
+        if isinstance(node.math, Gallery):
+            first, *rest = self.gallery_lines(node.math)
+            return "\n".join(["\\begin{equation*}\n" + first + tag + "\n\\end{equation*}",
+                              *(self.display(line) for line in rest)])
+        return self.display_equation(node.math, tag, self.line_width - self.tag_width)  # beside its number
 
     def _print_Reference(self, node: Reference) -> str:
         number = rf"\text{{({node.number})}}"
@@ -408,6 +401,9 @@ class LatexPrinter(ArrangingPrinter):
 
     def body(self, document: Document) -> str:
         return self.laid_out(self.blocks(document)) + "\n"
+
+    def joined(self, texts: list[str]) -> str:
+        return self.laid_out(texts)
 
     def laid_out(self, blocks: list[str]) -> str:
         """Blocks one after another, a blank line between paragraphs; a display goes on from the

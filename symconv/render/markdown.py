@@ -65,9 +65,7 @@ class MarkdownPrinter(KatexPrinter):
     def _print_Gallery(self, node: Gallery) -> str:
         return "\n\n".join(self.display(line) for line in self.gallery_lines(node))
 
-    def _print_Numbered(self, node: Numbered) -> str:
-        if isinstance(node.math, (TensorView, Display)):
-            return "\n\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+    def tagged(self, node: Numbered) -> str:
         tag = rf" \tag{{{node.number}}}"
         if isinstance(node.math, Gallery):
             first, *rest = self.gallery_lines(node.math)

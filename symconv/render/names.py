@@ -117,6 +117,16 @@ def latex_names(tensor: Tensor, flats: np.ndarray | None = None, before: str = "
     return subscripted(tensor, before + tensor.name + "_{", "}" + after, per_tensor=per_tensor, flats=flats)
 
 
+def subscript_names(tensor: Tensor, flats: np.ndarray | None = None, before: str = "",
+                    after: str = "") -> np.ndarray:
+    """Every entry's subscript alone, as a document writes it (one index style per tensor), for
+    a format that sets the subscript itself (MathML, a picture's labels): ``00``, ``0,12``,
+    ``2`` (flat naming); nothing for a bare name."""
+    if not tensor.subscripts:
+        return objects([before + after] * count(tensor, flats))
+    return subscripted(tensor, before, after, per_tensor=True, flats=flats)
+
+
 def latex_entry_name(symbol: Symbol, *, with_derivative: bool = True, per_tensor: bool = False) -> str:
     """One entry's LaTeX name (:func:`latex_names`), as JSON and feedback give it."""
     return latex_names(symbol.tensor, np.array([symbol.flat]), derivative=with_derivative,

@@ -64,17 +64,17 @@ STYLE = ("border-collapse:collapse;font-family:sans-serif;font-size:90%",
 def check_report_html(report: CheckReport) -> str:
     """The routes compared, one row per gradient, its verdict in green or red."""
     table, cell = STYLE
+    matrix = ("matrix",) if report.matrix_compared else ()
     head = "".join(f"<th style='{cell}'>{h}</th>" for h in
-                   ("gradient", "chain rule", "closed form", "finite differences", "verdict"))
+                   ("gradient", "chain rule", "closed form", "finite differences", *matrix, "verdict"))
     rows = []
     for row in report.rows:
-        closed = "n/a" if row.closed_form is None else f"{row.closed_form:.1e}"
-        fd = "n/a" if row.finite_differences is None else f"{row.finite_differences:.1e}"
+        differences = [row.chain_rule, row.closed_form, row.finite_differences, *[row.matrix for _ in matrix]]
         colour, verdict = ("#1a7f37", "agree") if row.ok else ("#cf222e", "DIFFERENT")
-        values = (f"∂{report.loss}/∂{html.escape(row.tensor)}", f"{row.chain_rule:.1e}", closed, fd)
+        values = [f"∂{report.loss}/∂{html.escape(row.tensor)}",
+                  *["n/a" if value is None else f"{value:.1e}" for value in differences]]
         rows.append("<tr>" + "".join(f"<td style='{cell}'>{v}</td>" for v in values)
                     + f"<td style='{cell};color:{colour};font-weight:bold'>{verdict}</td></tr>")
-    summary = ("all three routes agree" if report.ok else "the routes DISAGREE")
     return (f"<table style='{table}'><caption style='text-align:left'>Largest difference from the"
-            f" NumPy reference (seed {report.seed}): {summary}</caption><tr>{head}</tr>"
+            f" NumPy reference (seed {report.seed}): {report.verdict}</caption><tr>{head}</tr>"
             + "".join(rows) + "</table>")

@@ -21,6 +21,7 @@ from typing import Callable, Iterator, NamedTuple
 
 from ..core.document import Figure, Grid
 from ..core.poly import Symbol
+from .names import derivative_of, entry_text, subscript_names
 
 FONT = 16  # px: a cell's label and a grid's name (TikZ: \normalsize of the 10 pt document)
 SCRIPT = 12  # px: a label's subscript (TikZ: 7 pt)
@@ -98,10 +99,9 @@ class Label(NamedTuple):
 
 def cell_label(value: object, text_of: Callable[[object], str]) -> Label:
     if isinstance(value, Symbol):
-        base, subscript, loss = value.tensor.entry_name(value.flat)
-        # one style for every entry of a tensor in a document, as its other names are written
-        separator = "," if value.tensor.commas(subscript, per_tensor=True) else ""
-        return Label(f"∂{loss}/∂{base}" if loss else base, separator.join(map(str, subscript)), True)
+        tensor, loss = value.tensor, derivative_of(value.tensor)
+        return Label(f"∂{loss}/∂{tensor.name}" if loss else tensor.name,
+                     entry_text(tensor, value.flat, subscript_names), True)
     if isinstance(value, Elision):
         return Label(value.text, "", False)
     return Label("0" if value is None else text_of(value), "", False)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from ..core.document import Derivative, Document, Equation
 from ..core.tensors import Tensor
-from .html import STYLE, HtmlPrinter
+from .html import STYLE, HtmlPrinter, page_head
 
 SCRIPTS = ("answers.js", "practice.js")
 
@@ -102,7 +102,8 @@ def practice_html(view: PracticeView) -> str:
     data = json.dumps(view.data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
     more = (' <button type="button" data-action="variant">new variant</button>'
             if len(view.variants) > 1 else "")
-    return PAGE.format(title=escape(view.title), identity=escape(view.identity), style=STYLE + PRACTICE_STYLE,
+    return PAGE.format(head=page_head(view.title, STYLE + PRACTICE_STYLE, "symconv practice"),
+                       title=escape(view.title), identity=escape(view.identity),
                        variants=variants, data=data, more=more,
                        scripts="".join(f"<script>{script(name)}</script>" for name in SCRIPTS))
 
@@ -137,16 +138,7 @@ padding:.3em 2em;max-height:40vh;overflow:auto;font-size:.95em}
 [data-role=solution]{border-top:1px solid #d0d7de;margin-top:1.5em}
 """
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="symconv practice">
-<title>{title}</title>
-<style>{style}</style>
-</head>
-<body>
+PAGE = """{head}<body>
 <main data-practice="{identity}">
 <h1>{title}</h1>
 <p class="sc-note">This page checks your answer itself, offline: it holds the answer key, which

@@ -17,9 +17,6 @@ from .emit import GradientArrays, Pieces, chosen_entries, concatenated, expansio
 from .names import text_names
 from .printer import Printer
 
-NUMBER_WORDS = {3: "three", 4: "four"}
-
-
 class TextPrinter(Printer):
     times = "·"
     power = "^"
@@ -68,13 +65,13 @@ class TextPrinter(Printer):
         lines = ["max |route − NumPy reference| per gradient"
                  f" (random values, seed {report.seed}; given values kept):",
                  f"{'gradient':<12}{'chain rule':>12}{'closed form':>13}{'finite diff.':>14}"
-                 + (f"{'matrix':>10}" if report.routes == 4 else "") + "  verdict"]
+                 + (f"{'matrix':>10}" if report.matrix_compared else "") + "  verdict"]
         for row in report.rows:
             fd = "n/a" if row.finite_differences is None else f"{row.finite_differences:.1e}"
             if row.fd_skipped and not row.fd_entries:
                 fd = "all at kinks"
             closed = "n/a" if row.closed_form is None else f"{row.closed_form:.1e}"
-            matrix = ("n/a" if row.matrix is None else f"{row.matrix:.1e}") if report.routes == 4 else ""
+            matrix = ("n/a" if row.matrix is None else f"{row.matrix:.1e}") if report.matrix_compared else ""
             lines.append(f"{'∂' + self.loss + '/∂' + row.tensor:<12}{row.chain_rule:>12.1e}"
                          f"{closed:>13}{fd:>14}{matrix:>{10 if matrix else 0}}"
                          f"  {'ok' if row.ok else 'DIFFERENT'}")
@@ -88,14 +85,12 @@ class TextPrinter(Printer):
                          + (f" ({listed(report.without_closed_form)}"
                             f" {'has' if len(report.without_closed_form) == 1 else 'have'} none)"
                             if report.without_closed_form else ""))
-        if any(row.matrix is None for row in report.rows) and report.routes == 4:
+        if any(row.matrix is None for row in report.rows) and report.matrix_compared:
             lines.append("matrix n/a: no layer between that tensor and the loss is a matrix product"
                          + (f" ({listed(report.not_matrix_products)}"
                             f" {'is' if len(report.not_matrix_products) == 1 else 'are'} not)"
                             if report.not_matrix_products else ""))
-        lines.append((f"all {NUMBER_WORDS[report.routes]} routes agree" if report.ok
-                      else "the routes DISAGREE")
-                     + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")
+        lines.append(report.verdict + f" (tolerance {TOLERANCE:g} × scale; finite differences {FD_TOLERANCE:g} × scale)")
         return "\n".join(lines)
 
 

@@ -115,9 +115,6 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
     def _print_Concat(self, node: Concat) -> str:
         return hcat([self.doprint(part) for part in node.parts])
 
-    def _print_TensorView(self, node: TensorView) -> str:
-        return "\n\n".join(self.doprint(block) for block in self.arrange(node))
-
     def _print_Matrix(self, node: Matrix) -> str:
         node = self.fitted(node)
         grid = as_grid(node.array)
@@ -169,9 +166,7 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
         flat = all(isinstance(row, Equation) and "⎡" not in text for row, text in zip(node.rows, rows))
         return ("\n" if flat else "\n\n").join(rows)
 
-    def _print_Numbered(self, node: Numbered) -> str:
-        if isinstance(node.math, (TensorView, Display)):
-            return "\n\n".join(self.doprint(block) for block in self.numbered_blocks(node))
+    def tagged(self, node: Numbered) -> str:
         label = f"({node.number}) "
         lines = self.doprint(node.math).split("\n")
         if isinstance(node.math, Gallery):  # its rows are indented; the number goes in front
@@ -190,18 +185,21 @@ class TextDocumentPrinter(ArrangingPrinter, TextPrinter):
                                            "  ") for row in rows)
 
     def _print_Figure(self, node: Figure) -> str:
+        return self.joined([self.doprint(block) for block in self.figure_blocks(node)])
+
+    def figure_blocks(self, figure: Figure) -> list:
         """A terminal draws no pictures: the matrices beside them say the same, unless the
         picture stands ``alone``; then its grids are matrices, highlighted and ringed cells
         marked [like this], and its caption follows."""
-        if not node.alone:
-            return ""
+        if not figure.alone:
+            return []
         items = []
-        for grid in node.grids:
+        for grid in figure.grids:
             cells = np.vectorize(lambda cell: 0 if cell is None else cell, otypes=[object])(grid.cells)
             marked = frozenset(grid.marked).union(*grid.highlighted)
             items.append(Labeled(grid.label, Matrix(cells, marked)))
-        caption = Paragraph(tuple(node.caption) + (" (Ringed and shaded entries are marked [like this].)",))
-        return self.doprint(Gallery(tuple(items))) + "\n\n" + self.doprint(caption)
+        caption = Paragraph(tuple(figure.caption) + (" (Ringed and shaded entries are marked [like this].)",))
+        return [Gallery(tuple(items)), caption]
 
     def _print_Document(self, document: Document) -> str:
         title = document.title

@@ -494,10 +494,12 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
     if context.detail.brief_checks:
         return Section("checks", (Heading("Checks"), brief_checks(report, context.loss)))
     blocks: list = [Heading("Checks"),
-                    Paragraph(("Every gradient was computed three independent ways: the chain rule"
-                               " above, the closed form, and a NumPy reference (with central finite"
-                               " differences as a third opinion)"
-                               + (", and through the matrix form C as a fourth" if report.routes == 4
+                    Paragraph(("Every gradient was computed "
+                               + ("three independent ways: the chain rule above, the closed form, and"
+                                  if report.closed_form_compared else
+                                  "two independent ways: the chain rule above and")
+                               + " a NumPy reference (with central finite differences as a third opinion)"
+                               + (", and through the matrix form C as a fourth" if report.matrix_compared
                                   else "")
                                + f", at random values (seed {report.seed}; given values kept)."
                                " Largest absolute difference from NumPy:",))]
@@ -521,18 +523,16 @@ def checks_section(problem: Problem, context: Context, seed: int) -> Section:
     if skipped:
         blocks.append(Paragraph((f"Finite differences were skipped at kinks ({', '.join(skipped)}):"
                                  f" {kinks_words(report.with_kinks)}.",)))
-    words = {3: "three", 4: "four"}[report.routes]
-    blocks.append(Paragraph((f"All {words} routes agree." if report.ok else
+    blocks.append(Paragraph((report.verdict.capitalize() + "." if report.ok else
                              "The routes DISAGREE: please report this problem file.",)))
     return Section("checks", tuple(blocks))
 
 
 def brief_checks(report: CheckReport, loss: str) -> Paragraph:
     """The checks in one paragraph: the routes, whether they agree, the largest difference."""
-    routes = ["the chain rule above", "the closed form" if any(
-        row.closed_form is not None for row in report.rows) else None,
+    routes = ["the chain rule above", "the closed form" if report.closed_form_compared else None,
         "a NumPy reference with central finite differences",
-        "the layer written as one matrix product" if report.routes == 4 else None]
+        "the layer written as one matrix product" if report.matrix_compared else None]
     named = [route for route in routes if route is not None]
     gradients = with_and([Derivative(loss, Formula(row.tensor)) for row in report.rows])
     largest = max((value for row in report.rows for value in (row.chain_rule, row.closed_form,

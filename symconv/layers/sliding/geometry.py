@@ -199,31 +199,28 @@ class ConvGeometry:
     def padded_size(self) -> tuple[int, ...]:
         return tuple(h + b + a for h, (b, a) in zip(self.input_size, self.padding))
 
+    def axis_reads(self) -> list[tuple[int, np.ndarray]]:
+        """Per spatial axis, its input size and the position each output reads at each kernel
+        offset (offsets × outputs; outside 0 … size − 1 in the padding)."""
+        return [(h, (np.arange(k) * d)[:, None] + (np.arange(o) * s - p)[None, :])
+                for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
+                                            self.dilation, self.output_size)]
+
     def unused_positions(self) -> list[tuple[int, ...]]:
         """Per spatial axis, the input positions no output reads (dropped by the floor or skipped
         by stride and dilation); their gradient is 0."""
         unused = []
-        for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
-                                    self.dilation, self.output_size):
+        for h, positions in self.axis_reads():
             read = np.zeros(h, dtype=bool)
-            for offset in range(k):
-                positions = np.arange(o) * s - p + offset * d
-                read[positions[(positions >= 0) & (positions < h)]] = True
+            read[positions[(positions >= 0) & (positions < h)]] = True
             unused.append(tuple(int(i) for i in np.flatnonzero(~read)))
         return unused
 
     def idle_outputs(self) -> list[tuple[int, ...]]:
         """Per spatial axis, the outputs whose window lies wholly in the padding: they read no
         input (in a transposed convolution, the inputs whose contributions are all cropped)."""
-        idle = []
-        for h, k, s, p, d, o in zip(self.input_size, self.kernel, self.stride, self.pad_before,
-                                    self.dilation, self.output_size):
-            reads = np.zeros(o, dtype=bool)
-            for offset in range(k):
-                positions = np.arange(o) * s - p + offset * d
-                reads |= (positions >= 0) & (positions < h)
-            idle.append(tuple(int(i) for i in np.flatnonzero(~reads)))
-        return idle
+        return [tuple(int(i) for i in np.flatnonzero(~((positions >= 0) & (positions < h)).any(axis=0)))
+                for h, positions in self.axis_reads()]
 
     def input_cases(self) -> list[list[AxisCase]]:
         """Per spatial axis, the case of every input position, for the chain rule's cases. The
