@@ -67,8 +67,8 @@ def test_a_long_polynomial_is_too_wide_exactly_when_its_whole_text_is(size, widt
     from symconv.render.latex import LatexPrinter
     from symconv.core.tensors import Role, Tensor
 
-    x = Tensor("X", (12, 13), Role.INPUT, rank=1)
-    w = Tensor("W", (3, 3), Role.WEIGHT, rank=2)
+    x = Tensor("X", (12, 13), Role.INPUT, rank=1, leading_axes=("n", "c"))
+    w = Tensor("W", (3, 3), Role.WEIGHT, rank=2, leading_axes=("f", "c"))
     poly = Poly({(Symbol(x, i % x.size), Symbol(w, i % 9)): (-1) ** i * (i % 4 + 1) for i in range(size)})
     printer = LatexPrinter() if form == "latex" else TextDocumentPrinter()
     assert printer.wider_than(poly, width) == (printer.cell_width(poly, False) > width)

@@ -483,7 +483,7 @@ def test_results_are_the_same_exactly_when_their_entries_are(shape, data):
     from symconv.engine.sections import object_array, result_key
     from symconv.core.tensors import Role, Tensor
 
-    x = Tensor("X", (3,), Role.INPUT, naming="flat", rank=1)
+    x = Tensor("X", (3,), Role.INPUT, naming="flat", rank=1, leading_axes=("n", "c"))
     pool = [0, 1, 2, Fraction(1, 2), *x.symbols, Poly({(x.symbols[0],): 2}), Poly({(): 1}),
             Poly.lift(x.symbols[1]) + x.symbols[2], Poly.lift(x.symbols[2]) + x.symbols[1], "⋯"]
     arrays = [object_array(data.draw(st.lists(st.sampled_from(pool), min_size=4, max_size=4)), shape)

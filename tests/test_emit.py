@@ -175,7 +175,7 @@ def tensors(draw):
         values = np.array(numbers + [None], dtype=object)[:-1].reshape(shape)
     return Tensor(draw(st.sampled_from(["X", "dY", "Wq2"])), shape, Role.INPUT,
                   draw(st.sampled_from(["indexed", "flat", "bare"])), draw(st.integers(0, 1)), values,
-                  derivative_of=draw(st.sampled_from([None, "L", "E2"])))
+                  derivative_of=draw(st.sampled_from([None, "L", "E2"])), leading_axes=("n", "c"))
 
 
 def reference_names(tensor: Tensor, flat: int, per_tensor: bool) -> tuple[str, str, str]:
@@ -223,7 +223,7 @@ def test_the_spellers_name_every_entry_as_its_name_parts_say(tensor):
 
 def test_one_entry_of_a_tensor_too_large_to_spell_whole_is_spelled_alone():
     """A huge input read by a few outputs: its symbol is named by the same speller, for itself."""
-    tensor = Tensor("X", (2, 400, 300), Role.INPUT, index_base=1)
+    tensor = Tensor("X", (2, 400, 300), Role.INPUT, index_base=1, leading_axes=("n", "c"))
     assert tensor.size > NAMED_AT_ONCE
     symbol = Symbol(tensor, tensor.size - 1)
     assert TextPrinter().doprint(symbol) == "X_{2,400,300}"

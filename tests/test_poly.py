@@ -7,8 +7,8 @@ from hypothesis import given, settings, strategies as st
 from symconv.core.poly import Poly, poly_sum, product_of
 from symconv.core.tensors import Role, Tensor
 
-A = Tensor("a", (3,), Role.INPUT, naming="flat", rank=1)
-B = Tensor("b", (2,), Role.WEIGHT, naming="flat", rank=2)
+A = Tensor("a", (3,), Role.INPUT, naming="flat", rank=1, leading_axes=("n", "c"))
+B = Tensor("b", (2,), Role.WEIGHT, naming="flat", rank=2, leading_axes=("f", "c"))
 a0, a1, a2 = A.entries()
 b0, b1 = B.entries()
 

@@ -43,7 +43,7 @@ def test_an_indicator_after_lp_pooling_is_refused_for_what_it_is_not_for_missing
     with pytest.raises(ProblemError) as refusal:
         AnswerKey(problem, "X")
     message = str(refusal.value)
-    assert "every value is given, but Y1 is computed with roots" in message
+    assert "every value is given, but Y1 is irrational (the output of the LP pooling)" in message
     assert "give the values of" not in message
 
 

@@ -16,11 +16,13 @@ from symconv.render.markdown import MarkdownPrinter
 from symconv.render.text_document import TextDocumentPrinter, hcat
 from symconv.core.tensors import Role, Tensor
 
-X = Tensor("X", (2, 2), Role.INPUT, rank=1)
-W = Tensor("w", (2, 2), Role.WEIGHT, naming="flat", index_base=1, rank=2)
-Y = Tensor("C", (3, 3), Role.OUTPUT, index_base=1, rank=4)
-E = Tensor("C", (3, 3), Role.UPSTREAM, index_base=1, derivative_of="E", rank=0)
-BIG = Tensor("A", (2, 3, 12, 4), Role.INPUT, rank=1)
+X = Tensor("X", (2, 2), Role.INPUT, rank=1, leading_axes=("n", "c"))
+W = Tensor("w", (2, 2), Role.WEIGHT, naming="flat", index_base=1, rank=2,
+           leading_axes=("f", "c"))
+Y = Tensor("C", (3, 3), Role.OUTPUT, index_base=1, rank=4, leading_axes=("n", "f"))
+E = Tensor("C", (3, 3), Role.UPSTREAM, index_base=1, derivative_of="E", rank=0,
+           leading_axes=("n", "f"))
+BIG = Tensor("A", (2, 3, 12, 4), Role.INPUT, rank=1, leading_axes=("n", "c"))
 
 
 def grid(items, shape):

@@ -168,9 +168,19 @@ needs_pdflatex = pytest.mark.skipif(not shutil.which("pdflatex") and not os.envi
 KATEX = Path(os.environ.get("KATEX_MODULE", ".ci/katex/node_modules/katex"))
 
 
+# Both detail levels, with values and with symbols (the slopes then read Y1's symbols); a pooling
+# after the sigmoid.
+SYMBOLIC_CHAIN = {"input": {"shape": [4, 4]}, "layers": [
+    {"type": "conv", "weight": {"shape": [2, 2]}}, {"type": "sigmoid"},
+    {"type": "avgpool", "kernel_size": 2, "stride": 1}]}
+DOCUMENTS = [(spec, detail) for spec in (CONV_SIGMOID, SYMBOLIC_CHAIN) for detail in ("handout", "full")]
+
+
 @needs_pdflatex
-def test_the_worked_solution_compiles_with_pdflatex(tmp_path):
-    latex = render_solution(build_solution(build_problem(CONV_SIGMOID)), "latex")
+@pytest.mark.parametrize("spec, detail", DOCUMENTS)
+def test_the_worked_solution_compiles_with_pdflatex(tmp_path, spec, detail):
+    latex = render_solution(build_solution(build_problem(spec), detail=detail), "latex")
+    assert "operatorname{sigmoid}" in latex
     (tmp_path / "doc.tex").write_text(latex, encoding="utf-8")
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
                    capture_output=True, timeout=300, check=False)
@@ -180,10 +190,12 @@ def test_the_worked_solution_compiles_with_pdflatex(tmp_path):
 
 
 @pytest.mark.skipif(not shutil.which("node") or not KATEX.exists(), reason="needs node and katex")
-def test_the_markdown_solution_renders_in_katex(tmp_path):
+@pytest.mark.parametrize("spec, detail", DOCUMENTS)
+def test_the_markdown_solution_renders_in_katex(tmp_path, spec, detail):
     target = tmp_path / "sigmoid.md"
-    target.write_text(render_solution(build_solution(build_problem(CONV_SIGMOID)), "markdown"),
-                      encoding="utf-8")
+    markdown = render_solution(build_solution(build_problem(spec), detail=detail), "markdown")
+    assert "operatorname{sigmoid}" in markdown
+    target.write_text(markdown, encoding="utf-8")
     result = subprocess.run(["node", "tests/katex_render.js", str(target)], capture_output=True, text=True,
                             env=dict(os.environ, KATEX_MODULE=str(KATEX.resolve())), timeout=120)
     assert result.returncode == 0 and " 0 failed" in result.stdout, result.stdout
@@ -225,3 +237,216 @@ def test_the_readme_example_is_this_problem_and_prints_what_the_readme_shows(tmp
     output = subprocess.run([sys.executable, "-m", "symconv", "grad", str(tmp_path / "sigmoid.toml"),
                              "--wrt", "Y1"], capture_output=True, text=True, check=True).stdout
     assert shown.splitlines() == output.splitlines()[:2]
+
+
+# -- answers: sigmoid(…) in the answer grammar, and the mistakes named ------------------------------
+# x1 … x3 and d1 … d3, as a homework sheet names them
+FLAT = {"dims": 1, "input": {"name": "x", "shape": [3], "naming": "flat", "index_base": 1},
+        "layers": [{"type": "sigmoid"}], "upstream": {"name": "d", "naming": "flat", "index_base": 1}}
+
+
+def flat_key():
+    from symconv.answers.verify import AnswerKey
+
+    return AnswerKey(build_problem(FLAT), "x")
+
+
+def row(entry: str) -> str:
+    """One answer row: ``entry`` (about x1 and d1, in any spelling) written for entries 1, 2, 3."""
+    return ", ".join(re.sub(r"\b([dx]_?\{?)1", rf"\g<1>{k}", entry) for k in (1, 2, 3))
+
+
+@pytest.mark.parametrize("entry", [
+    "d1*sigmoid(x1)*(1-sigmoid(x1))",
+    "d1*σ(x1)*(1 − σ(x1))",
+    "d1 \\sigma(x_1)\\left(1 - \\sigma(x_1)\\right)",
+    "d_{1} \\operatorname{sigmoid}(x_{1}) (1 - \\operatorname{sigmoid}(x_{1}))",
+    "d1*sigmoid(x1)*sigmoid(-x1)",  # 1 − sigmoid(x) = sigmoid(−x)
+    "d1*sigmoid(x1) - d1*sigmoid(x1)^2",
+])
+def test_an_answer_may_write_the_sigmoid_by_name(entry):
+    verdict = flat_key().check(row(entry))
+    assert verdict.ok and verdict.diagnosis is None
+
+
+@pytest.mark.parametrize("entry, key", [
+    ("d1*sigmoid(x1)", "sigmoid-value-as-slope"),
+    ("d1*sigmoid(x1)*(1 + sigmoid(x1))", "sigmoid-slope-plus"),
+    ("d1*x1*(1 - x1)", "sigmoid-slope-of-input"),
+    ("sigmoid(x1)*(1 - sigmoid(x1))", "sigmoid-upstream-forgotten"),
+    ("-d1*sigmoid(x1)*(1 - sigmoid(x1))", "sign-flipped"),
+])
+def test_a_wrong_sigmoid_slope_is_named(entry, key):
+    verdict = flat_key().check(row(entry))
+    assert verdict.correct == 0
+    assert (verdict.diagnosis.mistake.key, verdict.diagnosis.whole) == (key, True)
+
+
+def test_the_mistakes_are_told_in_the_problems_names():
+    described = {m.key: m.description for m in flat_key().mistakes}
+    assert described["sigmoid-value-as-slope"] == (
+        "the sigmoid itself, sigmoid(x), was used as its slope; the slope is"
+        " sigmoid(x)·(1 − sigmoid(x)) = Y·(1 − Y)")
+    assert described["sigmoid-slope-of-input"].startswith(
+        "the slope was taken as x·(1 − x), the rule y·(1 − y) used with the input x for the output Y")
+    assert described["sigmoid-upstream-forgotten"].startswith(
+        "the upstream gradient ∂L/∂Y (d1 … d3) was left out")
+
+
+def test_decimals_with_a_wrong_slope_are_named_where_the_values_are_given():
+    from symconv.answers.verify import AnswerKey
+
+    key = AnswerKey(build_problem(CONV_SIGMOID), "Y1")
+    s = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    upstream = np.array(CONV_SIGMOID["upstream"]["values"], dtype=float)
+    y1 = np.array([[3, 1], [-3, 3]])
+    for slope, mistake in ((s(y1), "sigmoid-value-as-slope"), (s(y1) * (1 + s(y1)), "sigmoid-slope-plus")):
+        written = "\n".join(" ".join(f"{v:.5f}" for v in values) for values in upstream * slope)
+        verdict = key.check(written)
+        assert (verdict.correct, verdict.diagnosis.mistake.key) == (1, mistake)  # the 0 is right
+    exact = "sigmoid(3)*(1 - sigmoid(3)), -sigmoid(1)*sigmoid(-1)\n2*sigmoid(-3)*sigmoid(3), 0"
+    assert key.check(exact).ok
+    assert key.check(exact.replace("sigmoid(-1)", "sigmoid(1)")).correct == 3
+
+
+def test_sigmoid_of_a_number_is_kept_exact():
+    from symconv.answers.verify import AnswerKey
+
+    key = AnswerKey(build_problem({"dims": 1, "input": {"shape": [2], "values": [0, -2]},
+                                   "layers": [{"type": "sigmoid"}], "upstream": {"values": [4, 1]}}), "X")
+    assert key.check("4*sigmoid(0)*(1 - sigmoid(0)), sigmoid(2)*(1 - sigmoid(2))").ok  # σ(0) = 1/2
+    assert key.check("1, sigmoid(-2)*sigmoid(2)").ok
+    assert not key.check("1, sigmoid(-2)*sigmoid(-2)").ok
+
+
+def test_an_intermediate_output_read_by_the_slope_can_be_named():
+    from symconv.answers.verify import AnswerKey
+
+    problem = build_problem({"input": {"shape": [2, 2]}, "layers": [
+        {"type": "conv", "weight": {"shape": [1, 1]}}, {"type": "sigmoid"}]})
+    key = AnswerKey(problem, "X")
+    assert key.check("dL_dY2_00*W_00*sigmoid(Y1_00)*(1 - sigmoid(Y1_00)), 0\n0, 0").correct == 1
+    assert key.check("\\frac{\\partial L}{\\partial Y1_{00}} W_{00}, 0\n0, 0").correct == 1
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("sigmod(x1)", "unknown function sigmod(…); the functions known here are sigmoid(…), σ(…),"
+                   " \\sigma(…); e.g. sigmoid(x1) (at character 1)"),
+    ("d1*sigmoid(x1 + x2)", "sigmoid(…) takes one entry of the sigmoid's input or a number, as the slope"
+                            " sigmoid(x)·(1 − sigmoid(x)) does, e.g. sigmoid(x1) (at character 4)"),
+    ("σ x1", "expected ( after σ, e.g. σ(x1) (at character 3)"),
+    ("\\operatorname{tanh}(x1)", "\\operatorname{tanh} is not a function symconv knows here (known:"
+                                 " sigmoid, σ, \\sigma) (at character 1)"),
+])
+def test_unknown_functions_and_arguments_say_what_is_known(entry, message):
+    from symconv.core.errors import AnswerError
+
+    with pytest.raises(AnswerError) as error:
+        flat_key().check(row(entry))
+    assert str(error.value).endswith(message)
+
+
+def test_problems_without_a_sigmoid_know_no_sigmoid():
+    from symconv.answers.verify import AnswerKey
+    from symconv.core.errors import AnswerError
+
+    key = AnswerKey(build_problem({"input": {"shape": [2, 2], "values": [[1, -1], [2, 0]]},
+                                   "layers": [{"type": "relu"}],
+                                   "upstream": {"values": [[1, 1], [1, 1]]}}), "X")
+    with pytest.raises(AnswerError, match=r"function calls such as sigmoid\(...\) are not allowed"):
+        key.check("sigmoid(X_00) 0\n0 0")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["sigmoid", "σ", "\\sigma", "\\operatorname{sigmoid}", "(", ")", "x1",
+                                 "d2", "-", "+", "*", "^2", "1", "0.5", " ", "{", "}", "\\left(",
+                                 "\\right)", "/", "sigmoid(", "σ(-"]), max_size=25))
+def test_fuzzed_calls_raise_only_our_error(parts):
+    from symconv.answers.names import NameTable
+    from symconv.answers.parse import parse_entry
+    from symconv.core.errors import SymconvError
+    from symconv.core.poly import Poly
+
+    key = flat_key()
+    try:
+        result = parse_entry("".join(parts), NameTable(key.tensors), functions=key.functions)
+    except SymconvError:
+        return
+    assert isinstance(result.value, Poly)
+
+
+def test_the_readme_verify_example_prints_what_the_readme_shows(tmp_path):
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", README, re.S) if 'type = "sigmoid"' in b)
+    (tmp_path / "sigmoid.toml").write_text(block, encoding="utf-8")
+    shown = README.split("$ symconv verify sigmoid.toml", 1)[1].split("```", 1)[0].splitlines()
+    rows = re.search(r"`wrong.txt` holding `(.*?)` and\s+`(.*?)`", README).groups()
+    (tmp_path / "wrong.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "symconv", "verify", "sigmoid.toml", "--wrt", "Y1",
+                             "--answer", "wrong.txt"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[:2] == shown[1:3]
+    assert "given 2·sigmoid(-3), expected 2·sigmoid(-3)·(1 − sigmoid(-3))" in result.stdout  # as written
+
+
+@st.composite
+def sigmoid_chains(draw):
+    """A sigmoid alone, after a convolution and/or before an average pooling, 1-D or 2-D, with or
+    without the input's values (small integers, zeros among them)."""
+    dims = draw(st.sampled_from([1, 2]))
+    size = [draw(st.integers(2, 4)) for _ in range(dims)]
+    layers: list = [{"type": "sigmoid"}]
+    if draw(st.booleans()):
+        layers.insert(0, {"type": "conv", "weight": {"shape": [draw(st.integers(1, 2)) for _ in size]}})
+    if draw(st.booleans()):
+        layers.append({"type": "avgpool", "kernel_size": 1 + (min(size) > 2), "stride": 1})
+    spec: dict = {"dims": dims, "input": {"shape": size}, "layers": layers}
+    if draw(st.booleans()):
+        count = int(np.prod(size))
+        values = draw(st.lists(st.integers(-2, 2), min_size=count, max_size=count))
+        spec["input"]["values"] = np.reshape(values, size).tolist()
+        if layers[0]["type"] == "conv":
+            shape = layers[0]["weight"]["shape"]
+            weights = draw(st.lists(st.integers(-1, 1), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+            layers[0]["weight"]["values"] = np.reshape(weights, shape).tolist()
+    return spec
+
+
+@settings(max_examples=20, deadline=None)
+@given(sigmoid_chains())
+def test_what_symconv_prints_verifies_and_each_mistake_printed_is_named(spec):
+    """Every accepted form of the key, as ``symconv grad`` prints it, is right; every wrong variant
+    printed the same way is named as that mistake, over the whole answer."""
+    from symconv.answers.verify import AnswerKey
+    from symconv.render.text import TextPrinter
+
+    problem = build_problem(spec)
+    key = AnswerKey(problem, problem.input.name)
+    printer = TextPrinter(problem.loss)
+    for form in (0, -1):
+        assert key.check_entries([printer.doprint(forms[form]) for forms in key.expected]).ok
+    for mistake in key.mistakes:
+        verdict = key.check_entries([printer.doprint(value) for value in mistake.values])
+        assert (verdict.diagnosis.mistake.key, verdict.diagnosis.whole) == (mistake.key, True)
+
+
+def test_a_practice_page_says_it_cannot_check_the_sigmoid_and_writes_nothing(tmp_path):
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", README, re.S) if 'type = "sigmoid"' in b)
+    (tmp_path / "sigmoid.toml").write_text(block, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "symconv", "practice", "sigmoid.toml", "--wrt", "Y1",
+                             "-o", "page.html"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and not (tmp_path / "page.html").exists()
+    assert result.stderr == ("symconv: error: a practice page cannot check answers with"
+                             " sigmoid(3)·(1 − sigmoid(3)) in them (its script knows no such factor);"
+                             " check them with symconv verify\n")
+
+
+def test_a_max_pooling_after_the_sigmoid_is_refused_for_what_it_is():
+    from symconv.answers.verify import AnswerKey
+    from symconv.core.errors import ProblemError
+
+    problem = build_problem({"dims": 1, "input": {"shape": [3], "values": [1, 0, -1]}, "layers": [
+        {"type": "sigmoid"}, {"type": "maxpool", "kernel_size": 2, "stride": 1}], "upstream": {"values": [1, 2]}})
+    with pytest.raises(ProblemError, match=r"contains \[Y1_0 = max\(Y1_0, Y1_1\)\], which is 1 or 0"
+                                           r" depending on the values of Y1; every value is given, but Y1"
+                                           r" is irrational \(the output of the sigmoid\)"):
+        AnswerKey(problem, "X")

@@ -1,7 +1,8 @@
-"""symconv against PyTorch's own numbers for max, average and LP pooling and ReLU chains: overlapping
-windows, padding, count_include_pad both ways, PyTorch's output sizes (ceil_mode off, entries past
-the last window in none), ties, 1-D/2-D/3-D, LP with p = 1, 2, 3, and conv → ReLU → pooling with
-exact zeros at ReLU's input.
+"""symconv against PyTorch's own numbers for max, average and LP pooling, ReLU chains and the
+sigmoid: overlapping windows, padding, count_include_pad both ways, PyTorch's output sizes (ceil_mode
+off, entries past the last window in none), ties, 1-D/2-D/3-D, LP with p = 1, 2, 3, conv → ReLU →
+pooling with exact zeros at ReLU's input, and the sigmoid alone, after a convolution and before
+pooling.
 
 The numbers were written by PyTorch once (``tests/fixtures/make_torch_fixtures.py``, committed with
 its output in ``torch_pool_cases.json``); this test needs no PyTorch. Every layer's forward output
@@ -10,7 +11,8 @@ symconv's routes: the chain rule (its exact values, and its terms evaluated at P
 values), the closed form, the NumPy reference and the matrix route. Where the values are integers
 or dyadic (max pooling, ReLU, averages over 1, 2, 4 or 8 entries), the comparison is exact: PyTorch's
 float64 number is the exact fraction symconv gives. Averages over 3, 6 or 9 entries are one
-rounding away, LP's roots a root away: within 1e-12.
+rounding away, LP's roots a root away, the sigmoid an exponential away: within 1e-12 of the largest
+entry, where a wrong sigmoid slope (σ, σ(1 + σ), x(1 − x)) is off by more than 1e-3.
 
 Where PyTorch and symconv differ by design, the test checks the documented relation instead:
 - ties in max pooling: none; both send the gradient to the first maximum in row-major window order;
@@ -114,11 +116,17 @@ def agree(found, expected, exact: bool, what: str) -> None:
                                    err_msg=what)
 
 
-def chain_rule_values(gradient, exact: bool) -> list:
+def chain_rule_values(gradient, exact: bool, outputs: dict | None = None) -> list:
     """The derivation's value of every entry, expanded to the given upstream gradient: exact
-    numbers, or LP's roots evaluated."""
+    numbers, or LP's roots and the sigmoid's slopes evaluated. Indicators after a sigmoid stay
+    symbols (its outputs are not exact): they are decided at symconv's own forward values
+    ``outputs`` (by tensor)."""
     polys = gradient.expanded()
-    return [p.number for p in polys] if exact else [p.approximate() for p in polys]
+    if exact:
+        return [p.number for p in polys]
+    value_of = lambda symbol: outputs[symbol.tensor][symbol.flat]  # noqa: E731
+    return [p.approximate() if outputs is None or not any(a.free_symbols() for m in p.terms for a in m)
+            else float(p.evaluate(value_of)) for p in polys]
 
 
 def check_against_pytorch(case, problem, scale=1.0) -> None:
@@ -126,10 +134,11 @@ def check_against_pytorch(case, problem, scale=1.0) -> None:
     ``scale``: the relation of LP's "mean" form)."""
     exact = case["exact"] and scale == 1
     name = case["name"]
+    own = {}  # symconv's forward values by tensor
     for layer, output in zip(problem.layers, forward_outputs(problem, DEFAULT_MAX_TERMS)):
         assert layer.output.is_numeric or not exact  # exact outputs are kept as exact values
-        agree([entry.value for entry in output.entries],
-              torch_array(case["outputs"][layer.output.name]) * scale, exact,
+        own[layer.output] = [entry.value for entry in output.entries]
+        agree(own[layer.output], torch_array(case["outputs"][layer.output.name]) * scale, exact,
               f"{name}: forward {layer.output.name}")
     derivation = derive(problem)
     routes = {route: exact_route(problem, route) for route in ROUTES}
@@ -144,7 +153,7 @@ def check_against_pytorch(case, problem, scale=1.0) -> None:
     for tensor in problem.differentiable():
         expected = torch_array(case["grads"][tensor.name]) * scale
         gradient = derivation.gradient(tensor.name)
-        agree(chain_rule_values(gradient, exact), expected, exact,
+        agree(chain_rule_values(gradient, exact, own), expected, exact,
               f"{name}: chain rule, ∂L/∂{tensor.name}")
         evaluated = gradient.evaluate(lambda t: np.reshape(at_pytorch[t], t.shape))
         agree(evaluated, expected, exact,  # dyadic values stay exact in float64 too
@@ -216,7 +225,7 @@ def test_where_lps_root_has_no_derivative_pytorch_gives_0_or_nan_and_symconv_ref
 def test_the_fixtures_cover_what_they_promise():
     layers = [layer for case in CASES for layer in case["spec"]["layers"]]
     kinds = {layer["type"] for layer in layers}
-    assert kinds == {"maxpool", "avgpool", "lppool", "conv", "relu"}
+    assert kinds == {"maxpool", "avgpool", "lppool", "conv", "relu", "sigmoid"}
     for kind in ("maxpool", "avgpool", "lppool"):
         assert {case["spec"]["dims"] for case in CASES
                 if case["spec"]["layers"][-1]["type"] == kind} == {1, 2, 3}, kind
@@ -293,3 +302,55 @@ def test_the_tests_own_numpy_reference_gives_pytorchs_numbers(case):
         roles = [layer[role]["name"] for role in ("weight", "bias") if role in layer]
         for name, found in zip([input_name, *roles], grads):
             agree(found, case["grads"][name], case["exact"], f"{case['name']}: ∂L/∂{name}")
+
+
+SIGMOID_CASES = [case for case in CASES if any(layer["type"] == "sigmoid" for layer in case["spec"]["layers"])]
+WRONG_SLOPES = {"σ": lambda x, s: s, "σ(1 + σ)": lambda x, s: s * (1 + s), "x(1 − x)": lambda x, s: x * (1 - x)}
+
+
+def sigmoid_layers(case):
+    """(its input's values, PyTorch's gradient of its input, of its output) for every sigmoid layer
+    of a case, all from the fixture."""
+    layers = case["spec"]["layers"]
+    for i, layer in enumerate(layers):
+        if layer["type"] == "sigmoid":
+            name = "X" if i == 0 else layers[i - 1]["output"]
+            given = case["x"] if i == 0 else case["outputs"][name]
+            upstream = case["dy"] if i == len(layers) - 1 else case["grads"][layer["output"]]
+            yield (torch_array(given), torch_array(case["grads"][name]), torch_array(upstream))
+
+
+def test_the_sigmoid_fixtures_cover_what_they_promise():
+    kinds = [[layer["type"] for layer in case["spec"]["layers"]] for case in SIGMOID_CASES]
+    assert ["sigmoid"] in kinds and ["conv", "sigmoid"] in kinds  # alone, after a convolution
+    assert {tuple(k) for k in kinds} >= {("sigmoid", "avgpool"), ("sigmoid", "maxpool")}  # before pooling
+    assert {case["spec"]["dims"] for case in SIGMOID_CASES} == {1, 2, 3}
+    assert any((x == 0).any() for case in SIGMOID_CASES for x, _, _ in sigmoid_layers(case))  # σ' = 1/4
+    assert any((np.abs(x) >= 8).any() for case in SIGMOID_CASES for x, _, _ in sigmoid_layers(case))
+
+
+@pytest.mark.parametrize("case", SIGMOID_CASES, ids=[case["name"] for case in SIGMOID_CASES])
+def test_pytorchs_sigmoid_gradient_is_sigma_times_1_minus_sigma_and_no_wrong_slope_passes(case):
+    """The tolerance tells the slopes apart: PyTorch's ∂L/∂x is ∂L/∂y·σ(x)(1 − σ(x)) within it,
+    and each slope students write instead is off by at least 1000 times it."""
+    for x, dx, dy in sigmoid_layers(case):
+        s = 1 / (1 + np.exp(-x))
+        scale = max(1.0, float(np.max(np.abs(dx))))
+        np.testing.assert_allclose(dy * s * (1 - s), dx, rtol=0, atol=TOLERANCE * scale)
+        for slope in WRONG_SLOPES.values():
+            assert np.max(np.abs(dy * slope(x, s) - dx)) > 1000 * TOLERANCE * scale
+
+
+@pytest.mark.parametrize("wrong", WRONG_SLOPES)
+def test_symconv_with_a_wrong_sigmoid_slope_fails_against_pytorch(monkeypatch, wrong):
+    """The same comparison as for the right slope, with symconv's chain rule made wrong."""
+    from symconv.layers.sigmoid import SigmoidSlope, sigmoid
+
+    def value(self, value_of):
+        x = value_of(self.entry) if not isinstance(self.entry, (int, float, Fraction)) else self.entry
+        return float(WRONG_SLOPES[wrong](float(x), sigmoid(x)))
+
+    monkeypatch.setattr(SigmoidSlope, "value", value)
+    for case in SIGMOID_CASES:
+        with pytest.raises(AssertionError, match="chain rule"):
+            check_against_pytorch(case, build_problem(spec_of(case)))

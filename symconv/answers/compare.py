@@ -6,6 +6,10 @@ decimal, coefficients are compared with a tolerance (``|given − expected| ≤ 
 instead. The differences are kept as data for the feedback: terms missing, terms extra, and
 coefficients that differ.
 
+A factor that answers write in another form (a sigmoid's slope, written ``sigmoid(x)·(1 −
+sigmoid(x))``: :meth:`~symconv.poly.Atom.exact_form`) is compared in that form. With decimals, a
+factor without free symbols (``sigmoid(3)``) counts as its value.
+
 Gradients that are not polynomials (LP pooling's roots) are compared by
 :class:`symconv.answers.roots.RootComparer`, which is called the same way and which
 :class:`~symconv.answers.verify.AnswerKey` picks when the expected values have roots.
@@ -20,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from ..core.errors import SymconvError
-from ..core.poly import Monomial, Number, Poly
+from ..core.poly import Monomial, Number, Poly, Symbol, no_symbols, poly_sum, product_of
 from .parse import ParsedEntry
 
 DEFAULT_RTOL = 1e-3
@@ -72,16 +76,17 @@ class Comparison:
     sampling: Sampling | None = None
 
     def __init__(self, correct: bool, expected: Poly, given: ParsedEntry | None = None,
-                 tolerance: Tolerance | None = None):
+                 tolerance: Tolerance | None = None, written: Poly | None = None):
         self.correct, self.expected = correct, expected
         self._given, self._tolerance = given, tolerance
+        self._written = expected if written is None else written  # in the form answers write
 
     @cached_property
     def _differences(self) -> tuple[tuple, tuple, tuple]:
         if self.correct or self._given is None:
             return (), (), ()
         given = self._given
-        got, want = given.value.terms, self.expected.terms
+        got, want = written_form(given.value).terms, self._written.terms
         missing, extra, coefficients = [], [], []
         for monomial in sorted(set(got) | set(want), key=lambda m: (not m, m)):
             g, e = got.get(monomial, 0), want.get(monomial, 0)
@@ -116,18 +121,46 @@ class Comparison:
 Compare = Callable[[ParsedEntry, Poly, Tolerance], Comparison]
 
 
+def written_form(poly: Poly) -> Poly:
+    """``poly`` with every factor that answers write in another form in that form
+    (:meth:`~symconv.poly.Atom.exact_form`); ``poly`` itself when it has none."""
+    forms = {atom: atom.exact_form() for monomial in poly.terms for atom in monomial
+             if not isinstance(atom, Symbol)}
+    if not any(form is not None for form in forms.values()):
+        return poly
+    parts = []
+    for monomial, coefficient in poly.terms.items():
+        product = Poly.lift(coefficient)
+        for atom in monomial:
+            product = product * (forms.get(atom) or atom)
+        parts.append(product)
+    return poly_sum(parts)
+
+
+def valued(poly: Poly) -> dict[Monomial, Number]:
+    """The terms with every factor without free symbols (``sigmoid(3)``) taken as its value, for
+    comparing with decimals: ``0.0452·d1`` against ``d1·sigmoid(3)·(1 − sigmoid(3))``."""
+    if all(isinstance(atom, Symbol) for monomial in poly.terms for atom in monomial):
+        return poly.terms
+    parts = []
+    for monomial, coefficient in poly.terms.items():
+        constant = [atom for atom in monomial if not isinstance(atom, Symbol) and not atom.free_symbols()]
+        value = Fraction(float(product_of(constant).evaluate(no_symbols))) if constant else 1
+        parts.append(product_of([atom for atom in monomial if atom not in constant]) * (coefficient * value))
+    return poly_sum(parts).terms
+
+
 def compare_polys(given: ParsedEntry, expected: Poly, tolerance: Tolerance) -> Comparison:
-    """Exact comparison (tolerant on coefficients when the answer has decimals). A decimal number
-    answering an irrational number that no answer can write exactly (a sigmoid's slope at given
-    values: an atom without free symbols) is compared with its value, within the tolerance."""
+    """Exact comparison (tolerant on coefficients when the answer has decimals), both sides in the
+    form answers write. A decimal answering an irrational number that no answer can write exactly
+    (a sigmoid's slope at given values: an atom without free symbols) is compared with its value,
+    within the tolerance."""
+    written, value = written_form(expected), written_form(given.value)
     if not given.inexact:
-        return Comparison(given.value == expected, expected, given, tolerance)
-    value = None if expected.is_number or not given.value.is_number else expected.approximate()
-    if value is not None:
-        return Comparison(tolerance.close(given.value.number, Fraction(value)), expected, given, tolerance)
-    got, want = given.value.terms, expected.terms
+        return Comparison(value == written, expected, given, tolerance, written)
+    got, want = valued(value), valued(written)
     correct = all(tolerance.close(got.get(m, 0), want.get(m, 0)) for m in set(got) | set(want))
-    return Comparison(correct, expected, given, tolerance)
+    return Comparison(correct, expected, given, tolerance, written)
 
 
 def best_comparison(given: ParsedEntry, candidates: list[Poly], tolerance: Tolerance,

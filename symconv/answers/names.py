@@ -193,9 +193,12 @@ def display_name(tensor: Tensor, flat: int) -> str:
     return TextPrinter().doprint(Symbol(tensor, flat))
 
 
-def answer_tensors(problem: ProblemView) -> list[Tensor]:
-    """The tensors whose entries a gradient can mention: leaves, the upstream gradient, and the
-    derivative symbols of intermediate outputs (∂L/∂Y1 of a two-layer problem)."""
+def answer_tensors(problem: ProblemView, values: Iterable[Poly] = ()) -> list[Tensor]:
+    """The tensors whose entries a gradient can mention: leaves, the upstream gradient, the
+    derivative symbols of intermediate outputs (∂L/∂Y1 of a two-layer problem), and the tensors
+    that the factors of the expected ``values`` read (``sigmoid(Y1_00)``)."""
     found = [problem.input, *[p for layer in problem.layers for p in layer.parameters]]
     found += [problem.upstream_of(layer) for layer in problem.layers]
-    return found
+    read = {symbol.tensor: None for value in values for monomial in value.terms for atom in monomial
+            if not isinstance(atom, Symbol) for symbol in atom.free_symbols()}
+    return found + [tensor for tensor in read if tensor not in found]

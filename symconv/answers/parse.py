@@ -2,14 +2,16 @@
 
 Answers are untrusted text, so this is a small tokenizer and recursive-descent parser that accepts
 only numbers, the problem's declared names (every spelling, see :mod:`.names`), ``+ - * / ^ ( )``
-(also ``**``, ``·``, ``×``, ``−``) and the LaTeX ``\\frac{}{}``, ``\\cdot``, ``\\times``,
-``\\left( \\right)``, braces and spacing commands. Grammar::
+(also ``**``, ``·``, ``×``, ``−``), the functions the problem's layer types declare
+(``sigmoid(X_11)``, ``σ(X_11)``, ``\\operatorname{sigmoid}(X_{11})``; see
+:class:`~symconv.layers.registry.AnswerFunction`) and the LaTeX ``\\frac{}{}``, ``\\cdot``,
+``\\times``, ``\\left( \\right)``, braces and spacing commands. Grammar::
 
     sum     := ["+" | "-"] product (("+" | "-") product)*
     product := signed (("*" | "/" | nothing) signed)*       nothing = side by side: 2(d1 + d3)
     signed  := ("+" | "-")* power
     power   := atom [("^" | "**") exponent]                  exponent: a small whole number
-    atom    := number | name | "(" sum ")" | "{" sum "}" | \\frac{sum}{sum}
+    atom    := number | name | "(" sum ")" | "{" sum "}" | \\frac{sum}{sum} | function "(" sum ")"
 
 The parser first builds a tree and works out, for every node, bounds on the degree, the number of
 terms and the size of the coefficients; only when all are within :class:`Limits` does any
@@ -22,12 +24,12 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache, reduce
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from ..core.errors import AnswerError
-from ..core.poly import Poly, Symbol, poly_sum
+from ..core.poly import Atom, Poly, Symbol, poly_sum
 from ..core.radicals import RootError, power, simplify
-from .names import AMBIGUOUS, NameTable, Reading, canonical
+from .names import AMBIGUOUS, NameTable, Reading, canonical, display_name
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ _LATEX_OPS = {"cdot": "*", "times": "*", "ast": "*", "frac": "frac", "dfrac": "f
               "tfrac": "frac"}
 _SYMPY_NAMES = {"E", "I", "N", "S", "O", "Q", "pi", "oo", "zoo"}
 _NOT_NUMBERS = {"nan", "inf", "infinity"}
+_OPERATORNAME = re.compile(r"\s*\{\s*([A-Za-z]+)\s*\}")
+#: spelling -> the function's value at its argument (:class:`~symconv.layers.registry.AnswerFunction`)
+Functions = Mapping[str, Callable[[Poly], Atom]]
 
 
 @lru_cache(maxsize=8)
@@ -85,9 +90,10 @@ def _derivative_patterns(loss: str) -> tuple[re.Pattern, ...]:
 
 
 class _Tokenizer:
-    def __init__(self, text: str, names: NameTable, loss: str, limits: Limits, radicals: bool):
+    def __init__(self, text: str, names: NameTable, loss: str, limits: Limits, radicals: bool,
+                 functions: Functions):
         self.text, self.names, self.limits, self.loss = text, names, limits, loss
-        self.radicals = radicals
+        self.radicals, self.functions = radicals, functions
         self.tokens: list[tuple] = []  # (kind, value, column)
         self.readings: list[Reading] = []
         self.inexact = False
@@ -120,6 +126,9 @@ class _Tokenizer:
                 i += 1
             elif char == "\\":
                 i = self._latex(i)
+            elif (spelling := self._symbol_function(i)) is not None:
+                self._call(spelling, i)
+                i += len(spelling)
             else:
                 raise EntryError(self._unexpected(i), i + 1)
         self.tokens.append(("end", None, len(text) + 1))
@@ -158,10 +167,22 @@ class _Tokenizer:
         self.tokens.append(("num", Fraction(written), i + 1))
         return end
 
+    def _symbol_function(self, i: int) -> str | None:
+        """The spelling of a function written in a symbol (``σ``) that starts at ``i``, if any."""
+        return next((name for name in self.functions if not name[0].isascii()
+                     and self.text.startswith(name, i)), None)
+
+    def _call(self, name: str, start: int) -> None:
+        self.tokens.append(("call", (name, self.functions[name], f"{name}({self.example()})"),
+                            start + 1))
+
     def _identifier(self, written: str, start: int, end: int) -> int:
         call = self.text[end:].lstrip().startswith("(")
         if self.radicals and written == "sqrt" and not self.names.lookup(written):
             self.tokens.append(("sqrt", 2, start + 1))
+            return end
+        if call and written in self.functions:
+            self._call(written, start)
             return end
         self._name(canonical(written), written, start, call=call)
         return end
@@ -191,7 +212,11 @@ class _Tokenizer:
     def _unknown(self, spelling: str, written: str, call: bool) -> str:
         if written.lower() in _NOT_NUMBERS:
             return f"{written!r} is not a number symconv accepts; write a finite number such as 0.5"
-        if call and self.radicals:
+        if call and self.functions:
+            known = self.known_functions()
+            return (f"unknown function {written}(…); the functions known here are"
+                    f" {', '.join(f'{name}(…)' for name in known)}; e.g. {known[0]}({self.example()})")
+        if call and self.radicals:  # (the practice page's script says the same: answers.js)
             return (f"function calls such as {written}(...) are not allowed, only sqrt(...); e.g."
                     f" X_00/(2*sqrt(X_00^2 + X_01^2))")
         if call:
@@ -205,6 +230,13 @@ class _Tokenizer:
                     f" the problem's names ({self.names.describe()}) and numbers")
         return f"unknown name {written!r}; {self.names.suggestion(spelling)}"
 
+    def known_functions(self) -> list[str]:
+        return ["sqrt"] * self.radicals + list(self.functions)
+
+    def example(self) -> str:
+        """An entry of the problem in its display name, for the examples of messages."""
+        return display_name(self.names.tensors[0], 0) if self.names.tensors else "2"
+
     def _latex(self, i: int) -> int:
         spacing = _SPACING.match(self.text, i)
         if spacing:
@@ -217,6 +249,17 @@ class _Tokenizer:
             order = re.match(r"\s*\[\s*([2-9])\s*\]", self.text[end:end + 12])
             self.tokens.append(("sqrt", int(order.group(1)) if order else 2, i + 1))
             return end + (order.end() if order else 0)
+        if "\\" + name in self.functions:
+            self._call("\\" + name, i)
+            return end
+        if name == "operatorname":
+            word = _OPERATORNAME.match(self.text, end)
+            if word and word.group(1) in self.functions:
+                self._call(word.group(1), i)
+                return word.end()
+            shown = f"\\operatorname{{{word.group(1)}}}" if word else "\\operatorname"
+            known = ", ".join(self.known_functions()) or "none"
+            raise EntryError(f"{shown} is not a function symconv knows here (known: {known})", i + 1)
         if name in _LATEX_OPS:
             kind = _LATEX_OPS[name]
             self.tokens.append(("op", kind, i + 1) if kind == "*" else ("frac", None, i + 1))
@@ -270,12 +313,12 @@ class _Tokenizer:
 class _Node:
     """A parse-tree node with bounds on its expanded size, known before any arithmetic."""
 
-    kind: str  # "num", "name", "sum", "product", "quotient", "power", "neg"
+    kind: str  # "num", "name", "sum", "product", "quotient", "power", "neg", "call"
     column: int
     degree: int
     terms: int
     bits: int
-    value: Any = None  # the number or entry (num, name), the exponent (power)
+    value: Any = None  # the number or entry (num, name), the exponent (power), the function (call)
     children: tuple = ()
 
 
@@ -311,6 +354,8 @@ class _Parser:
             return "the end of the entry"
         if kind == "op":
             return f"{value!r}"
+        if kind == "call":
+            return f"{value[0]}(…)"
         return {"num": "a number", "name": "a name", "frac": "\\frac"}.get(kind, repr(kind))
 
     def enter(self, column: int) -> None:
@@ -377,7 +422,7 @@ class _Parser:
             if divide or self.is_op("*"):
                 self.take()
                 factor = self.power_signed()
-            elif kind in ("name", "(", "{", "frac", "sqrt"):
+            elif kind in ("name", "(", "{", "frac", "sqrt", "call"):
                 factor = self.power()  # side by side: 2(d1 + d3), d_1 w_2, \frac{1}{4} d_1
             elif kind == "num":
                 raise EntryError("a number right after another factor; put * or + between them",
@@ -478,6 +523,8 @@ class _Parser:
                 raise EntryError("expected ( or { after the root, e.g. \\sqrt{X_00^2 + X_01^2}",
                                  self.peek()[2])
             return self.raised(self.atom(), Fraction(1, value))
+        if kind == "call":
+            return self.call(value, column)
         if kind == "frac":
             self.enter(column)
             parts = []
@@ -489,6 +536,14 @@ class _Parser:
             return self.quotient([(parts[0], False), (parts[1], True)], column)
         raise EntryError(f"expected a number, a name or '(' here, found {self.describe(token)}",
                          column)
+
+    def call(self, function: tuple[str, Callable[[Poly], Atom], str], column: int) -> _Node:
+        """``sigmoid(…)``: its value is one factor (see
+        :class:`~symconv.layers.registry.AnswerFunction`), whatever the argument's size."""
+        if self.peek()[0] != "(":
+            raise EntryError(f"expected ( after {function[0]}, e.g. {function[2]}", self.peek()[2])
+        argument = self.atom()
+        return _Node("call", column, 1, 1, 1, function, (argument,))
 
 
 def _bits(number: Fraction) -> int:
@@ -508,6 +563,12 @@ def _evaluate_node(node: _Node) -> Poly:
         return Poly.lift(node.value)
     if kind == "neg":
         return -_evaluate(node.children[0])
+    if kind == "call":
+        _, function, example = node.value
+        try:
+            return Poly.lift(function(_evaluate(node.children[0])))
+        except ValueError as error:
+            raise EntryError(f"{error}, e.g. {example}", node.column) from None
     if kind == "sum":
         return simplify(poly_sum(_evaluate(child) for child in node.children))
     if kind == "product":
@@ -529,14 +590,15 @@ def _evaluate_node(node: _Node) -> Poly:
 
 
 def parse_entry(text: str, names: NameTable, *, loss: str = "L", limits: Limits = DEFAULT_LIMITS,
-                radicals: bool = False) -> ParsedEntry:
+                radicals: bool = False, functions: Functions | None = None) -> ParsedEntry:
     """One answer entry as an exact polynomial over the problem's entries; with ``radicals``
     (answers about LP pooling) also roots ``\\sqrt{…}``, ``sqrt(…)``, powers such as ``^(-1/2)``
-    and division by sums, as :class:`~symconv.core.radicals.Radical` factors."""
+    and division by sums, as :class:`~symconv.core.radicals.Radical` factors; with ``functions``
+    (spelling -> value) calls such as ``sigmoid(X_11)``."""
     if len(text) > limits.entry_chars:
         raise EntryError(f"the entry has {len(text):,} characters, over the limit of"
                          f" {limits.entry_chars:,}", 1)
-    tokenizer = _Tokenizer(text, names, loss, limits, radicals)
+    tokenizer = _Tokenizer(text, names, loss, limits, radicals, functions or {})
     tokens = tokenizer.run()
     tree = _Parser(tokens, limits, radicals, names.right_form).entry()
     return ParsedEntry(_evaluate(tree), tokenizer.inexact, tuple(tokenizer.readings))

@@ -31,9 +31,9 @@ from fractions import Fraction
 from math import lcm
 
 from ..core.errors import SymconvError
-from ..core.poly import Poly, Symbol, poly_sum
+from ..core.poly import Poly, Symbol
 from ..core.radicals import Radical, RootError, poly_key, simplify
-from .compare import Comparison, Sampling, Tolerance
+from .compare import Comparison, Sampling, Tolerance, written_form
 from .parse import ParsedEntry
 
 POINTS = 6
@@ -47,21 +47,16 @@ SEED_BITS = 64
 def exact_form(poly: Poly) -> Poly:
     """An expected value with every factor that has a root (LP pooling's) written with
     :class:`~symconv.core.radicals.Radical` (the same value, in the form answers are read into)."""
-    if not has_roots([poly]):
-        return poly
-    parts = []
-    for monomial, coefficient in poly.terms.items():
-        product = Poly.lift(coefficient)
-        for atom in monomial:
-            product = product * (atom.exact_form() or atom)
-        parts.append(product)
-    return simplify(poly_sum(parts))
+    written = written_form(poly)
+    return poly if written is poly else simplify(written)
 
 
 def has_roots(polys: Iterable[Poly]) -> bool:
-    """Whether any expected value has a factor with a root (so answers need roots to be written)."""
-    return any(not isinstance(atom, Symbol) and atom.exact_form() is not None
-               for p in polys for m in p.terms for atom in m)
+    """Whether any expected value has a factor with a root (so answers need roots to be written):
+    one whose exact form is written with roots of :mod:`symconv.radicals` (or with none left,
+    a root of a square), not with other factors (a sigmoid's)."""
+    atoms = {atom for p in polys for m in p.terms for atom in m if not isinstance(atom, Symbol)}
+    return any((form := atom.exact_form()) is not None and _radical_form(form) for atom in atoms)
 
 
 # -- comparing ------------------------------------------------------------------------------------
@@ -199,6 +194,10 @@ class RootComparer:
 
 def _decimal(value: Fraction) -> Decimal:
     return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _radical_form(poly: Poly) -> bool:
+    return all(isinstance(a, (Symbol, Radical)) for monomial in poly.terms for a in monomial)
 
 
 def _has_radical(poly: Poly) -> bool:

@@ -18,6 +18,7 @@ import numpy as np
 from ..core.contract import ProblemView
 from ..engine.derivation import Derivation, Gradient, derive
 from ..core.errors import AnswerError, ProblemError
+from ..layers import layer_type
 from ..core.poly import Poly, Symbol
 from ..core.presentation import Presentable
 from ..problems.problem import Problem
@@ -145,6 +146,7 @@ class AnswerKey:
         # Every value given: the key is the numbers, from the term arrays (no polynomial made).
         self.numbers = self.gradient.numbers()
         self._expected: list[list[Poly]] | None = None
+        self.tensors = answer_tensors(problem)
         self.radicals = False
         self.right_form = right_form([])  # messages' example: numbers, or in the problem's names
         if self.numbers is None:
@@ -158,10 +160,14 @@ class AnswerKey:
             self._expected = [[p] if p == e else [p, e] for p, e in zip(polys, expanded)]
             refuse_indicators(problem, self.gradient, expanded)
             self.right_form = right_form(expanded)
+            self.tensors = answer_tensors(problem, expanded)
         if compare is None:
             compare = RootComparer(seed) if self.radicals else compare_polys  # seed: see .roots
         self.tolerance, self.limits, self.compare = tolerance, limits, compare
-        self.names = NameTable(answer_tensors(problem), right_form=self.right_form)
+        # sigmoid(X_11): the functions the problem's layer types let answers call
+        self.functions = {name: function.apply for layer in problem.layers
+                          for function in layer_type(layer).functions for name in function.names}
+        self.names = NameTable(self.tensors, right_form=self.right_form)
         self._shifted_names: NameTable | None = None
         self.context = shape_context(problem, self.gradient.wrt)
         # A class writes the same entries again and again: small parsed entries (immutable) are
@@ -198,7 +204,7 @@ class AnswerKey:
     # -- reading ------------------------------------------------------------------------------------
     def shifted_names(self) -> NameTable:
         if self._shifted_names is None:
-            self._shifted_names = NameTable(answer_tensors(self.problem), shift_base=True,
+            self._shifted_names = NameTable(self.tensors, shift_base=True,
                                             right_form=self.right_form)
         return self._shifted_names
 
@@ -271,7 +277,7 @@ class AnswerKey:
         if parsed is None:
             names = self.shifted_names() if shifted else self.names
             parsed = parse_entry(text, names, loss=self.problem.loss, limits=self.limits,
-                                 radicals=self.radicals)
+                                 radicals=self.radicals, functions=self.functions)
             if len(parsed.value.terms) <= KEPT_TERMS and len(self._parsed) < PARSED_ENTRIES_KEPT:
                 self._parsed[text, shifted] = parsed
         return parsed
@@ -399,8 +405,8 @@ def refuse_indicators(problem: ProblemView, gradient: Gradient, expanded: Sequen
             raise ProblemError(
                 f"∂{problem.loss}/∂{printer.name_only(gradient.entry(flat).wrt)} contains"
                 f" {printer.doprint(atom)}, which is 1 or 0 depending on the values of"
-                f" {compared.name}; every value is given, but {inexact.output.name} is computed"
-                f" with roots (irrational numbers), so symconv cannot decide the indicator"
+                f" {compared.name}; every value is given, but {inexact.output.name} is irrational"
+                f" (the output of the {layer_type(inexact).name}), so symconv cannot decide the indicator"
                 f" exactly, and answers about ∂{problem.loss}/∂{gradient.wrt.name} cannot be"
                 f" checked; check the gradients of the tensors after that indicator instead")
         raise ProblemError(

@@ -216,16 +216,17 @@ def get_name(table: dict, path: tuple, default: str) -> str:
 
 
 def make_tensor(table: dict, path: tuple, *, name: str, shape: tuple[int, ...], role: Role, rank: int,
-                bare: bool = False) -> Tensor:
-    """A tensor from its table (naming, index base, values, index style); ``bare``: a one-entry
-    tensor written as its name alone (the bias of a single filter)."""
+                leading_axes: tuple[str, ...], bare: bool = False) -> Tensor:
+    """A tensor from its table (naming, index base, values, index style), its axes in front of
+    the spatial ones named ``leading_axes``; ``bare``: a one-entry tensor written as its name
+    alone (the bias of a single filter)."""
     naming, base = get_naming(table, path)
     values = None
     if "values" in table:
         values = parse_values(table["values"], shape, path + ("values",), name)
     style = get_index_style(table, path, name, shape, base, "bare" if bare else naming)
     return Tensor(name, shape, role, "bare" if bare else naming, base, values, rank=rank,
-                  index_style=style)
+                  index_style=style, leading_axes=leading_axes)
 
 
 def get_index_style(table: dict, path: tuple, name: str, shape: tuple[int, ...], base: int,
@@ -257,9 +258,10 @@ OUTPUT_EXAMPLE = 'output is a name such as "Y", or a table such as { name = "y",
 
 
 def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...],
-                  layer_input: Tensor, rank: int) -> Tensor:
+                  layer_input: Tensor, rank: int, *, leading_axes: tuple[str, ...]) -> Tensor:
     """A layer's output, indexed: ``output = "Y"`` (in the input's index base) or
-    ``output = { name = "y", index_base = 1 }`` (the slides' y_1 with dy_1)."""
+    ``output = { name = "y", index_base = 1 }`` (the slides' y_1 with dy_1); its axes in front
+    of the spatial ones named ``leading_axes``."""
     output = table.get("output", default)
     where = path + ("output",)
     if isinstance(output, str):
@@ -274,4 +276,5 @@ def output_tensor(table: dict, path: tuple, default: str, shape: tuple[int, ...]
     name = get_name(output, where, default)
     base = get_choice(output, "index_base", layer_input.index_base, (0, 1), where)
     style = get_index_style(output, where, name, shape, base, "indexed")
-    return Tensor(name, shape, Role.OUTPUT, "indexed", base, rank=rank, index_style=style)
+    return Tensor(name, shape, Role.OUTPUT, "indexed", base, rank=rank, index_style=style,
+                  leading_axes=leading_axes)

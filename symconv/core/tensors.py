@@ -1,7 +1,8 @@
 """Tensors and how their entries are named.
 
-A :class:`Tensor` is a name, a declared shape, optional exact values, a naming style and an index
-base. Its entries are either numbers (when values are given) or :class:`~symconv.core.poly.Symbol`.
+A :class:`Tensor` is a name, a declared shape, optional exact values, a naming style, an index
+base and the names of its axes in front of the spatial ones. Its entries are either numbers (when
+values are given) or :class:`~symconv.core.poly.Symbol`.
 
 Naming styles (the handouts use all of them):
 
@@ -15,7 +16,7 @@ Index bases are for display only; flat positions and JSON indices are always 0-b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 from math import prod
@@ -73,9 +74,12 @@ class Tensor:
     values: np.ndarray | None = None  # object array of exact numbers, in the declared shape
     derivative_of: str | None = None  # loss name, for an upstream written as ∂L/∂Y
     rank: int = 0
-    #: names of the axes in front of the spatial ones when they are not the role's usual ones
-    #: (a transposed convolution's weight is (c, f): input channels first)
-    leading: tuple[str, ...] | None = None
+    #: names of the axes in front of the spatial ones, outermost first, as the layer type that
+    #: makes the tensor (the problem, for its input) lays them out: a batch of images ("n", "c"),
+    #: a convolution's weight ("f", "c"), a transposed one's ("c", "f"), a bias (no spatial axes)
+    #: ("f",). A tensor declared without some of them (one image C × H × W, one filter K × K) has
+    #: the last ones. Required, so a layer type that leaves it out fails mypy.
+    leading_axes: tuple[str, ...] = field(kw_only=True)
     #: how an indexed name's subscript is written: "comma" (X_{0,1}), "compact" (X_01), or
     #: "auto": in a document, with commas for every entry once some index needs two digits
     index_style: str = "auto"

@@ -162,7 +162,8 @@ def poly_data(poly: Poly, ids: SymbolIds) -> list:
             return ids.of(a)
         if isinstance(a, Radical):
             return ["r", poly_data(a.base, ids), number_text(a.exponent)]
-        raise SymconvError(f"{a!r} cannot be written in an answer")  # refused by AnswerKey before
+        raise SymconvError(f"a practice page cannot check answers with {ids.printer.doprint(a)} in"
+                           f" them (its script knows no such factor); check them with symconv verify")
     return [[number_text(c), [atom(a) for a in monomial]] for monomial, c in poly.sorted_terms()]
 
 

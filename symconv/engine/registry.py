@@ -8,7 +8,8 @@ the registry and asks the layer; it never names a layer kind or tests a layer's 
 - the chain rule: the layer's :meth:`Layer.connections` (index arrays and local derivatives);
 - the second and third routes: :meth:`Layer.closed_form` and :meth:`Layer.reference_backward`;
 - worked solutions: :attr:`LayerType.sections`, written in :mod:`symconv.core.document`'s vocabulary;
-- answers: :attr:`LayerType.mistakes`, the wrong backward passes students compute;
+- answers: :attr:`LayerType.mistakes`, the wrong backward passes students compute, and
+  :attr:`LayerType.functions`, the functions answers may call (``sigmoid(X_11)``);
 - notation: the non-polynomial factors of its local derivatives are atoms
   (:class:`symconv.core.poly.Atom`) that say how they are written, listed in :attr:`LayerType.atoms`.
 """
@@ -73,6 +74,18 @@ class WrongVariant(NamedTuple):
     shape: tuple[int, ...] | None = None
 
 
+class AnswerFunction(NamedTuple):
+    """A function that answers may call, e.g. ``sigmoid(X_11)``: its spellings (the first is how
+    messages name it; a LaTeX command such as ``\\sigma`` is read as ``\\sigma(…)``) and
+    ``apply``, its value at the argument read: a factor, as written (``sigmoid(-3)``), whose
+    :meth:`~symconv.poly.Atom.exact_form` gives the form it is compared in (``1 − sigmoid(3)``).
+    ``apply`` raises ValueError with a sentence for the student when it does not take the
+    argument."""
+
+    names: tuple[str, ...]
+    apply: Callable[[Poly], Atom]
+
+
 #: A worked-solution section of one layer: (layer, context) -> the section, or None to leave it out.
 SectionBuilder = Callable[[L, Context], "Section | None"]
 #: A layer's wrong variants: (layer, differentiated tensor, upstream gradient as polynomials,
@@ -111,6 +124,8 @@ class LayerType(Generic[L]):
     sections: Mapping[str, SectionBuilder[L]] = field(default_factory=dict)
     mistakes: MistakeFinder[L] = no_mistakes
     atoms: tuple[type[Atom], ...] = ()  # its non-polynomial factors (each says how it is written)
+    #: the functions answers about it may call (``sigmoid(X_11)``)
+    functions: tuple[AnswerFunction, ...] = ()
     #: (layer) -> why its given values sit where conventions differ (a max pooling tie), or None:
     #: such a variant makes a poor exercise unless the exercise asks for it
     ambiguity: Callable[[L], str | None] = no_ambiguity
@@ -135,12 +150,19 @@ class LayerType(Generic[L]):
 
     def built(self, request: LayerRequest) -> L:
         """The layer of a problem file's table, its parameters' roles checked against the declared
-        ones (a layer type that makes a parameter of a role it does not declare is a bug in it)."""
+        ones and every tensor it made checked to name its axes in front of the spatial ones (a
+        layer type that does not is a bug in it)."""
         layer = self.build(request)
         undeclared = [p for p in layer.parameters if p.role not in self.roles]
         if undeclared:
             raise TypeError(f"the {self.kind} layer type made {undeclared[0].name} a"
                             f" {undeclared[0].role.value}, a role it does not declare")
+        for tensor in (*layer.parameters, layer.output):
+            leading = len(tensor.shape) - request.dims
+            if len(tensor.leading_axes) < leading:
+                raise TypeError(f"the {self.kind} layer type made {tensor.name} with {leading} axes"
+                                f" in front of the spatial ones but named {tensor.leading_axes};"
+                                f" give it leading_axes with a name for each, e.g. (\"n\", \"f\")")
         return layer
 
 

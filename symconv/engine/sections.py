@@ -26,7 +26,7 @@ from ..core.errors import SizeLimitError, SymconvError
 from ..core.indexed import TermColumns, columns_general_term, factor_column, general_term, letters_for
 from ..core.poly import Atom, Number, Poly, Symbol, poly_sum, product_of
 from .product_sums import TermFactors, named_as_valued
-from ..core.tensors import EntryFactors, FactorTable, Role, Tensor
+from ..core.tensors import EntryFactors, FactorTable, Tensor
 from ..core.wording import axis_names
 
 MAX_LISTED = 32  # items listed in a sentence before the rest are counted
@@ -197,8 +197,8 @@ class Context:
             for layer in self.problem.layers:
                 taken |= {t.name for t in (layer.input, layer.output, *layer.parameters)}
             taken.add(self.problem.upstream.name)
-            if len(tensor.shape) < self.dims:  # a bias: one axis, of filters
-                return letters_for(("f",), 0, taken)[:len(tensor.shape)]
+            if len(tensor.shape) < self.dims:  # a bias: no spatial axis
+                return letters_for(tensor.leading_axes, 0, taken)[:len(tensor.shape)]
             return letters_for(leading_axes(tensor, self.dims), self.dims, taken)
 
         return self.remembered(("letters", tensor.name), find)
@@ -499,9 +499,10 @@ def named_array(tensor: Tensor, shape: tuple[int, ...] | None = None) -> np.ndar
 
 
 def leading_axes(tensor: Tensor, dims: int) -> tuple[str, ...]:
-    """Names of the axes in front of the spatial ones: batch ``n``, channel ``c``, filter ``f``."""
+    """Names of the axes ``tensor`` has in front of its ``dims`` spatial ones (batch ``n``,
+    channel ``c``, filter ``f``): the last of those its layer type declared."""
     extra = len(tensor.shape) - dims
-    names = tensor.leading or {Role.WEIGHT: ("f", "c"), Role.INPUT: ("n", "c")}.get(tensor.role, ("n", "f"))
+    names = tensor.leading_axes
     return names[len(names) - extra:] if extra > 0 else ()
 
 

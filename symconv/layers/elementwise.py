@@ -105,4 +105,5 @@ class Elementwise(ABC):
 def same_shape_output(request: LayerRequest) -> Tensor:
     """The output of an entry-by-entry layer: the input's shape, named by the table or the default."""
     return output_tensor(request.table, request.path, request.default_output, request.input.shape,
-                         request.input, request.rank + 1)
+                         request.input, request.rank + 1,
+                         leading_axes=("n", "f"))  # the documents call every output's channels f

@@ -294,7 +294,8 @@ def pool_geometry(request: LayerRequest, *, padding: bool = True) -> tuple[PoolG
     except GeometryError as error:
         raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
     output = output_tensor(table, path, request.default_output, geometry.declared_output_shape,
-                           layer_input, rank + 1)
+                           layer_input, rank + 1,
+                           leading_axes=("n", "f"))  # the documents call every output's channels f
     return geometry, output
 
 

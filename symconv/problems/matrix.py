@@ -201,7 +201,7 @@ def standing_in(name: str, matrix: np.ndarray) -> Tensor:
     """A tensor in the shape of a matrix that is no tensor of the problem (C, an im2col matrix),
     for a view of it: were its entries too long to stand side by side, they are listed by row and
     column (``C_{1,2} = …``), not under a tensor of another shape."""
-    return Tensor(name, matrix.shape, Role.OUTPUT, index_base=1, index_style="comma")
+    return Tensor(name, matrix.shape, Role.OUTPUT, index_base=1, index_style="comma", leading_axes=())
 
 
 def vector(label: Formula, entries: Sequence[object], tensor: Tensor,

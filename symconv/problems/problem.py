@@ -66,7 +66,8 @@ class Problem(Presentable):
         factors come first in printed products."""
         return tuple(Tensor(layer.output.name, layer.output.shape, Role.UPSTREAM, "indexed",
                             layer.output.index_base, derivative_of=self.loss, rank=-layer.output.rank,
-                            index_style=layer.output.index_style)
+                            index_style=layer.output.index_style,
+                            leading_axes=layer.output.leading_axes)
                      for layer in self.layers[:-1])
 
     def tensors(self) -> list[Tensor]:
@@ -141,7 +142,8 @@ def build_problem(spec: dict[str, Any], *, max_entries: int = DEFAULT_MAX_TERMS)
     rank = 1  # 0 is the upstream gradient's: its factor comes first in every product
     within_budget(prod(input_shape), "the input", ("input", "shape"), max_entries)
     current = make_tensor(input_table, ("input",), name=get_name(input_table, ("input",), "X"),
-                          shape=input_shape, role=Role.INPUT, rank=rank)
+                          shape=input_shape, role=Role.INPUT, rank=rank,
+                          leading_axes=("n", "c"))  # PyTorch's [N, C, …]
     problem_input = current
 
     layer_tables = spec.get("layers")
@@ -279,14 +281,16 @@ def build_upstream(table: Any, loss: str, output: Tensor, rank: int) -> Tensor:
     if "name" in table:
         name = get_name(table, path, "d")
         return Tensor(name, output.shape, Role.UPSTREAM, naming, base, values, rank=0,
-                      index_style=get_index_style(table, path, name, output.shape, base, naming))
+                      index_style=get_index_style(table, path, name, output.shape, base, naming),
+                      leading_axes=output.leading_axes)
     if "index_style" in table:  # written ∂L/∂Y_{…}: its names are the output's
         raise SpecError(path + ("index_style",), f"the upstream gradient is written with {output.name}'s"
                                                  f" names, ∂{loss}/∂{output.name}_…; set index_style"
                                                  f" on the layer's output, e.g. output = {{ name ="
                                                  f" \"{output.name}\", index_style = \"comma\" }}")
     return Tensor(output.name, output.shape, Role.UPSTREAM, "indexed", output.index_base, values,
-                  derivative_of=loss, rank=0, index_style=output.index_style)
+                  derivative_of=loss, rank=0, index_style=output.index_style,
+                  leading_axes=output.leading_axes)
 
 
 def quick_problem(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], *,

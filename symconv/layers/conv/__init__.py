@@ -53,12 +53,13 @@ def build_conv(request: LayerRequest) -> ConvLayer:
 
     weight = make_tensor(weight_table, path + ("weight",),
                          name=get_name(weight_table, path + ("weight",), "W"),
-                         shape=weight_shape, role=Role.WEIGHT, rank=rank + 1)
+                         shape=weight_shape, role=Role.WEIGHT, rank=rank + 1,
+                         leading_axes=("f", "c"))  # PyTorch's [F, C/groups, K…]
     bias = read_bias(table, path, filters, rank + 2, "filter")
     output = output_tensor(table, path, request.default_output,
                            declared_output_shape(len(shape), dims, batch, filters,
                                                  geometry.output_size, has_filters),
-                           layer_input, rank + 3)
+                           layer_input, rank + 3, leading_axes=("n", "f"))
     return ConvLayer(geometry, layer_input, weight, bias, output, same=padding == SAME)
 
 

@@ -14,8 +14,6 @@ Everything is the adjoint of the convolution described in :mod:`.layer`; the ind
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ...engine.sections import Case, entry_cases
 from ...core.spec import SpecError, get_name, get_per_axis, make_tensor, output_tensor
 from ...core.tensors import Role, Tensor
@@ -63,13 +61,14 @@ def build(request: LayerRequest) -> ConvTransposeLayer:
     except GeometryError as error:
         raise SpecError(path + (error.key,), str(error), about_input=error.about_input) from None
 
-    weight = replace(make_tensor(weight_table, weight_path, name=get_name(weight_table, weight_path, "W"),
-                                 shape=weight_shape, role=Role.WEIGHT, rank=rank + 1), leading=("c", "f"))
+    weight = make_tensor(weight_table, weight_path, name=get_name(weight_table, weight_path, "W"),
+                         shape=weight_shape, role=Role.WEIGHT, rank=rank + 1,
+                         leading_axes=("c", "f"))  # PyTorch's [C_in, C_out/groups, K…]
     bias = read_bias(table, path, out_channels, rank + 2, "output channel")
     output = output_tensor(table, path, request.default_output,
                            declared_output_shape(len(shape), dims, batch, out_channels,
                                                  geometry.input_size, has_channels),
-                           layer_input, rank + 3)
+                           layer_input, rank + 3, leading_axes=("n", "f"))
     return ConvTransposeLayer(geometry, output_padding, layer_input, weight, bias, output,
                               same=padding == SAME)
 

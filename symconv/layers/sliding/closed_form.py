@@ -179,9 +179,7 @@ def correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry, into: Into = Numeri
         strided: tuple[Any, ...] = (Ellipsis, *[slice(d * i, d * i + s * (o - 1) + 1, s) for d, i, s, o
                                       in zip(g.dilation, k, g.stride, g.output_size)])
         window = xp[strided]
-        for group in range(g.groups):
-            filters = slice(group * g.group_filters, (group + 1) * g.group_filters)
-            channels = slice(group * g.group_channels, (group + 1) * g.group_channels)
+        for filters, channels in g.group_slices():
             out.add((slice(None), filters), window[:, channels], w[(filters, slice(None), *k)],
                     ((1,), (1,)), axis=1)  # (N, *out, F/groups), filters moved to axis 1
     return out.result()
@@ -201,9 +199,7 @@ def grad_weight(x: np.ndarray, dy: np.ndarray, g: ConvGeometry,
     out = into(g.weight_shape, np.result_type(x, dy))
     for k in np.ndindex(*g.kernel):
         window = _window(xp, tuple(d * i for d, i in zip(g.dilation, k)), size)
-        for group in range(g.groups):
-            filters = slice(group * g.group_filters, (group + 1) * g.group_filters)
-            channels = slice(group * g.group_channels, (group + 1) * g.group_channels)
+        for filters, channels in g.group_slices():
             out.add((filters, slice(None), *k), dilated[:, filters], window[:, channels],
                     ((0, *spatial), (0, *spatial)))
     return out.result()
@@ -223,9 +219,7 @@ def grad_input(dy: np.ndarray, w: np.ndarray, g: ConvGeometry,
     full = into((g.batch, g.in_channels, *size), np.result_type(dy, w))
     for k in np.ndindex(*g.kernel):
         window = _window(dilated, tuple(d * i for d, i in zip(g.dilation, k)), size)
-        for group in range(g.groups):
-            filters = slice(group * g.group_filters, (group + 1) * g.group_filters)
-            channels = slice(group * g.group_channels, (group + 1) * g.group_channels)
+        for filters, channels in g.group_slices():
             full.add((slice(None), channels), window[:, filters], rotated[(filters, slice(None), *k)],
                      ((1,), (0,)), axis=1)  # (N, *size, C/groups), channels moved to axis 1
     # Rows the floor dropped were never read: pad the end back to the padded size, then remove

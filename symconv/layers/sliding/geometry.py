@@ -153,6 +153,12 @@ class ConvGeometry:
     def group_filters(self) -> int:
         return self.filters // self.groups
 
+    def group_slices(self) -> list[tuple[slice, slice]]:
+        """Each group's filters and the input channels they read, as slices of those axes."""
+        return [(slice(group * self.group_filters, (group + 1) * self.group_filters),
+                 slice(group * self.group_channels, (group + 1) * self.group_channels))
+                for group in range(self.groups)]
+
     @property
     def pad_before(self) -> tuple[int, ...]:
         return tuple(b for b, _ in self.padding)

@@ -91,7 +91,8 @@ def read_bias(table: Table, path: KeyPath, channels: int, rank: int, per: str) -
         raise SpecError(bias_path + ("shape",), f"the bias has one entry per {per}: shape ="
                                                 f" [{channels}]; got {bias_table['shape']!r}")
     return make_tensor(bias_table, bias_path, name=get_name(bias_table, bias_path, "b"),
-                       shape=(channels,), role=Role.BIAS, rank=rank, bare=channels == 1)
+                       shape=(channels,), role=Role.BIAS, rank=rank, leading_axes=("f",),
+                       bare=channels == 1)
 
 
 class FieldKeys(NamedTuple):
