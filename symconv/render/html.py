@@ -30,11 +30,12 @@ import json
 import re
 from fractions import Fraction
 from functools import lru_cache, partial
+from string import Formatter
 from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
-from ..core.document import (MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
+from ..core.document import (MAX_ROWS, MAX_SUM_TERMS, Bracket, Call, ChainTerms, Concat, Derivative, Display, Document,
                         Equation, Figure, Formula, Gallery, Group, Hadamard, Heading, Indexed, IndexedSum,
                         Labeled, Matrix, Numbered, Paragraph, Power, Product, Quotient, Reference, Relations,
                         Sum, TensorView, Truncated, short)
@@ -43,7 +44,7 @@ from ..engine.product_sums import (BlockTerms, Codes, Sums, TermFactors, block_p
                             product_polys)
 from ..core.tensors import EntryFactors, FactorTable, Role, Tensor
 from .arrange import CUT_NOTE, ArrangingPrinter, Captioned, as_grid, cut_short, is_tall
-from .names import entry_text, subscript_names, written
+from .names import NAMED_AT_ONCE, entry_text, subscript_names, written
 from .latex import LatexPrinter
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg
@@ -104,8 +105,34 @@ def name_markup_of(tensor: Tensor, flat: int) -> str:
     return f"<msub>{base}<mn>{subscript_names(tensor, np.array([flat]))[0]}</mn></msub>"
 
 
+def distinct_symbols(monomial: tuple) -> bool:
+    """Whether a monomial's atoms are tensor entries, none raised to a power, and there is one."""
+    return bool(monomial) and all(type(atom) is Symbol for atom in monomial) and len(set(monomial)) == len(monomial)
+
+
+def equation_key(node: object, width: float | None) -> tuple | None:
+    """An equation and a width as a key, its polynomials by value; None for another node or an
+    equation with a side that has none (a matrix)."""
+    if not isinstance(node, Equation):
+        return None
+    sides = tuple((Truncated, side.shown.key, side.total) if isinstance(side, Truncated) and isinstance(side.shown, Poly)
+                  else (Poly, side.key) if isinstance(side, Poly) else side for side in node.sides)
+    try:
+        hash(sides)
+    except TypeError:
+        return None
+    return width, sides
+
+
 def escape(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+@lru_cache(maxsize=256)
+def escaped_name(name: str) -> str:
+    """A tensor's name as an attribute value: :func:`escape`, remembered (every cell of a
+    matrix names its tensor)."""
+    return escape(name)
 
 
 def mrow(*parts: str) -> str:
@@ -116,6 +143,13 @@ def mrow(*parts: str) -> str:
 def operator(text: str) -> str:
     """``<mo>text</mo>``, remembered: a page writes a few signs tens of thousands of times."""
     return f"<mo>{escape(text)}</mo>"
+
+
+@lru_cache(maxsize=64)
+def signs_markup(text: str) -> str:
+    """The signs that start a piece of a broken equation (``=``, ``+``, ``= -``), each an
+    ``<mo>``."""
+    return "".join(operator(MINUS if sign == "-" else sign) for sign in text.split())
 
 
 def fence(opening: str, inner: str, closing: str, stretchy: bool = False) -> str:
@@ -260,7 +294,7 @@ class HtmlPrinter(ArrangingPrinter):
         """The attributes of ∂L/∂name_ij, entry ``flat`` of ``tensor`` (or of a tensor of its shape:
         the given upstream); an entry whose chain rule the page knows is focusable, and the page
         gets its chain rule (:meth:`chain_data`)."""
-        attributes = f' data-grad="{escape(name)}"{also} data-index="{index_text(tensor, flat)}"'
+        attributes = f' data-grad="{escaped_name(name)}"{also} data-index="{index_text(tensor, flat)}"'
         if name in self.chains and focusable:
             self.shown[name, flat] = None
             attributes += ' class="sc-entry" tabindex="0"'
@@ -274,8 +308,8 @@ class HtmlPrinter(ArrangingPrinter):
             return self.gradient_attributes(tensor.name, tensor, symbol.flat, focusable=focusable)
         if tensor.role is Role.UPSTREAM and self.upstream is not None:
             return self.gradient_attributes(self.upstream, tensor, symbol.flat,
-                                            f' data-tensor="{escape(tensor.name)}"', focusable=focusable)
-        return f' data-tensor="{escape(tensor.name)}" data-index="{index_text(tensor, symbol.flat)}"'
+                                            f' data-tensor="{escaped_name(tensor.name)}"', focusable=focusable)
+        return f' data-tensor="{escaped_name(tensor.name)}" data-index="{index_text(tensor, symbol.flat)}"'
 
     def tagged_array(self, view: TensorView) -> np.ndarray:
         """The view's array with each cell saying whose entry it is: a gradient view's cells are
@@ -283,15 +317,22 @@ class HtmlPrinter(ArrangingPrinter):
         problem statement) are T's; anything else in a tensor's shape (a running sum) is left as
         it is."""
         tensor, array = view.tensor, view.array
-        if view.gradient_of:
-            cells = [Tagged(short(v), tensor, flat, True) for flat, v in enumerate(array.flat)]
-        elif array.size == tensor.size and all(v == e for v, e in zip(array.flat, tensor.entries())):
-            cells = [Tagged(v, tensor, flat, False) for flat, v in enumerate(array.flat)]
-        else:
+        gradient = bool(view.gradient_of)
+        if not gradient and not (array.size == tensor.size
+                                 and all(v == e for v, e in zip(array.flat, tensor.entries()))):
             return array
-        tagged = np.empty(len(cells), dtype=object)
-        tagged[:] = cells
-        return tagged.reshape(array.shape)
+        # Only the cells a matrix can show are tagged: the first MAX_ROWS rows of each slice that
+        # is a matrix, unless it is shown whole (the rest of a 67 × 67 gradient is measured and
+        # printed nowhere; a vector is one row).
+        matrices = array.ndim - len(view.axes) == 2 and not view.whole
+        region = (..., slice(0, MAX_ROWS), slice(None)) if matrices else (...,)
+        flats = np.arange(array.size).reshape(array.shape)[region]
+        values = array[region]
+        cells = [Tagged(short(v) if gradient else v, tensor, flat, gradient)
+                 for flat, v in zip(flats.ravel().tolist(), values.flat)]
+        tagged = array.copy()
+        tagged[region] = objects(cells).reshape(values.shape)
+        return tagged
 
     def tagged_attributes(self, node: Tagged) -> str:
         if node.gradient:
@@ -357,15 +398,38 @@ class HtmlPrinter(ArrangingPrinter):
         """Written once per value; printing it again tells the page again which focusable
         entries it shows."""
         written = self.__dict__.setdefault("_polys", {})
-        if poly.key not in written:
-            markup = self.poly_markup(poly)  # in reading order: the entries are met as written
-            focus = [self.focus(atom) for monomial, _ in poly.sorted_terms() for atom in monomial
-                     if isinstance(atom, Symbol)]
-            written[poly.key] = markup, [f for f in focus if f is not None]
-        markup, shown = written[poly.key]
+        # a term of a long sum (most polynomials a page prints) is its own key
+        key = next(iter(poly.terms.items())) if len(poly.terms) == 1 else poly.key
+        found = written.get(key)
+        if found is None:
+            [(monomial, coefficient)] = poly.terms.items() if len(poly.terms) == 1 else [((), 0)]
+            found = written[key] = (self.term_markup(monomial, coefficient) if distinct_symbols(monomial)
+                                    else self.poly_markup_shown(poly))
+        markup, shown = found
         if shown:
             self.shown.update(dict.fromkeys(shown))
         return markup
+
+    def poly_markup_shown(self, poly: Poly) -> tuple[str, list[tuple[str, int]]]:
+        """The polynomial's markup and the focusable entries it shows, in reading order."""
+        focus = [self.focus(atom) for monomial, _ in poly.sorted_terms() for atom in monomial
+                 if isinstance(atom, Symbol)]
+        return self.poly_markup(poly), [f for f in focus if f is not None]
+
+    def term_markup(self, monomial: tuple, coefficient: Any) -> tuple[str, list[tuple[str, int]]]:
+        """:meth:`poly_markup_shown` of one term whose symbols are entries, each once: their
+        names as :meth:`symbol_markup` writes them, without the printer's dispatch (a page writes
+        tens of thousands of such terms)."""
+        magnitude = abs(coefficient)
+        parts = [] if magnitude == 1 else [self.doprint(magnitude)]
+        shown = []
+        for symbol in monomial:
+            parts.append(self.symbol_markup(symbol))
+            focus = self.focus(symbol)
+            if focus is not None:
+                shown.append(focus)
+        sign = operator(MINUS) if coefficient < 0 else ""
+        return f"<mrow>{sign}{INVISIBLE_TIMES.join(parts)}</mrow>", shown
 
     def poly_markup(self, poly: Poly) -> str:
         pieces: list[str] = []
@@ -392,15 +456,16 @@ class HtmlPrinter(ArrangingPrinter):
         # ∂L/∂x_ij or ∂y_k/∂x_ij, written once each (a chain rule writes each ∂L/∂y_k many
         # times); the page learns again that a focusable one is shown
         written = self.__dict__.setdefault("_derivatives", {})
-        if node not in written:
+        found = written.get(node)
+        if found is None:
             if isinstance(top, str):  # ∂L/∂x_ij: an entry of a gradient
                 attributes = self.gradient_attributes(entry.tensor.name, entry.tensor, entry.flat)
                 focus = (entry.tensor.name, entry.flat) if entry.tensor.name in self.chains else None
                 upper = identifier_markup(top)
             else:
                 attributes, focus, upper = "", None, self.name_markup(top)
-            written[node] = self.partial(upper, self.name_markup(entry), attributes), focus
-        markup, focus = written[node]
+            found = written[node] = self.partial(upper, self.name_markup(entry), attributes), focus
+        markup, focus = found
         if focus is not None:
             self.shown[focus] = None
         return markup
@@ -417,8 +482,8 @@ class HtmlPrinter(ArrangingPrinter):
         return False
 
     def _print_Product(self, node: Product) -> str:
-        factors = [fence("(", self.doprint(f), ")") if self.is_negative(f) else self.doprint(f)
-                   for f in node.factors]
+        factors = [fence("(", self.doprint(f), ")") if type(f) is not Derivative and self.is_negative(f)
+                   else self.doprint(f) for f in node.factors]  # a chain rule's ∂L/∂y_k ∂y_k/∂x: no sign
         return mrow(INVISIBLE_TIMES.join(factors))
 
     def _print_Call(self, node: Call) -> str:
@@ -492,8 +557,8 @@ class HtmlPrinter(ArrangingPrinter):
     def tokens_markup(self, tokens: list[tuple[str, object]]) -> str:
         parts = []
         for operator_text, piece in tokens:
-            for symbol in operator_text.split():
-                parts.append(operator(MINUS if symbol == "-" else symbol))
+            if operator_text:
+                parts.append(signs_markup(operator_text))
             parts.append(self.doprint(piece))
         return mrow(*parts)
 
@@ -513,7 +578,18 @@ class HtmlPrinter(ArrangingPrinter):
     def display_math(self, node: object, width: float | None = None) -> str:
         """A displayed formula; a long equation broken into lines (of ``width``, a display's by
         default), the lines that go on with a sum indented (one that starts with "=", a side of
-        its own, such as a wide matrix, is not)."""
+        its own, such as a wide matrix, is not). An equation the page has displayed before at
+        this width (a ∂L/∂W entry's in its listing, its chain rule and the closed form) is laid
+        out and written once: the entries it shows are known to the page already."""
+        key = equation_key(node, width)
+        if key is None:
+            return self.laid_out_math(node, width)
+        written = self.__dict__.setdefault("_displays", {})
+        if key not in written:
+            written[key] = self.laid_out_math(node, width)
+        return written[key]
+
+    def laid_out_math(self, node: object, width: float | None) -> str:
         if isinstance(node, Equation):
             lines = self.equation_lines(node, width)
             if len(lines) > 1:
@@ -624,29 +700,36 @@ class HtmlPrinter(ArrangingPrinter):
         return data.json(identifier_markup(self.loss))
 
     def _print_Document(self, document: Document) -> str:
+        return "".join(self.document_pieces(document))
+
+    def document_pieces(self, document: Document) -> list[str]:
         """The page, laid out before anything is printed (:meth:`fitted_blocks`: every whole tensor
         arranged, every matrix fitted), so what it says follows from the laid-out blocks: the
         introduction says how large matrices are cut when one is (:func:`cut_short`). Then it is
         printed in reading order by a printer made for this page (:meth:`page_printer`), which
-        collects the focusable entries whose chain rules the page's data holds."""
+        collects the focusable entries whose chain rules the page's data holds. In pieces, as
+        printed: a page at the worked-solution limit is megabytes, joined only where it is kept
+        whole."""
         page = self.page_printer(document.relations)
         opening, *sections = [[laid for block in blocks for laid in page.fitted_blocks(block)]
                               for blocks in [document.introduction, *(s.blocks for s in document.sections)]]
         cut = any(cut_short(block) for blocks in (opening, *sections) for block in blocks)
         introduction = [page.doprint(block) for block in (*opening, *([CUT_NOTE] if cut else []))]
-        contents, printed = [], []
+        contents: list[str] = []
+        printed: list[str] = []
         for number, (section, blocks) in enumerate(zip(document.sections, sections)):
             anchor = f"sc-{section.name}-{number}"
             heading = next((b for b in section.blocks if isinstance(b, Heading)), None)
             if heading is not None:
                 contents.append(f'<li><a href="#{anchor}">'
                                 f"{''.join(page.inline(p) for p in heading.parts)}</a></li>")
-            printed.append(f'<section id="{anchor}">' + "\n".join(page.doprint(b) for b in blocks) + "</section>")
+            printed += [*(["\n"] if printed else []), f'<section id="{anchor}">',
+                        *interleaved([page.doprint(b) for b in blocks], "\n"), "</section>"]
         hint = (f"Hover over a gradient entry ∂{self.loss}/∂… (or reach it with Tab) to see its"
                 " chain rule: the entries it reads light up." if page.shown else "")
-        return PAGE.format(head=page_head(document.title, STYLE), title=escape(document.title), script=SCRIPT,
-                           contents="".join(contents), introduction="\n".join(introduction),
-                           sections="\n".join(printed), chains=page.chain_data(page.shown), hint=escape(hint))
+        return filled(PAGE, head=page_head(document.title, STYLE), title=escape(document.title), script=SCRIPT,
+                      contents="".join(contents), introduction="\n".join(introduction),
+                      sections=printed, chains=page.chain_data(page.shown), hint=escape(hint))
 
 
 class PanelPrinter(HtmlPrinter):
@@ -733,14 +816,15 @@ class ChainData:
 
     def add_arrays(self, chain: ChainTerms, flats: list[int], sums: Sums, codes: Codes) -> None:
         met: dict[str, tuple[tuple[int, int, int], Tensor]] = {}  # where each tensor is first met
-
-        def meeting(at: int) -> Callable[[Tensor], None]:
-            def meet(tensor: Tensor) -> None:
-                if tensor.name not in met:
-                    met[tensor.name] = ((at, 0, len(met)), tensor)
-            return meet
-
-        entries = [(flat, *self.reads(chain, flat, meeting(at))) for at, flat in enumerate(flats)]
+        reads = [BlockReads.of(block, np.asarray(flats, dtype=np.int64)) for block in chain.blocks]
+        # As :meth:`reads` meets them entry after entry: every block's output at the first entry,
+        # a block's local tensor at the first entry with terms in that block.
+        meetings = sorted([(0, 2 * b, r.output) for b, r in enumerate(reads)]
+                          + [(r.first, 2 * b + 1, r.local) for b, r in enumerate(reads)
+                             if r.local is not None and r.first is not None], key=lambda m: m[:2])
+        for entry, _, tensor in meetings:
+            if tensor.name not in met:
+                met[tensor.name] = ((entry, 0, len(met)), tensor)
         counts = sums.counts
         position = np.arange(len(sums.low)) - np.repeat(sums.starts[:-1], counts)
         kept = np.flatnonzero(position < MAX_SUM_TERMS)  # the terms written
@@ -769,7 +853,7 @@ class ChainData:
             pieces[written] = numbers[np.searchsorted(values, magnitudes[written])]
         terms = TermArrays(entry_of, np.where(coefficients < 0, -1, 1), pieces, low, high, sums.none,
                            codes, counts)
-        self.gradients.append(partial(arrays_json, chain.tensor, entries, terms))
+        self.gradients.append(partial(arrays_json, chain.tensor, flats, reads, terms))
 
     def json(self, loss: str) -> str:
         order = {name: number for number, name in enumerate(self.tensors)}
@@ -840,21 +924,103 @@ class TermArrays(NamedTuple):
         return (leads + factors + "]").tolist()
 
 
-def arrays_json(tensor: Tensor, entries: list[tuple[int, list, list]], terms: TermArrays,
+def arrays_json(tensor: Tensor, flats: list[int], reads: list[BlockReads], terms: TermArrays,
                 order: dict[str, int]) -> list[str]:
-    """The entries' data from :meth:`ChainData.add_arrays` (``entries``: each one's flat
-    position, ``o`` and ``t``), their tensors numbered by ``order``."""
+    """The entries ``flats``' data from :meth:`ChainData.add_arrays` (``reads``: what they read,
+    block by block), their tensors numbered by ``order``."""
     texts = terms.texts(order)
-    starts = np.searchsorted(terms.entry, np.arange(len(entries) + 1)).tolist()
+    starts = np.searchsorted(terms.entry, np.arange(len(flats) + 1)).tolist()
     counts = terms.counts.tolist()
+    outputs = [read.outputs_json(order) for read in reads]
+    local = local_json([read for read in reads if read.local is not None], order, len(flats))
+    keys = entry_keys(tensor, flats)
+    x = f'"x":[{order[tensor.name]},'
+    return [f'{keys[at]}:{{{x}{flat}],"o":[{",".join(o[at] for o in outputs)}],"t":[{local[at]}],'
+            f'"s":[{counts[at]},[{",".join(texts[starts[at]:starts[at + 1]])}]]}}'
+            for at, flat in enumerate(flats)]
 
-    def groups(named: list) -> str:
-        return "[" + ",".join(f"[{order[t]},[{','.join(number_texts(flats).tolist())}]]"
-                              for t, flats in named) + "]"
 
-    return [f'{entry_key(tensor, flat)}:{{"x":[{order[tensor.name]},{flat}],"o":{groups(reads)},'
-            f'"t":{groups(local)},"s":[{counts[at]},[{",".join(texts[starts[at]:starts[at + 1]])}]]}}'
-            for at, (flat, reads, local) in enumerate(entries)]
+class BlockReads(NamedTuple):
+    """What some entries' terms in one chain block read (:meth:`ChainData.add_arrays`), spelled
+    at once: the block's output and, when its local derivatives are a tensor's entries, that
+    tensor; each entry's outputs and local entries as text. ``first``: the first entry with a
+    term in the block (None: none has)."""
+
+    output: Tensor
+    local: Tensor | None
+    outputs: list[list[str]]
+    locals: list[list[str]]
+    first: int | None
+
+    @staticmethod
+    def of(block: Any, flats: np.ndarray) -> BlockReads:
+        """The block's reads for the entries ``flats``: only their terms are spelled."""
+        starts, stops = block.offsets[flats], block.offsets[flats + 1]
+        counts = stops - starts
+        ends = np.cumsum(counts).tolist()
+        bounds = list(zip([0, *ends[:-1]], ends))
+        terms = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        outputs = number_texts(block.outputs[terms]).tolist()
+        found = np.flatnonzero(counts)
+        first = int(found[0]) if len(found) else None
+        if not isinstance(block.local, EntryFactors):
+            return BlockReads(block.output, None, [outputs[a:b] for a, b in bounds], [], first)
+        entries = block.local.flats[terms]
+        texts = number_texts(entries).tolist()
+        locals_ = [texts[a:b] for a, b in bounds]
+        if repeats_within(entries, counts, block.local.tensor.size):
+            locals_ = [list(dict.fromkeys(names)) for names in locals_]  # an entry read twice is listed once
+        return BlockReads(block.output, block.local.tensor, [outputs[a:b] for a, b in bounds], locals_, first)
+
+    def outputs_json(self, order: dict[str, int]) -> list[str]:
+        """Each entry's ``[output tensor, [outputs…]]``."""
+        head = f"[{order[self.output.name]},["
+        return [head + ",".join(names) + "]]" for names in self.outputs]
+
+
+def repeats_within(entries: np.ndarray, counts: np.ndarray, size: int) -> bool:
+    """Whether some run of ``entries`` (runs of ``counts``: each gradient entry's terms) names an
+    entry of a tensor of ``size`` entries twice. A strictly monotone run has no repeat (each of a
+    convolution's: its outputs in order read the kernel or the input in order); else sorted."""
+    steps = np.sign(np.diff(entries))
+    inside = np.ones(len(steps), dtype=bool)  # the step is between two terms of one run
+    ends = np.cumsum(counts)[:-1]
+    inside[ends[(ends > 0) & (ends < len(entries))] - 1] = False
+    if not ((steps == 0) & inside).any() and not ((steps[1:] != steps[:-1]) & inside[1:] & inside[:-1]).any():
+        return False
+    ordered = np.sort(np.repeat(np.arange(len(counts)), counts) * size + entries)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def local_json(reads: list[BlockReads], order: dict[str, int], count: int) -> list[str]:
+    """Each of ``count`` entries' ``t`` without its brackets: per local tensor, in the order the
+    entry's blocks name them, ``[tensor, [entries…]]``, an entry listed once however many blocks
+    read it."""
+    names = [read.local.name for read in reads if read.local is not None]
+    if len(set(names)) < len(names):  # a tensor local to several blocks: entry by entry
+        def merged(at: int) -> str:
+            local: dict[str, dict[str, None]] = {}
+            for name, read in zip(names, reads):
+                if read.locals[at]:
+                    local.setdefault(name, {}).update(dict.fromkeys(read.locals[at]))
+            return ",".join(f"[{order[name]},[{','.join(found)}]]" for name, found in local.items())
+        return [merged(at) for at in range(count)]
+    columns = [[f"[{order[name]},[" + ",".join(found) + "]]" if found else "" for found in read.locals]
+               for name, read in zip(names, reads)]
+    return [",".join(text for text in texts if text) for texts in zip(*columns)] if columns else [""] * count
+
+
+def entry_keys(tensor: Tensor, flats: list[int]) -> list[str]:
+    """Each entry's :func:`entry_key`, spelled at once."""
+    prefix = json.dumps(f"{tensor.name}:", ensure_ascii=False)[:-1]
+    return [prefix + index + '"' for index in index_texts_of(tensor, np.asarray(flats, dtype=np.int64))]
+
+
+def index_texts_of(tensor: Tensor, flats: np.ndarray) -> list[str]:
+    """:func:`index_text` of the entries ``flats``."""
+    if tensor.size <= NAMED_AT_ONCE:
+        return tensor.per_entry(index_texts)[flats].tolist()
+    return [one_index_text(tensor, int(flat)) for flat in flats]
 
 
 def number_texts(numbers: np.ndarray | list[int]) -> np.ndarray:
@@ -1134,6 +1300,23 @@ HEAD = """<!DOCTYPE html>
 <style>{style}</style>
 </head>
 """
+
+
+def filled(template: str, **values: str | list[str]) -> list[str]:
+    """``template.format(**values)`` as pieces, a value given as a list of pieces spliced in (a
+    page's sections are megabytes of them: each join would copy them again)."""
+    pieces: list[str] = []
+    for literal, field, _, _ in Formatter().parse(template):
+        pieces.append(literal)
+        if field is not None:
+            value = values[field]
+            pieces += value if isinstance(value, list) else [value]
+    return pieces
+
+
+def interleaved(pieces: list[str], separator: str) -> list[str]:
+    """``separator.join(pieces)`` as a list of pieces, for :func:`filled`."""
+    return [part for piece in pieces for part in (separator, piece)][1:]
 
 
 def page_head(title: str, style: str, generator: str = "symconv") -> str:
