@@ -40,7 +40,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Iterable, Iterator, TextIO
+from typing import Iterable, Iterator, Sequence, TextIO
 
 from ..core.errors import SymconvError, printable
 
@@ -177,9 +177,16 @@ class OutputTarget:
         return cls(name, path, False)
 
     def write_text(self, text: str) -> None:
-        self.write_bytes(text.encode("utf-8"))
+        self.write_pieces([text])
 
-    def write_bytes(self, data: bytes) -> None:
+    def write_pieces(self, pieces: Sequence[str]) -> None:
+        """Text given in pieces, the way it was printed (a worked solution's page at the limit is
+        megabytes: joined, it would be copied once more); every piece is encoded before a byte
+        is written."""
+        self.write_bytes([piece.encode("utf-8") for piece in pieces])
+
+    def write_bytes(self, data: bytes | Sequence[bytes]) -> None:
+        """``data``: the bytes, or the bytes in chunks."""
         if self.name == STANDARD_OUTPUT:
             write_stdout(data)
         elif self.stream:
@@ -187,7 +194,7 @@ class OutputTarget:
         else:
             self._replace(data)
 
-    def _write_into(self, data: bytes) -> None:
+    def _write_into(self, data: bytes | Sequence[bytes]) -> None:
         try:
             descriptor = os.open(self.path, os.O_WRONLY | os.O_NOCTTY | os.O_APPEND)
         except OSError as error:
@@ -197,7 +204,7 @@ class OutputTarget:
         finally:
             os.close(descriptor)
 
-    def _replace(self, data: bytes) -> None:
+    def _replace(self, data: bytes | Sequence[bytes]) -> None:
         folder, base = os.path.split(self.path)
         shown = display_path(self.name)
         try:
@@ -228,29 +235,50 @@ class OutputTarget:
             raise
 
 
-def _write_all(descriptor: int, data: bytes, shown: str) -> None:
+def _write_all(descriptor: int, data: bytes | Sequence[bytes], shown: str) -> None:
     try:
         _write_descriptor(descriptor, data)
     except OSError as error:
         raise SymconvError(f"cannot write {shown!r}: {_reason(error)}") from None
 
 
-def _write_descriptor(descriptor: int, data: bytes) -> None:
-    """Every byte, with os.write: Python's buffered streams can lose a broken pipe's error when a
-    large write was partly done."""
-    view = memoryview(data)
-    while view:
-        try:
-            written = os.write(descriptor, view)
-        except BrokenPipeError:
-            raise BrokenPipe() from None
-        view = view[written:]
+WRITE_BATCH = 1 << 20  # bytes: chunks are joined up to this size, not written one call each
+
+
+def _write_descriptor(descriptor: int, data: bytes | Sequence[bytes]) -> None:
+    """Every byte (of every chunk), with os.write: Python's buffered streams can lose a broken
+    pipe's error when a large write was partly done."""
+    for batch in _batches([data] if isinstance(data, bytes) else data):
+        view = memoryview(batch)
+        while view:
+            try:
+                written = os.write(descriptor, view)
+            except BrokenPipeError:
+                raise BrokenPipe() from None
+            view = view[written:]
+
+
+def _batches(chunks: Sequence[bytes]) -> Iterator[bytes]:
+    """The chunks joined into runs of about :data:`WRITE_BATCH` bytes (a large chunk alone)."""
+    def joined(run: list[bytes]) -> bytes:
+        return run[0] if len(run) == 1 else b"".join(run)
+
+    waiting: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        if waiting and size + len(chunk) > WRITE_BATCH:
+            yield joined(waiting)
+            waiting, size = [], 0
+        waiting.append(chunk)
+        size += len(chunk)
+    if waiting:
+        yield joined(waiting)
 
 
 _CLOSED = "standard output is closed; send it somewhere, e.g. > out.txt"
 
 
-def write_stdout(data: str | bytes) -> None:
+def write_stdout(data: str | bytes | Sequence[bytes]) -> None:
     """Write standard output through to its file: a closed one or a write error (a full disk) is
     a one-line error, a reader that went away is :class:`BrokenPipe`."""
     stream = sys.stdout
@@ -268,7 +296,8 @@ def write_stdout(data: str | bytes) -> None:
                            else f"cannot write to standard output: {_reason(error)}") from None
     try:
         if descriptor is None:
-            stream.write(data.decode("utf-8") if isinstance(data, bytes) else data)
+            stream.write(data if isinstance(data, str) else data.decode("utf-8") if isinstance(data, bytes)
+                         else b"".join(data).decode("utf-8"))
             stream.flush()
         else:
             _write_descriptor(descriptor, data.encode("utf-8") if isinstance(data, str) else data)

@@ -305,9 +305,9 @@ def document(problem: str | None, quick: dict[str, tuple[int, ...] | None],
              sections: str | tuple[str, ...] | None, output_format: str, *,
              connect: Sequence[tuple[str, tuple[int, ...]]] = (), statement: bool = True,
              fragment: bool = False, max_terms: int | None = None, figures: str | None = None,
-             detail: str = "handout") -> tuple[Problem, str, dict[str, str]]:
-    """Load the problem, build the solution's sections and render them: (problem, text, files);
-    with ``figures`` (a name), Markdown's pictures are files named after it."""
+             detail: str = "handout") -> tuple[Problem, list[str], dict[str, str]]:
+    """Load the problem, build the solution's sections and render them: (problem, the text in
+    pieces, files); with ``figures`` (a name), Markdown's pictures are files named after it."""
     from ..solutions.solution import (MAX_SOLUTION_TERMS, build_solution, parse_sections,
                            render_solution_files)
     from ..core.tensors import Role, flat_from_display
@@ -325,7 +325,7 @@ def document(problem: str | None, quick: dict[str, tuple[int, ...] | None],
     solution = build_solution(loaded, chosen, detail=detail, connect=entries or None,
                               max_terms=max_terms or MAX_SOLUTION_TERMS, statement=statement)
     rendered = render_solution_files(solution, output_format, fragment=fragment, figures=figures)
-    return loaded, rendered.text, rendered.files
+    return loaded, rendered.pieces, rendered.files
 
 
 def figure_name(target: OutputTarget, output_format: str) -> str | None:
@@ -339,9 +339,10 @@ def figure_name(target: OutputTarget, output_format: str) -> str | None:
     return os.fsencode(Path(target.path).stem).decode("utf-8", "replace")
 
 
-def write_document(target: OutputTarget, text: str, files: dict[str, str], force: bool) -> None:
-    """The pictures beside the document (every one checked before any is written), then it; the
-    pictures this run made are removed again when the document cannot be written."""
+def write_document(target: OutputTarget, pieces: list[str], files: dict[str, str], force: bool) -> None:
+    """The pictures beside the document (every one checked before any is written), then it (its
+    text in ``pieces``); the pictures this run made are removed again when the document cannot
+    be written."""
     folder = os.path.dirname(target.path)
     pictures = [(OutputTarget.check(os.path.join(folder, name), force=force), content)
                 for name, content in files.items()]
@@ -351,7 +352,7 @@ def write_document(target: OutputTarget, text: str, files: dict[str, str], force
             if not os.path.lexists(picture.path):
                 made.append(picture.path)
             picture.write_text(content)
-        target.write_text(text)
+        target.write_pieces(pieces)
     except BaseException:
         for path in made:
             try:
@@ -402,15 +403,15 @@ def solve(problem: str | None, output_format: str, sections: str | None, output:
         tex_command("solution.tex")  # says how to install TeX before any work is done
         output = output or (Path(problem).stem + ".pdf" if problem else "solution.pdf")
     target = output_target(output, force)
-    _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                              sections, output_format, fragment=fragment, max_terms=max_terms,
-                              figures=figure_name(target, output_format), detail=detail)
+    _, pieces, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                                sections, output_format, fragment=fragment, max_terms=max_terms,
+                                figures=figure_name(target, output_format), detail=detail)
     if not pdf:
-        write_document(target, text, files, force)
+        write_document(target, pieces, files, force)
         return
     from ..files.pdf import compile_pdf
 
-    compile_pdf(text, target)
+    compile_pdf("".join(pieces), target)
     say(f"wrote {display_path(target.name)}")
 
 
@@ -426,12 +427,12 @@ def one_section_command(name: str, section: str, summary: str,
         target = output_target(output, force)
         quick = quick_dict(input_shape, kernel, stride, padding, dilation)
         if output_format == "json" and as_json is not None:  # only offered with as_json
-            write_document(target, json.dumps(as_json(load(problem, quick)), indent=1) + "\n", {},
+            write_document(target, [json.dumps(as_json(load(problem, quick)), indent=1) + "\n"], {},
                            force)
             return
-        _, text, files = document(problem, quick, (section,), output_format, statement=False,
-                                  figures=figure_name(target, output_format), detail="full")
-        write_document(target, text, files, force)
+        _, pieces, files = document(problem, quick, (section,), output_format, statement=False,
+                                    figures=figure_name(target, output_format), detail="full")
+        write_document(target, pieces, files, force)
 
     command.__doc__ = summary
     formats = ("json",) if as_json is not None else ()
@@ -472,10 +473,10 @@ def connect(problem: str | None, entries: tuple[tuple[str, tuple[int, ...]], ...
             padding: tuple[int, ...] | None, dilation: tuple[int, ...] | None) -> None:
     """Which outputs an input entry feeds, or which (x, y) pairs a weight entry joins."""
     target = output_target(output, force)
-    _, text, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
-                              ("connect",), output_format, connect=entries, statement=False,
-                              figures=figure_name(target, output_format), detail="full")
-    write_document(target, text, files, force)
+    _, pieces, files = document(problem, quick_dict(input_shape, kernel, stride, padding, dilation),
+                                ("connect",), output_format, connect=entries, statement=False,
+                                figures=figure_name(target, output_format), detail="full")
+    write_document(target, pieces, files, force)
 
 
 @cli.command()

@@ -198,6 +198,11 @@ class ArrangingPrinter(Printer):
         in files of their own; none in other formats."""
         return self.__dict__.setdefault("_files", {})
 
+    def document_pieces(self, document: Document) -> list[str]:
+        """The printed document as pieces whose join is :meth:`doprint`'s text (a format that
+        prints a large document in pieces keeps them apart for the caller to write)."""
+        return [self.doprint(document)]
+
     def start_document(self) -> None:
         """Forget the files of the document printed before: a printer prints any number of
         documents, each as if it were the first."""

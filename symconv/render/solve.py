@@ -17,10 +17,16 @@ FORMATS: dict[str, type[ArrangingPrinter]] = {"latex": LatexPrinter, "markdown":
 
 
 class Rendered(NamedTuple):
-    """A printed document and the files it refers to (name beside the document -> content)."""
+    """A printed document, in the pieces it was printed in (an interactive page at the
+    worked-solution limit is megabytes: a caller that writes it need not join them), and the
+    files it refers to (name beside the document -> content)."""
 
-    text: str
+    pieces: list[str]
     files: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
 
 
 def is_interactive(output_format: str) -> bool:
@@ -46,5 +52,5 @@ def render_document_files(document: Document, output_format: str, *, loss: str =
     kind = FORMATS[output_format]
     asked = {"fragment": fragment, "figure_files": figures}
     printer = kind(loss, **{name: value for name, value in asked.items() if name in kind.default_settings})
-    text = printer.doprint(document)
-    return Rendered(text, dict(printer.files))
+    pieces = printer.document_pieces(document)
+    return Rendered(pieces, dict(printer.files))
