@@ -34,7 +34,7 @@ def chain_data(problem, relations, shown, *, arrays: bool) -> str:
     printer = html.HtmlPrinter(problem.loss).page_printer(relations)
     route = html.array_sums if arrays else (lambda chain, flats: None)
     with mock.patch.object(html, "array_sums", route):
-        return printer.chain_data(shown)
+        return "".join(printer.chain_data(shown))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -56,8 +56,11 @@ def test_the_data_on_arrays_is_the_data_from_polynomials(problem, data):
     with mock.patch.object(html, "MAX_SUM_TERMS", cut), mock.patch.object(html, "array_sums", spy):
         on_arrays = chain_data(problem, relations, shown, arrays=True)
     assert used and all(used)  # every gradient of a symbolic convolution is written on arrays
+    summed_again = relations._replace(gradients=tuple(chain._replace(known=None) for chain in relations.gradients))
     with mock.patch.object(html, "MAX_SUM_TERMS", cut):
         assert on_arrays == chain_data(problem, relations, shown, arrays=False)
+        # the derivation's own sums, where they serve, are the sums made again
+        assert on_arrays == chain_data(problem, summed_again, shown, arrays=True)
     page = json.loads(on_arrays)
     values = {chain.tensor.name: chain.values for chain in relations.gradients}
     for key, entry in page["entries"].items():  # every sum has its value's number of terms
@@ -74,3 +77,4 @@ def test_numbers_from_the_table_are_spelled_as_str_spells_them(numbers):
     for given_as in (numbers, np.array(numbers, dtype=np.int64)):
         texts = html.number_texts(given_as)
         assert texts.dtype == object and texts.tolist() == [str(n) for n in numbers]
+        assert html.number_texts(given_as, "[", "]]").tolist() == [f"[{n}]]" for n in numbers]

@@ -13,7 +13,7 @@ whether a wide result is wrapped into blocks of columns, and where a long sum br
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -388,6 +388,9 @@ class ChainTerms(NamedTuple):
     tensor: Tensor
     blocks: tuple[ChainBlock, ...]
     values: Sequence[Poly]
+    # The values as the derivation summed them on arrays (its Known), when it did: a page whose
+    # named sums are the values takes them from there rather than summing again.
+    known: Any = None
 
 
 class Relations(NamedTuple):

@@ -301,6 +301,18 @@ class Sums:
         numeric[single] = True
         return numeric, values
 
+    def leading(self, entries: np.ndarray, limit: int) -> tuple[np.ndarray, ...]:
+        """The first ``limit`` monomials (or fewer) of the sums of ``entries``: each monomial's
+        entry (its position in ``entries``), ``low``, ``high`` and coefficient; and every entry's
+        count of monomials."""
+        counts = self.counts[entries]
+        shown = np.minimum(counts, limit)
+        ends = np.cumsum(shown)
+        taken = (np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+                 + np.repeat(self.starts[entries] - (ends - shown), shown))
+        entry = np.repeat(np.arange(len(entries)), shown)
+        return entry, self.low[taken], self.high[taken], self.coefficients[taken], counts
+
     def same(self, symbols: np.ndarray, other: "Sums", other_symbols: np.ndarray) -> bool:
         """Whether these sums are ``other``'s, each naming its symbols through its own codes
         (``symbols[code]``; the symbols compared as :class:`~symconv.core.poly.Symbol` compares them)."""

@@ -31,7 +31,7 @@ import re
 from fractions import Fraction
 from functools import lru_cache, partial
 from string import Formatter
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -50,8 +50,11 @@ from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
 from .picture import svg
 from .text_document import TextDocumentPrinter
 
+T = TypeVar("T")
+
 INVISIBLE_TIMES = "<mo>&#x2062;</mo>"
 MINUS = "−"
+PARTIAL = "<mo>∂</mo>"
 
 
 class Tagged(NamedTuple):
@@ -277,7 +280,7 @@ class HtmlPrinter(ArrangingPrinter):
         return pixels(self.latex.product_factor(factor))
 
     def cell_width(self, value: object, marked: bool) -> float:
-        return self.latex.cell_width(value, marked) * PX_PER_EM
+        return self.latex.cell_width(self.cell_value(value), marked) * PX_PER_EM
 
     def operator_width(self, sign: str) -> float:
         return self.latex.operator_width(sign) * PX_PER_EM
@@ -300,16 +303,16 @@ class HtmlPrinter(ArrangingPrinter):
             attributes += ' class="sc-entry" tabindex="0"'
         return attributes
 
-    def entry_attributes(self, symbol: Symbol, *, focusable: bool = True) -> str:
+    def entry_attributes(self, tensor: Tensor, flat: int, *, focusable: bool = True) -> str:
         """Which entry a displayed symbol is: a tensor's (``data-tensor``), a gradient's
-        (``data-grad``: written ∂L/∂Y_00, or the given upstream ``d1``), or both."""
-        tensor = symbol.tensor
+        (``data-grad``: written ∂L/∂Y_00, or the given upstream ``d1``), or both: entry ``flat``
+        of ``tensor``."""
         if tensor.derivative_of:
-            return self.gradient_attributes(tensor.name, tensor, symbol.flat, focusable=focusable)
+            return self.gradient_attributes(tensor.name, tensor, flat, focusable=focusable)
         if tensor.role is Role.UPSTREAM and self.upstream is not None:
-            return self.gradient_attributes(self.upstream, tensor, symbol.flat,
+            return self.gradient_attributes(self.upstream, tensor, flat,
                                             f' data-tensor="{escaped_name(tensor.name)}"', focusable=focusable)
-        return f' data-tensor="{escaped_name(tensor.name)}" data-index="{index_text(tensor, symbol.flat)}"'
+        return f' data-tensor="{escaped_name(tensor.name)}" data-index="{index_text(tensor, flat)}"'
 
     def tagged_array(self, view: TensorView) -> np.ndarray:
         """The view's array with each cell saying whose entry it is: a gradient view's cells are
@@ -337,7 +340,7 @@ class HtmlPrinter(ArrangingPrinter):
     def tagged_attributes(self, node: Tagged) -> str:
         if node.gradient:
             return self.gradient_attributes(node.tensor.name, node.tensor, node.flat)
-        return self.entry_attributes(Symbol(node.tensor, node.flat))
+        return self.entry_attributes(node.tensor, node.flat)
 
     # -- numbers, names, polynomials ------------------------------------------------------------------
     def _print_int(self, number: int) -> str:
@@ -351,8 +354,7 @@ class HtmlPrinter(ArrangingPrinter):
         return entry_text(symbol.tensor, symbol.flat, name_markups, name_markup_of)
 
     def partial(self, top: str, bottom: str, attributes: str = "") -> str:
-        return (f"<mfrac{attributes}>{mrow(operator('∂'), top)}{mrow(operator('∂'), bottom)}"
-                "</mfrac>")
+        return f"<mfrac{attributes}><mrow>{PARTIAL}{top}</mrow><mrow>{PARTIAL}{bottom}</mrow></mfrac>"
 
     def _print_Symbol(self, symbol: Symbol, attributes: str | None = None) -> str:
         if attributes is None:
@@ -367,7 +369,7 @@ class HtmlPrinter(ArrangingPrinter):
         entries many times); the page learns again that a focusable one is shown."""
         written = self.__dict__.setdefault("_symbols", {})
         if symbol._key not in written:
-            written[symbol._key] = (self._print_Symbol(symbol, self.entry_attributes(symbol)),
+            written[symbol._key] = (self._print_Symbol(symbol, self.entry_attributes(symbol.tensor, symbol.flat)),
                                     self.focus(symbol))
         markup, focus = written[symbol._key]
         if focus is not None:
@@ -611,14 +613,23 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Paragraph(self, node: Paragraph) -> str:
         return f"<p>{''.join(self.inline(p) for p in node.parts)}</p>"
 
+    def block_pieces(self, block: object) -> list[str]:
+        """A laid-out block as pieces whose join is its markup: a display's equations (megabytes
+        at the limit, many written before) are not copied into one string."""
+        if isinstance(block, Display):
+            return ['<div class="sc-display">', *[self.display_math(r) for r in block.rows], "</div>"]
+        if isinstance(block, Numbered) and not isinstance(block.math, (TensorView, Display)):
+            body = (self.doprint(block.math) if isinstance(block.math, Gallery)
+                    else self.display_math(block.math, self.line_width - self.tag_width))
+            return [f'<div class="sc-numbered" id="sc-n{block.number}"><div class="sc-body">', body,
+                    f'</div><span class="sc-number">({block.number})</span></div>']
+        return [self.doprint(block)]
+
     def _print_Display(self, node: Display) -> str:
-        return '<div class="sc-display">' + "".join(self.display_math(r) for r in node.rows) + "</div>"
+        return "".join(self.block_pieces(node))
 
     def tagged(self, node: Numbered) -> str:
-        body = (self.doprint(node.math) if isinstance(node.math, Gallery)
-                else self.display_math(node.math, self.line_width - self.tag_width))
-        return (f'<div class="sc-numbered" id="sc-n{node.number}"><div class="sc-body">{body}</div>'
-                f'<span class="sc-number">({node.number})</span></div>')
+        return "".join(self.block_pieces(node))
 
     def _print_Reference(self, node: Reference) -> str:
         number = f"<mtext>({node.number})</mtext>"
@@ -666,7 +677,7 @@ class HtmlPrinter(ArrangingPrinter):
             return ""
         written = self.__dict__.setdefault("_figure_attributes", {})  # a figure's cells, once each
         if value._key not in written:
-            written[value._key] = self.entry_attributes(value, focusable=False)
+            written[value._key] = self.entry_attributes(value.tensor, value.flat, focusable=False)
         return written[value._key]
 
     def _print_Figure(self, node: Figure) -> str:
@@ -676,7 +687,7 @@ class HtmlPrinter(ArrangingPrinter):
                 f"<figcaption>{''.join(self.inline(p) for p in node.caption)}</figcaption></figure>")
 
     # -- the page -------------------------------------------------------------------------------------
-    def chain_data(self, shown: Iterable[tuple[str, int]]) -> str:
+    def chain_data(self, shown: Iterable[tuple[str, int]]) -> list[str]:
         """The chain rule of every focusable entry ``shown`` (gradient name, flat position), as
         compact JSON for the page's script:
 
@@ -724,7 +735,8 @@ class HtmlPrinter(ArrangingPrinter):
                 contents.append(f'<li><a href="#{anchor}">'
                                 f"{''.join(page.inline(p) for p in heading.parts)}</a></li>")
             printed += [*(["\n"] if printed else []), f'<section id="{anchor}">',
-                        *interleaved([page.doprint(b) for b in blocks], "\n"), "</section>"]
+                        *[piece for pieces in interleaved([page.block_pieces(b) for b in blocks], ["\n"])
+                          for piece in pieces], "</section>"]
         hint = (f"Hover over a gradient entry ∂{self.loss}/∂… (or reach it with Tab) to see its"
                 " chain rule: the entries it reads light up." if page.shown else "")
         return filled(PAGE, head=page_head(document.title, STYLE), title=escape(document.title), script=SCRIPT,
@@ -762,11 +774,11 @@ class ChainData:
     def add(self, chain: ChainTerms, flats: list[int]) -> None:
         """The entries ``flats`` of ``chain``'s gradient."""
         self.meet(chain.tensor)
-        sums = array_sums(chain, np.asarray(flats, dtype=np.int64))
-        if sums is None:
+        found = array_sums(chain, np.asarray(flats, dtype=np.int64))
+        if found is None:
             self.add_polys(chain, flats)
         else:
-            self.add_arrays(chain, flats, *sums)
+            self.add_arrays(chain, flats, *found)
 
     def reads(self, chain: ChainTerms, flat: int, meet: Callable[[Tensor], None]) -> tuple[list, list]:
         """An entry's ``o`` and ``t`` (by tensor name); ``meet`` is told each tensor they name."""
@@ -814,7 +826,9 @@ class ChainData:
                             -1 if magnitude == 1 and monomial else self.piece(magnitude), factors])
         return [len(poly.terms), written]
 
-    def add_arrays(self, chain: ChainTerms, flats: list[int], sums: Sums, codes: Codes) -> None:
+    def add_arrays(self, chain: ChainTerms, flats: list[int], sums: Sums, entries: np.ndarray,
+                   codes: Codes) -> None:
+        """The entries ``flats`` from their sums on arrays: ``entries`` of ``sums``."""
         met: dict[str, tuple[tuple[int, int, int], Tensor]] = {}  # where each tensor is first met
         reads = [BlockReads.of(block, np.asarray(flats, dtype=np.int64)) for block in chain.blocks]
         # As :meth:`reads` meets them entry after entry: every block's output at the first entry,
@@ -825,11 +839,7 @@ class ChainData:
         for entry, _, tensor in meetings:
             if tensor.name not in met:
                 met[tensor.name] = ((entry, 0, len(met)), tensor)
-        counts = sums.counts
-        position = np.arange(len(sums.low)) - np.repeat(sums.starts[:-1], counts)
-        kept = np.flatnonzero(position < MAX_SUM_TERMS)  # the terms written
-        entry_of = np.repeat(np.arange(len(counts)), counts)[kept]
-        low, high, coefficients = sums.low[kept], sums.high[kept], sums.coefficients[kept]
+        entry_of, low, high, coefficients, counts = sums.leading(entries, MAX_SUM_TERMS)  # the terms written
         tensor_of = np.repeat(np.arange(len(codes.tensors) + 1),
                               [t.size for t in codes.tensors] + [1])  # of a code; the last: none
         sides = tensor_of[low], np.where(high >= 0, tensor_of[np.maximum(high, 0)], -1)
@@ -845,7 +855,7 @@ class ChainData:
         magnitudes = np.abs(coefficients)
         written = ~((magnitudes == 1) & (low != sums.none))  # a coefficient that is written
         values, first = np.unique(magnitudes[written], return_index=True)
-        pieces = np.full(len(kept), -1, dtype=np.int64)
+        pieces = np.full(len(low), -1, dtype=np.int64)
         if len(values):
             numbers = np.empty(len(values), dtype=np.int64)
             for index in np.argsort(first).tolist():
@@ -855,15 +865,17 @@ class ChainData:
                            codes, counts)
         self.gradients.append(partial(arrays_json, chain.tensor, flats, reads, terms))
 
-    def json(self, loss: str) -> str:
+    def json(self, loss: str) -> list[str]:
         order = {name: number for number, name in enumerate(self.tensors)}
         table = [{"n": t.name, "b": identifier_markup(t.name),
                   "s": None if names is None else names.tolist(), "shape": list(t.shape),
                   "d": t.derivative_of} for t in self.tensors.values() for names in [subscripts(t)]]
         head = json.dumps({"loss": loss, "cut": MAX_SUM_TERMS, "tensors": table, "pieces": list(self.pieces)},
                           separators=(",", ":"), ensure_ascii=False)
-        entries = ",".join(entry for write in self.gradients for entry in write(order))
-        return (head[:-1] + ',"entries":{' + entries + "}}").replace("</", "<\\/")
+        # in pieces (a megabyte and more at the limit); only the head's MathML can hold "</",
+        # which would end the script element: the entries are numbers and names
+        entries = [entry for write in self.gradients for entry in write(order)]
+        return [head[:-1].replace("</", "<\\/") + ',"entries":{', *interleaved(entries, ","), "}}"]
 
 
 def entry_key(tensor: Tensor, flat: int) -> str:
@@ -913,15 +925,15 @@ class TermArrays(NamedTuple):
         count = len(order)  # a tensor that no term written names has no number, and needs none
         references = np.concatenate([np.arange(t.size, dtype=np.int64) * count + order.get(t.name, 0)
                                      for t in self.codes.tensors] + [np.zeros(1, dtype=np.int64)])
-        low = number_texts(references[self.low])
-        high = "," + number_texts(references[np.maximum(self.high, 0)])
-        high[self.high < 0] = ""
-        factors = "[" + low + high + "]"
-        factors[self.low == self.none] = "[]"
+        # "[low" and ",high]]" (or "[" and "]]" where there is no symbol), each from a table
+        low = number_texts(references[self.low], "[")
+        low[self.low == self.none] = "["
+        high = number_texts(references[np.maximum(self.high, 0)], ",", "]]")
+        high[self.high < 0] = "]]"
         # the sign and coefficient piece of every term, from a table of the pairs that occur
         pairs, which = np.unique(2 * self.piece + (self.sign > 0), return_inverse=True)
         leads = objects([f"[{1 if pair % 2 else -1},{pair // 2}," for pair in pairs.tolist()])[which]
-        return (leads + factors + "]").tolist()
+        return (leads + low + high).tolist()
 
 
 def arrays_json(tensor: Tensor, flats: list[int], reads: list[BlockReads], terms: TermArrays,
@@ -943,13 +955,16 @@ def arrays_json(tensor: Tensor, flats: list[int], reads: list[BlockReads], terms
 class BlockReads(NamedTuple):
     """What some entries' terms in one chain block read (:meth:`ChainData.add_arrays`), spelled
     at once: the block's output and, when its local derivatives are a tensor's entries, that
-    tensor; each entry's outputs and local entries as text. ``first``: the first entry with a
-    term in the block (None: none has)."""
+    tensor; every term's output and local entry as text, entry after entry (entry ``at``'s
+    terms are ``bounds[at]``). ``repeats``: an entry's terms read a local entry twice (it is
+    listed once). ``first``: the first entry with a term in the block (None: none has)."""
 
     output: Tensor
     local: Tensor | None
-    outputs: list[list[str]]
-    locals: list[list[str]]
+    outputs: list[str]
+    locals: list[str]
+    bounds: list[tuple[int, int]]
+    repeats: bool
     first: int | None
 
     @staticmethod
@@ -957,25 +972,27 @@ class BlockReads(NamedTuple):
         """The block's reads for the entries ``flats``: only their terms are spelled."""
         starts, stops = block.offsets[flats], block.offsets[flats + 1]
         counts = stops - starts
-        ends = np.cumsum(counts).tolist()
-        bounds = list(zip([0, *ends[:-1]], ends))
-        terms = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        ends = np.cumsum(counts)
+        bounds = list(zip([0, *ends[:-1].tolist()], ends.tolist()))
+        terms = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
         outputs = number_texts(block.outputs[terms]).tolist()
         found = np.flatnonzero(counts)
         first = int(found[0]) if len(found) else None
         if not isinstance(block.local, EntryFactors):
-            return BlockReads(block.output, None, [outputs[a:b] for a, b in bounds], [], first)
+            return BlockReads(block.output, None, outputs, [], bounds, False, first)
         entries = block.local.flats[terms]
-        texts = number_texts(entries).tolist()
-        locals_ = [texts[a:b] for a, b in bounds]
-        if repeats_within(entries, counts, block.local.tensor.size):
-            locals_ = [list(dict.fromkeys(names)) for names in locals_]  # an entry read twice is listed once
-        return BlockReads(block.output, block.local.tensor, [outputs[a:b] for a, b in bounds], locals_, first)
+        return BlockReads(block.output, block.local.tensor, outputs, number_texts(entries).tolist(), bounds,
+                          repeats_within(entries, counts, block.local.tensor.size), first)
 
     def outputs_json(self, order: dict[str, int]) -> list[str]:
         """Each entry's ``[output tensor, [outputs…]]``."""
         head = f"[{order[self.output.name]},["
-        return [head + ",".join(names) + "]]" for names in self.outputs]
+        return [head + ",".join(self.outputs[a:b]) + "]]" for a, b in self.bounds]
+
+    def locals_of(self, at: int) -> list[str]:
+        """Entry ``at``'s local entries, each once."""
+        a, b = self.bounds[at]
+        return list(dict.fromkeys(self.locals[a:b])) if self.repeats else self.locals[a:b]
 
 
 def repeats_within(entries: np.ndarray, counts: np.ndarray, size: int) -> bool:
@@ -1001,12 +1018,12 @@ def local_json(reads: list[BlockReads], order: dict[str, int], count: int) -> li
         def merged(at: int) -> str:
             local: dict[str, dict[str, None]] = {}
             for name, read in zip(names, reads):
-                if read.locals[at]:
-                    local.setdefault(name, {}).update(dict.fromkeys(read.locals[at]))
+                if read.bounds[at][1] > read.bounds[at][0]:
+                    local.setdefault(name, {}).update(dict.fromkeys(read.locals_of(at)))
             return ",".join(f"[{order[name]},[{','.join(found)}]]" for name, found in local.items())
         return [merged(at) for at in range(count)]
-    columns = [[f"[{order[name]},[" + ",".join(found) + "]]" if found else "" for found in read.locals]
-               for name, read in zip(names, reads)]
+    columns = [[f"[{order[name]},[" + ",".join(read.locals_of(at)) + "]]" if b > a else ""
+                for at, (a, b) in enumerate(read.bounds)] for name, read in zip(names, reads)]
     return [",".join(text for text in texts if text) for texts in zip(*columns)] if columns else [""] * count
 
 
@@ -1023,31 +1040,45 @@ def index_texts_of(tensor: Tensor, flats: np.ndarray) -> list[str]:
     return [one_index_text(tensor, int(flat)) for flat in flats]
 
 
-def number_texts(numbers: np.ndarray | list[int]) -> np.ndarray:
-    """Non-negative integers as text, an object array, taken from a table of all the numbers up
-    to the largest (a ∂L/∂W entry's data lists thousands of outputs; ``str`` one at a time costs
-    six times as much)."""
+def number_texts(numbers: np.ndarray | list[int], before: str = "", after: str = "") -> np.ndarray:
+    """Non-negative integers as text (between ``before`` and ``after``), an object array, taken
+    from a table of all the numbers up to the largest (a ∂L/∂W entry's data lists thousands of
+    outputs; ``str`` one at a time costs six times as much)."""
     numbers = np.asarray(numbers, dtype=np.int64)
     largest = int(numbers.max()) if len(numbers) else 0
     if largest > 4 * len(numbers) + 1024:  # a few entries of a large tensor: no table that large
-        return objects(list(map(str, numbers.tolist())))
-    return number_table(1 << largest.bit_length())[numbers]
+        return objects([f"{before}{number}{after}" for number in numbers.tolist()])
+    return number_table(1 << largest.bit_length(), before, after)[numbers]
 
 
 @lru_cache(maxsize=64)
-def number_table(size: int) -> np.ndarray:
-    """``str(i)`` for every ``i`` below ``size``, as an object array."""
-    return objects(list(map(str, range(size))))
+def number_table(size: int, before: str = "", after: str = "") -> np.ndarray:
+    """``before + str(i) + after`` for every ``i`` below ``size``, as an object array."""
+    return objects([f"{before}{number}{after}" for number in range(size)])
 
 
-def array_sums(chain: ChainTerms, flats: np.ndarray) -> tuple[Sums, Codes] | None:
+def array_sums(chain: ChainTerms, flats: np.ndarray) -> tuple[Sums, np.ndarray, Codes] | None:
     """The named sums of the entries ``flats`` on arrays, when they are the values (no factor has
-    a value to be named by) and every factor is a symbol or an integer; else None."""
+    a value to be named by) and every factor is a symbol or an integer: (sums, which of their
+    entries are ``flats``, the codes of their symbols); else None. The derivation's own sums of
+    the values serve when their codes are these (the same tensors' symbols)."""
     if not named_as_valued(block.local for block in chain.blocks):
         return None
     factors = TermFactors([NamedBlock(block.offsets, EntryFactors(block.upstream, block.outputs), block.local)
                            for block in chain.blocks], named=True)
-    return (factors.sums(flats), factors.codes) if factors.exact else None
+    if not factors.exact:
+        return None
+    known, codes = chain.known, factors.codes
+    if known is not None and same_codes(known.symbols, codes):
+        return known.sums, flats, codes
+    return factors.sums(flats), np.arange(len(flats)), codes
+
+
+def same_codes(symbols: np.ndarray, codes: Codes) -> bool:
+    """Whether ``symbols`` (the symbol of each code, then None) are ``codes``' symbols: the same
+    tensors' (each tensor's entries in order, so their first symbols tell)."""
+    return len(symbols) == codes.count + 1 and all(
+        symbols[codes.offsets[tensor.name]] is tensor.symbols[0] for tensor in codes.tensors)
 
 
 class NamedBlock(NamedTuple):
@@ -1314,8 +1345,8 @@ def filled(template: str, **values: str | list[str]) -> list[str]:
     return pieces
 
 
-def interleaved(pieces: list[str], separator: str) -> list[str]:
-    """``separator.join(pieces)`` as a list of pieces, for :func:`filled`."""
+def interleaved(pieces: list[T], separator: T) -> list[T]:
+    """``pieces`` with ``separator`` between each two (``separator.join(pieces)`` in pieces)."""
     return [part for piece in pieces for part in (separator, piece)][1:]
 
 

@@ -427,7 +427,7 @@ def chain_relations(problem: Problem, derivation: Derivation) -> Relations:
         gradient = derivation.gradient(tensor.name)
         blocks = tuple(ChainBlock(block.output, block.upstream, block.offsets, block.outputs,
                                   block.local.named_table()) for block in gradient.blocks)
-        gradients.append(ChainTerms(tensor, blocks, gradient.polys()))
+        gradients.append(ChainTerms(tensor, blocks, gradient.polys(), gradient.known()))
     return Relations(problem.loss, tuple(gradients), problem.layers[-1].output.name)
 
 
