@@ -31,7 +31,7 @@ import re
 from fractions import Fraction
 from functools import lru_cache, partial
 from string import Formatter
-from typing import Any, Callable, Iterable, NamedTuple, TypeVar
+from typing import Any, Callable, Hashable, Iterable, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -401,11 +401,11 @@ class HtmlPrinter(ArrangingPrinter):
         entries it shows."""
         written = self.__dict__.setdefault("_polys", {})
         # a term of a long sum (most polynomials a page prints) is its own key
-        key = next(iter(poly.terms.items())) if len(poly.terms) == 1 else poly.key
+        term = next(iter(poly.terms.items())) if len(poly.terms) == 1 else None
+        key: Hashable = poly.key if term is None else term
         found = written.get(key)
         if found is None:
-            [(monomial, coefficient)] = poly.terms.items() if len(poly.terms) == 1 else [((), 0)]
-            found = written[key] = (self.term_markup(monomial, coefficient) if distinct_symbols(monomial)
+            found = written[key] = (self.term_markup(*term) if term is not None and distinct_symbols(term[0])
                                     else self.poly_markup_shown(poly))
         markup, shown = found
         if shown:
@@ -689,7 +689,7 @@ class HtmlPrinter(ArrangingPrinter):
     # -- the page -------------------------------------------------------------------------------------
     def chain_data(self, shown: Iterable[tuple[str, int]]) -> list[str]:
         """The chain rule of every focusable entry ``shown`` (gradient name, flat position), as
-        compact JSON for the page's script:
+        compact JSON for the page's script, in pieces:
 
         ``tensors``: every tensor named, once: its name, its MathML name without a subscript, its
         entries' subscripts (``00``, ``0,12``; null for a bare name), its shape and the loss when
@@ -734,9 +734,9 @@ class HtmlPrinter(ArrangingPrinter):
             if heading is not None:
                 contents.append(f'<li><a href="#{anchor}">'
                                 f"{''.join(page.inline(p) for p in heading.parts)}</a></li>")
+            body = interleaved([page.block_pieces(b) for b in blocks], ["\n"])
             printed += [*(["\n"] if printed else []), f'<section id="{anchor}">',
-                        *[piece for pieces in interleaved([page.block_pieces(b) for b in blocks], ["\n"])
-                          for piece in pieces], "</section>"]
+                        *[piece for pieces in body for piece in pieces], "</section>"]
         hint = (f"Hover over a gradient entry ∂{self.loss}/∂… (or reach it with Tab) to see its"
                 " chain rule: the entries it reads light up." if page.shown else "")
         return filled(PAGE, head=page_head(document.title, STYLE), title=escape(document.title), script=SCRIPT,
