@@ -63,10 +63,17 @@ def test_the_data_on_arrays_is_the_data_from_polynomials(problem, data):
         assert on_arrays == chain_data(problem, summed_again, shown, arrays=True)
     page = json.loads(on_arrays)
     values = {chain.tensor.name: chain.values for chain in relations.gradients}
+    tensors, count = page["tensors"], len(page["tensors"])
     for key, entry in page["entries"].items():  # every sum has its value's number of terms
-        name = page["tensors"][entry["x"][0]]["n"]
-        assert key.startswith(f"{name}:") and entry["s"][0] == len(values[name][entry["x"][1]].terms)
+        name = tensors[entry["x"][0]]["n"]
+        value = values[name][entry["x"][1]]
+        assert key.startswith(f"{name}:") and entry["s"][0] == len(value.terms)
         assert len(entry["s"][1]) == min(cut, entry["s"][0])
+        # each factor names its own entry: ∂L/∂Y_00 of the upstream gradient, not the output Y_00
+        written = [[(tensors[f % count]["n"], tensors[f % count]["d"], f // count) for f in factors]
+                   for _, _, factors in entry["s"][1]]
+        assert written == [[(atom.tensor.name, atom.tensor.derivative_of, atom.flat) for atom in monomial]
+                           for monomial, _ in value.sorted_terms()[:cut]]
 
 
 @settings(max_examples=200, deadline=None)

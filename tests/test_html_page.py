@@ -17,7 +17,7 @@ import pytest
 
 from browser import Chromium, needs_chromium, offline_browser
 from page_checks import browser_examples, bring_into_view, check_lit, check_panel, opened_page, written_page
-from symconv import build_solution, load_problem, render_solution
+from symconv import build_solution, derive, load_problem, render_solution
 
 pytestmark = needs_chromium
 
@@ -97,6 +97,23 @@ def test_the_panel_takes_a_quarter_of_the_window_at_most_and_scrolls_inside_itse
     browser.get(page.as_uri())
     check_panel(browser.execute_script, browser.find_element(By.CSS_SELECTOR, '.sc-entry[data-grad="W"]'))
 
+
+
+def test_the_panel_writes_the_upstream_gradients_entries_as_derivatives(tmp_path, browser):
+    """The notes' strided layer names its upstream gradient after its output (∂L/∂y_00 of y): in
+    the panel, ∂L/∂w_01's sum of named terms is ∂L/∂y_k·x_m, not y_k·x_m (the page's data once
+    took the two tensors for one)."""
+    _, page = written_page(Path("examples/notes_strided_5x5.toml"), tmp_path)
+    browser.get(page.as_uri())
+    entry = browser.execute_script("return document.querySelector('.sc-entry[data-grad=\"w\"][data-index=\"0,1\"]')")
+    browser.execute_script("arguments[0].focus()", entry)
+    problem = load_problem(Path("examples/notes_strided_5x5.toml"))
+    weight = derive(problem).gradient("w")
+    flat = weight.wrt.flat_of((0, 1))
+    terms = int(weight.blocks[0].offsets[flat + 1] - weight.blocks[0].offsets[flat])
+    equation = browser.execute_script("return document.getElementById('sc-equation').textContent")
+    # ∂L/∂w_01, then ∂L/∂y_k ∂y_k/∂w_01 for each term, then ∂L/∂y_k·x_m for each
+    assert terms == 4 and equation.count("\u2202") == 2 + 4 * terms + 2 * terms
 
 
 MAX_HANDOUT_PAGE_BYTES = 1_000_000

@@ -752,6 +752,13 @@ class PanelPrinter(HtmlPrinter):
         return super()._print_Symbol(symbol, "")
 
 
+TensorKey = tuple[str, str | None]  # a tensor's name, and the loss when its entries are written ∂L/∂…
+
+
+def tensor_key(tensor: Tensor) -> TensorKey:
+    return tensor.name, tensor.derivative_of
+
+
 class ChainData:
     """The page's data for the chain rules it shows (:meth:`HtmlPrinter.chain_data`), gradient by
     gradient. Where every factor is a symbol or an integer and the named sums are the values (no
@@ -759,14 +766,16 @@ class ChainData:
     written on arrays (:class:`~symconv.engine.product_sums.Sums`), a string per term made at once;
     otherwise monomial by monomial from the polynomials. Both name tensors and pieces in the
     order an entry after the other meets them: its layers' outputs and local tensors, then the
-    symbols and coefficients of its sum's terms, then its value's."""
+    symbols and coefficients of its sum's terms, then its value's. A tensor is told from another
+    by its name and whether its entries are written ∂L/∂… (:func:`tensor_key`): a layer's output Y
+    and the upstream gradient ∂L/∂Y given for it share a name."""
 
     def __init__(self, piece: Callable[[object], str]):
         self.markup = piece  # the MathML of a number or an atom
-        self.tensors: dict[str, Tensor] = {}
+        self.tensors: dict[TensorKey, Tensor] = {}
         self.pieces: dict[str, int] = {}
         # Each gradient's entries as "key":{…}, once every tensor has its number.
-        self.gradients: list[Callable[[dict[str, int]], list[str]]] = []
+        self.gradients: list[Callable[[dict[TensorKey, int]], list[str]]] = []
 
     def piece(self, node: object) -> int:
         return self.pieces.setdefault(self.markup(node), len(self.pieces))
@@ -781,29 +790,29 @@ class ChainData:
             self.add_arrays(chain, flats, *found)
 
     def reads(self, chain: ChainTerms, flat: int, meet: Callable[[Tensor], None]) -> tuple[list, list]:
-        """An entry's ``o`` and ``t`` (by tensor name); ``meet`` is told each tensor they name."""
+        """An entry's ``o`` and ``t`` (by :func:`tensor_key`); ``meet`` is told each tensor they name."""
         reads: list = []
-        local: dict[str, dict[int, None]] = {}
+        local: dict[TensorKey, dict[int, None]] = {}
         for block in chain.blocks:
             start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
             meet(block.output)
-            reads.append([block.output.name, block.outputs[start:stop]])
+            reads.append([tensor_key(block.output), block.outputs[start:stop]])
             for tensor, found in local_entries(block.local, start, stop):
                 meet(tensor)
-                local.setdefault(tensor.name, {}).update(dict.fromkeys(found))
+                local.setdefault(tensor_key(tensor), {}).update(dict.fromkeys(found))
         return reads, [[t, list(found)] for t, found in local.items()]
 
     def meet(self, tensor: Tensor) -> None:
-        self.tensors.setdefault(tensor.name, tensor)
+        self.tensors.setdefault(tensor_key(tensor), tensor)
 
     def add_polys(self, chain: ChainTerms, flats: list[int]) -> None:
         named = ([chain.values[flat] for flat in flats]  # no factor has a value to be named by
                  if named_as_valued(block.local for block in chain.blocks) else named_sums(chain, flats))
-        name = chain.tensor.name
+        key = tensor_key(chain.tensor)
         entries = {}
         for flat, sum_named in zip(flats, named):
             reads, local = self.reads(chain, flat, self.meet)
-            entry = {"x": [name, flat], "o": [[t, outputs.tolist()] for t, outputs in reads], "t": local,
+            entry = {"x": [key, flat], "o": [[t, outputs.tolist()] for t, outputs in reads], "t": local,
                      "s": self.monomials(sum_named)}
             value = chain.values[flat]
             if value != sum_named:
@@ -829,7 +838,7 @@ class ChainData:
     def add_arrays(self, chain: ChainTerms, flats: list[int], sums: Sums, entries: np.ndarray,
                    codes: Codes) -> None:
         """The entries ``flats`` from their sums on arrays: ``entries`` of ``sums``."""
-        met: dict[str, tuple[tuple[int, int, int], Tensor]] = {}  # where each tensor is first met
+        met: dict[TensorKey, tuple[tuple[int, int, int], Tensor]] = {}  # where each tensor is first met
         reads = [BlockReads.of(block, np.asarray(flats, dtype=np.int64)) for block in chain.blocks]
         # As :meth:`reads` meets them entry after entry: every block's output at the first entry,
         # a block's local tensor at the first entry with terms in that block.
@@ -837,8 +846,8 @@ class ChainData:
                           + [(r.first, 2 * b + 1, r.local) for b, r in enumerate(reads)
                              if r.local is not None and r.first is not None], key=lambda m: m[:2])
         for entry, _, tensor in meetings:
-            if tensor.name not in met:
-                met[tensor.name] = ((entry, 0, len(met)), tensor)
+            if tensor_key(tensor) not in met:
+                met[tensor_key(tensor)] = ((entry, 0, len(met)), tensor)
         entry_of, low, high, coefficients, counts = sums.leading(entries, MAX_SUM_TERMS)  # the terms written
         tensor_of = np.repeat(np.arange(len(codes.tensors) + 1),
                               [t.size for t in codes.tensors] + [1])  # of a code; the last: none
@@ -848,8 +857,8 @@ class ChainData:
                 found = np.flatnonzero(side == number)
                 if len(found):
                     at = (int(entry_of[found[0]]), 1, 2 * int(found[0]) + slot)
-                    if tensor.name not in met or at < met[tensor.name][0]:
-                        met[tensor.name] = (at, tensor)
+                    if tensor_key(tensor) not in met or at < met[tensor_key(tensor)][0]:
+                        met[tensor_key(tensor)] = (at, tensor)
         for _, tensor in sorted(met.values(), key=lambda item: item[0]):
             self.meet(tensor)
         magnitudes = np.abs(coefficients)
@@ -866,7 +875,7 @@ class ChainData:
         self.gradients.append(partial(arrays_json, chain.tensor, flats, reads, terms))
 
     def json(self, loss: str) -> list[str]:
-        order = {name: number for number, name in enumerate(self.tensors)}
+        order = {key: number for number, key in enumerate(self.tensors)}
         table = [{"n": t.name, "b": identifier_markup(t.name),
                   "s": None if names is None else names.tolist(), "shape": list(t.shape),
                   "d": t.derivative_of} for t in self.tensors.values() for names in [subscripts(t)]]
@@ -884,12 +893,12 @@ def entry_key(tensor: Tensor, flat: int) -> str:
     return json.dumps(f"{tensor.name}:{index_text(tensor, flat)}", ensure_ascii=False)
 
 
-def polys_json(entries: dict[str, dict[str, Any]], order: dict[str, int]) -> list[str]:
+def polys_json(entries: dict[str, dict[str, Any]], order: dict[TensorKey, int]) -> list[str]:
     """The entries' data from :meth:`ChainData.add_polys`, their tensors numbered by ``order``."""
     count = len(order)
 
     def references(sum_written: list) -> list:
-        return [sum_written[0], [[sign, coefficient, [f.flat * count + order[f.tensor.name]
+        return [sum_written[0], [[sign, coefficient, [f.flat * count + order[tensor_key(f.tensor)]
                                                      if isinstance(f, Symbol) else f for f in factors]]
                                  for sign, coefficient, factors in sum_written[1]]]
 
@@ -918,12 +927,12 @@ class TermArrays(NamedTuple):
     codes: Codes
     counts: np.ndarray
 
-    def texts(self, order: dict[str, int]) -> list[str]:
+    def texts(self, order: dict[TensorKey, int]) -> list[str]:
         """Every term as JSON, its tensors numbered by ``order``: a string per term, made at once."""
         if not len(self.low):
             return []
         count = len(order)  # a tensor that no term written names has no number, and needs none
-        references = np.concatenate([np.arange(t.size, dtype=np.int64) * count + order.get(t.name, 0)
+        references = np.concatenate([np.arange(t.size, dtype=np.int64) * count + order.get(tensor_key(t), 0)
                                      for t in self.codes.tensors] + [np.zeros(1, dtype=np.int64)])
         # "[low" and ",high]]" (or "[" and "]]" where there is no symbol), each from a table
         low = number_texts(references[self.low], "[")
@@ -937,7 +946,7 @@ class TermArrays(NamedTuple):
 
 
 def arrays_json(tensor: Tensor, flats: list[int], reads: list[BlockReads], terms: TermArrays,
-                order: dict[str, int]) -> list[str]:
+                order: dict[TensorKey, int]) -> list[str]:
     """The entries ``flats``' data from :meth:`ChainData.add_arrays` (``reads``: what they read,
     block by block), their tensors numbered by ``order``."""
     texts = terms.texts(order)
@@ -946,7 +955,7 @@ def arrays_json(tensor: Tensor, flats: list[int], reads: list[BlockReads], terms
     outputs = [read.outputs_json(order) for read in reads]
     local = local_json([read for read in reads if read.local is not None], order, len(flats))
     keys = entry_keys(tensor, flats)
-    x = f'"x":[{order[tensor.name]},'
+    x = f'"x":[{order[tensor_key(tensor)]},'
     return [f'{keys[at]}:{{{x}{flat}],"o":[{",".join(o[at] for o in outputs)}],"t":[{local[at]}],'
             f'"s":[{counts[at]},[{",".join(texts[starts[at]:starts[at + 1]])}]]}}'
             for at, flat in enumerate(flats)]
@@ -984,9 +993,9 @@ class BlockReads(NamedTuple):
         return BlockReads(block.output, block.local.tensor, outputs, number_texts(entries).tolist(), bounds,
                           repeats_within(entries, counts, block.local.tensor.size), first)
 
-    def outputs_json(self, order: dict[str, int]) -> list[str]:
+    def outputs_json(self, order: dict[TensorKey, int]) -> list[str]:
         """Each entry's ``[output tensor, [outputs…]]``."""
-        head = f"[{order[self.output.name]},["
+        head = f"[{order[tensor_key(self.output)]},["
         return [head + ",".join(self.outputs[a:b]) + "]]" for a, b in self.bounds]
 
     def locals_of(self, at: int) -> list[str]:
@@ -1009,14 +1018,14 @@ def repeats_within(entries: np.ndarray, counts: np.ndarray, size: int) -> bool:
     return bool((ordered[1:] == ordered[:-1]).any())
 
 
-def local_json(reads: list[BlockReads], order: dict[str, int], count: int) -> list[str]:
+def local_json(reads: list[BlockReads], order: dict[TensorKey, int], count: int) -> list[str]:
     """Each of ``count`` entries' ``t`` without its brackets: per local tensor, in the order the
     entry's blocks name them, ``[tensor, [entries…]]``, an entry listed once however many blocks
     read it."""
-    names = [read.local.name for read in reads if read.local is not None]
+    names = [tensor_key(read.local) for read in reads if read.local is not None]
     if len(set(names)) < len(names):  # a tensor local to several blocks: entry by entry
         def merged(at: int) -> str:
-            local: dict[str, dict[str, None]] = {}
+            local: dict[TensorKey, dict[str, None]] = {}
             for name, read in zip(names, reads):
                 if read.bounds[at][1] > read.bounds[at][0]:
                     local.setdefault(name, {}).update(dict.fromkeys(read.locals_of(at)))
