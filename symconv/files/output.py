@@ -248,7 +248,7 @@ WRITE_BATCH = 1 << 20  # bytes: chunks are joined up to this size, not written o
 def _write_descriptor(descriptor: int, data: bytes | Sequence[bytes]) -> None:
     """Every byte (of every chunk), with os.write: Python's buffered streams can lose a broken
     pipe's error when a large write was partly done."""
-    for batch in _batches([data] if isinstance(data, bytes) else data):
+    for batch in _batches([data] if isinstance(data, (bytes, bytearray)) else data):
         view = memoryview(batch)
         while view:
             try:
@@ -296,8 +296,8 @@ def write_stdout(data: str | bytes | Sequence[bytes]) -> None:
                            else f"cannot write to standard output: {_reason(error)}") from None
     try:
         if descriptor is None:
-            stream.write(data if isinstance(data, str) else data.decode("utf-8") if isinstance(data, bytes)
-                         else b"".join(data).decode("utf-8"))
+            stream.write(data if isinstance(data, str) else bytes(data).decode("utf-8")
+                         if isinstance(data, (bytes, bytearray)) else b"".join(data).decode("utf-8"))
             stream.flush()
         else:
             _write_descriptor(descriptor, data.encode("utf-8") if isinstance(data, str) else data)
