@@ -373,7 +373,7 @@ def html_figures(quick: bool) -> list[Figure]:
                    "--format", "html", "-o", str(recitation)])
         megabytes = recitation.stat().st_size / 1e6
         figures.append(Figure("HTML page, recitation 16×12, default detail (handout): size", megabytes, "MB",
-                              "< 1", megabytes < 1, "2.7 MB at --detail full"))
+                              "< 1", megabytes < 1, "1.9 MB at --detail full"))
     figures += notebook_figures(size)
     return figures
 

@@ -3,12 +3,14 @@ out unchanged (the default) and the full document.
 
 A handout fits its page budget, shows each result once and refers back to it by number, writes a
 long sum as Σ over its index set with its number of terms, and writes the chain rule for the first
-entries and one entry of every other case of the geometry; the full document writes everything.
+entries and one entry of every other case of the geometry; the full document writes everything,
+a result with a sum of more than 12 terms once.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -19,8 +21,9 @@ from hypothesis import strategies as st
 
 from symconv import build_problem, build_solution, derive, load_problem, quick_problem, render_solution
 from symconv.interface.cli import cli
-from symconv.core.document import (Derivative, Display, Document, Equation, Formula, IndexedSum, Indexed, Numbered,
-                                   Once, Paragraph, Reference, Section, settle)
+from symconv.core.document import (Derivative, Display, Document, Equation, Formula, IndexedSum, Indexed, Matrix,
+                                   Numbered, Once, Paragraph, Reference, Section, Sum, TensorView, settle)
+from symconv.core.poly import Poly
 from symconv.core.errors import SymconvError
 from symconv.core.indexed import general_term
 from symconv.core.poly import Symbol
@@ -28,6 +31,11 @@ from symconv.engine.sections import FULL, HANDOUT, Context, Detail, named_terms
 from symconv.solutions.solution import chain_columns, chosen_entries
 
 from strategies import conv_specs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the package tomllib was made from, which symconv reads problem files with there
+    import tomli as tomllib
 
 EXAMPLES = sorted(Path("examples").glob("*.toml"))
 
@@ -237,6 +245,64 @@ def convolutions(draw):
     except SymconvError:
         return build_problem({"input": {"shape": [3, 3]}, "layers": [
             {"type": "conv", "weight": {"shape": [2, 2]}}]})
+
+
+def test_the_full_document_writes_a_long_sum_once_and_refers_to_it_after():
+    # the recitation's ∂L/∂W entries are sums of 140 terms: the chain rule writes each one, and
+    # the ∂L/∂W section, "for all the entries together" and the closed form refer to those equations
+    problem = load_problem("examples/recitation_image_16x12.toml")
+    full = " ".join(render_solution(build_solution(problem, detail="full"), "text").split())
+    first, last = re.search(r"\((\d+)\) ∂L/∂W \(3 × 3\) has entries too long for a matrix; they are"
+                            r" those of \((\d+)\)–\((\d+)\)\.", full).group(2, 3)
+    assert f"({first}) ∂L/∂W_11 = ∂L/∂Z_{{1,1}}·∂Z_{{1,1}}/∂W_11 +" in full
+    assert f"({last}) ∂L/∂W_33 = ∂L/∂Z_{{1,1}}·∂Z_{{1,1}}/∂W_33 +" in full
+    # ∂L/∂W_11 = Σ A_ij·∂L/∂Z_ij (stride 1, no padding): its value, from the image's pixels in the
+    # problem file, is written once
+    image = np.array(tomllib.loads(Path("examples/recitation_image_16x12.toml").read_text())["input"]["values"])
+    opening = f"= {image[0, 0]}·∂L/∂Z_{{1,1}} + {image[0, 1]}·∂L/∂Z_{{1,2}} + {image[0, 2]}·∂L/∂Z_{{1,3}}"
+    assert full.count(opening) == 1
+    assert full.count("∂L/∂W is the same as (1).") == 2  # all entries together; the closed form
+
+
+def shown_views(sections) -> list:
+    """Every whole tensor the sections of a settled document show, in order."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, TensorView):
+            found.append(node)
+        elif isinstance(node, tuple) and not isinstance(node, (Sum, Matrix)):
+            for part in node:
+                walk(part)
+
+    for section in sections:
+        walk(section.blocks)
+    return found
+
+
+def longest_sum(array: np.ndarray) -> int:
+    return max((len(v.terms) for v in array.flat if isinstance(v, Poly)), default=0)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=convolutions())
+def test_a_full_document_shows_a_result_with_a_long_sum_once_and_a_short_one_every_time(problem):
+    solution = build_solution(problem, detail="full")
+
+    def entries(view) -> tuple:
+        return (view.array.shape, tuple(str(v) for v in view.array.flat))
+
+    gradients = [view for view in shown_views(solution.document.sections) if view.gradient_of]
+    shown = Counter(entries(view) for view in gradients)
+    assert all(shown[entries(view)] == 1 for view in gradients if longest_sum(view.array) > 12)
+    # the closed form shows each gradient of short sums again, and refers to one of long sums
+    closed = [s for s in solution.document.sections if s.name == "closed-form"]
+    derivation = derive(problem)
+    for tensor in (problem.layers[0].input, problem.layers[0].weight):
+        long = max(len(p.terms) for p in derivation.gradient(tensor.name).polys()) > 12
+        again = [view for view in shown_views(closed) if view.gradient_of and view.tensor == tensor]
+        assert bool(again) != long, tensor.name
+
 
 
 def expanded(node: IndexedSum) -> list:

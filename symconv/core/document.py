@@ -336,9 +336,10 @@ class Figure(NamedTuple):
 class Once(NamedTuple):
     """Blocks that depend on what the document has shown before: ``first`` where ``key`` comes up
     for the first time, ``again`` (which refers back, or is empty) where it comes up later. A
-    ``result`` (a gradient, an output) is shown every time in a document that repeats results
-    (``--detail full``); anything else (an explanation, a fact several sections rely on) is said
-    once in every document. :func:`settle` decides, in document order."""
+    ``result`` (a gradient, an output of short sums) is shown every time in a document that
+    repeats results (``--detail full``); anything else (an explanation, a fact several sections
+    rely on, a result with a long sum) is said once in every document. :func:`settle` decides, in
+    document order."""
 
     key: tuple
     first: tuple

@@ -42,7 +42,7 @@ class Detail(NamedTuple):
     by its number afterwards, sums of more than 12 terms written as a Σ over their index set, the
     chain rule for the first entries and one entry of every other case of the geometry (corner,
     edge, interior, skipped by the stride), running sums only for small inputs, and the checks in
-    one paragraph. :data:`FULL` writes everything.
+    one paragraph. :data:`FULL` writes everything, each sum of more than 12 terms once.
     """
 
     name: str
@@ -54,6 +54,9 @@ class Detail(NamedTuple):
     written_terms: int | None = 12  # a longer sum is written as Σ over its index set
     chain_terms: int | None = 6  # ... and the chain-rule side ∂L/∂y·∂y/∂x of a longer one
     once: bool = True  # each result once, then referred to; a matrix of 9+ entries written once
+    # with ``once`` False, a result with a sum of more terms than this is still shown once and
+    # referred to by its number after that: a long sum written five times is not more detail
+    once_terms: int | None = None
     brief_checks: bool = True  # the checks in one short paragraph
     listed: int | None = 9  # entries listed of a slice too long for a matrix (None: the printers'),
     listed_whole: int = 16  # ... all of them when the slice has at most this many
@@ -75,7 +78,7 @@ class Detail(NamedTuple):
 HANDOUT = Detail("handout")
 FULL = Detail("full", steps=4, stepped_entries=None, equations=25, cases=False, written_terms=None,
               chain_terms=None,
-              once=False, brief_checks=False, listed=None, listed_slices=None, rest_listed=None)
+              once=False, once_terms=12, brief_checks=False, listed=None, listed_slices=None, rest_listed=None)
 DETAILS = {"handout": HANDOUT, "full": FULL}
 MIN_NAMED = 9  # a matrix of this many entries is written once in a handout, then by its name
 
@@ -202,6 +205,13 @@ class Context:
             return letters_for(leading_axes(tensor, self.dims), self.dims, taken)
 
         return self.remembered(("letters", tensor.name), find)
+
+    def said_once(self, array: np.ndarray) -> bool:
+        """Whether a result is shown once and then referred to: every result in a handout, one
+        with a long sum (more than ``once_terms`` terms) at any detail."""
+        limit = self.detail.once_terms
+        return self.detail.once or limit is not None and any(
+            isinstance(value, Poly) and len(value.terms) > limit for value in array.flat)
 
     def is_long(self, count: int, limit: int | None = None) -> bool:
         """Whether a sum of ``count`` terms is written as a Σ (or cut short) at this detail (or
@@ -330,7 +340,7 @@ class Context:
         written = self.chained.get(tensor.name, ())
         covered: int | None = None
         rest: tuple[int, ...] = ()
-        if not equations and written and self.detail.once and all(
+        if not equations and written and self.said_once(array) and all(
                 a == r for a, r in zip(array.flat, self.result(tensor).flat)):
             # the chain-rule section writes every entry, or the ones a list would show (the
             # first of the first slice): a list of them would say them again; a small gradient
@@ -349,7 +359,8 @@ class Context:
                              Reference(("chain", tensor.name, listed - 1)))
                 covered = listed
         view = self.gradient_view(tensor, array)._replace(equations=equations, covered=covered, rest=rest)
-        return self.shown_once(result_key(array), lead, Derivative(self.loss, tensor), view)
+        return self.shown_once(result_key(array), lead, Derivative(self.loss, tensor), view,
+                               again=not self.said_once(array))
 
     def listed_entries(self, tensor: Tensor) -> int | None:
         """How many entries a list of ∂L/∂tensor shows when it lists only the first entries of
@@ -366,13 +377,14 @@ class Context:
         return None if per_slice <= self.detail.listed_whole else self.detail.listed
 
     @staticmethod
-    def shown_once(key: tuple, lead: tuple, label: object, view: object) -> list:
+    def shown_once(key: tuple, lead: tuple, label: object, view: object, *, again: bool) -> list:
         """``lead:`` then ``view``, numbered when later sections refer to it; where ``key`` was
-        shown before (in a handout), ``lead: label is the same as (n).``"""
+        shown before, ``lead: label is the same as (n).``, unless it is shown ``again`` in a
+        document that repeats results."""
         return [Once(key, (Paragraph((*lead, ":")), Numbered(view, key=key, optional=True)),
                      (Paragraph((*lead, ": ", label, " is the same as ", Reference(key, of=label),
                                  ".")),),
-                     result=True, label=label)]
+                     result=again, label=label)]
 
     def where(self, layer: Layer) -> str:
         """`` (layer 2: Y1 → Y2)`` in a chain, nothing for a single layer."""
@@ -600,7 +612,7 @@ def output_matrix(layer: Layer, context: Context) -> list:
 def output_blocks(context: Context, lead: tuple, y: Tensor, array: np.ndarray) -> list:
     """``lead:`` and the output ``y = […]``, shown once in a handout."""
     return context.shown_once(result_key(array), lead, Formula(y.name),
-                              context.view(Formula(y.name), array, y))
+                              context.view(Formula(y.name), array, y), again=not context.said_once(array))
 
 
 def result_key(array: np.ndarray) -> tuple:

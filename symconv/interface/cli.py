@@ -380,7 +380,8 @@ def quick_dict(input_shape: tuple[int, ...] | None, kernel: tuple[int, ...] | No
 @click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into your own document.")
 @click.option("--detail", type=click.Choice(["handout", "full"]), default="handout", show_default=True,
               help="handout: what a TA hands out (each result once, long sums as Σ, the chain rule"
-                   " for the first entries and each case); full: every entry written out.")
+                   " for the first entries and each case); full: every entry written out (a sum of"
+                   " more than 12 terms once, then referred to by its number).")
 @quick_options
 @max_terms_option
 def solve(problem: str | None, output_format: str, sections: str | None, output: str | None,

@@ -384,7 +384,7 @@ def chain_rule_section(context: Context) -> Section:
         else:
             blocks += more(len(flats), tensor.size, f"entries of ∂{loss}/∂{tensor.name}")
         every = (tuple(Reference(("chain", tensor.name, flat)) for flat in (flats[0], flats[-1]))
-                 if context.detail.once and len(flats) == tensor.size else ())
+                 if context.said_once(result) and len(flats) == tensor.size else ())
         expands = whole is not None and any(e != r for e, r in zip(whole.flat, result.flat))
         if expands and whole is not None and context.detail.once:
             # a handout shows the expansion alone where it is short enough to read (numbers),
