@@ -60,6 +60,9 @@ def check_rendered(run, problem, screenshot: bytes) -> None:
     assert run("return document.readyState") == "complete"
     assert run("return performance.getEntriesByType('resource').length") == 0
     assert run("return document.querySelectorAll('merror').length") == 0
+    # every "(3)" that refers back is a link to something the page shows
+    assert run("return [...document.querySelectorAll('a.sc-ref')].filter("
+               "a => !document.getElementById(a.getAttribute('href').slice(1))).length") == 0
     sizes = run("return [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().width)")
     assert len(sizes) > 20 and sum(w > 0 for w in sizes) / len(sizes) > 0.95
     drawn = run("return document.querySelectorAll('figure svg rect').length")

@@ -161,3 +161,25 @@ def test_in_a_notebook_frame_the_page_is_whole_and_every_entry_shows_its_chain_r
     finally:
         browser.switch_to.default_content()
     assert count == render_solution(solution, "html").count('class="sc-entry"') and failed == []
+
+
+def test_a_long_sum_written_once_is_a_link_away_in_the_full_page(tmp_path, browser):
+    """The recitation's full page writes each 140-term ∂L/∂W entry once, in its chain rule; the
+    other places say "∂L/∂W is the same as (1)", and (1) names those equations: every such
+    reference is a link to a display the page has, and following one brings it into view."""
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "full.html"
+    page.write_text(render_solution(build_solution(load_problem(RECITATION), detail="full"), "html"),
+                    encoding="utf-8")
+    browser.get(page.as_uri())
+    targets = browser.execute_script("""
+        return [...document.querySelectorAll('a.sc-ref')].map(a => [a.textContent,
+            document.getElementById(a.getAttribute('href').slice(1)) !== null])""")
+    assert len(targets) >= 4 and all(found for _, found in targets)
+    again = browser.find_element(By.XPATH, "//p[contains(., 'is the same as')]/a[@class='sc-ref']")
+    assert again.text == "(1)"
+    browser.execute_script("arguments[0].click()", again)
+    top = browser.execute_script("return document.getElementById('sc-n1').getBoundingClientRect().top")
+    assert 0 <= top < browser.execute_script("return window.innerHeight")
+    assert "those of (27)–(35)" in browser.execute_script("return document.getElementById('sc-n1').textContent")

@@ -423,7 +423,12 @@ class ArrangingPrinter(Printer):
                 return blocks[:position] + [Numbered(block, node.number)] + blocks[position + 1:]
         first = blocks[0]  # no display (the entries are named by their equations): in words
         assert isinstance(first, Paragraph)
-        return [Paragraph((f"({node.number}) ", *first.parts)), *blocks[1:]]
+        return [self.numbered_paragraph(first, node.number), *blocks[1:]]
+
+    def numbered_paragraph(self, paragraph: Paragraph, number: int) -> object:
+        """A numbered result said in words: ``(2) ∂L/∂W (3 × 3) has entries too long for a
+        matrix; they are those of (17)–(25).``"""
+        return Paragraph((f"({number}) ", *paragraph.parts))
 
     def slice_labels(self, view: TensorView, listing: bool = False) -> list[tuple[tuple[int, ...], str]]:
         """The first :data:`MAX_SLICES` slices over the leading axes (or as many as the view lists,

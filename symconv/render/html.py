@@ -57,6 +57,14 @@ MINUS = "−"
 PARTIAL = "<mo>∂</mo>"
 
 
+class NumberedParagraph(NamedTuple):
+    """A numbered result said in words (``(2) ∂L/∂W … are those of (17)–(25).``), which
+    references link to by its number."""
+
+    paragraph: Paragraph
+    number: int
+
+
 class Tagged(NamedTuple):
     """A matrix cell that is entry ``flat`` of ``tensor`` (``gradient``: of ∂L/∂tensor); its
     attributes are written when it is printed. Other printers (the text printer that measures)
@@ -610,8 +618,15 @@ class HtmlPrinter(ArrangingPrinter):
         tag = "h2" if node.level == 1 else "h3"
         return f"<{tag}>{''.join(self.inline(p) for p in node.parts)}</{tag}>"
 
-    def _print_Paragraph(self, node: Paragraph) -> str:
-        return f"<p>{''.join(self.inline(p) for p in node.parts)}</p>"
+    def _print_Paragraph(self, node: Paragraph, attributes: str = "") -> str:
+        return f"<p{attributes}>{''.join(self.inline(p) for p in node.parts)}</p>"
+
+    def numbered_paragraph(self, paragraph: Paragraph, number: int) -> object:
+        # the target of the links to it ("∂L/∂W is the same as (2)"), as a numbered display is
+        return NumberedParagraph(super().numbered_paragraph(paragraph, number), number)
+
+    def _print_NumberedParagraph(self, node: NumberedParagraph) -> str:
+        return self._print_Paragraph(node.paragraph, f' id="sc-n{node.number}"')
 
     def block_pieces(self, block: object) -> list[str]:
         """A laid-out block as pieces whose join is its markup: a display's equations (megabytes
