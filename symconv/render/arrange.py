@@ -140,6 +140,12 @@ def shown_window(cell_widths: np.ndarray, rows: int, width: float, gap: float, b
     return min(rows, MAX_ROWS), shown
 
 
+def numbered_words(paragraph: Paragraph, number: int | None) -> Paragraph:
+    """A numbered result said in words: ``(2) ∂L/∂W (3 × 3) has entries too long for a matrix;
+    they are those of (17)–(25).``"""
+    return Paragraph((f"({number}) ", *paragraph.parts))
+
+
 class ArrangingPrinter(Printer):
     """A document printer: measures its nodes and fits matrices, tensors and galleries to its line.
 
@@ -425,10 +431,9 @@ class ArrangingPrinter(Printer):
         assert isinstance(first, Paragraph)
         return [self.numbered_paragraph(first, node.number), *blocks[1:]]
 
-    def numbered_paragraph(self, paragraph: Paragraph, number: int) -> object:
-        """A numbered result said in words: ``(2) ∂L/∂W (3 × 3) has entries too long for a
-        matrix; they are those of (17)–(25).``"""
-        return Paragraph((f"({number}) ", *paragraph.parts))
+    def numbered_paragraph(self, paragraph: Paragraph, number: int | None) -> object:
+        """A numbered result said in words (:func:`numbered_words`), as this format's block."""
+        return numbered_words(paragraph, number)
 
     def slice_labels(self, view: TensorView, listing: bool = False) -> list[tuple[tuple[int, ...], str]]:
         """The first :data:`MAX_SLICES` slices over the leading axes (or as many as the view lists,

@@ -43,7 +43,7 @@ from ..core.poly import Atom, Poly, Symbol
 from ..engine.product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products, named_as_valued, objects,
                             product_polys)
 from ..core.tensors import EntryFactors, FactorTable, Role, Tensor
-from .arrange import CUT_NOTE, ArrangingPrinter, Captioned, as_grid, cut_short, is_tall
+from .arrange import CUT_NOTE, ArrangingPrinter, Captioned, as_grid, cut_short, is_tall, numbered_words
 from .names import NAMED_AT_ONCE, entry_text, subscript_names, written
 from .latex import LatexPrinter
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
@@ -62,7 +62,7 @@ class NumberedParagraph(NamedTuple):
     references link to by its number."""
 
     paragraph: Paragraph
-    number: int
+    number: int | None
 
 
 class Tagged(NamedTuple):
@@ -621,9 +621,9 @@ class HtmlPrinter(ArrangingPrinter):
     def _print_Paragraph(self, node: Paragraph, attributes: str = "") -> str:
         return f"<p{attributes}>{''.join(self.inline(p) for p in node.parts)}</p>"
 
-    def numbered_paragraph(self, paragraph: Paragraph, number: int) -> object:
+    def numbered_paragraph(self, paragraph: Paragraph, number: int | None) -> object:
         # the target of the links to it ("∂L/∂W is the same as (2)"), as a numbered display is
-        return NumberedParagraph(super().numbered_paragraph(paragraph, number), number)
+        return NumberedParagraph(numbered_words(paragraph, number), number)
 
     def _print_NumberedParagraph(self, node: NumberedParagraph) -> str:
         return self._print_Paragraph(node.paragraph, f' id="sc-n{node.number}"')
