@@ -62,7 +62,12 @@ def test_the_page_renders_offline_and_lights_up_each_entrys_factors(example, tmp
             check_highlight(browser, problem, following)
 
 
+# Every block laid out first: the page lays out a block only as it comes into view
+# (content-visibility: auto), and one never laid out has no width to overflow.
 WIDE_DISPLAYS = """
+const every = document.createElement('style');
+every.textContent = '* { content-visibility: visible !important }';
+document.head.append(every);
 return [...document.querySelectorAll('.sc-display, .sc-gallery, .sc-numbered, figure')]
   .filter(block => block.scrollWidth > block.clientWidth + 1)
   .map(block => block.textContent.slice(0, 40));
@@ -71,13 +76,19 @@ return [...document.querySelectorAll('.sc-display, .sc-gallery, .sc-numbered, fi
 
 def test_in_a_1400_pixel_window_no_display_scrolls_and_a_5x5_matrix_of_sums_is_whole(tmp_path):
     """1400 pixels wide, every page's displays, galleries and pictures fit their boxes (none
-    scrolls sideways), and the homework's 5 × 5 ∂E/∂A of sums of up to nine terms is one matrix,
-    never blocks of columns: the page measures its MathML as browsers set it."""
+    scrolls sideways), at both levels of detail, and the homework's 5 × 5 ∂E/∂A of sums of up to
+    nine terms is one matrix, never blocks of columns: the page measures its MathML as browsers
+    set it."""
     with offline_browser(1400, 900) as driver:
         for example in EXAMPLES:
             _, page = written_page(example, tmp_path)
             driver.get(page.as_uri())
             assert driver.execute_script(WIDE_DISPLAYS) == [], example.stem
+            full = tmp_path / f"{example.stem}-full.html"
+            full.write_text(render_solution(build_solution(load_problem(example), detail="full"), "html"),
+                            encoding="utf-8")
+            driver.get(full.as_uri())
+            assert driver.execute_script(WIDE_DISPLAYS) == [], f"{example.stem}, --detail full"
         _, page = written_page(Path("examples/homework_5x5.toml"), tmp_path)
         driver.get(page.as_uri())
         before_the_matrix_form = driver.execute_script("return document.body.textContent").split("Matrix form")[0]
