@@ -299,7 +299,8 @@ def solve_figures(quick: bool) -> list[Figure]:
     """``symconv solve`` at the worked-solution limit (67×67 input, 5×5 kernel: 198,450 terms),
     ``--detail full``, in LaTeX and Markdown, as ratios to ``import sympy``, and the default
     handout level in LaTeX; how the whole command's CPU time grows with the terms from 32×32 to
-    128×128 (``--detail full``, the fastest of three runs at each size)."""
+    128×128 (``--detail full``, the fastest of three runs at each size), and with a 1-D input's
+    length up to the limit (the fastest of two)."""
     repeat = 1 if quick else 7
     size = 20 if quick else 67
     figures = [ratio_figure(f"symconv solve {size}×{size} input, 5×5 kernel, {name}",
@@ -315,6 +316,17 @@ def solve_figures(quick: bool) -> list[Figure]:
     figures.append(Figure(f"scaling exponent of symconv solve (LaTeX, --detail full) CPU time in terms,"
                           f" {sizes[0]}² … {sizes[-1]}²", slope, "", "≤ 1.1", slope <= 1.1,
                           ", ".join(f"{n}²: {t:.2f} s" for n, (_, t) in zip(sizes, points))))
+    # a long 1-D input: its vectors are wrapped into blocks of columns thousands of columns long
+    # (30,000 entries, kernel 3: 179,988 terms, within the worked-solution limit)
+    lengths = [200, 400, 800] if quick else [2_000, 4_000, 8_000, 16_000, 30_000]
+    points = [(2 * 3 * (n - 2), min(child_run([sys.executable, "-m", "symconv", "solve", "--input", str(n),
+                                                "--kernel", "3", "--detail", "full"])[0]
+                                     for _ in range(1 if quick else 2)))
+              for n in lengths]
+    slope = scaling_exponent(points)
+    figures.append(Figure(f"scaling exponent of symconv solve (LaTeX, --detail full) CPU time in terms,"
+                          f" 1-D input of {lengths[0]:,} … {lengths[-1]:,}, kernel 3", slope, "", "≤ 1.1",
+                          slope <= 1.1, ", ".join(f"{n:,}: {t:.2f} s" for n, (_, t) in zip(lengths, points))))
     return figures
 
 

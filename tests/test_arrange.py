@@ -27,8 +27,12 @@ def divisions(count: int, parts: int):
             yield blocks
 
 
-@settings(max_examples=300, deadline=None)
-@given(widths=st.lists(st.integers(1, 30), min_size=7, max_size=14), room=st.integers(10, 90))
+# widths in whole units, where a block can fill its room exactly, and in fractions (rounding)
+WIDTHS = st.one_of(st.integers(1, 30), st.floats(0.5, 30, allow_nan=False).map(lambda w: round(w, 3)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(widths=st.lists(WIDTHS, min_size=7, max_size=14), room=st.one_of(st.integers(10, 90), st.floats(10, 90)))
 def test_blocks_are_the_fewest_of_two_columns_or_more_and_the_most_even(widths, room):
     widths_array = np.array([widths], dtype=float)
     column = widths_array.max(axis=0) + PRINTER.column_gap

@@ -318,15 +318,22 @@ class ArrangingPrinter(Printer):
         def fits(start: int, stop: int) -> bool:
             return stop - start >= 2 and self.bracket_width + ends[stop] - ends[start] <= room
 
-        # (columns, blocks) -> (widest block, cuts): the best division of the first columns
+        # (columns, blocks) -> (widest block, cuts): the best division of the first columns.
+        # Only when the columns can fit in that many blocks at all: a long vector (a 1-D input of
+        # thousands of entries) goes straight to as many blocks as it needs, in linear time.
+        block_room = room - self.bracket_width
+        few_enough = ends[count] <= MAX_COLUMN_BLOCKS * block_room + 1e-9
         best: dict[tuple[int, int], tuple[float, list[int]]] = {
             (stop, 1): (float(ends[stop]), []) for stop in range(2, count + 1) if fits(0, stop)}
-        for parts in range(1, min(MAX_COLUMN_BLOCKS, count // 2) + 1):
+        for parts in range(1, min(MAX_COLUMN_BLOCKS, count // 2) + 1 if few_enough else 1):
             if parts > 1:
                 for stop in range(2 * parts, count + 1):
+                    # a block ending at stop starts no further back than its room allows (one
+                    # column more is tried, which fits() turns down, against rounding)
+                    first_cut = max(2 * parts - 2, int(np.searchsorted(ends, ends[stop] - block_room)) - 1)
                     options = [(max(best[cut, parts - 1][0], float(ends[stop] - ends[cut])),
                                 best[cut, parts - 1][1] + [cut])
-                               for cut in range(2 * parts - 2, stop - 1)
+                               for cut in range(first_cut, stop - 1)
                                if (cut, parts - 1) in best and fits(cut, stop)]
                     if options:
                         best[stop, parts] = min(options, key=lambda option: option[0])
