@@ -261,6 +261,12 @@ def test_the_full_document_writes_a_long_sum_once_and_refers_to_it_after():
     image = np.array(tomllib.loads(Path("examples/recitation_image_16x12.toml").read_text())["input"]["values"])
     opening = f"= {image[0, 0]}·∂L/∂Z_{{1,1}} + {image[0, 1]}·∂L/∂Z_{{1,2}} + {image[0, 2]}·∂L/∂Z_{{1,3}}"
     assert full.count(opening) == 1
+    # the bias is one sum of all 140 upstream entries: the closed form refers to it, and writes
+    # it when it stands alone
+    assert "∂L/∂B is the sum of the upstream gradient: ∂L/∂B is the same as (" in full
+    assert "sum(∂L/∂Z)" not in full
+    alone = " ".join(render_solution(build_solution(problem, ("closed-form",), detail="full"), "text").split())
+    assert "∂L/∂B = sum(∂L/∂Z) = ∂L/∂Z_{1,1} + ∂L/∂Z_{1,2} +" in alone
     assert full.count("∂L/∂W is the same as (1).") == 2  # all entries together; the closed form
 
 

@@ -208,9 +208,14 @@ class Context:
 
     def said_once(self, array: np.ndarray) -> bool:
         """Whether a result is shown once and then referred to: every result in a handout, one
-        with a long sum (more than ``once_terms`` terms) at any detail."""
+        with a long sum at any detail (:meth:`long_once`)."""
+        return self.detail.once or self.long_once(array)
+
+    def long_once(self, array: np.ndarray) -> bool:
+        """Whether a result has a sum of more than ``once_terms`` terms, so that a detail that
+        repeats results still shows it once."""
         limit = self.detail.once_terms
-        return self.detail.once or limit is not None and any(
+        return limit is not None and any(
             isinstance(value, Poly) and len(value.terms) > limit for value in array.flat)
 
     def is_long(self, count: int, limit: int | None = None) -> bool:

@@ -19,7 +19,7 @@ from ...core.document import (Derivative, Display, Equation, Formula, Hadamard, 
                               Paragraph, Reference, Section, Sum, equation, with_math)
 from ...core.poly import Poly
 from ...engine.sections import (Context, entry_array, more, object_array, output_blocks,
-                                output_matrix, unwrap_constant)
+                                output_matrix, result_key, unwrap_constant)
 from ...core.tensors import Tensor
 from ...core.wording import AXIS_WORDS, ordinal, per_axis, shape_text
 from ..sliding import closed_form
@@ -287,10 +287,13 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
         lead = (Derivative(loss, b), " is the sum of the upstream gradient"
                 + (" of each filter" if g.filters > 1 else "") + expanded_words(layer, context))
         if b.size == 1:
-            blocks.append(Paragraph((*lead, ":")))
             written = context.written_entries(b, bias_gradient).reshape(-1)[0]
-            blocks.append(Display((Equation((Derivative(loss, b), Formula(f"sum(∂{loss}/∂{y.name})"),
-                                             written)),)))
+            summed = Display((Equation((Derivative(loss, b), Formula(f"sum(∂{loss}/∂{y.name})"), written)),))
+            if context.long_once(bias_gradient):  # a long sum the chain rule wrote: referred to
+                blocks += context.shown_once(result_key(bias_gradient), lead, Derivative(loss, b), summed,
+                                             again=False)
+            else:
+                blocks += [Paragraph((*lead, ":")), summed]
         else:
             blocks += context.result_blocks(lead, b, bias_gradient)
     return Section("closed-form", tuple(blocks))
