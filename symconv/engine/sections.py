@@ -208,10 +208,10 @@ class Context:
 
     def said_once(self, array: np.ndarray) -> bool:
         """Whether a result is shown once and then referred to: every result in a handout, one
-        with a long sum at any detail (:meth:`long_once`)."""
-        return self.detail.once or self.long_once(array)
+        with a long sum at any detail (:meth:`has_long_sum`)."""
+        return self.detail.once or self.has_long_sum(array)
 
-    def long_once(self, array: np.ndarray) -> bool:
+    def has_long_sum(self, array: np.ndarray) -> bool:
         """Whether a result has a sum of more than ``once_terms`` terms, so that a detail that
         repeats results still shows it once."""
         limit = self.detail.once_terms

@@ -289,7 +289,7 @@ def conv_closed_form(layer: ConvLayer, context: Context) -> Section:
         if b.size == 1:
             written = context.written_entries(b, bias_gradient).reshape(-1)[0]
             summed = Display((Equation((Derivative(loss, b), Formula(f"sum(∂{loss}/∂{y.name})"), written)),))
-            if context.long_once(bias_gradient):  # a long sum the chain rule wrote: referred to
+            if context.has_long_sum(bias_gradient):  # a long sum the chain rule wrote: referred to
                 blocks += context.shown_once(result_key(bias_gradient), lead, Derivative(loss, b), summed,
                                              again=False)
             else:
