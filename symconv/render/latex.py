@@ -135,7 +135,16 @@ class LatexPrinter(ArrangingPrinter):
         return latex_width(self.product_factor(factor))
 
     def cell_width(self, value: object, marked: bool) -> float:
-        return latex_width(self.doprint(value), style=1) + (BOX if marked else 0.0)
+        """A matrix cell's width, remembered by value: a matrix's cells are measured to decide
+        whether it is too long for a matrix, then again to fit its columns."""
+        key = value.key if isinstance(value, Poly) else value if isinstance(value, (Symbol, int, Fraction)) else None
+        if key is None:
+            return latex_width(self.doprint(value), style=1) + (BOX if marked else 0.0)
+        widths: dict[object, float] = self.__dict__.setdefault("_cell_widths", {})
+        width = widths.get(key)
+        if width is None:
+            width = widths[key] = latex_width(self.doprint(value), style=1)
+        return width + (BOX if marked else 0.0)
 
     def operator_width(self, sign: str) -> float:
         return latex_width(f"a {sign} b") - 2 * latex_width("a")
