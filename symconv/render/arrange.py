@@ -20,7 +20,7 @@ fits its own page:
 from __future__ import annotations
 
 from math import prod
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Hashable, NamedTuple
 
 import numpy as np
 
@@ -138,6 +138,21 @@ def shown_window(cell_widths: np.ndarray, rows: int, width: float, gap: float, b
         used += w + gap
         shown += 1
     return min(rows, MAX_ROWS), shown
+
+
+def value_key(node: object) -> Hashable | None:
+    """A printed value as a key for what is computed from it (its markup, its width): a
+    polynomial, or one cut short, by value; None for a node that has no hashable value (a
+    matrix, a sum of polynomials)."""
+    if isinstance(node, Truncated) and isinstance(node.shown, Poly):
+        return (Truncated, node.shown.key, node.total)
+    if isinstance(node, Poly):
+        return (Poly, node.key)
+    try:
+        hash(node)
+    except TypeError:
+        return None
+    return node
 
 
 def numbered_words(paragraph: Paragraph, number: int | None) -> Paragraph:

@@ -43,7 +43,8 @@ from ..core.poly import Atom, Poly, Symbol
 from ..engine.product_sums import (BlockTerms, Codes, Sums, TermFactors, block_products, named_as_valued, objects,
                             product_polys)
 from ..core.tensors import EntryFactors, FactorTable, Role, Tensor
-from .arrange import CUT_NOTE, ArrangingPrinter, Captioned, as_grid, cut_short, is_tall, numbered_words
+from .arrange import (CUT_NOTE, ArrangingPrinter, Captioned, as_grid, cut_short, is_tall, numbered_words,
+                      value_key)
 from .names import NAMED_AT_ONCE, entry_text, subscript_names, written
 from .latex import LatexPrinter
 from .latex_width import COLUMN_GAP, MATRIX_SIDES, latex_width
@@ -126,13 +127,8 @@ def equation_key(node: object, width: float | None) -> tuple | None:
     equation with a side that has none (a matrix)."""
     if not isinstance(node, Equation):
         return None
-    sides = tuple((Truncated, side.shown.key, side.total) if isinstance(side, Truncated) and isinstance(side.shown, Poly)
-                  else (Poly, side.key) if isinstance(side, Poly) else side for side in node.sides)
-    try:
-        hash(sides)
-    except TypeError:
-        return None
-    return width, sides
+    sides = tuple(value_key(side) for side in node.sides)
+    return None if None in sides else (width, sides)
 
 
 def escape(text: str) -> str:

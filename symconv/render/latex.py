@@ -18,7 +18,7 @@ from ..core.document import (Call, Concat, Derivative, Display, Document, Equati
                         Paragraph, Power, Product, Quotient, Reference, TensorView, Truncated)
 from ..core.poly import Atom, Poly, Symbol
 from ..core.tensors import Tensor
-from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation
+from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation, value_key
 from .names import document_latex_names
 from .latex_width import BOX, COLUMN_GAP, MATRIX_SIDES, TEX_OPERATORS, fraction_width, latex_width
 from .picture import tikz
@@ -137,7 +137,7 @@ class LatexPrinter(ArrangingPrinter):
     def cell_width(self, value: object, marked: bool) -> float:
         """A matrix cell's width, remembered by value: a matrix's cells are measured to decide
         whether it is too long for a matrix, then again to fit its columns."""
-        key = value.key if isinstance(value, Poly) else value if isinstance(value, (Symbol, int, Fraction)) else None
+        key = value_key(value)
         if key is None:
             return latex_width(self.doprint(value), style=1) + (BOX if marked else 0.0)
         widths: dict[object, float] = self.__dict__.setdefault("_cell_widths", {})
