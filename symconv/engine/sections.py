@@ -345,7 +345,8 @@ class Context:
         written = self.chained.get(tensor.name, ())
         covered: int | None = None
         rest: tuple[int, ...] = ()
-        if not equations and written and self.said_once(array) and all(
+        once = self.said_once(array)
+        if not equations and written and once and all(
                 a == r for a, r in zip(array.flat, self.result(tensor).flat)):
             # the chain-rule section writes every entry, or the ones a list would show (the
             # first of the first slice): a list of them would say them again; a small gradient
@@ -364,8 +365,7 @@ class Context:
                              Reference(("chain", tensor.name, listed - 1)))
                 covered = listed
         view = self.gradient_view(tensor, array)._replace(equations=equations, covered=covered, rest=rest)
-        return self.shown_once(result_key(array), lead, Derivative(self.loss, tensor), view,
-                               again=not self.said_once(array))
+        return self.shown_once(result_key(array), lead, Derivative(self.loss, tensor), view, again=not once)
 
     def listed_entries(self, tensor: Tensor) -> int | None:
         """How many entries a list of ∂L/∂tensor shows when it lists only the first entries of
