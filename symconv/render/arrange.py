@@ -333,28 +333,35 @@ class ArrangingPrinter(Printer):
         def fits(start: int, stop: int) -> bool:
             return stop - start >= 2 and self.bracket_width + ends[stop] - ends[start] <= room
 
-        # (columns, blocks) -> (widest block, cuts): the best division of the first columns.
-        # Only when the columns can fit in that many blocks at all: a long vector (a 1-D input of
-        # thousands of entries) goes straight to as many blocks as it needs, in linear time.
+        # The best division of the first `stop` columns into `parts` blocks: its widest block
+        # (infinite: there is none) and its last cut, for every stop at once. Only when the
+        # columns can fit in that many blocks at all: a long vector (a 1-D input of thousands of
+        # entries) goes straight to as many blocks as it needs, in linear time.
         block_room = room - self.bracket_width
         few_enough = ends[count] <= MAX_COLUMN_BLOCKS * block_room + 1e-9
-        best: dict[tuple[int, int], tuple[float, list[int]]] = {
-            (stop, 1): (float(ends[stop]), []) for stop in range(2, count + 1) if fits(0, stop)}
+        stops = np.arange(count + 1)
+        widest = np.where((stops >= 2) & (self.bracket_width + ends - ends[0] <= room), ends, np.inf)
+        last_cuts: list[np.ndarray] = []
+        if few_enough:
+            spans = ends[:, None] - ends[None, :]  # [stop, cut]: the block from cut to stop
+            block_fits = (self.bracket_width + ends)[:, None] - ends[None, :] <= room  # as fits() adds up
+            # a block ending at stop starts no further back than its room allows (one column more
+            # is tried, which block_fits turns down, against rounding)
+            reach = np.searchsorted(ends, ends - block_room) - 1
         for parts in range(1, min(MAX_COLUMN_BLOCKS, count // 2) + 1 if few_enough else 1):
             if parts > 1:
-                for stop in range(2 * parts, count + 1):
-                    # a block ending at stop starts no further back than its room allows (one
-                    # column more is tried, which fits() turns down, against rounding)
-                    first_cut = max(2 * parts - 2, int(np.searchsorted(ends, ends[stop] - block_room)) - 1)
-                    options = [(max(best[cut, parts - 1][0], float(ends[stop] - ends[cut])),
-                                best[cut, parts - 1][1] + [cut])
-                               for cut in range(first_cut, stop - 1)
-                               if (cut, parts - 1) in best and fits(cut, stop)]
-                    if options:
-                        best[stop, parts] = min(options, key=lambda option: option[0])
-            if (count, parts) in best:
-                cuts = [0, *best[count, parts][1], count]
-                return [list(range(a, b)) for a, b in zip(cuts, cuts[1:])]
+                cuts = stops[None, :]
+                allowed = (block_fits & (cuts >= np.maximum(2 * parts - 2, reach)[:, None])
+                           & (cuts <= stops[:, None] - 2) & (stops[:, None] >= 2 * parts))
+                options = np.where(allowed, np.maximum(widest[None, :], spans), np.inf)
+                last_cuts.append(options.argmin(axis=1))  # the first of the narrowest, as min() gives
+                widest = options[stops, last_cuts[-1]]
+            if np.isfinite(widest[count]):
+                edges = [count]
+                for last_cut in reversed(last_cuts):
+                    edges.insert(0, int(last_cut[edges[0]]))
+                edges.insert(0, 0)
+                return [list(range(a, b)) for a, b in zip(edges, edges[1:])]
         groups: list[list[int]] = []  # many blocks: as many columns in each as fit
         start = 0
         while start < count:
