@@ -1,6 +1,7 @@
 """The interactive page's shortcuts (render/html.py, issue 21) print what the plain route prints,
 byte for byte: an equation displayed again is written once; a term of a long sum is written
-without the printer's dispatch; only the cells a matrix can show are tagged with their entry;
+without the printer's dispatch; only the cells a matrix can show are tagged with their entry, and
+a matrix of one tensor's entries is written cell after cell without :meth:`cell`;
 each gradient entry's reads are spelled block by block; the page is kept in pieces and written
 in batches."""
 
@@ -30,13 +31,16 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 class PlainHtmlPrinter(html.HtmlPrinter):
     """The page printed without the shortcuts: every display laid out where it stands, every
-    term through :meth:`poly_markup`, every cell of a tensor tagged."""
+    term through :meth:`poly_markup`, every cell of a tensor tagged and written by :meth:`cell`."""
 
     def display_math(self, node: object, width: float | None = None) -> str:
         return self.laid_out_math(node, width)
 
     def term_markup(self, monomial: tuple, coefficient: object) -> tuple[str, list[tuple[str, int]]]:
         return self.poly_markup_shown(Poly({monomial: coefficient}))
+
+    def tagged_cells(self, shown):
+        return None
 
     def tagged_array(self, view):
         tensor, array = view.tensor, view.array

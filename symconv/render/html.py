@@ -66,6 +66,16 @@ class NumberedParagraph(NamedTuple):
     number: int | None
 
 
+class EntryMarks(NamedTuple):
+    """What an element showing a tensor's entry carries (:meth:`HtmlPrinter.entry_marks`): its
+    attributes before and after the entry's index, and the gradient whose entry it is, when the
+    page shows that entry's chain rule on focus."""
+
+    before: str
+    after: str
+    focus: str | None
+
+
 class Tagged(NamedTuple):
     """A matrix cell that is entry ``flat`` of ``tensor`` (``gradient``: of ∂L/∂tensor); its
     attributes are written when it is printed. Other printers (the text printer that measures)
@@ -249,6 +259,7 @@ class HtmlPrinter(ArrangingPrinter):
         self.chains: dict[str, ChainTerms] = {}  # gradient name -> its chain rule
         self.upstream: str | None = None  # the last output: the given upstream's entries are its gradient's
         self.shown: dict[tuple[str, int], None] = {}  # the focusable entries printed, in order
+        self.entry_marks_made: dict[tuple[Tensor, bool, bool], EntryMarks] = {}
 
     def page_printer(self, relations: Relations | None) -> HtmlPrinter:
         """A printer for one page: this one's settings and the document's chain rules. It collects
@@ -296,27 +307,36 @@ class HtmlPrinter(ArrangingPrinter):
         return value.value if isinstance(value, Tagged) else value
 
     # -- which entry an element shows -----------------------------------------------------------------
-    def gradient_attributes(self, name: str, tensor: Tensor, flat: int, also: str = "", *,
-                            focusable: bool = True) -> str:
-        """The attributes of ∂L/∂name_ij, entry ``flat`` of ``tensor`` (or of a tensor of its shape:
-        the given upstream); an entry whose chain rule the page knows is focusable, and the page
-        gets its chain rule (:meth:`chain_data`)."""
-        attributes = f' data-grad="{escaped_name(name)}"{also} data-index="{index_text(tensor, flat)}"'
-        if name in self.chains and focusable:
-            self.shown[name, flat] = None
-            attributes += ' class="sc-entry" tabindex="0"'
-        return attributes
+    def entry_marks(self, tensor: Tensor, gradient: bool = False, focusable: bool = True) -> EntryMarks:
+        """How an entry of ``tensor`` says which entry it is: a tensor's (``data-tensor``), a
+        gradient's (``data-grad``: written ∂L/∂Y_00, or the given upstream ``d1``; or
+        ``gradient``: of ∂L/∂tensor), or both. An entry whose chain rule the page knows is
+        focusable, and the page gets its chain rule (:meth:`chain_data`). Made once per tensor: a
+        page at the limit marks tens of thousands of entries."""
+        key = (tensor, gradient, focusable)
+        made = self.entry_marks_made
+        if key not in made:
+            also = ""
+            if gradient or tensor.derivative_of:
+                name = tensor.name
+            elif tensor.role is Role.UPSTREAM and self.upstream is not None:
+                name, also = self.upstream, f' data-tensor="{escaped_name(tensor.name)}"'
+            else:
+                made[key] = EntryMarks(f' data-tensor="{escaped_name(tensor.name)}" data-index="', '"', None)
+                return made[key]
+            focus = name if name in self.chains and focusable else None
+            made[key] = EntryMarks(f' data-grad="{escaped_name(name)}"{also} data-index="',
+                                   '"' + (' class="sc-entry" tabindex="0"' if focus else ""), focus)
+        return made[key]
 
-    def entry_attributes(self, tensor: Tensor, flat: int, *, focusable: bool = True) -> str:
-        """Which entry a displayed symbol is: a tensor's (``data-tensor``), a gradient's
-        (``data-grad``: written ∂L/∂Y_00, or the given upstream ``d1``), or both: entry ``flat``
-        of ``tensor``."""
-        if tensor.derivative_of:
-            return self.gradient_attributes(tensor.name, tensor, flat, focusable=focusable)
-        if tensor.role is Role.UPSTREAM and self.upstream is not None:
-            return self.gradient_attributes(self.upstream, tensor, flat,
-                                            f' data-tensor="{escaped_name(tensor.name)}"', focusable=focusable)
-        return f' data-tensor="{escaped_name(tensor.name)}" data-index="{index_text(tensor, flat)}"'
+    def entry_attributes(self, tensor: Tensor, flat: int, *, gradient: bool = False,
+                         focusable: bool = True) -> str:
+        """The attributes of entry ``flat`` of ``tensor`` (:meth:`entry_marks`); a focusable one
+        is shown."""
+        before, after, focus = self.entry_marks(tensor, gradient, focusable)
+        if focus is not None:
+            self.shown[focus, flat] = None
+        return before + index_text(tensor, flat) + after
 
     def tagged_array(self, view: TensorView) -> np.ndarray:
         """The view's array with each cell saying whose entry it is: a gradient view's cells are
@@ -342,9 +362,7 @@ class HtmlPrinter(ArrangingPrinter):
         return tagged
 
     def tagged_attributes(self, node: Tagged) -> str:
-        if node.gradient:
-            return self.gradient_attributes(node.tensor.name, node.tensor, node.flat)
-        return self.entry_attributes(node.tensor, node.flat)
+        return self.entry_attributes(node.tensor, node.flat, gradient=node.gradient)
 
     # -- numbers, names, polynomials ------------------------------------------------------------------
     def _print_int(self, number: int) -> str:
@@ -383,9 +401,8 @@ class HtmlPrinter(ArrangingPrinter):
     def focus(self, symbol: Symbol) -> tuple[str, int] | None:
         """The gradient entry a displayed symbol is, when the page knows its chain rule (the
         entry :meth:`entry_attributes` makes focusable)."""
-        tensor = symbol.tensor
-        name = tensor.name if tensor.derivative_of else self.upstream if tensor.role is Role.UPSTREAM else None
-        return (name, symbol.flat) if name in self.chains else None
+        name = self.entry_marks(symbol.tensor).focus
+        return None if name is None else (name, symbol.flat)
 
     def _print_Tensor(self, tensor: Tensor) -> str:
         return identifier_markup(tensor.name)
@@ -465,8 +482,9 @@ class HtmlPrinter(ArrangingPrinter):
         found = written.get(node)
         if found is None:
             if isinstance(top, str):  # ∂L/∂x_ij: an entry of a gradient
-                attributes = self.gradient_attributes(entry.tensor.name, entry.tensor, entry.flat)
-                focus = (entry.tensor.name, entry.flat) if entry.tensor.name in self.chains else None
+                attributes = self.entry_attributes(entry.tensor, entry.flat, gradient=True)
+                name = self.entry_marks(entry.tensor, gradient=True).focus
+                focus = None if name is None else (name, entry.flat)
                 upper = identifier_markup(top)
             else:
                 attributes, focus, upper = "", None, self.name_markup(top)
@@ -536,17 +554,42 @@ class HtmlPrinter(ArrangingPrinter):
         grid = as_grid(node.array)
         rows = node.rows or grid.shape[0]
         columns = node.columns or grid.shape[1]
+        cells = self.tagged_cells(grid[:rows, :columns]) if not node.marked else None
         lines = []
         for r in range(rows):
-            cells = [self.cell(grid[r, c], r * grid.shape[1] + c in node.marked) for c in range(columns)]
+            row = (cells[r] if cells is not None
+                   else [self.cell(grid[r, c], r * grid.shape[1] + c in node.marked) for c in range(columns)])
             if columns < grid.shape[1]:
-                cells.append(f"<mtd>{operator('⋯')}</mtd>")
-            lines.append("<mtr>" + "".join(cells) + "</mtr>")
+                row.append(f"<mtd>{operator('⋯')}</mtd>")
+            lines.append("<mtr>" + "".join(row) + "</mtr>")
         if rows < grid.shape[0]:
             dots = [f"<mtd>{operator('⋮')}</mtd>"] * columns
             lines.append("<mtr>" + "".join(dots + ([f"<mtd>{operator('⋱')}</mtd>"]
                                                    if columns < grid.shape[1] else [])) + "</mtr>")
         return fence("[", "<mtable>" + "".join(lines) + "</mtable>", "]", stretchy=True)
+
+    def tagged_cells(self, shown: np.ndarray) -> list[list[str]] | None:
+        """:meth:`cell` of every cell ``shown``, row by row, when each is an entry of one tensor
+        (a matrix at the limit shows thousands): their attributes from the tensor's
+        :meth:`entry_marks` and index texts, spelled at once; the entries they show are shown in
+        reading order. None for any other matrix."""
+        values = shown.ravel().tolist()
+        first = values[0] if values else None
+        if not (isinstance(first, Tagged) and all(
+                type(v) is Tagged and v.tensor is first.tensor and v.gradient == first.gradient for v in values)):
+            return None
+        before, after, focus = self.entry_marks(first.tensor, first.gradient)
+        indices = index_texts_of(first.tensor, np.fromiter((v.flat for v in values), np.int64, len(values)))
+        cells = []
+        for value, index in zip(values, indices):
+            inner = value.value
+            inner_markup = (self.name_markup(inner) if isinstance(inner, Symbol) and not inner.tensor.derivative_of
+                            else self.doprint(inner))
+            if focus is not None:
+                self.shown[focus, value.flat] = None
+            cells.append(f"<mtd{before}{index}{after}>{inner_markup}</mtd>")
+        width = shown.shape[1]
+        return [cells[at:at + width] for at in range(0, len(cells), width)]
 
     def cell(self, value: object, marked: bool) -> str:
         mark = ' class="sc-marked"' if marked else ""
