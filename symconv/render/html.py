@@ -133,9 +133,12 @@ def distinct_symbols(monomial: tuple) -> bool:
 
 
 def equation_key(node: object, width: float | None) -> tuple | None:
-    """An equation and a width as a key, its polynomials by value; None for another node or an
-    equation with a side that has none (a matrix)."""
-    if not isinstance(node, Equation):
+    """An equation that states a value (``∂L/∂W_11 = …``, which a listing, an entry's chain rule
+    and the closed form may each display) and a width, as a key, its polynomials by value. None
+    for another node, for an equation with a side that has no value key (a matrix), and for one
+    that works a value out (three sides or more: a chain rule's sum of products, shown once, and
+    as long to hash as to lay out)."""
+    if not isinstance(node, Equation) or len(node.sides) != 2:
         return None
     sides = tuple(value_key(side) for side in node.sides)
     return None if None in sides else (width, sides)
