@@ -124,6 +124,8 @@ class Tensor:
         return [self.entry(flat) for flat in flats]
 
     def entries(self) -> list[Number | Symbol]:
+        if self.values is None and (self.size <= CACHED_SYMBOLS or "symbols" in self.__dict__):
+            return list(self.symbols)  # the symbols made once (a page compares a matrix with them)
         return [self.entry(i) for i in range(self.size)]
 
     def index_of(self, flat: int) -> tuple[int, ...]:

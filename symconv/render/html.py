@@ -348,8 +348,7 @@ class HtmlPrinter(ArrangingPrinter):
         it is."""
         tensor, array = view.tensor, view.array
         gradient = bool(view.gradient_of)
-        if not gradient and not (array.size == tensor.size
-                                 and all(v == e for v, e in zip(array.flat, tensor.entries()))):
+        if not gradient and not (array.size == tensor.size and array.ravel().tolist() == tensor.entries()):
             return array
         # Only the cells a matrix can show are tagged: the first MAX_ROWS rows of each slice that
         # is a matrix, unless it is shown whole (the rest of a 67 × 67 gradient is measured and
