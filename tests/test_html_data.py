@@ -85,3 +85,30 @@ def test_numbers_from_the_table_are_spelled_as_str_spells_them(numbers):
         texts = html.number_texts(given_as)
         assert texts.dtype == object and texts.tolist() == [str(n) for n in numbers]
         assert html.number_texts(given_as, "[", "]]").tolist() == [f"[{n}]]" for n in numbers]
+
+
+def expanded(listed: list[int]) -> list[int]:
+    """A list of the page's data with its runs written out, as the page's script does."""
+    flats: list[int] = []
+    for flat in listed:
+        flats += [flat] if flat >= 0 else [flats[-1] + step for step in range(1, 1 - flat)]
+    return flats
+
+
+def test_a_run_of_three_or_more_flats_is_listed_as_its_first_and_how_many_follow():
+    assert html.runs([4, 5, 6, 7, 9]) == [4, -3, 9]
+    assert html.runs(list(range(3969))) == [0, -3968]  # a ∂L/∂W entry at the limit reads every output
+    assert html.runs([0, 1, 5, 6]) == [0, 1, 5, 6] and html.runs([3, 2, 1]) == [3, 2, 1]
+    assert html.runs([]) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), max_size=14), max_size=8))
+def test_lists_of_flats_spelled_at_once_are_each_listed_alone(lists):
+    """The outputs and local entries of every entry shown are listed at once: each list's text is
+    the one runs() writes alone, and written out again it is the list."""
+    flats = np.array([flat for listed in lists for flat in listed], dtype=np.int64)
+    counts = np.array([len(listed) for listed in lists], dtype=np.int64)
+    assert html.listed_texts(flats, counts) == [html.listed_text(listed) for listed in lists]
+    for listed in lists:
+        assert expanded(html.runs(listed)) == listed

@@ -752,7 +752,8 @@ class HtmlPrinter(ArrangingPrinter):
         its entries are written ∂L/∂…; ``pieces``: MathML of the factors that are not a tensor's
         entry (numbers, an indicator, an LP root), each once; ``entries``: ``"X:i,j"`` → ``o``
         (per layer that reads X: the output tensor and the outputs y_k the terms read), ``t``
-        (per tensor: the entries the local derivatives are), ``s`` (the terms' sum with the
+        (per tensor: the entries the local derivatives are; both list flat positions, a run of
+        three or more consecutive ones as its first and −(how many follow): :func:`runs`), ``s`` (the terms' sum with the
         local derivatives named) and ``v`` (the value, when it is written otherwise). A sum is
         ``[number of terms, monomials]``, the first :data:`MAX_SUM_TERMS` monomials, each
         ``[sign, coefficient piece or −1, [factor…]]``, a factor a tensor entry ``flat·T + tensor``
@@ -852,11 +853,11 @@ class ChainData:
         for block in chain.blocks:
             start, stop = int(block.offsets[flat]), int(block.offsets[flat + 1])
             meet(block.output)
-            reads.append([tensor_key(block.output), block.outputs[start:stop]])
+            reads.append([tensor_key(block.output), runs(block.outputs[start:stop].tolist())])
             for tensor, found in local_entries(block.local, start, stop):
                 meet(tensor)
                 local.setdefault(tensor_key(tensor), {}).update(dict.fromkeys(found))
-        return reads, [[t, list(found)] for t, found in local.items()]
+        return reads, [[t, runs(list(found))] for t, found in local.items()]
 
     def meet(self, tensor: Tensor) -> None:
         self.tensors.setdefault(tensor_key(tensor), tensor)
@@ -868,7 +869,7 @@ class ChainData:
         entries = {}
         for flat, sum_named in zip(flats, named):
             reads, local = self.reads(chain, flat, self.meet)
-            entry = {"x": [key, flat], "o": [[t, outputs.tolist()] for t, outputs in reads], "t": local,
+            entry = {"x": [key, flat], "o": reads, "t": local,
                      "s": self.monomials(sum_named)}
             value = chain.values[flat]
             if value != sum_named:
@@ -1020,14 +1021,15 @@ def arrays_json(tensor: Tensor, flats: list[int], reads: list[BlockReads], terms
 class BlockReads(NamedTuple):
     """What some entries' terms in one chain block read (:meth:`ChainData.add_arrays`), spelled
     at once: the block's output and, when its local derivatives are a tensor's entries, that
-    tensor; every term's output and local entry as text, entry after entry (entry ``at``'s
-    terms are ``bounds[at]``). ``repeats``: an entry's terms read a local entry twice (it is
-    listed once). ``first``: the first entry with a term in the block (None: none has)."""
+    tensor; each entry's outputs as the page lists them (:func:`listed_texts`), and every term's
+    local entry, entry after entry (entry ``at``'s terms are ``bounds[at]``). ``repeats``: an
+    entry's terms read a local entry twice (it is listed once). ``first``: the first entry with
+    a term in the block (None: none has)."""
 
     output: Tensor
     local: Tensor | None
     outputs: list[str]
-    locals: list[str]
+    locals: np.ndarray
     bounds: list[tuple[int, int]]
     repeats: bool
     first: int | None
@@ -1040,24 +1042,31 @@ class BlockReads(NamedTuple):
         ends = np.cumsum(counts)
         bounds = list(zip([0, *ends[:-1].tolist()], ends.tolist()))
         terms = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
-        outputs = number_texts(block.outputs[terms]).tolist()
+        outputs = listed_texts(block.outputs[terms], counts)
         found = np.flatnonzero(counts)
         first = int(found[0]) if len(found) else None
         if not isinstance(block.local, EntryFactors):
-            return BlockReads(block.output, None, outputs, [], bounds, False, first)
+            return BlockReads(block.output, None, outputs, np.zeros(0, dtype=np.int64), bounds, False, first)
         entries = block.local.flats[terms]
-        return BlockReads(block.output, block.local.tensor, outputs, number_texts(entries).tolist(), bounds,
+        return BlockReads(block.output, block.local.tensor, outputs, entries, bounds,
                           repeats_within(entries, counts, block.local.tensor.size), first)
 
     def outputs_json(self, order: dict[TensorKey, int]) -> list[str]:
         """Each entry's ``[output tensor, [outputs…]]``."""
         head = f"[{order[tensor_key(self.output)]},["
-        return [head + ",".join(self.outputs[a:b]) + "]]" for a, b in self.bounds]
+        return [head + listed + "]]" for listed in self.outputs]
 
-    def locals_of(self, at: int) -> list[str]:
+    def locals_texts(self) -> list[str]:
+        """Each entry's local entries as the page lists them, each once."""
+        if not self.repeats:
+            return listed_texts(self.locals, np.diff([0, *[b for _, b in self.bounds]]))
+        return [listed_text(list(dict.fromkeys(self.locals[a:b].tolist()))) for a, b in self.bounds]
+
+    def locals_of(self, at: int) -> list[int]:
         """Entry ``at``'s local entries, each once."""
         a, b = self.bounds[at]
-        return list(dict.fromkeys(self.locals[a:b])) if self.repeats else self.locals[a:b]
+        found = self.locals[a:b].tolist()
+        return list(dict.fromkeys(found)) if self.repeats else found
 
 
 def repeats_within(entries: np.ndarray, counts: np.ndarray, size: int) -> bool:
@@ -1081,15 +1090,55 @@ def local_json(reads: list[BlockReads], order: dict[TensorKey, int], count: int)
     names = [tensor_key(read.local) for read in reads if read.local is not None]
     if len(set(names)) < len(names):  # a tensor local to several blocks: entry by entry
         def merged(at: int) -> str:
-            local: dict[TensorKey, dict[str, None]] = {}
+            local: dict[TensorKey, dict[int, None]] = {}
             for name, read in zip(names, reads):
                 if read.bounds[at][1] > read.bounds[at][0]:
                     local.setdefault(name, {}).update(dict.fromkeys(read.locals_of(at)))
-            return ",".join(f"[{order[name]},[{','.join(found)}]]" for name, found in local.items())
+            return ",".join(f"[{order[name]},[{listed_text(list(found))}]]" for name, found in local.items())
         return [merged(at) for at in range(count)]
-    columns = [[f"[{order[name]},[" + ",".join(read.locals_of(at)) + "]]" if b > a else ""
-                for at, (a, b) in enumerate(read.bounds)] for name, read in zip(names, reads)]
+    columns = [[f"[{order[name]},[{listed}]]" if b > a else ""
+                for (a, b), listed in zip(read.bounds, read.locals_texts())] for name, read in zip(names, reads)]
     return [",".join(text for text in texts if text) for texts in zip(*columns)] if columns else [""] * count
+
+
+def runs(flats: list[int]) -> list[int]:
+    """Flat positions as the page's data lists them: a run of three or more consecutive ones as
+    its first and −(how many follow): ``[4, 5, 6, 7, 9]`` → ``[4, -3, 9]`` (a ∂L/∂W entry reads
+    every output, 0 to 3,968 at the limit: ``[0, -3968]``). The page's script expands them."""
+    listed: list[int] = []
+    start = 0
+    while start < len(flats):
+        stop = start + 1
+        while stop < len(flats) and flats[stop] == flats[stop - 1] + 1:
+            stop += 1
+        listed += [flats[start], start + 1 - stop] if stop - start >= 3 else flats[start:stop]
+        start = stop
+    return listed
+
+
+def listed_text(flats: list[int]) -> str:
+    """:func:`runs` of the flats as the items of a JSON list."""
+    return ",".join(map(str, runs(flats)))
+
+
+def listed_texts(flats: np.ndarray, counts: np.ndarray) -> list[str]:
+    """:func:`listed_text` of each of the consecutive lists of ``counts`` flats in ``flats``, all
+    at once (a page at the limit lists 200,000 flats)."""
+    follows = np.zeros(len(flats), dtype=bool)  # the flat is one more than the one before it in its list
+    follows[1:] = flats[1:] == flats[:-1] + 1
+    starts = np.cumsum(counts) - counts
+    follows[starts[starts < len(flats)]] = False
+    run = np.cumsum(~follows) - 1
+    lengths = np.bincount(run)[run]  # of the flat's run
+    long_run = lengths >= 3
+    second = follows & ~np.concatenate([[False], follows[:-1]])  # the second of its run
+    counted = second & long_run  # stands for the rest of its run: −(how many follow the first)
+    kept = ~follows | ~long_run | second
+    texts = number_texts(np.where(counted, lengths - 1, flats))
+    texts[counted] = "-" + texts[counted]
+    items = texts[kept].tolist()
+    bounds = np.concatenate([[0], np.cumsum(kept)])[np.concatenate([starts, [len(flats)]])].tolist()
+    return [",".join(items[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
 def entry_keys(tensor: Tensor, flats: list[int]) -> list[str]:
@@ -1281,10 +1330,18 @@ SCRIPT = """
     if (written[0] > written[1].length) tokens.push(rest(written[0]));
     return tokens;
   }
+  function flats(listed) {  // a run of flats is listed as its first and -(how many follow)
+    var all = [];
+    listed.forEach(function (flat) {
+      if (flat >= 0) all.push(flat);
+      else for (var last = all[all.length - 1], i = 1; i <= -flat; i++) all.push(last + i);
+    });
+    return all;
+  }
   function products(entry) {  // ∂L/∂y_k ∂y_k/∂x for the terms, as they are summed
     var x = name(entry.x[0], entry.x[1]), tokens = [], total = 0;
     entry.o.forEach(function (group) {
-      group[1].forEach(function (k) {
+      flats(group[1]).forEach(function (k) {
         total++;
         if (tokens.length < data.cut) {
           var y = name(group[0], k);
@@ -1330,7 +1387,7 @@ SCRIPT = """
   }
   function light(kind, groups) {
     groups.forEach(function (group) {
-      group[1].forEach(function (flat) {
+      flats(group[1]).forEach(function (flat) {
         shown(kind, group[0], flat).forEach(function (e) { e.classList.add("sc-related"); });
       });
     });
