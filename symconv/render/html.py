@@ -263,6 +263,7 @@ class HtmlPrinter(ArrangingPrinter):
         self.upstream: str | None = None  # the last output: the given upstream's entries are its gradient's
         self.shown: dict[tuple[str, int], None] = {}  # the focusable entries printed, in order
         self.entry_marks_made: dict[tuple[Tensor, bool, bool], EntryMarks] = {}
+        self.derivative_widths: dict[Derivative, float] = {}
 
     def page_printer(self, relations: Relations | None) -> HtmlPrinter:
         """A printer for one page: this one's settings and the document's chain rules. It collects
@@ -291,10 +292,13 @@ class HtmlPrinter(ArrangingPrinter):
 
     def factor_width(self, factor: object) -> float:
         """A factor of a product; ∂a/∂b of two names from the widths of ∂a and ∂b, and one
-        fraction."""
+        fraction, remembered (a chain rule's ∂L/∂y_k comes back in every entry that reads y_k)."""
         if (isinstance(factor, Derivative) and isinstance(factor.top, (str, Symbol))
                 and isinstance(factor.bottom, Symbol)):
-            return self.latex.factor_width(factor) * PX_PER_EM + FRACTION_PX
+            widths = self.derivative_widths
+            if factor not in widths:
+                widths[factor] = self.latex.factor_width(factor) * PX_PER_EM + FRACTION_PX
+            return widths[factor]
         return pixels(self.latex.product_factor(factor))
 
     def cell_width(self, value: object, marked: bool) -> float:
