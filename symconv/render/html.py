@@ -1138,9 +1138,10 @@ def listed_texts(flats: np.ndarray, counts: np.ndarray) -> list[str]:
     second = follows & ~np.concatenate([[False], follows[:-1]])  # the second of its run
     counted = second & long_run  # stands for the rest of its run: −(how many follow the first)
     kept = ~follows | ~long_run | second
-    texts = number_texts(np.where(counted, lengths - 1, flats))
-    texts[counted] = "-" + texts[counted]
-    items = texts[kept].tolist()
+    texts = number_texts(np.where(counted, lengths - 1, flats)[kept])  # only the items listed are spelled
+    negative = counted[kept]
+    texts[negative] = "-" + texts[negative]
+    items = texts.tolist()
     bounds = np.concatenate([[0], np.cumsum(kept)])[np.concatenate([starts, [len(flats)]])].tolist()
     return [",".join(items[a:b]) for a, b in zip(bounds, bounds[1:])]
 
