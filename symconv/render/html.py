@@ -129,7 +129,8 @@ def name_markup_of(tensor: Tensor, flat: int) -> str:
 
 def distinct_symbols(monomial: tuple) -> bool:
     """Whether a monomial's atoms are tensor entries, none raised to a power, and there is one."""
-    return bool(monomial) and all(type(atom) is Symbol for atom in monomial) and len(set(monomial)) == len(monomial)
+    keys = {atom._key for atom in monomial if type(atom) is Symbol}  # tuples: hashed without a Python call
+    return bool(monomial) and len(keys) == len(monomial)
 
 
 def equation_key(node: object, width: float | None) -> tuple | None:
