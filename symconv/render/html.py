@@ -486,7 +486,8 @@ class HtmlPrinter(ArrangingPrinter):
         # ∂L/∂x_ij or ∂y_k/∂x_ij, written once each (a chain rule writes each ∂L/∂y_k many
         # times); the page learns again that a focusable one is shown
         written = self.__dict__.setdefault("_derivatives", {})
-        found = written.get(node)
+        key = (top if isinstance(top, str) else top._key, entry._key)  # tuples: hashed in C
+        found = written.get(key)
         if found is None:
             if isinstance(top, str):  # ∂L/∂x_ij: an entry of a gradient
                 attributes = self.entry_attributes(entry.tensor, entry.flat, gradient=True)
@@ -495,7 +496,7 @@ class HtmlPrinter(ArrangingPrinter):
                 upper = identifier_markup(top)
             else:
                 attributes, focus, upper = "", None, self.name_markup(top)
-            found = written[node] = self.partial(upper, self.name_markup(entry), attributes), focus
+            found = written[key] = self.partial(upper, self.name_markup(entry), attributes), focus
         markup, focus = found
         if focus is not None:
             self.shown[focus] = None
