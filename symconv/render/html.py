@@ -133,6 +133,13 @@ def distinct_symbols(monomial: tuple) -> bool:
     return bool(monomial) and len(keys) == len(monomial)
 
 
+def derivative_key(top: str | Symbol, bottom: Symbol) -> tuple:
+    """∂top/∂bottom of two names (or a loss and a name) as a key: the names' keys, tuples hashed
+    in C (a symbol's own hash is a Python call, and a chain rule has thousands of these); atoms
+    are equal exactly when their keys are."""
+    return (top if isinstance(top, str) else top._key, bottom._key)
+
+
 def equation_key(node: object, width: float | None) -> tuple | None:
     """An equation that states a value (``∂L/∂W_11 = …``, which a listing, an entry's chain rule
     and the closed form may each display) and a width, as a key, its polynomials by value. None
@@ -264,7 +271,7 @@ class HtmlPrinter(ArrangingPrinter):
         self.upstream: str | None = None  # the last output: the given upstream's entries are its gradient's
         self.shown: dict[tuple[str, int], None] = {}  # the focusable entries printed, in order
         self.entry_marks_made: dict[tuple[Tensor, bool, bool], EntryMarks] = {}
-        self.derivative_widths: dict[Derivative, float] = {}
+        self.derivative_widths: dict[tuple, float] = {}
 
     def page_printer(self, relations: Relations | None) -> HtmlPrinter:
         """A printer for one page: this one's settings and the document's chain rules. It collects
@@ -296,10 +303,11 @@ class HtmlPrinter(ArrangingPrinter):
         fraction, remembered (a chain rule's ∂L/∂y_k comes back in every entry that reads y_k)."""
         if (isinstance(factor, Derivative) and isinstance(factor.top, (str, Symbol))
                 and isinstance(factor.bottom, Symbol)):
-            widths = self.derivative_widths
-            if factor not in widths:
-                widths[factor] = self.latex.factor_width(factor) * PX_PER_EM + FRACTION_PX
-            return widths[factor]
+            key = derivative_key(factor.top, factor.bottom)
+            width = self.derivative_widths.get(key)
+            if width is None:
+                width = self.derivative_widths[key] = self.latex.factor_width(factor) * PX_PER_EM + FRACTION_PX
+            return width
         return pixels(self.latex.product_factor(factor))
 
     def cell_width(self, value: object, marked: bool) -> float:
@@ -486,7 +494,7 @@ class HtmlPrinter(ArrangingPrinter):
         # ∂L/∂x_ij or ∂y_k/∂x_ij, written once each (a chain rule writes each ∂L/∂y_k many
         # times); the page learns again that a focusable one is shown
         written = self.__dict__.setdefault("_derivatives", {})
-        key = (top if isinstance(top, str) else top._key, entry._key)  # tuples: hashed in C
+        key = derivative_key(top, entry)
         found = written.get(key)
         if found is None:
             if isinstance(top, str):  # ∂L/∂x_ij: an entry of a gradient
