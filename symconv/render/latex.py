@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core.document import (Call, Concat, Derivative, Display, Document, Equation, Figure, Formula,
                         Gallery, Group, Hadamard, Heading, Indexed, IndexedSum, Labeled, Matrix, Numbered,
-                        Paragraph, Power, Product, Quotient, Reference, TensorView, Truncated)
+                        Paragraph, Power, Product, Quotient, Reference, Truncated)
 from ..core.poly import Atom, Poly, Symbol
 from ..core.tensors import Tensor
 from .arrange import ArrangingPrinter, Captioned, as_grid, break_equation, value_key

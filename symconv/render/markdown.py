@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 
-from ..core.document import Display, Document, Figure, Gallery, Heading, Numbered, Reference, TensorView
+from ..core.document import Display, Document, Figure, Gallery, Heading, Numbered, Reference
 from .latex import KatexPrinter
 from .picture import svg
 from .text import TextPrinter

@@ -11,7 +11,7 @@ import textwrap
 import numpy as np
 
 from ..core.document import (Concat, Derivative, Display, Document, Equation, Figure, Gallery, Hadamard, Heading, Indexed,
-                        IndexedSum, Labeled, Matrix, Numbered, Paragraph, Product, Reference, TensorView,
+                        IndexedSum, Labeled, Matrix, Numbered, Paragraph, Product, Reference,
                         Truncated)
 from ..core.poly import Symbol
 from ..core.tensors import Tensor
