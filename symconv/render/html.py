@@ -330,20 +330,23 @@ class HtmlPrinter(ArrangingPrinter):
         focusable, and the page gets its chain rule (:meth:`chain_data`). Made once per tensor: a
         page at the limit marks tens of thousands of entries."""
         key = (tensor, gradient, focusable)
-        made = self.entry_marks_made
-        if key not in made:
-            also = ""
+        marks = self.entry_marks_made.get(key)
+        if marks is None:
+            tensor_attribute = f' data-tensor="{escaped_name(tensor.name)}"'
             if gradient or tensor.derivative_of:
-                name = tensor.name
+                name, also = tensor.name, ""
             elif tensor.role is Role.UPSTREAM and self.upstream is not None:
-                name, also = self.upstream, f' data-tensor="{escaped_name(tensor.name)}"'
+                name, also = self.upstream, tensor_attribute
             else:
-                made[key] = EntryMarks(f' data-tensor="{escaped_name(tensor.name)}" data-index="', '"', None)
-                return made[key]
-            focus = name if name in self.chains and focusable else None
-            made[key] = EntryMarks(f' data-grad="{escaped_name(name)}"{also} data-index="',
+                name, also = None, tensor_attribute
+            if name is None:
+                marks = EntryMarks(f'{also} data-index="', '"', None)
+            else:
+                focus = name if name in self.chains and focusable else None
+                marks = EntryMarks(f' data-grad="{escaped_name(name)}"{also} data-index="',
                                    '"' + (' class="sc-entry" tabindex="0"' if focus else ""), focus)
-        return made[key]
+            self.entry_marks_made[key] = marks
+        return marks
 
     def entry_attributes(self, tensor: Tensor, flat: int, *, gradient: bool = False,
                          focusable: bool = True) -> str:
@@ -767,12 +770,13 @@ class HtmlPrinter(ArrangingPrinter):
         entry (numbers, an indicator, an LP root), each once; ``entries``: ``"X:i,j"`` → ``o``
         (per layer that reads X: the output tensor and the outputs y_k the terms read), ``t``
         (per tensor: the entries the local derivatives are; both list flat positions, a run of
-        three or more consecutive ones as its first and −(how many follow): :func:`runs`), ``s`` (the terms' sum with the
-        local derivatives named) and ``v`` (the value, when it is written otherwise). A sum is
-        ``[number of terms, monomials]``, the first :data:`MAX_SUM_TERMS` monomials, each
-        ``[sign, coefficient piece or −1, [factor…]]``, a factor a tensor entry ``flat·T + tensor``
-        (T tensors) or a piece ``−1 − piece``; ``x`` is the entry itself, ``[tensor, flat]``.
-        Tensors and pieces are numbered in the order the entries name them."""
+        three or more consecutive ones as its first and −(how many follow): :func:`runs`),
+        ``s`` (the terms' sum with the local derivatives named) and ``v`` (the value, when it is
+        written otherwise). A sum is ``[number of terms, monomials]``, the first
+        :data:`MAX_SUM_TERMS` monomials, each ``[sign, coefficient piece or −1, [factor…]]``, a
+        factor a tensor entry ``flat·T + tensor`` (T tensors) or a piece ``−1 − piece``; ``x`` is
+        the entry itself, ``[tensor, flat]``. Tensors and pieces are numbered in the order the
+        entries name them."""
         data = ChainData(PanelPrinter(self.loss).doprint)
         by_tensor: dict[str, list[int]] = {}
         for name, flat in shown:
