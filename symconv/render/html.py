@@ -601,20 +601,24 @@ class HtmlPrinter(ArrangingPrinter):
         indices = index_texts_of(first.tensor, np.fromiter((v.flat for v in values), np.int64, len(values)))
         cells = []
         for value, index in zip(values, indices):
-            inner = value.value
-            inner_markup = (self.name_markup(inner) if isinstance(inner, Symbol) and not inner.tensor.derivative_of
-                            else self.doprint(inner))
+            content = self.tagged_content(value.value)
             if focus is not None:
                 self.shown[focus, value.flat] = None
-            cells.append(f"<mtd{before}{index}{after}>{inner_markup}</mtd>")
+            cells.append(f"<mtd{before}{index}{after}>{content}</mtd>")
         width = shown.shape[1]
         return [cells[at:at + width] for at in range(0, len(cells), width)]
+
+    def tagged_content(self, value: object) -> str:
+        """What a tagged cell shows: an entry's bare name (the cell's attributes say whose it is),
+        or its value."""
+        if isinstance(value, Symbol) and not value.tensor.derivative_of:
+            return self.name_markup(value)
+        return self.doprint(value)
 
     def cell(self, value: object, marked: bool) -> str:
         mark = ' class="sc-marked"' if marked else ""
         if isinstance(value, Tagged):
-            inner = (self.name_markup(value.value) if isinstance(value.value, Symbol)
-                     and not value.value.tensor.derivative_of else self.doprint(value.value))
+            inner = self.tagged_content(value.value)
             attributes = self.tagged_attributes(value)
             if marked:
                 attributes = (attributes.replace('class="', 'class="sc-marked ') if "class=" in attributes
