@@ -1082,7 +1082,7 @@ class BlockReads(NamedTuple):
         """Each entry's local entries as the page lists them, each once."""
         if not self.repeats:
             return listed_texts(self.locals, np.diff([0, *[b for _, b in self.bounds]]))
-        return [listed_text(list(dict.fromkeys(self.locals[a:b].tolist()))) for a, b in self.bounds]
+        return [listed_text(self.locals_of(at)) for at in range(len(self.bounds))]
 
     def locals_of(self, at: int) -> list[int]:
         """Entry ``at``'s local entries, each once."""
